@@ -1,0 +1,165 @@
+"""The pairing model in CP-SAT, for the parts of a world where weekly minutes bind.
+
+The model is solved lexicographically in two stages, each proven on its own:
+
+1. maximise the total priority of the elders covered;
+2. keep that total and minimise ``sum(cost)``.
+
+Stage 1 is skipped when the hint already reaches the flow relaxation's priority, which is then
+proven optimal. Solver objects never leave this module: it takes and returns numpy arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+
+@dataclass(frozen=True)
+class CpOutcome:
+    """What CP-SAT found for one component.
+
+    Attributes
+    ----------
+    used
+        For each arc given, whether the plan uses it.
+    proven
+        Whether both stages were proven optimal.
+    priority, priority_bound
+        Total priority covered, and the best upper bound known for it.
+    cost, cost_bound
+        Total cost, and a lower bound on the cost of any plan with the same priority
+        (meaningful when the priority is proven).
+    """
+
+    used: np.ndarray
+    proven: bool
+    priority: int
+    priority_bound: int
+    cost: int
+    cost_bound: int
+
+
+@dataclass(frozen=True)
+class ArcModel:
+    """A component in local indices: arcs sorted by elder, capacities per volunteer."""
+
+    arc_v: np.ndarray
+    arc_e: np.ndarray
+    arc_cost: np.ndarray
+    arc_load: np.ndarray
+    cap_count: np.ndarray
+    cap_load: np.ndarray
+    priority: np.ndarray
+
+
+def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
+                cost_lower: int, *, time_limit: float, seed: int, workers: int) -> CpOutcome:
+    """Solve one component exactly, or as well as the time limit allows.
+
+    Parameters
+    ----------
+    hint
+        A feasible plan (arc mask) to start from; returned if nothing better is found.
+    priority_upper, cost_lower
+        Bounds known from the flow relaxation.
+    """
+    deadline = time.monotonic() + max(time_limit, 0.0)
+    data = model_data
+    m = cp_model.CpModel()
+    n = len(data.arc_v)
+    x = [m.new_bool_var(f"x{k}") for k in range(n)]
+    _one_volunteer_per_elder(m, x, data)
+    _volunteer_capacity(m, x, data)
+    weights = data.priority[data.arc_e]
+    covered = cp_model.LinearExpr.weighted_sum(x, weights.tolist())
+    cost = cp_model.LinearExpr.weighted_sum(x, data.arc_cost.tolist())
+
+    best = hint.astype(bool).copy()
+    best_priority = int(weights[best].sum())
+    priority_bound = priority_upper
+    proven_priority = best_priority >= priority_upper
+    solver = _solver(seed, workers)
+    if not proven_priority:
+        m.maximize(covered)
+        _hint(m, x, best)
+        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+            if int(weights[found].sum()) >= best_priority:
+                best, best_priority = found, int(weights[found].sum())
+            priority_bound = min(priority_upper, int(np.floor(solver.best_objective_bound + 1e-6)))
+        proven_priority = status == cp_model.OPTIMAL or best_priority >= priority_bound
+        priority_bound = max(priority_bound, best_priority)
+    m.clear_objective()
+    m.add(covered >= best_priority)
+    m.minimize(cost)
+    m.clear_hints()
+    _hint(m, x, best)
+    remaining = deadline - time.monotonic()
+    best_cost = int(data.arc_cost[best].sum())
+    # the flow's cost bounds only plans that reach the flow's priority
+    cost_bound = (cost_lower if best_priority >= priority_upper
+                  else int(np.minimum(data.arc_cost, 0).sum()))
+    proven = False
+    if remaining > 0.01:
+        solver.parameters.max_time_in_seconds = remaining
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+            if int(data.arc_cost[found].sum()) <= best_cost:
+                best, best_cost = found, int(data.arc_cost[found].sum())
+            cost_bound = max(cost_lower, int(np.ceil(solver.best_objective_bound - 1e-6)))
+        proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
+    return CpOutcome(used=best, proven=proven, priority=best_priority,
+                     priority_bound=priority_bound, cost=best_cost,
+                     cost_bound=min(cost_bound, best_cost))
+
+
+def _solver(seed: int, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = max(1, workers)
+    # deterministic parallel search: same inputs and seed give the same plan
+    solver.parameters.interleave_search = False
+    return solver
+
+
+def _hint(m: cp_model.CpModel, x: list[cp_model.IntVar], used: np.ndarray) -> None:
+    for var, value in zip(x, used.tolist(), strict=True):
+        m.add_hint(var, value)
+
+
+def _one_volunteer_per_elder(m: cp_model.CpModel, x: list[cp_model.IntVar],
+                             data: ArcModel) -> None:
+    """Each elder has at most one primary volunteer: ``sum_v x[v, e] <= 1``."""
+    starts = np.flatnonzero(np.r_[True, data.arc_e[1:] != data.arc_e[:-1]])
+    ends = np.r_[starts[1:], len(data.arc_e)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if b - a > 1:
+            m.add_at_most_one(x[a:b])
+
+
+def _volunteer_capacity(m: cp_model.CpModel, x: list[cp_model.IntVar], data: ArcModel) -> None:
+    """Each volunteer: ``sum_e x[v, e] <= max_elders`` and ``sum_e load[v, e] x[v, e] <= W_v``.
+
+    Each constraint is added only where it can bind.
+    """
+    order = np.argsort(data.arc_v, kind="stable")
+    vs = data.arc_v[order]
+    starts = np.flatnonzero(np.r_[True, vs[1:] != vs[:-1]])
+    ends = np.r_[starts[1:], len(vs)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        arcs = order[a:b]
+        v = int(vs[a])
+        xs = [x[k] for k in arcs.tolist()]
+        if len(xs) > data.cap_count[v]:
+            m.add(cp_model.LinearExpr.sum(xs) <= int(data.cap_count[v]))
+        loads = data.arc_load[arcs]
+        top = np.sort(loads)[::-1][: int(data.cap_count[v])].sum()
+        if top > data.cap_load[v]:
+            m.add(cp_model.LinearExpr.weighted_sum(xs, loads.tolist()) <= int(data.cap_load[v]))

@@ -1,0 +1,415 @@
+"""Read and validate the input files (CSV in UTF-8, UTF-8 with BOM or GBK; or ``.xlsx``).
+
+Every problem in a file is collected and reported at once, each naming the file, the
+spreadsheet row (the header is row 1), the column, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching import geo, parse
+from matching.errors import InputError, Problem
+from matching.rules import Rules
+
+PathLike = str | Path
+
+
+def read_table(path: PathLike) -> pd.DataFrame:
+    """Read a CSV or ``.xlsx`` file as text cells (ids stay text: ``007`` stays ``007``).
+
+    Header names are stripped and lower-cased; cells are stripped; blank cells are ``""``.
+    Wholly blank rows are dropped. The index holds the spreadsheet row number of each row.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, empty, not UTF-8/GBK text, or not a well-formed table.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise InputError.one(name, f"file not found ({path})")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        elif suffix == ".xls":
+            raise InputError.one(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
+        else:
+            frame = pd.read_csv(io.StringIO(_decode(path)), dtype=str, keep_default_na=False)
+    except InputError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise InputError.one(name, "the file is empty (it needs a header row)") from None
+    except pd.errors.ParserError as exc:
+        raise InputError.one(name, f"is not a well-formed table: {exc}") from None
+    except (ValueError, OSError, KeyError) as exc:  # openpyxl's complaints about a workbook
+        raise InputError.one(name, f"cannot be read as a workbook: {exc}") from None
+    return _clean(frame)
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError.one(path.name, "is neither UTF-8 nor GBK text")
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype(object).where(frame.notna(), "")
+    frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
+    frame = frame.map(lambda v: str(v).strip())
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    blank = (frame == "").all(axis=1)
+    return frame.loc[~blank]
+
+
+def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame given directly (notebooks) gets the same treatment as a file."""
+    frame = frame.reset_index(drop=True)
+    return _clean(frame)
+
+
+@dataclass
+class _Cells:
+    """Validates the columns of one table, collecting problems."""
+
+    file: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def has(self, column: str) -> bool:
+        return column in self.frame.columns
+
+    def require(self, *columns: str, why: str = "") -> bool:
+        ok = True
+        for column in columns:
+            if not self.has(column):
+                self.problems.append(Problem(self.file, f"column {column} is missing{why}"))
+                ok = False
+        return ok
+
+    def text(self, column: str) -> pd.Series:
+        if not self.has(column):
+            return pd.Series("", index=self.frame.index, dtype=object)
+        return self.frame[column].astype(object)
+
+    def parsed(self, column: str, parser: Callable[[str], Any], default: Any) -> pd.Series:
+        """Apply ``parser`` to every non-blank cell; blanks get ``default``."""
+        values = []
+        for row, cell in self.text(column).items():
+            if cell == "":
+                values.append(default)
+                continue
+            try:
+                values.append(parser(cell))
+            except ValueError as exc:
+                self.problems.append(Problem(self.file, str(exc), int(row), column, cell))
+                values.append(default)
+        return pd.Series(values, index=self.frame.index, dtype=object)
+
+    def number(
+        self,
+        column: str,
+        default: float,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        integer: bool = False,
+        low_open: bool = False,
+    ) -> np.ndarray:
+        def check(cell: str) -> float:
+            value = parse.parse_number(cell)
+            if integer and not float(value).is_integer():
+                raise ValueError("is not a whole number")
+            if low is not None and (value < low or (low_open and value == low)):
+                raise ValueError(_range_text(low, high, low_open))
+            if high is not None and value > high:
+                raise ValueError(_range_text(low, high, low_open))
+            return value
+
+        return self.parsed(column, check, default).to_numpy(dtype=float)
+
+    def ids(self, column: str, what: str) -> pd.Series:
+        values = self.text(column)
+        for row, cell in values.items():
+            if cell == "":
+                self.problems.append(Problem(self.file, f"is empty (every {what} needs an id)",
+                                             int(row), column))
+        first: dict[str, int] = {}
+        for row, cell in values.items():
+            if cell == "":
+                continue
+            if cell in first:
+                self.problems.append(Problem(self.file, f"is a duplicate {column} (first on row "
+                                             f"{first[cell]})", int(row), column, cell))
+            else:
+                first[cell] = int(row)
+        return values
+
+
+def _range_text(low: float | None, high: float | None, low_open: bool) -> str:
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    if low is not None and high is not None:
+        return f"is out of range (expected {fmt(low)} to {fmt(high)})"
+    if low is not None:
+        return f"is out of range (expected {'more than' if low_open else 'at least'} {fmt(low)})"
+    return f"is out of range (expected at most {fmt(high or 0)})"
+
+
+def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
+    why = " (coordinates are needed unless pairs.csv lists every pair)"
+    if need and not cells.require("lat", "lon", why=why):
+        return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
+    lat = cells.number("lat", np.nan, low=-90, high=90)
+    lon = cells.number("lon", np.nan, low=-180, high=180)
+    lat_text, lon_text = cells.text("lat"), cells.text("lon")
+    for i, row in enumerate(cells.frame.index):
+        blank_lat, blank_lon = lat_text.iloc[i] == "", lon_text.iloc[i] == ""
+        if blank_lat != blank_lon:
+            column = "lat" if blank_lat else "lon"
+            cells.problems.append(Problem(cells.file, "is empty while the other coordinate is "
+                                          "given", int(row), column))
+        elif blank_lat and need:
+            cells.problems.append(Problem(cells.file, f"is empty{why}", int(row), "lat"))
+    return lat, lon
+
+
+@dataclass(frozen=True)
+class World:
+    """Validated inputs, with the contract's defaults filled in.
+
+    Attributes
+    ----------
+    volunteers
+        One row per volunteer, in file order: ``volunteer_id, name, gender, community, lat,
+        lon, max_elders, weekly_minutes, day_mask, skills`` plus the file's other columns.
+    elders
+        One row per elder: ``elder_id, name, age, gender, community, lat, lon, birthday,
+        lives_alone, low_income, priority, visit_minutes, needs, day_mask,
+        gender_preference`` plus the file's other columns.
+    relations
+        ``volunteer_id, elder_id, relation`` without repeats.
+    pairs
+        Measured ``volunteer_id, elder_id, distance_km, weekly_minutes`` (NaN where the file
+        left a figure blank), or ``None``.
+    rules
+        The rules and defaults the world was read with.
+    """
+
+    volunteers: pd.DataFrame
+    elders: pd.DataFrame
+    relations: pd.DataFrame
+    pairs: pd.DataFrame | None
+    rules: Rules
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def read_world(
+    volunteers: PathLike | pd.DataFrame,
+    elders: PathLike | pd.DataFrame,
+    relations: PathLike | pd.DataFrame | None = None,
+    pairs: PathLike | pd.DataFrame | None = None,
+    rules: Rules | None = None,
+    *,
+    geocode_cache: PathLike | None = None,
+    geocoder: geo.Geocoder | None = None,
+) -> World:
+    """Read and validate the inputs of a plan.
+
+    Each of the four tables is a path (CSV or ``.xlsx``) or a DataFrame already in memory.
+    With ``geocode_cache`` set, rows without coordinates but with an ``address`` get
+    coordinates from a geocoder (OpenStreetMap by default) through that on-disk cache.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found, each with file, row, column, value and what was expected.
+    """
+    rules = rules or Rules()
+    names = {
+        "volunteers": _name(volunteers, "volunteers.csv"),
+        "elders": _name(elders, "elders.csv"),
+        "relations": _name(relations, "relations.csv"),
+        "pairs": _name(pairs, "pairs.csv"),
+    }
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame | None] = {}
+    for key, source in (("volunteers", volunteers), ("elders", elders),
+                        ("relations", relations), ("pairs", pairs)):
+        if source is None:
+            tables[key] = None
+            continue
+        try:
+            tables[key] = (_as_text_frame(source) if isinstance(source, pd.DataFrame)
+                           else read_table(source))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    if geocode_cache is not None:
+        for key in ("volunteers", "elders"):
+            tables[key] = _geocode(tables[key], Path(geocode_cache), geocoder)  # type: ignore[arg-type]
+    have_pairs = tables["pairs"] is not None
+    vol_cells = _Cells(names["volunteers"], tables["volunteers"])  # type: ignore[arg-type]
+    eld_cells = _Cells(names["elders"], tables["elders"])  # type: ignore[arg-type]
+    vols = _volunteers(vol_cells, rules, need_coordinates=not have_pairs)
+    elds = _elders(eld_cells, rules, need_coordinates=not have_pairs)
+    problems = vol_cells.problems + eld_cells.problems
+    vol_ids, eld_ids = set(vols["volunteer_id"]), set(elds["elder_id"])
+    rels = pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
+    if tables["relations"] is not None:
+        cells = _Cells(names["relations"], tables["relations"])
+        rels = _relations(cells, vol_ids, eld_ids)
+        problems += cells.problems
+    measured = None
+    if tables["pairs"] is not None:
+        cells = _Cells(names["pairs"], tables["pairs"])
+        measured = _pairs(cells, vol_ids, eld_ids, vols, elds)
+        problems += cells.problems
+    if problems:
+        raise InputError(problems)
+    return World(vols, elds, rels, measured, rules, names)
+
+
+def _geocode(frame: pd.DataFrame, cache: Path, geocoder: geo.Geocoder | None) -> pd.DataFrame:
+    """Fill blank lat/lon from the address column."""
+    if "address" not in frame.columns:
+        return frame
+    frame = frame.copy()
+    for column in ("lat", "lon"):
+        if column not in frame.columns:
+            frame[column] = ""
+    todo = (frame["lat"] == "") & (frame["lon"] == "") & (frame["address"] != "")
+    if not todo.any():
+        return frame
+    found = geo.geocode_addresses(frame.loc[todo, "address"].tolist(), cache, geocoder)
+    for row, hit in zip(frame.index[todo], found, strict=True):
+        if hit is not None:
+            frame.loc[row, "lat"], frame.loc[row, "lon"] = f"{hit[0]:.6f}", f"{hit[1]:.6f}"
+    return frame
+
+
+def _name(source: object, default: str) -> str:
+    if isinstance(source, str | Path):
+        return Path(source).name
+    return default
+
+
+def _volunteers(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame:
+    out = cells.frame.copy()
+    if cells.require("volunteer_id"):
+        out["volunteer_id"] = cells.ids("volunteer_id", "volunteer")
+    else:
+        out["volunteer_id"] = ""
+    out["lat"], out["lon"] = _coordinates(cells, need_coordinates)
+    out["gender"] = cells.parsed("gender", parse.parse_gender, "")
+    out["age"] = cells.number("age", np.nan, low=0, high=130)
+    out["max_elders"] = cells.number("max_elders", rules.default_max_elders, low=0,
+                                     integer=True).astype(np.int64)
+    out["weekly_minutes"] = cells.number("weekly_minutes", rules.default_weekly_minutes,
+                                         low=0, high=7 * 24 * 60)
+    out["day_mask"] = cells.parsed("available_days", parse.parse_days,
+                                   parse.ALL_DAYS).astype(np.int64)
+    out["skills"] = cells.parsed("skills", parse.parse_tags, ())
+    for column in ("name", "community", "phone"):
+        out[column] = cells.text(column)
+    return out
+
+
+def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame:
+    out = cells.frame.copy()
+    if cells.require("elder_id"):
+        out["elder_id"] = cells.ids("elder_id", "elder")
+    else:
+        out["elder_id"] = ""
+    out["lat"], out["lon"] = _coordinates(cells, need_coordinates)
+    out["gender"] = cells.parsed("gender", parse.parse_gender, "")
+    out["age"] = cells.number("age", np.nan, low=0, high=130)
+    out["lives_alone"] = cells.parsed("lives_alone", parse.parse_bool, False).astype(bool)
+    out["low_income"] = cells.parsed("low_income", parse.parse_bool, False).astype(bool)
+    age = np.nan_to_num(out["age"].to_numpy(dtype=float), nan=0.0)
+    default_priority = np.where(
+        age >= rules.priority_age_high, 3,
+        np.where((age >= rules.priority_age_mid) | out["lives_alone"].to_numpy()
+                 | out["low_income"].to_numpy(), 2, 1))
+    given = cells.number("priority", np.nan, low=1, high=1_000_000, integer=True)
+    out["priority"] = np.where(np.isnan(given), default_priority, given).astype(np.int64)
+    out["visit_minutes"] = cells.number("visit_minutes", rules.default_visit_minutes, low=0,
+                                        high=12 * 60, low_open=True)
+    out["needs"] = cells.parsed("needs", parse.parse_tags, ())
+    out["day_mask"] = cells.parsed("available_days", parse.parse_days,
+                                   parse.ALL_DAYS).astype(np.int64)
+    out["gender_preference"] = cells.parsed(
+        "gender_preference", lambda t: parse.parse_gender(t, allow_any=True), "")
+    out["birthday"] = cells.parsed("birthday", parse.parse_birthday, "")
+    for column in ("name", "community", "phone", "address"):
+        out[column] = cells.text(column)
+    return out
+
+
+def _unknown_ids(cells: _Cells, column: str, known: set[str], what: str) -> pd.Series:
+    values = cells.text(column)
+    for row, cell in values.items():
+        if cell == "":
+            cells.problems.append(Problem(cells.file, "is empty", int(row), column))
+        elif cell not in known:
+            cells.problems.append(Problem(cells.file, f"names no {what} in the {what}s file",
+                                          int(row), column, cell))
+    return values
+
+
+def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]) -> pd.DataFrame:
+    if not cells.require("volunteer_id", "elder_id", "relation"):
+        return pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
+    out = pd.DataFrame({
+        "volunteer_id": _unknown_ids(cells, "volunteer_id", vol_ids, "volunteer"),
+        "elder_id": _unknown_ids(cells, "elder_id", eld_ids, "elder"),
+        "relation": cells.parsed("relation", parse.parse_relation, ""),
+    })
+    for row, cell in cells.text("relation").items():
+        if cell == "":
+            cells.problems.append(Problem(cells.file, "is empty (expected kin, familiar or "
+                                          "refuses)", int(row), "relation"))
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFrame,
+           elds: pd.DataFrame) -> pd.DataFrame:
+    if not cells.require("volunteer_id", "elder_id"):
+        return pd.DataFrame(columns=["volunteer_id", "elder_id", "distance_km", "weekly_minutes"])
+    if not (cells.has("distance_km") or cells.has("weekly_minutes")):
+        cells.problems.append(Problem(cells.file, "needs a distance_km or a weekly_minutes column"))
+    out = pd.DataFrame({
+        "volunteer_id": _unknown_ids(cells, "volunteer_id", vol_ids, "volunteer"),
+        "elder_id": _unknown_ids(cells, "elder_id", eld_ids, "elder"),
+        "distance_km": cells.number("distance_km", np.nan, low=0),
+        "weekly_minutes": cells.number("weekly_minutes", np.nan, low=0),
+    })
+    located_v = set(vols.loc[vols["lat"].notna(), "volunteer_id"])
+    located_e = set(elds.loc[elds["lat"].notna(), "elder_id"])
+    seen: dict[tuple[str, str], int] = {}
+    for row, v, e, d in zip(out.index, out["volunteer_id"], out["elder_id"],
+                            out["distance_km"], strict=True):
+        if (v, e) in seen:
+            cells.problems.append(Problem(cells.file, f"repeats the pair {v} - {e} (first on row "
+                                          f"{seen[v, e]})", int(row), "elder_id", e))
+        seen.setdefault((v, e), int(row))
+        if np.isnan(d) and v in vol_ids and e in eld_ids and not (v in located_v and
+                                                                   e in located_e):
+            cells.problems.append(Problem(cells.file, "is empty and cannot be computed: one side "
+                                          "has no coordinates", int(row), "distance_km"))
+    return out

@@ -1,0 +1,47 @@
+"""Write output files whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
+                  texts: Mapping[str, str] | None = None) -> list[Path]:
+    """Write CSV tables (UTF-8) and text files into ``out_dir``.
+
+    Everything is first written to a temporary folder beside ``out_dir`` and only then moved
+    into place, so an error part-way leaves no half-written output behind.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    written: list[Path] = []
+    try:
+        for name, frame in tables.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+        for name, text in (texts or {}).items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            final = out / path.relative_to(tmp)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, final)
+            written.append(final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return written
