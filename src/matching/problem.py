@@ -94,7 +94,7 @@ def build_problem(world: World) -> PairingProblem:
     vols, elds = world.volunteers, world.elders
     vid = pd.Index(vols["volunteer_id"].astype(str))
     eid = pd.Index(elds["elder_id"].astype(str))
-    nv, ne = len(vid), len(eid)
+    _nv, ne = len(vid), len(eid)
     vlat, vlon = vols["lat"].to_numpy(float), vols["lon"].to_numpy(float)
     elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
 

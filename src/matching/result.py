@@ -46,7 +46,7 @@ class PairingResult:
     cost_units: int
     cost_bound_units: int | None
     method: str
-    cpsat_components: int
+    stats: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     seed: int = 0
 
@@ -142,6 +142,7 @@ class PairingResult:
             "mean_distance_km": round(float(a["distance_km"].mean()), 3) if len(a) else 0.0,
             "kin_pairs": int((a["tie"] == "kin").sum()),
             "familiar_pairs": int((a["tie"] == "familiar").sum()),
+            "solver_stats": dict(self.stats),
             "seed": self.seed,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }

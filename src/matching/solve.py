@@ -6,27 +6,27 @@
    relaxation but a closer one.
 2. **Check.** If no volunteer's week overflows in that flow, it is optimal for the real
    problem too, and the proof is complete.
-3. **Repair and prove.** Otherwise only the connected components that hold an overflowing
-   volunteer need more work. For each: a greedy repair gives a feasible plan (an upper
-   bound), the flow gives a lower bound, and every pair whose reduced cost exceeds the gap
-   between them is provably absent from every optimal plan, so it is removed. CP-SAT then
-   solves the much smaller model lexicographically (:mod:`matching.cpsat`).
-4. **Fill.** If the time limit stopped a component early, any elder that an eligible volunteer
+3. **Bounds.** Otherwise an upper bound comes from feasible plans: flows in which each
+   overflowing volunteer's elder limit is lowered until nobody overflows, and greedy repairs.
+   A lower bound comes from Lagrangian relaxation: the weekly-minute limits move into the
+   cost with a price per minute for each volunteer, found by subgradient steps; every price
+   vector gives a flow whose cost bounds the optimum from below.
+4. **Prune and prove.** A pair whose reduced cost (under the best prices) exceeds the gap
+   between the bounds is in no optimal plan and is removed. CP-SAT solves what remains
+   lexicographically (:mod:`matching.cpsat`), which proves the optimum.
+5. **Fill.** If the time limit stopped the proof early, any elder that an eligible volunteer
    still has room for is added, so no one is left out who could be served.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from matching import cpsat
-from matching.flow import lexicographic_weight, solve_flow
+from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.problem import PairingProblem
 from matching.result import PairingResult, Status
 
@@ -49,59 +49,66 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     seed
         Seed of CP-SAT's search (the flow is deterministic).
     workers
-        CP-SAT workers (default: the machine's cores, at most 8).
+        CP-SAT workers (default 8, the full portfolio).
     progress
         Called with a short message as each phase starts.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    workers = workers or min(8, os.cpu_count() or 1)
+    deadline = started + time_limit
+    workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
     p = problem
     usable = (p.arc_load <= p.cap_load[p.arc_v]) & (p.cap_count[p.arc_v] > 0)
     idx = np.flatnonzero(usable)
-    av, ae, ac, al = p.arc_v[idx], p.arc_e[idx], p.arc_cost[idx], p.arc_load[idx]
+    arcs = _Arcs(p.arc_v[idx], p.arc_e[idx], p.arc_cost[idx], p.arc_load[idx],
+                 p.cap_count, p.cap_load, p.priority)
 
     say(f"min-cost flow over {len(idx):,} pairs")
-    cap = _count_fitting_week(av, al, p.cap_count, p.cap_load)
-    weight = lexicographic_weight(ae, ac, p.num_elders)
+    weight = lexicographic_weight(arcs.e, arcs.cost, p.num_elders)
     if weight * max(1, int(p.priority.max(initial=1))) * (p.num_volunteers + p.num_elders + 3) \
             >= _COST_LIMIT:
         raise OverflowError("priorities too large for an exact flow; use priorities <= 1000")
-    flow = solve_flow(p.num_volunteers, p.num_elders, av, ae, ac, cap, weight * p.priority)
-    used = flow.used.copy()
-    t_flow = time.perf_counter() - started
-
-    load = np.bincount(av[used], weights=al[used], minlength=p.num_volunteers)
-    over = np.flatnonzero(load > p.cap_load)
-    priority_bound = int(p.priority[ae[used]].sum())
-    cost_bound = int(ac[used].sum())
+    net = FlowNetwork(p.num_volunteers, p.num_elders, arcs.v, arcs.e, weight * p.priority)
+    cap = _count_fitting_week(arcs.v, arcs.load, p.cap_count, p.cap_load)
+    flow = net.solve(arcs.cost, cap)
+    seconds = {"flow": time.perf_counter() - started}
+    over = arcs.overfull(flow.used)
+    stats: dict[str, int] = {"overfull": len(over)}
+    used = flow.used
     proven = True
-    components = repaired = 0
+    priority_bound = arcs.priority_of(flow.used)
+    cost_bound: int | None = int(arcs.cost[flow.used].sum())
+    method = "min-cost flow"
     if len(over):
-        n_comp, label = _components(av, ae, p.num_volunteers, p.num_elders)
-        arc_comp = label[av]
-        todo = np.unique(arc_comp[np.isin(av, over)])
-        components = len(todo)
-        say(f"{len(over)} volunteers over their weekly minutes in the flow; "
-            f"CP-SAT on {components} component(s)")
-        deadline = started + time_limit
-        for k, comp in enumerate(todo.tolist()):
-            arcs = np.flatnonzero(arc_comp == comp)
-            budget = (deadline - time.perf_counter()) / (len(todo) - k)
-            outcome = _solve_component(p, arcs, av, ae, ac, al, used, flow.reduced_cost,
-                                       weight, budget, seed, workers)
-            used[arcs] = outcome.used
-            priority_bound += outcome.priority_bound - int(p.priority[ae[arcs][flow.used[arcs]]]
-                                                            .sum())
-            cost_bound += outcome.cost_bound - int(ac[arcs][flow.used[arcs]].sum())
-            proven &= outcome.proven
-            repaired += 1
+        method = "min-cost flow + Lagrangian bounds + CP-SAT"
+        say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
+        bounds = _Bounds(arcs, net, weight, flow, cap)
+        bounds.tighten()
+        bounds.lagrangian(deadline)
+        seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
+        used = bounds.best_used
+        stats.update(bounds.stats)
+        if bounds.gap() > 0:
+            keep = (bounds.reduced <= bounds.gap()) | used
+            stats["pairs_after_pruning"] = int(keep.sum())
+            say(f"gap {bounds.gap():,} units; CP-SAT over {int(keep.sum()):,} of "
+                f"{len(keep):,} pairs")
+            outcome = _prove(arcs, keep, used, priority_bound, cost_bound,
+                             deadline - time.perf_counter(), seed, workers)
+            used = outcome.used
+            proven = outcome.proven
+            priority_bound = outcome.priority_bound
+            cost_bound = outcome.cost_bound if outcome.priority >= priority_bound else None
+        else:
+            stats["pairs_after_pruning"] = 0
+            cost_bound = int(arcs.cost[used].sum())
     if not proven:
-        used = _fill(av, ae, ac, al, p.cap_count, p.cap_load, p.priority, used)
+        used = _fill(arcs, used)
     chosen = np.zeros(p.num_arcs, dtype=bool)
     chosen[idx[used]] = True
     priority = int(p.priority[p.arc_e[chosen]].sum())
     cost = int(p.arc_cost[chosen].sum())
+    seconds["total"] = time.perf_counter() - started
     return PairingResult(
         problem=p,
         chosen=chosen,
@@ -109,12 +116,143 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         priority=priority,
         priority_bound=max(priority_bound, priority),
         cost_units=cost,
-        cost_bound_units=min(cost_bound, cost) if priority >= priority_bound else None,
-        method="min-cost flow" if not len(over) else "min-cost flow + CP-SAT",
-        cpsat_components=components,
-        seconds={"flow": t_flow, "total": time.perf_counter() - started},
+        cost_bound_units=(None if cost_bound is None or priority < priority_bound
+                          else min(cost_bound, cost)),
+        method=method,
+        stats=stats,
+        seconds=seconds,
         seed=seed,
     )
+
+
+class _Arcs:
+    """Usable pairs (sorted by elder) with the capacities they draw on."""
+
+    def __init__(self, v: np.ndarray, e: np.ndarray, cost: np.ndarray, load: np.ndarray,
+                 cap_count: np.ndarray, cap_load: np.ndarray, priority: np.ndarray) -> None:
+        self.v, self.e, self.cost, self.load = v, e, cost, load
+        self.cap_count, self.cap_load, self.priority = cap_count, cap_load, priority
+        self.nv = len(cap_count)
+
+    def loads(self, used: np.ndarray) -> np.ndarray:
+        return np.bincount(self.v[used], weights=self.load[used], minlength=self.nv)
+
+    def counts(self, used: np.ndarray) -> np.ndarray:
+        return np.bincount(self.v[used], minlength=self.nv)
+
+    def overfull(self, used: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(self.loads(used) > self.cap_load)
+
+    def priority_of(self, used: np.ndarray) -> int:
+        return int(self.priority[self.e[used]].sum())
+
+    def combined(self, used: np.ndarray, weight: int) -> int:
+        return int(self.cost[used].sum()) - weight * self.priority_of(used)
+
+
+class _Bounds:
+    """Upper bounds from feasible plans, lower bounds from Lagrangian relaxation."""
+
+    def __init__(self, arcs: _Arcs, net: FlowNetwork, weight: int, flow: FlowSolution,
+                 cap: np.ndarray) -> None:
+        self.arcs, self.net, self.weight, self.cap = arcs, net, weight, cap
+        self.flow = flow
+        self.lower = flow.cost
+        self.reduced = flow.reduced_cost
+        self.best_used = _repair(arcs, flow.used)
+        self.upper = arcs.combined(self.best_used, weight)
+        self.stats: dict[str, int] = {"flows": 1}
+
+    def gap(self) -> int:
+        return max(0, self.upper - self.lower)
+
+    def _offer(self, used: np.ndarray) -> None:
+        """Keep a plan as the incumbent if it is feasible and better."""
+        if len(self.arcs.overfull(used)):
+            used = _repair(self.arcs, used)
+        value = self.arcs.combined(used, self.weight)
+        if value < self.upper:
+            self.best_used, self.upper = used, value
+
+    def tighten(self, rounds: int = 8) -> None:
+        """Lower each overfull volunteer's elder limit to one less than the flow gave them,
+        and solve again, until no one overflows: a good feasible plan."""
+        cap = self.cap.copy()
+        used, active = self.flow.used, self.flow.active
+        for _ in range(rounds):
+            over = self.arcs.overfull(used)
+            if not len(over):
+                break
+            cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
+            sol = self.net.solve(self.arcs.cost, cap, active)
+            self.stats["flows"] += 1
+            used, active = sol.used, sol.active
+            self._offer(used)
+        self._offer(used)
+
+    def lagrangian(self, deadline: float, rounds: int = 60) -> None:
+        """Subgradient ascent on prices for weekly minutes; keeps the best lower bound and
+        the reduced costs under its prices."""
+        a = self.arcs
+        binding = _binding(a)
+        if not binding.any():
+            return
+        price = np.zeros(a.nv)
+        theta, stall = 1.0, 0
+        used, active = self.flow.used, self.flow.active
+        for _ in range(rounds):
+            if self.gap() == 0 or time.perf_counter() > deadline:
+                break
+            excess = np.where(binding, a.loads(used) - a.cap_load, 0.0)
+            excess[(price <= 0) & (excess < 0)] = 0.0
+            norm = float((excess**2).sum())
+            if norm == 0:
+                break
+            step = theta * min(self.gap(), self.weight) / norm
+            # a price above weight/load would trade priority for minutes: never useful
+            price = np.minimum(np.maximum(0.0, price + step * excess),
+                               self.weight / max(1, int(a.load.max())))
+            extra = np.floor(price[a.v] * a.load).astype(np.int64)
+            sol = self.net.solve(a.cost + extra, self.cap, active)
+            self.stats["flows"] += 1
+            used, active = sol.used, sol.active
+            value = int(np.ceil(sol.cost - float((price * a.cap_load).sum()) - 1e-6))
+            if value > self.lower:
+                self.lower, self.reduced, stall = value, sol.reduced_cost, 0
+            else:
+                stall += 1
+                if stall >= 3:
+                    theta, stall = theta / 2, 0
+            self._offer(used)
+        self.stats["lagrangian_rounds"] = self.stats["flows"]
+
+
+def _binding(a: _Arcs) -> np.ndarray:
+    """Volunteers whose weekly minutes can bind: their ``max_elders`` largest loads overflow."""
+    order = np.lexsort((-a.load, a.v))
+    v, load = a.v[order], a.load[order]
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.empty(0, int)
+    rank = np.arange(len(v)) - np.repeat(starts, np.diff(np.r_[starts, len(v)]))
+    top = rank < a.cap_count[v]
+    heaviest = np.bincount(v[top], weights=load[top], minlength=a.nv)
+    return heaviest > a.cap_load
+
+
+def _prove(arcs: _Arcs, keep: np.ndarray, used: np.ndarray, priority_upper: int,
+           cost_lower: int | None, budget: float, seed: int, workers: int) -> cpsat.CpOutcome:
+    """CP-SAT over the pairs that survive pruning, started from the incumbent."""
+    k = np.flatnonzero(keep)
+    data = cpsat.ArcModel(arc_v=arcs.v[k], arc_e=arcs.e[k], arc_cost=arcs.cost[k],
+                          arc_load=arcs.load[k], cap_count=arcs.cap_count,
+                          cap_load=arcs.cap_load, priority=arcs.priority)
+    out = cpsat.solve_cpsat(data, used[k], priority_upper,
+                            cost_lower if cost_lower is not None else -(2**62),
+                            time_limit=budget, seed=seed, workers=workers)
+    full = np.zeros(len(keep), dtype=bool)
+    full[k[out.used]] = True
+    return cpsat.CpOutcome(used=full, proven=out.proven, priority=out.priority,
+                           priority_bound=out.priority_bound, cost=out.cost,
+                           cost_bound=out.cost_bound)
 
 
 def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.ndarray,
@@ -122,6 +260,8 @@ def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.n
     """Per volunteer, ``min(max_elders, most elders whose smallest loads fit the week)``."""
     order = np.lexsort((arc_load, arc_v))
     v, load = arc_v[order], arc_load[order]
+    if not len(v):
+        return np.zeros(len(cap_count), dtype=np.int64)
     cum = np.cumsum(load)
     starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
     base = np.repeat(cum[starts] - load[starts], np.diff(np.r_[starts, len(v)]))
@@ -130,79 +270,44 @@ def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.n
     return np.minimum(cap_count, fitting).astype(np.int64)
 
 
-def _components(arc_v: np.ndarray, arc_e: np.ndarray, nv: int, ne: int) -> tuple[int, np.ndarray]:
-    """Connected components of the pair graph; ``label`` is indexed by volunteer."""
-    graph = coo_matrix((np.ones(len(arc_v)), (arc_v, nv + arc_e)), shape=(nv + ne, nv + ne))
-    n, label = connected_components(graph, directed=False)
-    return n, label[:nv]
-
-
-def _solve_component(p: PairingProblem, arcs: np.ndarray, av: np.ndarray, ae: np.ndarray,
-                     ac: np.ndarray, al: np.ndarray, used: np.ndarray,
-                     reduced: np.ndarray | None, weight: int, budget: float, seed: int,
-                     workers: int) -> cpsat.CpOutcome:
-    """Repair, prune by reduced costs, and solve one component with CP-SAT."""
-    vs, lv = np.unique(av[arcs], return_inverse=True)
-    es, le = np.unique(ae[arcs], return_inverse=True)
-    cap_count, cap_load, prio = p.cap_count[vs], p.cap_load[vs], p.priority[es]
-    lc, ll = ac[arcs], al[arcs]
-    relaxed = used[arcs]
-    hint = _repair(lv, le, lc, ll, cap_count, cap_load, prio, relaxed)
-    upper_priority = int(prio[le[relaxed]].sum())
-    lower = -weight * upper_priority + int(lc[relaxed].sum())
-    upper = -weight * int(prio[le[hint]].sum()) + int(lc[hint].sum())
-    keep = np.ones(len(arcs), dtype=bool)
-    if reduced is not None:
-        keep = (reduced[arcs] <= upper - lower) | hint
-    k = np.flatnonzero(keep)
-    data = cpsat.ArcModel(arc_v=lv[k], arc_e=le[k], arc_cost=lc[k], arc_load=ll[k],
-                          cap_count=cap_count, cap_load=cap_load, priority=prio)
-    out = cpsat.solve_cpsat(data, hint[k], upper_priority, int(lc[relaxed].sum()),
-                            time_limit=budget, seed=seed, workers=workers)
-    full = np.zeros(len(arcs), dtype=bool)
-    full[k[out.used]] = True
-    return cpsat.CpOutcome(used=full, proven=out.proven, priority=out.priority,
-                           priority_bound=out.priority_bound, cost=out.cost,
-                           cost_bound=out.cost_bound)
-
-
-def _repair(av: np.ndarray, ae: np.ndarray, ac: np.ndarray, al: np.ndarray,
-            cap_count: np.ndarray, cap_load: np.ndarray, prio: np.ndarray,
-            used: np.ndarray) -> np.ndarray:
+def _repair(a: _Arcs, used: np.ndarray) -> np.ndarray:
     """Make a relaxed plan feasible: overfull volunteers drop their least valuable elders
     (lowest priority, then largest load) until their week fits; then :func:`_fill`."""
     used = used.copy()
-    load = np.bincount(av[used], weights=al[used], minlength=len(cap_load))
-    for v in np.flatnonzero(load > cap_load).tolist():
-        mine = np.flatnonzero(used & (av == v))
-        for a in mine[np.lexsort((-al[mine], prio[ae[mine]]))].tolist():
-            if load[v] <= cap_load[v]:
+    load = a.loads(used)
+    count = a.counts(used)
+    for v in np.flatnonzero((load > a.cap_load) | (count > a.cap_count)).tolist():
+        mine = np.flatnonzero(used & (a.v == v))
+        for k in mine[np.lexsort((-a.load[mine], a.priority[a.e[mine]]))].tolist():
+            if load[v] <= a.cap_load[v] and count[v] <= a.cap_count[v]:
                 break
-            used[a] = False
-            load[v] -= al[a]
-    return _fill(av, ae, ac, al, cap_count, cap_load, prio, used)
+            used[k] = False
+            load[v] -= a.load[k]
+            count[v] -= 1
+    return _fill(a, used)
 
 
-def _fill(av: np.ndarray, ae: np.ndarray, ac: np.ndarray, al: np.ndarray, cap_count: np.ndarray,
-          cap_load: np.ndarray, prio: np.ndarray, used: np.ndarray) -> np.ndarray:
+def _fill(a: _Arcs, used: np.ndarray) -> np.ndarray:
     """Give every uncovered elder (highest priority first) the cheapest eligible volunteer
     who still has room, if there is one. Arcs must be sorted by elder."""
     used = used.copy()
-    count = np.bincount(av[used], minlength=len(cap_count))
-    load = np.bincount(av[used], weights=al[used], minlength=len(cap_load))
-    covered = np.zeros(int(ae.max(initial=-1)) + 1, dtype=bool)
-    covered[ae[used]] = True
-    starts = np.flatnonzero(np.r_[True, ae[1:] != ae[:-1]]) if len(ae) else np.empty(0, int)
-    ends = np.r_[starts[1:], len(ae)]
-    elders = ae[starts]
+    count = a.counts(used)
+    load = a.loads(used)
+    if not len(a.e):
+        return used
+    covered = np.zeros(int(a.e.max()) + 1, dtype=bool)
+    covered[a.e[used]] = True
+    starts = np.flatnonzero(np.r_[True, a.e[1:] != a.e[:-1]])
+    ends = np.r_[starts[1:], len(a.e)]
+    elders = a.e[starts]
     open_ = np.flatnonzero(~covered[elders])
-    for i in open_[np.argsort(-prio[elders[open_]], kind="stable")].tolist():
-        a, b = starts[i], ends[i]
-        v = av[a:b]
-        ok = (count[v] < cap_count[v]) & (load[v] + al[a:b] <= cap_load[v])
+    for i in open_[np.argsort(-a.priority[elders[open_]], kind="stable")].tolist():
+        lo, hi = starts[i], ends[i]
+        v = a.v[lo:hi]
+        ok = (count[v] < a.cap_count[v]) & (load[v] + a.load[lo:hi] <= a.cap_load[v])
         if ok.any():
-            pick = a + np.flatnonzero(ok)[np.argmin(ac[a:b][ok])]
+            pick = lo + np.flatnonzero(ok)[np.argmin(a.cost[lo:hi][ok])]
             used[pick] = True
-            count[av[pick]] += 1
-            load[av[pick]] += al[pick]
+            count[a.v[pick]] += 1
+            load[a.v[pick]] += a.load[pick]
     return used
