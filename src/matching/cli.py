@@ -45,7 +45,8 @@ def _add_solver(p: argparse.ArgumentParser) -> None:
                         "marked with its status (default 60)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the search (default 0)")
     p.add_argument("--workers", type=int, default=None,
-                   help="CP-SAT search workers (default 8: its full portfolio, which proves optima fastest even on 2 cores)")
+                   help="CP-SAT search workers (default 8: the full portfolio, which "
+                        "proves optima fastest even on 2 cores)")
     p.add_argument("--quiet", action="store_true", help="print no progress and no summary")
 
 

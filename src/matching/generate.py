@@ -30,7 +30,8 @@ SKILLS = ("haircut", "shave", "foot_massage", "meal_delivery", "cleaning", "laun
           "medicine_delivery", "repair", "smartphone")
 _COMMUNITY_NAMES = ("民乐社区", "城关社区", "稷峰社区", "新民社区", "东关社区", "西关社区",
                     "南关社区", "北关社区", "翟店社区", "化峪社区", "蔡村社区", "太阳社区")
-_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+_SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩"
+             "唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
 _GIVEN = "秀英桂兰玉凤淑珍华明国建平志强文军德福海云芳荣春梅金红丽霞永胜忠林"
 _KM_PER_DEG_LAT = 111.195
 

@@ -27,7 +27,8 @@ for _i, _names in enumerate(
     for _name in _names:
         _DAY_WORDS[_name] = _i
 _ZH_PREFIXES = ("星期", "礼拜", "周")
-_ALL_DAY_PHRASES = {"every day", "everyday", "daily", "all", "all days", "每天", "天天", "全周", "*"}
+_ALL_DAY_PHRASES = {"every day", "everyday", "daily", "all", "all days",
+                    "每天", "天天", "全周", "*"}
 _DAY_GROUPS = {
     "weekdays": 0b0011111,
     "weekday": 0b0011111,
@@ -148,7 +149,8 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_DATE_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
+_DATE_FULL = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
 _DATE_SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 

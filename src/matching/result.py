@@ -153,8 +153,8 @@ class PairingResult:
         lines = ["Pairing", "-------"]
         cov = self.coverage()
         for prio, row in cov.iterrows():
-            lines.append(f"  priority {prio:<3} {int(row['assigned']):>7,} / {int(row['elders']):<7,}"
-                         f" assigned ({row['share']:6.1%})")
+            lines.append(f"  priority {prio:<3} {int(row['assigned']):>7,} / "
+                         f"{int(row['elders']):<7,} assigned ({row['share']:6.1%})")
         lines += [
             f"  {'unassigned':<18}{f['unassigned']:>10,}",
             f"  {'total distance':<18}{f['distance_km']:>10,.2f} km"
