@@ -108,12 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
-    import json
-
     from matching.problem import build_problem
     from matching.read import read_world
     from matching.solve import solve
-    from matching.write import write_outputs
+    from matching.write import write_pairing
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
@@ -126,14 +124,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     result = solve(problem, time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                    progress=clock)
     clock("writing outputs")
-    contract_cols = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes", "tie"]
-    extra = [c for c in result.assignments.columns if c not in contract_cols]
-    figures = result.figures()
-    figures["seconds"]["command"] = round(time.perf_counter() - clock.start, 3)
-    write_outputs(args.out, {
-        "assignments.csv": result.assignments[contract_cols + extra],
-        "unassigned.csv": result.unassigned,
-    }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n"})
+    write_pairing(result, args.out)
     if not args.quiet:
         print(result.summary())
         print(f"  {'command':<18}{time.perf_counter() - clock.start:.2f} s in all; "

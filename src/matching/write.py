@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matching.result import PairingResult
 
 
 def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
@@ -45,3 +50,22 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return written
+
+
+ASSIGNMENT_COLUMNS = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes", "tie"]
+
+
+def write_pairing(result: PairingResult, out_dir: str | Path,
+                  extra_figures: Mapping[str, object] | None = None) -> list[Path]:
+    """Write ``assignments.csv``, ``unassigned.csv`` and ``summary.json`` for a pairing.
+
+    The contract's columns come first, then the extras (priority, cost_km, names).
+    """
+    assignments = result.assignments
+    extra = [c for c in assignments.columns if c not in ASSIGNMENT_COLUMNS]
+    figures = result.figures()
+    figures.update(extra_figures or {})
+    return write_outputs(out_dir, {
+        "assignments.csv": assignments[ASSIGNMENT_COLUMNS + extra],
+        "unassigned.csv": result.unassigned,
+    }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n"})
