@@ -82,24 +82,18 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     best_priority = int(weights[best].sum())
     priority_bound = priority_upper
     proven_priority = best_priority >= priority_upper
-    solver = _solver(seed, workers)
     if not proven_priority:
         m.maximize(covered)
-        _hint(m, x, best)
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+        status, found, bound = _search(m, x, best, deadline, seed, workers)
+        if found is not None:
             if int(weights[found].sum()) >= best_priority:
                 best, best_priority = found, int(weights[found].sum())
-            priority_bound = min(priority_upper, int(np.floor(solver.best_objective_bound + 1e-6)))
+            priority_bound = min(priority_upper, int(np.floor(bound + 1e-6)))
         proven_priority = status == cp_model.OPTIMAL or best_priority >= priority_bound
         priority_bound = max(priority_bound, best_priority)
     m.clear_objective()
     m.add(covered >= best_priority)
     m.minimize(cost)
-    m.clear_hints()
-    _hint(m, x, best)
     remaining = deadline - time.monotonic()
     best_cost = int(data.arc_cost[best].sum())
     # the flow's cost bounds only plans that reach the flow's priority
@@ -107,26 +101,59 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                   else int(np.minimum(data.arc_cost, 0).sum()))
     proven = False
     if remaining > 0.01:
-        solver.parameters.max_time_in_seconds = remaining
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+        status, found, bound = _search(m, x, best, deadline, seed, workers)
+        if found is not None:
             if int(data.arc_cost[found].sum()) <= best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
-            cost_bound = max(cost_lower, int(np.ceil(solver.best_objective_bound - 1e-6)))
+            cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
     return CpOutcome(used=best, proven=proven, priority=best_priority,
                      priority_bound=priority_bound, cost=best_cost,
                      cost_bound=min(cost_bound, best_cost))
 
 
-def _solver(seed: int, workers: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = max(1, workers)
-    # deterministic parallel search: same inputs and seed give the same plan
-    solver.parameters.interleave_search = False
-    return solver
+#: Deterministic time (CP-SAT's own, machine-independent units) given to a single worker
+#: before the parallel portfolio takes over. Small models are proven within it.
+QUICK_DETERMINISTIC_TIME = 2.0
+
+
+def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, deadline: float,
+            seed: int, workers: int) -> tuple[int, np.ndarray | None, float]:
+    """Solve ``m`` from ``hint``: first one worker for a short deterministic budget, then, if
+    that did not prove the optimum, the interleaved parallel portfolio.
+
+    Both phases are deterministic (``interleave_search``), so the same inputs and seed give the
+    same plan unless the wall-clock limit cuts a search short.
+
+    Returns
+    -------
+    status, values (or ``None`` if nothing was found), objective bound
+    """
+    found: np.ndarray | None = None
+    status, bound = cp_model.UNKNOWN, 0.0
+    phases = [(1, QUICK_DETERMINISTIC_TIME)]
+    if workers > 1:
+        phases.append((workers, float("inf")))
+    for n_workers, det_time in phases:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.01:
+            break
+        m.clear_hints()
+        _hint(m, x, hint if found is None else found)
+        solver = cp_model.CpSolver()
+        solver.parameters.random_seed = seed
+        solver.parameters.num_workers = n_workers
+        solver.parameters.interleave_search = n_workers > 1
+        solver.parameters.max_time_in_seconds = remaining
+        if det_time != float("inf"):
+            solver.parameters.max_deterministic_time = det_time
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+            bound = solver.best_objective_bound
+        if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            break
+    return status, found, bound
 
 
 def _hint(m: cp_model.CpModel, x: list[cp_model.IntVar], used: np.ndarray) -> None:

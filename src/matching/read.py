@@ -6,6 +6,7 @@ spreadsheet row (the header is row 1), the column, the value and what was expect
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,16 +45,33 @@ def read_table(path: PathLike) -> pd.DataFrame:
         elif suffix == ".xls":
             raise InputError.one(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
         else:
-            frame = pd.read_csv(io.StringIO(_decode(path)), dtype=str, keep_default_na=False)
+            frame = _read_csv(name, _decode(path))
     except InputError:
         raise
-    except pd.errors.EmptyDataError:
-        raise InputError.one(name, "the file is empty (it needs a header row)") from None
-    except pd.errors.ParserError as exc:
-        raise InputError.one(name, f"is not a well-formed table: {exc}") from None
     except (ValueError, OSError, KeyError) as exc:  # openpyxl's complaints about a workbook
         raise InputError.one(name, f"cannot be read as a workbook: {exc}") from None
     return _clean(frame)
+
+
+def _read_csv(name: str, text: str) -> pd.DataFrame:
+    """Parse CSV text with the standard library, so that ragged rows are caught, not guessed."""
+    rows = list(csv.reader(io.StringIO(text)))
+    while rows and not any(cell.strip() for cell in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise InputError.one(name, "the file is empty (it needs a header row)")
+    header, body = rows[0], rows[1:]
+    problems = []
+    for number, row in enumerate(body, start=2):
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            problems.append(Problem(name, f"has {len(row)} cells but the header has "
+                                          f"{len(header)} (a comma inside a number? use a dot, "
+                                          "or quote the cell)", row=number))
+    if problems:
+        raise InputError(problems)
+    width = len(header)
+    body = [(row + [""] * width)[:width] for row in body]
+    return pd.DataFrame(body, columns=header, dtype=object)
 
 
 def _decode(path: Path) -> str:
@@ -173,6 +191,9 @@ def _range_text(low: float | None, high: float | None, low_open: bool) -> str:
 def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
     why = " (coordinates are needed unless pairs.csv lists every pair)"
     if need and not cells.require("lat", "lon", why=why):
+        return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
+    if cells.has("lat") != cells.has("lon"):
+        cells.require("lat", "lon", why=" (the other coordinate is given)")
         return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
     lat = cells.number("lat", np.nan, low=-90, high=90)
     lon = cells.number("lon", np.nan, low=-180, high=180)

@@ -1,0 +1,112 @@
+"""Shared helpers: tiny worlds placed in km around a point, and a solve that is always checked.
+
+Every plan a test produces goes through :mod:`matching.checker`, which shares no code with
+the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import matching
+from matching import checker
+from matching.write import write_pairing
+
+BASE_LAT, BASE_LON = 35.60, 110.97
+KM_PER_DEG = 6371.0088 * math.pi / 180
+
+
+def at(east_km: float, north_km: float = 0.0) -> tuple[float, float]:
+    """Coordinates ``east_km`` east and ``north_km`` north of the base point (small offsets)."""
+    lat = BASE_LAT + north_km / KM_PER_DEG
+    lon = BASE_LON + east_km / (KM_PER_DEG * math.cos(math.radians(BASE_LAT)))
+    return round(lat, 7), round(lon, 7)
+
+
+def volunteers(*rows: dict) -> pd.DataFrame:
+    """Volunteers from dicts; ``x``/``y`` (km) become lat/lon; ids default to V1, V2..."""
+    return _people(rows, "volunteer_id", "V")
+
+
+def elders(*rows: dict) -> pd.DataFrame:
+    """Elders from dicts, as :func:`volunteers`."""
+    return _people(rows, "elder_id", "E")
+
+
+def _people(rows: tuple[dict, ...], key: str, prefix: str) -> pd.DataFrame:
+    out = []
+    for i, row in enumerate(rows, start=1):
+        row = dict(row)
+        row.setdefault(key, f"{prefix}{i}")
+        if "x" in row or "y" in row:
+            row["lat"], row["lon"] = at(row.pop("x", 0.0), row.pop("y", 0.0))
+        out.append({k: str(v) for k, v in row.items()})
+    return pd.DataFrame(out).fillna("")
+
+
+def relations(*triples: tuple[str, str, str]) -> pd.DataFrame:
+    """``(volunteer_id, elder_id, relation)`` rows."""
+    return pd.DataFrame(triples, columns=["volunteer_id", "elder_id", "relation"])
+
+
+@dataclass
+class Plan:
+    """A checked plan: the result and the contract's tables."""
+
+    result: matching.PairingResult
+    assignments: pd.DataFrame
+    unassigned: pd.DataFrame
+    report: checker.Report
+
+    def volunteer_of(self, elder_id: str) -> str | None:
+        """The elder's volunteer, or ``None``."""
+        hit = self.assignments.loc[self.assignments["elder_id"] == elder_id, "volunteer_id"]
+        return None if hit.empty else str(hit.iloc[0])
+
+    def reason(self, elder_id: str) -> str:
+        """Why the elder is unassigned."""
+        return str(self.unassigned.loc[self.unassigned["elder_id"] == elder_id, "reason"].iloc[0])
+
+
+@pytest.fixture
+def plan(tmp_path: Path):
+    """``plan(vols, elds, rels=None, pairs=None, rules=None, **solve_kw)``: solve, write the
+    outputs, run the independent checker (which must find nothing broken), return a Plan."""
+
+    def run(vols: pd.DataFrame, elds: pd.DataFrame, rels: pd.DataFrame | None = None,
+            pairs: pd.DataFrame | None = None, rules: matching.Rules | None = None,
+            **solve_kw: object) -> Plan:
+        files = {}
+        for name, frame in (("volunteers", vols), ("elders", elds), ("relations", rels),
+                            ("pairs", pairs)):
+            if frame is not None:
+                files[name] = tmp_path / f"{name}.csv"
+                frame.to_csv(files[name], index=False)
+        world = matching.read_world(files["volunteers"], files["elders"],
+                                    files.get("relations"), files.get("pairs"), rules=rules)
+        result = matching.solve(matching.build_problem(world), **solve_kw)  # type: ignore[arg-type]
+        out = tmp_path / "plan"
+        write_pairing(result, out)
+        rule_numbers = None
+        if rules is not None:
+            rule_numbers = {"max_km": rules.max_km, "max_kin_km": rules.max_kin_km,
+                            "minutes_per_km": rules.walking_min_per_km,
+                            "kin_bonus": rules.kin_bonus_km,
+                            "familiar_bonus": rules.familiar_bonus_km,
+                            "max_elders": rules.default_max_elders,
+                            "weekly_minutes": rules.default_weekly_minutes,
+                            "visit_minutes": rules.default_visit_minutes}
+        report = checker.check_pairing(files["volunteers"], files["elders"],
+                                       files.get("relations"), files.get("pairs"), out,
+                                       rules=rule_numbers)
+        assert report.ok, report.text()
+        assigned = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+        unassigned = pd.read_csv(out / "unassigned.csv", dtype=str, keep_default_na=False)
+        return Plan(result, assigned, unassigned, report)
+
+    return run

@@ -1,0 +1,118 @@
+"""The solver against an independent reference optimum, on worlds where each path is taken."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matching
+from matching import checker
+from matching.generate import WorldSpec, generate_world
+from matching.write import write_pairing
+
+
+def small_world(seed: int, volunteers: int, elders: int, weekly: list[int] | None = None):
+    """A generated world squeezed so that capacities matter."""
+    spec = WorldSpec(volunteers, elders, lat_range=(35.596, 35.606),
+                     lon_range=(110.962, 110.975), communities=2, spread_km=0.4)
+    world = generate_world(spec, seed=seed)
+    vols = world.volunteers.copy()
+    if weekly is not None:
+        rng = np.random.default_rng(seed)
+        vols["weekly_minutes"] = rng.choice(weekly, len(vols)).astype(str)
+    return vols, world.elders, world.relations
+
+
+def solve_checked(tmp_path, vols, elds, rels, **kw):
+    """Solve through files, check the plan independently, and return result and report."""
+    for name, frame in (("v", vols), ("e", elds), ("r", rels)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    world = matching.read_world(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv")
+    result = matching.solve(matching.build_problem(world), **kw)
+    write_pairing(result, tmp_path / "plan")
+    report = checker.check_pairing(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv",
+                                   None, tmp_path / "plan")
+    assert report.ok, report.text()
+    cworld = checker.CheckWorld.read(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv")
+    return result, report, cworld
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_matches_reference_when_minutes_bind(tmp_path, seed):
+    """Tight weekly minutes force the Lagrangian + CP-SAT path; the optimum equals an
+    independent CP-SAT model's."""
+    vols, elds, rels = small_world(seed, 12, 40, weekly=[90, 120, 150, 200])
+    result, report, cworld = solve_checked(tmp_path, vols, elds, rels)
+    assert result.is_optimal()
+    assert "CP-SAT" in result.method or result.stats.get("overfull", 0) == 0
+    priority, cost = checker.reference_optimum(cworld)
+    assert report.figures["priority"] == priority
+    assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_reference_when_only_flow_is_needed(tmp_path, seed):
+    """With weeks too long to bind, the min-cost flow alone is optimal."""
+    vols, elds, rels = small_world(seed, 10, 30, weekly=[2000])
+    result, report, cworld = solve_checked(tmp_path, vols, elds, rels)
+    assert result.method == "min-cost flow"
+    assert result.is_optimal()
+    priority, cost = checker.reference_optimum(cworld)
+    assert report.figures["priority"] == priority
+    assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
+
+
+def test_overfull_flow_is_repaired(tmp_path):
+    """A world where the flow relaxation overloads someone still ends optimal and valid."""
+    vols, elds, rels = small_world(11, 15, 45, weekly=[100, 130])
+    result, _, _ = solve_checked(tmp_path, vols, elds, rels)
+    assert result.stats["overfull"] > 0
+    assert result.is_optimal()
+
+
+def test_time_limit_keeps_plan_valid_and_maximal(tmp_path):
+    """With almost no time the plan is still valid and no elder who could be served is
+    left out (the checker's maximality rule)."""
+    vols, elds, rels = small_world(3, 30, 90, weekly=[100, 130, 160])
+    result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=0.01)
+    assert result.status in (matching.Status.OPTIMAL, matching.Status.FEASIBLE)
+    assert report.figures["assigned"] > 0
+
+
+def test_same_seed_same_plan(tmp_path):
+    """Two solves of the same world with the same seed give identical plans."""
+    vols, elds, rels = small_world(5, 20, 60, weekly=[120, 180])
+    a, _, _ = solve_checked(tmp_path / "a", vols, elds, rels, seed=3) if (tmp_path / "a").mkdir() \
+        is None else None
+    b, _, _ = solve_checked(tmp_path / "b", vols, elds, rels, seed=3) if (tmp_path / "b").mkdir() \
+        is None else None
+    assert a.assignments.equals(b.assignments)
+    assert (tmp_path / "a" / "plan" / "assignments.csv").read_bytes() == \
+        (tmp_path / "b" / "plan" / "assignments.csv").read_bytes()
+
+
+def test_result_explains_itself(tmp_path):
+    """Summary, coverage by tier and figures agree with the tables."""
+    vols, elds, rels = small_world(2, 8, 40, weekly=[150])
+    result, report, _ = solve_checked(tmp_path, vols, elds, rels)
+    figures = result.figures()
+    assert figures["assigned"] == len(result.assignments) == report.figures["assigned"]
+    assert figures["unassigned"] == len(result.unassigned) > 0
+    cov = result.coverage()
+    assert int(cov["assigned"].sum()) == figures["assigned"]
+    assert "priority" in result.summary() and "status" in result.summary()
+    assert all(result.unassigned["reason"].str.len() > 10)
+
+
+def test_independent_components_are_solved_together(tmp_path):
+    """Two towns 50 km apart: each is served by its own volunteers."""
+    from tests.conftest import elders, volunteers
+
+    vols = volunteers({"x": 0}, {"x": 50})
+    elds = elders({"x": 0.3}, {"x": 50.3})
+    for name, frame in (("v", vols), ("e", elds)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    world = matching.read_world(tmp_path / "v.csv", tmp_path / "e.csv")
+    result = matching.solve(matching.build_problem(world))
+    assert dict(zip(result.assignments["elder_id"], result.assignments["volunteer_id"],
+                    strict=True)) == {"E1": "V1", "E2": "V2"}
