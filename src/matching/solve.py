@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from matching import cpsat
 from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
@@ -93,12 +96,11 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
             stats["pairs_after_pruning"] = int(keep.sum())
             say(f"gap {bounds.gap():,} units; CP-SAT over {int(keep.sum()):,} of "
                 f"{len(keep):,} pairs")
-            outcome = _prove(arcs, keep, used, priority_bound, cost_bound,
-                             deadline - time.perf_counter(), seed, workers)
-            used = outcome.used
-            proven = outcome.proven
-            priority_bound = outcome.priority_bound
-            cost_bound = outcome.cost_bound if outcome.priority >= priority_bound else None
+            proof = _prove(arcs, keep, used, weight, deadline, seed, workers)
+            stats.update(proof.stats)
+            used, proven = proof.used, proof.proven
+            priority_bound = min(priority_bound, proof.priority_bound)
+            cost_bound = proof.cost_bound
         else:
             stats["pairs_after_pruning"] = 0
             cost_bound = int(arcs.cost[used].sum())
@@ -238,21 +240,82 @@ def _binding(a: _Arcs) -> np.ndarray:
     return heaviest > a.cap_load
 
 
-def _prove(arcs: _Arcs, keep: np.ndarray, used: np.ndarray, priority_upper: int,
-           cost_lower: int | None, budget: float, seed: int, workers: int) -> cpsat.CpOutcome:
-    """CP-SAT over the pairs that survive pruning, started from the incumbent."""
+@dataclass
+class _Proof:
+    used: np.ndarray
+    proven: bool
+    priority_bound: int
+    cost_bound: int | None
+    stats: dict[str, int]
+
+
+def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
+           seed: int, workers: int) -> _Proof:
+    """Solve the pruned problem exactly, one connected component at a time.
+
+    The pruned problem holds an optimal plan and falls apart into components that share
+    nobody, so each is solved alone: by a min-cost flow when no week can overflow in it or
+    its flow relaxation already fits, and by CP-SAT (started from the incumbent) otherwise.
+    """
     k = np.flatnonzero(keep)
-    data = cpsat.ArcModel(arc_v=arcs.v[k], arc_e=arcs.e[k], arc_cost=arcs.cost[k],
-                          arc_load=arcs.load[k], cap_count=arcs.cap_count,
-                          cap_load=arcs.cap_load, priority=arcs.priority)
-    out = cpsat.solve_cpsat(data, used[k], priority_upper,
-                            cost_lower if cost_lower is not None else -(2**62),
-                            time_limit=budget, seed=seed, workers=workers)
-    full = np.zeros(len(keep), dtype=bool)
-    full[k[out.used]] = True
-    return cpsat.CpOutcome(used=full, proven=out.proven, priority=out.priority,
-                           priority_bound=out.priority_bound, cost=out.cost,
-                           cost_bound=out.cost_bound)
+    used = incumbent.copy()
+    n_comp, label = _components(arcs.v[k], arcs.e[k], arcs.nv, len(arcs.priority))
+    comp = label[arcs.v[k]]
+    order = np.argsort(comp, kind="stable")
+    bounds = np.searchsorted(comp[order], np.arange(n_comp + 1))
+    groups = [k[order[bounds[c]:bounds[c + 1]]] for c in range(n_comp)]
+    groups = [g for g in groups if len(g)]
+    stats = {"components": len(groups), "cpsat_components": 0, "cpsat_pairs": 0}
+    proven, priority_bound, cost_bound = True, 0, 0
+    hard: list[tuple[np.ndarray, int, int]] = []
+    for g in groups:
+        sub = _local(arcs, g)
+        cap = _count_fitting_week(sub.v, sub.load, sub.cap_count, sub.cap_load)
+        net = FlowNetwork(sub.nv, len(sub.priority), sub.v, sub.e, weight * sub.priority)
+        flow = net.solve(sub.cost, cap)
+        p_up, c_low = sub.priority_of(flow.used), int(sub.cost[flow.used].sum())
+        if not len(sub.overfull(flow.used)):
+            used[g] = flow.used
+            priority_bound += p_up
+            cost_bound += c_low
+        else:
+            hard.append((g, p_up, c_low))
+    remaining = sum(len(g) for g, _, _ in hard)
+    for g, p_up, c_low in hard:
+        sub = _local(arcs, g)
+        budget = (deadline - time.perf_counter()) * len(g) / max(1, remaining)
+        remaining -= len(g)
+        data = cpsat.ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
+                              cap_count=sub.cap_count, cap_load=sub.cap_load,
+                              priority=sub.priority)
+        out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
+                                workers=workers)
+        used[g] = out.used
+        proven &= out.proven
+        priority_bound += out.priority_bound
+        cost_bound += out.cost_bound if out.priority >= out.priority_bound else -(2**62)
+        stats["cpsat_components"] += 1
+        stats["cpsat_pairs"] += len(g)
+    return _Proof(used=used, proven=proven, priority_bound=priority_bound,
+                  cost_bound=cost_bound if cost_bound > -(2**61) else None, stats=stats)
+
+
+def _local(arcs: _Arcs, g: np.ndarray) -> _Arcs:
+    """The arcs ``g`` renumbered: volunteers and elders of the component only."""
+    vs, lv = np.unique(arcs.v[g], return_inverse=True)
+    es, le = np.unique(arcs.e[g], return_inverse=True)
+    order = np.lexsort((lv, le))
+    if not np.array_equal(order, np.arange(len(g))):
+        raise AssertionError("component arcs must stay sorted by elder")
+    return _Arcs(lv, le, arcs.cost[g], arcs.load[g], arcs.cap_count[vs], arcs.cap_load[vs],
+                 arcs.priority[es])
+
+
+def _components(arc_v: np.ndarray, arc_e: np.ndarray, nv: int, ne: int) -> tuple[int, np.ndarray]:
+    """Connected components of the pair graph; ``label`` is indexed by volunteer."""
+    graph = coo_matrix((np.ones(len(arc_v)), (arc_v, nv + arc_e)), shape=(nv + ne, nv + ne))
+    n, label = connected_components(graph, directed=False)
+    return n, label[:nv]
 
 
 def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.ndarray,

@@ -1,0 +1,130 @@
+"""OR-Library generalized-assignment instances through ``matching pair``.
+
+Each instance is mapped to the contract: every agent becomes a volunteer (weekly_minutes =
+capacity, no limit on elders), every job an elder, and pairs.csv gives every pair with
+distance_km = cost / 1000 and weekly_minutes = resource. ``matching pair --time-limit 60``
+then solves it; since an assignment of every job exists, the largest total priority covers
+every elder and the cost term is the GAP's minimisation objective (x 1/1000).
+
+    python benchmarks/gap.py ../shared/benchmarks/gap [--only gap1 gapa] [--time-limit 60]
+
+Prints one JSON line per instance and a table: value, known optimum, gap, status, time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def read_instances(path: Path, multi: bool) -> list[tuple[int, int, list, list, list]]:
+    """Instances of one file: ``(m, n, cost, resource, capacity)``, matrices agent-major."""
+    tokens = [int(t) for t in path.read_text().split()]
+    pos = 0
+
+    def take(k: int) -> list[int]:
+        nonlocal pos
+        out = tokens[pos:pos + k]
+        pos += k
+        return out
+
+    count = take(1)[0] if multi else 1
+    out = []
+    for _ in range(count):
+        m, n = take(2)
+        cost = [take(n) for _ in range(m)]
+        res = [take(n) for _ in range(m)]
+        cap = take(m)
+        out.append((m, n, cost, res, cap))
+    return out
+
+
+def write_world(folder: Path, m: int, n: int, cost: list, res: list, cap: list) -> None:
+    """The instance in the contract's format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "volunteers.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["volunteer_id", "max_elders", "weekly_minutes"])
+        for i in range(m):
+            w.writerow([f"A{i}", n, cap[i]])
+    with open(folder / "elders.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["elder_id"])
+        for j in range(n):
+            w.writerow([f"J{j}"])
+    with open(folder / "pairs.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["volunteer_id", "elder_id", "distance_km", "weekly_minutes"])
+        for i in range(m):
+            for j in range(n):
+                w.writerow([f"A{i}", f"J{j}", cost[i][j] / 1000, res[i][j]])
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("gap_dir", type=Path)
+    ap.add_argument("--only", nargs="*", help="file stems, e.g. gap1 gapa e05100")
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    args = ap.parse_args()
+    known = {}
+    with open(args.gap_dir / "known_optima.csv") as f:
+        for row in csv.DictReader(f):
+            if row["sense"] == "min":
+                known[row["instance"]] = int(row["value"])
+    jobs = []
+    for k in range(1, 13):
+        jobs += [(f"gap{k}", f"gap{k}-{i + 1}", inst) for i, inst in
+                 enumerate(read_instances(args.gap_dir / "orlib" / f"gap{k}.txt", True))]
+    for letter in "abcd":
+        names = [f"{letter}{m:02d}{n}" for m in (5, 10, 20) for n in (100, 200)]
+        jobs += [(f"gap{letter}", name, inst) for name, inst in
+                 zip(names, read_instances(args.gap_dir / "orlib" / f"gap{letter}.txt", True),
+                     strict=True)]
+    for path in sorted((args.gap_dir / "yagiura_e").iterdir()):
+        jobs.append((path.name, path.name, read_instances(path, False)[0]))
+    if args.only:
+        jobs = [j for j in jobs if j[0] in args.only or j[1] in args.only]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for stem, name, (m, n, cost, res, cap) in jobs:
+            world = Path(tmp) / name
+            write_world(world, m, n, cost, res, cap)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "matching.cli", "pair", "--volunteers",
+                 str(world / "volunteers.csv"), "--elders", str(world / "elders.csv"),
+                 "--pairs", str(world / "pairs.csv"), "--out", str(world / "plan"),
+                 "--time-limit", str(args.time_limit), "--quiet"],
+                capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                continue
+            summary = json.loads((world / "plan" / "summary.json").read_text())
+            value = round(summary["cost_km"] * 1000)
+            best = known.get(name)
+            rows.append({"instance": name, "m": m, "n": n, "assigned": summary["assigned"],
+                         "value": value, "known": best,
+                         "gap_pct": None if best is None else round(100 * (value - best) / best, 3),
+                         "status": summary["status"], "seconds": round(wall, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+    print("\n| instance | m x n | assigned | value | known | gap % | status | s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['instance']} | {r['m']}x{r['n']} | {r['assigned']} | {r['value']} | "
+              f"{r['known']} | {r['gap_pct']} | {r['status']} | {r['seconds']} |")
+    hit = sum(r["value"] == r["known"] for r in rows)
+    within = sum(r["gap_pct"] is not None and r["gap_pct"] <= 1.0 for r in rows)
+    print(f"\n{hit} of {len(rows)} at the known optimum; {within} within 1%")
+
+
+if __name__ == "__main__":
+    main()
