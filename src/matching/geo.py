@@ -42,8 +42,8 @@ def pairs_within(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray, lon_b:
                  km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``(i, j)`` with point ``i`` of A and ``j`` of B at most ``km`` apart.
 
-    Points with NaN coordinates are skipped. Returns index arrays and distances in km
-    (haversine), sorted by ``(i, j)``.
+    Points with NaN coordinates are skipped. Returns index arrays and great-circle distances
+    in km (from the chord: ``2 R asin(chord / 2)``, exact on the sphere), in no set order.
     """
     ok_a = np.flatnonzero(~(np.isnan(lat_a) | np.isnan(lon_a)))
     ok_b = np.flatnonzero(~(np.isnan(lat_b) | np.isnan(lon_b)))
@@ -55,13 +55,10 @@ def pairs_within(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray, lon_b:
     # a little slack on the chord, then the exact great-circle test below
     found = tree_a.sparse_distance_matrix(tree_b, _chord(km) * (1 + 1e-9) + 1e-12,
                                           output_type="ndarray")
-    i = ok_a[found["i"].astype(np.int64)]
-    j = ok_b[found["j"].astype(np.int64)]
-    d = haversine_km(lat_a[i], lon_a[i], lat_b[j], lon_b[j])
+    d = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, found["v"] / 2.0))
     keep = d <= km
-    i, j, d = i[keep], j[keep], d[keep]
-    order = np.lexsort((j, i))
-    return i[order], j[order], d[order]
+    return ok_a[found["i"][keep].astype(np.int64)], ok_b[found["j"][keep].astype(np.int64)], \
+        d[keep]
 
 
 def nearest_km(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray,

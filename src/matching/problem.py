@@ -82,6 +82,12 @@ class PairingProblem:
         return np.where(self.arc_kin, "kin", np.where(self.arc_familiar, "familiar", "none"))
 
 
+def _gender_codes(column: pd.Series) -> np.ndarray:
+    """``""``, ``F``, ``M`` as 0, 1, 2 (comparing small integers beats comparing strings)."""
+    text = column.to_numpy(dtype=object)
+    return np.where(text == "F", 1, np.where(text == "M", 2, 0)).astype(np.int8)
+
+
 def build_problem(world: World) -> PairingProblem:
     """Apply the pairing rules to a world and compute every pair's cost and load.
 
@@ -136,13 +142,13 @@ def build_problem(world: World) -> PairingProblem:
 
     # 3. the eligibility rules, in order; the first that fails names the reason
     limit = np.where(kin, rules.max_kin_km, rules.max_km)
-    gender = vols["gender"].to_numpy(dtype=object)[pv_idx]
-    want = elds["gender_preference"].to_numpy(dtype=object)[pe_idx]
+    gender = _gender_codes(vols["gender"])[pv_idx]
+    want = _gender_codes(elds["gender_preference"])[pe_idx]
     day_v = vols["day_mask"].to_numpy(np.int64)[pv_idx]
     day_e = elds["day_mask"].to_numpy(np.int64)[pe_idx]
     code = np.full(len(key), ELIGIBLE, dtype=np.int8)
     code[(day_v & day_e) == 0] = NO_SHARED_DAY
-    code[(want != "") & (gender != want)] = GENDER
+    code[(want != 0) & (gender != want)] = GENDER
     code[refuses] = REFUSES
     code[dist > limit + 1e-9] = TOO_FAR
 

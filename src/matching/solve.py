@@ -92,15 +92,17 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         used = bounds.best_used
         stats.update(bounds.stats)
         if bounds.gap() > 0:
-            keep = (bounds.reduced <= bounds.gap()) | used
+            keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
             stats["pairs_after_pruning"] = int(keep.sum())
-            say(f"gap {bounds.gap():,} units; CP-SAT over {int(keep.sum()):,} of "
-                f"{len(keep):,} pairs")
-            proof = _prove(arcs, keep, used, weight, deadline, seed, workers)
+            stats["pairs_fixed"] = int(fixed.sum())
+            say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
+                f"{int(keep.sum()):,} of {len(keep):,} left to prove")
+            proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers)
             stats.update(proof.stats)
-            used, proven = proof.used, proof.proven
-            priority_bound = min(priority_bound, proof.priority_bound)
-            cost_bound = proof.cost_bound
+            used, proven = proof.used | fixed, proof.proven
+            priority_bound = min(priority_bound, proof.priority_bound + arcs.priority_of(fixed))
+            cost_bound = (None if proof.cost_bound is None
+                          else proof.cost_bound + int(arcs.cost[fixed].sum()))
         else:
             stats["pairs_after_pruning"] = 0
             cost_bound = int(arcs.cost[used].sum())
@@ -238,6 +240,34 @@ def _binding(a: _Arcs) -> np.ndarray:
     top = rank < a.cap_count[v]
     heaviest = np.bincount(v[top], weights=load[top], minlength=a.nv)
     return heaviest > a.cap_load
+
+
+def _reduce(arcs: _Arcs, reduced: np.ndarray, gap: int,
+            incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Arcs]:
+    """Reduced-cost fixing: what an optimal plan must and cannot contain.
+
+    A plan that uses a pair of reduced cost ``rc > gap``, or leaves out a pair of reduced cost
+    ``rc < -gap``, costs more than the incumbent, so it is not optimal. Pairs of the first kind
+    are dropped; pairs of the second kind are fixed, which takes their elder out of the
+    problem and their elder and minutes off their volunteer's capacity.
+
+    Returns
+    -------
+    keep, fixed, rest
+        Pairs still to decide, pairs fixed in the plan, and the arcs with capacities net of
+        the fixed pairs.
+    """
+    fixed = (reduced < -gap) & incumbent
+    if (incumbent & (reduced < -gap)).sum() != (reduced < -gap).sum():
+        fixed[:] = False  # cannot happen in exact arithmetic; then fix nothing
+    settled = np.zeros(len(arcs.priority), dtype=bool)
+    settled[arcs.e[fixed]] = True
+    keep = ((reduced <= gap) | incumbent) & ~settled[arcs.e]
+    cap_count = arcs.cap_count - np.bincount(arcs.v[fixed], minlength=arcs.nv)
+    cap_load = arcs.cap_load - np.bincount(arcs.v[fixed], weights=arcs.load[fixed],
+                                           minlength=arcs.nv).astype(np.int64)
+    rest = _Arcs(arcs.v, arcs.e, arcs.cost, arcs.load, cap_count, cap_load, arcs.priority)
+    return keep, fixed, rest
 
 
 @dataclass
