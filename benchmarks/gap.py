@@ -94,7 +94,7 @@ def main() -> None:
         jobs = [j for j in jobs if j[0] in args.only or j[1] in args.only]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for stem, name, (m, n, cost, res, cap) in jobs:
+        for _stem, name, (m, n, cost, res, cap) in jobs:
             world = Path(tmp) / name
             write_world(world, m, n, cost, res, cap)
             start = time.perf_counter()

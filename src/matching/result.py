@@ -47,6 +47,7 @@ class PairingResult:
     cost_bound_units: int | None
     method: str
     stats: dict[str, int] = field(default_factory=dict)
+    time_limit_reached: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
     seed: int = 0
 
@@ -127,6 +128,7 @@ class PairingResult:
         a = self.assignments
         return {
             "status": str(self.status),
+            "time_limit_reached": self.time_limit_reached,
             "method": self.method,
             "elders": self.problem.num_elders,
             "volunteers": self.problem.num_volunteers,
@@ -168,6 +170,8 @@ class PairingResult:
         gap = f["gap"]
         status = f"{f['status']} by {f['method']}"
         if self.status is not Status.OPTIMAL:
+            if self.time_limit_reached:
+                status += ", stopped at the time limit"
             status += (f", cost bound {bound:,.3f} km, gap {gap:.2%}" if gap is not None
                        else ", priority not proven")
         lines.append(f"  {'status':<18}{status}")

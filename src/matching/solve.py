@@ -38,6 +38,10 @@ _COST_LIMIT = 2**62
 
 Progress = Callable[[str], None]
 
+#: Subgradient steps stop once the step factor has been halved this far: the bound has
+#: stopped rising.
+MIN_STEP = 1 / 16
+
 
 def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
           workers: int | None = None, progress: Progress | None = None) -> PairingResult:
@@ -124,6 +128,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
                           else min(cost_bound, cost)),
         method=method,
         stats=stats,
+        time_limit_reached=not proven and time.perf_counter() >= deadline - 0.05,
         seconds=seconds,
         seed=seed,
     )
@@ -204,8 +209,9 @@ class _Bounds:
         price = np.zeros(a.nv)
         theta, stall = 1.0, 0
         used, active = self.flow.used, self.flow.active
-        for _ in range(rounds):
-            if self.gap() == 0 or time.perf_counter() > deadline:
+        done = 0
+        for done in range(1, rounds + 1):
+            if self.gap() == 0 or time.perf_counter() > deadline or theta < MIN_STEP:
                 break
             excess = np.where(binding, a.loads(used) - a.cap_load, 0.0)
             excess[(price <= 0) & (excess < 0)] = 0.0
@@ -223,12 +229,13 @@ class _Bounds:
             value = int(np.ceil(sol.cost - float((price * a.cap_load).sum()) - 1e-6))
             if value > self.lower:
                 self.lower, self.reduced, stall = value, sol.reduced_cost, 0
+                self.stats["lagrangian_best_round"] = done
             else:
                 stall += 1
                 if stall >= 3:
                     theta, stall = theta / 2, 0
             self._offer(used)
-        self.stats["lagrangian_rounds"] = self.stats["flows"]
+        self.stats["lagrangian_rounds"] = done
 
 
 def _binding(a: _Arcs) -> np.ndarray:
