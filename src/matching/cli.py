@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -73,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver(pair)
     pair.set_defaults(handler=_cmd_pair)
 
+    sch = sub.add_parser("schedule", help="plan the six ones over a horizon of weeks",
+                         description="Plan daily calls, weekly visits (rotating with a backup),"
+                                     " monthly services, quarterly group and festival "
+                                     "activities and birthday greetings for every paired elder.")
+    _add_inputs(sch)
+    sch.add_argument("--assignments", required=True, type=Path,
+                     help="assignments.csv from matching pair (elder_id, volunteer_id)")
+    sch.add_argument("--start", required=True, type=_date, help="first day, YYYY-MM-DD")
+    sch.add_argument("--weeks", required=True, type=int, help="length of the horizon in weeks")
+    sch.add_argument("--out", required=True, type=Path,
+                     help="folder for schedule.csv, unmet.csv, credits.csv, rota.html, ical/")
+    sch.add_argument("--lang", choices=("zh", "en"), default="zh",
+                     help="language of the rota and calendars (default zh)")
+    _add_solver(sch)
+    sch.set_defaults(handler=_cmd_schedule)
+
     gen = sub.add_parser("generate", help="generate a realistic world (seeded)",
                          description="Write volunteers.csv, elders.csv and relations.csv for a "
                                      "generated world modelled on the county town of Jishan.")
@@ -92,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
     check.set_defaults(handler=_cmd_check)
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,6 +153,33 @@ def _cmd_pair(args: argparse.Namespace) -> int:
         print(result.summary())
         print(f"  {'command':<18}{time.perf_counter() - clock.start:.2f} s in all; "
               f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    from matching.problem import build_problem
+    from matching.read import read_world
+    from matching.schedule import make_schedule, read_assignments
+    from matching.write import write_schedule
+
+    clock = _Clock(args.quiet)
+    clock("reading inputs")
+    world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    problem = build_problem(world)
+    primary = read_assignments(str(args.assignments), problem)
+    clock(f"planning {args.weeks} weeks from {args.start} for {int((primary >= 0).sum()):,} "
+          "elders")
+    result = make_schedule(problem, primary, args.start, args.weeks,
+                           time_limit=args.time_limit, seed=args.seed)
+    clock("writing outputs")
+    write_schedule(result, args.out, args.lang, {"seed": args.seed})
+    if not args.quiet:
+        counts = result.schedule["activity"].value_counts()
+        print("Schedule\n--------")
+        for kind in ("call", "visit", "service", "group", "festival", "birthday"):
+            print(f"  {kind:<18}{int(counts.get(kind, 0)):>10,}")
+        print(f"  {'unmet':<18}{len(result.unmet):>10,}")
+        print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
     return EXIT_OK
 
 

@@ -14,11 +14,12 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from matching.result import PairingResult
+    from matching.schedule import ScheduleResult
 
 
 def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
-                  texts: Mapping[str, str] | None = None) -> list[Path]:
-    """Write CSV tables (UTF-8) and text files into ``out_dir``.
+                  texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
+    """Write CSV tables (UTF-8) and text (or bytes) files into ``out_dir``.
 
     Everything is first written to a temporary folder beside ``out_dir`` and only then moved
     into place, so an error part-way leaves no half-written output behind.
@@ -40,7 +41,10 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
         for name, text in (texts or {}).items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                target.write_bytes(text)
+            else:
+                target.write_text(text, encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             final = out / path.relative_to(tmp)
@@ -69,3 +73,31 @@ def write_pairing(result: PairingResult, out_dir: str | Path,
         "assignments.csv": assignments[ASSIGNMENT_COLUMNS + extra],
         "unassigned.csv": result.unassigned,
     }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n"})
+
+
+SCHEDULE_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
+                    "service", "minutes"]
+
+
+def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh",
+                   extra_figures: Mapping[str, object] | None = None) -> list[Path]:
+    """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``,
+    ``ical/VOLUNTEER.ics`` and ``schedule.json``, whole or not at all."""
+    from matching import rota
+
+    schedule = result.schedule
+    extra = [c for c in schedule.columns if c not in SCHEDULE_COLUMNS]
+    credits = result.credits()
+    files: dict[str, str | bytes] = {
+        f"ical/{name}": data for name, data in rota.icalendars(schedule, lang).items()}
+    files["rota.html"] = rota.html_rota(schedule, credits, lang)
+    figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
+               **(extra_figures or {})}
+    files["schedule.json"] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
+    return write_outputs(out_dir, {
+        "assignments.csv": result.assignments,
+        "schedule.csv": schedule[SCHEDULE_COLUMNS + extra],
+        "unmet.csv": result.unmet,
+        "backups.csv": result.backups,
+        "credits.csv": credits,
+    }, files)
