@@ -42,6 +42,9 @@ from matching.problem import PairingProblem
 
 DAY = 24 * 60
 _KIND_WEIGHT = {"visit": 5, "birthday": 4, "service": 3}
+#: CP-SAT's deterministic time per week (about a second): weeks are small, and a proof of
+#: optimality among near-equal day choices is not worth more.
+WEEK_DETERMINISTIC_TIME = 1.0
 
 
 @dataclass(frozen=True)
@@ -358,7 +361,17 @@ class _Planner:
             for e in self.assigned.tolist():
                 if not needs[e]:
                     continue
-                tag = needs[e][m % len(needs[e])]
+                # rotate through the needs; a need nobody nearby can serve gives way to the
+                # next one in the rotation, and the gap is reported
+                order = [needs[e][(m + i) % len(needs[e])] for i in range(len(needs[e]))]
+                servable = [t for t in order if any(
+                    t in skills[v] and self.vday[v] & self.eday[e] for v, _ in reach.get(e, []))]
+                tag = servable[0] if servable else order[0]
+                if servable and tag != order[0]:
+                    self.unmet.append(Unmet(e, f"{first:%Y-%m}", "service rotation",
+                                            f"{order[0]} was due, but no volunteer within "
+                                            f"{r.service_km:g} km offers it on a shared day; "
+                                            f"{tag} instead", str(self.ecomm[e])))
                 k = len(req_e)
                 req_e.append(e)
                 req_tag.append(tag)
@@ -378,6 +391,8 @@ class _Planner:
                 # a service with a walk of about a kilometre each way
                 per_service = r.service_minutes + 2 * self.walk
                 cap = np.floor(np.maximum(0.0, spare) * weeks_in_month / per_service)
+                # anyone with an hour to spare in a week can take at least one
+                cap = np.where(spare >= r.service_minutes, np.maximum(cap, 1), cap)
                 cap = np.minimum(cap, len(days)).astype(np.int64)
                 pr = self.priority[np.array(req_e)]
                 net = FlowNetwork(p.num_volunteers, len(req_e), av, ae,
@@ -428,13 +443,27 @@ class _Planner:
             block_pos = self.week_of.get(monday, -1)
             block = self.rules.rota_block_weeks
             complete_block = full and (block_pos // block + 1) * block <= len(self.full_weeks)
+            # how much each volunteer is asked to do this week, to see who may need help
+            pressure = self.visit_load.copy()
+            for a in self.activities:
+                if monday <= a.date < monday + dt.timedelta(days=7):
+                    pressure[a.volunteer] += a.budget
+            for _e, sv, _t, _d, walk in service_week.get(monday, []):
+                pressure[sv] += self.rules.service_minutes + 2 * walk
             for e in (self.assigned.tolist() if full else []):
                 v, b = int(self.primary[e]), int(self.backup[e])
-                backup_turn = complete_block and b >= 0 and \
-                    block_pos % block >= self.backup_offset[e] and \
-                    (e, block_pos // block) not in backup_done
+                # the backup visits once per complete block: in its turn (or the first week
+                # after it that has room), or earlier if the primary has no room
+                free_turn = b >= 0 and (not complete_block
+                                        or (e, block_pos // block) not in backup_done)
+                if complete_block and free_turn and block_pos % block >= self.backup_offset[e]:
+                    visitors = ((b, 3), (v, 0))
+                elif free_turn and pressure[v] > self.weekly[v]:
+                    visitors = ((v, 2), (b, 0))
+                else:
+                    visitors = ((v, 0),)
                 options = []
-                for who, pref in ((b, 3), (v, 0)) if backup_turn else ((v, 0),):
+                for who, pref in visitors:
                     for d in week_days:
                         if self.both(who, e, d):
                             options.append((who, d, pref))
@@ -520,7 +549,7 @@ class _Planner:
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = self.seed
         solver.parameters.max_time_in_seconds = max(1.0, self.time_limit)
-        solver.parameters.max_deterministic_time = 5.0
+        solver.parameters.max_deterministic_time = WEEK_DETERMINISTIC_TIME
         status = solver.solve(m)
         picked: dict[int, tuple[int, int]] = {}
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -38,6 +38,11 @@ _COST_LIMIT = 2**62
 
 Progress = Callable[[str], None]
 
+#: Largest pruned component CP-SAT is asked to prove; above it, a restricted model over each
+#: elder's cheapest pairs improves the plan and the result reports its gap.
+MAX_PROOF_PAIRS = 150_000
+RESTRICTED_PAIRS_PER_ELDER = 8
+
 #: Subgradient steps stop once the step factor has been halved this far: the bound has
 #: stopped rising.
 MIN_STEP = 1 / 16
@@ -107,6 +112,8 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
             priority_bound = min(priority_bound, proof.priority_bound + arcs.priority_of(fixed))
             cost_bound = (None if proof.cost_bound is None
                           else proof.cost_bound + int(arcs.cost[fixed].sum()))
+            if cost_bound is not None:  # the Lagrangian bound may be the better one
+                cost_bound = max(cost_bound, bounds.lower + weight * priority_bound)
         else:
             stats["pairs_after_pruning"] = 0
             cost_bound = int(arcs.cost[used].sum())
@@ -319,22 +326,44 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
             hard.append((g, p_up, c_low))
     remaining = sum(len(g) for g, _, _ in hard)
     for g, p_up, c_low in hard:
-        sub = _local(arcs, g)
         budget = (deadline - time.perf_counter()) * len(g) / max(1, remaining)
         remaining -= len(g)
+        exact = len(g) <= MAX_PROOF_PAIRS
+        if not exact:
+            # Too big to prove in reasonable time and memory: improve the incumbent over each
+            # elder's cheapest pairs instead, and report the Lagrangian bound and gap.
+            g = _cheapest_per_elder(arcs, g, incumbent, RESTRICTED_PAIRS_PER_ELDER)
+            stats["restricted_components"] = stats.get("restricted_components", 0) + 1
+        sub = _local(arcs, g)
         data = cpsat.ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
                               cap_count=sub.cap_count, cap_load=sub.cap_load,
                               priority=sub.priority)
         out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
                                 workers=workers)
         used[g] = out.used
-        proven &= out.proven
-        priority_bound += out.priority_bound
-        cost_bound += out.cost_bound if out.priority >= out.priority_bound else -(2**62)
+        proven &= out.proven and exact
+        if exact:
+            priority_bound += out.priority_bound
+            cost_bound += out.cost_bound if out.priority >= out.priority_bound else -(2**62)
+        else:  # the restricted model bounds nothing: keep the component's flow bounds
+            priority_bound += p_up
+            cost_bound += c_low if out.priority >= p_up else -(2**62)
         stats["cpsat_components"] += 1
         stats["cpsat_pairs"] += len(g)
     return _Proof(used=used, proven=proven, priority_bound=priority_bound,
                   cost_bound=cost_bound if cost_bound > -(2**61) else None, stats=stats)
+
+
+def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: int) -> np.ndarray:
+    """The arcs of ``g`` among each elder's ``k`` cheapest, plus the incumbent's."""
+    order = np.lexsort((arcs.cost[g], arcs.e[g]))
+    e = arcs.e[g][order]
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
+    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
+    keep = np.zeros(len(g), dtype=bool)
+    keep[order[rank < k]] = True
+    keep |= incumbent[g]
+    return g[keep]
 
 
 def _local(arcs: _Arcs, g: np.ndarray) -> _Arcs:
