@@ -9,6 +9,8 @@ offers it to planners.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -135,7 +137,9 @@ class CheckWorld:
                 "gender": _gender(row.get("gender", "")),
                 "max_elders": int(_num(row.get("max_elders", ""), r["max_elders"])),
                 "weekly": _num(row.get("weekly_minutes", ""), r["weekly_minutes"]),
-                "days": _days(row.get("available_days", ""))}
+                "days": _days(row.get("available_days", "")),
+                "skills": {t.strip().lower().replace(" ", "_")
+                           for t in row.get("skills", "").split(";") if t.strip()}}
         elds: dict[str, dict] = {}
         for row in _table(elders).to_dict("records"):  # type: ignore[union-attr]
             age = _num(row.get("age", ""), 0)
@@ -147,7 +151,10 @@ class CheckWorld:
                 "priority": int(_num(row.get("priority", ""), default)),
                 "visit": _num(row.get("visit_minutes", ""), r["visit_minutes"]),
                 "days": _days(row.get("available_days", "")),
-                "wants": _gender(row.get("gender_preference", ""))}
+                "wants": _gender(row.get("gender_preference", "")),
+                "community": row.get("community", ""), "birthday": row.get("birthday", ""),
+                "needs": [t.strip().lower() for t in row.get("needs", "").split(";")
+                          if t.strip()]}
         rels: dict[tuple[str, str], set[str]] = defaultdict(set)
         table = _table(relations)
         if table is not None:
@@ -370,3 +377,209 @@ def reference_optimum(world: CheckWorld, time_limit: float = 60.0) -> tuple[int,
     if status != cp_model.OPTIMAL:
         raise RuntimeError("reference cost not proven")
     return best, solver.objective_value / 100_000
+
+
+_DURATIONS = {"call": 5, "service": 60, "group": 120, "festival": 120, "birthday": 30}
+
+
+def _hm(text: str) -> int:
+    h, m = str(text).strip().split(":")[:2]
+    return int(h) * 60 + int(m)
+
+
+def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
+                   festivals: list[dt.date]) -> Report:
+    """Check ``plan/schedule.csv`` against the "six ones" rules of the contract.
+
+    ``festivals`` are the festival dates to expect; the checker takes them as given (the
+    tests compute them from an independent table) so that it shares no calendar code.
+    """
+    rep = Report()
+    plan_map = {r["elder_id"]: r["volunteer_id"]
+                for r in _table(plan / "assignments.csv").to_dict("records")  # type: ignore[union-attr]
+                if r["volunteer_id"]}
+    rows = []
+    end = start + dt.timedelta(days=7 * weeks)
+    for i, r in enumerate(_table(plan / "schedule.csv").to_dict("records")):  # type: ignore[union-attr]
+        day = dt.date.fromisoformat(r["date"])
+        a, b = _hm(r["start"]), _hm(r["end"])
+        row = {"date": day, "start": a, "end": b, "act": r["activity"], "v": r["volunteer_id"],
+               "e": r.get("elder_id", ""), "c": r.get("community", ""),
+               "service": r.get("service", "").lower(), "minutes": float(r["minutes"])}
+        rows.append(row)
+        where = f"row {i + 2}"
+        if not start <= day < end:
+            rep.add("horizon", f"{where}: {day} outside the horizon")
+        if abs(row["minutes"] - (b - a)) > 1e-6:
+            rep.add("minutes", f"{where}: minutes != end - start")
+        if not 8 * 60 <= a < b <= 20 * 60:
+            rep.add("hours", f"{where}: outside 08:00-20:00")
+        want = _DURATIONS.get(row["act"])
+        if want is not None and b - a != want:
+            rep.add("duration", f"{where}: {row['act']} lasts {b - a} min")
+        if row["v"] not in world.volunteers:
+            rep.add("unknown", f"{where}: unknown volunteer {row['v']}")
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        by[r["act"], r["e"]].append(r)
+    mondays = []
+    day = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    while day + dt.timedelta(days=7) <= end:
+        mondays.append(day)
+        day += dt.timedelta(days=7)
+    backups: dict[str, set[str]] = defaultdict(set)
+    blocks_ok = blocks = 0
+    for e, v in plan_map.items():
+        elder = world.elders[e]
+        visits = by["visit", e]
+        week_of: dict[dt.date, list[dict]] = defaultdict(list)
+        for r in visits:
+            if r["v"] != v:
+                backups[e].add(r["v"])
+                why = world.why_not(r["v"], e)
+                if why:
+                    rep.add("visit", f"elder {e}: backup {r['v']} not eligible ({why})")
+            wd = r["date"].weekday()
+            if wd not in elder["days"] or (r["v"] in world.volunteers
+                                           and wd not in world.volunteers[r["v"]]["days"]):
+                rep.add("visit", f"elder {e} on {r['date']}: not a shared day")
+            if abs((r["end"] - r["start"]) - elder["visit"]) > 1e-6:
+                rep.add("visit", f"elder {e} on {r['date']}: wrong length")
+            week_of[r["date"] - dt.timedelta(days=wd)].append(r)
+        for monday in mondays:
+            if len(week_of[monday]) != 1:
+                rep.add("visit", f"elder {e}: {len(week_of[monday])} visits in week of {monday}")
+        for k in range(0, len(mondays) - 3, 4):
+            block = [r for m in mondays[k:k + 4] for r in week_of[m]]
+            if len(block) == 4:
+                blocks += 1
+                blocks_ok += sum(r["v"] == v for r in block) == 3
+        if len(backups[e]) > 1:
+            rep.add("backup", f"elder {e}: {len(backups[e])} backups")
+        callers = {v} | backups[e]
+        called = {r["date"] for r in by["call", e] if r["v"] in callers}
+        missing = [d for d in (start + dt.timedelta(days=i) for i in range((end - start).days))
+                   if d not in called]
+        if missing:
+            rep.add("call", f"elder {e}: no call on {len(missing)} days, first {missing[0]}")
+        _birthdays(world, e, v, backups[e], by["birthday", e], start, end, rep)
+        _services(world, e, by["service", e], start, end, rep)
+    rep.figures = {"rows": len(rows), "rotation_share": round(blocks_ok / blocks, 4)
+                   if blocks else None, "festivals": len(festivals)}
+    # events
+    communities: dict[str, int] = defaultdict(int)
+    for e in plan_map:
+        communities[str(_community(world, e))] += 1
+    for r in rows:
+        if r["act"] in ("group", "festival") and r["v"] in world.volunteers and \
+                r["date"].weekday() not in world.volunteers[r["v"]]["days"]:
+            rep.add("organiser", f"volunteer {r['v']} organises on an unavailable day")
+    for c, n in communities.items():
+        need = math.ceil(n / 10)
+        for f in festivals:
+            got = [r for r in rows if r["act"] == "festival" and r["c"] == c
+                   and 0 <= (f - r["date"]).days <= 3]
+            most = max((len({x["v"] for x in got if (x["date"], x["start"]) == (g["date"],
+                                                                               g["start"])})
+                        for g in got), default=0)
+            if most < need:
+                rep.add("festival", f"community {c!r} festival {f}: {most} organisers < {need}")
+        for year in range(start.year, end.year + 1):
+            for q in range(4):
+                first = dt.date(year, 3 * q + 1, 1)
+                nxt = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+                if first < start or nxt > end:
+                    continue
+                got = [r for r in rows if r["act"] == "group" and r["c"] == c
+                       and first <= r["date"] < nxt]
+                most = max((len({x["v"] for x in got if (x["date"], x["start"]) ==
+                                 (g["date"], g["start"])}) for g in got), default=0)
+                if most < need:
+                    rep.add("group", f"community {c!r} {year}-Q{q + 1}: {most} organisers")
+    # overlaps and weekly budgets
+    per_day: dict[tuple[str, dt.date], list[dict]] = defaultdict(list)
+    per_week: dict[tuple[str, dt.date], float] = defaultdict(float)
+    for r in rows:
+        if r["act"] == "call":
+            continue
+        per_day[r["v"], r["date"]].append(r)
+        monday = r["date"] - dt.timedelta(days=r["date"].weekday())
+        per_week[r["v"], monday] += r["end"] - r["start"]
+    for (v, d), items in per_day.items():
+        items.sort(key=lambda r: r["start"])
+        for x, y in itertools.pairwise(items):
+            if y["start"] < x["end"]:
+                rep.add("overlap", f"volunteer {v} on {d}: {x['act']} and {y['act']} overlap")
+    for (v, monday), total in per_week.items():
+        if v in world.volunteers and total > world.volunteers[v]["weekly"] + 1e-6:
+            rep.add("weekly_minutes", f"volunteer {v} week of {monday}: {total:.0f} min")
+    return rep
+
+
+def _community(world: CheckWorld, e: str) -> str:
+    return world.elders[e].get("community", "")
+
+
+def _birthdays(world: CheckWorld, e: str, v: str, backups: set[str], rows: list[dict],
+               start: dt.date, end: dt.date, rep: Report) -> None:
+    text = world.elders[e]["birthday"]
+    if not text:
+        return
+    month, day = (int(x) for x in text[-5:].split("-"))
+    for year in range(start.year, end.year + 1):
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        when = dt.date(year, 2, 28) if (month, day) == (2, 29) and not leap else \
+            dt.date(year, month, day)
+        if start <= when < end and not any(r["date"] == when and r["v"] in {v} | backups
+                                           for r in rows):
+            rep.add("birthday", f"elder {e}: no greeting on {when}")
+
+
+def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: dt.date,
+              rep: Report) -> None:
+    needs = world.elders[e]["needs"]
+    if not needs:
+        return
+    served = []
+    first = start if start.day == 1 else dt.date(start.year + (start.month == 12),
+                                                 start.month % 12 + 1, 1)
+    while True:
+        nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        if nxt > end:
+            break
+        ok = [r for r in rows if first <= r["date"] < nxt and r["service"] in needs
+              and r["v"] in world.volunteers and r["service"] in world.volunteers[r["v"]]["skills"]
+              and world.distance(r["v"], e) <= 5.0 + 1e-6
+              and r["date"].weekday() in world.volunteers[r["v"]]["days"] & world.elders[e]["days"]]
+        if not ok:
+            rep.add("service", f"elder {e}: no valid service in {first:%Y-%m}")
+        served.append({r["service"] for r in ok})
+        first = nxt
+    k = len(set(needs))
+    for i in range(len(served) - k + 1):
+        if set().union(*served[i:i + k]) < set(needs):
+            rep.add("service-rotation", f"elder {e}: months {i + 1}..{i + k} miss a need")
+            break
+
+
+def festival_dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Spring, Lantern, Dragon Boat, Mid-Autumn and Double Ninth in ``[start, end)``, straight
+    from the ``lunardate`` library."""
+    from lunardate import LunarDate
+
+    out = []
+    for year in range(start.year - 1, end.year + 1):
+        for month, day in ((1, 1), (1, 15), (5, 5), (8, 15), (9, 9)):
+            solar = LunarDate(year, month, day).to_solar_date()
+            if start <= solar < end:
+                out.append(solar)
+    return sorted(out)
+
+
+def check_schedule_files(volunteers: Path | str, elders: Path | str,
+                         relations: Path | str | None, pairs: Path | str | None,
+                         plan: Path | str, start: dt.date, weeks: int) -> Report:
+    """Check a schedule folder (with its assignments.csv) against the contract."""
+    world = CheckWorld.read(volunteers, elders, relations, pairs)
+    end = start + dt.timedelta(days=7 * weeks)
+    return check_schedule(world, Path(plan), start, weeks, festival_dates(start, end))

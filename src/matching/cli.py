@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "folder, and reports every broken rule.")
     _add_inputs(check)
     check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
+    check.add_argument("--start", type=_date,
+                       help="with --weeks: also check the folder's schedule.csv")
+    check.add_argument("--weeks", type=int, help="length of the schedule's horizon")
     check.set_defaults(handler=_cmd_check)
     return parser
 
@@ -201,8 +204,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from matching import checker
 
-    report = checker.check_pairing(args.volunteers, args.elders, args.relations, args.pairs,
-                                   args.plan)
+    if args.start is not None and args.weeks is not None:
+        report = checker.check_schedule_files(args.volunteers, args.elders, args.relations,
+                                              args.pairs, args.plan, args.start, args.weeks)
+    else:
+        report = checker.check_pairing(args.volunteers, args.elders, args.relations,
+                                       args.pairs, args.plan)
     print(report.text())
     return EXIT_OK if report.ok else EXIT_BROKEN
 

@@ -5,8 +5,9 @@ around their community's centre, clipped to the town's bounding box. The figures
 what programmes of this kind report:
 
 * volunteers are healthy retirees aged 60-75 (60-69 in the county preset), a little more
-  often women; most take 2-4 elders and give 3-7 hours a week; a third have a trade to
-  offer (haircut, foot massage, repairs...);
+  often women; most take 2-4 elders and give 3-7 hours a week; three in five have one to
+  three trades to offer (haircut, foot massage, repairs...), enough between them for each
+  elder's monthly service in most months;
 * elders are 80 or older, about 9% of them 90+; many live alone or have a low income; most
   need one to three professional services a month; a few want a volunteer of one gender;
 * about 8% of elders have a relative among the volunteers (anywhere within 8 km), most have
@@ -174,7 +175,7 @@ def _volunteers(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
         "max_elders": rng.choice([2, 3, 3, 3, 4], n).astype(str),
         "weekly_minutes": rng.choice([180, 240, 300, 300, 360, 420], n).astype(str),
         "available_days": _days(rng, n, 0.6),
-        "skills": _tags(rng, n, 0.35, 2),
+        "skills": _tags(rng, n, 0.6, 3),
     })
 
 
