@@ -195,7 +195,7 @@ def test_scarce_skills_are_reported_not_dropped(tmp_path):
     vols = volunteers({"x": 0, "weekly_minutes": 600, "max_elders": 5},
                       {"x": 0.4, "skills": "haircut", "weekly_minutes": 70, "max_elders": 0})
     elds = elders(*({"x": 0.05 * i, "age": 85, "needs": "haircut"} for i in range(5)))
-    result, report, _ = run(tmp_path, vols, elds, dt.date(2026, 3, 1), 5)
+    result, _, _ = run(tmp_path, vols, elds, dt.date(2026, 3, 1), 5)
     unmet = result.unmet[result.unmet["activity"] == "service"]
     assert len(unmet) >= 1
     assert unmet["reason"].str.contains("haircut|room").all()
