@@ -17,6 +17,10 @@ run: $(BIN)/matching
 	$(BIN)/matching pair --volunteers scenarios/minle/volunteers.csv \
 		--elders scenarios/minle/elders.csv --relations scenarios/minle/relations.csv \
 		--out out/minle
+	$(BIN)/matching schedule --volunteers scenarios/minle/volunteers.csv \
+		--elders scenarios/minle/elders.csv --relations scenarios/minle/relations.csv \
+		--assignments out/minle/assignments.csv --start 2026-01-05 --weeks 13 \
+		--out out/minle/schedule
 
 test: $(BIN)/matching
 	$(BIN)/ruff check src tests benchmarks

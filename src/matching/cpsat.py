@@ -77,7 +77,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     priority_bound = priority_upper
     proven_priority = best_priority >= priority_upper
     if not proven_priority:
-        m, x = _model(data, every_elder=False)
+        m, x = _model(data)
         m.maximize(cp_model.LinearExpr.weighted_sum(x, weights.tolist()))
         status, found, bound = _search(m, x, best, deadline, seed, workers)
         if found is not None:
@@ -86,11 +86,10 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             priority_bound = min(priority_upper, int(np.floor(bound + 1e-6)))
         proven_priority = status == cp_model.OPTIMAL or best_priority >= priority_bound
         priority_bound = max(priority_bound, best_priority)
-    # Stage 2. When every elder is covered, "exactly one volunteer per elder" says the same as
-    # "total priority >= P" and gives CP-SAT a far stronger model (several times faster).
-    m, x = _model(data, every_elder=best_priority >= everyone)
-    if best_priority < everyone:
-        m.add(cp_model.LinearExpr.weighted_sum(x, weights.tolist()) >= best_priority)
+    # Stage 2. "Exactly one of (a volunteer, left out) per elder, and the priority left out at
+    # most everyone - P" says the same as "total priority >= P", and gives CP-SAT a far
+    # stronger model (several times faster); when everyone is covered, no one is left out.
+    m, x = _model(data, left_out=everyone - best_priority)
     m.minimize(cp_model.LinearExpr.weighted_sum(x, data.arc_cost.tolist()))
     remaining = deadline - time.monotonic()
     best_cost = int(data.arc_cost[best].sum())
@@ -110,18 +109,23 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                      cost_bound=min(cost_bound, best_cost))
 
 
-def _model(data: ArcModel, every_elder: bool) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
-    """Variables ``x[k]`` (pair k is in the plan) and the capacity rules."""
+def _model(data: ArcModel,
+           left_out: int | None = None) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """Variables ``x[k]`` (pair k is in the plan) and the capacity rules.
+
+    With ``left_out`` set, the priority of the elders left without a volunteer is at most
+    that much.
+    """
     m = cp_model.CpModel()
     x = [m.new_bool_var(f"x{k}") for k in range(len(data.arc_v))]
-    _one_volunteer_per_elder(m, x, data, exactly=every_elder)
+    _one_volunteer_per_elder(m, x, data, left_out)
     _volunteer_capacity(m, x, data)
     return m, x
 
 
 #: Deterministic time (CP-SAT's own, machine-independent units) given to a single worker
 #: before the parallel portfolio takes over. Small models are proven within it.
-QUICK_DETERMINISTIC_TIME = 10.0
+QUICK_DETERMINISTIC_TIME = 30.0
 
 
 def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, deadline: float,
@@ -169,16 +173,28 @@ def _hint(m: cp_model.CpModel, x: list[cp_model.IntVar], used: np.ndarray) -> No
 
 
 def _one_volunteer_per_elder(m: cp_model.CpModel, x: list[cp_model.IntVar], data: ArcModel,
-                             exactly: bool = False) -> None:
-    """Each elder has at most one primary volunteer: ``sum_v x[v, e] <= 1`` (``= 1`` when
-    every elder must be covered)."""
+                             left_out: int | None = None) -> None:
+    """Each elder has at most one primary volunteer: ``sum_v x[v, e] <= 1``.
+
+    With a budget ``B`` for the priority left out: ``sum_v x[v, e] + out[e] = 1`` and
+    ``sum_e priority[e] * out[e] <= B`` (no ``out`` variables at all when ``B`` is 0).
+    """
     starts = np.flatnonzero(np.r_[True, data.arc_e[1:] != data.arc_e[:-1]])
     ends = np.r_[starts[1:], len(data.arc_e)]
+    out_vars, out_weights = [], []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-        if exactly:
+        if left_out is None:
+            if b - a > 1:
+                m.add_at_most_one(x[a:b])
+        elif left_out == 0:
             m.add_exactly_one(x[a:b])
-        elif b - a > 1:
-            m.add_at_most_one(x[a:b])
+        else:
+            out = m.new_bool_var(f"out{int(data.arc_e[a])}")
+            m.add_exactly_one([*x[a:b], out])
+            out_vars.append(out)
+            out_weights.append(int(data.priority[data.arc_e[a]]))
+    if out_vars:
+        m.add(cp_model.LinearExpr.weighted_sum(out_vars, out_weights) <= int(left_out or 0))
 
 
 def _volunteer_capacity(m: cp_model.CpModel, x: list[cp_model.IntVar], data: ArcModel) -> None:
