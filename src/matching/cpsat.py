@@ -86,10 +86,16 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             priority_bound = min(priority_upper, int(np.floor(bound + 1e-6)))
         proven_priority = status == cp_model.OPTIMAL or best_priority >= priority_bound
         priority_bound = max(priority_bound, best_priority)
-    # Stage 2. "Exactly one of (a volunteer, left out) per elder, and the priority left out at
-    # most everyone - P" says the same as "total priority >= P", and gives CP-SAT a far
-    # stronger model (several times faster); when everyone is covered, no one is left out.
-    m, x = _model(data, left_out=everyone - best_priority)
+    # Stage 2. When few are left out, "exactly one of (a volunteer, left out) per elder, and
+    # the priority left out at most everyone - P" says the same as "total priority >= P" and
+    # gives CP-SAT a far stronger model (several times faster); when many are left out, the
+    # out-variables only add symmetry and the plain constraint is better.
+    left_out = everyone - best_priority
+    if left_out <= FEW_LEFT_OUT * everyone:
+        m, x = _model(data, left_out=left_out)
+    else:
+        m, x = _model(data)
+        m.add(cp_model.LinearExpr.weighted_sum(x, weights.tolist()) >= best_priority)
     m.minimize(cp_model.LinearExpr.weighted_sum(x, data.arc_cost.tolist()))
     remaining = deadline - time.monotonic()
     best_cost = int(data.arc_cost[best].sum())
@@ -122,6 +128,9 @@ def _model(data: ArcModel,
     _volunteer_capacity(m, x, data)
     return m, x
 
+
+#: Share of the total priority that may be left out for stage 2 to use explicit out-variables.
+FEW_LEFT_OUT = 0.05
 
 #: Deterministic time (CP-SAT's own, machine-independent units) given to a single worker
 #: before the parallel portfolio takes over. Small models are proven within it.
