@@ -90,6 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver(sch)
     sch.set_defaults(handler=_cmd_schedule)
 
+    rep = sub.add_parser("replan", help="re-plan in one batch when volunteers leave",
+                         description="Remove the leaving volunteers, keep every other pair, and "
+                                     "re-pair the elders who lost their volunteer (and new or "
+                                     "unpaired elders), preferring volunteers who know them.")
+    _add_inputs(rep)
+    rep.add_argument("--previous", required=True, type=Path,
+                     help="the earlier assignments.csv")
+    rep.add_argument("--leaving", required=True, type=Path,
+                     help="CSV with a volunteer_id column: the volunteers who leave")
+    rep.add_argument("--history", type=Path,
+                     help="an earlier schedule.csv: whoever visited an elder counts as familiar")
+    rep.add_argument("--out", required=True, type=Path,
+                     help="folder for assignments.csv, unassigned.csv, changes.csv")
+    _add_solver(rep)
+    rep.set_defaults(handler=_cmd_replan)
+
     gen = sub.add_parser("generate", help="generate a realistic world (seeded)",
                          description="Write volunteers.csv, elders.csv and relations.csv for a "
                                      "generated world modelled on the county town of Jishan.")
@@ -183,6 +199,34 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
             print(f"  {kind:<18}{int(counts.get(kind, 0)):>10,}")
         print(f"  {'unmet':<18}{len(result.unmet):>10,}")
         print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    import json
+
+    from matching.read import read_world
+    from matching.replan import history_acquaintances, read_leaving, read_previous, replan
+    from matching.write import write_outputs
+
+    clock = _Clock(args.quiet)
+    clock("reading inputs")
+    world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
+    previous = read_previous(args.previous)
+    history = history_acquaintances(args.history) if args.history else None
+    clock(f"{len(leaving):,} volunteers leave; re-planning")
+    result = replan(world, previous, leaving, history, time_limit=args.time_limit,
+                    seed=args.seed, workers=args.workers)
+    clock("writing outputs")
+    write_outputs(args.out, {"assignments.csv": result.assignments,
+                             "unassigned.csv": result.unassigned,
+                             "changes.csv": result.changes},
+                  {"summary.json": json.dumps(result.figures, indent=2, ensure_ascii=False,
+                                              default=str) + "\n"})
+    if not args.quiet:
+        print(result.summary())
+        print(f"  {'time':<22}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
     return EXIT_OK
 
 
