@@ -51,7 +51,7 @@ def main() -> None:
             broken = {ln.split(":")[0].removeprefix("BROKEN "): int(ln.split(":")[1])
                       for ln in lines if ln.startswith("BROKEN")}
             figures = json.loads(lines[-1].removeprefix("OK "))
-            unmet = sum(1 for _ in open(out / "unmet.csv", encoding="utf-8")) - 1
+            unmet = len((out / "unmet.csv").read_text(encoding="utf-8").splitlines()) - 1
             rows.append({"case": f"{preset} {weeks} weeks", "runs": len(runs),
                          "median_s": round(statistics.median(r["seconds"] for r in runs), 2),
                          "peak_mb": round(max(r["peak_mb"] for r in runs)),
