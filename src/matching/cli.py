@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for schedule.csv, unmet.csv, credits.csv, rota.html, ical/")
     sch.add_argument("--lang", choices=("zh", "en"), default="zh",
                      help="language of the rota and calendars (default zh)")
+    sch.add_argument("--from", dest="from_date", type=_date,
+                     help="re-schedule from this date: with --previous, every activity before "
+                          "it is kept exactly as published")
+    sch.add_argument("--previous", type=Path,
+                     help="the earlier schedule.csv to keep before --from (and whose visit "
+                          "days and times unchanged pairs keep)")
     _add_solver(sch)
     sch.set_defaults(handler=_cmd_schedule)
 
@@ -188,8 +194,17 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     primary = read_assignments(str(args.assignments), problem)
     clock(f"planning {args.weeks} weeks from {args.start} for {int((primary >= 0).sum()):,} "
           "elders")
+    previous, old_primary = None, None
+    if args.previous is not None:
+        from matching.read import read_table
+        from matching.schedule import primaries_from_schedule
+
+        previous = read_table(args.previous)
+        old_primary = primaries_from_schedule(previous)
     result = make_schedule(problem, primary, args.start, args.weeks,
-                           time_limit=args.time_limit, seed=args.seed)
+                           time_limit=args.time_limit, seed=args.seed,
+                           from_date=args.from_date, previous=previous,
+                           previous_primary=old_primary)
     clock("writing outputs")
     write_schedule(result, args.out, args.lang, {"seed": args.seed})
     if not args.quiet:

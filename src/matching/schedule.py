@@ -39,6 +39,7 @@ from matching import calendar, geo
 from matching.errors import InputError, Problem
 from matching.flow import FlowNetwork, lexicographic_weight
 from matching.problem import PairingProblem
+from matching.rules import COST_UNITS_PER_KM
 
 DAY = 24 * 60
 _KIND_WEIGHT = {"visit": 5, "birthday": 4, "service": 3}
@@ -180,10 +181,18 @@ class _Planner:
     """Holds the world and the growing schedule; one method per stage."""
 
     def __init__(self, problem: PairingProblem, primary: np.ndarray, start: dt.date, weeks: int,
-                 rules: ScheduleRules, time_limit: float, seed: int) -> None:
+                 rules: ScheduleRules, time_limit: float, seed: int,
+                 from_date: dt.date | None = None) -> None:
         self.p, self.primary, self.rules = problem, primary, rules
         self.start, self.end = start, start + dt.timedelta(days=7 * weeks)
-        self.days = [start + dt.timedelta(days=i) for i in range((self.end - start).days)]
+        self.from_date = max(start, from_date or start)
+        # the days still to plan (everything before from_date is already published)
+        self.days = [self.from_date + dt.timedelta(days=i)
+                     for i in range((self.end - self.from_date).days)]
+        self.past: list[Activity] = []
+        self.past_raw = pd.DataFrame()
+        self.keep_slot: dict[tuple[int, int], tuple[int, int]] = {}
+        self.keep_backup: dict[int, int] = {}
         self.time_limit, self.seed = time_limit, seed
         vols, elds = problem.world.volunteers, problem.world.elders
         self.vday = vols["day_mask"].to_numpy(np.int64)
@@ -209,6 +218,42 @@ class _Planner:
             self.visit_load[v] += elds["visit_minutes"].iat[e] + 2 * self.travel(v, e)
         self.full_weeks = calendar.full_weeks(start, self.end)
         self.week_of = {m: i for i, m in enumerate(self.full_weeks)}
+
+    # -- re-scheduling ---------------------------------------------------------------------
+    def load_previous(self, previous: pd.DataFrame, old_primary: dict[str, str]) -> None:
+        """Take an earlier schedule: rows before ``from_date`` are kept exactly as published;
+        later visits of pairs that did not change give the weekday and time to keep."""
+        vid = {v: i for i, v in enumerate(self.p.volunteer_ids)}
+        eid = {e: i for i, e in enumerate(self.p.elder_ids)}
+        raw = []
+        for r in previous.to_dict("records"):
+            day = dt.date.fromisoformat(r["date"])
+            v, e = vid.get(r["volunteer_id"], -1), eid.get(r.get("elder_id", ""), -1)
+            start, end = _minutes(r["start"]), _minutes(r["end"])
+            if day < self.from_date:
+                if v < 0 or (r.get("elder_id") and e < 0):
+                    raw.append(r)  # a volunteer or elder who has since left: kept as text
+                    continue
+                act = Activity(day, start, end, r["activity"], v, e, r.get("community", ""),
+                               r.get("service", ""), r.get("title", ""), float(end - start))
+                self.past.append(act)
+            elif r["activity"] == "visit" and e >= 0 and v >= 0:
+                same_pair = old_primary.get(r["elder_id"]) == self.p.volunteer_ids[
+                    self.primary[e]] if self.primary[e] >= 0 else False
+                if same_pair and v == self.primary[e]:
+                    self.keep_slot.setdefault((v, e), (day.weekday(), start))
+            if r["activity"] == "visit" and e >= 0 and v >= 0 and self.primary[e] >= 0 \
+                    and v != self.primary[e] and old_primary.get(r["elder_id"]) == \
+                    self.p.volunteer_ids[self.primary[e]]:
+                self.keep_backup.setdefault(e, v)
+        self.past_raw = pd.DataFrame(raw)
+        self.activities = list(self.past)
+
+    def _done_before(self, kind: str, e: int, first: dt.date, nxt: dt.date,
+                     community: str = "") -> bool:
+        """Whether the published past already holds this obligation."""
+        return any(a.activity == kind and first <= a.date < nxt and
+                   (a.elder == e if e >= 0 else a.community == community) for a in self.past)
 
     # -- helpers ---------------------------------------------------------------------------
     def travel(self, v: int, e: int) -> float:
@@ -244,9 +289,13 @@ class _Planner:
         p = self.p
         keep = (self.primary[p.arc_e] >= 0) & (p.arc_v != self.primary[p.arc_e]) & \
             (p.arc_minutes <= self.weekly[p.arc_v] + 1e-9)
-        av, ae, ac = p.arc_v[keep], p.arc_e[keep], p.arc_cost[keep]
+        av, ae, ac = p.arc_v[keep], p.arc_e[keep], p.arc_cost[keep].copy()
         if not len(av):
             return
+        if self.keep_backup:  # a re-schedule keeps the backups elders already know
+            same = np.array([self.keep_backup.get(int(e)) == int(v)
+                             for v, e in zip(av.tolist(), ae.tolist(), strict=True)])
+            ac[same] -= 10 * COST_UNITS_PER_KM
         weight = lexicographic_weight(ae, ac, p.num_elders)
         net = FlowNetwork(p.num_volunteers, p.num_elders, av, ae, weight * p.priority)
         cap = np.maximum(1, p.cap_count).astype(np.int64)
@@ -279,14 +328,20 @@ class _Planner:
             pool_list = sorted(pool)
             for first, nxt in calendar.full_quarters(self.start, self.end):
                 q = (first.month - 1) // 3 + 1
+                if self._done_before("group", -1, first, nxt, community):
+                    continue
                 days = [first + dt.timedelta(days=i) for i in range((nxt - first).days)]
+                days = [d for d in days if d >= self.from_date]
                 self._event(community, pool_list, need, days, "group", r.group_start,
                             r.group_minutes,
                             f"{first.year} Q{q} group activity / 第{q}季度集体活动",
                             f"{first.year}-Q{q}")
             for fest in calendar.festivals_between(self.start, self.end, r.festivals):
                 days = [fest.date - dt.timedelta(days=k) for k in range(r.festival_days_before + 1)]
-                days = [d for d in days if d >= self.start]
+                if self._done_before("festival", -1, days[-1], fest.date + dt.timedelta(1),
+                                     community):
+                    continue
+                days = [d for d in days if d >= self.from_date]
                 self._event(community, pool_list, need, days, "festival", r.festival_start,
                             r.festival_minutes, f"{fest.name_zh} {fest.name}",
                             fest.date.isoformat())
@@ -357,9 +412,12 @@ class _Planner:
             spare[v] -= elds["visit_minutes"].iat[e] + 2 * self.travel(v, e)
         for m, (first, nxt) in enumerate(months):
             days = [first + dt.timedelta(days=i) for i in range((nxt - first).days)]
+            days = [d for d in days if d >= self.from_date]
+            if not days:
+                continue
             req_e, req_tag, arc_v, arc_e, arc_c = [], [], [], [], []
             for e in self.assigned.tolist():
-                if not needs[e]:
+                if not needs[e] or self._done_before("service", e, first, nxt):
                     continue
                 # rotate through the needs; a need nobody nearby can serve gives way to the
                 # next one in the rotation, and the gap is reported
@@ -435,9 +493,19 @@ class _Planner:
         # (elder, block) pairs whose backup visit is done; a backup visit that does not fit
         # in its week moves to the next week of the block
         backup_done: set[tuple[int, int]] = set()
+        block = self.rules.rota_block_weeks
+        for a in self.past:  # backup visits already made in the published past
+            monday = a.date - dt.timedelta(days=a.date.weekday())
+            if a.activity == "visit" and monday in self.week_of and \
+                    a.volunteer != self.primary[a.elder]:
+                backup_done.add((a.elder, self.week_of[monday] // block))
         for monday in mondays:
             week_days = [monday + dt.timedelta(days=i) for i in range(7)]
-            week_days = [d for d in week_days if self.start <= d < self.end]
+            week_days = [d for d in week_days if self.from_date <= d < self.end]
+            if not week_days:
+                continue
+            visited = {a.elder for a in self.past if a.activity == "visit"
+                       and monday <= a.date < monday + dt.timedelta(days=7)}
             items = []
             full = monday in self.week_of
             block_pos = self.week_of.get(monday, -1)
@@ -451,6 +519,8 @@ class _Planner:
             for _e, sv, _t, _d, walk in service_week.get(monday, []):
                 pressure[sv] += self.rules.service_minutes + 2 * walk
             for e in (self.assigned.tolist() if full else []):
+                if e in visited:
+                    continue
                 v, b = int(self.primary[e]), int(self.backup[e])
                 # the backup visits once per complete block: in its turn (or the first week
                 # after it that has room), or earlier if the primary has no room
@@ -534,6 +604,8 @@ class _Planner:
                 weight += 100 * pref
                 if kind == "visit" and usual_day.get(e) == d.weekday():
                     weight += 5
+                if kind == "visit" and self.keep_slot.get((v, e), (-1,))[0] == d.weekday():
+                    weight += 50  # the published weekday of a pair that did not change
                 objective.append((x, weight))
             if vars_i:
                 m.add_at_most_one(vars_i)
@@ -596,7 +668,14 @@ class _Planner:
             for a in todo:
                 duration = a.end
                 walk = int(math.ceil(self.travel(v, a.elder) / 5) * 5)
-                begin = self._fit(busy, t + walk, duration)
+                begin = None
+                kept = self.keep_slot.get((v, a.elder))
+                if a.activity == "visit" and kept and kept[0] == day.weekday():
+                    begin = self._fit(busy, kept[1], duration)
+                    if begin != kept[1]:
+                        begin = None
+                if begin is None:
+                    begin = self._fit(busy, t + walk, duration)
                 if begin is None or begin + duration > r.day_end:
                     begin = self._fit(busy, r.day_start + walk, duration)
                 if begin is None or begin + duration > r.day_end:
@@ -649,7 +728,9 @@ class _Planner:
 
 def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, weeks: int,
                   rules: ScheduleRules | None = None, *, time_limit: float = 60.0,
-                  seed: int = 0) -> ScheduleResult:
+                  seed: int = 0, from_date: dt.date | None = None,
+                  previous: pd.DataFrame | None = None,
+                  previous_primary: dict[str, str] | None = None) -> ScheduleResult:
     """Plan the "six ones" for every elder with a primary volunteer.
 
     Parameters
@@ -660,11 +741,18 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
         Primary volunteer index per elder, -1 for none (see :func:`read_assignments`).
     start, weeks
         The horizon ``[start, start + 7*weeks)``.
+    from_date, previous, previous_primary
+        Re-scheduling: ``previous`` (an earlier ``schedule.csv`` as text cells) is kept exactly
+        before ``from_date``; from it on the horizon is planned for the current pairing, and
+        pairs that did not change (``previous_primary``: elder -> old primary) keep their
+        visit weekday and time wherever still feasible.
     """
     if weeks < 1:
         raise InputError.one("--weeks", f"must be at least 1, not {weeks}")
     planner = _Planner(problem, primary, start, weeks, rules or ScheduleRules(), time_limit,
-                       seed)
+                       seed, from_date)
+    if previous is not None:
+        planner.load_previous(previous, previous_primary or {})
     planner.choose_backups()
     planner.community_events()
     services = planner.plan_services()
@@ -672,6 +760,22 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     planner.place_times()
     planner.calls()
     return _result(planner)
+
+
+def primaries_from_schedule(schedule: pd.DataFrame) -> dict[str, str]:
+    """Each elder's primary in an earlier schedule: whoever made most of their visits."""
+    visits = schedule[schedule["activity"] == "visit"]
+    if visits.empty:
+        return {}
+    counts = visits.groupby(["elder_id", "volunteer_id"]).size().reset_index(name="n")
+    counts = counts.sort_values(["elder_id", "n", "volunteer_id"], ascending=[True, False, True])
+    return dict(counts.drop_duplicates("elder_id")[["elder_id", "volunteer_id"]]
+                .itertuples(index=False, name=None))
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = str(text).strip().split(":")[:2]
+    return int(hours) * 60 + int(minutes)
 
 
 def _result(pl: _Planner) -> ScheduleResult:
@@ -697,6 +801,10 @@ def _result(pl: _Planner) -> ScheduleResult:
     schedule = pd.DataFrame(rows, columns=["date", "start", "end", "activity", "volunteer_id",
                                            "elder_id", "community", "service", "minutes",
                                            "title", "elder_name", "volunteer_name"])
+    if len(pl.past_raw):
+        raw = pl.past_raw.reindex(columns=schedule.columns).fillna("")
+        raw["minutes"] = raw["minutes"].astype(int)
+        schedule = pd.concat([schedule, raw], ignore_index=True)
     schedule = schedule.sort_values(["date", "volunteer_id", "start", "activity", "elder_id"],
                                     kind="stable").reset_index(drop=True)
     unmet = pd.DataFrame([{
