@@ -178,3 +178,16 @@ def test_generated_worlds_stay_valid(tmp_path, seed):
     paired = sorted(set(previous.values()))
     leaving = set(paired[:: max(1, len(paired) // max(1, len(paired) // 10))][: len(paired) // 10])
     run(tmp_path, w.volunteers, w.elders, previous, leaving, rels=w.relations)
+
+
+def test_measured_pairs_of_a_leaving_volunteer(tmp_path):
+    """A world given only by pairs.csv: the leaving volunteer's measured pairs go with them."""
+    vols = pd.DataFrame({"volunteer_id": ["A", "B"]})
+    elds = pd.DataFrame({"elder_id": ["J1", "J2"]})
+    pairs = pd.DataFrame({"volunteer_id": ["A", "A", "B"], "elder_id": ["J1", "J2", "J2"],
+                          "distance_km": ["0.1", "0.2", "0.3"], "weekly_minutes": ["60"] * 3})
+    world = matching.read_world(vols, elds, pairs=pairs)
+    result = replan(world, {"J1": "A", "J2": "A"}, {"A"})
+    assert dict(zip(result.assignments["elder_id"], result.assignments["volunteer_id"],
+                    strict=True)) == {"J2": "B"}
+    assert result.changes.set_index("elder_id").loc["J1", "new_volunteer_id"] == ""

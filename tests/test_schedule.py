@@ -265,3 +265,51 @@ def test_schedule_command_is_repeatable(tmp_path):
     code = main(["check", *common, "--plan", str(tmp_path / "a"), "--start", "2026-02-02",
                  "--weeks", "6"])
     assert code in (0, 1)
+
+
+def test_reschedule_keeps_the_past_exactly(tmp_path):
+    """Re-scheduling from a date after a volunteer leaves: every row before the date is kept
+    byte for byte; from the date the orphan is visited by the new primary; unchanged pairs
+    keep their weekday and time."""
+    world = tmp_path / "w"
+    main(["generate", "--preset", "minle", "--volunteers", "20", "--elders", "40", "--seed",
+          "5", "--out", str(world)])
+    common = ["--volunteers", str(world / "volunteers.csv"), "--elders",
+              str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
+    assert main(["pair", *common, "--out", str(tmp_path / "p"), "--quiet"]) == 0
+    first = ["--start", "2026-02-02", "--weeks", "8"]
+    assert main(["schedule", *common, "--assignments", str(tmp_path / "p" / "assignments.csv"),
+                 *first, "--out", str(tmp_path / "s1"), "--quiet"]) == 0
+    old = pd.read_csv(tmp_path / "p" / "assignments.csv", dtype=str)
+    leaving = old["volunteer_id"].iloc[0]
+    pd.DataFrame({"volunteer_id": [leaving]}).to_csv(tmp_path / "leaving.csv", index=False)
+    assert main(["replan", *common, "--previous", str(tmp_path / "p" / "assignments.csv"),
+                 "--leaving", str(tmp_path / "leaving.csv"), "--history",
+                 str(tmp_path / "s1" / "schedule.csv"), "--out", str(tmp_path / "r"),
+                 "--quiet"]) == 0
+    assert main(["schedule", *common, "--assignments", str(tmp_path / "r" / "assignments.csv"),
+                 *first, "--from", "2026-03-04", "--leaving", str(tmp_path / "leaving.csv"),
+                 "--previous",
+                 str(tmp_path / "s1" / "schedule.csv"), "--out", str(tmp_path / "s2"),
+                 "--quiet"]) == 0
+    cols = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
+            "service", "minutes"]
+    a = pd.read_csv(tmp_path / "s1" / "schedule.csv", dtype=str, keep_default_na=False)
+    b = pd.read_csv(tmp_path / "s2" / "schedule.csv", dtype=str, keep_default_na=False)
+    past_a = a[a["date"] < "2026-03-04"][cols].sort_values(cols).reset_index(drop=True)
+    past_b = b[b["date"] < "2026-03-04"][cols].sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(past_a, past_b)
+    # from the date on, the leaving volunteer has nothing
+    assert not ((b["date"] >= "2026-03-04") & (b["volunteer_id"] == leaving)).any()
+    # orphans are visited by their new primary every full week after the date
+    new = pd.read_csv(tmp_path / "r" / "assignments.csv", dtype=str)
+    orphans = set(old.loc[old["volunteer_id"] == leaving, "elder_id"])
+    future = b[(b["date"] >= "2026-03-09") & (b["activity"] == "visit")]
+    for e in orphans & set(new["elder_id"]):
+        assert len(future[future["elder_id"] == e]) == 3  # weeks of 9, 16 and 23 March
+    # unchanged pairs mostly keep their visit weekday and time
+    stay = old[old["volunteer_id"] != leaving]
+    fa = a[(a["date"] >= "2026-03-04") & (a["activity"] == "visit")].merge(stay)
+    fb = b[(b["date"] >= "2026-03-04") & (b["activity"] == "visit")].merge(stay)
+    same = fa.merge(fb, on=["date", "start", "elder_id", "volunteer_id"])
+    assert len(same) >= 0.6 * len(fa)

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--from", dest="from_date", type=_date,
                      help="re-schedule from this date: with --previous, every activity before "
                           "it is kept exactly as published")
+    sch.add_argument("--leaving", type=Path,
+                     help="CSV with a volunteer_id column: volunteers who have left get no new "
+                          "activities (their published past is kept)")
     sch.add_argument("--previous", type=Path,
                      help="the earlier schedule.csv to keep before --from (and whose visit "
                           "days and times unchanged pairs keep)")
@@ -190,6 +193,11 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     clock = _Clock(args.quiet)
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    if args.leaving is not None:
+        from matching.replan import read_leaving, without_volunteers
+
+        world = without_volunteers(
+            world, read_leaving(args.leaving, set(world.volunteers["volunteer_id"])))
     problem = build_problem(world)
     primary = read_assignments(str(args.assignments), problem)
     clock(f"planning {args.weeks} weeks from {args.start} for {int((primary >= 0).sum()):,} "

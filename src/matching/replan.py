@@ -119,6 +119,16 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
     return pairs.assign(relation="familiar").reset_index(drop=True)
 
 
+def without_volunteers(world: World, gone: set[str]) -> World:
+    """The world without some volunteers, and without their relations and measured pairs."""
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[~frame["volunteer_id"].isin(gone)].reset_index(drop=True)
+
+    return dataclasses.replace(
+        world, volunteers=keep(world.volunteers), relations=keep(world.relations),
+        pairs=None if world.pairs is None else keep(world.pairs))
+
+
 def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
            workers: int | None = None) -> ReplanResult:
@@ -135,16 +145,14 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     history
         Pairs who know each other from an earlier schedule (familiar).
     """
-    vols = world.volunteers[~world.volunteers["volunteer_id"].isin(leaving)]
-    known_v = set(vols["volunteer_id"])
-    known_e = set(world.elders["elder_id"])
-    rels = world.relations
+    current = without_volunteers(world, leaving)
     if history is not None and len(history):
+        known_v = set(current.volunteers["volunteer_id"])
+        known_e = set(world.elders["elder_id"])
         extra = history[history["volunteer_id"].isin(known_v)
                         & history["elder_id"].isin(known_e)]
-        rels = pd.concat([rels, extra], ignore_index=True).drop_duplicates()
-    rels = rels[rels["volunteer_id"].isin(known_v)].reset_index(drop=True)
-    current = dataclasses.replace(world, volunteers=vols.reset_index(drop=True), relations=rels)
+        rels = pd.concat([current.relations, extra], ignore_index=True).drop_duplicates()
+        current = dataclasses.replace(current, relations=rels.reset_index(drop=True))
     problem = build_problem(current)
     vindex = {v: i for i, v in enumerate(problem.volunteer_ids)}
     eindex = {e: i for i, e in enumerate(problem.elder_ids)}
