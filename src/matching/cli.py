@@ -115,6 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver(rep)
     rep.set_defaults(handler=_cmd_replan)
 
+    run = sub.add_parser("run", help="run a scenario file",
+                         description="Run what a scenario file names (pairing, schedule, "
+                                     "re-plan, what-if edits) into a self-contained folder.")
+    run.add_argument("scenario", type=Path, help="a scenario .toml file")
+    run.add_argument("--out", type=Path,
+                     help="output folder (default out/<scenario file name>)")
+    run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+    run.set_defaults(handler=_cmd_run)
+
+    cmp = sub.add_parser("compare", help="compare plan folders side by side",
+                         description="Print the figures a planner weighs for several output "
+                                     "folders side by side.")
+    cmp.add_argument("folders", nargs="+", type=Path, help="output folders of matching run")
+    cmp.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    cmp.set_defaults(handler=_cmd_compare)
+
     gen = sub.add_parser("generate", help="generate a realistic world (seeded)",
                          description="Write volunteers.csv, elders.csv and relations.csv for a "
                                      "generated world modelled on the county town of Jishan.")
@@ -250,6 +266,34 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<22}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from matching.scenario import load_scenario, run_scenario
+
+    clock = _Clock(args.quiet)
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("out") / args.scenario.stem
+    clock(f"scenario {scenario.name!r}")
+    figures = run_scenario(scenario, out, progress=clock)
+    if not args.quiet:
+        import json
+
+        print(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+        print(f"wrote {out} in {time.perf_counter() - clock.start:.2f} s")
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from matching.compare import compare, format_table
+
+    table = compare(args.folders)
+    print(format_table(table))
+    if args.csv:
+        from matching.write import write_outputs
+
+        write_outputs(args.csv.parent, {args.csv.name: table.reset_index(names="figure")})
     return EXIT_OK
 
 

@@ -6,8 +6,8 @@ what programmes of this kind report:
 
 * volunteers are healthy retirees aged 60-75 (60-69 in the county preset), a little more
   often women; most take 2-4 elders and give 3-7 hours a week; three in five have one to
-  three trades to offer (haircut, foot massage, repairs...), enough between them for each
-  elder's monthly service in most months;
+  three trades to offer (haircut, foot massage, repairs...) and set aside two more hours a
+  week for them;
 * elders are 80 or older, about 9% of them 90+; many live alone or have a low income; most
   need one to three professional services a month; a few want a volunteer of one gender;
 * about 8% of elders have a relative among the volunteers (anywhere within 8 km), most have
@@ -163,6 +163,10 @@ def _volunteers(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
     n = spec.volunteers
     community, lat, lon = _homes(spec, rng, centres, n)
     lo, hi = spec.volunteer_ages
+    weekly = rng.choice([180, 240, 300, 300, 360, 420], n)
+    skills = _tags(rng, n, 0.6, 3)
+    # those who offer a trade set aside two more hours a week for it
+    weekly = weekly + np.where([bool(s) for s in skills], 120, 0)
     return pd.DataFrame({
         "volunteer_id": _ids("V", n),
         "name": _person_names(rng, n),
@@ -173,9 +177,9 @@ def _volunteers(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
         "lat": lat.astype(str),
         "lon": lon.astype(str),
         "max_elders": rng.choice([2, 3, 3, 3, 4], n).astype(str),
-        "weekly_minutes": rng.choice([180, 240, 300, 300, 360, 420], n).astype(str),
+        "weekly_minutes": weekly.astype(str),
         "available_days": _days(rng, n, 0.6),
-        "skills": _tags(rng, n, 0.6, 3),
+        "skills": skills,
     })
 
 

@@ -83,6 +83,14 @@ def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh"
                    extra_figures: Mapping[str, object] | None = None) -> list[Path]:
     """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``,
     ``ical/VOLUNTEER.ics`` and ``schedule.json``, whole or not at all."""
+    tables, files = schedule_files(result, lang, extra_figures)
+    return write_outputs(out_dir, tables, files)
+
+
+def schedule_files(result: ScheduleResult, lang: str = "zh",
+                   extra_figures: Mapping[str, object] | None = None
+                   ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
+    """The tables and files of a schedule's output folder (see :func:`write_schedule`)."""
     from matching import rota
 
     schedule = result.schedule
@@ -94,10 +102,10 @@ def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh"
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
                **(extra_figures or {})}
     files["schedule.json"] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
-    return write_outputs(out_dir, {
+    return {
         "assignments.csv": result.assignments,
         "schedule.csv": schedule[SCHEDULE_COLUMNS + extra],
         "unmet.csv": result.unmet,
         "backups.csv": result.backups,
         "credits.csv": credits,
-    }, files)
+    }, files

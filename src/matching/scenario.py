@@ -1,0 +1,471 @@
+"""Scenario files: a whole plan in a few lines of TOML, repeatable and comparable.
+
+A scenario names the inputs, overrides any rule or default, sets the horizon and the solver,
+and applies what-if edits; :func:`run_scenario` turns it into a self-contained output folder.
+See the README for the complete, annotated format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.errors import InputError, Problem
+from matching.rules import Rules
+from matching.schedule import ScheduleRules
+
+_SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str},
+    "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
+    "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
+                 **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
+                    if f.name != "festivals"}},
+    "solver": {"time_limit": (int, float), "seed": int, "workers": int},
+    "run": {"pair": bool, "schedule": bool, "replan": bool},
+    "whatif": {"leaving": list, "leaving_share": (int, float), "leaving_seed": int,
+               "leaving_from": str, "extra_volunteers": str, "joining_elders": str,
+               "capacity": list, "available_days": list},
+}
+_TOP = {"name": str, "description": str, "base": str}
+_PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"]} | {
+    ("whatif", "extra_volunteers"), ("whatif", "joining_elders")}
+
+
+@dataclass
+class Scenario:
+    """A resolved scenario: the base merged in, paths absolute, types checked."""
+
+    path: Path
+    name: str
+    description: str
+    inputs: dict[str, Path]
+    rules: Rules
+    schedule_rules: ScheduleRules
+    start: dt.date | None
+    weeks: int | None
+    lang: str
+    time_limit: float
+    seed: int
+    workers: int | None
+    steps: dict[str, bool]
+    whatif: dict[str, Any]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario file (and the ones it extends).
+
+    Raises
+    ------
+    InputError
+        For a file that does not exist or is not TOML, an unknown key, a wrong type, a path
+        that does not exist or a loop of ``base`` files; each names the file, key and line.
+    """
+    path = Path(path).resolve()
+    merged = _load(path, seen=())
+    return _resolve(path, merged)
+
+
+def _load(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    name = path.name
+    if path in seen:
+        raise InputError.one(name, "extends itself (a loop of base files)")
+    if not path.is_file():
+        raise InputError.one(name, f"file not found ({path})")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError.one(name, f"is not valid TOML: {exc}") from None
+    problems = _check(data, path, text)
+    if problems:
+        raise InputError(problems)
+    _absolute_paths(data, path.parent)
+    if "base" in data:
+        base_path = Path(data["base"])
+        base = _load(base_path, (*seen, path))
+        data = _merge(base, {k: v for k, v in data.items() if k != "base"})
+    return data
+
+
+def _line(text: str, key: str, section: str | None) -> int | None:
+    """Line number of ``key`` (in ``section``) in the file's text, for error messages."""
+    current = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if m := re.match(r"^\[+\s*([\w.-]+)\s*\]+", stripped):
+            current = m.group(1)
+            if section is None and current == key:
+                return number
+            continue
+        if re.match(rf"^{re.escape(key)}\s*=", stripped) and (current == section or
+                                                               (section is None and
+                                                                current is None)):
+            return number
+        if section is not None and current is None and \
+                re.match(rf"^{re.escape(section)}\.{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def _check(data: dict[str, Any], path: Path, text: str) -> list[Problem]:
+    problems = []
+
+    def where(key: str, section: str | None) -> str:
+        line = _line(text, key, section)
+        full = f"{section}.{key}" if section else key
+        return f"key {full}" + (f" (line {line})" if line else "")
+
+    for key, value in data.items():
+        if key in _TOP:
+            if not isinstance(value, str):
+                problems.append(Problem(path.name, f"{where(key, None)} must be text"))
+            continue
+        if key not in _SECTIONS:
+            expected = ", ".join(sorted(_TOP | _SECTIONS))
+            problems.append(Problem(path.name, f"{where(key, None)} is not a scenario "
+                                               f"setting (expected one of {expected})"))
+            continue
+        if not isinstance(value, dict):
+            problems.append(Problem(path.name, f"{where(key, None)} must be a table [{key}]"))
+            continue
+        allowed = _SECTIONS[key]
+        for sub, item in value.items():
+            if sub not in allowed:
+                problems.append(Problem(path.name, f"{where(sub, key)} is unknown (expected "
+                                                   f"one of {', '.join(sorted(allowed))})"))
+                continue
+            want = allowed[sub]
+            kinds = want if isinstance(want, tuple) else (want,)
+            ok = isinstance(item, kinds) and not (isinstance(item, bool) and bool not in kinds)
+            if not ok:
+                names = " or ".join(_type_name(k) for k in kinds)
+                problems.append(Problem(path.name, f"{where(sub, key)} must be {names}, not "
+                                                   f"{item!r}"))
+    if "base" in data and isinstance(data["base"], str):
+        base = (path.parent / data["base"]).resolve()
+        if not base.is_file():
+            problems.append(Problem(path.name, f"{where('base', None)}: {data['base']} does "
+                                               "not exist"))
+    for section, key in _PATH_KEYS:
+        value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if isinstance(value, str) and not (path.parent / value).exists():
+            problems.append(Problem(path.name, f"{where(key, section)}: {value} does not "
+                                               "exist"))
+    return problems
+
+
+def _type_name(kind: type) -> str:
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+            list: "a list", dt.date: "a date (YYYY-MM-DD)"}.get(kind, kind.__name__)
+
+
+def _absolute_paths(data: dict[str, Any], folder: Path) -> None:
+    if isinstance(data.get("base"), str):
+        data["base"] = str((folder / data["base"]).resolve())
+    for section, key in _PATH_KEYS:
+        table = data.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), str):
+            table[key] = str((folder / table[key]).resolve())
+
+
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(path: Path, data: dict[str, Any]) -> Scenario:
+    inputs = {k: Path(v) for k, v in data.get("inputs", {}).items()}
+    problems = [Problem(path.name, f"[inputs] needs {k}") for k in ("volunteers", "elders")
+                if k not in inputs]
+    sched = dict(data.get("schedule", {}))
+    start = sched.pop("start", None)
+    weeks = sched.pop("weeks", None)
+    lang = sched.pop("lang", "zh")
+    festivals = sched.pop("festivals", None)
+    try:
+        rules = Rules(**data.get("rules", {}))
+        srules = ScheduleRules(**sched)
+        if festivals is not None:
+            srules = srules.replace(festivals=tuple(
+                (str(f["name"]), str(f.get("name_zh", f["name"])), int(f["month"]),
+                 int(f["day"])) for f in festivals))
+    except (ValueError, TypeError, KeyError) as exc:
+        problems.append(Problem(path.name, f"invalid rules: {exc}"))
+        rules, srules = Rules(), ScheduleRules()
+    steps = {"pair": True, "schedule": start is not None and weeks is not None,
+             "replan": False, **data.get("run", {})}
+    if steps["schedule"] and (start is None or weeks is None):
+        problems.append(Problem(path.name, "[run] schedule needs [schedule] start and weeks"))
+    if problems:
+        raise InputError(problems)
+    solver = data.get("solver", {})
+    return Scenario(path=path, name=data.get("name", path.stem),
+                    description=data.get("description", ""), inputs=inputs, rules=rules,
+                    schedule_rules=srules, start=start, weeks=weeks, lang=lang,
+                    time_limit=float(solver.get("time_limit", 60.0)),
+                    seed=int(solver.get("seed", 0)), workers=solver.get("workers"),
+                    steps=steps, whatif=dict(data.get("whatif", {})), raw=data)
+
+
+# -- what-if edits, on the input tables as text ---------------------------------------------
+
+@dataclass
+class Tables:
+    """The input tables as text cells, before and after the scenario's edits."""
+
+    volunteers: pd.DataFrame
+    elders: pd.DataFrame
+    relations: pd.DataFrame | None
+    pairs: pd.DataFrame | None
+    leaving: list[str] = field(default_factory=list)
+
+
+def read_tables(sc: Scenario) -> Tables:
+    """Read the scenario's input files as text tables."""
+    from matching.read import read_table
+
+    get = sc.inputs.get
+    return Tables(read_table(sc.inputs["volunteers"]), read_table(sc.inputs["elders"]),
+                  read_table(get("relations")) if get("relations") else None,
+                  read_table(get("pairs")) if get("pairs") else None)
+
+
+def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tables:
+    """Apply the what-if edits; ``leaving`` is decided here (by id and by seeded share)."""
+    from matching.read import read_table
+
+    w = sc.whatif
+    vols, elds = t.volunteers.copy(), t.elders.copy()
+    if "extra_volunteers" in w:
+        vols = pd.concat([vols, read_table(w["extra_volunteers"])], ignore_index=True)
+    if "joining_elders" in w:
+        elds = pd.concat([elds, read_table(w["joining_elders"])], ignore_index=True)
+    vols = vols.fillna("")
+    elds = elds.fillna("")
+    for change in w.get("capacity", []):
+        _edit(vols, change, ("max_elders", "weekly_minutes"), sc.path.name, "capacity")
+    for change in w.get("available_days", []):
+        _edit(vols, change, ("available_days",), sc.path.name, "available_days")
+    leaving = [str(v) for v in w.get("leaving", [])]
+    share = float(w.get("leaving_share", 0.0))
+    if share > 0:
+        pool = sorted(paired if (paired and w.get("leaving_from", "paired") == "paired")
+                      else set(vols["volunteer_id"]))
+        rng = np.random.default_rng(int(w.get("leaving_seed", 0)))
+        k = round(share * len(pool))
+        leaving += [str(v) for v in rng.choice(pool, size=k, replace=False)]
+    unknown = sorted(set(leaving) - set(vols["volunteer_id"]))
+    if unknown:
+        raise InputError.one(sc.path.name, f"[whatif] leaving names no volunteer: "
+                                           f"{', '.join(unknown)}")
+    return Tables(vols, elds, t.relations, t.pairs, sorted(set(leaving)))
+
+
+def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...], file: str,
+          key: str) -> None:
+    if not isinstance(change, dict) or "volunteer_id" not in change:
+        raise InputError.one(file, f"[whatif] {key} entries need a volunteer_id "
+                                   "(or \"*\" for everyone)")
+    who = str(change["volunteer_id"])
+    rows = frame.index if who == "*" else frame.index[frame["volunteer_id"] == who]
+    if not len(rows):
+        raise InputError.one(file, f"[whatif] {key}: no volunteer {who}")
+    for column in columns:
+        if column in change:
+            if column not in frame.columns:
+                frame[column] = ""
+            frame.loc[rows, column] = str(change[column])
+    if "remove_days" in change:  # e.g. winter: nobody visits on Sundays
+        from matching.parse import format_days, parse_days
+
+        drop = parse_days(str(change["remove_days"]))
+        if "available_days" not in frame.columns:
+            frame["available_days"] = ""
+        for row in rows:
+            left = parse_days(frame.at[row, "available_days"]) & ~drop
+            frame.at[row, "available_days"] = format_days(left) if left else \
+                frame.at[row, "available_days"]
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None = None
+                 ) -> dict[str, Any]:
+    """Run what the scenario asks for and write the self-contained output folder.
+
+    Returns the figures written to ``summary.json``.
+    """
+    import matching
+    from matching import replan as rp
+    from matching.read import read_world
+    from matching.schedule import make_schedule
+    from matching.write import schedule_files, write_outputs
+
+    say = progress or (lambda _m: None)
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    tables = read_tables(sc)
+    figures: dict[str, Any] = {"scenario": sc.name}
+    baseline = None
+    if sc.steps.get("replan") or sc.whatif.get("leaving") or sc.whatif.get("leaving_share"):
+        say("pairing the world before the what-if")
+        before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
+        world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
+                            rules=sc.rules)
+        baseline = matching.solve(matching.build_problem(world0), time_limit=sc.time_limit,
+                                  seed=sc.seed, workers=sc.workers)
+        timings["baseline_pair"] = time.perf_counter() - clock
+    paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
+    edited = apply_whatif(sc, tables, paired)
+    world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
+                       rules=sc.rules)
+    stay = world
+    if edited.leaving:
+        stay = rp.without_volunteers(world, set(edited.leaving))
+    files: dict[str, pd.DataFrame] = {}
+    texts: dict[str, str | bytes] = {}
+    status = None
+    if baseline is not None:
+        say(f"{len(edited.leaving)} volunteers leave; re-planning")
+        previous = dict(zip(baseline.assignments["elder_id"],
+                            baseline.assignments["volunteer_id"], strict=True))
+        result = rp.replan(world, previous, set(edited.leaving), time_limit=sc.time_limit,
+                           seed=sc.seed, workers=sc.workers)
+        files.update({"assignments.csv": result.assignments,
+                      "unassigned.csv": result.unassigned, "changes.csv": result.changes,
+                      "baseline/assignments.csv": baseline.assignments,
+                      "baseline/unassigned.csv": baseline.unassigned})
+        figures["replan"] = {k: v for k, v in result.figures.items() if k != "residual"}
+        status = result.figures["status"]
+        assignments = result.assignments
+        timings["replan"] = time.perf_counter() - clock - sum(timings.values())
+    else:
+        say("pairing")
+        pairing = matching.solve(matching.build_problem(stay), time_limit=sc.time_limit,
+                                 seed=sc.seed, workers=sc.workers, progress=say)
+        files.update({"assignments.csv": pairing.assignments,
+                      "unassigned.csv": pairing.unassigned})
+        figures["pairing"] = pairing.figures()
+        status = str(pairing.status)
+        assignments = pairing.assignments
+        timings["pair"] = time.perf_counter() - clock
+    schedule_result = None
+    if sc.steps.get("schedule") and sc.start is not None and sc.weeks is not None:
+        say(f"scheduling {sc.weeks} weeks from {sc.start}")
+        problem = matching.build_problem(stay)
+        index = {e: i for i, e in enumerate(problem.elder_ids)}
+        vindex = {v: i for i, v in enumerate(problem.volunteer_ids)}
+        primary = np.full(problem.num_elders, -1, dtype=np.int64)
+        for e, v in zip(assignments["elder_id"], assignments["volunteer_id"], strict=True):
+            primary[index[e]] = vindex[v]
+        t0 = time.perf_counter()
+        schedule_result = make_schedule(problem, primary, sc.start, sc.weeks,
+                                        sc.schedule_rules, time_limit=sc.time_limit,
+                                        seed=sc.seed)
+        timings["schedule"] = time.perf_counter() - t0
+        figures["schedule"] = {**schedule_result.stats,
+                               "unmet": len(schedule_result.unmet)}
+    # the inputs actually planned for: after the edits, without those who left
+    gone = set(edited.leaving)
+    files["inputs/volunteers.csv"] = edited.volunteers[
+        ~edited.volunteers["volunteer_id"].isin(gone)]
+    files["inputs/elders.csv"] = edited.elders
+    if edited.relations is not None:
+        files["inputs/relations.csv"] = edited.relations[
+            ~edited.relations["volunteer_id"].isin(gone)]
+    if edited.pairs is not None:
+        files["inputs/pairs.csv"] = edited.pairs[~edited.pairs["volunteer_id"].isin(gone)]
+    if gone:
+        files["inputs/leaving.csv"] = pd.DataFrame({"volunteer_id": sorted(gone)})
+    timings["total"] = time.perf_counter() - clock
+    run_info = {
+        "scenario": sc.name, "scenario_file": sc.path.name,
+        "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
+        "seed": sc.seed, "time_limit": sc.time_limit, "workers": sc.workers,
+        "status": status, "versions": _versions(),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    texts["run.json"] = json.dumps(run_info, indent=2, ensure_ascii=False) + "\n"
+    texts["scenario.toml"] = dump_toml(sc)
+    texts["summary.json"] = json.dumps(figures, indent=2, ensure_ascii=False,
+                                       default=str) + "\n"
+    say("writing outputs")
+    if schedule_result is not None:
+        tables, extra = schedule_files(schedule_result, sc.lang)
+        tables.pop("assignments.csv")  # the pairing's own, with every column, is written
+        files.update(tables)
+        texts.update(extra)
+    write_outputs(out, files, texts)
+    return figures
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {}
+    for package in ("matching", "ortools", "pandas", "numpy"):
+        try:
+            out[package] = version(package)
+        except Exception:  # a missing distribution is not an error here
+            out[package] = "unknown"
+    return out
+
+
+def dump_toml(sc: Scenario) -> str:
+    """The resolved scenario as TOML (base merged in, paths absolute, defaults filled)."""
+    lines = [f"# resolved from {sc.path.name}", f"name = {_toml(sc.name)}"]
+    if sc.description:
+        lines.append(f"description = {_toml(sc.description)}")
+    lines += ["", "[inputs]"] + [f"{k} = {_toml(str(v))}" for k, v in sc.inputs.items()]
+    lines += ["", "[rules]"] + [f"{f.name} = {_toml(getattr(sc.rules, f.name))}"
+                                for f in dataclasses.fields(Rules)]
+    lines += ["", "[schedule]"]
+    if sc.start is not None:
+        lines += [f"start = {sc.start.isoformat()}", f"weeks = {sc.weeks}"]
+    lines.append(f"lang = {_toml(sc.lang)}")
+    for f in dataclasses.fields(ScheduleRules):
+        value = getattr(sc.schedule_rules, f.name)
+        if f.name == "festivals":
+            items = ", ".join(f"{{ name = {_toml(n)}, name_zh = {_toml(z)}, month = {m}, "
+                              f"day = {d} }}" for n, z, m, d in value)
+            lines.append(f"festivals = [{items}]")
+        else:
+            lines.append(f"{f.name} = {_toml(value)}")
+    lines += ["", "[solver]", f"time_limit = {_toml(sc.time_limit)}", f"seed = {sc.seed}"]
+    if sc.workers is not None:
+        lines.append(f"workers = {sc.workers}")
+    lines += ["", "[run]"] + [f"{k} = {_toml(v)}" for k, v in sc.steps.items()]
+    if sc.whatif:
+        lines += ["", "[whatif]"] + [f"{k} = {_toml(v)}" for k, v in sc.whatif.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(str(value), ensure_ascii=False)
