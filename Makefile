@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with only Python 3.11+:
-#   make run    set up .venv and plan the bundled Minle community (63 volunteers, 155 elders)
+#   make run    set up .venv and run scenarios/minle.toml (63 volunteers, 155 elders)
 #   make test   set up .venv and run the tests
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,13 +14,7 @@ $(BIN)/matching: pyproject.toml
 	touch $@
 
 run: $(BIN)/matching
-	$(BIN)/matching pair --volunteers scenarios/minle/volunteers.csv \
-		--elders scenarios/minle/elders.csv --relations scenarios/minle/relations.csv \
-		--out out/minle
-	$(BIN)/matching schedule --volunteers scenarios/minle/volunteers.csv \
-		--elders scenarios/minle/elders.csv --relations scenarios/minle/relations.csv \
-		--assignments out/minle/assignments.csv --start 2026-01-05 --weeks 13 \
-		--out out/minle/schedule
+	$(BIN)/matching run scenarios/minle.toml --out out/minle
 
 test: $(BIN)/matching
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,196 @@
+"""Scenario files: parsing, inheritance, errors, what-if edits, the output folder, compare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from matching import checker
+from matching.cli import main
+from matching.errors import InputError
+from matching.generate import PRESETS, generate_world
+from matching.scenario import apply_whatif, load_scenario, read_tables
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """A small generated world in tmp_path/data."""
+    w = generate_world(PRESETS["minle"].replace(volunteers=24, elders=50), seed=11)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    w.volunteers.to_csv(folder / "volunteers.csv", index=False)
+    w.elders.to_csv(folder / "elders.csv", index=False)
+    w.relations.to_csv(folder / "relations.csv", index=False)
+    return folder
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE = """
+name = "small"
+[inputs]
+volunteers = "data/volunteers.csv"
+elders = "data/elders.csv"
+relations = "data/relations.csv"
+[schedule]
+start = 2026-03-30
+weeks = 5
+[solver]
+time_limit = 30
+seed = 3
+"""
+
+
+def test_parse_and_defaults(tmp_path, world):
+    """Paths resolve against the file; unset rules keep the contract's defaults."""
+    sc = load_scenario(write(tmp_path / "s.toml", BASE + "[rules]\nmax_km = 2.5\n"))
+    assert sc.inputs["volunteers"] == (tmp_path / "data" / "volunteers.csv").resolve()
+    assert sc.rules.max_km == 2.5 and sc.rules.max_kin_km == 10.0
+    assert (sc.weeks, sc.seed, sc.steps["schedule"]) == (5, 3, True)
+
+
+def test_inheritance(tmp_path, world):
+    """A what-if is a few lines: base settings hold unless overridden, tables merge."""
+    write(tmp_path / "base.toml", BASE)
+    (tmp_path / "whatif").mkdir()
+    sc = load_scenario(write(tmp_path / "whatif" / "w.toml",
+                             'base = "../base.toml"\nname = "w"\n[solver]\nseed = 9\n'
+                             "[whatif]\nleaving_share = 0.2\n"))
+    assert sc.name == "w" and sc.seed == 9 and sc.time_limit == 30
+    assert sc.inputs["elders"] == (tmp_path / "data" / "elders.csv").resolve()
+    assert sc.whatif == {"leaving_share": 0.2}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (BASE.replace("seed = 3", "seed = 3\nspeed = 3"), "key solver.speed (line 13) is unknown"),
+    (BASE.replace("weeks = 5", 'weeks = "five"'), "key schedule.weeks (line 9) must be a "
+                                                   "whole number"),
+    ("colour = 1\n" + BASE, "key colour (line 1) is not a scenario setting"),
+    (BASE.replace("data/elders.csv", "data/nope.csv"), "key inputs.elders (line 5): "
+                                                       "data/nope.csv does not exist"),
+    ('base = "missing.toml"\n' + BASE, "key base (line 1): missing.toml does not exist"),
+    (BASE + "[rules\n", "is not valid TOML"),
+    (BASE + "[rules]\nmax_km = true\n", "key rules.max_km (line"),
+])
+def test_errors_name_file_key_and_line(tmp_path, world, capsys, text, message):
+    """Unknown keys, wrong types, missing paths and bad TOML: exit 2 with file, key, line."""
+    path = write(tmp_path / "bad.toml", text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_base_loop_is_an_error(tmp_path, world):
+    """Two files that extend each other are refused."""
+    write(tmp_path / "a.toml", 'base = "b.toml"\n' + BASE)
+    write(tmp_path / "b.toml", 'base = "a.toml"\n')
+    with pytest.raises(InputError, match="loop"):
+        load_scenario(tmp_path / "a.toml")
+
+
+def test_whatif_edits(tmp_path, world):
+    """Leaving by id and by seeded share, extra volunteers, capacities, days, new elders."""
+    extra = pd.DataFrame({"volunteer_id": ["X1"], "lat": ["35.601"], "lon": ["110.968"]})
+    extra.to_csv(tmp_path / "extra.csv", index=False)
+    joining = pd.DataFrame({"elder_id": ["N1"], "lat": ["35.6012"], "lon": ["110.9681"]})
+    joining.to_csv(tmp_path / "joining.csv", index=False)
+    sc = load_scenario(write(tmp_path / "s.toml", BASE + """
+[whatif]
+leaving = ["V00001"]
+leaving_share = 0.25
+leaving_seed = 7
+leaving_from = "all"
+extra_volunteers = "extra.csv"
+joining_elders = "joining.csv"
+capacity = [{ volunteer_id = "V00002", max_elders = 1, weekly_minutes = 90 }]
+available_days = [{ volunteer_id = "*", remove_days = "Sun" }]
+"""))
+    t = apply_whatif(sc, read_tables(sc))
+    again = apply_whatif(sc, read_tables(sc))
+    assert t.leaving == again.leaving  # seeded
+    assert "V00001" in t.leaving and len(t.leaving) in (7, 8)
+    assert "X1" in set(t.volunteers["volunteer_id"]) and "N1" in set(t.elders["elder_id"])
+    row = t.volunteers.set_index("volunteer_id").loc["V00002"]
+    assert (row["max_elders"], row["weekly_minutes"]) == ("1", "90")
+    assert not t.volunteers["available_days"].str.contains("Sun").any()
+
+
+def test_run_folder_is_self_contained_and_repeatable(tmp_path, world):
+    """matching run writes the outputs, inputs/, scenario.toml, run.json and summary.json;
+    the folder passes the independent checks from its own inputs/; a second run is
+    byte-identical."""
+    path = write(tmp_path / "s.toml", BASE + "[whatif]\nleaving_share = 0.1\nleaving_seed = 2\n")
+    for name in ("a", "b"):
+        assert main(["run", str(path), "--out", str(tmp_path / name), "--quiet"]) == 0
+    out = tmp_path / "a"
+    for f in ("assignments.csv", "unassigned.csv", "changes.csv", "schedule.csv", "unmet.csv",
+              "credits.csv", "rota.html", "scenario.toml", "run.json", "summary.json",
+              "inputs/volunteers.csv", "inputs/elders.csv", "inputs/relations.csv",
+              "inputs/leaving.csv", "baseline/assignments.csv"):
+        assert (out / f).is_file(), f
+        if not f.endswith(".json"):
+            assert (out / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    run = json.loads((out / "run.json").read_text())
+    assert run["start"] == "2026-03-30" and run["weeks"] == 5 and run["seed"] == 3
+    assert set(run["versions"]) >= {"matching", "ortools"}
+    leaving = set(pd.read_csv(out / "inputs" / "leaving.csv", dtype=str)["volunteer_id"])
+    planned = set(pd.read_csv(out / "inputs" / "volunteers.csv", dtype=str)["volunteer_id"])
+    assert leaving and not leaving & planned
+    inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
+    assert checker.check_pairing(*inputs, None, out).ok
+    report = checker.check_schedule_files(*inputs, None, out, __import__("datetime").date(
+        2026, 3, 30), 5)
+    assert not {"overlap", "weekly_minutes", "hours", "backup"} & set(report.broken)
+    resolved = load_scenario(out / "scenario.toml")
+    assert resolved.seed == 3 and resolved.whatif["leaving_share"] == 0.1
+
+
+def test_compare(tmp_path, world, capsys):
+    """compare prints the figures side by side and writes them as CSV."""
+    a = write(tmp_path / "a.toml", BASE)
+    b = write(tmp_path / "b.toml", 'base = "a.toml"\nname = "fewer"\n[whatif]\n'
+                                   'leaving_share = 0.3\n')
+    for path, name in ((a, "A"), (b, "B")):
+        assert main(["run", str(path), "--out", str(tmp_path / name), "--quiet"]) == 0
+    assert main(["compare", str(tmp_path / "A"), str(tmp_path / "B"), "--csv",
+                 str(tmp_path / "cmp.csv")]) == 0
+    printed = capsys.readouterr().out
+    for figure in ("coverage priority", "mean distance km", "load fairness (Jain)",
+                   "unmet obligations", "planned credit hours", "pairs changed"):
+        assert figure in printed
+    table = pd.read_csv(tmp_path / "cmp.csv")
+    assert list(table.columns) == ["figure", "small", "fewer"]
+
+
+def test_bundled_scenarios_parse():
+    """Every file in scenarios/ loads."""
+    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    files = sorted(folder.glob("*.toml"))
+    assert len(files) >= 5
+    for path in files:
+        sc = load_scenario(path)
+        assert sc.inputs["volunteers"].is_file()
+
+
+def test_minle_scenario_runs_clean(tmp_path):
+    """The README's first command: minle.toml runs, and its folder passes the independent
+    pairing and schedule checks from its own inputs/ with nothing broken."""
+    import datetime as dt
+
+    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    out = tmp_path / "minle"
+    assert main(["run", str(folder / "minle.toml"), "--out", str(out), "--quiet"]) == 0
+    inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
+    pairing = checker.check_pairing(*inputs, None, out)
+    assert pairing.ok, pairing.text()
+    run = json.loads((out / "run.json").read_text())
+    report = checker.check_schedule_files(*inputs, None, out,
+                                          dt.date.fromisoformat(run["start"]), run["weeks"])
+    assert report.ok, report.text()
