@@ -129,6 +129,10 @@ def _model(data: ArcModel,
     return m, x
 
 
+#: Whether the parallel phase interleaves its workers deterministically (slower, but the same
+#: inputs and seed then give the same plan even when that phase has to prove the optimum).
+DETERMINISTIC_PORTFOLIO = True
+
 #: Share of the total priority that may be left out for stage 2 to use explicit out-variables.
 FEW_LEFT_OUT = 0.05
 
@@ -163,7 +167,7 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = seed
         solver.parameters.num_workers = n_workers
-        solver.parameters.interleave_search = n_workers > 1
+        solver.parameters.interleave_search = n_workers > 1 and DETERMINISTIC_PORTFOLIO
         solver.parameters.max_time_in_seconds = remaining
         if det_time != float("inf"):
             solver.parameters.max_deterministic_time = det_time
