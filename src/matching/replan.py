@@ -27,8 +27,7 @@ from matching.errors import InputError, Problem
 from matching.explain import unassigned_reasons
 from matching.problem import PairingProblem, build_problem
 from matching.read import PathLike, World, read_table
-from matching.result import PairingResult
-from matching.rules import COST_UNITS_PER_KM
+from matching.result import PairingResult, assignment_table
 from matching.solve import solve
 
 
@@ -241,21 +240,7 @@ def _residual(p: PairingProblem, kept: np.ndarray) -> tuple[PairingProblem, np.n
 def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: PairingResult,
             previous: dict[str, str], leaving: set[str], why_moved: dict[str, str],
             world: World) -> ReplanResult:
-    k = np.flatnonzero(chosen)
-    k = k[np.argsort(p.arc_e[k], kind="stable")]
-    vols, elds = p.world.volunteers, p.world.elders
-    assignments = pd.DataFrame({
-        "elder_id": p.elder_ids[p.arc_e[k]],
-        "volunteer_id": p.volunteer_ids[p.arc_v[k]],
-        "distance_km": np.round(p.arc_km[k], 3),
-        "weekly_minutes": np.round(p.arc_minutes[k], 1),
-        "tie": p.arc_tie()[k],
-        "priority": p.priority[p.arc_e[k]],
-        "cost_km": np.round(p.arc_cost[k] / COST_UNITS_PER_KM, 3),
-        "kept": kept[k],
-        "elder_name": elds["name"].to_numpy(dtype=object)[p.arc_e[k]],
-        "volunteer_name": vols["name"].to_numpy(dtype=object)[p.arc_v[k]],
-    })
+    assignments = assignment_table(p, chosen, {"kept": kept})
     residual_reasons = unassigned_reasons(result.problem, result.chosen)
     covered = set(assignments["elder_id"])
     unassigned = pd.DataFrame({

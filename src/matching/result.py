@@ -14,6 +14,31 @@ from matching.problem import PairingProblem
 from matching.rules import COST_UNITS_PER_KM
 
 
+def assignment_table(p: PairingProblem, chosen: np.ndarray,
+                     extra: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The chosen pairs as ``assignments.csv`` rows, in the elders file's order.
+
+    ``extra`` columns (one value per pair of the problem) go before the names.
+    """
+    k = np.flatnonzero(chosen)
+    k = k[np.argsort(p.arc_e[k], kind="stable")]
+    vols, elds = p.world.volunteers, p.world.elders
+    table = {
+        "elder_id": p.elder_ids[p.arc_e[k]],
+        "volunteer_id": p.volunteer_ids[p.arc_v[k]],
+        "distance_km": np.round(p.arc_km[k], 3),
+        "weekly_minutes": np.round(p.arc_minutes[k], 1),
+        "tie": p.arc_tie()[k],
+        "priority": p.priority[p.arc_e[k]],
+        "cost_km": np.round(p.arc_cost[k] / COST_UNITS_PER_KM, 3),
+    }
+    for name, values in (extra or {}).items():
+        table[name] = values[k]
+    table["elder_name"] = elds["name"].to_numpy(dtype=object)[p.arc_e[k]]
+    table["volunteer_name"] = vols["name"].to_numpy(dtype=object)[p.arc_v[k]]
+    return pd.DataFrame(table)
+
+
 class Status(enum.StrEnum):
     """How good a plan is known to be."""
 
@@ -85,21 +110,7 @@ class PairingResult:
     def assignments(self) -> pd.DataFrame:
         """``elder_id, volunteer_id, distance_km, weekly_minutes, tie`` plus ``priority``,
         ``cost_km`` and names, one row per assigned elder in the elders file's order."""
-        p = self.problem
-        k = np.flatnonzero(self.chosen)
-        k = k[np.argsort(p.arc_e[k], kind="stable")]
-        vols, elds = p.world.volunteers, p.world.elders
-        return pd.DataFrame({
-            "elder_id": p.elder_ids[p.arc_e[k]],
-            "volunteer_id": p.volunteer_ids[p.arc_v[k]],
-            "distance_km": np.round(p.arc_km[k], 3),
-            "weekly_minutes": np.round(p.arc_minutes[k], 1),
-            "tie": p.arc_tie()[k],
-            "priority": p.priority[p.arc_e[k]],
-            "cost_km": np.round(p.arc_cost[k] / COST_UNITS_PER_KM, 3),
-            "elder_name": elds["name"].to_numpy(dtype=object)[p.arc_e[k]],
-            "volunteer_name": vols["name"].to_numpy(dtype=object)[p.arc_v[k]],
-        })
+        return assignment_table(self.problem, self.chosen)
 
     @cached_property
     def unassigned(self) -> pd.DataFrame:
