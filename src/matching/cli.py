@@ -228,7 +228,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     result = make_schedule(problem, primary, args.start, args.weeks,
                            time_limit=args.time_limit, seed=args.seed,
                            from_date=args.from_date, previous=previous,
-                           previous_primary=old_primary)
+                           previous_primary=old_primary, progress=clock)
     clock("writing outputs")
     write_schedule(result, args.out, args.lang, {"seed": args.seed})
     if not args.quiet:

@@ -378,7 +378,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         t0 = time.perf_counter()
         schedule_result = make_schedule(problem, primary, sc.start, sc.weeks,
                                         sc.schedule_rules, time_limit=sc.time_limit,
-                                        seed=sc.seed)
+                                        seed=sc.seed, progress=say)
         timings["schedule"] = time.perf_counter() - t0
         figures["schedule"] = {**schedule_result.stats,
                                "unmet": len(schedule_result.unmet)}

@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -190,6 +191,7 @@ class _Planner:
         self.days = [self.from_date + dt.timedelta(days=i)
                      for i in range((self.end - self.from_date).days)]
         self.past: list[Activity] = []
+        self.say: Callable[[str], None] = lambda _m: None
         self.past_raw = pd.DataFrame()
         self.keep_slot: dict[tuple[int, int], tuple[int, int]] = {}
         self.keep_backup: dict[int, int] = {}
@@ -499,7 +501,9 @@ class _Planner:
             if a.activity == "visit" and monday in self.week_of and \
                     a.volunteer != self.primary[a.elder]:
                 backup_done.add((a.elder, self.week_of[monday] // block))
-        for monday in mondays:
+        for number, monday in enumerate(mondays, start=1):
+            if number == 1 or number % 13 == 0:
+                self.say(f"week {number} of {len(mondays)}")
             week_days = [monday + dt.timedelta(days=i) for i in range(7)]
             week_days = [d for d in week_days if self.from_date <= d < self.end]
             if not week_days:
@@ -730,7 +734,8 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
                   rules: ScheduleRules | None = None, *, time_limit: float = 60.0,
                   seed: int = 0, from_date: dt.date | None = None,
                   previous: pd.DataFrame | None = None,
-                  previous_primary: dict[str, str] | None = None) -> ScheduleResult:
+                  previous_primary: dict[str, str] | None = None,
+                  progress: Callable[[str], None] | None = None) -> ScheduleResult:
     """Plan the "six ones" for every elder with a primary volunteer.
 
     Parameters
@@ -753,10 +758,16 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
                        seed, from_date)
     if previous is not None:
         planner.load_previous(previous, previous_primary or {})
+    say = progress or (lambda _m: None)
+    planner.say = say
+    say("choosing backups")
     planner.choose_backups()
+    say("placing group and festival activities")
     planner.community_events()
+    say("matching monthly services to skilled volunteers")
     services = planner.plan_services()
     planner.plan_weeks(services)
+    say("laying out the days")
     planner.place_times()
     planner.calls()
     return _result(planner)
