@@ -39,6 +39,11 @@ def main() -> None:
         files = ["--volunteers", str(t / "w" / "volunteers.csv"), "--elders",
                  str(t / "w" / "elders.csv"), "--relations", str(t / "w" / "relations.csv")]
         subprocess.run([*exe, "pair", *files, "--out", str(t / "p"), "--quiet"], check=True)
+        # a quarter's schedule: its backups are the acquaintances --history brings in
+        subprocess.run([*exe, "schedule", *files, "--assignments", str(t / "p" /
+                                                                      "assignments.csv"),
+                        "--start", "2026-03-30", "--weeks", "13", "--out", str(t / "s"),
+                        "--quiet"], check=True)
         paired = sorted(pd.read_csv(t / "p" / "assignments.csv", dtype=str)["volunteer_id"]
                         .unique())
         rng = np.random.default_rng(args.seed)
@@ -58,6 +63,11 @@ def main() -> None:
             scratch_runs.append(run([*exe, "pair", *scratch_files, "--out", str(t / "s"),
                                      "--quiet"]))
         figures = json.loads((t / "r" / "summary.json").read_text())
+        with_history = run([*exe, "replan", *files, "--previous",
+                            str(t / "p" / "assignments.csv"), "--leaving",
+                            str(t / "leaving.csv"), "--history", str(t / "s" / "schedule.csv"),
+                            "--out", str(t / "rh"), "--quiet"])
+        known = json.loads((t / "rh" / "summary.json").read_text())
         row = {
             "preset": args.preset, "paired_volunteers": len(paired), "leaving": len(leaving),
             "replan_median_s": round(statistics.median(r["seconds"] for r in re_runs), 2),
@@ -67,6 +77,8 @@ def main() -> None:
             "kept": figures["kept"], "orphans_repaired": figures["orphans_repaired"],
             "orphans_to_known": figures["orphans_to_known"], "lost": figures["lost"],
             "status": figures["status"],
+            "with_history_s": round(with_history["seconds"], 2),
+            "orphans_to_known_with_history": known["orphans_to_known"],
         }
         print(json.dumps(row))
 

@@ -613,6 +613,7 @@ class _Planner:
                 objective.append((x, weight))
             if vars_i:
                 m.add_at_most_one(vars_i)
+        self._one_trip_for_birthday_and_visit(m, items, choice, week_terms, objective)
         for v, terms in week_terms.items():
             cap = math.floor((self.weekly[v] - fixed_week[v]) * 10 + 1e-6)
             m.add(sum(c * x for x, c in terms) <= max(0, cap))
@@ -645,6 +646,22 @@ class _Planner:
             self.activities.append(Activity(d, -1, math.ceil(minutes), kind, v, e,
                                             str(self.ecomm[e]), tag, budget=minutes + 2 * walk))
         return failed
+
+    def _one_trip_for_birthday_and_visit(self, m: cp_model.CpModel, items: list, choice: list,
+                                         week_terms: dict[int, list], objective: list) -> None:
+        """A birthday greeting by the elder's visitor on the visit's day shares the walk:
+        ``both[v, d] <= visit[v, d]``, ``both[v, d] <= birthday[v, d]``, and the walk there and
+        back (``2 * travel``) is counted once, not twice."""
+        var = {(items[i][0], items[i][1], items[i][2][j][0], items[i][2][j][1]): x
+               for i, j, x, _ in choice}
+        for (kind, e, v, d), greet in var.items():
+            if kind != "birthday" or ("visit", e, v, d) not in var:
+                continue
+            both = m.new_bool_var(f"trip_{e}_{v}_{d}")
+            m.add_implication(both, greet)
+            m.add_implication(both, var["visit", e, v, d])
+            week_terms[v].append((both, -math.floor(2 * self.travel(v, e) * 10)))
+            objective.append((both, 1))
 
     def _why(self, kind: str, e: int, options: list) -> str:
         if not options:
