@@ -160,7 +160,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
 
 def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: int,
                       root: FlowSolution, deadline: float, stats: dict[str, int],
-                      max_nodes: int = 400) -> np.ndarray | None:
+                      max_nodes: int = 120) -> np.ndarray | None:
     """Exact best-first branch-and-bound with min-cost flows as relaxations.
 
     When the flow overloads a volunteer ``v`` with elders ``S``, no feasible plan holds all of
@@ -168,22 +168,26 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
     ``(v, s)``. Each branch's flow (weekly minutes dropped, forbidden pairs priced out of
     reach) bounds it from below; the first branch whose flow overloads no one is optimal.
     This settles in a handful of flows the common case of a few overloaded volunteers, and
-    gives up (returns ``None``) after ``max_nodes`` flows or at ``deadline``.
+    gives up (returns ``None``) after ``max_nodes`` flows or at ``deadline``. Open nodes keep
+    only index arrays (the pairs used and the pricing set), never full-size arrays.
     """
+    n = len(arcs.cost)
     forbid_cost = weight * (int(arcs.priority.max(initial=1)) + 1)
     counter = itertools.count()
-    heap: list[tuple[int, int, frozenset[int], FlowSolution]] = [
-        (root.cost, next(counter), frozenset(), root)]
+    heap: list[tuple[int, int, frozenset[int], np.ndarray, np.ndarray]] = [
+        (root.cost, next(counter), frozenset(), np.flatnonzero(root.used),
+         np.flatnonzero(root.active))]
     nodes = 0
     while heap:
-        _, _, forbidden, sol = heapq.heappop(heap)
-        over = arcs.overfull(sol.used)
+        _, _, forbidden, used_idx, active_idx = heapq.heappop(heap)
+        used = _mask(n, used_idx)
+        over = arcs.overfull(used)
         if not len(over):
             stats["branch_nodes"] = nodes
-            return sol.used
-        loads = arcs.loads(sol.used)
+            return used
+        loads = arcs.loads(used)
         v = int(over[np.argmax(loads[over] - arcs.cap_load[over])])
-        for k in np.flatnonzero(sol.used & (arcs.v == v)).tolist():
+        for k in np.flatnonzero(used & (arcs.v == v)).tolist():
             nodes += 1
             if nodes > max_nodes or time.perf_counter() > deadline:
                 stats["branch_nodes"] = nodes
@@ -191,14 +195,17 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
             child = forbidden | {k}
             cost = arcs.cost.copy()
             cost[list(child)] = forbid_cost
-            solved = net.solve(cost, cap, sol.active & ~_mask(len(cost), child))
-            heapq.heappush(heap, (solved.cost, next(counter), child, solved))
+            active = _mask(n, active_idx)
+            active[list(child)] = False
+            solved = net.solve(cost, cap, active)
+            heapq.heappush(heap, (solved.cost, next(counter), child,
+                                  np.flatnonzero(solved.used), np.flatnonzero(solved.active)))
     return None
 
 
-def _mask(n: int, ks: frozenset[int]) -> np.ndarray:
+def _mask(n: int, indices: np.ndarray) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
-    out[list(ks)] = True
+    out[indices] = True
     return out
 
 
