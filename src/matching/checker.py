@@ -583,3 +583,51 @@ def check_schedule_files(volunteers: Path | str, elders: Path | str,
     world = CheckWorld.read(volunteers, elders, relations, pairs)
     end = start + dt.timedelta(days=7 * weeks)
     return check_schedule(world, Path(plan), start, weeks, festival_dates(start, end))
+
+
+def check_replan(volunteers: Path | str, elders: Path | str, relations: Path | str | None,
+                 pairs: Path | str | None, previous: Path | str, leaving: Path | str,
+                 plan: Path | str, history: Path | str | None = None) -> Report:
+    """Check a re-plan: the pairing rules over the volunteers who stay (maximality included),
+    that every elder whose primary stays keeps them (unless that volunteer's capacity fell
+    below the old load), and that ``changes.csv`` lists exactly the elders whose primary
+    changed, lost or gained."""
+    world = CheckWorld.read(volunteers, elders, relations, pairs)
+    gone = {r["volunteer_id"] for r in _table(leaving).to_dict("records")}  # type: ignore[union-attr]
+    if history is not None:
+        for r in _table(history).to_dict("records"):  # type: ignore[union-attr]
+            if r["activity"].lower() == "visit" and r.get("elder_id"):
+                world.relations[r["volunteer_id"], r["elder_id"]].add("familiar")
+    world.volunteers = {v: x for v, x in world.volunteers.items() if v not in gone}
+    plan = Path(plan)
+    rep = check_plan(world, plan)
+    before = {r["elder_id"]: r["volunteer_id"]
+              for r in _table(previous).to_dict("records")  # type: ignore[union-attr]
+              if r["volunteer_id"]}
+    after = {r["elder_id"]: r["volunteer_id"]
+             for r in _table(plan / "assignments.csv").to_dict("records")}  # type: ignore[union-attr]
+    old_load: dict[str, list[str]] = defaultdict(list)
+    for e, v in before.items():
+        if v in world.volunteers and e in world.elders and world.why_not(v, e) is None:
+            old_load[v].append(e)
+    shrunk = {v for v, es in old_load.items()
+              if len(es) > world.volunteers[v]["max_elders"]
+              or sum(world.minutes(v, e) for e in es) > world.volunteers[v]["weekly"] + 1e-6}
+    for v, es in old_load.items():
+        if v not in shrunk:
+            for e in es:
+                if after.get(e) != v:
+                    rep.add("stability", f"elder {e} lost {v}, who stays (now {after.get(e)})")
+    changes = _table(plan / "changes.csv")
+    listed = [r["elder_id"] for r in changes.to_dict("records")]  # type: ignore[union-attr]
+    truly = {e for e in set(before) | set(after) if before.get(e) != after.get(e)}
+    if len(listed) != len(set(listed)) or set(listed) != truly:
+        rep.add("changes.csv", f"lists {len(set(listed))} elders, {len(truly)} changed")
+    for r in changes.to_dict("records"):  # type: ignore[union-attr]
+        e = r["elder_id"]
+        if (r["old_volunteer_id"], r["new_volunteer_id"]) != (before.get(e, ""),
+                                                               after.get(e, "")):
+            rep.add("changes.csv", f"elder {e}: row does not match the two plans")
+        if not r.get("reason"):
+            rep.add("changes.csv", f"elder {e}: no reason")
+    return rep

@@ -151,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--start", type=_date,
                        help="with --weeks: also check the folder's schedule.csv")
     check.add_argument("--weeks", type=int, help="length of the schedule's horizon")
+    check.add_argument("--previous", type=Path,
+                       help="with --leaving: check a re-plan against this earlier "
+                            "assignments.csv (stability, changes.csv)")
+    check.add_argument("--leaving", type=Path, help="the re-plan's leaving volunteers")
+    check.add_argument("--history", type=Path, help="the re-plan's --history schedule")
     check.set_defaults(handler=_cmd_check)
     return parser
 
@@ -315,7 +320,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from matching import checker
 
-    if args.start is not None and args.weeks is not None:
+    if args.previous is not None and args.leaving is not None:
+        report = checker.check_replan(args.volunteers, args.elders, args.relations, args.pairs,
+                                      args.previous, args.leaving, args.plan, args.history)
+    elif args.start is not None and args.weeks is not None:
         report = checker.check_schedule_files(args.volunteers, args.elders, args.relations,
                                               args.pairs, args.plan, args.start, args.weeks)
     else:
