@@ -45,6 +45,10 @@ Progress = Callable[[str], None]
 MAX_PROOF_PAIRS = 150_000
 RESTRICTED_PAIRS_PER_ELDER = 8
 
+#: Branching needs a level per overloaded volunteer at least: beyond this many it would not
+#: finish within its flows, so the Lagrangian and CP-SAT route is taken at once.
+BRANCH_MAX_OVERLOADED = 12
+
 #: Share of the time limit the flow branch-and-bound may use before the Lagrangian and CP-SAT
 #: route takes over.
 BRANCHING_SHARE = 0.2
@@ -98,11 +102,13 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     cost_bound: int | None = int(arcs.cost[flow.used].sum())
     method = "min-cost flow"
     branched = None
-    if len(over):
+    if 0 < len(over) <= BRANCH_MAX_OVERLOADED:
         say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
         branched = _branch_and_bound(arcs, net, cap, weight, flow,
                                      min(deadline, started + BRANCHING_SHARE * time_limit),
                                      stats)
+    elif len(over):
+        say(f"{len(over)} volunteers over their weekly minutes in the flow")
     if branched is not None:
         method = "min-cost flow + branch-and-bound"
         used = branched
