@@ -157,8 +157,14 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     eindex = {e: i for i, e in enumerate(problem.elder_ids)}
 
     # 1. who keeps their primary
-    arc_of = {(int(v), int(e)): k for k, (v, e) in
-              enumerate(zip(problem.arc_v.tolist(), problem.arc_e.tolist(), strict=True))}
+    # pairs are sorted by (elder, volunteer): a pair's index is found by binary search
+    arc_key = problem.arc_e.astype(np.int64) * problem.num_volunteers + problem.arc_v
+
+    def arc_of(v: int, e: int) -> int | None:
+        key = e * problem.num_volunteers + v
+        k = int(np.searchsorted(arc_key, key))
+        return k if k < len(arc_key) and arc_key[k] == key else None
+
     by_volunteer: dict[int, list[int]] = {}
     why_moved: dict[str, str] = {}
     for e_id, v_id in previous.items():
@@ -168,7 +174,7 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
             why_moved[e_id] = ("their volunteer " + v_id + (" left the programme"
                                if v_id in leaving else " is no longer in the volunteers file"))
             continue
-        k = arc_of.get((vindex[v_id], eindex[e_id]))
+        k = arc_of(vindex[v_id], eindex[e_id])
         if k is None:
             why_moved[e_id] = f"the pair with {v_id} is no longer eligible"
             continue
