@@ -367,7 +367,7 @@ def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame
         age >= rules.priority_age_high, 3,
         np.where((age >= rules.priority_age_mid) | out["lives_alone"].to_numpy()
                  | out["low_income"].to_numpy(), 2, 1))
-    given = cells.number("priority", np.nan, low=1, high=1_000_000, integer=True)
+    given = cells.number("priority", np.nan, low=1, high=1000, integer=True)
     out["priority"] = np.where(np.isnan(given), default_priority, given).astype(np.int64)
     out["visit_minutes"] = cells.number("visit_minutes", rules.default_visit_minutes, low=0,
                                         high=12 * 60, low_open=True)

@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matching import cpsat
 from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
+from matching.errors import InputError
 from matching.problem import PairingProblem
 from matching.result import PairingResult, Status
 
@@ -89,7 +90,9 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     weight = lexicographic_weight(arcs.e, arcs.cost, p.num_elders)
     if weight * max(1, int(p.priority.max(initial=1))) * (p.num_volunteers + p.num_elders + 3) \
             >= _COST_LIMIT:
-        raise OverflowError("priorities too large for an exact flow; use priorities <= 1000")
+        raise InputError.one(
+            "elders", "the priorities are too large for this many people to be compared "
+            "exactly; use smaller priorities (they only need to rank the elders)")
     net = FlowNetwork(p.num_volunteers, p.num_elders, arcs.v, arcs.e, weight * p.priority)
     cap = _count_fitting_week(arcs.v, arcs.load, p.cap_count, p.cap_load)
     flow = net.solve(arcs.cost, cap)
