@@ -31,8 +31,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching import cpsat
-from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.errors import InputError
+from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.problem import PairingProblem
 from matching.result import PairingResult, Status
 
