@@ -7,6 +7,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def run(argv: list[str]) -> dict[str, float]:
@@ -24,3 +25,14 @@ if __name__ == "__main__":
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
     print(json.dumps({"seconds": wall, "peak_mb": peak_kb / 1024, "code": done.returncode}))
+
+
+MATCHING = [sys.executable, "-m", "matching.cli"]
+
+
+def generated_world(folder: Path, preset: str, seed: int) -> list[str]:
+    """Generate a world into ``folder``; return its input options for ``matching``."""
+    subprocess.run([*MATCHING, "generate", "--preset", preset, "--seed", str(seed),
+                    "--out", str(folder)], check=True, capture_output=True)
+    return ["--volunteers", str(folder / "volunteers.csv"), "--elders",
+            str(folder / "elders.csv"), "--relations", str(folder / "relations.csv")]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _runner import run
+from _runner import generated_world, run
 
 
 def main() -> None:
@@ -34,10 +34,7 @@ def main() -> None:
     exe = [sys.executable, "-m", "matching.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        subprocess.run([*exe, "generate", "--preset", args.preset, "--seed", str(args.seed),
-                        "--out", str(t / "w")], check=True, capture_output=True)
-        files = ["--volunteers", str(t / "w" / "volunteers.csv"), "--elders",
-                 str(t / "w" / "elders.csv"), "--relations", str(t / "w" / "relations.csv")]
+        files = generated_world(t / "w", args.preset, args.seed)
         subprocess.run([*exe, "pair", *files, "--out", str(t / "p"), "--quiet"], check=True)
         # a quarter's schedule: its backups are the acquaintances --history brings in
         subprocess.run([*exe, "schedule", *files, "--assignments", str(t / "p" /

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _runner import run
+from _runner import generated_world, run
 
 CASES = [("minle", "2026-01-05", 52), ("county", "2026-03-30", 13)]
 
@@ -34,10 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for preset, start, weeks in CASES:
             world = Path(tmp) / preset
-            subprocess.run([*exe, "generate", "--preset", preset, "--seed", str(args.seed),
-                            "--out", str(world)], check=True, capture_output=True)
-            files = ["--volunteers", str(world / "volunteers.csv"), "--elders",
-                     str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
+            files = generated_world(world, preset, args.seed)
             pairing = Path(tmp) / f"{preset}-pairing"
             subprocess.run([*exe, "pair", *files, "--out", str(pairing), "--quiet"], check=True)
             out = Path(tmp) / f"{preset}-schedule"

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _runner import run
+from _runner import generated_world, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,10 +36,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             world = Path(tmp) / size
-            subprocess.run([*exe, "generate", "--preset", size, "--seed", str(args.seed),
-                            "--out", str(world)], check=True, capture_output=True)
-            files = ["--volunteers", str(world / "volunteers.csv"), "--elders",
-                     str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
+            files = generated_world(world, size, args.seed)
             out = Path(tmp) / f"{size}-plan"
             repeats = args.repeats if size != "city" else max(1, args.repeats - 2)
             engine, bare = [], []
