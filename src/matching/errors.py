@@ -51,3 +51,16 @@ class InputError(ValueError):
     def one(cls, file: str, message: str, **where: object) -> InputError:
         """An error with a single problem."""
         return cls([Problem(file, message, **where)])  # type: ignore[arg-type]
+
+
+class RuleError(ValueError):
+    """A rule or setting with a value it cannot take.
+
+    ``field`` names the setting (``max_km``, ``rota_block_weeks``...) so that a scenario file
+    can point at its key and line; the message is one plain sentence.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"rule {field} {message}")

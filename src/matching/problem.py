@@ -12,11 +12,20 @@ import numpy as np
 import pandas as pd
 
 from matching import geo
+from matching.eligibility import (
+    ELIGIBLE,
+    GENDER,
+    NO_SHARED_DAY,
+    REFUSES,
+    TOO_FAR,
+    Eligibility,
+    nearby_pairs,
+)
 from matching.read import World
 from matching.rules import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE, Rules
 
-#: Why a nearby pair is not a candidate, in the order the rules are applied.
-ELIGIBLE, TOO_FAR, REFUSES, GENDER, NO_SHARED_DAY = 0, 1, 2, 3, 4
+__all__ = ["ELIGIBLE", "GENDER", "NO_SHARED_DAY", "REFUSES", "TOO_FAR", "PairingProblem",
+           "build_problem"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,8 @@ class PairingProblem:
     Arrays named ``arc_*`` describe the eligible pairs, sorted by elder then volunteer.
     Arrays named ``near_*`` describe every pair that was looked at (eligible or not), with
     ``near_code`` saying which rule, if any, rules it out: they explain unassigned elders.
+    ``eligibility`` answers the same question for any other pair and distance limit (a
+    monthly service's, say): every stage asks it, so that there is one copy of the rules.
 
     Attributes
     ----------
@@ -43,6 +54,7 @@ class PairingProblem:
 
     world: World
     rules: Rules
+    eligibility: Eligibility
     volunteer_ids: np.ndarray
     elder_ids: np.ndarray
     cap_count: np.ndarray
@@ -82,75 +94,28 @@ class PairingProblem:
         return np.where(self.arc_kin, "kin", np.where(self.arc_familiar, "familiar", "none"))
 
 
-def _gender_codes(column: pd.Series) -> np.ndarray:
-    """``""``, ``F``, ``M`` as 0, 1, 2 (comparing small integers beats comparing strings)."""
-    text = column.to_numpy(dtype=object)
-    return np.where(text == "F", 1, np.where(text == "M", 2, 0)).astype(np.int8)
-
-
 def build_problem(world: World) -> PairingProblem:
     """Apply the pairing rules to a world and compute every pair's cost and load.
 
-    A volunteer and an elder may be paired only if they are at most ``max_km`` apart
-    (``max_kin_km`` for kin), the elder does not refuse the volunteer, the elder's gender
-    preference holds, and they share an available day. Distances are great-circle unless
+    A volunteer and an elder may be paired only if :class:`~matching.eligibility.Eligibility`
+    allows it at the pairing's distance limit: ``max_km`` (``max_kin_km`` for kin), no
+    refusal, the elder's gender preference, a shared day. Distances are great-circle unless
     pairs.csv measured them; a side without coordinates is paired only through pairs.csv.
     """
     rules = world.rules
     vols, elds = world.volunteers, world.elders
     vid = pd.Index(vols["volunteer_id"].astype(str))
     eid = pd.Index(elds["elder_id"].astype(str))
-    _nv, ne = len(vid), len(eid)
-    vlat, vlon = vols["lat"].to_numpy(float), vols["lon"].to_numpy(float)
-    elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
+    eligibility = Eligibility.from_world(world)
 
     # 1. pairs near enough to look at: the spatial search, relations, and measured pairs
-    gi, gj, gd = geo.pairs_within(vlat, vlon, elat, elon, rules.search_km)
-    rel_v = vid.get_indexer(world.relations["volunteer_id"].astype(str))
-    rel_e = eid.get_indexer(world.relations["elder_id"].astype(str))
-    rel_kind = world.relations["relation"].to_numpy(dtype=object)
-    rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) if len(rel_v) \
-        else np.empty(0)
-    keys = [gi * ne + gj, rel_v * ne + rel_e]
-    dists = [gd, rel_d]
-    minutes_given = [np.full(len(gi), np.nan), np.full(len(rel_v), np.nan)]
-    if world.pairs is not None and len(world.pairs):
-        pv = vid.get_indexer(world.pairs["volunteer_id"].astype(str))
-        pe = eid.get_indexer(world.pairs["elder_id"].astype(str))
-        pd_km = world.pairs["distance_km"].to_numpy(float)
-        computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
-        # measured pairs go first so that they win the de-duplication below
-        keys.insert(0, pv * ne + pe)
-        dists.insert(0, np.where(np.isnan(pd_km), computed, pd_km))
-        minutes_given.insert(0, world.pairs["weekly_minutes"].to_numpy(float))
-    key_all = np.concatenate(keys).astype(np.int64)
-    d_all = np.concatenate(dists)
-    m_all = np.concatenate(minutes_given)
-    key, first = np.unique(key_all, return_index=True)
-    dist, given_minutes = d_all[first], m_all[first]
-    # pairs without a distance (relations between people without coordinates) are dropped
-    ok = ~np.isnan(dist)
-    key, dist, given_minutes = key[ok], dist[ok], given_minutes[ok]
-    pv_idx, pe_idx = key // ne, key % ne
+    pv_idx, pe_idx, dist, given_minutes = nearby_pairs(world, rules.search_km)
 
-    # 2. ties from relations.csv
-    def has(kind: str) -> np.ndarray:
-        sel = rel_kind == kind
-        return np.isin(key, (rel_v[sel] * ne + rel_e[sel]).astype(np.int64))
-
-    kin, familiar, refuses = has("kin"), has("familiar"), has("refuses")
-
-    # 3. the eligibility rules, in order; the first that fails names the reason
-    limit = np.where(kin, rules.max_kin_km, rules.max_km)
-    gender = _gender_codes(vols["gender"])[pv_idx]
-    want = _gender_codes(elds["gender_preference"])[pe_idx]
-    day_v = vols["day_mask"].to_numpy(np.int64)[pv_idx]
-    day_e = elds["day_mask"].to_numpy(np.int64)[pe_idx]
-    code = np.full(len(key), ELIGIBLE, dtype=np.int8)
-    code[(day_v & day_e) == 0] = NO_SHARED_DAY
-    code[(want != 0) & (gender != want)] = GENDER
-    code[refuses] = REFUSES
-    code[dist > limit + 1e-9] = TOO_FAR
+    # 2. ties, and the eligibility rules (the first that fails names the reason)
+    kin = eligibility.kin(pv_idx, pe_idx)
+    familiar = eligibility.familiar(pv_idx, pe_idx)
+    limit = eligibility.pairing_limit(pv_idx, pe_idx, rules.max_km, rules.max_kin_km)
+    code = eligibility.codes(pv_idx, pe_idx, dist, limit)
 
     visit = elds["visit_minutes"].to_numpy(float)[pe_idx]
     minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * dist,
@@ -167,6 +132,7 @@ def build_problem(world: World) -> PairingProblem:
     return PairingProblem(
         world=world,
         rules=rules,
+        eligibility=eligibility,
         volunteer_ids=vid.to_numpy(dtype=object),
         elder_ids=eid.to_numpy(dtype=object),
         cap_count=vols["max_elders"].to_numpy(np.int64),
@@ -184,5 +150,6 @@ def build_problem(world: World) -> PairingProblem:
         near_e=pe_idx,
         near_km=dist,
         near_code=code,
-        nearest_km=geo.nearest_km(vlat, vlon, elat, elon),
+        nearest_km=geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
+                                  elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)),
     )

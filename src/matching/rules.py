@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from matching.errors import RuleError
+
 #: Integer units the solvers work in. Costs are kept in centimetres, loads in thousandths of a
 #: minute: fine enough that rounding never changes which plan is best in practice, coarse enough
 #: that a city-size objective fits comfortably in 64 bits.
@@ -51,10 +53,18 @@ class Rules:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"rule {field.name} must be a number >= 0, not {value!r}.")
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 \
+                    or value != value:
+                raise RuleError(field.name, f"must be a number >= 0, not {value!r}")
+        for name in ("default_max_elders",):
+            if not float(getattr(self, name)).is_integer():
+                raise RuleError(name, f"must be a whole number, not {getattr(self, name)!r}")
+        if self.default_visit_minutes <= 0:
+            raise RuleError("default_visit_minutes",
+                            f"must be more than 0, not {self.default_visit_minutes!r}")
         if self.max_kin_km < self.max_km:
-            raise ValueError("rule max_kin_km must be at least max_km.")
+            raise RuleError("max_kin_km", f"must be at least max_km ({self.max_km:g}), not "
+                                          f"{self.max_kin_km!r}")
 
     def replace(self, **changes: float) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""

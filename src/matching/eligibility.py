@@ -1,0 +1,180 @@
+"""Who may serve whom: the one place the eligibility rules live.
+
+Pairing, backups, monthly services, birthday greetings and any visitor standing in all ask
+:class:`Eligibility` the same question, each with its own distance limit:
+
+* the two live no further apart than the limit (kin may have a longer one);
+* the elder does not refuse the volunteer (a refusal holds at every distance and for every
+  activity);
+* the elder's gender preference, if any, is the volunteer's gender;
+* they share at least one available day.
+
+The answer is a reason code per pair (``ELIGIBLE`` or the first rule that fails, in the
+order above), computed vectorised over arrays of pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matching import geo
+from matching.read import World
+
+#: Why a pair may not serve, in the order the rules are tested; ``ELIGIBLE`` when none fails.
+ELIGIBLE, TOO_FAR, REFUSES, GENDER, NO_SHARED_DAY = 0, 1, 2, 3, 4
+
+#: Slack on distance limits, so that a pair exactly at the limit (after floating-point
+#: round-off) is inside it.
+LIMIT_SLACK_KM = 1e-9
+
+
+def gender_codes(column: pd.Series) -> np.ndarray:
+    """``""``, ``F``, ``M`` as 0, 1, 2 (comparing small integers beats comparing strings)."""
+    text = column.to_numpy(dtype=object)
+    return np.where(text == "F", 1, np.where(text == "M", 2, 0)).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The eligibility rules over one world, as arrays built once.
+
+    Attributes
+    ----------
+    gender
+        Per volunteer: 0 unknown, 1 F, 2 M.
+    wants
+        Per elder: the preferred gender's code, 0 for none.
+    volunteer_days, elder_days
+        Available days as bit masks (bit 0 = Monday).
+    kin_keys, familiar_keys, refuses_keys
+        Sorted pair keys ``volunteer * num_elders + elder`` of each relation.
+    num_elders
+        Number of elders (the key's base).
+    """
+
+    gender: np.ndarray
+    wants: np.ndarray
+    volunteer_days: np.ndarray
+    elder_days: np.ndarray
+    kin_keys: np.ndarray
+    familiar_keys: np.ndarray
+    refuses_keys: np.ndarray
+    num_elders: int
+
+    @classmethod
+    def from_world(cls, world: World) -> Eligibility:
+        """Build from a validated world (see :func:`matching.read.read_world`)."""
+        volunteers, elders, relations = world.volunteers, world.elders, world.relations
+        vid = pd.Index(volunteers["volunteer_id"].astype(str))
+        eid = pd.Index(elders["elder_id"].astype(str))
+        rel_v = vid.get_indexer(relations["volunteer_id"].astype(str))
+        rel_e = eid.get_indexer(relations["elder_id"].astype(str))
+        known = (rel_v >= 0) & (rel_e >= 0)
+        kind = relations["relation"].to_numpy(dtype=object)
+        keys = rel_v.astype(np.int64) * len(eid) + rel_e
+
+        def of(relation: str) -> np.ndarray:
+            return np.unique(keys[known & (kind == relation)])
+
+        return cls(gender=gender_codes(volunteers["gender"]),
+                   wants=gender_codes(elders["gender_preference"]),
+                   volunteer_days=volunteers["day_mask"].to_numpy(np.int64),
+                   elder_days=elders["day_mask"].to_numpy(np.int64),
+                   kin_keys=of("kin"), familiar_keys=of("familiar"),
+                   refuses_keys=of("refuses"), num_elders=len(eid))
+
+    def keys(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Pair keys ``v * num_elders + e``."""
+        return np.asarray(v, dtype=np.int64) * self.num_elders + np.asarray(e, dtype=np.int64)
+
+    def kin(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Whether each pair is kin."""
+        return np.isin(self.keys(v, e), self.kin_keys)
+
+    def familiar(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Whether each pair is familiar."""
+        return np.isin(self.keys(v, e), self.familiar_keys)
+
+    def refuses(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Whether the elder refuses the volunteer, at any distance."""
+        return np.isin(self.keys(v, e), self.refuses_keys)
+
+    def shared_days(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Bit mask of the days both can do."""
+        return self.volunteer_days[v] & self.elder_days[e]
+
+    def codes(self, v: np.ndarray, e: np.ndarray, km: np.ndarray,
+              limit_km: np.ndarray | float) -> np.ndarray:
+        """The first rule each pair breaks (``ELIGIBLE`` if none), for a distance limit.
+
+        Parameters
+        ----------
+        v, e
+            Volunteer and elder indices of the pairs.
+        km
+            Their distances.
+        limit_km
+            The activity's distance limit (one number, or one per pair).
+        """
+        v = np.asarray(v, dtype=np.int64)
+        e = np.asarray(e, dtype=np.int64)
+        code = np.full(len(v), ELIGIBLE, dtype=np.int8)
+        code[self.shared_days(v, e) == 0] = NO_SHARED_DAY
+        want = self.wants[e]
+        code[(want != 0) & (self.gender[v] != want)] = GENDER
+        code[self.refuses(v, e)] = REFUSES
+        code[~(np.asarray(km) <= np.asarray(limit_km) + LIMIT_SLACK_KM)] = TOO_FAR
+        return code
+
+    def pairing_limit(self, v: np.ndarray, e: np.ndarray, max_km: float,
+                      max_kin_km: float) -> np.ndarray:
+        """The pairing's distance limit of each pair: ``max_kin_km`` for kin, else ``max_km``."""
+        return np.where(self.kin(v, e), max_kin_km, max_km)
+
+
+def nearby_pairs(world: World, km: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair worth testing for a distance limit of ``km``, with its distance.
+
+    The pairs are those within ``km`` by great-circle distance, every pair named in the
+    relations (kin may live further away), and every measured pair. A measured distance
+    replaces the computed one; pairs with no distance at all (no coordinates, not measured)
+    are left out.
+
+    Returns
+    -------
+    v, e, distance_km, given_minutes
+        Sorted by pair key; ``given_minutes`` is NaN unless pairs.csv gives the weekly minutes.
+    """
+    vols, elds, relations, measured = world.volunteers, world.elders, world.relations, world.pairs
+    vid = pd.Index(vols["volunteer_id"].astype(str))
+    eid = pd.Index(elds["elder_id"].astype(str))
+    ne = len(eid)
+    vlat, vlon = vols["lat"].to_numpy(float), vols["lon"].to_numpy(float)
+    elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
+    gi, gj, gd = geo.pairs_within(vlat, vlon, elat, elon, km)
+    rel_v = vid.get_indexer(relations["volunteer_id"].astype(str))
+    rel_e = eid.get_indexer(relations["elder_id"].astype(str))
+    rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \
+        if len(rel_v) else np.empty(0)
+    keys = [gi.astype(np.int64) * ne + gj, rel_v.astype(np.int64) * ne + rel_e]
+    dists = [gd, rel_d]
+    minutes = [np.full(len(gi), np.nan), np.full(len(rel_v), np.nan)]
+    if measured is not None and len(measured):
+        pv = vid.get_indexer(measured["volunteer_id"].astype(str))
+        pe = eid.get_indexer(measured["elder_id"].astype(str))
+        given_km = measured["distance_km"].to_numpy(float)
+        computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
+        # measured pairs go first so that they win the de-duplication below
+        keys.insert(0, pv.astype(np.int64) * ne + pe)
+        dists.insert(0, np.where(np.isnan(given_km), computed, given_km))
+        minutes.insert(0, measured["weekly_minutes"].to_numpy(float))
+    key_all = np.concatenate(keys)
+    key, first = np.unique(key_all, return_index=True)
+    dist, given = np.concatenate(dists)[first], np.concatenate(minutes)[first]
+    ok = ~np.isnan(dist)
+    key, dist, given = key[ok], dist[ok], given[ok]
+    return key // ne, key % ne, dist, given
