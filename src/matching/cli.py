@@ -143,11 +143,29 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, type=Path, help="folder to write the CSV files to")
     gen.set_defaults(handler=_cmd_generate)
 
-    check = sub.add_parser("check", help="check a pairing plan against the contract",
+    check = sub.add_parser("check", help="check a plan against the contract (or a scenario's "
+                                         "rules)",
                            description="Independent checker: reads the inputs and a plan "
-                                       "folder, and reports every broken rule.")
-    _add_inputs(check)
+                                       "folder, and reports every broken rule. A folder made "
+                                       "by 'matching run' is enough on its own: its inputs/, "
+                                       "scenario.toml (the rules) and run.json (the horizon) "
+                                       "are used unless given here.")
+    check.add_argument("--volunteers", type=Path,
+                       help="volunteers file (default: the plan folder's inputs/)")
+    check.add_argument("--elders", type=Path,
+                       help="elders file (default: the plan folder's inputs/)")
+    check.add_argument("--relations", type=Path,
+                       help="relations file (default: the plan folder's inputs/, if there)")
+    check.add_argument("--pairs", type=Path,
+                       help="measured pairs file (default: the plan folder's inputs/, if there)")
     check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
+    check.add_argument("--scenario", type=Path,
+                       help="check under this resolved scenario's [rules] and [schedule] "
+                            "(default: the plan folder's scenario.toml, if there)")
+    check.add_argument("--rule", action="append", default=[], metavar="KEY=VALUE",
+                       help="a rule under which the plan was made, named as in a scenario "
+                            "(max_km=3, service_minutes=45...); may be repeated; wins over "
+                            "--scenario")
     check.add_argument("--start", type=_date,
                        help="with --weeks: also check the folder's schedule.csv")
     check.add_argument("--weeks", type=int, help="length of the schedule's horizon")
@@ -206,42 +224,27 @@ def _cmd_pair(args: argparse.Namespace) -> int:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    from matching.problem import build_problem
-    from matching.read import read_world
-    from matching.schedule import make_schedule, read_assignments
+    from matching.read import read_table, read_world
+    from matching.replan import read_leaving
+    from matching.schedule import schedule_world
     from matching.write import write_schedule
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
-    if args.leaving is not None:
-        from matching.replan import read_leaving, without_volunteers
-
-        world = without_volunteers(
-            world, read_leaving(args.leaving, set(world.volunteers["volunteer_id"])))
-    problem = build_problem(world)
-    primary = read_assignments(str(args.assignments), problem)
-    clock(f"planning {args.weeks} weeks from {args.start} for {int((primary >= 0).sum()):,} "
-          "elders")
-    previous, old_primary = None, None
-    if args.previous is not None:
-        from matching.read import read_table
-        from matching.schedule import primaries_from_schedule
-
-        previous = read_table(args.previous)
-        old_primary = primaries_from_schedule(previous)
-    result = make_schedule(problem, primary, args.start, args.weeks,
-                           time_limit=args.time_limit, seed=args.seed,
-                           from_date=args.from_date, previous=previous,
-                           previous_primary=old_primary, progress=clock)
+    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"])) \
+        if args.leaving is not None else set()
+    assignments = read_table(args.assignments)
+    previous = read_table(args.previous) if args.previous is not None else None
+    clock(f"planning {args.weeks} weeks from {args.start}")
+    result = schedule_world(world, assignments, args.start, args.weeks, leaving=leaving,
+                            from_date=args.from_date, previous=previous,
+                            time_limit=args.time_limit, seed=args.seed, progress=clock,
+                            assignments_name=args.assignments.name)
     clock("writing outputs")
     write_schedule(result, args.out, args.lang, {"seed": args.seed})
     if not args.quiet:
-        counts = result.schedule["activity"].value_counts()
-        print("Schedule\n--------")
-        for kind in ("call", "visit", "service", "group", "festival", "birthday"):
-            print(f"  {kind:<18}{int(counts.get(kind, 0)):>10,}")
-        print(f"  {'unmet':<18}{len(result.unmet):>10,}")
+        print(result.summary())
         print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
     return EXIT_OK
 
@@ -318,17 +321,45 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
     from matching import checker
 
+    plan = args.plan
+    rules: dict[str, object] = {}
+    start, weeks = args.start, args.weeks
+    scenario = args.scenario or (plan / "scenario.toml" if (plan / "scenario.toml").is_file()
+                                 else None)
+    if scenario is not None:
+        found, start_found, weeks_found = checker.rules_from_scenario(scenario)
+        rules.update(found)
+        if start is None and weeks is None and (plan / "schedule.csv").is_file():
+            start, weeks = start_found, weeks_found
+    if (start is None or weeks is None) and (plan / "run.json").is_file() and \
+            (plan / "schedule.csv").is_file() and args.previous is None:
+        run = json.loads((plan / "run.json").read_text(encoding="utf-8"))
+        if run.get("start") and run.get("weeks"):
+            start, weeks = dt.date.fromisoformat(run["start"]), int(run["weeks"])
+    try:
+        rules.update(checker.rules_from_options(args.rule))
+    except ValueError as exc:
+        raise InputError.one("--rule", str(exc)) from None
+    inputs = {}
+    for name in ("volunteers", "elders", "relations", "pairs"):
+        given = getattr(args, name)
+        kept = plan / "inputs" / f"{name}.csv"
+        inputs[name] = given if given is not None else (kept if kept.is_file() else None)
+    for name in ("volunteers", "elders"):
+        if inputs[name] is None:
+            raise InputError.one(f"--{name}", f"is needed: {plan} has no inputs/{name}.csv")
+    files = (inputs["volunteers"], inputs["elders"], inputs["relations"], inputs["pairs"])
     if args.previous is not None and args.leaving is not None:
-        report = checker.check_replan(args.volunteers, args.elders, args.relations, args.pairs,
-                                      args.previous, args.leaving, args.plan, args.history)
-    elif args.start is not None and args.weeks is not None:
-        report = checker.check_schedule_files(args.volunteers, args.elders, args.relations,
-                                              args.pairs, args.plan, args.start, args.weeks)
+        report = checker.check_replan(*files, args.previous, args.leaving, plan, args.history,
+                                      rules=rules)
+    elif start is not None and weeks is not None:
+        report = checker.check_schedule_files(*files, plan, start, weeks, rules=rules)
     else:
-        report = checker.check_pairing(args.volunteers, args.elders, args.relations,
-                                       args.pairs, args.plan)
+        report = checker.check_pairing(*files, plan, rules=rules)
     print(report.text())
     return EXIT_OK if report.ok else EXIT_BROKEN
 

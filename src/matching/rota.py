@@ -1,4 +1,9 @@
-"""What volunteers carry: one iCalendar file each, and a printable rota (HTML)."""
+"""What volunteers carry: one iCalendar file each, and a printable rota (HTML).
+
+A volunteer's page and calendar hold only their own activities and their own elders, with
+each elder's address and phone number where the inputs have them, and the service named in
+the reader's language (``理发``, not ``haircut``).
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,49 @@ LABELS = {
            "festival": "节日活动", "birthday": "生日问候", "title": "志愿者排班表",
            "date": "日期", "time": "时间", "activity": "活动", "elder": "老人",
            "service_col": "服务", "community": "社区", "calls": "每日问候电话",
-           "minutes": "分钟", "hours": "计划服务时长", "weekday": "一二三四五六日",
-           "weekday_prefix": "周"},
+           "calls_from": "起", "minutes": "分钟", "hours": "计划服务时长",
+           "hours_unit": "小时", "weekday": "一二三四五六日", "weekday_prefix": "周",
+           "my_elders": "我服务的老人", "address": "住址", "phone": "电话",
+           "where": "地点", "name": "姓名"},
     "en": {"call": "Greeting call", "visit": "Home visit", "service": "Service",
            "group": "Group activity", "festival": "Festival activity",
            "birthday": "Birthday greeting", "title": "Volunteer rota", "date": "Date",
            "time": "Time", "activity": "Activity", "elder": "Elder", "service_col": "Service",
-           "community": "Community", "calls": "Daily greeting calls", "minutes": "min",
-           "hours": "Planned hours", "weekday": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
-                                                 "Sun"], "weekday_prefix": ""},
+           "community": "Community", "calls": "Daily greeting calls", "calls_from": "from",
+           "minutes": "min", "hours": "Planned hours", "hours_unit": "h",
+           "weekday": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+           "weekday_prefix": "", "my_elders": "My elders", "address": "Address",
+           "phone": "Phone", "where": "Where", "name": "Name"},
 }
+
+#: Service tags and their names for the reader; a tag not listed is shown as written.
+SERVICE_NAMES: dict[str, dict[str, str]] = {
+    "haircut": {"zh": "理发", "en": "haircut"},
+    "shave": {"zh": "剃须", "en": "shave"},
+    "foot_massage": {"zh": "足部按摩", "en": "foot massage"},
+    "massage": {"zh": "按摩", "en": "massage"},
+    "meal_delivery": {"zh": "送餐", "en": "meal delivery"},
+    "cooking": {"zh": "做饭", "en": "cooking"},
+    "cleaning": {"zh": "打扫卫生", "en": "cleaning"},
+    "laundry": {"zh": "洗衣", "en": "laundry"},
+    "bathing": {"zh": "助浴", "en": "help with bathing"},
+    "medicine_delivery": {"zh": "送药", "en": "medicine delivery"},
+    "escort": {"zh": "陪同就医", "en": "escort to the doctor"},
+    "shopping": {"zh": "代购", "en": "shopping"},
+    "repair": {"zh": "家电维修", "en": "repairs"},
+    "smartphone": {"zh": "智能手机教学", "en": "smartphone lessons"},
+    "first_aid": {"zh": "急救", "en": "first aid"},
+    "health_check": {"zh": "健康检查", "en": "health check"},
+    "companionship": {"zh": "陪伴聊天", "en": "companionship"},
+}
+
+
+def service_name(tag: str, lang: str = "zh") -> str:
+    """A service tag in the reader's language (the tag itself when it is not known)."""
+    names = SERVICE_NAMES.get(str(tag).strip().lower())
+    if names is None:
+        return str(tag).replace("_", " ") if lang == "en" else str(tag)
+    return names[lang]
 
 
 def _by_volunteer(schedule: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
@@ -31,41 +69,101 @@ def _by_volunteer(schedule: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
         yield str(vid), rows
 
 
-def icalendars(schedule: pd.DataFrame, lang: str = "zh") -> dict[str, bytes]:
-    """One ``.ics`` per volunteer with only that volunteer's activities (calls included).
+def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    if contacts is None or contacts.empty:
+        return {}
+    return {str(r["elder_id"]): {k: str(r.get(k, "") or "") for k in ("name", "address",
+                                                                       "phone")}
+            for r in contacts.to_dict("records")}
 
-    Event identifiers are derived from the row, so the same plan gives the same files.
+
+def _call_runs(calls: pd.DataFrame) -> list[tuple[pd.Series, int]]:
+    """Daily calls to the same elder at the same time on consecutive days, as
+    ``(first row, number of days)``: one repeating calendar event each."""
+    runs = []
+    for _, rows in calls.sort_values(["elder_id", "start", "date"]).groupby(
+            ["elder_id", "start"], sort=True):
+        days = [dt.date.fromisoformat(d) for d in rows["date"]]
+        first = 0
+        for i in range(1, len(days) + 1):
+            if i == len(days) or (days[i] - days[i - 1]).days != 1:
+                runs.append((rows.iloc[first], i - first))
+                first = i
+    return runs
+
+
+def icalendars(schedule: pd.DataFrame, lang: str = "zh",
+               contacts: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """One ``.ics`` per volunteer with only that volunteer's activities.
+
+    The daily calls to one elder at one time are a single event repeating every day (a
+    phone shows them as such); every other activity is an event of its own. An activity at
+    an elder's home is located at their address and carries their phone. Event identifiers
+    are derived from the row, so the same plan gives the same files.
     """
     labels = LABELS[lang]
+    book = _contact_book(contacts)
     out: dict[str, bytes] = {}
     for vid, rows in _by_volunteer(schedule):
         cal = Calendar()
         cal.add("prodid", "-//matching//elder mutual-aid rota//EN")
         cal.add("version", "2.0")
         cal.add("x-wr-calname", f"{labels['title']} {vid}")
-        for r in rows.itertuples(index=False):
-            day = dt.date.fromisoformat(r.date)
-            h1, m1 = (int(x) for x in r.start.split(":"))
-            h2, m2 = (int(x) for x in r.end.split(":"))
-            event = Event()
-            what = labels.get(r.activity, r.activity)
-            who = f" {r.elder_name or r.elder_id}" if r.elder_id else ""
-            extra = f" ({r.service})" if r.service else f" {r.title}" if r.title else ""
-            event.add("summary", f"{what}{who}{extra}")
-            event.add("dtstart", dt.datetime(day.year, day.month, day.day, h1, m1))
-            event.add("dtend", dt.datetime(day.year, day.month, day.day, h2, m2))
-            event.add("dtstamp", dt.datetime(day.year, day.month, day.day, 0, 0))
-            event.add("uid", f"{r.date}-{r.start}-{r.activity}-{vid}-{r.elder_id}@matching")
-            if r.community:
-                event.add("location", r.community)
-            cal.add_component(event)
+        is_call = rows["activity"] == "call"
+        items = [(r, 1) for _, r in rows[~is_call].iterrows()] + _call_runs(rows[is_call])
+        for r, days in items:
+            cal.add_component(_event(r, days, vid, labels, lang, book))
         out[f"{vid}.ics"] = cal.to_ical()
     return out
 
 
-def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh") -> str:
-    """A printable rota: one page per volunteer, large type; calls are summarised."""
+def _event(r: pd.Series, days: int, vid: str, labels: dict, lang: str,
+           book: dict[str, dict[str, str]]) -> Event:
+    day = dt.date.fromisoformat(r["date"])
+    h1, m1 = (int(x) for x in r["start"].split(":"))
+    h2, m2 = (int(x) for x in r["end"].split(":"))
+    event = Event()
+    what = labels.get(r["activity"], r["activity"])
+    who = f" {r['elder_name'] or r['elder_id']}" if r["elder_id"] else ""
+    extra = f" ({service_name(r['service'], lang)})" if r["service"] else \
+        f" {r['title']}" if r["title"] else ""
+    event.add("summary", f"{what}{who}{extra}")
+    event.add("dtstart", dt.datetime(day.year, day.month, day.day, h1, m1))
+    event.add("dtend", dt.datetime(day.year, day.month, day.day, h2, m2))
+    event.add("dtstamp", dt.datetime(day.year, day.month, day.day, 0, 0))
+    event.add("uid", f"{r['date']}-{r['start']}-{r['activity']}-{vid}-{r['elder_id']}@matching")
+    if days > 1:
+        event.add("rrule", {"freq": "daily", "count": days})
+    person = book.get(str(r["elder_id"]), {}) if r["elder_id"] else {}
+    if person.get("address"):
+        event.add("location", person["address"])
+    elif r["community"]:
+        event.add("location", r["community"])
+    if person.get("phone"):
+        event.add("description", f"{labels['phone']}: {person['phone']}")
+    return event
+
+
+_STYLE = ("body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',"
+          "sans-serif;font-size:18pt;margin:1.5em;color:#111}"
+          "table{border-collapse:collapse;width:100%;margin-bottom:1em}"
+          "td,th{border:1px solid #444;padding:6px 8px;text-align:left;vertical-align:top}"
+          "th{background:#eee}.page{page-break-after:always;break-after:page}"
+          "h1{font-size:24pt;margin:0 0 .3em}h2{font-size:20pt;margin:.6em 0 .3em}"
+          ".facts{font-size:16pt}.phone{white-space:nowrap}"
+          "@media print{body{margin:0}}")
+
+
+def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
+              contacts: pd.DataFrame | None = None) -> str:
+    """A printable rota: one page per volunteer, large type; calls are summarised.
+
+    Each page lists the volunteer's own elders (name, address, phone) and every activity
+    with where it happens.
+    """
     labels = LABELS[lang]
+    esc = html.escape
+    book = _contact_book(contacts)
     hours = dict(zip(credits["volunteer_id"], credits["hours"], strict=True)) \
         if len(credits) else {}
     pages = []
@@ -73,28 +171,42 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh") -
         name = rows["volunteer_name"].iloc[0]
         calls = rows[rows["activity"] == "call"]
         body = rows[rows["activity"] != "call"]
+        mine = [e for e in dict.fromkeys(rows.loc[rows["elder_id"] != "", "elder_id"])]
+        people = []
+        for e in sorted(mine):
+            person = book.get(str(e), {})
+            people.append(f"<tr><td>{esc(person.get('name') or str(e))}</td>"
+                          f"<td>{esc(person.get('address', ''))}</td>"
+                          f"<td class=\"phone\">{esc(person.get('phone', ''))}</td></tr>")
         lines = []
         for r in body.itertuples(index=False):
             day = dt.date.fromisoformat(r.date)
             wd = labels["weekday_prefix"] + labels["weekday"][day.weekday()]
-            who = html.escape(str(r.elder_name or r.elder_id)) if r.elder_id else ""
-            what = html.escape(labels.get(r.activity, r.activity))
-            extra = html.escape(str(r.service or r.title or ""))
+            person = book.get(str(r.elder_id), {}) if r.elder_id else {}
+            who = esc(str(r.elder_name or r.elder_id)) if r.elder_id else ""
+            where = esc(person.get("address") or r.community or "")
+            what = esc(labels.get(r.activity, r.activity))
+            extra = esc(service_name(r.service, lang) if r.service else str(r.title or ""))
             lines.append(f"<tr><td>{r.date} {wd}</td><td>{r.start}-{r.end}</td>"
-                         f"<td>{what}</td><td>{who}</td><td>{extra}</td></tr>")
+                         f"<td>{what}</td><td>{who}</td><td>{where}</td><td>{extra}</td></tr>")
         callees = sorted({str(n or e) for e, n in zip(calls["elder_id"], calls["elder_name"],
                                                        strict=True)})
+        call_time = f" ({calls['start'].min()} {labels['calls_from']})" if len(calls) else ""
+        people_table = (f"<h2>{esc(labels['my_elders'])}</h2><table><tr>"
+                        f"<th>{labels['name']}</th><th>{labels['address']}</th>"
+                        f"<th>{labels['phone']}</th></tr>{''.join(people)}</table>"
+                        if people else "")
         pages.append(
-            f'<section class="page"><h1>{html.escape(labels["title"])}: '
-            f"{html.escape(str(name))} ({html.escape(vid)})</h1>"
-            f"<p>{html.escape(labels['hours'])}: {hours.get(vid, 0):g} h</p>"
-            f"<p>{html.escape(labels['calls'])}: {html.escape('、'.join(callees))}</p>"
+            f'<section class="page"><h1>{esc(labels["title"])}: '
+            f"{esc(str(name or vid))} ({esc(vid)})</h1>"
+            f"<p class=\"facts\">{esc(labels['hours'])}: {hours.get(vid, 0):g} "
+            f"{esc(labels['hours_unit'])}</p>{people_table}"
+            f"<p class=\"facts\">{esc(labels['calls'])}{esc(call_time)}: "
+            f"{esc('、'.join(callees) if lang == 'zh' else ', '.join(callees))}</p>"
             f"<table><tr><th>{labels['date']}</th><th>{labels['time']}</th>"
             f"<th>{labels['activity']}</th><th>{labels['elder']}</th>"
-            f"<th>{labels['service_col']}</th></tr>{''.join(lines)}</table></section>")
-    style = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:20pt}"
-             "table{border-collapse:collapse;width:100%}td,th{border:1px solid #444;"
-             "padding:6px;text-align:left}.page{page-break-after:always}h1{font-size:26pt}")
+            f"<th>{labels['where']}</th><th>{labels['service_col']}</th></tr>"
+            f"{''.join(lines)}</table></section>")
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(labels['title'])}</title><style>{style}</style></head>"
+            f"<title>{esc(labels['title'])}</title><style>{_STYLE}</style></head>"
             f"<body>{''.join(pages)}</body></html>\n")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching.errors import InputError, Problem
+from matching.errors import InputError, Problem, RuleError
 from matching.rules import Rules
 from matching.schedule import ScheduleRules
 
@@ -29,6 +29,7 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str},
     "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
     "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
+                 "from": dt.date, "previous": str,
                  **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
                     if f.name != "festivals"}},
     "solver": {"time_limit": (int, float), "seed": int, "workers": int},
@@ -39,7 +40,9 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 _TOP = {"name": str, "description": str, "base": str}
 _PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"]} | {
-    ("whatif", "extra_volunteers"), ("whatif", "joining_elders")}
+    ("whatif", "extra_volunteers"), ("whatif", "joining_elders"), ("schedule", "previous")}
+#: Languages of the rota and calendars.
+LANGUAGES = ("zh", "en")
 
 
 @dataclass
@@ -55,6 +58,8 @@ class Scenario:
     start: dt.date | None
     weeks: int | None
     lang: str
+    from_date: dt.date | None
+    previous: Path | None
     time_limit: float
     seed: int
     workers: int | None
@@ -73,17 +78,19 @@ def load_scenario(path: str | Path) -> Scenario:
         that does not exist or a loop of ``base`` files; each names the file, key and line.
     """
     path = Path(path).resolve()
-    merged = _load(path, seen=())
-    return _resolve(path, merged)
+    texts: list[tuple[str, str]] = []
+    merged = _load(path, seen=(), texts=texts)
+    return _resolve(path, merged, texts)
 
 
-def _load(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+def _load(path: Path, seen: tuple[Path, ...], texts: list[tuple[str, str]]) -> dict[str, Any]:
     name = path.name
     if path in seen:
         raise InputError.one(name, "extends itself (a loop of base files)")
     if not path.is_file():
         raise InputError.one(name, f"file not found ({path})")
     text = path.read_text(encoding="utf-8")
+    texts.append((name, text))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -94,7 +101,7 @@ def _load(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     _absolute_paths(data, path.parent)
     if "base" in data:
         base_path = Path(data["base"])
-        base = _load(base_path, (*seen, path))
+        base = _load(base_path, (*seen, path), texts)
         data = _merge(base, {k: v for k, v in data.items() if k != "base"})
     return data
 
@@ -190,25 +197,42 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve(path: Path, data: dict[str, Any]) -> Scenario:
+def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> Scenario:
     inputs = {k: Path(v) for k, v in data.get("inputs", {}).items()}
     problems = [Problem(path.name, f"[inputs] needs {k}") for k in ("volunteers", "elders")
                 if k not in inputs]
+
+    def bad(section: str, key: str, message: str) -> None:
+        """A problem naming the file (the first of the chain that sets the key) and line."""
+        for name, text in texts:
+            line = _line(text, key, section)
+            if line is not None:
+                problems.append(Problem(name, f"key {section}.{key} (line {line}) {message}"))
+                return
+        problems.append(Problem(path.name, f"key {section}.{key} {message}"))
+
     sched = dict(data.get("schedule", {}))
     start = sched.pop("start", None)
     weeks = sched.pop("weeks", None)
     lang = sched.pop("lang", "zh")
+    from_date = sched.pop("from", None)
+    previous = sched.pop("previous", None)
     festivals = sched.pop("festivals", None)
+    if lang not in LANGUAGES:
+        bad("schedule", "lang", f"must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    if weeks is not None and weeks < 1:
+        bad("schedule", "weeks", f"must be at least 1, not {weeks}")
+    rules, srules = Rules(), ScheduleRules()
     try:
         rules = Rules(**data.get("rules", {}))
+    except RuleError as exc:
+        bad("rules", exc.field, exc.message)
+    try:
         srules = ScheduleRules(**sched)
         if festivals is not None:
-            srules = srules.replace(festivals=tuple(
-                (str(f["name"]), str(f.get("name_zh", f["name"])), int(f["month"]),
-                 int(f["day"])) for f in festivals))
-    except (ValueError, TypeError, KeyError) as exc:
-        problems.append(Problem(path.name, f"invalid rules: {exc}"))
-        rules, srules = Rules(), ScheduleRules()
+            srules = srules.replace(festivals=tuple(_festival(f) for f in festivals))
+    except RuleError as exc:
+        bad("schedule", exc.field, exc.message)
     steps = {"pair": True, "schedule": start is not None and weeks is not None,
              "replan": False, **data.get("run", {})}
     if steps["schedule"] and (start is None or weeks is None):
@@ -219,9 +243,21 @@ def _resolve(path: Path, data: dict[str, Any]) -> Scenario:
     return Scenario(path=path, name=data.get("name", path.stem),
                     description=data.get("description", ""), inputs=inputs, rules=rules,
                     schedule_rules=srules, start=start, weeks=weeks, lang=lang,
+                    from_date=from_date, previous=Path(previous) if previous else None,
                     time_limit=float(solver.get("time_limit", 60.0)),
                     seed=int(solver.get("seed", 0)), workers=solver.get("workers"),
                     steps=steps, whatif=dict(data.get("whatif", {})), raw=data)
+
+
+def _festival(entry: object) -> tuple[str, str, int, int]:
+    """A festival table entry ``{ name, name_zh, month, day }`` (lunar month and day)."""
+    if not isinstance(entry, dict) or not {"name", "month", "day"} <= set(entry) \
+            or not all(isinstance(entry[k], int) and not isinstance(entry[k], bool)
+                       for k in ("month", "day")):
+        raise RuleError("festivals", f"entry {entry!r} needs name, month and day (whole "
+                                     "numbers: the lunar month and day)")
+    return (str(entry["name"]), str(entry.get("name_zh", entry["name"])), entry["month"],
+            entry["day"])
 
 
 # -- what-if edits, on the input tables as text ---------------------------------------------
@@ -314,8 +350,8 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     """
     import matching
     from matching import replan as rp
-    from matching.read import read_world
-    from matching.schedule import make_schedule
+    from matching.read import read_table, read_world
+    from matching.schedule import schedule_world
     from matching.write import schedule_files, write_outputs
 
     say = progress or (lambda _m: None)
@@ -369,19 +405,13 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     schedule_result = None
     if sc.steps.get("schedule") and sc.start is not None and sc.weeks is not None:
         say(f"scheduling {sc.weeks} weeks from {sc.start}")
-        problem = matching.build_problem(stay)
-        index = {e: i for i, e in enumerate(problem.elder_ids)}
-        vindex = {v: i for i, v in enumerate(problem.volunteer_ids)}
-        primary = np.full(problem.num_elders, -1, dtype=np.int64)
-        for e, v in zip(assignments["elder_id"], assignments["volunteer_id"], strict=True):
-            primary[index[e]] = vindex[v]
         t0 = time.perf_counter()
-        schedule_result = make_schedule(problem, primary, sc.start, sc.weeks,
-                                        sc.schedule_rules, time_limit=sc.time_limit,
-                                        seed=sc.seed, progress=say)
+        schedule_result = schedule_world(
+            stay, assignments, sc.start, sc.weeks, sc.schedule_rules, from_date=sc.from_date,
+            previous=read_table(sc.previous) if sc.previous is not None else None,
+            time_limit=sc.time_limit, seed=sc.seed, progress=say)
         timings["schedule"] = time.perf_counter() - t0
-        figures["schedule"] = {**schedule_result.stats,
-                               "unmet": len(schedule_result.unmet)}
+        figures["schedule"] = dict(schedule_result.stats)
     # the inputs actually planned for: after the edits, without those who left
     gone = set(edited.leaving)
     files["inputs/volunteers.csv"] = edited.volunteers[
@@ -398,6 +428,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     run_info = {
         "scenario": sc.name, "scenario_file": sc.path.name,
         "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
+        "from": sc.from_date.isoformat() if sc.from_date else None,
         "seed": sc.seed, "time_limit": sc.time_limit, "workers": sc.workers,
         "status": status, "versions": _versions(),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
@@ -439,6 +470,10 @@ def dump_toml(sc: Scenario) -> str:
     lines += ["", "[schedule]"]
     if sc.start is not None:
         lines += [f"start = {sc.start.isoformat()}", f"weeks = {sc.weeks}"]
+    if sc.from_date is not None:
+        lines.append(f"from = {sc.from_date.isoformat()}")
+    if sc.previous is not None:
+        lines.append(f"previous = {_toml(str(sc.previous))}")
     lines.append(f"lang = {_toml(sc.lang)}")
     for f in dataclasses.fields(ScheduleRules):
         value = getattr(sc.schedule_rules, f.name)

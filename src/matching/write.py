@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from matching.schedule.result import CONTRACT_COLUMNS
+
 if TYPE_CHECKING:
     from matching.result import PairingResult
     from matching.schedule import ScheduleResult
@@ -75,8 +77,6 @@ def write_pairing(result: PairingResult, out_dir: str | Path,
     }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n"})
 
 
-SCHEDULE_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
-                    "service", "minutes"]
 
 
 def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh",
@@ -94,17 +94,19 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
     from matching import rota
 
     schedule = result.schedule
-    extra = [c for c in schedule.columns if c not in SCHEDULE_COLUMNS]
+    extra = [c for c in schedule.columns if c not in CONTRACT_COLUMNS]
     credits = result.credits()
+    contacts = result.contacts
     files: dict[str, str | bytes] = {
-        f"ical/{name}": data for name, data in rota.icalendars(schedule, lang).items()}
-    files["rota.html"] = rota.html_rota(schedule, credits, lang)
+        f"ical/{name}": data
+        for name, data in rota.icalendars(schedule, lang, contacts).items()}
+    files["rota.html"] = rota.html_rota(schedule, credits, lang, contacts)
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
                **(extra_figures or {})}
     files["schedule.json"] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
     return {
         "assignments.csv": result.assignments,
-        "schedule.csv": schedule[SCHEDULE_COLUMNS + extra],
+        "schedule.csv": schedule[CONTRACT_COLUMNS + extra],
         "unmet.csv": result.unmet,
         "backups.csv": result.backups,
         "credits.csv": credits,

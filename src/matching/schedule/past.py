@@ -1,0 +1,176 @@
+"""The published past of a re-schedule: kept exactly, and counted in everything planned after.
+
+Re-scheduling from a date keeps every row of the earlier schedule before that date as it was
+published. Those rows still use the volunteers' weeks, still count as the elder's visit of
+their week, the backup's turn of their block, the month's service, the quarter's group
+activity; the visits planned after the date for pairs that did not change give the weekday
+and time to keep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching import calendar
+from matching.schedule.data import ScheduleData
+from matching.schedule.horizon import monday_of
+from matching.schedule.result import Activity, Missed
+
+
+def clock_minutes(text: str) -> int:
+    """``HH:MM`` as minutes after midnight."""
+    hours, minutes = str(text).strip().split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True)
+class Past:
+    """The published rows before the re-schedule date, and what they settle.
+
+    Attributes
+    ----------
+    activities
+        Rows whose volunteer (and elder) are still in the world.
+    raw
+        Rows naming someone no longer in the inputs, kept as text.
+    keep_slot
+        ``(volunteer, elder) -> (weekday, start)`` most often published for pairs that did
+        not change, and ``(volunteer, elder, monday) -> (weekday, start)`` of each week.
+    keep_backup
+        ``elder -> volunteer`` who stood in for the same primary before.
+    published
+        ``(elder, monday, volunteer)`` of the visits the earlier schedule planned from the
+        re-schedule date on for pairs that did not change: kept where they still fit.
+    callers
+        ``(elder, monday) -> volunteer`` who made the published calls of a week: in a week
+        cut by the re-schedule date, the week's visit stays theirs (the caller is the
+        visitor).
+    """
+
+    activities: tuple[Activity, ...] = ()
+    raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    keep_slot: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    keep_backup: dict[int, int] = field(default_factory=dict)
+    published: frozenset[tuple[int, dt.date, int]] = frozenset()
+    week_load: dict[tuple[int, dt.date], float] = field(default_factory=dict)
+    visited: frozenset[tuple[int, dt.date]] = frozenset()
+    callers: dict[tuple[int, dt.date], int] = field(default_factory=dict)
+    backup_turns: dict[tuple[int, int], int] = field(default_factory=dict)
+    visitors: dict[int, frozenset[int]] = field(default_factory=dict)
+    services: frozenset[tuple[int, int]] = frozenset()
+    events: frozenset[tuple[str, str, dt.date]] = frozenset()
+    birthdays: frozenset[tuple[int, dt.date]] = frozenset()
+
+    @classmethod
+    def load(cls, data: ScheduleData, previous: pd.DataFrame,
+             old_primary: dict[str, str]) -> Past:
+        """Read an earlier schedule (text cells) for a re-schedule from ``from_date``."""
+        p, h = data.problem, data.horizon
+        vid = {v: i for i, v in enumerate(p.volunteer_ids)}
+        eid = {e: i for i, e in enumerate(p.elder_ids)}
+        kept: list[Activity] = []
+        raw: list[dict] = []
+        slots: dict[tuple[int, int], Counter] = defaultdict(Counter)
+        keep_slot: dict[tuple, tuple[int, int]] = {}
+        keep_backup: dict[int, int] = {}
+        published: set[tuple[int, dt.date, int]] = set()
+        for r in previous.to_dict("records"):
+            day = dt.date.fromisoformat(r["date"])
+            v = vid.get(r["volunteer_id"], -1)
+            e = eid.get(r.get("elder_id", ""), -1)
+            named_elder = bool(r.get("elder_id"))
+            start, end = clock_minutes(r["start"]), clock_minutes(r["end"])
+            unchanged = e >= 0 and data.primary[e] >= 0 and old_primary.get(
+                r["elder_id"]) == p.volunteer_ids[data.primary[e]]
+            if day < h.from_date:
+                if v < 0 or (named_elder and e < 0):
+                    raw.append(r)  # someone who has since left: kept as text
+                    continue
+                kept.append(Activity(day, start, end, r["activity"], v, e,
+                                     r.get("community", ""), r.get("service", ""),
+                                     r.get("title", ""), data.trip(v, e) if e >= 0 else 0.0))
+            elif r["activity"] == "visit" and unchanged and v >= 0:
+                published.add((e, monday_of(day), v))
+                if v == data.primary[e]:
+                    slots[v, e][day.weekday(), start] += 1
+                    keep_slot[v, e, monday_of(day)] = (day.weekday(), start)
+            if r["activity"] == "visit" and unchanged and v >= 0 and v != data.primary[e]:
+                keep_backup.setdefault(e, v)
+        for pair, seen in slots.items():  # the most usual, the earliest of equals
+            keep_slot[pair] = min(seen, key=lambda slot: (-seen[slot], slot))
+        return dataclasses.replace(cls.of(data, kept, pd.DataFrame(raw), keep_slot, keep_backup),
+                                   published=frozenset(published))
+
+    @classmethod
+    def of(cls, data: ScheduleData, activities: list[Activity], raw: pd.DataFrame,
+           keep_slot: dict[tuple, tuple[int, int]],
+           keep_backup: dict[int, int]) -> Past:
+        """What a list of published activities settles."""
+        h = data.horizon
+        week_load: dict[tuple[int, dt.date], float] = defaultdict(float)
+        visited, services, events, birthdays = set(), set(), set(), set()
+        turns: dict[tuple[int, int], int] = defaultdict(int)
+        visitors: dict[int, set[int]] = defaultdict(set)
+        callers: dict[tuple[int, dt.date], int] = {}
+        for a in activities:
+            if a.activity == "call":
+                callers[a.elder, monday_of(a.date)] = a.volunteer
+                continue
+            week_load[a.volunteer, monday_of(a.date)] += a.minutes + 2 * a.walk
+            if a.activity == "visit":
+                visited.add((a.elder, monday_of(a.date)))
+                visitors[a.elder].add(a.volunteer)
+                number = h.full_number(a.date)
+                if number >= 0 and a.volunteer != data.primary[a.elder]:
+                    turns[a.elder, number // h.block_weeks] += 1
+            elif a.activity == "service":
+                services.add((a.elder, h.month_of(a.date)))
+            elif a.activity in ("group", "festival"):
+                events.add((a.activity, a.community, a.date))
+            elif a.activity == "birthday":
+                birthdays.add((a.elder, a.date))
+        return cls(activities=tuple(activities), raw=raw, keep_slot=keep_slot,
+                   keep_backup=keep_backup, week_load=dict(week_load),
+                   visited=frozenset(visited), callers=callers, backup_turns=dict(turns),
+                   visitors={e: frozenset(vs) for e, vs in visitors.items()},
+                   services=frozenset(services), events=frozenset(events),
+                   birthdays=frozenset(birthdays))
+
+    def gaps(self, data: ScheduleData, backups: np.ndarray) -> list[Missed]:
+        """Visits and birthday greetings due wholly before the re-schedule date that the
+        published past does not hold (nothing may go unmet silently, not even before it)."""
+        h = data.horizon
+        if h.from_date <= h.start:
+            return []
+        out = []
+        for monday in h.full_weeks:
+            if monday + dt.timedelta(days=6) >= h.from_date:
+                break
+            for e in data.assigned.tolist():
+                if (e, monday) not in self.visited:
+                    out.append(Missed("visit", e, f"week of {monday}",
+                                      str(data.elder_community[e]),
+                                      _visitors(data, backups, e), (monday,), "before"))
+        for e in data.assigned.tolist():
+            for day in calendar.birthday_in(data.birthdays[e], h.start, h.from_date):
+                if (e, day) not in self.birthdays:
+                    out.append(Missed("birthday", e, day.isoformat(),
+                                      str(data.elder_community[e]),
+                                      _visitors(data, backups, e), (monday_of(day),),
+                                      "before"))
+        return out
+
+    def event_held(self, kind: str, community: str, first: dt.date, nxt: dt.date) -> bool:
+        """Whether the past already holds this community's event in ``[first, nxt)``."""
+        return any(k == kind and c == community and first <= d < nxt
+                   for k, c, d in self.events)
+
+
+def _visitors(data: ScheduleData, backups: np.ndarray, e: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in (data.primary[e], backups[e]) if v >= 0)

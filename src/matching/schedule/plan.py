@@ -1,0 +1,285 @@
+"""The orchestrator: the schedule's stages in order, and the one entry point for every caller.
+
+:func:`make_schedule` plans a horizon for a pairing; :func:`schedule_world` is what the
+command line and scenario files call: it takes the inputs as read, the pairs to plan for,
+volunteers who left and an earlier schedule to keep, and returns the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.errors import InputError, Problem
+from matching.problem import PairingProblem, build_problem
+from matching.read import World
+from matching.schedule import bounds
+from matching.schedule.backups import Backups, choose_backups
+from matching.schedule.calls import daily_calls
+from matching.schedule.data import ScheduleData
+from matching.schedule.events import community_events
+from matching.schedule.horizon import Horizon
+from matching.schedule.layout import lay_out
+from matching.schedule.past import Past
+from matching.schedule.reasons import Loads, reason
+from matching.schedule.result import (
+    KINDS,
+    SCHEDULE_COLUMNS,
+    UNMET_COLUMNS,
+    Activity,
+    Missed,
+    ScheduleResult,
+    Unmet,
+)
+from matching.schedule.rules import ScheduleRules
+from matching.schedule.services import providers_by_month, service_reach, service_requests
+from matching.schedule.windows import due_birthdays, plan_windows
+
+Progress = Callable[[str], None]
+
+
+def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, weeks: int,
+                  rules: ScheduleRules | None = None, *, time_limit: float = 60.0,
+                  seed: int = 0, from_date: dt.date | None = None,
+                  previous: pd.DataFrame | None = None,
+                  previous_primary: dict[str, str] | None = None,
+                  progress: Progress | None = None) -> ScheduleResult:
+    """Plan the "six ones" for every elder with a primary volunteer.
+
+    Parameters
+    ----------
+    problem
+        The pairing problem of the world (eligibility, distances, capacities).
+    primary
+        Primary volunteer index per elder, -1 for none (see :func:`primaries`).
+    start, weeks
+        The horizon ``[start, start + 7*weeks)``.
+    time_limit, seed
+        The solver's budget in seconds for the whole schedule, and its seed.
+    from_date, previous, previous_primary
+        Re-scheduling: ``previous`` (an earlier ``schedule.csv`` as text cells) is kept exactly
+        before ``from_date``; from it on the horizon is planned for the current pairing, and
+        pairs that did not change (``previous_primary``: elder -> old primary) keep their
+        visit weekday and time wherever still feasible.
+    progress
+        Called with a short message as each stage starts.
+    """
+    say = progress or (lambda _m: None)
+    started = time.perf_counter()
+    rules = rules or ScheduleRules()
+    if weeks < 1:
+        raise InputError.one("--weeks", f"must be at least 1, not {weeks}")
+    horizon = Horizon.build(start, weeks, from_date, rules.rota_block_weeks, rules.festivals)
+    data = ScheduleData.build(problem, primary, rules, horizon)
+    past = Past() if previous is None else Past.load(data, previous, previous_primary or {})
+    say("choosing backups")
+    backups = choose_backups(data, past)
+    events, events_before = community_events(data, backups, past)
+    reach = service_reach(data)
+    services, rotation_gaps, services_before = service_requests(data, backups, past, reach)
+    rolling = plan_windows(data, backups, past, services, events, time_limit=time_limit,
+                           progress=say)
+    say("laying out the days")
+    placed, no_time = lay_out(data, rolling.bookings, past)
+    activities = [*past.activities, *placed]
+    activities += daily_calls(data, backups, activities)
+    say("bounding what must go unmet")
+    lower = {
+        "visit": bounds.visit_bound(data, backups, past),
+        "group": bounds.event_bound(data, past, events, "group"),
+        "festival": bounds.event_bound(data, past, events, "festival"),
+        "birthday": bounds.birthday_bound(data, backups, past, due_birthdays(data, past)),
+        "service": bounds.service_bound(data, past, providers_by_month(data, past, reach)),
+    }
+    missed = past.gaps(data, backups.backup) + events_before + services_before + \
+        rolling.missed + no_time
+    stats = {"windows": rolling.windows, "window_status": dict(rolling.statuses),
+             "status": "optimal" if set(rolling.statuses) <= {"optimal"} else "feasible",
+             "seconds": round(time.perf_counter() - started, 3)}
+    return _result(data, backups, activities, missed, rotation_gaps, lower, past, stats)
+
+
+def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, weeks: int,
+                   rules: ScheduleRules | None = None, *, leaving: set[str] | None = None,
+                   from_date: dt.date | None = None, previous: pd.DataFrame | None = None,
+                   time_limit: float = 60.0, seed: int = 0, progress: Progress | None = None,
+                   assignments_name: str = "assignments.csv") -> ScheduleResult:
+    """Schedule a world for a pairing: what ``matching schedule`` and scenarios both run.
+
+    Parameters
+    ----------
+    world
+        The inputs as read (see :func:`matching.read_world`).
+    assignments
+        ``elder_id, volunteer_id`` of the pairs to plan for (text cells; the index holds the
+        spreadsheet rows for error messages).
+    leaving
+        Volunteers who have left: they get no new activities (their published past stays).
+    from_date, previous
+        Re-schedule from this date, keeping ``previous`` (an earlier schedule) before it.
+
+    Raises
+    ------
+    InputError
+        For an assignment that names nobody, an elder listed twice, or a pair the rules do
+        not allow.
+    """
+    from matching.replan import without_volunteers
+
+    if leaving:
+        world = without_volunteers(world, set(leaving))
+    problem = build_problem(world)
+    primary = primaries(assignments, problem, assignments_name)
+    old_primary = primaries_from_schedule(previous) if previous is not None else None
+    return make_schedule(problem, primary, start, weeks, rules, time_limit=time_limit,
+                         seed=seed, from_date=from_date, previous=previous,
+                         previous_primary=old_primary, progress=progress)
+
+
+_WHY_NOT = {TOO_FAR: "they live further apart than the pairing allows",
+            REFUSES: "the elder refuses this volunteer",
+            GENDER: "the volunteer is not of the elder's preferred gender",
+            NO_SHARED_DAY: "they share no available day"}
+
+
+def primaries(table: pd.DataFrame, problem: PairingProblem,
+              name: str = "assignments.csv") -> np.ndarray:
+    """Primary volunteer index per elder (-1 if none) from an assignments table.
+
+    Every pair must be one the pairing rules allow: the same rule every stage asks.
+
+    Raises
+    ------
+    InputError
+        For missing columns, unknown ids, elders listed twice and pairs the rules forbid.
+    """
+    problems = [Problem(name, f"column {c} is missing") for c in ("elder_id", "volunteer_id")
+                if c not in table.columns]
+    if problems:
+        raise InputError(problems)
+    vid = {v: i for i, v in enumerate(problem.volunteer_ids)}
+    eid = {e: i for i, e in enumerate(problem.elder_ids)}
+    arc_key = problem.arc_e.astype(np.int64) * problem.num_volunteers + problem.arc_v
+    near = dict(zip((problem.near_e.astype(np.int64) * problem.num_volunteers
+                     + problem.near_v).tolist(), problem.near_code.tolist(), strict=True))
+    primary = np.full(problem.num_elders, -1, dtype=np.int64)
+    for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
+        if e not in eid:
+            problems.append(Problem(name, "names no elder in the elders file", int(row),
+                                    "elder_id", e))
+        elif v and v not in vid:
+            problems.append(Problem(name, "names no volunteer in the volunteers file",
+                                    int(row), "volunteer_id", v))
+        elif v:
+            key = eid[e] * problem.num_volunteers + vid[v]
+            k = int(np.searchsorted(arc_key, key))
+            if primary[eid[e]] >= 0:
+                problems.append(Problem(name, "lists this elder twice", int(row), "elder_id", e))
+            elif k >= len(arc_key) or arc_key[k] != key:
+                code = near.get(key, TOO_FAR)
+                why = _WHY_NOT.get(code, "the rules do not allow the pair") \
+                    if code != ELIGIBLE else "the rules do not allow the pair"
+                problems.append(Problem(name, f"may not serve elder {e}: {why}", int(row),
+                                        "volunteer_id", v))
+            else:
+                primary[eid[e]] = vid[v]
+    if problems:
+        raise InputError(problems)
+    return primary
+
+
+def primaries_from_schedule(schedule: pd.DataFrame) -> dict[str, str]:
+    """Each elder's primary in an earlier schedule: whoever made most of their visits."""
+    visits = schedule[schedule["activity"] == "visit"]
+    if visits.empty:
+        return {}
+    counts = visits.groupby(["elder_id", "volunteer_id"]).size().reset_index(name="n")
+    counts = counts.sort_values(["elder_id", "n", "volunteer_id"], ascending=[True, False, True])
+    return dict(counts.drop_duplicates("elder_id")[["elder_id", "volunteer_id"]]
+                .itertuples(index=False, name=None))
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
+            missed: list[Missed], rotation_gaps: list[Unmet], lower: dict[str, int],
+            past: Past, stats: dict[str, object]) -> ScheduleResult:
+    p = data.problem
+    names_v = p.world.volunteers["name"].to_numpy(dtype=object)
+    names_e = p.world.elders["name"].to_numpy(dtype=object)
+    rows = [{
+        "date": a.date.isoformat(), "start": _clock(a.start), "end": _clock(a.end),
+        "activity": a.activity, "volunteer_id": p.volunteer_ids[a.volunteer],
+        "elder_id": p.elder_ids[a.elder] if a.elder >= 0 else "", "community": a.community,
+        "service": a.service, "minutes": a.minutes, "title": a.title,
+        "elder_name": names_e[a.elder] if a.elder >= 0 else "",
+        "volunteer_name": names_v[a.volunteer],
+    } for a in activities]
+    schedule = pd.DataFrame(rows, columns=SCHEDULE_COLUMNS)
+    if len(past.raw):
+        raw = past.raw.reindex(columns=schedule.columns).fillna("")
+        raw["minutes"] = raw["minutes"].astype(int)
+        schedule = pd.concat([schedule, raw], ignore_index=True)
+    schedule = schedule.sort_values(["date", "volunteer_id", "start", "activity", "elder_id"],
+                                    kind="stable").reset_index(drop=True)
+    loads = Loads(data, activities)
+    unmet_rows = [reason(data, loads, m) for m in missed] + rotation_gaps
+    unmet = pd.DataFrame([{
+        "elder_id": p.elder_ids[u.elder] if u.elder >= 0 else "",
+        "when": u.when, "activity": u.activity, "reason": u.reason, "community": u.community,
+        "priority": int(p.priority[u.elder]) if u.elder >= 0 else "",
+    } for u in unmet_rows], columns=UNMET_COLUMNS)
+    unmet = unmet.sort_values(["when", "activity", "elder_id"], kind="stable") \
+        .reset_index(drop=True)
+    assigned = data.assigned
+    backup_table = pd.DataFrame({
+        "elder_id": p.elder_ids[assigned],
+        "primary_id": p.volunteer_ids[data.primary[assigned]],
+        "backup_id": [p.volunteer_ids[b] if b >= 0 else "" for b in backups.backup[assigned]],
+        "backup_week": [int(w) + 1 if b >= 0 else "" for w, b in
+                        zip(backups.usual_week[assigned], backups.backup[assigned],
+                            strict=True)],
+    })
+    counts = unmet["activity"].value_counts()
+    h = data.horizon
+    stats = {"activities": len(schedule), "unmet": len(unmet), "festivals": len(h.festivals),
+             "full_weeks": len(h.full_weeks),
+             "unmet_by_kind": {k: {"unmet": int(counts.get(k, 0)), "lower_bound": lower[k]}
+                               for k in KINDS},
+             "rotation_share": _rotation_share(data, activities), **stats}
+    elders = p.world.elders
+    contacts = pd.DataFrame({"elder_id": p.elder_ids[assigned],
+                             "name": elders["name"].to_numpy(dtype=object)[assigned],
+                             "address": elders["address"].to_numpy(dtype=object)[assigned],
+                             "phone": elders["phone"].to_numpy(dtype=object)[assigned]})
+    pairs = pd.DataFrame({"elder_id": p.elder_ids[assigned],
+                          "volunteer_id": p.volunteer_ids[data.primary[assigned]]})
+    return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
+                          contacts)
+
+
+def _rotation_share(data: ScheduleData, activities: list[Activity]) -> float | None:
+    """Share of complete rota blocks with every visit made in which the primary made exactly
+    ``rota_block_weeks - backup_visits_per_block`` of them."""
+    h = data.horizon
+    visits: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for a in activities:
+        if a.activity == "visit":
+            number = h.full_number(a.date)
+            if number >= 0:
+                visits[a.elder, number // h.block_weeks].append(a.volunteer)
+    want = h.block_weeks - data.rules.backup_visits_per_block
+    blocks = ok = 0
+    for (e, block), who in visits.items():
+        if h.complete_block(block) and len(who) == h.block_weeks:
+            blocks += 1
+            ok += int(sum(v == data.primary[e] for v in who) == want)
+    return round(float(ok / blocks), 4) if blocks else None

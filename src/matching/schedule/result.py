@@ -1,0 +1,152 @@
+"""What the schedule produces: activities, unmet obligations, and the tables a planner reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: The kinds of obligation in the order they are weighed (calls are never unmet).
+KINDS = ("visit", "group", "festival", "birthday", "service")
+
+#: The contract's columns of schedule.csv, then the extras a reader wants.
+CONTRACT_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
+                    "service", "minutes"]
+SCHEDULE_COLUMNS = [*CONTRACT_COLUMNS, "title", "elder_name", "volunteer_name"]
+UNMET_COLUMNS = ["elder_id", "when", "activity", "reason", "community", "priority"]
+
+
+@dataclass
+class Activity:
+    """One row of the schedule.
+
+    ``walk`` is the one-way walk to the elder's home: the activity costs the volunteer's week
+    ``minutes + 2 * walk`` (less when a birthday greeting shares the visit's walk).
+    """
+
+    date: dt.date
+    start: int
+    end: int
+    activity: str
+    volunteer: int
+    elder: int = -1
+    community: str = ""
+    service: str = ""
+    title: str = ""
+    walk: float = 0.0
+
+    @property
+    def minutes(self) -> int:
+        """Length in minutes."""
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A decided activity before its day and time are laid out.
+
+    ``days`` are the days it may go on (one day for birthdays and events); ``start`` is fixed
+    for events and -1 otherwise. A visit that shares its walk with a birthday greeting has
+    ``days`` set to the birthday.
+    """
+
+    kind: str
+    volunteer: int
+    elder: int
+    monday: dt.date
+    days: tuple[dt.date, ...]
+    minutes: int
+    walk: float
+    community: str
+    service: str = ""
+    title: str = ""
+    start: int = -1
+    shares_walk: bool = False
+
+
+@dataclass(frozen=True)
+class Missed:
+    """An obligation the model could not keep: who could have done it, and when."""
+
+    kind: str
+    elder: int
+    when: str
+    community: str
+    candidates: tuple[int, ...]
+    mondays: tuple[dt.date, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """An obligation the schedule could not meet, with the reason in a planner's words."""
+
+    elder: int
+    when: str
+    activity: str
+    reason: str
+    community: str = ""
+
+
+@dataclass
+class ScheduleResult:
+    """A schedule with what it could not do.
+
+    Attributes
+    ----------
+    schedule
+        ``date, start, end, activity, volunteer_id, elder_id, community, service, minutes``
+        plus ``title``, ``elder_name``, ``volunteer_name``, sorted by date, volunteer, time.
+    unmet
+        ``elder_id, when, activity, reason, community, priority``.
+    backups
+        ``elder_id, primary_id, backup_id, backup_week`` (the usual week of each rota block).
+    assignments
+        ``elder_id, volunteer_id``: the pairs planned for.
+    contacts
+        ``elder_id, name, address, phone`` of the elders planned for, for the rota.
+    stats
+        Counts, unmet obligations by kind against their lower bounds, solver figures.
+    """
+
+    schedule: pd.DataFrame
+    unmet: pd.DataFrame
+    backups: pd.DataFrame
+    assignments: pd.DataFrame
+    start: dt.date
+    weeks: int
+    stats: dict[str, object] = field(default_factory=dict)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def credits(self) -> pd.DataFrame:
+        """Planned time-bank hours per volunteer, by activity (calls included)."""
+        s = self.schedule
+        if s.empty:
+            return pd.DataFrame(columns=["volunteer_id", "volunteer_name", "hours"])
+        table = s.pivot_table(index=["volunteer_id", "volunteer_name"], columns="activity",
+                              values="minutes", aggfunc="sum", fill_value=0)
+        table = (table / 60).round(2)
+        table.columns = [f"{c}_hours" for c in table.columns]
+        table["hours"] = table.sum(axis=1).round(2)
+        return table.reset_index()
+
+    def unmet_by_kind(self) -> dict[str, dict[str, int]]:
+        """For each kind, the unmet count and the proven lower bound on it."""
+        return dict(self.stats.get("unmet_by_kind", {}))  # type: ignore[call-overload]
+
+    def summary(self) -> str:
+        """A fixed-width summary for the terminal: activities, and unmet against the bound."""
+        counts = self.schedule["activity"].value_counts()
+        lines = ["Schedule", "--------",
+                 f"  {'':<18}{'planned':>10}{'unmet':>8}{'at least':>10}"]
+        by_kind = self.unmet_by_kind()
+        for kind in ("call", *KINDS):
+            row = by_kind.get(kind, {"unmet": 0, "lower_bound": 0})
+            lines.append(f"  {kind:<18}{int(counts.get(kind, 0)):>10,}{row['unmet']:>8,}"
+                         f"{row['lower_bound']:>10,}")
+        share = self.stats.get("rotation_share")
+        lines.append(f"  {'rotation share':<18}{share if share is not None else '-':>10}")
+        lines.append(f"  {'status':<18}{self.stats.get('status', '')} "
+                     f"({self.stats.get('windows', 0)} windows)")
+        return "\n".join(lines)

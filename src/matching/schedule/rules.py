@@ -1,0 +1,107 @@
+"""The cadences and durations of the "six ones": every number a setting, each checked once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from matching import calendar
+from matching.errors import RuleError
+
+#: Minutes in a day; every time of day is a number of minutes after midnight.
+MINUTES_PER_DAY = 24 * 60
+#: Longest lead time a festival activity may have (a lunar month).
+MAX_FESTIVAL_DAYS_BEFORE = 29
+
+_DURATIONS = ("call_minutes", "service_minutes", "group_minutes", "festival_minutes",
+              "birthday_minutes")
+_TIMES = ("day_start", "day_end", "call_start", "group_start", "festival_start")
+
+
+@dataclass(frozen=True)
+class ScheduleRules:
+    """The cadence rules and durations of the "six ones"; every number is a setting.
+
+    Times are minutes after midnight; durations are whole minutes.
+
+    Attributes
+    ----------
+    call_minutes, service_minutes, group_minutes, festival_minutes, birthday_minutes
+        Lengths of a greeting call, a professional service, a group activity, a festival
+        activity and a birthday greeting (a visit lasts the elder's ``visit_minutes``).
+    day_start, day_end
+        Every activity lies in ``[day_start, day_end]``.
+    call_start, group_start, festival_start
+        When the calls begin, and when group and festival activities start.
+    rota_block_weeks, backup_visits_per_block
+        In each block of this many full weeks the backup makes this many of the visits.
+    service_km
+        Farthest a volunteer may live from the elder to give a professional service.
+    elders_per_organiser
+        A community event needs ``ceil(elders / elders_per_organiser)`` organisers.
+    festival_days_before
+        A festival activity is held on the day or up to this many days before.
+    festivals
+        ``(name, Chinese name, lunar month, lunar day)`` of each festival.
+
+    Raises
+    ------
+    RuleError
+        For a value the rule cannot take, naming the rule.
+    """
+
+    call_minutes: int = 5
+    service_minutes: int = 60
+    group_minutes: int = 120
+    festival_minutes: int = 120
+    birthday_minutes: int = 30
+    day_start: int = 8 * 60
+    day_end: int = 20 * 60
+    call_start: int = 8 * 60 + 30
+    group_start: int = 9 * 60 + 30
+    festival_start: int = 14 * 60 + 30
+    rota_block_weeks: int = 4
+    backup_visits_per_block: int = 1
+    service_km: float = 5.0
+    elders_per_organiser: int = 10
+    festival_days_before: int = 3
+    festivals: tuple[tuple[str, str, int, int], ...] = calendar.FESTIVALS
+
+    def __post_init__(self) -> None:
+        for name in (*_DURATIONS, *_TIMES, "rota_block_weeks", "backup_visits_per_block",
+                     "elders_per_organiser", "festival_days_before"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not float(value).is_integer():
+                raise RuleError(name, f"must be a whole number, not {value!r}")
+            object.__setattr__(self, name, int(value))
+        self._check_range("day_start", 0, MINUTES_PER_DAY - 1)
+        self._check_range("day_end", self.day_start + 1, MINUTES_PER_DAY)
+        window = self.day_end - self.day_start
+        for name in _DURATIONS:
+            self._check_range(name, 1, window)
+        for start, length in (("call_start", "call_minutes"), ("group_start", "group_minutes"),
+                              ("festival_start", "festival_minutes")):
+            self._check_range(start, self.day_start, self.day_end - getattr(self, length))
+        self._check_range("rota_block_weeks", 1, None)
+        self._check_range("backup_visits_per_block", 0, self.rota_block_weeks - 1)
+        self._check_range("elders_per_organiser", 1, None)
+        self._check_range("festival_days_before", 0, MAX_FESTIVAL_DAYS_BEFORE)
+        km = self.service_km
+        if isinstance(km, bool) or not isinstance(km, int | float) or not km >= 0:
+            raise RuleError("service_km", f"must be a number >= 0, not {km!r}")
+        for festival in self.festivals:
+            if len(festival) != 4 or not 1 <= int(festival[2]) <= 12 \
+                    or not 1 <= int(festival[3]) <= 30:
+                raise RuleError("festivals", f"entry {festival!r} needs a name, a Chinese name, "
+                                             "a lunar month 1-12 and a lunar day 1-30")
+
+    def _check_range(self, name: str, low: int, high: int | None) -> None:
+        value = getattr(self, name)
+        if value < low or (high is not None and value > high):
+            expected = f"{low} to {high}" if high is not None else f"at least {low}"
+            raise RuleError(name, f"must be {expected}, not {value}")
+
+    def replace(self, **changes: object) -> ScheduleRules:
+        """A copy with some rules changed (checked again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
