@@ -21,10 +21,21 @@ from pathlib import Path
 import pandas as pd
 from geopy.distance import great_circle
 
-CONTRACT = {
-    "max_km": 2.0, "max_kin_km": 10.0, "minutes_per_km": 15.0, "kin_bonus": 3.0,
-    "familiar_bonus": 1.0, "max_elders": 3, "weekly_minutes": 300.0, "visit_minutes": 60.0,
+#: The contract's rules, named as a scenario's ``[rules]`` and ``[schedule]`` keys name them, so
+#: that a run made under other rules can be checked under the same ones.
+CONTRACT: dict[str, object] = {
+    "max_km": 2.0, "max_kin_km": 10.0, "walking_min_per_km": 15.0, "kin_bonus_km": 3.0,
+    "familiar_bonus_km": 1.0, "default_max_elders": 3, "default_weekly_minutes": 300.0,
+    "default_visit_minutes": 60.0, "priority_age_high": 90.0, "priority_age_mid": 80.0,
+    "call_minutes": 5, "service_minutes": 60, "group_minutes": 120, "festival_minutes": 120,
+    "birthday_minutes": 30, "day_start": 480, "day_end": 1200, "rota_block_weeks": 4,
+    "backup_visits_per_block": 1, "service_km": 5.0, "elders_per_organiser": 10,
+    "festival_days_before": 3,
+    # Spring, Lantern, Dragon Boat, Mid-Autumn and Double Ninth (lunar month, day)
+    "festivals": ((1, 1), (1, 15), (5, 5), (8, 15), (9, 9)),
 }
+#: Scenario keys the checker accepts but has no rule about (they say when, not what).
+_TIMES_ONLY = {"call_start", "group_start", "festival_start"}
 _EARTH_KM = 6371.0088
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _ZH = "一二三四五六日"
@@ -122,34 +133,39 @@ class CheckWorld:
     elders: dict[str, dict]
     relations: dict[tuple[str, str], set[str]]
     measured: dict[tuple[str, str], tuple[float | None, float | None]]
-    rules: dict[str, float]
+    rules: dict[str, object]
 
     @classmethod
     def read(cls, volunteers: Path | str, elders: Path | str, relations: Path | str | None = None,
-             pairs: Path | str | None = None, rules: dict[str, float] | None = None) -> CheckWorld:
+             pairs: Path | str | None = None,
+             rules: dict[str, object] | None = None) -> CheckWorld:
         """Read the four input files."""
         r = dict(CONTRACT, **(rules or {}))
+        unknown = sorted(set(r) - set(CONTRACT) - _TIMES_ONLY)
+        if unknown:
+            raise ValueError(f"unknown rules: {', '.join(unknown)}")
         vols: dict[str, dict] = {}
         for row in _table(volunteers).to_dict("records"):  # type: ignore[union-attr]
             vols[row["volunteer_id"]] = {
                 "lat": _num(row.get("lat", ""), math.nan),
                 "lon": _num(row.get("lon", ""), math.nan),
                 "gender": _gender(row.get("gender", "")),
-                "max_elders": int(_num(row.get("max_elders", ""), r["max_elders"])),
-                "weekly": _num(row.get("weekly_minutes", ""), r["weekly_minutes"]),
+                "max_elders": int(_num(row.get("max_elders", ""), r["default_max_elders"])),
+                "weekly": _num(row.get("weekly_minutes", ""), r["default_weekly_minutes"]),
                 "days": _days(row.get("available_days", "")),
                 "skills": {t.strip().lower().replace(" ", "_")
                            for t in row.get("skills", "").split(";") if t.strip()}}
         elds: dict[str, dict] = {}
         for row in _table(elders).to_dict("records"):  # type: ignore[union-attr]
             age = _num(row.get("age", ""), 0)
-            default = 3 if age >= 90 else 2 if (age >= 80 or _truthy(row.get("lives_alone", ""))
+            high, mid = float(r["priority_age_high"]), float(r["priority_age_mid"])  # type: ignore[arg-type]
+            default = 3 if age >= high else 2 if (age >= mid or _truthy(row.get("lives_alone", ""))
                                                  or _truthy(row.get("low_income", ""))) else 1
             elds[row["elder_id"]] = {
                 "lat": _num(row.get("lat", ""), math.nan),
                 "lon": _num(row.get("lon", ""), math.nan),
                 "priority": int(_num(row.get("priority", ""), default)),
-                "visit": _num(row.get("visit_minutes", ""), r["visit_minutes"]),
+                "visit": _num(row.get("visit_minutes", ""), r["default_visit_minutes"]),
                 "days": _days(row.get("available_days", "")),
                 "wants": _gender(row.get("gender_preference", "")),
                 "community": row.get("community", ""), "birthday": row.get("birthday", ""),
@@ -184,7 +200,8 @@ class CheckWorld:
         given = self.measured.get((v, e), (None, None))[1]
         if given is not None:
             return given
-        return self.elders[e]["visit"] + 2 * self.rules["minutes_per_km"] * self.distance(v, e)
+        pace = float(self.rules["walking_min_per_km"])  # type: ignore[arg-type]
+        return self.elders[e]["visit"] + 2 * pace * self.distance(v, e)
 
     def why_not(self, v: str, e: str) -> str | None:
         """The first pairing rule that forbids the pair, or ``None``."""
@@ -196,7 +213,7 @@ class CheckWorld:
         d = self.distance(v, e)
         if math.isnan(d):
             return "no distance (no coordinates and no measured pair)"
-        limit = self.rules["max_kin_km"] if "kin" in rel else self.rules["max_km"]
+        limit = float(self.rules["max_kin_km" if "kin" in rel else "max_km"])  # type: ignore[arg-type]
         if d > limit + 1e-6:
             return f"{d:.3f} km apart, limit {limit:g} km"
         if "refuses" in rel:
@@ -211,8 +228,9 @@ class CheckWorld:
     def cost(self, v: str, e: str) -> float:
         """``distance - kin_bonus*[kin] - familiar_bonus*[familiar]``."""
         rel = self.relations.get((v, e), set())
-        return (self.distance(v, e) - self.rules["kin_bonus"] * ("kin" in rel)
-                - self.rules["familiar_bonus"] * ("familiar" in rel))
+        kin = float(self.rules["kin_bonus_km"])  # type: ignore[arg-type]
+        familiar = float(self.rules["familiar_bonus_km"])  # type: ignore[arg-type]
+        return self.distance(v, e) - kin * ("kin" in rel) - familiar * ("familiar" in rel)
 
     def candidates(self) -> list[tuple[str, str]]:
         """Every eligible pair, by brute force (meant for small worlds)."""
@@ -252,9 +270,10 @@ class Report:
 
 def check_pairing(volunteers: Path | str, elders: Path | str, relations: Path | str | None,
                   pairs: Path | str | None, plan: Path | str,
-                  rules: dict[str, float] | None = None) -> Report:
-    """Check ``plan/assignments.csv`` and ``plan/unassigned.csv`` against the contract."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)
+                  rules: dict[str, object] | None = None) -> Report:
+    """Check ``plan/assignments.csv`` and ``plan/unassigned.csv`` against the contract (or
+    against ``rules``, a scenario's)."""
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
     return check_plan(world, Path(plan))
 
 
@@ -379,25 +398,46 @@ def reference_optimum(world: CheckWorld, time_limit: float = 60.0) -> tuple[int,
     return best, solver.objective_value / 100_000
 
 
-_DURATIONS = {"call": 5, "service": 60, "group": 120, "festival": 120, "birthday": 30}
-
-
 def _hm(text: str) -> int:
     h, m = str(text).strip().split(":")[:2]
     return int(h) * 60 + int(m)
 
 
+def _mondays(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Mondays of the Monday-Sunday weeks wholly in ``[start, end)``."""
+    out = []
+    day = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    while day + dt.timedelta(days=7) <= end:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def _serves(world: CheckWorld, v: str, e: str) -> str | None:
+    """Why volunteer ``v`` may not come to elder ``e`` for any activity, or ``None``: the
+    elder refuses them, or they are not of the elder's preferred gender."""
+    if "refuses" in world.relations.get((v, e), set()):
+        return "refused"
+    wants = world.elders[e]["wants"]
+    if wants and world.volunteers[v]["gender"] != wants:
+        return "gender"
+    return None
+
+
 def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
                    festivals: list[dt.date]) -> Report:
-    """Check ``plan/schedule.csv`` against the "six ones" rules of the contract.
+    """Check ``plan/schedule.csv`` against the "six ones" rules, under ``world.rules``.
 
-    ``festivals`` are the festival dates to expect; the checker takes them as given (the
-    tests compute them from an independent table) so that it shares no calendar code.
+    ``festivals`` are the festival dates to expect (see :func:`festival_dates`).
     """
     rep = Report()
+    r_ = world.rules
     plan_map = {r["elder_id"]: r["volunteer_id"]
                 for r in _table(plan / "assignments.csv").to_dict("records")  # type: ignore[union-attr]
                 if r["volunteer_id"]}
+    durations = {k: int(r_[f"{k}_minutes"]) for k in  # type: ignore[call-overload]
+                 ("call", "service", "group", "festival", "birthday")}
+    day_start, day_end = int(r_["day_start"]), int(r_["day_end"])  # type: ignore[call-overload]
     rows = []
     end = start + dt.timedelta(days=7 * weeks)
     for i, r in enumerate(_table(plan / "schedule.csv").to_dict("records")):  # type: ignore[union-attr]
@@ -412,21 +452,24 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
             rep.add("horizon", f"{where}: {day} outside the horizon")
         if abs(row["minutes"] - (b - a)) > 1e-6:
             rep.add("minutes", f"{where}: minutes != end - start")
-        if not 8 * 60 <= a < b <= 20 * 60:
-            rep.add("hours", f"{where}: outside 08:00-20:00")
-        want = _DURATIONS.get(row["act"])
+        if not day_start <= a < b <= day_end:
+            rep.add("hours", f"{where}: outside {day_start // 60:02d}:{day_start % 60:02d}-"
+                             f"{day_end // 60:02d}:{day_end % 60:02d}")
+        want = durations.get(row["act"])
         if want is not None and b - a != want:
-            rep.add("duration", f"{where}: {row['act']} lasts {b - a} min")
+            rep.add("duration", f"{where}: {row['act']} lasts {b - a} min, not {want}")
         if row["v"] not in world.volunteers:
             rep.add("unknown", f"{where}: unknown volunteer {row['v']}")
+        elif row["act"] in ("visit", "service", "birthday") and row["e"] in world.elders:
+            why = _serves(world, row["v"], row["e"])
+            if why:
+                rep.add(why, f"elder {row['e']} on {day}: {row['act']} by {row['v']}")
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by[r["act"], r["e"]].append(r)
-    mondays = []
-    day = start + dt.timedelta(days=(7 - start.weekday()) % 7)
-    while day + dt.timedelta(days=7) <= end:
-        mondays.append(day)
-        day += dt.timedelta(days=7)
+    mondays = _mondays(start, end)
+    block = int(r_["rota_block_weeks"])  # type: ignore[call-overload]
+    primary_turns = block - int(r_["backup_visits_per_block"])  # type: ignore[call-overload]
     backups: dict[str, set[str]] = defaultdict(set)
     blocks_ok = blocks = 0
     for e, v in plan_map.items():
@@ -449,11 +492,15 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
         for monday in mondays:
             if len(week_of[monday]) != 1:
                 rep.add("visit", f"elder {e}: {len(week_of[monday])} visits in week of {monday}")
-        for k in range(0, len(mondays) - 3, 4):
-            block = [r for m in mondays[k:k + 4] for r in week_of[m]]
-            if len(block) == 4:
+        for k in range(0, len(mondays) - block + 1, block):
+            made = [r for m in mondays[k:k + block] for r in week_of[m]]
+            if len(made) == block:
                 blocks += 1
-                blocks_ok += sum(r["v"] == v for r in block) == 3
+                by_primary = sum(r["v"] == v for r in made)
+                blocks_ok += by_primary == primary_turns
+                if by_primary < primary_turns:
+                    rep.add("rotation", f"elder {e}: the primary makes {by_primary} of {block} "
+                                        f"visits from week {mondays[k]}")
         if len(backups[e]) > 1:
             rep.add("backup", f"elder {e}: {len(backups[e])} backups")
         callers = {v} | backups[e]
@@ -466,7 +513,18 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
         _services(world, e, by["service", e], start, end, rep)
     rep.figures = {"rows": len(rows), "rotation_share": round(blocks_ok / blocks, 4)
                    if blocks else None, "festivals": len(festivals)}
-    # events
+    _events(world, plan_map, rows, start, end, festivals, rep)
+    _overlaps_and_weeks(world, rows, rep)
+    return rep
+
+
+def _events(world: CheckWorld, plan_map: dict[str, str], rows: list[dict], start: dt.date,
+            end: dt.date, festivals: list[dt.date], rep: Report) -> None:
+    """Group activities each quarter and festival activities, with enough organisers on one
+    day and time, each available that day."""
+    r_ = world.rules
+    per = int(r_["elders_per_organiser"])  # type: ignore[call-overload]
+    before = int(r_["festival_days_before"])  # type: ignore[call-overload]
     communities: dict[str, int] = defaultdict(int)
     for e in plan_map:
         communities[str(_community(world, e))] += 1
@@ -474,16 +532,19 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
         if r["act"] in ("group", "festival") and r["v"] in world.volunteers and \
                 r["date"].weekday() not in world.volunteers[r["v"]]["days"]:
             rep.add("organiser", f"volunteer {r['v']} organises on an unavailable day")
+
+    def most(got: list[dict]) -> int:
+        return max((len({x["v"] for x in got if (x["date"], x["start"]) ==
+                         (g["date"], g["start"])}) for g in got), default=0)
+
     for c, n in communities.items():
-        need = math.ceil(n / 10)
+        need = math.ceil(n / per)
         for f in festivals:
             got = [r for r in rows if r["act"] == "festival" and r["c"] == c
-                   and 0 <= (f - r["date"]).days <= 3]
-            most = max((len({x["v"] for x in got if (x["date"], x["start"]) == (g["date"],
-                                                                               g["start"])})
-                        for g in got), default=0)
-            if most < need:
-                rep.add("festival", f"community {c!r} festival {f}: {most} organisers < {need}")
+                   and 0 <= (f - r["date"]).days <= before]
+            if most(got) < need:
+                rep.add("festival", f"community {c!r} festival {f}: {most(got)} organisers < "
+                                    f"{need}")
         for year in range(start.year, end.year + 1):
             for q in range(4):
                 first = dt.date(year, 3 * q + 1, 1)
@@ -492,11 +553,13 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
                     continue
                 got = [r for r in rows if r["act"] == "group" and r["c"] == c
                        and first <= r["date"] < nxt]
-                most = max((len({x["v"] for x in got if (x["date"], x["start"]) ==
-                                 (g["date"], g["start"])}) for g in got), default=0)
-                if most < need:
-                    rep.add("group", f"community {c!r} {year}-Q{q + 1}: {most} organisers")
-    # overlaps and weekly budgets
+                if most(got) < need:
+                    rep.add("group", f"community {c!r} {year}-Q{q + 1}: {most(got)} organisers")
+
+
+def _overlaps_and_weeks(world: CheckWorld, rows: list[dict], rep: Report) -> None:
+    """No volunteer has two overlapping activities (calls aside) or a week over their
+    weekly minutes (activity minutes only)."""
     per_day: dict[tuple[str, dt.date], list[dict]] = defaultdict(list)
     per_week: dict[tuple[str, dt.date], float] = defaultdict(float)
     for r in rows:
@@ -513,7 +576,6 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
     for (v, monday), total in per_week.items():
         if v in world.volunteers and total > world.volunteers[v]["weekly"] + 1e-6:
             rep.add("weekly_minutes", f"volunteer {v} week of {monday}: {total:.0f} min")
-    return rep
 
 
 def _community(world: CheckWorld, e: str) -> str:
@@ -540,6 +602,7 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
     needs = world.elders[e]["needs"]
     if not needs:
         return
+    reach = float(world.rules["service_km"])  # type: ignore[arg-type]
     served = []
     first = start if start.day == 1 else dt.date(start.year + (start.month == 12),
                                                  start.month % 12 + 1, 1)
@@ -549,7 +612,7 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
             break
         ok = [r for r in rows if first <= r["date"] < nxt and r["service"] in needs
               and r["v"] in world.volunteers and r["service"] in world.volunteers[r["v"]]["skills"]
-              and world.distance(r["v"], e) <= 5.0 + 1e-6
+              and world.distance(r["v"], e) <= reach + 1e-6 and _serves(world, r["v"], e) is None
               and r["date"].weekday() in world.volunteers[r["v"]]["days"] & world.elders[e]["days"]]
         if not ok:
             rep.add("service", f"elder {e}: no valid service in {first:%Y-%m}")
@@ -562,15 +625,20 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
             break
 
 
-def festival_dates(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Spring, Lantern, Dragon Boat, Mid-Autumn and Double Ninth in ``[start, end)``, straight
-    from the ``lunardate`` library."""
+def festival_dates(start: dt.date, end: dt.date,
+                   lunar: tuple[tuple[int, int], ...] = CONTRACT["festivals"]  # type: ignore[assignment]
+                   ) -> list[dt.date]:
+    """The solar dates in ``[start, end)`` of festivals given by lunar month and day,
+    straight from the ``lunardate`` library."""
     from lunardate import LunarDate
 
     out = []
     for year in range(start.year - 1, end.year + 1):
-        for month, day in ((1, 1), (1, 15), (5, 5), (8, 15), (9, 9)):
-            solar = LunarDate(year, month, day).to_solar_date()
+        for month, day in lunar:
+            try:
+                solar = LunarDate(year, month, day).to_solar_date()
+            except ValueError:
+                continue
             if start <= solar < end:
                 out.append(solar)
     return sorted(out)
@@ -578,21 +646,60 @@ def festival_dates(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def check_schedule_files(volunteers: Path | str, elders: Path | str,
                          relations: Path | str | None, pairs: Path | str | None,
-                         plan: Path | str, start: dt.date, weeks: int) -> Report:
-    """Check a schedule folder (with its assignments.csv) against the contract."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs)
+                         plan: Path | str, start: dt.date, weeks: int,
+                         rules: dict[str, object] | None = None) -> Report:
+    """Check a schedule folder (with its assignments.csv) against the contract's rules, or
+    against ``rules`` (a scenario's, see :func:`rules_from_scenario`)."""
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
     end = start + dt.timedelta(days=7 * weeks)
-    return check_schedule(world, Path(plan), start, weeks, festival_dates(start, end))
+    return check_schedule(world, Path(plan), start, weeks,
+                          festival_dates(start, end, world.rules["festivals"]))  # type: ignore[arg-type]
+
+
+def rules_from_scenario(path: Path | str) -> tuple[dict[str, object], dt.date | None,
+                                                   int | None]:
+    """The rules of a resolved ``scenario.toml`` (as ``matching run`` writes it), and its
+    schedule's start and weeks, read here on their own."""
+    import tomllib
+
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    rules: dict[str, object] = {}
+    for section in ("rules", "schedule"):
+        for key, value in data.get(section, {}).items():
+            if key == "festivals":
+                rules[key] = tuple((int(f["month"]), int(f["day"])) for f in value)
+            elif key in CONTRACT or key in _TIMES_ONLY:
+                rules[key] = value
+    schedule = data.get("schedule", {})
+    return rules, schedule.get("start"), schedule.get("weeks")
+
+
+def rules_from_options(options: list[str]) -> dict[str, object]:
+    """Rules given as ``KEY=VALUE`` (for example ``service_km=3``), the scenario's keys."""
+    rules: dict[str, object] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        key = key.strip()
+        if not sep or key not in CONTRACT or key == "festivals":
+            known = ", ".join(k for k in CONTRACT if k != "festivals")
+            raise ValueError(f"--rule {option!r}: expected KEY=VALUE with KEY one of {known}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"--rule {option!r}: {value!r} is not a number") from None
+        rules[key] = int(number) if isinstance(CONTRACT[key], int) else number
+    return rules
 
 
 def check_replan(volunteers: Path | str, elders: Path | str, relations: Path | str | None,
                  pairs: Path | str | None, previous: Path | str, leaving: Path | str,
-                 plan: Path | str, history: Path | str | None = None) -> Report:
+                 plan: Path | str, history: Path | str | None = None,
+                 rules: dict[str, object] | None = None) -> Report:
     """Check a re-plan: the pairing rules over the volunteers who stay (maximality included),
     that every elder whose primary stays keeps them (unless that volunteer's capacity fell
     below the old load), and that ``changes.csv`` lists exactly the elders whose primary
     changed, lost or gained."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs)
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
     gone = {r["volunteer_id"] for r in _table(leaving).to_dict("records")}  # type: ignore[union-attr]
     if history is not None:
         for r in _table(history).to_dict("records"):  # type: ignore[union-attr]
