@@ -6,6 +6,7 @@ the engine.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,15 +93,8 @@ def plan(tmp_path: Path):
         result = matching.solve(matching.build_problem(world), **solve_kw)  # type: ignore[arg-type]
         out = tmp_path / "plan"
         write_pairing(result, out)
-        rule_numbers = None
-        if rules is not None:
-            rule_numbers = {"max_km": rules.max_km, "max_kin_km": rules.max_kin_km,
-                            "minutes_per_km": rules.walking_min_per_km,
-                            "kin_bonus": rules.kin_bonus_km,
-                            "familiar_bonus": rules.familiar_bonus_km,
-                            "max_elders": rules.default_max_elders,
-                            "weekly_minutes": rules.default_weekly_minutes,
-                            "visit_minutes": rules.default_visit_minutes}
+        # the checker takes the same rule names as a scenario's [rules]
+        rule_numbers = dataclasses.asdict(rules) if rules is not None else None
         report = checker.check_pairing(files["volunteers"], files["elders"],
                                        files.get("relations"), files.get("pairs"), out,
                                        rules=rule_numbers)
@@ -110,3 +104,23 @@ def plan(tmp_path: Path):
         return Plan(result, assigned, unassigned, report)
 
     return run
+
+
+#: Broken rules that no plan may have, whatever it could not do.
+NEVER = ("overlap", "weekly_minutes", "hours", "duration", "horizon", "backup", "organiser",
+         "refused", "gender", "minutes", "unknown", "rotation")
+
+
+def nothing_dropped_silently(report: checker.Report, result: object) -> None:
+    """Every broken obligation the checker finds is listed in unmet.csv, and nothing else is
+    ever broken."""
+    unmet_elders = set(result.unmet["elder_id"])  # type: ignore[attr-defined]
+    for kind in ("visit", "service", "birthday"):
+        for text in report.broken.get(kind, []):
+            elder = text.split()[1].rstrip(":")
+            assert elder in unmet_elders, f"{text} is not in unmet.csv"
+    unmet_kinds = set(result.unmet["activity"])  # type: ignore[attr-defined]
+    for kind in ("group", "festival"):
+        assert not report.broken.get(kind) or kind in unmet_kinds, report.text()
+    for kind in NEVER:
+        assert not report.broken.get(kind), report.text()

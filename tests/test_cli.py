@@ -45,8 +45,8 @@ def test_pair_writes_contract_outputs_and_summary(tmp_path, capsys):
 def test_same_inputs_same_bytes(tmp_path):
     """Two runs with the same seed write byte-identical plans."""
     world = generate(tmp_path, seed=2)
-    main(pair_args(world, tmp_path / "a", "--quiet", "--seed", "7"))
-    main(pair_args(world, tmp_path / "b", "--quiet", "--seed", "7"))
+    assert main(pair_args(world, tmp_path / "a", "--quiet", "--seed", "7")) == 0
+    assert main(pair_args(world, tmp_path / "b", "--quiet", "--seed", "7")) == 0
     for name in ("assignments.csv", "unassigned.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
@@ -55,7 +55,7 @@ def test_check_reports_broken_plan(tmp_path, capsys):
     """matching check exits 1 on a broken plan."""
     world = generate(tmp_path)
     out = tmp_path / "plan"
-    main(pair_args(world, out, "--quiet"))
+    assert main(pair_args(world, out, "--quiet")) == 0
     a = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
     a.loc[0, "volunteer_id"] = a.loc[1, "volunteer_id"] = a.loc[2, "volunteer_id"] = \
         a.loc[3, "volunteer_id"] = a.loc[4, "volunteer_id"]

@@ -140,7 +140,7 @@ def test_orphan_with_nobody_is_explained(tmp_path):
 def test_replan_command(tmp_path, capsys):
     """The CLI writes the three files; an unknown leaving id is bad input (exit 2)."""
     world = tmp_path / "w"
-    main(["generate", "--preset", "minle", "--seed", "4", "--out", str(world)])
+    assert main(["generate", "--preset", "minle", "--seed", "4", "--out", str(world)]) == 0
     common = ["--volunteers", str(world / "volunteers.csv"), "--elders",
               str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
     assert main(["pair", *common, "--out", str(tmp_path / "p"), "--quiet"]) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from matching.cli import main
 from matching.errors import InputError
 from matching.generate import PRESETS, generate_world
 from matching.scenario import apply_whatif, load_scenario, read_tables
+from tests.conftest import nothing_dropped_silently
 
 
 @pytest.fixture
@@ -77,6 +79,23 @@ def test_inheritance(tmp_path, world):
     ('base = "missing.toml"\n' + BASE, "key base (line 1): missing.toml does not exist"),
     (BASE + "[rules\n", "is not valid TOML"),
     (BASE + "[rules]\nmax_km = true\n", "key rules.max_km (line"),
+    (BASE.replace("weeks = 5", "weeks = 5\nrota_block_weeks = 0"),
+     "key schedule.rota_block_weeks (line 10) must be at least 1, not 0"),
+    (BASE.replace("weeks = 5", "weeks = 5\nelders_per_organiser = 0"),
+     "key schedule.elders_per_organiser (line 10) must be at least 1, not 0"),
+    (BASE.replace("weeks = 5", "weeks = 5\nbackup_visits_per_block = 4"),
+     "key schedule.backup_visits_per_block (line 10) must be 0 to 3, not 4"),
+    (BASE.replace("weeks = 5", "weeks = 5\nday_end = 400"),
+     "key schedule.day_end (line 10) must be 481 to 1440, not 400"),
+    (BASE.replace("weeks = 5", "weeks = 5\nservice_minutes = 45.5"),
+     "key schedule.service_minutes (line 10) must be a whole number, not 45.5"),
+    (BASE.replace("weeks = 5", 'weeks = 5\nlang = "fr"'),
+     "key schedule.lang (line 10) must be one of zh, en, not 'fr'"),
+    (BASE.replace("weeks = 5", "weeks = 0"), "key schedule.weeks (line 9) must be at least 1"),
+    (BASE + "[rules]\nmax_km = 3.0\nmax_kin_km = 2.0\n",
+     "key rules.max_kin_km (line 15) must be at least max_km (3), not 2.0"),
+    (BASE.replace("weeks = 5", "weeks = 5\nfestivals = [{ name = \"X\", month = 13, day = 1 }]"),
+     "key schedule.festivals (line 10) entry ('X', 'X', 13, 1) needs a name"),
 ])
 def test_errors_name_file_key_and_line(tmp_path, world, capsys, text, message):
     """Unknown keys, wrong types, missing paths and bad TOML: exit 2 with file, key, line."""
@@ -85,6 +104,60 @@ def test_errors_name_file_key_and_line(tmp_path, world, capsys, text, message):
     err = capsys.readouterr().err
     assert "bad.toml" in err and message in err
     assert not (tmp_path / "out").exists()
+
+
+def test_rules_are_checked_where_they_are_set(tmp_path, world, capsys):
+    """A bad rule in a base file is reported against the base file and its line."""
+    write(tmp_path / "base.toml", BASE.replace("weeks = 5", "weeks = 5\nrota_block_weeks = 0"))
+    child = write(tmp_path / "child.toml", 'base = "base.toml"\n[solver]\nseed = 1\n')
+    assert main(["run", str(child), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "base.toml: key schedule.rota_block_weeks (line 10) must be at least 1, not 0" in \
+        capsys.readouterr().err
+
+
+def test_a_run_is_checked_under_its_own_rules(tmp_path, world, capsys):
+    """A scenario that changes rules (a 3 km pairing limit, 45-minute services within 3 km)
+    is checked by 'matching check --plan DIR' under the rules in DIR/scenario.toml, with the
+    inputs and horizon of the folder: nothing is broken but the services listed as unmet.
+    The contract's 60-minute services, given with --rule, find every service too short."""
+    path = write(tmp_path / "s.toml", BASE + "[rules]\nmax_km = 3.0\n" +
+                 "".join(f"{line}\n" for line in ("[run]", "schedule = true"))
+                 ).read_text(encoding="utf-8")
+    path = write(tmp_path / "s.toml", path.replace("weeks = 5", "weeks = 5\n"
+                                                    "service_minutes = 45\nservice_km = 3.0"))
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    services = pd.read_csv(out / "schedule.csv").query("activity == 'service'")
+    assert len(services) > 0 and set(services["minutes"]) == {45}
+    unmet = pd.read_csv(out / "unmet.csv").query("activity == 'service'")
+    capsys.readouterr()
+    code = main(["check", "--plan", str(out)])
+    printed = capsys.readouterr().out
+    broken = {line.split(":")[0][7:]: int(line.split(":")[1])
+              for line in printed.splitlines() if line.startswith("BROKEN")}
+    assert broken == ({"service": len(unmet), "service-rotation": len(unmet)} if len(unmet)
+                      else {})
+    assert code == (1 if len(unmet) else 0)
+    assert main(["check", "--plan", str(out), "--rule", "service_minutes=60"]) == 1
+    assert f"BROKEN duration: {len(services)}" in capsys.readouterr().out
+    assert main(["check", "--plan", str(out), "--rule", "speed=3"]) == 2
+
+
+def test_a_scenario_reschedules_from_a_date(tmp_path, world):
+    """[schedule] from and previous re-plan a published schedule from a date, as
+    'matching schedule --from --previous' does: every row before the date is kept."""
+    first = write(tmp_path / "first.toml", BASE)
+    assert main(["run", str(first), "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    again = write(tmp_path / "again.toml", BASE.replace(
+        "weeks = 5", 'weeks = 5\nfrom = 2026-04-15\nprevious = "a/schedule.csv"'))
+    assert main(["run", str(again), "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    a = pd.read_csv(tmp_path / "a" / "schedule.csv", dtype=str, keep_default_na=False)
+    b = pd.read_csv(tmp_path / "b" / "schedule.csv", dtype=str, keep_default_na=False)
+    before = "date < '2026-04-15'"
+    pd.testing.assert_frame_equal(a.query(before).reset_index(drop=True),
+                                  b.query(before).reset_index(drop=True))
+    run = json.loads((tmp_path / "b" / "run.json").read_text())
+    assert run["from"] == "2026-04-15"
 
 
 def test_base_loop_is_an_error(tmp_path, world):
@@ -147,7 +220,8 @@ def test_run_folder_is_self_contained_and_repeatable(tmp_path, world):
     assert checker.check_pairing(*inputs, None, out).ok
     report = checker.check_schedule_files(*inputs, None, out, __import__("datetime").date(
         2026, 3, 30), 5)
-    assert not {"overlap", "weekly_minutes", "hours", "backup"} & set(report.broken)
+    unmet = pd.read_csv(out / "unmet.csv", dtype=str, keep_default_na=False)
+    nothing_dropped_silently(report, SimpleNamespace(unmet=unmet))
     resolved = load_scenario(out / "scenario.toml")
     assert resolved.seed == 3 and resolved.whatif["leaving_share"] == 0.1
 

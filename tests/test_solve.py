@@ -37,15 +37,20 @@ def solve_checked(tmp_path, vols, elds, rels, **kw):
     return result, report, cworld
 
 
+#: Seed -> volunteers over their week in the flow: more than branching takes (12 at most)
+#: only for none of them, so each goes through the Lagrangian bounds and CP-SAT.
+OVERFULL_BY_SEED = {0: 8, 1: 7, 2: 9, 3: 6, 4: 5, 5: 7}
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_matches_reference_when_minutes_bind(tmp_path, seed):
     """Tight weekly minutes force the Lagrangian + CP-SAT path; the optimum equals an
     independent CP-SAT model's."""
     vols, elds, rels = small_world(seed, 12, 40, weekly=[90, 120, 150, 200])
     result, report, cworld = solve_checked(tmp_path, vols, elds, rels)
-    assert result.is_optimal()
-    assert result.stats.get("overfull", 0) == 0 or "CP-SAT" in result.method \
-        or "branch-and-bound" in result.method
+    assert result.status == matching.Status.OPTIMAL
+    assert result.stats["overfull"] == OVERFULL_BY_SEED[seed]
+    assert result.method == "min-cost flow + Lagrangian bounds + CP-SAT"
     priority, cost = checker.reference_optimum(cworld)
     assert report.figures["priority"] == priority
     assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
@@ -72,12 +77,14 @@ def test_overfull_flow_is_repaired(tmp_path):
 
 
 def test_time_limit_keeps_plan_valid_and_maximal(tmp_path):
-    """With almost no time the plan is still valid and no elder who could be served is
-    left out (the checker's maximality rule)."""
+    """With almost no time (the full proof takes CP-SAT) the plan is marked feasible, with
+    its bound, and is still valid and maximal: no elder who could be served is left out
+    (the checker's maximality rule, asserted in solve_checked)."""
     vols, elds, rels = small_world(3, 30, 90, weekly=[100, 130, 160])
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=0.01)
-    assert result.status in (matching.Status.OPTIMAL, matching.Status.FEASIBLE)
-    assert report.figures["assigned"] > 0
+    assert result.status == matching.Status.FEASIBLE
+    assert result.priority_bound >= report.figures["priority"]
+    assert result.figures()["status"] == "feasible"
 
 
 def test_same_seed_same_plan(tmp_path):

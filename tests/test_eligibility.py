@@ -1,0 +1,95 @@
+"""One source of eligibility, and the schedule's rules checked where they are made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import matching
+from matching.eligibility import (
+    ELIGIBLE,
+    GENDER,
+    NO_SHARED_DAY,
+    REFUSES,
+    TOO_FAR,
+    Eligibility,
+)
+from matching.errors import RuleError
+from matching.schedule import ScheduleRules
+from matching.schedule.data import ScheduleData
+from matching.schedule.horizon import Horizon
+from matching.schedule.services import service_reach
+from tests.conftest import elders, relations, volunteers
+
+
+def eligibility(vols, elds, rels=None) -> Eligibility:
+    return Eligibility.from_world(matching.read_world(vols, elds, rels))
+
+
+@pytest.mark.parametrize(("km", "limit", "code"), [
+    (1.0, 2.0, REFUSES),  # within reach, refused
+    (3.0, 5.0, REFUSES),  # a service's reach: still refused
+    (8.0, 10.0, REFUSES),  # a kin's reach: still refused
+    (3.0, 2.0, TOO_FAR),  # beyond the limit, distance is named first
+])
+def test_a_refusal_holds_at_every_distance(km, limit, code):
+    """The elder's refusal rules a volunteer out whatever the activity's distance limit."""
+    e = eligibility(volunteers({"x": 0}), elders({"x": km}), relations(("V1", "E1", "refuses")))
+    assert e.codes(np.array([0]), np.array([0]), np.array([km]), limit).tolist() == [code]
+    assert e.refuses(np.array([0]), np.array([0])).tolist() == [True]
+
+
+def test_each_rule_names_itself():
+    """Gender preference, shared days, and a pair that passes every rule."""
+    vols = volunteers({"x": 0, "gender": "M"}, {"x": 0, "gender": "F", "available_days": "Sat"},
+                      {"x": 0, "gender": "F"})
+    elds = elders({"x": 0.5, "gender_preference": "F", "available_days": "Mon Tue"})
+    e = eligibility(vols, elds)
+    codes = e.codes(np.arange(3), np.zeros(3, dtype=int), np.full(3, 0.5), 2.0)
+    assert codes.tolist() == [GENDER, NO_SHARED_DAY, ELIGIBLE]
+
+
+def test_every_stage_asks_the_same_rule(monkeypatch):
+    """With the one rule changed to forbid every pair, the pairing finds no candidate and
+    the schedule no service provider: neither keeps a copy of its own."""
+    vols = volunteers({"x": 0, "skills": "haircut"}, {"x": 0.3, "skills": "haircut"})
+    elds = elders({"x": 0.1, "age": 85, "needs": "haircut"})
+    world = matching.read_world(vols, elds)
+    problem = matching.build_problem(world)
+    assert problem.num_arcs == 2
+    rules = ScheduleRules()
+    horizon = Horizon.build(dt.date(2027, 2, 1), 4, None, 4, rules.festivals)
+    data = ScheduleData.build(problem, np.array([0]), rules, horizon)
+    assert service_reach(data) == {0: [0, 1]}
+    monkeypatch.setattr(Eligibility, "codes",
+                        lambda self, v, e, km, limit: np.full(len(v), GENDER, dtype=np.int8))
+    assert matching.build_problem(world).num_arcs == 0
+    assert service_reach(data) == {}
+
+
+@pytest.mark.parametrize(("change", "field", "text"), [
+    ({"rota_block_weeks": 0}, "rota_block_weeks", "must be at least 1, not 0"),
+    ({"elders_per_organiser": 0}, "elders_per_organiser", "must be at least 1, not 0"),
+    ({"backup_visits_per_block": 4}, "backup_visits_per_block", "must be 0 to 3, not 4"),
+    ({"service_minutes": 0}, "service_minutes", "must be 1 to 720, not 0"),
+    ({"service_minutes": 45.5}, "service_minutes", "must be a whole number, not 45.5"),
+    ({"day_start": 1300}, "day_end", "must be 1301 to 1440, not 1200"),
+    ({"call_start": 400}, "call_start", "must be 480 to 1195, not 400"),
+    ({"festival_start": 1150}, "festival_start", "must be 480 to 1080, not 1150"),
+    ({"service_km": -1.0}, "service_km", "must be a number >= 0, not -1.0"),
+    ({"festival_days_before": 40}, "festival_days_before", "must be 0 to 29, not 40"),
+    ({"festivals": (("X", "X", 13, 1),)}, "festivals", "lunar month 1-12"),
+    ({"group_minutes": True}, "group_minutes", "must be a whole number, not True"),
+])
+def test_schedule_rules_are_checked(change, field, text):
+    """A rule that cannot hold is refused at once, naming the rule."""
+    with pytest.raises(RuleError) as caught:
+        ScheduleRules(**change)
+    assert caught.value.field == field and text in str(caught.value)
+
+
+def test_schedule_rules_accept_whole_floats():
+    """A scenario's ``45.0`` is 45 minutes."""
+    assert ScheduleRules(service_minutes=45.0).service_minutes == 45
