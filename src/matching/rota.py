@@ -19,19 +19,22 @@ LABELS = {
            "festival": "节日活动", "birthday": "生日问候", "title": "志愿者排班表",
            "date": "日期", "time": "时间", "activity": "活动", "elder": "老人",
            "service_col": "服务", "community": "社区", "calls": "每日问候电话",
-           "calls_from": "起", "minutes": "分钟", "hours": "计划服务时长",
+           "calls_from": " ({time} 起)", "minutes": "分钟", "hours": "计划服务时长",
            "hours_unit": "小时", "weekday": "一二三四五六日", "weekday_prefix": "周",
            "my_elders": "我服务的老人", "address": "住址", "phone": "电话",
-           "where": "地点", "name": "姓名"},
+           "where": "地点", "name": "姓名", "role": "关系", "primary": "结对（每周探访）",
+           "backup": "备用（轮换探访）", "other": "专业服务"},
     "en": {"call": "Greeting call", "visit": "Home visit", "service": "Service",
            "group": "Group activity", "festival": "Festival activity",
            "birthday": "Birthday greeting", "title": "Volunteer rota", "date": "Date",
            "time": "Time", "activity": "Activity", "elder": "Elder", "service_col": "Service",
-           "community": "Community", "calls": "Daily greeting calls", "calls_from": "from",
+           "community": "Community", "calls": "Daily greeting calls", "calls_from": " (from {time})",
            "minutes": "min", "hours": "Planned hours", "hours_unit": "h",
            "weekday": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
            "weekday_prefix": "", "my_elders": "My elders", "address": "Address",
-           "phone": "Phone", "where": "Where", "name": "Name"},
+           "phone": "Phone", "where": "Where", "name": "Name", "role": "As",
+           "primary": "paired (weekly visits)", "backup": "backup (visits in turn)",
+           "other": "services"},
 }
 
 #: Service tags and their names for the reader; a tag not listed is shown as written.
@@ -72,8 +75,8 @@ def _by_volunteer(schedule: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
 def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
     if contacts is None or contacts.empty:
         return {}
-    return {str(r["elder_id"]): {k: str(r.get(k, "") or "") for k in ("name", "address",
-                                                                       "phone")}
+    return {str(r["elder_id"]): {k: str(r.get(k, "") or "") for k in (
+        "name", "address", "phone", "primary_id", "backup_id")}
             for r in contacts.to_dict("records")}
 
 
@@ -144,6 +147,18 @@ def _event(r: pd.Series, days: int, vid: str, labels: dict, lang: str,
     return event
 
 
+_ROLE_ORDER = {"primary": 0, "backup": 1, "other": 2}
+
+
+def _role(person: dict[str, str], volunteer: str) -> str:
+    """``primary``, ``backup`` or ``other``: what the volunteer is to the elder."""
+    if person.get("primary_id") == volunteer:
+        return "primary"
+    if person.get("backup_id") == volunteer:
+        return "backup"
+    return "other"
+
+
 _STYLE = ("body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',"
           "sans-serif;font-size:18pt;margin:1.5em;color:#111}"
           "table{border-collapse:collapse;width:100%;margin-bottom:1em}"
@@ -173,9 +188,10 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
         body = rows[rows["activity"] != "call"]
         mine = [e for e in dict.fromkeys(rows.loc[rows["elder_id"] != "", "elder_id"])]
         people = []
-        for e in sorted(mine):
+        for e in sorted(mine, key=lambda e: (_ROLE_ORDER[_role(book.get(str(e), {}), vid)], e)):
             person = book.get(str(e), {})
             people.append(f"<tr><td>{esc(person.get('name') or str(e))}</td>"
+                          f"<td>{esc(labels[_role(person, vid)])}</td>"
                           f"<td>{esc(person.get('address', ''))}</td>"
                           f"<td class=\"phone\">{esc(person.get('phone', ''))}</td></tr>")
         lines = []
@@ -191,11 +207,11 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
                          f"<td>{what}</td><td>{who}</td><td>{where}</td><td>{extra}</td></tr>")
         callees = sorted({str(n or e) for e, n in zip(calls["elder_id"], calls["elder_name"],
                                                        strict=True)})
-        call_time = f" ({calls['start'].min()} {labels['calls_from']})" if len(calls) else ""
+        call_time = labels["calls_from"].format(time=calls["start"].min()) if len(calls) else ""
         people_table = (f"<h2>{esc(labels['my_elders'])}</h2><table><tr>"
-                        f"<th>{labels['name']}</th><th>{labels['address']}</th>"
-                        f"<th>{labels['phone']}</th></tr>{''.join(people)}</table>"
-                        if people else "")
+                        f"<th>{labels['name']}</th><th>{labels['role']}</th>"
+                        f"<th>{labels['address']}</th><th>{labels['phone']}</th></tr>"
+                        f"{''.join(people)}</table>" if people else "")
         pages.append(
             f'<section class="page"><h1>{esc(labels["title"])}: '
             f"{esc(str(name or vid))} ({esc(vid)})</h1>"

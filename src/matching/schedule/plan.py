@@ -259,7 +259,9 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     contacts = pd.DataFrame({"elder_id": p.elder_ids[assigned],
                              "name": elders["name"].to_numpy(dtype=object)[assigned],
                              "address": elders["address"].to_numpy(dtype=object)[assigned],
-                             "phone": elders["phone"].to_numpy(dtype=object)[assigned]})
+                             "phone": elders["phone"].to_numpy(dtype=object)[assigned],
+                             "primary_id": backup_table["primary_id"].to_numpy(),
+                             "backup_id": backup_table["backup_id"].to_numpy()})
     pairs = pd.DataFrame({"elder_id": p.elder_ids[assigned],
                           "volunteer_id": p.volunteer_ids[data.primary[assigned]]})
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,

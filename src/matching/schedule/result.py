@@ -105,7 +105,8 @@ class ScheduleResult:
     assignments
         ``elder_id, volunteer_id``: the pairs planned for.
     contacts
-        ``elder_id, name, address, phone`` of the elders planned for, for the rota.
+        ``elder_id, name, address, phone, primary_id, backup_id`` of the elders planned for,
+        for the rota.
     stats
         Counts, unmet obligations by kind against their lower bounds, solver figures.
     """
