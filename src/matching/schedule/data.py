@@ -41,10 +41,11 @@ class ScheduleData:
         Weekly minutes of each volunteer (visits, services, events, birthdays and walking).
     volunteer_days, elder_days
         Available days as bit masks (bit 0 = Monday).
-    trip_keys, trip_minutes
-        Sorted pair keys ``v * num_elders + e`` and the one-way walk of each pair: from a
-        measured ``weekly_minutes`` when pairs.csv gives one, else the distance (measured or
-        great-circle) times the walking pace. Pairs not listed are computed when asked.
+    trip_keys, trip_minutes, trip_km
+        Every pair within reach of a visit or a service (sorted keys ``v * num_elders + e``,
+        found by one spatial search), its one-way walk and its distance. The walk comes from
+        a measured ``weekly_minutes`` when pairs.csv gives one, else from the distance
+        (measured or great-circle) at the walking pace. Other pairs are computed when asked.
     """
 
     problem: PairingProblem
@@ -64,6 +65,7 @@ class ScheduleData:
     skills: tuple[tuple[str, ...], ...]
     trip_keys: np.ndarray
     trip_minutes: np.ndarray
+    trip_km: np.ndarray
 
     @classmethod
     def build(cls, problem: PairingProblem, primary: np.ndarray, rules: ScheduleRules,
@@ -93,6 +95,7 @@ class ScheduleData:
             skills=tuple(tuple(s) for s in vols["skills"]),
             trip_keys=v.astype(np.int64) * problem.num_elders + e,
             trip_minutes=trip,
+            trip_km=km,
         )
 
     @property
@@ -104,6 +107,13 @@ class ScheduleData:
     def num_elders(self) -> int:
         """Number of elders."""
         return self.problem.num_elders
+
+    def pairs_within(self, km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Volunteer, elder and distance of every pair at most ``km`` apart (``km`` no more
+        than the reach the data was built with)."""
+        near = self.trip_km <= km + 1e-9
+        keys = self.trip_keys[near]
+        return keys // self.num_elders, keys % self.num_elders, self.trip_km[near]
 
     @property
     def day_window(self) -> int:

@@ -166,8 +166,8 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     vid = {v: i for i, v in enumerate(problem.volunteer_ids)}
     eid = {e: i for i, e in enumerate(problem.elder_ids)}
     arc_key = problem.arc_e.astype(np.int64) * problem.num_volunteers + problem.arc_v
-    near = dict(zip((problem.near_e.astype(np.int64) * problem.num_volunteers
-                     + problem.near_v).tolist(), problem.near_code.tolist(), strict=True))
+    # pairs looked at come sorted by volunteer, then elder
+    near_key = problem.near_v.astype(np.int64) * problem.num_elders + problem.near_e
     primary = np.full(problem.num_elders, -1, dtype=np.int64)
     for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
         if e not in eid:
@@ -182,7 +182,10 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
             if primary[eid[e]] >= 0:
                 problems.append(Problem(name, "lists this elder twice", int(row), "elder_id", e))
             elif k >= len(arc_key) or arc_key[k] != key:
-                code = near.get(key, TOO_FAR)
+                looked = vid[v] * problem.num_elders + eid[e]
+                j = int(np.searchsorted(near_key, looked))
+                code = int(problem.near_code[j]) if j < len(near_key) and \
+                    near_key[j] == looked else TOO_FAR
                 why = _WHY_NOT.get(code, "the rules do not allow the pair") \
                     if code != ELIGIBLE else "the rules do not allow the pair"
                 problems.append(Problem(name, f"may not serve elder {e}: {why}", int(row),

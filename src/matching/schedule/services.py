@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from matching.eligibility import ELIGIBLE, nearby_pairs
+from matching.eligibility import ELIGIBLE
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
 from matching.schedule.horizon import monday_of
@@ -59,7 +59,7 @@ def service_reach(data: ScheduleData) -> dict[int, list[int]]:
     """For each elder with needs, every volunteer eligible to serve them within ``service_km``
     who has at least one of their needs as a skill, nearest first."""
     p = data.problem
-    v, e, km, _given = nearby_pairs(p.world, data.rules.service_km)
+    v, e, km = data.pairs_within(data.rules.service_km)
     code = p.eligibility.codes(v, e, km, data.rules.service_km)
     ok = code == ELIGIBLE
     reach: dict[int, list[tuple[float, str, int]]] = defaultdict(list)

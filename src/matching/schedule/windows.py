@@ -103,10 +103,9 @@ def plan_windows(data: ScheduleData, backups: Backups, past: Past,
         out.statuses[plan.status] += 1
         out.windows += 1
         kept = {w.monday for w in commit}
-        _commit_visits(data, backups, commit, plan.visits, kept, past, out, week_load, turns,
-                       backup_visited)
-        greeted = _commit_birthdays(data, backups, plan.birthdays, kept, plan.visits, out,
-                                    week_load)
+        made = _commit_visits(data, backups, commit, plan.visits, kept, past, out, week_load,
+                              turns, backup_visited)
+        greeted = _commit_birthdays(data, plan.birthdays, kept, made, out, week_load)
         for b in todo_b:
             if monday_of(b.day) in kept and b not in greeted:
                 candidates = [int(data.primary[b.elder])]
@@ -154,8 +153,12 @@ def due_birthdays(data: ScheduleData, past: Past) -> list[Birthday]:
 
 def _commit_visits(data: ScheduleData, backups: Backups, commit: list[Week],
                    visits: list[tuple[int, dt.date, int]], kept: set[dt.date], past: Past,
-                   out: RollingPlan, week_load: dict, turns: dict, backup_visited: set) -> None:
+                   out: RollingPlan, week_load: dict, turns: dict, backup_visited: set
+                   ) -> dict[tuple[int, dt.date, int], int]:
+    """Book the visits of the committed weeks and record the missed ones; returns where each
+    booked visit ``(elder, monday, visitor)`` stands in ``out.bookings``."""
     made = {(e, monday): who for e, monday, who in visits if monday in kept}
+    where: dict[tuple[int, dt.date, int], int] = {}
     for week in commit:
         if week.full < 0:
             continue
@@ -176,6 +179,7 @@ def _commit_visits(data: ScheduleData, backups: Backups, commit: list[Week],
                 continue
             walk = data.trip(who, e)
             shared = tuple(d for d in week.days if data.shares_day(who, e, 1 << d.weekday()))
+            where[e, week.monday, who] = len(out.bookings)
             out.bookings.append(Booking("visit", who, e, week.monday, shared,
                                         math.ceil(data.visit_minutes[e]), walk,
                                         str(data.elder_community[e])))
@@ -183,12 +187,12 @@ def _commit_visits(data: ScheduleData, backups: Backups, commit: list[Week],
             if who != data.primary[e]:
                 turns[e, week.block] += 1
                 backup_visited.add(e)
+    return where
 
 
-def _commit_birthdays(data: ScheduleData, backups: Backups,
-                      birthdays: list[tuple[Birthday, int, bool]], kept: set[dt.date],
-                      visits: list[tuple[int, dt.date, int]], out: RollingPlan,
-                      week_load: dict) -> set[Birthday]:
+def _commit_birthdays(data: ScheduleData, birthdays: list[tuple[Birthday, int, bool]],
+                      kept: set[dt.date], visits: dict[tuple[int, dt.date, int], int],
+                      out: RollingPlan, week_load: dict) -> set[Birthday]:
     greeted = set()
     for b, who, shared in birthdays:
         monday = monday_of(b.day)
@@ -201,10 +205,9 @@ def _commit_birthdays(data: ScheduleData, backups: Backups,
                                     str(data.elder_community[b.elder]), shares_walk=shared))
         week_load[who, monday] += data.rules.birthday_minutes + (0 if shared else 2 * walk)
         if shared:  # the visit goes on the birthday, and the walk is the visit's
-            for i, bk in enumerate(out.bookings):
-                if bk.kind == "visit" and bk.elder == b.elder and bk.monday == monday \
-                        and bk.volunteer == who:
-                    out.bookings[i] = dataclasses.replace(bk, days=(b.day,), shares_walk=True)
+            i = visits[b.elder, monday, who]
+            out.bookings[i] = dataclasses.replace(out.bookings[i], days=(b.day,),
+                                                  shares_walk=True)
     return greeted
 
 
