@@ -60,8 +60,12 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
         Primary volunteer index per elder, -1 for none (see :func:`primaries`).
     start, weeks
         The horizon ``[start, start + 7*weeks)``.
-    time_limit, seed
-        The solver's budget in seconds for the whole schedule, and its seed.
+    time_limit
+        The solver's budget in seconds for the whole schedule (each window gets its share of
+        what is left).
+    seed
+        Recorded with the run; the schedule's solver (HiGHS) needs none, as the same inputs
+        give the same schedule.
     from_date, previous, previous_primary
         Re-scheduling: ``previous`` (an earlier ``schedule.csv`` as text cells) is kept exactly
         before ``from_date``; from it on the horizon is planned for the current pairing, and
