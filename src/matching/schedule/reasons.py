@@ -94,6 +94,7 @@ def reason(data: ScheduleData, loads: Loads, m: Missed) -> Unmet:
             text = (f"none of the community's {len(m.candidates)} volunteers could organise it "
                     f"on any of its days (unavailable, or full those weeks): {listed}")
         else:
-            text = (f"only {got} of the {need} organisers needed: the community's other "
-                    f"volunteers were unavailable that day or full that week")
+            text = (f"only {got} of the {need} organisers needed ({need_on.split(' on ')[-1]}): "
+                    "the community's other volunteers were unavailable that day or full that "
+                    f"week, for example {listed}")
     return Unmet(m.elder, m.when, m.kind, text, m.community)

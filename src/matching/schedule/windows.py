@@ -243,6 +243,7 @@ def _commit_events(data: ScheduleData, events: list[tuple[EventNeed, dt.date, li
             week_load[v, monday] += ev.minutes
             fixed[v, day].append((ev.start, ev.start + ev.minutes))
         if len(organisers) < ev.need:
-            out.missed.append(Missed(ev.kind, -1, ev.when, ev.community, ev.pool, (monday,),
+            others = tuple(v for v in ev.pool if v not in organisers)
+            out.missed.append(Missed(ev.kind, -1, ev.when, ev.community, others, (monday,),
                                      f"{len(organisers)} of {ev.need} on {day}"))
     return held
