@@ -494,3 +494,23 @@ def test_without_a_plan_in_time_the_fallbacks_still_keep_every_rule(tmp_path, mo
     assert len(rows(result, "service")) == 1  # March (April ends after the 8 weeks)
     status = "greedy" if stage == "both" else "feasible"
     assert result.stats["window_status"] == {status: 2}
+
+
+def test_an_event_short_of_organisers_says_who_could_have_come(tmp_path):
+    """Eleven elders need ceil(11/10) = 2 organisers at the Spring Festival (17 February
+    2026, or the three days before: Saturday to Tuesday). Only V1 works those days; V2-V4
+    work Wednesday to Friday. So 1 of 2 organisers comes, the festival is listed as unmet
+    with the others named, and the bound proves no schedule could do better."""
+    vols = volunteers({"x": 0.0, "max_elders": 4, "weekly_minutes": 600},
+                      *({"x": 0.1 * i, "max_elders": 4, "weekly_minutes": 600,
+                         "available_days": "Wed Thu Fri"} for i in range(1, 4)))
+    elds = elders(*({"x": 0.05 * i, "age": 85, "community": "民乐社区"} for i in range(11)))
+    result, report, _ = run(tmp_path, vols, elds, dt.date(2026, 2, 9), 2)
+    fest = rows(result, "festival")
+    assert fest["volunteer_id"].tolist() == ["V1"]
+    unmet = result.unmet[result.unmet["activity"] == "festival"]
+    assert len(unmet) == 1
+    assert unmet["reason"].iloc[0].startswith("only 1 of the 2 organisers needed (2026-02-1")
+    assert "V2 (" in unmet["reason"].iloc[0]
+    assert result.stats["unmet_by_kind"]["festival"] == {"unmet": 1, "lower_bound": 1}
+    assert list(report.broken) == ["festival"]
