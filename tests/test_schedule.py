@@ -385,15 +385,22 @@ def test_the_rota_a_volunteer_carries(tmp_path):
         pytest.approx(total.round(2).to_dict(), abs=0.02)
 
 
-def test_schedule_command_is_repeatable(tmp_path):
-    """The CLI writes the same files twice for the same inputs and seed, and the independent
-    check of them passes."""
+def paired_world(tmp_path: Path, seed: int) -> list[str]:
+    """A generated world of 20 volunteers and 40 elders in tmp_path/w, paired by the CLI into
+    tmp_path/p; returns the input options."""
     world = tmp_path / "w"
     assert main(["generate", "--preset", "minle", "--volunteers", "20", "--elders", "40",
-                 "--seed", "3", "--out", str(world)]) == 0
+                 "--seed", str(seed), "--out", str(world)]) == 0
     common = ["--volunteers", str(world / "volunteers.csv"), "--elders",
               str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
     assert main(["pair", *common, "--out", str(tmp_path / "p"), "--quiet"]) == 0
+    return common
+
+
+def test_schedule_command_is_repeatable(tmp_path):
+    """The CLI writes the same files twice for the same inputs and seed, and the independent
+    check of them passes."""
+    common = paired_world(tmp_path, seed=3)
     for name in ("a", "b"):
         assert main(["schedule", *common, "--assignments", str(tmp_path / "p" /
                                                                 "assignments.csv"),
@@ -428,12 +435,7 @@ def test_reschedule_keeps_the_past_exactly(tmp_path):
     """Re-scheduling from a date after a volunteer leaves: every row before the date is kept
     byte for byte; from the date the orphans are visited by their new primary; pairs that did
     not change keep their weekday and time."""
-    world = tmp_path / "w"
-    assert main(["generate", "--preset", "minle", "--volunteers", "20", "--elders", "40",
-                 "--seed", "5", "--out", str(world)]) == 0
-    common = ["--volunteers", str(world / "volunteers.csv"), "--elders",
-              str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
-    assert main(["pair", *common, "--out", str(tmp_path / "p"), "--quiet"]) == 0
+    common = paired_world(tmp_path, seed=5)
     first = ["--start", "2026-02-02", "--weeks", "8"]
     assert main(["schedule", *common, "--assignments", str(tmp_path / "p" / "assignments.csv"),
                  *first, "--out", str(tmp_path / "s1"), "--quiet"]) == 0
