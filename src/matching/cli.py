@@ -143,6 +143,52 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, type=Path, help="folder to write the CSV files to")
     gen.set_defaults(handler=_cmd_generate)
 
+    rep = sub.add_parser("report", help="write DIR/report.html: coverage, figures, gaps",
+                         description="Write one self-contained page (figures embedded, no "
+                                     "network needed) about a plan folder: summary, coverage, "
+                                     "figures, fairness, the six ones, what went unmet and "
+                                     "why, and the stability audit. Prints on A4.")
+    rep.add_argument("folder", type=Path, help="an output folder of pair, schedule, replan "
+                                               "or run")
+    rep.add_argument("--lang", choices=("zh", "en"), default="zh",
+                     help="language of the page (default zh)")
+    rep.set_defaults(handler=_cmd_report)
+
+    exp = sub.add_parser("explain", help="why this volunteer, and who came next",
+                         description="Explain a plan around one elder (their volunteer and the "
+                                     "next-best ones, each with why not) or one volunteer (their "
+                                     "elders and the nearest others, each with why not), in the "
+                                     "objective's terms: distance, kin, familiar.")
+    exp.add_argument("folder", type=Path, help="an output folder")
+    who = exp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--elder", help="an elder's id")
+    who.add_argument("--volunteer", help="a volunteer's id")
+    exp.add_argument("--top", type=int, default=5,
+                     help="how many alternatives to show (default 5)")
+    exp.set_defaults(handler=_cmd_explain)
+
+    sug = sub.add_parser("suggest", help="rank volunteers for a new elder, without re-solving",
+                         description="Rank the volunteers a new elder (not in the plan) could "
+                                     "have, best first: those who can take them without moving "
+                                     "anyone, then by the objective.")
+    sug.add_argument("folder", type=Path, help="an output folder")
+    new = sug.add_mutually_exclusive_group(required=True)
+    new.add_argument("--elder-row", metavar='"elder_id=N1; lat=35.60; lon=110.97; age=86"',
+                     help="the new elder's cells as KEY=VALUE, separated by ';'")
+    new.add_argument("--elder-file", type=Path,
+                     help="a CSV (or .xlsx) with the elders.csv header and one row")
+    sug.add_argument("--top", type=int, default=5, help="how many volunteers (default 5)")
+    sug.set_defaults(handler=_cmd_suggest)
+
+    aud = sub.add_parser("audit", help="pairs who would both rather be together",
+                         description="The stability audit: every elder and volunteer not "
+                                     "paired who would both be better off together, by the "
+                                     "objective's terms, with what pairing them would do to "
+                                     "the others.")
+    aud.add_argument("folder", type=Path, help="an output folder")
+    aud.add_argument("--csv", type=Path, help="also write the pairs to this CSV file")
+    aud.set_defaults(handler=_cmd_audit)
+
     check = sub.add_parser("check", help="check a plan against the contract (or a scenario's "
                                          "rules)",
                            description="Independent checker: reads the inputs and a plan "
@@ -202,7 +248,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     from matching.problem import build_problem
     from matching.read import read_world
     from matching.solve import solve
-    from matching.write import write_pairing
+    from matching.write import input_tables, run_json, write_pairing
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
@@ -215,7 +261,10 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     result = solve(problem, time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                    progress=clock)
     clock("writing outputs")
-    write_pairing(result, args.out)
+    write_pairing(result, args.out, tables=input_tables(world),
+                  texts={"run.json": run_json("pair", seed=args.seed,
+                                              time_limit=args.time_limit,
+                                              status=str(result.status))})
     if not args.quiet:
         print(result.summary())
         print(f"  {'command':<18}{time.perf_counter() - clock.start:.2f} s in all; "
@@ -227,7 +276,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     from matching.read import read_table, read_world
     from matching.replan import read_leaving
     from matching.schedule import schedule_world
-    from matching.write import write_schedule
+    from matching.write import input_tables, run_json, write_schedule
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
@@ -242,7 +291,11 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
                             time_limit=args.time_limit, seed=args.seed, progress=clock,
                             assignments_name=args.assignments.name)
     clock("writing outputs")
-    write_schedule(result, args.out, args.lang, {"seed": args.seed})
+    info = run_json("schedule", start=args.start.isoformat(), weeks=args.weeks,
+                    **{"from": args.from_date.isoformat() if args.from_date else None},
+                    seed=args.seed, time_limit=args.time_limit, status=result.stats["status"])
+    write_schedule(result, args.out, args.lang, {"seed": args.seed},
+                   tables=input_tables(world, leaving), texts={"run.json": info})
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -252,9 +305,9 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 def _cmd_replan(args: argparse.Namespace) -> int:
     import json
 
-    from matching.read import read_world
+    from matching.read import read_table, read_world
     from matching.replan import history_acquaintances, read_leaving, read_previous, replan
-    from matching.write import write_outputs
+    from matching.write import input_tables, run_json, write_outputs
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
@@ -266,11 +319,16 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     result = replan(world, previous, leaving, history, time_limit=args.time_limit,
                     seed=args.seed, workers=args.workers)
     clock("writing outputs")
+    planned_with = result.residual.problem.world.relations if history is not None else None
     write_outputs(args.out, {"assignments.csv": result.assignments,
                              "unassigned.csv": result.unassigned,
-                             "changes.csv": result.changes},
+                             "changes.csv": result.changes,
+                             "baseline/assignments.csv": read_table(args.previous),
+                             **input_tables(world, leaving, planned_with)},
                   {"summary.json": json.dumps(result.figures, indent=2, ensure_ascii=False,
-                                              default=str) + "\n"})
+                                              default=str) + "\n",
+                   "run.json": run_json("replan", seed=args.seed, time_limit=args.time_limit,
+                                        status=result.figures["status"])})
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<22}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -318,6 +376,85 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     print(f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
           f"{len(world.relations):,} relations to {args.out}")
     return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from matching.analysis.report import report_html
+    from matching.run import load_run
+    from matching.write import write_outputs
+
+    started = time.perf_counter()
+    run = load_run(args.folder)
+    write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang)})
+    print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from matching.analysis.why import explain_elder, explain_volunteer
+    from matching.run import load_run
+
+    run = load_run(args.folder)
+    found = explain_elder(run, args.elder, args.top) if args.elder else \
+        explain_volunteer(run, args.volunteer, args.top)
+    with _wide_tables():
+        print(found.text())
+    return EXIT_OK
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from matching.analysis.why import suggest
+    from matching.read import read_table
+    from matching.run import load_run
+
+    run = load_run(args.folder)
+    if args.elder_file is not None:
+        elder: dict[str, str] | object = read_table(args.elder_file)
+    else:
+        elder = _cells(args.elder_row)
+    table = suggest(run, elder, args.top)  # type: ignore[arg-type]
+    for column in ("kin", "familiar", "fits"):
+        table[column] = table[column].map({True: "yes", False: ""})
+    with _wide_tables():
+        print(table.to_string(index=False) if len(table) else
+              "no eligible volunteer for this elder")
+    return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from matching.analysis.why import blocking_pairs
+    from matching.run import load_run
+    from matching.write import write_outputs
+
+    table = blocking_pairs(load_run(args.folder))
+    with _wide_tables():
+        print(f"{len(table)} pairs would both rather be together")
+        if len(table):
+            print(table.to_string(index=False))
+    if args.csv:
+        write_outputs(args.csv.parent, {args.csv.name: table})
+    return EXIT_OK
+
+
+def _cells(text: str) -> dict[str, str]:
+    """``KEY=VALUE; KEY=VALUE`` as a dict of cells."""
+    cells = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError.one("--elder-row", f"{item.strip()!r} is not KEY=VALUE")
+        cells[key.strip().lower()] = value.strip()
+    return cells
+
+
+def _wide_tables() -> object:
+    """Print whole tables, however wide."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 250, "display.max_colwidth", 200,
+                             "display.max_columns", 50)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -229,6 +229,11 @@ class World:
         left a figure blank), or ``None``.
     rules
         The rules and defaults the world was read with.
+    names
+        The file name each table came from, for messages.
+    sources
+        The tables as read (text cells, geocoded coordinates filled in): what an output
+        folder keeps in ``inputs/`` so that it can be checked and repeated.
     """
 
     volunteers: pd.DataFrame
@@ -237,6 +242,7 @@ class World:
     pairs: pd.DataFrame | None
     rules: Rules
     names: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
 
 def read_world(
@@ -303,7 +309,8 @@ def read_world(
         problems += cells.problems
     if problems:
         raise InputError(problems)
-    return World(vols, elds, rels, measured, rules, names)
+    sources = {k: v for k, v in tables.items() if v is not None}
+    return World(vols, elds, rels, measured, rules, names, sources)
 
 
 def _geocode(frame: pd.DataFrame, cache: Path, geocoder: geo.Geocoder | None) -> pd.DataFrame:

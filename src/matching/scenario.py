@@ -352,7 +352,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     from matching import replan as rp
     from matching.read import read_table, read_world
     from matching.schedule import schedule_world
-    from matching.write import schedule_files, write_outputs
+    from matching.write import schedule_files, versions, write_outputs
 
     say = progress or (lambda _m: None)
     clock = time.perf_counter()
@@ -422,15 +422,16 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
             ~edited.relations["volunteer_id"].isin(gone)]
     if edited.pairs is not None:
         files["inputs/pairs.csv"] = edited.pairs[~edited.pairs["volunteer_id"].isin(gone)]
-    if gone:
-        files["inputs/leaving.csv"] = pd.DataFrame({"volunteer_id": sorted(gone)})
+    if gone:  # the whole rows, so that a before-and-after can still place them
+        files["inputs/leaving.csv"] = edited.volunteers[
+            edited.volunteers["volunteer_id"].isin(gone)]
     timings["total"] = time.perf_counter() - clock
     run_info = {
-        "scenario": sc.name, "scenario_file": sc.path.name,
+        "command": "run", "scenario": sc.name, "scenario_file": sc.path.name,
         "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
         "from": sc.from_date.isoformat() if sc.from_date else None,
         "seed": sc.seed, "time_limit": sc.time_limit, "workers": sc.workers,
-        "status": status, "versions": _versions(),
+        "status": status, "versions": versions(),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     texts["run.json"] = json.dumps(run_info, indent=2, ensure_ascii=False) + "\n"
@@ -445,18 +446,6 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         texts.update(extra)
     write_outputs(out, files, texts)
     return figures
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    out = {}
-    for package in ("matching", "ortools", "pandas", "numpy"):
-        try:
-            out[package] = version(package)
-        except Exception:  # a missing distribution is not an error here
-            out[package] = "unknown"
-    return out
 
 
 def dump_toml(sc: Scenario) -> str:

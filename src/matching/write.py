@@ -15,6 +15,7 @@ import pandas as pd
 from matching.schedule.result import CONTRACT_COLUMNS
 
 if TYPE_CHECKING:
+    from matching.read import World
     from matching.result import PairingResult
     from matching.schedule import ScheduleResult
 
@@ -58,12 +59,54 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     return written
 
 
+def versions() -> dict[str, str]:
+    """The versions of matching and the libraries that decide a plan."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in ("matching", "ortools", "scipy", "pandas", "numpy"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "unknown"
+    return out
+
+
+def run_json(command: str, **fields: object) -> str:
+    """``run.json``: what ran, with which settings, and the versions, so that anyone can
+    repeat it (``matching.load_run`` reads it back)."""
+    info = {"command": command, **fields, "versions": versions()}
+    return json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
+                 relations: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """``inputs/*.csv``: the tables a plan was made for, as read (text cells), without the
+    volunteers who left, whose rows go to ``inputs/leaving.csv``. ``relations`` replaces the
+    relations table when the plan used more (acquaintances from an earlier schedule)."""
+    tables = dict(world.sources)
+    if relations is not None:
+        tables["relations"] = relations
+    out = {}
+    for name, table in tables.items():
+        if "volunteer_id" in table.columns and leaving:
+            staying = ~table["volunteer_id"].astype(str).isin(leaving)
+            if name == "volunteers":
+                out["inputs/leaving.csv"] = table[~staying]
+            table = table[staying]
+        out[f"inputs/{name}.csv"] = table
+    return out
+
+
 ASSIGNMENT_COLUMNS = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes", "tie"]
 
 
 def write_pairing(result: PairingResult, out_dir: str | Path,
-                  extra_figures: Mapping[str, object] | None = None) -> list[Path]:
-    """Write ``assignments.csv``, ``unassigned.csv`` and ``summary.json`` for a pairing.
+                  extra_figures: Mapping[str, object] | None = None,
+                  tables: Mapping[str, pd.DataFrame] | None = None,
+                  texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
+    """Write ``assignments.csv``, ``unassigned.csv`` and ``summary.json`` for a pairing (and
+    any further ``tables`` and ``texts``, such as ``inputs/`` and ``run.json``).
 
     The contract's columns come first, then the extras (priority, cost_km, names).
     """
@@ -73,18 +116,22 @@ def write_pairing(result: PairingResult, out_dir: str | Path,
     figures.update(extra_figures or {})
     return write_outputs(out_dir, {
         "assignments.csv": assignments[ASSIGNMENT_COLUMNS + extra],
-        "unassigned.csv": result.unassigned,
-    }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n"})
+        "unassigned.csv": result.unassigned, **(tables or {}),
+    }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n",
+        **(texts or {})})
 
 
 
 
 def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh",
-                   extra_figures: Mapping[str, object] | None = None) -> list[Path]:
+                   extra_figures: Mapping[str, object] | None = None,
+                   tables: Mapping[str, pd.DataFrame] | None = None,
+                   texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
     """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``,
-    ``ical/VOLUNTEER.ics`` and ``schedule.json``, whole or not at all."""
-    tables, files = schedule_files(result, lang, extra_figures)
-    return write_outputs(out_dir, tables, files)
+    ``ical/VOLUNTEER.ics`` and ``schedule.json`` (and any further ``tables`` and ``texts``),
+    whole or not at all."""
+    own, files = schedule_files(result, lang, extra_figures)
+    return write_outputs(out_dir, {**own, **(tables or {})}, {**files, **(texts or {})})
 
 
 def schedule_files(result: ScheduleResult, lang: str = "zh",

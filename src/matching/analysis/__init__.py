@@ -1,0 +1,58 @@
+"""Coverage analysis and explanations of a plan, for analysts and coordinators.
+
+Everything takes a :class:`matching.run.Run`: an output folder read back with
+:func:`matching.load_run`, or results in memory (:meth:`matching.run.Run.from_results`).
+
+* :mod:`~matching.analysis.metrics`: coverage by priority tier, community and age band;
+  walking distances; volunteer load and its fairness (Gini, Jain); the six ones delivered per
+  elder and month; planned credit hours; what went unmet and why.
+* :mod:`~matching.analysis.why`: why this volunteer and who came next, from the elder's or the
+  volunteer's side; suggestions for a new elder; the stability audit.
+* :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``.
+"""
+
+from matching.analysis.metrics import (
+    age_band,
+    coverage,
+    credit_hours,
+    distance_summary,
+    distances,
+    elders_table,
+    fairness,
+    fulfilment,
+    fulfilment_summary,
+    gaps,
+    gini,
+    jain,
+    load,
+    monthly_fulfilment,
+)
+from matching.analysis.why import (
+    Explanation,
+    blocking_pairs,
+    explain_elder,
+    explain_volunteer,
+    suggest,
+)
+
+__all__ = [
+    "Explanation",
+    "age_band",
+    "blocking_pairs",
+    "coverage",
+    "credit_hours",
+    "distance_summary",
+    "distances",
+    "elders_table",
+    "explain_elder",
+    "explain_volunteer",
+    "fairness",
+    "fulfilment",
+    "fulfilment_summary",
+    "gaps",
+    "gini",
+    "jain",
+    "load",
+    "monthly_fulfilment",
+    "suggest",
+]

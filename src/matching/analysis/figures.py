@@ -1,0 +1,263 @@
+"""Figures of a plan (matplotlib). Each takes an optional ``ax`` and returns the figure.
+
+Labels are in English or Chinese (``lang``); Chinese needs a CJK font (Noto Sans CJK,
+Source Han Sans, Microsoft YaHei or SimHei), and falls back to English without one, so that a
+figure never shows empty boxes where words should be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from matching.analysis import metrics
+from matching.run import Run
+
+#: CJK font families tried, in order, for Chinese labels.
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
+             "WenQuanYi Zen Hei")
+#: Colours of the ties between a volunteer and an elder, and of what is missing.
+TIE_COLOURS = {"kin": "#c0392b", "familiar": "#e67e22", "none": "#7f8c8d"}
+MISSING_COLOUR = "#8e44ad"
+NEW_COLOUR = "#27ae60"
+#: Size of one figure, in inches.
+FIGSIZE = (7.5, 5.0)
+
+_TEXT = {
+    "en": {"map": "Pairs", "volunteer": "volunteer", "elder": "elder",
+           "unassigned": "unassigned", "kin": "kin", "familiar": "familiar", "none": "other",
+           "load": "Weekly minutes of the pairs, per volunteer", "volunteers": "volunteers",
+           "minutes": "minutes a week", "distance": "Walking distance of the pairs",
+           "km": "km", "pairs": "pairs", "coverage": "Coverage by {by}",
+           "assigned": "assigned", "elders": "elders", "six": "The six ones delivered, by month",
+           "rate": "share delivered", "replan": "Re-plan: who moved",
+           "kept": "kept", "lost": "to a volunteer who left", "new": "new pair",
+           "left": "volunteer who left", "priority": "priority tier", "community": "community",
+           "age_band": "age band", "call": "call", "visit": "visit", "service": "service",
+           "group": "group", "festival": "festival", "birthday": "birthday"},
+    "zh": {"map": "结对", "volunteer": "志愿者", "elder": "老人", "unassigned": "未结对",
+           "kin": "亲属", "familiar": "熟人", "none": "其他",
+           "load": "每位志愿者每周结对服务分钟", "volunteers": "志愿者人数",
+           "minutes": "每周分钟", "distance": "结对步行距离", "km": "公里", "pairs": "结对数",
+           "coverage": "按{by}的覆盖", "assigned": "已结对", "elders": "老人数",
+           "six": "“六个一”按月完成率", "rate": "完成率", "replan": "重新结对：谁有变动",
+           "kept": "保持", "lost": "原志愿者已离开", "new": "新结对", "left": "离开的志愿者",
+           "priority": "优先级", "community": "社区", "age_band": "年龄段",
+           "call": "问候电话", "visit": "上门探访", "service": "专业服务",
+           "group": "集体活动", "festival": "节日活动", "birthday": "生日问候"},
+}
+
+
+def cjk_font() -> str | None:
+    """The first CJK font family installed, or ``None``."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _TEXT["zh" if lang == "zh" and cjk_font() else "en"]
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    """A CJK font first where there is one; no warnings about missing glyphs."""
+    # concrete family names, not "sans-serif": the texts keep them when drawn later
+    fonts = [f for f in (cjk_font(),) if f] + ["DejaVu Sans"]
+    with mpl.rc_context({"font.family": fonts, "axes.unicode_minus": False}), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing")
+        yield
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+    """The given axes, or a new figure of its own (no pyplot state: safe in a report and
+    shown as it is returned in a notebook)."""
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    figure = Figure(figsize=size, layout="constrained")
+    return figure, figure.subplots()
+
+
+#: Kilometres per degree of latitude (mean Earth radius).
+KM_PER_DEGREE = 111.195
+
+
+def _xy(lat: np.ndarray, lon: np.ndarray, origin: tuple[float, float]
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Degrees to km east and north of ``origin`` (lat, lon): a plane good over a town or a
+    city."""
+    lat0, lon0 = origin
+    return ((lon - lon0) * KM_PER_DEGREE * np.cos(np.radians(lat0)),
+            (lat - lat0) * KM_PER_DEGREE)
+
+
+def _origin(*frames: pd.DataFrame) -> tuple[float, float]:
+    """The south-west corner of the people drawn."""
+    lat = np.concatenate([f["lat"].to_numpy(float) for f in frames])
+    lon = np.concatenate([f["lon"].to_numpy(float) for f in frames])
+    if not np.isfinite(lat).any():
+        return 0.0, 0.0
+    return float(np.nanmin(lat)), float(np.nanmin(lon))
+
+
+def pair_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """Volunteers, elders and a line for each pair, coloured by tie (kin, familiar, other);
+    unassigned elders marked; communities labelled at their elders' centre."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        vols, elds = run.world.volunteers, run.world.elders
+        origin = _origin(vols, elds)
+        vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
+        ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
+        vpos = dict(zip(vols["volunteer_id"], zip(vx, vy, strict=True), strict=True))
+        epos = dict(zip(elds["elder_id"], zip(ex, ey, strict=True), strict=True))
+        a = run.assignments
+        for tie in ("none", "familiar", "kin"):
+            rows = a[a["tie"] == tie]
+            segments = [(vpos[v], epos[e]) for v, e in zip(rows["volunteer_id"],
+                                                           rows["elder_id"], strict=True)
+                        if v in vpos and e in epos]
+            if segments:
+                ax.add_collection(LineCollection(segments, colors=TIE_COLOURS[tie],
+                                                 linewidths=1.2 if tie != "none" else 0.6,
+                                                 label=f"{words[tie]} ({len(segments)})"))
+        ax.scatter(vx, vy, s=14, marker="^", color="#2c3e50",
+                   label=f"{words['volunteer']} ({len(vols)})")
+        assigned = set(a["elder_id"])
+        served = np.array([e in assigned for e in elds["elder_id"]], dtype=bool)
+        ax.scatter(ex[served], ey[served], s=10, color="#2980b9",
+                   label=f"{words['elder']} ({int(served.sum())})")
+        if (~served).any():
+            ax.scatter(ex[~served], ey[~served], s=40, marker="x", color=MISSING_COLOUR,
+                       label=f"{words['unassigned']} ({int((~served).sum())})")
+        centres = pd.DataFrame({"c": elds["community"], "x": ex, "y": ey}).groupby("c").mean()
+        for name, (x, y) in centres.iterrows():
+            if name:
+                ax.annotate(str(name), (x, y), fontsize=8, ha="center", alpha=0.8)
+        ax.set_aspect("equal")
+        ax.set_xlabel(words["km"])
+        ax.set_title(words["map"])
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        ax.autoscale_view()
+    return figure
+
+
+def load_histogram(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """How many volunteers carry how many weekly minutes of pairs (the unpaired at 0)."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        minutes = metrics.load(run)["pair_minutes"]
+        ax.hist(minutes, bins=20, color="#2980b9", edgecolor="white")
+        ax.axvline(float(minutes.mean()), color="#c0392b", linestyle="--", linewidth=1)
+        ax.set_xlabel(words["minutes"])
+        ax.set_ylabel(words["volunteers"])
+        ax.set_title(words["load"])
+    return figure
+
+
+def distance_histogram(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """How far the pairs live apart."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        km = metrics.distances(run)["distance_km"].dropna()
+        ax.hist(km, bins=20, color="#16a085", edgecolor="white")
+        ax.set_xlabel(words["km"])
+        ax.set_ylabel(words["pairs"])
+        ax.set_title(words["distance"])
+    return figure
+
+
+def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
+                  lang: str = "en") -> Figure:
+    """Assigned and unassigned elders, by priority tier, community or age band."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        table = metrics.coverage(run, by)
+        labels = [str(i) for i in table.index]
+        ax.bar(labels, table["assigned"], color="#2980b9", label=words["assigned"])
+        ax.bar(labels, table["unassigned"], bottom=table["assigned"], color=MISSING_COLOUR,
+               label=words["unassigned"])
+        for i, share in enumerate(table["coverage"]):
+            ax.annotate(f"{share:.0%}", (i, table["elders"].iat[i]), ha="center",
+                        va="bottom", fontsize=8)
+        ax.set_ylabel(words["elders"])
+        ax.set_title(words["coverage"].format(by=words.get(by, by)))
+        ax.legend(fontsize=8)
+        if len(labels) > 6:
+            ax.tick_params(axis="x", labelrotation=45)
+    return figure
+
+
+def six_ones_heatmap(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """The share of each of the six ones delivered, month by month."""
+    words = _words(lang)
+    with _style():
+        rate = metrics.monthly_fulfilment(run)
+        figure, ax = _axes(ax, (FIGSIZE[0], 1.2 + 0.45 * len(rate.index)))
+        image = ax.imshow(rate.to_numpy(float), cmap="RdYlGn", vmin=0.0, vmax=1.0,
+                          aspect="auto")
+        ax.set_xticks(range(len(rate.columns)), list(rate.columns), rotation=45, fontsize=8)
+        ax.set_yticks(range(len(rate.index)), [words.get(k, k) for k in rate.index])
+        for (i, j), value in np.ndenumerate(rate.to_numpy(float)):
+            if value == value:
+                ax.annotate(f"{value:.0%}", (j, i), ha="center", va="center", fontsize=7)
+        figure.colorbar(image, ax=ax, label=words["rate"])
+        ax.set_title(words["six"])
+    return figure
+
+
+def replan_comparison(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """A re-plan before and after on one map: pairs kept, pairs lost to volunteers who left
+    (and those volunteers), and the new pairs."""
+    words = _words(lang)
+    before = run.before()
+    if before is None:
+        raise ValueError("the run is not a re-plan (no baseline)")
+    with _style():
+        figure, ax = _axes(ax)
+        vols, elds = before.world.volunteers, before.world.elders
+        origin = _origin(vols, elds)
+        vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
+        ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
+        vpos = dict(zip(vols["volunteer_id"], zip(vx, vy, strict=True), strict=True))
+        epos = dict(zip(elds["elder_id"], zip(ex, ey, strict=True), strict=True))
+        old = set(zip(before.assignments["volunteer_id"], before.assignments["elder_id"],
+                      strict=True))
+        new = set(zip(run.assignments["volunteer_id"], run.assignments["elder_id"],
+                      strict=True))
+        gone = set(run.leaving["volunteer_id"]) if run.leaving is not None else set()
+        groups = {"kept": (old & new, "#bdc3c7", "-"),
+                  "lost": ({p for p in old - new if p[0] in gone}, MISSING_COLOUR, "--"),
+                  "new": (new - old, NEW_COLOUR, "-")}
+        for key, (pairs, colour, style) in groups.items():
+            segments = [(vpos[v], epos[e]) for v, e in sorted(pairs) if v in vpos and e in epos]
+            if segments:
+                ax.add_collection(LineCollection(segments, colors=colour, linestyles=style,
+                                                 linewidths=1.4 if key != "kept" else 0.6,
+                                                 label=f"{words[key]} ({len(segments)})"))
+        ax.scatter(ex, ey, s=8, color="#2980b9", label=words["elder"])
+        left = np.array([v in gone for v in vols["volunteer_id"]], dtype=bool)
+        ax.scatter(vx[~left], vy[~left], s=12, marker="^", color="#2c3e50",
+                   label=words["volunteer"])
+        if left.any():
+            ax.scatter(vx[left], vy[left], s=50, marker="x", color=MISSING_COLOUR,
+                       label=f"{words['left']} ({int(left.sum())})")
+        ax.set_aspect("equal")
+        ax.set_xlabel(words["km"])
+        ax.set_title(words["replan"])
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        ax.autoscale_view()
+    return figure

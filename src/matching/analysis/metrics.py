@@ -1,0 +1,289 @@
+"""Coverage, walking, load and fairness, six-ones fulfilment, credit hours and gaps of a plan.
+
+Every function takes a :class:`~matching.run.Run` (a folder read back, or results in memory)
+and returns a DataFrame (or a Series of headline figures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from matching import calendar
+from matching.run import Run
+
+#: Age bands of elders: under the first, between each two, and the last and over.
+AGE_BANDS = (80, 85, 90, 95)
+#: What coverage can be grouped by.
+GROUPINGS = ("priority", "community", "age_band")
+#: The activities of the "six ones", in the order a planner reads them.
+SIX_ONES = ("call", "visit", "service", "group", "festival", "birthday")
+
+
+def age_band(age: float) -> str:
+    """``<80``, ``80-84``, ``85-89``, ``90-94``, ``95+`` (or ``unknown``)."""
+    if age != age:  # NaN: no age given
+        return "unknown"
+    if age < AGE_BANDS[0]:
+        return f"<{AGE_BANDS[0]}"
+    for low, high in itertools.pairwise(AGE_BANDS):
+        if age < high:
+            return f"{low}-{high - 1}"
+    return f"{AGE_BANDS[-1]}+"
+
+
+def elders_table(run: Run) -> pd.DataFrame:
+    """One row per elder planned for: id, name, community, age band, priority, their volunteer
+    (empty if none) and the reason if none."""
+    elds = run.world.elders
+    volunteer = dict(zip(run.assignments["elder_id"], run.assignments["volunteer_id"],
+                         strict=True))
+    reasons = dict(zip(run.unassigned.get("elder_id", []), run.unassigned.get("reason", []),
+                       strict=True))
+    return pd.DataFrame({
+        "elder_id": elds["elder_id"].to_numpy(dtype=object),
+        "name": elds["name"].to_numpy(dtype=object),
+        "community": elds["community"].to_numpy(dtype=object),
+        "age_band": [age_band(a) for a in elds["age"].to_numpy(float)],
+        "priority": elds["priority"].to_numpy(np.int64),
+        "volunteer_id": [volunteer.get(e, "") for e in elds["elder_id"]],
+        "reason": [reasons.get(e, "") for e in elds["elder_id"]],
+    })
+
+
+def coverage(run: Run, by: str = "priority") -> pd.DataFrame:
+    """Elders, assigned, unassigned and the share covered, by ``priority``, ``community`` or
+    ``age_band`` (highest priority first; communities and bands in order)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"coverage by {by!r}: expected one of {', '.join(GROUPINGS)}")
+    table = elders_table(run)
+    table["assigned"] = table["volunteer_id"] != ""
+    out = table.groupby(by).agg(elders=("elder_id", "size"), assigned=("assigned", "sum"))
+    out["unassigned"] = out["elders"] - out["assigned"]
+    out["coverage"] = (out["assigned"] / out["elders"]).round(4)
+    if by == "priority":
+        out = out.sort_index(ascending=False)
+    return out.astype({"elders": int, "assigned": int, "unassigned": int})
+
+
+def distances(run: Run) -> pd.DataFrame:
+    """Each pair's distance, tie and walking minutes per visit (there and back)."""
+    a = run.assignments
+    km = pd.to_numeric(a["distance_km"], errors="coerce")
+    return pd.DataFrame({"elder_id": a["elder_id"], "volunteer_id": a["volunteer_id"],
+                         "distance_km": km, "tie": a["tie"],
+                         "walk_minutes": (2 * run.world.rules.walking_min_per_km * km).round(1)})
+
+
+def distance_summary(run: Run) -> pd.Series:
+    """Pairs, mean, median, 90th percentile and longest distance (km), and the share of
+    pairs within 1 km."""
+    km = distances(run)["distance_km"].dropna()
+    if km.empty:
+        return pd.Series({"pairs": 0, "mean_km": 0.0, "median_km": 0.0, "p90_km": 0.0,
+                          "max_km": 0.0, "within_1km": 0.0})
+    return pd.Series({"pairs": len(km), "mean_km": round(float(km.mean()), 3),
+                      "median_km": round(float(km.median()), 3),
+                      "p90_km": round(float(km.quantile(0.9)), 3),
+                      "max_km": round(float(km.max()), 3),
+                      "within_1km": round(float((km <= 1.0).mean()), 4)})
+
+
+def load(run: Run) -> pd.DataFrame:
+    """Every volunteer planned for: elders, the pairs' weekly minutes against the weekly
+    budget, and, with a schedule, the mean and largest minutes of activity a week (calls
+    aside, over the weeks wholly in the horizon)."""
+    vols = run.world.volunteers
+    a = run.assignments
+    minutes = pd.to_numeric(a["weekly_minutes"], errors="coerce").groupby(a["volunteer_id"]).sum()
+    count = a.groupby("volunteer_id").size()
+    ids = vols["volunteer_id"]
+    out = pd.DataFrame({
+        "volunteer_id": ids.to_numpy(dtype=object),
+        "name": vols["name"].to_numpy(dtype=object),
+        "community": vols["community"].to_numpy(dtype=object),
+        "elders": count.reindex(ids, fill_value=0).to_numpy(np.int64),
+        "max_elders": vols["max_elders"].to_numpy(np.int64),
+        "pair_minutes": minutes.reindex(ids, fill_value=0.0).to_numpy(float).round(1),
+        "weekly_minutes": vols["weekly_minutes"].to_numpy(float),
+    })
+    budget = out["weekly_minutes"].replace(0, np.nan)
+    out["use"] = (out["pair_minutes"] / budget).fillna(0.0).round(4)
+    weekly = _weekly_activity(run)
+    if weekly is not None:
+        mean = weekly.mean(axis=1).reindex(ids, fill_value=0.0)
+        top = weekly.max(axis=1).reindex(ids, fill_value=0.0)
+        out["planned_minutes_mean"] = mean.to_numpy(float).round(1)
+        out["planned_minutes_max"] = top.to_numpy(float).round(1)
+    return out
+
+
+def _weekly_activity(run: Run) -> pd.DataFrame | None:
+    """Minutes of activity (calls aside) per volunteer and full week of the horizon."""
+    if run.schedule is None or run.start is None or run.weeks is None:
+        return None
+    mondays = calendar.full_weeks(run.start, run.start + dt.timedelta(days=7 * run.weeks))
+    s = run.schedule[run.schedule["activity"] != "call"]
+    days = pd.to_datetime(s["date"])
+    monday = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.date
+    table = pd.DataFrame({"volunteer_id": s["volunteer_id"], "monday": monday,
+                          "minutes": pd.to_numeric(s["minutes"])})
+    table = table[table["monday"].isin(mondays)]
+    wide = table.pivot_table(index="volunteer_id", columns="monday", values="minutes",
+                             aggfunc="sum", fill_value=0.0)
+    return wide.reindex(columns=mondays, fill_value=0.0)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient: 0 when everyone carries the same, towards 1 when one carries all.
+    ``sum_i sum_j |x_i - x_j| / (2 n^2 mean)``."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0 or x.sum() == 0:
+        return 0.0
+    x = np.sort(x)
+    n = len(x)
+    # the sorted form of the double sum: sum_i (2i - n - 1) x_i over i = 1..n
+    return float(np.dot(2 * np.arange(1, n + 1) - n - 1, x) / (n * x.sum()))
+
+
+def jain(values: np.ndarray) -> float:
+    """Jain's fairness index: ``(sum x)^2 / (n sum x^2)``, 1 when all are equal, 1/n when one
+    carries all."""
+    x = np.asarray(values, dtype=float)
+    square = float((x**2).sum())
+    return float(x.sum() ** 2 / (len(x) * square)) if square else 1.0
+
+
+def fairness(run: Run) -> pd.DataFrame:
+    """Mean, maximum, Gini and Jain's index of the weekly minutes and of the elders each
+    volunteer carries, over every volunteer planned for."""
+    table = load(run)
+    rows = {}
+    for figure, column in (("minutes", "pair_minutes"), ("elders", "elders")):
+        x = table[column].to_numpy(float)
+        rows[figure] = {"volunteers": len(x), "mean": round(float(x.mean()), 3) if len(x)
+                        else 0.0, "max": float(x.max()) if len(x) else 0.0,
+                        "gini": round(gini(x), 4), "jain": round(jain(x), 4)}
+    return pd.DataFrame(rows).T
+
+
+def fulfilment(run: Run) -> pd.DataFrame:
+    """The six ones per elder and month: what the rules require and what the schedule
+    delivers (``elder_id, month, activity, required, delivered``).
+
+    Required, for each elder with a volunteer: a call each day of the horizon; a visit each
+    week wholly in it (counted in the month of its Monday); a service each month wholly in
+    it, if the elder has needs; a birthday greeting on the birthday; the community's group
+    activity each quarter wholly in it (counted in the quarter's last month) and its activity
+    at each festival (counted in the festival's month).
+    """
+    if run.schedule is None or run.start is None or run.weeks is None:
+        raise ValueError("the run has no schedule to measure")
+    rules = run.schedule_rules
+    start, end = run.start, run.start + dt.timedelta(days=7 * run.weeks)
+    elders = elders_table(run)
+    elders = elders[elders["volunteer_id"] != ""]
+    needs = dict(zip(run.world.elders["elder_id"], run.world.elders["needs"], strict=True))
+    birthdays = dict(zip(run.world.elders["elder_id"], run.world.elders["birthday"],
+                         strict=True))
+    s = run.schedule
+    done = {kind: s[s["activity"] == kind] for kind in SIX_ONES}
+    called = set(zip(done["call"]["elder_id"], done["call"]["date"], strict=True))
+    visited = {(e, _monday(d)) for e, d in zip(done["visit"]["elder_id"],
+                                               done["visit"]["date"], strict=True)}
+    served = {(e, d[:7]) for e, d in zip(done["service"]["elder_id"], done["service"]["date"],
+                                         strict=True)}
+    greeted = set(zip(done["birthday"]["elder_id"], done["birthday"]["date"], strict=True))
+    held = {kind: list(zip(done[kind]["community"], done[kind]["date"], strict=True))
+            for kind in ("group", "festival")}
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
+    mondays = calendar.full_weeks(start, end)
+    months = [f"{first:%Y-%m}" for first, _ in calendar.full_months(start, end)]
+    quarters = calendar.full_quarters(start, end)
+    festivals = calendar.festivals_between(start, end, rules.festivals)
+    rows = []
+    for e, community in zip(elders["elder_id"], elders["community"], strict=True):
+        for day in days:
+            rows.append((e, f"{day:%Y-%m}", "call", 1, int((e, day.isoformat()) in called)))
+        for monday in mondays:
+            rows.append((e, f"{monday:%Y-%m}", "visit", 1, int((e, monday) in visited)))
+        if needs.get(e):
+            rows += [(e, m, "service", 1, int((e, m) in served)) for m in months]
+        for day in calendar.birthday_in(birthdays.get(e, ""), start, end):
+            rows.append((e, f"{day:%Y-%m}", "birthday", 1,
+                         int((e, day.isoformat()) in greeted)))
+        for first, nxt in quarters:
+            last = nxt - dt.timedelta(days=1)
+            rows.append((e, f"{last:%Y-%m}", "group", 1, int(any(
+                c == community and first.isoformat() <= d < nxt.isoformat()
+                for c, d in held["group"]))))
+        for fest in festivals:
+            earliest = fest.date - dt.timedelta(days=rules.festival_days_before)
+            rows.append((e, f"{fest.date:%Y-%m}", "festival", 1, int(any(
+                c == community and earliest.isoformat() <= d <= fest.date.isoformat()
+                for c, d in held["festival"]))))
+    table = pd.DataFrame(rows, columns=["elder_id", "month", "activity", "required",
+                                        "delivered"])
+    return table.groupby(["elder_id", "month", "activity"], sort=False,
+                         as_index=False)[["required", "delivered"]].sum()
+
+
+def fulfilment_summary(run: Run) -> pd.DataFrame:
+    """Required, delivered and the share delivered, for each of the six ones."""
+    table = fulfilment(run)
+    out = table.groupby("activity")[["required", "delivered"]].sum()
+    out = out.reindex([k for k in SIX_ONES if k in out.index])
+    out["rate"] = (out["delivered"] / out["required"]).round(4)
+    return out
+
+
+def monthly_fulfilment(run: Run) -> pd.DataFrame:
+    """The share delivered of each activity in each month (rows: activities, columns:
+    months): what the calendar heatmap draws."""
+    table = fulfilment(run).groupby(["activity", "month"])[["required", "delivered"]].sum()
+    rate = (table["delivered"] / table["required"]).unstack("month")
+    return rate.reindex([k for k in SIX_ONES if k in rate.index])
+
+
+def credit_hours(run: Run) -> pd.DataFrame:
+    """Planned time-bank hours per volunteer, by activity and in total (from the schedule)."""
+    if run.credits is not None and len(run.credits):
+        out = run.credits.copy()
+        for column in out.columns:
+            if column.endswith("hours"):
+                out[column] = pd.to_numeric(out[column])
+        return out
+    if run.schedule is None:
+        return pd.DataFrame(columns=["volunteer_id", "hours"])
+    s = run.schedule.assign(minutes=pd.to_numeric(run.schedule["minutes"]))
+    table = s.pivot_table(index="volunteer_id", columns="activity", values="minutes",
+                          aggfunc="sum", fill_value=0) / 60
+    table.columns = [f"{c}_hours" for c in table.columns]
+    table["hours"] = table.sum(axis=1)
+    return table.round(2).reset_index()
+
+
+def gaps(run: Run) -> pd.DataFrame:
+    """Everything not done, with its reason: the unassigned elders, then the unmet
+    obligations (``elder_id, kind, when, reason, priority, community``)."""
+    elders = elders_table(run).set_index("elder_id")
+    rows = [{"elder_id": e, "kind": "unassigned", "when": "", "reason": r,
+             "priority": int(elders.at[e, "priority"]) if e in elders.index else "",
+             "community": elders.at[e, "community"] if e in elders.index else ""}
+            for e, r in zip(run.unassigned.get("elder_id", []),
+                            run.unassigned.get("reason", []), strict=True)]
+    if run.unmet is not None:
+        for r in run.unmet.to_dict("records"):
+            rows.append({"elder_id": r.get("elder_id", ""), "kind": r["activity"],
+                         "when": r["when"], "reason": r["reason"],
+                         "priority": r.get("priority", ""), "community": r.get("community", "")})
+    return pd.DataFrame(rows, columns=["elder_id", "kind", "when", "reason", "priority",
+                                       "community"])
+
+
+def _monday(text: str) -> dt.date:
+    day = dt.date.fromisoformat(text)
+    return day - dt.timedelta(days=day.weekday())

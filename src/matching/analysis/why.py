@@ -1,0 +1,432 @@
+"""Why this volunteer, and who came next: explanations in the objective's own terms.
+
+A pair's terms are its distance, whether they are kin or familiar, and its cost
+``distance_km - kin_bonus*[kin] - familiar_bonus*[familiar]`` (the pairing's objective after
+priority). Every alternative comes with the reason it was not chosen:
+
+* a rule rules it out (too far, refused, not the preferred gender, no shared day);
+* it has room, and is no better by the objective (an optimal plan never has a better one);
+* it is full, with whom, and what taking this elder would cost: which of its elders would
+  move (and to whom, and how much the total would rise) or be left without a volunteer.
+
+The same reasoning gives suggestions for a new elder and the stability audit: the pairs that
+would both rather be together, and why the plan still keeps them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matching import geo
+from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.errors import InputError, Problem
+from matching.parse import format_days
+from matching.read import read_world
+from matching.rules import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
+from matching.run import Run
+
+#: Cost differences smaller than this (km) are ties.
+TIE_KM = 1e-6
+
+
+class _Plan:
+    """The plan as arrays over the problem: who serves whom, and each volunteer's load."""
+
+    def __init__(self, run: Run) -> None:
+        p = self.p = run.problem
+        self.run = run
+        chosen = run.chosen
+        self.elder_arc = np.full(p.num_elders, -1, dtype=np.int64)
+        self.elder_arc[p.arc_e[chosen]] = np.flatnonzero(chosen)
+        self.count = np.bincount(p.arc_v[chosen], minlength=p.num_volunteers)
+        self.load = np.bincount(p.arc_v[chosen], weights=p.arc_load[chosen],
+                                minlength=p.num_volunteers).astype(np.int64)
+        self.arcs_of_v: dict[int, list[int]] = {}
+        for k in np.flatnonzero(chosen).tolist():
+            self.arcs_of_v.setdefault(int(p.arc_v[k]), []).append(k)
+        self.arc_key = p.arc_e.astype(np.int64) * p.num_volunteers + p.arc_v
+        self.vid = {v: i for i, v in enumerate(p.volunteer_ids)}
+        self.eid = {e: i for i, e in enumerate(p.elder_ids)}
+
+    def arc(self, v: int, e: int) -> int | None:
+        key = e * self.p.num_volunteers + v
+        k = int(np.searchsorted(self.arc_key, key))
+        return k if k < len(self.arc_key) and self.arc_key[k] == key else None
+
+    def cost(self, k: int) -> float:
+        return float(self.p.arc_cost[k]) / COST_UNITS_PER_KM
+
+    def has_room(self, v: int, k: int) -> bool:
+        """Whether volunteer ``v`` could take pair ``k`` without giving anyone up."""
+        p = self.p
+        return bool(self.count[v] < p.cap_count[v] and
+                    self.load[v] + p.arc_load[k] <= p.cap_load[v])
+
+    def elders_of(self, v: int) -> list[int]:
+        return [int(self.p.arc_e[k]) for k in self.arcs_of_v.get(v, [])]
+
+    def best_elsewhere(self, e: int, exclude: int, freed: int = -1,
+                       freed_load: int = 0) -> int | None:
+        """The cheapest pair of elder ``e`` with a volunteer (not ``exclude``) who has room,
+        counting the place volunteer ``freed`` gives up (``freed_load`` load units); ``None``
+        if there is none."""
+        p = self.p
+        lo = int(np.searchsorted(p.arc_e, e))
+        hi = int(np.searchsorted(p.arc_e, e + 1))
+        best = None
+        for k in range(lo, hi):
+            v = int(p.arc_v[k])
+            if v == exclude:
+                continue
+            count, load = self.count[v], self.load[v]
+            if v == freed:
+                count, load = count - 1, load - freed_load
+            if count < p.cap_count[v] and load + p.arc_load[k] <= p.cap_load[v] and \
+                    (best is None or p.arc_cost[k] < p.arc_cost[best]):
+                best = k
+        return best
+
+    def swap(self, v: int, k_new: int, e: int) -> tuple[str, float | None, int]:
+        """What giving volunteer ``v`` to elder ``e`` (pair ``k_new``) would cost when ``v`` is
+        full: the elder of ``v`` to move out that costs least, where they would go, and the
+        total change. Returns ``(text, change in km or None if someone is left out, the
+        elder moved out)``."""
+        p = self.p
+        ids = p.elder_ids
+        old = int(self.elder_arc[e])
+        freed = int(p.arc_v[old]) if old >= 0 else -1
+        freed_load = int(p.arc_load[old]) if old >= 0 else 0
+        options = []
+        for k in self.arcs_of_v.get(v, []):
+            out = int(p.arc_e[k])
+            fits = self.count[v] - 1 < p.cap_count[v] and \
+                self.load[v] - p.arc_load[k] + p.arc_load[k_new] <= p.cap_load[v]
+            if not fits:
+                continue
+            alt = self.best_elsewhere(out, exclude=v, freed=freed, freed_load=freed_load)
+            gain = (self.cost(k_new) - (self.cost(old) if old >= 0 else 0.0))
+            if alt is None:
+                options.append((1, -int(p.priority[out]), 0.0, out, None, gain))
+            else:
+                change = gain + self.cost(alt) - self.cost(k)
+                options.append((0, 0, change, out, alt, gain))
+        if not options:
+            return "no single elder of theirs could make room", None, -1
+        options.sort(key=lambda o: (o[0], o[1], o[2], ids[o[3]]))
+        left_out, _, change, out, alt, _ = options[0]
+        name = f"{ids[out]} (priority {int(p.priority[out])})"
+        if left_out:
+            return f"{name} would be left without a volunteer", None, out
+        where = p.volunteer_ids[p.arc_v[alt]]
+        return (f"{name} would move to {where}: the total would rise by {change:.2f} km",
+                change, out)
+
+
+def _terms(p: object, v: int, e: int, km: float) -> dict[str, object]:
+    eligibility = p.eligibility  # type: ignore[attr-defined]
+    rules = p.rules  # type: ignore[attr-defined]
+    kin = bool(eligibility.kin(np.array([v]), np.array([e]))[0])
+    familiar = bool(eligibility.familiar(np.array([v]), np.array([e]))[0])
+    cost = km - rules.kin_bonus_km * kin - rules.familiar_bonus_km * familiar
+    return {"distance_km": round(km, 3), "kin": kin, "familiar": familiar,
+            "cost_km": round(cost, 3)}
+
+
+def _rule_text(p: object, code: int, v: int, e: int, km: float) -> str:
+    rules = p.rules  # type: ignore[attr-defined]
+    elds = p.world.elders  # type: ignore[attr-defined]
+    vols = p.world.volunteers  # type: ignore[attr-defined]
+    if code == TOO_FAR:
+        return (f"too far: {km:.2f} km, the limit is {rules.max_km:g} km "
+                f"({rules.max_kin_km:g} km for kin)")
+    if code == REFUSES:
+        return "refused by the elder"
+    if code == GENDER:
+        return f"not {elds['gender_preference'].iat[e]}, as the elder prefers"
+    if code == NO_SHARED_DAY:
+        return (f"no shared day (elder: {format_days(int(elds['day_mask'].iat[e]))}; "
+                f"volunteer: {format_days(int(vols['day_mask'].iat[v]))})")
+    return "not eligible"
+
+
+def _distances_to(p: object, e: int) -> np.ndarray:
+    """Distance from every volunteer to elder ``e``: measured where pairs.csv gives it,
+    else great-circle (NaN without coordinates)."""
+    vols, elds = p.world.volunteers, p.world.elders  # type: ignore[attr-defined]
+    km = geo.haversine_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
+                          elds["lat"].iat[e], elds["lon"].iat[e])
+    near = p.near_e == e  # type: ignore[attr-defined]
+    km[p.near_v[near]] = p.near_km[near]  # type: ignore[attr-defined]
+    return km
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a plan is as it is around one elder or one volunteer.
+
+    Attributes
+    ----------
+    subject
+        ``elder E00012`` or ``volunteer V00003``.
+    chosen
+        The pairs the plan made (one row for an elder, one per elder for a volunteer) with
+        their terms.
+    alternatives
+        The next-best pairs by the objective, with their terms and why they were not chosen.
+    note
+        A sentence about the subject (for an unassigned elder, the reason).
+    """
+
+    subject: str
+    chosen: pd.DataFrame
+    alternatives: pd.DataFrame
+    note: str = ""
+
+    def text(self) -> str:
+        """A fixed-width explanation for the terminal."""
+        lines = [self.subject[:1].upper() + self.subject[1:], "-" * len(self.subject)]
+        if self.note:
+            lines.append(self.note)
+        if len(self.chosen):
+            lines.append("chosen:")
+            lines += _table_lines(self.chosen)
+        if len(self.alternatives):
+            lines.append("next best, and why not:")
+            lines += _table_lines(self.alternatives)
+        return "\n".join(lines)
+
+
+def _table_lines(frame: pd.DataFrame) -> list[str]:
+    shown = frame.copy()
+    for column in ("kin", "familiar"):
+        if column in shown.columns:
+            shown[column] = shown[column].map({True: "yes", False: ""})
+    return ["  " + line for line in shown.to_string(index=False).splitlines()]
+
+
+def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
+    """The elder's volunteer and terms, and the ``top`` next-best volunteers by the objective
+    (eligible or not), each with the reason it was not chosen."""
+    plan = _Plan(run)
+    p = plan.p
+    if elder_id not in plan.eid:
+        raise InputError.one("--elder", f"names no elder in the plan ({elder_id})")
+    e = plan.eid[elder_id]
+    km = _distances_to(p, e)
+    limit = p.eligibility.pairing_limit(np.arange(p.num_volunteers),
+                                        np.full(p.num_volunteers, e), p.rules.max_km,
+                                        p.rules.max_kin_km)
+    codes = p.eligibility.codes(np.arange(p.num_volunteers), np.full(p.num_volunteers, e),
+                                km, limit)
+    k_now = int(plan.elder_arc[e])
+    v_now = int(p.arc_v[k_now]) if k_now >= 0 else -1
+    chosen = pd.DataFrame()
+    note = ""
+    if v_now >= 0:
+        chosen = pd.DataFrame([{"volunteer_id": p.volunteer_ids[v_now],
+                                **_terms(p, v_now, e, float(p.arc_km[k_now])),
+                                "weekly_minutes": round(float(p.arc_minutes[k_now]), 1)}])
+    else:
+        reason = dict(zip(run.unassigned.get("elder_id", []), run.unassigned.get("reason", []),
+                          strict=True)).get(elder_id, "")
+        note = f"no volunteer: {reason}" if reason else "no volunteer"
+    every = np.arange(p.num_volunteers)
+    ties = (p.rules.kin_bonus_km * p.eligibility.kin(every, np.full(len(every), e))
+            + p.rules.familiar_bonus_km * p.eligibility.familiar(every, np.full(len(every), e)))
+    others = np.flatnonzero(np.isfinite(km) & (every != v_now))
+    order = others[np.lexsort((p.volunteer_ids[others].astype(str), (km - ties)[others]))]
+    out = []
+    for v in order[:top].tolist():
+        terms = _terms(p, v, e, float(km[v]))
+        cost, vid = terms["cost_km"], p.volunteer_ids[v]
+        k = plan.arc(v, e)
+        if codes[v] != ELIGIBLE or k is None:
+            reason = _rule_text(p, int(codes[v]), v, e, float(km[v]))
+        else:
+            reason = _why_not(plan, v, k, e, k_now)
+        delta = round(cost - float(chosen["cost_km"].iat[0]), 3) if len(chosen) else None
+        out.append({"volunteer_id": vid, **terms, "worse_by_km": delta, "reason": reason})
+    return Explanation(f"elder {elder_id} (priority {int(p.priority[e])})", chosen,
+                       pd.DataFrame(out), note)
+
+
+def _why_not(plan: _Plan, v: int, k: int, e: int, k_now: int, who: str = "") -> str:
+    """Why an eligible volunteer ``v`` (pair ``k``) is not elder ``e``'s; ``who`` names the
+    volunteer when the sentence is not about them already."""
+    p = plan.p
+    if plan.has_room(v, k):
+        if k_now < 0:
+            return f"{who}has room: the plan is not maximal"
+        delta = plan.cost(k) - plan.cost(k_now)
+        if delta < -TIE_KM:
+            return (f"{who}has room and would be better by {-delta:.2f} km: the plan is not "
+                    "optimal")
+        return f"{who}has room, but is no better by the objective"
+    theirs = ", ".join(p.elder_ids[x] for x in plan.elders_of(v))
+    if plan.count[v] >= p.cap_count[v]:
+        state = f"{who}full: {int(plan.count[v])} of {int(p.cap_count[v])} elders ({theirs})"
+    else:
+        used = plan.load[v] / LOAD_UNITS_PER_MINUTE
+        state = (f"{who}full: {used:.0f} of {p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly "
+                 f"minutes ({theirs}), {p.elder_ids[e]} needs {p.arc_minutes[k]:.0f}")
+    text, _change, _out = plan.swap(v, k, e)
+    return f"{state}; to take {p.elder_ids[e]}, {text}"
+
+
+def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
+    """The volunteer's elders and terms, and the ``top`` nearest elders they do not serve,
+    each with the reason."""
+    plan = _Plan(run)
+    p = plan.p
+    if volunteer_id not in plan.vid:
+        raise InputError.one("--volunteer", f"names no volunteer in the plan ({volunteer_id})")
+    v = plan.vid[volunteer_id]
+    mine = plan.elders_of(v)
+    chosen = pd.DataFrame([{"elder_id": p.elder_ids[e], "priority": int(p.priority[e]),
+                            **_terms(p, v, e, float(p.arc_km[plan.elder_arc[e]])),
+                            "weekly_minutes": round(float(p.arc_minutes[plan.elder_arc[e]]),
+                                                    1)} for e in mine])
+    near = np.flatnonzero(p.near_v == v)
+    rows = []
+    for n in near.tolist():
+        e = int(p.near_e[n])
+        if e in mine:
+            continue
+        terms = _terms(p, v, e, float(p.near_km[n]))
+        rows.append((terms["cost_km"], p.elder_ids[e], e, int(p.near_code[n]), terms))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    out = []
+    for _cost, eid, e, code, terms in rows[:top]:
+        k = plan.arc(v, e)
+        if code != ELIGIBLE or k is None:
+            reason = _rule_text(p, code, v, e, float(terms["distance_km"]))
+        else:
+            k_now = int(plan.elder_arc[e])
+            if k_now < 0:
+                reason = "unassigned, and this volunteer is full" if not plan.has_room(v, k) \
+                    else "unassigned although this volunteer has room: the plan is not maximal"
+            else:
+                other = p.volunteer_ids[p.arc_v[k_now]]
+                delta = plan.cost(k) - plan.cost(k_now)
+                if delta >= -TIE_KM:
+                    reason = f"with {other}, who is {delta:.2f} km better by the objective"
+                else:
+                    reason = (f"with {other}; "
+                              f"{_why_not(plan, v, k, e, k_now, who='this volunteer is ')}")
+        out.append({"elder_id": eid, "priority": int(p.priority[e]), **terms,
+                    "reason": reason})
+    note = (f"{len(mine)} of {int(p.cap_count[v])} elders, "
+            f"{plan.load[v] / LOAD_UNITS_PER_MINUTE:.0f} of "
+            f"{p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly minutes")
+    return Explanation(f"volunteer {volunteer_id}", chosen, pd.DataFrame(out), note)
+
+
+def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """Rank volunteers for a new elder who is not in the plan, without re-solving.
+
+    ``elder`` is one row of elders.csv (a dict of its cells, or a one-row table). Returns the
+    ``top`` eligible volunteers, best first: those who can take the elder without moving
+    anyone (``fits``), then by the objective's cost; each with its terms and a note.
+
+    Raises
+    ------
+    InputError
+        For a row that is not a valid elder (named as in an elders file), or an id already in
+        the plan.
+    """
+    row = pd.DataFrame([elder]) if isinstance(elder, dict) else elder.reset_index(drop=True)
+    if len(row) != 1:
+        raise InputError.one("--elder-row", f"must be one elder, not {len(row)} rows")
+    sources = run.world.sources
+    new_id = str(row["elder_id"].iat[0]).strip() if "elder_id" in row.columns else ""
+    if new_id in set(run.world.elders["elder_id"]):
+        raise InputError.one("--elder-row", f"elder {new_id} is already in the plan")
+    elders = pd.concat([sources["elders"], row.astype(str)], ignore_index=True).fillna("")
+    try:
+        world = read_world(sources["volunteers"], elders, sources.get("relations"),
+                           sources.get("pairs"), rules=run.world.rules)
+    except InputError as exc:  # only the new row can be wrong: name it, not a row number
+        raise InputError([Problem("--elder-row", q.message, None, q.column, q.value)
+                          for q in exc.problems]) from None
+    p = Run(world=world, assignments=run.assignments, unassigned=run.unassigned).problem
+    plan = _Plan(run)
+    e = p.num_elders - 1
+    lo, hi = int(np.searchsorted(p.arc_e, e)), int(np.searchsorted(p.arc_e, e + 1))
+    out = []
+    for k in range(lo, hi):
+        v = int(p.arc_v[k])
+        terms = _terms(p, v, e, float(p.arc_km[k]))
+        fits = bool(plan.count[v] < p.cap_count[v] and
+                    plan.load[v] + p.arc_load[k] <= p.cap_load[v])
+        used = plan.load[v] / LOAD_UNITS_PER_MINUTE
+        note = (f"{int(plan.count[v])} of {int(p.cap_count[v])} elders, {used:.0f} of "
+                f"{p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly minutes used")
+        out.append({"volunteer_id": p.volunteer_ids[v], **terms,
+                    "weekly_minutes": round(float(p.arc_minutes[k]), 1), "fits": fits,
+                    "note": note})
+    table = pd.DataFrame(out, columns=["volunteer_id", "distance_km", "kin", "familiar",
+                                       "cost_km", "weekly_minutes", "fits", "note"])
+    table = table.sort_values(["fits", "cost_km", "volunteer_id"],
+                              ascending=[False, True, True], kind="stable")
+    return table.head(top).reset_index(drop=True)
+
+
+def blocking_pairs(run: Run) -> pd.DataFrame:
+    """The stability audit: every eligible elder and volunteer not paired who would both be
+    better off together, by the objective's terms, than with their partners now.
+
+    The elder would be: they have no volunteer, or this one costs less. The volunteer would
+    be: they have room for the elder, or one of their elders costs more and giving that elder
+    up makes room. An optimal plan may keep such pairs apart because it optimises the whole;
+    ``reason`` says what pairing them would do to the others.
+    """
+    plan = _Plan(run)
+    p = plan.p
+    cost = p.arc_cost.astype(float) / COST_UNITS_PER_KM
+    now = plan.elder_arc[p.arc_e]
+    elder_cost_now = np.where(now >= 0, cost[np.maximum(now, 0)], np.inf)
+    candidates = np.flatnonzero(~run.chosen & (cost < elder_cost_now - TIE_KM))
+    rows = []
+    for k in candidates.tolist():
+        v, e = int(p.arc_v[k]), int(p.arc_e[k])
+        k_now = int(plan.elder_arc[e])
+        if plan.has_room(v, k):
+            displaced = ""
+            volunteer_gain = None
+            reason = "the volunteer has room: an improvement the plan missed (not optimal)"
+        else:
+            worse = [x for x in plan.arcs_of_v.get(v, []) if cost[x] > cost[k] + TIE_KM and
+                     plan.load[v] - p.arc_load[x] + p.arc_load[k] <= p.cap_load[v]]
+            if not worse:
+                continue
+            x = max(worse, key=lambda j: (cost[j], p.elder_ids[p.arc_e[j]]))
+            displaced = p.elder_ids[p.arc_e[x]]
+            volunteer_gain = round(float(cost[x] - cost[k]), 3)
+            reason = _consequence(plan, v, k, e, int(p.arc_e[x]))
+        rows.append({
+            "elder_id": p.elder_ids[e], "volunteer_id": p.volunteer_ids[v],
+            "elder_now": p.volunteer_ids[p.arc_v[k_now]] if k_now >= 0 else "",
+            "elder_gain_km": round(float(cost[k_now] - cost[k]), 3) if k_now >= 0 else None,
+            "volunteer_gives_up": displaced, "volunteer_gain_km": volunteer_gain,
+            "reason": reason})
+    return pd.DataFrame(rows, columns=["elder_id", "volunteer_id", "elder_now", "elder_gain_km",
+                                       "volunteer_gives_up", "volunteer_gain_km", "reason"])
+
+
+def _consequence(plan: _Plan, v: int, k: int, e: int, out: int) -> str:
+    """What happens to elder ``out`` when volunteer ``v`` takes elder ``e`` instead."""
+    p = plan.p
+    old = int(plan.elder_arc[e])
+    alt = plan.best_elsewhere(out, exclude=v, freed=int(p.arc_v[old]) if old >= 0 else -1,
+                              freed_load=int(p.arc_load[old]) if old >= 0 else 0)
+    name = f"{p.elder_ids[out]} (priority {int(p.priority[out])})"
+    if alt is None:
+        return f"{name} would be left without a volunteer"
+    k_out = int(plan.elder_arc[out])
+    change = (plan.cost(k) - (plan.cost(old) if old >= 0 else 0.0)
+              + plan.cost(alt) - plan.cost(k_out))
+    return (f"{name} would move to {p.volunteer_ids[p.arc_v[alt]]}: the total would rise by "
+            f"{change:.2f} km")
