@@ -7,6 +7,9 @@ The pipeline, for scripts and notebooks::
     problem = matching.build_problem(world)
     result = matching.solve(problem, time_limit=60, seed=0)
     result.assignments, result.unassigned, print(result.summary())
+
+    run = matching.load_run("out/minle")      # any output folder, read back
+    matching.analysis.coverage(run)           # and studied (matching.analysis)
 """
 
 from matching.errors import InputError, Problem
@@ -14,6 +17,7 @@ from matching.problem import PairingProblem, build_problem
 from matching.read import World, read_table, read_world
 from matching.result import PairingResult, Status
 from matching.rules import Rules
+from matching.run import Run, load_run
 from matching.solve import solve
 
 __version__ = "0.1.0"
@@ -24,10 +28,12 @@ __all__ = [
     "PairingResult",
     "Problem",
     "Rules",
+    "Run",
     "Status",
     "World",
     "__version__",
     "build_problem",
+    "load_run",
     "read_table",
     "read_world",
     "solve",

@@ -8,6 +8,7 @@ figure never shows empty boxes where words should be.
 from __future__ import annotations
 
 import contextlib
+import io
 import warnings
 from collections.abc import Iterator
 
@@ -29,8 +30,9 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHe
 TIE_COLOURS = {"kin": "#c0392b", "familiar": "#e67e22", "none": "#7f8c8d"}
 MISSING_COLOUR = "#8e44ad"
 NEW_COLOUR = "#27ae60"
-#: Size of one figure, in inches.
+#: Size of one figure, in inches, and its resolution when a notebook shows it.
 FIGSIZE = (7.5, 5.0)
+NOTEBOOK_DPI = 100
 
 _TEXT = {
     "en": {"map": "Pairs", "volunteer": "volunteer", "elder": "elder",
@@ -55,6 +57,15 @@ _TEXT = {
            "call": "问候电话", "visit": "上门探访", "service": "专业服务",
            "group": "集体活动", "festival": "节日活动", "birthday": "生日问候"},
 }
+
+
+class PlanFigure(Figure):
+    """A figure that a notebook shows when a cell returns it (as PNG), without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=NOTEBOOK_DPI)
+        return buffer.getvalue()
 
 
 def cjk_font() -> str | None:
@@ -83,7 +94,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = FIGSIZE) -> tuple[Figure,
     shown as it is returned in a notebook)."""
     if ax is not None:
         return ax.figure, ax  # type: ignore[return-value]
-    figure = Figure(figsize=size, layout="constrained")
+    figure = PlanFigure(figsize=size, layout="constrained")
     return figure, figure.subplots()
 
 
@@ -109,13 +120,20 @@ def _origin(*frames: pd.DataFrame) -> tuple[float, float]:
     return float(np.nanmin(lat)), float(np.nanmin(lon))
 
 
-def pair_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
+             community: str | None = None) -> Figure:
     """Volunteers, elders and a line for each pair, coloured by tie (kin, familiar, other);
-    unassigned elders marked; communities labelled at their elders' centre."""
+    unassigned elders marked; communities labelled at their elders' centre. With
+    ``community``, only that community's elders and the volunteers paired with them."""
     words = _words(lang)
     with _style():
         figure, ax = _axes(ax)
         vols, elds = run.world.volunteers, run.world.elders
+        if community is not None:
+            elds = elds[elds["community"] == community]
+            theirs = set(run.assignments.loc[run.assignments["elder_id"].isin(
+                set(elds["elder_id"])), "volunteer_id"])
+            vols = vols[vols["volunteer_id"].isin(theirs)]
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
         ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
@@ -146,9 +164,27 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
                 ax.annotate(str(name), (x, y), fontsize=8, ha="center", alpha=0.8)
         ax.set_aspect("equal")
         ax.set_xlabel(words["km"])
-        ax.set_title(words["map"])
+        ax.set_title(f"{words['map']}: {community}" if community else words["map"])
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         ax.autoscale_view()
+    return figure
+
+
+def community_maps(run: Run, lang: str = "en", columns: int = 2) -> Figure:
+    """One pair map per community, side by side."""
+    names = sorted(c for c in run.world.elders["community"].unique() if c)
+    rows = max(1, -(-len(names) // columns))
+    with _style():
+        figure = PlanFigure(figsize=(FIGSIZE[0] * columns * 0.8, FIGSIZE[1] * rows * 0.8),
+                            layout="constrained")
+        axes = np.atleast_1d(figure.subplots(rows, columns)).ravel()
+        for ax, name in zip(axes, names, strict=False):
+            pair_map(run, ax=ax, lang=lang, community=name)
+            legend = ax.get_legend()
+            if legend is not None:
+                legend.remove()
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
     return figure
 
 
