@@ -128,13 +128,13 @@ def _weekly_activity(run: Run) -> pd.DataFrame | None:
     mondays = calendar.full_weeks(run.start, run.start + dt.timedelta(days=7 * run.weeks))
     s = run.schedule[run.schedule["activity"] != "call"]
     days = pd.to_datetime(s["date"])
-    monday = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.date
+    monday = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
     table = pd.DataFrame({"volunteer_id": s["volunteer_id"], "monday": monday,
-                          "minutes": pd.to_numeric(s["minutes"])})
+                          "minutes": pd.to_numeric(s["minutes"]).astype(float)})
     table = table[table["monday"].isin(mondays)]
     wide = table.pivot_table(index="volunteer_id", columns="monday", values="minutes",
                              aggfunc="sum", fill_value=0.0)
-    return wide.reindex(columns=mondays, fill_value=0.0)
+    return wide.astype(float).reindex(columns=mondays, fill_value=0.0)
 
 
 def gini(values: np.ndarray) -> float:

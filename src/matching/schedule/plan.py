@@ -19,6 +19,7 @@ from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_F
 from matching.errors import InputError, Problem
 from matching.problem import PairingProblem, build_problem
 from matching.read import World
+from matching.result import assignment_table
 from matching.schedule import bounds
 from matching.schedule.backups import Backups, choose_backups
 from matching.schedule.calls import daily_calls
@@ -269,8 +270,14 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
                              "phone": elders["phone"].to_numpy(dtype=object)[assigned],
                              "primary_id": backup_table["primary_id"].to_numpy(),
                              "backup_id": backup_table["backup_id"].to_numpy()})
-    pairs = pd.DataFrame({"elder_id": p.elder_ids[assigned],
-                          "volunteer_id": p.volunteer_ids[data.primary[assigned]]})
+    # the pairs planned for, with their terms, as pair writes them (they are eligible pairs)
+    key = p.arc_e.astype(np.int64) * p.num_volunteers + p.arc_v
+    wanted = assigned.astype(np.int64) * p.num_volunteers + data.primary[assigned]
+    pair_of = np.minimum(np.searchsorted(key, wanted), max(0, p.num_arcs - 1))
+    chosen = np.zeros(p.num_arcs, dtype=bool)
+    if p.num_arcs:
+        chosen[pair_of[key[pair_of] == wanted]] = True
+    pairs = assignment_table(p, chosen)
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
                           contacts)
 

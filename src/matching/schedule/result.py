@@ -103,7 +103,7 @@ class ScheduleResult:
     backups
         ``elder_id, primary_id, backup_id, backup_week`` (the usual week of each rota block).
     assignments
-        ``elder_id, volunteer_id``: the pairs planned for.
+        The pairs planned for, with their terms, as ``matching pair`` writes them.
     contacts
         ``elder_id, name, address, phone, primary_id, backup_id`` of the elders planned for,
         for the rota.

@@ -1,0 +1,81 @@
+"""The pages people read render in headless Chromium, figures visible: the report and the rota.
+
+Chromium is Debian's ``chromium`` package; ``.ci/run`` installs it and sets
+``MATCHING_REQUIRE_CHROMIUM`` so that CI never skips these. Elsewhere they are skipped when
+there is no Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image
+
+from matching.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+#: Flags for a headless Chromium on a machine without a network or a screen.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+#: The blue of the plan's bars and elders (#2980b9), as the screenshot has it.
+PLAN_BLUE = np.array([41, 128, 185]) / 255
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("MATCHING_REQUIRE_CHROMIUM"),
+    reason="no chromium on this machine")
+
+
+def screenshot(page: Path, out: Path, profile: Path, height: int = 4000) -> np.ndarray:
+    """The page as Chromium renders it, as an RGB array."""
+    assert CHROMIUM is not None, "MATCHING_REQUIRE_CHROMIUM is set but chromium is missing"
+    subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={out}",
+                    f"--window-size=1000,{height}", page.as_uri()], check=True,
+                   capture_output=True, timeout=120)
+    return image.imread(out)[..., :3]
+
+
+@pytest.fixture(scope="module")
+def plan_folder(tmp_path_factory) -> Path:
+    """A generated world of 20 volunteers and 40 elders, paired and scheduled for 13 weeks
+    from 30 March 2026 (a festival, three whole months)."""
+    tmp = tmp_path_factory.mktemp("pages")
+    world = tmp / "world"
+    assert main(["generate", "--preset", "minle", "--volunteers", "20", "--elders", "40",
+                 "--seed", "8", "--out", str(world)]) == 0
+    common = ["--volunteers", str(world / "volunteers.csv"), "--elders",
+              str(world / "elders.csv"), "--relations", str(world / "relations.csv")]
+    assert main(["pair", *common, "--out", str(tmp / "p"), "--quiet"]) == 0
+    assert main(["schedule", *common, "--assignments", str(tmp / "p" / "assignments.csv"),
+                 "--start", "2026-03-30", "--weeks", "13", "--out", str(tmp / "plan"),
+                 "--quiet"]) == 0
+    return tmp / "plan"
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
+    """report.html is self-contained (no script, no remote image) and its figures show: the
+    screenshot holds thousands of pixels of the plan's blue."""
+    assert main(["report", str(plan_folder), "--lang", lang]) == 0
+    page = plan_folder / "report.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text and "src=\"http" not in text
+    assert text.count("data:image/png;base64,") == 6  # map, 2 coverage, 2 histograms, heatmap
+    pixels = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
+    blue = np.all(np.abs(pixels - PLAN_BLUE) < 0.03, axis=-1)
+    assert blue.sum() > 5_000
+
+
+@needs_chromium
+def test_rota_renders(plan_folder, tmp_path):
+    """The rota's first page shows its table: dark text on white, and table borders."""
+    pixels = screenshot(plan_folder / "rota.html", tmp_path / "rota.png", tmp_path / "profile",
+                        height=1200)
+    dark = (pixels.mean(axis=-1) < 0.35).mean()
+    assert 0.01 < dark < 0.5
