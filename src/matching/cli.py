@@ -40,6 +40,17 @@ def _add_inputs(p: argparse.ArgumentParser, *, pairs: bool = True) -> None:
                             "weekly_minutes that replace the computed figures")
 
 
+def _add_ledger(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", type=Path,
+                   help="the time bank's ledger: pairs rated low again and again refuse, "
+                        "banked hours raise an elder's priority, and among equally good "
+                        "volunteers the one who served fewer hours lately is chosen")
+    p.add_argument("--members", type=Path,
+                   help="with --ledger: member_id, volunteer_id, elder_id linking elders to "
+                        "the volunteers' accounts they banked hours in (else a member_id "
+                        "column in both files)")
+
+
 def _add_solver(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
                    help="solver budget in seconds; the best plan found by then is written, "
@@ -71,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "with OpenStreetMap (uses the network; off by default)")
     pair.add_argument("--geocode-cache", type=Path, default=Path(".matching-geocode.json"),
                       help="on-disk cache of geocoded addresses (default .matching-geocode.json)")
+    _add_ledger(pair)
     _add_solver(pair)
     pair.set_defaults(handler=_cmd_pair)
 
@@ -112,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="an earlier schedule.csv: whoever visited an elder counts as familiar")
     rep.add_argument("--out", required=True, type=Path,
                      help="folder for assignments.csv, unassigned.csv, changes.csv")
+    _add_ledger(rep)
     _add_solver(rep)
     rep.set_defaults(handler=_cmd_replan)
 
@@ -189,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--csv", type=Path, help="also write the pairs to this CSV file")
     aud.set_defaults(handler=_cmd_audit)
 
+    _add_ledger_commands(sub)
+
     check = sub.add_parser("check", help="check a plan against the contract (or a scenario's "
                                          "rules)",
                            description="Independent checker: reads the inputs and a plan "
@@ -224,6 +239,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_ledger_commands(sub: argparse._SubParsersAction) -> None:
+    led = sub.add_parser("ledger", help="the time bank: record what was done, balances, "
+                                        "statements",
+                         description="The time bank's double-entry ledger (an SQLite file): "
+                                     "record a marked rota, read balances and statements, "
+                                     "redeem, transfer, donate, expire, export.")
+    cmds = led.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        p = cmds.add_parser(name, help=text, description=text)
+        p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
+        return p
+
+    init = command("init", "create a ledger with the time bank's rules")
+    init.add_argument("--scenario", type=Path, help="take the rules of its [timebank] table")
+    init.set_defaults(handler=_cmd_ledger_init)
+    rec = command("record", "record a marked rota in one transaction")
+    rec.add_argument("--schedule", required=True, type=Path, help="the schedule.csv it marks")
+    rec.add_argument("--done", required=True, type=Path,
+                     help="date, activity, volunteer_id, elder_id, status (done, missed, "
+                          "replaced), done_by, minutes, rating, comment")
+    rec.set_defaults(handler=_cmd_ledger_record)
+    bal = command("balance", "each member's earned, spent, transferred, donated hours")
+    bal.add_argument("--csv", type=Path, help="also write the balances to this CSV file")
+    bal.set_defaults(handler=_cmd_ledger_balance)
+    st = command("statement", "a member's printable statement (HTML)")
+    st.add_argument("--member", required=True, help="the member's id")
+    st.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    st.add_argument("--lang", choices=("zh", "en"), default="zh",
+                    help="language (default zh)")
+    st.add_argument("--name", default="", help="the member's name, for the heading")
+    st.set_defaults(handler=_cmd_ledger_statement)
+    for name, text in (("redeem", "a member spends hours on care they receive"),
+                       ("transfer", "a member gives hours to a relative"),
+                       ("donate", "a member gives hours to the programme's pool")):
+        p = command(name, text)
+        p.add_argument("--member", required=True, help="the member whose hours they are")
+        if name == "transfer":
+            p.add_argument("--to", required=True, help="the relative's member id")
+        p.add_argument("--hours", required=True, type=float, help="how many hours")
+        p.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
+        p.add_argument("--memo", default="", help="what for (the service received, say)")
+        p.set_defaults(handler=_cmd_ledger_move, action=name)
+    exp = command("expire", "expire credits older than the rules allow")
+    exp.add_argument("--as-of", required=True, type=_date, help="YYYY-MM-DD")
+    exp.set_defaults(handler=_cmd_ledger_expire)
+    out = command("export", "every table as CSV files in a folder, or as one .xlsx workbook")
+    out.add_argument("--out", required=True, type=Path, help="a folder, or a file.xlsx")
+    out.set_defaults(handler=_cmd_ledger_export)
+    sim = cmds.add_parser("simulate", help="a seeded marked rota for a schedule, to try it out",
+                          description="Write a DONE.csv for a schedule, as a coordinator "
+                                      "might mark it: mostly done, a few missed or replaced, "
+                                      "most visits rated.")
+    sim.add_argument("--schedule", required=True, type=Path, help="a schedule.csv")
+    sim.add_argument("--out", required=True, type=Path, help="the DONE.csv to write")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.set_defaults(handler=_cmd_ledger_simulate)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -245,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
+    from matching.ledger import even_out
     from matching.problem import build_problem
     from matching.read import read_world
     from matching.solve import solve
@@ -254,14 +329,18 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
                        geocode_cache=args.geocode_cache if args.geocode else None)
+    world, feedback = _feedback(world, args)
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
     problem = build_problem(world)
     clock(f"{problem.num_arcs:,} eligible pairs; solving")
     result = solve(problem, time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                    progress=clock)
+    if feedback is not None and feedback[1]:
+        result = even_out(result, feedback[0].recent_hours)
     clock("writing outputs")
-    write_pairing(result, args.out, tables=input_tables(world),
+    write_pairing(result, args.out, feedback[0].figures() if feedback else None,
+                  tables=input_tables(world),
                   texts={"run.json": run_json("pair", seed=args.seed,
                                               time_limit=args.time_limit,
                                               status=str(result.status))})
@@ -315,9 +394,13 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
     previous = read_previous(args.previous)
     history = history_acquaintances(args.history) if args.history else None
+    world, feedback = _feedback(world, args)
     clock(f"{len(leaving):,} volunteers leave; re-planning")
     result = replan(world, previous, leaving, history, time_limit=args.time_limit,
-                    seed=args.seed, workers=args.workers)
+                    seed=args.seed, workers=args.workers,
+                    reasons=feedback[0].reasons() if feedback else None)
+    if feedback is not None:
+        result.figures.update(feedback[0].figures())
     clock("writing outputs")
     planned_with = result.residual.problem.world.relations if history is not None else None
     write_outputs(args.out, {"assignments.csv": result.assignments,
@@ -376,6 +459,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     print(f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
           f"{len(world.relations):,} relations to {args.out}")
     return EXIT_OK
+
+
+def _feedback(world: object, args: argparse.Namespace) -> tuple[object, object]:
+    """The world as the ledger changes it (with ``--ledger``), and ``(feedback, fairness)``."""
+    if getattr(args, "ledger", None) is None:
+        return world, None
+    from matching.ledger import apply_feedback, open_ledger
+    from matching.read import read_table
+
+    members = read_table(args.members) if args.members else None
+    with open_ledger(args.ledger, create=False) as ledger:
+        changed, feedback = apply_feedback(world, ledger, members)  # type: ignore[arg-type]
+        return changed, (feedback, ledger.rules.fairness)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -455,6 +551,114 @@ def _wide_tables() -> object:
 
     return pd.option_context("display.width", 250, "display.max_colwidth", 200,
                              "display.max_columns", 50)
+
+
+def _cmd_ledger_init(args: argparse.Namespace) -> int:
+    from matching.ledger import open_ledger
+    from matching.scenario import load_scenario
+
+    rules = load_scenario(args.scenario).timebank_rules if args.scenario else None
+    with open_ledger(args.db, rules) as ledger:
+        print(f"ledger {args.db}: {ledger.rules}")
+    return EXIT_OK
+
+
+def _cmd_ledger_record(args: argparse.Namespace) -> int:
+    from matching.ledger import hours, open_ledger, read_done
+
+    with open_ledger(args.db) as ledger:
+        recording = read_done(args.schedule, args.done, ledger.rules)
+        counts = ledger.record(recording, source=str(args.done))
+        print(f"recorded {len(recording.rows):,} rows: {counts['done']:,} done, "
+              f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
+              f"{hours(counts['credited_minutes']):,g} hours credited")
+    return EXIT_OK
+
+
+def _cmd_ledger_balance(args: argparse.Namespace) -> int:
+    from matching.ledger import open_ledger
+    from matching.write import write_outputs
+
+    with open_ledger(args.db, create=False) as ledger:
+        table = ledger.balances()
+        with _wide_tables():
+            print(table.to_string(index=False) if len(table) else "no members yet")
+        if args.csv:
+            write_outputs(args.csv.parent, {args.csv.name: table})
+    return EXIT_OK
+
+
+def _cmd_ledger_statement(args: argparse.Namespace) -> int:
+    from matching.ledger import open_ledger, statement_html
+    from matching.write import write_outputs
+
+    with open_ledger(args.db, create=False) as ledger:
+        if args.member not in set(ledger.balances()["member_id"]):
+            raise InputError.one("--member", f"has no account in the ledger ({args.member})")
+        page = statement_html(ledger, args.member, args.lang, args.name)
+    write_outputs(args.out.parent, {}, {args.out.name: page})
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_ledger_move(args: argparse.Namespace) -> int:
+    from matching.ledger import open_ledger
+    from matching.ledger.book import minutes_of_hours
+
+    minutes = minutes_of_hours(args.hours)
+    day = args.date.isoformat()
+    with open_ledger(args.db, create=False) as ledger:
+        if args.action == "redeem":
+            ledger.redeem(args.member, minutes, day, args.memo)
+        elif args.action == "transfer":
+            ledger.transfer(args.member, args.to, minutes, day, args.memo)
+        else:
+            ledger.donate(args.member, minutes, day, args.memo)
+        balance = ledger.balances().set_index("member_id").loc[args.member, "balance_hours"]
+    print(f"{args.action}: {args.hours:g} h; {args.member} now has {balance:g} h")
+    return EXIT_OK
+
+
+def _cmd_ledger_expire(args: argparse.Namespace) -> int:
+    from matching.ledger import hours, open_ledger
+
+    with open_ledger(args.db, create=False) as ledger:
+        gone = ledger.expire(args.as_of)
+    print(f"expired {hours(sum(gone.values())):g} h of {len(gone)} members")
+    return EXIT_OK
+
+
+def _cmd_ledger_export(args: argparse.Namespace) -> int:
+    from matching.ledger import open_ledger
+    from matching.write import write_outputs
+
+    with open_ledger(args.db, create=False) as ledger:
+        tables = ledger.tables()
+    if args.out.suffix.lower() == ".xlsx":
+        import io
+
+        import pandas as pd
+
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as book:
+            for name, table in tables.items():
+                table.to_excel(book, sheet_name=name, index=False)
+        write_outputs(args.out.parent, {}, {args.out.name: buffer.getvalue()})
+    else:
+        write_outputs(args.out, {f"{name}.csv": table for name, table in tables.items()})
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_ledger_simulate(args: argparse.Namespace) -> int:
+    from matching.ledger import simulate_done
+    from matching.read import read_table
+    from matching.write import write_outputs
+
+    done = simulate_done(read_table(args.schedule), seed=args.seed)
+    write_outputs(args.out.parent, {args.out.name: done})
+    print(f"wrote {len(done):,} marked rows to {args.out}")
+    return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

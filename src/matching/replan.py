@@ -130,7 +130,8 @@ def without_volunteers(world: World, gone: set[str]) -> World:
 
 def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
-           workers: int | None = None) -> ReplanResult:
+           workers: int | None = None,
+           reasons: dict[tuple[str, str], str] | None = None) -> ReplanResult:
     """Re-plan in one batch.
 
     Parameters
@@ -143,6 +144,9 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
         Ids of volunteers who leave.
     history
         Pairs who know each other from an earlier schedule (familiar).
+    reasons
+        ``(volunteer_id, elder_id) -> why`` of pairs no longer eligible for a known reason
+        (rated low in the time bank's ledger, say), for changes.csv.
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
@@ -176,7 +180,9 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
             continue
         k = arc_of(vindex[v_id], eindex[e_id])
         if k is None:
-            why_moved[e_id] = f"the pair with {v_id} is no longer eligible"
+            why = (reasons or {}).get((v_id, e_id))
+            why_moved[e_id] = f"the pair with {v_id} is no longer eligible" + \
+                (f": {why}" if why else "")
             continue
         by_volunteer.setdefault(vindex[v_id], []).append(k)
     kept_arcs: list[int] = []

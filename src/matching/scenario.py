@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from matching.errors import InputError, Problem, RuleError
+from matching.ledger.rules import TimebankRules
 from matching.rules import Rules
 from matching.schedule import ScheduleRules
 
@@ -37,10 +38,14 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "whatif": {"leaving": list, "leaving_share": (int, float), "leaving_seed": int,
                "leaving_from": str, "extra_volunteers": str, "joining_elders": str,
                "capacity": list, "available_days": list},
+    "timebank": {"ledger": str, "members": str,
+                 **{f.name: (bool,) if f.type in ("bool", bool) else (int, float)
+                    for f in dataclasses.fields(TimebankRules)}},
 }
 _TOP = {"name": str, "description": str, "base": str}
 _PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"]} | {
-    ("whatif", "extra_volunteers"), ("whatif", "joining_elders"), ("schedule", "previous")}
+    ("whatif", "extra_volunteers"), ("whatif", "joining_elders"), ("schedule", "previous"),
+    ("timebank", "ledger"), ("timebank", "members")}
 #: Languages of the rota and calendars.
 LANGUAGES = ("zh", "en")
 
@@ -66,6 +71,9 @@ class Scenario:
     steps: dict[str, bool]
     whatif: dict[str, Any]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    timebank_rules: TimebankRules = field(default_factory=TimebankRules)
+    ledger: Path | None = None
+    members: Path | None = None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -233,6 +241,13 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
             srules = srules.replace(festivals=tuple(_festival(f) for f in festivals))
     except RuleError as exc:
         bad("schedule", exc.field, exc.message)
+    bank = dict(data.get("timebank", {}))
+    ledger, members = bank.pop("ledger", None), bank.pop("members", None)
+    timebank = TimebankRules()
+    try:
+        timebank = TimebankRules(**bank)
+    except RuleError as exc:
+        bad("timebank", exc.field, exc.message)
     steps = {"pair": True, "schedule": start is not None and weeks is not None,
              "replan": False, **data.get("run", {})}
     if steps["schedule"] and (start is None or weeks is None):
@@ -246,7 +261,9 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     from_date=from_date, previous=Path(previous) if previous else None,
                     time_limit=float(solver.get("time_limit", 60.0)),
                     seed=int(solver.get("seed", 0)), workers=solver.get("workers"),
-                    steps=steps, whatif=dict(data.get("whatif", {})), raw=data)
+                    steps=steps, whatif=dict(data.get("whatif", {})), raw=data,
+                    timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
+                    members=Path(members) if members else None)
 
 
 def _festival(entry: object) -> tuple[str, str, int, int]:
@@ -350,6 +367,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     """
     import matching
     from matching import replan as rp
+    from matching.ledger import apply_feedback, even_out, open_ledger
     from matching.read import read_table, read_world
     from matching.schedule import schedule_world
     from matching.write import schedule_files, versions, write_outputs
@@ -372,6 +390,14 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     edited = apply_whatif(sc, tables, paired)
     world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
                        rules=sc.rules)
+    feedback, fairness = None, False
+    if sc.ledger is not None:
+        say("reading the time bank's ledger")
+        members = read_table(sc.members) if sc.members is not None else None
+        with open_ledger(sc.ledger, create=False) as ledger:
+            world, feedback = apply_feedback(world, ledger, members)
+            fairness = ledger.rules.fairness
+        figures["timebank"] = feedback.figures()
     stay = world
     if edited.leaving:
         stay = rp.without_volunteers(world, set(edited.leaving))
@@ -383,7 +409,8 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         previous = dict(zip(baseline.assignments["elder_id"],
                             baseline.assignments["volunteer_id"], strict=True))
         result = rp.replan(world, previous, set(edited.leaving), time_limit=sc.time_limit,
-                           seed=sc.seed, workers=sc.workers)
+                           seed=sc.seed, workers=sc.workers,
+                           reasons=feedback.reasons() if feedback else None)
         files.update({"assignments.csv": result.assignments,
                       "unassigned.csv": result.unassigned, "changes.csv": result.changes,
                       "baseline/assignments.csv": baseline.assignments,
@@ -396,6 +423,8 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         say("pairing")
         pairing = matching.solve(matching.build_problem(stay), time_limit=sc.time_limit,
                                  seed=sc.seed, workers=sc.workers, progress=say)
+        if feedback is not None and fairness:
+            pairing = even_out(pairing, feedback.recent_hours)
         files.update({"assignments.csv": pairing.assignments,
                       "unassigned.csv": pairing.unassigned})
         figures["pairing"] = pairing.figures()
@@ -416,10 +445,11 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     gone = set(edited.leaving)
     files["inputs/volunteers.csv"] = edited.volunteers[
         ~edited.volunteers["volunteer_id"].isin(gone)]
-    files["inputs/elders.csv"] = edited.elders
-    if edited.relations is not None:
-        files["inputs/relations.csv"] = edited.relations[
-            ~edited.relations["volunteer_id"].isin(gone)]
+    # with a ledger, the priorities and refusals it added are part of what was planned for
+    files["inputs/elders.csv"] = world.sources["elders"] if feedback else edited.elders
+    relations = world.sources.get("relations") if feedback else edited.relations
+    if relations is not None:
+        files["inputs/relations.csv"] = relations[~relations["volunteer_id"].isin(gone)]
     if edited.pairs is not None:
         files["inputs/pairs.csv"] = edited.pairs[~edited.pairs["volunteer_id"].isin(gone)]
     if gone:  # the whole rows, so that a before-and-after can still place them
@@ -478,6 +508,12 @@ def dump_toml(sc: Scenario) -> str:
     lines += ["", "[run]"] + [f"{k} = {_toml(v)}" for k, v in sc.steps.items()]
     if sc.whatif:
         lines += ["", "[whatif]"] + [f"{k} = {_toml(v)}" for k, v in sc.whatif.items()]
+    if sc.ledger is not None:
+        lines += ["", "[timebank]", f"ledger = {_toml(str(sc.ledger))}"]
+        if sc.members is not None:
+            lines.append(f"members = {_toml(str(sc.members))}")
+        lines += [f"{f.name} = {_toml(getattr(sc.timebank_rules, f.name))}"
+                  for f in dataclasses.fields(TimebankRules)]
     return "\n".join(lines) + "\n"
 
 

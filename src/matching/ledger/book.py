@@ -1,0 +1,318 @@
+"""The time bank's ledger: record what was done, redeem, transfer, donate, expire, and read
+balances and histories.
+
+Each operation is one SQLite transaction: a process killed at any point leaves the ledger as
+it was before or as it is after. Every transaction's entries sum to zero (credits to members
+come from the programme's pool, and go back to it when spent, donated or expired), so the sum
+over all accounts is always zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import sqlite3
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from matching.errors import InputError, Problem
+from matching.ledger.done import Recording
+from matching.ledger.rules import TimebankRules
+from matching.ledger.schema import connect
+
+#: The programme's own account: credits come from it and go back to it.
+POOL = "pool"
+MINUTES_PER_HOUR = 60
+
+
+def hours(minutes: float) -> float:
+    """Minutes as hours, to the hundredth."""
+    return round(minutes / MINUTES_PER_HOUR, 2)
+
+
+class Ledger:
+    """An open ledger file.
+
+    Parameters
+    ----------
+    path
+        The SQLite file (created if missing, unless ``create`` is false).
+    rules
+        The time bank's rules; stored in the file when it is created (or given again), read
+        from it after.
+    """
+
+    def __init__(self, path: str | Path, rules: TimebankRules | None = None, *,
+                 create: bool = True) -> None:
+        self.path = Path(path)
+        self.conn = connect(self.path, create=create)
+        stored = self.conn.execute("SELECT value FROM meta WHERE key = 'rules'").fetchone()
+        if stored is None or rules is not None:
+            self.rules = rules or TimebankRules()
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('rules', ?)",
+                        (json.dumps(asdict(self.rules)),))
+        else:
+            self.rules = TimebankRules(**json.loads(stored[0]))
+
+    def close(self) -> None:
+        """Close the file."""
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(sql, args)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def _transaction(self, date: str, kind: str, entries: dict[str, int], source: str = "",
+                     memo: str = "") -> int:
+        """Insert one balanced transaction (inside an open SQL transaction)."""
+        if sum(entries.values()) != 0:
+            raise ArithmeticError(f"unbalanced {kind} transaction: {entries}")
+        cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo) VALUES "
+                                "(?, ?, ?, ?)", (date, kind, source, memo))
+        tx = int(cur.lastrowid)  # type: ignore[arg-type]
+        for account, minutes in entries.items():
+            self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
+                              "(?, 'member')", (account,))
+            self.conn.execute("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
+                              "(?, ?, ?)", (tx, account, minutes))
+        return tx
+
+    def record(self, recording: Recording, source: str = "") -> dict[str, int]:
+        """Record a checked rota (see :func:`matching.ledger.done.read_done`) in one
+        transaction: each row done is credited to whoever did it, for its minutes.
+
+        Raises
+        ------
+        InputError
+            For a row recorded already, or a credit that would take a balance above the
+            cap; every such row is named and nothing is written.
+        """
+        rows = recording.rows
+        problems = list(recording.problems)
+        recorded = self.recorded_keys(rows["activity_key"].tolist())
+        for row, key in zip(rows.index, rows["activity_key"], strict=True):
+            if key in recorded:
+                problems.append(Problem(recording.name, f"was recorded already (batch "
+                                        f"{recorded[key]})", int(row), "date"))
+        cap = self.rules.balance_cap_hours * MINUTES_PER_HOUR
+        if cap:
+            balance = defaultdict(int, self.balances_minutes())
+            for row, who, credit in zip(rows.index, rows["credited_to"], rows["credit"],
+                                        strict=True):
+                if credit and balance[who] + credit > cap:
+                    problems.append(Problem(
+                        recording.name, f"would take {who}'s balance to "
+                        f"{hours(balance[who] + credit):g} h, above the cap of "
+                        f"{self.rules.balance_cap_hours:g} h", int(row), "minutes"))
+                balance[who] += credit
+        if problems:
+            raise InputError(problems)
+        counts = {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0}
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            batch = int(self.conn.execute(  # type: ignore[arg-type]
+                "INSERT INTO batches (recorded_at, source, rows) VALUES (?, ?, ?)",
+                (now, source, len(rows))).lastrowid)
+            for r in rows.to_dict("records"):
+                tx = None
+                if r["credit"]:
+                    tx = self._transaction(r["date"], "service", {
+                        r["credited_to"]: r["credit"], POOL: -r["credit"]}, r["activity_key"],
+                        f"{r['activity']} {r['elder_id']}".strip())
+                    counts["credited_minutes"] += r["credit"]
+                counts[r["status"]] += 1
+                self.conn.execute(
+                    "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
+                    "elder_id, status, done_by, minutes, rating, comment, tx_id, batch_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (r["activity_key"], r["date"], r["activity"], r["volunteer_id"],
+                     r["elder_id"], r["status"], r["credited_to"], r["minutes"], r["rating"],
+                     r["comment"], tx, batch))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _move(self, kind: str, date: str, source: str, target: str, minutes: int, memo: str,
+              what: str) -> int:
+        """Move minutes from a member's balance (never below zero), in one transaction."""
+        if minutes <= 0:
+            raise InputError.one(f"--{what}", f"must be more than 0 (got {hours(minutes):g} h)")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            have = self._balance(source)
+            if minutes > have:
+                raise InputError.one(
+                    f"ledger {kind}", f"{source} has {hours(have):g} h; {hours(minutes):g} h "
+                                      "would overdraw the balance")
+            if target != POOL and self.rules.balance_cap_hours and \
+                    self._balance(target) + minutes > \
+                    self.rules.balance_cap_hours * MINUTES_PER_HOUR:
+                raise InputError.one(f"ledger {kind}", f"would take {target}'s balance above "
+                                     f"the cap of {self.rules.balance_cap_hours:g} h")
+            tx = self._transaction(date, kind, {source: -minutes, target: minutes}, memo=memo)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return tx
+
+    def redeem(self, member: str, minutes: int, date: str, service: str = "") -> int:
+        """A member spends credits on a service they receive (back to the pool)."""
+        return self._move("redeem", date, member, POOL, minutes, service, "hours")
+
+    def transfer(self, member: str, to: str, minutes: int, date: str, memo: str = "") -> int:
+        """A member gives hours to a relative."""
+        if not self.rules.transfers:
+            raise InputError.one("ledger transfer", "transfers are off in the time bank's rules")
+        if to in (member, POOL):
+            raise InputError.one("--to", "must be another member")
+        return self._move("transfer", date, member, to, minutes, memo, "hours")
+
+    def donate(self, member: str, minutes: int, date: str, memo: str = "") -> int:
+        """A member gives hours to the programme's pool."""
+        if not self.rules.donations:
+            raise InputError.one("ledger donate", "donations are off in the time bank's rules")
+        return self._move("donation", date, member, POOL, minutes, memo, "hours")
+
+    def expire(self, as_of: dt.date) -> dict[str, int]:
+        """Credits earned more than ``expiry_years`` before ``as_of`` and not yet used expire,
+        oldest first, in one transaction. Returns the minutes expired per member."""
+        years = self.rules.expiry_years
+        if not years:
+            return {}
+        cutoff = (as_of - dt.timedelta(days=round(365.25 * years))).isoformat()
+        out = {}
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            old = dict(self.conn.execute(
+                "SELECT e.account_id, SUM(e.minutes) FROM entries e JOIN transactions t "
+                "USING (tx_id) WHERE e.minutes > 0 AND t.date < ? AND e.account_id != ? "
+                "GROUP BY e.account_id", (cutoff, POOL)).fetchall())
+            used = dict(self.conn.execute(
+                "SELECT account_id, -SUM(minutes) FROM entries WHERE minutes < 0 AND "
+                "account_id != ? GROUP BY account_id", (POOL,)).fetchall())
+            for member, earned in sorted(old.items()):
+                left = min(earned - used.get(member, 0), self._balance(member))
+                if left > 0:
+                    self._transaction(as_of.isoformat(), "expiry", {member: -left, POOL: left},
+                                      memo=f"credits earned before {cutoff}")
+                    out[member] = left
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return out
+
+    # -- reading -----------------------------------------------------------------------------
+    def _balance(self, account: str) -> int:
+        row = self.conn.execute("SELECT COALESCE(SUM(minutes), 0) FROM entries WHERE "
+                                "account_id = ?", (account,)).fetchone()
+        return int(row[0])
+
+    def balances_minutes(self) -> dict[str, int]:
+        """Every account's balance in minutes (the pool's is minus the members' sum)."""
+        return dict(self.conn.execute("SELECT account_id, SUM(minutes) FROM entries "
+                                      "GROUP BY account_id").fetchall())
+
+    def total(self) -> int:
+        """The sum over all accounts: always zero."""
+        return int(self.conn.execute("SELECT COALESCE(SUM(minutes), 0) FROM entries")
+                   .fetchone()[0])
+
+    def recorded_keys(self, keys: list[str]) -> dict[str, int]:
+        """Which of these rota rows are recorded already, with their batch."""
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT activity_key, batch_id FROM activities "
+                                         f"WHERE activity_key IN ({marks})", chunk).fetchall())
+        return out
+
+    def balances(self) -> pd.DataFrame:
+        """One row per member: ``member_id, earned_hours, spent_hours, transferred_hours``
+        (received less given), ``donated_hours``, ``balance_hours``, then ``expired_hours``
+        and the count of services done."""
+        rows = self.conn.execute(
+            "SELECT a.account_id, "
+            "COALESCE(SUM(CASE WHEN t.kind = 'service' THEN e.minutes END), 0), "
+            "COALESCE(-SUM(CASE WHEN t.kind = 'redeem' THEN e.minutes END), 0), "
+            "COALESCE(SUM(CASE WHEN t.kind = 'transfer' THEN e.minutes END), 0), "
+            "COALESCE(-SUM(CASE WHEN t.kind = 'donation' THEN e.minutes END), 0), "
+            "COALESCE(SUM(e.minutes), 0), "
+            "COALESCE(-SUM(CASE WHEN t.kind = 'expiry' THEN e.minutes END), 0), "
+            "COUNT(CASE WHEN t.kind = 'service' THEN 1 END) "
+            "FROM accounts a LEFT JOIN entries e USING (account_id) "
+            "LEFT JOIN transactions t USING (tx_id) WHERE a.kind = 'member' "
+            "GROUP BY a.account_id ORDER BY a.account_id").fetchall()
+        table = pd.DataFrame(rows, columns=["member_id", "earned", "spent", "transferred",
+                                            "donated", "balance", "expired", "services"])
+        for column in ("earned", "spent", "transferred", "donated", "balance", "expired"):
+            table[f"{column}_hours"] = table[column].map(hours)
+        return table[["member_id", "earned_hours", "spent_hours", "transferred_hours",
+                      "donated_hours", "balance_hours", "expired_hours", "services"]]
+
+    def history(self, member: str) -> pd.DataFrame:
+        """A member's entries in date order, with the running balance and, for services
+        done, the activity, the elder, the rating and the comment."""
+        rows = self.conn.execute(
+            "SELECT t.date, t.kind, t.memo, e.minutes, t.source, ac.activity, ac.elder_id, "
+            "ac.rating, ac.comment, t.tx_id, "
+            "(SELECT GROUP_CONCAT(o.account_id) FROM entries o WHERE o.tx_id = t.tx_id AND "
+            "o.account_id != e.account_id) "
+            "FROM entries e JOIN transactions t USING (tx_id) "
+            "LEFT JOIN activities ac ON ac.tx_id = t.tx_id "
+            "WHERE e.account_id = ? ORDER BY t.date, t.tx_id", (member,)).fetchall()
+        table = pd.DataFrame(rows, columns=["date", "kind", "memo", "minutes", "source",
+                                            "activity", "elder_id", "rating", "comment",
+                                            "tx_id", "other"])
+        table["hours"] = table["minutes"].map(hours)
+        table["balance_hours"] = table["minutes"].cumsum().map(hours)
+        return table
+
+    def activities(self) -> pd.DataFrame:
+        """Every rota row recorded, with its status, who did it, minutes and rating."""
+        return pd.read_sql_query("SELECT * FROM activities ORDER BY date, activity_key",
+                                 self.conn)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table, for export."""
+        out = {name: pd.read_sql_query(f"SELECT * FROM {name}", self.conn)
+               for name in ("accounts", "transactions", "entries", "activities", "batches")}
+        out["balances"] = self.balances()
+        return out
+
+
+def minutes_of_hours(value: float) -> int:
+    """Hours (as typed) to whole minutes."""
+    if not math.isfinite(value):
+        raise InputError.one("--hours", f"{value!r} is not a number of hours")
+    return round(value * MINUTES_PER_HOUR)
+
+
+def open_ledger(path: str | Path, rules: TimebankRules | None = None, *,
+                create: bool = True) -> Ledger:
+    """Open a ledger file (creating it unless ``create`` is false)."""
+    try:
+        return Ledger(path, rules, create=create)
+    except sqlite3.OperationalError as exc:
+        raise InputError.one(Path(path).name, f"cannot be opened: {exc}") from None

@@ -1,0 +1,138 @@
+"""Reading a marked rota (``DONE.csv``) against the schedule it came from.
+
+``DONE.csv`` has the columns ``date, activity, volunteer_id, elder_id, status, done_by,
+minutes, rating, comment``. ``status`` is ``done``, ``missed`` or ``replaced``; ``done_by`` is
+who actually did a replaced activity; ``minutes`` is blank for the planned length, or the
+actual length; ``rating`` is 1-5 or blank. Each row must match a row of ``schedule.csv`` by
+date, activity, volunteer and elder, and appear once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from matching.errors import InputError, Problem
+from matching.ledger.rules import TimebankRules
+from matching.read import read_table
+
+STATUSES = ("done", "missed", "replaced")
+REQUIRED = ("date", "activity", "volunteer_id", "elder_id", "status")
+#: Longest an activity can have lasted (a whole working day).
+MAX_MINUTES = 12 * 60
+
+
+def activity_key(date: str, activity: str, volunteer: str, elder: str) -> str:
+    """The identity of a rota row: date, activity, the volunteer it was planned for, elder."""
+    return f"{date}|{activity}|{volunteer}|{elder}"
+
+
+@dataclass
+class Recording:
+    """The rows of a marked rota, checked against the schedule, ready to record.
+
+    ``rows`` (indexed by spreadsheet row): ``activity_key, date, activity, volunteer_id,
+    elder_id, status, credited_to, minutes, credit, rating, comment``; ``credit`` is the
+    minutes banked (0 for a missed row). ``problems`` are what is wrong with the file itself.
+    """
+
+    name: str
+    rows: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_done(schedule: str | Path, done: str | Path,
+              rules: TimebankRules | None = None) -> Recording:
+    """Check a marked rota against its schedule.
+
+    Raises
+    ------
+    InputError
+        When a file is missing or lacks its columns (row-level problems are collected in the
+        recording, so that the ledger can add its own and report all at once).
+    """
+    rules = rules or TimebankRules()
+    name = Path(done).name
+    plan = read_table(schedule)
+    marks = read_table(done)
+    missing = [Problem(Path(schedule).name, f"column {c} is missing") for c in
+               ("date", "activity", "volunteer_id", "elder_id", "minutes")
+               if c not in plan.columns]
+    missing += [Problem(name, f"column {c} is missing") for c in REQUIRED
+                if c not in marks.columns]
+    if missing:
+        raise InputError(missing)
+    planned: Counter[str] = Counter()
+    length: dict[str, int] = {}
+    for r in plan.to_dict("records"):
+        key = activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
+        planned[key] += 1
+        length[key] = int(float(r["minutes"] or 0))
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    rows = []
+    for row, r in marks.iterrows():
+        row = int(row)
+        cell = {c: str(r.get(c, "") or "").strip() for c in marks.columns}
+        bad = len(problems)
+        try:
+            dt.date.fromisoformat(cell["date"])
+        except ValueError:
+            problems.append(Problem(name, "is not a date (YYYY-MM-DD)", row, "date",
+                                    cell["date"]))
+        status = cell["status"].lower()
+        if status not in STATUSES:
+            problems.append(Problem(name, f"is not a status (expected {', '.join(STATUSES)})",
+                                    row, "status", cell["status"]))
+        done_by = cell.get("done_by", "")
+        if status == "replaced" and not done_by:
+            problems.append(Problem(name, "is empty: a replaced activity needs who did it",
+                                    row, "done_by"))
+        if status in ("done", "missed") and done_by and done_by != cell["volunteer_id"]:
+            problems.append(Problem(name, f"is only for replaced rows (the status is {status})",
+                                    row, "done_by", done_by))
+        minutes = None
+        if cell.get("minutes"):
+            try:
+                minutes = float(cell["minutes"])
+                if not 0 < minutes <= MAX_MINUTES:
+                    raise ValueError
+            except ValueError:
+                problems.append(Problem(name, f"is not a number of minutes (1 to {MAX_MINUTES})",
+                                        row, "minutes", cell["minutes"]))
+        rating = None
+        if cell.get("rating"):
+            if cell["rating"] not in ("1", "2", "3", "4", "5"):
+                problems.append(Problem(name, "is not a rating (1 to 5)", row, "rating",
+                                        cell["rating"]))
+            else:
+                rating = int(cell["rating"])
+        key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
+                           cell["elder_id"])
+        if not planned.get(key):
+            problems.append(Problem(name, f"matches no row of {Path(schedule).name} (date, "
+                                    "activity, volunteer and elder)", row, "activity",
+                                    cell["activity"]))
+        elif key in seen:
+            problems.append(Problem(name, f"is the same activity as row {seen[key]}", row,
+                                    "activity", cell["activity"]))
+        seen.setdefault(key, row)
+        if len(problems) > bad:
+            continue
+        served = 0 if status == "missed" else round(minutes if minutes else length[key])
+        rows.append({"row": row, "activity_key": key, "date": cell["date"],
+                     "activity": cell["activity"], "volunteer_id": cell["volunteer_id"],
+                     "elder_id": cell["elder_id"], "status": status,
+                     "credited_to": done_by if status == "replaced" else cell["volunteer_id"],
+                     "minutes": served, "credit": round(served * rules.credits_per_hour),
+                     "rating": rating, "comment": cell.get("comment", "")})
+    table = pd.DataFrame(rows, columns=["row", "activity_key", "date", "activity",
+                                        "volunteer_id", "elder_id", "status", "credited_to",
+                                        "minutes", "credit", "rating", "comment"])
+    table = table.set_index("row")
+    table["rating"] = table["rating"].astype(object).where(table["rating"].notna(), None)
+    return Recording(name, table, problems)

@@ -1,0 +1,200 @@
+"""What happened feeds the next plan: low ratings, banked hours, and who served most lately.
+
+* A pair rated low again and again counts as ``refuses`` at the next plan (the one rule that
+  decides eligibility then excludes it everywhere, and a re-plan says why it moved).
+* "Today I serve, tomorrow I am served": an elder who banked hours as a volunteer gets a
+  priority bonus.
+* Fairness: among volunteers equally good for a pair (same priority covered, same cost), the
+  one who served fewer hours lately takes it.
+
+Members are linked across the volunteers and elders files by a ``member_id`` column in both,
+or by a mapping file with ``member_id, volunteer_id, elder_id``: a volunteer's account is
+their ``volunteer_id`` (as in the rota the ledger records).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching.ledger.book import MINUTES_PER_HOUR, Ledger
+from matching.read import World
+from matching.result import PairingResult
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the ledger changed in a world.
+
+    Attributes
+    ----------
+    refused
+        ``volunteer_id, elder_id, low_ratings, since``: pairs now counted as ``refuses``.
+    bonus
+        ``elder_id, account, earned_hours, bonus``: elders whose priority rose.
+    recent_hours
+        Hours each volunteer served in the last ``fairness_window_days`` days recorded.
+    """
+
+    refused: pd.DataFrame
+    bonus: pd.DataFrame
+    recent_hours: dict[str, float] = field(default_factory=dict)
+
+    def reasons(self) -> dict[tuple[str, str], str]:
+        """Why each refused pair is no longer eligible, in a planner's words."""
+        return {(v, e): f"rated {n} times at the low end since {since}"
+                for v, e, n, since in self.refused.itertuples(index=False)}
+
+    def figures(self) -> dict[str, int]:
+        """Counts for a summary."""
+        return {"pairs_refused_for_ratings": len(self.refused),
+                "elders_with_banked_hours_bonus": len(self.bonus)}
+
+
+def low_rated_pairs(ledger: Ledger) -> pd.DataFrame:
+    """Pairs (who did the activity, elder) rated ``low_rating`` or less at least
+    ``low_ratings_to_refuse`` times in the last ``rating_window_days`` days recorded."""
+    rules = ledger.rules
+    acts = ledger.activities()
+    columns = ["volunteer_id", "elder_id", "low_ratings", "since"]
+    rated = acts[acts["rating"].notna() & (acts["elder_id"] != "")]
+    if rated.empty:
+        return pd.DataFrame(columns=columns)
+    last = dt.date.fromisoformat(str(acts["date"].max()))
+    since = (last - dt.timedelta(days=int(rules.rating_window_days))).isoformat()
+    low = rated[(rated["rating"] <= rules.low_rating) & (rated["date"] >= since)]
+    counts = low.groupby(["done_by", "elder_id"]).size().reset_index(name="low_ratings")
+    counts = counts[counts["low_ratings"] >= rules.low_ratings_to_refuse]
+    return pd.DataFrame({"volunteer_id": counts["done_by"], "elder_id": counts["elder_id"],
+                         "low_ratings": counts["low_ratings"], "since": since},
+                        columns=columns).reset_index(drop=True)
+
+
+def recent_hours(ledger: Ledger) -> dict[str, float]:
+    """Hours each member was credited for service in the last ``fairness_window_days`` days
+    recorded."""
+    acts = ledger.activities()
+    if acts.empty:
+        return {}
+    last = dt.date.fromisoformat(str(acts["date"].max()))
+    since = (last - dt.timedelta(days=int(ledger.rules.fairness_window_days))).isoformat()
+    recent = acts[(acts["date"] >= since) & (acts["status"] != "missed")]
+    return (recent.groupby("done_by")["minutes"].sum() / MINUTES_PER_HOUR).round(2).to_dict()
+
+
+def elder_accounts(world: World, members: pd.DataFrame | None = None) -> dict[str, str]:
+    """Each elder who is also a volunteer's member, with that volunteer's account."""
+    out: dict[str, str] = {}
+    vols, elds = world.volunteers, world.elders
+    if "member_id" in vols.columns and "member_id" in elds.columns:
+        by_member = {m: v for m, v in zip(vols["member_id"], vols["volunteer_id"], strict=True)
+                     if m}
+        out.update({e: by_member[m] for e, m in zip(elds["elder_id"], elds["member_id"],
+                                                    strict=True) if m in by_member})
+    if members is not None and len(members):
+        cells = members.fillna("").astype(str)
+        for column in ("member_id", "volunteer_id", "elder_id"):
+            if column not in cells.columns:
+                cells[column] = ""
+        volunteer_of = {m: v for m, v in zip(cells["member_id"], cells["volunteer_id"],
+                                             strict=True) if m and v}
+        for m, v, e in zip(cells["member_id"], cells["volunteer_id"], cells["elder_id"],
+                           strict=True):
+            if e and (v or volunteer_of.get(m)):
+                out[e] = v or volunteer_of[m]
+    return out
+
+
+def banked_bonus(ledger: Ledger, world: World,
+                 members: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The priority bonus of each elder who banked hours as a volunteer: +1 per
+    ``bonus_hours`` hours earned, at most ``bonus_max``."""
+    rules = ledger.rules
+    earned = ledger.balances().set_index("member_id")["earned_hours"].to_dict()
+    rows = []
+    for elder, account in sorted(elder_accounts(world, members).items()):
+        hours = float(earned.get(account, 0.0))
+        bonus = min(int(rules.bonus_max), math.floor(hours / rules.bonus_hours))
+        if bonus > 0:
+            rows.append({"elder_id": elder, "account": account, "earned_hours": hours,
+                         "bonus": bonus})
+    return pd.DataFrame(rows, columns=["elder_id", "account", "earned_hours", "bonus"])
+
+
+def apply_feedback(world: World, ledger: Ledger,
+                   members: pd.DataFrame | None = None) -> tuple[World, Feedback]:
+    """The world the next plan is made for: low-rated pairs refuse, banked hours raise
+    priority."""
+    known_v, known_e = set(world.volunteers["volunteer_id"]), set(world.elders["elder_id"])
+    refused = low_rated_pairs(ledger)
+    refused = refused[refused["volunteer_id"].isin(known_v) & refused["elder_id"].isin(known_e)]
+    relations = world.relations
+    if len(refused):
+        extra = refused[["volunteer_id", "elder_id"]].assign(relation="refuses")
+        relations = pd.concat([relations, extra], ignore_index=True).drop_duplicates()
+    bonus = banked_bonus(ledger, world, members)
+    elders = world.elders
+    sources = dict(world.sources)
+    if len(bonus):
+        elders = elders.copy()
+        add = elders["elder_id"].map(dict(zip(bonus["elder_id"], bonus["bonus"], strict=True)))
+        elders["priority"] = (elders["priority"] + add.fillna(0)).astype(np.int64)
+        if "elders" in sources:  # the inputs kept with the plan say the priority it used
+            table = sources["elders"].copy()
+            if "priority" not in table.columns:
+                table["priority"] = ""
+            raised = table["elder_id"].isin(set(bonus["elder_id"])).to_numpy()
+            table.loc[raised, "priority"] = elders.loc[raised, "priority"].astype(str).to_numpy()
+            sources["elders"] = table
+    if len(refused):
+        sources["relations"] = relations
+    changed = dataclasses.replace(world, relations=relations.reset_index(drop=True),
+                                  elders=elders, sources=sources)
+    return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger))
+
+
+def even_out(result: PairingResult, recent: dict[str, float]) -> PairingResult:
+    """Among volunteers equally good for a pair, the one who served fewer hours lately.
+
+    An elder moves from their volunteer to another eligible one only when the pair costs
+    exactly the same and the other has room: priority and cost are unchanged, only who
+    carries the load.
+    """
+    p = result.problem
+    chosen = result.chosen.copy()
+    count = np.bincount(p.arc_v[chosen], minlength=p.num_volunteers)
+    load = np.bincount(p.arc_v[chosen], weights=p.arc_load[chosen],
+                       minlength=p.num_volunteers).astype(np.int64)
+    served = np.array([recent.get(v, 0.0) for v in p.volunteer_ids])
+    starts = np.searchsorted(p.arc_e, np.arange(p.num_elders + 1))
+    order = sorted(np.flatnonzero(chosen).tolist(),
+                   key=lambda k: (-int(p.priority[p.arc_e[k]]), str(p.elder_ids[p.arc_e[k]])))
+    moved = 0
+    for k in order:
+        e, v = int(p.arc_e[k]), int(p.arc_v[k])
+        best = None
+        for j in range(starts[e], starts[e + 1]):
+            u = int(p.arc_v[j])
+            if u == v or p.arc_cost[j] != p.arc_cost[k] or served[u] >= served[v]:
+                continue
+            if count[u] < p.cap_count[u] and load[u] + p.arc_load[j] <= p.cap_load[u] and \
+                    (best is None or (served[u], str(p.volunteer_ids[u])) <
+                     (served[int(p.arc_v[best])], str(p.volunteer_ids[int(p.arc_v[best])]))):
+                best = j
+        if best is not None:
+            u = int(p.arc_v[best])
+            chosen[k], chosen[best] = False, True
+            count[v] -= 1
+            count[u] += 1
+            load[v] -= p.arc_load[k]
+            load[u] += p.arc_load[best]
+            moved += 1
+    if not moved:
+        return result
+    return dataclasses.replace(result, chosen=chosen,
+                               stats={**result.stats, "moved_for_fairness": moved})

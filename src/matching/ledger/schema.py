@@ -1,0 +1,126 @@
+"""The ledger's tables in SQLite, and the migrations that bring an older file forward.
+
+Double entry: every transaction has entries whose minutes sum to zero, so the sum over all
+accounts is always zero. Minutes are whole numbers (an hour is 60); hours are only shown.
+
+Version 1 holds the accounts, the transactions and their entries; version 2 adds the rota
+rows recorded (done, missed, replaced, with their ratings) and the batches they came in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from matching.errors import InputError
+
+#: The schema this version of matching writes; older files are migrated forward on opening.
+SCHEMA_VERSION = 2
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE accounts (
+        account_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('member', 'pool')),
+        name TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE transactions (
+        tx_id INTEGER PRIMARY KEY,
+        date TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('service', 'redeem', 'transfer', 'donation',
+                                           'expiry')),
+        source TEXT NOT NULL DEFAULT '',
+        memo TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE entries (
+        entry_id INTEGER PRIMARY KEY,
+        tx_id INTEGER NOT NULL REFERENCES transactions (tx_id),
+        account_id TEXT NOT NULL REFERENCES accounts (account_id),
+        minutes INTEGER NOT NULL
+    );
+    CREATE INDEX entries_by_account ON entries (account_id);
+    INSERT INTO accounts (account_id, kind, name) VALUES ('pool', 'pool', 'programme pool');
+    """,
+    2: """
+    CREATE TABLE batches (
+        batch_id INTEGER PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        rows INTEGER NOT NULL
+    );
+    CREATE TABLE activities (
+        activity_key TEXT PRIMARY KEY,
+        date TEXT NOT NULL,
+        activity TEXT NOT NULL,
+        volunteer_id TEXT NOT NULL,
+        elder_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('done', 'missed', 'replaced')),
+        done_by TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+        comment TEXT NOT NULL DEFAULT '',
+        tx_id INTEGER REFERENCES transactions (tx_id),
+        batch_id INTEGER NOT NULL REFERENCES batches (batch_id)
+    );
+    CREATE INDEX activities_by_pair ON activities (volunteer_id, elder_id);
+    """,
+}
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
+    """Open the ledger, creating it or migrating it forward as needed.
+
+    Raises
+    ------
+    InputError
+        If the file is not a ledger, or was written by a newer version of matching.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists() and not create:
+        raise InputError.one(name, f"no ledger here ({path})")
+    if path.exists() and path.is_dir():
+        raise InputError.one(name, "is a folder, not a ledger file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: transactions are begun and ended explicitly (BEGIN IMMEDIATE)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        version = _version(conn)
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise InputError.one(name, "is not a ledger (not an SQLite file)") from None
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise InputError.one(name, f"was written by a newer matching (schema {version}, this "
+                                   f"one reads up to {SCHEMA_VERSION})")
+    if version < SCHEMA_VERSION:
+        migrate(conn, version, SCHEMA_VERSION)
+    return conn
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        raise sqlite3.DatabaseError("no meta table")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection, start: int, end: int) -> None:
+    """Apply the migrations after ``start`` up to ``end``, all in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(start + 1, end + 1):
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
+                         "('schema_version', ?)", (str(version),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
