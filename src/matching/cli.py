@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 import time
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="a scenario .toml file")
     run.add_argument("--out", type=Path,
                      help="output folder (default out/<scenario file name>)")
+    _add_ledger(run)
     run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
     run.set_defaults(handler=_cmd_run)
 
@@ -165,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                "or run")
     rep.add_argument("--lang", choices=("zh", "en"), default="zh",
                      help="language of the page (default zh)")
+    rep.add_argument("--ledger", type=Path,
+                     help="the time bank's ledger: add what was recorded as missed, by elder")
     rep.set_defaults(handler=_cmd_report)
 
     exp = sub.add_parser("explain", help="why this volunteer, and who came next",
@@ -247,19 +251,26 @@ def _add_ledger_commands(sub: argparse._SubParsersAction) -> None:
                                      "redeem, transfer, donate, expire, export.")
     cmds = led.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
 
-    def command(name: str, text: str) -> argparse.ArgumentParser:
+    def command(name: str, text: str, db_beside_plan: bool = False) -> argparse.ArgumentParser:
         p = cmds.add_parser(name, help=text, description=text)
-        p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
+        if db_beside_plan:
+            p.add_argument("--db", type=Path, help="the ledger file (SQLite; default "
+                                                   "ledger.sqlite beside the schedule)")
+        else:
+            p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
         return p
 
     init = command("init", "create a ledger with the time bank's rules")
     init.add_argument("--scenario", type=Path, help="take the rules of its [timebank] table")
     init.set_defaults(handler=_cmd_ledger_init)
-    rec = command("record", "record a marked rota in one transaction")
+    rec = command("record", "record a marked rota in one transaction", db_beside_plan=True)
     rec.add_argument("--schedule", required=True, type=Path, help="the schedule.csv it marks")
     rec.add_argument("--done", required=True, type=Path,
                      help="date, activity, volunteer_id, elder_id, status (done, missed, "
                           "replaced), done_by, minutes, rating, comment")
+    rec.add_argument("--members", type=Path,
+                     help="member_id, volunteer_id, elder_id: elders who are members pay for "
+                          "the care they receive from their balance, as far as it goes")
     rec.set_defaults(handler=_cmd_ledger_record)
     bal = command("balance", "each member's earned, spent, transferred, donated hours")
     bal.add_argument("--csv", type=Path, help="also write the balances to this CSV file")
@@ -270,6 +281,8 @@ def _add_ledger_commands(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--lang", choices=("zh", "en"), default="zh",
                     help="language (default zh)")
     st.add_argument("--name", default="", help="the member's name, for the heading")
+    st.add_argument("--as-of", type=_date,
+                    help="the date printed on it (default: the last day in the ledger)")
     st.set_defaults(handler=_cmd_ledger_statement)
     for name, text in (("redeem", "a member spends hours on care they receive"),
                        ("transfer", "a member gives hours to a relative"),
@@ -423,6 +436,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     clock = _Clock(args.quiet)
     scenario = load_scenario(args.scenario)
+    if args.ledger is not None:  # the command line's ledger wins over the scenario's
+        scenario = dataclasses.replace(scenario, ledger=args.ledger,
+                                       members=args.members or scenario.members)
     out = args.out or Path("out") / args.scenario.stem
     clock(f"scenario {scenario.name!r}")
     figures = run_scenario(scenario, out, progress=clock)
@@ -465,10 +481,9 @@ def _feedback(world: object, args: argparse.Namespace) -> tuple[object, object]:
     """The world as the ledger changes it (with ``--ledger``), and ``(feedback, fairness)``."""
     if getattr(args, "ledger", None) is None:
         return world, None
-    from matching.ledger import apply_feedback, open_ledger
-    from matching.read import read_table
+    from matching.ledger import apply_feedback, open_ledger, read_members
 
-    members = read_table(args.members) if args.members else None
+    members = read_members(args.members) if args.members else None
     with open_ledger(args.ledger, create=False) as ledger:
         changed, feedback = apply_feedback(world, ledger, members)  # type: ignore[arg-type]
         return changed, (feedback, ledger.rules.fairness)
@@ -481,7 +496,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     run = load_run(args.folder)
-    write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang)})
+    missed = None
+    if args.ledger is not None:
+        from matching.ledger import open_ledger
+
+        with open_ledger(args.ledger, create=False) as ledger:
+            missed = ledger.missed("elder")
+    write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang, missed)})
     print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
 
@@ -564,14 +585,24 @@ def _cmd_ledger_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_ledger_record(args: argparse.Namespace) -> int:
-    from matching.ledger import hours, open_ledger, read_done
+    from matching.ledger import hours, member_accounts, open_ledger, read_done, read_members
 
-    with open_ledger(args.db) as ledger:
-        recording = read_done(args.schedule, args.done, ledger.rules)
-        counts = ledger.record(recording, source=str(args.done))
-        print(f"recorded {len(recording.rows):,} rows: {counts['done']:,} done, "
-              f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
-              f"{hours(counts['credited_minutes']):,g} hours credited")
+    db = args.db or args.schedule.parent / "ledger.sqlite"
+    fresh = not db.exists()
+    accounts = member_accounts(read_members(args.members)) if args.members else None
+    try:
+        with open_ledger(db) as ledger:
+            recording = read_done(args.schedule, args.done, ledger.rules)
+            counts = ledger.record(recording, source=str(args.done), accounts=accounts)
+    except InputError:
+        if fresh:  # bad input writes nothing, not even an empty ledger
+            db.unlink(missing_ok=True)
+        raise
+    print(f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
+          f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
+          f"{hours(counts['credited_minutes']):,g} hours credited"
+          + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
+             if accounts else ""))
     return EXIT_OK
 
 
@@ -595,7 +626,7 @@ def _cmd_ledger_statement(args: argparse.Namespace) -> int:
     with open_ledger(args.db, create=False) as ledger:
         if args.member not in set(ledger.balances()["member_id"]):
             raise InputError.one("--member", f"has no account in the ledger ({args.member})")
-        page = statement_html(ledger, args.member, args.lang, args.name)
+        page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
     write_outputs(args.out.parent, {}, {args.out.name: page})
     print(f"wrote {args.out}")
     return EXIT_OK

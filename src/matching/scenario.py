@@ -74,6 +74,8 @@ class Scenario:
     timebank_rules: TimebankRules = field(default_factory=TimebankRules)
     ledger: Path | None = None
     members: Path | None = None
+    #: The [timebank] rules the scenario sets; these override the ledger's own rules.
+    timebank_keys: tuple[str, ...] = ()
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -263,7 +265,8 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     seed=int(solver.get("seed", 0)), workers=solver.get("workers"),
                     steps=steps, whatif=dict(data.get("whatif", {})), raw=data,
                     timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
-                    members=Path(members) if members else None)
+                    members=Path(members) if members else None,
+                    timebank_keys=tuple(sorted(bank)))
 
 
 def _festival(entry: object) -> tuple[str, str, int, int]:
@@ -367,7 +370,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     """
     import matching
     from matching import replan as rp
-    from matching.ledger import apply_feedback, even_out, open_ledger
+    from matching.ledger import apply_feedback, even_out, open_ledger, read_members
     from matching.read import read_table, read_world
     from matching.schedule import schedule_world
     from matching.write import schedule_files, versions, write_outputs
@@ -393,10 +396,16 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     feedback, fairness = None, False
     if sc.ledger is not None:
         say("reading the time bank's ledger")
-        members = read_table(sc.members) if sc.members is not None else None
+        members = read_members(sc.members) if sc.members is not None else None
         with open_ledger(sc.ledger, create=False) as ledger:
-            world, feedback = apply_feedback(world, ledger, members)
-            fairness = ledger.rules.fairness
+            bank_rules = ledger.rules.replace(**{k: getattr(sc.timebank_rules, k)
+                                                 for k in sc.timebank_keys})
+            world, feedback = apply_feedback(world, ledger, members, bank_rules)
+            fairness = bank_rules.fairness
+        # the rules in effect go into the scenario kept with the plan, to run it again
+        sc = dataclasses.replace(sc, timebank_rules=bank_rules,
+                                 timebank_keys=tuple(f.name for f in
+                                                     dataclasses.fields(TimebankRules)))
         figures["timebank"] = feedback.figures()
     stay = world
     if edited.leaving:
@@ -508,12 +517,14 @@ def dump_toml(sc: Scenario) -> str:
     lines += ["", "[run]"] + [f"{k} = {_toml(v)}" for k, v in sc.steps.items()]
     if sc.whatif:
         lines += ["", "[whatif]"] + [f"{k} = {_toml(v)}" for k, v in sc.whatif.items()]
-    if sc.ledger is not None:
-        lines += ["", "[timebank]", f"ledger = {_toml(str(sc.ledger))}"]
+    if sc.ledger is not None or sc.timebank_keys:
+        lines += ["", "[timebank]"]
+        if sc.ledger is not None:
+            lines.append(f"ledger = {_toml(str(sc.ledger))}")
         if sc.members is not None:
             lines.append(f"members = {_toml(str(sc.members))}")
-        lines += [f"{f.name} = {_toml(getattr(sc.timebank_rules, f.name))}"
-                  for f in dataclasses.fields(TimebankRules)]
+        lines += [f"{key} = {_toml(getattr(sc.timebank_rules, key))}"
+                  for key in sc.timebank_keys]
     return "\n".join(lines) + "\n"
 
 

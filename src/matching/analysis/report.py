@@ -33,6 +33,7 @@ _TEXT = {
            "six": "“六个一”完成情况", "unmet": "未完成的服务",
            "why_unassigned": "未结对的老人及原因",
            "stability": "双方都更愿意在一起却未结对的组合", "none": "无",
+           "missed": "时间银行记录的缺席（按老人）",
            "more": "另有 {n} 行未列出", "made": "生成于", "folder": "方案目录",
            "group": "分组", "share": "覆盖率", "required": "应完成", "delivered": "已完成",
            "rate": "完成率", "unmet_kind": "项目", "count": "未完成", "bound": "至少未完成",
@@ -49,6 +50,7 @@ _TEXT = {
            "six": "The six ones delivered", "unmet": "Unmet obligations",
            "why_unassigned": "Elders without a volunteer, and why",
            "stability": "Pairs who would both rather be together",
+           "missed": "Missed, as the time bank recorded it (by elder)",
            "none": "none", "more": "{n} more rows not shown", "made": "Made",
            "folder": "Plan folder", "group": "group", "share": "coverage",
            "required": "required", "delivered": "delivered", "rate": "rate",
@@ -70,7 +72,8 @@ _NAMES = {"zh": {
     "activity": "项目", "reason": "原因", "volunteer_id": "志愿者",
     "elder_now": "现在的志愿者", "elder_gain_km": "老人可省（公里）",
     "volunteer_gives_up": "志愿者需放下", "volunteer_gain_km": "志愿者可省（公里）",
-    "activity_kind": "项目"}, "en": {}}
+    "activity_kind": "项目", "done": "完成", "replaced": "他人代替", "missed": "缺席",
+    "missed_share": "缺席比例"}, "en": {}}
 
 _STYLE = """
 @page { size: A4; margin: 14mm; }
@@ -101,7 +104,7 @@ def _png(figure: Figure) -> str:
 
 
 #: Columns shown as percentages.
-_SHARES = ("coverage", "rate", "within_1km", "share")
+_SHARES = ("coverage", "rate", "within_1km", "share", "missed_share")
 
 
 def _cell(value: object, column: str) -> tuple[str, bool]:
@@ -141,8 +144,9 @@ def _table(frame: pd.DataFrame, index: bool = False, more: str = "",
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>{extra}"
 
 
-def report_html(run: Run, lang: str = "zh") -> str:
-    """The report page of a run, as one string of HTML."""
+def report_html(run: Run, lang: str = "zh", missed: pd.DataFrame | None = None) -> str:
+    """The report page of a run, as one string of HTML; ``missed`` (from a time bank's
+    ledger, :meth:`matching.ledger.Ledger.missed`) adds what was recorded as missed."""
     t = _TEXT[lang]
     esc = html.escape
     elders = metrics.elders_table(run)
@@ -204,6 +208,11 @@ def report_html(run: Run, lang: str = "zh") -> str:
                      (_table(unmet, more=t["more"], names=names) or
                       f"<p>{esc(t['none'])}</p>"))
 
+    if missed is not None:
+        gone = missed[missed["missed"] > 0].sort_values(["missed", "missed_share"],
+                                                        ascending=False)
+        parts.append(f"<h2>{esc(t['missed'])}</h2>" +
+                     (_table(gone, more=t["more"], names=names) or f"<p>{esc(t['none'])}</p>"))
     parts.append(f"<h2>{esc(t['why_unassigned'])}</h2>" +
                  (_table(run.unassigned, more=t["more"], names=names) or
                   f"<p>{esc(t['none'])}</p>"))

@@ -11,7 +11,13 @@
 
 from matching.ledger.book import POOL, Ledger, hours, open_ledger
 from matching.ledger.done import Recording, read_done
-from matching.ledger.feedback import Feedback, apply_feedback, even_out
+from matching.ledger.feedback import (
+    Feedback,
+    apply_feedback,
+    even_out,
+    member_accounts,
+    read_members,
+)
 from matching.ledger.rules import TimebankRules
 from matching.ledger.simulate import simulate_done
 from matching.ledger.statement import statement_html
@@ -25,8 +31,10 @@ __all__ = [
     "apply_feedback",
     "even_out",
     "hours",
+    "member_accounts",
     "open_ledger",
     "read_done",
+    "read_members",
     "simulate_done",
     "statement_html",
 ]

@@ -14,6 +14,7 @@ import json
 import math
 import sqlite3
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -93,9 +94,15 @@ class Ledger:
                               "(?, ?, ?)", (tx, account, minutes))
         return tx
 
-    def record(self, recording: Recording, source: str = "") -> dict[str, int]:
+    def record(self, recording: Recording, source: str = "",
+               accounts: Mapping[str, str] | None = None) -> dict[str, int]:
         """Record a checked rota (see :func:`matching.ledger.done.read_done`) in one
         transaction: each row done is credited to whoever did it, for its minutes.
+
+        With ``accounts`` (elder id to the account they banked hours in, see
+        :func:`matching.ledger.feedback.member_accounts`), an elder who is a member pays for
+        each service received from their balance, as far as it goes; the programme gives the
+        rest (care is never refused for want of credits). Rows are recorded in date order.
 
         Raises
         ------
@@ -103,7 +110,8 @@ class Ledger:
             For a row recorded already, or a credit that would take a balance above the
             cap; every such row is named and nothing is written.
         """
-        rows = recording.rows
+        rows = recording.rows.sort_values("date", kind="stable")
+        accounts = accounts or {}
         problems = list(recording.problems)
         recorded = self.recorded_keys(rows["activity_key"].tolist())
         for row, key in zip(rows.index, rows["activity_key"], strict=True):
@@ -123,9 +131,11 @@ class Ledger:
                 balance[who] += credit
         if problems:
             raise InputError(problems)
-        counts = {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0}
+        counts = {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
+                  "redeemed_minutes": 0}
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            balance = defaultdict(int, self.balances_minutes())
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             batch = int(self.conn.execute(  # type: ignore[arg-type]
                 "INSERT INTO batches (recorded_at, source, rows) VALUES (?, ?, ?)",
@@ -137,6 +147,14 @@ class Ledger:
                         r["credited_to"]: r["credit"], POOL: -r["credit"]}, r["activity_key"],
                         f"{r['activity']} {r['elder_id']}".strip())
                     counts["credited_minutes"] += r["credit"]
+                    balance[r["credited_to"]] += r["credit"]
+                    payer = accounts.get(r["elder_id"])
+                    pay = min(r["credit"], balance[payer]) if payer else 0
+                    if pay > 0:
+                        self._transaction(r["date"], "redeem", {payer: -pay, POOL: pay},
+                                          r["activity_key"], r["activity"])
+                        balance[payer] -= pay
+                        counts["redeemed_minutes"] += pay
                 counts[r["status"]] += 1
                 self.conn.execute(
                     "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
@@ -238,6 +256,11 @@ class Ledger:
         return int(self.conn.execute("SELECT COALESCE(SUM(minutes), 0) FROM entries")
                    .fetchone()[0])
 
+    def last_date(self) -> str:
+        """The date of the latest transaction (``""`` for an empty ledger)."""
+        return str(self.conn.execute("SELECT COALESCE(MAX(date), '') FROM transactions")
+                   .fetchone()[0])
+
     def recorded_keys(self, keys: list[str]) -> dict[str, int]:
         """Which of these rota rows are recorded already, with their batch."""
         out = {}
@@ -273,18 +296,18 @@ class Ledger:
 
     def history(self, member: str) -> pd.DataFrame:
         """A member's entries in date order, with the running balance and, for services
-        done, the activity, the elder, the rating and the comment."""
+        done or received, the activity, the elder, who did it, the rating and the comment."""
         rows = self.conn.execute(
             "SELECT t.date, t.kind, t.memo, e.minutes, t.source, ac.activity, ac.elder_id, "
-            "ac.rating, ac.comment, t.tx_id, "
+            "ac.rating, ac.comment, t.tx_id, ac.done_by, "
             "(SELECT GROUP_CONCAT(o.account_id) FROM entries o WHERE o.tx_id = t.tx_id AND "
             "o.account_id != e.account_id) "
             "FROM entries e JOIN transactions t USING (tx_id) "
-            "LEFT JOIN activities ac ON ac.tx_id = t.tx_id "
+            "LEFT JOIN activities ac ON t.source != '' AND ac.activity_key = t.source "
             "WHERE e.account_id = ? ORDER BY t.date, t.tx_id", (member,)).fetchall()
         table = pd.DataFrame(rows, columns=["date", "kind", "memo", "minutes", "source",
                                             "activity", "elder_id", "rating", "comment",
-                                            "tx_id", "other"])
+                                            "tx_id", "done_by", "other"])
         table["hours"] = table["minutes"].map(hours)
         table["balance_hours"] = table["minutes"].cumsum().map(hours)
         return table
@@ -293,6 +316,24 @@ class Ledger:
         """Every rota row recorded, with its status, who did it, minutes and rating."""
         return pd.read_sql_query("SELECT * FROM activities ORDER BY date, activity_key",
                                  self.conn)
+
+    def missed(self, by: str = "elder") -> pd.DataFrame:
+        """Per elder (``by="elder"``) or per planned volunteer (``"volunteer"``): how many of
+        each activity were done (by anyone), replaced and missed, and the share missed."""
+        column = {"elder": "elder_id", "volunteer": "volunteer_id"}.get(by)
+        if column is None:
+            raise ValueError(f"missed by {by!r}: expected elder or volunteer")
+        acts = self.activities()
+        if acts.empty:
+            return pd.DataFrame(columns=[column, "activity", "done", "replaced", "missed",
+                                         "missed_share"])
+        acts = acts[acts[column] != ""]
+        table = acts.pivot_table(index=[column, "activity"], columns="status",
+                                 values="activity_key", aggfunc="count", fill_value=0)
+        table = table.reindex(columns=["done", "replaced", "missed"], fill_value=0)
+        table["missed_share"] = (table["missed"] / table.sum(axis=1)).round(4)
+        table.columns.name = None
+        return table.reset_index()
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table, for export."""

@@ -18,12 +18,15 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from matching.errors import InputError, Problem
 from matching.ledger.book import MINUTES_PER_HOUR, Ledger
-from matching.read import World
+from matching.ledger.rules import TimebankRules
+from matching.read import World, read_table
 from matching.result import PairingResult
 
 
@@ -56,10 +59,11 @@ class Feedback:
                 "elders_with_banked_hours_bonus": len(self.bonus)}
 
 
-def low_rated_pairs(ledger: Ledger) -> pd.DataFrame:
+def low_rated_pairs(ledger: Ledger, rules: TimebankRules | None = None) -> pd.DataFrame:
     """Pairs (who did the activity, elder) rated ``low_rating`` or less at least
-    ``low_ratings_to_refuse`` times in the last ``rating_window_days`` days recorded."""
-    rules = ledger.rules
+    ``low_ratings_to_refuse`` times in the last ``rating_window_days`` days recorded
+    (``rules`` default to the ledger's)."""
+    rules = rules or ledger.rules
     acts = ledger.activities()
     columns = ["volunteer_id", "elder_id", "low_ratings", "since"]
     rated = acts[acts["rating"].notna() & (acts["elder_id"] != "")]
@@ -75,20 +79,71 @@ def low_rated_pairs(ledger: Ledger) -> pd.DataFrame:
                         columns=columns).reset_index(drop=True)
 
 
-def recent_hours(ledger: Ledger) -> dict[str, float]:
+def recent_hours(ledger: Ledger, rules: TimebankRules | None = None) -> dict[str, float]:
     """Hours each member was credited for service in the last ``fairness_window_days`` days
     recorded."""
+    rules = rules or ledger.rules
     acts = ledger.activities()
     if acts.empty:
         return {}
     last = dt.date.fromisoformat(str(acts["date"].max()))
-    since = (last - dt.timedelta(days=int(ledger.rules.fairness_window_days))).isoformat()
+    since = (last - dt.timedelta(days=int(rules.fairness_window_days))).isoformat()
     recent = acts[(acts["date"] >= since) & (acts["status"] != "missed")]
     return (recent.groupby("done_by")["minutes"].sum() / MINUTES_PER_HOUR).round(2).to_dict()
 
 
+def read_members(path: str | Path) -> pd.DataFrame:
+    """A members file: ``member_id, volunteer_id, elder_id`` (either id may be blank),
+    linking an elder to the account they banked hours in as a volunteer.
+
+    Raises
+    ------
+    InputError
+        For a missing ``member_id`` column, a row without an id, or an elder or volunteer
+        linked to two members; every problem at once, with its row.
+    """
+    table = read_table(path)
+    name = Path(path).name
+    if "member_id" not in table.columns:
+        raise InputError.one(name, "column member_id is missing")
+    for column in ("volunteer_id", "elder_id"):
+        if column not in table.columns:
+            table[column] = ""
+    problems = []
+    for column in ("volunteer_id", "elder_id"):
+        first: dict[str, tuple[int, str]] = {}
+        for row, who, member in zip(table.index, table[column], table["member_id"],
+                                    strict=True):
+            if who and who in first and first[who][1] != member:
+                problems.append(Problem(name, f"is linked to members {first[who][1]} (row "
+                                        f"{first[who][0]}) and {member}", int(row), column, who))
+            first.setdefault(who, (int(row), member))
+    for row, member, vol, eld in table[["member_id", "volunteer_id", "elder_id"]].itertuples():
+        if not member:
+            problems.append(Problem(name, "is empty", int(row), "member_id"))
+        elif not vol and not eld:
+            problems.append(Problem(name, "links nobody: give a volunteer_id or an elder_id",
+                                    int(row), "member_id", member))
+    if problems:
+        raise InputError(problems)
+    return table[["member_id", "volunteer_id", "elder_id"]]
+
+
+def member_accounts(members: pd.DataFrame) -> dict[str, str]:
+    """Each elder's account from a members table: the ``volunteer_id`` they banked hours
+    under (on their row or another row of the same member), else their ``member_id`` (an
+    account that has only received transfers)."""
+    cells = members.fillna("").astype(str)
+    volunteer_of = {m: v for m, v in zip(cells["member_id"], cells["volunteer_id"],
+                                         strict=True) if m and v}
+    return {e: v or volunteer_of.get(m) or m
+            for m, v, e in zip(cells["member_id"], cells["volunteer_id"], cells["elder_id"],
+                               strict=True) if e and m}
+
+
 def elder_accounts(world: World, members: pd.DataFrame | None = None) -> dict[str, str]:
-    """Each elder who is also a volunteer's member, with that volunteer's account."""
+    """Each elder who is also a member, with their account: linked by a ``member_id``
+    column in both the volunteers and elders files, or by a members table (which wins)."""
     out: dict[str, str] = {}
     vols, elds = world.volunteers, world.elders
     if "member_id" in vols.columns and "member_id" in elds.columns:
@@ -97,24 +152,15 @@ def elder_accounts(world: World, members: pd.DataFrame | None = None) -> dict[st
         out.update({e: by_member[m] for e, m in zip(elds["elder_id"], elds["member_id"],
                                                     strict=True) if m in by_member})
     if members is not None and len(members):
-        cells = members.fillna("").astype(str)
-        for column in ("member_id", "volunteer_id", "elder_id"):
-            if column not in cells.columns:
-                cells[column] = ""
-        volunteer_of = {m: v for m, v in zip(cells["member_id"], cells["volunteer_id"],
-                                             strict=True) if m and v}
-        for m, v, e in zip(cells["member_id"], cells["volunteer_id"], cells["elder_id"],
-                           strict=True):
-            if e and (v or volunteer_of.get(m)):
-                out[e] = v or volunteer_of[m]
+        out.update(member_accounts(members))
     return out
 
 
-def banked_bonus(ledger: Ledger, world: World,
-                 members: pd.DataFrame | None = None) -> pd.DataFrame:
+def banked_bonus(ledger: Ledger, world: World, members: pd.DataFrame | None = None,
+                 rules: TimebankRules | None = None) -> pd.DataFrame:
     """The priority bonus of each elder who banked hours as a volunteer: +1 per
     ``bonus_hours`` hours earned, at most ``bonus_max``."""
-    rules = ledger.rules
+    rules = rules or ledger.rules
     earned = ledger.balances().set_index("member_id")["earned_hours"].to_dict()
     rows = []
     for elder, account in sorted(elder_accounts(world, members).items()):
@@ -126,18 +172,32 @@ def banked_bonus(ledger: Ledger, world: World,
     return pd.DataFrame(rows, columns=["elder_id", "account", "earned_hours", "bonus"])
 
 
-def apply_feedback(world: World, ledger: Ledger,
-                   members: pd.DataFrame | None = None) -> tuple[World, Feedback]:
+def apply_feedback(world: World, ledger: Ledger, members: pd.DataFrame | None = None,
+                   rules: TimebankRules | None = None) -> tuple[World, Feedback]:
     """The world the next plan is made for: low-rated pairs refuse, banked hours raise
-    priority."""
+    priority.
+
+    Parameters
+    ----------
+    world
+        The world as read.
+    ledger
+        The time bank's ledger: what was done, rated and banked.
+    members
+        A members table (:func:`read_members`) linking elders to the accounts they banked
+        hours in; else ``member_id`` columns in the volunteers and elders files.
+    rules
+        The rules to apply (default: the ledger's own; a scenario may change some).
+    """
+    rules = rules or ledger.rules
     known_v, known_e = set(world.volunteers["volunteer_id"]), set(world.elders["elder_id"])
-    refused = low_rated_pairs(ledger)
+    refused = low_rated_pairs(ledger, rules)
     refused = refused[refused["volunteer_id"].isin(known_v) & refused["elder_id"].isin(known_e)]
     relations = world.relations
     if len(refused):
         extra = refused[["volunteer_id", "elder_id"]].assign(relation="refuses")
         relations = pd.concat([relations, extra], ignore_index=True).drop_duplicates()
-    bonus = banked_bonus(ledger, world, members)
+    bonus = banked_bonus(ledger, world, members, rules)
     elders = world.elders
     sources = dict(world.sources)
     if len(bonus):
@@ -155,7 +215,7 @@ def apply_feedback(world: World, ledger: Ledger,
         sources["relations"] = relations
     changed = dataclasses.replace(world, relations=relations.reset_index(drop=True),
                                   elders=elders, sources=sources)
-    return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger))
+    return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger, rules))
 
 
 def even_out(result: PairingResult, recent: dict[str, float]) -> PairingResult:

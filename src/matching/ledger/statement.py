@@ -18,7 +18,7 @@ _TEXT = {
            "what": "内容", "rating": "评价", "change": "时长变动", "after": "余额",
            "service": "服务存入", "redeem": "兑换服务", "transfer": "转赠", "donation": "捐赠",
            "expiry": "过期", "none": "暂无记录", "to": "给", "from": "来自",
-           "motto": "今天我服务，明天我被服务"},
+           "motto": "今天我服务，明天我被服务", "given_by": "{what}（{who} 服务）"},
     "en": {"title": "Time bank statement", "member": "Member", "as_of": "As of",
            "balance": "Balance", "earned": "Earned", "spent": "Spent on care",
            "transferred": "Transferred (net)", "donated": "Donated", "expired": "Expired",
@@ -26,7 +26,7 @@ _TEXT = {
            "change": "Hours", "after": "Balance", "service": "Service given",
            "redeem": "Care received", "transfer": "Transfer", "donation": "Donation",
            "expiry": "Expired", "none": "No entries yet", "to": "to", "from": "from",
-           "motto": "Today I serve, tomorrow I am served"},
+           "motto": "Today I serve, tomorrow I am served", "given_by": "{what} by {who}"},
 }
 
 _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source Han Sans SC',"
@@ -40,20 +40,22 @@ _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source
 
 
 def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The daily calls of each month as one line (dated on the month's last call), the other
-    entries as they are; the running balance recomputed in that order."""
+    """The daily calls of each month, given or received, as one line each (dated on the
+    month's last call, marked ``grouped``), the other entries as they are; the running
+    balance recomputed in that order."""
     if history.empty:
-        return history
-    is_call = (history["kind"] == "service") & (history["activity"] == "call")
+        return history.assign(grouped=False)
+    is_call = history["kind"].isin(("service", "redeem")) & (history["activity"] == "call")
     calls = history[is_call]
     label = LABELS[lang]["call"]
-    summary = calls.groupby(calls["date"].str[:7]).agg(
+    summary = calls.groupby([calls["date"].str[:7], "kind"]).agg(
         date=("date", "max"), minutes=("minutes", "sum"), n=("date", "size")).reset_index(
-        drop=True)
-    summary["kind"] = "calls"
+        level="kind").reset_index(drop=True)
     summary["memo"] = [f"{label} × {n}" for n in summary["n"]]
     summary["tx_id"] = np.inf  # after the other entries of its day
-    table = pd.concat([history[~is_call], summary.drop(columns="n")], ignore_index=True)
+    summary["grouped"] = True
+    table = pd.concat([history[~is_call].assign(grouped=False), summary.drop(columns="n")],
+                      ignore_index=True)
     table = table.sort_values(["date", "tx_id"], kind="stable").reset_index(drop=True)
     table["hours"] = table["minutes"].map(hours)
     table["balance_hours"] = table["minutes"].cumsum().map(hours)
@@ -62,14 +64,15 @@ def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def statement_html(ledger: Ledger, member: str, lang: str = "zh",
                    name: str = "", as_of: dt.date | None = None) -> str:
-    """The statement of one member, as a page of HTML."""
+    """The statement of one member, as a page of HTML, as of ``as_of`` (default: the last
+    day in the ledger, so that the same ledger gives the same page)."""
     t = _TEXT[lang]
     esc = html.escape
     history = ledger.history(member)
     totals = ledger.balances().set_index("member_id")
     row = totals.loc[member] if member in totals.index else None
     facts = [(t["member"], f"{name} ({member})" if name else member),
-             (t["as_of"], (as_of or dt.date.today()).isoformat())]
+             (t["as_of"], as_of.isoformat() if as_of else ledger.last_date())]
     figures = []
     for key in ("earned", "spent", "transferred", "donated", "expired"):
         value = float(row[f"{key}_hours"]) if row is not None else 0.0
@@ -78,18 +81,22 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
     balance = float(row["balance_hours"]) if row is not None else 0.0
     lines = []
     for r in _calls_by_month(history, lang).to_dict("records"):
-        if r["kind"] == "calls":
+        activity = LABELS[lang].get(r["activity"], r["activity"]) \
+            if isinstance(r["activity"], str) else ""
+        if r["grouped"]:
             what = r["memo"]
         elif r["kind"] == "service":
-            what = f"{LABELS[lang].get(r['activity'], r['activity'])} {r['elder_id'] or ''}"
-        elif r["kind"] in ("transfer",):
+            what = f"{activity} {r['elder_id'] or ''}"
+        elif r["kind"] == "redeem" and activity:  # care received, as the rota recorded it
+            what = t["given_by"].format(what=activity, who=r["done_by"])
+        elif r["kind"] == "transfer":
             what = f"{t['to'] if r['minutes'] < 0 else t['from']} {r['other'] or ''}"
+        elif r["kind"] == "redeem" and r["memo"]:
+            what = service_name(r["memo"], lang) if " " not in r["memo"] else r["memo"]
         else:
             what = r["memo"] or ""
-        if r["kind"] == "redeem" and r["memo"]:
-            what = service_name(r["memo"], lang) if " " not in r["memo"] else r["memo"]
         rating = "★" * int(r["rating"]) if r["rating"] == r["rating"] and r["rating"] else ""
-        kind = t["service"] if r["kind"] == "calls" else t.get(r["kind"], r["kind"])
+        kind = t.get(r["kind"], r["kind"])
         lines.append(f"<tr><td>{esc(r['date'])}</td><td>{esc(kind)}</td>"
                      f"<td>{esc(what.strip())}</td><td>{rating}</td>"
                      f"<td class=\"n\">{r['hours']:+g}</td>"
