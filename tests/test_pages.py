@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import image
 
@@ -77,5 +78,30 @@ def test_rota_renders(plan_folder, tmp_path):
     """The rota's first page shows its table: dark text on white, and table borders."""
     pixels = screenshot(plan_folder / "rota.html", tmp_path / "rota.png", tmp_path / "profile",
                         height=1200)
+    dark = (pixels.mean(axis=-1) < 0.35).mean()
+    assert 0.01 < dark < 0.5
+
+
+#: The statement table's header colour (#eef3f8).
+HEADER_BLUE = np.array([238, 243, 248]) / 255
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_statement_renders(plan_folder, tmp_path, lang):
+    """A volunteer's statement after a recorded quarter: its table's header row shows, and
+    dark text fills a reasonable share of the page."""
+    done, db = tmp_path / "done.csv", tmp_path / "ledger.sqlite"
+    assert main(["ledger", "simulate", "--schedule", str(plan_folder / "schedule.csv"),
+                 "--out", str(done), "--seed", "1"]) == 0
+    assert main(["ledger", "record", "--db", str(db), "--schedule",
+                 str(plan_folder / "schedule.csv"), "--done", str(done)]) == 0
+    member = pd.read_csv(done, dtype=str)["volunteer_id"].iloc[0]
+    page = tmp_path / "statement.html"
+    assert main(["ledger", "statement", "--db", str(db), "--member", member, "--out",
+                 str(page), "--lang", lang]) == 0
+    pixels = screenshot(page, tmp_path / "statement.png", tmp_path / "profile", height=1400)
+    header = np.all(np.abs(pixels - HEADER_BLUE) < 0.01, axis=-1)
+    assert header.sum() > 10_000  # a header row ~ 660 x 30 px
     dark = (pixels.mean(axis=-1) < 0.35).mean()
     assert 0.01 < dark < 0.5

@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=("zh", "en"), default="zh",
                      help="language of the page (default zh)")
     rep.add_argument("--ledger", type=Path,
-                     help="the time bank's ledger: add what was recorded as missed, by elder")
+                     help="the time bank's ledger: add what was recorded as missed, by elder "
+                          "and by volunteer")
     rep.set_defaults(handler=_cmd_report)
 
     exp = sub.add_parser("explain", help="why this volunteer, and who came next",
@@ -501,7 +502,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from matching.ledger import open_ledger
 
         with open_ledger(args.ledger, create=False) as ledger:
-            missed = ledger.missed("elder")
+            missed = (ledger.missed("elder"), ledger.missed("volunteer"))
     write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang, missed)})
     print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
     return EXIT_OK

@@ -21,6 +21,8 @@ from matching.run import Run
 
 #: Rows of a long table shown before "and N more".
 MAX_ROWS = 200
+#: Rows of each missed-activity table: those who missed most, the rest counted.
+MISSED_ROWS = 15
 #: Resolution of the embedded figures (dots per inch): sharp on paper, small in the file.
 FIGURE_DPI = 110
 
@@ -33,7 +35,8 @@ _TEXT = {
            "six": "“六个一”完成情况", "unmet": "未完成的服务",
            "why_unassigned": "未结对的老人及原因",
            "stability": "双方都更愿意在一起却未结对的组合", "none": "无",
-           "missed": "时间银行记录的缺席（按老人）",
+           "missed": "时间银行记录的缺席", "missed_elders": "按老人",
+           "missed_volunteers": "按计划的志愿者",
            "more": "另有 {n} 行未列出", "made": "生成于", "folder": "方案目录",
            "group": "分组", "share": "覆盖率", "required": "应完成", "delivered": "已完成",
            "rate": "完成率", "unmet_kind": "项目", "count": "未完成", "bound": "至少未完成",
@@ -50,7 +53,8 @@ _TEXT = {
            "six": "The six ones delivered", "unmet": "Unmet obligations",
            "why_unassigned": "Elders without a volunteer, and why",
            "stability": "Pairs who would both rather be together",
-           "missed": "Missed, as the time bank recorded it (by elder)",
+           "missed": "Missed, as the time bank recorded it",
+           "missed_elders": "By elder", "missed_volunteers": "By the volunteer planned",
            "none": "none", "more": "{n} more rows not shown", "made": "Made",
            "folder": "Plan folder", "group": "group", "share": "coverage",
            "required": "required", "delivered": "delivered", "rate": "rate",
@@ -73,7 +77,8 @@ _NAMES = {"zh": {
     "elder_now": "现在的志愿者", "elder_gain_km": "老人可省（公里）",
     "volunteer_gives_up": "志愿者需放下", "volunteer_gain_km": "志愿者可省（公里）",
     "activity_kind": "项目", "done": "完成", "replaced": "他人代替", "missed": "缺席",
-    "missed_share": "缺席比例"}, "en": {}}
+    "missed_share": "缺席比例", "recorded": "已记录"},
+    "en": {}}
 
 _STYLE = """
 @page { size: A4; margin: 14mm; }
@@ -122,12 +127,13 @@ def _cell(value: object, column: str) -> tuple[str, bool]:
 
 
 def _table(frame: pd.DataFrame, index: bool = False, more: str = "",
-           names: dict[str, str] | None = None) -> str:
-    """A table of a frame; ``names`` gives the reader's words for columns and index."""
+           names: dict[str, str] | None = None, limit: int = MAX_ROWS) -> str:
+    """A table of at most ``limit`` rows of a frame; ``names`` gives the reader's words for
+    columns and index."""
     if frame is None or frame.empty:
         return ""
     names = names or {}
-    shown = frame.head(MAX_ROWS)
+    shown = frame.head(limit)
     columns = list(shown.columns)
     head = "".join(f"<th>{html.escape(names.get(str(c), str(c)))}</th>" for c in
                    ([shown.index.name or ""] if index else []) + columns)
@@ -139,14 +145,40 @@ def _table(frame: pd.DataFrame, index: bool = False, more: str = "",
             cells.append(f'<td class="n">{text}</td>' if numeric
                          else f"<td>{html.escape(text)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    extra = (f'<p class="note">{html.escape(more.format(n=len(frame) - MAX_ROWS))}</p>'
-             if len(frame) > MAX_ROWS else "")
+    extra = (f'<p class="note">{html.escape(more.format(n=len(frame) - limit))}</p>'
+             if len(frame) > limit else "")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>{extra}"
 
 
-def report_html(run: Run, lang: str = "zh", missed: pd.DataFrame | None = None) -> str:
-    """The report page of a run, as one string of HTML; ``missed`` (from a time bank's
-    ledger, :meth:`matching.ledger.Ledger.missed`) adds what was recorded as missed."""
+def missed_by(long: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per elder or volunteer (``key``) with a time bank's missed activities: the
+    count missed of each activity, in all, and the share of what was recorded; those who
+    missed visits first, then most missed. ``long`` is :meth:`matching.ledger.Ledger.missed`.
+    """
+    if long.empty:
+        return pd.DataFrame(columns=[key, "missed", "recorded", "missed_share"])
+    wide = long.pivot_table(index=key, columns="activity", values="missed", aggfunc="sum",
+                            fill_value=0)
+    wide.columns.name = None
+    wide = wide[sorted(wide.columns, key=lambda c: (metrics.SIX_ONES.index(c)
+                                                    if c in metrics.SIX_ONES else 99, c))]
+    counts = long.groupby(key)[["done", "replaced", "missed"]].sum()
+    wide["missed"] = counts["missed"]
+    wide["recorded"] = counts.sum(axis=1)
+    wide["missed_share"] = (wide["missed"] / wide["recorded"]).round(4)
+    first = [c for c in ("visit", "service", "birthday") if c in wide.columns]
+    wide = wide[wide["missed"] > 0].sort_values([*first, "missed"], ascending=False,
+                                                kind="stable")
+    return wide.reset_index()
+
+
+def report_html(run: Run, lang: str = "zh",
+                missed: pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+    """The report page of a run, as one string of HTML.
+
+    ``missed`` (from a time bank's ledger: :meth:`matching.ledger.Ledger.missed` by elder, or
+    by elder and by volunteer) adds what was recorded as missed.
+    """
     t = _TEXT[lang]
     esc = html.escape
     elders = metrics.elders_table(run)
@@ -209,10 +241,14 @@ def report_html(run: Run, lang: str = "zh", missed: pd.DataFrame | None = None) 
                       f"<p>{esc(t['none'])}</p>"))
 
     if missed is not None:
-        gone = missed[missed["missed"] > 0].sort_values(["missed", "missed_share"],
-                                                        ascending=False)
-        parts.append(f"<h2>{esc(t['missed'])}</h2>" +
-                     (_table(gone, more=t["more"], names=names) or f"<p>{esc(t['none'])}</p>"))
+        parts.append(f"<h2>{esc(t['missed'])}</h2>")
+        frames = missed if isinstance(missed, tuple) else (missed,)
+        for frame, key in zip(frames, ("elder_id", "volunteer_id"), strict=False):
+            table = missed_by(frame, key)
+            title = t["missed_elders"] if key == "elder_id" else t["missed_volunteers"]
+            parts.append(f"<h3>{esc(title)}</h3>" +
+                         (_table(table, more=t["more"], names=names, limit=MISSED_ROWS) or
+                          f"<p>{esc(t['none'])}</p>"))
     parts.append(f"<h2>{esc(t['why_unassigned'])}</h2>" +
                  (_table(run.unassigned, more=t["more"], names=names) or
                   f"<p>{esc(t['none'])}</p>"))

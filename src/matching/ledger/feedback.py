@@ -42,15 +42,19 @@ class Feedback:
         ``elder_id, account, earned_hours, bonus``: elders whose priority rose.
     recent_hours
         Hours each volunteer served in the last ``fairness_window_days`` days recorded.
+    low_rating
+        The rating at or below which a rating counts as low.
     """
 
     refused: pd.DataFrame
     bonus: pd.DataFrame
     recent_hours: dict[str, float] = field(default_factory=dict)
+    low_rating: int = TimebankRules.low_rating
 
     def reasons(self) -> dict[tuple[str, str], str]:
         """Why each refused pair is no longer eligible, in a planner's words."""
-        return {(v, e): f"rated {n} times at the low end since {since}"
+        return {(v, e): f"the elder rated it {self.low_rating} or lower {n} times since "
+                        f"{since}"
                 for v, e, n, since in self.refused.itertuples(index=False)}
 
     def figures(self) -> dict[str, int]:
@@ -215,7 +219,8 @@ def apply_feedback(world: World, ledger: Ledger, members: pd.DataFrame | None = 
         sources["relations"] = relations
     changed = dataclasses.replace(world, relations=relations.reset_index(drop=True),
                                   elders=elders, sources=sources)
-    return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger, rules))
+    return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger, rules),
+                             int(rules.low_rating))
 
 
 def even_out(result: PairingResult, recent: dict[str, float]) -> PairingResult:
