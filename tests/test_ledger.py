@@ -570,3 +570,39 @@ def test_timebank_settings_in_a_scenario_are_checked(tmp_path, capsys):
     assert "s.toml: key timebank.low_rating (line 6) must be 1 to 5, not 7" in \
         capsys.readouterr().err
     assert not (tmp_path / "L.sqlite").exists()
+
+
+def test_a_marked_rota_as_an_office_spreadsheet(tmp_path):
+    """The same four rows as an Excel workbook marked in Chinese: 完成/缺席/代替, activities by
+    their rota names, dates as 2026/4/1 or a spreadsheet's midnight. The credits are the same
+    as from the CSV: V1 60 min, V2 145 min."""
+    schedule, _ = write_rota(tmp_path)
+    marked = pd.DataFrame([
+        ("2026/4/1", "上门探访", "V1", "E1", "完成", "", "", "5", ""),
+        ("2026-04-01 00:00:00", "问候电话", "V1", "E1", "缺席", "", "", "", ""),
+        ("2026年4月2日", "Home visit", "V1", "E2", "代替", "V2", "45", "2", "迟到了"),
+        ("2026.4.3", "service", "V2", "E2", "Done", "", "100", "", "")], columns=DONE_COLUMNS)
+    marked.to_excel(tmp_path / "marked.xlsx", index=False)
+    with open_ledger(tmp_path / "L.sqlite") as ledger:
+        counts = ledger.record(read_done(schedule, tmp_path / "marked.xlsx"))
+        assert (counts["done"], counts["missed"], counts["replaced"]) == (2, 1, 1)
+        assert ledger.balances_minutes() == {"V1": 60, "V2": 145, POOL: -205}
+
+
+def test_schedule_with_the_ledger_refuses_a_pair_rated_low_twice(tmp_path, capsys):
+    """The assignments still pair E1 with V1, whom E1 rated 2 twice: the schedule names the row
+    and writes nothing; without the ledger it plans."""
+    _replan_world(tmp_path)
+    pd.DataFrame({"elder_id": ["E1"], "volunteer_id": ["V1"]}).to_csv(tmp_path / "a.csv",
+                                                                      index=False)
+    ledger_with(tmp_path / "L.sqlite", ("2026-04-01", "V1", "E1", 60, 2),
+                ("2026-04-08", "V1", "E1", 60, 2)).close()
+    args = ["schedule", "--volunteers", str(tmp_path / "v.csv"), "--elders",
+            str(tmp_path / "e.csv"), "--assignments", str(tmp_path / "a.csv"), "--start",
+            "2026-06-29", "--weeks", "1", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "s1"), "--ledger",
+                 str(tmp_path / "L.sqlite")]) == 2
+    assert 'a.csv, row 2, column volunteer_id: "V1" may not serve elder E1: the elder ' \
+           "refuses this volunteer" in capsys.readouterr().err
+    assert not (tmp_path / "s1").exists()
+    assert main([*args, "--out", str(tmp_path / "s2")]) == 0

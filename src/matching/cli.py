@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--previous", type=Path,
                      help="the earlier schedule.csv to keep before --from (and whose visit "
                           "days and times unchanged pairs keep)")
+    _add_ledger(sch)
     _add_solver(sch)
     sch.set_defaults(handler=_cmd_schedule)
 
@@ -374,6 +375,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     clock = _Clock(args.quiet)
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    world, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
     leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"])) \
         if args.leaving is not None else set()
     assignments = read_table(args.assignments)

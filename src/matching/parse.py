@@ -154,18 +154,27 @@ _DATE_FULL = re.compile(
 _DATE_SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
+def parse_date(text: str) -> str:
+    """A whole date, ``YYYY-MM-DD`` (also ``/``, ``.`` or 年月日, and a spreadsheet's
+    midnight time); returns the ISO spelling."""
+    m = _DATE_FULL.match(text.strip())
+    if not m:
+        raise ValueError("is not a date (expected YYYY-MM-DD)")
+    year, month, day = (int(g) for g in m.groups())
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise ValueError("is not a real date") from None
+
+
 def parse_birthday(text: str) -> str:
     """``YYYY-MM-DD`` or ``MM-DD`` (also ``/``, ``.`` or 年月日); returns the ISO spelling."""
     word = text.strip()
-    if m := _DATE_FULL.match(word):
-        year, month, day = (int(g) for g in m.groups())
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            raise ValueError("is not a real date") from None
-        if not 1880 <= year <= dt.date.today().year:
+    if _DATE_FULL.match(word):
+        iso = parse_date(word)
+        if not 1880 <= int(iso[:4]) <= dt.date.today().year:
             raise ValueError("has an implausible year")
-        return f"{year:04d}-{month:02d}-{day:02d}"
+        return iso
     if m := _DATE_SHORT.match(word):
         month, day = (int(g) for g in m.groups())
         try:
@@ -188,6 +197,19 @@ def parse_relation(text: str) -> str:
     if word in _RELATIONS:
         return _RELATIONS[word]
     raise ValueError("is not a relation (expected kin, familiar or refuses)")
+
+
+_STATUSES = {"done": "done", "完成": "done", "已完成": "done", "missed": "missed",
+             "缺席": "missed", "未完成": "missed", "replaced": "replaced", "代替": "replaced",
+             "替代": "replaced", "他人代替": "replaced", "代班": "replaced"}
+
+
+def parse_status(text: str) -> str:
+    """How a rota row went: done, missed or replaced (also 完成, 缺席, 代替)."""
+    word = text.strip().lower()
+    if word in _STATUSES:
+        return _STATUSES[word]
+    raise ValueError("is not a status (expected done, missed or replaced)")
 
 
 def parse_number(text: str) -> float:

@@ -14,13 +14,12 @@ import pandas as pd
 
 from matching import calendar
 from matching.run import Run
+from matching.schedule.rules import SIX_ONES
 
 #: Age bands of elders: under the first, between each two, and the last and over.
 AGE_BANDS = (80, 85, 90, 95)
 #: What coverage can be grouped by.
 GROUPINGS = ("priority", "community", "age_band")
-#: The activities of the "six ones", in the order a planner reads them.
-SIX_ONES = ("call", "visit", "service", "group", "festival", "birthday")
 
 
 def age_band(age: float) -> str:

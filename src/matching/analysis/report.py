@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matching.analysis import figures, metrics
 from matching.analysis.why import blocking_pairs
 from matching.run import Run
+from matching.schedule.rules import SIX_ONES
 
 #: Rows of a long table shown before "and N more".
 MAX_ROWS = 200
@@ -160,8 +161,8 @@ def missed_by(long: pd.DataFrame, key: str) -> pd.DataFrame:
     wide = long.pivot_table(index=key, columns="activity", values="missed", aggfunc="sum",
                             fill_value=0)
     wide.columns.name = None
-    wide = wide[sorted(wide.columns, key=lambda c: (metrics.SIX_ONES.index(c)
-                                                    if c in metrics.SIX_ONES else 99, c))]
+    wide = wide[sorted(wide.columns, key=lambda c: (SIX_ONES.index(c) if c in SIX_ONES
+                                                    else len(SIX_ONES), c))]
     counts = long.groupby(key)[["done", "replaced", "missed"]].sum()
     wide["missed"] = counts["missed"]
     wide["recorded"] = counts.sum(axis=1)

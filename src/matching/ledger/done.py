@@ -9,7 +9,6 @@ date, activity, volunteer and elder, and appear once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,16 @@ import pandas as pd
 
 from matching.errors import InputError, Problem
 from matching.ledger.rules import TimebankRules
+from matching.parse import parse_date, parse_status
 from matching.read import read_table
+from matching.rota import LABELS
+from matching.schedule.rules import SIX_ONES
 
 STATUSES = ("done", "missed", "replaced")
+#: An activity as the rota names it, in either language, to its code in schedule.csv.
+ACTIVITY_CODES = {label.lower(): code for words in LABELS.values()
+                  for code, label in words.items() if code in SIX_ONES} | \
+    {code: code for code in SIX_ONES}
 REQUIRED = ("date", "activity", "volunteer_id", "elder_id", "status")
 #: Longest an activity can have lasted (a whole working day).
 MAX_MINUTES = 12 * 60
@@ -80,14 +86,15 @@ def read_done(schedule: str | Path, done: str | Path,
         cell = {c: str(r.get(c, "") or "").strip() for c in marks.columns}
         bad = len(problems)
         try:
-            dt.date.fromisoformat(cell["date"])
-        except ValueError:
-            problems.append(Problem(name, "is not a date (YYYY-MM-DD)", row, "date",
-                                    cell["date"]))
-        status = cell["status"].lower()
-        if status not in STATUSES:
-            problems.append(Problem(name, f"is not a status (expected {', '.join(STATUSES)})",
-                                    row, "status", cell["status"]))
+            cell["date"] = parse_date(cell["date"])
+        except ValueError as exc:
+            problems.append(Problem(name, str(exc), row, "date", cell["date"]))
+        status = ""
+        try:
+            status = parse_status(cell["status"])
+        except ValueError as exc:
+            problems.append(Problem(name, str(exc), row, "status", cell["status"]))
+        cell["activity"] = ACTIVITY_CODES.get(cell["activity"].lower(), cell["activity"])
         done_by = cell.get("done_by", "")
         if status == "replaced" and not done_by:
             problems.append(Problem(name, "is empty: a replaced activity needs who did it",

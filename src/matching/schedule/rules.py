@@ -10,6 +10,8 @@ from matching.errors import RuleError
 
 #: Minutes in a day; every time of day is a number of minutes after midnight.
 MINUTES_PER_DAY = 24 * 60
+#: The six ones, as schedule.csv names them, in the order a programme lists them.
+SIX_ONES = ("call", "visit", "service", "group", "festival", "birthday")
 #: Longest lead time a festival activity may have (a lunar month).
 MAX_FESTIVAL_DAYS_BEFORE = 29
 
