@@ -140,29 +140,47 @@ class Ledger:
             batch = int(self.conn.execute(  # type: ignore[arg-type]
                 "INSERT INTO batches (recorded_at, source, rows) VALUES (?, ?, ?)",
                 (now, source, len(rows))).lastrowid)
-            for r in rows.to_dict("records"):
+            # transaction ids are given here, so that all rows go in with executemany
+            next_tx = int(self.conn.execute("SELECT COALESCE(MAX(tx_id), 0) FROM "
+                                            "transactions").fetchone()[0]) + 1
+            transactions: list[tuple] = []
+            entries: list[tuple[int, str, int]] = []
+            activities: list[tuple] = []
+            columns = [rows[c].tolist() for c in (
+                "activity_key", "date", "activity", "volunteer_id", "elder_id", "status",
+                "credited_to", "minutes", "credit", "rating", "comment")]
+            for key, date, activity, volunteer, elder, status, who, minutes, credit, rating, \
+                    comment in zip(*columns, strict=True):
                 tx = None
-                if r["credit"]:
-                    tx = self._transaction(r["date"], "service", {
-                        r["credited_to"]: r["credit"], POOL: -r["credit"]}, r["activity_key"],
-                        f"{r['activity']} {r['elder_id']}".strip())
-                    counts["credited_minutes"] += r["credit"]
-                    balance[r["credited_to"]] += r["credit"]
-                    payer = accounts.get(r["elder_id"])
-                    pay = min(r["credit"], balance[payer]) if payer else 0
+                if credit:
+                    tx, next_tx = next_tx, next_tx + 1
+                    transactions.append((tx, date, "service", key,
+                                         f"{activity} {elder}".strip()))
+                    entries += [(tx, who, credit), (tx, POOL, -credit)]
+                    counts["credited_minutes"] += credit
+                    balance[who] += credit
+                    payer = accounts.get(elder)
+                    pay = min(credit, balance[payer]) if payer else 0
                     if pay > 0:
-                        self._transaction(r["date"], "redeem", {payer: -pay, POOL: pay},
-                                          r["activity_key"], r["activity"])
+                        transactions.append((next_tx, date, "redeem", key, activity))
+                        entries += [(next_tx, payer, -pay), (next_tx, POOL, pay)]
+                        next_tx += 1
                         balance[payer] -= pay
                         counts["redeemed_minutes"] += pay
-                counts[r["status"]] += 1
-                self.conn.execute(
-                    "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
-                    "elder_id, status, done_by, minutes, rating, comment, tx_id, batch_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (r["activity_key"], r["date"], r["activity"], r["volunteer_id"],
-                     r["elder_id"], r["status"], r["credited_to"], r["minutes"], r["rating"],
-                     r["comment"], tx, batch))
+                counts[status] += 1
+                activities.append((key, date, activity, volunteer, elder, status, who, minutes,
+                                   rating, comment, tx, batch))
+            members = sorted({account for _, account, _ in entries if account != POOL})
+            self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
+                                  "(?, 'member')", [(m,) for m in members])
+            self.conn.executemany("INSERT INTO transactions (tx_id, date, kind, source, memo) "
+                                  "VALUES (?, ?, ?, ?, ?)", transactions)
+            self.conn.executemany("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
+                                  "(?, ?, ?)", entries)
+            self.conn.executemany(
+                "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
+                "elder_id, status, done_by, minutes, rating, comment, tx_id, batch_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", activities)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")

@@ -10,6 +10,7 @@ date, activity, volunteer and elder, and appear once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,34 @@ class Recording:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _records(table: pd.DataFrame) -> list[dict[str, str]]:
+    """The rows of a table of text cells as dicts (faster than ``to_dict`` on text
+    columns)."""
+    columns = list(table.columns)
+    arrays = [table[c].to_numpy(dtype=object) for c in columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*arrays, strict=True)]
+
+
+class _Spellings:
+    """A parser that reads each distinct spelling once (a rota repeats a few dates and
+    statuses many thousand times)."""
+
+    def __init__(self, parse: Callable[[str], str]) -> None:
+        self.parse = parse
+        self.known: dict[str, str | ValueError] = {}
+
+    def __call__(self, text: str) -> str:
+        if text not in self.known:
+            try:
+                self.known[text] = self.parse(text)
+            except ValueError as exc:
+                self.known[text] = exc
+        value = self.known[text]
+        if isinstance(value, ValueError):
+            raise value
+        return value
+
+
 def read_done(schedule: str | Path, done: str | Path,
               rules: TimebankRules | None = None) -> Recording:
     """Check a marked rota against its schedule.
@@ -74,24 +103,24 @@ def read_done(schedule: str | Path, done: str | Path,
         raise InputError(missing)
     planned: Counter[str] = Counter()
     length: dict[str, int] = {}
-    for r in plan.to_dict("records"):
+    for r in _records(plan):
         key = activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
         planned[key] += 1
         length[key] = int(float(r["minutes"] or 0))
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     rows = []
-    for row, r in marks.iterrows():
+    dates, statuses = _Spellings(parse_date), _Spellings(parse_status)
+    for row, cell in zip(marks.index, _records(marks), strict=True):
         row = int(row)
-        cell = {c: str(r.get(c, "") or "").strip() for c in marks.columns}
         bad = len(problems)
         try:
-            cell["date"] = parse_date(cell["date"])
+            cell["date"] = dates(cell["date"])
         except ValueError as exc:
             problems.append(Problem(name, str(exc), row, "date", cell["date"]))
         status = ""
         try:
-            status = parse_status(cell["status"])
+            status = statuses(cell["status"])
         except ValueError as exc:
             problems.append(Problem(name, str(exc), row, "status", cell["status"]))
         cell["activity"] = ACTIVITY_CODES.get(cell["activity"].lower(), cell["activity"])
