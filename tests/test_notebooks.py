@@ -16,8 +16,8 @@ TIMEOUT = 600
 
 
 def test_there_are_notebooks():
-    """The coverage story on Minle and the county maps."""
-    assert [p.name for p in NOTEBOOKS] == ["county.ipynb", "coverage.ipynb"]
+    """The coverage story on Minle, the county maps, and the time bank."""
+    assert [p.name for p in NOTEBOOKS] == ["county.ipynb", "coverage.ipynb", "timebank.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -45,7 +45,9 @@ _TEXT = {
            "kept": "kept", "lost": "to a volunteer who left", "new": "new pair",
            "left": "volunteer who left", "priority": "priority tier", "community": "community",
            "age_band": "age band", "call": "call", "visit": "visit", "service": "service",
-           "group": "group", "festival": "festival", "birthday": "birthday"},
+           "group": "group", "festival": "festival", "birthday": "birthday",
+           "banked": "Hours banked in the time bank, per member", "hours": "hours earned",
+           "members": "members"},
     "zh": {"map": "结对", "volunteer": "志愿者", "elder": "老人", "unassigned": "未结对",
            "kin": "亲属", "familiar": "熟人", "none": "其他",
            "load": "每位志愿者每周结对服务分钟", "volunteers": "志愿者人数",
@@ -55,7 +57,8 @@ _TEXT = {
            "kept": "保持", "lost": "原志愿者已离开", "new": "新结对", "left": "离开的志愿者",
            "priority": "优先级", "community": "社区", "age_band": "年龄段",
            "call": "问候电话", "visit": "上门探访", "service": "专业服务",
-           "group": "集体活动", "festival": "节日活动", "birthday": "生日问候"},
+           "group": "集体活动", "festival": "节日活动", "birthday": "生日问候",
+           "banked": "时间银行：每位会员存入的时长", "hours": "存入小时", "members": "会员人数"},
 }
 
 
@@ -199,6 +202,22 @@ def load_histogram(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure
         ax.set_xlabel(words["minutes"])
         ax.set_ylabel(words["volunteers"])
         ax.set_title(words["load"])
+    return figure
+
+
+def banked_hours(balances: pd.DataFrame, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """How many members banked how many hours (``balances`` is
+    :meth:`matching.ledger.Ledger.balances`), with the mean dashed."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        earned = balances["earned_hours"]
+        ax.hist(earned, bins=20, color="#2980b9", edgecolor="white")
+        if len(earned):
+            ax.axvline(float(earned.mean()), color="#c0392b", linestyle="--", linewidth=1)
+        ax.set_xlabel(words["hours"])
+        ax.set_ylabel(words["members"])
+        ax.set_title(words["banked"])
     return figure
 
 
