@@ -606,3 +606,16 @@ def test_schedule_with_the_ledger_refuses_a_pair_rated_low_twice(tmp_path, capsy
            "refuses this volunteer" in capsys.readouterr().err
     assert not (tmp_path / "s1").exists()
     assert main([*args, "--out", str(tmp_path / "s2")]) == 0
+
+
+def test_transfers_and_donations_can_be_switched_off(tmp_path):
+    rules = TimebankRules(transfers=False, donations=False)
+    with open_ledger(tmp_path / "L.sqlite", rules) as ledger:
+        ledger.record(served(("2026-04-01", "V1", "E1", 60, None)))
+        with pytest.raises(InputError, match="transfers are off"):
+            ledger.transfer("V1", "M2", 30, "2026-04-02")
+        with pytest.raises(InputError, match="donations are off"):
+            ledger.donate("V1", 30, "2026-04-02")
+        assert ledger.balances_minutes() == {"V1": 60, POOL: -60}
+    with open_ledger(tmp_path / "L.sqlite") as ledger:  # the rules stay with the file
+        assert ledger.rules.transfers is False
