@@ -66,6 +66,12 @@ def write_rota(folder: Path, plan=PLAN, marked=MARKED) -> tuple[Path, Path]:
     return folder / "schedule.csv", folder / "done.csv"
 
 
+def record(db: Path, schedule: Path, done: Path) -> int:
+    """``matching ledger record`` into ``db``; its exit status."""
+    return main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
+                 str(done)])
+
+
 _keys = itertools.count()
 
 
@@ -120,8 +126,7 @@ def test_record_credits_exactly_the_rows_done(tmp_path, capsys):
 def test_balance_csv_has_the_contract_columns(tmp_path):
     schedule, done = write_rota(tmp_path)
     db = tmp_path / "L.sqlite"
-    assert main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
-                 str(done)]) == 0
+    assert record(db, schedule, done) == 0
     assert main(["ledger", "balance", "--db", str(db), "--csv", str(tmp_path / "b.csv")]) == 0
     table = pd.read_csv(tmp_path / "b.csv", dtype=str)
     assert table.columns.tolist() == BALANCE_COLUMNS
@@ -155,8 +160,7 @@ def test_unknown_and_bad_rows_are_refused_all_at_once_and_nothing_is_written(tmp
               ("2026-04-02", "visit", "V1", "E2", "replaced", "", "", "7", "")]
     schedule, done = write_rota(tmp_path, marked=marked)
     db = tmp_path / "L.sqlite"
-    assert main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
-                 str(done)]) == 2
+    assert record(db, schedule, done) == 2
     err = capsys.readouterr().err
     assert 'done.csv, row 3, column activity: "call" matches no row of schedule.csv' in err
     assert 'done.csv, row 4, column activity: "visit" is the same activity as row 2' in err
@@ -175,8 +179,7 @@ def test_a_credit_above_the_cap_is_refused_with_its_row(tmp_path, capsys):
     db = tmp_path / "L.sqlite"
     assert main(["ledger", "init", "--db", str(db), "--scenario", str(tmp_path / "s.toml")]) == 0
     schedule, done = write_rota(tmp_path)
-    assert main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
-                 str(done)]) == 2
+    assert record(db, schedule, done) == 2
     err = capsys.readouterr().err
     assert "done.csv, row 5, column minutes: would take V2's balance to 2.42 h, above the " \
            "cap of 1 h" in err
@@ -189,8 +192,7 @@ def test_overdraft_and_transfer_above_the_balance_are_refused(tmp_path, capsys):
     """V1 has 1 h: redeeming 1.5 h or giving 2 h would overdraw; 0.5 h then 0.5 h is fine."""
     schedule, done = write_rota(tmp_path)
     db = tmp_path / "L.sqlite"
-    assert main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
-                 str(done)]) == 0
+    assert record(db, schedule, done) == 0
     move = ["--db", str(db), "--member", "V1", "--date", "2026-04-10"]
     capsys.readouterr()
     assert main(["ledger", "redeem", *move, "--hours", "1.5", "--memo", "haircut"]) == 2
@@ -405,8 +407,7 @@ def test_files_that_are_not_ledgers_are_refused(tmp_path, capsys):
 def test_export_writes_every_table_as_csv_and_as_a_workbook(tmp_path):
     schedule, done = write_rota(tmp_path)
     db = tmp_path / "L.sqlite"
-    assert main(["ledger", "record", "--db", str(db), "--schedule", str(schedule), "--done",
-                 str(done)]) == 0
+    assert record(db, schedule, done) == 0
     assert main(["ledger", "export", "--db", str(db), "--out", str(tmp_path / "x")]) == 0
     assert main(["ledger", "export", "--db", str(db), "--out", str(tmp_path / "x.xlsx")]) == 0
     entries = pd.read_csv(tmp_path / "x" / "entries.csv")

@@ -191,12 +191,17 @@ _RELATIONS = {"kin": "kin", "relative": "kin", "family": "kin", "亲属": "kin",
               "refuses": "refuses", "refuse": "refuses", "拒绝": "refuses"}
 
 
+def _one_of(spellings: dict[str, str], text: str, what: str) -> str:
+    """The word a spelling stands for, or ``ValueError("is not <what>")``."""
+    word = text.strip().lower()
+    if word in spellings:
+        return spellings[word]
+    raise ValueError(f"is not {what}")
+
+
 def parse_relation(text: str) -> str:
     """kin, familiar or refuses (also 亲属, 熟人, 拒绝)."""
-    word = text.strip().lower()
-    if word in _RELATIONS:
-        return _RELATIONS[word]
-    raise ValueError("is not a relation (expected kin, familiar or refuses)")
+    return _one_of(_RELATIONS, text, "a relation (expected kin, familiar or refuses)")
 
 
 _STATUSES = {"done": "done", "完成": "done", "已完成": "done", "missed": "missed",
@@ -206,10 +211,7 @@ _STATUSES = {"done": "done", "完成": "done", "已完成": "done", "missed": "m
 
 def parse_status(text: str) -> str:
     """How a rota row went: done, missed or replaced (also 完成, 缺席, 代替)."""
-    word = text.strip().lower()
-    if word in _STATUSES:
-        return _STATUSES[word]
-    raise ValueError("is not a status (expected done, missed or replaced)")
+    return _one_of(_STATUSES, text, "a status (expected done, missed or replaced)")
 
 
 def parse_number(text: str) -> float:
