@@ -65,7 +65,7 @@ BAD = [
     ("elders", "elder_id,lat,lon\nE1,35.6,110.9\nE1,35.6,110.9\n",
      'row 3, column elder_id: "E1" is a duplicate elder_id (first on row 2)'),
     ("elders", "elder_id,lat,lon\n,35.6,110.9\n", "row 2, column elder_id: is empty"),
-    ("elders", "id,lat,lon\nE1,35.6,110.9\n", "column elder_id is missing"),
+    ("elders", "person,lat,lon\nE1,35.6,110.9\n", "column elder_id is missing"),
     ("elders", "elder_id,lon\nE1,110.9\n", "column lat is missing"),
     ("elders", "elder_id,lat,lon,age\nE1,35.6,110.9,old\n", 'column age: "old" is not a number'),
     ("elders", "elder_id,lat,lon,priority\nE1,35.6,110.9,0\n", '"0" is out of range'),
@@ -139,7 +139,7 @@ def test_not_text(tmp_path):
     """A binary file is neither UTF-8 nor GBK."""
     path = tmp_path / "elders.csv"
     path.write_bytes(bytes(range(128, 256)) * 4)
-    with pytest.raises(matching.InputError, match="neither UTF-8 nor GBK"):
+    with pytest.raises(matching.InputError, match="not text in UTF-8, GBK or UTF-16"):
         matching.read_table(path)
 
 

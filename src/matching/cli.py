@@ -9,9 +9,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matching import __version__
+from matching.coords import SYSTEMS
 from matching.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -39,6 +44,14 @@ def _add_inputs(p: argparse.ArgumentParser, *, pairs: bool = True) -> None:
         p.add_argument("--pairs", type=Path,
                        help="optional measured volunteer_id, elder_id, distance_km, "
                             "weekly_minutes that replace the computed figures")
+    _add_coords(p)
+
+
+def _add_coords(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--coords", choices=SYSTEMS, default=None,
+                   help="the coordinate system of the files' lat/lon, converted to WGS-84 on "
+                        "reading: wgs84 (GPS; the default), gcj02 (Amap, Tencent), bd09 "
+                        "(Baidu)")
 
 
 def _add_ledger(p: argparse.ArgumentParser) -> None:
@@ -138,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder (default out/<scenario file name>)")
     _add_ledger(run)
     run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+    _add_coords(run)
     run.set_defaults(handler=_cmd_run)
 
     cmp = sub.add_parser("compare", help="compare plan folders side by side",
@@ -197,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--elder-file", type=Path,
                      help="a CSV (or .xlsx) with the elders.csv header and one row")
     sug.add_argument("--top", type=int, default=5, help="how many volunteers (default 5)")
+    _add_coords(sug)
     sug.set_defaults(handler=_cmd_suggest)
 
     aud = sub.add_parser("audit", help="pairs who would both rather be together",
@@ -209,6 +224,22 @@ def build_parser() -> argparse.ArgumentParser:
     aud.set_defaults(handler=_cmd_audit)
 
     _add_ledger_commands(sub)
+
+    doc = sub.add_parser("doctor", help="check input files without planning: every problem "
+                                        "and warning at once",
+                         description="Check input files without planning. Lists every problem "
+                                     "(file, row, column, value, what was expected) and every "
+                                     "warning (an elder no volunteer can reach, one person "
+                                     "under two ids, coordinates far from the rest, a relation "
+                                     "that cannot matter). Exit 0 when there is no problem, "
+                                     "2 when there is.")
+    doc.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                     help="volunteers, elders and optionally relations and pairs files")
+    _add_coords(doc)
+    doc.add_argument("--area", metavar="LAT,LON,KM",
+                     help="the county as a centre and radius: points outside are flagged "
+                          "(default: points more than 50 km from the middle of the rest)")
+    doc.set_defaults(handler=_cmd_doctor)
 
     check = sub.add_parser("check", help="check a plan against the contract (or a scenario's "
                                          "rules)",
@@ -343,7 +374,8 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     clock = _Clock(args.quiet)
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
-                       geocode_cache=args.geocode_cache if args.geocode else None)
+                       geocode_cache=args.geocode_cache if args.geocode else None,
+                       coords=args.coords or "wgs84")
     world, feedback = _feedback(world, args)
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
@@ -374,7 +406,8 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
-    world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
+                       coords=args.coords or "wgs84")
     world, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
     leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"])) \
         if args.leaving is not None else set()
@@ -406,7 +439,8 @@ def _cmd_replan(args: argparse.Namespace) -> int:
 
     clock = _Clock(args.quiet)
     clock("reading inputs")
-    world = read_world(args.volunteers, args.elders, args.relations, args.pairs)
+    world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
+                       coords=args.coords or "wgs84")
     leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
     previous = read_previous(args.previous)
     history = history_acquaintances(args.history) if args.history else None
@@ -439,6 +473,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     clock = _Clock(args.quiet)
     scenario = load_scenario(args.scenario)
+    if args.coords is not None:  # the command line wins over the scenario's [inputs] coords
+        scenario = dataclasses.replace(scenario, coords=args.coords)
     if args.ledger is not None:  # the command line's ledger wins over the scenario's
         scenario = dataclasses.replace(scenario, ledger=args.ledger,
                                        members=args.members or scenario.members)
@@ -529,9 +565,9 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
     run = load_run(args.folder)
     if args.elder_file is not None:
-        elder: dict[str, str] | object = read_table(args.elder_file)
+        elder: dict[str, str] | object = _wgs84(read_table(args.elder_file), args.coords)
     else:
-        elder = _cells(args.elder_row)
+        elder = _wgs84(_cells(args.elder_row), args.coords)
     table = suggest(run, elder, args.top)  # type: ignore[arg-type]
     for column in ("kin", "familiar", "fits"):
         table[column] = table[column].map({True: "yes", False: ""})
@@ -539,6 +575,27 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         print(table.to_string(index=False) if len(table) else
               "no eligible volunteer for this elder")
     return EXIT_OK
+
+
+def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
+           ) -> pd.DataFrame | dict[str, str]:
+    """A new elder's coordinates (a row or a table of text cells) as WGS-84."""
+    import pandas as pd
+
+    from matching.coords import to_wgs84
+    from matching.parse import parse_number
+
+    if system in (None, "wgs84") or "lat" not in elder or "lon" not in elder:
+        return elder
+    if isinstance(elder, dict):
+        try:
+            lat, lon = to_wgs84(parse_number(elder["lat"]), parse_number(elder["lon"]), system)
+        except ValueError as exc:
+            raise InputError.one("--elder-row", f"lat/lon: {exc}") from None
+        return {**elder, "lat": f"{float(lat):.7f}", "lon": f"{float(lon):.7f}"}
+    lat, lon = to_wgs84(pd.to_numeric(elder["lat"], errors="coerce"),
+                        pd.to_numeric(elder["lon"], errors="coerce"), system)
+    return elder.assign(lat=[f"{x:.7f}" for x in lat], lon=[f"{x:.7f}" for x in lon])
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -693,6 +750,22 @@ def _cmd_ledger_simulate(args: argparse.Namespace) -> int:
     write_outputs(args.out.parent, {args.out.name: done})
     print(f"wrote {len(done):,} marked rows to {args.out}")
     return EXIT_OK
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from matching.doctor import diagnose
+
+    area = None
+    if args.area is not None:
+        try:
+            lat, lon, km = (float(x) for x in args.area.split(","))
+            area = (lat, lon, km)
+        except ValueError:
+            raise InputError.one("--area", f'"{args.area}" is not LAT,LON,KM (e.g. '
+                                           '35.03,111.01,40)') from None
+    found = diagnose(args.files, coords=args.coords or "wgs84", area=area)
+    print(found.text())
+    return EXIT_OK if found.ok else EXIT_BAD_INPUT
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

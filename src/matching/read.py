@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,22 +17,38 @@ import numpy as np
 import pandas as pd
 
 from matching import geo, parse
+from matching.columns import canonical_columns
+from matching.coords import to_wgs84
 from matching.errors import InputError, Problem
 from matching.rules import Rules
 
 PathLike = str | Path
 
 
-def read_table(path: PathLike) -> pd.DataFrame:
-    """Read a CSV or ``.xlsx`` file as text cells (ids stay text: ``007`` stays ``007``).
+#: Separators a CSV may use: Excel in many locales writes ``;``, "Unicode text" and WPS ``\t``.
+SEPARATORS = (",", ";", "\t", "|")
 
-    Header names are stripped and lower-cased; cells are stripped; blank cells are ``""``.
-    Wholly blank rows are dropped. The index holds the spreadsheet row number of each row.
+#: Workbook suffixes read through calamine (old Excel, OpenDocument), and openpyxl's own.
+CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
+OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_table(path: PathLike, own_id: str | None = None) -> pd.DataFrame:
+    """Read a CSV or spreadsheet file as text cells (ids stay text: ``007`` stays ``007``).
+
+    CSV may be UTF-8 (with or without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode text"),
+    separated by commas, semicolons, tabs or bars (found from the header row). Workbooks
+    may be ``.xlsx``, ``.xls`` or ``.ods`` (the first sheet). Headers are mapped to the
+    contract's names (``姓名`` -> ``name``, see :mod:`matching.columns`; ``own_id`` names the
+    column that ``编号`` means in this file); cells are stripped; blank cells are ``""``.
+    Wholly blank rows and rows that repeat the header are dropped. The index holds the
+    spreadsheet row number of each row.
 
     Raises
     ------
     InputError
-        If the file is missing, empty, not UTF-8/GBK text, or not a well-formed table.
+        If the file is missing, empty, not text in a known encoding, or not a well-formed
+        table.
     """
     path = Path(path)
     name = path.name
@@ -40,22 +56,40 @@ def read_table(path: PathLike) -> pd.DataFrame:
         raise InputError.one(name, f"file not found ({path})")
     suffix = path.suffix.lower()
     try:
-        if suffix in (".xlsx", ".xlsm"):
+        if suffix in OPENPYXL_SUFFIXES:
             frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        elif suffix == ".xls":
-            raise InputError.one(name, "old .xls workbooks are not read; save it as .xlsx or CSV")
+        elif suffix in CALAMINE_SUFFIXES:
+            frame = _read_calamine(path)
         else:
             frame = _read_csv(name, _decode(path))
     except InputError:
         raise
-    except (ValueError, OSError, KeyError) as exc:  # openpyxl's complaints about a workbook
+    except (ValueError, OSError, KeyError) as exc:  # the workbook readers' complaints
         raise InputError.one(name, f"cannot be read as a workbook: {exc}") from None
-    return _clean(frame)
+    return _clean(frame, name, own_id)
+
+
+def _read_calamine(path: Path) -> pd.DataFrame:
+    try:
+        import python_calamine  # noqa: F401  (pandas' calamine engine needs it)
+    except ImportError:
+        raise InputError.one(path.name, f"{path.suffix} workbooks need the python-calamine "
+                             "package (pip install python-calamine), or save the sheet as "
+                             ".xlsx or CSV") from None
+    return pd.read_excel(path, dtype=str, engine="calamine")
 
 
 def _read_csv(name: str, text: str) -> pd.DataFrame:
     """Parse CSV text with the standard library, so that ragged rows are caught, not guessed."""
-    rows = list(csv.reader(io.StringIO(text)))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    separator = max(SEPARATORS, key=first_line.count)
+    # A long comment or address must not stop the read: the csv module's default cap is
+    # 128 KiB per field.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        raise InputError.one(name, f"is not a well-formed CSV file: {exc}") from None
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
     if not rows:
@@ -65,8 +99,8 @@ def _read_csv(name: str, text: str) -> pd.DataFrame:
     for number, row in enumerate(body, start=2):
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
             problems.append(Problem(name, f"has {len(row)} cells but the header has "
-                                          f"{len(header)} (a comma inside a number? use a dot, "
-                                          "or quote the cell)", row=number))
+                                          f"{len(header)} (a separator inside a number or "
+                                          "a name? use a dot, or quote the cell)", row=number))
     if problems:
         raise InputError(problems)
     width = len(header)
@@ -74,29 +108,50 @@ def _read_csv(name: str, text: str) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
+#: Encodings tried in order after a byte-order mark has had its say.
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
 def _decode(path: Path) -> str:
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif len(raw) >= 4 and raw[1:4:2] == b"\0\0" and raw[0] and raw[2]:
+        encodings = ("utf-16-le",)  # UTF-16 without its mark: every other byte is zero
+    else:
+        encodings = TEXT_ENCODINGS
+    for encoding in encodings:
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError.one(path.name, "is neither UTF-8 nor GBK text")
+    raise InputError.one(path.name, "is not text in UTF-8, GBK or UTF-16; save it from the "
+                         "spreadsheet as \"CSV UTF-8\"")
 
 
-def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None
+           ) -> pd.DataFrame:
     frame = frame.astype(object).where(frame.notna(), "")
-    frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
+    headers = [str(c) for c in frame.columns]
+    columns, clashes = canonical_columns(headers, own_id)
+    if clashes:
+        raise InputError([Problem(name, f"columns {a} and {b} both mean {meaning}; keep one")
+                          for a, b, meaning in clashes])
+    frame.columns = columns
     frame = frame.map(lambda v: str(v).strip())
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     blank = (frame == "").all(axis=1)
-    return frame.loc[~blank]
+    # A header pasted again mid-file (two sheets copied one under the other).
+    stripped = [h.strip() for h in headers]
+    repeated = (frame == stripped).all(axis=1) if len(frame) else blank
+    return frame.loc[~(blank | repeated)]
 
 
-def _as_text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _as_text_frame(frame: pd.DataFrame, name: str, own_id: str | None = None
+                   ) -> pd.DataFrame:
     """A DataFrame given directly (notebooks) gets the same treatment as a file."""
     frame = frame.reset_index(drop=True)
-    return _clean(frame)
+    return _clean(frame, name, own_id)
 
 
 @dataclass
@@ -254,12 +309,17 @@ def read_world(
     *,
     geocode_cache: PathLike | None = None,
     geocoder: geo.Geocoder | None = None,
+    coords: str | Mapping[str, str] = "wgs84",
 ) -> World:
     """Read and validate the inputs of a plan.
 
     Each of the four tables is a path (CSV or ``.xlsx``) or a DataFrame already in memory.
-    With ``geocode_cache`` set, rows without coordinates but with an ``address`` get
-    coordinates from a geocoder (OpenStreetMap by default) through that on-disk cache.
+    ``coords`` is the coordinate system the files' ``lat``/``lon`` are in (``wgs84``,
+    ``gcj02`` from Amap or Tencent, ``bd09`` from Baidu), one for both files or one per
+    file (``{"volunteers": "gcj02", "elders": "bd09"}``); they are converted to WGS-84 on
+    reading, in the world and in its ``sources``. With ``geocode_cache`` set, rows
+    without coordinates but with an ``address`` get coordinates from a geocoder
+    (OpenStreetMap by default) through that on-disk cache.
 
     Raises
     ------
@@ -275,14 +335,16 @@ def read_world(
     }
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame | None] = {}
+    own_ids = {"volunteers": "volunteer_id", "elders": "elder_id"}
     for key, source in (("volunteers", volunteers), ("elders", elders),
                         ("relations", relations), ("pairs", pairs)):
         if source is None:
             tables[key] = None
             continue
         try:
-            tables[key] = (_as_text_frame(source) if isinstance(source, pd.DataFrame)
-                           else read_table(source))
+            tables[key] = (_as_text_frame(source, names[key], own_ids.get(key))
+                           if isinstance(source, pd.DataFrame)
+                           else read_table(source, own_ids.get(key)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -295,6 +357,10 @@ def read_world(
     eld_cells = _Cells(names["elders"], tables["elders"])  # type: ignore[arg-type]
     vols = _volunteers(vol_cells, rules, need_coordinates=not have_pairs)
     elds = _elders(eld_cells, rules, need_coordinates=not have_pairs)
+    for key, frame in (("volunteers", vols), ("elders", elds)):
+        system = coords if isinstance(coords, str) else coords.get(key, "wgs84")
+        if system != "wgs84":
+            tables[key] = _convert_coordinates(frame, tables[key], system)  # type: ignore[arg-type]
     problems = vol_cells.problems + eld_cells.problems
     vol_ids, eld_ids = set(vols["volunteer_id"]), set(elds["elder_id"])
     rels = pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
@@ -311,6 +377,23 @@ def read_world(
         raise InputError(problems)
     sources = {k: v for k, v in tables.items() if v is not None}
     return World(vols, elds, rels, measured, rules, names, sources)
+
+
+#: Decimal places of a converted coordinate in ``inputs/`` (1e-7 degrees is about 1 cm).
+CONVERTED_DECIMALS = 7
+
+
+def _convert_coordinates(frame: pd.DataFrame, source: pd.DataFrame, system: str) -> pd.DataFrame:
+    """Convert ``frame``'s lat/lon (in place) and return ``source`` with the same figures."""
+    lat, lon = to_wgs84(frame["lat"].to_numpy(float), frame["lon"].to_numpy(float),
+                               system)
+    frame["lat"], frame["lon"] = lat, lon
+    source = source.copy()
+    for column, values in (("lat", lat), ("lon", lon)):
+        if column in source.columns:
+            source[column] = [("" if np.isnan(v) else f"{v:.{CONVERTED_DECIMALS}f}")
+                              for v in values]
+    return source
 
 
 def _geocode(frame: pd.DataFrame, cache: Path, geocoder: geo.Geocoder | None) -> pd.DataFrame:

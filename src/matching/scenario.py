@@ -21,13 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matching.coords import SYSTEMS
 from matching.errors import InputError, Problem, RuleError
 from matching.ledger.rules import TimebankRules
 from matching.rules import Rules
 from matching.schedule import ScheduleRules
 
 _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str},
+    "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str,
+               "coords": (str, dict)},
     "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
     "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
                  "from": dt.date, "previous": str,
@@ -43,7 +45,7 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                     for f in dataclasses.fields(TimebankRules)}},
 }
 _TOP = {"name": str, "description": str, "base": str}
-_PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"]} | {
+_PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"] if k != "coords"} | {
     ("whatif", "extra_volunteers"), ("whatif", "joining_elders"), ("schedule", "previous"),
     ("timebank", "ledger"), ("timebank", "members")}
 #: Languages of the rota and calendars.
@@ -76,6 +78,8 @@ class Scenario:
     members: Path | None = None
     #: The [timebank] rules the scenario sets; these override the ledger's own rules.
     timebank_keys: tuple[str, ...] = ()
+    #: The coordinate system of the input files: one for all, or one per file.
+    coords: str | dict[str, str] = "wgs84"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -185,7 +189,8 @@ def _check(data: dict[str, Any], path: Path, text: str) -> list[Problem]:
 
 def _type_name(kind: type) -> str:
     return {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-            list: "a list", dt.date: "a date (YYYY-MM-DD)"}.get(kind, kind.__name__)
+            list: "a list", dt.date: "a date (YYYY-MM-DD)", dict: "a table"
+            }.get(kind, kind.__name__)
 
 
 def _absolute_paths(data: dict[str, Any], folder: Path) -> None:
@@ -208,7 +213,7 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> Scenario:
-    inputs = {k: Path(v) for k, v in data.get("inputs", {}).items()}
+    inputs = {k: Path(v) for k, v in data.get("inputs", {}).items() if k != "coords"}
     problems = [Problem(path.name, f"[inputs] needs {k}") for k in ("volunteers", "elders")
                 if k not in inputs]
 
@@ -221,6 +226,14 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                 return
         problems.append(Problem(path.name, f"key {section}.{key} {message}"))
 
+    coords = data.get("inputs", {}).get("coords", "wgs84")
+    for file, system in (coords.items() if isinstance(coords, dict) else [("", coords)]):
+        if file and file not in ("volunteers", "elders"):
+            bad("inputs", "coords", f"names {file!r}; coordinates are in the volunteers and "
+                                    "elders files only")
+        elif system not in SYSTEMS:
+            bad("inputs", "coords", f"must be one of {', '.join(SYSTEMS)}, not {system!r} "
+                                    "(wgs84: GPS; gcj02: Amap, Tencent; bd09: Baidu)")
     sched = dict(data.get("schedule", {}))
     start = sched.pop("start", None)
     weeks = sched.pop("weeks", None)
@@ -266,7 +279,7 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     steps=steps, whatif=dict(data.get("whatif", {})), raw=data,
                     timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
                     members=Path(members) if members else None,
-                    timebank_keys=tuple(sorted(bank)))
+                    timebank_keys=tuple(sorted(bank)), coords=coords)
 
 
 def _festival(entry: object) -> tuple[str, str, int, int]:
@@ -385,14 +398,14 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         say("pairing the world before the what-if")
         before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
-                            rules=sc.rules)
+                            rules=sc.rules, coords=sc.coords)
         baseline = matching.solve(matching.build_problem(world0), time_limit=sc.time_limit,
                                   seed=sc.seed, workers=sc.workers)
         timings["baseline_pair"] = time.perf_counter() - clock
     paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
     edited = apply_whatif(sc, tables, paired)
     world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
-                       rules=sc.rules)
+                       rules=sc.rules, coords=sc.coords)
     feedback, fairness = None, False
     if sc.ledger is not None:
         say("reading the time bank's ledger")
@@ -452,18 +465,18 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         figures["schedule"] = dict(schedule_result.stats)
     # the inputs actually planned for: after the edits, without those who left
     gone = set(edited.leaving)
-    files["inputs/volunteers.csv"] = edited.volunteers[
-        ~edited.volunteers["volunteer_id"].isin(gone)]
-    # with a ledger, the priorities and refusals it added are part of what was planned for
-    files["inputs/elders.csv"] = world.sources["elders"] if feedback else edited.elders
+    # (as read: WGS-84 coordinates, contract headers; with a ledger, the priorities and
+    # refusals it added are part of what was planned for)
+    volunteers = world.sources["volunteers"]
+    files["inputs/volunteers.csv"] = volunteers[~volunteers["volunteer_id"].isin(gone)]
+    files["inputs/elders.csv"] = world.sources["elders"]
     relations = world.sources.get("relations") if feedback else edited.relations
     if relations is not None:
         files["inputs/relations.csv"] = relations[~relations["volunteer_id"].isin(gone)]
     if edited.pairs is not None:
         files["inputs/pairs.csv"] = edited.pairs[~edited.pairs["volunteer_id"].isin(gone)]
     if gone:  # the whole rows, so that a before-and-after can still place them
-        files["inputs/leaving.csv"] = edited.volunteers[
-            edited.volunteers["volunteer_id"].isin(gone)]
+        files["inputs/leaving.csv"] = volunteers[volunteers["volunteer_id"].isin(gone)]
     timings["total"] = time.perf_counter() - clock
     run_info = {
         "command": "run", "scenario": sc.name, "scenario_file": sc.path.name,
@@ -493,6 +506,7 @@ def dump_toml(sc: Scenario) -> str:
     if sc.description:
         lines.append(f"description = {_toml(sc.description)}")
     lines += ["", "[inputs]"] + [f"{k} = {_toml(str(v))}" for k, v in sc.inputs.items()]
+    lines.append(f"coords = {_toml(sc.coords)}")
     lines += ["", "[rules]"] + [f"{f.name} = {_toml(getattr(sc.rules, f.name))}"
                                 for f in dataclasses.fields(Rules)]
     lines += ["", "[schedule]"]

@@ -1,0 +1,330 @@
+"""Check input files without planning: every problem and every warning, in one go.
+
+``matching doctor FILES...`` reads the files the way planning does (so a problem here is
+exactly a problem there) and adds warnings that do not stop a plan but usually mean a
+spreadsheet slip:
+
+* an elder with no volunteer within reach (no plan can serve them);
+* one person under two ids (same name and phone, or same name and address);
+* coordinates far from all the others (or outside ``--area``): often latitude and
+  longitude swapped, or a point copied from the wrong town;
+* a relation that cannot matter (kin beyond the kin limit, familiar where the pair is not
+  eligible anyway, a refusal of someone beyond every distance limit, or one pair with two
+  relations).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matching import geo, parse
+from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, Eligibility
+from matching.errors import InputError, Problem
+from matching.explain import unassigned_reasons
+from matching.problem import build_problem
+from matching.read import World, read_table, read_world
+from matching.rules import Rules
+from matching.schedule.rules import ScheduleRules
+
+#: A point further than this from the median of all points is flagged (a county is some
+#: 50 km across; a town's programme much less).
+OUTLIER_KM = 50.0
+
+#: What each kind of input file is, told apart by its columns.
+KINDS = ("volunteers", "elders", "relations", "pairs")
+
+#: Words in a file name that say what it holds, when the columns alone do not.
+_NAME_HINTS = {"volunteers": ("volunteer", "志愿"), "elders": ("elder", "老人", "老年"),
+               "relations": ("relation", "关系"), "pairs": ("pair", "距离")}
+
+
+@dataclass
+class Diagnosis:
+    """What :func:`diagnose` found.
+
+    Attributes
+    ----------
+    files
+        Each file's kind (``volunteers``, ``elders``, ``relations``, ``pairs``) by path.
+    problems
+        What stops a plan: each names file, row, column, value and what was expected.
+    warnings
+        What a plan would survive but a planner should look at.
+    """
+
+    files: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problems (warnings allowed)."""
+        return not self.problems
+
+    def text(self) -> str:
+        """The report as ``matching doctor`` prints it."""
+        lines = [f"{Path(p).name}: {kind}" for p, kind in self.files.items()]
+        for title, items in (("problems", self.problems), ("warnings", self.warnings)):
+            lines.append(f"\n{len(items)} {title if len(items) != 1 else title[:-1]}")
+            lines += [f"  {item}" for item in items]
+        verdict = ("clean: ready to plan" if self.ok and not self.warnings else
+                   "ready to plan; look at the warnings" if self.ok else
+                   "not ready: fix the problems, then run doctor again")
+        lines.append(f"\n{verdict}")
+        return "\n".join(lines)
+
+
+def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "wgs84",
+             rules: Rules | None = None, schedule_rules: ScheduleRules | None = None,
+             area: tuple[float, float, float] | None = None) -> Diagnosis:
+    """Check input files as planning would read them, and warn about likely slips.
+
+    Parameters
+    ----------
+    paths
+        The files: volunteers and elders (each told apart by its columns or its name), and
+        optionally relations and pairs.
+    coords
+        The coordinate system of the files (see :func:`matching.read.read_world`).
+    rules, schedule_rules
+        The limits the warnings measure against (defaults: the contract's).
+    area
+        ``(lat, lon, km)``: the county, as a centre and radius; points outside are flagged.
+        Without it, points more than :data:`OUTLIER_KM` from the median point are.
+    """
+    rules = rules or Rules()
+    schedule_rules = schedule_rules or ScheduleRules()
+    found = Diagnosis()
+    tables: dict[str, Path] = {}
+    for path in map(Path, paths):
+        try:
+            kind = _kind(path)
+        except InputError as exc:
+            found.problems += exc.problems
+            continue
+        if kind in tables:
+            found.problems.append(Problem(path.name, f"is a second {kind} file (the first is "
+                                                     f"{tables[kind].name}); give one"))
+            continue
+        tables[kind] = path
+        found.files[str(path)] = kind
+    if found.problems:
+        return found
+    world = _read(tables, coords, rules, found)
+    if world is None:
+        return found
+    found.warnings += _unreachable(world)
+    for key in ("volunteers", "elders"):
+        found.warnings += _duplicates(world, key)
+    found.warnings += _outliers(world, area)
+    found.warnings += _idle_relations(world, schedule_rules)
+    return found
+
+
+def _kind(path: Path) -> str:
+    head = read_table(path)
+    columns = set(head.columns)
+    if {"volunteer_id", "elder_id"} <= columns:
+        if "relation" in columns:
+            return "relations"
+        if columns & {"distance_km", "weekly_minutes"}:
+            return "pairs"
+    elif "volunteer_id" in columns:
+        return "volunteers"
+    elif "elder_id" in columns:
+        return "elders"
+    name = path.name.lower()
+    for kind, words in _NAME_HINTS.items():
+        if any(word in name for word in words):
+            return kind
+    raise InputError.one(path.name, "cannot tell whether this is a volunteers, elders, "
+                                    "relations or pairs file: it needs a volunteer_id or "
+                                    "elder_id column (or 志愿者编号 / 老人编号)")
+
+
+def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules,
+          found: Diagnosis) -> World | None:
+    """Read the world; a missing volunteers or elders file is stood in for by an empty one,
+    so that either file can be checked alone."""
+    blank = {"volunteers": pd.DataFrame({"volunteer_id": [], "lat": [], "lon": []}),
+             "elders": pd.DataFrame({"elder_id": [], "lat": [], "lon": []})}
+    try:
+        return read_world(tables.get("volunteers", blank["volunteers"]),
+                          tables.get("elders", blank["elders"]),
+                          tables.get("relations"), tables.get("pairs"), rules=rules,
+                          coords=coords)
+    except InputError as exc:
+        found.problems += exc.problems
+        return None
+
+
+def _file(world: World, key: str) -> str:
+    return world.names.get(key, f"{key}.csv")
+
+
+def _row(world: World, key: str, index: int) -> int:
+    frame = world.sources.get(key)
+    return int(frame.index[index]) if frame is not None else index + 2
+
+
+def _unreachable(world: World) -> list[Problem]:
+    if not len(world.elders) or not len(world.volunteers):
+        return []
+    problem = build_problem(world)
+    v = problem.arc_v
+    alone = (problem.cap_count[v] > 0) & (problem.arc_load <= problem.cap_load[v])
+    served = np.zeros(problem.num_elders, dtype=bool)
+    served[problem.arc_e[alone]] = True
+    reasons = unassigned_reasons(problem, np.zeros(problem.num_arcs, dtype=bool))
+    ids = world.elders["elder_id"].to_numpy(dtype=object)
+    return [Problem(_file(world, "elders"), f"no volunteer can serve this elder: {reasons[e]}",
+                    _row(world, "elders", e), "elder_id", str(ids[e]))
+            for e in np.flatnonzero(~served).tolist()]
+
+
+def _plain(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def _digits(text: object) -> str:
+    return re.sub(r"\D", "", str(text))
+
+
+def _duplicates(world: World, key: str) -> list[Problem]:
+    frame = getattr(world, key)
+    id_column = "volunteer_id" if key == "volunteers" else "elder_id"
+    if "name" not in frame.columns:
+        return []
+    names = [_plain(n) for n in frame["name"]]
+    ids = frame[id_column].tolist()
+    out: list[Problem] = []
+    for other, label in (("phone", "phone"), ("address", "address")):
+        if other not in frame.columns:
+            continue
+        norm = _digits if other == "phone" else _plain
+        first: dict[tuple[str, str], int] = {}
+        for i, (name, value) in enumerate(zip(names, frame[other], strict=True)):
+            value = norm(value)
+            if not name or not value:
+                continue
+            j = first.setdefault((name, value), i)
+            if j != i and ids[j] != ids[i]:
+                out.append(Problem(_file(world, key), f"may be the same person as {ids[j]} "
+                                   f"(row {_row(world, key, j)}): same name and {label}",
+                                   _row(world, key, i), id_column, str(ids[i])))
+    return _unique(out)
+
+
+def _unique(items: list[Problem]) -> list[Problem]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for item in items:
+        key = (item.file, item.row, item.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _outliers(world: World, area: tuple[float, float, float] | None) -> list[Problem]:
+    lats = np.concatenate([world.volunteers["lat"].to_numpy(float),
+                           world.elders["lat"].to_numpy(float)])
+    lons = np.concatenate([world.volunteers["lon"].to_numpy(float),
+                           world.elders["lon"].to_numpy(float)])
+    located = ~np.isnan(lats)
+    if not located.any():
+        return []
+    if area is not None:
+        centre_lat, centre_lon, radius = area
+        where = f"outside the area given ({radius:g} km around {centre_lat:g}, {centre_lon:g})"
+    else:
+        centre_lat = float(np.median(lats[located]))
+        centre_lon = float(np.median(lons[located]))
+        radius = OUTLIER_KM
+        where = f"{{km:.0f}} km from the middle of all the others ({centre_lat:.3f}, " \
+                f"{centre_lon:.3f})"
+    out = []
+    for key in ("volunteers", "elders"):
+        frame = getattr(world, key)
+        lat, lon = frame["lat"].to_numpy(float), frame["lon"].to_numpy(float)
+        km = geo.haversine_km(lat, lon, np.full(len(lat), centre_lat),
+                              np.full(len(lat), centre_lon))
+        swapped = geo.haversine_km(lon, lat, np.full(len(lat), centre_lat),
+                                   np.full(len(lat), centre_lon))
+        for i in np.flatnonzero(km > radius).tolist():
+            text = f"lies {where.format(km=km[i])}"
+            if swapped[i] <= radius:
+                text += "; latitude and longitude look swapped"
+            out.append(Problem(_file(world, key), text, _row(world, key, i), "lat",
+                               f"{lat[i]:g}, {lon[i]:g}"))
+    return out
+
+
+def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[Problem]:
+    source = world.sources.get("relations")
+    if source is None or not len(source):
+        return []
+    rules = world.rules
+    vols, elds = world.volunteers, world.elders
+    vid = pd.Index(vols["volunteer_id"].astype(str))
+    eid = pd.Index(elds["elder_id"].astype(str))
+    v = vid.get_indexer(source["volunteer_id"].astype(str))
+    e = eid.get_indexer(source["elder_id"].astype(str))
+    km = geo.haversine_km(vols["lat"].to_numpy(float)[v], vols["lon"].to_numpy(float)[v],
+                          elds["lat"].to_numpy(float)[e], elds["lon"].to_numpy(float)[e])
+    if world.pairs is not None and len(world.pairs):
+        given = dict(zip(zip(world.pairs["volunteer_id"], world.pairs["elder_id"],
+                             strict=True), world.pairs["distance_km"], strict=True))
+        for i, pair in enumerate(zip(source["volunteer_id"], source["elder_id"],
+                                     strict=True)):
+            if not np.isnan(given.get(pair, np.nan)):
+                km[i] = given[pair]
+    eligibility = Eligibility.from_world(world)
+    kinds = [parse.parse_relation(text) for text in source["relation"]]
+    name = _file(world, "relations")
+    reach = max(rules.max_kin_km, schedule_rules.service_km)
+    out: list[Problem] = []
+    pair_kinds: dict[tuple[str, str], set[str]] = {}
+    for i, (row, kind) in enumerate(zip(source.index, kinds, strict=True)):
+        pair = (str(source["volunteer_id"].iloc[i]), str(source["elder_id"].iloc[i]))
+        pair_kinds.setdefault(pair, set()).add(kind)
+        d = km[i]
+        text = None
+        if np.isnan(d):
+            continue
+        if kind == "kin" and d > rules.max_kin_km:
+            text = (f"cannot matter: kin living {d:.1f} km apart, beyond the kin limit "
+                    f"({rules.max_kin_km:g} km)")
+        elif kind == "familiar":
+            code = int(eligibility.codes(v[i:i + 1], e[i:i + 1], km[i:i + 1],
+                                         rules.max_km)[0])
+            if code != ELIGIBLE:
+                text = f"cannot matter: the pair may not serve anyway ({_WHY[code](d, rules)})"
+        elif kind == "refuses" and d > reach:
+            text = (f"cannot matter now: they live {d:.1f} km apart, beyond every distance "
+                    f"limit ({reach:g} km)")
+        if text is not None:
+            out.append(Problem(name, f"({pair[0]} - {pair[1]}) {text}", int(row), "relation",
+                               kind))
+    for (volunteer, elder), found in pair_kinds.items():
+        if len(found) > 1:
+            out.append(Problem(name, f"the pair {volunteer} - {elder} is given as "
+                                     f"{' and '.join(sorted(found))}"
+                                     + ("; the refusal wins" if "refuses" in found else ""),
+                               column="relation"))
+    return out
+
+
+_WHY = {
+    TOO_FAR: lambda d, r: f"they live {d:.1f} km apart, beyond {r.max_km:g} km",
+    REFUSES: lambda d, r: "the elder also refuses this volunteer",
+    GENDER: lambda d, r: "the elder wants a volunteer of the other gender",
+    NO_SHARED_DAY: lambda d, r: "they share no available day",
+}
