@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +56,33 @@ def _add_coords(p: argparse.ArgumentParser) -> None:
                         "(Baidu)")
 
 
+def _add_outputs(p: argparse.ArgumentParser, *, headers: bool = True) -> None:
+    if headers:
+        p.add_argument("--headers", choices=("en", "zh"), default="en",
+                       help="language of the output tables' headers: en (the contract's "
+                            "names, default) or zh (老人编号, 志愿者编号...); both read back")
+    p.add_argument("--pseudonymise", action="store_true",
+                   help="replace names, phones and addresses in every output with stable "
+                        "pseudonyms and round coordinates to about 100 m, for sharing with "
+                        "analysts; the key that maps them back is written apart (--key)")
+    p.add_argument("--key", type=Path,
+                   help="with --pseudonymise: where to write the key file (default: "
+                        "OUT.key.csv beside the output folder, never inside it)")
+
+
+def _key(args: argparse.Namespace, world: object, out: Path) -> None:
+    """Write the pseudonyms' key apart from the outputs, when asked to pseudonymise."""
+    if not getattr(args, "pseudonymise", False):
+        return
+    from matching.privacy import key_path, write_key
+
+    path = args.key or key_path(out)
+    if path.absolute().is_relative_to(out.absolute()):
+        raise InputError.one("--key", f"{path} is inside the output folder {out}; keep the "
+                                      "key apart from the outputs it unlocks")
+    write_key(world, path)  # type: ignore[arg-type]
+
+
 def _add_ledger(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", type=Path,
                    help="the time bank's ledger: pairs rated low again and again refuse, "
@@ -98,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="on-disk cache of geocoded addresses (default .matching-geocode.json)")
     _add_ledger(pair)
     _add_solver(pair)
+    _add_outputs(pair)
     pair.set_defaults(handler=_cmd_pair)
 
     sch = sub.add_parser("schedule", help="plan the six ones over a horizon of weeks",
@@ -124,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "days and times unchanged pairs keep)")
     _add_ledger(sch)
     _add_solver(sch)
+    _add_outputs(sch)
     sch.set_defaults(handler=_cmd_schedule)
 
     rep = sub.add_parser("replan", help="re-plan in one batch when volunteers leave",
@@ -141,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for assignments.csv, unassigned.csv, changes.csv")
     _add_ledger(rep)
     _add_solver(rep)
+    _add_outputs(rep)
     rep.set_defaults(handler=_cmd_replan)
 
     run = sub.add_parser("run", help="run a scenario file",
@@ -151,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder (default out/<scenario file name>)")
     _add_ledger(run)
     run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+    _add_outputs(run)
     _add_coords(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -185,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--ledger", type=Path,
                      help="the time bank's ledger: add what was recorded as missed, by elder "
                           "and by volunteer")
+    _add_outputs(rep, headers=False)
     rep.set_defaults(handler=_cmd_report)
 
     exp = sub.add_parser("explain", help="why this volunteer, and who came next",
@@ -354,14 +388,39 @@ def _date(text: str) -> dt.date:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    previous = _on_terminate(_interrupt)
     try:
         return int(args.handler(args))
     except InputError as exc:
         print(f"matching: bad input\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("matching: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        print("matching: interrupted; the outputs are as they were before", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # matching.write.OutputError: a full disk, no permission
+        print(f"matching: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BROKEN
+    finally:
+        _on_terminate(previous)
+
+
+#: Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager stopping us, ``kill``) unwinds like Ctrl-C, so that
+    half-built outputs are cleaned away and the previous ones stay as they were."""
+    raise KeyboardInterrupt
+
+
+def _on_terminate(handler: object) -> object:
+    """Install ``handler`` for SIGTERM where we may (the main thread); return the old one."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
@@ -386,11 +445,14 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     if feedback is not None and feedback[1]:
         result = even_out(result, feedback[0].recent_hours)
     clock("writing outputs")
+    _key(args, world, args.out)
     write_pairing(result, args.out, feedback[0].figures() if feedback else None,
                   tables=input_tables(world),
                   texts={"run.json": run_json("pair", seed=args.seed,
                                               time_limit=args.time_limit,
-                                              status=str(result.status))})
+                                              status=str(result.status),
+                                              pseudonymised=args.pseudonymise)},
+                  headers=args.headers, pseudonymise=args.pseudonymise)
     if not args.quiet:
         print(result.summary())
         print(f"  {'command':<18}{time.perf_counter() - clock.start:.2f} s in all; "
@@ -421,9 +483,12 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     clock("writing outputs")
     info = run_json("schedule", start=args.start.isoformat(), weeks=args.weeks,
                     **{"from": args.from_date.isoformat() if args.from_date else None},
-                    seed=args.seed, time_limit=args.time_limit, status=result.stats["status"])
+                    seed=args.seed, time_limit=args.time_limit, status=result.stats["status"],
+                    pseudonymised=args.pseudonymise)
+    _key(args, world, args.out)
     write_schedule(result, args.out, args.lang, {"seed": args.seed},
-                   tables=input_tables(world, leaving), texts={"run.json": info})
+                   tables=input_tables(world, leaving), texts={"run.json": info},
+                   headers=args.headers, pseudonymise=args.pseudonymise)
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -453,6 +518,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
         result.figures.update(feedback[0].figures())
     clock("writing outputs")
     planned_with = result.residual.problem.world.relations if history is not None else None
+    _key(args, world, args.out)
     write_outputs(args.out, {"assignments.csv": result.assignments,
                              "unassigned.csv": result.unassigned,
                              "changes.csv": result.changes,
@@ -461,7 +527,9 @@ def _cmd_replan(args: argparse.Namespace) -> int:
                   {"summary.json": json.dumps(result.figures, indent=2, ensure_ascii=False,
                                               default=str) + "\n",
                    "run.json": run_json("replan", seed=args.seed, time_limit=args.time_limit,
-                                        status=result.figures["status"])})
+                                        status=result.figures["status"],
+                                        pseudonymised=args.pseudonymise)},
+                  headers=args.headers, pseudonymise=args.pseudonymise)
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<22}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -480,7 +548,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                        members=args.members or scenario.members)
     out = args.out or Path("out") / args.scenario.stem
     clock(f"scenario {scenario.name!r}")
-    figures = run_scenario(scenario, out, progress=clock)
+    figures = run_scenario(scenario, out, progress=clock, headers=args.headers,
+                           pseudonymise=args.pseudonymise, key=args.key)
     if not args.quiet:
         import json
 
@@ -495,9 +564,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     table = compare(args.folders)
     print(format_table(table))
     if args.csv:
-        from matching.write import write_outputs
+        from matching.write import write_file
 
-        write_outputs(args.csv.parent, {args.csv.name: table.reset_index(names="figure")})
+        write_file(args.csv, table.reset_index(names="figure"))
     return EXIT_OK
 
 
@@ -541,6 +610,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         with open_ledger(args.ledger, create=False) as ledger:
             missed = (ledger.missed("elder"), ledger.missed("volunteer"))
+    if args.pseudonymise:
+        from matching.privacy import pseudonymise_run
+
+        _key(args, run.world, args.folder)
+        run = pseudonymise_run(run)
     write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang, missed)})
     print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
@@ -601,7 +675,7 @@ def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
 def _cmd_audit(args: argparse.Namespace) -> int:
     from matching.analysis.why import blocking_pairs
     from matching.run import load_run
-    from matching.write import write_outputs
+    from matching.write import write_file
 
     table = blocking_pairs(load_run(args.folder))
     with _wide_tables():
@@ -609,7 +683,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         if len(table):
             print(table.to_string(index=False))
     if args.csv:
-        write_outputs(args.csv.parent, {args.csv.name: table})
+        write_file(args.csv, table)
     return EXIT_OK
 
 
@@ -668,26 +742,26 @@ def _cmd_ledger_record(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_balance(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.write import write_outputs
+    from matching.write import write_file
 
     with open_ledger(args.db, create=False) as ledger:
         table = ledger.balances()
         with _wide_tables():
             print(table.to_string(index=False) if len(table) else "no members yet")
         if args.csv:
-            write_outputs(args.csv.parent, {args.csv.name: table})
+            write_file(args.csv, table)
     return EXIT_OK
 
 
 def _cmd_ledger_statement(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger, statement_html
-    from matching.write import write_outputs
+    from matching.write import write_file
 
     with open_ledger(args.db, create=False) as ledger:
         if args.member not in set(ledger.balances()["member_id"]):
             raise InputError.one("--member", f"has no account in the ledger ({args.member})")
         page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
-    write_outputs(args.out.parent, {}, {args.out.name: page})
+    write_file(args.out, page)
     print(f"wrote {args.out}")
     return EXIT_OK
 
@@ -721,7 +795,7 @@ def _cmd_ledger_expire(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_export(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.write import write_outputs
+    from matching.write import write_file, write_outputs
 
     with open_ledger(args.db, create=False) as ledger:
         tables = ledger.tables()
@@ -734,7 +808,7 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
         with pd.ExcelWriter(buffer, engine="openpyxl") as book:
             for name, table in tables.items():
                 table.to_excel(book, sheet_name=name, index=False)
-        write_outputs(args.out.parent, {}, {args.out.name: buffer.getvalue()})
+        write_file(args.out, buffer.getvalue())
     else:
         write_outputs(args.out, {f"{name}.csv": table for name, table in tables.items()})
     print(f"wrote {args.out}")
@@ -744,10 +818,10 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
 def _cmd_ledger_simulate(args: argparse.Namespace) -> int:
     from matching.ledger import simulate_done
     from matching.read import read_table
-    from matching.write import write_outputs
+    from matching.write import write_file
 
     done = simulate_done(read_table(args.schedule), seed=args.seed)
-    write_outputs(args.out.parent, {args.out.name: done})
+    write_file(args.out, done)
     print(f"wrote {len(done):,} marked rows to {args.out}")
     return EXIT_OK
 

@@ -29,7 +29,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "lat": ("纬度", "latitude"),
     "lon": ("经度", "longitude", "lng"),
     "max_elders": ("最多服务老人数", "最多结对老人数", "最多服务人数"),
-    "weekly_minutes": ("每周可服务分钟", "每周分钟", "每周可用分钟"),
+    "weekly_minutes": ("每周分钟", "每周可服务分钟", "每周可用分钟"),
     "available_days": ("可服务日", "服务时间", "可探访日", "空闲日"),
     "skills": ("技能", "特长"),
     "needs": ("需求", "服务需求"),
@@ -57,11 +57,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rating": ("评分",),
     "comment": ("备注",),
     "cost_km": ("成本公里",),
+    "elder_name": ("老人姓名",),
+    "volunteer_name": ("志愿者姓名",),
 }
 
 #: Names that mean the id of whichever table they are in (``编号`` in the volunteers file is
 #: the volunteer's id, in the elders file the elder's).
 OWN_ID_NAMES: tuple[str, ...] = ("编号", "id", "序号编号")
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP's list);
+#: outputs put :data:`FORMULA_GUARD` before such a cell and readers take it off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
+GUARDED_STARTS = tuple(FORMULA_GUARD + c for c in FORMULA_STARTS)
 
 _UNIT = re.compile(r"\s*\([^()]*\)$")
 

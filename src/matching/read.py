@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matching import geo, parse
-from matching.columns import canonical_columns
+from matching.columns import GUARDED_STARTS, canonical_columns
 from matching.coords import to_wgs84
 from matching.errors import InputError, Problem
 from matching.rules import Rules
@@ -64,9 +64,19 @@ def read_table(path: PathLike, own_id: str | None = None) -> pd.DataFrame:
             frame = _read_csv(name, _decode(path))
     except InputError:
         raise
-    except (ValueError, OSError, KeyError) as exc:  # the workbook readers' complaints
-        raise InputError.one(name, f"cannot be read as a workbook: {exc}") from None
+    except (ValueError, OSError, KeyError, *_workbook_errors()) as exc:
+        raise InputError.one(name, f"cannot be read as a workbook: {exc}; open it in Excel "
+                                   "or WPS and save it as .xlsx or CSV") from None
     return _clean(frame, name, own_id)
+
+
+def _workbook_errors() -> tuple[type[Exception], ...]:
+    """The workbook readers' own exception types (calamine's is not a ValueError)."""
+    try:
+        from python_calamine import CalamineError
+    except ImportError:
+        return ()
+    return (CalamineError,)
 
 
 def _read_calamine(path: Path) -> pd.DataFrame:
@@ -116,8 +126,11 @@ def _decode(path: Path) -> str:
     raw = path.read_bytes()
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encodings: tuple[str, ...] = ("utf-16",)
-    elif len(raw) >= 4 and raw[1:4:2] == b"\0\0" and raw[0] and raw[2]:
-        encodings = ("utf-16-le",)  # UTF-16 without its mark: every other byte is zero
+    elif b"\0" in raw[:4096]:
+        # UTF-16 without its mark: UTF-8 and GBK text never holds a zero byte
+        head = raw[:4096]
+        little = head[1::2].count(0) >= head[0::2].count(0)
+        encodings = ("utf-16-le",) if little else ("utf-16-be",)
     else:
         encodings = TEXT_ENCODINGS
     for encoding in encodings:
@@ -129,6 +142,12 @@ def _decode(path: Path) -> str:
                          "spreadsheet as \"CSV UTF-8\"")
 
 
+def _cell(value: object) -> str:
+    text = str(value).strip()
+    # what matching.write.neutralise put before a cell that looked like a formula
+    return text[1:] if text.startswith(GUARDED_STARTS) else text
+
+
 def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None
            ) -> pd.DataFrame:
     frame = frame.astype(object).where(frame.notna(), "")
@@ -138,7 +157,7 @@ def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None
         raise InputError([Problem(name, f"columns {a} and {b} both mean {meaning}; keep one")
                           for a, b, meaning in clashes])
     frame.columns = columns
-    frame = frame.map(lambda v: str(v).strip())
+    frame = frame.map(_cell)
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     blank = (frame == "").all(axis=1)
     # A header pasted again mid-file (two sheets copied one under the other).
@@ -243,6 +262,10 @@ def _range_text(low: float | None, high: float | None, low_open: bool) -> str:
     return f"is out of range (expected at most {fmt(high or 0)})"
 
 
+#: The ranges of latitude and longitude in degrees.
+MAX_LAT, MAX_LON = 90.0, 180.0
+
+
 def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
     why = " (coordinates are needed unless pairs.csv lists every pair)"
     if need and not cells.require("lat", "lon", why=why):
@@ -250,8 +273,16 @@ def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
     if cells.has("lat") != cells.has("lon"):
         cells.require("lat", "lon", why=" (the other coordinate is given)")
         return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
-    lat = cells.number("lat", np.nan, low=-90, high=90)
-    lon = cells.number("lon", np.nan, low=-180, high=180)
+    lat = cells.number("lat", np.nan)
+    lon = cells.number("lon", np.nan)
+    for i, row in enumerate(cells.frame.index):
+        if abs(lat[i]) > MAX_LAT:
+            hint = ("; latitude and longitude look swapped" if abs(lon[i]) <= MAX_LAT else "")
+            cells.problems.append(Problem(cells.file, _range_text(-MAX_LAT, MAX_LAT, False)
+                                          + hint, int(row), "lat", cells.text("lat").iloc[i]))
+        if abs(lon[i]) > MAX_LON:
+            cells.problems.append(Problem(cells.file, _range_text(-MAX_LON, MAX_LON, False),
+                                          int(row), "lon", cells.text("lon").iloc[i]))
     lat_text, lon_text = cells.text("lat"), cells.text("lon")
     for i, row in enumerate(cells.frame.index):
         blank_lat, blank_lon = lat_text.iloc[i] == "", lon_text.iloc[i] == ""

@@ -175,14 +175,28 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
     """A printable rota: one page per volunteer, large type; calls are summarised.
 
     Each page lists the volunteer's own elders (name, address, phone) and every activity
-    with where it happens.
+    with where it happens. This is the coordinator's copy with every volunteer in it; to
+    hand to one volunteer, use :func:`html_rota_pages`.
     """
+    return _document(list(_pages(schedule, credits, lang, contacts).values()), lang)
+
+
+def html_rota_pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
+                    contacts: pd.DataFrame | None = None) -> dict[str, str]:
+    """One document per volunteer (by id) holding only that volunteer's page: their own
+    elders and activities, nobody else's."""
+    return {vid: _document([page], lang)
+            for vid, page in _pages(schedule, credits, lang, contacts).items()}
+
+
+def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
+           contacts: pd.DataFrame | None) -> dict[str, str]:
     labels = LABELS[lang]
     esc = html.escape
     book = _contact_book(contacts)
     hours = dict(zip(credits["volunteer_id"], credits["hours"], strict=True)) \
         if len(credits) else {}
-    pages = []
+    pages: dict[str, str] = {}
     for vid, rows in _by_volunteer(schedule):
         name = rows["volunteer_name"].iloc[0]
         calls = rows[rows["activity"] == "call"]
@@ -213,7 +227,7 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
                         f"<th>{labels['name']}</th><th>{labels['role']}</th>"
                         f"<th>{labels['address']}</th><th>{labels['phone']}</th></tr>"
                         f"{''.join(people)}</table>" if people else "")
-        pages.append(
+        pages[vid] = (
             f'<section class="page"><h1>{esc(labels["title"])}: '
             f"{esc(str(name or vid))} ({esc(vid)})</h1>"
             f"<p class=\"facts\">{esc(labels['hours'])}: {hours.get(vid, 0):g} "
@@ -224,6 +238,12 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
             f"<th>{labels['activity']}</th><th>{labels['elder']}</th>"
             f"<th>{labels['where']}</th><th>{labels['service_col']}</th></tr>"
             f"{''.join(lines)}</table></section>")
+    return pages
+
+
+def _document(pages: list[str], lang: str) -> str:
+    labels = LABELS[lang]
+    esc = html.escape
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{esc(labels['title'])}</title><style>{_STYLE}</style></head>"
             f"<body>{''.join(pages)}</body></html>\n")

@@ -375,9 +375,14 @@ def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...],
 
 # -- running -----------------------------------------------------------------------------------
 
-def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None = None
-                 ) -> dict[str, Any]:
+def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None = None,
+                 *, headers: str = "en", pseudonymise: bool = False,
+                 key: Path | None = None) -> dict[str, Any]:
     """Run what the scenario asks for and write the self-contained output folder.
+
+    ``headers`` and ``pseudonymise`` are as in :func:`matching.write.write_outputs`; with
+    ``pseudonymise`` the key is written to ``key`` (default: beside the folder, see
+    :func:`matching.privacy.key_path`).
 
     Returns the figures written to ``summary.json``.
     """
@@ -483,7 +488,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
         "from": sc.from_date.isoformat() if sc.from_date else None,
         "seed": sc.seed, "time_limit": sc.time_limit, "workers": sc.workers,
-        "status": status, "versions": versions(),
+        "status": status, "pseudonymised": pseudonymise, "versions": versions(),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     texts["run.json"] = json.dumps(run_info, indent=2, ensure_ascii=False) + "\n"
@@ -492,11 +497,15 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
                                        default=str) + "\n"
     say("writing outputs")
     if schedule_result is not None:
-        tables, extra = schedule_files(schedule_result, sc.lang)
+        tables, extra = schedule_files(schedule_result, sc.lang, pseudonymise=pseudonymise)
         tables.pop("assignments.csv")  # the pairing's own, with every column, is written
         files.update(tables)
         texts.update(extra)
-    write_outputs(out, files, texts)
+    if pseudonymise:
+        from matching.privacy import key_path, write_key
+
+        write_key(world, key or key_path(out))
+    write_outputs(out, files, texts, headers=headers, pseudonymise=pseudonymise)
     return figures
 
 

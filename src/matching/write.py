@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from matching.columns import FORMULA_GUARD, FORMULA_STARTS, GUARDED_STARTS, chinese
+from matching.privacy import pseudonymise_frame
 from matching.schedule.result import CONTRACT_COLUMNS
 
 if TYPE_CHECKING:
@@ -20,43 +26,233 @@ if TYPE_CHECKING:
     from matching.schedule import ScheduleResult
 
 
-def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
-                  texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
-    """Write CSV tables (UTF-8) and text (or bytes) files into ``out_dir``.
+#: Errors that mean the disk (or the user's quota) is full.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
-    Everything is first written to a temporary folder beside ``out_dir`` and only then moved
-    into place, so an error part-way leaves no half-written output behind.
+
+class OutputError(OSError):
+    """The outputs could not be written (a full disk, no permission); nothing was changed."""
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as formulas, made plain text.
+
+    A cell such as ``=HYPERLINK("http://...")`` in a name gets :data:`FORMULA_GUARD` in
+    front; numbers (``-3.2``) are left alone. :func:`matching.read.read_table` takes the
+    guard off again, so a file written here reads back as it was.
+    """
+    out = None
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        text = values.astype(str)
+        risky = text.str.startswith(FORMULA_STARTS) & values.map(_not_number)
+        # a guard already there (a cell read as "'=x") is guarded again, so it reads back
+        risky |= text.str.startswith(GUARDED_STARTS)
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out[column] = values.where(~risky, FORMULA_GUARD + text)
+    return frame if out is None else out
+
+
+def _not_number(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+def _csv_bytes(frame: pd.DataFrame, headers: str) -> bytes:
+    frame = neutralise(frame)
+    if headers == "zh":
+        frame = frame.set_axis(chinese(list(frame.columns)), axis=1)
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
+                  texts: Mapping[str, str | bytes] | None = None, *,
+                  headers: str = "en", pseudonymise: bool = False) -> list[Path]:
+    """Write CSV tables (UTF-8) and text (or bytes) files into the folder ``out_dir``.
+
+    The folder is built complete in a temporary folder beside it (files already in
+    ``out_dir`` that are not rewritten are carried over) and then swapped in at once, so a
+    run killed at any moment leaves either the previous folder or the new one, never a mix
+    or a half-written file. Temporary folders left by a killed run (``.NAME.tmp-PID-*``)
+    are removed by the next write beside them. Text cells that a spreadsheet would run as
+    formulas are neutralised (:func:`neutralise`). ``headers="zh"`` writes the tables'
+    headers in Chinese (``inputs/`` keeps the contract's names, for checkers).
+    ``pseudonymise`` replaces names, phones and addresses in the tables and rounds their
+    coordinates (:mod:`matching.privacy`; the texts must have been made from pseudonymised
+    tables already).
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    OutputError
+        If the disk is full or the folder cannot be written; the previous outputs are
+        left as they were.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    written: list[Path] = []
+    out = Path(out_dir).absolute()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _sweep(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise _output_error(out, exc) from None
+    names: list[str] = []
     try:
         for name, frame in tables.items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+            is_input = name.startswith("inputs/")
+            if pseudonymise:
+                frame = pseudonymise_frame(frame, input_table=is_input)
+            target.write_bytes(_csv_bytes(frame, "en" if is_input else headers))
+            names.append(name)
         for name, text in (texts or {}).items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(text, bytes):
                 target.write_bytes(text)
             else:
-                target.write_text(text, encoding="utf-8")
-        out.mkdir(parents=True, exist_ok=True)
-        for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            final = out / path.relative_to(tmp)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, final)
-            written.append(final)
+                target.write_bytes(text.encode("utf-8"))
+            names.append(name)
+        if out.is_dir() and _swappable(out):
+            _carry_over(out, tmp)
+            _exchange(tmp, out)
+        elif out.is_dir():  # the working folder itself: replace file by file
+            for name in names:
+                (out / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / name, out / name)
+        else:
+            os.rename(tmp, out)
+    except OSError as exc:
+        raise _output_error(out, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return written
+    return [out / name for name in sorted(names)]
+
+
+def write_file(path: str | Path, content: pd.DataFrame | str | bytes,
+               headers: str = "en") -> Path:
+    """Write one file (a table as CSV, or text, or bytes) whole or not at all: it is
+    written beside its place and renamed over it."""
+    path = Path(path).absolute()
+    if isinstance(content, pd.DataFrame):
+        data = _csv_bytes(content, headers)
+    else:
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _output_error(path, exc) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _output_error(out: Path, exc: OSError) -> OutputError:
+    if exc.errno in _DISK_FULL:
+        free = shutil.disk_usage(out.parent if out.parent.exists() else Path.cwd()).free
+        return OutputError(exc.errno, f"cannot write {out}: the disk is full "
+                                      f"({free / 2**20:.0f} MB free); nothing was changed, "
+                                      "the previous outputs are as they were")
+    return OutputError(exc.errno, f"cannot write {out}: {exc.strerror or exc}; nothing was "
+                                  "changed")
+
+
+def _swappable(out: Path) -> bool:
+    """Whether ``out`` may be swapped whole: not the working folder or one holding it."""
+    cwd = Path.cwd().absolute()
+    return out != cwd and out not in cwd.parents
+
+
+def _carry_over(out: Path, tmp: Path) -> None:
+    """Hard-link (or copy) into ``tmp`` the files of ``out`` it does not rewrite."""
+    for path in out.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        target = tmp / path.relative_to(out)
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+
+
+#: renameat2's flag that swaps two paths in one step (Linux 3.15+).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(new: Path, old: Path) -> None:
+    """Put ``new`` in the place of ``old`` and ``old`` in the place of ``new``, in one step
+    where the system can (Linux's renameat2), else in two renames that :func:`_sweep`
+    can finish if they are cut between."""
+    if _renameat2(new, old):
+        return
+    aside = old.parent / f".{old.name}.old-{os.getpid()}"
+    os.rename(old, aside)
+    os.rename(new, old)
+    os.rename(aside, new)
+
+
+def _renameat2(a: Path, b: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    done = call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # the file system cannot swap; rename in two steps
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _sweep(out: Path) -> None:
+    """Remove what killed writers of ``out`` left beside it, and restore ``out`` if a
+    writer was killed between the two renames of a swap."""
+    for leftover in out.parent.glob(f".{out.name}.*-*"):
+        match = re.fullmatch(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)(-.*)?",
+                             leftover.name)
+        if match is None or _alive(int(match.group(2))):
+            continue
+        if match.group(1) == "old" and not out.exists():
+            os.rename(leftover, out)
+        elif leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def versions() -> dict[str, str]:
@@ -104,7 +300,8 @@ ASSIGNMENT_COLUMNS = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes
 def write_pairing(result: PairingResult, out_dir: str | Path,
                   extra_figures: Mapping[str, object] | None = None,
                   tables: Mapping[str, pd.DataFrame] | None = None,
-                  texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
+                  texts: Mapping[str, str | bytes] | None = None,
+                  headers: str = "en", pseudonymise: bool = False) -> list[Path]:
     """Write ``assignments.csv``, ``unassigned.csv`` and ``summary.json`` for a pairing (and
     any further ``tables`` and ``texts``, such as ``inputs/`` and ``run.json``).
 
@@ -118,7 +315,7 @@ def write_pairing(result: PairingResult, out_dir: str | Path,
         "assignments.csv": assignments[ASSIGNMENT_COLUMNS + extra],
         "unassigned.csv": result.unassigned, **(tables or {}),
     }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n",
-        **(texts or {})})
+        **(texts or {})}, headers=headers, pseudonymise=pseudonymise)
 
 
 
@@ -126,19 +323,30 @@ def write_pairing(result: PairingResult, out_dir: str | Path,
 def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh",
                    extra_figures: Mapping[str, object] | None = None,
                    tables: Mapping[str, pd.DataFrame] | None = None,
-                   texts: Mapping[str, str | bytes] | None = None) -> list[Path]:
-    """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``,
-    ``ical/VOLUNTEER.ics`` and ``schedule.json`` (and any further ``tables`` and ``texts``),
+                   texts: Mapping[str, str | bytes] | None = None,
+                   headers: str = "en", pseudonymise: bool = False) -> list[Path]:
+    """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``
+    (the coordinator's copy), ``rota/VOLUNTEER.html`` and ``ical/VOLUNTEER.ics`` (each
+    volunteer's own) and ``schedule.json`` (and any further ``tables`` and ``texts``),
     whole or not at all."""
-    own, files = schedule_files(result, lang, extra_figures)
-    return write_outputs(out_dir, {**own, **(tables or {})}, {**files, **(texts or {})})
+    own, files = schedule_files(result, lang, extra_figures, pseudonymise)
+    return write_outputs(out_dir, {**own, **(tables or {})}, {**files, **(texts or {})},
+                         headers=headers, pseudonymise=pseudonymise)
 
 
 def schedule_files(result: ScheduleResult, lang: str = "zh",
-                   extra_figures: Mapping[str, object] | None = None
+                   extra_figures: Mapping[str, object] | None = None,
+                   pseudonymise: bool = False
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
-    """The tables and files of a schedule's output folder (see :func:`write_schedule`)."""
+    """The tables and files of a schedule's output folder (see :func:`write_schedule`);
+    with ``pseudonymise`` the rota page and calendars carry pseudonyms."""
+    import dataclasses
+
     from matching import rota
+
+    if pseudonymise:
+        result = dataclasses.replace(result, schedule=pseudonymise_frame(result.schedule),
+                                     contacts=pseudonymise_frame(result.contacts))
 
     schedule = result.schedule
     extra = [c for c in schedule.columns if c not in CONTRACT_COLUMNS]
@@ -148,6 +356,9 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
         f"ical/{name}": data
         for name, data in rota.icalendars(schedule, lang, contacts).items()}
     files["rota.html"] = rota.html_rota(schedule, credits, lang, contacts)
+    # one page per volunteer to hand out: their own elders only
+    files.update({f"rota/{vid}.html": page for vid, page in
+                  rota.html_rota_pages(schedule, credits, lang, contacts).items()})
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
                **(extra_figures or {})}
     files["schedule.json"] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
