@@ -327,7 +327,7 @@ def test_doctor_warnings(tmp_path):
                  "E2,赵四,35.100,111.300,Mon\n")                  # 27 km from anyone
     rels = write(tmp_path, "r.csv",
                  "volunteer_id,elder_id,relation\n"
-                 "V3,E1,kin\n"        # 18.9 km: beyond the 10 km kin limit
+                 "V3,E1,kin\n"        # (35.200 - 35.032) * 111.2 = 18.7 km, beyond 10 km
                  "V3,E1,familiar\n"   # and they share no day; and two relations for one pair
                  "V3,E2,refuses\n")   # 28.9 km: beyond every limit (10 km)
     found = diagnose([vols, elds, rels])
@@ -344,7 +344,7 @@ def test_doctor_warnings(tmp_path):
     assert lines[3].startswith('r.csv, row 2, column relation: "kin" (V3 - E1) cannot '
                                "matter: kin living 18.")
     assert lines[4] == ('r.csv, row 3, column relation: "familiar" (V3 - E1) cannot matter: '
-                        "the pair may not serve anyway (they live 18.9 km apart, beyond 2 km)")
+                        "the pair may not serve anyway (they live 18.7 km apart, beyond 2 km)")
     assert lines[5].startswith('r.csv, row 4, column relation: "refuses" (V3 - E2) cannot '
                                "matter now: they live")
     assert lines[6] == "r.csv, column relation: the pair V3 - E1 is given as familiar and kin"
