@@ -412,7 +412,7 @@ def test_export_writes_every_table_as_csv_and_as_a_workbook(tmp_path):
     assert main(["ledger", "export", "--db", str(db), "--out", str(tmp_path / "x.xlsx")]) == 0
     entries = pd.read_csv(tmp_path / "x" / "entries.csv")
     assert len(entries) == 6 and entries["minutes"].sum() == 0  # 3 services, 2 entries each
-    book = pd.read_excel(tmp_path / "x.xlsx", sheet_name=None)
+    book = pd.read_excel(tmp_path / "x.xlsx", sheet_name=None, engine="openpyxl")
     assert set(book) == {"accounts", "transactions", "entries", "activities", "batches",
                          "balances"}
     assert len(book["activities"]) == 4

@@ -425,9 +425,9 @@ def _on_terminate(handler: object) -> object:
 
 def _cmd_pair(args: argparse.Namespace) -> int:
     from matching.ledger import even_out
+    from matching.pairing import solve
     from matching.problem import build_problem
     from matching.read import read_world
-    from matching.solve import solve
     from matching.write import input_tables, run_json, write_pairing
 
     clock = _Clock(args.quiet)
@@ -613,7 +613,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.pseudonymise:
         from matching.privacy import pseudonymise_run
 
-        _key(args, run.world, args.folder)
+        if not run.info.get("pseudonymised"):  # else its key was written with the plan
+            _key(args, run.world, args.folder)
         run = pseudonymise_run(run)
     write_outputs(args.folder, {}, {"report.html": report_html(run, args.lang, missed)})
     print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")

@@ -91,7 +91,7 @@ def pseudonymise_frame(frame: pd.DataFrame, input_table: bool = False) -> pd.Dat
 
 
 def _round(values: pd.Series) -> pd.Series:
-    if values.dtype != object:
+    if pd.api.types.is_numeric_dtype(values):
         return values.astype(float).round(COORD_DECIMALS)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     return pd.Series([("" if np.isnan(x) else f"{x:.{COORD_DECIMALS}f}") for x in numbers],

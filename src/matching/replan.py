@@ -25,10 +25,10 @@ import pandas as pd
 
 from matching.errors import InputError, Problem
 from matching.explain import unassigned_reasons
+from matching.pairing import solve
 from matching.problem import PairingProblem, build_problem
 from matching.read import PathLike, World, read_table
 from matching.result import PairingResult, assignment_table
-from matching.solve import solve
 
 
 @dataclass

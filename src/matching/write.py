@@ -44,10 +44,11 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = None
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object:
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         text = values.astype(str)
-        risky = text.str.startswith(FORMULA_STARTS) & values.map(_not_number)
+        risky = (text.str.startswith(FORMULA_STARTS)
+                 & values.map(_not_number).astype(bool).to_numpy())
         # a guard already there (a cell read as "'=x") is guarded again, so it reads back
         risky |= text.str.startswith(GUARDED_STARTS)
         if risky.any():
@@ -108,6 +109,9 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     except OSError as exc:
         raise _output_error(out, exc) from None
     names: list[str] = []
+    texts, timings = _timings_apart(texts or {})
+    if timings:
+        texts["timings.json"] = _json_text(timings)
     try:
         for name, frame in tables.items():
             target = tmp / name
@@ -117,7 +121,7 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
                 frame = pseudonymise_frame(frame, input_table=is_input)
             target.write_bytes(_csv_bytes(frame, "en" if is_input else headers))
             names.append(name)
-        for name, text in (texts or {}).items():
+        for name, text in texts.items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(text, bytes):
@@ -139,6 +143,45 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out / name for name in sorted(names)]
+
+
+#: The key of wall-clock figures in the JSON outputs: they go to ``timings.json``, the one
+#: output that differs between two runs of the same inputs and seed.
+TIMINGS_KEY = "seconds"
+
+
+def _json_text(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _timings_apart(texts: Mapping[str, str | bytes]
+                   ) -> tuple[dict[str, str | bytes], dict[str, object]]:
+    """Move every ``"seconds"`` entry of the JSON texts into one timings table, so that
+    ``summary.json``, ``schedule.json`` and ``run.json`` are the same bytes on every run."""
+    out: dict[str, str | bytes] = {}
+    timings: dict[str, object] = {}
+    for name, text in texts.items():
+        if not name.endswith(".json") or isinstance(text, bytes) or TIMINGS_KEY not in text:
+            out[name] = text
+            continue
+        data = json.loads(text)
+        found = _pop_timings(data)
+        if found:
+            timings[name] = found
+        out[name] = _json_text(data)
+    return out, timings
+
+
+def _pop_timings(data: object) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if isinstance(data, dict):
+        if TIMINGS_KEY in data:
+            found[TIMINGS_KEY] = data.pop(TIMINGS_KEY)
+        for key, value in data.items():
+            inner = _pop_timings(value)
+            if inner:
+                found[key] = inner
+    return found
 
 
 def write_file(path: str | Path, content: pd.DataFrame | str | bytes,
