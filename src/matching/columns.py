@@ -69,7 +69,14 @@ OWN_ID_NAMES: tuple[str, ...] = ("编号", "id", "序号编号")
 #: outputs put :data:`FORMULA_GUARD` before such a cell and readers take it off again.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_GUARD = "'"
-GUARDED_STARTS = tuple(FORMULA_GUARD + c for c in FORMULA_STARTS)
+
+
+def unguard(cell: str) -> str:
+    """A cell as it was before :func:`matching.write.neutralise` guarded it: one guard
+    taken off a cell of guards followed by a formula start (``'=x`` -> ``=x``)."""
+    if cell.startswith(FORMULA_GUARD) and cell.lstrip(FORMULA_GUARD).startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 _UNIT = re.compile(r"\s*\([^()]*\)$")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matching import geo, parse
-from matching.columns import GUARDED_STARTS, canonical_columns
+from matching.columns import canonical_columns, unguard
 from matching.coords import to_wgs84
 from matching.errors import InputError, Problem
 from matching.rules import Rules
@@ -143,9 +143,7 @@ def _decode(path: Path) -> str:
 
 
 def _cell(value: object) -> str:
-    text = str(value).strip()
-    # what matching.write.neutralise put before a cell that looked like a formula
-    return text[1:] if text.startswith(GUARDED_STARTS) else text
+    return unguard(str(value).strip())
 
 
 def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from matching.columns import FORMULA_GUARD, FORMULA_STARTS, GUARDED_STARTS, chinese
+from matching.columns import FORMULA_GUARD, FORMULA_STARTS, chinese
 from matching.privacy import pseudonymise_frame
 from matching.schedule.result import CONTRACT_COLUMNS
 
@@ -47,10 +48,16 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         text = values.astype(str)
-        risky = (text.str.startswith(FORMULA_STARTS)
-                 & values.map(_not_number).astype(bool).to_numpy())
-        # a guard already there (a cell read as "'=x") is guarded again, so it reads back
-        risky |= text.str.startswith(GUARDED_STARTS)
+        bare = text.str.lstrip(FORMULA_GUARD)
+        guarded = (text.str.len() > bare.str.len()).to_numpy()
+        # a formula start makes a cell risky unless it is a number (-3.2); a cell that
+        # already starts with guards gets one more, so that reading takes exactly one off
+        starts = bare.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
+        if not starts.any():
+            continue
+        risky = starts & guarded
+        for i in np.flatnonzero(starts & ~guarded).tolist():
+            risky[i] = _not_number(values.iloc[i])
         if risky.any():
             out = frame.copy() if out is None else out
             out[column] = values.where(~risky, FORMULA_GUARD + text)
