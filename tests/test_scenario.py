@@ -84,16 +84,27 @@ def test_inheritance(tmp_path, world):
     (BASE.replace("weeks = 5", "weeks = 5\nelders_per_organiser = 0"),
      "key schedule.elders_per_organiser (line 10) must be at least 1, not 0"),
     (BASE.replace("weeks = 5", "weeks = 5\nbackup_visits_per_block = 4"),
-     "key schedule.backup_visits_per_block (line 10) must be 0 to 3, not 4"),
+     "key schedule.backup_visits_per_block (line 10) (4) leaves the primary volunteer no "
+     "visit in a block of rota_block_weeks 4; the backup may make at most 3 of them"),
     (BASE.replace("weeks = 5", "weeks = 5\nday_end = 400"),
-     "key schedule.day_end (line 10) must be 481 to 1440, not 400"),
+     "key schedule.day_end (line 10) (06:40) is not after day_start (08:00): there is no "
+     "time in the day for any activity"),
+    (BASE.replace("weeks = 5", "weeks = 5\nfrom = 2026-06-01"),
+     "key schedule.from (line 10) contradicts key schedule.start (line 8) and key "
+     "schedule.weeks (line 9): (2026-06-01) lies outside the horizon 2026-03-30 to 2026-05-03"),
+    # two settings that contradict each other are both named, with their lines
+    (BASE.replace("weeks = 5", "weeks = 5\ngroup_start = 1080\ngroup_minutes = 180"),
+     "key schedule.group_start (line 10) contradicts key schedule.group_minutes (line 11): "
+     "(18:00) with group_minutes 180 ends a group activity at 21:00, after day_end (20:00); "
+     "start it earlier, shorten it, or end the day later"),
     (BASE.replace("weeks = 5", "weeks = 5\nservice_minutes = 45.5"),
      "key schedule.service_minutes (line 10) must be a whole number, not 45.5"),
     (BASE.replace("weeks = 5", 'weeks = 5\nlang = "fr"'),
      "key schedule.lang (line 10) must be one of zh, en, not 'fr'"),
     (BASE.replace("weeks = 5", "weeks = 0"), "key schedule.weeks (line 9) must be at least 1"),
     (BASE + "[rules]\nmax_km = 3.0\nmax_kin_km = 2.0\n",
-     "key rules.max_kin_km (line 15) must be at least max_km (3), not 2.0"),
+     "key rules.max_kin_km (line 15) contradicts key rules.max_km (line 14): (2 km) is "
+     "shorter than max_km (3 km): kin would have to live closer than anyone else"),
     (BASE.replace("weeks = 5", "weeks = 5\nfestivals = [{ name = \"X\", month = 13, day = 1 }]"),
      "key schedule.festivals (line 10) entry ('X', 'X', 13, 1) needs a name"),
 ])

@@ -57,10 +57,14 @@ class RuleError(ValueError):
     """A rule or setting with a value it cannot take.
 
     ``field`` names the setting (``max_km``, ``rota_block_weeks``...) so that a scenario file
-    can point at its key and line; the message is one plain sentence.
+    can point at its key and line; the message is one plain sentence. When two settings
+    contradict each other, ``others`` names the rest, and the message says what cannot
+    happen and how to mend it, in the planner's terms.
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, others: tuple[str, ...] = ()) -> None:
         self.field = field
         self.message = message
+        #: The other settings this one contradicts (a scenario names each with its line).
+        self.others = others
         super().__init__(f"rule {field} {message}")

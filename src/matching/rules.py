@@ -63,8 +63,9 @@ class Rules:
             raise RuleError("default_visit_minutes",
                             f"must be more than 0, not {self.default_visit_minutes!r}")
         if self.max_kin_km < self.max_km:
-            raise RuleError("max_kin_km", f"must be at least max_km ({self.max_km:g}), not "
-                                          f"{self.max_kin_km!r}")
+            raise RuleError("max_kin_km", f"({self.max_kin_km:g} km) is shorter than max_km "
+                            f"({self.max_km:g} km): kin would have to live closer than anyone "
+                            "else; make max_kin_km at least max_km", others=("max_km",))
 
     def replace(self, **changes: float) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""

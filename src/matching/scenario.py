@@ -217,14 +217,22 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
     problems = [Problem(path.name, f"[inputs] needs {k}") for k in ("volunteers", "elders")
                 if k not in inputs]
 
-    def bad(section: str, key: str, message: str) -> None:
-        """A problem naming the file (the first of the chain that sets the key) and line."""
+    def where(section: str, key: str) -> tuple[str, str]:
+        """The file (the first of the chain that sets the key) and ``key s.k (line N)``."""
         for name, text in texts:
             line = _line(text, key, section)
             if line is not None:
-                problems.append(Problem(name, f"key {section}.{key} (line {line}) {message}"))
-                return
-        problems.append(Problem(path.name, f"key {section}.{key} {message}"))
+                return name, f"key {section}.{key} (line {line})"
+        return path.name, f"key {section}.{key}"
+
+    def bad(section: str, key: str, message: str, others: tuple[str, ...] = ()) -> None:
+        name, first = where(section, key)
+        if others:  # settings that contradict each other: name every one that is set
+            set_too = [where(section, k)[1] for k in others
+                       if any(_line(t, k, section) is not None for _, t in texts)]
+            if set_too:
+                first = f"{first} contradicts {' and '.join(set_too)}:"
+        problems.append(Problem(name, f"{first} {message}"))
 
     coords = data.get("inputs", {}).get("coords", "wgs84")
     for file, system in (coords.items() if isinstance(coords, dict) else [("", coords)]):
@@ -245,17 +253,24 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
         bad("schedule", "lang", f"must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if weeks is not None and weeks < 1:
         bad("schedule", "weeks", f"must be at least 1, not {weeks}")
+    elif from_date is not None and start is not None and weeks is not None and not (
+            start <= from_date < start + dt.timedelta(weeks=weeks)):
+        end = start + dt.timedelta(weeks=weeks, days=-1)
+        bad("schedule", "from", f"({from_date}) lies outside the horizon {start} to {end} "
+                                "set by start and weeks: there is nothing to re-schedule from "
+                                "that day; choose a day in the horizon, or move the horizon",
+            ("start", "weeks"))
     rules, srules = Rules(), ScheduleRules()
     try:
         rules = Rules(**data.get("rules", {}))
     except RuleError as exc:
-        bad("rules", exc.field, exc.message)
+        bad("rules", exc.field, exc.message, exc.others)
     try:
         srules = ScheduleRules(**sched)
         if festivals is not None:
             srules = srules.replace(festivals=tuple(_festival(f) for f in festivals))
     except RuleError as exc:
-        bad("schedule", exc.field, exc.message)
+        bad("schedule", exc.field, exc.message, exc.others)
     bank = dict(data.get("timebank", {}))
     ledger, members = bank.pop("ledger", None), bank.pop("members", None)
     timebank = TimebankRules()

@@ -20,6 +20,10 @@ _DURATIONS = ("call_minutes", "service_minutes", "group_minutes", "festival_minu
 _TIMES = ("day_start", "day_end", "call_start", "group_start", "festival_start")
 
 
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @dataclass(frozen=True)
 class ScheduleRules:
     """The cadence rules and durations of the "six ones"; every number is a setting.
@@ -78,15 +82,45 @@ class ScheduleRules:
                 raise RuleError(name, f"must be a whole number, not {value!r}")
             object.__setattr__(self, name, int(value))
         self._check_range("day_start", 0, MINUTES_PER_DAY - 1)
-        self._check_range("day_end", self.day_start + 1, MINUTES_PER_DAY)
+        self._check_range("day_end", 1, MINUTES_PER_DAY)
+        if self.day_end <= self.day_start:
+            raise RuleError("day_end", f"({_clock(self.day_end)}) is not after day_start "
+                            f"({_clock(self.day_start)}): there is no time in the day for any "
+                            "activity; end the day later or start it earlier",
+                            others=("day_start",))
         window = self.day_end - self.day_start
         for name in _DURATIONS:
-            self._check_range(name, 1, window)
-        for start, length in (("call_start", "call_minutes"), ("group_start", "group_minutes"),
-                              ("festival_start", "festival_minutes")):
-            self._check_range(start, self.day_start, self.day_end - getattr(self, length))
+            self._check_range(name, 1, None)
+            if getattr(self, name) > window:
+                raise RuleError(name, f"({getattr(self, name)} min) is longer than the day "
+                                f"from day_start {_clock(self.day_start)} to day_end "
+                                f"{_clock(self.day_end)} ({window} min): no such activity "
+                                "could ever be planned; shorten it or lengthen the day",
+                                others=("day_start", "day_end"))
+        for start, length, what in (("call_start", "call_minutes", "the calls"),
+                                    ("group_start", "group_minutes", "a group activity"),
+                                    ("festival_start", "festival_minutes",
+                                     "a festival activity")):
+            begin, end = getattr(self, start), getattr(self, start) + getattr(self, length)
+            if begin < self.day_start:
+                raise RuleError(start, f"({_clock(begin)}) is before day_start "
+                                f"({_clock(self.day_start)}): {what} would start before the "
+                                "day; start it later or the day earlier",
+                                others=("day_start",))
+            if end > self.day_end:
+                raise RuleError(start, f"({_clock(begin)}) with {length} "
+                                f"{getattr(self, length)} ends {what} at {_clock(end)}, after "
+                                f"day_end ({_clock(self.day_end)}); start it earlier, shorten "
+                                "it, or end the day later", others=(length, "day_end"))
         self._check_range("rota_block_weeks", 1, None)
-        self._check_range("backup_visits_per_block", 0, self.rota_block_weeks - 1)
+        self._check_range("backup_visits_per_block", 0, None)
+        if self.backup_visits_per_block >= self.rota_block_weeks:
+            raise RuleError("backup_visits_per_block",
+                            f"({self.backup_visits_per_block}) leaves the primary volunteer no "
+                            f"visit in a block of rota_block_weeks {self.rota_block_weeks}; "
+                            "the backup may make at most "
+                            f"{self.rota_block_weeks - 1} of them, or lengthen the block",
+                            others=("rota_block_weeks",))
         self._check_range("elders_per_organiser", 1, None)
         self._check_range("festival_days_before", 0, MAX_FESTIVAL_DAYS_BEFORE)
         km = self.service_km
