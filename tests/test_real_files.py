@@ -337,10 +337,13 @@ def test_doctor_warnings(tmp_path):
                                "this elder: no volunteer within 2 km (the nearest lives")
     assert lines[1] == ('v.csv, row 3, column volunteer_id: "V2" may be the same person as V1 '
                         "(row 2): same name and phone")
-    # the median of the 6 points: lat (35.032 + 35.100) / 2 = 35.066, lon 111.0105; V4
-    # lies (36.5 - 35.066) * 111.2 km = 159 km north of it
-    assert lines[2] == ('v.csv, row 5, column lat: "36.5, 111.01" lies 159 km from the middle '
-                        "of all the others (35.066, 111.011)")
+    # V4's nearest is V3: (36.5 - 35.2) * 111.2 = 145 km; E2's is E1: 7.6 km north-south
+    # and 0.288 degrees * 91.1 = 26.2 km east-west, 27 km in all (both beyond 20 km)
+    assert lines[2] == ('v.csv, row 5, column lat: "36.5, 111.01" lies 145 km from every '
+                        "other volunteer and elder")
+    assert lines[3] == ('e.csv, row 3, column lat: "35.1, 111.3" lies 27 km from every other '
+                        "volunteer and elder")
+    lines = lines[:3] + lines[4:]
     assert lines[3].startswith('r.csv, row 2, column relation: "kin" (V3 - E1) cannot '
                                "matter: kin living 18.")
     assert lines[4] == ('r.csv, row 3, column relation: "familiar" (V3 - E1) cannot matter: '
@@ -348,13 +351,16 @@ def test_doctor_warnings(tmp_path):
     assert lines[5].startswith('r.csv, row 4, column relation: "refuses" (V3 - E2) cannot '
                                "matter now: they live")
     assert lines[6] == "r.csv, column relation: the pair V3 - E1 is given as familiar and kin"
-    assert len(lines) == 7
+    assert len(lines) == 7  # and the outlier E2 taken out above: 8 warnings
 
 
 def test_doctor_area_and_unknown_file(tmp_path, capsys):
     vols = write(tmp_path, "v.csv", ENGLISH_VOLS)
     elds = write(tmp_path, "e.csv", ENGLISH_ELDS)
     found = diagnose([vols, elds], area=(35.6, 110.97, 5.0))  # Minle, not these points
+    # every point lies about (35.6 - 35.035) * 111.2 = 63 km south of Minle
+    km = {int(str(w).split(": ")[-1].split()[0]) for w in found.warnings}
+    assert km <= {62, 63, 64}
     assert sum("outside the area given (5 km around 35.6, 110.97)" in str(w)
                for w in found.warnings) == 5  # 2 volunteers + 3 elders
     odd = write(tmp_path, "list.csv", "who,lat\nX,1\n")

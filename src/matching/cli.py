@@ -272,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_coords(doc)
     doc.add_argument("--area", metavar="LAT,LON,KM",
                      help="the county as a centre and radius: points outside are flagged "
-                          "(default: points more than 50 km from the middle of the rest)")
+                          "(default: points with nobody else within 20 km)")
     doc.set_defaults(handler=_cmd_doctor)
 
     check = sub.add_parser("check", help="check a plan against the contract (or a scenario's "
@@ -399,6 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except OSError as exc:  # matching.write.OutputError: a full disk, no permission
         print(f"matching: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BROKEN
+    except MemoryError:
+        print("matching: out of memory; nothing was written. A world this large needs more "
+              "memory, or can be split (by county or town) and planned part by part",
+              file=sys.stderr)
         return EXIT_BROKEN
     finally:
         _on_terminate(previous)

@@ -6,8 +6,9 @@ spreadsheet slip:
 
 * an elder with no volunteer within reach (no plan can serve them);
 * one person under two ids (same name and phone, or same name and address);
-* coordinates far from all the others (or outside ``--area``): often latitude and
-  longitude swapped, or a point copied from the wrong town;
+* coordinates with nobody else near (or outside ``--area``): often a point copied from
+  the wrong town or with a digit slipped (swapped latitude and longitude are a problem,
+  named as such, since no Chinese latitude exceeds 90);
 * a relation that cannot matter (kin beyond the kin limit, familiar where the pair is not
   eligible anyway, a refusal of someone beyond every distance limit, or one pair with two
   relations).
@@ -23,19 +24,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from matching import geo, parse
 from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, Eligibility
 from matching.errors import InputError, Problem
 from matching.explain import unassigned_reasons
 from matching.problem import build_problem
-from matching.read import World, read_table, read_world
+from matching.read import World, read_header, read_world
 from matching.rules import Rules
 from matching.schedule.rules import ScheduleRules
 
-#: A point further than this from the median of all points is flagged (a county is some
-#: 50 km across; a town's programme much less).
-OUTLIER_KM = 50.0
+#: A point with no other volunteer or elder within this distance is flagged: a county town's
+#: homes lie within a few km of each other, so 20 km alone is a slip far more often than not.
+ISOLATED_KM = 20.0
 
 #: What each kind of input file is, told apart by its columns.
 KINDS = ("volunteers", "elders", "relations", "pairs")
@@ -97,7 +99,7 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
         The limits the warnings measure against (defaults: the contract's).
     area
         ``(lat, lon, km)``: the county, as a centre and radius; points outside are flagged.
-        Without it, points more than :data:`OUTLIER_KM` from the median point are.
+        Without it, points with nobody else within :data:`ISOLATED_KM` are.
     """
     rules = rules or Rules()
     schedule_rules = schedule_rules or ScheduleRules()
@@ -129,8 +131,7 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
 
 
 def _kind(path: Path) -> str:
-    head = read_table(path)
-    columns = set(head.columns)
+    columns = set(read_header(path))
     if {"volunteer_id", "elder_id"} <= columns:
         if "relation" in columns:
             return "relations"
@@ -234,36 +235,39 @@ def _unique(items: list[Problem]) -> list[Problem]:
 
 
 def _outliers(world: World, area: tuple[float, float, float] | None) -> list[Problem]:
+    """Points outside ``area``, or else points with nobody else within
+    :data:`ISOLATED_KM` (a point copied from the wrong town, or with its digits slipped)."""
     lats = np.concatenate([world.volunteers["lat"].to_numpy(float),
                            world.elders["lat"].to_numpy(float)])
     lons = np.concatenate([world.volunteers["lon"].to_numpy(float),
                            world.elders["lon"].to_numpy(float)])
-    located = ~np.isnan(lats)
-    if not located.any():
+    located = np.flatnonzero(~np.isnan(lats))
+    if len(located) < 2 and area is None:
         return []
+    far = np.full(len(lats), np.nan)
     if area is not None:
         centre_lat, centre_lon, radius = area
-        where = f"outside the area given ({radius:g} km around {centre_lat:g}, {centre_lon:g})"
+        far = geo.haversine_km(lats, lons, np.full(len(lats), centre_lat),
+                               np.full(len(lats), centre_lon))
+        flagged = far > radius
     else:
-        centre_lat = float(np.median(lats[located]))
-        centre_lon = float(np.median(lons[located]))
-        radius = OUTLIER_KM
-        where = f"{{km:.0f}} km from the middle of all the others ({centre_lat:.3f}, " \
-                f"{centre_lon:.3f})"
+        tree = cKDTree(geo.unit_vectors(lats[located], lons[located]))
+        _, nearest = tree.query(geo.unit_vectors(lats[located], lons[located]), k=2)
+        other = located[nearest[:, 1]]
+        far[located] = geo.haversine_km(lats[located], lons[located], lats[other],
+                                        lons[other])
+        flagged = far > ISOLATED_KM
     out = []
-    for key in ("volunteers", "elders"):
-        frame = getattr(world, key)
-        lat, lon = frame["lat"].to_numpy(float), frame["lon"].to_numpy(float)
-        km = geo.haversine_km(lat, lon, np.full(len(lat), centre_lat),
-                              np.full(len(lat), centre_lon))
-        swapped = geo.haversine_km(lon, lat, np.full(len(lat), centre_lat),
-                                   np.full(len(lat), centre_lon))
-        for i in np.flatnonzero(km > radius).tolist():
-            text = f"lies {where.format(km=km[i])}"
-            if swapped[i] <= radius:
-                text += "; latitude and longitude look swapped"
-            out.append(Problem(_file(world, key), text, _row(world, key, i), "lat",
-                               f"{lat[i]:g}, {lon[i]:g}"))
+    offset = len(world.volunteers)
+    for i in np.flatnonzero(flagged).tolist():
+        key, j = ("volunteers", i) if i < offset else ("elders", i - offset)
+        if area is not None:
+            text = (f"lies outside the area given ({area[2]:g} km around {area[0]:g}, "
+                    f"{area[1]:g}): {far[i]:.0f} km from its centre")
+        else:
+            text = f"lies {far[i]:.0f} km from every other volunteer and elder"
+        out.append(Problem(_file(world, key), text, _row(world, key, j), "lat",
+                           f"{lats[i]:g}, {lons[i]:g}"))
     return out
 
 
