@@ -45,11 +45,15 @@ def pair(tmp_path: Path, vols: Path, elds: Path, *extra: str, out: str = "out") 
 # --- Chinese headers -----------------------------------------------------------------------
 
 def test_chinese_headers_plan_like_english(tmp_path):
-    """The same rows under Chinese headers give byte-for-byte the same assignments."""
+    """The same rows under Chinese headers give byte-for-byte the same assignments, and
+    the checker reads the Chinese files too."""
     assert pair(tmp_path, write(tmp_path, "v.csv", ENGLISH_VOLS),
                 write(tmp_path, "e.csv", ENGLISH_ELDS), out="en") == 0
-    assert pair(tmp_path, write(tmp_path, "志愿者.csv", CHINESE_VOLS, "gbk"),
-                write(tmp_path, "老人.csv", CHINESE_ELDS, "gbk"), out="zh") == 0
+    vols_zh = write(tmp_path, "志愿者.csv", CHINESE_VOLS, "gbk")
+    elds_zh = write(tmp_path, "老人.csv", CHINESE_ELDS, "gbk")
+    assert pair(tmp_path, vols_zh, elds_zh, out="zh") == 0
+    assert main(["check", "--volunteers", str(vols_zh), "--elders", str(elds_zh), "--plan",
+                 str(tmp_path / "zh")]) == 0
     en = (tmp_path / "en" / "assignments.csv").read_bytes()
     assert en == (tmp_path / "zh" / "assignments.csv").read_bytes()
     # 3 elders, V1 takes 2 and V2 1; E2 wants a woman, so V2 (F) serves E2
@@ -273,6 +277,10 @@ def test_coords_on_the_command_line_converts_both_files(tmp_path):
     converted = pd.read_csv(tmp_path / "bd" / "assignments.csv")
     assert true["volunteer_id"].tolist() == converted["volunteer_id"].tolist()
     assert np.abs(true["distance_km"] - converted["distance_km"]).max() <= 0.0011  # rounding
+    # the independent checker reads the office's Baidu files the same way
+    assert main(["check", "--volunteers", str(tmp_path / "bd_volunteers.csv"), "--elders",
+                 str(tmp_path / "bd_elders.csv"), "--coords", "bd09",
+                 "--plan", str(tmp_path / "bd")]) == 0
 
 
 def test_bad_coords_setting_names_key_and_line(tmp_path, capsys):
@@ -352,6 +360,21 @@ def test_doctor_warnings(tmp_path):
                                "matter now: they live")
     assert lines[6] == "r.csv, column relation: the pair V3 - E1 is given as familiar and kin"
     assert len(lines) == 7  # and the outlier E2 taken out above: 8 warnings
+
+
+def test_doctor_warns_of_ids_that_are_personal_numbers(tmp_path):
+    vols = write(tmp_path, "v.csv", "volunteer_id,lat,lon\n13800000001,35.03,111.01\n"
+                                    "V2,35.03,111.01\n")
+    elds = write(tmp_path, "e.csv", "elder_id,lat,lon\n14010219380214002X,35.031,111.011\n")
+    found = diagnose([vols, elds])
+    personal = [str(w) for w in found.warnings if "identity-card" in str(w)]
+    assert personal == [
+        'v.csv, row 2, column volunteer_id: "13800000001" looks like a phone or identity-card '
+        "number; ids go into every output (pseudonymised ones too), so use the office's own "
+        "numbers",
+        'e.csv, row 2, column elder_id: "14010219380214002X" looks like a phone or '
+        "identity-card number; ids go into every output (pseudonymised ones too), so use the "
+        "office's own numbers"]
 
 
 def test_doctor_area_and_unknown_file(tmp_path, capsys):

@@ -290,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="relations file (default: the plan folder's inputs/, if there)")
     check.add_argument("--pairs", type=Path,
                        help="measured pairs file (default: the plan folder's inputs/, if there)")
+    _add_coords(check)
     check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
     check.add_argument("--scenario", type=Path,
                        help="check under this resolved scenario's [rules] and [schedule] "
@@ -850,6 +851,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
+    import tempfile
 
     from matching import checker
 
@@ -880,16 +882,42 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for name in ("volunteers", "elders"):
         if inputs[name] is None:
             raise InputError.one(f"--{name}", f"is needed: {plan} has no inputs/{name}.csv")
-    files = (inputs["volunteers"], inputs["elders"], inputs["relations"], inputs["pairs"])
-    if args.previous is not None and args.leaving is not None:
-        report = checker.check_replan(*files, args.previous, args.leaving, plan, args.history,
-                                      rules=rules)
-    elif start is not None and weeks is not None:
-        report = checker.check_schedule_files(*files, plan, start, weeks, rules=rules)
-    else:
-        report = checker.check_pairing(*files, plan, rules=rules)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("volunteers", "elders", "relations", "pairs"):
+            if getattr(args, name) is not None:  # an office's own file: contract form first
+                inputs[name] = _contract_form(inputs[name], name, args.coords, Path(tmp))
+        files = (inputs["volunteers"], inputs["elders"], inputs["relations"],
+                 inputs["pairs"])
+        if args.previous is not None and args.leaving is not None:
+            report = checker.check_replan(*files, args.previous, args.leaving, plan,
+                                          args.history, rules=rules)
+        elif start is not None and weeks is not None:
+            report = checker.check_schedule_files(*files, plan, start, weeks, rules=rules)
+        else:
+            report = checker.check_pairing(*files, plan, rules=rules)
     print(report.text())
     return EXIT_OK if report.ok else EXIT_BROKEN
+
+
+def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> Path:
+    """An office's file as the checker reads it: the contract's headers, UTF-8 CSV, and
+    WGS-84 coordinates. Only the reading is shared with the engine, never the rules."""
+    import pandas as pd
+
+    from matching.coords import to_wgs84
+    from matching.read import read_table
+
+    own_id = {"volunteers": "volunteer_id", "elders": "elder_id"}.get(name)
+    table = read_table(path, own_id)
+    if system not in (None, "wgs84") and {"lat", "lon"} <= set(table.columns):
+        lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(float)
+        lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(float)
+        lat, lon = to_wgs84(lat, lon, system)
+        table["lat"] = ["" if x != x else f"{x:.7f}" for x in lat]
+        table["lon"] = ["" if x != x else f"{x:.7f}" for x in lon]
+    target = folder / f"{name}.csv"
+    table.to_csv(target, index=False)
+    return target
 
 
 if __name__ == "__main__":  # pragma: no cover

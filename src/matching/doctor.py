@@ -6,6 +6,7 @@ spreadsheet slip:
 
 * an elder with no volunteer within reach (no plan can serve them);
 * one person under two ids (same name and phone, or same name and address);
+* an id that looks like a phone or identity-card number (ids go into every output);
 * coordinates with nobody else near (or outside ``--area``): often a point copied from
   the wrong town or with a digit slipped (swapped latitude and longitude are a problem,
   named as such, since no Chinese latitude exceeds 90);
@@ -30,6 +31,7 @@ from matching import geo, parse
 from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, Eligibility
 from matching.errors import InputError, Problem
 from matching.explain import unassigned_reasons
+from matching.privacy import PERSONAL_ID
 from matching.problem import build_problem
 from matching.read import World, read_header, read_world
 from matching.rules import Rules
@@ -125,6 +127,7 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
     found.warnings += _unreachable(world)
     for key in ("volunteers", "elders"):
         found.warnings += _duplicates(world, key)
+        found.warnings += _personal_ids(world, key)
     found.warnings += _outliers(world, area)
     found.warnings += _idle_relations(world, schedule_rules)
     return found
@@ -221,6 +224,18 @@ def _duplicates(world: World, key: str) -> list[Problem]:
                                    f"(row {_row(world, key, j)}): same name and {label}",
                                    _row(world, key, i), id_column, str(ids[i])))
     return _unique(out)
+
+
+def _personal_ids(world: World, key: str) -> list[Problem]:
+    """Ids that look like a phone or identity-card number: they would travel into every
+    output, even a pseudonymised one."""
+    id_column = "volunteer_id" if key == "volunteers" else "elder_id"
+    ids = getattr(world, key)[id_column].astype(str)
+    looks = ids.str.fullmatch(PERSONAL_ID.pattern).to_numpy(dtype=bool)
+    return [Problem(_file(world, key), "looks like a phone or identity-card number; ids go "
+                    "into every output (pseudonymised ones too), so use the office's own "
+                    "numbers", _row(world, key, i), id_column, ids.iloc[i])
+            for i in np.flatnonzero(looks).tolist()]
 
 
 def _unique(items: list[Problem]) -> list[Problem]:
