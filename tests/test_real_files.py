@@ -109,6 +109,8 @@ def test_outputs_in_chinese_headers_read_back(tmp_path):
     zh = matching.read.read_table(tmp_path / "zh" / "assignments.csv")
     en = matching.read.read_table(tmp_path / "en" / "assignments.csv")
     pd.testing.assert_frame_equal(zh, en)
+    # and the independent checker reads the Chinese folder (through a contract-form copy)
+    assert main(["check", "--plan", str(tmp_path / "zh")]) == 0
 
 
 # --- separators, encodings, odd rows ------------------------------------------------------

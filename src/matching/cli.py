@@ -398,6 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("matching: interrupted; the outputs are as they were before", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (| head): nothing to say
+        sys.stderr.close()
+        return EXIT_OK
     except OSError as exc:  # matching.write.OutputError: a full disk, no permission
         print(f"matching: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BROKEN
@@ -883,6 +886,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if inputs[name] is None:
             raise InputError.one(f"--{name}", f"is needed: {plan} has no inputs/{name}.csv")
     with tempfile.TemporaryDirectory() as tmp:
+        plan = _contract_plan(plan, Path(tmp) / "plan")
         for name in ("volunteers", "elders", "relations", "pairs"):
             if getattr(args, name) is not None:  # an office's own file: contract form first
                 inputs[name] = _contract_form(inputs[name], name, args.coords, Path(tmp))
@@ -897,6 +901,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
             report = checker.check_pairing(*files, plan, rules=rules)
     print(report.text())
     return EXIT_OK if report.ok else EXIT_BROKEN
+
+
+def _contract_plan(plan: Path, copy: Path) -> Path:
+    """A plan folder written with ``--headers zh``, copied with the contract's headers for
+    the checker (which reads the contract's names only); other folders as they are."""
+    import shutil
+
+    from matching.read import read_table
+
+    def chinese(table: Path) -> bool:  # the engine writes UTF-8; a Chinese header is not ASCII
+        with table.open(encoding="utf-8-sig", errors="replace") as f:
+            return not f.readline().isascii()
+
+    tables = [t for t in sorted(plan.rglob("*.csv")) if chinese(t)]
+    if not tables:
+        return plan
+    shutil.copytree(plan, copy)
+    for table in tables:
+        read_table(table).to_csv(copy / table.relative_to(plan), index=False)
+    return copy
 
 
 def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> Path:

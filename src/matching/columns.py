@@ -57,6 +57,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "rating": ("评分",),
     "comment": ("备注",),
     "cost_km": ("成本公里",),
+    "when": ("时段",),
+    "title": ("标题",),
     "elder_name": ("老人姓名",),
     "volunteer_name": ("志愿者姓名",),
 }
