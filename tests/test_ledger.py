@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -416,6 +417,19 @@ def test_export_writes_every_table_as_csv_and_as_a_workbook(tmp_path):
     assert set(book) == {"accounts", "transactions", "entries", "activities", "batches",
                          "balances"}
     assert len(book["activities"]) == 4
+
+
+def test_a_formula_in_a_comment_stays_text_in_the_workbook(tmp_path):
+    """A comment typed as =HYPERLINK(...) is exported as text, never as a formula."""
+    marked = [(*MARKED[0][:8], '=HYPERLINK("http://evil.example","x")'), *MARKED[1:]]
+    schedule, done = write_rota(tmp_path, marked=marked)
+    db = tmp_path / "L.sqlite"
+    assert record(db, schedule, done) == 0
+    assert main(["ledger", "export", "--db", str(db), "--out", str(tmp_path / "x.xlsx")]) == 0
+    sheet = openpyxl.load_workbook(tmp_path / "x.xlsx")["activities"]
+    cells = [c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s" and cells[0].value.startswith("'=HYPERLINK")
 
 
 def test_expiry_takes_the_oldest_credits_left(tmp_path):

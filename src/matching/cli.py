@@ -805,7 +805,7 @@ def _cmd_ledger_expire(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_export(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.write import write_file, write_outputs
+    from matching.write import neutralise, write_file, write_outputs
 
     with open_ledger(args.db, create=False) as ledger:
         tables = ledger.tables()
@@ -816,8 +816,8 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
 
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as book:
-            for name, table in tables.items():
-                table.to_excel(book, sheet_name=name, index=False)
+            for name, table in tables.items():  # a "=..." comment must not become a formula
+                neutralise(table).to_excel(book, sheet_name=name, index=False)
         write_file(args.out, buffer.getvalue())
     else:
         write_outputs(args.out, {f"{name}.csv": table for name, table in tables.items()})
