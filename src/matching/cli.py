@@ -666,20 +666,13 @@ def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
     """A new elder's coordinates (a row or a table of text cells) as WGS-84."""
     import pandas as pd
 
-    from matching.coords import to_wgs84
-    from matching.parse import parse_number
+    from matching.read import table_in_wgs84
 
-    if system in (None, "wgs84") or "lat" not in elder or "lon" not in elder:
+    if system in (None, "wgs84"):
         return elder
     if isinstance(elder, dict):
-        try:
-            lat, lon = to_wgs84(parse_number(elder["lat"]), parse_number(elder["lon"]), system)
-        except ValueError as exc:
-            raise InputError.one("--elder-row", f"lat/lon: {exc}") from None
-        return {**elder, "lat": f"{float(lat):.7f}", "lon": f"{float(lon):.7f}"}
-    lat, lon = to_wgs84(pd.to_numeric(elder["lat"], errors="coerce"),
-                        pd.to_numeric(elder["lon"], errors="coerce"), system)
-    return elder.assign(lat=[f"{x:.7f}" for x in lat], lon=[f"{x:.7f}" for x in lon])
+        return table_in_wgs84(pd.DataFrame([elder]), system).iloc[0].to_dict()
+    return table_in_wgs84(elder, system)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -926,19 +919,10 @@ def _contract_plan(plan: Path, copy: Path) -> Path:
 def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> Path:
     """An office's file as the checker reads it: the contract's headers, UTF-8 CSV, and
     WGS-84 coordinates. Only the reading is shared with the engine, never the rules."""
-    import pandas as pd
+    from matching.columns import ID_COLUMNS
+    from matching.read import read_table, table_in_wgs84
 
-    from matching.coords import to_wgs84
-    from matching.read import read_table
-
-    own_id = {"volunteers": "volunteer_id", "elders": "elder_id"}.get(name)
-    table = read_table(path, own_id)
-    if system not in (None, "wgs84") and {"lat", "lon"} <= set(table.columns):
-        lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(float)
-        lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(float)
-        lat, lon = to_wgs84(lat, lon, system)
-        table["lat"] = ["" if x != x else f"{x:.7f}" for x in lat]
-        table["lon"] = ["" if x != x else f"{x:.7f}" for x in lon]
+    table = table_in_wgs84(read_table(path, ID_COLUMNS.get(name)), system or "wgs84")
     target = folder / f"{name}.csv"
     table.to_csv(target, index=False)
     return target

@@ -63,6 +63,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "volunteer_name": ("志愿者姓名",),
 }
 
+#: The id column of each input table that has one.
+ID_COLUMNS: dict[str, str] = {"volunteers": "volunteer_id", "elders": "elder_id"}
+
 #: Names that mean the id of whichever table they are in (``编号`` in the volunteers file is
 #: the volunteer's id, in the elders file the elder's).
 OWN_ID_NAMES: tuple[str, ...] = ("编号", "id", "序号编号")

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from matching import geo, parse
+from matching.columns import ID_COLUMNS
 from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, Eligibility
 from matching.errors import InputError, Problem
 from matching.explain import unassigned_reasons
@@ -203,7 +204,7 @@ def _digits(text: object) -> str:
 
 def _duplicates(world: World, key: str) -> list[Problem]:
     frame = getattr(world, key)
-    id_column = "volunteer_id" if key == "volunteers" else "elder_id"
+    id_column = ID_COLUMNS[key]
     if "name" not in frame.columns:
         return []
     names = [_plain(n) for n in frame["name"]]
@@ -229,7 +230,7 @@ def _duplicates(world: World, key: str) -> list[Problem]:
 def _personal_ids(world: World, key: str) -> list[Problem]:
     """Ids that look like a phone or identity-card number: they would travel into every
     output, even a pseudonymised one."""
-    id_column = "volunteer_id" if key == "volunteers" else "elder_id"
+    id_column = ID_COLUMNS[key]
     ids = getattr(world, key)[id_column].astype(str)
     looks = ids.str.fullmatch(PERSONAL_ID.pattern).to_numpy(dtype=bool)
     return [Problem(_file(world, key), "looks like a phone or identity-card number; ids go "

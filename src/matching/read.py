@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matching import geo, parse
-from matching.columns import canonical_columns, unguard
+from matching.columns import ID_COLUMNS, canonical_columns, unguard
 from matching.coords import to_wgs84
 from matching.errors import InputError, Problem
 from matching.rules import Rules
@@ -426,16 +426,15 @@ def read_world(
     }
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame | None] = {}
-    own_ids = {"volunteers": "volunteer_id", "elders": "elder_id"}
     for key, source in (("volunteers", volunteers), ("elders", elders),
                         ("relations", relations), ("pairs", pairs)):
         if source is None:
             tables[key] = None
             continue
         try:
-            tables[key] = (_as_text_frame(source, names[key], own_ids.get(key))
+            tables[key] = (_as_text_frame(source, names[key], ID_COLUMNS.get(key))
                            if isinstance(source, pd.DataFrame)
-                           else read_table(source, own_ids.get(key)))
+                           else read_table(source, ID_COLUMNS.get(key)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -476,15 +475,29 @@ CONVERTED_DECIMALS = 7
 
 def _convert_coordinates(frame: pd.DataFrame, source: pd.DataFrame, system: str) -> pd.DataFrame:
     """Convert ``frame``'s lat/lon (in place) and return ``source`` with the same figures."""
-    lat, lon = to_wgs84(frame["lat"].to_numpy(float), frame["lon"].to_numpy(float),
-                               system)
+    lat, lon = to_wgs84(frame["lat"].to_numpy(float), frame["lon"].to_numpy(float), system)
     frame["lat"], frame["lon"] = lat, lon
-    source = source.copy()
+    return _with_coordinates(source, lat, lon)
+
+
+def _with_coordinates(table: pd.DataFrame, lat: np.ndarray, lon: np.ndarray) -> pd.DataFrame:
+    table = table.copy()
     for column, values in (("lat", lat), ("lon", lon)):
-        if column in source.columns:
-            source[column] = [("" if np.isnan(v) else f"{v:.{CONVERTED_DECIMALS}f}")
-                              for v in values]
-    return source
+        if column in table.columns:
+            table[column] = [("" if np.isnan(v) else f"{v:.{CONVERTED_DECIMALS}f}")
+                             for v in values]
+    return table
+
+
+def table_in_wgs84(table: pd.DataFrame, system: str) -> pd.DataFrame:
+    """A table of text cells (as :func:`read_table` gives) with its ``lat``/``lon`` converted
+    from ``system`` to WGS-84; cells that are not numbers are left blank, for the reader to
+    report. A table without coordinates is returned as it is."""
+    if system == "wgs84" or not {"lat", "lon"} <= set(table.columns):
+        return table
+    lat, lon = to_wgs84(pd.to_numeric(table["lat"], errors="coerce").to_numpy(float),
+                        pd.to_numeric(table["lon"], errors="coerce").to_numpy(float), system)
+    return _with_coordinates(table, lat, lon)
 
 
 def _geocode(frame: pd.DataFrame, cache: Path, geocoder: geo.Geocoder | None) -> pd.DataFrame:
