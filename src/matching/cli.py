@@ -102,7 +102,15 @@ def _add_solver(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="CP-SAT search workers (default 8: the full portfolio, which "
                         "proves optima fastest even on 2 cores)")
+    _add_cluster(p)
     p.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+
+
+def _add_cluster(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cluster", metavar="local:N|ADDRESS",
+                   help="solve the pairing's independent parts on Dask: local:N starts N "
+                        "worker processes for this command, ADDRESS (tcp://host:8786) uses "
+                        "a running scheduler; the outputs are the same as without it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ledger(run)
     run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
     _add_outputs(run)
+    _add_cluster(run)
     _add_coords(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -433,6 +442,7 @@ def _on_terminate(handler: object) -> object:
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
+    from matching.cluster import open_cluster
     from matching.ledger import even_out
     from matching.pairing import solve
     from matching.problem import build_problem
@@ -449,8 +459,9 @@ def _cmd_pair(args: argparse.Namespace) -> int:
           "finding candidate pairs")
     problem = build_problem(world)
     clock(f"{problem.num_arcs:,} eligible pairs; solving")
-    result = solve(problem, time_limit=args.time_limit, seed=args.seed, workers=args.workers,
-                   progress=clock)
+    with open_cluster(args.cluster) as cluster:
+        result = solve(problem, time_limit=args.time_limit, seed=args.seed,
+                       workers=args.workers, progress=clock, cluster=cluster)
     if feedback is not None and feedback[1]:
         result = even_out(result, feedback[0].recent_hours)
     clock("writing outputs")
@@ -470,11 +481,14 @@ def _cmd_pair(args: argparse.Namespace) -> int:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
+    from matching.cluster import check_spec
     from matching.read import read_table, read_world
     from matching.replan import read_leaving
     from matching.schedule import schedule_world
     from matching.write import input_tables, run_json, write_schedule
 
+    if args.cluster is not None:  # the windows depend on each other: solved here, in order
+        check_spec(args.cluster)
     clock = _Clock(args.quiet)
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
@@ -507,6 +521,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 def _cmd_replan(args: argparse.Namespace) -> int:
     import json
 
+    from matching.cluster import open_cluster
     from matching.read import read_table, read_world
     from matching.replan import history_acquaintances, read_leaving, read_previous, replan
     from matching.write import input_tables, run_json, write_outputs
@@ -520,9 +535,10 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     history = history_acquaintances(args.history) if args.history else None
     world, feedback = _feedback(world, args)
     clock(f"{len(leaving):,} volunteers leave; re-planning")
-    result = replan(world, previous, leaving, history, time_limit=args.time_limit,
-                    seed=args.seed, workers=args.workers,
-                    reasons=feedback[0].reasons() if feedback else None)
+    with open_cluster(args.cluster) as cluster:
+        result = replan(world, previous, leaving, history, time_limit=args.time_limit,
+                        seed=args.seed, workers=args.workers,
+                        reasons=feedback[0].reasons() if feedback else None, cluster=cluster)
     if feedback is not None:
         result.figures.update(feedback[0].figures())
     clock("writing outputs")
@@ -552,6 +568,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.coords is not None:  # the command line wins over the scenario's [inputs] coords
         scenario = dataclasses.replace(scenario, coords=args.coords)
+    if args.cluster is not None:  # and over its [solver] cluster
+        scenario = dataclasses.replace(scenario, cluster=args.cluster)
     if args.ledger is not None:  # the command line's ledger wins over the scenario's
         scenario = dataclasses.replace(scenario, ledger=args.ledger,
                                        members=args.members or scenario.members)

@@ -25,6 +25,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -35,6 +36,9 @@ from matching.errors import InputError
 from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.problem import PairingProblem
 from matching.result import PairingResult, Status
+
+if TYPE_CHECKING:
+    from matching.cluster import Cluster
 
 #: Largest magnitude a flow arc cost may take so that OR-Tools' cost scaling cannot overflow.
 _COST_LIMIT = 2**62
@@ -59,9 +63,98 @@ BRANCHING_SHARE = 0.2
 MIN_STEP = 1 / 16
 
 
+#: How the parts of a plan were solved, from the simplest to the most involved; a plan made
+#: of several parts reports the most involved.
+METHODS = ("min-cost flow", "min-cost flow + branch-and-bound",
+           "min-cost flow + Lagrangian bounds + CP-SAT")
+
+#: Least budget a part gets, whatever its share of the pairs (small parts finish far sooner).
+MIN_PART_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One independent part of a pairing problem: a connected component of the graph of
+    usable pairs, renumbered locally. Nothing in one part bears on another, so the best
+    plan of the whole is the best plan of each part put together.
+
+    Attributes
+    ----------
+    arc_index
+        Each arc's position among the problem's arcs (``problem.arc_*``).
+    arc_v, arc_e, arc_cost, arc_load
+        Local volunteer and elder of each arc, its cost and its weekly load (sorted by elder).
+    cap_count, cap_load
+        Per local volunteer: most elders and weekly load.
+    priority
+        Per local elder.
+    """
+
+    arc_index: np.ndarray
+    arc_v: np.ndarray
+    arc_e: np.ndarray
+    arc_cost: np.ndarray
+    arc_load: np.ndarray
+    cap_count: np.ndarray
+    cap_load: np.ndarray
+    priority: np.ndarray
+
+    @property
+    def num_pairs(self) -> int:
+        """Number of usable pairs in the part."""
+        return len(self.arc_index)
+
+
+@dataclass
+class PartResult:
+    """How one part was solved: the pairs used, and the proof or bounds."""
+
+    used: np.ndarray
+    proven: bool
+    priority_bound: int
+    cost_bound: int | None
+    method: str
+    stats: dict[str, int]
+    seconds: dict[str, float]
+
+
+def split(problem: PairingProblem) -> list[Part]:
+    """The independent parts of ``problem``: the connected components of its usable pairs
+    (a pair is usable when its visit fits the volunteer's week and elder limit), in the
+    order of their first pair. Elders with no usable pair belong to no part."""
+    p = problem
+    usable = (p.arc_load <= p.cap_load[p.arc_v]) & (p.cap_count[p.arc_v] > 0)
+    idx = np.flatnonzero(usable)
+    if not len(idx):
+        return []
+    _, label = _components(p.arc_v[idx], p.arc_e[idx], p.num_volunteers, p.num_elders)
+    labels, first, arc_label = np.unique(label[p.arc_v[idx]], return_index=True,
+                                         return_inverse=True)
+    # parts in the order of their first pair; arcs keep their order (by elder) inside
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(labels))
+    arc_rank = rank[arc_label]
+    order = np.argsort(arc_rank, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(arc_rank, minlength=len(labels)))]
+    parts = []
+    for k in range(len(first)):
+        g = idx[order[bounds[k]:bounds[k + 1]]]
+        vs, lv = np.unique(p.arc_v[g], return_inverse=True)
+        es, le = np.unique(p.arc_e[g], return_inverse=True)
+        parts.append(Part(g, lv.astype(np.int64), le.astype(np.int64), p.arc_cost[g],
+                          p.arc_load[g], p.cap_count[vs], p.cap_load[vs], p.priority[es]))
+    return parts
+
+
 def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
-          workers: int | None = None, progress: Progress | None = None) -> PairingResult:
+          workers: int | None = None, progress: Progress | None = None,
+          cluster: Cluster | None = None) -> PairingResult:
     """Find the best pairing: largest total priority, then least cost.
+
+    The problem is split into its independent parts (:func:`split`); each is solved on its
+    own (:func:`solve_part`), here or on a Dask cluster, and the plans are put together.
+    Each part's budget is its share of the pairs (at least :data:`MIN_PART_SECONDS`), so
+    a part gets the same budget wherever it runs and the plan is the same, byte for byte.
 
     Parameters
     ----------
@@ -75,26 +168,84 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         CP-SAT workers (default 8, the full portfolio).
     progress
         Called with a short message as each phase starts.
+    cluster
+        Where to solve the parts (:func:`matching.cluster.open_cluster`); here by default.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    deadline = started + time_limit
-    workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
     p = problem
-    usable = (p.arc_load <= p.cap_load[p.arc_v]) & (p.cap_count[p.arc_v] > 0)
-    idx = np.flatnonzero(usable)
-    arcs = _Arcs(p.arc_v[idx], p.arc_e[idx], p.arc_cost[idx], p.arc_load[idx],
-                 p.cap_count, p.cap_load, p.priority)
+    parts = split(p)
+    total = sum(part.num_pairs for part in parts) or 1
+    budgets = [max(min(time_limit, MIN_PART_SECONDS), time_limit * part.num_pairs / total)
+               for part in parts]
+    workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
+    if len(parts) > 1:
+        say(f"{len(parts):,} independent parts (largest {max(q.num_pairs for q in parts):,} "
+            "pairs)")
+    if cluster is not None and len(parts) > 1:
+        say(f"solving the parts on {cluster.name}")
+        results = cluster.map_parts(parts, budgets, seed, workers)
+    else:
+        quiet = say if len(parts) == 1 else None
+        results = [solve_part(part, budget, seed, workers, quiet)
+                   for part, budget in zip(parts, budgets, strict=True)]
+    chosen = np.zeros(p.num_arcs, dtype=bool)
+    stats: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    priority_bound, cost_bound, proven = 0, 0, True
+    method = METHODS[0]
+    for part, result in zip(parts, results, strict=True):
+        chosen[part.arc_index[result.used]] = True
+        proven &= result.proven
+        priority_bound += result.priority_bound
+        cost_bound = (None if cost_bound is None or result.cost_bound is None
+                      else cost_bound + result.cost_bound)
+        method = max(method, result.method, key=METHODS.index)
+        for key, value in result.stats.items():
+            stats[key] = stats.get(key, 0) + value
+        for key, value in result.seconds.items():
+            seconds[key] = seconds.get(key, 0.0) + value
+    stats["parts"] = len(parts)
+    stats["largest_part_pairs"] = max((q.num_pairs for q in parts), default=0)
+    priority = int(p.priority[p.arc_e[chosen]].sum())
+    cost = int(p.arc_cost[chosen].sum())
+    seconds["total"] = time.perf_counter() - started
+    return PairingResult(
+        problem=p,
+        chosen=chosen,
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        priority=priority,
+        priority_bound=max(priority_bound, priority),
+        cost_units=cost,
+        cost_bound_units=(None if cost_bound is None or priority < priority_bound
+                          else min(cost_bound, cost)),
+        method=method,
+        stats=stats,
+        time_limit_reached=not proven and time.perf_counter() - started >= time_limit - 0.05,
+        seconds=seconds,
+        seed=seed,
+    )
 
-    say(f"min-cost flow over {len(idx):,} pairs")
-    weight = lexicographic_weight(arcs.e, arcs.cost, p.num_elders)
-    if weight * max(1, int(p.priority.max(initial=1))) * (p.num_volunteers + p.num_elders + 3) \
-            >= _COST_LIMIT:
+
+def solve_part(part: Part, time_limit: float, seed: int, workers: int,
+               progress: Progress | None = None) -> PartResult:
+    """Solve one part exactly (or as well as ``time_limit`` allows): flow, then
+    branch-and-bound or Lagrangian bounds and CP-SAT where weeks overflow (see the module
+    docstring). A plain function of arrays, so that a Dask worker can run it."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    deadline = started + time_limit
+    nv, ne = len(part.cap_count), len(part.priority)
+    arcs = _Arcs(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
+                 part.cap_load, part.priority)
+    say(f"min-cost flow over {part.num_pairs:,} pairs")
+    weight = lexicographic_weight(arcs.e, arcs.cost, ne)
+    if weight * max(1, int(part.priority.max(initial=1))) * (nv + ne + 3) >= _COST_LIMIT:
         raise InputError.one(
             "elders", "the priorities are too large for this many people to be compared "
             "exactly; use smaller priorities (they only need to rank the elders)")
-    net = FlowNetwork(p.num_volunteers, p.num_elders, arcs.v, arcs.e, weight * p.priority)
-    cap = _count_fitting_week(arcs.v, arcs.load, p.cap_count, p.cap_load)
+    net = FlowNetwork(nv, ne, arcs.v, arcs.e, weight * part.priority)
+    cap = _count_fitting_week(arcs.v, arcs.load, part.cap_count, part.cap_load)
     flow = net.solve(arcs.cost, cap)
     seconds = {"flow": time.perf_counter() - started}
     over = arcs.overfull(flow.used)
@@ -103,7 +254,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     proven = True
     priority_bound = arcs.priority_of(flow.used)
     cost_bound: int | None = int(arcs.cost[flow.used].sum())
-    method = "min-cost flow"
+    method = METHODS[0]
     branched = None
     if 0 < len(over) <= BRANCH_MAX_OVERLOADED:
         say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
@@ -113,12 +264,12 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     elif len(over):
         say(f"{len(over)} volunteers over their weekly minutes in the flow")
     if branched is not None:
-        method = "min-cost flow + branch-and-bound"
+        method = METHODS[1]
         used = branched
         priority_bound = arcs.priority_of(used)
         cost_bound = int(arcs.cost[used].sum())
     elif len(over):
-        method = "min-cost flow + Lagrangian bounds + CP-SAT"
+        method = METHODS[2]
         say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
         bounds = _Bounds(arcs, net, weight, flow, cap)
         bounds.tighten()
@@ -145,26 +296,8 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
             cost_bound = int(arcs.cost[used].sum())
     if not proven:
         used = _fill(arcs, used)
-    chosen = np.zeros(p.num_arcs, dtype=bool)
-    chosen[idx[used]] = True
-    priority = int(p.priority[p.arc_e[chosen]].sum())
-    cost = int(p.arc_cost[chosen].sum())
-    seconds["total"] = time.perf_counter() - started
-    return PairingResult(
-        problem=p,
-        chosen=chosen,
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        priority=priority,
-        priority_bound=max(priority_bound, priority),
-        cost_units=cost,
-        cost_bound_units=(None if cost_bound is None or priority < priority_bound
-                          else min(cost_bound, cost)),
-        method=method,
-        stats=stats,
-        time_limit_reached=not proven and time.perf_counter() >= deadline - 0.05,
-        seconds=seconds,
-        seed=seed,
-    )
+    return PartResult(used=used, proven=proven, priority_bound=priority_bound,
+                      cost_bound=cost_bound, method=method, stats=stats, seconds=seconds)
 
 
 def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: int,

@@ -19,11 +19,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from matching.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from matching.cluster import Cluster
 from matching.explain import unassigned_reasons
 from matching.pairing import solve
 from matching.problem import PairingProblem, build_problem
@@ -131,7 +135,8 @@ def without_volunteers(world: World, gone: set[str]) -> World:
 def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
            workers: int | None = None,
-           reasons: dict[tuple[str, str], str] | None = None) -> ReplanResult:
+           reasons: dict[tuple[str, str], str] | None = None,
+           cluster: Cluster | None = None) -> ReplanResult:
     """Re-plan in one batch.
 
     Parameters
@@ -197,7 +202,8 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
 
     # 2. everyone else over what is left
     residual, arcs_left = _residual(problem, kept)
-    result = solve(residual, time_limit=time_limit, seed=seed, workers=workers)
+    result = solve(residual, time_limit=time_limit, seed=seed, workers=workers,
+                   cluster=cluster)
     chosen = kept.copy()
     chosen[arcs_left[result.chosen]] = True
     return _report(problem, chosen, kept, result, previous, leaving, why_moved, world)

@@ -155,10 +155,22 @@ class PairingResult:
             "mean_distance_km": round(float(a["distance_km"].mean()), 3) if len(a) else 0.0,
             "kin_pairs": int((a["tie"] == "kin").sum()),
             "familiar_pairs": int((a["tie"] == "familiar").sum()),
-            "solver_stats": dict(self.stats),
+            "decomposition": self.decomposition(),
+            "solver_stats": {k: v for k, v in self.stats.items()
+                             if k not in ("parts", "largest_part_pairs")},
             "seed": self.seed,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
+
+    def decomposition(self) -> dict[str, object]:
+        """How the problem was split: into independent parts (connected components of the
+        usable pairs), so the plan is the global optimum when every part is proven; no
+        part's plan carries a bound across a border, since no pair crosses one."""
+        return {"parts": int(self.stats.get("parts", 1)),
+                "largest_part_pairs": int(self.stats.get("largest_part_pairs",
+                                                         self.problem.num_arcs)),
+                "independent": True,
+                "global_optimum": self.status == Status.OPTIMAL}
 
     def summary(self) -> str:
         """A fixed-width summary for the terminal."""

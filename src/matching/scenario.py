@@ -16,13 +16,17 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from matching.cluster import check_spec, open_cluster
 from matching.coords import SYSTEMS
 from matching.errors import InputError, Problem, RuleError
+
+if TYPE_CHECKING:
+    from matching.cluster import Cluster
 from matching.ledger.rules import TimebankRules
 from matching.rules import Rules
 from matching.schedule import ScheduleRules
@@ -35,7 +39,7 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                  "from": dt.date, "previous": str,
                  **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
                     if f.name != "festivals"}},
-    "solver": {"time_limit": (int, float), "seed": int, "workers": int},
+    "solver": {"time_limit": (int, float), "seed": int, "workers": int, "cluster": str},
     "run": {"pair": bool, "schedule": bool, "replan": bool},
     "whatif": {"leaving": list, "leaving_share": (int, float), "leaving_seed": int,
                "leaving_from": str, "extra_volunteers": str, "joining_elders": str,
@@ -80,6 +84,8 @@ class Scenario:
     timebank_keys: tuple[str, ...] = ()
     #: The coordinate system of the input files: one for all, or one per file.
     coords: str | dict[str, str] = "wgs84"
+    #: Where the pairing's parts are solved (``local:N`` or a Dask scheduler's address).
+    cluster: str | None = None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -285,6 +291,12 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
     if problems:
         raise InputError(problems)
     solver = data.get("solver", {})
+    if isinstance(solver.get("cluster"), str):
+        try:
+            check_spec(solver["cluster"])
+        except InputError as exc:
+            bad("solver", "cluster", exc.problems[0].message)
+            raise InputError(problems) from None
     return Scenario(path=path, name=data.get("name", path.stem),
                     description=data.get("description", ""), inputs=inputs, rules=rules,
                     schedule_rules=srules, start=start, weeks=weeks, lang=lang,
@@ -294,7 +306,8 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     steps=steps, whatif=dict(data.get("whatif", {})), raw=data,
                     timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
                     members=Path(members) if members else None,
-                    timebank_keys=tuple(sorted(bank)), coords=coords)
+                    timebank_keys=tuple(sorted(bank)), coords=coords,
+                    cluster=solver.get("cluster"))
 
 
 def _festival(entry: object) -> tuple[str, str, int, int]:
@@ -401,6 +414,12 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
 
     Returns the figures written to ``summary.json``.
     """
+    with open_cluster(sc.cluster) as cluster:
+        return _run(sc, out, progress, headers, pseudonymise, key, cluster)
+
+
+def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, headers: str,
+         pseudonymise: bool, key: Path | None, cluster: Cluster | None) -> dict[str, Any]:
     import matching
     from matching import replan as rp
     from matching.ledger import apply_feedback, even_out, open_ledger, read_members
@@ -420,7 +439,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
                             rules=sc.rules, coords=sc.coords)
         baseline = matching.solve(matching.build_problem(world0), time_limit=sc.time_limit,
-                                  seed=sc.seed, workers=sc.workers)
+                                  seed=sc.seed, workers=sc.workers, cluster=cluster)
         timings["baseline_pair"] = time.perf_counter() - clock
     paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
     edited = apply_whatif(sc, tables, paired)
@@ -451,7 +470,7 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
         previous = dict(zip(baseline.assignments["elder_id"],
                             baseline.assignments["volunteer_id"], strict=True))
         result = rp.replan(world, previous, set(edited.leaving), time_limit=sc.time_limit,
-                           seed=sc.seed, workers=sc.workers,
+                           seed=sc.seed, workers=sc.workers, cluster=cluster,
                            reasons=feedback.reasons() if feedback else None)
         files.update({"assignments.csv": result.assignments,
                       "unassigned.csv": result.unassigned, "changes.csv": result.changes,
@@ -464,7 +483,8 @@ def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None
     else:
         say("pairing")
         pairing = matching.solve(matching.build_problem(stay), time_limit=sc.time_limit,
-                                 seed=sc.seed, workers=sc.workers, progress=say)
+                                 seed=sc.seed, workers=sc.workers, progress=say,
+                                 cluster=cluster)
         if feedback is not None and fairness:
             pairing = even_out(pairing, feedback.recent_hours)
         files.update({"assignments.csv": pairing.assignments,
@@ -552,6 +572,8 @@ def dump_toml(sc: Scenario) -> str:
     lines += ["", "[solver]", f"time_limit = {_toml(sc.time_limit)}", f"seed = {sc.seed}"]
     if sc.workers is not None:
         lines.append(f"workers = {sc.workers}")
+    if sc.cluster is not None:
+        lines.append(f"cluster = {_toml(sc.cluster)}")
     lines += ["", "[run]"] + [f"{k} = {_toml(v)}" for k, v in sc.steps.items()]
     if sc.whatif:
         lines += ["", "[whatif]"] + [f"{k} = {_toml(v)}" for k, v in sc.whatif.items()]
