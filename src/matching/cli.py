@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="generate a realistic world (seeded)",
                          description="Write volunteers.csv, elders.csv and relations.csv for a "
                                      "generated world modelled on the county town of Jishan.")
-    gen.add_argument("--preset", choices=("minle", "county", "city"), default="minle",
+    gen.add_argument("--preset", choices=("minle", "county", "city", "yuncheng"), default="minle",
                      help="size and geography: minle (63 x 155, one community), county "
                           "(1,776 x 661), city (20,000 x 8,000)")
     gen.add_argument("--volunteers", type=int, help="number of volunteers (overrides preset)")

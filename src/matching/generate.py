@@ -51,6 +51,9 @@ class WorldSpec:
         Standard deviation of homes around their community centre.
     volunteer_ages
         Inclusive age range of volunteers.
+    towns, town_km
+        Town centres (lat, lon): when given, the communities are spread among them, each
+        within about ``town_km`` of its town's centre, instead of across the box.
     """
 
     volunteers: int
@@ -64,11 +67,19 @@ class WorldSpec:
     share_kin: float = 0.08
     familiar_per_elder: float = 1.5
     share_refuses: float = 0.03
+    towns: tuple[tuple[float, float], ...] = ()
+    town_km: float = 3.0
 
     def replace(self, **changes: object) -> WorldSpec:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
+
+#: Yuncheng's city seat (Yanhu, 35.03 N 111.01 E) and the county seats around it.
+YUNCHENG_SEATS: tuple[tuple[float, float], ...] = (
+    (35.03, 111.01), (35.14, 110.77), (35.42, 110.84), (35.36, 111.22), (35.60, 110.98),
+    (35.61, 111.22), (35.49, 111.57), (35.30, 111.67), (35.14, 111.22), (34.84, 111.19),
+    (34.69, 110.69), (34.87, 110.45), (35.60, 110.71))
 
 #: Minle: one community of the county town, as in the programme we design for.
 #: County: the county town of Jishan. City: a prefecture-sized city of twelve-odd towns' worth.
@@ -78,6 +89,8 @@ PRESETS: dict[str, WorldSpec] = {
     "county": WorldSpec(1776, 661, volunteer_ages=(60, 69)),
     "city": WorldSpec(20_000, 8_000, lat_range=(35.50, 35.70), lon_range=(110.85, 111.10),
                       communities=40, spread_km=1.2),
+    "yuncheng": WorldSpec(50_000, 20_000, lat_range=(34.5, 35.8), lon_range=(110.3, 111.8),
+                          communities=130, spread_km=0.8, towns=YUNCHENG_SEATS),
 }
 
 
@@ -104,6 +117,13 @@ def generate_world(spec: WorldSpec, seed: int = 0) -> GeneratedWorld:
 
 def _centres(spec: WorldSpec, rng: np.random.Generator) -> np.ndarray:
     (la0, la1), (lo0, lo1) = spec.lat_range, spec.lon_range
+    if spec.towns:
+        town = np.arange(spec.communities) % len(spec.towns)
+        seats = np.array(spec.towns, dtype=float)[town]
+        km_per_deg_lon = _KM_PER_DEG_LAT * np.cos(np.radians(seats[:, 0]))
+        lat = seats[:, 0] + rng.normal(0, spec.town_km, spec.communities) / _KM_PER_DEG_LAT
+        lon = seats[:, 1] + rng.normal(0, spec.town_km, spec.communities) / km_per_deg_lon
+        return np.column_stack((lat, lon))
     if spec.communities == 1:
         return np.array([[(la0 + la1) / 2, (lo0 + lo1) / 2]])
     lat = rng.uniform(la0 + 0.15 * (la1 - la0), la1 - 0.15 * (la1 - la0), spec.communities)
