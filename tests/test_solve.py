@@ -179,8 +179,24 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cpsat, "improve_by_neighbourhoods", spy)
     monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)  # the full search stops at once
+    monkeypatch.setattr(cpsat, "HIGHS_SHARE", 0.0)  # and HiGHS gets no time
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=5)
     assert calls  # the hand-over happened
     assert report.ok
     assert result.method == "min-cost flow + Lagrangian bounds + CP-SAT"
+
+
+def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
+    """With no time for the full CP-SAT search, HiGHS gets the component: on a tight world
+    it proves the optimum, which equals the independent reference's."""
+    from matching import cpsat
+
+    monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)
+    monkeypatch.setattr(cpsat, "HIGHS_SHARE", 1.0)
+    vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
+    result, report, cworld = solve_checked(tmp_path, vols, elds, rels, time_limit=20)
+    assert result.status == matching.Status.OPTIMAL
+    priority, cost = checker.reference_optimum(cworld)
+    assert report.figures["priority"] == priority
+    assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)

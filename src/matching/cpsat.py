@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,16 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
         if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS:
+            # HiGHS next: its branch-and-cut often closes what CP-SAT's search leaves open
+            # where weeks bind hard, and its dual bound is a bound
+            highs_until = time.monotonic() + HIGHS_SHARE * (deadline - time.monotonic())
+            found, highs_bound, optimal = _highs(data, best_priority, highs_until)
+            if found is not None and int(data.arc_cost[found].sum()) < best_cost:
+                best, best_cost = found, int(data.arc_cost[found].sum())
+            if highs_bound is not None:
+                cost_bound = max(cost_bound, highs_bound)
+            proven = proven_priority and (optimal or best_cost <= cost_bound)
+        if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS:
             best = improve_by_neighbourhoods(data, best, deadline, seed)
             best_cost = int(data.arc_cost[best].sum())
             proven = proven_priority and best_cost <= cost_bound
@@ -123,7 +135,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
 
 #: Share of stage 2's time the full CP-SAT search gets before large-neighbourhood search
 #: takes the rest (when the full search has not proven the optimum by then).
-LNS_MAIN_SHARE = 0.4
+LNS_MAIN_SHARE = 0.25
 
 #: Least time worth starting a large-neighbourhood search with.
 LNS_MIN_SECONDS = 0.5
@@ -139,6 +151,44 @@ LNS_STALL_STEPS = 60
 
 #: CP-SAT's deterministic time for one neighbourhood: small ones are proven well within it.
 LNS_STEP_DETERMINISTIC_TIME = 1.0
+
+
+#: Share of the time left after the full CP-SAT search that HiGHS gets (the rest goes to
+#: large-neighbourhood search from the best plan of either).
+HIGHS_SHARE = 0.7
+
+
+def _highs(data: ArcModel, priority: int, deadline: float
+           ) -> tuple[np.ndarray | None, int | None, bool]:
+    """The cheapest plan serving at least ``priority`` by HiGHS's MIP within ``deadline``.
+
+    Returns
+    -------
+    plan, cost bound, optimal
+        The plan found (or ``None``), HiGHS's dual bound on the cost (rounded up), and
+        whether it proved the plan optimal.
+    """
+    n = len(data.arc_v)
+    seconds = deadline - time.monotonic()
+    if n == 0 or seconds <= 0.05:
+        return None, None, False
+    rows = np.arange(n)
+    ne, nv = len(data.priority), len(data.cap_count)
+    one = csr_matrix((np.ones(n), (data.arc_e, rows)), shape=(ne, n))
+    count = csr_matrix((np.ones(n), (data.arc_v, rows)), shape=(nv, n))
+    load = csr_matrix((data.arc_load.astype(float), (data.arc_v, rows)), shape=(nv, n))
+    served = csr_matrix((data.priority[data.arc_e].astype(float),
+                         (np.zeros(n, dtype=np.int64), rows)), shape=(1, n))
+    done = milp(data.arc_cost.astype(float), integrality=np.ones(n), bounds=Bounds(0, 1),
+                constraints=[LinearConstraint(one, -np.inf, 1),
+                             LinearConstraint(count, -np.inf, data.cap_count.astype(float)),
+                             LinearConstraint(load, -np.inf, data.cap_load.astype(float)),
+                             LinearConstraint(served, priority, np.inf)],
+                options={"time_limit": seconds})
+    plan = None if done.x is None else np.round(done.x).astype(bool)
+    bound = getattr(done, "mip_dual_bound", None)
+    bound = None if bound is None or not np.isfinite(bound) else int(np.ceil(bound - 1e-6))
+    return plan, bound, bool(done.status == 0 and plan is not None)
 
 
 def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
