@@ -149,7 +149,7 @@ def test_neighbourhood_search_finds_the_swap():
     V1 {E1, E2}, V2 {E3, E4} costs 1 + 9 + 9 + 1 = 20; the optimum swaps E2 and E3:
     V1 {E1, E3}, V2 {E2, E4} = 1 + 1 + 1 + 1 = 4. A neighbourhood holding both volunteers
     (every one, with two volunteers) finds it; the priority served stays 4."""
-    from matching import cpsat
+    from matching import cpsat, improve
 
     arc_v = np.array([0, 1] * 4)
     arc_e = np.repeat(np.arange(4), 2)
@@ -159,7 +159,7 @@ def test_neighbourhood_search_finds_the_swap():
                           cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
     plan = np.array([True, False, True, False, False, True, False, True])  # V1{E1,E2} V2{E3,E4}
     assert int(cost[plan].sum()) == 20
-    better = cpsat.improve_by_neighbourhoods(data, plan, time.monotonic() + 2.0, seed=0)
+    better = improve.improve_by_neighbourhoods(data, plan, time.monotonic() + 2.0, seed=0)
     assert int(cost[better].sum()) == 4
     assert better.sum() == 4
     assert np.array_equal(np.flatnonzero(better), [0, 3, 4, 7])
@@ -168,16 +168,16 @@ def test_neighbourhood_search_finds_the_swap():
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     """With no time for the full search to prove a tight world, the neighbourhood search
     takes over, and the plan it leaves keeps every rule (the independent checker)."""
-    from matching import cpsat
+    from matching import cpsat, improve
 
     calls = []
-    real = cpsat.improve_by_neighbourhoods
+    real = improve.improve_by_neighbourhoods
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cpsat, "improve_by_neighbourhoods", spy)
+    monkeypatch.setattr(improve, "improve_by_neighbourhoods", spy)
     monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)  # the full search stops at once
     monkeypatch.setattr(cpsat, "HIGHS_SHARE", 0.0)  # and HiGHS gets no time
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+
+from matching import improve
 
 
 @dataclass(frozen=True)
@@ -118,14 +118,14 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             # HiGHS next: its branch-and-cut often closes what CP-SAT's search leaves open
             # where weeks bind hard, and its dual bound is a bound
             highs_until = time.monotonic() + HIGHS_SHARE * (deadline - time.monotonic())
-            found, highs_bound, optimal = _highs(data, best_priority, highs_until)
+            found, highs_bound, optimal = improve.highs_plan(data, best_priority, highs_until)
             if found is not None and int(data.arc_cost[found].sum()) < best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
             if highs_bound is not None:
                 cost_bound = max(cost_bound, highs_bound)
             proven = proven_priority and (optimal or best_cost <= cost_bound)
         if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS:
-            best = improve_by_neighbourhoods(data, best, deadline, seed)
+            best = improve.improve_by_neighbourhoods(data, best, deadline, seed)
             best_cost = int(data.arc_cost[best].sum())
             proven = proven_priority and best_cost <= cost_bound
     return CpOutcome(used=best, proven=proven, priority=best_priority,
@@ -133,168 +133,16 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                      cost_bound=min(cost_bound, best_cost))
 
 
-#: Share of stage 2's time the full CP-SAT search gets before large-neighbourhood search
-#: takes the rest (when the full search has not proven the optimum by then).
+#: Share of stage 2's time the full CP-SAT search gets before HiGHS and large-neighbourhood
+#: search (:mod:`matching.improve`) take the rest (when it has not proven the optimum).
 LNS_MAIN_SHARE = 0.25
 
 #: Least time worth starting a large-neighbourhood search with.
 LNS_MIN_SECONDS = 0.5
 
-#: Each neighbourhood frees the elders of this many volunteers (drawn anew each round).
-LNS_VOLUNTEERS = (3, 4, 5, 6, 7, 8)
-
-#: Or this many elders drawn at random, free to go to anyone with room.
-LNS_ELDERS = (6, 10, 15, 20)
-
-#: Neighbourhoods in a row without a better plan before a kick moves the search elsewhere.
-LNS_STALL_STEPS = 60
-
-#: CP-SAT's deterministic time for one neighbourhood: small ones are proven well within it.
-LNS_STEP_DETERMINISTIC_TIME = 1.0
-
-
 #: Share of the time left after the full CP-SAT search that HiGHS gets (the rest goes to
 #: large-neighbourhood search from the best plan of either).
 HIGHS_SHARE = 0.7
-
-
-def _highs(data: ArcModel, priority: int, deadline: float
-           ) -> tuple[np.ndarray | None, int | None, bool]:
-    """The cheapest plan serving at least ``priority`` by HiGHS's MIP within ``deadline``.
-
-    Returns
-    -------
-    plan, cost bound, optimal
-        The plan found (or ``None``), HiGHS's dual bound on the cost (rounded up), and
-        whether it proved the plan optimal.
-    """
-    n = len(data.arc_v)
-    seconds = deadline - time.monotonic()
-    if n == 0 or seconds <= 0.05:
-        return None, None, False
-    rows = np.arange(n)
-    ne, nv = len(data.priority), len(data.cap_count)
-    one = csr_matrix((np.ones(n), (data.arc_e, rows)), shape=(ne, n))
-    count = csr_matrix((np.ones(n), (data.arc_v, rows)), shape=(nv, n))
-    load = csr_matrix((data.arc_load.astype(float), (data.arc_v, rows)), shape=(nv, n))
-    served = csr_matrix((data.priority[data.arc_e].astype(float),
-                         (np.zeros(n, dtype=np.int64), rows)), shape=(1, n))
-    done = milp(data.arc_cost.astype(float), integrality=np.ones(n), bounds=Bounds(0, 1),
-                constraints=[LinearConstraint(one, -np.inf, 1),
-                             LinearConstraint(count, -np.inf, data.cap_count.astype(float)),
-                             LinearConstraint(load, -np.inf, data.cap_load.astype(float)),
-                             LinearConstraint(served, priority, np.inf)],
-                options={"time_limit": seconds})
-    plan = None if done.x is None else np.round(done.x).astype(bool)
-    bound = getattr(done, "mip_dual_bound", None)
-    bound = None if bound is None or not np.isfinite(bound) else int(np.ceil(bound - 1e-6))
-    return plan, bound, bool(done.status == 0 and plan is not None)
-
-
-def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
-                              seed: int) -> np.ndarray:
-    """Large-neighbourhood search: free some elders, re-assign them optimally within what
-    the rest of the plan leaves of everyone's week (CP-SAT, one worker), keep the plan if
-    no dearer (a level move walks along a plateau).
-
-    Neighbourhoods alternate between the elders of a few volunteers (who may then swap among
-    themselves) and a random handful of elders (who may go to anyone with room). The
-    priority served never falls (each neighbourhood must serve at least the priority it
-    freed), so the plan only gets better. Neighbourhoods are drawn from ``seed``; each step
-    is bounded in CP-SAT's deterministic time, so how far the search gets depends only on
-    the wall clock at ``deadline``.
-    """
-    best = plan.astype(bool).copy()
-    current = best.copy()
-    best_cost = int(data.arc_cost[best].sum())
-    rng = np.random.default_rng(seed)
-    nv, ne = len(data.cap_count), len(data.priority)
-    if nv < 2 or not best.any():
-        return best
-    by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
-    step, stalled = 0, 0
-    while time.monotonic() < deadline - 0.05:
-        step += 1
-        assigned = np.flatnonzero(current)
-        if step % 2:
-            size = int(rng.choice(LNS_VOLUNTEERS))
-            chosen = rng.choice(nv, size=min(size, nv), replace=False)
-            freed = data.arc_e[assigned[np.isin(data.arc_v[assigned], chosen)]]
-        else:
-            size = min(len(assigned), int(rng.choice(LNS_ELDERS)))
-            freed = data.arc_e[rng.choice(assigned, size=size, replace=False)]
-            chosen = None
-        if not len(freed):
-            continue
-        arcs = np.concatenate([np.arange(by_elder_start[e], by_elder_start[e + 1])
-                               for e in freed.tolist()])
-        if chosen is not None:
-            arcs = arcs[np.isin(data.arc_v[arcs], chosen)]
-        kept = current.copy()
-        kept[arcs] = False
-        count_left = data.cap_count - np.bincount(data.arc_v[kept], minlength=nv)
-        load_left = data.cap_load - np.bincount(data.arc_v[kept], weights=data.arc_load[kept],
-                                                minlength=nv).astype(np.int64)
-        # after a long stall, a kick: the freed elders must all move, even at a loss
-        kick = stalled >= LNS_STALL_STEPS
-        found = _neighbourhood(data, arcs, current[arcs], count_left, load_left, deadline,
-                               seed + step, kick=kick)
-        stalled = 0 if kick else stalled + 1
-        if found is None:
-            continue
-        current = kept
-        current[arcs[found]] = True
-        cost = int(data.arc_cost[current].sum())
-        if cost < best_cost:
-            best, best_cost, stalled = current.copy(), cost, 0
-    return best
-
-
-def _neighbourhood(data: ArcModel, arcs: np.ndarray, current: np.ndarray,
-                   count_left: np.ndarray, load_left: np.ndarray, deadline: float,
-                   seed: int, kick: bool = False) -> np.ndarray | None:
-    """The best choice among ``arcs`` (a mask over them) within what is left of each
-    volunteer's week, if it is no dearer than ``current`` and differs, at no loss of
-    priority; with ``kick``, the best choice in which every freed elder moves, at any cost."""
-    m = cp_model.CpModel()
-    x = [m.new_bool_var(f"x{k}") for k in range(len(arcs))]
-    e_of = data.arc_e[arcs]
-    v_of = data.arc_v[arcs]
-    starts = np.flatnonzero(np.r_[True, e_of[1:] != e_of[:-1]])
-    for a, b in zip(starts.tolist(), np.r_[starts[1:], len(arcs)].tolist(), strict=True):
-        if b - a > 1:
-            m.add_at_most_one(x[a:b])
-    order = np.argsort(v_of, kind="stable")
-    v_starts = np.flatnonzero(np.r_[True, v_of[order][1:] != v_of[order][:-1]])
-    for a, b in zip(v_starts.tolist(), np.r_[v_starts[1:], len(arcs)].tolist(), strict=True):
-        ks = order[a:b].tolist()
-        v = int(v_of[ks[0]])
-        m.add(sum(x[k] for k in ks) <= int(count_left[v]))
-        m.add(cp_model.LinearExpr.weighted_sum([x[k] for k in ks],
-                                               data.arc_load[arcs[ks]].tolist())
-              <= int(load_left[v]))
-    weights = data.priority[e_of]
-    m.add(cp_model.LinearExpr.weighted_sum(x, weights.tolist()) >= int(weights[current].sum()))
-    m.minimize(cp_model.LinearExpr.weighted_sum(x, data.arc_cost[arcs].tolist()))
-    if kick:
-        for k in np.flatnonzero(current).tolist():
-            m.add(x[k] == 0)
-    else:
-        for var, value in zip(x, current.tolist(), strict=True):
-            m.add_hint(var, value)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = LNS_STEP_DETERMINISTIC_TIME
-    solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
-    cost = data.arc_cost[arcs]
-    # an equally good but different plan is taken too: it moves the search along a plateau
-    better_or_level = kick or int(cost[found].sum()) <= int(cost[current].sum())
-    return found if better_or_level and not np.array_equal(found, current) else None
 
 
 def _model(data: ArcModel,
