@@ -65,7 +65,9 @@ class Cluster:
                 size = 0
             batches[-1].append(i)
             size += part.num_pairs
-        futures = [self.client.submit(_solve_batch, [parts[i] for i in batch],
+        # the arrays go to the workers once, as data, not inside the task graph
+        futures = [self.client.submit(_solve_batch,
+                                      self.client.scatter([parts[i] for i in batch]),
                                       [budgets[i] for i in batch], seed, workers,
                                       solve_part, pure=False)
                    for batch in batches]
