@@ -24,7 +24,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,31 +73,19 @@ MIN_PART_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
-class Part:
+class Part(cpsat.ArcModel):
     """One independent part of a pairing problem: a connected component of the graph of
-    usable pairs, renumbered locally. Nothing in one part bears on another, so the best
-    plan of the whole is the best plan of each part put together.
+    usable pairs, renumbered locally (the arrays of :class:`matching.cpsat.ArcModel`).
+    Nothing in one part bears on another, so the best plan of the whole is the best plan of
+    each part put together.
 
     Attributes
     ----------
     arc_index
         Each arc's position among the problem's arcs (``problem.arc_*``).
-    arc_v, arc_e, arc_cost, arc_load
-        Local volunteer and elder of each arc, its cost and its weekly load (sorted by elder).
-    cap_count, cap_load
-        Per local volunteer: most elders and weekly load.
-    priority
-        Per local elder.
     """
 
-    arc_index: np.ndarray
-    arc_v: np.ndarray
-    arc_e: np.ndarray
-    arc_cost: np.ndarray
-    arc_load: np.ndarray
-    cap_count: np.ndarray
-    cap_load: np.ndarray
-    priority: np.ndarray
+    arc_index: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def num_pairs(self) -> int:
@@ -141,8 +129,10 @@ def split(problem: PairingProblem) -> list[Part]:
         g = idx[order[bounds[k]:bounds[k + 1]]]
         vs, lv = np.unique(p.arc_v[g], return_inverse=True)
         es, le = np.unique(p.arc_e[g], return_inverse=True)
-        parts.append(Part(g, lv.astype(np.int64), le.astype(np.int64), p.arc_cost[g],
-                          p.arc_load[g], p.cap_count[vs], p.cap_load[vs], p.priority[es]))
+        parts.append(Part(arc_v=lv.astype(np.int64), arc_e=le.astype(np.int64),
+                          arc_cost=p.arc_cost[g], arc_load=p.arc_load[g],
+                          cap_count=p.cap_count[vs], cap_load=p.cap_load[vs],
+                          priority=p.priority[es], arc_index=g))
     return parts
 
 
