@@ -39,19 +39,35 @@ def solve_checked(tmp_path, vols, elds, rels, **kw):
     return result, report, cworld
 
 
-#: Seed -> volunteers over their week in the flow: more than branching takes (12 at most)
-#: only for none of them, so each goes through the Lagrangian bounds and CP-SAT.
+#: Seed -> volunteers over their week in the flow.
 OVERFULL_BY_SEED = {0: 8, 1: 7, 2: 9, 3: 6, 4: 5, 5: 7}
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_matches_reference_when_minutes_bind(tmp_path, seed):
-    """Tight weekly minutes force the Lagrangian + CP-SAT path; the optimum equals an
-    independent CP-SAT model's."""
+    """Tight weekly minutes (elders are left out) take the cover-cut LP, then CP-SAT on
+    what its prices leave; the optimum equals an independent CP-SAT model's."""
     vols, elds, rels = small_world(seed, 12, 40, weekly=[90, 120, 150, 200])
     result, report, cworld = solve_checked(tmp_path, vols, elds, rels)
     assert result.status == matching.Status.OPTIMAL
     assert result.stats["overfull"] == OVERFULL_BY_SEED[seed]
+    assert result.method == "min-cost flow + cover cuts + CP-SAT"
+    priority, cost = checker.reference_optimum(cworld)
+    assert report.figures["priority"] == priority
+    assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrangian_route_matches_reference(tmp_path, seed, monkeypatch):
+    """Without the LP and with branching ruled out, subgradient prices bound the plan and
+    CP-SAT proves it: the same optimum as the independent model's."""
+    from matching import cuts, pairing
+
+    monkeypatch.setattr(cuts, "cover_cut_prices", lambda *args, **kwargs: None)
+    monkeypatch.setattr(pairing, "BRANCH_MAX_OVERLOADED", 0)
+    vols, elds, rels = small_world(seed, 12, 40, weekly=[90, 120, 150, 200])
+    result, report, cworld = solve_checked(tmp_path, vols, elds, rels)
+    assert result.status == matching.Status.OPTIMAL
     assert result.method == "min-cost flow + Lagrangian bounds + CP-SAT"
     priority, cost = checker.reference_optimum(cworld)
     assert report.figures["priority"] == priority
@@ -128,16 +144,40 @@ def test_independent_components_are_solved_together(tmp_path):
                     strict=True)) == {"E1": "V1", "E2": "V2"}
 
 
-def test_branch_and_bound_settles_a_small_overload(plan):
+def _one_week_too_full(plan):
     """V1 has 150 weekly minutes. The flow (which ignores minutes) takes the two nearest,
     E3 (0.1 km, a 90-minute visit: 93 min) and E1 (0.2 km: 66 min) = 159 min, too many.
-    Branching forbids one of them at a time: {E1, E2} = 66 + 75 = 141 min fits, cost 0.7 km;
-    {E3, E2} = 168 min does not; so the optimum is {E1, E2}, found by flows alone."""
+    {E1, E2} = 66 + 75 = 141 min fits, cost 0.7 km; {E3, E2} = 168 min does not; so the
+    optimum is {E1, E2}."""
     from tests.conftest import elders, volunteers
 
-    p = plan(volunteers({"x": 0, "weekly_minutes": 150}),
-             elders({"x": 0.2, "age": 70}, {"x": 0.5, "age": 70},
-                    {"x": 0.1, "age": 70, "visit_minutes": 90}))
+    return plan(volunteers({"x": 0, "weekly_minutes": 150}),
+                elders({"x": 0.2, "age": 70}, {"x": 0.5, "age": 70},
+                       {"x": 0.1, "age": 70, "visit_minutes": 90}))
+
+
+def test_cover_cuts_settle_a_small_overload(plan):
+    """The LP with V1's minute row, 66 x1 + 75 x2 + 93 x3 <= 150, and two elders served,
+    x1 + x2 + x3 >= 2, is fractional: x2 = 1, x1 = 2/3, x3 = 1/3 (0.667 km). The cover
+    {E2, E3} (75 + 93 > 150) cuts it: x2 + x3 <= 1. Then x1 = 1, x2 = x3 = 1/2 (0.5 km);
+    the cover {E1, E3} (66 + 93 > 150): x1 + x3 <= 1. With both, x3 = 0 and x1 = x2 = 1:
+    integral, 0.7 km, proven in four LP rounds (a minute row, two cuts, nothing)."""
+    p = _one_week_too_full(plan)
+    assert p.result.method == "min-cost flow + cover cuts"
+    assert p.result.is_optimal()
+    assert sorted(p.assignments["elder_id"]) == ["E1", "E2"]
+    assert p.result.stats["cover_cuts"] == 2
+    assert p.result.stats["lp_week_rows"] == 1
+    assert p.result.stats["lp_rounds"] == 4
+
+
+def test_branch_and_bound_settles_a_small_overload(plan, monkeypatch):
+    """Without the LP (as when its columns cannot serve what the flow serves), branching
+    forbids one of V1's pairs at a time and finds {E1, E2} by flows alone."""
+    from matching import cuts
+
+    monkeypatch.setattr(cuts, "cover_cut_prices", lambda *args, **kwargs: None)
+    p = _one_week_too_full(plan)
     assert p.result.method == "min-cost flow + branch-and-bound"
     assert p.result.is_optimal()
     assert sorted(p.assignments["elder_id"]) == ["E1", "E2"]
@@ -184,7 +224,7 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=5)
     assert calls  # the hand-over happened
     assert report.ok
-    assert result.method == "min-cost flow + Lagrangian bounds + CP-SAT"
+    assert result.method == "min-cost flow + cover cuts + CP-SAT"
 
 
 def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):

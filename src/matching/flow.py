@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from matching.arrays import grouped_order
+
 #: Pairs per elder in the first pricing round.
 FIRST_ROUND_PAIRS = 24
 
@@ -77,7 +79,7 @@ class FlowNetwork:
 
     def first_round(self, cost: np.ndarray, per_elder: int = FIRST_ROUND_PAIRS) -> np.ndarray:
         """Each elder's ``per_elder`` cheapest pairs."""
-        order = np.lexsort((cost, self.arc_e))
+        order = grouped_order(self.arc_e, cost)
         e = self.arc_e[order]
         starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]]) if len(e) else np.empty(0, int)
         rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))

@@ -8,9 +8,10 @@
    problem too, and the proof is complete.
 3. **Bounds.** Otherwise an upper bound comes from feasible plans: flows in which each
    overflowing volunteer's elder limit is lowered until nobody overflows, and greedy repairs.
-   A lower bound comes from Lagrangian relaxation: the weekly-minute limits move into the
-   cost with a price per minute for each volunteer, found by subgradient steps; every price
-   vector gives a flow whose cost bounds the optimum from below.
+   The lower bound comes from an LP with the weekly-minute rows the flow dropped and
+   knapsack cover cuts (:mod:`matching.cuts`), whose duals become prices on the flow's arcs:
+   that flow's cost bounds the optimum exactly. If no LP is solved in time, branch-and-bound
+   over flows, then Lagrangian prices found by subgradient steps, take its place.
 4. **Prune and prove.** A pair whose reduced cost (under the best prices) exceeds the gap
    between the bounds is in no optimal plan and is removed. CP-SAT solves what remains
    lexicographically (:mod:`matching.cpsat`), which proves the optimum.
@@ -31,7 +32,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matching import cpsat
+from matching import cpsat, cuts
+from matching.arrays import grouped_order, renumber
 from matching.errors import InputError
 from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.problem import PairingProblem
@@ -54,9 +56,16 @@ RESTRICTED_PAIRS_PER_ELDER = 8
 #: finish within its flows, so the Lagrangian and CP-SAT route is taken at once.
 BRANCH_MAX_OVERLOADED = 12
 
+#: Share of the time limit the LP with cover cuts may use (:mod:`matching.cuts`); at city
+#: size it needs about a second.
+RELAX_SHARE = 0.25
+
 #: Share of the time limit the flow branch-and-bound may use before the Lagrangian and CP-SAT
 #: route takes over.
 BRANCHING_SHARE = 0.2
+
+#: Relative room left for floating-point error when a float price sum enters a bound.
+FLOAT_MARGIN = 1e-9
 
 #: Subgradient steps stop once the step factor has been halved this far: the bound has
 #: stopped rising.
@@ -65,8 +74,8 @@ MIN_STEP = 1 / 16
 
 #: How the parts of a plan were solved, from the simplest to the most involved; a plan made
 #: of several parts reports the most involved.
-METHODS = ("min-cost flow", "min-cost flow + branch-and-bound",
-           "min-cost flow + Lagrangian bounds + CP-SAT")
+METHODS = ("min-cost flow", "min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
+           "min-cost flow + cover cuts + CP-SAT", "min-cost flow + Lagrangian bounds + CP-SAT")
 
 #: Least budget a part gets, whatever its share of the pairs (small parts finish far sooner).
 MIN_PART_SECONDS = 1.0
@@ -115,21 +124,23 @@ def split(problem: PairingProblem) -> list[Part]:
     idx = np.flatnonzero(usable)
     if not len(idx):
         return []
-    _, label = _components(p.arc_v[idx], p.arc_e[idx], p.num_volunteers, p.num_elders)
-    labels, first, arc_label = np.unique(label[p.arc_v[idx]], return_index=True,
-                                         return_inverse=True)
+    n_labels, label = _components(p.arc_v[idx], p.arc_e[idx], p.num_volunteers, p.num_elders)
+    labels, arc_label = renumber(label[p.arc_v[idx]], n_labels)
+    first = np.empty(len(labels), dtype=np.int64)
+    first[arc_label[::-1]] = np.arange(len(idx) - 1, -1, -1)  # the last write is the first
     # parts in the order of their first pair; arcs keep their order (by elder) inside
     rank = np.empty(len(labels), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(labels))
     arc_rank = rank[arc_label]
-    order = np.argsort(arc_rank, kind="stable")
+    order = (np.arange(len(idx)) if len(labels) == 1
+             else np.argsort(arc_rank, kind="stable"))
     bounds = np.r_[0, np.cumsum(np.bincount(arc_rank, minlength=len(labels)))]
     parts = []
     for k in range(len(first)):
         g = idx[order[bounds[k]:bounds[k + 1]]]
-        vs, lv = np.unique(p.arc_v[g], return_inverse=True)
-        es, le = np.unique(p.arc_e[g], return_inverse=True)
-        parts.append(Part(arc_v=lv.astype(np.int64), arc_e=le.astype(np.int64),
+        vs, lv = renumber(p.arc_v[g], p.num_volunteers)
+        es, le = renumber(p.arc_e[g], p.num_elders)
+        parts.append(Part(arc_v=lv, arc_e=le,
                           arc_cost=p.arc_cost[g], arc_load=p.arc_load[g],
                           cap_count=p.cap_count[vs], cap_load=p.cap_load[vs],
                           priority=p.priority[es], arc_index=g))
@@ -245,45 +256,52 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
     priority_bound = arcs.priority_of(flow.used)
     cost_bound: int | None = int(arcs.cost[flow.used].sum())
     method = METHODS[0]
-    branched = None
-    if 0 < len(over) <= BRANCH_MAX_OVERLOADED:
-        say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
-        branched = _branch_and_bound(arcs, net, cap, weight, flow,
-                                     min(deadline, started + BRANCHING_SHARE * time_limit),
-                                     stats)
-    elif len(over):
-        say(f"{len(over)} volunteers over their weekly minutes in the flow")
-    if branched is not None:
-        method = METHODS[1]
-        used = branched
-        priority_bound = arcs.priority_of(used)
-        cost_bound = int(arcs.cost[used].sum())
-    elif len(over):
-        method = METHODS[2]
+    if len(over):
         say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
         bounds = _Bounds(arcs, net, weight, flow, cap)
         bounds.tighten()
-        bounds.lagrangian(deadline)
-        seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
-        used = bounds.best_used
+        cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit))
         stats.update(bounds.stats)
-        if bounds.gap() > 0:
-            keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
-            stats["pairs_after_pruning"] = int(keep.sum())
-            stats["pairs_fixed"] = int(fixed.sum())
-            say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
-                f"{int(keep.sum()):,} of {len(keep):,} left to prove")
-            proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers)
-            stats.update(proof.stats)
-            used, proven = proof.used | fixed, proof.proven
-            priority_bound = min(priority_bound, proof.priority_bound + arcs.priority_of(fixed))
-            cost_bound = (None if proof.cost_bound is None
-                          else proof.cost_bound + int(arcs.cost[fixed].sum()))
-            if cost_bound is not None:  # the Lagrangian bound may be the better one
-                cost_bound = max(cost_bound, bounds.lower + weight * priority_bound)
-        else:
-            stats["pairs_after_pruning"] = 0
+        settled = cut  # the LP's prices bound the plan; else the older routes
+        branched = None
+        if not settled and len(over) <= BRANCH_MAX_OVERLOADED:
+            say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
+            branched = _branch_and_bound(arcs, net, cap, weight, flow,
+                                         min(deadline, started + BRANCHING_SHARE * time_limit),
+                                         stats)
+        if branched is not None:
+            method = METHODS[1]
+            used = branched
+            priority_bound = arcs.priority_of(used)
             cost_bound = int(arcs.cost[used].sum())
+        else:
+            if not settled:
+                bounds.lagrangian(deadline)
+                stats.update(bounds.stats)
+            seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
+            used = bounds.best_used
+            proof = None
+            if bounds.gap() > 0:
+                keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
+                stats["pairs_after_pruning"] = int(keep.sum())
+                stats["pairs_fixed"] = int(fixed.sum())
+                say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
+                    f"{int(keep.sum()):,} of {len(keep):,} left to prove")
+                proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers)
+                stats.update(proof.stats)
+                used, proven = proof.used | fixed, proof.proven
+                priority_bound = min(priority_bound,
+                                     proof.priority_bound + arcs.priority_of(fixed))
+                cost_bound = (None if proof.cost_bound is None
+                              else proof.cost_bound + int(arcs.cost[fixed].sum()))
+                if cost_bound is not None:  # the relaxation's bound may be the better one
+                    cost_bound = max(cost_bound, bounds.lower + weight * priority_bound)
+            else:
+                stats["pairs_after_pruning"] = 0
+                cost_bound = int(arcs.cost[used].sum())
+            with_cpsat = proof is not None and proof.stats["cpsat_components"] > 0
+            method = (METHODS[4] if not settled
+                      else METHODS[3] if with_cpsat else METHODS[2])
     if not proven:
         used = _fill(arcs, used)
     return PartResult(used=used, proven=proven, priority_bound=priority_bound,
@@ -406,6 +424,33 @@ class _Bounds:
             self._offer(used)
         self._offer(used)
 
+    def relax_and_cut(self, deadline: float) -> bool:
+        """Prices from the LP with weekly-minute rows and cover cuts (:mod:`matching.cuts`),
+        put on the flow's arcs (rounded down, so the bound stays valid whatever HiGHS's
+        tolerances): the bound and reduced costs of that flow, and any plan it or the LP
+        finds. Returns whether the LP gave prices."""
+        a = self.arcs
+        # the flow's tight pairs (reduced cost 0: each elder's pair and its best alternative)
+        first = (self.flow.reduced_cost <= 0) | self.flow.used | self.best_used
+        prices = cuts.cover_cut_prices(a.v, a.e, a.cost, a.load, self.cap, a.cap_load,
+                                       a.priority, first, a.priority_of(self.flow.used),
+                                       float(self.weight), deadline)
+        if prices is None:
+            return False
+        self.stats.update(prices.stats)
+        if prices.plan is not None:
+            self._offer(prices.plan)
+        extra = np.floor(np.minimum(prices.arc_price, self.weight)).astype(np.int64)
+        sol = self.net.solve(a.cost + extra, self.cap, self.flow.active)
+        self.stats["flows"] += 1
+        # the constant is subtracted, so it is rounded up (with room for float error)
+        constant = prices.constant * (1 + FLOAT_MARGIN) + FLOAT_MARGIN
+        value = int(np.ceil(sol.cost - constant))
+        if value > self.lower:
+            self.lower, self.reduced = value, sol.reduced_cost
+        self._offer(sol.used)
+        return True
+
     def lagrangian(self, deadline: float, rounds: int = 60) -> None:
         """Subgradient ascent on prices for weekly minutes; keeps the best lower bound and
         the reduced costs under its prices."""
@@ -447,7 +492,7 @@ class _Bounds:
 
 def _binding(a: _Arcs) -> np.ndarray:
     """Volunteers whose weekly minutes can bind: their ``max_elders`` largest loads overflow."""
-    order = np.lexsort((-a.load, a.v))
+    order = grouped_order(a.v, -a.load)
     v, load = a.v[order], a.load[order]
     starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.empty(0, int)
     rank = np.arange(len(v)) - np.repeat(starts, np.diff(np.r_[starts, len(v)]))
@@ -556,7 +601,7 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
 
 def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: int) -> np.ndarray:
     """The arcs of ``g`` among each elder's ``k`` cheapest, plus the incumbent's."""
-    order = np.lexsort((arcs.cost[g], arcs.e[g]))
+    order = grouped_order(arcs.e[g], arcs.cost[g])
     e = arcs.e[g][order]
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
@@ -568,10 +613,10 @@ def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: in
 
 def _local(arcs: _Arcs, g: np.ndarray) -> _Arcs:
     """The arcs ``g`` renumbered: volunteers and elders of the component only."""
-    vs, lv = np.unique(arcs.v[g], return_inverse=True)
-    es, le = np.unique(arcs.e[g], return_inverse=True)
-    order = np.lexsort((lv, le))
-    if not np.array_equal(order, np.arange(len(g))):
+    vs, lv = renumber(arcs.v[g], arcs.nv)
+    es, le = renumber(arcs.e[g], len(arcs.priority))
+    key = le * len(vs) + lv
+    if np.any(key[1:] < key[:-1]):
         raise AssertionError("component arcs must stay sorted by elder")
     return _Arcs(lv, le, arcs.cost[g], arcs.load[g], arcs.cap_count[vs], arcs.cap_load[vs],
                  arcs.priority[es])
@@ -587,7 +632,7 @@ def _components(arc_v: np.ndarray, arc_e: np.ndarray, nv: int, ne: int) -> tuple
 def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.ndarray,
                         cap_load: np.ndarray) -> np.ndarray:
     """Per volunteer, ``min(max_elders, most elders whose smallest loads fit the week)``."""
-    order = np.lexsort((arc_load, arc_v))
+    order = grouped_order(arc_v, arc_load)
     v, load = arc_v[order], arc_load[order]
     if not len(v):
         return np.zeros(len(cap_count), dtype=np.int64)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from matching import geo
+from matching.arrays import grouped_order
 from matching.eligibility import (
     ELIGIBLE,
     GENDER,
@@ -126,7 +127,7 @@ def build_problem(world: World) -> PairingProblem:
     load = np.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6).astype(np.int64)
 
     el = code == ELIGIBLE
-    order = np.lexsort((pv_idx[el], pe_idx[el]))
+    order = grouped_order(pe_idx[el], pv_idx[el])
     cap_load = np.floor(vols["weekly_minutes"].to_numpy(float) * LOAD_UNITS_PER_MINUTE
                         + 1e-6).astype(np.int64)
     return PairingProblem(
