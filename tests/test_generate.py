@@ -40,3 +40,25 @@ def test_sizes_can_be_overridden():
     """Any size works, including none at all."""
     world = generate_world(PRESETS["minle"].replace(volunteers=5, elders=0), seed=0)
     assert len(world.volunteers) == 5 and len(world.elders) == 0
+
+
+def test_every_preset_can_be_asked_for_on_the_command_line():
+    """The CLI's --preset choices are the presets the generator has, no more, no fewer."""
+    from matching.cli import build_parser
+
+    parser = build_parser()
+    gen = next(a for a in parser._subparsers._group_actions[0].choices["generate"]._actions
+               if a.dest == "preset")
+    assert sorted(gen.choices) == sorted(PRESETS)
+
+
+def test_province_towns_are_fixed_and_spread_over_the_province():
+    """117 county towns (a 9 x 13 grid, jittered by a fixed seed) inside Shanxi's extent."""
+    from matching.generate import PROVINCE_TOWNS
+
+    assert len(PROVINCE_TOWNS) == 9 * 13 == 117
+    lat = [t[0] for t in PROVINCE_TOWNS]
+    lon = [t[1] for t in PROVINCE_TOWNS]
+    assert min(lat) >= 34.6 and max(lat) <= 40.7
+    assert min(lon) >= 110.2 and max(lon) <= 114.6
+    assert len(set(PROVINCE_TOWNS)) == 117

@@ -206,9 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="generate a realistic world (seeded)",
                          description="Write volunteers.csv, elders.csv and relations.csv for a "
                                      "generated world modelled on the county town of Jishan.")
-    gen.add_argument("--preset", choices=("minle", "county", "city", "yuncheng"), default="minle",
+    gen.add_argument("--preset", choices=("minle", "county", "city", "yuncheng", "province"),
+                     default="minle",
                      help="size and geography: minle (63 x 155, one community), county "
-                          "(1,776 x 661), city (20,000 x 8,000)")
+                          "(1,776 x 661), city (20,000 x 8,000), yuncheng (50,000 x 20,000 "
+                          "in 13 towns), province (500,000 x 200,000 in 117 county towns)")
     gen.add_argument("--volunteers", type=int, help="number of volunteers (overrides preset)")
     gen.add_argument("--elders", type=int, help="number of elders (overrides preset)")
     gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -447,6 +449,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     from matching.pairing import solve
     from matching.problem import build_problem
     from matching.read import read_world
+    from matching.regions import solve_world
     from matching.write import input_tables, run_json, write_pairing
 
     clock = _Clock(args.quiet)
@@ -457,13 +460,17 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     world, feedback = _feedback(world, args)
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
-    problem = build_problem(world)
-    clock(f"{problem.num_arcs:,} eligible pairs; solving")
+    evening_out = feedback is not None and feedback[1]
     with open_cluster(args.cluster) as cluster:
-        result = solve(problem, time_limit=args.time_limit, seed=args.seed,
-                       workers=args.workers, progress=clock, cluster=cluster)
-    if feedback is not None and feedback[1]:
-        result = even_out(result, feedback[0].recent_hours)
+        if evening_out:  # evening out the hours re-solves over the whole world's pairs
+            problem = build_problem(world)
+            clock(f"{problem.num_arcs:,} eligible pairs; solving")
+            result = solve(problem, time_limit=args.time_limit, seed=args.seed,
+                           workers=args.workers, progress=clock, cluster=cluster)
+            result = even_out(result, feedback[0].recent_hours)
+        else:
+            result = solve_world(world, time_limit=args.time_limit, seed=args.seed,
+                                 workers=args.workers, progress=clock, cluster=cluster)
     clock("writing outputs")
     _key(args, world, args.out)
     write_pairing(result, args.out, feedback[0].figures() if feedback else None,

@@ -3,8 +3,10 @@
 ``--cluster local:N`` starts a ``LocalCluster`` of N single-threaded worker processes for
 the command and stops it after; ``--cluster ADDRESS`` (``tcp://host:8786``) uses a running
 Dask scheduler that the user's IT already keeps. The parts of a pairing
-(:func:`matching.pairing.split`) go to the workers, a few at a time for many small ones;
-each part's budget is the same as on one machine, so the plan is the same byte for byte.
+(:func:`matching.pairing.split`), or for a world of several regions the regions themselves
+(:mod:`matching.regions`: each worker finds its region's pairs and solves it), go to the
+workers; each one's budget is the same as on one machine, so the plan is the same byte for
+byte.
 Only the pairing is spread out: the schedule's windows depend on each other and are solved
 in order on this machine.
 """
@@ -75,6 +77,19 @@ class Cluster:
         for batch_results in self.client.gather(futures):
             results.extend(batch_results)
         return results
+
+
+    def map_regions(self, worlds: Sequence[Any], nearest: Sequence[Any],
+                    budgets: Sequence[float], seed: int, workers: int) -> list[Any]:
+        """Find the pairs of every region and solve it on the cluster
+        (:func:`matching.regions.pair_region`); the plans in the regions' order. Only the
+        region's people go to a worker, and only its plan comes back."""
+        from matching.regions import pair_region
+
+        futures = [self.client.submit(pair_region, self.client.scatter(world), near, budget,
+                                      seed, workers, pure=False)
+                   for world, near, budget in zip(worlds, nearest, budgets, strict=True)]
+        return list(self.client.gather(futures))
 
 
 def _solve_batch(parts: list[Any], budgets: list[float], seed: int, workers: int,

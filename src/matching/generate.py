@@ -81,6 +81,21 @@ YUNCHENG_SEATS: tuple[tuple[float, float], ...] = (
     (35.61, 111.22), (35.49, 111.57), (35.30, 111.67), (35.14, 111.22), (34.84, 111.19),
     (34.69, 110.69), (34.87, 110.45), (35.60, 110.71))
 
+def _province_towns(rows: int = 9, columns: int = 13, seed: int = 2026
+                    ) -> tuple[tuple[float, float], ...]:
+    """County towns of a generated province: a jittered grid over Shanxi's extent
+    (34.6-40.7 N, 110.2-114.6 E), 117 towns as Shanxi has 117 county-level divisions. Fixed
+    by its own seed, so every province world has the same towns."""
+    rng = np.random.default_rng(seed)
+    lat = np.linspace(34.9, 40.4, rows)[:, None] + rng.uniform(-0.2, 0.2, (rows, columns))
+    lon = np.linspace(110.5, 114.3, columns)[None, :] + rng.uniform(-0.1, 0.1, (rows, columns))
+    return tuple((round(float(a), 3), round(float(b), 3))
+                 for a, b in zip(lat.ravel(), lon.ravel(), strict=True))
+
+
+#: A province's county towns (see :func:`_province_towns`).
+PROVINCE_TOWNS = _province_towns()
+
 #: Minle: one community of the county town, as in the programme we design for.
 #: County: the county town of Jishan. City: a prefecture-sized city of twelve-odd towns' worth.
 PRESETS: dict[str, WorldSpec] = {
@@ -91,6 +106,8 @@ PRESETS: dict[str, WorldSpec] = {
                       communities=40, spread_km=1.2),
     "yuncheng": WorldSpec(50_000, 20_000, lat_range=(34.5, 35.8), lon_range=(110.3, 111.8),
                           communities=130, spread_km=0.8, towns=YUNCHENG_SEATS),
+    "province": WorldSpec(500_000, 200_000, lat_range=(34.5, 40.8), lon_range=(110.1, 114.7),
+                          communities=468, spread_km=0.8, towns=PROVINCE_TOWNS),
 }
 
 

@@ -51,6 +51,9 @@ class PairingProblem:
         ``distance - kin_bonus*[kin] - familiar_bonus*[familiar]`` in cost units.
     arc_load
         Weekly minutes of the pair (visit plus walking both ways) in load units (rounded up).
+    total_arcs
+        The world's number of eligible pairs when the arrays keep only some of them (a plan
+        put together from regions, :mod:`matching.regions`); ``None`` when they keep all.
     """
 
     world: World
@@ -74,6 +77,7 @@ class PairingProblem:
     near_km: np.ndarray
     near_code: np.ndarray
     nearest_km: np.ndarray
+    total_arcs: int | None = None
 
     @property
     def num_volunteers(self) -> int:
@@ -87,21 +91,39 @@ class PairingProblem:
 
     @property
     def num_arcs(self) -> int:
-        """Number of eligible pairs."""
+        """Number of eligible pairs in the arrays."""
         return len(self.arc_v)
+
+    @property
+    def candidate_pairs(self) -> int:
+        """Number of eligible pairs in the world (``total_arcs`` when the arrays keep only
+        some of them, as in a plan put together from regions)."""
+        return self.num_arcs if self.total_arcs is None else self.total_arcs
 
     def arc_tie(self) -> np.ndarray:
         """``kin``, ``familiar`` or ``none`` for each eligible pair (kin wins over familiar)."""
         return np.where(self.arc_kin, "kin", np.where(self.arc_familiar, "familiar", "none"))
 
 
-def build_problem(world: World) -> PairingProblem:
+def capacities(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each volunteer's elder limit and weekly minutes (in load units, rounded down), and
+    each elder's priority."""
+    cap_load = np.floor(world.volunteers["weekly_minutes"].to_numpy(float)
+                        * LOAD_UNITS_PER_MINUTE + 1e-6).astype(np.int64)
+    return (world.volunteers["max_elders"].to_numpy(np.int64), cap_load,
+            world.elders["priority"].to_numpy(np.int64))
+
+
+def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> PairingProblem:
     """Apply the pairing rules to a world and compute every pair's cost and load.
 
     A volunteer and an elder may be paired only if :class:`~matching.eligibility.Eligibility`
     allows it at the pairing's distance limit: ``max_km`` (``max_kin_km`` for kin), no
     refusal, the elder's gender preference, a shared day. Distances are great-circle unless
     pairs.csv measured them; a side without coordinates is paired only through pairs.csv.
+
+    ``nearest_km`` gives each elder's distance to the nearest volunteer when the world is a
+    region of a larger one (whose nearest volunteer may be outside it).
     """
     rules = world.rules
     vols, elds = world.volunteers, world.elders
@@ -128,17 +150,19 @@ def build_problem(world: World) -> PairingProblem:
 
     el = code == ELIGIBLE
     order = grouped_order(pe_idx[el], pv_idx[el])
-    cap_load = np.floor(vols["weekly_minutes"].to_numpy(float) * LOAD_UNITS_PER_MINUTE
-                        + 1e-6).astype(np.int64)
+    cap_count, cap_load, priority = capacities(world)
+    if nearest_km is None:
+        nearest_km = geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
+                                    elds["lat"].to_numpy(float), elds["lon"].to_numpy(float))
     return PairingProblem(
         world=world,
         rules=rules,
         eligibility=eligibility,
         volunteer_ids=vid.to_numpy(dtype=object),
         elder_ids=eid.to_numpy(dtype=object),
-        cap_count=vols["max_elders"].to_numpy(np.int64),
+        cap_count=cap_count,
         cap_load=cap_load,
-        priority=elds["priority"].to_numpy(np.int64),
+        priority=priority,
         arc_v=pv_idx[el][order],
         arc_e=pe_idx[el][order],
         arc_km=dist[el][order],
@@ -151,6 +175,5 @@ def build_problem(world: World) -> PairingProblem:
         near_e=pe_idx,
         near_km=dist,
         near_code=code,
-        nearest_km=geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
-                                  elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)),
+        nearest_km=nearest_km,
     )

@@ -143,7 +143,7 @@ class PairingResult:
             "method": self.method,
             "elders": self.problem.num_elders,
             "volunteers": self.problem.num_volunteers,
-            "candidate_pairs": self.problem.num_arcs,
+            "candidate_pairs": self.problem.candidate_pairs,
             "assigned": len(a),
             "unassigned": self.problem.num_elders - len(a),
             "priority": self.priority,
@@ -163,12 +163,14 @@ class PairingResult:
         }
 
     def decomposition(self) -> dict[str, object]:
-        """How the problem was split: into independent parts (connected components of the
+        """How the problem was split: into groups of regions that no candidate pair joins
+        (:mod:`matching.regions`), and into independent parts (connected components of the
         usable pairs), so the plan is the global optimum when every part is proven; no
         part's plan carries a bound across a border, since no pair crosses one."""
-        return {"parts": int(self.stats.get("parts", 1)),
+        return {"regions": int(self.stats.get("regions", 1)),
+                "parts": int(self.stats.get("parts", 1)),
                 "largest_part_pairs": int(self.stats.get("largest_part_pairs",
-                                                         self.problem.num_arcs)),
+                                                         self.problem.candidate_pairs)),
                 "independent": True,
                 "global_optimum": self.status == Status.OPTIMAL}
 
