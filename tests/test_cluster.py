@@ -77,7 +77,7 @@ def test_three_towns_are_three_parts_and_their_plans_put_together_are_optimal(to
         priority, cost = priority + alone.priority, cost + alone.cost_units
     assert (whole.priority, whole.cost_units) == (priority, cost)
     figures = whole.figures()
-    assert figures["decomposition"] == {"parts": 3, "largest_part_pairs": max(
+    assert figures["decomposition"] == {"regions": 1, "parts": 3, "largest_part_pairs": max(
         p.num_pairs for p in parts), "independent": True, "global_optimum": True}
 
 
