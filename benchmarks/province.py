@@ -8,7 +8,7 @@ command's own peak, each worker's peak, status, gap and the independent checker'
 with ``--bare``, also the bare min-cost-flow process on the same input.
 
     python benchmarks/province.py [--preset province] [--seed 1] [--cluster local:2]
-                                  [--time-limit 600] [--bare]
+                                  [--time-limit 600] [--bare] [--world DIR]
 """
 
 from __future__ import annotations
@@ -104,12 +104,15 @@ def main() -> None:
     ap.add_argument("--cluster", default="local:2")
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--bare", action="store_true", help="also time the bare min-cost flow")
+    ap.add_argument("--world", type=Path, help="an already generated world folder to use")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "matching.cli"]
     with tempfile.TemporaryDirectory() as tmp:
-        world = Path(tmp) / args.preset
+        world = args.world or Path(tmp) / args.preset
         t = time.perf_counter()
-        files = generated_world(world, args.preset, args.seed)
+        files = (generated_world(world, args.preset, args.seed) if args.world is None else
+                 ["--volunteers", str(world / "volunteers.csv"), "--elders",
+                  str(world / "elders.csv"), "--relations", str(world / "relations.csv")])
         generated_s = time.perf_counter() - t
         out = Path(tmp) / "plan"
         figures = measure([*exe, "pair", *files, "--out", str(out), "--quiet",

@@ -19,8 +19,6 @@ therefore never decide a proof; they only make the prices better or worse.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -28,7 +26,7 @@ import highspy
 import numpy as np
 from scipy.sparse import coo_matrix
 
-STDOUT_FD = 1
+from matching.highs import silent_highs
 
 #: Columns of negative reduced cost each elder may gain in one pricing round.
 ENTERING_PER_ELDER = 5
@@ -116,23 +114,6 @@ def cover_cut_prices(arc_v: np.ndarray, arc_e: np.ndarray, arc_cost: np.ndarray,
     return lp.prices(rounds)
 
 
-def _silent_highs() -> highspy.Highs:
-    """A HiGHS instance that writes nothing. highspy's constructor logs a banner on the
-    process's standard output before any option can be set, so that descriptor points at
-    the null device while it runs (library code never prints)."""
-    sys.stdout.flush()
-    saved = os.dup(STDOUT_FD)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), STDOUT_FD)
-            highs = highspy.Highs()
-            highs.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, STDOUT_FD)
-        os.close(saved)
-    return highs
-
-
 class _CutLp:
     """The restricted LP: rows for elders, elder limits, the priority served, weekly
     minutes (lazily) and cover cuts; columns for some pairs."""
@@ -143,7 +124,7 @@ class _CutLp:
         self.v, self.e, self.cost, self.load = arc_v, arc_e, arc_cost, arc_load
         self.cap_load, self.priority = cap_load, priority
         self.nv, self.ne = len(cap_count), len(priority)
-        self.highs = _silent_highs()
+        self.highs = silent_highs()
         for option, value in (("parallel", "off"), ("threads", 1)):
             self.highs.setOptionValue(option, value)
         inf = highspy.kHighsInf

@@ -132,7 +132,7 @@ def pack(regions: Sequence[Region], most_elders: int | None = None) -> list[Regi
 
 def region_world(world: World, region: Region) -> World:
     """The part of ``world`` in ``region``: its people, and the relations and measured
-    pairs among them."""
+    pairs among them (and not the tables as read, which only outputs need)."""
     vols = world.volunteers.iloc[region.volunteers].reset_index(drop=True)
     elds = world.elders.iloc[region.elders].reset_index(drop=True)
     ids_v = set(vols["volunteer_id"].astype(str))
@@ -143,9 +143,10 @@ def region_world(world: World, region: Region) -> World:
                   & table["elder_id"].astype(str).isin(ids_e))
         return table[inside].reset_index(drop=True)
 
+    # without the tables as read: they are the whole world's, and only outputs need them
     return dataclasses.replace(
         world, volunteers=vols, elders=elds, relations=among(world.relations),
-        pairs=None if world.pairs is None else among(world.pairs))
+        pairs=None if world.pairs is None else among(world.pairs), sources={})
 
 
 @dataclass
