@@ -145,6 +145,7 @@ class _CutLp:
         self.cuts: list[tuple[np.ndarray, int, int]] = []  # (member arcs, row, right side)
         self.cut_keys: set[tuple[int, ...]] = set()
         self.x: np.ndarray | None = None
+        self._by_volunteer: tuple[np.ndarray, np.ndarray] | None = None
         self.x_arcs = np.zeros(0, dtype=np.int64)
         self.row_dual = np.zeros(0)
 
@@ -238,7 +239,12 @@ class _CutLp:
         return len(over)
 
     def _arcs_of(self, volunteer: int) -> np.ndarray:
-        return np.flatnonzero(self.v == volunteer)
+        if self._by_volunteer is None:  # once, when a first week or cut needs it
+            order = np.argsort(self.v, kind="stable")
+            starts = np.searchsorted(self.v[order], np.arange(self.nv + 1))
+            self._by_volunteer = (order, starts)
+        order, starts = self._by_volunteer
+        return order[starts[volunteer]:starts[volunteer + 1]]
 
     def add_covers(self) -> int:
         """Extended covers violated by the LP solution, one per volunteer at most."""
