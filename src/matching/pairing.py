@@ -650,14 +650,17 @@ def _repair(a: _Arcs, used: np.ndarray) -> np.ndarray:
     used = used.copy()
     load = a.loads(used)
     count = a.counts(used)
-    for v in np.flatnonzero((load > a.cap_load) | (count > a.cap_count)).tolist():
-        mine = np.flatnonzero(used & (a.v == v))
-        for k in mine[np.lexsort((-a.load[mine], a.priority[a.e[mine]]))].tolist():
-            if load[v] <= a.cap_load[v] and count[v] <= a.cap_count[v]:
-                break
-            used[k] = False
-            load[v] -= a.load[k]
-            count[v] -= 1
+    over = (load > a.cap_load) | (count > a.cap_count)
+    # every overfull volunteer's pairs at once (a scan per volunteer is quadratic when a
+    # priced flow overloads thousands), each volunteer's least valuable first
+    mine = np.flatnonzero(used & over[a.v])
+    for k in mine[np.lexsort((-a.load[mine], a.priority[a.e[mine]], a.v[mine]))].tolist():
+        v = a.v[k]
+        if load[v] <= a.cap_load[v] and count[v] <= a.cap_count[v]:
+            continue
+        used[k] = False
+        load[v] -= a.load[k]
+        count[v] -= 1
     return _fill(a, used)
 
 
