@@ -114,7 +114,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                 best, best_cost = found, int(data.arc_cost[found].sum())
             cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
-        if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS:
+        if (not proven and deadline - time.monotonic() > LNS_MIN_SECONDS
+                and len(data.arc_v) <= HIGHS_MAX_PAIRS):
             # HiGHS next: its branch-and-cut often closes what CP-SAT's search leaves open
             # where weeks bind hard, and its dual bound is a bound
             highs_until = time.monotonic() + HIGHS_SHARE * (deadline - time.monotonic())
@@ -136,6 +137,11 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
 #: Share of stage 2's time the full CP-SAT search gets before HiGHS and large-neighbourhood
 #: search (:mod:`matching.improve`) take the rest (when it has not proven the optimum).
 LNS_MAIN_SHARE = 0.25
+
+#: Largest component HiGHS is handed: its branch-and-cut closes small, tight components
+#: (the OR-Library's have up to 4,000 pairs); on a city's restricted component its presolve
+#: alone can outlast the budget, which the time limit does not interrupt.
+HIGHS_MAX_PAIRS = 20_000
 
 #: Least time worth starting a large-neighbourhood search with.
 LNS_MIN_SECONDS = 0.5
