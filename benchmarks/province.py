@@ -138,6 +138,7 @@ def main() -> None:
         "generate_s": round(generated_s, 1),
     }
     print(json.dumps(row))
+    print(json.dumps({"method": summary["method"], "solver_stats": summary["solver_stats"]}))
     print()
     print("| " + " | ".join(row) + " |")
     print("|" + "---|" * len(row))
