@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import checker
+from matching import checker, generate
 from matching.write import write_pairing
 
 BASE_LAT, BASE_LON = 35.60, 110.97
@@ -124,3 +124,47 @@ def nothing_dropped_silently(report: checker.Report, result: object) -> None:
         assert not report.broken.get(kind) or kind in unmet_kinds, report.text()
     for kind in NEVER:
         assert not report.broken.get(kind), report.text()
+
+
+#: A town like Minle (40 volunteers, 90 elders), repeated 0.3 degrees (33 km) further north
+#: each time, so that towns share no candidate pair.
+TOWN = generate.WorldSpec(40, 90, lat_range=(35.596, 35.606), lon_range=(110.962, 110.975),
+                          communities=1, spread_km=0.35)
+TOWN_SHIFT_DEG = 0.3
+
+
+def write_towns(folder: Path, towns: int, extra_elders: pd.DataFrame | None = None,
+                extra_relations: pd.DataFrame | None = None) -> Path:
+    """Write volunteers.csv, elders.csv and relations.csv of ``towns`` towns (ids prefixed
+    ``T0-``, ``T1-``...), with any extra elders and relations appended."""
+    tables: dict[str, list[pd.DataFrame]] = {"volunteers": [], "elders": [], "relations": []}
+    for k in range(towns):
+        world = generate.generate_world(TOWN, seed=k)
+        vols, elds, rels = world.volunteers.copy(), world.elders.copy(), world.relations.copy()
+        for frame in (vols, elds):
+            frame["lat"] = (frame["lat"].astype(float) + k * TOWN_SHIFT_DEG).map("{:.6f}".format)
+        for frame, column in ((vols, "volunteer_id"), (elds, "elder_id"),
+                              (rels, "volunteer_id"), (rels, "elder_id")):
+            frame[column] = f"T{k}-" + frame[column]
+        tables["volunteers"].append(vols)
+        tables["elders"].append(elds)
+        tables["relations"].append(rels)
+    for name, extra in (("elders", extra_elders), ("relations", extra_relations)):
+        if extra is not None:
+            tables[name].append(extra)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frames in tables.items():
+        pd.concat(frames, ignore_index=True).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def input_args(folder: Path) -> list[str]:
+    """``--volunteers``, ``--elders`` and ``--relations`` options for the files in ``folder``."""
+    return ["--volunteers", str(folder / "volunteers.csv"), "--elders",
+            str(folder / "elders.csv"), "--relations", str(folder / "relations.csv")]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (but timings.json) by its relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "timings.json"}

@@ -16,43 +16,15 @@ import pytest
 import matching
 from matching import checker, cluster
 from matching.cli import main
-from matching.generate import WorldSpec, generate_world
 from matching.pairing import split
+from tests.conftest import input_args, snapshot, write_towns
 
-#: A town like Minle, repeated 0.3 degrees (33 km) further north each time.
-TOWN = WorldSpec(40, 90, lat_range=(35.596, 35.606), lon_range=(110.962, 110.975),
-                 communities=1, spread_km=0.35)
 TOWNS = 3
-TOWN_SHIFT_DEG = 0.3
 
 
 @pytest.fixture(scope="module")
 def towns(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("towns")
-    tables: dict[str, list[pd.DataFrame]] = {"volunteers": [], "elders": [], "relations": []}
-    for k in range(TOWNS):
-        world = generate_world(TOWN, seed=k)
-        vols, elds, rels = world.volunteers.copy(), world.elders.copy(), world.relations.copy()
-        for frame in (vols, elds):
-            frame["lat"] = (frame["lat"].astype(float) + k * TOWN_SHIFT_DEG).map("{:.6f}".format)
-        for frame, column in ((vols, "volunteer_id"), (elds, "elder_id"),
-                              (rels, "volunteer_id"), (rels, "elder_id")):
-            frame[column] = f"T{k}-" + frame[column]
-        for name, frame in (("volunteers", vols), ("elders", elds), ("relations", rels)):
-            tables[name].append(frame)
-    for name, frames in tables.items():
-        pd.concat(frames, ignore_index=True).to_csv(folder / f"{name}.csv", index=False)
-    return folder
-
-
-def files(folder: Path) -> list[str]:
-    return ["--volunteers", str(folder / "volunteers.csv"), "--elders",
-            str(folder / "elders.csv"), "--relations", str(folder / "relations.csv")]
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "timings.json"}
+    return write_towns(tmp_path_factory.mktemp("towns"), TOWNS)
 
 
 def test_three_towns_are_three_parts_and_their_plans_put_together_are_optimal(towns):
@@ -83,8 +55,8 @@ def test_three_towns_are_three_parts_and_their_plans_put_together_are_optimal(to
 
 def test_a_local_cluster_gives_the_same_bytes(towns, tmp_path):
     here, there = tmp_path / "here", tmp_path / "there"
-    assert main(["pair", *files(towns), "--out", str(here), "--quiet"]) == 0
-    assert main(["pair", *files(towns), "--out", str(there), "--quiet",
+    assert main(["pair", *input_args(towns), "--out", str(here), "--quiet"]) == 0
+    assert main(["pair", *input_args(towns), "--out", str(there), "--quiet",
                  "--cluster", "local:2"]) == 0
     assert snapshot(here) == snapshot(there)
     summary = json.loads((there / "summary.json").read_text())
@@ -118,7 +90,7 @@ def test_a_scenario_on_a_cluster_replans_the_same(towns, tmp_path):
     ("my laptop", '"my laptop" is neither local:N nor a Dask scheduler address'),
 ])
 def test_a_bad_cluster_is_bad_input(towns, tmp_path, capsys, spec, message):
-    code = main(["pair", *files(towns), "--out", str(tmp_path / "o"), "--quiet",
+    code = main(["pair", *input_args(towns), "--out", str(tmp_path / "o"), "--quiet",
                  "--cluster", spec])
     assert code == 2
     assert message in capsys.readouterr().err
@@ -127,7 +99,7 @@ def test_a_bad_cluster_is_bad_input(towns, tmp_path, capsys, spec, message):
 
 def test_an_unreachable_scheduler_is_one_clear_line(towns, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
-    code = main(["pair", *files(towns), "--out", str(tmp_path / "o"), "--quiet",
+    code = main(["pair", *input_args(towns), "--out", str(tmp_path / "o"), "--quiet",
                  "--cluster", "tcp://127.0.0.1:9"])
     err = capsys.readouterr().err
     assert code == 1

@@ -18,12 +18,9 @@ import pytest
 import matching
 from matching import checker, regions
 from matching.cli import main
-from matching.generate import WorldSpec, generate_world
+from tests.conftest import input_args, snapshot, write_towns
 
-TOWN = WorldSpec(40, 90, lat_range=(35.596, 35.606), lon_range=(110.962, 110.975),
-                 communities=1, spread_km=0.35)
 TOWNS = 3
-TOWN_SHIFT_DEG = 0.3  # 33 km north each time
 
 #: 0.1 degrees of latitude (11.1 km) north of the first town's box: no one within 2 km.
 LONELY = {"elder_id": "HILL-1", "name": "山上", "age": "91", "gender": "F",
@@ -31,28 +28,11 @@ LONELY = {"elder_id": "HILL-1", "name": "山上", "age": "91", "gender": "F",
 
 
 def _world_files(folder: Path, kin_across: bool) -> Path:
-    tables: dict[str, list[pd.DataFrame]] = {"volunteers": [], "elders": [], "relations": []}
-    for k in range(TOWNS):
-        world = generate_world(TOWN, seed=k)
-        vols, elds, rels = world.volunteers.copy(), world.elders.copy(), world.relations.copy()
-        for frame in (vols, elds):
-            frame["lat"] = (frame["lat"].astype(float) + k * TOWN_SHIFT_DEG).map("{:.6f}".format)
-        for frame, column in ((vols, "volunteer_id"), (elds, "elder_id"),
-                              (rels, "volunteer_id"), (rels, "elder_id")):
-            frame[column] = f"T{k}-" + frame[column]
-        tables["volunteers"].append(vols)
-        tables["elders"].append(elds)
-        tables["relations"].append(rels)
-    lonely = pd.DataFrame([LONELY])
-    tables["elders"].append(lonely)
-    if kin_across:
-        tables["relations"].append(pd.DataFrame([{
-            "volunteer_id": tables["volunteers"][0]["volunteer_id"].iat[0],
-            "elder_id": tables["elders"][2]["elder_id"].iat[0], "relation": "kin"}]))
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frames in tables.items():
-        pd.concat(frames, ignore_index=True).to_csv(folder / f"{name}.csv", index=False)
-    return folder
+    kin = None
+    if kin_across:  # the first town's first volunteer is kin to the third town's first elder
+        kin = pd.DataFrame([{"volunteer_id": "T0-V00000", "elder_id": "T2-E00000",
+                             "relation": "kin"}])
+    return write_towns(folder, TOWNS, extra_elders=pd.DataFrame([LONELY]), extra_relations=kin)
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +43,6 @@ def towns(tmp_path_factory) -> Path:
 def _read(folder: Path) -> matching.World:
     return matching.read_world(folder / "volunteers.csv", folder / "elders.csv",
                                folder / "relations.csv")
-
-
-def _files(folder: Path) -> list[str]:
-    return ["--volunteers", str(folder / "volunteers.csv"), "--elders",
-            str(folder / "elders.csv"), "--relations", str(folder / "relations.csv")]
-
-
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "timings.json"}
 
 
 def test_towns_and_a_lonely_elder_are_four_regions(towns):
@@ -106,9 +76,9 @@ def test_region_by_region_is_the_whole_worlds_plan(towns, tmp_path, monkeypatch,
     with no volunteer at all), the files are the same, apart from the count of groups in
     summary.json; the plan passes the independent checker."""
     whole, split = tmp_path / "whole", tmp_path / "split"
-    assert main(["pair", *_files(towns), "--out", str(whole), "--quiet"]) == 0
+    assert main(["pair", *input_args(towns), "--out", str(whole), "--quiet"]) == 0
     monkeypatch.setattr(regions, "GROUP_ELDERS", group_elders)
-    assert main(["pair", *_files(towns), "--out", str(split), "--quiet"]) == 0
+    assert main(["pair", *input_args(towns), "--out", str(split), "--quiet"]) == 0
     for name in ("assignments.csv", "unassigned.csv"):
         assert (whole / name).read_bytes() == (split / name).read_bytes()
     unassigned = pd.read_csv(split / "unassigned.csv")
@@ -126,7 +96,7 @@ def test_region_by_region_is_the_whole_worlds_plan(towns, tmp_path, monkeypatch,
 def test_regions_on_a_local_cluster_give_the_same_bytes(towns, tmp_path, monkeypatch):
     monkeypatch.setattr(regions, "GROUP_ELDERS", 100)
     here, there = tmp_path / "here", tmp_path / "there"
-    assert main(["pair", *_files(towns), "--out", str(here), "--quiet"]) == 0
-    assert main(["pair", *_files(towns), "--out", str(there), "--quiet",
+    assert main(["pair", *input_args(towns), "--out", str(here), "--quiet"]) == 0
+    assert main(["pair", *input_args(towns), "--out", str(there), "--quiet",
                  "--cluster", "local:2"]) == 0
-    assert _snapshot(here) == _snapshot(there)
+    assert snapshot(here) == snapshot(there)
