@@ -149,47 +149,27 @@ def region_world(world: World, region: Region) -> World:
         pairs=None if world.pairs is None else among(world.pairs), sources={})
 
 
-@dataclass
-class RegionPlan:
-    """What a region's plan sends back: its chosen pairs, and every pair and looked-at pair
-    of the elders it leaves out (for their reasons), in the region's numbering."""
-
-    chosen: np.ndarray
-    arcs: dict[str, np.ndarray]
-    near: dict[str, np.ndarray]
-    num_arcs: int
-    status: Status
-    priority: int
-    priority_bound: int
-    cost_units: int
-    cost_bound_units: int | None
-    method: str
-    stats: dict[str, int]
-    time_limit_reached: bool
-
-
 _ARC_FIELDS = ("arc_v", "arc_e", "arc_km", "arc_minutes", "arc_kin", "arc_familiar",
                "arc_cost", "arc_load")
 _NEAR_FIELDS = ("near_v", "near_e", "near_km", "near_code")
 
 
 def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: int,
-                workers: int) -> RegionPlan:
-    """Find a region's candidate pairs and its best plan; keep what the outputs need."""
+                workers: int) -> PairingResult:
+    """Find a region's candidate pairs and its best plan. The result's problem keeps only
+    what the outputs need (the chosen pairs, and every pair and looked-at pair of the elders
+    left out, for their reasons), so that little travels back from a worker."""
     problem = build_problem(world, nearest_km=nearest_km)
     result = solve(problem, time_limit=time_limit, seed=seed, workers=workers)
     covered = np.zeros(problem.num_elders, dtype=bool)
     covered[problem.arc_e[result.chosen]] = True
     keep = result.chosen | ~covered[problem.arc_e]
     keep_near = ~covered[problem.near_e]
-    return RegionPlan(
-        chosen=result.chosen[keep],
-        arcs={name: getattr(problem, name)[keep] for name in _ARC_FIELDS},
-        near={name: getattr(problem, name)[keep_near] for name in _NEAR_FIELDS},
-        num_arcs=problem.num_arcs, status=result.status, priority=result.priority,
-        priority_bound=result.priority_bound, cost_units=result.cost_units,
-        cost_bound_units=result.cost_bound_units, method=result.method, stats=result.stats,
-        time_limit_reached=result.time_limit_reached)
+    thin = dataclasses.replace(
+        problem, total_arcs=problem.candidate_pairs,
+        **{name: getattr(problem, name)[keep] for name in _ARC_FIELDS},
+        **{name: getattr(problem, name)[keep_near] for name in _NEAR_FIELDS})
+    return dataclasses.replace(result, problem=thin, chosen=result.chosen[keep])
 
 
 def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
@@ -229,7 +209,7 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     return _merge(world, regions, plans, nearest, time.perf_counter() - started, seed)
 
 
-def _merge(world: World, regions: Sequence[Region], plans: Sequence[RegionPlan],
+def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResult],
            nearest_km: np.ndarray, seconds: float, seed: int) -> PairingResult:
     """One result from the regions' plans, over a problem that keeps only their chosen
     pairs and what explains the elders left out."""
@@ -237,8 +217,9 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[RegionPlan],
     near = {name: [] for name in _NEAR_FIELDS}
     chosen = []
     for region, plan in zip(regions, plans, strict=True):
-        for fields, into in ((plan.arcs, arcs), (plan.near, near)):
-            for name, values in fields.items():
+        for names, into in ((_ARC_FIELDS, arcs), (_NEAR_FIELDS, near)):
+            for name in names:
+                values = getattr(plan.problem, name)
                 if name.endswith("_v"):
                     values = region.volunteers[values]
                 elif name.endswith("_e"):
@@ -256,7 +237,7 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[RegionPlan],
         elder_ids=elds["elder_id"].astype(str).to_numpy(dtype=object),
         cap_count=cap_count, cap_load=cap_load, priority=priority, **arc,
         **{name: np.concatenate(parts) for name, parts in near.items()},
-        nearest_km=nearest_km, total_arcs=sum(p.num_arcs for p in plans))
+        nearest_km=nearest_km, total_arcs=sum(p.problem.candidate_pairs for p in plans))
     stats: dict[str, int] = {}
     for plan in plans:
         for key, value in plan.stats.items():
