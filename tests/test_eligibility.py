@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import matching
@@ -15,6 +16,7 @@ from matching.eligibility import (
     REFUSES,
     TOO_FAR,
     Eligibility,
+    nearby_pairs,
 )
 from matching.errors import RuleError
 from matching.schedule import ScheduleRules
@@ -62,11 +64,33 @@ def test_every_stage_asks_the_same_rule(monkeypatch):
     rules = ScheduleRules()
     horizon = Horizon.build(dt.date(2027, 2, 1), 4, None, 4, rules.festivals)
     data = ScheduleData.build(problem, np.array([0]), rules, horizon)
-    assert service_reach(data) == {0: [0, 1]}
+    assert service_reach(data).of(0).tolist() == [0, 1]
     monkeypatch.setattr(Eligibility, "codes",
                         lambda self, v, e, km, limit: np.full(len(v), GENDER, dtype=np.int8))
     assert matching.build_problem(world).num_arcs == 0
-    assert service_reach(data) == {}
+    assert service_reach(data).of(0).tolist() == []
+
+
+def test_nearby_pairs_of_some_people_are_those_of_everyone_among_them():
+    """Asking for some volunteers and elders gives exactly the pairs of the whole search
+    between them, relations and measured pairs included (and their measured figures)."""
+    vols = volunteers({"x": 0}, {"x": 0.5}, {"x": 9.0}, {"x": 1.2})
+    elds = elders({"x": 0.2}, {"x": 1.0}, {"x": 8.0})
+    rels = relations(("V3", "E1", "kin"), ("V2", "E3", "familiar"))
+    measured = pd.DataFrame({"volunteer_id": ["V4", "V1"], "elder_id": ["E2", "E2"],
+                             "distance_km": ["0.3", "4.0"], "weekly_minutes": ["75", ""]})
+    world = matching.read_world(vols, elds, rels, measured)
+    everyone = nearby_pairs(world, 1.5)
+    some_v, some_e = np.array([0, 2, 3]), np.array([0, 1])
+    some = nearby_pairs(world, 1.5, volunteers=some_v, elders=some_e)
+    among = np.isin(everyone[0], some_v) & np.isin(everyone[1], some_e)
+    for whole, part in zip(everyone, some, strict=True):
+        np.testing.assert_array_equal(whole[among], part)
+    # V1-E1 0.2 km, V1-E2 measured 4 km, V3-E1 kin (9 km), V4-E1 1.0 km, V4-E2 measured
+    # 0.3 km (75 minutes); nothing of V2 or E3
+    assert list(zip(some[0].tolist(), some[1].tolist(), strict=True)) == \
+        [(0, 0), (0, 1), (2, 0), (3, 0), (3, 1)]
+    assert some[2][1] == 4.0 and some[2][4] == 0.3 and some[3][4] == 75.0
 
 
 @pytest.mark.parametrize(("change", "field", "text"), [

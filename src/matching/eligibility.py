@@ -135,7 +135,8 @@ class Eligibility:
         return np.where(self.kin(v, e), max_kin_km, max_km)
 
 
-def nearby_pairs(world: World, km: float
+def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = None,
+                 elders: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every pair worth testing for a distance limit of ``km``, with its distance.
 
@@ -143,6 +144,13 @@ def nearby_pairs(world: World, km: float
     relations (kin may live further away), and every measured pair. A measured distance
     replaces the computed one; pairs with no distance at all (no coordinates, not measured)
     are left out.
+
+    Parameters
+    ----------
+    volunteers, elders
+        Only pairs of these volunteers and elders (indices); everyone when ``None``. A
+        schedule asks for one skill's providers this way, without the pairs of everyone
+        within reach.
 
     Returns
     -------
@@ -153,11 +161,20 @@ def nearby_pairs(world: World, km: float
     vid = pd.Index(vols["volunteer_id"].astype(str))
     eid = pd.Index(elds["elder_id"].astype(str))
     ne = len(eid)
+    some_v = np.arange(len(vid)) if volunteers is None else np.asarray(volunteers, np.int64)
+    some_e = np.arange(ne) if elders is None else np.asarray(elders, np.int64)
+    in_v = np.zeros(len(vid), dtype=bool)
+    in_v[some_v] = True
+    in_e = np.zeros(ne, dtype=bool)
+    in_e[some_e] = True
     vlat, vlon = vols["lat"].to_numpy(float), vols["lon"].to_numpy(float)
     elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
-    gi, gj, gd = geo.pairs_within(vlat, vlon, elat, elon, km)
+    gi, gj, gd = geo.pairs_within(vlat[some_v], vlon[some_v], elat[some_e], elon[some_e], km)
+    gi, gj = some_v[gi], some_e[gj]
     rel_v = vid.get_indexer(relations["volunteer_id"].astype(str))
     rel_e = eid.get_indexer(relations["elder_id"].astype(str))
+    inside = in_v[rel_v] & in_e[rel_e]
+    rel_v, rel_e = rel_v[inside], rel_e[inside]
     rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \
         if len(rel_v) else np.empty(0)
     keys = [gi.astype(np.int64) * ne + gj, rel_v.astype(np.int64) * ne + rel_e]
@@ -166,12 +183,14 @@ def nearby_pairs(world: World, km: float
     if measured is not None and len(measured):
         pv = vid.get_indexer(measured["volunteer_id"].astype(str))
         pe = eid.get_indexer(measured["elder_id"].astype(str))
-        given_km = measured["distance_km"].to_numpy(float)
+        inside = in_v[pv] & in_e[pe]
+        pv, pe = pv[inside], pe[inside]
+        given_km = measured["distance_km"].to_numpy(float)[inside]
         computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
         # measured pairs go first so that they win the de-duplication below
         keys.insert(0, pv.astype(np.int64) * ne + pe)
         dists.insert(0, np.where(np.isnan(given_km), computed, given_km))
-        minutes.insert(0, measured["weekly_minutes"].to_numpy(float))
+        minutes.insert(0, measured["weekly_minutes"].to_numpy(float)[inside])
     key_all = np.concatenate(keys)
     key, first = np.unique(key_all, return_index=True)
     dist, given = np.concatenate(dists)[first], np.concatenate(minutes)[first]
