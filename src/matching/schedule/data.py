@@ -6,10 +6,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from matching import geo
 from matching.eligibility import nearby_pairs
 from matching.problem import PairingProblem
+from matching.read import World
 from matching.schedule.horizon import Horizon
 from matching.schedule.rules import ScheduleRules
 
@@ -41,11 +43,17 @@ class ScheduleData:
         Weekly minutes of each volunteer (visits, services, events, birthdays and walking).
     volunteer_days, elder_days
         Available days as bit masks (bit 0 = Monday).
-    trip_keys, trip_minutes, trip_km
-        Every pair within reach of a visit or a service (sorted keys ``v * num_elders + e``,
-        found by one spatial search), its one-way walk and its distance. The walk comes from
-        a measured ``weekly_minutes`` when pairs.csv gives one, else from the distance
-        (measured or great-circle) at the walking pace. Other pairs are computed when asked.
+    service_keys, service_minutes, service_km
+        Every pair that could give a monthly service: an elder with a primary and needs, and
+        a volunteer within ``service_km`` with one of those needs as a skill (sorted keys
+        ``v * num_elders + e``, found skill by skill), its one-way walk and its distance.
+    measured_keys, measured_km, measured_minutes
+        The pairs pairs.csv measures (sorted keys), with the distance and weekly minutes it
+        gives (NaN where it gives none).
+
+    A walk comes from a measured ``weekly_minutes`` when pairs.csv gives one, else from the
+    distance (measured or great-circle) at the walking pace: :meth:`trip` finds it for a
+    service pair, then for an eligible pair of the pairing, then computes it.
     """
 
     problem: PairingProblem
@@ -63,9 +71,12 @@ class ScheduleData:
     birthdays: tuple[str, ...]
     needs: tuple[tuple[str, ...], ...]
     skills: tuple[tuple[str, ...], ...]
-    trip_keys: np.ndarray
-    trip_minutes: np.ndarray
-    trip_km: np.ndarray
+    service_keys: np.ndarray
+    service_minutes: np.ndarray
+    service_km: np.ndarray
+    measured_keys: np.ndarray
+    measured_km: np.ndarray
+    measured_minutes: np.ndarray
 
     @classmethod
     def build(cls, problem: PairingProblem, primary: np.ndarray, rules: ScheduleRules,
@@ -74,15 +85,17 @@ class ScheduleData:
         world = problem.world
         vols, elds = world.volunteers, world.elders
         visit = elds["visit_minutes"].to_numpy(float)
-        # every pair a stage may ask about: pairing candidates and service providers
-        reach = max(rules.service_km, problem.rules.search_km)
-        v, e, km, given = nearby_pairs(world, reach)
+        primary = np.asarray(primary, dtype=np.int64)
+        needs = tuple(tuple(n) for n in elds["needs"])
+        skills = tuple(tuple(s) for s in vols["skills"])
+        v, e, km, given = _service_pairs(world, primary, needs, skills, rules.service_km)
         pace = problem.rules.walking_min_per_km
         trip = np.where(np.isnan(given), pace * km, np.maximum(0.0, (given - visit[e]) / 2))
+        measured_keys, measured_km, measured_minutes = _measured(world)
         return cls(
             problem=problem, rules=rules, horizon=horizon,
-            primary=np.asarray(primary, dtype=np.int64),
-            assigned=np.flatnonzero(np.asarray(primary) >= 0),
+            primary=primary,
+            assigned=np.flatnonzero(primary >= 0),
             weekly=vols["weekly_minutes"].to_numpy(float),
             volunteer_days=vols["day_mask"].to_numpy(np.int64),
             elder_days=elds["day_mask"].to_numpy(np.int64),
@@ -91,11 +104,14 @@ class ScheduleData:
             elder_community=elds["community"].to_numpy(dtype=object),
             volunteer_community=vols["community"].to_numpy(dtype=object),
             birthdays=tuple(str(b) for b in elds["birthday"]),
-            needs=tuple(tuple(n) for n in elds["needs"]),
-            skills=tuple(tuple(s) for s in vols["skills"]),
-            trip_keys=v.astype(np.int64) * problem.num_elders + e,
-            trip_minutes=trip,
-            trip_km=km,
+            needs=needs,
+            skills=skills,
+            service_keys=v.astype(np.int64) * problem.num_elders + e,
+            service_minutes=trip,
+            service_km=km,
+            measured_keys=measured_keys,
+            measured_km=measured_km,
+            measured_minutes=measured_minutes,
         )
 
     @property
@@ -108,12 +124,12 @@ class ScheduleData:
         """Number of elders."""
         return self.problem.num_elders
 
-    def pairs_within(self, km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Volunteer, elder and distance of every pair at most ``km`` apart (``km`` no more
-        than the reach the data was built with)."""
-        near = self.trip_km <= km + 1e-9
-        keys = self.trip_keys[near]
-        return keys // self.num_elders, keys % self.num_elders, self.trip_km[near]
+    def service_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Volunteer, elder, distance and one-way walk of every pair that could give a monthly
+        service (a skill for a need, within ``service_km``), sorted by volunteer then elder."""
+        keys = self.service_keys
+        return keys // self.num_elders, keys % self.num_elders, self.service_km, \
+            self.service_minutes
 
     @property
     def day_window(self) -> int:
@@ -123,13 +139,23 @@ class ScheduleData:
     def trip(self, v: int, e: int) -> float:
         """One-way walking minutes between a volunteer's and an elder's homes."""
         key = v * self.num_elders + e
-        k = int(np.searchsorted(self.trip_keys, key))
-        if k < len(self.trip_keys) and self.trip_keys[k] == key:
-            return float(self.trip_minutes[k])
-        vols, elds = self.problem.world.volunteers, self.problem.world.elders
-        km = geo.haversine_km(vols["lat"].iat[v], vols["lon"].iat[v], elds["lat"].iat[e],
-                              elds["lon"].iat[e])
-        return float(self.problem.rules.walking_min_per_km * km) if np.isfinite(km) else 0.0
+        k = int(np.searchsorted(self.service_keys, key))
+        if k < len(self.service_keys) and self.service_keys[k] == key:
+            return float(self.service_minutes[k])
+        p = self.problem
+        pace = p.rules.walking_min_per_km
+        k = int(np.searchsorted(self.measured_keys, key))
+        if k < len(self.measured_keys) and self.measured_keys[k] == key:
+            if not np.isnan(self.measured_minutes[k]):
+                return float(max(0.0, (self.measured_minutes[k] - self.visit_minutes[e]) / 2))
+            if not np.isnan(self.measured_km[k]):
+                return float(pace * self.measured_km[k])
+        km = _eligible_pair_km(p, v, e)
+        if km is None:
+            vols, elds = p.world.volunteers, p.world.elders
+            km = geo.haversine_km(vols["lat"].iat[v], vols["lon"].iat[v], elds["lat"].iat[e],
+                                  elds["lon"].iat[e])
+        return float(pace * km) if np.isfinite(km) else 0.0
 
     def shares_day(self, v: int, e: int, day_mask: int) -> bool:
         """Whether volunteer and elder can both do one of the days in ``day_mask``."""
@@ -146,3 +172,51 @@ def day_mask(days: tuple) -> int:
     for d in days:
         mask |= 1 << d.weekday()
     return mask
+
+
+def _eligible_pair_km(problem: PairingProblem, v: int, e: int) -> float | None:
+    """The distance of an eligible pair of the pairing (``None`` if it is not one)."""
+    first = int(np.searchsorted(problem.arc_e, e))
+    end = int(np.searchsorted(problem.arc_e, e, side="right"))
+    k = first + int(np.searchsorted(problem.arc_v[first:end], v))
+    return float(problem.arc_km[k]) if k < end and problem.arc_v[k] == v else None
+
+
+def _measured(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted keys ``v * num_elders + e`` of the pairs pairs.csv measures, with their
+    distance and weekly minutes (NaN where it gives none)."""
+    measured = world.pairs
+    if measured is None or not len(measured):
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    vid = pd.Index(world.volunteers["volunteer_id"].astype(str))
+    eid = pd.Index(world.elders["elder_id"].astype(str))
+    keys = vid.get_indexer(measured["volunteer_id"].astype(str)).astype(np.int64) * len(eid) \
+        + eid.get_indexer(measured["elder_id"].astype(str))
+    keys, first = np.unique(keys, return_index=True)
+    return (keys, measured["distance_km"].to_numpy(float)[first],
+            measured["weekly_minutes"].to_numpy(float)[first])
+
+
+def _service_pairs(world: World, primary: np.ndarray, needs: tuple[tuple[str, ...], ...],
+                   skills: tuple[tuple[str, ...], ...], km: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair within ``km`` (or related, or measured) of an elder with a primary and a
+    volunteer who has one of the elder's needs as a skill, sorted by key: one spatial search
+    per skill, so that no stage holds the pairs of everyone within reach."""
+    tags = sorted({t for e, ts in enumerate(needs) if primary[e] >= 0 for t in ts})
+    parts = []
+    for tag in tags:
+        elders = np.array([e for e, ts in enumerate(needs) if primary[e] >= 0 and tag in ts],
+                          dtype=np.int64)
+        volunteers = np.array([v for v, ts in enumerate(skills) if tag in ts], dtype=np.int64)
+        if len(elders) and len(volunteers):
+            parts.append(nearby_pairs(world, km, volunteers=volunteers, elders=elders))
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0), np.empty(0)
+    ne = len(needs)
+    keys = np.concatenate([v.astype(np.int64) * ne + e for v, e, _, _ in parts])
+    keys, first = np.unique(keys, return_index=True)
+    dist = np.concatenate([d for _, _, d, _ in parts])[first]
+    given = np.concatenate([g for _, _, _, g in parts])[first]
+    return keys // ne, keys % ne, dist, given
