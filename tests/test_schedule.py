@@ -228,6 +228,38 @@ def test_scarce_skill_is_reported_against_its_bound(tmp_path):
     assert len(report.broken["service"]) == 1
 
 
+def test_service_bound_looks_past_the_nearest_providers_when_they_are_full(tmp_path,
+                                                                          monkeypatch):
+    """The service bound first matches each request to its nearest providers only; when
+    they cannot serve every request it must look at every provider. Five elders need a
+    haircut in February 2027; two barbers each give one a week (70 minutes, and a haircut
+    0.01-0.19 km away costs at most 60 + 2 * 0.19 * 15 = 65.7), so 2 x 4 = 8 >= 5: nothing
+    need go unmet. With only the nearest provider of each request (V2 for all five: V2 at
+    0.1, the elders at 0.11-0.15, V3 at 0.3), the small flow serves 4 < 5, and the flow over
+    every provider finds 5: bound 0, from two flows."""
+    from matching.schedule import bounds
+
+    vols = volunteers({"x": 0.1, "weekly_minutes": 600, "max_elders": 5},
+                      {"x": 0.1, "skills": "haircut", "weekly_minutes": 70, "max_elders": 0},
+                      {"x": 0.3, "skills": "haircut", "weekly_minutes": 70, "max_elders": 0})
+    elds = elders(*({"x": 0.1 + 0.01 * i, "age": 85, "needs": "haircut"} for i in range(1, 6)))
+    matched = []
+    solve = bounds._max_matching
+
+    def spy(request, volunteer, capacity):
+        matched.append(solve(request, volunteer, capacity))
+        return matched[-1]
+
+    monkeypatch.setattr(bounds, "_max_matching", spy)
+    monkeypatch.setattr(bounds, "NEAREST_PROVIDERS", 1)
+    result, report, _ = run(tmp_path, vols, elds, FEB_2027, 4)
+    assert report.ok, report.text()
+    assert result.stats["unmet_by_kind"]["service"] == {"unmet": 0, "lower_bound": 0}
+    assert len(rows(result, "service")) == 5
+    # 4 visit weeks (one flow each), then February's services: nearest 4, everyone 5
+    assert matched[-2:] == [4, 5]
+
+
 def test_service_needs_skill_within_reach(tmp_path):
     """A barber 6 km away is out of reach (limit 5 km): the need is unmet, with the reason,
     and the bound agrees that no plan could serve it."""

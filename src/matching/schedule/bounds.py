@@ -23,6 +23,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
 from ortools.graph.python import max_flow
 
 from matching.schedule.backups import Backups
@@ -31,6 +32,7 @@ from matching.schedule.events import EventNeed
 from matching.schedule.horizon import monday_of
 from matching.schedule.model import Birthday
 from matching.schedule.past import Past
+from matching.schedule.services import ServiceReach
 
 
 def _left(data: ScheduleData, past: Past, v: int, monday: dt.date) -> float:
@@ -48,22 +50,25 @@ def _fitting(loads: Iterable[float], room: float) -> int:
     return count
 
 
-def _max_matching(options: list[list[int]], capacity: dict[int, int]) -> int:
-    """Most requests served when request ``i`` may go to any of ``options[i]`` and volunteer
-    ``v`` takes at most ``capacity[v]``."""
+def _max_matching(request: np.ndarray, volunteer: np.ndarray, capacity: np.ndarray) -> int:
+    """Most requests served when request ``request[k]`` may go to volunteer ``volunteer[k]``
+    (one option per entry) and volunteer ``v`` takes at most ``capacity[v]``."""
+    if not len(request):
+        return 0
+    requests, request_node = np.unique(request, return_inverse=True)
+    volunteers, volunteer_node = np.unique(volunteer, return_inverse=True)
+    source = 0
+    first_volunteer = 1 + len(requests)
+    sink = first_volunteer + len(volunteers)
+    room = np.asarray(capacity, dtype=np.int64)[volunteers]
+    tails = np.concatenate([np.full(len(requests), source), 1 + request_node,
+                            first_volunteer + np.arange(len(volunteers))])
+    heads = np.concatenate([1 + np.arange(len(requests)), first_volunteer + volunteer_node,
+                            np.full(len(volunteers), sink)])
+    caps = np.concatenate([np.ones(len(requests) + len(request), dtype=np.int64),
+                           np.maximum(room, 0)])
     flow = max_flow.SimpleMaxFlow()
-    volunteers = sorted({v for opts in options for v in opts})
-    node = {v: 1 + len(options) + k for k, v in enumerate(volunteers)}
-    source, sink = 0, 1 + len(options) + len(volunteers)
-    for i, opts in enumerate(options):
-        if not opts:
-            continue
-        flow.add_arc_with_capacity(source, 1 + i, 1)
-        for v in opts:
-            flow.add_arc_with_capacity(1 + i, node[v], 1)
-    for v in volunteers:
-        if capacity.get(v, 0) > 0:
-            flow.add_arc_with_capacity(node[v], sink, capacity[v])
+    flow.add_arcs_with_capacity(tails, heads, caps)
     if flow.solve(source, sink) != flow.OPTIMAL:
         raise ArithmeticError("maximum flow failed")
     return int(flow.optimal_flow())
@@ -76,41 +81,67 @@ def visit_bound(data: ScheduleData, backups: Backups, past: Past) -> int:
         if week.full < 0:
             continue
         mask = day_mask(week.days)
-        options, loads = [], {}
+        requests, request, volunteer, loads = 0, [], [], {}
         for e in data.assigned.tolist():
             if (e, week.monday) in past.visited:
                 continue
             who = [int(data.primary[e])]
             if backups.backup[e] >= 0 and data.rules.backup_visits_per_block > 0:
                 who.append(int(backups.backup[e]))
-            who = [v for v in who if data.shares_day(v, e, mask)]
-            options.append(who)
             for v in who:
-                loads.setdefault(v, []).append(data.visit_minutes[e] + 2 * data.trip(v, e))
-        capacity = {v: _fitting(ls, _left(data, past, v, week.monday)) for v, ls in loads.items()}
-        total += len(options) - _max_matching(options, capacity)
+                if data.shares_day(v, e, mask):
+                    request.append(requests)
+                    volunteer.append(v)
+                    loads.setdefault(v, []).append(data.visit_minutes[e] + 2 * data.trip(v, e))
+            requests += 1
+        capacity = np.zeros(data.num_volunteers, dtype=np.int64)
+        for v, ls in loads.items():
+            capacity[v] = _fitting(ls, _left(data, past, v, week.monday))
+        total += requests - _max_matching(np.array(request, dtype=np.int64),
+                                          np.array(volunteer, dtype=np.int64), capacity)
     return total
 
 
-def service_bound(data: ScheduleData, past: Past,
-                  providers: dict[int, list[tuple[int, list[int]]]]) -> int:
+def service_bound(data: ScheduleData, past: Past, reach: ServiceReach,
+                  providers: dict[int, list[tuple[int, np.ndarray]]]) -> int:
     """Fewest monthly services any schedule must miss (``providers`` from
-    :func:`matching.schedule.services.providers_by_month`)."""
+    :func:`matching.schedule.services.providers_by_month`, positions in ``reach``)."""
     total = 0
     for m, requests in providers.items():
         first, nxt = data.horizon.months[m]
         mondays = sorted({monday_of(d) for d in (first + dt.timedelta(days=i)
                                                  for i in range((nxt - first).days))
                           if d >= data.horizon.from_date})
-        cheapest: dict[int, float] = {}
-        for e, who in requests:
-            for v in who:
-                load = data.rules.service_minutes + 2 * data.trip(v, e)
-                cheapest[v] = min(cheapest.get(v, load), load)
-        capacity = {v: sum(max(0, int(_left(data, past, v, m_) // load)) for m_ in mondays)
-                    for v, load in cheapest.items()}
-        total += len(requests) - _max_matching([who for _, who in requests], capacity)
+        at = np.concatenate([pos for _, pos in requests]) if requests else \
+            np.empty(0, dtype=np.int64)
+        volunteer = reach.volunteer[at]
+        load = data.rules.service_minutes + 2 * reach.trip[at]
+        cheapest = np.full(data.num_volunteers, np.inf)
+        np.minimum.at(cheapest, volunteer, load)
+        capacity = np.zeros(data.num_volunteers, dtype=np.int64)
+        for v in np.unique(volunteer).tolist():
+            capacity[v] = sum(max(0, int(_left(data, past, v, m_) // cheapest[v]))
+                              for m_ in mondays)
+        # the nearest few providers of each request usually serve them all, and then so
+        # does everyone (a graph with fewer options matches no more): the flow over every
+        # provider, millions of arcs in a city, is needed only when they do not
+        nearest = [pos[:NEAREST_PROVIDERS] for _, pos in requests]
+        served = _max_matching(*_options(nearest, reach), capacity)
+        if served < len(requests):
+            served = _max_matching(*_options([pos for _, pos in requests], reach), capacity)
+        total += len(requests) - served
     return total
+
+
+#: Providers per request in the service bound's first, small flow (see :func:`service_bound`).
+NEAREST_PROVIDERS = 8
+
+
+def _options(positions: list[np.ndarray], reach: ServiceReach) -> tuple[np.ndarray, np.ndarray]:
+    """Request number and volunteer of each option, from positions in ``reach``."""
+    at = np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
+    request = np.repeat(np.arange(len(positions)), [len(pos) for pos in positions])
+    return request, reach.volunteer[at]
 
 
 def birthday_bound(data: ScheduleData, backups: Backups, past: Past,
