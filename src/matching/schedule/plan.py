@@ -100,7 +100,8 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
         "group": bounds.event_bound(data, past, events, "group"),
         "festival": bounds.event_bound(data, past, events, "festival"),
         "birthday": bounds.birthday_bound(data, backups, past, due_birthdays(data, past)),
-        "service": bounds.service_bound(data, past, providers_by_month(data, past, reach)),
+        "service": bounds.service_bound(data, past, reach,
+                                        providers_by_month(data, past, reach)),
     }
     missed = past.gaps(data, backups.backup) + events_before + services_before + \
         rolling.missed + no_time
@@ -221,17 +222,7 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
             missed: list[Missed], rotation_gaps: list[Unmet], lower: dict[str, int],
             past: Past, stats: dict[str, object]) -> ScheduleResult:
     p = data.problem
-    names_v = p.world.volunteers["name"].to_numpy(dtype=object)
-    names_e = p.world.elders["name"].to_numpy(dtype=object)
-    rows = [{
-        "date": a.date.isoformat(), "start": _clock(a.start), "end": _clock(a.end),
-        "activity": a.activity, "volunteer_id": p.volunteer_ids[a.volunteer],
-        "elder_id": p.elder_ids[a.elder] if a.elder >= 0 else "", "community": a.community,
-        "service": a.service, "minutes": a.minutes, "title": a.title,
-        "elder_name": names_e[a.elder] if a.elder >= 0 else "",
-        "volunteer_name": names_v[a.volunteer],
-    } for a in activities]
-    schedule = pd.DataFrame(rows, columns=SCHEDULE_COLUMNS)
+    schedule = _schedule_table(p, activities)
     if len(past.raw):
         raw = past.raw.reindex(columns=schedule.columns).fillna("")
         raw["minutes"] = raw["minutes"].astype(int)
@@ -280,6 +271,43 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     pairs = assignment_table(p, chosen)
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
                           contacts)
+
+
+def _schedule_table(p: PairingProblem, activities: list[Activity]) -> pd.DataFrame:
+    """The schedule's rows, built column by column: a city's quarter has millions of
+    activities, and a dictionary per row would hold gigabytes at once."""
+    n = len(activities)
+    volunteer = np.fromiter((a.volunteer for a in activities), dtype=np.int64, count=n)
+    elder = np.fromiter((a.elder for a in activities), dtype=np.int64, count=n)
+    start = np.fromiter((a.start for a in activities), dtype=np.int64, count=n)
+    end = np.fromiter((a.end for a in activities), dtype=np.int64, count=n)
+    dates: dict[dt.date, str] = {}
+    clocks: dict[int, str] = {}
+    has_elder = elder >= 0
+    no_one = np.full(n, "", dtype=object)
+
+    def of_elder(values: np.ndarray) -> np.ndarray:
+        out = no_one.copy()
+        out[has_elder] = values[elder[has_elder]]
+        return out
+
+    def clock(minutes: np.ndarray) -> list[str]:
+        return [clocks.get(m) or clocks.setdefault(m, _clock(m)) for m in minutes.tolist()]
+
+    return pd.DataFrame({
+        "date": [dates.get(a.date) or dates.setdefault(a.date, a.date.isoformat())
+                 for a in activities],
+        "start": clock(start), "end": clock(end),
+        "activity": [a.activity for a in activities],
+        "volunteer_id": p.volunteer_ids[volunteer],
+        "elder_id": of_elder(p.elder_ids),
+        "community": [a.community for a in activities],
+        "service": [a.service for a in activities],
+        "minutes": end - start,
+        "title": [a.title for a in activities],
+        "elder_name": of_elder(p.world.elders["name"].to_numpy(dtype=object)),
+        "volunteer_name": p.world.volunteers["name"].to_numpy(dtype=object)[volunteer],
+    }, columns=SCHEDULE_COLUMNS)
 
 
 def _rotation_share(data: ScheduleData, activities: list[Activity]) -> float | None:
