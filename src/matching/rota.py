@@ -11,6 +11,7 @@ import datetime as dt
 import html
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 from icalendar import Calendar, Event
 
@@ -68,11 +69,6 @@ def service_name(tag: str, lang: str = "zh") -> str:
     return names[lang]
 
 
-def _by_volunteer(schedule: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
-    for vid, rows in schedule.groupby("volunteer_id", sort=True):
-        yield str(vid), rows
-
-
 def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
     if contacts is None or contacts.empty:
         return {}
@@ -81,18 +77,20 @@ def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
             for r in contacts.to_dict("records")}
 
 
-def _call_runs(calls: pd.DataFrame) -> list[tuple[pd.Series, int]]:
+def _call_runs(calls: list[dict[str, object]]) -> list[tuple[dict[str, object], int]]:
     """Daily calls to the same elder at the same time on consecutive days, as
     ``(first row, number of days)``: one repeating calendar event each."""
     runs = []
-    for _, rows in calls.sort_values(["elder_id", "start", "date"]).groupby(
-            ["elder_id", "start"], sort=True):
-        days = [dt.date.fromisoformat(d) for d in rows["date"]]
-        first = 0
-        for i in range(1, len(days) + 1):
-            if i == len(days) or (days[i] - days[i - 1]).days != 1:
-                runs.append((rows.iloc[first], i - first))
-                first = i
+    calls = sorted(calls, key=lambda r: (r["elder_id"], r["start"], r["date"]))
+    first = 0
+    for i in range(1, len(calls) + 1):
+        if i < len(calls):
+            a, b = calls[i - 1], calls[i]
+            if (a["elder_id"], a["start"]) == (b["elder_id"], b["start"]) and \
+                    (dt.date.fromisoformat(b["date"]) - dt.date.fromisoformat(a["date"])).days == 1:
+                continue
+        runs.append((calls[first], i - first))
+        first = i
     return runs
 
 
@@ -108,20 +106,22 @@ def icalendars(schedule: pd.DataFrame, lang: str = "zh",
     labels = LABELS[lang]
     book = _contact_book(contacts)
     out: dict[str, bytes] = {}
-    for vid, rows in _by_volunteer(schedule):
+    for vid, columns in _volunteer_rows(schedule):
         cal = Calendar()
         cal.add("prodid", "-//matching//elder mutual-aid rota//EN")
         cal.add("version", "2.0")
         cal.add("x-wr-calname", f"{labels['title']} {vid}")
-        is_call = rows["activity"] == "call"
-        items = [(r, 1) for _, r in rows[~is_call].iterrows()] + _call_runs(rows[is_call])
+        rows = [dict(zip(columns, values, strict=True))
+                for values in zip(*columns.values(), strict=True)]
+        items = [(r, 1) for r in rows if r["activity"] != "call"] + \
+            _call_runs([r for r in rows if r["activity"] == "call"])
         for r, days in items:
             cal.add_component(_event(r, days, vid, labels, lang, book))
         out[f"{vid}.ics"] = cal.to_ical()
     return out
 
 
-def _event(r: pd.Series, days: int, vid: str, labels: dict, lang: str,
+def _event(r: dict[str, object], days: int, vid: str, labels: dict, lang: str,
            book: dict[str, dict[str, str]]) -> Event:
     day = dt.date.fromisoformat(r["date"])
     h1, m1 = (int(x) for x in r["start"].split(":"))
@@ -178,15 +178,37 @@ def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
     with where it happens. This is the coordinator's copy with every volunteer in it; to
     hand to one volunteer, use :func:`html_rota_pages`.
     """
-    return _document(list(_pages(schedule, credits, lang, contacts).values()), lang)
+    return rota_documents(schedule, credits, lang, contacts)[0]
 
 
 def html_rota_pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
                     contacts: pd.DataFrame | None = None) -> dict[str, str]:
     """One document per volunteer (by id) holding only that volunteer's page: their own
     elders and activities, nobody else's."""
-    return {vid: _document([page], lang)
-            for vid, page in _pages(schedule, credits, lang, contacts).items()}
+    return rota_documents(schedule, credits, lang, contacts)[1]
+
+
+def rota_documents(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
+                   contacts: pd.DataFrame | None = None) -> tuple[str, dict[str, str]]:
+    """The coordinator's rota (:func:`html_rota`) and each volunteer's own page
+    (:func:`html_rota_pages`), from one pass over the schedule."""
+    pages = _pages(schedule, credits, lang, contacts)
+    return (_document(list(pages.values()), lang),
+            {vid: _document([page], lang) for vid, page in pages.items()})
+
+
+def _volunteer_rows(schedule: pd.DataFrame) -> Iterator[tuple[str, dict[str, list]]]:
+    """Each volunteer's rows (by id, in the schedule's order) as lists per column: a city's
+    quarter has tens of thousands of volunteers, too many for a pandas group each."""
+    ids = schedule["volunteer_id"].astype(str).to_numpy(dtype=object)
+    order = np.argsort(ids, kind="stable")
+    columns = {c: schedule[c].to_numpy(dtype=object)[order].tolist()
+               for c in schedule.columns}
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) \
+        if len(ids) else np.empty(0, dtype=np.int64)
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(ids)], strict=True):
+        yield str(sorted_ids[a]), {c: values[a:b] for c, values in columns.items()}
 
 
 def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
@@ -196,12 +218,12 @@ def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
     book = _contact_book(contacts)
     hours = dict(zip(credits["volunteer_id"], credits["hours"], strict=True)) \
         if len(credits) else {}
+    weekdays = {}
     pages: dict[str, str] = {}
-    for vid, rows in _by_volunteer(schedule):
-        name = rows["volunteer_name"].iloc[0]
-        calls = rows[rows["activity"] == "call"]
-        body = rows[rows["activity"] != "call"]
-        mine = [e for e in dict.fromkeys(rows.loc[rows["elder_id"] != "", "elder_id"])]
+    for vid, rows in _volunteer_rows(schedule):
+        name = rows["volunteer_name"][0]
+        is_call = [a == "call" for a in rows["activity"]]
+        mine = dict.fromkeys(e for e in rows["elder_id"] if e != "")
         people = []
         for e in sorted(mine, key=lambda e: (_ROLE_ORDER[_role(book.get(str(e), {}), vid)], e)):
             person = book.get(str(e), {})
@@ -210,19 +232,30 @@ def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
                           f"<td>{esc(person.get('address', ''))}</td>"
                           f"<td class=\"phone\">{esc(person.get('phone', ''))}</td></tr>")
         lines = []
-        for r in body.itertuples(index=False):
-            day = dt.date.fromisoformat(r.date)
-            wd = labels["weekday_prefix"] + labels["weekday"][day.weekday()]
-            person = book.get(str(r.elder_id), {}) if r.elder_id else {}
-            who = esc(str(r.elder_name or r.elder_id)) if r.elder_id else ""
-            where = esc(person.get("address") or r.community or "")
-            what = esc(labels.get(r.activity, r.activity))
-            extra = esc(service_name(r.service, lang) if r.service else str(r.title or ""))
-            lines.append(f"<tr><td>{r.date} {wd}</td><td>{r.start}-{r.end}</td>"
-                         f"<td>{what}</td><td>{who}</td><td>{where}</td><td>{extra}</td></tr>")
-        callees = sorted({str(n or e) for e, n in zip(calls["elder_id"], calls["elder_name"],
-                                                       strict=True)})
-        call_time = labels["calls_from"].format(time=calls["start"].min()) if len(calls) else ""
+        callees, call_starts = set(), []
+        for k, call in enumerate(is_call):
+            elder_id, elder_name = rows["elder_id"][k], rows["elder_name"][k]
+            if call:
+                callees.add(str(elder_name or elder_id))
+                call_starts.append(rows["start"][k])
+                continue
+            date = rows["date"][k]
+            wd = weekdays.get(date)
+            if wd is None:
+                wd = weekdays[date] = labels["weekday_prefix"] + \
+                    labels["weekday"][dt.date.fromisoformat(date).weekday()]
+            person = book.get(str(elder_id), {}) if elder_id else {}
+            who = esc(str(elder_name or elder_id)) if elder_id else ""
+            where = esc(person.get("address") or rows["community"][k] or "")
+            activity = rows["activity"][k]
+            what = esc(labels.get(activity, activity))
+            service = rows["service"][k]
+            extra = esc(service_name(service, lang) if service else str(rows["title"][k] or ""))
+            lines.append(f"<tr><td>{date} {wd}</td><td>{rows['start'][k]}-{rows['end'][k]}"
+                         f"</td><td>{what}</td><td>{who}</td><td>{where}</td>"
+                         f"<td>{extra}</td></tr>")
+        callees = sorted(callees)
+        call_time = labels["calls_from"].format(time=min(call_starts)) if call_starts else ""
         people_table = (f"<h2>{esc(labels['my_elders'])}</h2><table><tr>"
                         f"<th>{labels['name']}</th><th>{labels['role']}</th>"
                         f"<th>{labels['address']}</th><th>{labels['phone']}</th></tr>"

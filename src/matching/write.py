@@ -405,10 +405,10 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
     files: dict[str, str | bytes] = {
         f"ical/{name}": data
         for name, data in rota.icalendars(schedule, lang, contacts).items()}
-    files["rota.html"] = rota.html_rota(schedule, credits, lang, contacts)
-    # one page per volunteer to hand out: their own elders only
-    files.update({f"rota/{vid}.html": page for vid, page in
-                  rota.html_rota_pages(schedule, credits, lang, contacts).items()})
+    # the coordinator's copy, and one page per volunteer to hand out: their own elders only
+    everyone, pages = rota.rota_documents(schedule, credits, lang, contacts)
+    files["rota.html"] = everyone
+    files.update({f"rota/{vid}.html": page for vid, page in pages.items()})
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
                **(extra_figures or {})}
     files["schedule.json"] = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
