@@ -205,6 +205,33 @@ def test_neighbourhood_search_finds_the_swap():
     assert np.array_equal(np.flatnonzero(better), [0, 3, 4, 7])
 
 
+@pytest.mark.parametrize(("week_of_v1", "priority", "start", "cost"), [
+    # V1's week holds one elder (60 <= 100 < 120) and V0 takes one (elder limit 1): two
+    # of three are served. Priority 3 needs E2 (priority 2) and one more: V0-E2 + V1-E0 =
+    # 3 + 5 = 8, V0-E0 + V1-E2 = 1 + 5 = 6, V0-E1 + V1-E2 = 2 + 5 = 7: the optimum is 6.
+    (100, 3, None, 6),
+    # V1's week holds all three (180 <= 200): everyone served, V0 takes the cheapest to it,
+    # V0-E0 + V1-E1 + V1-E2 = 1 + 5 + 5 = 11 (V0-E1: 12, V0-E2: 13, V0 none: 15); started
+    # from the 13 plan, HiGHS still ends at 11.
+    (200, 4, [False, True, False, True, True, False], 11),
+])
+def test_highs_plan_is_exact_on_a_hand_worked_component(week_of_v1, priority, start, cost):
+    """HiGHS on a component: the priority row (some left out) or "exactly one each"
+    (everyone served), the elder limit where it binds, and a starting plan."""
+    from matching import cpsat, improve
+
+    data = cpsat.ArcModel(arc_v=np.array([0, 1] * 3), arc_e=np.repeat(np.arange(3), 2),
+                          arc_cost=np.array([1, 5, 2, 5, 3, 5]), arc_load=np.full(6, 60),
+                          cap_count=np.array([1, 3]), cap_load=np.array([100, week_of_v1]),
+                          priority=np.array([1, 1, 2]))
+    plan, bound, optimal = improve.highs_plan(
+        data, priority, time.monotonic() + 10.0,
+        start=None if start is None else np.array(start))
+    assert optimal
+    assert int(data.arc_cost[plan].sum()) == cost == bound
+    assert int(data.priority[data.arc_e[plan]].sum()) >= priority
+
+
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     """With no time for the full search to prove a tight world, the neighbourhood search
     takes over, and the plan it leaves keeps every rule (the independent checker)."""
@@ -219,6 +246,7 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
 
     monkeypatch.setattr(improve, "improve_by_neighbourhoods", spy)
     monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)  # the full search stops at once
+    monkeypatch.setattr(cpsat, "SEARCH_SHARE_BEFORE_HIGHS", 0.0)
     monkeypatch.setattr(cpsat, "HIGHS_SHARE", 0.0)  # and HiGHS gets no time
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=5)
@@ -233,6 +261,7 @@ def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
     from matching import cpsat
 
     monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)
+    monkeypatch.setattr(cpsat, "SEARCH_SHARE_BEFORE_HIGHS", 0.0)
     monkeypatch.setattr(cpsat, "HIGHS_SHARE", 1.0)
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
     result, report, cworld = solve_checked(tmp_path, vols, elds, rels, time_limit=20)

@@ -106,20 +106,26 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                   else int(np.minimum(data.arc_cost, 0).sum()))
     proven = False
     if remaining > 0.01:
-        # the full search first; what it leaves unproven, large-neighbourhood search improves
-        search_until = time.monotonic() + LNS_MAIN_SHARE * remaining
-        status, found, bound = _search(m, x, best, search_until, seed, workers)
+        # CP-SAT first; what it leaves unproven, HiGHS (on components small enough for it)
+        # and then large-neighbourhood search take on. Where HiGHS follows, CP-SAT gets only
+        # its quick single-worker phase: on the hardest small components (OR-Library types
+        # D and E) HiGHS's branch-and-cut does far more with the time than the portfolio.
+        highs_next = len(data.arc_v) <= HIGHS_MAX_PAIRS
+        search_until = time.monotonic() + remaining * (
+            SEARCH_SHARE_BEFORE_HIGHS if highs_next else LNS_MAIN_SHARE)
+        status, found, bound = _search(m, x, best, search_until, seed,
+                                       1 if highs_next else workers)
         if found is not None:
             if int(data.arc_cost[found].sum()) <= best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
             cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
-        if (not proven and deadline - time.monotonic() > LNS_MIN_SECONDS
-                and len(data.arc_v) <= HIGHS_MAX_PAIRS):
+        if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS and highs_next:
             # HiGHS next: its branch-and-cut often closes what CP-SAT's search leaves open
             # where weeks bind hard, and its dual bound is a bound
             highs_until = time.monotonic() + HIGHS_SHARE * (deadline - time.monotonic())
-            found, highs_bound, optimal = improve.highs_plan(data, best_priority, highs_until)
+            found, highs_bound, optimal = improve.highs_plan(data, best_priority, highs_until,
+                                                                start=best)
             if found is not None and int(data.arc_cost[found].sum()) < best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
             if highs_bound is not None:
@@ -138,6 +144,9 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
 #: search (:mod:`matching.improve`) take the rest (when it has not proven the optimum).
 LNS_MAIN_SHARE = 0.25
 
+#: Share of stage 2's time CP-SAT's quick single-worker search gets where HiGHS follows.
+SEARCH_SHARE_BEFORE_HIGHS = 0.05
+
 #: Largest component HiGHS is handed: its branch-and-cut closes small, tight components
 #: (the OR-Library's have up to 4,000 pairs); on a city's restricted component its presolve
 #: alone can outlast the budget, which the time limit does not interrupt.
@@ -148,7 +157,7 @@ LNS_MIN_SECONDS = 0.5
 
 #: Share of the time left after the full CP-SAT search that HiGHS gets (the rest goes to
 #: large-neighbourhood search from the best plan of either).
-HIGHS_SHARE = 0.7
+HIGHS_SHARE = 0.8
 
 
 def _model(data: ArcModel,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import highspy
 import numpy as np
 from ortools.sat.python import cp_model
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
+
+from matching.highs import silent_highs
 
 if TYPE_CHECKING:
     from matching.cpsat import ArcModel
@@ -31,9 +33,15 @@ LNS_STALL_STEPS = 60
 LNS_STEP_DETERMINISTIC_TIME = 1.0
 
 
-def highs_plan(data: ArcModel, priority: int, deadline: float
-           ) -> tuple[np.ndarray | None, int | None, bool]:
+def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray | None = None
+               ) -> tuple[np.ndarray | None, int | None, bool]:
     """The cheapest plan serving at least ``priority`` by HiGHS's MIP within ``deadline``.
+
+    Parameters
+    ----------
+    start
+        A plan (arc mask) serving at least ``priority``, handed to HiGHS as its first
+        incumbent: its branch-and-bound prunes by it from the first node.
 
     Returns
     -------
@@ -46,22 +54,54 @@ def highs_plan(data: ArcModel, priority: int, deadline: float
     if n == 0 or seconds <= 0.05:
         return None, None, False
     rows = np.arange(n)
-    ne, nv = len(data.priority), len(data.cap_count)
-    one = csr_matrix((np.ones(n), (data.arc_e, rows)), shape=(ne, n))
-    count = csr_matrix((np.ones(n), (data.arc_v, rows)), shape=(nv, n))
+    nv = len(data.cap_count)
+    elders, elder_row = np.unique(data.arc_e, return_inverse=True)
+    blocks: list[tuple[csr_matrix, np.ndarray, np.ndarray]] = []
+    one = csr_matrix((np.ones(n), (elder_row, rows)), shape=(len(elders), n))
+    if priority >= int(data.priority[elders].sum()):
+        # everyone served: "exactly one volunteer each" says it all, and presolves far better
+        blocks.append((one, np.ones(len(elders)), np.ones(len(elders))))
+    else:
+        served = csr_matrix((data.priority[data.arc_e].astype(float),
+                             (np.zeros(n, dtype=np.int64), rows)), shape=(1, n))
+        blocks += [(one, np.full(len(elders), -INF), np.ones(len(elders))),
+                   (served, np.array([float(priority)]), np.array([INF]))]
+    # the elder limit only where it can bind
+    binding = np.flatnonzero(np.bincount(data.arc_v, minlength=nv) > data.cap_count)
+    if len(binding):
+        count = csr_matrix((np.ones(n), (data.arc_v, rows)), shape=(nv, n))[binding]
+        blocks.append((count, np.full(len(binding), -INF),
+                       data.cap_count[binding].astype(float)))
     load = csr_matrix((data.arc_load.astype(float), (data.arc_v, rows)), shape=(nv, n))
-    served = csr_matrix((data.priority[data.arc_e].astype(float),
-                         (np.zeros(n, dtype=np.int64), rows)), shape=(1, n))
-    done = milp(data.arc_cost.astype(float), integrality=np.ones(n), bounds=Bounds(0, 1),
-                constraints=[LinearConstraint(one, -np.inf, 1),
-                             LinearConstraint(count, -np.inf, data.cap_count.astype(float)),
-                             LinearConstraint(load, -np.inf, data.cap_load.astype(float)),
-                             LinearConstraint(served, priority, np.inf)],
-                options={"time_limit": seconds})
-    plan = None if done.x is None else np.round(done.x).astype(bool)
-    bound = getattr(done, "mip_dual_bound", None)
-    bound = None if bound is None or not np.isfinite(bound) else int(np.ceil(bound - 1e-6))
-    return plan, bound, bool(done.status == 0 and plan is not None)
+    blocks.append((load, np.full(nv, -INF), data.cap_load.astype(float)))
+
+    highs = silent_highs()
+    highs.setOptionValue("time_limit", float(seconds))
+    highs.addCols(n, data.arc_cost.astype(float), np.zeros(n), np.ones(n), 0,
+                  np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                np.full(n, highspy.HighsVarType.kInteger))
+    for matrix, lower, upper in blocks:
+        highs.addRows(matrix.shape[0], lower, upper, matrix.nnz,
+                      matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32),
+                      matrix.data.astype(float))
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = start.astype(float).tolist()
+        highs.setSolution(solution)
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    plan = None
+    if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
+        plan = np.round(np.asarray(highs.getSolution().col_value)).astype(bool)
+    bound = float(info.mip_dual_bound)
+    bound = None if not np.isfinite(bound) or abs(bound) >= INF else int(np.ceil(bound - 1e-6))
+    return plan, bound, bool(status == highspy.HighsModelStatus.kOptimal and plan is not None)
+
+
+#: HiGHS's infinity (a bound at or beyond it is none).
+INF = highspy.kHighsInf
 
 
 def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
