@@ -224,12 +224,40 @@ def test_highs_plan_is_exact_on_a_hand_worked_component(week_of_v1, priority, st
                           arc_cost=np.array([1, 5, 2, 5, 3, 5]), arc_load=np.full(6, 60),
                           cap_count=np.array([1, 3]), cap_load=np.array([100, week_of_v1]),
                           priority=np.array([1, 1, 2]))
+    shared = None if start is None else improve.SharedPlan(data.arc_cost, np.array(start))
     plan, bound, optimal = improve.highs_plan(
         data, priority, time.monotonic() + 10.0,
-        start=None if start is None else np.array(start))
+        start=None if start is None else np.array(start), shared=shared)
     assert optimal
     assert int(data.arc_cost[plan].sum()) == cost == bound
     assert int(data.priority[data.arc_e[plan]].sum()) >= priority
+    if shared is not None:  # HiGHS handed its improving plan to whoever runs beside it
+        assert shared.best()[1] == cost
+
+
+def test_neighbourhoods_carry_on_from_the_plan_highs_shares():
+    """Beside HiGHS, the neighbourhood search takes a cheaper plan from the shared one. In
+    the four-elder world above, started from the plan of cost 20 with the optimum (4) on
+    offer and stopped after one step, it returns the optimum; a dearer offer is not kept."""
+    from matching import cpsat, improve
+
+    arc_v = np.array([0, 1] * 4)
+    arc_e = np.repeat(np.arange(4), 2)
+    cost = np.array([1, 9, 9, 1, 1, 9, 9, 1])
+    data = cpsat.ArcModel(arc_v=arc_v, arc_e=arc_e, arc_cost=cost,
+                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
+                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
+    dear = np.array([True, False, True, False, False, True, False, True])  # cost 20
+    best = np.array([True, False, False, True, True, False, False, True])  # cost 4
+    shared = improve.SharedPlan(cost, best)
+    shared.offer(dear)
+    assert shared.best()[1] == 4
+    steps = []
+    found = improve.improve_by_neighbourhoods(
+        data, dear, time.monotonic() + 10.0, seed=0, shared=shared,
+        stop=lambda: steps.append(1) or len(steps) > 1)
+    assert int(cost[found].sum()) == 4
+    assert np.array_equal(found, best)
 
 
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
@@ -246,8 +274,7 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
 
     monkeypatch.setattr(improve, "improve_by_neighbourhoods", spy)
     monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)  # the full search stops at once
-    monkeypatch.setattr(cpsat, "SEARCH_SHARE_BEFORE_HIGHS", 0.0)
-    monkeypatch.setattr(cpsat, "HIGHS_SHARE", 0.0)  # and HiGHS gets no time
+    monkeypatch.setattr(cpsat, "HIGHS_MAX_PAIRS", 0)  # and no component goes to HiGHS
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=5)
     assert calls  # the hand-over happened
@@ -260,9 +287,7 @@ def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
     it proves the optimum, which equals the independent reference's."""
     from matching import cpsat
 
-    monkeypatch.setattr(cpsat, "LNS_MAIN_SHARE", 0.0)
     monkeypatch.setattr(cpsat, "SEARCH_SHARE_BEFORE_HIGHS", 0.0)
-    monkeypatch.setattr(cpsat, "HIGHS_SHARE", 1.0)
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])
     result, report, cworld = solve_checked(tmp_path, vols, elds, rels, time_limit=20)
     assert result.status == matching.Status.OPTIMAL

@@ -12,6 +12,7 @@ proven optimal. Solver objects never leave this module: it takes and returns num
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,13 +122,20 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
         if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS and highs_next:
-            # HiGHS next: its branch-and-cut often closes what CP-SAT's search leaves open
-            # where weeks bind hard, and its dual bound is a bound
-            highs_until = time.monotonic() + HIGHS_SHARE * (deadline - time.monotonic())
-            found, highs_bound, optimal = improve.highs_plan(data, best_priority, highs_until,
-                                                                start=best)
-            if found is not None and int(data.arc_cost[found].sum()) < best_cost:
-                best, best_cost = found, int(data.arc_cost[found].sum())
+            # HiGHS next, in its own thread to the deadline: its branch-and-cut often closes
+            # what CP-SAT's search leaves open where weeks bind hard, and its dual bound is a
+            # bound. Beside it, on the other core, large-neighbourhood search improves the
+            # best plan either has found, and each hands its better plans to the other.
+            shared = improve.SharedPlan(data.arc_cost, best)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                job = pool.submit(improve.highs_plan, data, best_priority, deadline,
+                                  start=best, shared=shared)
+                improve.improve_by_neighbourhoods(data, best, deadline, seed, shared=shared,
+                                                  stop=job.done)
+                found, highs_bound, optimal = job.result()
+            if found is not None:
+                shared.offer(found)
+            best, best_cost = shared.best()
             if highs_bound is not None:
                 cost_bound = max(cost_bound, highs_bound)
             proven = proven_priority and (optimal or best_cost <= cost_bound)
@@ -155,9 +163,6 @@ HIGHS_MAX_PAIRS = 20_000
 #: Least time worth starting a large-neighbourhood search with.
 LNS_MIN_SECONDS = 0.5
 
-#: Share of the time left after the full CP-SAT search that HiGHS gets (the rest goes to
-#: large-neighbourhood search from the best plan of either).
-HIGHS_SHARE = 0.8
 
 
 def _model(data: ArcModel,

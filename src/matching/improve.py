@@ -7,7 +7,9 @@ OR-Library generalized assignment types D and E.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import highspy
@@ -33,8 +35,35 @@ LNS_STALL_STEPS = 60
 LNS_STEP_DETERMINISTIC_TIME = 1.0
 
 
-def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray | None = None
-               ) -> tuple[np.ndarray | None, int | None, bool]:
+class SharedPlan:
+    """The cheapest plan that searches running side by side have found (thread-safe).
+
+    HiGHS (in its own thread) offers each improving plan it finds, and large-neighbourhood
+    search both offers its own and carries on from HiGHS's whenever that is cheaper.
+    """
+
+    def __init__(self, cost: np.ndarray, plan: np.ndarray) -> None:
+        self._cost_of_arc = cost
+        self._lock = threading.Lock()
+        self._plan = plan.astype(bool).copy()
+        self._cost = int(cost[self._plan].sum())
+
+    def offer(self, plan: np.ndarray) -> None:
+        """Keep ``plan`` if it is cheaper than the best so far (the caller vouches that it
+        keeps every rule and serves no less priority)."""
+        cost = int(self._cost_of_arc[plan].sum())
+        with self._lock:
+            if cost < self._cost:
+                self._plan, self._cost = plan.astype(bool).copy(), cost
+
+    def best(self) -> tuple[np.ndarray, int]:
+        """The best plan so far and its cost."""
+        with self._lock:
+            return self._plan.copy(), self._cost
+
+
+def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray | None = None,
+               shared: SharedPlan | None = None) -> tuple[np.ndarray | None, int | None, bool]:
     """The cheapest plan serving at least ``priority`` by HiGHS's MIP within ``deadline``.
 
     Parameters
@@ -42,6 +71,9 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     start
         A plan (arc mask) serving at least ``priority``, handed to HiGHS as its first
         incumbent: its branch-and-bound prunes by it from the first node.
+    shared
+        Plans exchanged with a search running alongside: HiGHS offers each improving plan
+        it finds, and takes the other's when it is cheaper than its own incumbent.
 
     Returns
     -------
@@ -89,6 +121,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
         solution = highspy.HighsSolution()
         solution.col_value = start.astype(float).tolist()
         highs.setSolution(solution)
+    if shared is not None:
+        _exchange_plans(highs, shared)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -100,12 +134,32 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     return plan, bound, bool(status == highspy.HighsModelStatus.kOptimal and plan is not None)
 
 
+def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
+    """Subscribe HiGHS to ``shared``: it offers its improving plans and, when asked for a
+    user's plan, takes the shared one if that is cheaper than its incumbent."""
+
+    def offer(event: highspy.cb.HighsCallbackEvent) -> None:
+        shared.offer(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
+
+    def take(event: highspy.cb.HighsCallbackEvent) -> None:
+        plan, cost = shared.best()
+        if cost < event.data_out.mip_primal_bound - PLAN_ROUNDING:
+            event.data_in.setSolution(plan.astype(float))
+
+    highs.cbMipImprovingSolution.subscribe(offer)
+    highs.cbMipUserSolution.subscribe(take)
+
+
+#: A 0-1 value above this is taken as 1 (HiGHS's integral solutions carry round-off).
+PLAN_ROUNDING = 0.5
+
 #: HiGHS's infinity (a bound at or beyond it is none).
 INF = highspy.kHighsInf
 
 
 def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
-                              seed: int) -> np.ndarray:
+                              seed: int, *, shared: SharedPlan | None = None,
+                              stop: Callable[[], bool] | None = None) -> np.ndarray:
     """Large-neighbourhood search: free some elders, re-assign them optimally within what
     the rest of the plan leaves of everyone's week (CP-SAT, one worker), keep the plan if
     no dearer (a level move walks along a plateau).
@@ -116,6 +170,10 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
     freed), so the plan only gets better. Neighbourhoods are drawn from ``seed``; each step
     is bounded in CP-SAT's deterministic time, so how far the search gets depends only on
     the wall clock at ``deadline``.
+
+    With ``shared``, the search runs beside HiGHS: it offers every better plan it finds and
+    carries on from HiGHS's whenever that is cheaper than its own best; ``stop`` ends it early
+    (when HiGHS has proven its plan optimal).
     """
     best = plan.astype(bool).copy()
     current = best.copy()
@@ -126,8 +184,12 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         return best
     by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
     step, stalled = 0, 0
-    while time.monotonic() < deadline - 0.05:
+    while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()):
         step += 1
+        if shared is not None:
+            theirs, cost = shared.best()
+            if cost < best_cost:
+                best, best_cost, current, stalled = theirs, cost, theirs.copy(), 0
         assigned = np.flatnonzero(current)
         if step % 2:
             size = int(rng.choice(LNS_VOLUNTEERS))
@@ -160,6 +222,8 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         cost = int(data.arc_cost[current].sum())
         if cost < best_cost:
             best, best_cost, stalled = current.copy(), cost, 0
+            if shared is not None:
+                shared.offer(best)
     return best
 
 
