@@ -125,7 +125,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             # HiGHS next, in its own thread to the deadline: its branch-and-cut often closes
             # what CP-SAT's search leaves open where weeks bind hard, and its dual bound is a
             # bound. Beside it, on the other core, large-neighbourhood search improves the
-            # best plan either has found, and each hands its better plans to the other.
+            # best plan either has found. A plan HiGHS proves optimal is the one kept: its
+            # search takes nothing from the other, so that plan is the same in every run.
             shared = improve.SharedPlan(data.arc_cost, best)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 job = pool.submit(improve.highs_plan, data, best_priority, deadline,
@@ -135,7 +136,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                 found, highs_bound, optimal = job.result()
             if found is not None:
                 shared.offer(found)
-            best, best_cost = shared.best()
+            best, best_cost = (found, int(data.arc_cost[found].sum())) \
+                if optimal and found is not None else shared.best()
             if highs_bound is not None:
                 cost_bound = max(cost_bound, highs_bound)
             proven = proven_priority and (optimal or best_cost <= cost_bound)

@@ -38,8 +38,8 @@ LNS_STEP_DETERMINISTIC_TIME = 1.0
 class SharedPlan:
     """The cheapest plan that searches running side by side have found (thread-safe).
 
-    HiGHS (in its own thread) offers each improving plan it finds, and large-neighbourhood
-    search both offers its own and carries on from HiGHS's whenever that is cheaper.
+    HiGHS (in its own thread) offers each improving plan it finds; large-neighbourhood
+    search offers its own and carries on from HiGHS's whenever that is cheaper.
     """
 
     def __init__(self, cost: np.ndarray, plan: np.ndarray) -> None:
@@ -72,8 +72,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
         A plan (arc mask) serving at least ``priority``, handed to HiGHS as its first
         incumbent: its branch-and-bound prunes by it from the first node.
     shared
-        Plans exchanged with a search running alongside: HiGHS offers each improving plan
-        it finds, and takes the other's when it is cheaper than its own incumbent.
+        Where a search running alongside looks for HiGHS's plans: HiGHS offers each
+        improving plan it finds.
 
     Returns
     -------
@@ -135,19 +135,14 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
 
 
 def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
-    """Subscribe HiGHS to ``shared``: it offers its improving plans and, when asked for a
-    user's plan, takes the shared one if that is cheaper than its incumbent."""
+    """Subscribe HiGHS to ``shared``: it offers each improving plan it finds. (It takes none
+    back: its own search, and so any plan it proves optimal, stays the same from run to
+    run.)"""
 
     def offer(event: highspy.cb.HighsCallbackEvent) -> None:
         shared.offer(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
 
-    def take(event: highspy.cb.HighsCallbackEvent) -> None:
-        plan, cost = shared.best()
-        if cost < event.data_out.mip_primal_bound - PLAN_ROUNDING:
-            event.data_in.setSolution(plan.astype(float))
-
     highs.cbMipImprovingSolution.subscribe(offer)
-    highs.cbMipUserSolution.subscribe(take)
 
 
 #: A 0-1 value above this is taken as 1 (HiGHS's integral solutions carry round-off).
