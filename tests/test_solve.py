@@ -260,6 +260,40 @@ def test_neighbourhoods_carry_on_from_the_plan_highs_shares():
     assert np.array_equal(found, best)
 
 
+def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypatch):
+    """After a stall the search goes on from HiGHS's latest plan, even a dearer one (another
+    basin), rather than kicking its own. With every step a stall (threshold 0), the first
+    neighbourhood it solves starts from HiGHS's plan of cost 20, not its own optimum of 4,
+    and the optimum is still what it returns."""
+    from matching import cpsat, improve
+
+    arc_v = np.array([0, 1] * 4)
+    arc_e = np.repeat(np.arange(4), 2)
+    cost = np.array([1, 9, 9, 1, 1, 9, 9, 1])
+    data = cpsat.ArcModel(arc_v=arc_v, arc_e=arc_e, arc_cost=cost,
+                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
+                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
+    dear = np.array([True, False, True, False, False, True, False, True])  # cost 20
+    best = np.array([True, False, False, True, True, False, False, True])  # cost 4
+    seen = []
+    real = improve._neighbourhood
+
+    def spy(data, arcs, current, *args, **kwargs):
+        seen.append((arcs.copy(), current.copy()))
+        return real(data, arcs, current, *args, **kwargs)
+
+    monkeypatch.setattr(improve, "_neighbourhood", spy)
+    monkeypatch.setattr(improve, "LNS_STALL_STEPS", 0)
+    shared = improve.SharedPlan(cost, best)
+    shared.arrive(dear)
+    assert shared.best()[1] == 4  # HiGHS's dearer plan does not replace the best
+    found = improve.improve_by_neighbourhoods(data, best, time.monotonic() + 10.0, seed=0,
+                                              shared=shared, stop=lambda: len(seen) >= 1)
+    arcs, current = seen[0]
+    assert np.array_equal(current, dear[arcs]) and not np.array_equal(current, best[arcs])
+    assert int(cost[found].sum()) == 4
+
+
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     """With no time for the full search to prove a tight world, the neighbourhood search
     takes over, and the plan it leaves keeps every rule (the independent checker)."""

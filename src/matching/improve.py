@@ -47,6 +47,21 @@ class SharedPlan:
         self._lock = threading.Lock()
         self._plan = plan.astype(bool).copy()
         self._cost = int(cost[self._plan].sum())
+        self._latest: np.ndarray | None = None
+        self._arrivals = 0
+
+    def arrive(self, plan: np.ndarray) -> None:
+        """A plan from HiGHS: kept as its latest, and offered."""
+        with self._lock:
+            self._latest, self._arrivals = plan.astype(bool).copy(), self._arrivals + 1
+        self.offer(plan)
+
+    def latest(self, seen: int) -> tuple[np.ndarray | None, int]:
+        """HiGHS's latest plan if it has found one since arrival number ``seen`` (else
+        ``None``), and the number of arrivals so far."""
+        with self._lock:
+            fresh = self._latest is not None and self._arrivals > seen
+            return (self._latest.copy() if fresh else None), self._arrivals
 
     def offer(self, plan: np.ndarray) -> None:
         """Keep ``plan`` if it is cheaper than the best so far (the caller vouches that it
@@ -140,7 +155,7 @@ def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
     run.)"""
 
     def offer(event: highspy.cb.HighsCallbackEvent) -> None:
-        shared.offer(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
+        shared.arrive(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
 
     highs.cbMipImprovingSolution.subscribe(offer)
 
@@ -166,9 +181,10 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
     is bounded in CP-SAT's deterministic time, so how far the search gets depends only on
     the wall clock at ``deadline``.
 
-    With ``shared``, the search runs beside HiGHS: it offers every better plan it finds and
-    carries on from HiGHS's whenever that is cheaper than its own best; ``stop`` ends it early
-    (when HiGHS has proven its plan optimal).
+    With ``shared``, the search runs beside HiGHS: it offers every better plan it finds,
+    carries on from HiGHS's whenever that is cheaper than its own best, and after a long
+    stall moves to HiGHS's latest plan (another basin) rather than kicking; ``stop`` ends it
+    early (when HiGHS has proven its plan optimal).
     """
     best = plan.astype(bool).copy()
     current = best.copy()
@@ -178,7 +194,7 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
     if nv < 2 or not best.any():
         return best
     by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
-    step, stalled = 0, 0
+    step, stalled, seen = 0, 0, 0
     while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()):
         step += 1
         if shared is not None:
@@ -205,8 +221,14 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         count_left = data.cap_count - np.bincount(data.arc_v[kept], minlength=nv)
         load_left = data.cap_load - np.bincount(data.arc_v[kept], weights=data.arc_load[kept],
                                                 minlength=nv).astype(np.int64)
-        # after a long stall, a kick: the freed elders must all move, even at a loss
+        # after a long stall, HiGHS's latest plan if it found one since (another basin,
+        # even if dearer), else a kick: the freed elders must all move, even at a loss
         kick = stalled >= LNS_STALL_STEPS
+        if kick and shared is not None:
+            theirs, seen = shared.latest(seen)
+            if theirs is not None:
+                current, stalled = theirs, 0
+                continue
         found = _neighbourhood(data, arcs, current[arcs], count_left, load_left, deadline,
                                seed + step, kick=kick)
         stalled = 0 if kick else stalled + 1
