@@ -124,6 +124,10 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
 
     highs = silent_highs()
     highs.setOptionValue("time_limit", float(seconds))
+    # HiGHS calls a plan optimal within 0.01% by default; costs are integers, so only a gap
+    # under one unit proves anything
+    highs.setOptionValue("mip_rel_gap", 0.0)
+    highs.setOptionValue("mip_abs_gap", INTEGER_GAP)
     highs.addCols(n, data.arc_cost.astype(float), np.zeros(n), np.ones(n), 0,
                   np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
     highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
@@ -146,7 +150,10 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
         plan = np.round(np.asarray(highs.getSolution().col_value)).astype(bool)
     bound = float(info.mip_dual_bound)
     bound = None if not np.isfinite(bound) or abs(bound) >= INF else int(np.ceil(bound - 1e-6))
-    return plan, bound, bool(status == highspy.HighsModelStatus.kOptimal and plan is not None)
+    # proven by the bound itself, never by HiGHS's status alone
+    optimal = status == highspy.HighsModelStatus.kOptimal and plan is not None and \
+        bound is not None and int(data.arc_cost[plan].sum()) <= bound
+    return plan, bound, bool(optimal)
 
 
 def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
@@ -162,6 +169,9 @@ def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
 
 #: A 0-1 value above this is taken as 1 (HiGHS's integral solutions carry round-off).
 PLAN_ROUNDING = 0.5
+
+#: HiGHS's absolute gap at which it stops: under one unit of an integer cost.
+INTEGER_GAP = 1.0 - 1e-6
 
 #: HiGHS's infinity (a bound at or beyond it is none).
 INF = highspy.kHighsInf
