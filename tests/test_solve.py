@@ -183,21 +183,34 @@ def test_branch_and_bound_settles_a_small_overload(plan, monkeypatch):
     assert sorted(p.assignments["elder_id"]) == ["E1", "E2"]
 
 
+def _four_elders():
+    """Two volunteers of 100 minutes, four elders of 50 minutes each, every pair allowed;
+    costs (V1, V2) per elder: E1 (1, 9), E2 (9, 1), E3 (1, 9), E4 (9, 1)."""
+    from matching import cpsat
+
+    return cpsat.ArcModel(arc_v=np.array([0, 1] * 4), arc_e=np.repeat(np.arange(4), 2),
+                          arc_cost=np.array([1, 9, 9, 1, 1, 9, 9, 1]),
+                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
+                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
+
+
+#: Plans of :func:`_four_elders`: V1 {E1, E2}, V2 {E3, E4} (cost 20), and the optimum
+#: V1 {E1, E3}, V2 {E2, E4} (cost 4).
+FOUR_ELDERS_DEAR = np.array([True, False, True, False, False, True, False, True])
+FOUR_ELDERS_BEST = np.array([True, False, False, True, True, False, False, True])
+
+
 def test_neighbourhood_search_finds_the_swap():
     """Two volunteers of 100 minutes, four elders of 50 minutes each, every pair allowed.
     Costs (V1, V2) per elder: E1 (1, 9), E2 (9, 1), E3 (1, 9), E4 (9, 1). The plan
     V1 {E1, E2}, V2 {E3, E4} costs 1 + 9 + 9 + 1 = 20; the optimum swaps E2 and E3:
     V1 {E1, E3}, V2 {E2, E4} = 1 + 1 + 1 + 1 = 4. A neighbourhood holding both volunteers
     (every one, with two volunteers) finds it; the priority served stays 4."""
-    from matching import cpsat, improve
+    from matching import improve
 
-    arc_v = np.array([0, 1] * 4)
-    arc_e = np.repeat(np.arange(4), 2)
-    cost = np.array([1, 9, 9, 1, 1, 9, 9, 1])
-    data = cpsat.ArcModel(arc_v=arc_v, arc_e=arc_e, arc_cost=cost,
-                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
-                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
-    plan = np.array([True, False, True, False, False, True, False, True])  # V1{E1,E2} V2{E3,E4}
+    data = _four_elders()
+    cost = data.arc_cost
+    plan = FOUR_ELDERS_DEAR
     assert int(cost[plan].sum()) == 20
     better = improve.improve_by_neighbourhoods(data, plan, time.monotonic() + 2.0, seed=0)
     assert int(cost[better].sum()) == 4
@@ -272,16 +285,11 @@ def test_neighbourhoods_carry_on_from_the_plan_highs_shares():
     """Beside HiGHS, the neighbourhood search takes a cheaper plan from the shared one. In
     the four-elder world above, started from the plan of cost 20 with the optimum (4) on
     offer and stopped after one step, it returns the optimum; a dearer offer is not kept."""
-    from matching import cpsat, improve
+    from matching import improve
 
-    arc_v = np.array([0, 1] * 4)
-    arc_e = np.repeat(np.arange(4), 2)
-    cost = np.array([1, 9, 9, 1, 1, 9, 9, 1])
-    data = cpsat.ArcModel(arc_v=arc_v, arc_e=arc_e, arc_cost=cost,
-                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
-                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
-    dear = np.array([True, False, True, False, False, True, False, True])  # cost 20
-    best = np.array([True, False, False, True, True, False, False, True])  # cost 4
+    data = _four_elders()
+    cost = data.arc_cost
+    dear, best = FOUR_ELDERS_DEAR, FOUR_ELDERS_BEST
     shared = improve.SharedPlan(cost, best)
     shared.offer(dear)
     assert shared.best()[1] == 4
@@ -298,16 +306,11 @@ def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypat
     basin), rather than kicking its own. With every step a stall (threshold 0), the first
     neighbourhood it solves starts from HiGHS's plan of cost 20, not its own optimum of 4,
     and the optimum is still what it returns."""
-    from matching import cpsat, improve
+    from matching import improve
 
-    arc_v = np.array([0, 1] * 4)
-    arc_e = np.repeat(np.arange(4), 2)
-    cost = np.array([1, 9, 9, 1, 1, 9, 9, 1])
-    data = cpsat.ArcModel(arc_v=arc_v, arc_e=arc_e, arc_cost=cost,
-                          arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
-                          cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
-    dear = np.array([True, False, True, False, False, True, False, True])  # cost 20
-    best = np.array([True, False, False, True, True, False, False, True])  # cost 4
+    data = _four_elders()
+    cost = data.arc_cost
+    dear, best = FOUR_ELDERS_DEAR, FOUR_ELDERS_BEST
     seen = []
     real = improve._neighbourhood
 
