@@ -108,9 +108,10 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     proven = False
     if remaining > 0.01:
         # CP-SAT first; what it leaves unproven, HiGHS (on components small enough for it)
-        # and then large-neighbourhood search take on. Where HiGHS follows, CP-SAT gets only
-        # its quick single-worker phase: on the hardest small components (OR-Library types
-        # D and E) HiGHS's branch-and-cut does far more with the time than the portfolio.
+        # with large-neighbourhood search beside it, or the search alone, take on. Where
+        # HiGHS follows, CP-SAT gets only its quick single-worker phase: on the hardest small
+        # components (OR-Library types D and E) HiGHS's branch-and-cut does far more with
+        # the time than the portfolio.
         highs_next = len(data.arc_v) <= HIGHS_MAX_PAIRS
         search_until = time.monotonic() + remaining * (
             SEARCH_SHARE_BEFORE_HIGHS if highs_next else LNS_MAIN_SHARE)
@@ -164,7 +165,6 @@ HIGHS_MAX_PAIRS = 20_000
 
 #: Least time worth starting a large-neighbourhood search with.
 LNS_MIN_SECONDS = 0.5
-
 
 
 def _model(data: ArcModel,
