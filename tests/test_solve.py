@@ -349,7 +349,9 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     result, report, _ = solve_checked(tmp_path, vols, elds, rels, time_limit=5)
     assert calls  # the hand-over happened
     assert report.ok
-    assert result.method == "min-cost flow + cover cuts + CP-SAT"
+    # (the bound before it, cover cuts or Lagrangian, depends on how fast the LP runs on a
+    # loaded machine: each has a test of its own)
+    assert result.method.endswith(" + CP-SAT")
 
 
 def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
