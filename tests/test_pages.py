@@ -105,3 +105,27 @@ def test_statement_renders(plan_folder, tmp_path, lang):
     assert header.sum() > 10_000  # a header row ~ 660 x 30 px
     dark = (pixels.mean(axis=-1) < 0.35).mean()
     assert 0.01 < dark < 0.5
+
+
+def test_a_rota_page_shows_the_calls_line_only_to_those_who_call():
+    """V1 calls E1 every day and visits; V2 only gives E1 a haircut. V1's page names the
+    daily calls (from 09:00, to 张老); V2's page has no calls line at all, not an empty one."""
+    from matching.rota import rota_documents
+    from matching.schedule.result import SCHEDULE_COLUMNS
+
+    def row(date, start, end, activity, volunteer, service=""):
+        return {"date": date, "start": start, "end": end, "activity": activity,
+                "volunteer_id": volunteer, "elder_id": "E1", "community": "民乐",
+                "service": service, "minutes": 10, "title": "", "elder_name": "张老",
+                "volunteer_name": volunteer}
+
+    schedule = pd.DataFrame([row("2026-03-02", "09:00", "09:10", "call", "V1"),
+                             row("2026-03-03", "09:00", "09:10", "call", "V1"),
+                             row("2026-03-03", "10:00", "11:00", "visit", "V1"),
+                             row("2026-03-04", "14:00", "15:00", "service", "V2", "haircut")],
+                            columns=SCHEDULE_COLUMNS)
+    credits = pd.DataFrame({"volunteer_id": ["V1", "V2"], "hours": [1.3, 1.0]})
+    _, pages = rota_documents(schedule, credits, "zh")
+    assert "每日问候电话" in pages["V1"] and "张老" in pages["V1"]
+    assert "每日问候电话" not in pages["V2"]
+    assert "理发" in pages["V2"]

@@ -256,6 +256,10 @@ def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
                          f"<td>{extra}</td></tr>")
         callees = sorted(callees)
         call_time = labels["calls_from"].format(time=min(call_starts)) if call_starts else ""
+        # a volunteer who calls nobody (a service provider only) gets no empty calls line
+        calls_line = (f"<p class=\"facts\">{esc(labels['calls'])}{esc(call_time)}: "
+                      f"{esc('、'.join(callees) if lang == 'zh' else ', '.join(callees))}</p>"
+                      if callees else "")
         people_table = (f"<h2>{esc(labels['my_elders'])}</h2><table><tr>"
                         f"<th>{labels['name']}</th><th>{labels['role']}</th>"
                         f"<th>{labels['address']}</th><th>{labels['phone']}</th></tr>"
@@ -265,9 +269,7 @@ def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
             f"{esc(str(name or vid))} ({esc(vid)})</h1>"
             f"<p class=\"facts\">{esc(labels['hours'])}: {hours.get(vid, 0):g} "
             f"{esc(labels['hours_unit'])}</p>{people_table}"
-            f"<p class=\"facts\">{esc(labels['calls'])}{esc(call_time)}: "
-            f"{esc('、'.join(callees) if lang == 'zh' else ', '.join(callees))}</p>"
-            f"<table><tr><th>{labels['date']}</th><th>{labels['time']}</th>"
+            f"{calls_line}<table><tr><th>{labels['date']}</th><th>{labels['time']}</th>"
             f"<th>{labels['activity']}</th><th>{labels['elder']}</th>"
             f"<th>{labels['where']}</th><th>{labels['service_col']}</th></tr>"
             f"{''.join(lines)}</table></section>")
