@@ -135,6 +135,22 @@ class Eligibility:
         return np.where(self.kin(v, e), max_kin_km, max_km)
 
 
+def measured_pairs(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs pairs.csv measures: sorted keys ``v * num_elders + e``, with the distance
+    and weekly minutes it gives (NaN where it gives none); a pair listed twice keeps its
+    first row."""
+    measured = world.pairs
+    if measured is None or not len(measured):
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    vid = pd.Index(world.volunteers["volunteer_id"].astype(str))
+    eid = pd.Index(world.elders["elder_id"].astype(str))
+    keys = vid.get_indexer(measured["volunteer_id"].astype(str)).astype(np.int64) * len(eid) \
+        + eid.get_indexer(measured["elder_id"].astype(str))
+    keys, first = np.unique(keys, return_index=True)
+    return (keys, measured["distance_km"].to_numpy(float)[first],
+            measured["weekly_minutes"].to_numpy(float)[first])
+
+
 def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = None,
                  elders: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -157,7 +173,7 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     v, e, distance_km, given_minutes
         Sorted by pair key; ``given_minutes`` is NaN unless pairs.csv gives the weekly minutes.
     """
-    vols, elds, relations, measured = world.volunteers, world.elders, world.relations, world.pairs
+    vols, elds, relations = world.volunteers, world.elders, world.relations
     vid = pd.Index(vols["volunteer_id"].astype(str))
     eid = pd.Index(elds["elder_id"].astype(str))
     ne = len(eid)
@@ -180,17 +196,16 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     keys = [gi.astype(np.int64) * ne + gj, rel_v.astype(np.int64) * ne + rel_e]
     dists = [gd, rel_d]
     minutes = [np.full(len(gi), np.nan), np.full(len(rel_v), np.nan)]
-    if measured is not None and len(measured):
-        pv = vid.get_indexer(measured["volunteer_id"].astype(str))
-        pe = eid.get_indexer(measured["elder_id"].astype(str))
+    measured_keys, given_km, given_minutes = measured_pairs(world)
+    if len(measured_keys):
+        pv, pe = measured_keys // ne, measured_keys % ne
         inside = in_v[pv] & in_e[pe]
         pv, pe = pv[inside], pe[inside]
-        given_km = measured["distance_km"].to_numpy(float)[inside]
         computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
         # measured pairs go first so that they win the de-duplication below
-        keys.insert(0, pv.astype(np.int64) * ne + pe)
-        dists.insert(0, np.where(np.isnan(given_km), computed, given_km))
-        minutes.insert(0, measured["weekly_minutes"].to_numpy(float)[inside])
+        keys.insert(0, measured_keys[inside])
+        dists.insert(0, np.where(np.isnan(given_km[inside]), computed, given_km[inside]))
+        minutes.insert(0, given_minutes[inside])
     key_all = np.concatenate(keys)
     key, first = np.unique(key_all, return_index=True)
     dist, given = np.concatenate(dists)[first], np.concatenate(minutes)[first]

@@ -6,10 +6,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from matching import geo
-from matching.eligibility import nearby_pairs
+from matching.eligibility import measured_pairs, nearby_pairs
 from matching.problem import PairingProblem
 from matching.read import World
 from matching.schedule.horizon import Horizon
@@ -91,7 +90,7 @@ class ScheduleData:
         v, e, km, given = _service_pairs(world, primary, needs, skills, rules.service_km)
         pace = problem.rules.walking_min_per_km
         trip = np.where(np.isnan(given), pace * km, np.maximum(0.0, (given - visit[e]) / 2))
-        measured_keys, measured_km, measured_minutes = _measured(world)
+        measured_keys, measured_km, measured_minutes = measured_pairs(world)
         return cls(
             problem=problem, rules=rules, horizon=horizon,
             primary=primary,
@@ -180,21 +179,6 @@ def _eligible_pair_km(problem: PairingProblem, v: int, e: int) -> float | None:
     end = int(np.searchsorted(problem.arc_e, e, side="right"))
     k = first + int(np.searchsorted(problem.arc_v[first:end], v))
     return float(problem.arc_km[k]) if k < end and problem.arc_v[k] == v else None
-
-
-def _measured(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted keys ``v * num_elders + e`` of the pairs pairs.csv measures, with their
-    distance and weekly minutes (NaN where it gives none)."""
-    measured = world.pairs
-    if measured is None or not len(measured):
-        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-    vid = pd.Index(world.volunteers["volunteer_id"].astype(str))
-    eid = pd.Index(world.elders["elder_id"].astype(str))
-    keys = vid.get_indexer(measured["volunteer_id"].astype(str)).astype(np.int64) * len(eid) \
-        + eid.get_indexer(measured["elder_id"].astype(str))
-    keys, first = np.unique(keys, return_index=True)
-    return (keys, measured["distance_km"].to_numpy(float)[first],
-            measured["weekly_minutes"].to_numpy(float)[first])
 
 
 def _service_pairs(world: World, primary: np.ndarray, needs: tuple[tuple[str, ...], ...],
