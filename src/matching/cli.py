@@ -268,6 +268,39 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--csv", type=Path, help="also write the pairs to this CSV file")
     aud.set_defaults(handler=_cmd_audit)
 
+    srv = sub.add_parser("serve", help="the web console for the community office",
+                         description="Start the web console: upload rosters, plan, see the map, "
+                                     "hand out rotas (Chinese by default). On 127.0.0.1 it "
+                                     "serves the one person at this computer; on any other "
+                                     "address it needs an account (`matching account add`).")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                                                         "(default 127.0.0.1: this computer)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--data", type=Path, default=Path("console-data"),
+                     help="folder for programmes, runs and accounts (default ./console-data)")
+    srv.add_argument("--tiles", help="map tile URL template, e.g. "
+                                     "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+                                     "(default: no tiles, people on a blank map)")
+    srv.add_argument("--programme", nargs=2, metavar=("NAME", "FOLDER"),
+                     help="first load FOLDER's volunteers, elders and relations files as "
+                          "programme NAME (if it has no inputs yet)")
+    srv.set_defaults(handler=_cmd_serve)
+
+    acc = sub.add_parser("account", help="console accounts (needed to serve beyond this "
+                                         "computer)")
+    acc_cmds = acc.add_subparsers(dest="account_command", required=True)
+    add = acc_cmds.add_parser("add", help="add an account, or set its password",
+                              description="Add a console account (or set its password). The "
+                                          "password is asked for twice, or read from standard "
+                                          "input with --password-stdin; only its Argon2 hash "
+                                          "is kept.")
+    add.add_argument("name", help="account name: letters, digits, '.', '-', '_'")
+    add.add_argument("--data", type=Path, default=Path("console-data"),
+                     help="the console's data folder (default ./console-data)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    add.set_defaults(handler=_cmd_account_add)
+
     _add_ledger_commands(sub)
 
     doc = sub.add_parser("doctor", help="check input files without planning: every problem "
@@ -851,6 +884,45 @@ def _cmd_ledger_simulate(args: argparse.Namespace) -> int:
     done = simulate_done(read_table(args.schedule), seed=args.seed)
     write_file(args.out, done)
     print(f"wrote {len(done):,} marked rows to {args.out}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from matching.console import create_app, load_programme
+
+    if args.programme:
+        load_programme(args.data, *args.programme)
+    try:
+        app = create_app(args.data, host=args.host, tiles=args.tiles)
+    except PermissionError as exc:
+        print(f"matching: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"matching console on http://{args.host}:{args.port}/ (data in {args.data}); "
+          "Ctrl-C stops it", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def _cmd_account_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from matching.console.security import Accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("matching: the two passwords differ; nothing was changed", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    try:
+        Accounts(args.data).add(args.name, password)
+    except ValueError as exc:
+        print(f"matching: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"account {args.name} saved in {args.data}")
     return EXIT_OK
 
 

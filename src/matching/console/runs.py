@@ -1,0 +1,158 @@
+"""Runs in the background: each programme's runs queue one behind the other, and each runs
+the command line in its own process, so a crash in a run never takes the console, the
+inputs or an earlier plan with it (the command writes its outputs whole or not at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from matching.console.store import Store, read_json, write_json
+
+#: Share of a run's progress reached when the command says it has started each stage; a
+#: schedule's windows share the span from "scheduling" to "laying out" evenly.
+STAGE_PROGRESS = (("pairing", 0.05), ("min-cost flow", 0.10), ("re-planning", 0.12),
+                  ("scheduling", 0.20), ("laying out", 0.85), ("bounding what must", 0.88),
+                  ("writing outputs", 0.92), ("report", 0.96))
+SCHEDULE_SPAN = (0.20, 0.85)
+_WINDOW = re.compile(r"window (\d+) of (\d+)")
+_STAMP = re.compile(r"^\[\s*[\d.]+s\]\s*")
+
+#: The last lines of a failed command's error output kept in its status.
+ERROR_LINES = 12
+
+
+def progress_of(line: str, before: float) -> float:
+    """The share of the run done when the command prints ``line`` (never going back)."""
+    text = line.lower()
+    found = _WINDOW.search(text)
+    if found:
+        k, n = int(found.group(1)), int(found.group(2))
+        low, high = SCHEDULE_SPAN
+        return max(before, low + (high - low) * (k - 1) / max(n, 1))
+    for stage, share in STAGE_PROGRESS:
+        if stage in text:
+            return max(before, share)
+    return before
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to do: its id and the commands (argument lists after ``matching``)."""
+
+    run_id: str
+    programme: str
+    commands: tuple[tuple[str, ...], ...]
+
+
+class RunQueue:
+    """Runs commands in the background, one programme's runs one after another.
+
+    Parameters
+    ----------
+    store
+        Where each run's folder and status live.
+    command
+        The program and its first arguments (default: this Python running ``matching``).
+    """
+
+    def __init__(self, store: Store, command: tuple[str, ...] | None = None) -> None:
+        self.store = store
+        self.command = command or (sys.executable, "-m", "matching.cli")
+        self._queues: dict[str, queue.Queue[Job | None]] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._fail_unfinished()
+
+    def _fail_unfinished(self) -> None:
+        """Runs left queued or running by a console that stopped are marked failed."""
+        for status in self.store.runs():
+            if status["status"] in ("queued", "running"):
+                self._update(status["id"], status="failed",
+                             error="the console stopped before this run finished")
+
+    def submit(self, job: Job) -> None:
+        """Queue ``job`` behind any other run of its programme."""
+        self._update(job.run_id, status="queued", progress=0.0, stage="",
+                     queued_at=_now(), programme=job.programme, id=job.run_id)
+        with self._lock:
+            if job.programme not in self._queues:
+                self._queues[job.programme] = queue.Queue()
+                thread = threading.Thread(target=self._work, args=(job.programme,),
+                                          name=f"runs-{job.programme}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            self._queues[job.programme].put(job)
+
+    def stop(self) -> None:
+        """Let every worker finish its current run and end."""
+        with self._lock:
+            for q in self._queues.values():
+                q.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self, programme: str) -> None:
+        jobs = self._queues[programme]
+        while (job := jobs.get()) is not None:
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        folder = self.store.run_dir(job.run_id)
+        self._update(job.run_id, status="running", started_at=_now())
+        started = time.monotonic()
+        progress, tail = 0.0, []
+        for args in job.commands:
+            with subprocess.Popen([*self.command, *args], cwd=folder, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                                  errors="replace") as process:
+                stderr = process.stderr
+                assert stderr is not None
+                for line in stderr:
+                    line = _STAMP.sub("", line.rstrip())
+                    if not line:
+                        continue
+                    tail = [*tail[-ERROR_LINES + 1:], line]
+                    progress = progress_of(line, progress)
+                    self._update(job.run_id, progress=round(progress, 3), stage=line,
+                                 elapsed=round(time.monotonic() - started, 1))
+                process.wait()
+            if process.returncode != 0:
+                self._update(job.run_id, status="failed", finished_at=_now(),
+                             error="\n".join(tail) or f"exit status {process.returncode}",
+                             elapsed=round(time.monotonic() - started, 1))
+                return
+        summary = folder / "out" / "summary.json"
+        self._update(job.run_id, status="done", progress=1.0, stage="", finished_at=_now(),
+                     elapsed=round(time.monotonic() - started, 1),
+                     summary=read_json(summary) if summary.is_file() else {})
+
+    def _update(self, run_id: str, **changes: object) -> None:
+        path = self.store.run_dir(run_id) / "status.json"
+        with self._lock:
+            status = read_json(path) if path.is_file() else {}
+            status.update(changes)
+            write_json(path, status)
+
+
+def wait_for(store: Store, run_id: str, timeout: float,
+             sleep: Callable[[float], None] = time.sleep) -> dict:
+    """A run's status once it is done or failed (or at ``timeout`` seconds)."""
+    end = time.monotonic() + timeout
+    while True:
+        status = read_json(store.run_dir(run_id) / "status.json")
+        if status["status"] in ("done", "failed") or time.monotonic() > end:
+            return status
+        sleep(0.1)
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")

@@ -1,0 +1,348 @@
+"""The web console through FastAPI's test client: uploads, runs, hand-outs, and safety."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from matching import checker
+from matching.console import create_app, load_programme
+from matching.console.runs import progress_of
+from matching.console.security import Accounts, foreign_origin, is_loopback
+
+MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
+FAKE = Path(__file__).parent / "helpers" / "fake_matching.py"
+PASSWORD = "a long enough password"
+
+
+def minle_files() -> dict[str, tuple[str, bytes, str]]:
+    return {kind: (f"{kind}.csv", (MINLE / f"{kind}.csv").read_bytes(), "text/csv")
+            for kind in ("volunteers", "elders", "relations")}
+
+
+def wait(client: TestClient, run_id: str, seconds: float = 120) -> dict:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        status = client.get(f"/api/runs/{run_id}").json()
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} still {status['status']} after {seconds} s")
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """A console whose runs are the fake command, held until ``release()``."""
+    gate = tmp_path / "gate"
+    monkeypatch.setenv("FAKE_MATCHING_GATE", str(gate))
+    monkeypatch.setenv("FAKE_MATCHING_LOG", str(tmp_path / "log"))
+    app = create_app(tmp_path / "data", command=(sys.executable, str(FAKE)))
+    with TestClient(app) as client:
+        client.release = lambda: gate.touch()  # type: ignore[attr-defined]
+        client.log = tmp_path / "log"  # type: ignore[attr-defined]
+        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
+        yield client
+        gate.touch()
+
+
+def test_from_upload_to_hand_outs(tmp_path):
+    """The whole path with the real command: upload (the elders as an Excel workbook with
+    Chinese headers would be read alike; here .xlsx), plan one week, fetch every hand-out,
+    and the plan passes the project's independent checker."""
+    app = create_app(tmp_path / "data")
+    elders_xlsx = io.BytesIO()
+    pd.read_csv(MINLE / "elders.csv", dtype=str, keep_default_na=False).to_excel(
+        elders_xlsx, index=False)
+    files = minle_files()
+    files["elders"] = ("老人名册.xlsx", elders_xlsx.getvalue(), "application/octet-stream")
+    with TestClient(app) as client:
+        saved = client.post("/api/programmes/民乐/inputs", files=files)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["inputs"] == ["elders", "relations", "volunteers"]
+        started = client.post("/api/programmes/民乐/runs",
+                              json={"start": "2026-03-30", "weeks": 1, "time_limit": 20})
+        assert started.status_code == 202
+        run_id = started.json()["id"]
+        assert run_id == "1"
+        status = wait(client, run_id)
+        assert status["status"] == "done", status.get("error")
+        assert status["progress"] == 1.0
+        # Minle's 155 elders are all paired (its summary says so): 155 rows and a header
+        pairing = status["summary"]["pairing"]
+        assert (pairing["assigned"], pairing["elders"], pairing["status"]) == (155, 155,
+                                                                               "optimal")
+        assignments = client.get(f"/api/runs/{run_id}/files/assignments.csv")
+        assert assignments.status_code == 200
+        assert len(assignments.text.strip().splitlines()) == 156
+
+        out = tmp_path / "data" / "runs" / run_id / "out"
+        inputs = [out / "inputs" / f"{k}.csv" for k in ("volunteers", "elders", "relations")]
+        assert checker.check_pairing(*inputs, None, out).ok
+        report = checker.check_schedule_files(*inputs, None, out,
+                                              pd.Timestamp("2026-03-30").date(), 1)
+        assert not any(report.broken.get(k) for k in ("overlap", "weekly_minutes", "refused",
+                                                       "gender")), report.text()
+
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/runs/{run_id}/workbook")
+                                                 .content), read_only=True)
+        assert book.sheetnames == ["assignments", "schedule", "unmet", "unassigned"]
+        assert book["assignments"].max_row == 156
+        archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/zip").content))
+        names = set(archive.namelist())
+        assert {"run-1/assignments.csv", "run-1/plan.xlsx", "run-1/report.html"} <= names
+        volunteer = pd.read_csv(io.StringIO(assignments.text), dtype=str)["volunteer_id"][0]
+        assert f"run-1/rota/{volunteer}.html" in names
+        page = client.get(f"/runs/{run_id}/files/rota/{volunteer}.html")
+        assert page.status_code == 200 and volunteer in page.text
+
+        elder = pd.read_csv(io.StringIO(assignments.text), dtype=str)["elder_id"][0]
+        explained = client.get(f"/api/runs/{run_id}/explain/{elder}").json()
+        assert elder in explained["text"]
+        results = client.get(f"/runs/{run_id}")
+        assert "每位老人都有志愿者" in results.text  # nobody unassigned, in Chinese
+        drawn = client.get("/api/programmes/民乐/map").json()
+        assert (len(drawn["volunteers"]), len(drawn["elders"]), len(drawn["pairs"])) == (
+            63, 155, 155)
+
+
+def test_a_bad_file_is_shown_and_nothing_is_saved(tmp_path):
+    app = create_app(tmp_path / "data")
+    with TestClient(app) as client:
+        assert client.post("/api/programmes/p/inputs", files=minle_files()).status_code == 200
+        saved = (tmp_path / "data" / "programmes" / "p" / "inputs" / "elders.csv").read_bytes()
+        table = pd.read_csv(MINLE / "elders.csv", dtype=str, keep_default_na=False)
+        table.loc[4, "age"] = "eighty"  # data row 5 is spreadsheet row 6
+        bad = {"elders": ("elders.csv", table.to_csv(index=False).encode(), "text/csv")}
+        refused = client.post("/api/programmes/p/inputs", files=bad)
+        assert refused.status_code == 422
+        problems = refused.json()["problems"]
+        assert [(p["file"], p["row"], p["column"], p["value"]) for p in problems] == [
+            ("elders.csv", 6, "age", "eighty")]
+        after = (tmp_path / "data" / "programmes" / "p" / "inputs" / "elders.csv").read_bytes()
+        assert after == saved
+        # the page shows the same problem against its row and column
+        token = client.get("/p/p/upload").text.split('name="csrf" value="')[1].split('"')[0]
+        shown = client.post("/p/p/upload", data={"csrf": token}, files=bad)
+        assert shown.status_code == 422
+        assert "<td>elders.csv</td><td>6</td><td>age</td><td>eighty</td>" in shown.text
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("elders.exe", b"MZ...", "is not a .csv or .xlsx file"),
+    ("elders.xlsx", b"elder_id\nE1\n", "is not what its name says (xlsx)"),
+    ("elders.csv", b"PK\x03\x04\x00\x00", "is not what its name says (csv)"),
+    ("elders.csv", b"", "is empty"),
+])
+def test_uploads_are_limited_in_type(tmp_path, name, content, expected):
+    with TestClient(create_app(tmp_path / "data")) as client:
+        refused = client.post("/api/programmes/p/inputs",
+                              files={"elders": (name, content, "text/plain")})
+        assert refused.status_code == 422
+        assert [p["message"] for p in refused.json()["problems"]] == [expected]
+        assert not list((tmp_path / "data" / "programmes" / "p" / "inputs").iterdir())
+
+
+def test_a_run_still_going_reports_its_progress(fake):
+    run_id = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    end = time.monotonic() + 30
+    while fake.get(f"/api/runs/{run_id}").json().get("progress") != 0.46:
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    status = fake.get(f"/api/runs/{run_id}").json()
+    # "window 3 of 5": the schedule's span 0.20..0.85 is 2/5 through: 0.20 + 0.65 * 2/5
+    assert (status["status"], status["progress"]) == ("running", 0.46)
+    assert status["stage"] == "window 3 of 5: 2026-04-27 to 2026-05-24"
+    page = fake.get(f"/runs/{run_id}")
+    assert 'aria-valuenow="46"' in page.text
+    fake.release()
+    assert wait(fake, run_id)["status"] == "done"
+
+
+def test_a_second_run_of_the_same_programme_queues(fake):
+    first = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    second = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    end = time.monotonic() + 30
+    while fake.get(f"/api/runs/{first}").json()["status"] != "running":
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    assert fake.get(f"/api/runs/{second}").json()["status"] == "queued"
+    fake.release()
+    assert [wait(fake, r)["status"] for r in (first, second)] == ["done", "done"]
+    # each run wrote its line when it finished: first, then second
+    order = [line.split()[1] for line in fake.log.read_text().splitlines()]
+    assert order == [first, second]
+
+
+def test_a_crashed_run_keeps_the_inputs_and_the_earlier_plan(fake, monkeypatch):
+    fake.release()
+    done = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    assert wait(fake, done)["status"] == "done"
+    monkeypatch.setenv("FAKE_MATCHING_FAIL", "1")
+    failed = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    status = wait(fake, failed)
+    assert status["status"] == "failed"
+    assert "the solver fell over" in status["error"]
+    assert fake.get(f"/api/runs/{done}/files/assignments.csv").status_code == 200
+    assert fake.get("/api/programmes").json()[0]["inputs"] == ["elders", "relations",
+                                                               "volunteers"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/runs/1/files/../../../accounts.json",
+    "/api/runs/1/files/..%2F..%2Fsession.key",
+    "/api/runs/1/files/%2Fetc%2Fpasswd",
+    "/api/runs/1/files/inputs/..%2F..%2Fstatus.json",
+    "/api/runs/..%2F1/files/assignments.csv",
+    "/api/runs/1%2F..%2F..%2Fprogrammes/files/x",
+    "/api/programmes/..%2Fruns/runs",
+    "/p/..%2F..%2Fetc/upload",
+])
+def test_no_path_from_a_request_leaves_its_folder(fake, path):
+    fake.release()
+    assert wait(fake, fake.post("/api/programmes/minle/runs", json={}).json()["id"])[
+        "status"] == "done"
+    assert fake.get(path).status_code == 404
+
+
+def test_a_request_from_another_site_is_told_apart():
+    assert foreign_origin({"origin": "http://evil.example"}, "127.0.0.1:8000")
+    assert not foreign_origin({"origin": "http://127.0.0.1:8000"}, "127.0.0.1:8000")
+    assert not foreign_origin({}, "127.0.0.1:8000")
+
+
+def test_run_options_are_validated(fake):
+    for bad in ({"weeks": 0}, {"weeks": 54}, {"time_limit": -1}, {"lang": "fr"},
+                {"start": "2026-13-01"}):
+        assert fake.post("/api/programmes/minle/runs", json=bad).status_code == 422
+    refused = fake.post("/api/programmes/minle/runs", json={"leaving": ["V99999"]})
+    assert refused.status_code == 422
+    assert "V99999" in json.dumps(refused.json())
+    assert fake.post("/api/programmes/nobody/runs", json={}).status_code == 404
+
+
+def test_progress_follows_the_commands_stages():
+    # hand-worked from STAGE_PROGRESS and the schedule's span 0.20..0.85
+    assert progress_of("pairing", 0.0) == 0.05
+    assert progress_of("window 1 of 4: 2026-03-30 to 2026-04-26", 0.1) == 0.2
+    assert progress_of("window 4 of 4: ...", 0.2) == pytest.approx(0.2 + 0.65 * 3 / 4)
+    assert progress_of("writing outputs", 0.5) == 0.92
+    assert progress_of("pairing", 0.92) == 0.92  # never goes back
+
+
+# --- safety -------------------------------------------------------------------------------
+
+
+def test_loopback_addresses():
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "127.0.0.2",
+                                     "0.0.0.0", "192.168.1.5", "example.org")] == [
+        True, True, True, True, False, False, False]
+
+
+def test_a_shared_address_needs_an_account(tmp_path):
+    with pytest.raises(PermissionError, match="without an account"):
+        create_app(tmp_path / "data", host="0.0.0.0")
+    done = subprocess.run([sys.executable, "-m", "matching.cli", "serve", "--host", "0.0.0.0",
+                           "--data", str(tmp_path / "data")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "refusing to serve on 0.0.0.0 without an account" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_account_add_keeps_only_a_hash(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "matching.cli", "account", "add", "wang",
+                           "--data", str(tmp_path), "--password-stdin"], input=PASSWORD + "\n",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    stored = json.loads((tmp_path / "accounts.json").read_text())
+    assert list(stored) == ["wang"] and stored["wang"].startswith("$argon2id$")
+    assert PASSWORD not in (tmp_path / "accounts.json").read_text()
+    assert Accounts(tmp_path).verify("wang", PASSWORD)
+    assert not Accounts(tmp_path).verify("wang", PASSWORD + "!")
+    short = subprocess.run([sys.executable, "-m", "matching.cli", "account", "add", "li",
+                            "--data", str(tmp_path), "--password-stdin"], input="short\n",
+                           capture_output=True, text=True, timeout=60)
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+
+
+@pytest.fixture
+def shared(tmp_path):
+    """A console on a shared address, with one account and Minle loaded."""
+    Accounts(tmp_path / "data").add("wang", PASSWORD)
+    load_programme(tmp_path / "data", "minle", MINLE)
+    with TestClient(create_app(tmp_path / "data", host="0.0.0.0"),
+                    base_url="http://console.example:8000") as client:
+        yield client
+
+
+def test_on_a_shared_address_nothing_is_open_without_logging_in(shared):
+    for path in ("/api/programmes", "/api/runs/1", "/api/runs/1/files/assignments.csv",
+                 "/openapi.json"):
+        assert shared.get(path).status_code == 401, path
+    assert shared.post("/api/programmes/minle/runs", json={}).status_code == 401
+    page = shared.get("/", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/login")
+    assert shared.get("/p/minle/upload", follow_redirects=False).status_code == 303
+
+
+def test_logging_in_and_csrf(shared):
+    token = shared.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    wrong = shared.post("/login", data={"account": "wang", "password": "guess", "csrf": token})
+    assert wrong.status_code == 401
+    no_token = shared.post("/login", data={"account": "wang", "password": PASSWORD})
+    assert no_token.status_code == 403
+    ok = shared.post("/login", data={"account": "wang", "password": PASSWORD, "csrf": token},
+                     follow_redirects=False)
+    assert (ok.status_code, ok.headers["location"]) == (303, "/")
+    assert shared.get("/api/programmes").status_code == 200
+    # a new session has a new token; the old one no longer works
+    fresh = shared.get("/").text.split('name="csrf" value="')[1].split('"')[0]
+    assert fresh != token
+    stale = shared.post("/programmes", data={"name": "x", "csrf": token})
+    assert stale.status_code == 403
+    made = shared.post("/programmes", data={"name": "x", "csrf": fresh}, follow_redirects=False)
+    assert made.status_code == 303
+    # the API riding on the session cookie must show the token in a header
+    assert shared.post("/api/programmes/minle/runs", json={"schedule": False,
+                                                           "time_limit": 5}).status_code == 403
+    assert shared.post("/api/programmes/minle/runs", json={"schedule": False, "time_limit": 5},
+                       headers={"X-CSRF-Token": fresh}).status_code == 202
+    # a request from another site's page is refused, token or not
+    forged = shared.post("/programmes", data={"name": "y", "csrf": fresh},
+                         headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403
+
+
+def test_scripts_log_in_with_basic_credentials(shared):
+    good = base64.b64encode(f"wang:{PASSWORD}".encode()).decode()
+    bad = base64.b64encode(b"wang:guess").decode()
+    assert shared.get("/api/programmes", headers={"Authorization": f"Basic {bad}"}
+                      ).status_code == 401
+    listed = shared.get("/api/programmes", headers={"Authorization": f"Basic {good}"})
+    assert listed.status_code == 200 and listed.json()[0]["name"] == "minle"
+
+
+def test_the_pages_speak_chinese_by_default_and_english_on_request(fake):
+    assert "上传名册" in fake.get("/p/minle/upload").text
+    fake.get("/lang/en")
+    assert "Upload" in fake.get("/p/minle/upload").text
+
+
+def test_load_programme_only_fills_an_empty_one(tmp_path):
+    assert load_programme(tmp_path, "minle", MINLE)
+    assert not load_programme(tmp_path, "minle", MINLE)
+    shutil.rmtree(tmp_path / "programmes" / "minle" / "inputs")
+    (tmp_path / "programmes" / "minle" / "inputs").mkdir()
+    assert load_programme(tmp_path, "minle", MINLE)

@@ -1,0 +1,168 @@
+"""The console in a real browser: Debian's Chromium driven by Selenium (``chromium`` and
+``chromium-driver``; ``.ci/run`` installs both). A coordinator's path on the bundled Minle
+data: two Excel workbooks with Chinese headers, a plan, the map, a rota page and the
+workbook download, each looked at as a screenshot.
+
+Set ``MATCHING_SCREENSHOTS=DIR`` to keep the screenshots (the README's come from here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from matplotlib import image
+
+from matching.columns import ALIASES
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+#: Seconds a page may take to show what is waited for (the plan itself takes about 10).
+PAGE_WAIT = 180
+#: The map's volunteer blue (#1f5fa8) and paired-elder green (#2f7d4f).
+VOLUNTEER_BLUE = np.array([0x1F, 0x5F, 0xA8]) / 255
+PAIRED_GREEN = np.array([0x2F, 0x7D, 0x4F]) / 255
+
+pytestmark = pytest.mark.skipif(
+    (CHROMIUM is None or CHROMEDRIVER is None) and not os.environ.get("MATCHING_REQUIRE_CHROMIUM"),
+    reason="no chromium and chromium-driver on this machine")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chinese_workbook(kind: str, out: Path) -> Path:
+    """The Minle roster as an office would keep it: .xlsx, headers in Chinese."""
+    table = pd.read_csv(MINLE / f"{kind}.csv", dtype=str, keep_default_na=False)
+    table = table.rename(columns={c: ALIASES[c][0] for c in table.columns if c in ALIASES})
+    path = out / ("志愿者名册.xlsx" if kind == "volunteers" else "老人名册.xlsx")
+    table.to_excel(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory):
+    """``matching serve`` in its own process on a free loopback port."""
+    data = tmp_path_factory.mktemp("console")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port", str(port),
+                               "--data", str(data)], stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < end, "the console did not start"
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert CHROMIUM and CHROMEDRIVER, "MATCHING_REQUIRE_CHROMIUM is set: install chromium-driver"
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
+                 "--disable-dev-shm-usage", "--hide-scrollbars", "--lang=zh-CN"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+def shoot(driver, name: str, tmp_path: Path) -> np.ndarray:
+    """A screenshot of what the browser shows (kept in MATCHING_SCREENSHOTS if set)."""
+    folder = Path(os.environ.get("MATCHING_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"console-{name}.png"
+    driver.save_screenshot(str(path))
+    return image.imread(path)[..., :3]
+
+
+def pixels_near(picture: np.ndarray, colour: np.ndarray, tolerance: float = 0.08) -> int:
+    return int((np.abs(picture - colour).max(axis=-1) < tolerance).sum())
+
+
+def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
+    wait = WebDriverWait(browser, PAGE_WAIT)
+    browser.get(console + "/")
+    browser.find_element(By.NAME, "name").send_keys("民乐社区")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/programmes'] button").click()
+    wait.until(lambda d: d.current_url.endswith("/upload"))
+
+    for kind in ("volunteers", "elders"):
+        browser.find_element(By.NAME, kind).send_keys(str(chinese_workbook(kind, tmp_path)))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    ok = wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
+    assert "已检查并保存" in ok[0].text
+    shoot(browser, "upload", tmp_path)
+
+    browser.find_element(By.LINK_TEXT, "3 排班").click()
+    weeks = browser.find_element(By.NAME, "weeks")
+    weeks.clear()
+    weeks.send_keys("2")
+    browser.find_element(By.ID, "plan").click()
+    wait.until(lambda d: "/runs/" in d.current_url)
+    status = wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
+                        in ("done", "failed") and d.find_element(By.ID, "status"))
+    assert status.get_attribute("data-status") == "done", browser.page_source[:3000]
+    cards = browser.find_element(By.CLASS_NAME, "cards").text
+    # Minle's tiers: 8 elders of priority 3 and 147 of priority 2, all paired
+    assert "8 / 8" in cards and "147 / 147" in cards and "最优" in cards
+    shoot(browser, "results", tmp_path)
+
+    rota_links = browser.find_elements(By.CSS_SELECTOR, "a.rota")
+    assert len(rota_links) >= 60  # one page per volunteer with anything to do (of 63)
+    first = rota_links[0].get_attribute("href")
+    workbook = browser.find_element(By.ID, "workbook")
+    workbook.click()
+    end = time.monotonic() + 60
+    while not list(browser.downloads.glob("*.xlsx")):
+        assert time.monotonic() < end, "the workbook did not download"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    book = openpyxl.load_workbook(next(browser.downloads.glob("*.xlsx")), read_only=True)
+    assert book.sheetnames == ["assignments", "schedule", "unmet", "unassigned"]
+    assert book["assignments"].max_row == 156  # 155 elders and a header
+
+    browser.find_element(By.LINK_TEXT, "2 地图").click()
+    wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-drawn") == "218")
+    picture = shoot(browser, "map", tmp_path)
+    # 63 volunteers and 155 elders drawn: both colours are plainly on the screen
+    assert pixels_near(picture, VOLUNTEER_BLUE) > 500
+    assert pixels_near(picture, PAIRED_GREEN) > 500
+
+    browser.get(first)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    volunteer = first.rsplit("/", 1)[1].removesuffix(".html")
+    names = pd.read_csv(MINLE / "volunteers.csv", dtype=str).set_index("volunteer_id")["name"]
+    assert names[volunteer] in body
+    shoot(browser, "rota", tmp_path)
