@@ -346,3 +346,86 @@ def test_load_programme_only_fills_an_empty_one(tmp_path):
     shutil.rmtree(tmp_path / "programmes" / "minle" / "inputs")
     (tmp_path / "programmes" / "minle" / "inputs").mkdir()
     assert load_programme(tmp_path, "minle", MINLE)
+
+
+def form_token(client: TestClient, path: str) -> str:
+    return client.get(path).text.split('name="csrf" value="')[1].split('"')[0]
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """Minle planned for two weeks from 30 March 2026 by the real command."""
+    data = tmp_path_factory.mktemp("planned")
+    with TestClient(create_app(data)) as client:
+        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
+        run_id = client.post("/api/programmes/minle/runs", json={
+            "start": "2026-03-30", "weeks": 2, "time_limit": 20}).json()["id"]
+        assert wait(client, run_id)["status"] == "done"
+        yield client, data, run_id
+
+
+def test_changes_re_plan_and_keep_the_published_past(planned):
+    client, data, first = planned
+    token = form_token(client, "/p/minle/changes")
+    leaving = client.post("/p/minle/changes", data={"csrf": token, "action": "leaving",
+                                                     "volunteer_id": "V00000"})
+    assert leaving.status_code == 200 and "V00000" in leaving.text
+    # a new elder in the middle of Minle; an id already taken is refused, with its column
+    elder = {"csrf": token, "action": "joining", "elder_id": "E00001", "name": "新老人",
+             "age": "88", "gender": "F", "community": "民乐社区", "address": "民乐社区1号楼",
+             "lat": "35.6005", "lon": "110.9660"}
+    taken = client.post("/p/minle/changes", data=elder)
+    assert taken.status_code == 422 and "elder_id" in taken.text
+    joined = client.post("/p/minle/changes", data={**elder, "elder_id": "E90000"})
+    assert joined.status_code == 200 and "E90000" in joined.text
+    replan = client.post("/p/minle/changes", data={"csrf": token, "action": "replan",
+                                                    "from_date": "2026-04-06"},
+                         follow_redirects=False)
+    assert replan.status_code == 303
+    second = replan.headers["location"].rsplit("/", 1)[1]
+    status = wait(client, second)
+    assert status["status"] == "done", status.get("error")
+    before = pd.read_csv(data / "runs" / first / "out" / "schedule.csv", dtype=str)
+    after = pd.read_csv(data / "runs" / second / "out" / "schedule.csv", dtype=str)
+    # the first week (30 March to 5 April) was published: it is kept row for row
+    past = "2026-04-06"
+    assert after[after["date"] < past].reset_index(drop=True).equals(
+        before[before["date"] < past].reset_index(drop=True))
+    later = after[after["date"] >= past]
+    assert "V00000" not in set(later["volunteer_id"])
+    assert "E90000" in set(later["elder_id"])
+    assignments = pd.read_csv(data / "runs" / second / "out" / "assignments.csv", dtype=str)
+    assert "V00000" not in set(assignments["volunteer_id"])
+    assert len(assignments) == 156  # Minle's 155 and the new elder, all paired
+    out = data / "runs" / second / "out"
+    inputs = [out / "inputs" / f"{k}.csv" for k in ("volunteers", "elders", "relations")]
+    assert checker.check_pairing(*inputs, None, out).ok
+    page = client.get(f"/runs/{second}")
+    assert 'id="changes"' in page.text
+
+
+def test_marking_a_week_in_the_time_bank(planned):
+    client, data, run_id = planned
+    page = client.get("/p/minle/timebank?week=2026-03-30")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    schedule = pd.read_csv(data / "runs" / run_id / "out" / "schedule.csv", dtype=str)
+    week = schedule[schedule["date"] < "2026-04-06"].reset_index(drop=True)
+    marked = week.index[week["activity"] != "call"]
+    calls = int((week["activity"] == "call").sum())
+    # every one-by-one activity done, but the first missed and the second replaced
+    form = {"csrf": token, "week": "2026-03-30", "calls_done": "on"}
+    form |= {f"status:{i}": "done" for i in marked}
+    form[f"status:{marked[0]}"] = "missed"
+    form[f"status:{marked[1]}"] = "replaced"
+    form[f"done_by:{marked[1]}"] = "V00062"
+    form[f"rating:{marked[2]}"] = "5"
+    recorded = client.post("/p/minle/timebank", data=form, follow_redirects=False)
+    assert recorded.status_code == 303
+    done = len(marked) - 2 + calls
+    assert recorded.headers["location"].endswith(f"recorded={done}-1-1")
+    shown = client.get(recorded.headers["location"])
+    assert 'id="balances"' in shown.text
+    statement = client.get("/p/minle/timebank/statement/V00062")
+    assert statement.status_code == 200 and "V00062" in statement.text
+    again = client.post("/p/minle/timebank", data=form)
+    assert again.status_code == 422 and "recorded already" in again.text

@@ -19,12 +19,14 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
+from matching.columns import ALIASES
 from matching.console import security, service
 from matching.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
 from matching.console.runs import RunQueue
 from matching.console.store import INPUT_KINDS, NotFound, Store, read_json
 from matching.errors import InputError, Problem
-from matching.read import read_world
+from matching.read import read_table, read_world
+from matching.rota import LABELS as ROTA_LABELS
 from matching.run import Run, load_run
 
 HERE = Path(__file__).parent
@@ -143,6 +145,9 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
     def page(request: Request, template: str, status_code: int = 200, **context: object
              ) -> HTMLResponse:
         lang = lang_of(request)
+        name = context.get("name")
+        if isinstance(name, str) and "latest" not in context:
+            context["latest"] = service.latest_run(store, name)
         return templates.TemplateResponse(request, template, {
             "t": words(lang), "lang": lang, "csrf": csrf_token(request),
             "user": request.state.user, "needs_login": needs_login,
@@ -175,9 +180,6 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
                 out[kind] = (upload.filename, content)
         return out
 
-    def latest_done(name: str) -> dict | None:
-        return next((r for r in store.runs(name) if r["status"] == "done"), None)
-
     # --- static files -------------------------------------------------------------------
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -187,7 +189,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
-        listed = [(name, store.inputs(name), latest_done(name)) for name in store.programmes()]
+        listed = [(name, store.inputs(name), service.latest_run(store, name))
+                  for name in store.programmes()]
         return page(request, "home.html", listed=listed)
 
     @app.post("/programmes", include_in_schema=False)
@@ -227,7 +230,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
     @app.get("/p/{name}/map", response_class=HTMLResponse, include_in_schema=False)
     def map_page(request: Request, name: str) -> HTMLResponse:
         programme_or_404(name)
-        done = latest_done(name)
+        done = service.latest_run(store, name)
         table = None
         if done is not None:
             table = _coverage_rows(coverage(plan_of(done["id"]), by="community"))
@@ -260,6 +263,114 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
                         problems=_problems(exc))
         return RedirectResponse(f"/runs/{run_id}", 303)
 
+    def volunteers_of(name: str) -> list[tuple[str, str]]:
+        inputs = store.inputs(name)
+        if "volunteers" not in inputs:
+            return []
+        table = read_table(inputs["volunteers"])
+        names = table["name"] if "name" in table else table["volunteer_id"]
+        return sorted(zip(table["volunteer_id"].astype(str), names.astype(str), strict=True))
+
+    def changes_page_of(request: Request, name: str, status_code: int = 200,
+                        **context: object) -> HTMLResponse:
+        done = service.latest_run(store, name)
+        start = service.RunOptions().first_day(dt.date.today())
+        return page(request, "changes.html", status_code, name=name, step="changes",
+                    changes=service.pending_changes(store, name), done=done,
+                    volunteers=volunteers_of(name),
+                    fields=[(f, ALIASES[f][0] if lang_of(request) == "zh" else f)
+                            for f in service.ELDER_FORM_FIELDS],
+                    from_date=start, **context)
+
+    @app.get("/p/{name}/changes", response_class=HTMLResponse, include_in_schema=False)
+    def changes_page(request: Request, name: str) -> HTMLResponse:
+        programme_or_404(name)
+        return changes_page_of(request, name)
+
+    @app.post("/p/{name}/changes", include_in_schema=False)
+    async def changes_form(request: Request, name: str) -> Response:
+        programme_or_404(name)
+        form = await request.form()
+        check_form_token(request, str(form.get("csrf", "")))
+        action = str(form.get("action", ""))
+        try:
+            if action == "leaving":
+                service.mark_leaving(store, name, str(form.get("volunteer_id", "")))
+            elif action == "joining":
+                service.add_elder(store, name, {k: str(form.get(k, ""))
+                                                for k in service.ELDER_FORM_FIELDS})
+            elif action.startswith("drop:"):
+                _, kind, key = action.split(":", 2)
+                service.drop_change(store, name, kind, key)
+            elif action == "replan":
+                day = dt.date.fromisoformat(str(form.get("from_date", "")))
+                run_id = service.start_replan(store, runs, name, day)
+                return RedirectResponse(f"/runs/{run_id}", 303)
+        except (service.UploadRefused, InputError) as exc:
+            return changes_page_of(request, name, 422, problems=_problems(exc))
+        except ValueError as exc:
+            return changes_page_of(request, name, 422,
+                                   problems=[Problem("form", str(exc))])
+        return RedirectResponse(f"/p/{name}/changes", 303)
+
+    @app.get("/p/{name}/timebank", response_class=HTMLResponse, include_in_schema=False)
+    def timebank_page(request: Request, name: str, week: dt.date | None = None,
+                      recorded: str | None = None) -> HTMLResponse:
+        programme_or_404(name)
+        return timebank_page_of(request, name, week, recorded=recorded)
+
+    def timebank_page_of(request: Request, name: str, week: dt.date | None,
+                         status_code: int = 200, **context: object) -> HTMLResponse:
+        done = service.latest_run(store, name)
+        activities, weeks = [], []
+        if done is not None and done["summary"].get("schedule") is not None:
+            asked = read_json(store.run_dir(done["id"]) / "request.json")
+            first = dt.date.fromisoformat(asked["start"])
+            weeks = [first + dt.timedelta(days=7 * k) for k in range(asked["weeks"])]
+            week = week if week in weeks else weeks[0]
+            table = service.week_activities(store, done["id"], week)
+            activities = [(i, r) for i, r in enumerate(table.to_dict("records"))
+                          if r["activity"] != "call"]
+            context["calls"] = int((table["activity"] == "call").sum())
+        balances = service.balances(store, name)
+        return page(request, "timebank.html", status_code, name=name, step="timebank",
+                    done=done, weeks=weeks, week=week, activities=activities,
+                    activity_names=ROTA_LABELS[lang_of(request)],
+                    marks=service.MARKS, balances=_records(balances, None), **context)
+
+    @app.post("/p/{name}/timebank", include_in_schema=False)
+    async def timebank_form(request: Request, name: str) -> Response:
+        programme_or_404(name)
+        form = await request.form()
+        check_form_token(request, str(form.get("csrf", "")))
+        done = service.latest_run(store, name)
+        if done is None:
+            raise HTTPException(409, "plan first")
+        week = dt.date.fromisoformat(str(form.get("week", "")))
+        marks = {}
+        for key, value in form.items():
+            field, _, row = key.partition(":")
+            if row.isdigit() and field in ("status", "done_by", "minutes", "rating",
+                                           "comment"):
+                marks.setdefault(int(row), {})[field] = str(value)
+        try:
+            counts = service.record_week(store, name, done["id"], week, marks,
+                                         calls_done=form.get("calls_done") == "on")
+        except InputError as exc:
+            return timebank_page_of(request, name, week, 422, problems=exc.problems)
+        return RedirectResponse(f"/p/{name}/timebank?week={week}&recorded="
+                                f"{counts['done']}-{counts['replaced']}-{counts['missed']}",
+                                303)
+
+    @app.get("/p/{name}/timebank/statement/{member}", response_class=HTMLResponse,
+             include_in_schema=False)
+    def statement_page(request: Request, name: str, member: str) -> HTMLResponse:
+        programme_or_404(name)
+        try:
+            return HTMLResponse(service.statement(store, name, member, lang_of(request)))
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run_page(request: Request, run_id: str, elder: str | None = None) -> HTMLResponse:
         status = run_or_404(run_id)
@@ -277,6 +388,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
                                          plan.world.volunteers["name"], strict=True))
                 if "name" in plan.world.volunteers else {},
                 report=(out / "report.html").is_file(), elder=elder,
+                changes=_records(plan.changes, None) if plan.changes is not None else [],
                 explanation=_explain(plan, elder) if elder else None)
         return page(request, "run.html", **context)
 
@@ -381,7 +493,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
         """Volunteers and elders with their places, and the pairs of the latest finished
         run (none before the first)."""
         programme_or_404(name)
-        done = latest_done(name)
+        done = service.latest_run(store, name)
         if done is not None:
             plan = plan_of(done["id"])
             world, assigned = plan.world, dict(zip(plan.assignments["elder_id"],

@@ -15,9 +15,17 @@ from pathlib import Path
 import pandas as pd
 
 from matching.console.runs import Job, RunQueue
-from matching.console.store import INPUT_KINDS, INPUT_SUFFIXES, NotFound, Store, write_json
+from matching.console.store import (
+    INPUT_KINDS,
+    INPUT_SUFFIXES,
+    NotFound,
+    Store,
+    read_json,
+    write_json,
+)
 from matching.doctor import Diagnosis, diagnose
 from matching.errors import Problem
+from matching.ledger import open_ledger, read_done, statement_html
 from matching.read import read_table
 from matching.scenario import load_scenario
 from matching.schedule.horizon import monday_of
@@ -57,6 +65,9 @@ class RunOptions:
     lang: str = "zh"
     schedule: bool = True
     leaving: list[str] = field(default_factory=list)
+    joining: list[dict[str, str]] = field(default_factory=list)
+    previous_run: str | None = None
+    from_date: dt.date | None = None
 
     def first_day(self, today: dt.date) -> dt.date:
         """The schedule's first day: the given Monday, else the Monday after ``today``."""
@@ -147,8 +158,22 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
              f"lang = {json.dumps(options.lang)}",
              "[solver]", f"time_limit = {float(options.time_limit)}", f"seed = {options.seed}",
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
+    if options.previous_run is not None:
+        # a re-plan keeps what the earlier schedule published before the day it changes
+        shutil.copyfile(store.run_file(options.previous_run, "schedule.csv"),
+                        folder / "inputs" / "previous_schedule.csv")
+        lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
+        if options.from_date is not None:
+            lines.insert(lines.index("[solver]"), f"from = {options.from_date.isoformat()}")
+    whatif = []
     if options.leaving:
-        lines += ["[whatif]", f"leaving = {json.dumps(sorted(options.leaving))}"]
+        whatif.append(f"leaving = {json.dumps(sorted(options.leaving))}")
+    if options.joining:
+        pd.DataFrame(options.joining).to_csv(folder / "inputs" / "joining_elders.csv",
+                                             index=False)
+        whatif.append('joining_elders = "inputs/joining_elders.csv"')
+    if whatif:
+        lines += ["[whatif]", *whatif]
     (folder / "scenario.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         load_scenario(folder / "scenario.toml")
@@ -159,7 +184,12 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "weeks": options.weeks, "lang": options.lang,
                                          "time_limit": options.time_limit,
                                          "seed": options.seed, "schedule": options.schedule,
-                                         "leaving": sorted(options.leaving)})
+                                         "leaving": sorted(options.leaving),
+                                         "joining": [row.get("elder_id", "")
+                                                     for row in options.joining],
+                                         "previous_run": options.previous_run,
+                                         "from": options.from_date.isoformat()
+                                         if options.from_date else None})
     commands = [("run", "scenario.toml", "--out", "out")]
     if options.schedule:
         commands.append(("report", "out", "--lang", options.lang))
@@ -199,3 +229,176 @@ def everything(store: Store, run_id: str) -> bytes:
                 archive.write(path, f"run-{run_id}/{path.relative_to(out).as_posix()}")
         archive.writestr(f"run-{run_id}/plan.xlsx", workbook(store, run_id))
     return buffer.getvalue()
+
+
+# --- changes: volunteers leaving, elders joining, and the re-plan -------------------------
+
+#: The new elder's form: the elders file's columns a coordinator fills in (the rest take
+#: the contract's defaults).
+ELDER_FORM_FIELDS = ("elder_id", "name", "age", "gender", "community", "phone", "address",
+                     "lat", "lon", "birthday", "lives_alone", "low_income", "needs",
+                     "available_days")
+
+
+def pending_changes(store: Store, programme: str) -> dict[str, list]:
+    """The changes waiting for the next re-plan: ``leaving`` (volunteer ids) and
+    ``joining`` (new elders' rows)."""
+    path = store.programme_dir(programme) / "changes.json"
+    if not path.is_file():
+        return {"leaving": [], "joining": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _save_changes(store: Store, programme: str, changes: dict[str, list]) -> None:
+    write_json(store.programme_dir(programme) / "changes.json", changes)
+
+
+def mark_leaving(store: Store, programme: str, volunteer_id: str) -> None:
+    """Mark a volunteer as leaving at the next re-plan."""
+    inputs = store.inputs(programme)
+    if "volunteers" not in inputs or volunteer_id not in _volunteer_ids(inputs["volunteers"]):
+        raise UploadRefused([Problem("leaving", f"names no volunteer: {volunteer_id}")])
+    changes = pending_changes(store, programme)
+    if volunteer_id not in changes["leaving"]:
+        changes["leaving"] = sorted([*changes["leaving"], volunteer_id])
+    _save_changes(store, programme, changes)
+
+
+def add_elder(store: Store, programme: str, row: dict[str, str]) -> None:
+    """Add a new elder for the next re-plan, checked as an elders file is (with the saved
+    volunteers); raise :class:`UploadRefused` with the problems otherwise."""
+    row = {k: str(row.get(k, "")).strip() for k in ELDER_FORM_FIELDS}
+    inputs = store.inputs(programme)
+    changes = pending_changes(store, programme)
+    taken = set(read_table(inputs["elders"])["elder_id"].astype(str)) | {
+        r["elder_id"] for r in changes["joining"]}
+    if row["elder_id"] in taken:
+        raise UploadRefused([Problem("new elder", "is taken by another elder", None,
+                                     "elder_id", row["elder_id"])])
+    filled = {k: v for k, v in row.items() if v}
+    with tempfile.TemporaryDirectory(prefix="matching-elder-") as tmp:
+        path = Path(tmp) / "new elder.csv"
+        pd.DataFrame([filled]).to_csv(path, index=False)
+        found = diagnose([inputs["volunteers"], path])
+    if not found.ok:
+        raise UploadRefused(found.problems, found)
+    changes["joining"] = [*changes["joining"], filled]
+    _save_changes(store, programme, changes)
+
+
+def drop_change(store: Store, programme: str, kind: str, key: str) -> None:
+    """Take back a pending change: a leaving volunteer or a joining elder, by id."""
+    changes = pending_changes(store, programme)
+    if kind == "leaving":
+        changes["leaving"] = [v for v in changes["leaving"] if v != key]
+    elif kind == "joining":
+        changes["joining"] = [r for r in changes["joining"] if r["elder_id"] != key]
+    _save_changes(store, programme, changes)
+
+
+def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.date) -> str:
+    """Re-plan the latest finished run with the pending changes, keeping its schedule as
+    published before ``from_date``; the new run's id."""
+    earlier = latest_run(store, programme)
+    if earlier is None:
+        raise UploadRefused([Problem("re-plan", "needs a finished plan to change: plan first")])
+    asked = read_json(store.run_dir(earlier["id"]) / "request.json")
+    changes = pending_changes(store, programme)
+    options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],
+                         time_limit=asked["time_limit"], seed=asked["seed"],
+                         lang=asked["lang"], schedule=asked["schedule"],
+                         leaving=changes["leaving"], joining=changes["joining"],
+                         previous_run=earlier["id"] if asked["schedule"] else None,
+                         from_date=from_date if asked["schedule"] else None)
+    return start_run(store, runs, programme, options)
+
+
+def latest_run(store: Store, programme: str) -> dict | None:
+    """The status of the programme's latest finished run, if any."""
+    return next((r for r in store.runs(programme) if r["status"] == "done"), None)
+
+
+# --- the time bank: marking a week, balances, statements ---------------------------------
+
+#: Activities marked one by one; the daily calls are marked all at once.
+MARKED_ONE_BY_ONE = ("visit", "service", "group", "festival", "birthday")
+
+#: What a coordinator may say of an activity.
+MARKS = ("done", "missed", "replaced")
+
+
+def ledger_path(store: Store, programme: str) -> Path:
+    """The programme's time-bank ledger (SQLite), beside its inputs."""
+    folder = store.programme_dir(programme) / "timebank"
+    folder.mkdir(exist_ok=True)
+    return folder / "ledger.sqlite"
+
+
+def week_activities(store: Store, run_id: str, monday: dt.date) -> pd.DataFrame:
+    """The schedule's activities in the week from ``monday`` (calls last)."""
+    schedule = pd.read_csv(store.run_file(run_id, "schedule.csv"), dtype=str,
+                           keep_default_na=False)
+    end = (monday + dt.timedelta(days=7)).isoformat()
+    week = schedule[(schedule["date"] >= monday.isoformat()) & (schedule["date"] < end)]
+    return week.reset_index(drop=True)
+
+
+def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
+                marks: dict[int, dict[str, str]], calls_done: bool) -> dict[str, int]:
+    """Record the week from ``monday`` in the ledger: each activity marked one by one as
+    in ``marks`` (by its row in :func:`week_activities`: ``status``, ``done_by``,
+    ``minutes``, ``rating``, ``comment``), and every call as done if ``calls_done``.
+
+    Raises
+    ------
+    InputError
+        With every problem (a replaced activity without who did it, a week recorded
+        already...); nothing is written then.
+    """
+    week = week_activities(store, run_id, monday)
+    rows = []
+    for index, activity in week.iterrows():
+        mark = marks.get(int(index))  # type: ignore[call-overload]
+        if activity["activity"] == "call":
+            if not calls_done:
+                continue
+            mark = {"status": "done"}
+        if not mark or not mark.get("status"):
+            continue
+        rows.append({"date": activity["date"], "activity": activity["activity"],
+                     "volunteer_id": activity["volunteer_id"],
+                     "elder_id": activity["elder_id"], "status": mark["status"],
+                     "done_by": mark.get("done_by", ""), "minutes": mark.get("minutes", ""),
+                     "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
+    folder = ledger_path(store, programme).parent
+    done = folder / f"marked-{monday.isoformat()}-run{run_id}.csv"
+    pd.DataFrame(rows, columns=["date", "activity", "volunteer_id", "elder_id", "status",
+                                "done_by", "minutes", "rating", "comment"]).to_csv(
+        done, index=False)
+    try:
+        with open_ledger(ledger_path(store, programme)) as ledger:
+            recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules)
+            return ledger.record(recording, source=done.name)
+    except Exception:
+        done.unlink(missing_ok=True)
+        raise
+
+
+def balances(store: Store, programme: str) -> pd.DataFrame:
+    """Each member's hours in the programme's ledger (empty before anything is recorded)."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        return pd.DataFrame()
+    with open_ledger(path, create=False) as ledger:
+        return ledger.balances()
+
+
+def statement(store: Store, programme: str, member: str, lang: str) -> str:
+    """A member's printable statement (HTML)."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        raise NotFound("nothing is recorded in the time bank yet")
+    with open_ledger(path, create=False) as ledger:
+        if member not in set(ledger.balances()["member_id"]):
+            raise NotFound(f"no member {member!r} in the time bank")
+        return statement_html(ledger, member, lang)
