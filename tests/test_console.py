@@ -136,7 +136,7 @@ def test_a_bad_file_is_shown_and_nothing_is_saved(tmp_path):
         token = client.get("/p/p/upload").text.split('name="csrf" value="')[1].split('"')[0]
         shown = client.post("/p/p/upload", data={"csrf": token}, files=bad)
         assert shown.status_code == 422
-        assert "<td>elders.csv</td><td>6</td><td>age</td><td>eighty</td>" in shown.text
+        assert "<td>elders.csv</td><td>6</td><td>age（年龄）</td><td>eighty</td>" in shown.text
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [

@@ -118,12 +118,27 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "form[action='/programmes'] button").click()
     wait.until(lambda d: d.current_url.endswith("/upload"))
 
+    # first with a slip: an age written in words in the elders' sixth data row (row 7)
+    good = {kind: chinese_workbook(kind, tmp_path) for kind in ("volunteers", "elders")}
+    slipped = pd.read_excel(good["elders"], dtype=str).fillna("")
+    slipped.loc[5, "年龄"] = "八十多"
+    bad = tmp_path / "bad" / "老人名册.xlsx"
+    bad.parent.mkdir()
+    slipped.to_excel(bad, index=False)
+    browser.find_element(By.NAME, "volunteers").send_keys(str(good["volunteers"]))
+    browser.find_element(By.NAME, "elders").send_keys(str(bad))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    problems = wait.until(lambda d: d.find_elements(By.ID, "problems"))
+    cells = [c.text for c in problems[0].find_elements(By.CSS_SELECTOR, "tbody td")]
+    assert cells[:4] == ["老人名册.xlsx", "7", "age（年龄）", "八十多"], cells
+    assert browser.find_elements(By.ID, "upload-ok") == []
+    shoot(browser, "upload", tmp_path)
+
     for kind in ("volunteers", "elders"):
-        browser.find_element(By.NAME, kind).send_keys(str(chinese_workbook(kind, tmp_path)))
+        browser.find_element(By.NAME, kind).send_keys(str(good[kind]))
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
     ok = wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
     assert "已检查并保存" in ok[0].text
-    shoot(browser, "upload", tmp_path)
 
     browser.find_element(By.LINK_TEXT, "3 排班").click()
     weeks = browser.find_element(By.NAME, "weeks")

@@ -150,6 +150,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
             context["latest"] = service.latest_run(store, name)
         return templates.TemplateResponse(request, template, {
             "t": words(lang), "lang": lang, "csrf": csrf_token(request),
+            "column_label": functools.partial(_column_label, lang=lang),
             "user": request.state.user, "needs_login": needs_login,
             "programmes": store.programmes(), **context}, status_code=status_code)
 
@@ -561,6 +562,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _coverage_rows(frame: pd.DataFrame) -> list[dict]:
     return [{"group": str(index), **{k: int(row[k]) for k in ("elders", "assigned", "unassigned")},
              "coverage": f"{row['coverage']:.1%}"} for index, row in frame.iterrows()]
+
+
+def _column_label(column: str | None, lang: str) -> str:
+    """A problem's column as a coordinator knows it: in Chinese, with its Chinese header
+    (``age`` -> ``age（年龄）``)."""
+    if not column:
+        return ""
+    chinese = next((a for a in ALIASES.get(column, ()) if not a.isascii()), None)
+    return f"{column}（{chinese}）" if lang == "zh" and chinese else column
 
 
 def _people(frame: pd.DataFrame, key: str) -> list[dict]:
