@@ -429,3 +429,15 @@ def test_marking_a_week_in_the_time_bank(planned):
     assert statement.status_code == 200 and "V00062" in statement.text
     again = client.post("/p/minle/timebank", data=form)
     assert again.status_code == 422 and "recorded already" in again.text
+
+
+def test_scripts_are_served_by_the_console_never_from_a_cdn(fake):
+    for page, script in (("/p/minle/map", "/leaflet/leaflet.js"),
+                         ("/docs", "/swagger/swagger-ui-bundle.js")):
+        html = fake.get(page).text
+        assert script in html and "cdn" not in html.lower()
+        served = fake.get(script)
+        assert served.status_code == 200 and len(served.content) > 100_000
+    assert fake.get("/openapi.json").json()["paths"].keys() >= {
+        "/api/programmes/{name}/inputs", "/api/programmes/{name}/runs", "/api/runs/{run_id}",
+        "/api/runs/{run_id}/files/{path}"}

@@ -11,12 +11,14 @@ from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.middleware.sessions import SessionMiddleware
 
+from matching import __version__
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
 from matching.columns import ALIASES
@@ -35,11 +37,15 @@ HERE = Path(__file__).parent
 #: static files are used, never Django).
 LEAFLET = importlib.resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
 
+#: Where Swagger UI's files are, for the API's page at /docs (``fastapi-offline`` ships
+#: them; only its static files are used).
+SWAGGER_UI = importlib.resources.files("fastapi_offline") / "static"
+
 #: Plans kept in memory for the results pages (each is read back from its folder).
 CACHED_RUNS = 4
 
 #: Paths anyone may open without logging in.
-OPEN_PATHS = ("/login", "/static/", "/leaflet/", "/lang/")
+OPEN_PATHS = ("/login", "/static/", "/leaflet/", "/swagger/", "/lang/")
 
 
 class RunRequest(BaseModel):
@@ -84,7 +90,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
             f"`matching account add NAME --data {store.root}`, or serve on 127.0.0.1")
     runs = RunQueue(store, command)
     app = FastAPI(title="matching console", summary="Plan a “60 helps 90” programme: upload "
-                  "rosters, pair, schedule, hand out rotas.", on_shutdown=[runs.stop])
+                  "rosters, pair, schedule, hand out rotas.", on_shutdown=[runs.stop],
+                  version=__version__, docs_url=None, redoc_url=None)
     app.state.store, app.state.runs = store, runs
     templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -185,6 +192,15 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/leaflet", StaticFiles(directory=str(LEAFLET)), name="leaflet")
+    app.mount("/swagger", StaticFiles(directory=str(SWAGGER_UI)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # the API's page from the console's own copy of Swagger UI, never from a CDN
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="matching console API",
+                                   swagger_js_url="/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/swagger/favicon.png")
 
     # --- pages --------------------------------------------------------------------------
 
