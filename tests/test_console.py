@@ -441,3 +441,13 @@ def test_scripts_are_served_by_the_console_never_from_a_cdn(fake):
     assert fake.get("/openapi.json").json()["paths"].keys() >= {
         "/api/programmes/{name}/inputs", "/api/programmes/{name}/runs", "/api/runs/{run_id}",
         "/api/runs/{run_id}/files/{path}"}
+
+
+def test_an_upload_over_the_size_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("matching.console.service.MAX_UPLOAD_BYTES", 1024 * 1024)
+    with TestClient(create_app(tmp_path / "data")) as client:
+        big = b"elder_id\n" + b"E1\n" * (1024 * 1024 // 3 + 1)  # just over 1 MB
+        refused = client.post("/api/programmes/p/inputs",
+                              files={"elders": ("elders.csv", big, "text/csv")})
+        assert refused.status_code == 422
+        assert [p["message"] for p in refused.json()["problems"]] == ["is larger than 1 MB"]
