@@ -120,7 +120,7 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
 
     # first with a slip: an age written in words in the elders' sixth data row (row 7)
     good = {kind: chinese_workbook(kind, tmp_path) for kind in ("volunteers", "elders")}
-    slipped = pd.read_excel(good["elders"], dtype=str).fillna("")
+    slipped = pd.read_excel(good["elders"], dtype=str, engine="calamine").fillna("")
     slipped.loc[5, "年龄"] = "八十多"
     bad = tmp_path / "bad" / "老人名册.xlsx"
     bad.parent.mkdir()
