@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import highspy
@@ -101,31 +100,27 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     seconds = deadline - time.monotonic()
     if n == 0 or seconds <= 0.05:
         return None, None, False
-    # HiGHS's columns volunteer by volunteer: its branching then finds better plans sooner
-    # on the OR-Library's hardest instances than in the arcs' elder-major order
-    column_arc = np.lexsort((data.arc_e, data.arc_v))
-    columns = _arcs_in_order(data, column_arc)
     rows = np.arange(n)
-    nv = len(columns.cap_count)
-    elders, elder_row = np.unique(columns.arc_e, return_inverse=True)
+    nv = len(data.cap_count)
+    elders, elder_row = np.unique(data.arc_e, return_inverse=True)
     blocks: list[tuple[csr_matrix, np.ndarray, np.ndarray]] = []
     one = csr_matrix((np.ones(n), (elder_row, rows)), shape=(len(elders), n))
-    if priority >= int(columns.priority[elders].sum()):
+    if priority >= int(data.priority[elders].sum()):
         # everyone served: "exactly one volunteer each" says it all, and presolves far better
         blocks.append((one, np.ones(len(elders)), np.ones(len(elders))))
     else:
-        served = csr_matrix((columns.priority[columns.arc_e].astype(float),
+        served = csr_matrix((data.priority[data.arc_e].astype(float),
                              (np.zeros(n, dtype=np.int64), rows)), shape=(1, n))
         blocks += [(one, np.full(len(elders), -INF), np.ones(len(elders))),
                    (served, np.array([float(priority)]), np.array([INF]))]
     # the elder limit only where it can bind
-    binding = np.flatnonzero(np.bincount(columns.arc_v, minlength=nv) > columns.cap_count)
+    binding = np.flatnonzero(np.bincount(data.arc_v, minlength=nv) > data.cap_count)
     if len(binding):
-        count = csr_matrix((np.ones(n), (columns.arc_v, rows)), shape=(nv, n))[binding]
+        count = csr_matrix((np.ones(n), (data.arc_v, rows)), shape=(nv, n))[binding]
         blocks.append((count, np.full(len(binding), -INF),
-                       columns.cap_count[binding].astype(float)))
-    load = csr_matrix((columns.arc_load.astype(float), (columns.arc_v, rows)), shape=(nv, n))
-    blocks.append((load, np.full(nv, -INF), columns.cap_load.astype(float)))
+                       data.cap_count[binding].astype(float)))
+    load = csr_matrix((data.arc_load.astype(float), (data.arc_v, rows)), shape=(nv, n))
+    blocks.append((load, np.full(nv, -INF), data.cap_load.astype(float)))
 
     highs = silent_highs()
     highs.setOptionValue("time_limit", float(seconds))
@@ -133,7 +128,7 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     # under one unit proves anything
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", INTEGER_GAP)
-    highs.addCols(n, columns.arc_cost.astype(float), np.zeros(n), np.ones(n), 0,
+    highs.addCols(n, data.arc_cost.astype(float), np.zeros(n), np.ones(n), 0,
                   np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
     highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
                                 np.full(n, highspy.HighsVarType.kInteger))
@@ -143,16 +138,16 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
                       matrix.data.astype(float))
     if start is not None:
         solution = highspy.HighsSolution()
-        solution.col_value = start[column_arc].astype(float).tolist()
+        solution.col_value = start.astype(float).tolist()
         highs.setSolution(solution)
     if shared is not None:
-        _exchange_plans(highs, shared, column_arc)
+        _exchange_plans(highs, shared)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
     plan = None
     if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
-        plan = _arc_mask(np.asarray(highs.getSolution().col_value), column_arc)
+        plan = np.round(np.asarray(highs.getSolution().col_value)).astype(bool)
     bound = float(info.mip_dual_bound)
     bound = None if not np.isfinite(bound) or abs(bound) >= INF else int(np.ceil(bound - 1e-6))
     # proven by the bound itself, never by HiGHS's status alone
@@ -161,26 +156,13 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     return plan, bound, bool(optimal)
 
 
-def _arcs_in_order(data: ArcModel, order: np.ndarray) -> ArcModel:
-    """``data`` with its arcs in ``order`` (volunteers and elders unchanged)."""
-    return replace(data, arc_v=data.arc_v[order], arc_e=data.arc_e[order],
-                   arc_cost=data.arc_cost[order], arc_load=data.arc_load[order])
-
-
-def _arc_mask(column_value: np.ndarray, column_arc: np.ndarray) -> np.ndarray:
-    """HiGHS's column values as a mask over the arcs (column k is arc ``column_arc[k]``)."""
-    plan = np.zeros(len(column_arc), dtype=bool)
-    plan[column_arc] = column_value > PLAN_ROUNDING
-    return plan
-
-
-def _exchange_plans(highs: highspy.Highs, shared: SharedPlan, column_arc: np.ndarray) -> None:
+def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
     """Subscribe HiGHS to ``shared``: it offers each improving plan it finds. (It takes none
     back: its own search, and so any plan it proves optimal, stays the same from run to
     run.)"""
 
     def offer(event: highspy.cb.HighsCallbackEvent) -> None:
-        shared.arrive(_arc_mask(np.asarray(event.data_out.mip_solution), column_arc))
+        shared.arrive(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
 
     highs.cbMipImprovingSolution.subscribe(offer)
 
