@@ -69,7 +69,7 @@ def once(folder: Path) -> dict[str, float]:
                 time.sleep(POLL_SECONDS)
             planned = time.perf_counter()
             assignments = client.get(f"/api/runs/{run_id}/files/assignments.csv").text
-            volunteer = assignments.splitlines()[1].split(",")[0]
+            volunteer = pd.read_csv(io.StringIO(assignments), dtype=str)["volunteer_id"][0]
             client.get(f"/api/runs/{run_id}/files/rota/{volunteer}.html").raise_for_status()
             client.get(f"/api/runs/{run_id}/workbook").raise_for_status()
             done = time.perf_counter()

@@ -88,7 +88,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
         raise PermissionError(
             f"refusing to serve on {host} without an account: add one with "
             f"`matching account add NAME --data {store.root}`, or serve on 127.0.0.1")
-    runs = RunQueue(store, command)
+    runs = RunQueue(store, command, finish=lambda run_id: service.workbook(store, run_id))
     app = FastAPI(title="matching console", summary="Plan a “60 helps 90” programme: upload "
                   "rosters, pair, schedule, hand out rotas.", on_shutdown=[runs.stop],
                   version=__version__, docs_url=None, redoc_url=None)

@@ -23,6 +23,8 @@ STAGE_PROGRESS = (("pairing", 0.05), ("min-cost flow", 0.10), ("re-planning", 0.
                   ("scheduling", 0.20), ("laying out", 0.85), ("bounding what must", 0.88),
                   ("writing outputs", 0.92), ("report", 0.96))
 SCHEDULE_SPAN = (0.20, 0.85)
+#: Share of a run's progress when its commands are done and the hand-outs are being made.
+FINISH_PROGRESS = 0.98
 _WINDOW = re.compile(r"window (\d+) of (\d+)")
 _STAMP = re.compile(r"^\[\s*[\d.]+s\]\s*")
 
@@ -62,11 +64,16 @@ class RunQueue:
         Where each run's folder and status live.
     command
         The program and its first arguments (default: this Python running ``matching``).
+    finish
+        Called with a run's id once its commands succeed, before it is marked done (the
+        console makes the hand-out workbook there).
     """
 
-    def __init__(self, store: Store, command: tuple[str, ...] | None = None) -> None:
+    def __init__(self, store: Store, command: tuple[str, ...] | None = None,
+                 finish: Callable[[str], None] | None = None) -> None:
         self.store = store
         self.command = command or (sys.executable, "-m", "matching.cli")
+        self.finish = finish
         self._queues: dict[str, queue.Queue[Job | None]] = {}
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -130,6 +137,14 @@ class RunQueue:
                              error="\n".join(tail) or f"exit status {process.returncode}",
                              elapsed=round(time.monotonic() - started, 1))
                 return
+        if self.finish is not None:
+            self._update(job.run_id, progress=FINISH_PROGRESS, stage="hand-outs")
+            try:
+                self.finish(job.run_id)
+            except Exception as exc:  # a run's outputs are kept; only the extras failed
+                self._update(job.run_id, status="failed", finished_at=_now(),
+                             error=f"the hand-outs could not be made: {exc}")
+                return
         summary = folder / "out" / "summary.json"
         self._update(job.run_id, status="done", progress=1.0, stage="", finished_at=_now(),
                      elapsed=round(time.monotonic() - started, 1),
@@ -141,17 +156,6 @@ class RunQueue:
             status = read_json(path) if path.is_file() else {}
             status.update(changes)
             write_json(path, status)
-
-
-def wait_for(store: Store, run_id: str, timeout: float,
-             sleep: Callable[[float], None] = time.sleep) -> dict:
-    """A run's status once it is done or failed (or at ``timeout`` seconds)."""
-    end = time.monotonic() + timeout
-    while True:
-        status = read_json(store.run_dir(run_id) / "status.json")
-        if status["status"] in ("done", "failed") or time.monotonic() > end:
-            return status
-        sleep(0.1)
 
 
 def _now() -> str:
