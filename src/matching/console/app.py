@@ -406,7 +406,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
                 if "name" in plan.world.volunteers else {},
                 report=(out / "report.html").is_file(), elder=elder,
                 changes=_records(plan.changes, None) if plan.changes is not None else [],
-                explanation=_explain(plan, elder) if elder else None)
+                explanation=_explanation(plan, elder) if elder else None)
         return page(request, "run.html", **context)
 
     @app.get("/runs/{run_id}/files/{path:path}", include_in_schema=False)
@@ -606,10 +606,20 @@ def _records(frame: pd.DataFrame | None, columns: tuple[str, ...] | None) -> lis
 
 
 def _explain(plan: Run, elder_id: str) -> str:
+    return _explanation(plan, elder_id)[0]
+
+
+def _explanation(plan: Run, elder_id: str) -> tuple[str, dict[str, list[dict]]]:
+    """The text of ``matching explain`` and its tables (chosen, alternatives) as rows."""
     try:
-        return explain_elder(plan, elder_id).text()
+        found = explain_elder(plan, elder_id)
     except (InputError, KeyError, ValueError) as exc:
-        return str(exc)
+        return str(exc), {}
+    tables = {name: _records(frame.map(lambda v: "✓" if v is True else "" if v is False
+                                       else v), None)
+              for name, frame in (("chosen", found.chosen),
+                                  ("alternatives", found.alternatives))}
+    return found.text(), {"note": [{"text": found.note}] if found.note else [], **tables}
 
 
 def _problems(exc: Exception) -> list[Problem]:

@@ -112,6 +112,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "balances": ("时间银行余额（小时）", "Time-bank balances (hours)"),
     "no_balances": ("尚无记录。", "Nothing recorded yet."),
     "statement": ("账单", "statement"),
+    "explain_chosen": ("所选志愿者", "The volunteer chosen"),
+    "explain_alternatives": ("其次的人选，及未选的原因", "Who came next, and why not"),
     "optimal": ("最优（已证明）", "optimal (proven)"),
     "feasible": ("可行（未证明最优）", "feasible (not proven optimal)"),
     "interrupted": ("已中断", "interrupted"),
