@@ -451,3 +451,15 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, monkeypatch):
                               files={"elders": ("elders.csv", big, "text/csv")})
         assert refused.status_code == 422
         assert [p["message"] for p in refused.json()["problems"]] == ["is larger than 1 MB"]
+
+
+def test_why_this_volunteer_on_the_results_page(planned):
+    client, data, run_id = planned
+    assignments = pd.read_csv(data / "runs" / run_id / "out" / "assignments.csv", dtype=str)
+    elder, volunteer = assignments.loc[0, ["elder_id", "volunteer_id"]]
+    page = client.get(f"/runs/{run_id}?elder={elder}").text
+    chosen = page.split('<table class="explain">')[1].split("</table>")[0]
+    assert f"<td>{volunteer}</td>" in chosen  # the first table is the volunteer chosen
+    assert page.count('<table class="explain">') == 2
+    unknown = client.get(f"/runs/{run_id}?elder=E99999").text
+    assert "E99999" in unknown and '<table class="explain">' not in unknown
