@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matching import __version__
+from matching.budget import Budget, TooShort, too_short
 from matching.coords import SYSTEMS
 from matching.errors import InputError
 
@@ -432,10 +433,17 @@ def _date(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
     previous = _on_terminate(_interrupt)
+    if getattr(args, "time_limit", None) is not None:
+        args.budget = Budget(args.time_limit, started)
     try:
         return int(args.handler(args))
+    except TooShort as exc:
+        print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc.what)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except InputError as exc:
         print(f"matching: bad input\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -494,15 +502,19 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
     evening_out = feedback is not None and feedback[1]
+    if args.budget.left() <= 0:
+        raise TooShort("reading the files")
     with open_cluster(args.cluster) as cluster:
         if evening_out:  # evening out the hours re-solves over the whole world's pairs
             problem = build_problem(world)
+            if args.budget.left() <= 0:
+                raise TooShort("reading the files and finding the candidate pairs")
             clock(f"{problem.num_arcs:,} eligible pairs; solving")
-            result = solve(problem, time_limit=args.time_limit, seed=args.seed,
+            result = solve(problem, time_limit=args.budget.left(), seed=args.seed,
                            workers=args.workers, progress=clock, cluster=cluster)
             result = even_out(result, feedback[0].recent_hours)
         else:
-            result = solve_world(world, time_limit=args.time_limit, seed=args.seed,
+            result = solve_world(world, time_limit=args.budget.left(), seed=args.seed,
                                  workers=args.workers, progress=clock, cluster=cluster)
     clock("writing outputs")
     _key(args, world, args.out)
@@ -541,7 +553,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     clock(f"planning {args.weeks} weeks from {args.start}")
     result = schedule_world(world, assignments, args.start, args.weeks, leaving=leaving,
                             from_date=args.from_date, previous=previous,
-                            time_limit=args.time_limit, seed=args.seed, progress=clock,
+                            time_limit=args.budget.left(), seed=args.seed, progress=clock,
                             assignments_name=args.assignments.name)
     clock("writing outputs")
     info = run_json("schedule", start=args.start.isoformat(), weeks=args.weeks,
@@ -576,7 +588,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     world, feedback = _feedback(world, args)
     clock(f"{len(leaving):,} volunteers leave; re-planning")
     with open_cluster(args.cluster) as cluster:
-        result = replan(world, previous, leaving, history, time_limit=args.time_limit,
+        result = replan(world, previous, leaving, history, time_limit=args.budget.left(),
                         seed=args.seed, workers=args.workers,
                         reasons=feedback[0].reasons() if feedback else None, cluster=cluster)
     if feedback is not None:

@@ -259,7 +259,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
     if len(over):
         say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
         bounds = _Bounds(arcs, net, weight, flow, cap)
-        bounds.tighten()
+        bounds.tighten(deadline)
         cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit))
         stats.update(bounds.stats)
         settled = cut  # the LP's prices bound the plan; else the older routes
@@ -281,7 +281,12 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
             seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
             used = bounds.best_used
             proof = None
-            if bounds.gap() > 0:
+            if bounds.gap() > 0 and time.perf_counter() >= deadline:
+                # out of time: the best plan so far, with the bounds as they stand
+                stats["pairs_after_pruning"] = 0
+                proven = False
+                cost_bound = bounds.lower + weight * priority_bound
+            elif bounds.gap() > 0:
                 keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
                 stats["pairs_after_pruning"] = int(keep.sum())
                 stats["pairs_fixed"] = int(fixed.sum())
@@ -408,14 +413,14 @@ class _Bounds:
         if value < self.upper:
             self.best_used, self.upper = used, value
 
-    def tighten(self, rounds: int = 8) -> None:
+    def tighten(self, deadline: float, rounds: int = 8) -> None:
         """Lower each overfull volunteer's elder limit to one less than the flow gave them,
-        and solve again, until no one overflows: a good feasible plan."""
+        and solve again, until no one overflows (or ``deadline``): a good feasible plan."""
         cap = self.cap.copy()
         used, active = self.flow.used, self.flow.active
         for _ in range(rounds):
             over = self.arcs.overfull(used)
-            if not len(over):
+            if not len(over) or time.perf_counter() >= deadline:
                 break
             cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
             sol = self.net.solve(self.arcs.cost, cap, active)

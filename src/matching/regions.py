@@ -29,6 +29,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching import geo
+from matching.budget import TooShort
 from matching.eligibility import Eligibility
 from matching.pairing import METHODS, MIN_PART_SECONDS, solve
 from matching.problem import PairingProblem, build_problem, capacities
@@ -159,8 +160,11 @@ def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: i
     """Find a region's candidate pairs and its best plan. The result's problem keeps only
     what the outputs need (the chosen pairs, and every pair and looked-at pair of the elders
     left out, for their reasons), so that little travels back from a worker."""
+    started = time.perf_counter()
     problem = build_problem(world, nearest_km=nearest_km)
-    result = solve(problem, time_limit=time_limit, seed=seed, workers=workers)
+    # the region's budget covers finding its pairs too (a flow plan whatever is left)
+    result = solve(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
+                   seed=seed, workers=workers)
     covered = np.zeros(problem.num_elders, dtype=bool)
     covered[problem.arc_e[result.chosen]] = True
     keep = result.chosen | ~covered[problem.arc_e]
@@ -178,7 +182,9 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     """The best pairing of ``world``, region by region (here or on a Dask cluster).
 
     A world of one region is built and solved whole, as :func:`matching.build_problem` and
-    :func:`matching.solve` do. Each region's budget is its share of the elders (at least
+    :func:`matching.solve` do; ``time_limit`` counts from the call, finding the candidate
+    pairs included (:class:`matching.budget.TooShort` if that alone uses it up). Each
+    region's budget is its share of the elders (at least
     :data:`matching.pairing.MIN_PART_SECONDS`), so it is the same wherever it runs.
     """
     say = progress or (lambda _msg: None)
@@ -186,8 +192,11 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     regions = pack(find_regions(world))
     if len(regions) <= 1:
         problem = build_problem(world)
+        left = time_limit - (time.perf_counter() - started)
+        if left <= 0:
+            raise TooShort("reading the files and finding the candidate pairs")
         say(f"{problem.num_arcs:,} eligible pairs; solving")
-        return solve(problem, time_limit=time_limit, seed=seed, workers=workers,
+        return solve(problem, time_limit=left, seed=seed, workers=workers,
                      progress=say, cluster=cluster)
     say(f"{len(regions):,} groups of regions (largest {max(len(r.elders) for r in regions):,} "
         "elders); finding pairs and solving each")

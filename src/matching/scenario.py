@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from matching.budget import Budget
 from matching.cluster import check_spec, open_cluster
 from matching.coords import SYSTEMS
 from matching.errors import InputError, Problem, RuleError
@@ -429,16 +430,30 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
 
     say = progress or (lambda _m: None)
     clock = time.perf_counter()
+    # one budget for the whole run: each solving step gets an equal share of what is left,
+    # so a step that finishes early leaves its time to the next
+    budget = Budget(sc.time_limit, clock)
+    replanning = bool(sc.steps.get("replan") or sc.whatif.get("leaving")
+                      or sc.whatif.get("leaving_share"))
+    scheduling = bool(sc.steps.get("schedule") and sc.start is not None
+                      and sc.weeks is not None)
+    steps_left = [1 + replanning + scheduling]
+
+    def share() -> float:
+        seconds = budget.left() / max(1, steps_left[0])
+        steps_left[0] -= 1
+        return seconds
+
     timings: dict[str, float] = {}
     tables = read_tables(sc)
     figures: dict[str, Any] = {"scenario": sc.name}
     baseline = None
-    if sc.steps.get("replan") or sc.whatif.get("leaving") or sc.whatif.get("leaving_share"):
+    if replanning:
         say("pairing the world before the what-if")
         before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
                             rules=sc.rules, coords=sc.coords)
-        baseline = matching.solve(matching.build_problem(world0), time_limit=sc.time_limit,
+        baseline = matching.solve(matching.build_problem(world0), time_limit=share(),
                                   seed=sc.seed, workers=sc.workers, cluster=cluster)
         timings["baseline_pair"] = time.perf_counter() - clock
     paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
@@ -469,7 +484,7 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         say(f"{len(edited.leaving)} volunteers leave; re-planning")
         previous = dict(zip(baseline.assignments["elder_id"],
                             baseline.assignments["volunteer_id"], strict=True))
-        result = rp.replan(world, previous, set(edited.leaving), time_limit=sc.time_limit,
+        result = rp.replan(world, previous, set(edited.leaving), time_limit=share(),
                            seed=sc.seed, workers=sc.workers, cluster=cluster,
                            reasons=feedback.reasons() if feedback else None)
         files.update({"assignments.csv": result.assignments,
@@ -482,7 +497,7 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         timings["replan"] = time.perf_counter() - clock - sum(timings.values())
     else:
         say("pairing")
-        pairing = matching.solve(matching.build_problem(stay), time_limit=sc.time_limit,
+        pairing = matching.solve(matching.build_problem(stay), time_limit=share(),
                                  seed=sc.seed, workers=sc.workers, progress=say,
                                  cluster=cluster)
         if feedback is not None and fairness:
@@ -494,13 +509,13 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         assignments = pairing.assignments
         timings["pair"] = time.perf_counter() - clock
     schedule_result = None
-    if sc.steps.get("schedule") and sc.start is not None and sc.weeks is not None:
+    if scheduling:
         say(f"scheduling {sc.weeks} weeks from {sc.start}")
         t0 = time.perf_counter()
         schedule_result = schedule_world(
             stay, assignments, sc.start, sc.weeks, sc.schedule_rules, from_date=sc.from_date,
             previous=read_table(sc.previous) if sc.previous is not None else None,
-            time_limit=sc.time_limit, seed=sc.seed, progress=say)
+            time_limit=share(), seed=sc.seed, progress=say)
         timings["schedule"] = time.perf_counter() - t0
         figures["schedule"] = dict(schedule_result.stats)
     # the inputs actually planned for: after the edits, without those who left

@@ -62,8 +62,8 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     start, weeks
         The horizon ``[start, start + 7*weeks)``.
     time_limit
-        The solver's budget in seconds for the whole schedule (each window gets its share of
-        what is left).
+        Seconds for the whole schedule from this call on (each window gets its share of
+        what is left once the data and backups are made).
     seed
         Recorded with the run; the schedule's solver (HiGHS) needs none, as the same inputs
         give the same schedule.
@@ -88,7 +88,9 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     events, events_before = community_events(data, backups, past)
     reach = service_reach(data)
     services, rotation_gaps, services_before = service_requests(data, backups, past, reach)
-    rolling = plan_windows(data, backups, past, services, events, time_limit=time_limit,
+    # the budget counts from the call: what the data and backups took is spent
+    rolling = plan_windows(data, backups, past, services, events,
+                           time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
                            progress=say)
     say("laying out the days")
     placed, no_time = lay_out(data, rolling.bookings, past)
@@ -138,12 +140,14 @@ def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, week
     """
     from matching.replan import without_volunteers
 
+    started = time.perf_counter()
     if leaving:
         world = without_volunteers(world, set(leaving))
     problem = build_problem(world)
     primary = primaries(assignments, problem, assignments_name)
     old_primary = primaries_from_schedule(previous) if previous is not None else None
-    return make_schedule(problem, primary, start, weeks, rules, time_limit=time_limit,
+    left = max(0.0, time_limit - (time.perf_counter() - started))
+    return make_schedule(problem, primary, start, weeks, rules, time_limit=left,
                          seed=seed, from_date=from_date, previous=previous,
                          previous_primary=old_primary, progress=progress)
 
