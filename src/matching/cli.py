@@ -494,6 +494,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     from matching.write import input_tables, run_json, write_pairing
 
     clock = _Clock(args.quiet)
+    args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
                        geocode_cache=args.geocode_cache if args.geocode else None,
@@ -542,6 +543,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     if args.cluster is not None:  # the windows depend on each other: solved here, in order
         check_spec(args.cluster)
     clock = _Clock(args.quiet)
+    args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
                        coords=args.coords or "wgs84")
@@ -579,6 +581,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from matching.write import input_tables, run_json, write_outputs
 
     clock = _Clock(args.quiet)
+    args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
                        coords=args.coords or "wgs84")
