@@ -4,6 +4,10 @@ maximal, feasible plan with its bound; a limit shorter than any plan gives a cle
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from test_solve import small_world
@@ -55,3 +59,63 @@ def test_the_budget_keeps_a_share_for_writing():
     assert budget.left() == 0.0
     fresh = Budget(100.0)
     assert 94.9 < fresh.left() <= 95.0
+
+
+def _hard_world(tmp_path: Path) -> list[str]:
+    """A world whose proof takes about a minute (60 volunteers whose weeks overflow)."""
+    vols, elds, rels = small_world(3, 60, 200, weekly=[100, 130, 160])
+    for name, frame in (("v", vols), ("e", elds), ("r", rels)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    return ["--volunteers", str(tmp_path / "v.csv"), "--elders", str(tmp_path / "e.csv"),
+            "--relations", str(tmp_path / "r.csv")]
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    """``matching`` in a process of its own, once it is solving (its progress says so)."""
+    process = subprocess.Popen([sys.executable, "-m", "matching.cli", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "left to prove" in line:  # CP-SAT and HiGHS are at work from here on
+            break
+    time.sleep(SOLVING_SECONDS)
+    return process
+
+
+#: How long the search runs before the signal.
+SOLVING_SECONDS = 1.0
+
+
+def test_ctrl_c_keeps_the_best_plan_marked_interrupted(tmp_path):
+    inputs = _hard_world(tmp_path)
+    process = _start(["pair", *inputs, "--out", str(tmp_path / "plan")])
+    sent = time.perf_counter()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    stopped_after = time.perf_counter() - sent
+    assert process.returncode == 0, err
+    assert "stopping the search; writing the best plan so far" in err
+    assert stopped_after < 20  # the proof alone would take about a minute
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert summary["priority_bound"] >= summary["priority"]
+    report = checker.check_pairing(*inputs[1::2], None, tmp_path / "plan")
+    assert report.ok, report.text()  # every rule, maximality included
+
+
+def test_a_second_ctrl_c_quits_at_once_and_keeps_the_earlier_outputs(tmp_path):
+    inputs = _hard_world(tmp_path)
+    out = tmp_path / "plan"
+    assert main(["pair", *inputs, "--time-limit", "2", "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    process = _start(["pair", *inputs, "--out", str(out)])
+    process.send_signal(signal.SIGINT)
+    assert process.stderr is not None
+    for line in process.stderr:  # the first one is taken: the search stops, then writes...
+        if "stopping the search" in line:
+            break
+    process.send_signal(signal.SIGINT)  # ... and the second ends it before it has written
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "the outputs are as they were before" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

@@ -6,11 +6,18 @@ schedule) is given what is left of the same budget when it starts, less a share 
 for writing the outputs. A stage that cannot be cut short (reading the files, finding the
 candidate pairs, one min-cost flow) is what the fastest plan costs; when that alone uses the
 whole budget there is no plan to give, and :func:`too_short` says how long it took.
+
+A stop (the command line's first Ctrl-C or SIGTERM, :func:`request_stop`) ends every search
+at once, as if the budget had run out: each solver running then is told to stop
+(:func:`stopping`), and the plan found so far is written, marked ``interrupted``.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from matching.errors import InputError
@@ -41,8 +48,56 @@ class Budget:
 
     def left(self) -> float:
         """Seconds left for solving: the limit, less what is spent and the writing reserve
-        (never negative)."""
+        (never negative; none once a stop is requested)."""
+        if stop_requested():
+            return 0.0
         return max(0.0, self.limit * (1 - WRITE_RESERVE_SHARE) - self.elapsed())
+
+
+_stop = threading.Event()
+_stoppers: list[Callable[[], None]] = []
+_stoppers_lock = threading.Lock()
+
+
+def request_stop() -> None:
+    """End every search now: each solver running is told to stop, and every later stage
+    finds its time spent. (Safe to call from a signal handler.)"""
+    _stop.set()
+    with _stoppers_lock:
+        stoppers = list(_stoppers)
+    for stop in stoppers:
+        stop()
+
+
+def stop_requested() -> bool:
+    """Whether :func:`request_stop` was called (since :func:`clear_stop`)."""
+    return _stop.is_set()
+
+
+def clear_stop() -> None:
+    """Forget a stop (a new command in the same process)."""
+    _stop.clear()
+
+
+def out_of_time(deadline: float) -> bool:
+    """Whether a search must end: ``deadline`` (``time.perf_counter()``) is past, or a stop
+    was requested."""
+    return _stop.is_set() or time.perf_counter() >= deadline
+
+
+@contextmanager
+def stopping(stop: Callable[[], None]) -> Iterator[None]:
+    """Within the block, a stop request calls ``stop`` (a solver's own way to end its
+    search, such as CP-SAT's ``stop_search``); at once if one came before."""
+    with _stoppers_lock:
+        _stoppers.append(stop)
+    try:
+        if _stop.is_set():
+            stop()
+        yield
+    finally:
+        with _stoppers_lock:
+            _stoppers.remove(stop)
 
 
 class TooShort(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import os
 import signal
 import sys
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matching import __version__
-from matching.budget import Budget, TooShort, too_short
+from matching.budget import Budget, TooShort, clear_stop, request_stop, stop_requested, too_short
 from matching.coords import SYSTEMS
 from matching.errors import InputError
 
@@ -435,11 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     started = time.perf_counter()
     args = build_parser().parse_args(argv)
-    previous = _on_terminate(_interrupt)
     if getattr(args, "time_limit", None) is not None:
         args.budget = Budget(args.time_limit, started)
+    clear_stop()
     try:
-        return int(args.handler(args))
+        return _run_stoppable(args)
     except TooShort as exc:
         print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc.what)}",
               file=sys.stderr)
@@ -461,27 +462,73 @@ def main(argv: Sequence[str] | None = None) -> int:
               "memory, or can be split (by county or town) and planned part by part",
               file=sys.stderr)
         return EXIT_BROKEN
-    finally:
-        _on_terminate(previous)
 
 
-#: Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+#: Exit status after a second Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
 
+#: How often the main thread looks up from waiting for a command (to take signals).
+SIGNAL_POLL_SECONDS = 0.1
 
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM (a service manager stopping us, ``kill``) unwinds like Ctrl-C, so that
-    half-built outputs are cleaned away and the previous ones stay as they were."""
+
+def _unwind(signum: int, frame: object) -> None:
+    """SIGTERM unwinds a command with no search like Ctrl-C, so that half-built outputs are
+    cleaned away and the previous ones stay as they were."""
     raise KeyboardInterrupt
 
 
-def _on_terminate(handler: object) -> object:
-    """Install ``handler`` for SIGTERM where we may (the main thread); return the old one."""
+def _run_stoppable(args: argparse.Namespace) -> int:
+    """Run the command, stopping it well on Ctrl-C or SIGTERM.
+
+    The first signal stops every search (:func:`matching.budget.request_stop`): the command
+    goes on to write the best plan it has, marked ``interrupted``. A second one ends the
+    process at once; outputs are written whole or not at all, so the previous ones stay.
+    Signals reach Python only in the main thread, between its own steps, never while a
+    solver runs there: so the command runs in a thread of its own while the main thread
+    takes the signals. (A command with no search, or one called outside the main thread,
+    runs there as it is.)
+    """
     if threading.current_thread() is not threading.main_thread():
-        return None
-    if handler is None:
-        return None
-    return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+        return int(args.handler(args))
+    if getattr(args, "time_limit", None) is None:  # no search to stop (report, ledger...)
+        previous = signal.signal(signal.SIGTERM, _unwind)
+        try:
+            return int(args.handler(args))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["code"] = int(args.handler(args))
+        except BaseException as exc:  # handed to the main thread, which raises it
+            outcome["error"] = exc
+
+    signals = {"count": 0}
+
+    def on_signal(signum: int, frame: object) -> None:
+        signals["count"] += 1
+        if signals["count"] == 1:
+            print("matching: stopping the search; writing the best plan so far (press "
+                  "Ctrl-C again to quit at once)", file=sys.stderr, flush=True)
+            request_stop()
+            return
+        print("matching: stopped; the outputs are as they were before", file=sys.stderr,
+              flush=True)
+        os._exit(EXIT_INTERRUPTED)  # at once: the half-built outputs are swept next time
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker = threading.Thread(target=work, name="matching-command", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(SIGNAL_POLL_SECONDS)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return int(outcome["code"])  # type: ignore[arg-type]
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
@@ -503,12 +550,12 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
     evening_out = feedback is not None and feedback[1]
-    if args.budget.left() <= 0:
+    if args.budget.left() <= 0 and not stop_requested():
         raise TooShort("reading the files")
     with open_cluster(args.cluster) as cluster:
         if evening_out:  # evening out the hours re-solves over the whole world's pairs
             problem = build_problem(world)
-            if args.budget.left() <= 0:
+            if args.budget.left() <= 0 and not stop_requested():
                 raise TooShort("reading the files and finding the candidate pairs")
             clock(f"{problem.num_arcs:,} eligible pairs; solving")
             result = solve(problem, time_limit=args.budget.left(), seed=args.seed,

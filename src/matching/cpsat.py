@@ -19,6 +19,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matching import improve
+from matching.budget import stop_requested, stopping
+from matching.sat import new_solver
 
 
 @dataclass(frozen=True)
@@ -212,18 +214,19 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
         phases.append((workers, float("inf")))
     for n_workers, det_time in phases:
         remaining = deadline - time.monotonic()
-        if remaining <= 0.01:
+        if remaining <= 0.01 or stop_requested():
             break
         m.clear_hints()
         _hint(m, x, hint if found is None else found)
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.random_seed = seed
         solver.parameters.num_workers = n_workers
         solver.parameters.interleave_search = n_workers > 1 and DETERMINISTIC_PORTFOLIO
         solver.parameters.max_time_in_seconds = remaining
         if det_time != float("inf"):
             solver.parameters.max_deterministic_time = det_time
-        status = solver.solve(m)
+        with stopping(solver.stop_search):
+            status = solver.solve(m)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
             bound = solver.best_objective_bound

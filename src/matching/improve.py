@@ -17,7 +17,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 from scipy.sparse import csr_matrix
 
+from matching.budget import stop_requested, stopping
 from matching.highs import silent_highs
+from matching.sat import new_solver
 
 if TYPE_CHECKING:
     from matching.cpsat import ArcModel
@@ -142,6 +144,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
         highs.setSolution(solution)
     if shared is not None:
         _exchange_plans(highs, shared)
+    # a stop ends the search at HiGHS's next look up (a few times a second)
+    highs.cbMipInterrupt.subscribe(_interrupt_on_stop)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -154,6 +158,11 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     optimal = status == highspy.HighsModelStatus.kOptimal and plan is not None and \
         bound is not None and int(data.arc_cost[plan].sum()) <= bound
     return plan, bound, bool(optimal)
+
+
+def _interrupt_on_stop(event: highspy.cb.HighsCallbackEvent) -> None:
+    if stop_requested():
+        event.interrupt()
 
 
 def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
@@ -205,7 +214,8 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         return best
     by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
     step, stalled, seen = 0, 0, 0
-    while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()):
+    while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()) \
+            and not stop_requested():
         step += 1
         if shared is not None:
             theirs, cost = shared.best()
@@ -286,12 +296,13 @@ def _neighbourhood(data: ArcModel, arcs: np.ndarray, current: np.ndarray,
     else:
         for var, value in zip(x, current.tolist(), strict=True):
             m.add_hint(var, value)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = LNS_STEP_DETERMINISTIC_TIME
     solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    status = solver.solve(m)
+    with stopping(solver.stop_search):
+        status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     found = np.array([solver.boolean_value(v) for v in x], dtype=bool)

@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matching import cpsat, cuts
 from matching.arrays import grouped_order, renumber
+from matching.budget import out_of_time
 from matching.errors import InputError
 from matching.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.problem import PairingProblem
@@ -214,7 +215,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     return PairingResult(
         problem=p,
         chosen=chosen,
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        status=Status.of(proven),
         priority=priority,
         priority_bound=max(priority_bound, priority),
         cost_units=cost,
@@ -281,7 +282,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
             seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
             used = bounds.best_used
             proof = None
-            if bounds.gap() > 0 and time.perf_counter() >= deadline:
+            if bounds.gap() > 0 and out_of_time(deadline):
                 # out of time: the best plan so far, with the bounds as they stand
                 stats["pairs_after_pruning"] = 0
                 proven = False
@@ -344,7 +345,7 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
         v = int(over[np.argmax(loads[over] - arcs.cap_load[over])])
         for k in np.flatnonzero(used & (arcs.v == v)).tolist():
             nodes += 1
-            if nodes > max_nodes or time.perf_counter() > deadline:
+            if nodes > max_nodes or out_of_time(deadline):
                 stats["branch_nodes"] = nodes
                 return None
             child = forbidden | {k}
@@ -420,7 +421,7 @@ class _Bounds:
         used, active = self.flow.used, self.flow.active
         for _ in range(rounds):
             over = self.arcs.overfull(used)
-            if not len(over) or time.perf_counter() >= deadline:
+            if not len(over) or out_of_time(deadline):
                 break
             cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
             sol = self.net.solve(self.arcs.cost, cap, active)
@@ -468,7 +469,7 @@ class _Bounds:
         used, active = self.flow.used, self.flow.active
         done = 0
         for done in range(1, rounds + 1):
-            if self.gap() == 0 or time.perf_counter() > deadline or theta < MIN_STEP:
+            if self.gap() == 0 or out_of_time(deadline) or theta < MIN_STEP:
                 break
             excess = np.where(binding, a.loads(used) - a.cap_load, 0.0)
             excess[(price <= 0) & (excess < 0)] = 0.0

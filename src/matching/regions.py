@@ -29,7 +29,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching import geo
-from matching.budget import TooShort
+from matching.budget import TooShort, stop_requested
 from matching.eligibility import Eligibility
 from matching.pairing import METHODS, MIN_PART_SECONDS, solve
 from matching.problem import PairingProblem, build_problem, capacities
@@ -193,7 +193,7 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     if len(regions) <= 1:
         problem = build_problem(world)
         left = time_limit - (time.perf_counter() - started)
-        if left <= 0:
+        if left <= 0 and not stop_requested():
             raise TooShort("reading the files and finding the candidate pairs")
         say(f"{problem.num_arcs:,} eligible pairs; solving")
         return solve(problem, time_limit=left, seed=seed, workers=workers,
@@ -257,7 +257,7 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
     bounds = [p.cost_bound_units for p in plans]
     return PairingResult(
         problem=problem, chosen=np.concatenate(chosen)[order],
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        status=Status.of(proven),
         priority=sum(p.priority for p in plans),
         priority_bound=sum(p.priority_bound for p in plans),
         cost_units=sum(p.cost_units for p in plans),

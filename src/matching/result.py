@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from matching.budget import stop_requested
 from matching.explain import unassigned_reasons
 from matching.problem import PairingProblem
 from matching.rules import COST_UNITS_PER_KM
@@ -46,6 +47,16 @@ class Status(enum.StrEnum):
     """Proven best under the lexicographic objective."""
     FEASIBLE = "feasible"
     """Obeys every rule, but the time limit stopped the proof; see the bound and gap."""
+    INTERRUPTED = "interrupted"
+    """Obeys every rule; a stop (Ctrl-C, SIGTERM) ended the search before the proof."""
+
+    @classmethod
+    def of(cls, proven: bool) -> Status:
+        """The status of a plan: optimal when proven, else interrupted if a stop was
+        requested, else feasible."""
+        if proven:
+            return cls.OPTIMAL
+        return cls.INTERRUPTED if stop_requested() else cls.FEASIBLE
 
 
 @dataclass(frozen=True)

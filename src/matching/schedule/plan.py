@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from matching.budget import stop_requested
 from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
 from matching.errors import InputError, Problem
 from matching.problem import PairingProblem, build_problem
@@ -108,7 +109,8 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     missed = past.gaps(data, backups.backup) + events_before + services_before + \
         rolling.missed + no_time
     stats = {"windows": rolling.windows, "window_status": dict(rolling.statuses),
-             "status": "optimal" if set(rolling.statuses) <= {"optimal"} else "feasible",
+             "status": ("optimal" if set(rolling.statuses) <= {"optimal"} else
+                        "interrupted" if stop_requested() else "feasible"),
              "seconds": round(time.perf_counter() - started, 3)}
     return _result(data, backups, activities, missed, rotation_gaps, lower, past, stats)
 

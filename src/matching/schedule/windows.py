@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from matching import calendar
+from matching.budget import stop_requested
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
 from matching.schedule.events import EventNeed
@@ -98,7 +99,9 @@ def plan_windows(data: ScheduleData, backups: Backups, past: Past,
         todo_e = [ev for ev in open_events if days.intersection(ev.days)]
         model = WindowModel(data, backups, weeks, {w.monday for w in commit}, todo_b, todo_s,
                             todo_e, booked, past.visited, past.published, past.callers)
-        plan = model.solve(_share(time_limit - (time.perf_counter() - started),
+        # after a stop, each window left is filled greedily (no time to solve)
+        plan = model.solve(0.0 if stop_requested() else
+                           _share(time_limit - (time.perf_counter() - started),
                                   len(windows) - k - 1))
         out.statuses[plan.status] += 1
         out.windows += 1
