@@ -10,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from test_solve import small_world
 
-from matching import checker
+from matching import checker, regions
 from matching.budget import WRITE_RESERVE_SHARE, Budget
 from matching.cli import main
+from matching.read import read_world
 
 MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
 
@@ -119,3 +121,39 @@ def test_a_second_ctrl_c_quits_at_once_and_keeps_the_earlier_outputs(tmp_path):
     assert process.returncode == 130, err
     assert "the outputs are as they were before" in err
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_large_world_is_told_at_once_when_its_search_would_not_fit(tmp_path, capsys,
+                                                                       monkeypatch):
+    """Before a large world's candidate search, a sample of it is timed; when that says the
+    search alone would outlast the limit, the command says so at once. (Minle stands in
+    for a large world here, and the sample's figure is set: 100 s.)"""
+    monkeypatch.setattr(regions, "ESTIMATE_MIN_ELDERS", 10)
+    monkeypatch.setattr(regions, "search_seconds", lambda world: 100.0)
+    code = main(["pair", "--volunteers", str(MINLE / "volunteers.csv"), "--elders",
+                 str(MINLE / "elders.csv"), "--time-limit", "30", "--out",
+                 str(tmp_path / "plan")])
+    assert code == 2
+    err = capsys.readouterr().err
+    # 2 x (under a second spent + 100 s) + 1
+    assert ("30 s is too short for any plan at this size: finding the candidate pairs would "
+            "take at least 100 s here") in err
+    assert "give --time-limit 201 or more" in err or "give --time-limit 202 or more" in err
+    assert not (tmp_path / "plan").exists()
+
+
+def test_the_sample_times_the_search_of_a_fiftieth_of_the_elders(monkeypatch):
+    world = read_world(MINLE / "volunteers.csv", MINLE / "elders.csv")
+    sampled = []
+    ticks = iter([10.0, 10.4])  # the sample's search takes 0.4 s by this clock
+
+    def search(part):
+        sampled.append((len(part.volunteers), list(part.elders["elder_id"])))
+
+    monkeypatch.setattr(regions, "build_problem", search)
+    monkeypatch.setattr(regions.time, "perf_counter", lambda: next(ticks))
+    seconds = regions.search_seconds(world)
+    # Minle's 155 elders: the sample is elders 0, 50, 100 and 150 with all 63 volunteers,
+    # and its 0.4 s is scaled by 155 / 4
+    assert sampled == [(63, ["E00000", "E00050", "E00100", "E00150"])]
+    assert seconds == pytest.approx(0.4 * 155 / 4)

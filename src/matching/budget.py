@@ -101,23 +101,32 @@ def stopping(stop: Callable[[], None]) -> Iterator[None]:
 
 
 class TooShort(Exception):
-    """No plan fits the time limit: the stages that cannot be cut short used it all.
+    """No plan fits the time limit: the stages that cannot be cut short use it all.
 
     Attributes
     ----------
     what
         Those stages, in words ("reading the files and finding the candidate pairs").
+    needs
+        Seconds they would take at least, when estimated before running them (else
+        ``None``: they ran, and used the budget up).
     """
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"the time limit is too short for any plan: {what} used it all")
-        self.what = what
+    def __init__(self, what: str, needs: float | None = None) -> None:
+        super().__init__(f"the time limit is too short for any plan: {what}")
+        self.what, self.needs = what, needs
 
 
-def too_short(limit: float, spent: float, what: str) -> InputError:
-    """The command line's error for a limit that no plan fits: ``what`` took ``spent``
-    seconds of the ``limit``."""
+def too_short(limit: float, spent: float, exc: TooShort) -> InputError:
+    """The command line's error for a limit that no plan fits, ``spent`` seconds in."""
+    if exc.needs is None:
+        took, total = f"{exc.what} alone took {spent:.1f} s", spent
+    else:
+        took = f"{exc.what} would take at least {exc.needs:.0f} s here"
+        total = spent + exc.needs
     return InputError.one(
-        "--time-limit", f"{limit:g} s is too short for any plan at this size: {what} alone "
-        f"took {spent:.1f} s, and the fastest plan needs that and a min-cost flow; give "
-        f"--time-limit {max(2, int(spent * 2) + 1)} or more")
+        "--time-limit", f"{limit:g} s is too short for any plan at this size: {took}, and the "
+        f"fastest plan needs that and a min-cost flow; give --time-limit "
+        f"{max(2, int(total * 2) + 1)} or more")
+
+

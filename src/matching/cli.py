@@ -442,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run_stoppable(args)
     except TooShort as exc:
-        print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc.what)}",
+        print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc)}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
     except InputError as exc:
