@@ -4,6 +4,8 @@ maximal, feasible plan with its bound; a limit shorter than any plan gives a cle
 from __future__ import annotations
 
 import json
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -157,3 +159,39 @@ def test_the_sample_times_the_search_of_a_fiftieth_of_the_elders(monkeypatch):
     # and its 0.4 s is scaled by 155 / 4
     assert sampled == [(63, ["E00000", "E00050", "E00100", "E00150"])]
     assert seconds == pytest.approx(0.4 * 155 / 4)
+
+
+def _pair_minle(out: Path, *extra: str, terminal: bool = False) -> str:
+    """Standard error of ``matching pair`` on Minle, from a terminal or from a pipe."""
+    args = [sys.executable, "-m", "matching.cli", "pair", "--volunteers",
+            str(MINLE / "volunteers.csv"), "--elders", str(MINLE / "elders.csv"),
+            "--out", str(out), *extra]
+    if not terminal:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+    main_end, other_end = pty.openpty()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=other_end)
+    os.close(other_end)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_end, 4096)
+        except OSError:  # the process closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_end)
+    assert process.wait(timeout=120) == 0
+    return seen.decode("utf-8", "replace")
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tmp_path):
+    on_terminal = _pair_minle(tmp_path / "a", "--time-limit", "60", terminal=True)
+    assert "of 60 s," in on_terminal and "s left" in on_terminal  # the time bar's words
+    assert "\x1b[" in on_terminal  # drawn (and redrawn) with terminal codes
+    in_a_log = _pair_minle(tmp_path / "b")
+    assert in_a_log.startswith("[   0.0s] reading inputs\n")
+    assert "s left" not in in_a_log and "\x1b[" not in in_a_log
+    assert _pair_minle(tmp_path / "c", "--quiet") == ""

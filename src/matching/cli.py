@@ -18,24 +18,12 @@ from matching import __version__
 from matching.budget import Budget, TooShort, clear_stop, request_stop, stop_requested, too_short
 from matching.coords import SYSTEMS
 from matching.errors import InputError
+from matching.progress import Stages, close_all
 
 if TYPE_CHECKING:
     import pandas as pd
 
 EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class _Clock:
-    """Progress lines on stderr, each with the seconds elapsed."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.start = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        if not self.quiet:
-            print(f"[{time.perf_counter() - self.start:6.1f}s] {message}", file=sys.stderr,
-                  flush=True)
 
 
 def _add_inputs(p: argparse.ArgumentParser, *, pairs: bool = True) -> None:
@@ -440,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.budget = Budget(args.time_limit, started)
     clear_stop()
     try:
-        return _run_stoppable(args)
+        return _run_command(args)
     except TooShort as exc:
         print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc)}",
               file=sys.stderr)
@@ -469,6 +457,14 @@ EXIT_INTERRUPTED = 130
 
 #: How often the main thread looks up from waiting for a command (to take signals).
 SIGNAL_POLL_SECONDS = 0.1
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run the command; its progress bar, if any, is gone when it ends, however it ends."""
+    try:
+        return _run_stoppable(args)
+    finally:
+        close_all()
 
 
 def _unwind(signum: int, frame: object) -> None:
@@ -540,7 +536,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     from matching.regions import solve_world
     from matching.write import input_tables, run_json, write_pairing
 
-    clock = _Clock(args.quiet)
+    clock = Stages(args.quiet, getattr(args, "time_limit", None))
     args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
@@ -573,6 +569,7 @@ def _cmd_pair(args: argparse.Namespace) -> int:
                                               status=str(result.status),
                                               pseudonymised=args.pseudonymise)},
                   headers=args.headers, pseudonymise=args.pseudonymise)
+    clock.close()  # the bar goes before the summary is printed
     if not args.quiet:
         print(result.summary())
         print(f"  {'command':<18}{time.perf_counter() - clock.start:.2f} s in all; "
@@ -589,7 +586,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 
     if args.cluster is not None:  # the windows depend on each other: solved here, in order
         check_spec(args.cluster)
-    clock = _Clock(args.quiet)
+    clock = Stages(args.quiet, getattr(args, "time_limit", None))
     args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
@@ -613,6 +610,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     write_schedule(result, args.out, args.lang, {"seed": args.seed},
                    tables=input_tables(world, leaving), texts={"run.json": info},
                    headers=args.headers, pseudonymise=args.pseudonymise)
+    clock.close()  # the bar goes before the summary is printed
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<18}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -627,7 +625,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     from matching.replan import history_acquaintances, read_leaving, read_previous, replan
     from matching.write import input_tables, run_json, write_outputs
 
-    clock = _Clock(args.quiet)
+    clock = Stages(args.quiet, getattr(args, "time_limit", None))
     args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
     clock("reading inputs")
     world = read_world(args.volunteers, args.elders, args.relations, args.pairs,
@@ -657,6 +655,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
                                         status=result.figures["status"],
                                         pseudonymised=args.pseudonymise)},
                   headers=args.headers, pseudonymise=args.pseudonymise)
+    clock.close()  # the bar goes before the summary is printed
     if not args.quiet:
         print(result.summary())
         print(f"  {'time':<22}{time.perf_counter() - clock.start:.2f} s in all; wrote {args.out}")
@@ -666,7 +665,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from matching.scenario import load_scenario, run_scenario
 
-    clock = _Clock(args.quiet)
+    clock = Stages(args.quiet, getattr(args, "time_limit", None))
     scenario = load_scenario(args.scenario)
     if args.coords is not None:  # the command line wins over the scenario's [inputs] coords
         scenario = dataclasses.replace(scenario, coords=args.coords)
@@ -679,6 +678,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     clock(f"scenario {scenario.name!r}")
     figures = run_scenario(scenario, out, progress=clock, headers=args.headers,
                            pseudonymise=args.pseudonymise, key=args.key)
+    clock.close()  # the bar goes before the summary is printed
     if not args.quiet:
         import json
 
