@@ -195,3 +195,22 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tmp_path):
     assert in_a_log.startswith("[   0.0s] reading inputs\n")
     assert "s left" not in in_a_log and "\x1b[" not in in_a_log
     assert _pair_minle(tmp_path / "c", "--quiet") == ""
+
+
+def test_deterministic_time_gives_the_same_outputs_with_any_number_of_workers(tmp_path):
+    """Bounded by CP-SAT's deterministic time instead of the clock, a search that stops
+    unproven stops at the same plan with 2 workers and with 8 (every file but timings.json,
+    whose wall-clock figures differ by nature)."""
+    inputs = _hard_world(tmp_path)
+    outputs = []
+    for workers in (2, 8):
+        out = tmp_path / f"plan-{workers}"
+        assert main(["pair", *inputs, "--deterministic-time", "2", "--workers", str(workers),
+                     "--out", str(out), "--quiet"]) == 0
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+                        if p.is_file() and p.name != "timings.json"})
+    assert outputs[0] == outputs[1]
+    summary = json.loads(outputs[0][Path("summary.json")])
+    assert summary["status"] == "feasible"  # the budget, not a proof, ended the search
+    run = json.loads(outputs[0][Path("run.json")])
+    assert run["deterministic_time"] == 2.0

@@ -96,6 +96,14 @@ def _add_solver(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print no progress and no summary")
 
 
+def _add_deterministic(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deterministic-time", type=float, metavar="SECONDS",
+                   help="instead of the clock, bound the search by CP-SAT's deterministic "
+                        "time (and the other stages by their own counts): the same inputs, "
+                        "seed and setting give the same outputs on any machine and with any "
+                        "--workers; --time-limit is then not applied")
+
+
 def _add_cluster(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cluster", metavar="local:N|ADDRESS",
                    help="solve the pairing's independent parts on Dask: local:N starts N "
@@ -125,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="on-disk cache of geocoded addresses (default .matching-geocode.json)")
     _add_ledger(pair)
     _add_solver(pair)
+    _add_deterministic(pair)
     _add_outputs(pair)
     pair.set_defaults(handler=_cmd_pair)
 
@@ -152,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "days and times unchanged pairs keep)")
     _add_ledger(sch)
     _add_solver(sch)
+    _add_deterministic(sch)
     _add_outputs(sch)
     sch.set_defaults(handler=_cmd_schedule)
 
@@ -546,26 +556,30 @@ def _cmd_pair(args: argparse.Namespace) -> int:
     clock(f"{len(world.volunteers):,} volunteers, {len(world.elders):,} elders; "
           "finding candidate pairs")
     evening_out = feedback is not None and feedback[1]
-    if args.budget.left() <= 0 and not stop_requested():
+    if args.budget.left() <= 0 and not stop_requested() and args.deterministic_time is None:
         raise TooShort("reading the files")
     with open_cluster(args.cluster) as cluster:
         if evening_out:  # evening out the hours re-solves over the whole world's pairs
             problem = build_problem(world)
-            if args.budget.left() <= 0 and not stop_requested():
+            if args.budget.left() <= 0 and not stop_requested() and \
+                    args.deterministic_time is None:
                 raise TooShort("reading the files and finding the candidate pairs")
             clock(f"{problem.num_arcs:,} eligible pairs; solving")
             result = solve(problem, time_limit=args.budget.left(), seed=args.seed,
-                           workers=args.workers, progress=clock, cluster=cluster)
+                           workers=args.workers, progress=clock, cluster=cluster,
+                           deterministic_time=args.deterministic_time)
             result = even_out(result, feedback[0].recent_hours)
         else:
             result = solve_world(world, time_limit=args.budget.left(), seed=args.seed,
-                                 workers=args.workers, progress=clock, cluster=cluster)
+                                 workers=args.workers, progress=clock, cluster=cluster,
+                                 deterministic_time=args.deterministic_time)
     clock("writing outputs")
     _key(args, world, args.out)
     write_pairing(result, args.out, feedback[0].figures() if feedback else None,
                   tables=input_tables(world),
                   texts={"run.json": run_json("pair", seed=args.seed,
                                               time_limit=args.time_limit,
+                                              deterministic_time=args.deterministic_time,
                                               status=str(result.status),
                                               pseudonymised=args.pseudonymise)},
                   headers=args.headers, pseudonymise=args.pseudonymise)
@@ -599,12 +613,15 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     clock(f"planning {args.weeks} weeks from {args.start}")
     result = schedule_world(world, assignments, args.start, args.weeks, leaving=leaving,
                             from_date=args.from_date, previous=previous,
-                            time_limit=args.budget.left(), seed=args.seed, progress=clock,
+                            time_limit=(float("inf") if args.deterministic_time is not None
+                                        else args.budget.left()),
+                            seed=args.seed, progress=clock,
                             assignments_name=args.assignments.name)
     clock("writing outputs")
     info = run_json("schedule", start=args.start.isoformat(), weeks=args.weeks,
                     **{"from": args.from_date.isoformat() if args.from_date else None},
-                    seed=args.seed, time_limit=args.time_limit, status=result.stats["status"],
+                    seed=args.seed, time_limit=args.time_limit,
+                    deterministic_time=args.deterministic_time, status=result.stats["status"],
                     pseudonymised=args.pseudonymise)
     _key(args, world, args.out)
     write_schedule(result, args.out, args.lang, {"seed": args.seed},

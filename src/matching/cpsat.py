@@ -62,7 +62,8 @@ class ArcModel:
 
 
 def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
-                cost_lower: int, *, time_limit: float, seed: int, workers: int) -> CpOutcome:
+                cost_lower: int, *, time_limit: float, seed: int, workers: int,
+                deterministic_time: float | None = None) -> CpOutcome:
     """Solve one component exactly, or as well as the time limit allows.
 
     Parameters
@@ -71,8 +72,13 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
         A feasible plan (arc mask) to start from; returned if nothing better is found.
     priority_upper, cost_lower
         Bounds known from the flow relaxation.
+    deterministic_time
+        Instead of ``time_limit``: CP-SAT's deterministic time for the whole component, so
+        that the plan is the same on any machine and with any ``workers`` (no HiGHS, whose
+        search is bounded by the clock; large-neighbourhood steps counted, not timed).
     """
-    deadline = time.monotonic() + max(time_limit, 0.0)
+    work = None if deterministic_time is None else WorkLeft(deterministic_time)
+    deadline = time.monotonic() + (float("inf") if work is not None else max(time_limit, 0.0))
     data = model_data
     weights = data.priority[data.arc_e]
     everyone = int(data.priority[np.unique(data.arc_e)].sum())
@@ -84,7 +90,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     if not proven_priority:
         m, x = _model(data)
         m.maximize(cp_model.LinearExpr.weighted_sum(x, weights.tolist()))
-        status, found, bound = _search(m, x, best, deadline, seed, workers)
+        status, found, bound = _search(m, x, best, deadline, seed, workers,
+                                       work.share(PRIORITY_WORK_SHARE) if work else None)
         if found is not None:
             if int(weights[found].sum()) >= best_priority:
                 best, best_priority = found, int(weights[found].sum())
@@ -108,7 +115,20 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     cost_bound = (cost_lower if best_priority >= priority_upper
                   else int(np.minimum(data.arc_cost, 0).sum()))
     proven = False
-    if remaining > 0.01:
+    if work is not None:
+        status, found, bound = _search(m, x, best, deadline, seed, workers,
+                                       work.share(MAIN_WORK_SHARE))
+        if found is not None:
+            if int(data.arc_cost[found].sum()) <= best_cost:
+                best, best_cost = found, int(data.arc_cost[found].sum())
+            cost_bound = max(cost_bound, int(np.ceil(bound - 1e-6)))
+        proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
+        steps = int(work.left / improve.LNS_STEP_DETERMINISTIC_TIME)
+        if not proven and steps > 0:
+            best = improve.improve_by_neighbourhoods(data, best, deadline, seed, steps=steps)
+            best_cost = int(data.arc_cost[best].sum())
+            proven = proven_priority and best_cost <= cost_bound
+    elif remaining > 0.01:
         # CP-SAT first; what it leaves unproven, HiGHS (on components small enough for it)
         # with large-neighbourhood search beside it, or the search alone, take on. Where
         # HiGHS follows, CP-SAT gets only its quick single-worker phase: on the hardest small
@@ -151,6 +171,38 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     return CpOutcome(used=best, proven=proven, priority=best_priority,
                      priority_bound=priority_bound, cost=best_cost,
                      cost_bound=min(cost_bound, best_cost))
+
+
+class WorkLeft:
+    """CP-SAT's deterministic time left for a component (``--deterministic-time``), or for
+    one stage of it (:meth:`share`), whose spending counts against the whole too."""
+
+    def __init__(self, seconds: float, whole: WorkLeft | None = None) -> None:
+        self.left = seconds
+        self._whole = whole
+
+    def spend(self, seconds: float) -> None:
+        """Count what a solve used."""
+        self.left = max(0.0, self.left - seconds)
+        if self._whole is not None:
+            self._whole.spend(seconds)
+
+    def share(self, fraction: float) -> WorkLeft:
+        """A part of what is left, for one stage; what it does not use stays for later."""
+        return WorkLeft(self.left * fraction, self)
+
+
+#: Under ``--deterministic-time``: the share of a component's work for stage 1 (the
+#: priority) and for stage 2's CP-SAT search; large-neighbourhood steps use the rest.
+PRIORITY_WORK_SHARE = 0.5
+MAIN_WORK_SHARE = 0.5
+
+#: CP-SAT subsolvers interleaved under ``--deterministic-time``, whatever ``--workers``
+#: says: the plan must not depend on the number of threads.
+DETERMINISTIC_LANES = 8
+
+#: Deterministic time below which a CP-SAT solve is not started.
+MIN_DETERMINISTIC_TIME = 0.01
 
 
 #: Share of stage 2's time the full CP-SAT search gets before HiGHS and large-neighbourhood
@@ -196,7 +248,8 @@ QUICK_DETERMINISTIC_TIME = 30.0
 
 
 def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, deadline: float,
-            seed: int, workers: int) -> tuple[int, np.ndarray | None, float]:
+            seed: int, workers: int, work: WorkLeft | None = None
+            ) -> tuple[int, np.ndarray | None, float]:
     """Solve ``m`` from ``hint``: first one worker for a short deterministic budget, then, if
     that did not prove the optimum, the interleaved parallel portfolio.
 
@@ -209,11 +262,17 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
     """
     found: np.ndarray | None = None
     status, bound = cp_model.UNKNOWN, 0.0
+    if work is not None:  # the same lanes whatever the threads, so the same plan
+        workers = DETERMINISTIC_LANES
     phases = [(1, QUICK_DETERMINISTIC_TIME)]
     if workers > 1:
         phases.append((workers, float("inf")))
     for n_workers, det_time in phases:
         remaining = deadline - time.monotonic()
+        if work is not None:
+            det_time = min(det_time, work.left)
+            if det_time <= MIN_DETERMINISTIC_TIME:
+                break
         if remaining <= 0.01 or stop_requested():
             break
         m.clear_hints()
@@ -222,11 +281,14 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
         solver.parameters.random_seed = seed
         solver.parameters.num_workers = n_workers
         solver.parameters.interleave_search = n_workers > 1 and DETERMINISTIC_PORTFOLIO
-        solver.parameters.max_time_in_seconds = remaining
+        if np.isfinite(remaining):
+            solver.parameters.max_time_in_seconds = remaining
         if det_time != float("inf"):
             solver.parameters.max_deterministic_time = det_time
         with stopping(solver.stop_search):
             status = solver.solve(m)
+        if work is not None:
+            work.spend(solver.deterministic_time)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
             bound = solver.best_objective_bound

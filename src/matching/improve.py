@@ -188,7 +188,8 @@ INF = highspy.kHighsInf
 
 def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
                               seed: int, *, shared: SharedPlan | None = None,
-                              stop: Callable[[], bool] | None = None) -> np.ndarray:
+                              stop: Callable[[], bool] | None = None,
+                              steps: int | None = None) -> np.ndarray:
     """Large-neighbourhood search: free some elders, re-assign them optimally within what
     the rest of the plan leaves of everyone's week (CP-SAT, one worker), keep the plan if
     no dearer (a level move walks along a plateau).
@@ -203,7 +204,9 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
     With ``shared``, the search runs beside HiGHS: it offers every better plan it finds,
     carries on from HiGHS's whenever that is cheaper than its own best, and after a long
     stall moves to HiGHS's latest plan (another basin) rather than kicking; ``stop`` ends it
-    early (when HiGHS has proven its plan optimal).
+    early (when HiGHS has proven its plan optimal). ``steps`` bounds the neighbourhoods
+    tried (``--deterministic-time``: each is bounded in deterministic time, so the search
+    then ends where it ends on any machine).
     """
     best = plan.astype(bool).copy()
     current = best.copy()
@@ -215,7 +218,7 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
     by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
     step, stalled, seen = 0, 0, 0
     while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()) \
-            and not stop_requested():
+            and not stop_requested() and (steps is None or step < steps):
         step += 1
         if shared is not None:
             theirs, cost = shared.best()

@@ -150,7 +150,8 @@ def split(problem: PairingProblem) -> list[Part]:
 
 def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
           workers: int | None = None, progress: Progress | None = None,
-          cluster: Cluster | None = None) -> PairingResult:
+          cluster: Cluster | None = None,
+          deterministic_time: float | None = None) -> PairingResult:
     """Find the best pairing: largest total priority, then least cost.
 
     The problem is split into its independent parts (:func:`split`); each is solved on its
@@ -172,6 +173,12 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         Called with a short message as each phase starts.
     cluster
         Where to solve the parts (:func:`matching.cluster.open_cluster`); here by default.
+    deterministic_time
+        Instead of ``time_limit``: CP-SAT's deterministic time for the whole solve (shared
+        among the parts as the time limit is). Every stage then runs to its own counted end
+        (rounds, nodes, deterministic time), never to the clock, so the same inputs and seed
+        give the same plan on any machine and with any ``workers``. The parts are solved
+        here, not on ``cluster``.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
@@ -180,17 +187,19 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     total = sum(part.num_pairs for part in parts) or 1
     budgets = [max(min(time_limit, MIN_PART_SECONDS), time_limit * part.num_pairs / total)
                for part in parts]
+    works = ([None] * len(parts) if deterministic_time is None else
+             [deterministic_time * part.num_pairs / total for part in parts])
     workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
     if len(parts) > 1:
         say(f"{len(parts):,} independent parts (largest {max(q.num_pairs for q in parts):,} "
             "pairs)")
-    if cluster is not None and len(parts) > 1:
+    if cluster is not None and len(parts) > 1 and deterministic_time is None:
         say(f"solving the parts on {cluster.name}")
         results = cluster.map_parts(parts, budgets, seed, workers)
     else:
         quiet = say if len(parts) == 1 else None
-        results = [solve_part(part, budget, seed, workers, quiet)
-                   for part, budget in zip(parts, budgets, strict=True)]
+        results = [solve_part(part, budget, seed, workers, quiet, work)
+                   for part, budget, work in zip(parts, budgets, works, strict=True)]
     chosen = np.zeros(p.num_arcs, dtype=bool)
     stats: dict[str, int] = {}
     seconds: dict[str, float] = {}
@@ -223,20 +232,23 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
                           else min(cost_bound, cost)),
         method=method,
         stats=stats,
-        time_limit_reached=not proven and time.perf_counter() - started >= time_limit - 0.05,
+        time_limit_reached=not proven and (deterministic_time is not None or
+                                           time.perf_counter() - started >= time_limit - 0.05),
         seconds=seconds,
         seed=seed,
     )
 
 
 def solve_part(part: Part, time_limit: float, seed: int, workers: int,
-               progress: Progress | None = None) -> PartResult:
+               progress: Progress | None = None,
+               deterministic_time: float | None = None) -> PartResult:
     """Solve one part exactly (or as well as ``time_limit`` allows): flow, then
     branch-and-bound or Lagrangian bounds and CP-SAT where weeks overflow (see the module
-    docstring). A plain function of arrays, so that a Dask worker can run it."""
+    docstring). A plain function of arrays, so that a Dask worker can run it. With
+    ``deterministic_time`` (see :func:`solve`) the clock bounds nothing."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    deadline = started + time_limit
+    deadline = started + time_limit if deterministic_time is None else float("inf")
     nv, ne = len(part.cap_count), len(part.priority)
     arcs = _Arcs(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
                  part.cap_load, part.priority)
@@ -261,15 +273,16 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
         say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
         bounds = _Bounds(arcs, net, weight, flow, cap)
         bounds.tighten(deadline)
-        cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit))
+        cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit)
+                                   if deterministic_time is None else deadline)
         stats.update(bounds.stats)
         settled = cut  # the LP's prices bound the plan; else the older routes
         branched = None
         if not settled and len(over) <= BRANCH_MAX_OVERLOADED:
             say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
             branched = _branch_and_bound(arcs, net, cap, weight, flow,
-                                         min(deadline, started + BRANCHING_SHARE * time_limit),
-                                         stats)
+                                         min(deadline, started + BRANCHING_SHARE * time_limit)
+                                         if deterministic_time is None else deadline, stats)
         if branched is not None:
             method = METHODS[1]
             used = branched
@@ -293,7 +306,8 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
                 stats["pairs_fixed"] = int(fixed.sum())
                 say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
                     f"{int(keep.sum()):,} of {len(keep):,} left to prove")
-                proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers)
+                proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers,
+                               deterministic_time)
                 stats.update(proof.stats)
                 used, proven = proof.used | fixed, proof.proven
                 priority_bound = min(priority_bound,
@@ -545,7 +559,7 @@ class _Proof:
 
 
 def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
-           seed: int, workers: int) -> _Proof:
+           seed: int, workers: int, deterministic_time: float | None = None) -> _Proof:
     """Solve the pruned problem exactly, one connected component at a time.
 
     The pruned problem holds an optimal plan and falls apart into components that share
@@ -576,8 +590,11 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
         else:
             hard.append((g, p_up, c_low))
     remaining = sum(len(g) for g, _, _ in hard)
+    hard_pairs = max(1, remaining)
     for g, p_up, c_low in hard:
         budget = (deadline - time.perf_counter()) * len(g) / max(1, remaining)
+        work = (None if deterministic_time is None else
+                deterministic_time * len(g) / hard_pairs)
         remaining -= len(g)
         exact = len(g) <= MAX_PROOF_PAIRS
         if not exact:
@@ -590,7 +607,7 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
                               cap_count=sub.cap_count, cap_load=sub.cap_load,
                               priority=sub.priority)
         out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
-                                workers=workers)
+                                workers=workers, deterministic_time=work)
         used[g] = out.used
         proven &= out.proven and exact
         if exact:

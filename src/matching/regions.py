@@ -156,7 +156,7 @@ _NEAR_FIELDS = ("near_v", "near_e", "near_km", "near_code")
 
 
 def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: int,
-                workers: int) -> PairingResult:
+                workers: int, deterministic_time: float | None = None) -> PairingResult:
     """Find a region's candidate pairs and its best plan. The result's problem keeps only
     what the outputs need (the chosen pairs, and every pair and looked-at pair of the elders
     left out, for their reasons), so that little travels back from a worker."""
@@ -164,7 +164,7 @@ def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: i
     problem = build_problem(world, nearest_km=nearest_km)
     # the region's budget covers finding its pairs too (a flow plan whatever is left)
     result = solve(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
-                   seed=seed, workers=workers)
+                   seed=seed, workers=workers, deterministic_time=deterministic_time)
     covered = np.zeros(problem.num_elders, dtype=bool)
     covered[problem.arc_e[result.chosen]] = True
     keep = result.chosen | ~covered[problem.arc_e]
@@ -202,7 +202,8 @@ def search_seconds(world: World) -> float:
 
 def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
                 workers: int | None = None, progress: Progress | None = None,
-                cluster: Cluster | None = None) -> PairingResult:
+                cluster: Cluster | None = None,
+                deterministic_time: float | None = None) -> PairingResult:
     """The best pairing of ``world``, region by region (here or on a Dask cluster).
 
     A world of one region is built and solved whole, as :func:`matching.build_problem` and
@@ -210,22 +211,25 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     pairs included (:class:`matching.budget.TooShort` if that alone uses it up). Each
     region's budget is its share of the elders (at least
     :data:`matching.pairing.MIN_PART_SECONDS`), so it is the same wherever it runs.
+    With ``deterministic_time`` (see :func:`matching.solve`) the clock bounds nothing, and
+    the regions are solved here, each with its share of the deterministic time.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     regions = pack(find_regions(world))
+    timed = deterministic_time is None
     if len(regions) <= 1:
-        if len(world.elders) > ESTIMATE_MIN_ELDERS and not stop_requested():
+        if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop_requested():
             needs = search_seconds(world)
             if needs > ESTIMATE_MARGIN * (time_limit - (time.perf_counter() - started)):
                 raise TooShort("finding the candidate pairs", needs)
         problem = build_problem(world)
         left = time_limit - (time.perf_counter() - started)
-        if left <= 0 and not stop_requested():
+        if timed and left <= 0 and not stop_requested():
             raise TooShort("reading the files and finding the candidate pairs")
         say(f"{problem.num_arcs:,} eligible pairs; solving")
         return solve(problem, time_limit=left, seed=seed, workers=workers,
-                     progress=say, cluster=cluster)
+                     progress=say, cluster=cluster, deterministic_time=deterministic_time)
     say(f"{len(regions):,} groups of regions (largest {max(len(r.elders) for r in regions):,} "
         "elders); finding pairs and solving each")
     vols, elds = world.volunteers, world.elders
@@ -237,12 +241,14 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     worlds = [region_world(world, r) for r in regions]
     nearests = [nearest[r.elders] for r in regions]
     workers = workers or 8
-    if cluster is not None:
+    works = ([None] * len(regions) if timed else
+             [deterministic_time * len(r.elders) / total for r in regions])
+    if cluster is not None and timed:
         say(f"solving the regions on {cluster.name}")
         plans = cluster.map_regions(worlds, nearests, budgets, seed, workers)
     else:
-        plans = [pair_region(w, n, b, seed, workers)
-                 for w, n, b in zip(worlds, nearests, budgets, strict=True)]
+        plans = [pair_region(w, n, b, seed, workers, k)
+                 for w, n, b, k in zip(worlds, nearests, budgets, works, strict=True)]
     return _merge(world, regions, plans, nearest, time.perf_counter() - started, seed)
 
 
