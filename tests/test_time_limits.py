@@ -16,7 +16,7 @@ import pytest
 from test_solve import small_world
 
 from matching import checker, regions
-from matching.budget import WRITE_RESERVE_SHARE, Budget
+from matching.budget import WRITE_RESERVE_SHARE, Budget, too_short
 from matching.cli import main
 from matching.read import read_world
 
@@ -214,3 +214,26 @@ def test_deterministic_time_gives_the_same_outputs_with_any_number_of_workers(tm
     assert summary["status"] == "feasible"  # the budget, not a proof, ended the search
     run = json.loads(outputs[0][Path("run.json")])
     assert run["deterministic_time"] == 2.0
+
+
+def test_a_search_that_outlasts_the_limit_is_left_behind_at_the_deadline(monkeypatch):
+    """The candidate search cannot be cut short; at the deadline the command stops waiting
+    for it and says so, rather than waiting for it to end."""
+    world = read_world(MINLE / "volunteers.csv", MINLE / "elders.csv")
+    real = regions.build_problem
+
+    def slow(part, **kwargs):
+        time.sleep(3.0)
+        return real(part, **kwargs)
+
+    monkeypatch.setattr(regions, "build_problem", slow)
+    started = time.perf_counter()
+    with pytest.raises(regions.TooShort) as refused:
+        regions._search_within(world, started + 0.3, needs=None)
+    assert time.perf_counter() - started < 2.0  # not the 3 s the search takes
+    assert refused.value.unfinished
+    message = str(too_short(1.0, 0.8, refused.value))
+    assert "finding the candidate pairs had not finished after 0.8 s" in message
+    # in time, the search's own result comes back
+    monkeypatch.setattr(regions, "build_problem", real)
+    assert regions._search_within(world, time.perf_counter() + 60, None).num_elders == 155

@@ -110,16 +110,24 @@ class TooShort(Exception):
     needs
         Seconds they would take at least, when estimated before running them (else
         ``None``: they ran, and used the budget up).
+    unfinished
+        They were still running when the budget ran out.
     """
 
-    def __init__(self, what: str, needs: float | None = None) -> None:
+    def __init__(self, what: str, needs: float | None = None, unfinished: bool = False
+                 ) -> None:
         super().__init__(f"the time limit is too short for any plan: {what}")
-        self.what, self.needs = what, needs
+        self.what, self.needs, self.unfinished = what, needs, unfinished
 
 
 def too_short(limit: float, spent: float, exc: TooShort) -> InputError:
     """The command line's error for a limit that no plan fits, ``spent`` seconds in."""
-    if exc.needs is None:
+    if exc.unfinished:
+        took = f"{exc.what} had not finished after {spent:.1f} s"
+        if exc.needs is not None:
+            took += f" (a sample says it takes at least {exc.needs:.0f} s here)"
+        total = max(spent, exc.needs or 0.0) * 2
+    elif exc.needs is None:
         took, total = f"{exc.what} alone took {spent:.1f} s", spent
     else:
         took = f"{exc.what} would take at least {exc.needs:.0f} s here"

@@ -18,6 +18,7 @@ it runs.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -200,6 +201,36 @@ def search_seconds(world: World) -> float:
     return (time.perf_counter() - clock) * len(world.elders) / len(sample.elders)
 
 
+def _search_within(world: World, deadline: float, needs: float | None) -> PairingProblem:
+    """:func:`matching.build_problem` if it ends by ``deadline``; else
+    :class:`matching.budget.TooShort` at the deadline. The search cannot be cut short, so
+    it runs in a thread of its own that is left to finish in the background (the command
+    line exits as soon as it has said so)."""
+    found: dict[str, object] = {}
+
+    def search() -> None:
+        try:
+            found["problem"] = build_problem(world)
+        except BaseException as exc:  # handed back below
+            found["error"] = exc
+
+    thread = threading.Thread(target=search, name="candidate-search", daemon=True)
+    thread.start()
+    while thread.is_alive() and time.perf_counter() < deadline and not stop_requested():
+        thread.join(min(SEARCH_POLL_SECONDS, max(0.0, deadline - time.perf_counter())))
+    if thread.is_alive() and stop_requested():
+        thread.join()  # a stop wants the fastest plan: it needs these pairs
+    if thread.is_alive():
+        raise TooShort("finding the candidate pairs", needs, unfinished=True)
+    if "error" in found:
+        raise found["error"]  # type: ignore[misc]
+    return found["problem"]  # type: ignore[return-value]
+
+
+#: How often the wait for the candidate search looks at the clock and for a stop.
+SEARCH_POLL_SECONDS = 0.1
+
+
 def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
                 workers: int | None = None, progress: Progress | None = None,
                 cluster: Cluster | None = None,
@@ -219,11 +250,15 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     regions = pack(find_regions(world))
     timed = deterministic_time is None
     if len(regions) <= 1:
+        needs = None
         if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop_requested():
             needs = search_seconds(world)
             if needs > ESTIMATE_MARGIN * (time_limit - (time.perf_counter() - started)):
                 raise TooShort("finding the candidate pairs", needs)
-        problem = build_problem(world)
+        if timed:
+            problem = _search_within(world, started + time_limit, needs)
+        else:
+            problem = build_problem(world)
         left = time_limit - (time.perf_counter() - started)
         if timed and left <= 0 and not stop_requested():
             raise TooShort("reading the files and finding the candidate pairs")
