@@ -237,3 +237,21 @@ def test_a_search_that_outlasts_the_limit_is_left_behind_at_the_deadline(monkeyp
     # in time, the search's own result comes back
     monkeypatch.setattr(regions, "build_problem", real)
     assert regions._search_within(world, time.perf_counter() + 60, None).num_elders == 155
+
+
+def test_a_schedule_under_deterministic_time_repeats_and_says_so(tmp_path):
+    minle = [str(MINLE / f"{k}.csv") for k in ("volunteers", "elders", "relations")]
+    assert main(["pair", "--volunteers", minle[0], "--elders", minle[1], "--relations",
+                 minle[2], "--out", str(tmp_path / "p"), "--quiet"]) == 0
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        assert main(["schedule", "--volunteers", minle[0], "--elders", minle[1],
+                     "--relations", minle[2], "--assignments",
+                     str(tmp_path / "p" / "assignments.csv"), "--start", "2026-03-30",
+                     "--weeks", "1", "--deterministic-time", "5", "--out", str(out),
+                     "--quiet"]) == 0
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+                        if p.is_file() and p.name != "timings.json"})
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0][Path("run.json")])["deterministic_time"] == 5.0
