@@ -255,3 +255,21 @@ def test_a_schedule_under_deterministic_time_repeats_and_says_so(tmp_path):
                         if p.is_file() and p.name != "timings.json"})
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0][Path("run.json")])["deterministic_time"] == 5.0
+
+
+def test_a_scenario_takes_deterministic_time_from_its_solver_table(tmp_path):
+    inputs = _hard_world(tmp_path)
+    outputs = []
+    for workers in (2, 8):
+        scenario = tmp_path / f"s{workers}.toml"
+        scenario.write_text(
+            f'name = "hard"\n[inputs]\nvolunteers = "{inputs[1]}"\nelders = "{inputs[3]}"\n'
+            f'relations = "{inputs[5]}"\n[solver]\ndeterministic_time = 2\n'
+            f"workers = {workers}\n", encoding="utf-8")
+        out = tmp_path / f"run-{workers}"
+        assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+        outputs.append({name: (out / name).read_bytes()
+                        for name in ("assignments.csv", "unassigned.csv", "summary.json")})
+        kept = (out / "scenario.toml").read_text(encoding="utf-8")
+        assert "deterministic_time = 2" in kept  # the run can be repeated from its folder
+    assert outputs[0] == outputs[1]

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver(pair)
     _add_deterministic(pair)
     _add_outputs(pair)
-    pair.set_defaults(handler=_cmd_pair)
+    pair.set_defaults(handler=_cmd_pair, searches=True)
 
     sch = sub.add_parser("schedule", help="plan the six ones over a horizon of weeks",
                          description="Plan daily calls, weekly visits (rotating with a backup),"
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver(sch)
     _add_deterministic(sch)
     _add_outputs(sch)
-    sch.set_defaults(handler=_cmd_schedule)
+    sch.set_defaults(handler=_cmd_schedule, searches=True)
 
     rep = sub.add_parser("replan", help="re-plan in one batch when volunteers leave",
                          description="Remove the leaving volunteers, keep every other pair, and "
@@ -180,8 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for assignments.csv, unassigned.csv, changes.csv")
     _add_ledger(rep)
     _add_solver(rep)
+    _add_deterministic(rep)
     _add_outputs(rep)
-    rep.set_defaults(handler=_cmd_replan)
+    rep.set_defaults(handler=_cmd_replan, searches=True)
 
     run = sub.add_parser("run", help="run a scenario file",
                          description="Run what a scenario file names (pairing, schedule, "
@@ -191,10 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder (default out/<scenario file name>)")
     _add_ledger(run)
     run.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+    run.add_argument("--deterministic-time", type=float, metavar="SECONDS",
+                     help="bound the searches by counted work, not the clock (wins over the "
+                          "scenario's [solver] deterministic_time)")
     _add_outputs(run)
     _add_cluster(run)
     _add_coords(run)
-    run.set_defaults(handler=_cmd_run)
+    run.set_defaults(handler=_cmd_run, searches=True)
 
     cmp = sub.add_parser("compare", help="compare plan folders side by side",
                          description="Print the figures a planner weighs for several output "
@@ -438,6 +442,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.budget = Budget(args.time_limit, started)
     clear_stop()
     try:
+        return _main(args)
+    finally:
+        while _restore:
+            _restore.pop()()
+
+
+#: What to undo when :func:`main` returns (the signal handlers it set).
+_restore: list[Callable[[], object]] = []
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run the command, and turn what went wrong into a message and an exit status."""
+    try:
         return _run_command(args)
     except TooShort as exc:
         print(f"matching: bad input\n{too_short(args.time_limit, args.budget.elapsed(), exc)}",
@@ -496,7 +513,7 @@ def _run_stoppable(args: argparse.Namespace) -> int:
     """
     if threading.current_thread() is not threading.main_thread():
         return int(args.handler(args))
-    if getattr(args, "time_limit", None) is None:  # no search to stop (report, ledger...)
+    if not getattr(args, "searches", False):  # no search to stop (report, ledger...)
         previous = signal.signal(signal.SIGTERM, _unwind)
         try:
             return int(args.handler(args))
@@ -523,15 +540,13 @@ def _run_stoppable(args: argparse.Namespace) -> int:
               flush=True)
         os._exit(EXIT_INTERRUPTED)  # at once: the half-built outputs are swept next time
 
+    # ours until main() has said all it has to say (a signal then must not unwind it)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        worker = threading.Thread(target=work, name="matching-command", daemon=True)
-        worker.start()
-        while worker.is_alive():
-            worker.join(SIGNAL_POLL_SECONDS)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    _restore.append(lambda: [signal.signal(sig, h) for sig, h in previous.items()])
+    worker = threading.Thread(target=work, name="matching-command", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(SIGNAL_POLL_SECONDS)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return int(outcome["code"])  # type: ignore[arg-type]
@@ -654,6 +669,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     clock(f"{len(leaving):,} volunteers leave; re-planning")
     with open_cluster(args.cluster) as cluster:
         result = replan(world, previous, leaving, history, time_limit=args.budget.left(),
+                        deterministic_time=args.deterministic_time,
                         seed=args.seed, workers=args.workers,
                         reasons=feedback[0].reasons() if feedback else None, cluster=cluster)
     if feedback is not None:
@@ -691,6 +707,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.ledger is not None:  # the command line's ledger wins over the scenario's
         scenario = dataclasses.replace(scenario, ledger=args.ledger,
                                        members=args.members or scenario.members)
+    if args.deterministic_time is not None:
+        scenario = dataclasses.replace(scenario, deterministic_time=args.deterministic_time)
     out = args.out or Path("out") / args.scenario.stem
     clock(f"scenario {scenario.name!r}")
     figures = run_scenario(scenario, out, progress=clock, headers=args.headers,

@@ -136,7 +136,8 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
            workers: int | None = None,
            reasons: dict[tuple[str, str], str] | None = None,
-           cluster: Cluster | None = None) -> ReplanResult:
+           cluster: Cluster | None = None,
+           deterministic_time: float | None = None) -> ReplanResult:
     """Re-plan in one batch.
 
     Parameters
@@ -152,6 +153,9 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     reasons
         ``(volunteer_id, elder_id) -> why`` of pairs no longer eligible for a known reason
         (rated low in the time bank's ledger, say), for changes.csv.
+    deterministic_time
+        Bound the search by counted work instead of ``time_limit`` (see
+        :func:`matching.solve`).
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
@@ -203,7 +207,7 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     # 2. everyone else over what is left
     residual, arcs_left = _residual(problem, kept)
     result = solve(residual, time_limit=time_limit, seed=seed, workers=workers,
-                   cluster=cluster)
+                   cluster=cluster, deterministic_time=deterministic_time)
     chosen = kept.copy()
     chosen[arcs_left[result.chosen]] = True
     return _report(problem, chosen, kept, result, previous, leaving, why_moved, world)

@@ -40,7 +40,8 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                  "from": dt.date, "previous": str,
                  **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
                     if f.name != "festivals"}},
-    "solver": {"time_limit": (int, float), "seed": int, "workers": int, "cluster": str},
+    "solver": {"time_limit": (int, float), "deterministic_time": (int, float), "seed": int,
+               "workers": int, "cluster": str},
     "run": {"pair": bool, "schedule": bool, "replan": bool},
     "whatif": {"leaving": list, "leaving_share": (int, float), "leaving_seed": int,
                "leaving_from": str, "extra_volunteers": str, "joining_elders": str,
@@ -87,6 +88,8 @@ class Scenario:
     coords: str | dict[str, str] = "wgs84"
     #: Where the pairing's parts are solved (``local:N`` or a Dask scheduler's address).
     cluster: str | None = None
+    #: Bound the searches by counted work instead of the clock (``--deterministic-time``).
+    deterministic_time: float | None = None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -303,6 +306,8 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     schedule_rules=srules, start=start, weeks=weeks, lang=lang,
                     from_date=from_date, previous=Path(previous) if previous else None,
                     time_limit=float(solver.get("time_limit", 60.0)),
+                    deterministic_time=(float(solver["deterministic_time"])
+                                        if "deterministic_time" in solver else None),
                     seed=int(solver.get("seed", 0)), workers=solver.get("workers"),
                     steps=steps, whatif=dict(data.get("whatif", {})), raw=data,
                     timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
@@ -444,6 +449,13 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         steps_left[0] -= 1
         return seconds
 
+    pairing_steps = 1 + replanning
+
+    def work_share() -> float | None:
+        # the deterministic time goes to the pairing steps alike (a schedule needs none)
+        return (None if sc.deterministic_time is None
+                else sc.deterministic_time / pairing_steps)
+
     timings: dict[str, float] = {}
     tables = read_tables(sc)
     figures: dict[str, Any] = {"scenario": sc.name}
@@ -454,6 +466,7 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
                             rules=sc.rules, coords=sc.coords)
         baseline = matching.solve(matching.build_problem(world0), time_limit=share(),
+                                  deterministic_time=work_share(),
                                   seed=sc.seed, workers=sc.workers, cluster=cluster)
         timings["baseline_pair"] = time.perf_counter() - clock
     paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
@@ -485,6 +498,7 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         previous = dict(zip(baseline.assignments["elder_id"],
                             baseline.assignments["volunteer_id"], strict=True))
         result = rp.replan(world, previous, set(edited.leaving), time_limit=share(),
+                           deterministic_time=work_share(),
                            seed=sc.seed, workers=sc.workers, cluster=cluster,
                            reasons=feedback.reasons() if feedback else None)
         files.update({"assignments.csv": result.assignments,
@@ -498,6 +512,7 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
     else:
         say("pairing")
         pairing = matching.solve(matching.build_problem(stay), time_limit=share(),
+                                 deterministic_time=work_share(),
                                  seed=sc.seed, workers=sc.workers, progress=say,
                                  cluster=cluster)
         if feedback is not None and fairness:
@@ -515,7 +530,8 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         schedule_result = schedule_world(
             stay, assignments, sc.start, sc.weeks, sc.schedule_rules, from_date=sc.from_date,
             previous=read_table(sc.previous) if sc.previous is not None else None,
-            time_limit=share(), seed=sc.seed, progress=say)
+            time_limit=float("inf") if sc.deterministic_time is not None else share(),
+            seed=sc.seed, progress=say)
         timings["schedule"] = time.perf_counter() - t0
         figures["schedule"] = dict(schedule_result.stats)
     # the inputs actually planned for: after the edits, without those who left
@@ -537,7 +553,8 @@ def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, header
         "command": "run", "scenario": sc.name, "scenario_file": sc.path.name,
         "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
         "from": sc.from_date.isoformat() if sc.from_date else None,
-        "seed": sc.seed, "time_limit": sc.time_limit, "workers": sc.workers,
+        "seed": sc.seed, "time_limit": sc.time_limit,
+        "deterministic_time": sc.deterministic_time, "workers": sc.workers,
         "status": status, "pseudonymised": pseudonymise, "versions": versions(),
         "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -585,6 +602,8 @@ def dump_toml(sc: Scenario) -> str:
         else:
             lines.append(f"{f.name} = {_toml(value)}")
     lines += ["", "[solver]", f"time_limit = {_toml(sc.time_limit)}", f"seed = {sc.seed}"]
+    if sc.deterministic_time is not None:
+        lines.append(f"deterministic_time = {_toml(sc.deterministic_time)}")
     if sc.workers is not None:
         lines.append(f"workers = {sc.workers}")
     if sc.cluster is not None:
