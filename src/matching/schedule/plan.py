@@ -109,8 +109,9 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     missed = past.gaps(data, backups.backup) + events_before + services_before + \
         rolling.missed + no_time
     stats = {"windows": rolling.windows, "window_status": dict(rolling.statuses),
-             "status": ("optimal" if set(rolling.statuses) <= {"optimal"} else
-                        "interrupted" if stop_requested() else "feasible"),
+             # a stop changes the windows after it, even those it lets be proven
+             "status": ("interrupted" if stop_requested() else
+                        "optimal" if set(rolling.statuses) <= {"optimal"} else "feasible"),
              "seconds": round(time.perf_counter() - started, 3)}
     return _result(data, backups, activities, missed, rotation_gaps, lower, past, stats)
 
