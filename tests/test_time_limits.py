@@ -78,8 +78,7 @@ def _start(args: list[str]) -> subprocess.Popen:
     """``matching`` in a process of its own, once it is solving (its progress says so)."""
     process = subprocess.Popen([sys.executable, "-m", "matching.cli", *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:
+    for line in process.stderr:  # type: ignore[union-attr]
         if "left to prove" in line:  # CP-SAT and HiGHS are at work from here on
             break
     time.sleep(SOLVING_SECONDS)
@@ -114,8 +113,8 @@ def test_a_second_ctrl_c_quits_at_once_and_keeps_the_earlier_outputs(tmp_path):
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     process = _start(["pair", *inputs, "--out", str(out)])
     process.send_signal(signal.SIGINT)
-    assert process.stderr is not None
-    for line in process.stderr:  # the first one is taken: the search stops, then writes...
+    # the first one is taken: the search stops, then writes...
+    for line in process.stderr:  # type: ignore[union-attr]
         if "stopping the search" in line:
             break
     process.send_signal(signal.SIGINT)  # ... and the second ends it before it has written
