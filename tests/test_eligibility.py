@@ -19,6 +19,8 @@ from matching.eligibility import (
     nearby_pairs,
 )
 from matching.errors import RuleError
+from matching.geo import haversine_km
+from matching.read import read_world
 from matching.schedule import ScheduleRules
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import Horizon
@@ -122,3 +124,52 @@ def test_schedule_rules_are_checked(change, field, text):
 def test_schedule_rules_accept_whole_floats():
     """A scenario's ``45.0`` is 45 minutes."""
     assert ScheduleRules(service_minutes=45.0).service_minutes == 45
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nearby_pairs_are_those_a_brute_force_finds(tmp_path, seed):
+    """Every pair within reach, every pair named in the relations and every measured pair,
+    each once and sorted by key; a measured distance or minutes wins over the computed ones
+    (hand-checkable brute force over every pair of a small world)."""
+    rng = np.random.default_rng(seed)
+    n_v, n_e, km = 12, 20, 1.0
+    vols = pd.DataFrame({"volunteer_id": [f"V{i}" for i in range(n_v)],
+                         "lat": 35.60 + rng.random(n_v) * 0.03,
+                         "lon": 110.96 + rng.random(n_v) * 0.03})
+    elds = pd.DataFrame({"elder_id": [f"E{j}" for j in range(n_e)],
+                         "lat": 35.60 + rng.random(n_e) * 0.03,
+                         "lon": 110.96 + rng.random(n_e) * 0.03})
+    rels = pd.DataFrame({"volunteer_id": rng.choice(vols.volunteer_id, 8),
+                         "elder_id": rng.choice(elds.elder_id, 8), "relation": "kin"}
+                        ).drop_duplicates(["volunteer_id", "elder_id"])
+    measured = pd.DataFrame({"volunteer_id": rng.choice(vols.volunteer_id, 15),
+                             "elder_id": rng.choice(elds.elder_id, 15)}
+                            ).drop_duplicates().reset_index(drop=True)
+    measured["distance_km"] = np.round(rng.random(len(measured)) * 3, 3)
+    measured["weekly_minutes"] = rng.integers(30, 200, len(measured))
+    for name, frame in (("v", vols), ("e", elds), ("r", rels), ("p", measured)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    world = read_world(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv",
+                       tmp_path / "p.csv")
+    v, e, dist, minutes = nearby_pairs(world, km)
+
+    expected = {}
+    for i, (vla, vlo) in enumerate(zip(vols.lat, vols.lon, strict=True)):
+        for j, (ela, elo) in enumerate(zip(elds.lat, elds.lon, strict=True)):
+            d = float(haversine_km(np.array([vla]), np.array([vlo]), np.array([ela]),
+                                   np.array([elo]))[0])
+            if d <= km:
+                expected[i, j] = (d, None)
+    for a, b in zip(rels.volunteer_id, rels.elder_id, strict=True):
+        i, j = int(a[1:]), int(b[1:])
+        if (i, j) not in expected:
+            expected[i, j] = (float(haversine_km(vols.lat.to_numpy()[[i]], vols.lon.to_numpy()[[i]],
+                                                 elds.lat.to_numpy()[[j]],
+                                                 elds.lon.to_numpy()[[j]])[0]), None)
+    for a, b, d, m in zip(measured.volunteer_id, measured.elder_id, measured.distance_km,
+                          measured.weekly_minutes, strict=True):
+        expected[int(a[1:]), int(b[1:])] = (float(d), float(m))
+    keys = sorted(expected, key=lambda k: k[0] * n_e + k[1])
+    assert list(zip(v.tolist(), e.tolist(), strict=True)) == keys
+    assert dist == pytest.approx([expected[k][0] for k in keys], abs=1e-9)
+    assert [None if np.isnan(m) else m for m in minutes] == [expected[k][1] for k in keys]

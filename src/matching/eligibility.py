@@ -193,22 +193,49 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     rel_v, rel_e = rel_v[inside], rel_e[inside]
     rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \
         if len(rel_v) else np.empty(0)
-    keys = [gi.astype(np.int64) * ne + gj, rel_v.astype(np.int64) * ne + rel_e]
-    dists = [gd, rel_d]
-    minutes = [np.full(len(gi), np.nan), np.full(len(rel_v), np.nan)]
+    # the pairs within reach: each once, sorted by key (a plain sort of millions of keys is
+    # several times faster than a stable de-duplicating one)
+    near_key = gi.astype(np.int64) * ne + gj
+    order = np.argsort(near_key)
+    near_key, near_d = near_key[order], gd[order]
+    # the few others: measured pairs first, so that they win over the same pair found near
+    # or named in the relations
+    keys = [rel_v.astype(np.int64) * ne + rel_e]
+    dists = [rel_d]
+    minutes = [np.full(len(rel_v), np.nan)]
     measured_keys, given_km, given_minutes = measured_pairs(world)
     if len(measured_keys):
         pv, pe = measured_keys // ne, measured_keys % ne
         inside = in_v[pv] & in_e[pe]
         pv, pe = pv[inside], pe[inside]
         computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
-        # measured pairs go first so that they win the de-duplication below
         keys.insert(0, measured_keys[inside])
         dists.insert(0, np.where(np.isnan(given_km[inside]), computed, given_km[inside]))
         minutes.insert(0, given_minutes[inside])
-    key_all = np.concatenate(keys)
-    key, first = np.unique(key_all, return_index=True)
-    dist, given = np.concatenate(dists)[first], np.concatenate(minutes)[first]
+    n_measured = len(keys[0]) if len(keys) == 2 else 0
+    extra_all = np.concatenate(keys)
+    extra_key, first = np.unique(extra_all, return_index=True)
+    extra_d, extra_m = np.concatenate(dists)[first], np.concatenate(minutes)[first]
+    measured = first < n_measured
+    # a pair both near and measured keeps the measured figures; near and named in the
+    # relations, the computed distance (the same) from the search
+    known = _sorted_member(extra_key, near_key)
+    keep_near = ~_sorted_member(near_key, extra_key[measured])
+    extra = measured | ~known
+    near_key, near_d = near_key[keep_near], near_d[keep_near]
+    extra_key, extra_d, extra_m = extra_key[extra], extra_d[extra], extra_m[extra]
+    at = np.searchsorted(near_key, extra_key)
+    key = np.insert(near_key, at, extra_key)
+    dist = np.insert(near_d, at, extra_d)
+    given = np.insert(np.full(len(near_key), np.nan), at, extra_m)
     ok = ~np.isnan(dist)
     key, dist, given = key[ok], dist[ok], given[ok]
     return key // ne, key % ne, dist, given
+
+
+def _sorted_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_keys`` (sorted, without repeats)."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
