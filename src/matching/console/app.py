@@ -105,7 +105,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", tiles: str | None =
     async def guard(request: Request, call_next):
         path = request.url.path
         if request.method not in security.SAFE_METHODS and security.foreign_origin(
-                {k: v for k, v in request.headers.items()}, request.headers.get("host", "")):
+                dict(request.headers.items()), request.headers.get("host", "")):
             return JSONResponse({"detail": "request from another site refused"}, 403)
         request.state.user, request.state.basic = None, False
         if not needs_login:

@@ -146,7 +146,7 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
     unknown = sorted(set(options.leaving) - _volunteer_ids(inputs["volunteers"]))
     if unknown:
         raise UploadRefused([Problem("leaving", f"names no volunteer: {', '.join(unknown)}")])
-    run_id, folder = store.new_run(programme)
+    run_id, folder = store.new_run()
     (folder / "inputs").mkdir()
     for path in inputs.values():
         shutil.copyfile(path, folder / "inputs" / path.name)

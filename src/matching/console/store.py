@@ -111,8 +111,8 @@ class Store:
 
     # runs -------------------------------------------------------------------------------
 
-    def new_run(self, programme: str) -> tuple[str, Path]:
-        """A fresh run folder (id, path) for ``programme``."""
+    def new_run(self) -> tuple[str, Path]:
+        """A fresh run folder: its id (the next number) and path."""
         with self._lock:
             taken = [int(p.name) for p in (self.root / "runs").iterdir()
                      if RUN_ID.match(p.name)]
