@@ -19,12 +19,22 @@ from fastapi.testclient import TestClient
 
 from matching import checker
 from matching.console import create_app, load_programme
+from matching.console.accounts import Accounts
+from matching.console.guard import foreign_origin, is_loopback
 from matching.console.runs import progress_of
-from matching.console.security import Accounts, foreign_origin, is_loopback
 
 MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
 FAKE = Path(__file__).parent / "helpers" / "fake_matching.py"
 PASSWORD = "a long enough password"
+
+
+#: Where the test client says it is: the console answers only the hosts it serves.
+LOCAL = "http://127.0.0.1:8000"
+
+
+def local(app) -> TestClient:
+    """A test client of a console on this computer (port 8000, its default)."""
+    return TestClient(app, base_url=LOCAL)
 
 
 def minle_files() -> dict[str, tuple[str, bytes, str]]:
@@ -49,7 +59,7 @@ def fake(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_MATCHING_GATE", str(gate))
     monkeypatch.setenv("FAKE_MATCHING_LOG", str(tmp_path / "log"))
     app = create_app(tmp_path / "data", command=(sys.executable, str(FAKE)))
-    with TestClient(app) as client:
+    with local(app) as client:
         client.release = lambda: gate.touch()  # type: ignore[attr-defined]
         client.log = tmp_path / "log"  # type: ignore[attr-defined]
         assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
@@ -67,7 +77,7 @@ def test_from_upload_to_hand_outs(tmp_path):
         elders_xlsx, index=False)
     files = minle_files()
     files["elders"] = ("老人名册.xlsx", elders_xlsx.getvalue(), "application/octet-stream")
-    with TestClient(app) as client:
+    with local(app) as client:
         saved = client.post("/api/programmes/民乐/inputs", files=files)
         assert saved.status_code == 200, saved.text
         assert saved.json()["inputs"] == ["elders", "relations", "volunteers"]
@@ -119,7 +129,7 @@ def test_from_upload_to_hand_outs(tmp_path):
 
 def test_a_bad_file_is_shown_and_nothing_is_saved(tmp_path):
     app = create_app(tmp_path / "data")
-    with TestClient(app) as client:
+    with local(app) as client:
         assert client.post("/api/programmes/p/inputs", files=minle_files()).status_code == 200
         saved = (tmp_path / "data" / "programmes" / "p" / "inputs" / "elders.csv").read_bytes()
         table = pd.read_csv(MINLE / "elders.csv", dtype=str, keep_default_na=False)
@@ -146,12 +156,12 @@ def test_a_bad_file_is_shown_and_nothing_is_saved(tmp_path):
     ("elders.csv", b"", "is empty"),
 ])
 def test_uploads_are_limited_in_type(tmp_path, name, content, expected):
-    with TestClient(create_app(tmp_path / "data")) as client:
+    with local(create_app(tmp_path / "data")) as client:
         refused = client.post("/api/programmes/p/inputs",
                               files={"elders": (name, content, "text/plain")})
         assert refused.status_code == 422
         assert [p["message"] for p in refused.json()["problems"]] == [expected]
-        assert not list((tmp_path / "data" / "programmes" / "p" / "inputs").iterdir())
+        assert not (tmp_path / "data" / "programmes" / "p").exists()  # nothing left behind
 
 
 def test_a_run_still_going_reports_its_progress(fake):
@@ -282,7 +292,8 @@ def shared(tmp_path):
     """A console on a shared address, with one account and Minle loaded."""
     Accounts(tmp_path / "data").add("wang", PASSWORD)
     load_programme(tmp_path / "data", "minle", MINLE)
-    with TestClient(create_app(tmp_path / "data", host="0.0.0.0"),
+    with TestClient(create_app(tmp_path / "data", host="0.0.0.0",
+                               allowed_hosts=("console.example",)),
                     base_url="http://console.example:8000") as client:
         yield client
 
@@ -356,7 +367,7 @@ def form_token(client: TestClient, path: str) -> str:
 def planned(tmp_path_factory):
     """Minle planned for two weeks from 30 March 2026 by the real command."""
     data = tmp_path_factory.mktemp("planned")
-    with TestClient(create_app(data)) as client:
+    with local(create_app(data)) as client:
         assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
         run_id = client.post("/api/programmes/minle/runs", json={
             "start": "2026-03-30", "weeks": 2, "time_limit": 20}).json()["id"]
@@ -445,7 +456,7 @@ def test_scripts_are_served_by_the_console_never_from_a_cdn(fake):
 
 def test_an_upload_over_the_size_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("matching.console.service.MAX_UPLOAD_BYTES", 1024 * 1024)
-    with TestClient(create_app(tmp_path / "data")) as client:
+    with local(create_app(tmp_path / "data")) as client:
         big = b"elder_id\n" + b"E1\n" * (1024 * 1024 // 3 + 1)  # just over 1 MB
         refused = client.post("/api/programmes/p/inputs",
                               files={"elders": ("elders.csv", big, "text/csv")})

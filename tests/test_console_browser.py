@@ -24,6 +24,7 @@ import pytest
 from matplotlib import image
 
 from matching.columns import ALIASES
+from tests.helpers.hostile import FLAG, hostile_names_world
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -181,3 +182,80 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     names = pd.read_csv(MINLE / "volunteers.csv", dtype=str).set_index("volunteer_id")["name"]
     assert names[volunteer] in body
     shoot(browser, "rota", tmp_path)
+
+
+# --- hostile data in the browser -----------------------------------------------------------
+
+def flag_set(driver) -> bool:
+    """Whether a payload has run in the page shown."""
+    return bool(driver.execute_script(f"return window.{FLAG} === 1"))
+
+
+def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
+    """The hostile world (script in names, communities and addresses; odd ids) uploaded,
+    planned, and every page opened: the results, every map label, every rota page, the
+    report, a statement. No payload sets its flag anywhere."""
+    world = hostile_names_world(tmp_path / "hostile")
+    wait = WebDriverWait(browser, PAGE_WAIT)
+    browser.get(console + "/")
+    browser.find_element(By.NAME, "name").send_keys("hostile")
+    browser.find_element(By.CSS_SELECTOR, "form[action='/programmes'] button").click()
+    wait.until(lambda d: d.current_url.endswith("/upload"))
+    for kind in ("volunteers", "elders", "relations"):
+        browser.find_element(By.NAME, kind).send_keys(str(world[kind]))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
+    wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
+    assert not flag_set(browser)
+    browser.find_element(By.LINK_TEXT, "3 排班").click()
+    weeks = browser.find_element(By.NAME, "weeks")
+    weeks.clear()
+    weeks.send_keys("1")
+    browser.find_element(By.ID, "plan").click()
+    wait.until(lambda d: "/runs/" in d.current_url)
+    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
+               in ("done", "failed"))
+    assert browser.find_element(By.ID, "status").get_attribute("data-status") == "done"
+    results = browser.current_url
+    assert not flag_set(browser)
+    # the long name wraps or is cut: the page is no wider than the window
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 1280
+    shoot(browser, "hostile-results", tmp_path)
+
+    # every map label opened, one after the other
+    browser.find_element(By.LINK_TEXT, "2 地图").click()
+    wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-drawn") == "36")
+    opened = browser.execute_script("""
+        const map = document.getElementById("map").leafletMap;
+        let opened = 0;
+        map.eachLayer((layer) => {
+          if (layer.getTooltip && layer.getTooltip()) { layer.openTooltip(); opened += 1; }
+        });
+        return opened;""")
+    assert opened == 36  # 12 volunteers and 24 elders
+    labels = browser.find_elements(By.CLASS_NAME, "leaflet-tooltip")
+    assert any("<img src=x" in label.text for label in labels)  # shown as text
+    assert not flag_set(browser)
+    shoot(browser, "hostile-map", tmp_path)
+
+    # every page of the programme, and every file of the run that is a page
+    pages = [f"{console}/p/hostile/{step}" for step in ("upload", "plan", "changes",
+                                                        "timebank")]
+    browser.get(results)
+    pages += [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a")
+              if "/files/" in (a.get_attribute("href") or "")
+              and (a.get_attribute("href") or "").endswith(".html")]
+    pages += [a.get_attribute("href") for a in browser.find_elements(
+        By.CSS_SELECTOR, "a[href*='?elder=']")]
+    assert len(pages) > 12
+    for page in pages:
+        browser.get(page)
+        assert browser.find_elements(By.TAG_NAME, "body"), page
+        assert not flag_set(browser), page
+    # a statement, after a week is recorded
+    browser.get(f"{console}/p/hostile/timebank")
+    browser.find_element(By.ID, "record").click()
+    wait.until(lambda d: d.find_elements(By.ID, "recorded"))
+    for link in [a.get_attribute("href") for a in browser.find_elements(
+            By.CSS_SELECTOR, "#balances a")][:3]:
+        browser.get(link)
+        assert not flag_set(browser), link

@@ -149,14 +149,14 @@ def test_full_disk_is_a_clear_error_and_changes_nothing(world, tmp_path, monkeyp
     out = tmp_path / "out"
     assert main(schedule_args(world, out)) == 0
     before = snapshot(out)
-    real = Path.write_bytes
+    real = write_module.write_private
 
-    def full(self: Path, data: bytes) -> int:
-        if self.name == "unmet.csv":
+    def full(path: Path, data: bytes) -> None:
+        if path.name == "unmet.csv":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(write_module, "write_private", full)
     assert main(schedule_args(world, out)) == 1
     err = capsys.readouterr().err
     assert f"cannot write {out}: the disk is full (" in err
@@ -302,3 +302,19 @@ def test_progress_lines_hold_nothing_personal(world, tmp_path, capsys):
     hidden = secrets(world)
     printed = captured.err + captured.out
     assert [s for s in hidden if s in printed] == []
+
+
+def test_a_write_clears_what_killed_writers_of_other_folders_left(tmp_path):
+    """Any write clears every dead writer's leftovers in its parent folder, not only its
+    own target's: a half-built folder and file are removed, a folder moved aside by a cut
+    swap is put back."""
+    dead = 2**22 + 12345  # above Linux's default pid_max: no such process
+    write_outputs(tmp_path / "kept", {}, {"note.txt": "kept"})
+    os.rename(tmp_path / "kept", tmp_path / f".kept.old-{dead}")
+    (tmp_path / f".elsewhere.tmp-{dead}-xyz").mkdir()
+    (tmp_path / f".file.csv.tmp-{dead}").write_text("half")
+    alive = tmp_path / f".busy.tmp-{os.getpid()}-abc"  # a writer still at work: left alone
+    alive.mkdir()
+    write_outputs(tmp_path / "another", {}, {"x.txt": "x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "another", "kept"]
+    assert (tmp_path / "kept" / "note.txt").read_text() == "kept"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -18,6 +19,7 @@ from matching import __version__
 from matching.budget import Budget, TooShort, clear_stop, request_stop, stop_requested, too_short
 from matching.coords import SYSTEMS
 from matching.errors import InputError
+from matching.ids import UnsafePath
 from matching.progress import Stages, close_all
 
 if TYPE_CHECKING:
@@ -282,6 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     srv.add_argument("--data", type=Path, default=Path("console-data"),
                      help="folder for programmes, runs and accounts (default ./console-data)")
+    srv.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                     help="on a network address: a name people type to reach the console "
+                          "(192.168.1.20, or planning.example.org); may be repeated. "
+                          "Requests naming any other host get 400")
+    srv.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                     help="a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are "
+                          "believed (default 127.0.0.1); may be repeated")
+    srv.add_argument("--secure-cookies", action="store_true",
+                     help="mark cookies Secure even when the proxy does not say the request "
+                          "came over HTTPS")
+    srv.add_argument("--idle-minutes", type=float, default=30.0,
+                     help="a login unused for this long ends (default 30)")
     srv.add_argument("--tiles", help="map tile URL template, e.g. "
                                      "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
                                      "(default: no tiles, people on a blank map)")
@@ -462,6 +476,9 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except InputError as exc:
         print(f"matching: bad input\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnsafePath as exc:  # a name from the data that slipped past the id rule
+        print(f"matching: bad input, nothing was written\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("matching: interrupted; the outputs are as they were before", file=sys.stderr)
@@ -881,14 +898,18 @@ def _cmd_ledger_record(args: argparse.Namespace) -> int:
 
     db = args.db or args.schedule.parent / "ledger.sqlite"
     fresh = not db.exists()
+    made = [folder for folder in db.absolute().parents if not folder.exists()]
     accounts = member_accounts(read_members(args.members)) if args.members else None
     try:
         with open_ledger(db) as ledger:
             recording = read_done(args.schedule, args.done, ledger.rules)
             counts = ledger.record(recording, source=str(args.done), accounts=accounts)
     except InputError:
-        if fresh:  # bad input writes nothing, not even an empty ledger
+        if fresh:  # bad input writes nothing, not even an empty ledger or its folder
             db.unlink(missing_ok=True)
+            for folder in made:  # innermost first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
         raise
     print(f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
           f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
@@ -989,23 +1010,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     from matching.console import create_app, load_programme
 
+    os.umask(PRIVATE_UMASK)  # whatever the console writes is its owner's only
     if args.programme:
         load_programme(args.data, *args.programme)
     try:
-        app = create_app(args.data, host=args.host, tiles=args.tiles)
+        app = create_app(args.data, host=args.host, port=args.port,
+                         allowed_hosts=tuple(args.allowed_host), tiles=args.tiles,
+                         secure_cookies=True if args.secure_cookies else None,
+                         idle_minutes=args.idle_minutes)
     except PermissionError as exc:
         print(f"matching: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"matching console on http://{args.host}:{args.port}/ (data in {args.data}); "
           "Ctrl-C stops it", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                proxy_headers=True,
+                forwarded_allow_ips=",".join(args.trusted_proxy) or "127.0.0.1")
     return EXIT_OK
+
+
+#: The file-mode mask of the console's process: its files are its owner's only.
+PRIVATE_UMASK = 0o077
 
 
 def _cmd_account_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from matching.console.security import Accounts
+    from matching.console.accounts import Accounts
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")

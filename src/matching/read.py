@@ -20,6 +20,9 @@ from matching import geo, parse
 from matching.columns import ID_COLUMNS, canonical_columns, unguard
 from matching.coords import to_wgs84
 from matching.errors import InputError, Problem
+from matching.ids import PERSON_ID_COLUMNS, id_problem, normalise_id
+from matching.limits import COMMAND_LINE, ReadLimits
+from matching.limits import check as limits_check
 from matching.rules import Rules
 
 PathLike = str | Path
@@ -33,7 +36,8 @@ CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_table(path: PathLike, own_id: str | None = None) -> pd.DataFrame:
+def read_table(path: PathLike, own_id: str | None = None,
+               limits: ReadLimits = COMMAND_LINE) -> pd.DataFrame:
     """Read a CSV or spreadsheet file as text cells (ids stay text: ``007`` stays ``007``).
 
     CSV may be UTF-8 (with or without BOM), GBK/GB18030 or UTF-16 (Excel's "Unicode text"),
@@ -42,18 +46,21 @@ def read_table(path: PathLike, own_id: str | None = None) -> pd.DataFrame:
     contract's names (``姓名`` -> ``name``, see :mod:`matching.columns`; ``own_id`` names the
     column that ``编号`` means in this file); cells are stripped; blank cells are ``""``.
     Wholly blank rows and rows that repeat the header are dropped. The index holds the
-    spreadsheet row number of each row.
+    spreadsheet row number of each row. Every id column is held to the rule of
+    :mod:`matching.ids`. A file larger than ``limits`` (rows, or bytes once expanded) is
+    refused before it is parsed (:mod:`matching.limits`).
 
     Raises
     ------
     InputError
-        If the file is missing, empty, not text in a known encoding, or not a well-formed
-        table.
+        If the file is missing, empty, too large, not text in a known encoding, or not a
+        well-formed table, or an id breaks the id rule.
     """
     path = Path(path)
     name = path.name
     if not path.is_file():
         raise InputError.one(name, f"file not found ({path})")
+    limits_check(path, limits)
     suffix = path.suffix.lower()
     try:
         if suffix in OPENPYXL_SUFFIXES:
@@ -187,7 +194,41 @@ def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None
     # A header pasted again mid-file (two sheets copied one under the other).
     stripped = [h.strip() for h in headers]
     repeated = (frame == stripped).all(axis=1) if len(frame) else blank
-    return frame.loc[~(blank | repeated)]
+    frame = frame.loc[~(blank | repeated)]
+    return _checked_ids(frame, name)
+
+
+def _checked_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Every id column normalised (NFC) and held to the id rule of :mod:`matching.ids`;
+    every id that breaks it is a problem naming its row, column and value."""
+    problems = []
+    for column in [c for c in frame.columns if c in PERSON_ID_COLUMNS]:
+        codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
+        fixed = np.array([normalise_id(u) for u in uniques.tolist()], dtype=object)
+        wrong = {i: message for i, u in enumerate(fixed.tolist())
+                 if u and (message := id_problem(u)) is not None}
+        if wrong:
+            rows = frame.index.to_numpy()
+            for i in np.flatnonzero(np.isin(codes, list(wrong))).tolist():
+                problems.append(Problem(name, wrong[int(codes[i])], int(rows[i]), column,
+                                        _shown(str(uniques[codes[i]]))))
+        if len(fixed) and (fixed != np.asarray(uniques, dtype=object)).any():
+            frame = frame.copy()
+            frame[column] = fixed[codes]
+    if problems:
+        raise InputError(problems)
+    return frame
+
+
+#: How much of a refused value a message quotes.
+SHOWN_CHARACTERS = 80
+
+
+def _shown(value: str) -> str:
+    """A refused cell as a message may quote it: its invisible characters made visible as
+    ``<U+200B>``, and cut to :data:`SHOWN_CHARACTERS`."""
+    text = "".join(c if c.isprintable() else f"<U+{ord(c):04X}>" for c in value)
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "…"
 
 
 def _as_text_frame(frame: pd.DataFrame, name: str, own_id: str | None = None

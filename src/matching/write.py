@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from matching.columns import FORMULA_GUARD, FORMULA_STARTS, chinese
+from matching.ids import inside
 from matching.privacy import pseudonymise_frame
 from matching.schedule.result import CONTRACT_COLUMNS
 
@@ -89,8 +90,9 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     The folder is built complete in a temporary folder beside it (files already in
     ``out_dir`` that are not rewritten are carried over) and then swapped in at once, so a
     run killed at any moment leaves either the previous folder or the new one, never a mix
-    or a half-written file. Temporary folders left by a killed run (``.NAME.tmp-PID-*``)
-    are removed by the next write beside them. Text cells that a spreadsheet would run as
+    or a half-written file. What a killed writer left (``.NAME.tmp-PID-*``, or a previous
+    folder moved aside as ``.NAME.old-PID``) is cleared by the next write in the same
+    parent folder, whatever it writes. Text cells that a spreadsheet would run as
     formulas are neutralised (:func:`neutralise`). ``headers="zh"`` writes the tables'
     headers in Chinese (``inputs/`` keeps the contract's names, for checkers).
     ``pseudonymise`` replaces names, phones and addresses in the tables and rounds their
@@ -110,8 +112,9 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
     """
     out = Path(out_dir).absolute()
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        private_folders(out.parent)
         _sweep(out)
+        # mkdtemp makes the folder owner-only (0700), and it is swapped in as the output
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     except OSError as exc:
         raise _output_error(out, exc) from None
@@ -121,28 +124,23 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
         texts["timings.json"] = _json_text(timings)
     try:
         for name, frame in tables.items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
             is_input = name.startswith("inputs/")
             if pseudonymise:
                 frame = pseudonymise_frame(frame, input_table=is_input)
-            target.write_bytes(_csv_bytes(frame, "en" if is_input else headers))
+            write_private(inside(tmp, name), _csv_bytes(frame, "en" if is_input else headers))
             names.append(name)
         for name, text in texts.items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                target.write_bytes(text)
-            else:
-                target.write_bytes(text.encode("utf-8"))
+            write_private(inside(tmp, name),
+                           text if isinstance(text, bytes) else text.encode("utf-8"))
             names.append(name)
         if out.is_dir() and _swappable(out):
             _carry_over(out, tmp)
             _exchange(tmp, out)
         elif out.is_dir():  # the working folder itself: replace file by file
             for name in names:
-                (out / name).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp / name, out / name)
+                target = inside(out, name)
+                private_folders(target.parent)
+                os.replace(tmp / name, target)
         else:
             os.rename(tmp, out)
     except OSError as exc:
@@ -191,10 +189,34 @@ def _pop_timings(data: object) -> dict[str, object]:
     return found
 
 
+#: Modes of what the engine writes: the data are people's names, addresses and phones, so
+#: files and folders are its owner's only.
+PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE = 0o600, 0o700
+
+
+def private_folders(path: Path) -> Path:
+    """Make the folder ``path`` and whichever of its parents are missing, each its owner's
+    only (``mkdir -p`` would give the parents the default mode)."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a file readable by its owner only (made so before anything is in
+    it), making its missing folders owner-only too."""
+    private_folders(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.fchmod(fd, PRIVATE_FILE_MODE)  # a file that was there keeps its mode through O_CREAT
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def write_file(path: str | Path, content: pd.DataFrame | str | bytes,
                headers: str = "en") -> Path:
-    """Write one file (a table as CSV, or text, or bytes) whole or not at all: it is
-    written beside its place and renamed over it."""
+    """Write one file (a table as CSV, or text, or bytes) whole or not at all, readable by
+    its owner only: it is written beside its place and renamed over it."""
     path = Path(path).absolute()
     if isinstance(content, pd.DataFrame):
         data = _csv_bytes(content, headers)
@@ -202,8 +224,8 @@ def write_file(path: str | Path, content: pd.DataFrame | str | bytes,
         data = content if isinstance(content, bytes) else content.encode("utf-8")
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        tmp.unlink(missing_ok=True)
+        write_private(tmp, data)
         os.replace(tmp, path)
     except OSError as exc:
         raise _output_error(path, exc) from None
@@ -236,7 +258,7 @@ def _carry_over(out: Path, tmp: Path) -> None:
         target = tmp / path.relative_to(out)
         if target.exists():
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folders(target.parent)
         try:
             os.link(path, target)
         except OSError:
@@ -277,16 +299,22 @@ def _renameat2(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+#: What a writer leaves beside its target while it works: ``.NAME.tmp-PID-...`` (the folder
+#: or file being built) and ``.NAME.old-PID`` (the previous folder, between two renames).
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)(-.*)?")
+
+
 def _sweep(out: Path) -> None:
-    """Remove what killed writers of ``out`` left beside it, and restore ``out`` if a
-    writer was killed between the two renames of a swap."""
-    for leftover in out.parent.glob(f".{out.name}.*-*"):
-        match = re.fullmatch(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)(-.*)?",
-                             leftover.name)
-        if match is None or _alive(int(match.group(2))):
+    """Clear what killed writers left in ``out``'s parent folder, whichever target they
+    were writing: a half-built folder or file is removed, and a target moved aside by a
+    swap cut between its two renames is put back where it was."""
+    for leftover in out.parent.glob(".*.*-*"):
+        match = _LEFTOVER.fullmatch(leftover.name)
+        if match is None or _alive(int(match.group("pid"))):
             continue
-        if match.group(1) == "old" and not out.exists():
-            os.rename(leftover, out)
+        target = leftover.parent / match.group("name")
+        if match.group("kind") == "old" and not target.exists():
+            os.rename(leftover, target)
         elif leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
         else:

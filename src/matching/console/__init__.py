@@ -3,8 +3,10 @@ in the background, see the plan on a map, and hand out each volunteer's rota.
 
 Layout: :mod:`~matching.console.store` keeps the files, :mod:`~matching.console.runs` runs
 the command line in the background, :mod:`~matching.console.service` does what the pages
-and the API ask, :mod:`~matching.console.security` guards them, and
-:mod:`~matching.console.app` serves it all.
+and the API ask; :mod:`~matching.console.pages` and :mod:`~matching.console.api` are the
+routes, :mod:`~matching.console.guard`, :mod:`~matching.console.accounts` and
+:mod:`~matching.console.sessions` guard them, and :mod:`~matching.console.app` puts it
+together.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "upload_refused": ("名册有问题，未保存。请改正下列各处后重新上传：",
                        "The rosters have problems and were not saved. Fix these and upload again:"),
     "warnings": ("请留意", "Look at these"),
+    "more_problems": ("……另有 {} 处问题未列出，请先改正以上各处。",
+                      "… and {} more problems not listed: fix these first."),
     "file": ("文件", "File"), "row": ("行", "Row"), "column": ("列", "Column"),
     "value": ("值", "Value"), "problem": ("问题", "Problem"),
     "plan_help": ("先配对，再排出所选季度的“六个一”。运行在后台进行，页面可继续使用；"

@@ -28,6 +28,9 @@ FINISH_PROGRESS = 0.98
 _WINDOW = re.compile(r"window (\d+) of (\d+)")
 _STAMP = re.compile(r"^\[\s*[\d.]+s\]\s*")
 
+#: The file-mode mask of a run's process: its files are its owner's only.
+PRIVATE_UMASK = 0o077
+
 #: The last lines of a failed command's error output kept in its status.
 ERROR_LINES = 12
 
@@ -118,9 +121,10 @@ class RunQueue:
         started = time.monotonic()
         progress, tail = 0.0, []
         for args in job.commands:
+            # umask: whatever the run writes is its owner's only, whatever it writes with
             with subprocess.Popen([*self.command, *args], cwd=folder, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                  errors="replace") as process:
+                                  errors="replace", umask=PRIVATE_UMASK) as process:
                 stderr = process.stderr
                 assert stderr is not None
                 for line in stderr:

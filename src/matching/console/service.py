@@ -9,27 +9,31 @@ import json
 import os
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from matching import limits
 from matching.console.runs import Job, RunQueue
 from matching.console.store import (
     INPUT_KINDS,
     INPUT_SUFFIXES,
     NotFound,
     Store,
+    private_folder,
     read_json,
     write_json,
 )
 from matching.doctor import Diagnosis, diagnose
-from matching.errors import Problem
+from matching.errors import InputError, Problem
 from matching.ledger import open_ledger, read_done, statement_html
 from matching.read import read_table
 from matching.scenario import load_scenario
 from matching.schedule.horizon import monday_of
+from matching.write import write_private
 
 #: The largest input file the console accepts (a county's roster is a few MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -41,17 +45,28 @@ ZIP_MAGIC = b"PK\x03\x04"
 DEFAULT_WEEKS = 13
 DEFAULT_TIME_LIMIT = 60.0
 
+#: xlsxwriter's options for cells from the data: text stays text, never a formula or a link
+#: (a name ``=HYPERLINK(...)`` is shown, not run).
+SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False}
+
 #: The sheets of the hand-out workbook: (sheet name, output file).
 WORKBOOK_SHEETS = (("assignments", "assignments.csv"), ("schedule", "schedule.csv"),
                    ("unmet", "unmet.csv"), ("unassigned", "unassigned.csv"))
 
 
+#: The most problems an answer lists; the rest are counted (a file wrong on every row of
+#: 100,000 would otherwise answer with megabytes of the same sentence).
+MAX_SHOWN_PROBLEMS = 200
+
+
 class UploadRefused(ValueError):
-    """An upload that is not saved, with every problem found (as ``matching doctor``)."""
+    """An upload that is not saved, with the problems found (as ``matching doctor``):
+    the first :data:`MAX_SHOWN_PROBLEMS` in ``problems``, and how many in ``count``."""
 
     def __init__(self, problems: list[Problem], diagnosis: Diagnosis | None = None) -> None:
-        super().__init__("; ".join(map(str, problems)))
-        self.problems = problems
+        super().__init__("; ".join(map(str, problems[:3])))
+        self.count = len(problems)
+        self.problems = problems[:MAX_SHOWN_PROBLEMS]
         self.diagnosis = diagnosis
 
 
@@ -78,7 +93,12 @@ class RunOptions:
 def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, bytes]]
                  ) -> Diagnosis:
     """Check uploaded files (kind -> (file name, content)) together with the programme's
-    saved ones, and save them only if clean; raise :class:`UploadRefused` otherwise."""
+    saved ones, and save them only if clean; raise :class:`UploadRefused` otherwise.
+
+    Each file is first held to :data:`matching.limits.UPLOAD` (rows, and bytes once
+    expanded) before any parser reads it. A refused upload leaves nothing behind: the
+    programme's folder is made only when its first files are saved.
+    """
     problems = []
     for kind, (name, content) in uploads.items():
         problems += _file_problems(kind, name, content)
@@ -88,10 +108,14 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
     with tempfile.TemporaryDirectory(prefix="matching-upload-") as tmp:
         staged = {}
         for kind, (name, content) in uploads.items():
-            path = Path(tmp) / kind / _safe_name(name, kind)
-            path.parent.mkdir()
-            path.write_bytes(content)
+            path = Path(tmp) / kind / _shown_name(name, kind)
+            write_private(path, content)
             staged[kind] = path
+        try:
+            for path in staged.values():
+                limits.check(path, limits.UPLOAD)
+        except InputError as exc:
+            raise UploadRefused(exc.problems) from None
         together = {**saved, **staged}
         missing = [k for k in ("volunteers", "elders") if k not in together]
         if missing:
@@ -108,25 +132,36 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
 
 
 def _file_problems(kind: str, name: str, content: bytes) -> list[Problem]:
+    shown = _shown_name(name, kind)
     if kind not in INPUT_KINDS:
-        return [Problem(name, f"was sent as {kind!r}: expected one of {', '.join(INPUT_KINDS)}")]
-    suffix = Path(name).suffix.lower()
+        return [Problem(shown, f"was sent as {kind!r}: expected one of "
+                               f"{', '.join(INPUT_KINDS)}")]
+    suffix = Path(shown).suffix.lower()
     if suffix not in INPUT_SUFFIXES:
-        return [Problem(name, "is not a .csv or .xlsx file")]
+        return [Problem(shown, "is not a .csv or .xlsx file")]
     if len(content) > MAX_UPLOAD_BYTES:
-        return [Problem(name, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
+        return [Problem(shown, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
     if not content:
-        return [Problem(name, "is empty")]
+        return [Problem(shown, "is empty")]
     if (suffix == ".xlsx") != content.startswith(ZIP_MAGIC) or \
             (suffix == ".csv" and b"\x00" in content):
-        return [Problem(name, f"is not what its name says ({suffix[1:]})")]
+        return [Problem(shown, f"is not what its name says ({suffix[1:]})")]
     return []
 
 
-def _safe_name(name: str, kind: str) -> str:
-    """The uploaded file's own name (shown in problems), stripped of any folder."""
-    base = Path(name.replace("\\", "/")).name
-    return base if base not in ("", ".", "..") else f"{kind}{Path(name).suffix.lower()}"
+#: The longest uploaded file name kept for messages (longer ones are shown by their kind).
+MAX_SHOWN_NAME = 100
+
+
+def _shown_name(name: str, kind: str) -> str:
+    """The uploaded file's own name for messages (``老人名册.xlsx``), without any folder;
+    a name that could not be a plain file name is replaced by the kind and suffix."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    suffix = Path(base).suffix.lower()
+    if not base or base.startswith(".") or len(base) > MAX_SHOWN_NAME or \
+            not base.isprintable():
+        return f"{kind}{suffix if suffix in INPUT_SUFFIXES else ''}"
+    return base
 
 
 def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
@@ -147,9 +182,8 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
     if unknown:
         raise UploadRefused([Problem("leaving", f"names no volunteer: {', '.join(unknown)}")])
     run_id, folder = store.new_run()
-    (folder / "inputs").mkdir()
     for path in inputs.values():
-        shutil.copyfile(path, folder / "inputs" / path.name)
+        write_private(folder / "inputs" / path.name, path.read_bytes())
     start = options.first_day(today or dt.date.today())
     lines = [f"name = {json.dumps(programme, ensure_ascii=False)}",
              "[inputs]",
@@ -161,8 +195,8 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
     if options.previous_run is not None:
         # a re-plan keeps what the earlier schedule published before the day it changes
-        shutil.copyfile(store.run_file(options.previous_run, "schedule.csv"),
-                        folder / "inputs" / "previous_schedule.csv")
+        write_private(folder / "inputs" / "previous_schedule.csv",
+                      store.run_file(options.previous_run, "schedule.csv").read_bytes())
         lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
         if options.from_date is not None:
             lines.insert(lines.index("[solver]"), f"from = {options.from_date.isoformat()}")
@@ -170,12 +204,12 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
     if options.leaving:
         whatif.append(f"leaving = {json.dumps(sorted(options.leaving))}")
     if options.joining:
-        pd.DataFrame(options.joining).to_csv(folder / "inputs" / "joining_elders.csv",
-                                             index=False)
+        write_private(folder / "inputs" / "joining_elders.csv",
+                      pd.DataFrame(options.joining).to_csv(index=False).encode("utf-8"))
         whatif.append('joining_elders = "inputs/joining_elders.csv"')
     if whatif:
         lines += ["[whatif]", *whatif]
-    (folder / "scenario.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_private(folder / "scenario.toml", ("\n".join(lines) + "\n").encode("utf-8"))
     try:
         load_scenario(folder / "scenario.toml")
     except Exception:
@@ -212,7 +246,7 @@ def workbook(store: Store, run_id: str) -> bytes:
         return cached.read_bytes()
     buffer = io.BytesIO()
     # xlsxwriter writes a county's quarter (100,000 rows) several times faster than openpyxl
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as book:
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": SAFE_XLSX}) as book:
         for sheet, name in WORKBOOK_SHEETS:
             try:
                 path = store.run_file(run_id, name)
@@ -221,7 +255,7 @@ def workbook(store: Store, run_id: str) -> bytes:
             pd.read_csv(path, dtype=str, keep_default_na=False).to_excel(
                 book, sheet_name=sheet, index=False)
     content = buffer.getvalue()
-    cached.parent.mkdir(exist_ok=True)
+    private_folder(cached.parent)
     with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as f:
         f.write(content)
     os.replace(f.name, cached)
@@ -340,8 +374,7 @@ MARKS = ("done", "missed", "replaced")
 
 def ledger_path(store: Store, programme: str) -> Path:
     """The programme's time-bank ledger (SQLite), beside its inputs."""
-    folder = store.programme_dir(programme) / "timebank"
-    folder.mkdir(exist_ok=True)
+    folder = private_folder(store.programme_dir(programme) / "timebank")
     return folder / "ledger.sqlite"
 
 
@@ -383,9 +416,9 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
     folder = ledger_path(store, programme).parent
     done = folder / f"marked-{monday.isoformat()}-run{run_id}.csv"
-    pd.DataFrame(rows, columns=["date", "activity", "volunteer_id", "elder_id", "status",
-                                "done_by", "minutes", "rating", "comment"]).to_csv(
-        done, index=False)
+    write_private(done, pd.DataFrame(rows, columns=[
+        "date", "activity", "volunteer_id", "elder_id", "status", "done_by", "minutes",
+        "rating", "comment"]).to_csv(index=False).encode("utf-8"))
     try:
         with open_ledger(ledger_path(store, programme)) as ledger:
             recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules)

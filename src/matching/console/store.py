@@ -6,25 +6,33 @@ Everything lives under one data folder::
     DATA/runs/ID/{request.json,status.json,scenario.toml,inputs/,out/}
 
 No path from a request reaches the file system unchecked: programme names and run ids must
-match a strict pattern, and an output file is served only if it resolves inside its run's
-output folder.
+match a strict pattern (:func:`programme_name_problem`), and an output file is served only
+if it resolves inside its run's output folder (:func:`matching.ids.inside`). Everything
+under the data folder is its owner's only: folders 0700, files 0600.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-import shutil
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 
-#: A programme's name: letters (Chinese too), digits, "-" and "_", at most 64 of them.
-PROGRAMME_NAME = re.compile(r"^[^\W][\w-]{0,63}$")
+from confusable_homoglyphs import utils as homoglyphs
+
+from matching.ids import UnsafePath, inside
+from matching.write import PRIVATE_FOLDER_MODE, private_folders, write_private
+
+#: A programme's name: letters (Chinese too), digits, "-" and "_", at most 64 of them,
+#: starting with a letter or digit (after NFC normalisation; the whole name must match).
+PROGRAMME_NAME = re.compile(r"[^\W_][\w-]{0,63}")
 
 #: A run's id: a positive number, given in order.
-RUN_ID = re.compile(r"^[1-9][0-9]{0,8}$")
+RUN_ID = re.compile(r"[1-9][0-9]{0,8}")
 
 #: The input files a programme keeps, in the order a coordinator gives them.
 INPUT_KINDS = ("volunteers", "elders", "relations")
@@ -37,8 +45,62 @@ class NotFound(LookupError):
     """A programme, run or file that does not exist (or may not be reached)."""
 
 
+class BadName(ValueError):
+    """A new programme's name that may not be used (one plain sentence why)."""
+
+
+def programme_name_problem(name: str, existing: list[str]) -> str | None:
+    """Why ``name`` may not name a new programme beside ``existing`` ones (``None``: it may).
+
+    A name is NFC text of letters, digits, ``-`` and ``_`` (at most 64), and must not match
+    an existing name after NFKC case folding (``Minle`` and ``ｍｉｎｌｅ``), nor look like one
+    (``minle`` with a Cyrillic ``і``, by Unicode's confusable characters).
+    """
+    if unicodedata.normalize("NFC", name) != name or not PROGRAMME_NAME.fullmatch(name):
+        return ("a programme's name is letters, digits, '-' and '_' (at most 64, starting "
+                "with a letter or digit)")
+    folded = _folded(name)
+    for other in existing:
+        if other == name:
+            continue
+        if _folded(other) == folded:
+            return f"it is the same as the programme {other!r} apart from case or width"
+        if skeleton(_folded(other)) == skeleton(folded):
+            return f"it looks like the programme {other!r}; choose a name that reads apart"
+    return None
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+@functools.cache
+def _look_alikes() -> dict[str, list[dict[str, str]]]:
+    """Unicode's confusable characters (``confusables.txt``, as ``confusable_homoglyphs``
+    ships it): each character with those it may be taken for."""
+    return homoglyphs.load("confusables.json")
+
+
+def skeleton(text: str) -> str:
+    """``text`` with each character replaced by the one of its look-alikes with the lowest
+    code point (Cyrillic ``і`` by Latin ``i``), so that names that look the same compare
+    equal."""
+    table = _look_alikes()
+    return "".join(min([c, *(h["c"] for h in table.get(c, ()) if len(h["c"]) == 1)], key=ord)
+                   for c in text)
+
+
+def private_folder(path: Path) -> Path:
+    """Make ``path`` (and its missing parents) a folder of its owner's only, whatever mode
+    it had."""
+    private_folders(path)
+    os.chmod(path, PRIVATE_FOLDER_MODE)
+    return path
+
+
 def write_json(path: Path, data: object) -> None:
-    """Write ``data`` as JSON whole or not at all (a reader never sees half a file)."""
+    """Write ``data`` as JSON whole or not at all (a reader never sees half a file),
+    owner-only (``NamedTemporaryFile`` makes its files 0600)."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
                                      prefix=f".{path.name}.", delete=False) as f:
@@ -61,9 +123,9 @@ class Store:
     """
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root).resolve()
-        (self.root / "programmes").mkdir(parents=True, exist_ok=True)
-        (self.root / "runs").mkdir(parents=True, exist_ok=True)
+        self.root = private_folder(Path(root).resolve())
+        private_folder(self.root / "programmes")
+        private_folder(self.root / "runs")
         self._lock = threading.Lock()
 
     # programmes -------------------------------------------------------------------------
@@ -71,15 +133,38 @@ class Store:
     def programmes(self) -> list[str]:
         """Every programme's name, sorted."""
         return sorted(p.name for p in (self.root / "programmes").iterdir()
-                      if p.is_dir() and PROGRAMME_NAME.match(p.name))
+                      if p.is_dir() and PROGRAMME_NAME.fullmatch(p.name))
+
+    def check_new_name(self, name: str) -> None:
+        """Refuse a name a new programme may not have.
+
+        Raises
+        ------
+        BadName
+            With :func:`programme_name_problem`'s sentence.
+        """
+        problem = programme_name_problem(name, self.programmes())
+        if problem is not None:
+            raise BadName(problem)
 
     def programme_dir(self, name: str, *, create: bool = False) -> Path:
-        """A programme's folder; ``create`` makes it, else it must exist."""
-        if not PROGRAMME_NAME.match(name):
-            raise NotFound(f"no programme {name!r}: a name is letters, digits, - and _")
+        """A programme's folder; ``create`` makes it (the name checked as a new one's),
+        else it must exist.
+
+        Raises
+        ------
+        NotFound
+            If it does not exist (and is not to be made).
+        BadName
+            If it is to be made and its name may not be used.
+        """
+        if not PROGRAMME_NAME.fullmatch(name):
+            raise NotFound(f"no programme {name!r}")
         folder = self.root / "programmes" / name
-        if create:
-            (folder / "inputs").mkdir(parents=True, exist_ok=True)
+        if create and not folder.is_dir():
+            with self._lock:
+                self.check_new_name(name)
+                private_folder(folder / "inputs")
         elif not folder.is_dir():
             raise NotFound(f"no programme {name!r}")
         return folder
@@ -102,7 +187,7 @@ class Store:
             for kind, path in files.items():
                 target = folder / f"{kind}{path.suffix.lower()}"
                 staged = folder / f".{target.name}.new"
-                shutil.copyfile(path, staged)
+                write_private(staged, path.read_bytes())
                 for suffix in INPUT_SUFFIXES:
                     old = folder / f"{kind}{suffix}"
                     if old != target and old.exists():
@@ -115,15 +200,15 @@ class Store:
         """A fresh run folder: its id (the next number) and path."""
         with self._lock:
             taken = [int(p.name) for p in (self.root / "runs").iterdir()
-                     if RUN_ID.match(p.name)]
+                     if RUN_ID.fullmatch(p.name)]
             run_id = str(max(taken, default=0) + 1)
             folder = self.root / "runs" / run_id
-            folder.mkdir()
+            folder.mkdir(mode=PRIVATE_FOLDER_MODE)
         return run_id, folder
 
     def run_dir(self, run_id: str) -> Path:
         """A run's folder (it must exist)."""
-        if not RUN_ID.match(run_id) or not (self.root / "runs" / run_id).is_dir():
+        if not RUN_ID.fullmatch(run_id) or not (self.root / "runs" / run_id).is_dir():
             raise NotFound(f"no run {run_id!r}")
         return self.root / "runs" / run_id
 
@@ -131,7 +216,7 @@ class Store:
         """Every run's status (of one programme if given), newest first."""
         out = []
         for folder in (self.root / "runs").iterdir():
-            if RUN_ID.match(folder.name) and (folder / "status.json").is_file():
+            if RUN_ID.fullmatch(folder.name) and (folder / "status.json").is_file():
                 status = read_json(folder / "status.json")
                 if programme is None or status.get("programme") == programme:
                     out.append(status)
@@ -139,10 +224,10 @@ class Store:
 
     def run_file(self, run_id: str, relative: str) -> Path:
         """An output file of a run, by its path inside the run's output folder."""
-        out = (self.run_dir(run_id) / "out").resolve()
-        if not relative or "\\" in relative or "\x00" in relative:
-            raise NotFound(f"no file {relative!r} in run {run_id}")
-        path = (out / relative).resolve()
-        if not path.is_relative_to(out) or not path.is_file():
+        try:
+            path = inside(self.run_dir(run_id) / "out", relative)
+        except UnsafePath:
+            raise NotFound(f"no file {relative!r} in run {run_id}") from None
+        if not path.is_file():
             raise NotFound(f"no file {relative!r} in run {run_id}")
         return path

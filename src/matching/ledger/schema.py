@@ -9,10 +9,12 @@ rows recorded (done, missed, replaced, with their ratings) and the batches they 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from matching.errors import InputError
+from matching.write import private_folders
 
 #: The schema this version of matching writes; older files are migrated forward on opening.
 SCHEMA_VERSION = 2
@@ -82,7 +84,9 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
         raise InputError.one(name, f"no ledger here ({path})")
     if path.exists() and path.is_dir():
         raise InputError.one(name, "is a folder, not a ledger file")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folders(path.parent)
+    if not path.exists():  # members' names and hours: the file is its owner's only
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     # isolation_level=None: transactions are begun and ended explicitly (BEGIN IMMEDIATE)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")

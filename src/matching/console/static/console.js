@@ -1,12 +1,15 @@
-// The console's two scripts: a run's progress bar, and the map of a programme.
+// The console's scripts: a run's progress bar, the map of a programme, and forms that
+// submit themselves. Nothing here writes HTML: every name and id from the data goes into
+// the page as text (textContent), never through innerHTML.
 "use strict";
 
-function watchRun(id) {
+function watchRun(element) {
+  const id = element.dataset.run;
   const bar = document.getElementById("bar");
   const stage = document.getElementById("stage");
   const elapsed = document.getElementById("elapsed");
   async function poll() {
-    const response = await fetch(`/api/runs/${id}`, { credentials: "same-origin" });
+    const response = await fetch(`/api/runs/${encodeURIComponent(id)}`, { credentials: "same-origin" });
     if (!response.ok) { setTimeout(poll, 2000); return; }
     const run = await response.json();
     if (run.status === "done" || run.status === "failed") { location.reload(); return; }
@@ -20,8 +23,23 @@ function watchRun(id) {
   setTimeout(poll, 1000);
 }
 
+// Text from the data, isolated so that a right-to-left override in a name cannot turn
+// around what stands beside it.
+function isolated(text) { return `\u2068${text}\u2069`; }
+
+// A label for a map marker: lines of plain text, each a node of its own.
+function label(lines) {
+  const box = document.createElement("div");
+  lines.filter((line) => line).forEach((line, i) => {
+    if (i > 0) { box.appendChild(document.createElement("br")); }
+    box.appendChild(document.createTextNode(line));
+  });
+  return box;
+}
+
 async function drawMap(element) {
   const map = L.map(element, { preferCanvas: true });
+  element.leafletMap = map;  // for the browser tests, which open every label
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { maxZoom: 19 }).addTo(map);
   }
@@ -29,21 +47,33 @@ async function drawMap(element) {
                                { credentials: "same-origin" });
   const data = await response.json();
   const points = [];
+  const names = new Map(data.volunteers.map((v) => [v.id, v.name]));
   for (const [a, b, c, d] of data.pairs) {
     L.polyline([[a, b], [c, d]], { color: "#7a8a99", weight: 1, opacity: 0.7 }).addTo(map);
   }
   for (const v of data.volunteers) {
     L.circleMarker([v.lat, v.lon], { radius: 6, color: "#1f5fa8", fillOpacity: 0.9, className: "volunteer" })
-      .bindTooltip(`${v.name} (${v.id}) · ${v.community}`).addTo(map);
+      .bindTooltip(label([`${isolated(v.name)} (${isolated(v.id)})`, isolated(v.community)])).addTo(map);
     points.push([v.lat, v.lon]);
   }
   for (const e of data.elders) {
     const paired = e.volunteer !== "";
     L.circleMarker([e.lat, e.lon], { radius: 5, color: paired ? "#2f7d4f" : "#c0392b", fillOpacity: 0.8,
                                       className: paired ? "elder paired" : "elder unpaired" })
-      .bindTooltip(`${e.name} (${e.id}) · ${e.community}${paired ? " → " + e.volunteer : ""}`).addTo(map);
+      .bindTooltip(label([`${isolated(e.name)} (${isolated(e.id)})`, isolated(e.community),
+                          paired ? `→ ${isolated(names.get(e.volunteer) || e.volunteer)}` : ""])).addTo(map);
     points.push([e.lat, e.lon]);
   }
   if (points.length) { map.fitBounds(points, { padding: [20, 20] }); } else { map.setView([35, 111], 12); }
   element.dataset.drawn = String(data.volunteers.length + data.elders.length);
 }
+
+document.addEventListener("DOMContentLoaded", () => {
+  const run = document.querySelector("[data-run]");
+  if (run) { watchRun(run); }
+  const map = document.getElementById("map");
+  if (map && window.L) { drawMap(map); }
+  document.querySelectorAll("select[data-submit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+});

@@ -1,0 +1,185 @@
+"""The console's JSON API under ``/api/``: the same actions as the pages, for scripts
+(documented at ``/docs``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Annotated, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from matching.console import service
+from matching.console.context import Console, check_api_token, console_of
+from matching.console.pages import (
+    check_off_the_loop,
+    explanation,
+    file_or_404,
+    problems_of,
+    read_uploads,
+    workbook_response,
+    zip_response,
+)
+from matching.console.store import BadName
+from matching.errors import InputError, Problem
+from matching.read import read_world
+
+router = APIRouter(prefix="/api")
+ConsoleDep = Annotated[Console, Depends(console_of)]
+CsrfHeader = Annotated[str | None, Header()]
+
+
+class RunRequest(BaseModel):
+    """Options of a run; ``{}`` gives a pairing and a 13-week schedule from next Monday."""
+
+    start: dt.date | None = Field(None, description="the schedule's first day, a Monday")
+    weeks: int = Field(service.DEFAULT_WEEKS, ge=1, le=53)
+    time_limit: float = Field(service.DEFAULT_TIME_LIMIT, gt=0, le=3600)
+    seed: int = Field(0, ge=0)
+    lang: Literal["zh", "en"] = "zh"
+    schedule: bool = True
+    leaving: list[str] = Field(default_factory=list, max_length=100_000,
+                               description="ids of volunteers who leave (a re-plan)")
+
+
+def problem_json(p: Problem) -> dict:
+    """A problem as JSON: where it is, and what is wrong."""
+    return {"file": p.file, "row": p.row, "column": p.column, "value": p.value,
+            "message": p.message, "text": str(p)}
+
+
+@router.get("/programmes", tags=["programmes"])
+def api_programmes(console: ConsoleDep) -> list[dict]:
+    """Every programme, with its saved input files and its runs' ids."""
+    store = console.store
+    return [{"name": n, "inputs": sorted(store.inputs(n)),
+             "runs": [r["id"] for r in store.runs(n)]} for n in store.programmes()]
+
+
+@router.post("/programmes/{name}/inputs", tags=["programmes"])
+async def api_inputs(request: Request, console: ConsoleDep, name: str,
+                     volunteers: Annotated[UploadFile | None, File()] = None,
+                     elders: Annotated[UploadFile | None, File()] = None,
+                     relations: Annotated[UploadFile | None, File()] = None,
+                     x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Upload rosters (multipart fields ``volunteers``, ``elders``, ``relations``; CSV or
+    .xlsx). They are checked with the programme's saved files and saved only if clean:
+    200 with the warnings, or 422 with the problems by file, row and column (the first
+    200, and ``problem_count``). A new programme is made only when its files are saved."""
+    check_api_token(request, x_csrf_token)
+    name = unicodedata.normalize("NFC", name)
+    if name not in console.store.programmes():
+        try:
+            console.store.check_new_name(name)
+        except BadName as exc:
+            return JSONResponse({"problems": [problem_json(Problem("name", str(exc)))],
+                                 "problem_count": 1}, 422)
+    uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
+                                  "relations": relations})
+    if not uploads:
+        return JSONResponse({"problems": [problem_json(Problem("request", "has no files"))],
+                             "problem_count": 1}, 422)
+    try:
+        found = await check_off_the_loop(console, name, uploads)
+    except service.UploadRefused as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems],
+                             "problem_count": exc.count}, 422)
+    return JSONResponse({"saved": sorted(uploads), "inputs": sorted(console.store.inputs(name)),
+                         "warnings": [problem_json(p)
+                                      for p in found.warnings]})  # type: ignore[attr-defined]
+
+
+@router.post("/programmes/{name}/runs", status_code=202, tags=["runs"])
+def api_start(request: Request, console: ConsoleDep, name: str, options: RunRequest,
+              x_csrf_token: CsrfHeader = None) -> dict:
+    """Queue a run: a pairing and (unless ``schedule`` is false) a schedule. Returns its
+    ``id``; a second run of the same programme waits for the first."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        run_id = service.start_run(console.store, console.runs, name,
+                                   service.RunOptions(**options.model_dump()))
+    except (service.UploadRefused, InputError) as exc:
+        raise HTTPException(422, [problem_json(p) for p in problems_of(exc)]) from exc
+    return {"id": run_id}
+
+
+@router.get("/programmes/{name}/runs", tags=["runs"])
+def api_runs(console: ConsoleDep, name: str) -> list[dict]:
+    """The programme's runs, newest first."""
+    console.programme_or_404(name)
+    return console.store.runs(name)
+
+
+@router.get("/programmes/{name}/map", tags=["programmes"])
+def api_map(console: ConsoleDep, name: str) -> dict:
+    """Volunteers and elders with their places, and the pairs of the latest finished
+    run (none before the first)."""
+    console.programme_or_404(name)
+    done = service.latest_run(console.store, name)
+    if done is not None:
+        plan = console.plan_of(done["id"])
+        world, assigned = plan.world, dict(zip(plan.assignments["elder_id"],
+                                               plan.assignments["volunteer_id"], strict=True))
+    else:
+        inputs = console.store.inputs(name)
+        if "volunteers" not in inputs or "elders" not in inputs:
+            return {"run": None, "volunteers": [], "elders": [], "pairs": []}
+        world, assigned = read_world(inputs["volunteers"], inputs["elders"],
+                                     inputs.get("relations")), {}
+    volunteers = _people(world.volunteers, "volunteer_id")
+    elders = _people(world.elders, "elder_id")
+    where = {v["id"]: (v["lat"], v["lon"]) for v in volunteers}
+    for elder in elders:
+        elder["volunteer"] = assigned.get(elder["id"], "")
+    return {"run": done["id"] if done else None, "volunteers": volunteers, "elders": elders,
+            "pairs": [[*where[e["volunteer"]], e["lat"], e["lon"]] for e in elders
+                      if e["volunteer"] in where]}
+
+
+def _people(frame: pd.DataFrame, key: str) -> list[dict]:
+    """Id, name, community and place of each person, for the map."""
+    names = frame["name"] if "name" in frame else frame[key]
+    return [{"id": str(i), "name": str(n), "community": str(c), "lat": float(a),
+             "lon": float(b)}
+            for i, n, c, a, b in zip(frame[key], names, frame["community"], frame["lat"],
+                                     frame["lon"], strict=True)]
+
+
+@router.get("/runs/{run_id}", tags=["runs"])
+def api_run(console: ConsoleDep, run_id: str) -> dict:
+    """A run's ``status`` (``queued``, ``running``, ``done`` or ``failed``), its
+    ``progress`` (0 to 1) and stage, and once done its ``summary``."""
+    return console.run_or_404(run_id)
+
+
+@router.get("/runs/{run_id}/files/{path:path}", tags=["runs"])
+def api_file(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
+    """Any output file of a finished run, such as ``assignments.csv`` or
+    ``rota/V00001.html``."""
+    return file_or_404(console, run_id, path)
+
+
+@router.get("/runs/{run_id}/workbook", tags=["runs"])
+def api_workbook(console: ConsoleDep, run_id: str) -> Response:
+    """One Excel workbook: the assignments, the schedule and the unmet list."""
+    console.run_or_404(run_id)
+    return workbook_response(console, run_id)
+
+
+@router.get("/runs/{run_id}/zip", tags=["runs"])
+def api_zip(console: ConsoleDep, run_id: str) -> Response:
+    """Every output file of a run and its workbook, as a zip."""
+    console.run_or_404(run_id)
+    return zip_response(console, run_id)
+
+
+@router.get("/runs/{run_id}/explain/{elder_id}", tags=["runs"])
+def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
+    """Why this elder has their volunteer, and who came next."""
+    if console.run_or_404(run_id)["status"] != "done":
+        raise HTTPException(409, "the run has not finished")
+    return {"elder_id": elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}

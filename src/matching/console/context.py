@@ -1,0 +1,160 @@
+"""What every page and API route of the console works with: the settings it was started
+with, the data folder, the run queue, the accounts and sessions, and the page renderer."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from matching.columns import ALIASES
+from matching.console import service
+from matching.console.accounts import Accounts, Throttle
+from matching.console.guard import AuthSettings, Visitor, is_loopback, same_token, visitor_of
+from matching.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
+from matching.console.runs import RunQueue
+from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
+from matching.console.store import NotFound, Store, read_json
+from matching.run import Run, load_run
+
+HERE = Path(__file__).parent
+
+#: Plans kept in memory for the results pages (each is read back from its folder).
+CACHED_RUNS = 4
+
+#: The language cookie.
+LANGUAGE_COOKIE = "lang"
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """How the console was started (``matching serve``'s options).
+
+    Attributes
+    ----------
+    host, port
+        Where it listens; any host but a loopback one needs an account.
+    allowed_hosts
+        The names people type to reach a console on a network address (``--allowed-host``).
+    tiles
+        A map tile URL template; without one the map has a blank background.
+    secure_cookies
+        Mark cookies ``Secure``: ``True``, ``False``, or ``None`` to follow each request's
+        scheme (HTTPS, directly or as a trusted proxy's ``X-Forwarded-Proto`` says).
+    idle_seconds
+        A session unused for this long ends.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    allowed_hosts: tuple[str, ...] = ()
+    tiles: str | None = None
+    secure_cookies: bool | None = None
+    idle_seconds: float = DEFAULT_IDLE_SECONDS
+
+    @property
+    def needs_login(self) -> bool:
+        """Whether pages need an account (any address but a loopback one)."""
+        return not is_loopback(self.host)
+
+
+class Console:
+    """The console's state, shared by its routes (``request.app.state.console``)."""
+
+    def __init__(self, data: str | Path, settings: ConsoleSettings,
+                 command: tuple[str, ...] | None = None) -> None:
+        self.settings = settings
+        self.store = Store(data)
+        self.accounts = Accounts(self.store.root)
+        self.sessions = Sessions(self.store.root, settings.idle_seconds)
+        self.throttle = Throttle()
+        self.auth = AuthSettings(self.accounts, self.sessions, self.throttle,
+                                 settings.needs_login, settings.secure_cookies)
+        self.runs = RunQueue(self.store, command,
+                             finish=lambda run_id: service.workbook(self.store, run_id))
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.plan_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._load_plan)
+
+    def _load_plan(self, run_id: str) -> Run:
+        return load_run(self.store.run_dir(run_id) / "out")
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def page(self, request: Request, template: str, status_code: int = 200,
+             **context: object) -> HTMLResponse:
+        """A page in the visitor's language, with what every page shows."""
+        lang = language(request)
+        name = context.get("name")
+        if isinstance(name, str) and "latest" not in context:
+            context["latest"] = service.latest_run(self.store, name)
+        visitor = visitor_of(request)
+        return self.templates.TemplateResponse(request, template, {
+            "t": words(lang), "lang": lang, "csrf": csrf_token(visitor),
+            "column_label": functools.partial(column_label, lang=lang),
+            "user": visitor.account, "needs_login": self.settings.needs_login,
+            "programmes": self.store.programmes(), **context}, status_code=status_code)
+
+    # --- lookups that answer 404 -----------------------------------------------------------
+
+    def programme_or_404(self, name: str) -> str:
+        """A programme that exists (its name), else 404."""
+        try:
+            self.store.programme_dir(name)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return name
+
+    def run_or_404(self, run_id: str) -> dict:
+        """A run's status, else 404."""
+        try:
+            return read_json(self.store.run_dir(run_id) / "status.json")
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+
+def console_of(request: Request) -> Console:
+    """The console a request reached (a FastAPI dependency)."""
+    return request.app.state.console
+
+
+def language(request: Request) -> str:
+    """The visitor's language (the ``lang`` cookie; Chinese by default)."""
+    lang = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def csrf_token(visitor: Visitor) -> str:
+    """The CSRF token forms carry (the session's)."""
+    return visitor.session.csrf if visitor.session is not None else ""
+
+
+def check_form_token(request: Request, given: str) -> None:
+    """A form must carry its session's CSRF token (403 otherwise)."""
+    visitor = visitor_of(request)
+    if not same_token(given, csrf_token(visitor)):
+        raise HTTPException(403, "the form's security token is missing or stale: reload "
+                                 "the page and try again")
+
+
+def check_api_token(request: Request, given: str | None) -> None:
+    """A script riding on the session cookie must show that it read the token from a page
+    (the ``X-CSRF-Token`` header); one with Basic credentials or no session cannot be a
+    forged browser request."""
+    visitor = visitor_of(request)
+    if visitor.basic or visitor.session is None:
+        return
+    if not same_token(given, visitor.session.csrf):
+        raise HTTPException(403, "missing or wrong X-CSRF-Token header")
+
+
+def column_label(column: str | None, lang: str) -> str:
+    """A problem's column as a coordinator knows it: in Chinese, with its Chinese header
+    (``age`` -> ``age（年龄）``)."""
+    if not column:
+        return ""
+    chinese = next((a for a in ALIASES.get(column, ()) if not a.isascii()), None)
+    return f"{column}（{chinese}）" if lang == "zh" and chinese else column

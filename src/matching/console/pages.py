@@ -1,0 +1,458 @@
+"""The console's pages for the coordinator, server-rendered, in the order of the work:
+programmes, upload, map, plan, results and hand-outs, changes, the time bank, logging in."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import unicodedata
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from matching.analysis.metrics import coverage
+from matching.analysis.why import explain_elder
+from matching.columns import ALIASES
+from matching.console import service
+from matching.console.context import (
+    LANGUAGE_COOKIE,
+    Console,
+    check_form_token,
+    console_of,
+    language,
+)
+from matching.console.guard import (
+    SESSION_COOKIE,
+    client_address,
+    foreign_origin,
+    is_secure,
+    retry_after,
+    session_cookie,
+    visitor_of,
+)
+from matching.console.i18n import LANGUAGES
+from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
+from matching.errors import InputError, Problem
+from matching.read import read_table
+from matching.rota import LABELS as ROTA_LABELS
+from matching.run import Run
+
+router = APIRouter(include_in_schema=False)
+ConsoleDep = Annotated[Console, Depends(console_of)]
+
+#: How long the language choice is remembered, in seconds (a year).
+LANGUAGE_COOKIE_SECONDS = 365 * 86400
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, console: ConsoleDep) -> HTMLResponse:
+    """Every programme, with its saved rosters and latest plan."""
+    store = console.store
+    listed = [(name, store.inputs(name), service.latest_run(store, name))
+              for name in store.programmes()]
+    return console.page(request, "home.html", listed=listed)
+
+
+@router.post("/programmes")
+def new_programme(request: Request, console: ConsoleDep, name: Annotated[str, Form()],
+                  csrf: Annotated[str, Form()] = "") -> Response:
+    """Create a programme (its name checked against the others')."""
+    check_form_token(request, csrf)
+    name = unicodedata.normalize("NFC", name.strip())
+    try:
+        console.store.programme_dir(name, create=True)
+    except (NotFound, BadName) as exc:
+        listed = [(n, console.store.inputs(n), service.latest_run(console.store, n))
+                  for n in console.store.programmes()]
+        return console.page(request, "home.html", 422, listed=listed,
+                            problems=[Problem("name", _sentence(exc))])
+    return RedirectResponse(f"/p/{name}/upload", 303)
+
+
+def _sentence(exc: Exception) -> str:
+    return exc.args[0] if exc.args else str(exc)
+
+
+@router.get("/p/{name}/upload", response_class=HTMLResponse)
+def upload_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
+    """The upload form, with the rosters saved so far."""
+    console.programme_or_404(name)
+    return console.page(request, "upload.html", name=name, saved=console.store.inputs(name),
+                        kinds=INPUT_KINDS, step="upload")
+
+
+#: One upload is checked at a time: checking holds a whole roster in memory.
+_CHECKING = asyncio.Semaphore(1)
+
+
+async def read_uploads(files: dict[str, UploadFile | None]) -> dict[str, tuple[str, bytes]]:
+    """The uploaded files' names and contents by kind (the body's size is bounded before)."""
+    out = {}
+    for kind, upload in files.items():
+        if upload is not None and upload.filename:
+            out[kind] = (upload.filename, await upload.read(service.MAX_UPLOAD_BYTES + 1))
+    return out
+
+
+async def check_off_the_loop(console: Console, name: str,
+                             uploads: dict[str, tuple[str, bytes]]) -> object:
+    """Check an upload in a worker thread, one at a time, so that the other pages answer
+    meanwhile."""
+    async with _CHECKING:
+        return await run_in_threadpool(service.check_upload, console.store, name, uploads)
+
+
+@router.post("/p/{name}/upload", response_class=HTMLResponse)
+async def upload_form(request: Request, console: ConsoleDep, name: str,
+                      csrf: Annotated[str, Form()] = "",
+                      volunteers: UploadFile | None = None, elders: UploadFile | None = None,
+                      relations: UploadFile | None = None) -> HTMLResponse:
+    """Check the uploaded rosters with the saved ones; save them only if clean."""
+    check_form_token(request, csrf)
+    console.programme_or_404(name)
+    uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
+                                  "relations": relations})
+    context = {"name": name, "kinds": INPUT_KINDS, "step": "upload"}
+    try:
+        found = await check_off_the_loop(console, name, uploads)
+    except service.UploadRefused as exc:
+        return console.page(request, "upload.html", 422, saved=console.store.inputs(name),
+                            problems=exc.problems, problem_count=exc.count,
+                            warnings=exc.diagnosis.warnings if exc.diagnosis else [],
+                            **context)
+    return console.page(request, "upload.html", saved=console.store.inputs(name),
+                        accepted=True, warnings=found.warnings, **context)  # type: ignore[attr-defined]
+
+
+@router.get("/p/{name}/map", response_class=HTMLResponse)
+def map_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
+    """People and pairs on a map, coverage by community beside it."""
+    console.programme_or_404(name)
+    done = service.latest_run(console.store, name)
+    table = None
+    if done is not None:
+        table = coverage_rows(coverage(console.plan_of(done["id"]), by="community"))
+    return console.page(request, "map.html", name=name, tiles=console.settings.tiles,
+                        done=done, table=table, saved=console.store.inputs(name), step="map")
+
+
+@router.get("/p/{name}/plan", response_class=HTMLResponse)
+def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
+    """The run form and the programme's runs."""
+    console.programme_or_404(name)
+    start = service.RunOptions().first_day(dt.date.today())
+    return console.page(request, "plan.html", name=name, start=start,
+                        saved=console.store.inputs(name), runs=console.store.runs(name),
+                        defaults=service.RunOptions(), step="plan")
+
+
+@router.post("/p/{name}/plan")
+def plan_form(request: Request, console: ConsoleDep, name: str,
+              csrf: Annotated[str, Form()] = "",
+              start: Annotated[dt.date | None, Form()] = None,
+              weeks: Annotated[int, Form(ge=1, le=53)] = service.DEFAULT_WEEKS,
+              time_limit: Annotated[float, Form(gt=0, le=3600)] = service.DEFAULT_TIME_LIMIT
+              ) -> Response:
+    """Queue a run and show it."""
+    check_form_token(request, csrf)
+    console.programme_or_404(name)
+    options = service.RunOptions(start=start, weeks=weeks, time_limit=time_limit,
+                                 lang=language(request))
+    try:
+        run_id = service.start_run(console.store, console.runs, name, options)
+    except (service.UploadRefused, InputError) as exc:
+        return console.page(request, "plan.html", 422, name=name,
+                            saved=console.store.inputs(name), runs=console.store.runs(name),
+                            defaults=options, start=options.first_day(dt.date.today()),
+                            problems=problems_of(exc), step="plan")
+    return RedirectResponse(f"/runs/{run_id}", 303)
+
+
+def volunteers_of(console: Console, name: str) -> list[tuple[str, str]]:
+    """The programme's volunteers as ``(id, name)``, for the changes form."""
+    inputs = console.store.inputs(name)
+    if "volunteers" not in inputs:
+        return []
+    table = read_table(inputs["volunteers"])
+    names = table["name"] if "name" in table else table["volunteer_id"]
+    return sorted(zip(table["volunteer_id"].astype(str), names.astype(str), strict=True))
+
+
+def changes_page_of(request: Request, console: ConsoleDep, name: str, status_code: int = 200,
+                    **context: object) -> HTMLResponse:
+    """The changes page: volunteers leaving, new elders, and the re-plan."""
+    done = service.latest_run(console.store, name)
+    start = service.RunOptions().first_day(dt.date.today())
+    return console.page(request, "changes.html", status_code, name=name, step="changes",
+                        changes=service.pending_changes(console.store, name), done=done,
+                        volunteers=volunteers_of(console, name),
+                        fields=[(f, ALIASES[f][0] if language(request) == "zh" else f)
+                                for f in service.ELDER_FORM_FIELDS],
+                        from_date=start, **context)
+
+
+@router.get("/p/{name}/changes", response_class=HTMLResponse)
+def changes_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
+    """The changes page."""
+    console.programme_or_404(name)
+    return changes_page_of(request, console, name)
+
+
+@router.post("/p/{name}/changes")
+async def changes_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Mark a volunteer leaving, add or drop an elder, or re-plan."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    action = str(form.get("action", ""))
+    store = console.store
+    try:
+        if action == "leaving":
+            service.mark_leaving(store, name, str(form.get("volunteer_id", "")))
+        elif action == "joining":
+            service.add_elder(store, name, {k: str(form.get(k, ""))
+                                            for k in service.ELDER_FORM_FIELDS})
+        elif action.startswith("drop:"):
+            _, kind, key = action.split(":", 2)
+            service.drop_change(store, name, kind, key)
+        elif action == "replan":
+            day = dt.date.fromisoformat(str(form.get("from_date", "")))
+            run_id = service.start_replan(store, console.runs, name, day)
+            return RedirectResponse(f"/runs/{run_id}", 303)
+    except (service.UploadRefused, InputError) as exc:
+        return changes_page_of(request, console, name, 422, problems=problems_of(exc))
+    except ValueError as exc:
+        return changes_page_of(request, console, name, 422,
+                               problems=[Problem("form", str(exc))])
+    return RedirectResponse(f"/p/{name}/changes", 303)
+
+
+@router.get("/p/{name}/timebank", response_class=HTMLResponse)
+def timebank_page(request: Request, console: ConsoleDep, name: str,
+                  week: dt.date | None = None, recorded: str | None = None) -> HTMLResponse:
+    """Mark a week; balances and statements."""
+    console.programme_or_404(name)
+    return timebank_page_of(request, console, name, week, recorded=recorded)
+
+
+def timebank_page_of(request: Request, console: Console, name: str, week: dt.date | None,
+                     status_code: int = 200, **context: object) -> HTMLResponse:
+    """The time-bank page for ``week`` (the plan's first week by default)."""
+    store = console.store
+    done = service.latest_run(store, name)
+    activities, weeks = [], []
+    if done is not None and done["summary"].get("schedule") is not None:
+        asked = read_json(store.run_dir(done["id"]) / "request.json")
+        first = dt.date.fromisoformat(asked["start"])
+        weeks = [first + dt.timedelta(days=7 * k) for k in range(asked["weeks"])]
+        week = week if week in weeks else weeks[0]
+        table = service.week_activities(store, done["id"], week)
+        activities = [(i, r) for i, r in enumerate(table.to_dict("records"))
+                      if r["activity"] != "call"]
+        context["calls"] = int((table["activity"] == "call").sum())
+    balances = service.balances(store, name)
+    return console.page(request, "timebank.html", status_code, name=name, step="timebank",
+                        done=done, weeks=weeks, week=week, activities=activities,
+                        activity_names=ROTA_LABELS[language(request)],
+                        marks=service.MARKS, balances=records(balances, None), **context)
+
+
+@router.post("/p/{name}/timebank")
+async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Record the marked week in the ledger."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    done = service.latest_run(console.store, name)
+    if done is None:
+        raise HTTPException(409, "plan first")
+    week = dt.date.fromisoformat(str(form.get("week", "")))
+    marks: dict[int, dict[str, str]] = {}
+    for key, value in form.items():
+        field, _, row = key.partition(":")
+        if row.isdigit() and field in ("status", "done_by", "minutes", "rating", "comment"):
+            marks.setdefault(int(row), {})[field] = str(value)
+    try:
+        counts = service.record_week(console.store, name, done["id"], week, marks,
+                                     calls_done=form.get("calls_done") == "on")
+    except InputError as exc:
+        return timebank_page_of(request, console, name, week, 422, problems=exc.problems)
+    return RedirectResponse(f"/p/{name}/timebank?week={week}&recorded="
+                            f"{counts['done']}-{counts['replaced']}-{counts['missed']}", 303)
+
+
+@router.get("/p/{name}/timebank/statement/{member}", response_class=HTMLResponse)
+def statement_page(request: Request, console: ConsoleDep, name: str,
+                   member: str) -> HTMLResponse:
+    """A member's printable statement."""
+    console.programme_or_404(name)
+    try:
+        return HTMLResponse(service.statement(console.store, name, member, language(request)))
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, console: ConsoleDep, run_id: str,
+             elder: str | None = None) -> HTMLResponse:
+    """A run: its progress, or its results and hand-outs."""
+    status = console.run_or_404(run_id)
+    context: dict[str, object] = {"status": status, "name": status["programme"]}
+    if status["status"] == "done":
+        plan = console.plan_of(run_id)
+        out = console.store.run_dir(run_id) / "out"
+        context.update(
+            tiers=coverage_rows(coverage(plan, by="priority")),
+            communities=coverage_rows(coverage(plan, by="community")),
+            unassigned=records(plan.unassigned, ("elder_id", "reason")),
+            unmet=records(plan.unmet, None) if plan.unmet is not None else [],
+            rota=sorted(p.stem for p in (out / "rota").glob("*.html")),
+            volunteer_names=dict(zip(plan.world.volunteers["volunteer_id"],
+                                     plan.world.volunteers["name"], strict=True))
+            if "name" in plan.world.volunteers else {},
+            report=(out / "report.html").is_file(), elder=elder,
+            changes=records(plan.changes, None) if plan.changes is not None else [],
+            explanation=explanation(plan, elder) if elder else None)
+    return console.page(request, "run.html", **context)
+
+
+@router.get("/runs/{run_id}/files/{path:path}")
+def run_file_page(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
+    """An output file of a run."""
+    return file_or_404(console, run_id, path)
+
+
+@router.get("/runs/{run_id}/plan.xlsx")
+def workbook_page(console: ConsoleDep, run_id: str) -> Response:
+    """The hand-out workbook."""
+    console.run_or_404(run_id)
+    return workbook_response(console, run_id)
+
+
+@router.get("/runs/{run_id}/everything.zip")
+def zip_page(console: ConsoleDep, run_id: str) -> Response:
+    """Every output of the run as a zip."""
+    console.run_or_404(run_id)
+    return zip_response(console, run_id)
+
+
+@router.get("/lang/{code}")
+def choose_language(request: Request, code: str) -> Response:
+    """Switch the language and go back to the page."""
+    back = request.headers.get("referer") or "/"
+    if foreign_origin({"referer": back}, request.headers.get("host", "")):
+        back = "/"
+    response = RedirectResponse(back, 303)
+    if code in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_SECONDS,
+                            samesite="strict")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, console: ConsoleDep) -> HTMLResponse:
+    """The login form."""
+    return console.page(request, "login.html")
+
+
+@router.post("/login")
+def login(request: Request, console: ConsoleDep, account: Annotated[str, Form()],
+          password: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
+    """Log in: throttled per account and address; a new session on success."""
+    check_form_token(request, csrf)
+    keys = console.throttle.keys(account, client_address(request.scope))
+    wait = console.throttle.wait(keys)
+    if wait > 0:
+        seconds = retry_after(wait)
+        response = console.page(request, "login.html", 429, wait=seconds)
+        response.headers["retry-after"] = str(seconds)
+        return response
+    if not console.accounts.verify(account, password):
+        console.throttle.failed(keys)
+        return console.page(request, "login.html", 401, failed=True)
+    console.throttle.succeeded(keys)
+    visitor = visitor_of(request)
+    if visitor.session is not None:  # the session before logging in ends with it
+        console.sessions.end(visitor.session.token)
+    session = console.sessions.create(account)
+    response = RedirectResponse("/", 303)
+    response.headers.append("set-cookie", session_cookie(
+        session.token, is_secure(request.scope, console.auth)))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, console: ConsoleDep, csrf: Annotated[str, Form()] = "") -> Response:
+    """Log out: the session ends on the server, so a copied cookie is worth nothing."""
+    check_form_token(request, csrf)
+    visitor = visitor_of(request)
+    if visitor.session is not None:
+        console.sessions.end(visitor.session.token)
+    response = RedirectResponse("/login" if console.settings.needs_login else "/", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- shared with the API -------------------------------------------------------------------
+
+def file_or_404(console: Console, run_id: str, path: str) -> FileResponse:
+    """An output file of a run, else 404."""
+    try:
+        return FileResponse(console.store.run_file(run_id, path))
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(console: Console, run_id: str) -> Response:
+    """The hand-out workbook as a download."""
+    return Response(service.workbook(console.store, run_id), media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="plan-{run_id}.xlsx"'})
+
+
+def zip_response(console: Console, run_id: str) -> Response:
+    """Every output of a run as a zip download."""
+    try:
+        content = service.everything(console.store, run_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return Response(content, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="run-{run_id}.zip"'})
+
+
+def coverage_rows(frame: pd.DataFrame) -> list[dict]:
+    """Coverage rows for a table."""
+    return [{"group": str(index),
+             **{k: int(row[k]) for k in ("elders", "assigned", "unassigned")},
+             "coverage": f"{row['coverage']:.1%}"} for index, row in frame.iterrows()]
+
+
+def records(frame: pd.DataFrame | None, columns: tuple[str, ...] | None) -> list[dict]:
+    """A table's rows as text, for a page."""
+    if frame is None or frame.empty:
+        return []
+    chosen = [c for c in (columns or frame.columns) if c in frame.columns]
+    return frame[chosen].astype(str).to_dict("records")
+
+
+def explanation(plan: Run, elder_id: str) -> tuple[str, dict[str, list[dict]]]:
+    """The text of ``matching explain`` and its tables (chosen, alternatives) as rows."""
+    try:
+        found = explain_elder(plan, elder_id)
+    except (InputError, KeyError, ValueError) as exc:
+        return str(exc), {}
+    tables = {name: records(frame.map(lambda v: "✓" if v is True else "" if v is False
+                                      else v), None)
+              for name, frame in (("chosen", found.chosen),
+                                  ("alternatives", found.alternatives))}
+    return found.text(), {"note": [{"text": found.note}] if found.note else [], **tables}
+
+
+def problems_of(exc: Exception) -> list[Problem]:
+    """The problems an error carries (one made of its message otherwise)."""
+    return list(getattr(exc, "problems", [])) or [Problem("request", str(exc))]
