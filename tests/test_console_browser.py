@@ -62,11 +62,15 @@ def chinese_workbook(kind: str, out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
-    """``matching serve`` in its own process on a free loopback port."""
-    data = tmp_path_factory.mktemp("console")
+    """``matching serve`` in its own process on a free loopback port, working in a sandbox
+    folder that holds its data folder (``console.sandbox``: nothing may appear in it
+    outside ``data/``)."""
+    sandbox = tmp_path_factory.mktemp("console")
+    data = sandbox / "data"
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port", str(port),
-                               "--data", str(data)], stderr=subprocess.PIPE, text=True)
+                               "--data", str(data)], stderr=subprocess.PIPE, text=True,
+                              cwd=sandbox)
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 60
     while True:
@@ -77,9 +81,18 @@ def console(tmp_path_factory):
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             assert time.monotonic() < end, "the console did not start"
             time.sleep(0.2)
-    yield url
+    yield Console(url, sandbox)
     server.terminate()
     server.wait(timeout=30)
+
+
+class Console(str):
+    """The console's address, with the sandbox it works in."""
+
+    def __new__(cls, url: str, sandbox: Path) -> Console:
+        made = super().__new__(cls, url)
+        made.sandbox = sandbox  # type: ignore[attr-defined]
+        return made
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +119,20 @@ def shoot(driver, name: str, tmp_path: Path) -> np.ndarray:
     path = folder / f"console-{name}.png"
     driver.save_screenshot(str(path))
     return image.imread(path)[..., :3]
+
+
+def plan_weeks(browser, weeks: int) -> str:
+    """Plan ``weeks`` weeks from the plan page and wait for the run; its final status."""
+    wait = WebDriverWait(browser, PAGE_WAIT)
+    browser.find_element(By.LINK_TEXT, "3 排班").click()
+    field = browser.find_element(By.NAME, "weeks")
+    field.clear()
+    field.send_keys(str(weeks))
+    browser.find_element(By.ID, "plan").click()
+    wait.until(lambda d: "/runs/" in d.current_url)
+    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
+               in ("done", "failed"))
+    return browser.find_element(By.ID, "status").get_attribute("data-status")
 
 
 def pixels_near(picture: np.ndarray, colour: np.ndarray, tolerance: float = 0.08) -> int:
@@ -141,15 +168,7 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     ok = wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
     assert "已检查并保存" in ok[0].text
 
-    browser.find_element(By.LINK_TEXT, "3 排班").click()
-    weeks = browser.find_element(By.NAME, "weeks")
-    weeks.clear()
-    weeks.send_keys("2")
-    browser.find_element(By.ID, "plan").click()
-    wait.until(lambda d: "/runs/" in d.current_url)
-    status = wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
-                        in ("done", "failed") and d.find_element(By.ID, "status"))
-    assert status.get_attribute("data-status") == "done", browser.page_source[:3000]
+    assert plan_weeks(browser, 2) == "done", browser.page_source[:3000]
     cards = browser.find_element(By.CLASS_NAME, "cards").text
     # Minle's tiers: 8 elders of priority 3 and 147 of priority 2, all paired
     assert "8 / 8" in cards and "147 / 147" in cards and "最优" in cards
@@ -206,15 +225,7 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
     wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
     assert not flag_set(browser)
-    browser.find_element(By.LINK_TEXT, "3 排班").click()
-    weeks = browser.find_element(By.NAME, "weeks")
-    weeks.clear()
-    weeks.send_keys("1")
-    browser.find_element(By.ID, "plan").click()
-    wait.until(lambda d: "/runs/" in d.current_url)
-    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
-               in ("done", "failed"))
-    assert browser.find_element(By.ID, "status").get_attribute("data-status") == "done"
+    assert plan_weeks(browser, 1) == "done"
     results = browser.current_url
     assert not flag_set(browser)
     # the long name wraps or is cut: the page is no wider than the window
@@ -259,3 +270,7 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
             By.CSS_SELECTOR, "#balances a")][:3]:
         browser.get(link)
         assert not flag_set(browser), link
+    # everything the console wrote lies in its data folder
+    strays = [p for p in console.sandbox.rglob("*")
+              if not p.is_relative_to(console.sandbox / "data")]
+    assert strays == []

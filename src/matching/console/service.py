@@ -29,6 +29,7 @@ from matching.console.store import (
 )
 from matching.doctor import Diagnosis, diagnose
 from matching.errors import InputError, Problem
+from matching.ids import inside
 from matching.ledger import open_ledger, read_done, statement_html
 from matching.read import read_table
 from matching.scenario import load_scenario
@@ -108,7 +109,7 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
     with tempfile.TemporaryDirectory(prefix="matching-upload-") as tmp:
         staged = {}
         for kind, (name, content) in uploads.items():
-            path = Path(tmp) / kind / _shown_name(name, kind)
+            path = inside(tmp, f"{kind}/{_shown_name(name, kind)}")
             write_private(path, content)
             staged[kind] = path
         try:

@@ -160,7 +160,7 @@ class Store:
         """
         if not PROGRAMME_NAME.fullmatch(name):
             raise NotFound(f"no programme {name!r}")
-        folder = self.root / "programmes" / name
+        folder = inside(self.root / "programmes", name)
         if create and not folder.is_dir():
             with self._lock:
                 self.check_new_name(name)
