@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _runner import run
 
-from matching.columns import chinese
-from matching.generate import WorldSpec, generate_world
+from matching.world.columns import chinese
+from matching.world.generate import WorldSpec, generate_world
 
 #: A province's county towns: Shanxi's south, 200 towns-worth of communities.
 PROVINCE = WorldSpec(0, 0, lat_range=(34.6, 37.0), lon_range=(110.2, 113.6), communities=600,

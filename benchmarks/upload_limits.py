@@ -2,10 +2,10 @@
 server grows, and how long another page waits meanwhile.
 
 Starts ``matching serve`` on a free loopback port with an empty data folder, uploads each
-workbook as a programme's elders (with Minle's volunteers), and while the upload is under way asks for
-``/api/programmes`` every 50 ms. Prints, per case: the answer, its seconds, the server's
-resident memory before and at its peak (``VmHWM``), and the slowest answer of the other
-page. With ``--baseline SRC``, the same against a console run from another source tree
+workbook as a programme's elders (with Minle's volunteers), and while the upload is under
+way asks for ``/api/programmes`` every 50 ms. Prints, per case: the answer, its seconds,
+the server's resident memory before and at its peak (``VmHWM``), and the slowest answer of
+the other page. With ``--baseline SRC``, the same against a console run from another source tree
 (``SRC/src`` first on ``PYTHONPATH``), measured in the same run.
 
     python benchmarks/upload_limits.py [--baseline /path/to/older/checkout]

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import checker, generate
-from matching.write import write_pairing
+from matching import checker
+from matching.world import generate
+from matching.outputs.write import write_pairing
 
 BASE_LAT, BASE_LON = 35.60, 110.97
 KM_PER_DEG = 6371.0088 * math.pi / 180

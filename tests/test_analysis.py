@@ -17,10 +17,10 @@ import matching
 from matching import analysis
 from matching.analysis import figures
 from matching.cli import main
-from matching.generate import WorldSpec, generate_world
-from matching.read import read_table
-from matching.run import Run
+from matching.outputs.folder import Run
 from matching.schedule import schedule_world
+from matching.world.generate import WorldSpec, generate_world
+from matching.world.read import read_table
 from tests.conftest import elders, volunteers
 
 

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import checker, cluster
+from matching import checker
 from matching.cli import main
-from matching.pairing import split
+from matching.pairing.solver import split
+from matching.runtime import cluster
 from tests.conftest import input_args, snapshot, write_towns
 
 TOWNS = 3

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from matching.columns import ALIASES
+from matching.world.columns import ALIASES
 from tests.helpers.hostile import FLAG, hostile_names_world
 
 webdriver = pytest.importorskip("selenium.webdriver")

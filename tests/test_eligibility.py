@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import matching
-from matching.eligibility import (
+from matching.pairing.eligibility import (
     ELIGIBLE,
     GENDER,
     NO_SHARED_DAY,
@@ -18,13 +18,13 @@ from matching.eligibility import (
     Eligibility,
     nearby_pairs,
 )
-from matching.errors import RuleError
-from matching.geo import haversine_km
-from matching.read import read_world
+from matching.rules.errors import RuleError
 from matching.schedule import ScheduleRules
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import Horizon
 from matching.schedule.services import service_reach
+from matching.world.geo import haversine_km
+from matching.world.read import read_world
 from tests.conftest import elders, relations, volunteers
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 import matching
-from matching.generate import PRESETS, generate_world
+from matching.world.generate import PRESETS, generate_world
 
 
 def test_same_seed_same_world():
@@ -54,7 +54,7 @@ def test_every_preset_can_be_asked_for_on_the_command_line():
 
 def test_province_towns_are_fixed_and_spread_over_the_province():
     """117 county towns (a 9 x 13 grid, jittered by a fixed seed) inside Shanxi's extent."""
-    from matching.generate import PROVINCE_TOWNS
+    from matching.world.generate import PROVINCE_TOWNS
 
     assert len(PROVINCE_TOWNS) == 9 * 13 == 117
     lat = [t[0] for t in PROVINCE_TOWNS]

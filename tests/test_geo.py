@@ -7,7 +7,7 @@ from geopy.distance import great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import geo
+from matching.world import geo
 
 coords = st.tuples(st.floats(35.0, 36.0), st.floats(110.0, 111.5))
 

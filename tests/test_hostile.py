@@ -17,7 +17,7 @@ import pytest
 import matching
 from matching import checker
 from matching.cli import main
-from matching.ids import MAX_ID_LENGTH, UnsafePath, id_problem, inside, normalise_id
+from matching.rules.ids import MAX_ID_LENGTH, UnsafePath, id_problem, inside, normalise_id
 from tests.helpers.hostile import (
     BAD_IDS,
     FORMULA_PAYLOADS,

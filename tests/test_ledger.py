@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 import matching
 from matching import checker
 from matching.cli import main
-from matching.errors import InputError
 from matching.ledger import (
     POOL,
     Ledger,
@@ -39,8 +38,9 @@ from matching.ledger import (
 from matching.ledger.done import Recording
 from matching.ledger.feedback import banked_bonus, low_rated_pairs
 from matching.ledger.schema import MIGRATIONS, SCHEMA_VERSION
-from matching.replan import replan
-from matching.write import write_pairing
+from matching.outputs.write import write_pairing
+from matching.pairing.replan import replan
+from matching.rules.errors import InputError
 from tests.conftest import elders, relations, volunteers
 
 SCHEDULE_COLUMNS = ["date", "activity", "volunteer_id", "elder_id", "minutes"]

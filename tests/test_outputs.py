@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import matching.write as write_module
+import matching.outputs.write as write_module
 from matching.cli import main
-from matching.read import read_table
-from matching.write import neutralise, write_outputs
+from matching.outputs.write import neutralise, write_outputs
+from matching.world.read import read_table
 
 START, WEEKS = "2026-03-02", 4
 

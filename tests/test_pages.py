@@ -110,7 +110,7 @@ def test_statement_renders(plan_folder, tmp_path, lang):
 def test_a_rota_page_shows_the_calls_line_only_to_those_who_call():
     """V1 calls E1 every day and visits; V2 only gives E1 a haircut. V1's page names the
     daily calls (from 09:00, to 张老); V2's page has no calls line at all, not an empty one."""
-    from matching.rota import rota_documents
+    from matching.outputs.rota import rota_documents
     from matching.schedule.result import SCHEDULE_COLUMNS
 
     def row(date, start, end, activity, volunteer, service=""):

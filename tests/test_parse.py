@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching import parse
+from matching.world import parse
 
 
 @pytest.mark.parametrize(("text", "days"), [

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 import matching
 from matching import checker
-from matching.generate import WorldSpec, generate_world
-from matching.read import read_table
-from matching.replan import replan
-from matching.write import write_outputs, write_pairing
+from matching.outputs.write import write_outputs, write_pairing
+from matching.pairing.replan import replan
+from matching.world.generate import WorldSpec, generate_world
+from matching.world.read import read_table
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     phases=[Phase.explicit, Phase.generate],

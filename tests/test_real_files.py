@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import coords
+from matching.analysis.doctor import diagnose
 from matching.cli import main
-from matching.columns import ALIASES, canonical, chinese
-from matching.doctor import diagnose
-from matching.geo import haversine_km
+from matching.world import coords
+from matching.world.columns import ALIASES, canonical, chinese
+from matching.world.geo import haversine_km
 
 ENGLISH_VOLS = ("volunteer_id,name,gender,lat,lon,max_elders,weekly_minutes,available_days,"
                 "skills\n"
@@ -106,8 +106,8 @@ def test_outputs_in_chinese_headers_read_back(tmp_path):
     assert pair(tmp_path, vols, elds, out="en") == 0
     header = (tmp_path / "zh" / "assignments.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header.startswith("老人编号,志愿者编号,距离,每周分钟,结对关系")
-    zh = matching.read.read_table(tmp_path / "zh" / "assignments.csv")
-    en = matching.read.read_table(tmp_path / "en" / "assignments.csv")
+    zh = matching.world.read.read_table(tmp_path / "zh" / "assignments.csv")
+    en = matching.world.read.read_table(tmp_path / "en" / "assignments.csv")
     pd.testing.assert_frame_equal(zh, en)
     # and the independent checker reads the Chinese folder (through a contract-form copy)
     assert main(["check", "--plan", str(tmp_path / "zh")]) == 0
@@ -127,8 +127,9 @@ def test_semicolon_and_tab_separated_files(tmp_path):
 def test_excel_unicode_text_is_utf16_tab_separated(tmp_path):
     """Excel's "Unicode text": UTF-16 LE with a BOM, tabs; and the same without the BOM."""
     text = CHINESE_ELDS.replace(",", "\t").replace("\n", "\r\n")
-    with_bom = matching.read.read_table(write(tmp_path, "e.txt", "\ufeff" + text, "utf-16-le"))
-    without = matching.read.read_table(write(tmp_path, "e2.txt", text, "utf-16-le"))
+    with_bom = matching.world.read.read_table(
+        write(tmp_path, "e.txt", "\ufeff" + text, "utf-16-le"))
+    without = matching.world.read.read_table(write(tmp_path, "e2.txt", text, "utf-16-le"))
     assert with_bom["name"].tolist() == ["王秀英", "刘德", "赵四"]
     pd.testing.assert_frame_equal(with_bom, without)
 
@@ -142,7 +143,7 @@ def test_quoted_newlines_repeated_header_blank_tail_and_long_fields(tmp_path):
             "elder_id,lat,lon,note\n"
             f"E2,35.04,111.02,{long_note}\n"
             ",,,\n\n,,,\n")
-    table = matching.read.read_table(write(tmp_path, "e.csv", text))
+    table = matching.world.read.read_table(write(tmp_path, "e.csv", text))
     assert table["elder_id"].tolist() == ["E1", "E2"]
     assert table.index.tolist() == [2, 4]  # row 3 is the repeated header
     assert table.loc[2, "note"] == "first line\nsecond line"
@@ -181,7 +182,7 @@ def _ods(path: Path, rows: list[list[str]]) -> Path:
 def test_ods_workbook(tmp_path):
     """LibreOffice/WPS ``.ods`` reads like the CSV, with Chinese headers and text ids."""
     lines = [line.split(",") for line in CHINESE_ELDS.strip().split("\n")]
-    table = matching.read.read_table(_ods(tmp_path / "老人.ods", lines), own_id="elder_id")
+    table = matching.world.read.read_table(_ods(tmp_path / "老人.ods", lines), own_id="elder_id")
     assert table["elder_id"].tolist() == ["E1", "E2", "E3"]
     assert table["birthday"].tolist() == ["1935-02-14", "03-08", ""]
 

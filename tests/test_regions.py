@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 import matching
-from matching import checker, regions
+from matching import checker
 from matching.cli import main
+from matching.pairing import regions
 from tests.conftest import input_args, snapshot, write_towns
 
 TOWNS = 3

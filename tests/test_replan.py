@@ -11,7 +11,7 @@ import pytest
 import matching
 from matching import checker
 from matching.cli import main
-from matching.replan import replan
+from matching.pairing.replan import replan
 from tests.conftest import elders, relations, volunteers
 
 
@@ -163,7 +163,7 @@ def test_replan_command(tmp_path, capsys):
 @pytest.mark.parametrize("seed", range(3))
 def test_generated_worlds_stay_valid(tmp_path, seed):
     """A tenth of the paired volunteers leave a generated world: valid, stable, exact."""
-    from matching.generate import PRESETS, generate_world
+    from matching.world.generate import PRESETS, generate_world
 
     w = generate_world(PRESETS["minle"].replace(volunteers=40, elders=90), seed=seed)
     world = matching.read_world(w.volunteers, w.elders, w.relations)

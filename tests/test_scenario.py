@@ -11,9 +11,9 @@ import pytest
 
 from matching import checker
 from matching.cli import main
-from matching.errors import InputError
-from matching.generate import PRESETS, generate_world
-from matching.scenario import apply_whatif, load_scenario, read_tables
+from matching.rules.errors import InputError
+from matching.workflows.scenario import apply_whatif, load_scenario, read_tables
+from matching.world.generate import PRESETS, generate_world
 from tests.conftest import nothing_dropped_silently
 
 

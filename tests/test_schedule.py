@@ -18,10 +18,10 @@ import pytest
 import matching
 from matching import checker
 from matching.cli import main
-from matching.read import read_table
+from matching.outputs.write import write_pairing, write_schedule
 from matching.schedule import ScheduleRules, schedule_world
 from matching.schedule.milp import LinearModel, MilpSolution
-from matching.write import write_pairing, write_schedule
+from matching.world.read import read_table
 from tests.conftest import elders, nothing_dropped_silently, relations, volunteers
 
 

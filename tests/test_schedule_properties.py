@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 import matching
 from matching import checker
-from matching.generate import WorldSpec, generate_world
-from matching.read import read_table
+from matching.outputs.write import write_pairing, write_schedule
 from matching.schedule import schedule_world
-from matching.write import write_pairing, write_schedule
+from matching.world.generate import WorldSpec, generate_world
+from matching.world.read import read_table
 from tests.conftest import nothing_dropped_silently
 
 worlds = st.fixed_dictionaries({

@@ -9,8 +9,8 @@ import pytest
 
 import matching
 from matching import checker
-from matching.generate import WorldSpec, generate_world
-from matching.write import write_pairing
+from matching.outputs.write import write_pairing
+from matching.world.generate import WorldSpec, generate_world
 
 
 def small_world(seed: int, volunteers: int, elders: int, weekly: list[int] | None = None):
@@ -61,7 +61,8 @@ def test_matches_reference_when_minutes_bind(tmp_path, seed):
 def test_lagrangian_route_matches_reference(tmp_path, seed, monkeypatch):
     """Without the LP and with branching ruled out, subgradient prices bound the plan and
     CP-SAT proves it: the same optimum as the independent model's."""
-    from matching import cuts, pairing
+    from matching.pairing import cuts
+    from matching.pairing import solver as pairing
 
     monkeypatch.setattr(cuts, "cover_cut_prices", lambda *args, **kwargs: None)
     monkeypatch.setattr(pairing, "BRANCH_MAX_OVERLOADED", 0)
@@ -174,7 +175,7 @@ def test_cover_cuts_settle_a_small_overload(plan):
 def test_branch_and_bound_settles_a_small_overload(plan, monkeypatch):
     """Without the LP (as when its columns cannot serve what the flow serves), branching
     forbids one of V1's pairs at a time and finds {E1, E2} by flows alone."""
-    from matching import cuts
+    from matching.pairing import cuts
 
     monkeypatch.setattr(cuts, "cover_cut_prices", lambda *args, **kwargs: None)
     p = _one_week_too_full(plan)
@@ -186,7 +187,7 @@ def test_branch_and_bound_settles_a_small_overload(plan, monkeypatch):
 def _four_elders():
     """Two volunteers of 100 minutes, four elders of 50 minutes each, every pair allowed;
     costs (V1, V2) per elder: E1 (1, 9), E2 (9, 1), E3 (1, 9), E4 (9, 1)."""
-    from matching import cpsat
+    from matching.pairing import cpsat
 
     return cpsat.ArcModel(arc_v=np.array([0, 1] * 4), arc_e=np.repeat(np.arange(4), 2),
                           arc_cost=np.array([1, 9, 9, 1, 1, 9, 9, 1]),
@@ -206,7 +207,7 @@ def test_neighbourhood_search_finds_the_swap():
     V1 {E1, E2}, V2 {E3, E4} costs 1 + 9 + 9 + 1 = 20; the optimum swaps E2 and E3:
     V1 {E1, E3}, V2 {E2, E4} = 1 + 1 + 1 + 1 = 4. A neighbourhood holding both volunteers
     (every one, with two volunteers) finds it; the priority served stays 4."""
-    from matching import improve
+    from matching.pairing import improve
 
     data = _four_elders()
     cost = data.arc_cost
@@ -231,7 +232,7 @@ def test_neighbourhood_search_finds_the_swap():
 def test_highs_plan_is_exact_on_a_hand_worked_component(week_of_v1, priority, start, cost):
     """HiGHS on a component: the priority row (some left out) or "exactly one each"
     (everyone served), the elder limit where it binds, and a starting plan."""
-    from matching import cpsat, improve
+    from matching.pairing import cpsat, improve
 
     data = cpsat.ArcModel(arc_v=np.array([0, 1] * 3), arc_e=np.repeat(np.arange(3), 2),
                           arc_cost=np.array([1, 5, 2, 5, 3, 5]), arc_load=np.full(6, 60),
@@ -256,7 +257,7 @@ def test_highs_plan_is_optimal_to_the_unit_when_costs_are_large(seed):
     independent CP-SAT model, and be proven by its bound."""
     from ortools.sat.python import cp_model
 
-    from matching import cpsat, improve
+    from matching.pairing import cpsat, improve
 
     rng = np.random.default_rng(seed)
     m, n = 4, 12
@@ -285,7 +286,7 @@ def test_neighbourhoods_carry_on_from_the_plan_highs_shares():
     """Beside HiGHS, the neighbourhood search takes a cheaper plan from the shared one. In
     the four-elder world above, started from the plan of cost 20 with the optimum (4) on
     offer and stopped after one step, it returns the optimum; a dearer offer is not kept."""
-    from matching import improve
+    from matching.pairing import improve
 
     data = _four_elders()
     cost = data.arc_cost
@@ -306,7 +307,7 @@ def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypat
     basin), rather than kicking its own. With every step a stall (threshold 0), the first
     neighbourhood it solves starts from HiGHS's plan of cost 20, not its own optimum of 4,
     and the optimum is still what it returns."""
-    from matching import improve
+    from matching.pairing import improve
 
     data = _four_elders()
     cost = data.arc_cost
@@ -333,7 +334,7 @@ def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypat
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     """With no time for the full search to prove a tight world, the neighbourhood search
     takes over, and the plan it leaves keeps every rule (the independent checker)."""
-    from matching import cpsat, improve
+    from matching.pairing import cpsat, improve
 
     calls = []
     real = improve.improve_by_neighbourhoods
@@ -357,7 +358,7 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
 def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
     """With no time for the full CP-SAT search, HiGHS gets the component: on a tight world
     it proves the optimum, which equals the independent reference's."""
-    from matching import cpsat
+    from matching.pairing import cpsat
 
     monkeypatch.setattr(cpsat, "SEARCH_SHARE_BEFORE_HIGHS", 0.0)
     vols, elds, rels = small_world(3, 12, 40, weekly=[90, 120, 150, 200])

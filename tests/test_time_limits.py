@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from test_solve import small_world
 
-from matching import checker, regions
-from matching.budget import WRITE_RESERVE_SHARE, Budget, too_short
+from matching import checker
 from matching.cli import main
-from matching.read import read_world
+from matching.pairing import regions
+from matching.runtime.budget import WRITE_RESERVE_SHARE, Budget, too_short
+from matching.world.read import read_world
 
 MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
 

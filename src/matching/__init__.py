@@ -22,22 +22,24 @@ __version__ = "0.1.0"
 #: Where each public name lives. They are imported on first use, so that the command line
 #: starts (and answers Ctrl-C) before pandas and OR-Tools are loaded.
 _LAZY = {
-    "InputError": "matching.errors", "Problem": "matching.errors",
-    "PairingProblem": "matching.problem", "build_problem": "matching.problem",
-    "World": "matching.read", "read_table": "matching.read", "read_world": "matching.read",
-    "PairingResult": "matching.result", "Status": "matching.result",
-    "Rules": "matching.rules", "Run": "matching.run", "load_run": "matching.run",
-    "solve": "matching.pairing",
+    "InputError": "matching.rules.errors", "InputIssue": "matching.rules.errors",
+    "PairingProblem": "matching.pairing.problem", "build_problem": "matching.pairing.problem",
+    "World": "matching.world.model", "read_table": "matching.world.read",
+    "read_world": "matching.world.read",
+    "PairingResult": "matching.pairing.result", "Status": "matching.pairing.result",
+    "Rules": "matching.rules.pairing", "Run": "matching.outputs.folder",
+    "load_run": "matching.outputs.folder", "solve": "matching.pairing.solver",
 }
 
 if TYPE_CHECKING:
-    from matching.errors import InputError, Problem
-    from matching.pairing import solve
-    from matching.problem import PairingProblem, build_problem
-    from matching.read import World, read_table, read_world
-    from matching.result import PairingResult, Status
-    from matching.rules import Rules
-    from matching.run import Run, load_run
+    from matching.outputs.folder import Run, load_run
+    from matching.pairing.problem import PairingProblem, build_problem
+    from matching.pairing.result import PairingResult, Status
+    from matching.pairing.solver import solve
+    from matching.rules.errors import InputError, InputIssue
+    from matching.rules.pairing import Rules
+    from matching.world.model import World
+    from matching.world.read import read_table, read_world
 
 
 def __getattr__(name: str) -> object:
@@ -55,9 +57,9 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "InputError",
+    "InputIssue",
     "PairingProblem",
     "PairingResult",
-    "Problem",
     "Rules",
     "Run",
     "Status",

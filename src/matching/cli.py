@@ -16,11 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matching import __version__
-from matching.budget import Budget, TooShort, clear_stop, request_stop, stop_requested, too_short
-from matching.coords import SYSTEMS
-from matching.errors import InputError
-from matching.ids import UnsafePath
-from matching.progress import Stages, close_all
+from matching.rules.errors import InputError
+from matching.rules.ids import UnsafePath
+from matching.runtime.budget import (
+    Budget,
+    TooShort,
+    clear_stop,
+    request_stop,
+    stop_requested,
+    too_short,
+)
+from matching.runtime.progress import Stages, close_all
+from matching.world.coords import SYSTEMS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +73,7 @@ def _key(args: argparse.Namespace, world: object, out: Path) -> None:
     """Write the pseudonyms' key apart from the outputs, when asked to pseudonymise."""
     if not getattr(args, "pseudonymise", False):
         return
-    from matching.privacy import key_path, write_key
+    from matching.outputs.privacy import key_path, write_key
 
     path = args.key or key_path(out)
     if path.absolute().is_relative_to(out.absolute()):
@@ -486,7 +493,7 @@ def _main(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # the reader went away (| head): nothing to say
         sys.stderr.close()
         return EXIT_OK
-    except OSError as exc:  # matching.write.OutputError: a full disk, no permission
+    except OSError as exc:  # matching.outputs.write.OutputError: a full disk, no permission
         print(f"matching: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BROKEN
     except MemoryError:
@@ -520,7 +527,7 @@ def _unwind(signum: int, frame: object) -> None:
 def _run_stoppable(args: argparse.Namespace) -> int:
     """Run the command, stopping it well on Ctrl-C or SIGTERM.
 
-    The first signal stops every search (:func:`matching.budget.request_stop`): the command
+    The first signal stops every search (:func:`matching.runtime.budget.request_stop`): the command
     goes on to write the best plan it has, marked ``interrupted``. A second one ends the
     process at once; outputs are written whole or not at all, so the previous ones stay.
     Signals reach Python only in the main thread, between its own steps, never while a
@@ -570,13 +577,13 @@ def _run_stoppable(args: argparse.Namespace) -> int:
 
 
 def _cmd_pair(args: argparse.Namespace) -> int:
-    from matching.cluster import open_cluster
     from matching.ledger import even_out
-    from matching.pairing import solve
-    from matching.problem import build_problem
-    from matching.read import read_world
-    from matching.regions import solve_world
-    from matching.write import input_tables, run_json, write_pairing
+    from matching.outputs.write import input_tables, run_json, write_pairing
+    from matching.pairing.problem import build_problem
+    from matching.pairing.regions import solve_world
+    from matching.pairing.solver import solve
+    from matching.runtime.cluster import open_cluster
+    from matching.world.read import read_world
 
     clock = Stages(args.quiet, getattr(args, "time_limit", None))
     args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
@@ -624,11 +631,11 @@ def _cmd_pair(args: argparse.Namespace) -> int:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    from matching.cluster import check_spec
-    from matching.read import read_table, read_world
-    from matching.replan import read_leaving
+    from matching.outputs.write import input_tables, run_json, write_schedule
+    from matching.pairing.replan import read_leaving
+    from matching.runtime.cluster import check_spec
     from matching.schedule import schedule_world
-    from matching.write import input_tables, run_json, write_schedule
+    from matching.world.read import read_table, read_world
 
     if args.cluster is not None:  # the windows depend on each other: solved here, in order
         check_spec(args.cluster)
@@ -669,10 +676,15 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 def _cmd_replan(args: argparse.Namespace) -> int:
     import json
 
-    from matching.cluster import open_cluster
-    from matching.read import read_table, read_world
-    from matching.replan import history_acquaintances, read_leaving, read_previous, replan
-    from matching.write import input_tables, run_json, write_outputs
+    from matching.outputs.write import input_tables, run_json, write_outputs
+    from matching.pairing.replan import (
+        history_acquaintances,
+        read_leaving,
+        read_previous,
+        replan,
+    )
+    from matching.runtime.cluster import open_cluster
+    from matching.world.read import read_table, read_world
 
     clock = Stages(args.quiet, getattr(args, "time_limit", None))
     args.budget = Budget(args.time_limit, clock.start)  # from here, after the imports
@@ -713,7 +725,7 @@ def _cmd_replan(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from matching.scenario import load_scenario, run_scenario
+    from matching.workflows.scenario import load_scenario, run_scenario
 
     clock = Stages(args.quiet, getattr(args, "time_limit", None))
     scenario = load_scenario(args.scenario)
@@ -740,20 +752,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from matching.compare import compare, format_table
+    from matching.analysis.compare import compare, format_table
 
     table = compare(args.folders)
     print(format_table(table))
     if args.csv:
-        from matching.write import write_file
+        from matching.outputs.write import write_file
 
         write_file(args.csv, table.reset_index(names="figure"))
     return EXIT_OK
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from matching.generate import PRESETS, generate_world
-    from matching.write import write_outputs
+    from matching.outputs.write import write_outputs
+    from matching.world.generate import PRESETS, generate_world
 
     preset = PRESETS[args.preset]
     world = generate_world(preset.replace(
@@ -780,8 +792,8 @@ def _feedback(world: object, args: argparse.Namespace) -> tuple[object, object]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from matching.analysis.report import report_html
-    from matching.run import load_run
-    from matching.write import write_outputs
+    from matching.outputs.folder import load_run
+    from matching.outputs.write import write_outputs
 
     started = time.perf_counter()
     run = load_run(args.folder)
@@ -792,7 +804,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         with open_ledger(args.ledger, create=False) as ledger:
             missed = (ledger.missed("elder"), ledger.missed("volunteer"))
     if args.pseudonymise:
-        from matching.privacy import pseudonymise_run
+        from matching.outputs.privacy import pseudonymise_run
 
         if not run.info.get("pseudonymised"):  # else its key was written with the plan
             _key(args, run.world, args.folder)
@@ -804,7 +816,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from matching.analysis.why import explain_elder, explain_volunteer
-    from matching.run import load_run
+    from matching.outputs.folder import load_run
 
     run = load_run(args.folder)
     found = explain_elder(run, args.elder, args.top) if args.elder else \
@@ -816,8 +828,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from matching.analysis.why import suggest
-    from matching.read import read_table
-    from matching.run import load_run
+    from matching.outputs.folder import load_run
+    from matching.world.read import read_table
 
     run = load_run(args.folder)
     if args.elder_file is not None:
@@ -838,7 +850,7 @@ def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
     """A new elder's coordinates (a row or a table of text cells) as WGS-84."""
     import pandas as pd
 
-    from matching.read import table_in_wgs84
+    from matching.world.read import table_in_wgs84
 
     if system in (None, "wgs84"):
         return elder
@@ -849,8 +861,8 @@ def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from matching.analysis.why import blocking_pairs
-    from matching.run import load_run
-    from matching.write import write_file
+    from matching.outputs.folder import load_run
+    from matching.outputs.write import write_file
 
     table = blocking_pairs(load_run(args.folder))
     with _wide_tables():
@@ -885,7 +897,7 @@ def _wide_tables() -> object:
 
 def _cmd_ledger_init(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.scenario import load_scenario
+    from matching.workflows.scenario import load_scenario
 
     rules = load_scenario(args.scenario).timebank_rules if args.scenario else None
     with open_ledger(args.db, rules) as ledger:
@@ -921,7 +933,7 @@ def _cmd_ledger_record(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_balance(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.write import write_file
+    from matching.outputs.write import write_file
 
     with open_ledger(args.db, create=False) as ledger:
         table = ledger.balances()
@@ -934,7 +946,7 @@ def _cmd_ledger_balance(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_statement(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger, statement_html
-    from matching.write import write_file
+    from matching.outputs.write import write_file
 
     with open_ledger(args.db, create=False) as ledger:
         if args.member not in set(ledger.balances()["member_id"]):
@@ -974,7 +986,7 @@ def _cmd_ledger_expire(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_export(args: argparse.Namespace) -> int:
     from matching.ledger import open_ledger
-    from matching.write import neutralise, write_file, write_outputs
+    from matching.outputs.write import neutralise, write_file, write_outputs
 
     with open_ledger(args.db, create=False) as ledger:
         tables = ledger.tables()
@@ -996,8 +1008,8 @@ def _cmd_ledger_export(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_simulate(args: argparse.Namespace) -> int:
     from matching.ledger import simulate_done
-    from matching.read import read_table
-    from matching.write import write_file
+    from matching.outputs.write import write_file
+    from matching.world.read import read_table
 
     done = simulate_done(read_table(args.schedule), seed=args.seed)
     write_file(args.out, done)
@@ -1055,7 +1067,7 @@ def _cmd_account_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from matching.doctor import diagnose
+    from matching.analysis.doctor import diagnose
 
     area = None
     if args.area is not None:
@@ -1126,7 +1138,7 @@ def _contract_plan(plan: Path, copy: Path) -> Path:
     the checker (which reads the contract's names only); other folders as they are."""
     import shutil
 
-    from matching.read import read_table
+    from matching.world.read import read_table
 
     def chinese(table: Path) -> bool:  # the engine writes UTF-8; a Chinese header is not ASCII
         with table.open(encoding="utf-8-sig", errors="replace") as f:
@@ -1144,8 +1156,8 @@ def _contract_plan(plan: Path, copy: Path) -> Path:
 def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> Path:
     """An office's file as the checker reads it: the contract's headers, UTF-8 CSV, and
     WGS-84 coordinates. Only the reading is shared with the engine, never the rules."""
-    from matching.columns import ID_COLUMNS
-    from matching.read import read_table, table_in_wgs84
+    from matching.world.columns import ID_COLUMNS
+    from matching.world.read import read_table, table_in_wgs84
 
     table = table_in_wgs84(read_table(path, ID_COLUMNS.get(name)), system or "wgs84")
     target = folder / f"{name}.csv"

@@ -1,7 +1,7 @@
 """Coverage analysis and explanations of a plan, for analysts and coordinators.
 
-Everything takes a :class:`matching.run.Run`: an output folder read back with
-:func:`matching.load_run`, or results in memory (:meth:`matching.run.Run.from_results`).
+Everything takes a :class:`matching.outputs.folder.Run`: an output folder read back with
+:func:`matching.load_run`, or results in memory (:meth:`matching.outputs.folder.Run.from_results`).
 
 * :mod:`~matching.analysis.metrics`: coverage by priority tier, community and age band;
   walking distances; volunteer load and its fairness (Gini, Jain); the six ones delivered per

@@ -21,7 +21,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from matching.analysis import metrics
-from matching.run import Run
+from matching.outputs.folder import Run
 
 #: CJK font families tried, in order, for Chinese labels.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",

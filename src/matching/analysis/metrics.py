@@ -1,7 +1,7 @@
 """Coverage, walking, load and fairness, six-ones fulfilment, credit hours and gaps of a plan.
 
-Every function takes a :class:`~matching.run.Run` (a folder read back, or results in memory)
-and returns a DataFrame (or a Series of headline figures).
+Every function takes a :class:`~matching.outputs.folder.Run` (a folder read back, or
+results in memory) and returns a DataFrame (or a Series of headline figures).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from matching import calendar
-from matching.run import Run
-from matching.schedule.rules import SIX_ONES
+from matching.outputs.folder import Run
+from matching.rules.schedule import SIX_ONES
+from matching.schedule import dates
 
 #: Age bands of elders: under the first, between each two, and the last and over.
 AGE_BANDS = (80, 85, 90, 95)
@@ -124,7 +124,7 @@ def _weekly_activity(run: Run) -> pd.DataFrame | None:
     """Minutes of activity (calls aside) per volunteer and full week of the horizon."""
     if run.schedule is None or run.start is None or run.weeks is None:
         return None
-    mondays = calendar.full_weeks(run.start, run.start + dt.timedelta(days=7 * run.weeks))
+    mondays = dates.full_weeks(run.start, run.start + dt.timedelta(days=7 * run.weeks))
     s = run.schedule[run.schedule["activity"] != "call"]
     days = pd.to_datetime(s["date"])
     monday = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
@@ -199,10 +199,10 @@ def fulfilment(run: Run) -> pd.DataFrame:
     held = {kind: list(zip(done[kind]["community"], done[kind]["date"], strict=True))
             for kind in ("group", "festival")}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
-    mondays = calendar.full_weeks(start, end)
-    months = [f"{first:%Y-%m}" for first, _ in calendar.full_months(start, end)]
-    quarters = calendar.full_quarters(start, end)
-    festivals = calendar.festivals_between(start, end, rules.festivals)
+    mondays = dates.full_weeks(start, end)
+    months = [f"{first:%Y-%m}" for first, _ in dates.full_months(start, end)]
+    quarters = dates.full_quarters(start, end)
+    festivals = dates.festivals_between(start, end, rules.festivals)
     rows = []
     for e, community in zip(elders["elder_id"], elders["community"], strict=True):
         for day in days:
@@ -211,7 +211,7 @@ def fulfilment(run: Run) -> pd.DataFrame:
             rows.append((e, f"{monday:%Y-%m}", "visit", 1, int((e, monday) in visited)))
         if needs.get(e):
             rows += [(e, m, "service", 1, int((e, m) in served)) for m in months]
-        for day in calendar.birthday_in(birthdays.get(e, ""), start, end):
+        for day in dates.birthday_in(birthdays.get(e, ""), start, end):
             rows.append((e, f"{day:%Y-%m}", "birthday", 1,
                          int((e, day.isoformat()) in greeted)))
         for first, nxt in quarters:

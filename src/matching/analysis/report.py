@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 
 from matching.analysis import figures, metrics
 from matching.analysis.why import blocking_pairs
-from matching.run import Run
-from matching.schedule.rules import SIX_ONES
+from matching.outputs.folder import Run
+from matching.rules.schedule import SIX_ONES
 
 #: Rows of a long table shown before "and N more".
 MAX_ROWS = 200

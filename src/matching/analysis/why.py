@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching import geo
-from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
-from matching.errors import InputError, Problem
-from matching.parse import format_days
-from matching.read import read_world
-from matching.rules import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
-from matching.run import Run
+from matching.outputs.folder import Run
+from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
+from matching.world import geo
+from matching.world.parse import format_days
+from matching.world.read import read_world
 
 #: Cost differences smaller than this (km) are ties.
 TIE_KM = 1e-6
@@ -349,7 +349,7 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
         world = read_world(sources["volunteers"], elders, sources.get("relations"),
                            sources.get("pairs"), rules=run.world.rules)
     except InputError as exc:  # only the new row can be wrong: name it, not a row number
-        raise InputError([Problem("--elder-row", q.message, None, q.column, q.value)
+        raise InputError([InputIssue("--elder-row", q.message, None, q.column, q.value)
                           for q in exc.problems]) from None
     p = Run(world=world, assignments=run.assignments, unassigned=run.unassigned).problem
     plan = _Plan(run)

@@ -24,8 +24,8 @@ from matching.console.pages import (
     zip_response,
 )
 from matching.console.store import BadName
-from matching.errors import InputError, Problem
-from matching.read import read_world
+from matching.rules.errors import InputError, InputIssue
+from matching.world.read import read_world
 
 router = APIRouter(prefix="/api")
 ConsoleDep = Annotated[Console, Depends(console_of)]
@@ -45,7 +45,7 @@ class RunRequest(BaseModel):
                                description="ids of volunteers who leave (a re-plan)")
 
 
-def problem_json(p: Problem) -> dict:
+def problem_json(p: InputIssue) -> dict:
     """A problem as JSON: where it is, and what is wrong."""
     return {"file": p.file, "row": p.row, "column": p.column, "value": p.value,
             "message": p.message, "text": str(p)}
@@ -75,12 +75,12 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
         try:
             console.store.check_new_name(name)
         except BadName as exc:
-            return JSONResponse({"problems": [problem_json(Problem("name", str(exc)))],
+            return JSONResponse({"problems": [problem_json(InputIssue("name", str(exc)))],
                                  "problem_count": 1}, 422)
     uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
                                   "relations": relations})
     if not uploads:
-        return JSONResponse({"problems": [problem_json(Problem("request", "has no files"))],
+        return JSONResponse({"problems": [problem_json(InputIssue("request", "has no files"))],
                              "problem_count": 1}, 422)
     try:
         found = await check_off_the_loop(console, name, uploads)

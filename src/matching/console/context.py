@@ -11,7 +11,6 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from matching.columns import ALIASES
 from matching.console import service
 from matching.console.accounts import Accounts, Throttle
 from matching.console.guard import AuthSettings, Visitor, is_loopback, same_token, visitor_of
@@ -19,7 +18,8 @@ from matching.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
 from matching.console.runs import RunQueue
 from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
 from matching.console.store import NotFound, Store, read_json
-from matching.run import Run, load_run
+from matching.outputs.folder import Run, load_run
+from matching.world.columns import ALIASES
 
 HERE = Path(__file__).parent
 

@@ -37,7 +37,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "more_problems": ("……另有 {} 处问题未列出，请先改正以上各处。",
                       "… and {} more problems not listed: fix these first."),
     "file": ("文件", "File"), "row": ("行", "Row"), "column": ("列", "Column"),
-    "value": ("值", "Value"), "problem": ("问题", "Problem"),
+    "value": ("值", "Value"), "problem": ("问题", "InputIssue"),
     "plan_help": ("先配对，再排出所选季度的“六个一”。运行在后台进行，页面可继续使用；"
                   "同一项目的第二次运行会排队等候。",
                   "Pair first, then plan the six ones for the chosen weeks. The run goes on in "

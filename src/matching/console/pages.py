@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
-from matching.columns import ALIASES
 from matching.console import service
 from matching.console.context import (
     LANGUAGE_COOKIE,
@@ -35,10 +34,11 @@ from matching.console.guard import (
 )
 from matching.console.i18n import LANGUAGES
 from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
-from matching.errors import InputError, Problem
-from matching.read import read_table
-from matching.rota import LABELS as ROTA_LABELS
-from matching.run import Run
+from matching.outputs.folder import Run
+from matching.outputs.rota import LABELS as ROTA_LABELS
+from matching.rules.errors import InputError, InputIssue
+from matching.world.columns import ALIASES
+from matching.world.read import read_table
 
 router = APIRouter(include_in_schema=False)
 ConsoleDep = Annotated[Console, Depends(console_of)]
@@ -68,7 +68,7 @@ def new_programme(request: Request, console: ConsoleDep, name: Annotated[str, Fo
         listed = [(n, console.store.inputs(n), service.latest_run(console.store, n))
                   for n in console.store.programmes()]
         return console.page(request, "home.html", 422, listed=listed,
-                            problems=[Problem("name", _sentence(exc))])
+                            problems=[InputIssue("name", _sentence(exc))])
     return RedirectResponse(f"/p/{name}/upload", 303)
 
 
@@ -226,7 +226,7 @@ async def changes_form(request: Request, console: ConsoleDep, name: str) -> Resp
         return changes_page_of(request, console, name, 422, problems=problems_of(exc))
     except ValueError as exc:
         return changes_page_of(request, console, name, 422,
-                               problems=[Problem("form", str(exc))])
+                               problems=[InputIssue("form", str(exc))])
     return RedirectResponse(f"/p/{name}/changes", 303)
 
 
@@ -453,6 +453,6 @@ def explanation(plan: Run, elder_id: str) -> tuple[str, dict[str, list[dict]]]:
     return found.text(), {"note": [{"text": found.note}] if found.note else [], **tables}
 
 
-def problems_of(exc: Exception) -> list[Problem]:
+def problems_of(exc: Exception) -> list[InputIssue]:
     """The problems an error carries (one made of its message otherwise)."""
-    return list(getattr(exc, "problems", [])) or [Problem("request", str(exc))]
+    return list(getattr(exc, "problems", [])) or [InputIssue("request", str(exc))]

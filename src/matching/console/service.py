@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matching import limits
+from matching.analysis.doctor import Diagnosis, diagnose
 from matching.console.runs import Job, RunQueue
 from matching.console.store import (
     INPUT_KINDS,
@@ -27,14 +27,14 @@ from matching.console.store import (
     read_json,
     write_json,
 )
-from matching.doctor import Diagnosis, diagnose
-from matching.errors import InputError, Problem
-from matching.ids import inside
 from matching.ledger import open_ledger, read_done, statement_html
-from matching.read import read_table
-from matching.scenario import load_scenario
+from matching.outputs.write import write_private
+from matching.rules import limits
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.ids import inside
 from matching.schedule.horizon import monday_of
-from matching.write import write_private
+from matching.workflows.scenario import load_scenario
+from matching.world.read import read_table
 
 #: The largest input file the console accepts (a county's roster is a few MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -64,7 +64,7 @@ class UploadRefused(ValueError):
     """An upload that is not saved, with the problems found (as ``matching doctor``):
     the first :data:`MAX_SHOWN_PROBLEMS` in ``problems``, and how many in ``count``."""
 
-    def __init__(self, problems: list[Problem], diagnosis: Diagnosis | None = None) -> None:
+    def __init__(self, problems: list[InputIssue], diagnosis: Diagnosis | None = None) -> None:
         super().__init__("; ".join(map(str, problems[:3])))
         self.count = len(problems)
         self.problems = problems[:MAX_SHOWN_PROBLEMS]
@@ -96,7 +96,7 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
     """Check uploaded files (kind -> (file name, content)) together with the programme's
     saved ones, and save them only if clean; raise :class:`UploadRefused` otherwise.
 
-    Each file is first held to :data:`matching.limits.UPLOAD` (rows, and bytes once
+    Each file is first held to :data:`matching.rules.limits.UPLOAD` (rows, and bytes once
     expanded) before any parser reads it. A refused upload leaves nothing behind: the
     programme's folder is made only when its first files are saved.
     """
@@ -120,10 +120,10 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
         together = {**saved, **staged}
         missing = [k for k in ("volunteers", "elders") if k not in together]
         if missing:
-            raise UploadRefused([Problem(k, "is missing: upload it with the others")
+            raise UploadRefused([InputIssue(k, "is missing: upload it with the others")
                                  for k in missing])
         found = diagnose([together[k] for k in INPUT_KINDS if k in together])
-        wrong = [Problem(path.name, f"holds {found.files.get(str(path))}, not {kind}")
+        wrong = [InputIssue(path.name, f"holds {found.files.get(str(path))}, not {kind}")
                  for kind, path in staged.items()
                  if found.files.get(str(path), kind) != kind]
         if wrong or not found.ok:
@@ -132,21 +132,21 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
     return found
 
 
-def _file_problems(kind: str, name: str, content: bytes) -> list[Problem]:
+def _file_problems(kind: str, name: str, content: bytes) -> list[InputIssue]:
     shown = _shown_name(name, kind)
     if kind not in INPUT_KINDS:
-        return [Problem(shown, f"was sent as {kind!r}: expected one of "
+        return [InputIssue(shown, f"was sent as {kind!r}: expected one of "
                                f"{', '.join(INPUT_KINDS)}")]
     suffix = Path(shown).suffix.lower()
     if suffix not in INPUT_SUFFIXES:
-        return [Problem(shown, "is not a .csv or .xlsx file")]
+        return [InputIssue(shown, "is not a .csv or .xlsx file")]
     if len(content) > MAX_UPLOAD_BYTES:
-        return [Problem(shown, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
+        return [InputIssue(shown, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
     if not content:
-        return [Problem(shown, "is empty")]
+        return [InputIssue(shown, "is empty")]
     if (suffix == ".xlsx") != content.startswith(ZIP_MAGIC) or \
             (suffix == ".csv" and b"\x00" in content):
-        return [Problem(shown, f"is not what its name says ({suffix[1:]})")]
+        return [InputIssue(shown, f"is not what its name says ({suffix[1:]})")]
     return []
 
 
@@ -178,10 +178,10 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
     inputs = store.inputs(programme)
     missing = [k for k in ("volunteers", "elders") if k not in inputs]
     if missing:
-        raise UploadRefused([Problem(k, "has not been uploaded") for k in missing])
+        raise UploadRefused([InputIssue(k, "has not been uploaded") for k in missing])
     unknown = sorted(set(options.leaving) - _volunteer_ids(inputs["volunteers"]))
     if unknown:
-        raise UploadRefused([Problem("leaving", f"names no volunteer: {', '.join(unknown)}")])
+        raise UploadRefused([InputIssue("leaving", f"names no volunteer: {', '.join(unknown)}")])
     run_id, folder = store.new_run()
     for path in inputs.values():
         write_private(folder / "inputs" / path.name, path.read_bytes())
@@ -303,7 +303,7 @@ def mark_leaving(store: Store, programme: str, volunteer_id: str) -> None:
     """Mark a volunteer as leaving at the next re-plan."""
     inputs = store.inputs(programme)
     if "volunteers" not in inputs or volunteer_id not in _volunteer_ids(inputs["volunteers"]):
-        raise UploadRefused([Problem("leaving", f"names no volunteer: {volunteer_id}")])
+        raise UploadRefused([InputIssue("leaving", f"names no volunteer: {volunteer_id}")])
     changes = pending_changes(store, programme)
     if volunteer_id not in changes["leaving"]:
         changes["leaving"] = sorted([*changes["leaving"], volunteer_id])
@@ -319,7 +319,7 @@ def add_elder(store: Store, programme: str, row: dict[str, str]) -> None:
     taken = set(read_table(inputs["elders"])["elder_id"].astype(str)) | {
         r["elder_id"] for r in changes["joining"]}
     if row["elder_id"] in taken:
-        raise UploadRefused([Problem("new elder", "is taken by another elder", None,
+        raise UploadRefused([InputIssue("new elder", "is taken by another elder", None,
                                      "elder_id", row["elder_id"])])
     filled = {k: v for k, v in row.items() if v}
     with tempfile.TemporaryDirectory(prefix="matching-elder-") as tmp:
@@ -347,7 +347,7 @@ def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.dat
     published before ``from_date``; the new run's id."""
     earlier = latest_run(store, programme)
     if earlier is None:
-        raise UploadRefused([Problem("re-plan", "needs a finished plan to change: plan first")])
+        raise UploadRefused([InputIssue("re-plan", "needs a finished plan to change: plan first")])
     asked = read_json(store.run_dir(earlier["id"]) / "request.json")
     changes = pending_changes(store, programme)
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],

@@ -7,7 +7,7 @@ Everything lives under one data folder::
 
 No path from a request reaches the file system unchecked: programme names and run ids must
 match a strict pattern (:func:`programme_name_problem`), and an output file is served only
-if it resolves inside its run's output folder (:func:`matching.ids.inside`). Everything
+if it resolves inside its run's output folder (:func:`matching.rules.ids.inside`). Everything
 under the data folder is its owner's only: folders 0700, files 0600.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from confusable_homoglyphs import utils as homoglyphs
 
-from matching.ids import UnsafePath, inside
-from matching.write import PRIVATE_FOLDER_MODE, private_folders, write_private
+from matching.outputs.write import PRIVATE_FOLDER_MODE, private_folders, write_private
+from matching.rules.ids import UnsafePath, inside
 
 #: A programme's name: letters (Chinese too), digits, "-" and "_", at most 64 of them,
 #: starting with a letter or digit (after NFC normalisation; the whole name must match).

@@ -18,9 +18,9 @@ from matching.ledger.feedback import (
     member_accounts,
     read_members,
 )
-from matching.ledger.rules import TimebankRules
 from matching.ledger.simulate import simulate_done
 from matching.ledger.statement import statement_html
+from matching.rules.timebank import TimebankRules
 
 __all__ = [
     "POOL",

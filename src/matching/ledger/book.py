@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from matching.errors import InputError, Problem
 from matching.ledger.done import Recording
-from matching.ledger.rules import TimebankRules
 from matching.ledger.schema import connect
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.timebank import TimebankRules
 
 #: The programme's own account: credits come from it and go back to it.
 POOL = "pool"
@@ -116,7 +116,7 @@ class Ledger:
         recorded = self.recorded_keys(rows["activity_key"].tolist())
         for row, key in zip(rows.index, rows["activity_key"], strict=True):
             if key in recorded:
-                problems.append(Problem(recording.name, f"was recorded already (batch "
+                problems.append(InputIssue(recording.name, f"was recorded already (batch "
                                         f"{recorded[key]})", int(row), "date"))
         cap = self.rules.balance_cap_hours * MINUTES_PER_HOUR
         if cap:
@@ -124,7 +124,7 @@ class Ledger:
             for row, who, credit in zip(rows.index, rows["credited_to"], rows["credit"],
                                         strict=True):
                 if credit and balance[who] + credit > cap:
-                    problems.append(Problem(
+                    problems.append(InputIssue(
                         recording.name, f"would take {who}'s balance to "
                         f"{hours(balance[who] + credit):g} h, above the cap of "
                         f"{self.rules.balance_cap_hours:g} h", int(row), "minutes"))

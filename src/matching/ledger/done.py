@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from matching.errors import InputError, Problem
-from matching.ledger.rules import TimebankRules
-from matching.parse import parse_date, parse_status
-from matching.read import read_table
-from matching.rota import LABELS
-from matching.schedule.rules import SIX_ONES
+from matching.outputs.rota import LABELS
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.schedule import SIX_ONES
+from matching.rules.timebank import TimebankRules
+from matching.world.parse import parse_date, parse_status
+from matching.world.read import read_table
 
 STATUSES = ("done", "missed", "replaced")
 #: An activity as the rota names it, in either language, to its code in schedule.csv.
@@ -49,7 +49,7 @@ class Recording:
 
     name: str
     rows: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[InputIssue] = field(default_factory=list)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, str]]:
@@ -94,10 +94,10 @@ def read_done(schedule: str | Path, done: str | Path,
     name = Path(done).name
     plan = read_table(schedule)
     marks = read_table(done)
-    missing = [Problem(Path(schedule).name, f"column {c} is missing") for c in
+    missing = [InputIssue(Path(schedule).name, f"column {c} is missing") for c in
                ("date", "activity", "volunteer_id", "elder_id", "minutes")
                if c not in plan.columns]
-    missing += [Problem(name, f"column {c} is missing") for c in REQUIRED
+    missing += [InputIssue(name, f"column {c} is missing") for c in REQUIRED
                 if c not in marks.columns]
     if missing:
         raise InputError(missing)
@@ -107,7 +107,7 @@ def read_done(schedule: str | Path, done: str | Path,
         key = activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
         planned[key] += 1
         length[key] = int(float(r["minutes"] or 0))
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     seen: dict[str, int] = {}
     rows = []
     dates, statuses = _Spellings(parse_date), _Spellings(parse_status)
@@ -117,19 +117,19 @@ def read_done(schedule: str | Path, done: str | Path,
         try:
             cell["date"] = dates(cell["date"])
         except ValueError as exc:
-            problems.append(Problem(name, str(exc), row, "date", cell["date"]))
+            problems.append(InputIssue(name, str(exc), row, "date", cell["date"]))
         status = ""
         try:
             status = statuses(cell["status"])
         except ValueError as exc:
-            problems.append(Problem(name, str(exc), row, "status", cell["status"]))
+            problems.append(InputIssue(name, str(exc), row, "status", cell["status"]))
         cell["activity"] = ACTIVITY_CODES.get(cell["activity"].lower(), cell["activity"])
         done_by = cell.get("done_by", "")
         if status == "replaced" and not done_by:
-            problems.append(Problem(name, "is empty: a replaced activity needs who did it",
+            problems.append(InputIssue(name, "is empty: a replaced activity needs who did it",
                                     row, "done_by"))
         if status in ("done", "missed") and done_by and done_by != cell["volunteer_id"]:
-            problems.append(Problem(name, f"is only for replaced rows (the status is {status})",
+            problems.append(InputIssue(name, f"is only for replaced rows (the status is {status})",
                                     row, "done_by", done_by))
         minutes = None
         if cell.get("minutes"):
@@ -138,23 +138,23 @@ def read_done(schedule: str | Path, done: str | Path,
                 if not 0 < minutes <= MAX_MINUTES:
                     raise ValueError
             except ValueError:
-                problems.append(Problem(name, f"is not a number of minutes (1 to {MAX_MINUTES})",
+                problems.append(InputIssue(name, f"is not a number of minutes (1 to {MAX_MINUTES})",
                                         row, "minutes", cell["minutes"]))
         rating = None
         if cell.get("rating"):
             if cell["rating"] not in ("1", "2", "3", "4", "5"):
-                problems.append(Problem(name, "is not a rating (1 to 5)", row, "rating",
+                problems.append(InputIssue(name, "is not a rating (1 to 5)", row, "rating",
                                         cell["rating"]))
             else:
                 rating = int(cell["rating"])
         key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
                            cell["elder_id"])
         if not planned.get(key):
-            problems.append(Problem(name, f"matches no row of {Path(schedule).name} (date, "
+            problems.append(InputIssue(name, f"matches no row of {Path(schedule).name} (date, "
                                     "activity, volunteer and elder)", row, "activity",
                                     cell["activity"]))
         elif key in seen:
-            problems.append(Problem(name, f"is the same activity as row {seen[key]}", row,
+            problems.append(InputIssue(name, f"is the same activity as row {seen[key]}", row,
                                     "activity", cell["activity"]))
         seen.setdefault(key, row)
         if len(problems) > bad:

@@ -23,11 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matching.errors import InputError, Problem
 from matching.ledger.book import MINUTES_PER_HOUR, Ledger
-from matching.ledger.rules import TimebankRules
-from matching.read import World, read_table
-from matching.result import PairingResult
+from matching.pairing.result import PairingResult
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.timebank import TimebankRules
+from matching.world.model import World
+from matching.world.read import read_table
 
 
 @dataclass(frozen=True)
@@ -119,14 +120,14 @@ def read_members(path: str | Path) -> pd.DataFrame:
         for row, who, member in zip(table.index, table[column], table["member_id"],
                                     strict=True):
             if who and who in first and first[who][1] != member:
-                problems.append(Problem(name, f"is linked to members {first[who][1]} (row "
+                problems.append(InputIssue(name, f"is linked to members {first[who][1]} (row "
                                         f"{first[who][0]}) and {member}", int(row), column, who))
             first.setdefault(who, (int(row), member))
     for row, member, vol, eld in table[["member_id", "volunteer_id", "elder_id"]].itertuples():
         if not member:
-            problems.append(Problem(name, "is empty", int(row), "member_id"))
+            problems.append(InputIssue(name, "is empty", int(row), "member_id"))
         elif not vol and not eld:
-            problems.append(Problem(name, "links nobody: give a volunteer_id or an elder_id",
+            problems.append(InputIssue(name, "links nobody: give a volunteer_id or an elder_id",
                                     int(row), "member_id", member))
     if problems:
         raise InputError(problems)

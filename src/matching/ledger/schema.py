@@ -13,8 +13,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from matching.errors import InputError
-from matching.write import private_folders
+from matching.outputs.write import private_folders
+from matching.rules.errors import InputError
 
 #: The schema this version of matching writes; older files are migrated forward on opening.
 SCHEMA_VERSION = 2

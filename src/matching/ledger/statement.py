@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from matching.ledger.book import Ledger, hours
-from matching.rota import LABELS, service_name
+from matching.outputs.rota import LABELS, service_name
 
 _TEXT = {
     "zh": {"title": "时间银行账户对账单", "member": "会员", "as_of": "截至", "balance": "当前余额",

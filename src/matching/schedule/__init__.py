@@ -17,9 +17,10 @@ The stages, in the order :func:`make_schedule` runs them (one module each):
    for every unmet obligation what filled the volunteers who could have done it.
 
 Eligibility is never decided here: every stage asks
-:class:`matching.eligibility.Eligibility` (through the pairing problem).
+:class:`matching.pairing.eligibility.Eligibility` (through the pairing problem).
 """
 
+from matching.rules.schedule import ScheduleRules
 from matching.schedule.plan import (
     make_schedule,
     primaries,
@@ -27,7 +28,6 @@ from matching.schedule.plan import (
     schedule_world,
 )
 from matching.schedule.result import Activity, ScheduleResult, Unmet
-from matching.schedule.rules import ScheduleRules
 
 __all__ = [
     "Activity",

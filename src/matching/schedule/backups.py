@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.flow import FlowNetwork, lexicographic_weight
-from matching.rules import COST_UNITS_PER_KM
+from matching.pairing.flow import FlowNetwork, lexicographic_weight
+from matching.rules.pairing import COST_UNITS_PER_KM
 from matching.schedule.data import ScheduleData
 from matching.schedule.past import Past
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching import geo
-from matching.eligibility import measured_pairs, nearby_pairs
-from matching.problem import PairingProblem
-from matching.read import World
+from matching.pairing.eligibility import measured_pairs, nearby_pairs
+from matching.pairing.problem import PairingProblem
+from matching.rules.schedule import ScheduleRules
 from matching.schedule.horizon import Horizon
-from matching.schedule.rules import ScheduleRules
+from matching.world import geo
+from matching.world.model import World
 
 #: The solver counts minutes in tenths, as integers; loads round up, budgets round down.
 LOAD_UNITS_PER_MINUTE = 10

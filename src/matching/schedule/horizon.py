@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from matching import calendar
+from matching.schedule import dates
 
 ONE_DAY = dt.timedelta(days=1)
 ONE_WEEK = dt.timedelta(days=7)
@@ -57,7 +57,7 @@ class Horizon:
     weeks: tuple[Week, ...]
     months: tuple[tuple[dt.date, dt.date], ...]
     quarters: tuple[tuple[dt.date, dt.date], ...]
-    festivals: tuple[calendar.Festival, ...]
+    festivals: tuple[dates.Festival, ...]
 
     @classmethod
     def build(cls, start: dt.date, weeks: int, from_date: dt.date | None, block_weeks: int,
@@ -65,7 +65,7 @@ class Horizon:
         """The horizon of ``weeks`` weeks from ``start``, to plan from ``from_date`` on."""
         end = start + dt.timedelta(days=7 * weeks)
         first = min(max(start, from_date or start), end)
-        full = tuple(calendar.full_weeks(start, end))
+        full = tuple(dates.full_weeks(start, end))
         index = {m: i for i, m in enumerate(full)}
         last_block = max(0, (len(full) - 1) // block_weeks)
         slots = []
@@ -83,9 +83,9 @@ class Horizon:
             monday += ONE_WEEK
         return cls(start=start, end=end, from_date=first, block_weeks=block_weeks,
                    full_weeks=full, weeks=tuple(slots),
-                   months=tuple(calendar.full_months(start, end)),
-                   quarters=tuple(calendar.full_quarters(start, end)),
-                   festivals=tuple(calendar.festivals_between(start, end, festival_table)))
+                   months=tuple(dates.full_months(start, end)),
+                   quarters=tuple(dates.full_quarters(start, end)),
+                   festivals=tuple(dates.festivals_between(start, end, festival_table)))
 
     @property
     def num_weeks(self) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from matching import calendar
+from matching.schedule import dates
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import monday_of
 from matching.schedule.result import Activity, Missed
@@ -158,7 +158,7 @@ class Past:
                                       str(data.elder_community[e]),
                                       _visitors(data, backups, e), (monday,), "before"))
         for e in data.assigned.tolist():
-            for day in calendar.birthday_in(data.birthdays[e], h.start, h.from_date):
+            for day in dates.birthday_in(data.birthdays[e], h.start, h.from_date):
                 if (e, day) not in self.birthdays:
                     out.append(Missed("birthday", e, day.isoformat(),
                                       str(data.elder_community[e]),

@@ -15,12 +15,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from matching.budget import stop_requested
-from matching.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
-from matching.errors import InputError, Problem
-from matching.problem import PairingProblem, build_problem
-from matching.read import World
-from matching.result import assignment_table
+from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.pairing.problem import PairingProblem, build_problem
+from matching.pairing.result import assignment_table
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.schedule import ScheduleRules
+from matching.runtime.budget import stop_requested
 from matching.schedule import bounds
 from matching.schedule.backups import Backups, choose_backups
 from matching.schedule.calls import daily_calls
@@ -39,9 +39,9 @@ from matching.schedule.result import (
     ScheduleResult,
     Unmet,
 )
-from matching.schedule.rules import ScheduleRules
 from matching.schedule.services import providers_by_month, service_reach, service_requests
 from matching.schedule.windows import due_birthdays, plan_windows
+from matching.world.model import World
 
 Progress = Callable[[str], None]
 
@@ -141,7 +141,7 @@ def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, week
         For an assignment that names nobody, an elder listed twice, or a pair the rules do
         not allow.
     """
-    from matching.replan import without_volunteers
+    from matching.pairing.replan import without_volunteers
 
     started = time.perf_counter()
     if leaving:
@@ -172,7 +172,7 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     InputError
         For missing columns, unknown ids, elders listed twice and pairs the rules forbid.
     """
-    problems = [Problem(name, f"column {c} is missing") for c in ("elder_id", "volunteer_id")
+    problems = [InputIssue(name, f"column {c} is missing") for c in ("elder_id", "volunteer_id")
                 if c not in table.columns]
     if problems:
         raise InputError(problems)
@@ -184,16 +184,16 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     primary = np.full(problem.num_elders, -1, dtype=np.int64)
     for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
         if e not in eid:
-            problems.append(Problem(name, "names no elder in the elders file", int(row),
+            problems.append(InputIssue(name, "names no elder in the elders file", int(row),
                                     "elder_id", e))
         elif v and v not in vid:
-            problems.append(Problem(name, "names no volunteer in the volunteers file",
+            problems.append(InputIssue(name, "names no volunteer in the volunteers file",
                                     int(row), "volunteer_id", v))
         elif v:
             key = eid[e] * problem.num_volunteers + vid[v]
             k = int(np.searchsorted(arc_key, key))
             if primary[eid[e]] >= 0:
-                problems.append(Problem(name, "lists this elder twice", int(row), "elder_id", e))
+                problems.append(InputIssue(name, "lists this elder twice", int(row), "elder_id", e))
             elif k >= len(arc_key) or arc_key[k] != key:
                 looked = vid[v] * problem.num_elders + eid[e]
                 j = int(np.searchsorted(near_key, looked))
@@ -201,7 +201,7 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
                     near_key[j] == looked else TOO_FAR
                 why = _WHY_NOT.get(code, "the rules do not allow the pair") \
                     if code != ELIGIBLE else "the rules do not allow the pair"
-                problems.append(Problem(name, f"may not serve elder {e}: {why}", int(row),
+                problems.append(InputIssue(name, f"may not serve elder {e}: {why}", int(row),
                                         "volunteer_id", v))
             else:
                 primary[eid[e]] = vid[v]

@@ -5,7 +5,7 @@ need that is due, rotating through their needs in order (so any ``k`` consecutiv
 cover all ``k`` needs). A need that no volunteer within reach offers on a shared day gives
 way to the next in the rotation, and the gap is reported. A provider has the skill, lives
 within ``service_km`` and is eligible by the one rule everyone asks
-(:class:`~matching.eligibility.Eligibility`): never someone the elder refuses, always of
+(:class:`~matching.pairing.eligibility.Eligibility`): never someone the elder refuses, always of
 the preferred gender, sharing a day.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.eligibility import ELIGIBLE
+from matching.pairing.eligibility import ELIGIBLE
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
 from matching.schedule.horizon import monday_of

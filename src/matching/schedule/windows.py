@@ -20,8 +20,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from matching import calendar
-from matching.budget import stop_requested
+from matching.runtime.budget import stop_requested
+from matching.schedule import dates
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
 from matching.schedule.events import EventNeed
@@ -148,7 +148,7 @@ def due_birthdays(data: ScheduleData, past: Past) -> list[Birthday]:
     h = data.horizon
     out = []
     for e in data.assigned.tolist():
-        for day in calendar.birthday_in(data.birthdays[e], h.from_date, h.end):
+        for day in dates.birthday_in(data.birthdays[e], h.from_date, h.end):
             if (e, day) not in past.birthdays:
                 out.append(Birthday(e, day))
     return sorted(out, key=lambda b: (b.day, b.elder))

@@ -1,0 +1,358 @@
+"""Check input files without planning: every problem and every warning, in one go.
+
+``matching doctor FILES...`` reads the files the way planning does (so a problem here is
+exactly a problem there) and adds warnings that do not stop a plan but usually mean a
+spreadsheet slip:
+
+* an elder with no volunteer within reach (no plan can serve them);
+* one person under two ids (same name and phone, or same name and address);
+* an id that looks like a phone or identity-card number (ids go into every output);
+* coordinates with nobody else near (or outside ``--area``): often a point copied from
+  the wrong town or with a digit slipped (swapped latitude and longitude are a problem,
+  named as such, since no Chinese latitude exceeds 90);
+* a relation that cannot matter (kin beyond the kin limit, familiar where the pair is not
+  eligible anyway, a refusal of someone beyond every distance limit, or one pair with two
+  relations).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from matching.outputs.privacy import PERSONAL_ID
+from matching.pairing.eligibility import (
+    ELIGIBLE,
+    GENDER,
+    NO_SHARED_DAY,
+    REFUSES,
+    TOO_FAR,
+    Eligibility,
+)
+from matching.pairing.problem import build_problem
+from matching.pairing.reasons import unassigned_reasons
+from matching.rules.errors import InputError, InputIssue
+from matching.rules.pairing import Rules
+from matching.rules.schedule import ScheduleRules
+from matching.world import geo, parse
+from matching.world.columns import ID_COLUMNS
+from matching.world.model import World
+from matching.world.read import read_header, read_world
+
+#: A point with no other volunteer or elder within this distance is flagged: a county town's
+#: homes lie within a few km of each other, so 20 km alone is a slip far more often than not.
+ISOLATED_KM = 20.0
+
+#: What each kind of input file is, told apart by its columns.
+KINDS = ("volunteers", "elders", "relations", "pairs")
+
+#: Words in a file name that say what it holds, when the columns alone do not.
+_NAME_HINTS = {"volunteers": ("volunteer", "志愿"), "elders": ("elder", "老人", "老年"),
+               "relations": ("relation", "关系"), "pairs": ("pair", "距离")}
+
+
+@dataclass
+class Diagnosis:
+    """What :func:`diagnose` found.
+
+    Attributes
+    ----------
+    files
+        Each file's kind (``volunteers``, ``elders``, ``relations``, ``pairs``) by path.
+    problems
+        What stops a plan: each names file, row, column, value and what was expected.
+    warnings
+        What a plan would survive but a planner should look at.
+    """
+
+    files: dict[str, str] = field(default_factory=dict)
+    problems: list[InputIssue] = field(default_factory=list)
+    warnings: list[InputIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problems (warnings allowed)."""
+        return not self.problems
+
+    def text(self) -> str:
+        """The report as ``matching doctor`` prints it."""
+        lines = [f"{Path(p).name}: {kind}" for p, kind in self.files.items()]
+        for title, items in (("problems", self.problems), ("warnings", self.warnings)):
+            lines.append(f"\n{len(items)} {title if len(items) != 1 else title[:-1]}")
+            lines += [f"  {item}" for item in items]
+        verdict = ("clean: ready to plan" if self.ok and not self.warnings else
+                   "ready to plan; look at the warnings" if self.ok else
+                   "not ready: fix the problems, then run doctor again")
+        lines.append(f"\n{verdict}")
+        return "\n".join(lines)
+
+
+def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "wgs84",
+             rules: Rules | None = None, schedule_rules: ScheduleRules | None = None,
+             area: tuple[float, float, float] | None = None) -> Diagnosis:
+    """Check input files as planning would read them, and warn about likely slips.
+
+    Parameters
+    ----------
+    paths
+        The files: volunteers and elders (each told apart by its columns or its name), and
+        optionally relations and pairs.
+    coords
+        The coordinate system of the files (see :func:`matching.world.read.read_world`).
+    rules, schedule_rules
+        The limits the warnings measure against (defaults: the contract's).
+    area
+        ``(lat, lon, km)``: the county, as a centre and radius; points outside are flagged.
+        Without it, points with nobody else within :data:`ISOLATED_KM` are.
+    """
+    rules = rules or Rules()
+    schedule_rules = schedule_rules or ScheduleRules()
+    found = Diagnosis()
+    tables: dict[str, Path] = {}
+    for path in map(Path, paths):
+        try:
+            kind = _kind(path)
+        except InputError as exc:
+            found.problems += exc.problems
+            continue
+        if kind in tables:
+            found.problems.append(InputIssue(path.name, f"is a second {kind} file (the first is "
+                                                     f"{tables[kind].name}); give one"))
+            continue
+        tables[kind] = path
+        found.files[str(path)] = kind
+    if found.problems:
+        return found
+    world = _read(tables, coords, rules, found)
+    if world is None:
+        return found
+    found.warnings += _unreachable(world)
+    for key in ("volunteers", "elders"):
+        found.warnings += _duplicates(world, key)
+        found.warnings += _personal_ids(world, key)
+    found.warnings += _outliers(world, area)
+    found.warnings += _idle_relations(world, schedule_rules)
+    return found
+
+
+def _kind(path: Path) -> str:
+    columns = set(read_header(path))
+    if {"volunteer_id", "elder_id"} <= columns:
+        if "relation" in columns:
+            return "relations"
+        if columns & {"distance_km", "weekly_minutes"}:
+            return "pairs"
+    elif "volunteer_id" in columns:
+        return "volunteers"
+    elif "elder_id" in columns:
+        return "elders"
+    name = path.name.lower()
+    for kind, words in _NAME_HINTS.items():
+        if any(word in name for word in words):
+            return kind
+    raise InputError.one(path.name, "cannot tell whether this is a volunteers, elders, "
+                                    "relations or pairs file: it needs a volunteer_id or "
+                                    "elder_id column (or 志愿者编号 / 老人编号)")
+
+
+def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules,
+          found: Diagnosis) -> World | None:
+    """Read the world; a missing volunteers or elders file is stood in for by an empty one,
+    so that either file can be checked alone."""
+    blank = {"volunteers": pd.DataFrame({"volunteer_id": [], "lat": [], "lon": []}),
+             "elders": pd.DataFrame({"elder_id": [], "lat": [], "lon": []})}
+    try:
+        return read_world(tables.get("volunteers", blank["volunteers"]),
+                          tables.get("elders", blank["elders"]),
+                          tables.get("relations"), tables.get("pairs"), rules=rules,
+                          coords=coords)
+    except InputError as exc:
+        found.problems += exc.problems
+        return None
+
+
+def _file(world: World, key: str) -> str:
+    return world.names.get(key, f"{key}.csv")
+
+
+def _row(world: World, key: str, index: int) -> int:
+    frame = world.sources.get(key)
+    return int(frame.index[index]) if frame is not None else index + 2
+
+
+def _unreachable(world: World) -> list[InputIssue]:
+    if not len(world.elders) or not len(world.volunteers):
+        return []
+    problem = build_problem(world)
+    v = problem.arc_v
+    alone = (problem.cap_count[v] > 0) & (problem.arc_load <= problem.cap_load[v])
+    served = np.zeros(problem.num_elders, dtype=bool)
+    served[problem.arc_e[alone]] = True
+    reasons = unassigned_reasons(problem, np.zeros(problem.num_arcs, dtype=bool))
+    ids = world.elders["elder_id"].to_numpy(dtype=object)
+    return [InputIssue(_file(world, "elders"), f"no volunteer can serve this elder: {reasons[e]}",
+                    _row(world, "elders", e), "elder_id", str(ids[e]))
+            for e in np.flatnonzero(~served).tolist()]
+
+
+def _plain(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def _digits(text: object) -> str:
+    return re.sub(r"\D", "", str(text))
+
+
+def _duplicates(world: World, key: str) -> list[InputIssue]:
+    frame = getattr(world, key)
+    id_column = ID_COLUMNS[key]
+    if "name" not in frame.columns:
+        return []
+    names = [_plain(n) for n in frame["name"]]
+    ids = frame[id_column].tolist()
+    out: list[InputIssue] = []
+    for other, label in (("phone", "phone"), ("address", "address")):
+        if other not in frame.columns:
+            continue
+        norm = _digits if other == "phone" else _plain
+        first: dict[tuple[str, str], int] = {}
+        for i, (name, value) in enumerate(zip(names, frame[other], strict=True)):
+            value = norm(value)
+            if not name or not value:
+                continue
+            j = first.setdefault((name, value), i)
+            if j != i and ids[j] != ids[i]:
+                out.append(InputIssue(_file(world, key), f"may be the same person as {ids[j]} "
+                                   f"(row {_row(world, key, j)}): same name and {label}",
+                                   _row(world, key, i), id_column, str(ids[i])))
+    return _unique(out)
+
+
+def _personal_ids(world: World, key: str) -> list[InputIssue]:
+    """Ids that look like a phone or identity-card number: they would travel into every
+    output, even a pseudonymised one."""
+    id_column = ID_COLUMNS[key]
+    ids = getattr(world, key)[id_column].astype(str)
+    looks = ids.str.fullmatch(PERSONAL_ID.pattern).to_numpy(dtype=bool)
+    return [InputIssue(_file(world, key), "looks like a phone or identity-card number; ids go "
+                    "into every output (pseudonymised ones too), so use the office's own "
+                    "numbers", _row(world, key, i), id_column, ids.iloc[i])
+            for i in np.flatnonzero(looks).tolist()]
+
+
+def _unique(items: list[InputIssue]) -> list[InputIssue]:
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for item in items:
+        key = (item.file, item.row, item.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _outliers(world: World, area: tuple[float, float, float] | None) -> list[InputIssue]:
+    """Points outside ``area``, or else points with nobody else within
+    :data:`ISOLATED_KM` (a point copied from the wrong town, or with its digits slipped)."""
+    lats = np.concatenate([world.volunteers["lat"].to_numpy(float),
+                           world.elders["lat"].to_numpy(float)])
+    lons = np.concatenate([world.volunteers["lon"].to_numpy(float),
+                           world.elders["lon"].to_numpy(float)])
+    located = np.flatnonzero(~np.isnan(lats))
+    if len(located) < 2 and area is None:
+        return []
+    far = np.full(len(lats), np.nan)
+    if area is not None:
+        centre_lat, centre_lon, radius = area
+        far = geo.haversine_km(lats, lons, np.full(len(lats), centre_lat),
+                               np.full(len(lats), centre_lon))
+        flagged = far > radius
+    else:
+        tree = cKDTree(geo.unit_vectors(lats[located], lons[located]))
+        _, nearest = tree.query(geo.unit_vectors(lats[located], lons[located]), k=2)
+        other = located[nearest[:, 1]]
+        far[located] = geo.haversine_km(lats[located], lons[located], lats[other],
+                                        lons[other])
+        flagged = far > ISOLATED_KM
+    out = []
+    offset = len(world.volunteers)
+    for i in np.flatnonzero(flagged).tolist():
+        key, j = ("volunteers", i) if i < offset else ("elders", i - offset)
+        if area is not None:
+            text = (f"lies outside the area given ({area[2]:g} km around {area[0]:g}, "
+                    f"{area[1]:g}): {far[i]:.0f} km from its centre")
+        else:
+            text = f"lies {far[i]:.0f} km from every other volunteer and elder"
+        out.append(InputIssue(_file(world, key), text, _row(world, key, j), "lat",
+                           f"{lats[i]:g}, {lons[i]:g}"))
+    return out
+
+
+def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIssue]:
+    source = world.sources.get("relations")
+    if source is None or not len(source):
+        return []
+    rules = world.rules
+    vols, elds = world.volunteers, world.elders
+    vid = pd.Index(vols["volunteer_id"].astype(str))
+    eid = pd.Index(elds["elder_id"].astype(str))
+    v = vid.get_indexer(source["volunteer_id"].astype(str))
+    e = eid.get_indexer(source["elder_id"].astype(str))
+    km = geo.haversine_km(vols["lat"].to_numpy(float)[v], vols["lon"].to_numpy(float)[v],
+                          elds["lat"].to_numpy(float)[e], elds["lon"].to_numpy(float)[e])
+    if world.pairs is not None and len(world.pairs):
+        given = dict(zip(zip(world.pairs["volunteer_id"], world.pairs["elder_id"],
+                             strict=True), world.pairs["distance_km"], strict=True))
+        for i, pair in enumerate(zip(source["volunteer_id"], source["elder_id"],
+                                     strict=True)):
+            if not np.isnan(given.get(pair, np.nan)):
+                km[i] = given[pair]
+    eligibility = Eligibility.from_world(world)
+    kinds = [parse.parse_relation(text) for text in source["relation"]]
+    name = _file(world, "relations")
+    reach = max(rules.max_kin_km, schedule_rules.service_km)
+    out: list[InputIssue] = []
+    pair_kinds: dict[tuple[str, str], set[str]] = {}
+    for i, (row, kind) in enumerate(zip(source.index, kinds, strict=True)):
+        pair = (str(source["volunteer_id"].iloc[i]), str(source["elder_id"].iloc[i]))
+        pair_kinds.setdefault(pair, set()).add(kind)
+        d = km[i]
+        text = None
+        if np.isnan(d):
+            continue
+        if kind == "kin" and d > rules.max_kin_km:
+            text = (f"cannot matter: kin living {d:.1f} km apart, beyond the kin limit "
+                    f"({rules.max_kin_km:g} km)")
+        elif kind == "familiar":
+            code = int(eligibility.codes(v[i:i + 1], e[i:i + 1], km[i:i + 1],
+                                         rules.max_km)[0])
+            if code != ELIGIBLE:
+                text = f"cannot matter: the pair may not serve anyway ({_WHY[code](d, rules)})"
+        elif kind == "refuses" and d > reach:
+            text = (f"cannot matter now: they live {d:.1f} km apart, beyond every distance "
+                    f"limit ({reach:g} km)")
+        if text is not None:
+            out.append(InputIssue(name, f"({pair[0]} - {pair[1]}) {text}", int(row), "relation",
+                               kind))
+    for (volunteer, elder), found in pair_kinds.items():
+        if len(found) > 1:
+            out.append(InputIssue(name, f"the pair {volunteer} - {elder} is given as "
+                                     f"{' and '.join(sorted(found))}"
+                                     + ("; the refusal wins" if "refuses" in found else ""),
+                               column="relation"))
+    return out
+
+
+_WHY = {
+    TOO_FAR: lambda d, r: f"they live {d:.1f} km apart, beyond {r.max_km:g} km",
+    REFUSES: lambda d, r: "the elder also refuses this volunteer",
+    GENDER: lambda d, r: "the elder wants a volunteer of the other gender",
+    NO_SHARED_DAY: lambda d, r: "they share no available day",
+}

@@ -1,0 +1,713 @@
+"""Solve a pairing problem exactly, exploiting its structure.
+
+1. **Flow.** Drop the weekly-minute limits and the problem is a min-cost flow, solved exactly
+   in well under a second at county scale (:mod:`matching.pairing.flow`). Each volunteer's
+   elder limit is tightened first to the most elders whose smallest loads fit the week,
+   which keeps it a relaxation but a closer one.
+2. **Check.** If no volunteer's week overflows in that flow, it is optimal for the real
+   problem too, and the proof is complete.
+3. **Bounds.** Otherwise an upper bound comes from feasible plans: flows in which each
+   overflowing volunteer's elder limit is lowered until nobody overflows, and greedy repairs.
+   The lower bound comes from an LP with the weekly-minute rows the flow dropped and
+   knapsack cover cuts (:mod:`matching.pairing.cuts`), whose duals become prices on the flow's arcs:
+   that flow's cost bounds the optimum exactly. If no LP is solved in time, branch-and-bound
+   over flows, then Lagrangian prices found by subgradient steps, take its place.
+4. **Prune and prove.** A pair whose reduced cost (under the best prices) exceeds the gap
+   between the bounds is in no optimal plan and is removed. CP-SAT solves what remains
+   lexicographically (:mod:`matching.pairing.cpsat`), which proves the optimum.
+5. **Fill.** If the time limit stopped the proof early, any elder that an eligible volunteer
+   still has room for is added, so no one is left out who could be served.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matching.pairing import cpsat, cuts
+from matching.pairing.arrays import grouped_order, renumber
+from matching.pairing.flow import FlowNetwork, FlowSolution, lexicographic_weight
+from matching.pairing.problem import PairingProblem
+from matching.pairing.result import PairingResult, Status
+from matching.rules.errors import InputError
+from matching.runtime.budget import out_of_time
+
+if TYPE_CHECKING:
+    from matching.runtime.cluster import Cluster
+
+#: Largest magnitude a flow arc cost may take so that OR-Tools' cost scaling cannot overflow.
+_COST_LIMIT = 2**62
+
+Progress = Callable[[str], None]
+
+#: Largest pruned component CP-SAT is asked to prove; above it, a restricted model over each
+#: elder's cheapest pairs improves the plan and the result reports its gap.
+MAX_PROOF_PAIRS = 150_000
+RESTRICTED_PAIRS_PER_ELDER = 8
+
+#: Branching needs a level per overloaded volunteer at least: beyond this many it would not
+#: finish within its flows, so the Lagrangian and CP-SAT route is taken at once.
+BRANCH_MAX_OVERLOADED = 12
+
+#: Share of the time limit the LP with cover cuts may use (:mod:`matching.pairing.cuts`); at city
+#: size it needs about a second.
+RELAX_SHARE = 0.25
+
+#: Share of the time limit the flow branch-and-bound may use before the Lagrangian and CP-SAT
+#: route takes over.
+BRANCHING_SHARE = 0.2
+
+#: Relative room left for floating-point error when a float price sum enters a bound.
+FLOAT_MARGIN = 1e-9
+
+#: Subgradient steps stop once the step factor has been halved this far: the bound has
+#: stopped rising.
+MIN_STEP = 1 / 16
+
+
+#: How the parts of a plan were solved, from the simplest to the most involved; a plan made
+#: of several parts reports the most involved.
+METHODS = ("min-cost flow", "min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
+           "min-cost flow + cover cuts + CP-SAT", "min-cost flow + Lagrangian bounds + CP-SAT")
+
+#: Least budget a part gets, whatever its share of the pairs (small parts finish far sooner).
+MIN_PART_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Part(cpsat.ArcModel):
+    """One independent part of a pairing problem: a connected component of the graph of
+    usable pairs, renumbered locally (the arrays of :class:`matching.pairing.cpsat.ArcModel`).
+    Nothing in one part bears on another, so the best plan of the whole is the best plan of
+    each part put together.
+
+    Attributes
+    ----------
+    arc_index
+        Each arc's position among the problem's arcs (``problem.arc_*``).
+    """
+
+    arc_index: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    @property
+    def num_pairs(self) -> int:
+        """Number of usable pairs in the part."""
+        return len(self.arc_index)
+
+
+@dataclass
+class PartResult:
+    """How one part was solved: the pairs used, and the proof or bounds."""
+
+    used: np.ndarray
+    proven: bool
+    priority_bound: int
+    cost_bound: int | None
+    method: str
+    stats: dict[str, int]
+    seconds: dict[str, float]
+
+
+def split(problem: PairingProblem) -> list[Part]:
+    """The independent parts of ``problem``: the connected components of its usable pairs
+    (a pair is usable when its visit fits the volunteer's week and elder limit), in the
+    order of their first pair. Elders with no usable pair belong to no part."""
+    p = problem
+    usable = (p.arc_load <= p.cap_load[p.arc_v]) & (p.cap_count[p.arc_v] > 0)
+    idx = np.flatnonzero(usable)
+    if not len(idx):
+        return []
+    n_labels, label = _components(p.arc_v[idx], p.arc_e[idx], p.num_volunteers, p.num_elders)
+    labels, arc_label = renumber(label[p.arc_v[idx]], n_labels)
+    first = np.empty(len(labels), dtype=np.int64)
+    first[arc_label[::-1]] = np.arange(len(idx) - 1, -1, -1)  # the last write is the first
+    # parts in the order of their first pair; arcs keep their order (by elder) inside
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(labels))
+    arc_rank = rank[arc_label]
+    order = (np.arange(len(idx)) if len(labels) == 1
+             else np.argsort(arc_rank, kind="stable"))
+    bounds = np.r_[0, np.cumsum(np.bincount(arc_rank, minlength=len(labels)))]
+    parts = []
+    for k in range(len(first)):
+        g = idx[order[bounds[k]:bounds[k + 1]]]
+        vs, lv = renumber(p.arc_v[g], p.num_volunteers)
+        es, le = renumber(p.arc_e[g], p.num_elders)
+        parts.append(Part(arc_v=lv, arc_e=le,
+                          arc_cost=p.arc_cost[g], arc_load=p.arc_load[g],
+                          cap_count=p.cap_count[vs], cap_load=p.cap_load[vs],
+                          priority=p.priority[es], arc_index=g))
+    return parts
+
+
+def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
+          workers: int | None = None, progress: Progress | None = None,
+          cluster: Cluster | None = None,
+          deterministic_time: float | None = None) -> PairingResult:
+    """Find the best pairing: largest total priority, then least cost.
+
+    The problem is split into its independent parts (:func:`split`); each is solved on its
+    own (:func:`solve_part`), here or on a Dask cluster, and the plans are put together.
+    Each part's budget is its share of the pairs (at least :data:`MIN_PART_SECONDS`), so
+    a part gets the same budget wherever it runs and the plan is the same, byte for byte.
+
+    Parameters
+    ----------
+    problem
+        From :func:`matching.build_problem`.
+    time_limit
+        Seconds for the whole solve; the best plan found by then is returned with its status.
+    seed
+        Seed of CP-SAT's search (the flow is deterministic).
+    workers
+        CP-SAT workers (default 8, the full portfolio).
+    progress
+        Called with a short message as each phase starts.
+    cluster
+        Where to solve the parts (:func:`matching.runtime.cluster.open_cluster`); here by default.
+    deterministic_time
+        Instead of ``time_limit``: CP-SAT's deterministic time for the whole solve (shared
+        among the parts as the time limit is). Every stage then runs to its own counted end
+        (rounds, nodes, deterministic time), never to the clock, so the same inputs and seed
+        give the same plan on any machine and with any ``workers``. The parts are solved
+        here, not on ``cluster``.
+    """
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    p = problem
+    parts = split(p)
+    total = sum(part.num_pairs for part in parts) or 1
+    budgets = [max(min(time_limit, MIN_PART_SECONDS), time_limit * part.num_pairs / total)
+               for part in parts]
+    works = ([None] * len(parts) if deterministic_time is None else
+             [deterministic_time * part.num_pairs / total for part in parts])
+    workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
+    if len(parts) > 1:
+        say(f"{len(parts):,} independent parts (largest {max(q.num_pairs for q in parts):,} "
+            "pairs)")
+    if cluster is not None and len(parts) > 1 and deterministic_time is None:
+        say(f"solving the parts on {cluster.name}")
+        results = cluster.map_parts(parts, budgets, seed, workers)
+    else:
+        quiet = say if len(parts) == 1 else None
+        results = [solve_part(part, budget, seed, workers, quiet, work)
+                   for part, budget, work in zip(parts, budgets, works, strict=True)]
+    chosen = np.zeros(p.num_arcs, dtype=bool)
+    stats: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    priority_bound, cost_bound, proven = 0, 0, True
+    method = METHODS[0]
+    for part, result in zip(parts, results, strict=True):
+        chosen[part.arc_index[result.used]] = True
+        proven &= result.proven
+        priority_bound += result.priority_bound
+        cost_bound = (None if cost_bound is None or result.cost_bound is None
+                      else cost_bound + result.cost_bound)
+        method = max(method, result.method, key=METHODS.index)
+        for key, value in result.stats.items():
+            stats[key] = stats.get(key, 0) + value
+        for key, value in result.seconds.items():
+            seconds[key] = seconds.get(key, 0.0) + value
+    stats["parts"] = len(parts)
+    stats["largest_part_pairs"] = max((q.num_pairs for q in parts), default=0)
+    priority = int(p.priority[p.arc_e[chosen]].sum())
+    cost = int(p.arc_cost[chosen].sum())
+    seconds["total"] = time.perf_counter() - started
+    return PairingResult(
+        problem=p,
+        chosen=chosen,
+        status=Status.of(proven),
+        priority=priority,
+        priority_bound=max(priority_bound, priority),
+        cost_units=cost,
+        cost_bound_units=(None if cost_bound is None or priority < priority_bound
+                          else min(cost_bound, cost)),
+        method=method,
+        stats=stats,
+        time_limit_reached=not proven and (deterministic_time is not None or
+                                           time.perf_counter() - started >= time_limit - 0.05),
+        seconds=seconds,
+        seed=seed,
+    )
+
+
+def solve_part(part: Part, time_limit: float, seed: int, workers: int,
+               progress: Progress | None = None,
+               deterministic_time: float | None = None) -> PartResult:
+    """Solve one part exactly (or as well as ``time_limit`` allows): flow, then
+    branch-and-bound or Lagrangian bounds and CP-SAT where weeks overflow (see the module
+    docstring). A plain function of arrays, so that a Dask worker can run it. With
+    ``deterministic_time`` (see :func:`solve`) the clock bounds nothing."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    deadline = started + time_limit if deterministic_time is None else float("inf")
+    nv, ne = len(part.cap_count), len(part.priority)
+    arcs = _Arcs(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
+                 part.cap_load, part.priority)
+    say(f"min-cost flow over {part.num_pairs:,} pairs")
+    weight = lexicographic_weight(arcs.e, arcs.cost, ne)
+    if weight * max(1, int(part.priority.max(initial=1))) * (nv + ne + 3) >= _COST_LIMIT:
+        raise InputError.one(
+            "elders", "the priorities are too large for this many people to be compared "
+            "exactly; use smaller priorities (they only need to rank the elders)")
+    net = FlowNetwork(nv, ne, arcs.v, arcs.e, weight * part.priority)
+    cap = _count_fitting_week(arcs.v, arcs.load, part.cap_count, part.cap_load)
+    flow = net.solve(arcs.cost, cap)
+    seconds = {"flow": time.perf_counter() - started}
+    over = arcs.overfull(flow.used)
+    stats: dict[str, int] = {"overfull": len(over)}
+    used = flow.used
+    proven = True
+    priority_bound = arcs.priority_of(flow.used)
+    cost_bound: int | None = int(arcs.cost[flow.used].sum())
+    method = METHODS[0]
+    if len(over):
+        say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
+        bounds = _Bounds(arcs, net, weight, flow, cap)
+        bounds.tighten(deadline)
+        cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit)
+                                   if deterministic_time is None else deadline)
+        stats.update(bounds.stats)
+        settled = cut  # the LP's prices bound the plan; else the older routes
+        branched = None
+        if not settled and len(over) <= BRANCH_MAX_OVERLOADED:
+            say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
+            branched = _branch_and_bound(arcs, net, cap, weight, flow,
+                                         min(deadline, started + BRANCHING_SHARE * time_limit)
+                                         if deterministic_time is None else deadline, stats)
+        if branched is not None:
+            method = METHODS[1]
+            used = branched
+            priority_bound = arcs.priority_of(used)
+            cost_bound = int(arcs.cost[used].sum())
+        else:
+            if not settled:
+                bounds.lagrangian(deadline)
+                stats.update(bounds.stats)
+            seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
+            used = bounds.best_used
+            proof = None
+            if bounds.gap() > 0 and out_of_time(deadline):
+                # out of time: the best plan so far, with the bounds as they stand
+                stats["pairs_after_pruning"] = 0
+                proven = False
+                cost_bound = bounds.lower + weight * priority_bound
+            elif bounds.gap() > 0:
+                keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
+                stats["pairs_after_pruning"] = int(keep.sum())
+                stats["pairs_fixed"] = int(fixed.sum())
+                say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
+                    f"{int(keep.sum()):,} of {len(keep):,} left to prove")
+                proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers,
+                               deterministic_time)
+                stats.update(proof.stats)
+                used, proven = proof.used | fixed, proof.proven
+                priority_bound = min(priority_bound,
+                                     proof.priority_bound + arcs.priority_of(fixed))
+                cost_bound = (None if proof.cost_bound is None
+                              else proof.cost_bound + int(arcs.cost[fixed].sum()))
+                if cost_bound is not None:  # the relaxation's bound may be the better one
+                    cost_bound = max(cost_bound, bounds.lower + weight * priority_bound)
+            else:
+                stats["pairs_after_pruning"] = 0
+                cost_bound = int(arcs.cost[used].sum())
+            with_cpsat = proof is not None and proof.stats["cpsat_components"] > 0
+            method = (METHODS[4] if not settled
+                      else METHODS[3] if with_cpsat else METHODS[2])
+    if not proven:
+        used = _fill(arcs, used)
+    return PartResult(used=used, proven=proven, priority_bound=priority_bound,
+                      cost_bound=cost_bound, method=method, stats=stats, seconds=seconds)
+
+
+def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: int,
+                      root: FlowSolution, deadline: float, stats: dict[str, int],
+                      max_nodes: int = 120) -> np.ndarray | None:
+    """Exact best-first branch-and-bound with min-cost flows as relaxations.
+
+    When the flow overloads a volunteer ``v`` with elders ``S``, no feasible plan holds all of
+    ``S`` at ``v``, so the plans split into ``|S|`` branches, each forbidding one pair
+    ``(v, s)``. Each branch's flow (weekly minutes dropped, forbidden pairs priced out of
+    reach) bounds it from below; the first branch whose flow overloads no one is optimal.
+    This settles in a handful of flows the common case of a few overloaded volunteers, and
+    gives up (returns ``None``) after ``max_nodes`` flows or at ``deadline``. Open nodes keep
+    only index arrays (the pairs used and the pricing set), never full-size arrays.
+    """
+    n = len(arcs.cost)
+    forbid_cost = weight * (int(arcs.priority.max(initial=1)) + 1)
+    counter = itertools.count()
+    heap: list[tuple[int, int, frozenset[int], np.ndarray, np.ndarray]] = [
+        (root.cost, next(counter), frozenset(), np.flatnonzero(root.used),
+         np.flatnonzero(root.active))]
+    nodes = 0
+    while heap:
+        _, _, forbidden, used_idx, active_idx = heapq.heappop(heap)
+        used = _mask(n, used_idx)
+        over = arcs.overfull(used)
+        if not len(over):
+            stats["branch_nodes"] = nodes
+            return used
+        loads = arcs.loads(used)
+        v = int(over[np.argmax(loads[over] - arcs.cap_load[over])])
+        for k in np.flatnonzero(used & (arcs.v == v)).tolist():
+            nodes += 1
+            if nodes > max_nodes or out_of_time(deadline):
+                stats["branch_nodes"] = nodes
+                return None
+            child = forbidden | {k}
+            cost = arcs.cost.copy()
+            cost[list(child)] = forbid_cost
+            active = _mask(n, active_idx)
+            active[list(child)] = False
+            solved = net.solve(cost, cap, active)
+            heapq.heappush(heap, (solved.cost, next(counter), child,
+                                  np.flatnonzero(solved.used), np.flatnonzero(solved.active)))
+    return None
+
+
+def _mask(n: int, indices: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[indices] = True
+    return out
+
+
+class _Arcs:
+    """Usable pairs (sorted by elder) with the capacities they draw on."""
+
+    def __init__(self, v: np.ndarray, e: np.ndarray, cost: np.ndarray, load: np.ndarray,
+                 cap_count: np.ndarray, cap_load: np.ndarray, priority: np.ndarray) -> None:
+        self.v, self.e, self.cost, self.load = v, e, cost, load
+        self.cap_count, self.cap_load, self.priority = cap_count, cap_load, priority
+        self.nv = len(cap_count)
+
+    def loads(self, used: np.ndarray) -> np.ndarray:
+        return np.bincount(self.v[used], weights=self.load[used], minlength=self.nv)
+
+    def counts(self, used: np.ndarray) -> np.ndarray:
+        return np.bincount(self.v[used], minlength=self.nv)
+
+    def overfull(self, used: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(self.loads(used) > self.cap_load)
+
+    def priority_of(self, used: np.ndarray) -> int:
+        return int(self.priority[self.e[used]].sum())
+
+    def combined(self, used: np.ndarray, weight: int) -> int:
+        return int(self.cost[used].sum()) - weight * self.priority_of(used)
+
+
+class _Bounds:
+    """Upper bounds from feasible plans, lower bounds from Lagrangian relaxation."""
+
+    def __init__(self, arcs: _Arcs, net: FlowNetwork, weight: int, flow: FlowSolution,
+                 cap: np.ndarray) -> None:
+        self.arcs, self.net, self.weight, self.cap = arcs, net, weight, cap
+        self.flow = flow
+        self.lower = flow.cost
+        self.reduced = flow.reduced_cost
+        self.best_used = _repair(arcs, flow.used)
+        self.upper = arcs.combined(self.best_used, weight)
+        self.stats: dict[str, int] = {"flows": 1}
+
+    def gap(self) -> int:
+        return max(0, self.upper - self.lower)
+
+    def _offer(self, used: np.ndarray) -> None:
+        """Keep a plan as the incumbent if it is feasible and better."""
+        if len(self.arcs.overfull(used)):
+            used = _repair(self.arcs, used)
+        value = self.arcs.combined(used, self.weight)
+        if value < self.upper:
+            self.best_used, self.upper = used, value
+
+    def tighten(self, deadline: float, rounds: int = 8) -> None:
+        """Lower each overfull volunteer's elder limit to one less than the flow gave them,
+        and solve again, until no one overflows (or ``deadline``): a good feasible plan."""
+        cap = self.cap.copy()
+        used, active = self.flow.used, self.flow.active
+        for _ in range(rounds):
+            over = self.arcs.overfull(used)
+            if not len(over) or out_of_time(deadline):
+                break
+            cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
+            sol = self.net.solve(self.arcs.cost, cap, active)
+            self.stats["flows"] += 1
+            used, active = sol.used, sol.active
+            self._offer(used)
+        self._offer(used)
+
+    def relax_and_cut(self, deadline: float) -> bool:
+        """Prices from the LP with weekly-minute rows and cover cuts (:mod:`matching.pairing.cuts`),
+        put on the flow's arcs (rounded down, so the bound stays valid whatever HiGHS's
+        tolerances): the bound and reduced costs of that flow, and any plan it or the LP
+        finds. Returns whether the LP gave prices."""
+        a = self.arcs
+        # the flow's tight pairs (reduced cost 0: each elder's pair and its best alternative)
+        first = (self.flow.reduced_cost <= 0) | self.flow.used | self.best_used
+        prices = cuts.cover_cut_prices(a.v, a.e, a.cost, a.load, self.cap, a.cap_load,
+                                       a.priority, first, a.priority_of(self.flow.used),
+                                       float(self.weight), deadline)
+        if prices is None:
+            return False
+        self.stats.update(prices.stats)
+        if prices.plan is not None:
+            self._offer(prices.plan)
+        extra = np.floor(np.minimum(prices.arc_price, self.weight)).astype(np.int64)
+        sol = self.net.solve(a.cost + extra, self.cap, self.flow.active)
+        self.stats["flows"] += 1
+        # the constant is subtracted, so it is rounded up (with room for float error)
+        constant = prices.constant * (1 + FLOAT_MARGIN) + FLOAT_MARGIN
+        value = int(np.ceil(sol.cost - constant))
+        if value > self.lower:
+            self.lower, self.reduced = value, sol.reduced_cost
+        self._offer(sol.used)
+        return True
+
+    def lagrangian(self, deadline: float, rounds: int = 60) -> None:
+        """Subgradient ascent on prices for weekly minutes; keeps the best lower bound and
+        the reduced costs under its prices."""
+        a = self.arcs
+        binding = _binding(a)
+        if not binding.any():
+            return
+        price = np.zeros(a.nv)
+        theta, stall = 1.0, 0
+        used, active = self.flow.used, self.flow.active
+        done = 0
+        for done in range(1, rounds + 1):
+            if self.gap() == 0 or out_of_time(deadline) or theta < MIN_STEP:
+                break
+            excess = np.where(binding, a.loads(used) - a.cap_load, 0.0)
+            excess[(price <= 0) & (excess < 0)] = 0.0
+            norm = float((excess**2).sum())
+            if norm == 0:
+                break
+            step = theta * min(self.gap(), self.weight) / norm
+            # a price above weight/load would trade priority for minutes: never useful
+            price = np.minimum(np.maximum(0.0, price + step * excess),
+                               self.weight / max(1, int(a.load.max())))
+            extra = np.floor(price[a.v] * a.load).astype(np.int64)
+            sol = self.net.solve(a.cost + extra, self.cap, active)
+            self.stats["flows"] += 1
+            used, active = sol.used, sol.active
+            value = int(np.ceil(sol.cost - float((price * a.cap_load).sum()) - 1e-6))
+            if value > self.lower:
+                self.lower, self.reduced, stall = value, sol.reduced_cost, 0
+                self.stats["lagrangian_best_round"] = done
+            else:
+                stall += 1
+                if stall >= 3:
+                    theta, stall = theta / 2, 0
+            self._offer(used)
+        self.stats["lagrangian_rounds"] = done
+
+
+def _binding(a: _Arcs) -> np.ndarray:
+    """Volunteers whose weekly minutes can bind: their ``max_elders`` largest loads overflow."""
+    order = grouped_order(a.v, -a.load)
+    v, load = a.v[order], a.load[order]
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.empty(0, int)
+    rank = np.arange(len(v)) - np.repeat(starts, np.diff(np.r_[starts, len(v)]))
+    top = rank < a.cap_count[v]
+    heaviest = np.bincount(v[top], weights=load[top], minlength=a.nv)
+    return heaviest > a.cap_load
+
+
+def _reduce(arcs: _Arcs, reduced: np.ndarray, gap: int,
+            incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Arcs]:
+    """Reduced-cost fixing: what an optimal plan must and cannot contain.
+
+    A plan that uses a pair of reduced cost ``rc > gap``, or leaves out a pair of reduced cost
+    ``rc < -gap``, costs more than the incumbent, so it is not optimal. Pairs of the first kind
+    are dropped; pairs of the second kind are fixed, which takes their elder out of the
+    problem and their elder and minutes off their volunteer's capacity.
+
+    Returns
+    -------
+    keep, fixed, rest
+        Pairs still to decide, pairs fixed in the plan, and the arcs with capacities net of
+        the fixed pairs.
+    """
+    fixed = (reduced < -gap) & incumbent
+    if (incumbent & (reduced < -gap)).sum() != (reduced < -gap).sum():
+        fixed[:] = False  # cannot happen in exact arithmetic; then fix nothing
+    settled = np.zeros(len(arcs.priority), dtype=bool)
+    settled[arcs.e[fixed]] = True
+    keep = ((reduced <= gap) | incumbent) & ~settled[arcs.e]
+    cap_count = arcs.cap_count - np.bincount(arcs.v[fixed], minlength=arcs.nv)
+    cap_load = arcs.cap_load - np.bincount(arcs.v[fixed], weights=arcs.load[fixed],
+                                           minlength=arcs.nv).astype(np.int64)
+    rest = _Arcs(arcs.v, arcs.e, arcs.cost, arcs.load, cap_count, cap_load, arcs.priority)
+    return keep, fixed, rest
+
+
+@dataclass
+class _Proof:
+    used: np.ndarray
+    proven: bool
+    priority_bound: int
+    cost_bound: int | None
+    stats: dict[str, int]
+
+
+def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
+           seed: int, workers: int, deterministic_time: float | None = None) -> _Proof:
+    """Solve the pruned problem exactly, one connected component at a time.
+
+    The pruned problem holds an optimal plan and falls apart into components that share
+    nobody, so each is solved alone: by a min-cost flow when no week can overflow in it or
+    its flow relaxation already fits, and by CP-SAT (started from the incumbent) otherwise.
+    """
+    k = np.flatnonzero(keep)
+    used = incumbent.copy()
+    n_comp, label = _components(arcs.v[k], arcs.e[k], arcs.nv, len(arcs.priority))
+    comp = label[arcs.v[k]]
+    order = np.argsort(comp, kind="stable")
+    bounds = np.searchsorted(comp[order], np.arange(n_comp + 1))
+    groups = [k[order[bounds[c]:bounds[c + 1]]] for c in range(n_comp)]
+    groups = [g for g in groups if len(g)]
+    stats = {"components": len(groups), "cpsat_components": 0, "cpsat_pairs": 0}
+    proven, priority_bound, cost_bound = True, 0, 0
+    hard: list[tuple[np.ndarray, int, int]] = []
+    for g in groups:
+        sub = _local(arcs, g)
+        cap = _count_fitting_week(sub.v, sub.load, sub.cap_count, sub.cap_load)
+        net = FlowNetwork(sub.nv, len(sub.priority), sub.v, sub.e, weight * sub.priority)
+        flow = net.solve(sub.cost, cap)
+        p_up, c_low = sub.priority_of(flow.used), int(sub.cost[flow.used].sum())
+        if not len(sub.overfull(flow.used)):
+            used[g] = flow.used
+            priority_bound += p_up
+            cost_bound += c_low
+        else:
+            hard.append((g, p_up, c_low))
+    remaining = sum(len(g) for g, _, _ in hard)
+    hard_pairs = max(1, remaining)
+    for g, p_up, c_low in hard:
+        budget = (deadline - time.perf_counter()) * len(g) / max(1, remaining)
+        work = (None if deterministic_time is None else
+                deterministic_time * len(g) / hard_pairs)
+        remaining -= len(g)
+        exact = len(g) <= MAX_PROOF_PAIRS
+        if not exact:
+            # Too big to prove in reasonable time and memory: improve the incumbent over each
+            # elder's cheapest pairs instead, and report the Lagrangian bound and gap.
+            g = _cheapest_per_elder(arcs, g, incumbent, RESTRICTED_PAIRS_PER_ELDER)
+            stats["restricted_components"] = stats.get("restricted_components", 0) + 1
+        sub = _local(arcs, g)
+        data = cpsat.ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
+                              cap_count=sub.cap_count, cap_load=sub.cap_load,
+                              priority=sub.priority)
+        out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
+                                workers=workers, deterministic_time=work)
+        used[g] = out.used
+        proven &= out.proven and exact
+        if exact:
+            priority_bound += out.priority_bound
+            cost_bound += out.cost_bound if out.priority >= out.priority_bound else -(2**62)
+        else:  # the restricted model bounds nothing: keep the component's flow bounds
+            priority_bound += p_up
+            cost_bound += c_low if out.priority >= p_up else -(2**62)
+        stats["cpsat_components"] += 1
+        stats["cpsat_pairs"] += len(g)
+    return _Proof(used=used, proven=proven, priority_bound=priority_bound,
+                  cost_bound=cost_bound if cost_bound > -(2**61) else None, stats=stats)
+
+
+def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: int) -> np.ndarray:
+    """The arcs of ``g`` among each elder's ``k`` cheapest, plus the incumbent's."""
+    order = grouped_order(arcs.e[g], arcs.cost[g])
+    e = arcs.e[g][order]
+    starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
+    rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
+    keep = np.zeros(len(g), dtype=bool)
+    keep[order[rank < k]] = True
+    keep |= incumbent[g]
+    return g[keep]
+
+
+def _local(arcs: _Arcs, g: np.ndarray) -> _Arcs:
+    """The arcs ``g`` renumbered: volunteers and elders of the component only."""
+    vs, lv = renumber(arcs.v[g], arcs.nv)
+    es, le = renumber(arcs.e[g], len(arcs.priority))
+    key = le * len(vs) + lv
+    if np.any(key[1:] < key[:-1]):
+        raise AssertionError("component arcs must stay sorted by elder")
+    return _Arcs(lv, le, arcs.cost[g], arcs.load[g], arcs.cap_count[vs], arcs.cap_load[vs],
+                 arcs.priority[es])
+
+
+def _components(arc_v: np.ndarray, arc_e: np.ndarray, nv: int, ne: int) -> tuple[int, np.ndarray]:
+    """Connected components of the pair graph; ``label`` is indexed by volunteer."""
+    graph = coo_matrix((np.ones(len(arc_v)), (arc_v, nv + arc_e)), shape=(nv + ne, nv + ne))
+    n, label = connected_components(graph, directed=False)
+    return n, label[:nv]
+
+
+def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.ndarray,
+                        cap_load: np.ndarray) -> np.ndarray:
+    """Per volunteer, ``min(max_elders, most elders whose smallest loads fit the week)``."""
+    order = grouped_order(arc_v, arc_load)
+    v, load = arc_v[order], arc_load[order]
+    if not len(v):
+        return np.zeros(len(cap_count), dtype=np.int64)
+    cum = np.cumsum(load)
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    base = np.repeat(cum[starts] - load[starts], np.diff(np.r_[starts, len(v)]))
+    fits = (cum - base) <= cap_load[v]
+    fitting = np.bincount(v[fits], minlength=len(cap_count))
+    return np.minimum(cap_count, fitting).astype(np.int64)
+
+
+def _repair(a: _Arcs, used: np.ndarray) -> np.ndarray:
+    """Make a relaxed plan feasible: overfull volunteers drop their least valuable elders
+    (lowest priority, then largest load) until their week fits; then :func:`_fill`."""
+    used = used.copy()
+    load = a.loads(used)
+    count = a.counts(used)
+    over = (load > a.cap_load) | (count > a.cap_count)
+    # every overfull volunteer's pairs at once (a scan per volunteer is quadratic when a
+    # priced flow overloads thousands), each volunteer's least valuable first
+    mine = np.flatnonzero(used & over[a.v])
+    for k in mine[np.lexsort((-a.load[mine], a.priority[a.e[mine]], a.v[mine]))].tolist():
+        v = a.v[k]
+        if load[v] <= a.cap_load[v] and count[v] <= a.cap_count[v]:
+            continue
+        used[k] = False
+        load[v] -= a.load[k]
+        count[v] -= 1
+    return _fill(a, used)
+
+
+def _fill(a: _Arcs, used: np.ndarray) -> np.ndarray:
+    """Give every uncovered elder (highest priority first) the cheapest eligible volunteer
+    who still has room, if there is one. Arcs must be sorted by elder."""
+    used = used.copy()
+    count = a.counts(used)
+    load = a.loads(used)
+    if not len(a.e):
+        return used
+    covered = np.zeros(int(a.e.max()) + 1, dtype=bool)
+    covered[a.e[used]] = True
+    starts = np.flatnonzero(np.r_[True, a.e[1:] != a.e[:-1]])
+    ends = np.r_[starts[1:], len(a.e)]
+    elders = a.e[starts]
+    open_ = np.flatnonzero(~covered[elders])
+    for i in open_[np.argsort(-a.priority[elders[open_]], kind="stable")].tolist():
+        lo, hi = starts[i], ends[i]
+        v = a.v[lo:hi]
+        ok = (count[v] < a.cap_count[v]) & (load[v] + a.load[lo:hi] <= a.cap_load[v])
+        if ok.any():
+            pick = lo + np.flatnonzero(ok)[np.argmin(a.cost[lo:hi][ok])]
+            used[pick] = True
+            count[a.v[pick]] += 1
+            load[a.v[pick]] += a.load[pick]
+    return used

@@ -1,0 +1,93 @@
+"""What an identifier may be, and the one way a name from the data becomes a file.
+
+Volunteer, elder and member ids come from strangers' spreadsheets, and some become file
+names (``rota/V001.html``, ``ical/V001.ics``). The rule is one, applied wherever a file is
+read (:func:`matching.world.read.read_table` checks every column of :data:`PERSON_ID_COLUMNS`,
+in every table):
+
+* it is normalised to Unicode NFC (``é`` typed two ways is one id);
+* it holds no path separator (``/`` or ``\\``);
+* it holds no control or invisible character (format characters such as zero-width
+  spaces and right-to-left overrides, and every default-ignorable code point);
+* it does not start with a dot;
+* it is at most :data:`MAX_ID_LENGTH` characters long.
+
+Independently of that rule, :func:`inside` is the one check that a file named after data
+resolves inside the folder it belongs to, made before anything is written there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath
+
+#: The longest id accepted, in characters (after NFC normalisation).
+MAX_ID_LENGTH = 64
+
+#: Columns that hold an id of a volunteer, an elder or a member, whatever table they are in.
+PERSON_ID_COLUMNS = frozenset({"volunteer_id", "elder_id", "member_id", "done_by",
+                        "old_volunteer_id", "new_volunteer_id", "primary_id", "backup_id"})
+
+#: Path separators on any system the outputs may be copied to.
+PATH_SEPARATORS = ("/", "\\")
+
+#: Unicode general categories of characters that are invisible or control something:
+#: controls, format characters (zero-width, bidirectional overrides), surrogates, private
+#: use, unassigned code points, and the line and paragraph separators.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+#: Default-ignorable code points (Unicode's DerivedCoreProperties) that are not of the
+#: categories above: fillers and variation selectors that render as nothing.
+DEFAULT_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef]")
+
+
+class UnsafePath(ValueError):
+    """A file name from the data that would land outside its folder."""
+
+
+def normalise_id(text: str) -> str:
+    """An id in its one written form: Unicode NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+def id_problem(text: str) -> str | None:
+    """What is wrong with an id under the rule above (``None``: nothing). ``text`` is
+    taken as normalised (see :func:`normalise_id`); an empty id is not judged here."""
+    if any(sep in text for sep in PATH_SEPARATORS):
+        return "holds a path separator (/ or \\); an id names a person, never a folder"
+    if not text.isascii() or not text.isprintable():
+        bad = next((c for c in text if unicodedata.category(c) in INVISIBLE_CATEGORIES
+                    or DEFAULT_IGNORABLE.match(c)), None)
+        if bad is not None:
+            return (f"holds an invisible or control character (U+{ord(bad):04X} "
+                    f"{unicodedata.name(bad, 'unnamed')}); type the id again by hand")
+    if text.startswith("."):
+        return "starts with a dot; an id starts with a letter or a digit"
+    if len(text) > MAX_ID_LENGTH:
+        return f"is {len(text):,} characters long (at most {MAX_ID_LENGTH})"
+    return None
+
+
+def inside(folder: str | Path, name: str) -> Path:
+    """The path of ``name`` (a relative path with ``/`` between its parts, such as
+    ``rota/V001.html``) inside ``folder``, after checking that it stays there.
+
+    Raises
+    ------
+    UnsafePath
+        If ``name`` is empty, absolute, holds a backslash, a NUL or a ``..`` part, or
+        resolves (through links already on disk) outside ``folder``.
+    """
+    if not name or "\x00" in name or "\\" in name:
+        raise UnsafePath(f"{name!r} is not a file name inside {folder}")
+    if any(part in ("", ".", "..") for part in name.split("/")):  # "/abs" starts with ""
+        raise UnsafePath(f"{name!r} is not a file name inside {folder}")
+    relative = PurePosixPath(name)
+    root = Path(folder).resolve()
+    path = (root / relative).resolve()
+    if path == root or not path.is_relative_to(root):
+        raise UnsafePath(f"{name!r} would lie outside {folder}")
+    return path

@@ -1,0 +1,77 @@
+"""The numbers behind the pairing rules, in one immutable place.
+
+Every default of the contract (``CONTRACT.md``) is a field here, so that a scenario can change
+any of them with :meth:`Rules.replace` and nothing in the engine hides a literal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from matching.rules.errors import RuleError
+
+#: Integer units the solvers work in. Costs are kept in centimetres, loads in thousandths of a
+#: minute: fine enough that rounding never changes which plan is best in practice, coarse enough
+#: that a city-size objective fits comfortably in 64 bits.
+COST_UNITS_PER_KM = 100_000
+LOAD_UNITS_PER_MINUTE = 1_000
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Pairing rules and input defaults.
+
+    Attributes
+    ----------
+    max_km
+        Largest distance between a volunteer and an elder who are not kin.
+    max_kin_km
+        Largest distance between kin.
+    walking_min_per_km
+        Minutes of walking per km (15 = 4 km/h); a weekly visit costs ``2 * travel``.
+    kin_bonus_km, familiar_bonus_km
+        What a kin or familiar tie is worth, in km of distance, in the objective
+        ``distance_km - kin_bonus_km*[kin] - familiar_bonus_km*[familiar]``.
+    default_max_elders, default_weekly_minutes, default_visit_minutes
+        Defaults for the optional input columns of the same names.
+    priority_age_high, priority_age_mid
+        Ages at which the default priority becomes 3 and 2.
+    """
+
+    max_km: float = 2.0
+    max_kin_km: float = 10.0
+    walking_min_per_km: float = 15.0
+    kin_bonus_km: float = 3.0
+    familiar_bonus_km: float = 1.0
+    default_max_elders: int = 3
+    default_weekly_minutes: float = 300.0
+    default_visit_minutes: float = 60.0
+    priority_age_high: float = 90.0
+    priority_age_mid: float = 80.0
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 \
+                    or value != value:
+                raise RuleError(field.name, f"must be a number >= 0, not {value!r}")
+        for name in ("default_max_elders",):
+            if not float(getattr(self, name)).is_integer():
+                raise RuleError(name, f"must be a whole number, not {getattr(self, name)!r}")
+        if self.default_visit_minutes <= 0:
+            raise RuleError("default_visit_minutes",
+                            f"must be more than 0, not {self.default_visit_minutes!r}")
+        if self.max_kin_km < self.max_km:
+            raise RuleError("max_kin_km", f"({self.max_kin_km:g} km) is shorter than max_km "
+                            f"({self.max_km:g} km): kin would have to live closer than anyone "
+                            "else; make max_kin_km at least max_km", others=("max_km",))
+
+    def replace(self, **changes: float) -> Rules:
+        """Return a copy with some rules changed (unknown names raise ``TypeError``)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def search_km(self) -> float:
+        """Radius of the spatial search for candidate pairs (kin pairs are found by id)."""
+        return self.max_km

@@ -1,0 +1,151 @@
+"""The cadences and durations of the "six ones": every number a setting, each checked once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from matching.rules.errors import RuleError
+
+#: The festivals of the "six ones", as (name, Chinese name, lunar month, lunar day).
+FESTIVALS: tuple[tuple[str, str, int, int], ...] = (
+    ("Spring Festival", "春节", 1, 1),
+    ("Lantern Festival", "元宵节", 1, 15),
+    ("Dragon Boat Festival", "端午节", 5, 5),
+    ("Mid-Autumn Festival", "中秋节", 8, 15),
+    ("Double Ninth Festival", "重阳节", 9, 9),
+)
+
+#: Minutes in a day; every time of day is a number of minutes after midnight.
+MINUTES_PER_DAY = 24 * 60
+#: The six ones, as schedule.csv names them, in the order a programme lists them.
+SIX_ONES = ("call", "visit", "service", "group", "festival", "birthday")
+#: Longest lead time a festival activity may have (a lunar month).
+MAX_FESTIVAL_DAYS_BEFORE = 29
+
+_DURATIONS = ("call_minutes", "service_minutes", "group_minutes", "festival_minutes",
+              "birthday_minutes")
+_TIMES = ("day_start", "day_end", "call_start", "group_start", "festival_start")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class ScheduleRules:
+    """The cadence rules and durations of the "six ones"; every number is a setting.
+
+    Times are minutes after midnight; durations are whole minutes.
+
+    Attributes
+    ----------
+    call_minutes, service_minutes, group_minutes, festival_minutes, birthday_minutes
+        Lengths of a greeting call, a professional service, a group activity, a festival
+        activity and a birthday greeting (a visit lasts the elder's ``visit_minutes``).
+    day_start, day_end
+        Every activity lies in ``[day_start, day_end]``.
+    call_start, group_start, festival_start
+        When the calls begin, and when group and festival activities start.
+    rota_block_weeks, backup_visits_per_block
+        In each block of this many full weeks the backup makes this many of the visits.
+    service_km
+        Farthest a volunteer may live from the elder to give a professional service.
+    elders_per_organiser
+        A community event needs ``ceil(elders / elders_per_organiser)`` organisers.
+    festival_days_before
+        A festival activity is held on the day or up to this many days before.
+    festivals
+        ``(name, Chinese name, lunar month, lunar day)`` of each festival.
+
+    Raises
+    ------
+    RuleError
+        For a value the rule cannot take, naming the rule.
+    """
+
+    call_minutes: int = 5
+    service_minutes: int = 60
+    group_minutes: int = 120
+    festival_minutes: int = 120
+    birthday_minutes: int = 30
+    day_start: int = 8 * 60
+    day_end: int = 20 * 60
+    call_start: int = 8 * 60 + 30
+    group_start: int = 9 * 60 + 30
+    festival_start: int = 14 * 60 + 30
+    rota_block_weeks: int = 4
+    backup_visits_per_block: int = 1
+    service_km: float = 5.0
+    elders_per_organiser: int = 10
+    festival_days_before: int = 3
+    festivals: tuple[tuple[str, str, int, int], ...] = FESTIVALS
+
+    def __post_init__(self) -> None:
+        for name in (*_DURATIONS, *_TIMES, "rota_block_weeks", "backup_visits_per_block",
+                     "elders_per_organiser", "festival_days_before"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not float(value).is_integer():
+                raise RuleError(name, f"must be a whole number, not {value!r}")
+            object.__setattr__(self, name, int(value))
+        self._check_range("day_start", 0, MINUTES_PER_DAY - 1)
+        self._check_range("day_end", 1, MINUTES_PER_DAY)
+        if self.day_end <= self.day_start:
+            raise RuleError("day_end", f"({_clock(self.day_end)}) is not after day_start "
+                            f"({_clock(self.day_start)}): there is no time in the day for any "
+                            "activity; end the day later or start it earlier",
+                            others=("day_start",))
+        window = self.day_end - self.day_start
+        for name in _DURATIONS:
+            self._check_range(name, 1, None)
+            if getattr(self, name) > window:
+                raise RuleError(name, f"({getattr(self, name)} min) is longer than the day "
+                                f"from day_start {_clock(self.day_start)} to day_end "
+                                f"{_clock(self.day_end)} ({window} min): no such activity "
+                                "could ever be planned; shorten it or lengthen the day",
+                                others=("day_start", "day_end"))
+        for start, length, what in (("call_start", "call_minutes", "the calls"),
+                                    ("group_start", "group_minutes", "a group activity"),
+                                    ("festival_start", "festival_minutes",
+                                     "a festival activity")):
+            begin, end = getattr(self, start), getattr(self, start) + getattr(self, length)
+            if begin < self.day_start:
+                raise RuleError(start, f"({_clock(begin)}) is before day_start "
+                                f"({_clock(self.day_start)}): {what} would start before the "
+                                "day; start it later or the day earlier",
+                                others=("day_start",))
+            if end > self.day_end:
+                raise RuleError(start, f"({_clock(begin)}) with {length} "
+                                f"{getattr(self, length)} ends {what} at {_clock(end)}, after "
+                                f"day_end ({_clock(self.day_end)}); start it earlier, shorten "
+                                "it, or end the day later", others=(length, "day_end"))
+        self._check_range("rota_block_weeks", 1, None)
+        self._check_range("backup_visits_per_block", 0, None)
+        if self.backup_visits_per_block >= self.rota_block_weeks:
+            raise RuleError("backup_visits_per_block",
+                            f"({self.backup_visits_per_block}) leaves the primary volunteer no "
+                            f"visit in a block of rota_block_weeks {self.rota_block_weeks}; "
+                            "the backup may make at most "
+                            f"{self.rota_block_weeks - 1} of them, or lengthen the block",
+                            others=("rota_block_weeks",))
+        self._check_range("elders_per_organiser", 1, None)
+        self._check_range("festival_days_before", 0, MAX_FESTIVAL_DAYS_BEFORE)
+        km = self.service_km
+        if isinstance(km, bool) or not isinstance(km, int | float) or not km >= 0:
+            raise RuleError("service_km", f"must be a number >= 0, not {km!r}")
+        for festival in self.festivals:
+            if len(festival) != 4 or not 1 <= int(festival[2]) <= 12 \
+                    or not 1 <= int(festival[3]) <= 30:
+                raise RuleError("festivals", f"entry {festival!r} needs a name, a Chinese name, "
+                                             "a lunar month 1-12 and a lunar day 1-30")
+
+    def _check_range(self, name: str, low: int, high: int | None) -> None:
+        value = getattr(self, name)
+        if value < low or (high is not None and value > high):
+            expected = f"{low} to {high}" if high is not None else f"at least {low}"
+            raise RuleError(name, f"must be {expected}, not {value}")
+
+    def replace(self, **changes: object) -> ScheduleRules:
+        """A copy with some rules changed (checked again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,73 @@
+"""The time bank's rules: every number a setting (a scenario's ``[timebank]`` table)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from matching.rules.errors import RuleError
+
+
+@dataclass(frozen=True)
+class TimebankRules:
+    """How hours are banked, spent and fed back into planning.
+
+    Attributes
+    ----------
+    credits_per_hour
+        Credits banked for an hour served (1: an hour is a credit).
+    balance_cap_hours
+        Largest balance a member may hold; a credit above it is refused (0: no cap).
+    expiry_years
+        Credits older than this many years expire, oldest first (0: never).
+    transfers, donations
+        Whether members may give hours to a relative, and to the programme's pool.
+    low_rating, low_ratings_to_refuse, rating_window_days
+        A pair rated ``low_rating`` or less at least ``low_ratings_to_refuse`` times within
+        ``rating_window_days`` (before the last day recorded) counts as ``refuses`` at the next
+        plan.
+    bonus_hours, bonus_max
+        An elder who banked hours as a volunteer gets +1 priority per ``bonus_hours`` hours
+        earned, at most ``bonus_max`` ("today I serve, tomorrow I am served").
+    fairness, fairness_window_days
+        Among volunteers equally good for a pair, prefer the one who served fewer hours in the
+        last ``fairness_window_days`` days (it never changes priority or cost).
+    """
+
+    credits_per_hour: float = 1.0
+    balance_cap_hours: float = 1500.0
+    expiry_years: float = 0.0
+    transfers: bool = True
+    donations: bool = True
+    low_rating: int = 2
+    low_ratings_to_refuse: int = 2
+    rating_window_days: int = 91
+    bonus_hours: float = 100.0
+    bonus_max: int = 2
+    fairness: bool = True
+    fairness_window_days: int = 91
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.type in ("bool", bool):
+                if not isinstance(value, bool):
+                    raise RuleError(field.name, f"must be true or false, not {value!r}")
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not value >= 0:
+                raise RuleError(field.name, f"must be a number >= 0, not {value!r}")
+        for name in ("low_rating", "low_ratings_to_refuse", "rating_window_days", "bonus_max",
+                     "fairness_window_days"):
+            if not float(getattr(self, name)).is_integer():
+                raise RuleError(name, f"must be a whole number, not {getattr(self, name)!r}")
+        if not 1 <= self.low_rating <= 5:
+            raise RuleError("low_rating", f"must be 1 to 5, not {self.low_rating}")
+        if self.credits_per_hour == 0:
+            raise RuleError("credits_per_hour", "must be more than 0")
+        if self.bonus_hours == 0:
+            raise RuleError("bonus_hours", "must be more than 0")
+
+    def replace(self, **changes: object) -> TimebankRules:
+        """A copy with some rules changed (checked again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
