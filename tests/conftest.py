@@ -16,8 +16,8 @@ import pytest
 
 import matching
 from matching import checker
-from matching.world import generate
 from matching.outputs.write import write_pairing
+from matching.world import generate
 
 BASE_LAT, BASE_LON = 35.60, 110.97
 KM_PER_DEG = 6371.0088 * math.pi / 180

@@ -44,11 +44,10 @@ def test_sizes_can_be_overridden():
 
 def test_every_preset_can_be_asked_for_on_the_command_line():
     """The CLI's --preset choices are the presets the generator has, no more, no fewer."""
-    from matching.cli import build_parser
+    from matching.cli import command_parser
 
-    parser = build_parser()
-    gen = next(a for a in parser._subparsers._group_actions[0].choices["generate"]._actions
-               if a.dest == "preset")
+    parser, _ = command_parser("generate")
+    gen = next(a for a in parser._actions if a.dest == "preset")
     assert sorted(gen.choices) == sorted(PRESETS)
 
 

@@ -12,7 +12,8 @@ import pytest
 from matching import checker
 from matching.cli import main
 from matching.rules.errors import InputError
-from matching.workflows.scenario import apply_whatif, load_scenario, read_tables
+from matching.workflows.scenario import load_scenario
+from matching.workflows.whatif import apply_whatif, read_tables
 from matching.world.generate import PRESETS, generate_world
 from tests.conftest import nothing_dropped_silently
 

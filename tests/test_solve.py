@@ -10,6 +10,7 @@ import pytest
 import matching
 from matching import checker
 from matching.outputs.write import write_pairing
+from matching.pairing.arcmodel import ArcModel
 from matching.world.generate import WorldSpec, generate_world
 
 
@@ -187,9 +188,8 @@ def test_branch_and_bound_settles_a_small_overload(plan, monkeypatch):
 def _four_elders():
     """Two volunteers of 100 minutes, four elders of 50 minutes each, every pair allowed;
     costs (V1, V2) per elder: E1 (1, 9), E2 (9, 1), E3 (1, 9), E4 (9, 1)."""
-    from matching.pairing import cpsat
 
-    return cpsat.ArcModel(arc_v=np.array([0, 1] * 4), arc_e=np.repeat(np.arange(4), 2),
+    return ArcModel(arc_v=np.array([0, 1] * 4), arc_e=np.repeat(np.arange(4), 2),
                           arc_cost=np.array([1, 9, 9, 1, 1, 9, 9, 1]),
                           arc_load=np.full(8, 50), cap_count=np.array([2, 2]),
                           cap_load=np.array([100, 100]), priority=np.ones(4, dtype=np.int64))
@@ -232,9 +232,9 @@ def test_neighbourhood_search_finds_the_swap():
 def test_highs_plan_is_exact_on_a_hand_worked_component(week_of_v1, priority, start, cost):
     """HiGHS on a component: the priority row (some left out) or "exactly one each"
     (everyone served), the elder limit where it binds, and a starting plan."""
-    from matching.pairing import cpsat, improve
+    from matching.pairing import improve
 
-    data = cpsat.ArcModel(arc_v=np.array([0, 1] * 3), arc_e=np.repeat(np.arange(3), 2),
+    data = ArcModel(arc_v=np.array([0, 1] * 3), arc_e=np.repeat(np.arange(3), 2),
                           arc_cost=np.array([1, 5, 2, 5, 3, 5]), arc_load=np.full(6, 60),
                           cap_count=np.array([1, 3]), cap_load=np.array([100, week_of_v1]),
                           priority=np.array([1, 1, 2]))
@@ -257,7 +257,7 @@ def test_highs_plan_is_optimal_to_the_unit_when_costs_are_large(seed):
     independent CP-SAT model, and be proven by its bound."""
     from ortools.sat.python import cp_model
 
-    from matching.pairing import cpsat, improve
+    from matching.pairing import improve
 
     rng = np.random.default_rng(seed)
     m, n = 4, 12
@@ -265,7 +265,7 @@ def test_highs_plan_is_optimal_to_the_unit_when_costs_are_large(seed):
     load = rng.integers(10, 31, size=(m, n))
     cap = (load.mean(axis=1) * n / m * 1.05).astype(np.int64)
     e, v = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
-    data = cpsat.ArcModel(arc_v=v.ravel(), arc_e=e.ravel(), arc_cost=cost.T.ravel(),
+    data = ArcModel(arc_v=v.ravel(), arc_e=e.ravel(), arc_cost=cost.T.ravel(),
                           arc_load=load.T.ravel(), cap_count=np.full(m, n), cap_load=cap,
                           priority=np.ones(n, dtype=np.int64))
     model = cp_model.CpModel()
@@ -297,7 +297,7 @@ def test_neighbourhoods_carry_on_from_the_plan_highs_shares():
     steps = []
     found = improve.improve_by_neighbourhoods(
         data, dear, time.monotonic() + 10.0, seed=0, shared=shared,
-        stop=lambda: steps.append(1) or len(steps) > 1)
+        until=lambda: steps.append(1) or len(steps) > 1)
     assert int(cost[found].sum()) == 4
     assert np.array_equal(found, best)
 
@@ -325,7 +325,7 @@ def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypat
     shared.arrive(dear)
     assert shared.best()[1] == 4  # HiGHS's dearer plan does not replace the best
     found = improve.improve_by_neighbourhoods(data, best, time.monotonic() + 10.0, seed=0,
-                                              shared=shared, stop=lambda: len(seen) >= 1)
+                                              shared=shared, until=lambda: len(seen) >= 1)
     arcs, current = seen[0]
     assert np.array_equal(current, dear[arcs]) and not np.array_equal(current, best[arcs])
     assert int(cost[found].sum()) == 4

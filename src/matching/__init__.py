@@ -29,6 +29,8 @@ _LAZY = {
     "PairingResult": "matching.pairing.result", "Status": "matching.pairing.result",
     "Rules": "matching.rules.pairing", "Run": "matching.outputs.folder",
     "load_run": "matching.outputs.folder", "solve": "matching.pairing.solver",
+    "load_scenario": "matching.workflows.scenario", "run_scenario": "matching.workflows.run",
+    "RunOutcome": "matching.workflows.run",
 }
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from matching.pairing.solver import solve
     from matching.rules.errors import InputError, InputIssue
     from matching.rules.pairing import Rules
+    from matching.workflows.run import RunOutcome, run_scenario
+    from matching.workflows.scenario import load_scenario
     from matching.world.model import World
     from matching.world.read import read_table, read_world
 
@@ -62,12 +66,15 @@ __all__ = [
     "PairingResult",
     "Rules",
     "Run",
+    "RunOutcome",
     "Status",
     "World",
     "__version__",
     "build_problem",
     "load_run",
+    "load_scenario",
     "read_table",
     "read_world",
+    "run_scenario",
     "solve",
 ]

@@ -1,6 +1,7 @@
-"""A stand-in for ``matching`` in the console's tests: prints progress as the real command
-does, then waits until the file named by ``FAKE_MATCHING_GATE`` exists (so a test can look
-at a run that is still going), and writes a tiny output folder. With ``FAKE_MATCHING_FAIL``
+"""A stand-in for ``matching`` in the console's tests: reports progress as the real command
+does (``--progress json``: one event a line on standard error), then waits until the file
+named by ``FAKE_MATCHING_GATE`` exists (so a test can look at a run that is still going),
+and writes a tiny output folder. With ``FAKE_MATCHING_FAIL``
 set it fails instead, as a crashed run would."""
 
 import json
@@ -13,8 +14,10 @@ GATE_WAIT_SECONDS = 60
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    print("[   0.0s] pairing", file=sys.stderr, flush=True)
-    print("[   0.1s] window 3 of 5: 2026-04-27 to 2026-05-24", file=sys.stderr, flush=True)
+    for event in ({"stage": "pairing", "message": "pairing", "fraction": 0.0, "params": {}},
+                  {"stage": "window", "message": "window 3 of 5: 2026-04-27 to 2026-05-24",
+                   "fraction": 0.5, "params": {"window": 3, "windows": 5}}):
+        print(json.dumps({"event": "progress", **event}), file=sys.stderr, flush=True)
     gate = Path(os.environ["FAKE_MATCHING_GATE"])
     end = time.monotonic() + GATE_WAIT_SECONDS
     while not gate.exists() and time.monotonic() < end:

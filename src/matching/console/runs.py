@@ -1,13 +1,15 @@
 """Runs in the background: each programme's runs queue one behind the other, and each runs
 the command line in its own process, so a crash in a run never takes the console, the
 inputs or an earlier plan with it (the command writes its outputs whole or not at all).
+A run's progress comes from its commands' progress events (``--progress json``): a stage
+code and the share done, never a sentence searched for words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import queue
-import re
 import subprocess
 import sys
 import threading
@@ -17,36 +19,24 @@ from dataclasses import dataclass
 
 from matching.console.store import Store, read_json, write_json
 
-#: Share of a run's progress reached when the command says it has started each stage; a
-#: schedule's windows share the span from "scheduling" to "laying out" evenly.
-STAGE_PROGRESS = (("pairing", 0.05), ("min-cost flow", 0.10), ("re-planning", 0.12),
-                  ("scheduling", 0.20), ("laying out", 0.85), ("bounding what must", 0.88),
-                  ("writing outputs", 0.92), ("report", 0.96))
-SCHEDULE_SPAN = (0.20, 0.85)
-#: Share of a run's progress when its commands are done and the hand-outs are being made.
-FINISH_PROGRESS = 0.98
-_WINDOW = re.compile(r"window (\d+) of (\d+)")
-_STAMP = re.compile(r"^\[\s*[\d.]+s\]\s*")
-
 #: The file-mode mask of a run's process: its files are its owner's only.
 PRIVATE_UMASK = 0o077
 
 #: The last lines of a failed command's error output kept in its status.
 ERROR_LINES = 12
 
+#: Share of a run's progress when its commands are done and the hand-outs are being made.
+FINISH_PROGRESS = 0.98
 
-def progress_of(line: str, before: float) -> float:
-    """The share of the run done when the command prints ``line`` (never going back)."""
-    text = line.lower()
-    found = _WINDOW.search(text)
-    if found:
-        k, n = int(found.group(1)), int(found.group(2))
-        low, high = SCHEDULE_SPAN
-        return max(before, low + (high - low) * (k - 1) / max(n, 1))
-    for stage, share in STAGE_PROGRESS:
-        if stage in text:
-            return max(before, share)
-    return before
+def progress_event(line: str) -> dict | None:
+    """The progress event a command's line of standard error holds, if it is one."""
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and event.get("event") == "progress" else None
 
 
 @dataclass(frozen=True)
@@ -56,6 +46,8 @@ class Job:
     run_id: str
     programme: str
     commands: tuple[tuple[str, ...], ...]
+    #: The share of the run each command takes (the first, a planning run, takes most).
+    shares: tuple[float, ...] = ()
 
 
 class RunQueue:
@@ -119,21 +111,27 @@ class RunQueue:
         folder = self.store.run_dir(job.run_id)
         self._update(job.run_id, status="running", started_at=_now())
         started = time.monotonic()
-        progress, tail = 0.0, []
-        for args in job.commands:
+        shares = job.shares or tuple(FINISH_PROGRESS / len(job.commands) for _ in job.commands)
+        done, tail = 0.0, []
+        for args, share in zip(job.commands, shares, strict=True):
             # umask: whatever the run writes is its owner's only, whatever it writes with
-            with subprocess.Popen([*self.command, *args], cwd=folder, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                  errors="replace", umask=PRIVATE_UMASK) as process:
+            with subprocess.Popen([*self.command, *args], cwd=folder,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  encoding="utf-8", errors="replace",
+                                  umask=PRIVATE_UMASK) as process:
                 stderr = process.stderr
                 assert stderr is not None
                 for line in stderr:
-                    line = _STAMP.sub("", line.rstrip())
-                    if not line:
+                    line = line.rstrip()
+                    event = progress_event(line)
+                    if event is None:
+                        if line:
+                            tail = [*tail[-ERROR_LINES + 1:], line]
                         continue
-                    tail = [*tail[-ERROR_LINES + 1:], line]
-                    progress = progress_of(line, progress)
-                    self._update(job.run_id, progress=round(progress, 3), stage=line,
+                    fraction = done + share * float(event.get("fraction") or 0.0)
+                    self._update(job.run_id, progress=round(fraction, 3),
+                                 stage=str(event.get("stage", "")),
+                                 stage_params=event.get("params") or {},
                                  elapsed=round(time.monotonic() - started, 1))
                 process.wait()
             if process.returncode != 0:
@@ -141,8 +139,11 @@ class RunQueue:
                              error="\n".join(tail) or f"exit status {process.returncode}",
                              elapsed=round(time.monotonic() - started, 1))
                 return
+            done += share
+            self._update(job.run_id, progress=round(done, 3))
         if self.finish is not None:
-            self._update(job.run_id, progress=FINISH_PROGRESS, stage="hand-outs")
+            self._update(job.run_id, progress=FINISH_PROGRESS, stage="handouts",
+                         stage_params={})
             try:
                 self.finish(job.run_id)
             except Exception as exc:  # a run's outputs are kept; only the extras failed
@@ -150,8 +151,8 @@ class RunQueue:
                              error=f"the hand-outs could not be made: {exc}")
                 return
         summary = folder / "out" / "summary.json"
-        self._update(job.run_id, status="done", progress=1.0, stage="", finished_at=_now(),
-                     elapsed=round(time.monotonic() - started, 1),
+        self._update(job.run_id, status="done", progress=1.0, stage="", stage_params={},
+                     finished_at=_now(), elapsed=round(time.monotonic() - started, 1),
                      summary=read_json(summary) if summary.is_file() else {})
 
     def _update(self, run_id: str, **changes: object) -> None:

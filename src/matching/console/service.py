@@ -42,6 +42,11 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: What an .xlsx file starts with (it is a zip archive).
 ZIP_MAGIC = b"PK\x03\x04"
 
+#: The share of a run's progress its commands take (the rest is the hand-outs), and the
+#: report's part of it.
+PLAN_SHARE = 0.98
+REPORT_SHARE = 0.04
+
 #: A run's defaults: a pairing and a 13-week schedule from the next Monday.
 DEFAULT_WEEKS = 13
 DEFAULT_TIME_LIMIT = 60.0
@@ -226,10 +231,13 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "previous_run": options.previous_run,
                                          "from": options.from_date.isoformat()
                                          if options.from_date else None})
-    commands = [("run", "scenario.toml", "--out", "out")]
+    # the planning run reports its progress as events (one JSON object a line)
+    commands = [("run", "scenario.toml", "--out", "out", "--progress", "json")]
+    shares = [PLAN_SHARE]
     if options.schedule:
         commands.append(("report", "out", "--lang", options.lang))
-    runs.submit(Job(run_id, programme, tuple(commands)))
+        shares = [PLAN_SHARE - REPORT_SHARE, REPORT_SHARE]
+    runs.submit(Job(run_id, programme, tuple(commands), tuple(shares)))
     return run_id
 
 

@@ -138,14 +138,5 @@ def key_path(out: Path) -> Path:
     return out.parent / f"{out.name}.key.csv"
 
 
-def write_key(world: World, path: Path) -> Path:
-    """Write the key file (readable by its owner only)."""
-    from matching.outputs.write import write_file
-
-    written = write_file(path, key_table(world))
-    written.chmod(0o600)
-    return written
-
-
 #: Ids that look like a mainland identity-card number or a mobile phone number.
 PERSONAL_ID = re.compile(r"^(\d{17}[\dXx]|1[3-9]\d{9})$")

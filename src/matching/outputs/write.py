@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import json
 import os
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from matching.outputs.privacy import pseudonymise_frame
+from matching.outputs import rota
+from matching.outputs.privacy import key_path, key_table, pseudonymise_frame
+from matching.rules.errors import InputError
 from matching.rules.ids import inside
 from matching.schedule.result import CONTRACT_COLUMNS
 from matching.world.columns import FORMULA_GUARD, FORMULA_STARTS, chinese
@@ -418,10 +421,6 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
     """The tables and files of a schedule's output folder (see :func:`write_schedule`);
     with ``pseudonymise`` the rota page and calendars carry pseudonyms."""
-    import dataclasses
-
-    from matching.outputs import rota
-
     if pseudonymise:
         result = dataclasses.replace(result, schedule=pseudonymise_frame(result.schedule),
                                      contacts=pseudonymise_frame(result.contacts))
@@ -447,3 +446,20 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
         "backups.csv": result.backups,
         "credits.csv": credits,
     }, files
+
+
+def write_key(world: World, out: Path, key: Path | None = None) -> Path:
+    """Write the pseudonyms' key of the outputs in folder ``out``
+    (:func:`matching.outputs.privacy.key_table`), readable by its owner only, at ``key``
+    (default :func:`matching.outputs.privacy.key_path`: beside the folder).
+
+    Raises
+    ------
+    InputError
+        If ``key`` lies inside the folder it unlocks.
+    """
+    path = key or key_path(out)
+    if path.absolute().is_relative_to(Path(out).absolute()):
+        raise InputError.one("--key", f"{path} is inside the output folder {out}; keep the "
+                                      "key apart from the outputs it unlocks")
+    return write_file(path, key_table(world))

@@ -19,8 +19,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matching.pairing import improve
+from matching.pairing.arcmodel import ArcModel
 from matching.pairing.sat import new_solver
-from matching.runtime.budget import stop_requested, stopping
+from matching.runtime.budget import NEVER, Stop
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,9 @@ class CpOutcome:
     cost_bound: int
 
 
-@dataclass(frozen=True)
-class ArcModel:
-    """A component in local indices: arcs sorted by elder, capacities per volunteer."""
-
-    arc_v: np.ndarray
-    arc_e: np.ndarray
-    arc_cost: np.ndarray
-    arc_load: np.ndarray
-    cap_count: np.ndarray
-    cap_load: np.ndarray
-    priority: np.ndarray
-
-
 def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                 cost_lower: int, *, time_limit: float, seed: int, workers: int,
-                deterministic_time: float | None = None) -> CpOutcome:
+                deterministic_time: float | None = None, stop: Stop = NEVER) -> CpOutcome:
     """Solve one component exactly, or as well as the time limit allows.
 
     Parameters
@@ -76,6 +64,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
         Instead of ``time_limit``: CP-SAT's deterministic time for the whole component, so
         that the plan is the same on any machine and with any ``workers`` (no HiGHS, whose
         search is bounded by the clock; large-neighbourhood steps counted, not timed).
+    stop
+        A request to end every search of the component at once.
     """
     work = None if deterministic_time is None else WorkLeft(deterministic_time)
     deadline = time.monotonic() + (float("inf") if work is not None else max(time_limit, 0.0))
@@ -91,7 +81,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
         m, x = _model(data)
         m.maximize(cp_model.LinearExpr.weighted_sum(x, weights.tolist()))
         status, found, bound = _search(m, x, best, deadline, seed, workers,
-                                       work.share(PRIORITY_WORK_SHARE) if work else None)
+                                       work.share(PRIORITY_WORK_SHARE) if work else None, stop)
         if found is not None:
             if int(weights[found].sum()) >= best_priority:
                 best, best_priority = found, int(weights[found].sum())
@@ -117,7 +107,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
     proven = False
     if work is not None:
         status, found, bound = _search(m, x, best, deadline, seed, workers,
-                                       work.share(MAIN_WORK_SHARE))
+                                       work.share(MAIN_WORK_SHARE), stop)
         if found is not None:
             if int(data.arc_cost[found].sum()) <= best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
@@ -125,7 +115,8 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
         proven = proven_priority and (status == cp_model.OPTIMAL or best_cost <= cost_bound)
         steps = int(work.left / improve.LNS_STEP_DETERMINISTIC_TIME)
         if not proven and steps > 0:
-            best = improve.improve_by_neighbourhoods(data, best, deadline, seed, steps=steps)
+            best = improve.improve_by_neighbourhoods(data, best, deadline, seed, steps=steps,
+                                                     stop=stop)
             best_cost = int(data.arc_cost[best].sum())
             proven = proven_priority and best_cost <= cost_bound
     elif remaining > 0.01:
@@ -138,7 +129,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
         search_until = time.monotonic() + remaining * (
             SEARCH_SHARE_BEFORE_HIGHS if highs_next else LNS_MAIN_SHARE)
         status, found, bound = _search(m, x, best, search_until, seed,
-                                       1 if highs_next else workers)
+                                       1 if highs_next else workers, stop=stop)
         if found is not None:
             if int(data.arc_cost[found].sum()) <= best_cost:
                 best, best_cost = found, int(data.arc_cost[found].sum())
@@ -153,9 +144,9 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
             shared = improve.SharedPlan(data.arc_cost, best)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 job = pool.submit(improve.highs_plan, data, best_priority, deadline,
-                                  start=best, shared=shared)
+                                  start=best, shared=shared, stop=stop)
                 improve.improve_by_neighbourhoods(data, best, deadline, seed, shared=shared,
-                                                  stop=job.done)
+                                                  until=job.done, stop=stop)
                 found, highs_bound, optimal = job.result()
             if found is not None:
                 shared.offer(found)
@@ -165,7 +156,7 @@ def solve_cpsat(model_data: ArcModel, hint: np.ndarray, priority_upper: int,
                 cost_bound = max(cost_bound, highs_bound)
             proven = proven_priority and (optimal or best_cost <= cost_bound)
         if not proven and deadline - time.monotonic() > LNS_MIN_SECONDS:
-            best = improve.improve_by_neighbourhoods(data, best, deadline, seed)
+            best = improve.improve_by_neighbourhoods(data, best, deadline, seed, stop=stop)
             best_cost = int(data.arc_cost[best].sum())
             proven = proven_priority and best_cost <= cost_bound
     return CpOutcome(used=best, proven=proven, priority=best_priority,
@@ -248,7 +239,7 @@ QUICK_DETERMINISTIC_TIME = 30.0
 
 
 def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, deadline: float,
-            seed: int, workers: int, work: WorkLeft | None = None
+            seed: int, workers: int, work: WorkLeft | None = None, stop: Stop = NEVER
             ) -> tuple[int, np.ndarray | None, float]:
     """Solve ``m`` from ``hint``: first one worker for a short deterministic budget, then, if
     that did not prove the optimum, the interleaved parallel portfolio.
@@ -273,7 +264,7 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
             det_time = min(det_time, work.left)
             if det_time <= MIN_DETERMINISTIC_TIME:
                 break
-        if remaining <= 0.01 or stop_requested():
+        if remaining <= 0.01 or stop.requested:
             break
         m.clear_hints()
         _hint(m, x, hint if found is None else found)
@@ -285,7 +276,7 @@ def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, dea
             solver.parameters.max_time_in_seconds = remaining
         if det_time != float("inf"):
             solver.parameters.max_deterministic_time = det_time
-        with stopping(solver.stop_search):
+        with stop.stopping(solver.stop_search):
             status = solver.solve(m)
         if work is not None:
             work.spend(solver.deterministic_time)

@@ -19,10 +19,10 @@ from scipy.sparse import csr_matrix
 
 from matching.pairing.highs import silent_highs
 from matching.pairing.sat import new_solver
-from matching.runtime.budget import stop_requested, stopping
+from matching.runtime.budget import NEVER, Stop
 
 if TYPE_CHECKING:
-    from matching.pairing.cpsat import ArcModel
+    from matching.pairing.arcmodel import ArcModel
 
 #: Each neighbourhood frees the elders of this many volunteers (drawn anew each round).
 LNS_VOLUNTEERS = (3, 4, 5, 6, 7, 8)
@@ -80,7 +80,8 @@ class SharedPlan:
 
 
 def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray | None = None,
-               shared: SharedPlan | None = None) -> tuple[np.ndarray | None, int | None, bool]:
+               shared: SharedPlan | None = None, stop: Stop = NEVER
+               ) -> tuple[np.ndarray | None, int | None, bool]:
     """The cheapest plan serving at least ``priority`` by HiGHS's MIP within ``deadline``.
 
     Parameters
@@ -91,6 +92,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     shared
         Where a search running alongside looks for HiGHS's plans: HiGHS offers each
         improving plan it finds.
+    stop
+        A request to end the search early (HiGHS looks a few times a second).
 
     Returns
     -------
@@ -145,7 +148,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     if shared is not None:
         _exchange_plans(highs, shared)
     # a stop ends the search at HiGHS's next look up (a few times a second)
-    highs.cbMipInterrupt.subscribe(_interrupt_on_stop)
+    highs.cbMipInterrupt.subscribe(lambda event: event.interrupt() if stop.requested
+                                   else None)
     highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
@@ -158,11 +162,6 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     optimal = status == highspy.HighsModelStatus.kOptimal and plan is not None and \
         bound is not None and int(data.arc_cost[plan].sum()) <= bound
     return plan, bound, bool(optimal)
-
-
-def _interrupt_on_stop(event: highspy.cb.HighsCallbackEvent) -> None:
-    if stop_requested():
-        event.interrupt()
 
 
 def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
@@ -188,8 +187,8 @@ INF = highspy.kHighsInf
 
 def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
                               seed: int, *, shared: SharedPlan | None = None,
-                              stop: Callable[[], bool] | None = None,
-                              steps: int | None = None) -> np.ndarray:
+                              until: Callable[[], bool] | None = None,
+                              steps: int | None = None, stop: Stop = NEVER) -> np.ndarray:
     """Large-neighbourhood search: free some elders, re-assign them optimally within what
     the rest of the plan leaves of everyone's week (CP-SAT, one worker), keep the plan if
     no dearer (a level move walks along a plateau).
@@ -203,10 +202,10 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
 
     With ``shared``, the search runs beside HiGHS: it offers every better plan it finds,
     carries on from HiGHS's whenever that is cheaper than its own best, and after a long
-    stall moves to HiGHS's latest plan (another basin) rather than kicking; ``stop`` ends it
+    stall moves to HiGHS's latest plan (another basin) rather than kicking; ``until`` ends it
     early (when HiGHS has proven its plan optimal). ``steps`` bounds the neighbourhoods
     tried (``--deterministic-time``: each is bounded in deterministic time, so the search
-    then ends where it ends on any machine).
+    then ends where it ends on any machine). ``stop`` ends it at once.
     """
     best = plan.astype(bool).copy()
     current = best.copy()
@@ -217,8 +216,8 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         return best
     by_elder_start = np.searchsorted(data.arc_e, np.arange(ne + 1))
     step, stalled, seen = 0, 0, 0
-    while time.monotonic() < deadline - 0.05 and not (stop is not None and stop()) \
-            and not stop_requested() and (steps is None or step < steps):
+    while time.monotonic() < deadline - 0.05 and not (until is not None and until()) \
+            and not stop.requested and (steps is None or step < steps):
         step += 1
         if shared is not None:
             theirs, cost = shared.best()
@@ -253,7 +252,7 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
                 current, stalled = theirs, 0
                 continue
         found = _neighbourhood(data, arcs, current[arcs], count_left, load_left, deadline,
-                               seed + step, kick=kick)
+                               seed + step, kick=kick, stop=stop)
         stalled = 0 if kick else stalled + 1
         if found is None:
             continue
@@ -269,7 +268,7 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
 
 def _neighbourhood(data: ArcModel, arcs: np.ndarray, current: np.ndarray,
                    count_left: np.ndarray, load_left: np.ndarray, deadline: float,
-                   seed: int, kick: bool = False) -> np.ndarray | None:
+                   seed: int, kick: bool = False, stop: Stop = NEVER) -> np.ndarray | None:
     """The best choice among ``arcs`` (a mask over them) within what is left of each
     volunteer's week, if it is no dearer than ``current`` and differs, at no loss of
     priority; with ``kick``, the best choice in which every freed elder moves, at any cost."""
@@ -304,7 +303,7 @@ def _neighbourhood(data: ArcModel, arcs: np.ndarray, current: np.ndarray,
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = LNS_STEP_DETERMINISTIC_TIME
     solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    with stopping(solver.stop_search):
+    with stop.stopping(solver.stop_search):
         status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,8 @@ from matching.pairing.eligibility import Eligibility
 from matching.pairing.problem import PairingProblem, build_problem, capacities
 from matching.pairing.result import PairingResult, Status
 from matching.pairing.solver import METHODS, MIN_PART_SECONDS, solve
-from matching.runtime.budget import TooShort, stop_requested
+from matching.runtime.budget import NEVER, Stop, TooShort
+from matching.runtime.progress import SILENT, Progress
 from matching.world import geo
 from matching.world.model import World
 
@@ -54,7 +55,6 @@ _FORWARD = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1
 #: (about 700 per elder in a dense town) stay well within a worker's memory.
 GROUP_ELDERS = 5_000
 
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,8 @@ _NEAR_FIELDS = ("near_v", "near_e", "near_km", "near_code")
 
 
 def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: int,
-                workers: int, deterministic_time: float | None = None) -> PairingResult:
+                workers: int, deterministic_time: float | None = None,
+                stop: Stop = NEVER) -> PairingResult:
     """Find a region's candidate pairs and its best plan. The result's problem keeps only
     what the outputs need (the chosen pairs, and every pair and looked-at pair of the elders
     left out, for their reasons), so that little travels back from a worker."""
@@ -165,7 +166,8 @@ def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: i
     problem = build_problem(world, nearest_km=nearest_km)
     # the region's budget covers finding its pairs too (a flow plan whatever is left)
     result = solve(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
-                   seed=seed, workers=workers, deterministic_time=deterministic_time)
+                   seed=seed, workers=workers, deterministic_time=deterministic_time,
+                   stop=stop)
     covered = np.zeros(problem.num_elders, dtype=bool)
     covered[problem.arc_e[result.chosen]] = True
     keep = result.chosen | ~covered[problem.arc_e]
@@ -201,7 +203,8 @@ def search_seconds(world: World) -> float:
     return (time.perf_counter() - clock) * len(world.elders) / len(sample.elders)
 
 
-def _search_within(world: World, deadline: float, needs: float | None) -> PairingProblem:
+def _search_within(world: World, deadline: float, needs: float | None,
+                   stop: Stop = NEVER) -> PairingProblem:
     """:func:`matching.build_problem` if it ends by ``deadline``; else
     :class:`matching.runtime.budget.TooShort` at the deadline. The search cannot be cut short, so
     it runs in a thread of its own that is left to finish in the background (the command
@@ -216,9 +219,9 @@ def _search_within(world: World, deadline: float, needs: float | None) -> Pairin
 
     thread = threading.Thread(target=search, name="candidate-search", daemon=True)
     thread.start()
-    while thread.is_alive() and time.perf_counter() < deadline and not stop_requested():
+    while thread.is_alive() and time.perf_counter() < deadline and not stop.requested:
         thread.join(min(SEARCH_POLL_SECONDS, max(0.0, deadline - time.perf_counter())))
-    if thread.is_alive() and stop_requested():
+    if thread.is_alive() and stop.requested:
         thread.join()  # a stop wants the fastest plan: it needs these pairs
     if thread.is_alive():
         raise TooShort("finding the candidate pairs", needs, unfinished=True)
@@ -232,9 +235,10 @@ SEARCH_POLL_SECONDS = 0.1
 
 
 def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
-                workers: int | None = None, progress: Progress | None = None,
+                workers: int | None = None, progress: Progress = SILENT,
                 cluster: Cluster | None = None,
-                deterministic_time: float | None = None) -> PairingResult:
+                deterministic_time: float | None = None,
+                stop: Stop = NEVER) -> PairingResult:
     """The best pairing of ``world``, region by region (here or on a Dask cluster).
 
     A world of one region is built and solved whole, as :func:`matching.build_problem` and
@@ -243,30 +247,33 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     region's budget is its share of the elders (at least
     :data:`matching.pairing.solver.MIN_PART_SECONDS`), so it is the same wherever it runs.
     With ``deterministic_time`` (see :func:`matching.solve`) the clock bounds nothing, and
-    the regions are solved here, each with its share of the deterministic time.
+    the regions are solved here, each with its share of the deterministic time. ``stop``
+    ends the search early (regions sent to a cluster run to their budgets).
     """
-    say = progress or (lambda _msg: None)
+    say = progress
     started = time.perf_counter()
     regions = pack(find_regions(world))
     timed = deterministic_time is None
     if len(regions) <= 1:
         needs = None
-        if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop_requested():
+        if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop.requested:
             needs = search_seconds(world)
             if needs > ESTIMATE_MARGIN * (time_limit - (time.perf_counter() - started)):
                 raise TooShort("finding the candidate pairs", needs)
         if timed:
-            problem = _search_within(world, started + time_limit, needs)
+            problem = _search_within(world, started + time_limit, needs, stop)
         else:
             problem = build_problem(world)
         left = time_limit - (time.perf_counter() - started)
-        if timed and left <= 0 and not stop_requested():
+        if timed and left <= 0 and not stop.requested:
             raise TooShort("reading the files and finding the candidate pairs")
-        say(f"{problem.num_arcs:,} eligible pairs; solving")
+        say("solving", f"{problem.num_arcs:,} eligible pairs; solving", pairs=problem.num_arcs)
         return solve(problem, time_limit=left, seed=seed, workers=workers,
-                     progress=say, cluster=cluster, deterministic_time=deterministic_time)
-    say(f"{len(regions):,} groups of regions (largest {max(len(r.elders) for r in regions):,} "
-        "elders); finding pairs and solving each")
+                     progress=say, cluster=cluster, deterministic_time=deterministic_time,
+                     stop=stop)
+    say("regions", f"{len(regions):,} groups of regions (largest "
+        f"{max(len(r.elders) for r in regions):,} elders); finding pairs and solving each",
+        regions=len(regions))
     vols, elds = world.volunteers, world.elders
     nearest = geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
                              elds["lat"].to_numpy(float), elds["lon"].to_numpy(float))
@@ -279,16 +286,19 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     works = ([None] * len(regions) if timed else
              [deterministic_time * len(r.elders) / total for r in regions])
     if cluster is not None and timed:
-        say(f"solving the regions on {cluster.name}")
-        plans = cluster.map_regions(worlds, nearests, budgets, seed, workers)
+        say("cluster", f"solving the regions on {cluster.name}")
+        plans = cluster.map_regions(pair_region, worlds, nearests, budgets, seed,
+                                    workers)
     else:
-        plans = [pair_region(w, n, b, seed, workers, k)
+        plans = [pair_region(w, n, b, seed, workers, k, stop)
                  for w, n, b, k in zip(worlds, nearests, budgets, works, strict=True)]
-    return _merge(world, regions, plans, nearest, time.perf_counter() - started, seed)
+    return _merge(world, regions, plans, nearest, time.perf_counter() - started, seed,
+                  stop.requested)
 
 
 def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResult],
-           nearest_km: np.ndarray, seconds: float, seed: int) -> PairingResult:
+           nearest_km: np.ndarray, seconds: float, seed: int,
+           interrupted: bool = False) -> PairingResult:
     """One result from the regions' plans, over a problem that keeps only their chosen
     pairs and what explains the elders left out."""
     arcs = {name: [] for name in _ARC_FIELDS}
@@ -326,7 +336,7 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
     bounds = [p.cost_bound_units for p in plans]
     return PairingResult(
         problem=problem, chosen=np.concatenate(chosen)[order],
-        status=Status.of(proven),
+        status=Status.of(proven, interrupted=interrupted),
         priority=sum(p.priority for p in plans),
         priority_bound=sum(p.priority_bound for p in plans),
         cost_units=sum(p.cost_units for p in plans),

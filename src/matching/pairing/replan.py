@@ -32,7 +32,8 @@ from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.reasons import unassigned_reasons
 from matching.pairing.result import PairingResult, assignment_table
 from matching.pairing.solver import solve
-from matching.world.model import World
+from matching.runtime.budget import NEVER, Stop
+from matching.world.model import World, without_volunteers
 from matching.world.read import PathLike, read_table
 
 
@@ -123,22 +124,12 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
     return pairs.assign(relation="familiar").reset_index(drop=True)
 
 
-def without_volunteers(world: World, gone: set[str]) -> World:
-    """The world without some volunteers, and without their relations and measured pairs."""
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[~frame["volunteer_id"].isin(gone)].reset_index(drop=True)
-
-    return dataclasses.replace(
-        world, volunteers=keep(world.volunteers), relations=keep(world.relations),
-        pairs=None if world.pairs is None else keep(world.pairs))
-
-
 def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
            workers: int | None = None,
            reasons: dict[tuple[str, str], str] | None = None,
            cluster: Cluster | None = None,
-           deterministic_time: float | None = None) -> ReplanResult:
+           deterministic_time: float | None = None, stop: Stop = NEVER) -> ReplanResult:
     """Re-plan in one batch.
 
     Parameters
@@ -157,6 +148,8 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     deterministic_time
         Bound the search by counted work instead of ``time_limit`` (see
         :func:`matching.solve`).
+    stop
+        A request to end the search early.
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
@@ -208,7 +201,7 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     # 2. everyone else over what is left
     residual, arcs_left = _residual(problem, kept)
     result = solve(residual, time_limit=time_limit, seed=seed, workers=workers,
-                   cluster=cluster, deterministic_time=deterministic_time)
+                   cluster=cluster, deterministic_time=deterministic_time, stop=stop)
     chosen = kept.copy()
     chosen[arcs_left[result.chosen]] = True
     return _report(problem, chosen, kept, result, previous, leaving, why_moved, world)
@@ -264,7 +257,9 @@ def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: Pai
             previous: dict[str, str], leaving: set[str], why_moved: dict[str, str],
             world: World) -> ReplanResult:
     assignments = assignment_table(p, chosen, {"kept": kept})
-    residual_reasons = unassigned_reasons(result.problem, result.chosen)
+    # against the whole problem and the whole plan: a volunteer full with the elders they
+    # kept is full, not one who "takes no elders" (the residual's capacity left is 0)
+    residual_reasons = unassigned_reasons(p, chosen)
     covered = set(assignments["elder_id"])
     unassigned = pd.DataFrame({
         "elder_id": [p.elder_ids[i] for i in sorted(residual_reasons)

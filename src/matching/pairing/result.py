@@ -12,7 +12,6 @@ import pandas as pd
 from matching.pairing.problem import PairingProblem
 from matching.pairing.reasons import unassigned_reasons
 from matching.rules.pairing import COST_UNITS_PER_KM
-from matching.runtime.budget import stop_requested
 
 
 def assignment_table(p: PairingProblem, chosen: np.ndarray,
@@ -51,12 +50,12 @@ class Status(enum.StrEnum):
     """Obeys every rule; a stop (Ctrl-C, SIGTERM) ended the search before the proof."""
 
     @classmethod
-    def of(cls, proven: bool) -> Status:
-        """The status of a plan: optimal when proven, else interrupted if a stop was
-        requested, else feasible."""
+    def of(cls, proven: bool, interrupted: bool = False) -> Status:
+        """The status of a plan: optimal when proven, else interrupted if a stop ended the
+        search, else feasible."""
         if proven:
             return cls.OPTIMAL
-        return cls.INTERRUPTED if stop_requested() else cls.FEASIBLE
+        return cls.INTERRUPTED if interrupted else cls.FEASIBLE
 
 
 @dataclass(frozen=True)

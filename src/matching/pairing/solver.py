@@ -24,7 +24,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -33,12 +32,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching.pairing import cpsat, cuts
+from matching.pairing.arcmodel import ArcModel
 from matching.pairing.arrays import grouped_order, renumber
 from matching.pairing.flow import FlowNetwork, FlowSolution, lexicographic_weight
 from matching.pairing.problem import PairingProblem
 from matching.pairing.result import PairingResult, Status
 from matching.rules.errors import InputError
-from matching.runtime.budget import out_of_time
+from matching.runtime.budget import NEVER, Stop
+from matching.runtime.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from matching.runtime.cluster import Cluster
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 #: Largest magnitude a flow arc cost may take so that OR-Tools' cost scaling cannot overflow.
 _COST_LIMIT = 2**62
 
-Progress = Callable[[str], None]
 
 #: Largest pruned component CP-SAT is asked to prove; above it, a restricted model over each
 #: elder's cheapest pairs improves the plan and the result reports its gap.
@@ -83,9 +83,9 @@ MIN_PART_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
-class Part(cpsat.ArcModel):
+class Part(ArcModel):
     """One independent part of a pairing problem: a connected component of the graph of
-    usable pairs, renumbered locally (the arrays of :class:`matching.pairing.cpsat.ArcModel`).
+    usable pairs, renumbered locally (the arrays of :class:`matching.pairing.arcmodel.ArcModel`).
     Nothing in one part bears on another, so the best plan of the whole is the best plan of
     each part put together.
 
@@ -151,7 +151,8 @@ def split(problem: PairingProblem) -> list[Part]:
 def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
           workers: int | None = None, progress: Progress | None = None,
           cluster: Cluster | None = None,
-          deterministic_time: float | None = None) -> PairingResult:
+          deterministic_time: float | None = None,
+          stop: Stop = NEVER) -> PairingResult:
     """Find the best pairing: largest total priority, then least cost.
 
     The problem is split into its independent parts (:func:`split`); each is solved on its
@@ -170,7 +171,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     workers
         CP-SAT workers (default 8, the full portfolio).
     progress
-        Called with a short message as each phase starts.
+        Told of each phase as it starts.
     cluster
         Where to solve the parts (:func:`matching.runtime.cluster.open_cluster`); here by default.
     deterministic_time
@@ -179,8 +180,11 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         (rounds, nodes, deterministic time), never to the clock, so the same inputs and seed
         give the same plan on any machine and with any ``workers``. The parts are solved
         here, not on ``cluster``.
+    stop
+        A request to end the search early (the plan found so far is returned, marked
+        interrupted). Parts solved on a cluster run to their budgets.
     """
-    say = progress or (lambda _msg: None)
+    say = progress or SILENT
     started = time.perf_counter()
     p = problem
     parts = split(p)
@@ -191,14 +195,14 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
              [deterministic_time * part.num_pairs / total for part in parts])
     workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
     if len(parts) > 1:
-        say(f"{len(parts):,} independent parts (largest {max(q.num_pairs for q in parts):,} "
-            "pairs)")
+        say("parts", f"{len(parts):,} independent parts (largest "
+            f"{max(q.num_pairs for q in parts):,} pairs)", parts=len(parts))
     if cluster is not None and len(parts) > 1 and deterministic_time is None:
-        say(f"solving the parts on {cluster.name}")
-        results = cluster.map_parts(parts, budgets, seed, workers)
+        say("cluster", f"solving the parts on {cluster.name}")
+        results = cluster.map_parts(solve_part, parts, budgets, seed, workers)
     else:
-        quiet = say if len(parts) == 1 else None
-        results = [solve_part(part, budget, seed, workers, quiet, work)
+        quiet = say if len(parts) == 1 else SILENT
+        results = [solve_part(part, budget, seed, workers, quiet, work, stop)
                    for part, budget, work in zip(parts, budgets, works, strict=True)]
     chosen = np.zeros(p.num_arcs, dtype=bool)
     stats: dict[str, int] = {}
@@ -224,7 +228,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     return PairingResult(
         problem=p,
         chosen=chosen,
-        status=Status.of(proven),
+        status=Status.of(proven, interrupted=stop.requested),
         priority=priority,
         priority_bound=max(priority_bound, priority),
         cost_units=cost,
@@ -240,19 +244,20 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
 
 
 def solve_part(part: Part, time_limit: float, seed: int, workers: int,
-               progress: Progress | None = None,
-               deterministic_time: float | None = None) -> PartResult:
+               progress: Progress = SILENT,
+               deterministic_time: float | None = None, stop: Stop = NEVER) -> PartResult:
     """Solve one part exactly (or as well as ``time_limit`` allows): flow, then
     branch-and-bound or Lagrangian bounds and CP-SAT where weeks overflow (see the module
     docstring). A plain function of arrays, so that a Dask worker can run it. With
-    ``deterministic_time`` (see :func:`solve`) the clock bounds nothing."""
-    say = progress or (lambda _msg: None)
+    ``deterministic_time`` (see :func:`solve`) the clock bounds nothing; ``stop`` ends every
+    search early."""
+    say = progress
     started = time.perf_counter()
     deadline = started + time_limit if deterministic_time is None else float("inf")
     nv, ne = len(part.cap_count), len(part.priority)
     arcs = _Arcs(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
                  part.cap_load, part.priority)
-    say(f"min-cost flow over {part.num_pairs:,} pairs")
+    say("flow", f"min-cost flow over {part.num_pairs:,} pairs", pairs=part.num_pairs)
     weight = lexicographic_weight(arcs.e, arcs.cost, ne)
     if weight * max(1, int(part.priority.max(initial=1))) * (nv + ne + 3) >= _COST_LIMIT:
         raise InputError.one(
@@ -270,8 +275,9 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
     cost_bound: int | None = int(arcs.cost[flow.used].sum())
     method = METHODS[0]
     if len(over):
-        say(f"{len(over)} volunteers over their weekly minutes in the flow; bounding")
-        bounds = _Bounds(arcs, net, weight, flow, cap)
+        say("bounding", f"{len(over)} volunteers over their weekly minutes in the flow; "
+            "bounding", overfull=len(over))
+        bounds = _Bounds(arcs, net, weight, flow, cap, stop)
         bounds.tighten(deadline)
         cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit)
                                    if deterministic_time is None else deadline)
@@ -279,10 +285,12 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
         settled = cut  # the LP's prices bound the plan; else the older routes
         branched = None
         if not settled and len(over) <= BRANCH_MAX_OVERLOADED:
-            say(f"{len(over)} volunteers over their weekly minutes in the flow; branching")
+            say("branching", f"{len(over)} volunteers over their weekly minutes in the flow; "
+                "branching", overfull=len(over))
             branched = _branch_and_bound(arcs, net, cap, weight, flow,
                                          min(deadline, started + BRANCHING_SHARE * time_limit)
-                                         if deterministic_time is None else deadline, stats)
+                                         if deterministic_time is None else deadline, stats,
+                                         stop)
         if branched is not None:
             method = METHODS[1]
             used = branched
@@ -295,7 +303,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
             seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
             used = bounds.best_used
             proof = None
-            if bounds.gap() > 0 and out_of_time(deadline):
+            if bounds.gap() > 0 and stop.out_of_time(deadline):
                 # out of time: the best plan so far, with the bounds as they stand
                 stats["pairs_after_pruning"] = 0
                 proven = False
@@ -304,10 +312,11 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
                 keep, fixed, rest = _reduce(arcs, bounds.reduced, bounds.gap(), used)
                 stats["pairs_after_pruning"] = int(keep.sum())
                 stats["pairs_fixed"] = int(fixed.sum())
-                say(f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs fixed, "
-                    f"{int(keep.sum()):,} of {len(keep):,} left to prove")
+                say("proving", f"gap {bounds.gap():,} units; {int(fixed.sum()):,} pairs "
+                    f"fixed, {int(keep.sum()):,} of {len(keep):,} left to prove",
+                    left=int(keep.sum()))
                 proof = _prove(rest, keep, used & keep, weight, deadline, seed, workers,
-                               deterministic_time)
+                               deterministic_time, stop)
                 stats.update(proof.stats)
                 used, proven = proof.used | fixed, proof.proven
                 priority_bound = min(priority_bound,
@@ -330,7 +339,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
 
 def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: int,
                       root: FlowSolution, deadline: float, stats: dict[str, int],
-                      max_nodes: int = 120) -> np.ndarray | None:
+                      stop: Stop = NEVER, max_nodes: int = 120) -> np.ndarray | None:
     """Exact best-first branch-and-bound with min-cost flows as relaxations.
 
     When the flow overloads a volunteer ``v`` with elders ``S``, no feasible plan holds all of
@@ -359,7 +368,7 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
         v = int(over[np.argmax(loads[over] - arcs.cap_load[over])])
         for k in np.flatnonzero(used & (arcs.v == v)).tolist():
             nodes += 1
-            if nodes > max_nodes or out_of_time(deadline):
+            if nodes > max_nodes or stop.out_of_time(deadline):
                 stats["branch_nodes"] = nodes
                 return None
             child = forbidden | {k}
@@ -408,8 +417,9 @@ class _Bounds:
     """Upper bounds from feasible plans, lower bounds from Lagrangian relaxation."""
 
     def __init__(self, arcs: _Arcs, net: FlowNetwork, weight: int, flow: FlowSolution,
-                 cap: np.ndarray) -> None:
+                 cap: np.ndarray, stop: Stop = NEVER) -> None:
         self.arcs, self.net, self.weight, self.cap = arcs, net, weight, cap
+        self.stop = stop
         self.flow = flow
         self.lower = flow.cost
         self.reduced = flow.reduced_cost
@@ -435,7 +445,7 @@ class _Bounds:
         used, active = self.flow.used, self.flow.active
         for _ in range(rounds):
             over = self.arcs.overfull(used)
-            if not len(over) or out_of_time(deadline):
+            if not len(over) or self.stop.out_of_time(deadline):
                 break
             cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
             sol = self.net.solve(self.arcs.cost, cap, active)
@@ -483,7 +493,7 @@ class _Bounds:
         used, active = self.flow.used, self.flow.active
         done = 0
         for done in range(1, rounds + 1):
-            if self.gap() == 0 or out_of_time(deadline) or theta < MIN_STEP:
+            if self.gap() == 0 or self.stop.out_of_time(deadline) or theta < MIN_STEP:
                 break
             excess = np.where(binding, a.loads(used) - a.cap_load, 0.0)
             excess[(price <= 0) & (excess < 0)] = 0.0
@@ -559,7 +569,8 @@ class _Proof:
 
 
 def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
-           seed: int, workers: int, deterministic_time: float | None = None) -> _Proof:
+           seed: int, workers: int, deterministic_time: float | None = None,
+           stop: Stop = NEVER) -> _Proof:
     """Solve the pruned problem exactly, one connected component at a time.
 
     The pruned problem holds an optimal plan and falls apart into components that share
@@ -603,11 +614,10 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
             g = _cheapest_per_elder(arcs, g, incumbent, RESTRICTED_PAIRS_PER_ELDER)
             stats["restricted_components"] = stats.get("restricted_components", 0) + 1
         sub = _local(arcs, g)
-        data = cpsat.ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
-                              cap_count=sub.cap_count, cap_load=sub.cap_load,
-                              priority=sub.priority)
+        data = ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
+                        cap_count=sub.cap_count, cap_load=sub.cap_load, priority=sub.priority)
         out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
-                                workers=workers, deterministic_time=work)
+                                workers=workers, deterministic_time=work, stop=stop)
         used[g] = out.used
         proven &= out.proven and exact
         if exact:

@@ -1,15 +1,18 @@
-"""One clock for a whole command: ``--time-limit`` bounds everything from the command's
-start to its written outputs.
+"""One clock for a whole command, and the way to stop it: both passed down as values.
 
-Every stage (reading, finding candidate pairs, flows, bounds, CP-SAT, each window of a
-schedule) is given what is left of the same budget when it starts, less a share kept back
-for writing the outputs. A stage that cannot be cut short (reading the files, finding the
-candidate pairs, one min-cost flow) is what the fastest plan costs; when that alone uses the
-whole budget there is no plan to give, and :func:`too_short` says how long it took.
+:class:`Budget` says what is left of ``--time-limit``, counted from the moment the process
+started (:func:`matching.runtime.clock.process_started`: the user's wait begins there, not
+after the imports), less a share kept back for writing the outputs. Every stage (reading,
+finding candidate pairs, flows, bounds, CP-SAT, each window of a schedule) is given what is
+left when it starts. A stage that cannot be cut short (reading the files, finding the
+candidate pairs, one min-cost flow) is what the fastest plan costs; when that alone uses
+the whole budget there is no plan to give, and :func:`too_short` says how long it took.
 
-A stop (the command line's first Ctrl-C or SIGTERM, :func:`request_stop`) ends every search
-at once, as if the budget had run out: each solver running then is told to stop
-(:func:`stopping`), and the plan found so far is written, marked ``interrupted``.
+:class:`Stop` is a request to end every search at once (the command line's first Ctrl-C or
+SIGTERM), as if the budget had run out. It is handed to whatever searches: each checks it
+between its own steps, and each solver running when it comes is told to stop
+(:meth:`Stop.stopping`); the plan found so far is then written, marked ``interrupted``.
+Nothing polls a process-wide flag.
 """
 
 from __future__ import annotations
@@ -27,6 +30,53 @@ from matching.rules.errors import InputError
 WRITE_RESERVE_SHARE = 0.05
 
 
+class Stop:
+    """A request to end every search now, shared by whatever searches for one command."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._stoppers: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def request(self) -> None:
+        """End every search now: each solver running is told to stop, and every later
+        stage finds its time spent. (Safe to call from a signal handler.)"""
+        self._event.set()
+        with self._lock:
+            stoppers = list(self._stoppers)
+        for stop in stoppers:
+            stop()
+
+    @property
+    def requested(self) -> bool:
+        """Whether a stop was requested."""
+        return self._event.is_set()
+
+    def out_of_time(self, deadline: float) -> bool:
+        """Whether a search must end: ``deadline`` (``time.perf_counter()``) is past, or a
+        stop was requested."""
+        return self._event.is_set() or time.perf_counter() >= deadline
+
+    @contextmanager
+    def stopping(self, stop: Callable[[], None]) -> Iterator[None]:
+        """Within the block, a stop request calls ``stop`` (a solver's own way to end its
+        search, such as CP-SAT's ``stop_search``); at once if one came before."""
+        with self._lock:
+            self._stoppers.append(stop)
+        try:
+            if self._event.is_set():
+                stop()
+            yield
+        finally:
+            with self._lock:
+                self._stoppers.remove(stop)
+
+
+#: A stop that is never requested: what a search gets when nobody can stop it (a Dask
+#: worker's part, a test, a notebook).
+NEVER = Stop()
+
+
 @dataclass
 class Budget:
     """What is left of a command's time limit.
@@ -34,13 +84,17 @@ class Budget:
     Parameters
     ----------
     limit
-        Seconds for the whole command (``--time-limit``).
+        Seconds for the whole command (``--time-limit``); ``None`` for no limit.
     started
-        When the command started (``time.perf_counter()``).
+        When the command started (``time.perf_counter()``; by default now). The command
+        line passes the process's start (:func:`matching.runtime.clock.process_started`).
+    stop
+        The command's stop request.
     """
 
-    limit: float
+    limit: float | None
     started: float = field(default_factory=time.perf_counter)
+    stop: Stop = field(default_factory=Stop)
 
     def elapsed(self) -> float:
         """Seconds since the command started."""
@@ -48,56 +102,17 @@ class Budget:
 
     def left(self) -> float:
         """Seconds left for solving: the limit, less what is spent and the writing reserve
-        (never negative; none once a stop is requested)."""
-        if stop_requested():
+        (never negative; none once a stop is requested; unbounded without a limit)."""
+        if self.stop.requested:
             return 0.0
+        if self.limit is None:
+            return float("inf")
         return max(0.0, self.limit * (1 - WRITE_RESERVE_SHARE) - self.elapsed())
 
-
-_stop = threading.Event()
-_stoppers: list[Callable[[], None]] = []
-_stoppers_lock = threading.Lock()
-
-
-def request_stop() -> None:
-    """End every search now: each solver running is told to stop, and every later stage
-    finds its time spent. (Safe to call from a signal handler.)"""
-    _stop.set()
-    with _stoppers_lock:
-        stoppers = list(_stoppers)
-    for stop in stoppers:
-        stop()
-
-
-def stop_requested() -> bool:
-    """Whether :func:`request_stop` was called (since :func:`clear_stop`)."""
-    return _stop.is_set()
-
-
-def clear_stop() -> None:
-    """Forget a stop (a new command in the same process)."""
-    _stop.clear()
-
-
-def out_of_time(deadline: float) -> bool:
-    """Whether a search must end: ``deadline`` (``time.perf_counter()``) is past, or a stop
-    was requested."""
-    return _stop.is_set() or time.perf_counter() >= deadline
-
-
-@contextmanager
-def stopping(stop: Callable[[], None]) -> Iterator[None]:
-    """Within the block, a stop request calls ``stop`` (a solver's own way to end its
-    search, such as CP-SAT's ``stop_search``); at once if one came before."""
-    with _stoppers_lock:
-        _stoppers.append(stop)
-    try:
-        if _stop.is_set():
-            stop()
-        yield
-    finally:
-        with _stoppers_lock:
-            _stoppers.remove(stop)
+    def spent(self) -> bool:
+        """Whether nothing is left, and not because of a stop (a stop is not a limit too
+        short: it writes the plan it has)."""
+        return self.limit is not None and self.left() <= 0 and not self.stop.requested
 
 
 class TooShort(Exception):
@@ -136,5 +151,3 @@ def too_short(limit: float, spent: float, exc: TooShort) -> InputError:
         "--time-limit", f"{limit:g} s is too short for any plan at this size: {took}, and the "
         f"fastest plan needs that and a min-cost flow; give --time-limit "
         f"{max(2, int(total * 2) + 1)} or more")
-
-

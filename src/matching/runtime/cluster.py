@@ -3,10 +3,11 @@
 ``--cluster local:N`` starts a ``LocalCluster`` of N single-threaded worker processes for
 the command and stops it after; ``--cluster ADDRESS`` (``tcp://host:8786``) uses a running
 Dask scheduler that the user's IT already keeps. The parts of a pairing
-(:func:`matching.pairing.solver.split`), or for a world of several regions the regions themselves
-(:mod:`matching.pairing.regions`: each worker finds its region's pairs and solves it), go to the
-workers; each one's budget is the same as on one machine, so the plan is the same byte for
-byte.
+(:func:`matching.pairing.solver.split`), or for a world of several regions the regions
+themselves (:mod:`matching.pairing.regions`: each worker finds its region's pairs and solves
+it), go to the workers; each one's budget is the same as on one machine, so the plan is the
+same byte for byte. The pairing hands over the function that solves one part or region:
+this module knows nothing of pairing.
 Only the pairing is spread out: the schedule's windows depend on each other and are solved
 in order on this machine.
 """
@@ -14,7 +15,7 @@ in order on this machine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -54,11 +55,10 @@ class Cluster:
     name: str
     client: Any
 
-    def map_parts(self, parts: Sequence[Any], budgets: Sequence[float], seed: int,
-                  workers: int) -> list[Any]:
-        """Solve every part on the cluster; the results in the parts' order."""
-        from matching.pairing.solver import solve_part
-
+    def map_parts(self, solve_part: Callable[..., Any], parts: Sequence[Any],
+                  budgets: Sequence[float], seed: int, workers: int) -> list[Any]:
+        """``solve_part(part, budget, seed, workers)`` for every part on the cluster; the
+        results in the parts' order."""
         batches: list[list[int]] = [[]]
         size = 0
         for i, part in enumerate(parts):
@@ -78,14 +78,13 @@ class Cluster:
             results.extend(batch_results)
         return results
 
-
-    def map_regions(self, worlds: Sequence[Any], nearest: Sequence[Any],
-                    budgets: Sequence[float], seed: int, workers: int) -> list[Any]:
-        """Find the pairs of every region and solve it on the cluster
-        (:func:`matching.pairing.regions.pair_region`); the plans in the regions' order. Only the
-        region's people go to a worker, and only its plan comes back."""
-        from matching.pairing.regions import pair_region
-
+    def map_regions(self, pair_region: Callable[..., Any], worlds: Sequence[Any],
+                    nearest: Sequence[Any], budgets: Sequence[float], seed: int,
+                    workers: int) -> list[Any]:
+        """``pair_region(world, nearest, budget, seed, workers)`` for every region on the
+        cluster (:func:`matching.pairing.regions.pair_region` finds a region's pairs and
+        solves it); the plans in the regions' order. Only the region's people go to a worker,
+        and only its plan comes back."""
         futures = [self.client.submit(pair_region, self.client.scatter(world), near, budget,
                                       seed, workers, pure=False)
                    for world, near, budget in zip(worlds, nearest, budgets, strict=True)]
@@ -112,7 +111,7 @@ def open_cluster(spec: str | None) -> Iterator[Cluster | None]:
         yield None
         return
     check_spec(spec)
-    try:
+    try:  # an optional dependency, and slow to import: only when a cluster is asked for
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError.one("--cluster", "needs Dask: pip install 'matching[cluster]' "

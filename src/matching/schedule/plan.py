@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,8 @@ from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.result import assignment_table
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.schedule import ScheduleRules
-from matching.runtime.budget import stop_requested
+from matching.runtime.budget import NEVER, Stop
+from matching.runtime.progress import SILENT, Progress
 from matching.schedule import bounds
 from matching.schedule.backups import Backups, choose_backups
 from matching.schedule.calls import daily_calls
@@ -41,9 +41,12 @@ from matching.schedule.result import (
 )
 from matching.schedule.services import providers_by_month, service_reach, service_requests
 from matching.schedule.windows import due_birthdays, plan_windows
-from matching.world.model import World
+from matching.world.model import World, without_volunteers
 
-Progress = Callable[[str], None]
+#: The share of a schedule's progress its windows take (the data and backups before, the
+#: layout, calls and bounds after), and where the bounds begin.
+WINDOWS_SPAN = (0.05, 0.9)
+BOUNDS_AT = 0.95
 
 
 def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, weeks: int,
@@ -51,7 +54,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
                   seed: int = 0, from_date: dt.date | None = None,
                   previous: pd.DataFrame | None = None,
                   previous_primary: dict[str, str] | None = None,
-                  progress: Progress | None = None) -> ScheduleResult:
+                  progress: Progress = SILENT, stop: Stop = NEVER) -> ScheduleResult:
     """Plan the "six ones" for every elder with a primary volunteer.
 
     Parameters
@@ -74,9 +77,12 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
         pairs that did not change (``previous_primary``: elder -> old primary) keep their
         visit weekday and time wherever still feasible.
     progress
-        Called with a short message as each stage starts.
+        Told of each stage as it starts (the windows take the span from 5% to 90%).
+    stop
+        A request to end the search: the windows left are filled greedily, and the
+        schedule is marked interrupted.
     """
-    say = progress or (lambda _m: None)
+    say = progress
     started = time.perf_counter()
     rules = rules or ScheduleRules()
     if weeks < 1:
@@ -84,7 +90,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     horizon = Horizon.build(start, weeks, from_date, rules.rota_block_weeks, rules.festivals)
     data = ScheduleData.build(problem, primary, rules, horizon)
     past = Past() if previous is None else Past.load(data, previous, previous_primary or {})
-    say("choosing backups")
+    say("backups", "choosing backups")
     backups = choose_backups(data, past)
     events, events_before = community_events(data, backups, past)
     reach = service_reach(data)
@@ -92,12 +98,12 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     # the budget counts from the call: what the data and backups took is spent
     rolling = plan_windows(data, backups, past, services, events,
                            time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
-                           progress=say)
-    say("laying out the days")
+                           progress=say.span(WINDOWS_SPAN[0], WINDOWS_SPAN[1]), stop=stop)
+    say("layout", "laying out the days", done=WINDOWS_SPAN[1])
     placed, no_time = lay_out(data, rolling.bookings, past)
     activities = [*past.activities, *placed]
     activities += daily_calls(data, backups, activities)
-    say("bounding what must go unmet")
+    say("bounds", "bounding what must go unmet", done=BOUNDS_AT)
     lower = {
         "visit": bounds.visit_bound(data, backups, past),
         "group": bounds.event_bound(data, past, events, "group"),
@@ -110,7 +116,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
         rolling.missed + no_time
     stats = {"windows": rolling.windows, "window_status": dict(rolling.statuses),
              # a stop changes the windows after it, even those it lets be proven
-             "status": ("interrupted" if stop_requested() else
+             "status": ("interrupted" if stop.requested else
                         "optimal" if set(rolling.statuses) <= {"optimal"} else "feasible"),
              "seconds": round(time.perf_counter() - started, 3)}
     return _result(data, backups, activities, missed, rotation_gaps, lower, past, stats)
@@ -119,8 +125,9 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
 def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, weeks: int,
                    rules: ScheduleRules | None = None, *, leaving: set[str] | None = None,
                    from_date: dt.date | None = None, previous: pd.DataFrame | None = None,
-                   time_limit: float = 60.0, seed: int = 0, progress: Progress | None = None,
-                   assignments_name: str = "assignments.csv") -> ScheduleResult:
+                   time_limit: float = 60.0, seed: int = 0, progress: Progress = SILENT,
+                   assignments_name: str = "assignments.csv",
+                   stop: Stop = NEVER) -> ScheduleResult:
     """Schedule a world for a pairing: what ``matching schedule`` and scenarios both run.
 
     Parameters
@@ -141,8 +148,6 @@ def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, week
         For an assignment that names nobody, an elder listed twice, or a pair the rules do
         not allow.
     """
-    from matching.pairing.replan import without_volunteers
-
     started = time.perf_counter()
     if leaving:
         world = without_volunteers(world, set(leaving))
@@ -152,7 +157,7 @@ def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, week
     left = max(0.0, time_limit - (time.perf_counter() - started))
     return make_schedule(problem, primary, start, weeks, rules, time_limit=left,
                          seed=seed, from_date=from_date, previous=previous,
-                         previous_primary=old_primary, progress=progress)
+                         previous_primary=old_primary, progress=progress, stop=stop)
 
 
 _WHY_NOT = {TOO_FAR: "they live further apart than the pairing allows",

@@ -17,10 +17,10 @@ import datetime as dt
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from matching.runtime.budget import stop_requested
+from matching.runtime.budget import NEVER, Stop
+from matching.runtime.progress import SILENT, Progress
 from matching.schedule import dates
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
@@ -70,10 +70,11 @@ def windows_of(data: ScheduleData) -> list[tuple[list[Week], list[Week]]]:
 
 def plan_windows(data: ScheduleData, backups: Backups, past: Past,
                  services: list[ServiceRequest], events: list[EventNeed], *,
-                 time_limit: float,
-                 progress: Callable[[str], None] | None = None) -> RollingPlan:
-    """Decide every visit, greeting, service and event, window after window."""
-    say = progress or (lambda _m: None)
+                 time_limit: float, progress: Progress = SILENT,
+                 stop: Stop = NEVER) -> RollingPlan:
+    """Decide every visit, greeting, service and event, window after window (after a
+    ``stop``, each window left is filled greedily)."""
+    say = progress
     started = time.perf_counter()
     out = RollingPlan()
     week_load: dict[tuple[int, dt.date], float] = defaultdict(float, past.week_load)
@@ -92,7 +93,9 @@ def plan_windows(data: ScheduleData, backups: Backups, past: Past,
         weeks = commit + ahead
         days = {d for w in weeks for d in w.days}
         last_committed = max(d for w in commit for d in w.days)
-        say(f"window {k + 1} of {len(windows)}: {commit[0].days[0]} to {last_committed}")
+        say("window", f"window {k + 1} of {len(windows)}: {commit[0].days[0]} to "
+            f"{last_committed}", done=k / len(windows), window=k + 1, windows=len(windows),
+            first=commit[0].days[0].isoformat(), last=last_committed.isoformat())
         booked = Booked(week_load, turns, backup_visited, fixed)
         todo_b = [b for b in birthdays if b.day in days]
         todo_s = [r for r in open_services if days.intersection(r.days)]
@@ -100,7 +103,7 @@ def plan_windows(data: ScheduleData, backups: Backups, past: Past,
         model = WindowModel(data, backups, weeks, {w.monday for w in commit}, todo_b, todo_s,
                             todo_e, booked, past.visited, past.published, past.callers)
         # after a stop, each window left is filled greedily (no time to solve)
-        plan = model.solve(0.0 if stop_requested() else
+        plan = model.solve(0.0 if stop.requested else
                            _share(time_limit - (time.perf_counter() - started),
                                   len(windows) - k - 1))
         out.statuses[plan.status] += 1

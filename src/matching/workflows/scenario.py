@@ -11,23 +11,17 @@ import dataclasses
 import datetime as dt
 import json
 import re
-import time
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from matching.rules.errors import InputError, InputIssue, RuleError
-from matching.runtime.budget import Budget
-from matching.runtime.cluster import check_spec, open_cluster
+from matching.runtime.cluster import check_spec
 from matching.world.coords import SYSTEMS
 
 if TYPE_CHECKING:
-    from matching.runtime.cluster import Cluster
+    pass
 from matching.rules.pairing import Rules
 from matching.rules.timebank import TimebankRules
 from matching.schedule import ScheduleRules
@@ -179,6 +173,14 @@ def _check(data: dict[str, Any], path: Path, text: str) -> list[InputIssue]:
                 continue
             want = allowed[sub]
             kinds = want if isinstance(want, tuple) else (want,)
+            if dt.date in kinds and isinstance(item, str):
+                # a date in quotes is text to TOML: take it as the date it spells
+                try:
+                    item = value[sub] = dt.date.fromisoformat(item.strip())
+                except ValueError:
+                    problems.append(InputIssue(path.name, f"{where(sub, key)} must be a date "
+                                                          f"such as 2026-03-30, not {item!r}"))
+                    continue
             ok = isinstance(item, kinds) and not (isinstance(item, bool) and bool not in kinds)
             if not ok:
                 names = " or ".join(_type_name(k) for k in kinds)
@@ -325,255 +327,6 @@ def _festival(entry: object) -> tuple[str, str, int, int]:
                                      "numbers: the lunar month and day)")
     return (str(entry["name"]), str(entry.get("name_zh", entry["name"])), entry["month"],
             entry["day"])
-
-
-# -- what-if edits, on the input tables as text ---------------------------------------------
-
-@dataclass
-class Tables:
-    """The input tables as text cells, before and after the scenario's edits."""
-
-    volunteers: pd.DataFrame
-    elders: pd.DataFrame
-    relations: pd.DataFrame | None
-    pairs: pd.DataFrame | None
-    leaving: list[str] = field(default_factory=list)
-
-
-def read_tables(sc: Scenario) -> Tables:
-    """Read the scenario's input files as text tables."""
-    from matching.world.read import read_table
-
-    get = sc.inputs.get
-    return Tables(read_table(sc.inputs["volunteers"]), read_table(sc.inputs["elders"]),
-                  read_table(get("relations")) if get("relations") else None,
-                  read_table(get("pairs")) if get("pairs") else None)
-
-
-def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tables:
-    """Apply the what-if edits; ``leaving`` is decided here (by id and by seeded share)."""
-    from matching.world.read import read_table
-
-    w = sc.whatif
-    vols, elds = t.volunteers.copy(), t.elders.copy()
-    if "extra_volunteers" in w:
-        vols = pd.concat([vols, read_table(w["extra_volunteers"])], ignore_index=True)
-    if "joining_elders" in w:
-        elds = pd.concat([elds, read_table(w["joining_elders"])], ignore_index=True)
-    vols = vols.fillna("")
-    elds = elds.fillna("")
-    for change in w.get("capacity", []):
-        _edit(vols, change, ("max_elders", "weekly_minutes"), sc.path.name, "capacity")
-    for change in w.get("available_days", []):
-        _edit(vols, change, ("available_days",), sc.path.name, "available_days")
-    leaving = [str(v) for v in w.get("leaving", [])]
-    share = float(w.get("leaving_share", 0.0))
-    if share > 0:
-        pool = sorted(paired if (paired and w.get("leaving_from", "paired") == "paired")
-                      else set(vols["volunteer_id"]))
-        rng = np.random.default_rng(int(w.get("leaving_seed", 0)))
-        k = round(share * len(pool))
-        leaving += [str(v) for v in rng.choice(pool, size=k, replace=False)]
-    unknown = sorted(set(leaving) - set(vols["volunteer_id"]))
-    if unknown:
-        raise InputError.one(sc.path.name, f"[whatif] leaving names no volunteer: "
-                                           f"{', '.join(unknown)}")
-    return Tables(vols, elds, t.relations, t.pairs, sorted(set(leaving)))
-
-
-def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...], file: str,
-          key: str) -> None:
-    if not isinstance(change, dict) or "volunteer_id" not in change:
-        raise InputError.one(file, f"[whatif] {key} entries need a volunteer_id "
-                                   "(or \"*\" for everyone)")
-    who = str(change["volunteer_id"])
-    rows = frame.index if who == "*" else frame.index[frame["volunteer_id"] == who]
-    if not len(rows):
-        raise InputError.one(file, f"[whatif] {key}: no volunteer {who}")
-    for column in columns:
-        if column in change:
-            if column not in frame.columns:
-                frame[column] = ""
-            frame.loc[rows, column] = str(change[column])
-    if "remove_days" in change:  # e.g. winter: nobody visits on Sundays
-        from matching.world.parse import format_days, parse_days
-
-        drop = parse_days(str(change["remove_days"]))
-        if "available_days" not in frame.columns:
-            frame["available_days"] = ""
-        for row in rows:
-            left = parse_days(frame.at[row, "available_days"]) & ~drop
-            frame.at[row, "available_days"] = format_days(left) if left else \
-                frame.at[row, "available_days"]
-
-
-# -- running -----------------------------------------------------------------------------------
-
-def run_scenario(sc: Scenario, out: Path, progress: Callable[[str], None] | None = None,
-                 *, headers: str = "en", pseudonymise: bool = False,
-                 key: Path | None = None) -> dict[str, Any]:
-    """Run what the scenario asks for and write the self-contained output folder.
-
-    ``headers`` and ``pseudonymise`` are as in :func:`matching.outputs.write.write_outputs`; with
-    ``pseudonymise`` the key is written to ``key`` (default: beside the folder, see
-    :func:`matching.outputs.privacy.key_path`).
-
-    Returns the figures written to ``summary.json``.
-    """
-    with open_cluster(sc.cluster) as cluster:
-        return _run(sc, out, progress, headers, pseudonymise, key, cluster)
-
-
-def _run(sc: Scenario, out: Path, progress: Callable[[str], None] | None, headers: str,
-         pseudonymise: bool, key: Path | None, cluster: Cluster | None) -> dict[str, Any]:
-    import matching
-    from matching.ledger import apply_feedback, even_out, open_ledger, read_members
-    from matching.outputs.write import schedule_files, versions, write_outputs
-    from matching.pairing import replan as rp
-    from matching.schedule import schedule_world
-    from matching.world.read import read_table, read_world
-
-    say = progress or (lambda _m: None)
-    clock = time.perf_counter()
-    # one budget for the whole run: each solving step gets an equal share of what is left,
-    # so a step that finishes early leaves its time to the next
-    budget = Budget(sc.time_limit, clock)
-    replanning = bool(sc.steps.get("replan") or sc.whatif.get("leaving")
-                      or sc.whatif.get("leaving_share"))
-    scheduling = bool(sc.steps.get("schedule") and sc.start is not None
-                      and sc.weeks is not None)
-    steps_left = [1 + replanning + scheduling]
-
-    def share() -> float:
-        seconds = budget.left() / max(1, steps_left[0])
-        steps_left[0] -= 1
-        return seconds
-
-    pairing_steps = 1 + replanning
-
-    def work_share() -> float | None:
-        # the deterministic time goes to the pairing steps alike (a schedule needs none)
-        return (None if sc.deterministic_time is None
-                else sc.deterministic_time / pairing_steps)
-
-    timings: dict[str, float] = {}
-    tables = read_tables(sc)
-    figures: dict[str, Any] = {"scenario": sc.name}
-    baseline = None
-    if replanning:
-        say("pairing the world before the what-if")
-        before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
-        world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
-                            rules=sc.rules, coords=sc.coords)
-        baseline = matching.solve(matching.build_problem(world0), time_limit=share(),
-                                  deterministic_time=work_share(),
-                                  seed=sc.seed, workers=sc.workers, cluster=cluster)
-        timings["baseline_pair"] = time.perf_counter() - clock
-    paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
-    edited = apply_whatif(sc, tables, paired)
-    world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
-                       rules=sc.rules, coords=sc.coords)
-    feedback, fairness = None, False
-    if sc.ledger is not None:
-        say("reading the time bank's ledger")
-        members = read_members(sc.members) if sc.members is not None else None
-        with open_ledger(sc.ledger, create=False) as ledger:
-            bank_rules = ledger.rules.replace(**{k: getattr(sc.timebank_rules, k)
-                                                 for k in sc.timebank_keys})
-            world, feedback = apply_feedback(world, ledger, members, bank_rules)
-            fairness = bank_rules.fairness
-        # the rules in effect go into the scenario kept with the plan, to run it again
-        sc = dataclasses.replace(sc, timebank_rules=bank_rules,
-                                 timebank_keys=tuple(f.name for f in
-                                                     dataclasses.fields(TimebankRules)))
-        figures["timebank"] = feedback.figures()
-    stay = world
-    if edited.leaving:
-        stay = rp.without_volunteers(world, set(edited.leaving))
-    files: dict[str, pd.DataFrame] = {}
-    texts: dict[str, str | bytes] = {}
-    status = None
-    if baseline is not None:
-        say(f"{len(edited.leaving)} volunteers leave; re-planning")
-        previous = dict(zip(baseline.assignments["elder_id"],
-                            baseline.assignments["volunteer_id"], strict=True))
-        result = rp.replan(world, previous, set(edited.leaving), time_limit=share(),
-                           deterministic_time=work_share(),
-                           seed=sc.seed, workers=sc.workers, cluster=cluster,
-                           reasons=feedback.reasons() if feedback else None)
-        files.update({"assignments.csv": result.assignments,
-                      "unassigned.csv": result.unassigned, "changes.csv": result.changes,
-                      "baseline/assignments.csv": baseline.assignments,
-                      "baseline/unassigned.csv": baseline.unassigned})
-        figures["replan"] = {k: v for k, v in result.figures.items() if k != "residual"}
-        status = result.figures["status"]
-        assignments = result.assignments
-        timings["replan"] = time.perf_counter() - clock - sum(timings.values())
-    else:
-        say("pairing")
-        pairing = matching.solve(matching.build_problem(stay), time_limit=share(),
-                                 deterministic_time=work_share(),
-                                 seed=sc.seed, workers=sc.workers, progress=say,
-                                 cluster=cluster)
-        if feedback is not None and fairness:
-            pairing = even_out(pairing, feedback.recent_hours)
-        files.update({"assignments.csv": pairing.assignments,
-                      "unassigned.csv": pairing.unassigned})
-        figures["pairing"] = pairing.figures()
-        status = str(pairing.status)
-        assignments = pairing.assignments
-        timings["pair"] = time.perf_counter() - clock
-    schedule_result = None
-    if scheduling:
-        say(f"scheduling {sc.weeks} weeks from {sc.start}")
-        t0 = time.perf_counter()
-        schedule_result = schedule_world(
-            stay, assignments, sc.start, sc.weeks, sc.schedule_rules, from_date=sc.from_date,
-            previous=read_table(sc.previous) if sc.previous is not None else None,
-            time_limit=float("inf") if sc.deterministic_time is not None else share(),
-            seed=sc.seed, progress=say)
-        timings["schedule"] = time.perf_counter() - t0
-        figures["schedule"] = dict(schedule_result.stats)
-    # the inputs actually planned for: after the edits, without those who left
-    gone = set(edited.leaving)
-    # (as read: WGS-84 coordinates, contract headers; with a ledger, the priorities and
-    # refusals it added are part of what was planned for)
-    volunteers = world.sources["volunteers"]
-    files["inputs/volunteers.csv"] = volunteers[~volunteers["volunteer_id"].isin(gone)]
-    files["inputs/elders.csv"] = world.sources["elders"]
-    relations = world.sources.get("relations") if feedback else edited.relations
-    if relations is not None:
-        files["inputs/relations.csv"] = relations[~relations["volunteer_id"].isin(gone)]
-    if edited.pairs is not None:
-        files["inputs/pairs.csv"] = edited.pairs[~edited.pairs["volunteer_id"].isin(gone)]
-    if gone:  # the whole rows, so that a before-and-after can still place them
-        files["inputs/leaving.csv"] = volunteers[volunteers["volunteer_id"].isin(gone)]
-    timings["total"] = time.perf_counter() - clock
-    run_info = {
-        "command": "run", "scenario": sc.name, "scenario_file": sc.path.name,
-        "start": sc.start.isoformat() if sc.start else None, "weeks": sc.weeks,
-        "from": sc.from_date.isoformat() if sc.from_date else None,
-        "seed": sc.seed, "time_limit": sc.time_limit,
-        "deterministic_time": sc.deterministic_time, "workers": sc.workers,
-        "status": status, "pseudonymised": pseudonymise, "versions": versions(),
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
-    }
-    texts["run.json"] = json.dumps(run_info, indent=2, ensure_ascii=False) + "\n"
-    texts["scenario.toml"] = dump_toml(sc)
-    texts["summary.json"] = json.dumps(figures, indent=2, ensure_ascii=False,
-                                       default=str) + "\n"
-    say("writing outputs")
-    if schedule_result is not None:
-        tables, extra = schedule_files(schedule_result, sc.lang, pseudonymise=pseudonymise)
-        tables.pop("assignments.csv")  # the pairing's own, with every column, is written
-        files.update(tables)
-        texts.update(extra)
-    if pseudonymise:
-        from matching.outputs.privacy import key_path, write_key
-
-        write_key(world, key or key_path(out))
-    write_outputs(out, files, texts, headers=headers, pseudonymise=pseudonymise)
-    return figures
 
 
 def dump_toml(sc: Scenario) -> str:

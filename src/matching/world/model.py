@@ -3,6 +3,7 @@ any measured pairs, validated and with the contract's defaults filled in."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -44,3 +45,13 @@ class World:
     rules: Rules
     names: dict[str, str] = field(default_factory=dict)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+
+def without_volunteers(world: World, gone: set[str]) -> World:
+    """The world without some volunteers, and without their relations and measured pairs."""
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[~frame["volunteer_id"].isin(gone)].reset_index(drop=True)
+
+    return dataclasses.replace(
+        world, volunteers=keep(world.volunteers), relations=keep(world.relations),
+        pairs=None if world.pairs is None else keep(world.pairs))

@@ -1,0 +1,144 @@
+"""The ``matching`` command line: one console script with subcommands.
+
+Each group of commands lives in a module of its own (:mod:`~matching.cli.plan`,
+:mod:`~matching.cli.analysis`, :mod:`~matching.cli.ledger`, :mod:`~matching.cli.world`,
+:mod:`~matching.cli.console`), which defines ``configure(command, parser)`` and
+``run(command, args)``. Only the module of the command given is imported, so that the
+command line starts (and answers ``--help`` and Ctrl-C) before pandas and OR-Tools load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matching import __version__
+from matching.runtime.clock import process_started
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: the module that holds it, a line of help, a description, and whether
+    it searches (a search stops well on Ctrl-C: the best plan so far is written)."""
+
+    module: str
+    help: str
+    description: str
+    searches: bool = False
+
+
+COMMANDS: dict[str, Command] = {
+    "pair": Command("plan", "pair volunteers with elders (kin, nearby, familiar)",
+                    "Find the pairing with the largest total priority of elders covered, "
+                    "then the least total of distance_km - 3*kin - 1*familiar, and prove it "
+                    "optimal.", searches=True),
+    "schedule": Command("plan", "plan the six ones over a horizon of weeks",
+                        "Plan daily calls, weekly visits (rotating with a backup), monthly "
+                        "services, quarterly group and festival activities and birthday "
+                        "greetings for every paired elder.", searches=True),
+    "replan": Command("plan", "re-plan in one batch when volunteers leave",
+                      "Remove the leaving volunteers, keep every other pair, and re-pair the "
+                      "elders who lost their volunteer (and new or unpaired elders), "
+                      "preferring volunteers who know them.", searches=True),
+    "run": Command("plan", "run a scenario file",
+                   "Run what a scenario file names (pairing, schedule, re-plan, what-if "
+                   "edits) into a self-contained folder.", searches=True),
+    "compare": Command("analysis", "compare plan folders side by side",
+                       "Print the figures a planner weighs for several output folders side "
+                       "by side."),
+    "report": Command("analysis", "write DIR/report.html: coverage, figures, gaps",
+                      "Write one self-contained page (figures embedded, no network needed) "
+                      "about a plan folder: summary, coverage, figures, fairness, the six "
+                      "ones, what went unmet and why, and the stability audit. Prints on A4."),
+    "explain": Command("analysis", "why this volunteer, and who came next",
+                       "Explain a plan around one elder (their volunteer and the next-best "
+                       "ones, each with why not) or one volunteer (their elders and the "
+                       "nearest others, each with why not), in the objective's terms: "
+                       "distance, kin, familiar."),
+    "suggest": Command("analysis", "rank volunteers for a new elder, without re-solving",
+                       "Rank the volunteers a new elder (not in the plan) could have, best "
+                       "first: those who can take them without moving anyone, then by the "
+                       "objective."),
+    "audit": Command("analysis", "pairs who would both rather be together",
+                     "The stability audit: every elder and volunteer not paired who would "
+                     "both be better off together, by the objective's terms, with what "
+                     "pairing them would do to the others."),
+    "check": Command("analysis", "check a plan against the contract (or a scenario's rules)",
+                     "Independent checker: reads the inputs and a plan folder, and reports "
+                     "every broken rule. A folder made by 'matching run' is enough on its "
+                     "own: its inputs/, scenario.toml (the rules) and run.json (the "
+                     "horizon) are used unless given here."),
+    "generate": Command("world", "generate a realistic world (seeded)",
+                        "Write volunteers.csv, elders.csv and relations.csv for a generated "
+                        "world."),
+    "doctor": Command("world", "check input files without planning: every problem and "
+                               "warning at once",
+                      "Check input files without planning. Lists every problem (file, row, "
+                      "column, value, what was expected) and every warning (an elder no "
+                      "volunteer can reach, one person under two ids, coordinates far from "
+                      "the rest, a relation that cannot matter). Exit 0 when there is no "
+                      "problem, 2 when there is."),
+    "ledger": Command("ledger", "the time bank: record what was done, balances, statements",
+                      "The time bank's double-entry ledger (an SQLite file): record a marked "
+                      "rota, read balances and statements, redeem, transfer, donate, expire, "
+                      "export."),
+    "serve": Command("console", "the web console for the community office",
+                     "Start the web console: upload rosters, plan, see the map, hand out "
+                     "rotas (Chinese by default). On 127.0.0.1 it serves the one person at "
+                     "this computer; on any other address it needs an account (`matching "
+                     "account add`) and the names people reach it by (--allowed-host)."),
+    "account": Command("console", "console accounts (needed to serve beyond this computer)",
+                       "Console accounts: add one, or set its password."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser: the commands and their one-line help (their own options are
+    read by :func:`main` from the command's module)."""
+    parser = argparse.ArgumentParser(
+        prog="matching",
+        description="Plan volunteer-elder pairings and schedules for community mutual-aid "
+                    "programmes. `matching COMMAND --help` tells a command's options.")
+    parser.add_argument("--version", action="version", version=f"matching {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        sub.add_parser(name, help=command.help, add_help=False)
+    return parser
+
+
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    """The parser of one command, and its module (imported now)."""
+    command = COMMANDS[name]
+    module = importlib.import_module(f"matching.cli.{command.module}")
+    parser = argparse.ArgumentParser(prog=f"matching {name}", description=command.description)
+    module.configure(name, parser)  # type: ignore[attr-defined]
+    return parser, module
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    Run as the program (``argv`` from the process), a command's ``--time-limit`` counts from
+    the process's start, imports included: that is when the user's wait began. Called with
+    ``argv`` by other Python code (a test, a notebook), it counts from the call.
+    """
+    started = process_started() if argv is None else time.perf_counter()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        build_parser().parse_args(argv)  # --help, --version, or a usage error (exit 2)
+        return 2
+    name = argv[0]
+    parser, module = command_parser(name)
+    args = parser.parse_args(argv[1:])
+    args.command, args.started = name, started
+    common = importlib.import_module("matching.cli.common")
+    return common.run(lambda a: module.run(name, a),  # type: ignore[attr-defined]
+                      args, COMMANDS[name].searches)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Commands that study a run's folder, or check one: ``report``, ``explain``, ``suggest``,
+``audit``, ``compare`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from matching import checker
+from matching.analysis.compare import compare, format_table
+from matching.analysis.report import report_html
+from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
+from matching.cli.common import (
+    EXIT_BROKEN,
+    EXIT_OK,
+    add_coords,
+    add_outputs,
+    date,
+    wide_tables,
+)
+from matching.ledger import open_ledger
+from matching.outputs.folder import load_run
+from matching.outputs.privacy import pseudonymise_run
+from matching.outputs.write import write_file, write_key, write_outputs
+from matching.rules.errors import InputError
+from matching.world.columns import ID_COLUMNS
+from matching.world.read import read_table, table_in_wgs84
+
+
+def configure(command: str, p: argparse.ArgumentParser) -> None:
+    """The options of ``command``."""
+    if command == "report":
+        p.add_argument("folder", type=Path, help="an output folder of pair, schedule, replan "
+                                                 "or run")
+        p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                       help="language of the page (default zh)")
+        p.add_argument("--ledger", type=Path,
+                       help="the time bank's ledger: add what was recorded as missed, by "
+                            "elder and by volunteer")
+        add_outputs(p, headers=False)
+    elif command == "explain":
+        p.add_argument("folder", type=Path, help="an output folder")
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--elder", help="an elder's id")
+        who.add_argument("--volunteer", help="a volunteer's id")
+        p.add_argument("--top", type=int, default=5,
+                       help="how many alternatives to show (default 5)")
+    elif command == "suggest":
+        p.add_argument("folder", type=Path, help="an output folder")
+        new = p.add_mutually_exclusive_group(required=True)
+        new.add_argument("--elder-row", metavar='"elder_id=N1; lat=35.60; lon=110.97; age=86"',
+                         help="the new elder's cells as KEY=VALUE, separated by ';'")
+        new.add_argument("--elder-file", type=Path,
+                         help="a CSV (or .xlsx) with the elders.csv header and one row")
+        p.add_argument("--top", type=int, default=5, help="how many volunteers (default 5)")
+        add_coords(p)
+    elif command == "audit":
+        p.add_argument("folder", type=Path, help="an output folder")
+        p.add_argument("--csv", type=Path, help="also write the pairs to this CSV file")
+    elif command == "compare":
+        p.add_argument("folders", nargs="+", type=Path, help="output folders of matching run")
+        p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    elif command == "check":
+        _configure_check(p)
+
+
+def _configure_check(check: argparse.ArgumentParser) -> None:
+    check.add_argument("--volunteers", type=Path,
+                       help="volunteers file (default: the plan folder's inputs/)")
+    check.add_argument("--elders", type=Path,
+                       help="elders file (default: the plan folder's inputs/)")
+    check.add_argument("--relations", type=Path,
+                       help="relations file (default: the plan folder's inputs/, if there)")
+    check.add_argument("--pairs", type=Path,
+                       help="measured pairs file (default: the plan folder's inputs/, if there)")
+    add_coords(check)
+    check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
+    check.add_argument("--scenario", type=Path,
+                       help="check under this resolved scenario's [rules] and [schedule] "
+                            "(default: the plan folder's scenario.toml, if there)")
+    check.add_argument("--rule", action="append", default=[], metavar="KEY=VALUE",
+                       help="a rule under which the plan was made, named as in a scenario "
+                            "(max_km=3, service_minutes=45...); may be repeated; wins over "
+                            "--scenario")
+    check.add_argument("--start", type=date,
+                       help="with --weeks: also check the folder's schedule.csv")
+    check.add_argument("--weeks", type=int, help="length of the schedule's horizon")
+    check.add_argument("--previous", type=Path,
+                       help="with --leaving: check a re-plan against this earlier "
+                            "assignments.csv (stability, changes.csv)")
+    check.add_argument("--leaving", type=Path, help="the re-plan's leaving volunteers")
+    check.add_argument("--history", type=Path, help="the re-plan's --history schedule")
+
+
+def run(command: str, args: argparse.Namespace) -> int:
+    """Run ``command``."""
+    return {"report": report, "explain": explain, "suggest": suggest_volunteers,
+            "audit": audit, "compare": compare_runs, "check": check}[command](args)
+
+
+def report(args: argparse.Namespace) -> int:
+    """``matching report``: one self-contained page about a run."""
+    started = time.perf_counter()
+    plan = load_run(args.folder)
+    missed = None
+    if args.ledger is not None:
+        with open_ledger(args.ledger, create=False) as ledger:
+            missed = (ledger.missed("elder"), ledger.missed("volunteer"))
+    if args.pseudonymise:
+        if not plan.info.get("pseudonymised"):  # else its key was written with the plan
+            write_key(plan.world, args.folder, args.key)
+        plan = pseudonymise_run(plan)
+    write_outputs(args.folder, {}, {"report.html": report_html(plan, args.lang, missed)})
+    print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
+def explain(args: argparse.Namespace) -> int:
+    """``matching explain``: why this volunteer, and who came next."""
+    plan = load_run(args.folder)
+    found = explain_elder(plan, args.elder, args.top) if args.elder else \
+        explain_volunteer(plan, args.volunteer, args.top)
+    with wide_tables():
+        print(found.text())
+    return EXIT_OK
+
+
+def suggest_volunteers(args: argparse.Namespace) -> int:
+    """``matching suggest``: the volunteers a new elder could have, best first."""
+    plan = load_run(args.folder)
+    if args.elder_file is not None:
+        elder: dict[str, str] | pd.DataFrame = _wgs84(read_table(args.elder_file), args.coords)
+    else:
+        elder = _wgs84(_cells(args.elder_row), args.coords)
+    table = suggest(plan, elder, args.top)  # type: ignore[arg-type]
+    for column in ("kin", "familiar", "fits"):
+        table[column] = table[column].map({True: "yes", False: ""})
+    with wide_tables():
+        print(table.to_string(index=False) if len(table) else
+              "no eligible volunteer for this elder")
+    return EXIT_OK
+
+
+def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
+           ) -> pd.DataFrame | dict[str, str]:
+    """A new elder's coordinates (a row or a table of text cells) as WGS-84."""
+    if system in (None, "wgs84"):
+        return elder
+    if isinstance(elder, dict):
+        return table_in_wgs84(pd.DataFrame([elder]), system).iloc[0].to_dict()
+    return table_in_wgs84(elder, system)
+
+
+def _cells(text: str) -> dict[str, str]:
+    """``KEY=VALUE; KEY=VALUE`` as a dict of cells."""
+    cells = {}
+    for item in text.split(";"):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError.one("--elder-row", f"{item.strip()!r} is not KEY=VALUE")
+        cells[key.strip().lower()] = value.strip()
+    return cells
+
+
+def audit(args: argparse.Namespace) -> int:
+    """``matching audit``: pairs who would both rather be together."""
+    table = blocking_pairs(load_run(args.folder))
+    with wide_tables():
+        print(f"{len(table)} pairs would both rather be together")
+        if len(table):
+            print(table.to_string(index=False))
+    if args.csv:
+        write_file(args.csv, table)
+    return EXIT_OK
+
+
+def compare_runs(args: argparse.Namespace) -> int:
+    """``matching compare``: the figures a planner weighs, side by side."""
+    table = compare(args.folders)
+    print(format_table(table))
+    if args.csv:
+        write_file(args.csv, table.reset_index(names="figure"))
+    return EXIT_OK
+
+
+def check(args: argparse.Namespace) -> int:
+    """``matching check``: the independent checker over a run's folder."""
+    plan = args.plan
+    rules: dict[str, object] = {}
+    start, weeks = args.start, args.weeks
+    scenario = args.scenario or (plan / "scenario.toml" if (plan / "scenario.toml").is_file()
+                                 else None)
+    if scenario is not None:
+        found, start_found, weeks_found = checker.rules_from_scenario(scenario)
+        rules.update(found)
+        if start is None and weeks is None and (plan / "schedule.csv").is_file():
+            start, weeks = start_found, weeks_found
+    if (start is None or weeks is None) and (plan / "run.json").is_file() and \
+            (plan / "schedule.csv").is_file() and args.previous is None:
+        info = json.loads((plan / "run.json").read_text(encoding="utf-8"))
+        if info.get("start") and info.get("weeks"):
+            start, weeks = dt.date.fromisoformat(info["start"]), int(info["weeks"])
+    try:
+        rules.update(checker.rules_from_options(args.rule))
+    except ValueError as exc:
+        raise InputError.one("--rule", str(exc)) from None
+    inputs = {}
+    for name in ("volunteers", "elders", "relations", "pairs"):
+        given = getattr(args, name)
+        kept = plan / "inputs" / f"{name}.csv"
+        inputs[name] = given if given is not None else (kept if kept.is_file() else None)
+    for name in ("volunteers", "elders"):
+        if inputs[name] is None:
+            raise InputError.one(f"--{name}", f"is needed: {plan} has no inputs/{name}.csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = _contract_plan(plan, Path(tmp) / "plan")
+        for name in ("volunteers", "elders", "relations", "pairs"):
+            if getattr(args, name) is not None:  # an office's own file: contract form first
+                inputs[name] = _contract_form(inputs[name], name, args.coords, Path(tmp))
+        files = (inputs["volunteers"], inputs["elders"], inputs["relations"],
+                 inputs["pairs"])
+        if args.previous is not None and args.leaving is not None:
+            found_report = checker.check_replan(*files, args.previous, args.leaving, plan,
+                                                args.history, rules=rules)
+        elif start is not None and weeks is not None:
+            found_report = checker.check_schedule_files(*files, plan, start, weeks,
+                                                        rules=rules)
+        else:
+            found_report = checker.check_pairing(*files, plan, rules=rules)
+    print(found_report.text())
+    return EXIT_OK if found_report.ok else EXIT_BROKEN
+
+
+def _contract_plan(plan: Path, copy: Path) -> Path:
+    """A plan folder written with ``--headers zh``, copied with the contract's headers for
+    the checker (which reads the contract's names only); other folders as they are."""
+
+    def chinese(table: Path) -> bool:  # the engine writes UTF-8; a Chinese header is not ASCII
+        with table.open(encoding="utf-8-sig", errors="replace") as f:
+            return not f.readline().isascii()
+
+    tables = [t for t in sorted(plan.rglob("*.csv")) if chinese(t)]
+    if not tables:
+        return plan
+    shutil.copytree(plan, copy)
+    for table in tables:
+        read_table(table).to_csv(copy / table.relative_to(plan), index=False)
+    return copy
+
+
+def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> Path:
+    """An office's file as the checker reads it: the contract's headers, UTF-8 CSV, and
+    WGS-84 coordinates. Only the reading is shared with the engine, never the rules."""
+    table = table_in_wgs84(read_table(path, ID_COLUMNS.get(name)), system or "wgs84")
+    target = folder / f"{name}.csv"
+    table.to_csv(target, index=False)
+    return target

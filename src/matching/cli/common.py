@@ -1,0 +1,260 @@
+"""What every command shares: its options, how it reports (a summary for people on
+standard output, or with ``--json`` one JSON document and nothing else; progress and
+messages on standard error), how it stops on Ctrl-C, and how what went wrong becomes a
+message and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from matching.rules.errors import InputError
+from matching.rules.ids import UnsafePath
+from matching.runtime.budget import Budget, Stop, TooShort, too_short
+from matching.runtime.progress import Progress, Stages, close_all, json_lines
+from matching.world.coords import SYSTEMS
+
+EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Exit status after a second Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+#: How often the main thread looks up from waiting for a command (to take signals).
+SIGNAL_POLL_SECONDS = 0.1
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- options ------------------------------------------------------------------------------
+
+def date(text: str) -> dt.date:
+    """An argument that is a date (``YYYY-MM-DD``)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_inputs(p: argparse.ArgumentParser, *, pairs: bool = True) -> None:
+    """``--volunteers``, ``--elders``, ``--relations`` (and ``--pairs``), ``--coords``."""
+    p.add_argument("--volunteers", required=True, type=Path,
+                   help="volunteers file (CSV in UTF-8/GBK, or .xlsx)")
+    p.add_argument("--elders", required=True, type=Path, help="elders file (CSV or .xlsx)")
+    p.add_argument("--relations", type=Path,
+                   help="optional volunteer_id, elder_id, relation (kin/familiar/refuses)")
+    if pairs:
+        p.add_argument("--pairs", type=Path,
+                       help="optional measured volunteer_id, elder_id, distance_km, "
+                            "weekly_minutes that replace the computed figures")
+    add_coords(p)
+
+
+def add_coords(p: argparse.ArgumentParser) -> None:
+    """``--coords``: the coordinate system of the files' lat/lon."""
+    p.add_argument("--coords", choices=SYSTEMS, default=None,
+                   help="the coordinate system of the files' lat/lon, converted to WGS-84 on "
+                        "reading: wgs84 (GPS; the default), gcj02 (Amap, Tencent), bd09 "
+                        "(Baidu)")
+
+
+def add_outputs(p: argparse.ArgumentParser, *, headers: bool = True) -> None:
+    """``--headers``, ``--pseudonymise`` and ``--key``."""
+    if headers:
+        p.add_argument("--headers", choices=("en", "zh"), default="en",
+                       help="language of the output tables' headers: en (the contract's "
+                            "names, default) or zh (老人编号, 志愿者编号...); both read back")
+    p.add_argument("--pseudonymise", action="store_true",
+                   help="replace names, phones and addresses in every output with stable "
+                        "pseudonyms and round coordinates to about 100 m, for sharing with "
+                        "analysts; the key that maps them back is written apart (--key)")
+    p.add_argument("--key", type=Path,
+                   help="with --pseudonymise: where to write the key file (default: "
+                        "OUT.key.csv beside the output folder, never inside it)")
+
+
+def add_ledger(p: argparse.ArgumentParser) -> None:
+    """``--ledger`` and ``--members``: the time bank feeding the next plan."""
+    p.add_argument("--ledger", type=Path,
+                   help="the time bank's ledger: pairs rated low again and again refuse, "
+                        "banked hours raise an elder's priority, and among equally good "
+                        "volunteers the one who served fewer hours lately is chosen")
+    p.add_argument("--members", type=Path,
+                   help="with --ledger: member_id, volunteer_id, elder_id linking elders to "
+                        "the volunteers' accounts they banked hours in (else a member_id "
+                        "column in both files)")
+
+
+def add_report(p: argparse.ArgumentParser) -> None:
+    """``--json``, ``--quiet`` and ``--progress``: what the command prints."""
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as one JSON document on standard output, and "
+                        "nothing else there (progress and messages stay on standard error)")
+    p.add_argument("--quiet", action="store_true", help="print no progress and no summary")
+    p.add_argument("--progress", choices=("lines", "json"), default="lines",
+                   help="progress on standard error: lines for people (a bar on a "
+                        "terminal), or json (one event a line, for programs)")
+
+
+def add_solver(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
+    """``--time-limit``, ``--seed``, ``--workers``, ``--deterministic-time``, ``--cluster``."""
+    if limit:
+        p.add_argument("--time-limit", type=float, default=60.0, metavar="SECONDS",
+                       help="seconds for the whole command, from its start to its written "
+                            "outputs; the best plan found by then is written, marked with its "
+                            "status (default 60)")
+        p.add_argument("--seed", type=int, default=0,
+                       help="random seed of the search (default 0)")
+        p.add_argument("--workers", type=int, default=None,
+                       help="CP-SAT search workers (default 8: the full portfolio, which "
+                            "proves optima fastest even on 2 cores)")
+    p.add_argument("--deterministic-time", type=float, metavar="SECONDS",
+                   help="instead of the clock, bound the search by CP-SAT's deterministic "
+                        "time (and the other stages by their own counts): the same inputs, "
+                        "seed and setting give the same outputs on any machine and with any "
+                        "--workers; --time-limit is then not applied")
+    p.add_argument("--cluster", metavar="local:N|ADDRESS",
+                   help="solve the pairing's independent parts on Dask: local:N starts N "
+                        "worker processes for this command, ADDRESS (tcp://host:8786) uses "
+                        "a running scheduler; the outputs are the same as without it")
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+def progress_of(args: argparse.Namespace, budget: Budget) -> tuple[Progress, Stages | None]:
+    """Where a command's progress goes: nowhere (``--quiet``), JSON lines, or the lines and
+    bar of :class:`~matching.runtime.progress.Stages`."""
+    if args.quiet:
+        return Progress(), None
+    if args.progress == "json":
+        return Progress(json_lines()), None
+    stages = Stages(False, budget.limit, budget.started)
+    return Progress(stages), stages
+
+
+def finish(args: argparse.Namespace, stages: Stages | None, summary: Mapping[str, object],
+           text: str) -> int:
+    """End a command: take the bar away, then print ``summary`` as JSON (``--json``) or
+    ``text`` for people on standard output."""
+    if stages is not None:
+        stages.close()
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    elif not args.quiet:
+        print(text)
+    return EXIT_OK
+
+
+def say(message: str) -> None:
+    """A message for the person running the command, on standard error."""
+    print(f"matching: {message}", file=sys.stderr)
+
+
+def wide_tables() -> pd.option_context:
+    """Print whole tables, however wide."""
+    return pd.option_context("display.width", 250, "display.max_colwidth", 200,
+                             "display.max_columns", 50)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+def run(handler: Handler, args: argparse.Namespace, searches: bool) -> int:
+    """Run a command and turn what went wrong into a message and an exit status."""
+    args.stop = Stop()
+    restore: list[Callable[[], object]] = []
+    try:
+        return _stoppable(handler, args, searches, restore)
+    except TooShort as exc:
+        budget = args.budget
+        say(f"bad input\n{too_short(budget.limit, budget.elapsed(), exc)}")
+        return EXIT_BAD_INPUT
+    except InputError as exc:
+        say(f"bad input\n{exc}")
+        return EXIT_BAD_INPUT
+    except UnsafePath as exc:  # a name from the data that slipped past the id rule
+        say(f"bad input, nothing was written\n{exc}")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        say("interrupted; the outputs are as they were before")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (| head): nothing to say
+        sys.stderr.close()
+        return EXIT_OK
+    except OSError as exc:  # matching.outputs.write.OutputError: a full disk, no permission
+        say(str(exc.strerror or exc))
+        return EXIT_BROKEN
+    except MemoryError:
+        say("out of memory; nothing was written. A world this large needs more memory, or "
+            "can be split (by county or town) and planned part by part")
+        return EXIT_BROKEN
+    finally:
+        close_all()
+        while restore:
+            restore.pop()()
+
+
+def _unwind(signum: int, frame: object) -> None:
+    """SIGTERM unwinds a command with no search like Ctrl-C, so that half-built outputs are
+    cleaned away and the previous ones stay as they were."""
+    raise KeyboardInterrupt
+
+
+def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
+               restore: list[Callable[[], object]]) -> int:
+    """Run the command, stopping it well on Ctrl-C or SIGTERM.
+
+    The first signal asks the command's searches to stop (``args.stop``): the command goes
+    on to write the best plan it has, marked ``interrupted``. A second one ends the process
+    at once; outputs are written whole or not at all, so the previous ones stay. Signals
+    reach Python only in the main thread, between its own steps, never while a solver runs
+    there: so the command runs in a thread of its own while the main thread takes the
+    signals. (A command with no search, or one called outside the main thread, runs there
+    as it is.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return int(handler(args))
+    if not searches:  # no search to stop (report, ledger...)
+        previous = signal.signal(signal.SIGTERM, _unwind)
+        try:
+            return int(handler(args))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["code"] = int(handler(args))
+        except BaseException as exc:  # handed to the main thread, which raises it
+            outcome["error"] = exc
+
+    signals = {"count": 0}
+
+    def on_signal(signum: int, frame: object) -> None:
+        signals["count"] += 1
+        if signals["count"] == 1:
+            print("matching: stopping the search; writing the best plan so far (press "
+                  "Ctrl-C again to quit at once)", file=sys.stderr, flush=True)
+            args.stop.request()
+            return
+        print("matching: stopped; the outputs are as they were before", file=sys.stderr,
+              flush=True)
+        os._exit(EXIT_INTERRUPTED)  # at once: the half-built outputs are swept next time
+
+    # ours until the command has said all it has to say (a signal then must not unwind it)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    restore.append(lambda: [signal.signal(sig, h) for sig, h in previous.items()])
+    worker = threading.Thread(target=work, name="matching-command", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(SIGNAL_POLL_SECONDS)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return int(outcome["code"])  # type: ignore[arg-type]

@@ -1,0 +1,103 @@
+"""The web console's commands: ``serve`` and ``account``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, say
+from matching.console import create_app, load_programme
+from matching.console.accounts import Accounts
+
+#: The file-mode mask of the console's process: its files are its owner's only.
+PRIVATE_UMASK = 0o077
+
+
+def configure(command: str, p: argparse.ArgumentParser) -> None:
+    """The options of ``command``."""
+    if command == "serve":
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this computer)")
+        p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        p.add_argument("--data", type=Path, default=Path("console-data"),
+                       help="folder for programmes, runs and accounts (default "
+                            "./console-data)")
+        p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="on a network address: a name people type to reach the console "
+                            "(192.168.1.20, or planning.example.org); may be repeated. "
+                            "Requests naming any other host get 400")
+        p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                       help="a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto "
+                            "are believed (default 127.0.0.1); may be repeated")
+        p.add_argument("--secure-cookies", action="store_true",
+                       help="mark cookies Secure even when the proxy does not say the "
+                            "request came over HTTPS")
+        p.add_argument("--idle-minutes", type=float, default=30.0,
+                       help="a login unused for this long ends (default 30)")
+        p.add_argument("--tiles", help="map tile URL template, e.g. "
+                                       "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+                                       "(default: no tiles, people on a blank map)")
+        p.add_argument("--programme", nargs=2, metavar=("NAME", "FOLDER"),
+                       help="first load FOLDER's volunteers, elders and relations files as "
+                            "programme NAME (if it has no inputs yet)")
+        return
+    actions = p.add_subparsers(dest="account_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add an account, or set its password",
+                             description="Add a console account (or set its password, "
+                                         "which ends its sessions). The password is asked "
+                                         "for twice, or read from standard input with "
+                                         "--password-stdin; only its Argon2 hash is kept.")
+    add.add_argument("name", help="account name: letters, digits, '.', '-', '_'")
+    add.add_argument("--data", type=Path, default=Path("console-data"),
+                     help="the console's data folder (default ./console-data)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+
+
+def run(command: str, args: argparse.Namespace) -> int:
+    """Run ``command``."""
+    return serve(args) if command == "serve" else account_add(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """``matching serve``: the console, until Ctrl-C."""
+    os.umask(PRIVATE_UMASK)  # whatever the console writes is its owner's only
+    if args.programme:
+        load_programme(args.data, *args.programme)
+    try:
+        app = create_app(args.data, host=args.host, port=args.port,
+                         allowed_hosts=tuple(args.allowed_host), tiles=args.tiles,
+                         secure_cookies=True if args.secure_cookies else None,
+                         idle_minutes=args.idle_minutes)
+    except PermissionError as exc:
+        say(str(exc))
+        return EXIT_BAD_INPUT
+    print(f"matching console on http://{args.host}:{args.port}/ (data in {args.data}); "
+          "Ctrl-C stops it", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                proxy_headers=True,
+                forwarded_allow_ips=",".join(args.trusted_proxy) or "127.0.0.1")
+    return EXIT_OK
+
+
+def account_add(args: argparse.Namespace) -> int:
+    """``matching account add``: an account, or a new password for one."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            say("the two passwords differ; nothing was changed")
+            return EXIT_BAD_INPUT
+    try:
+        Accounts(args.data).add(args.name, password)
+    except ValueError as exc:
+        say(str(exc))
+        return EXIT_BAD_INPUT
+    print(f"account {args.name} saved in {args.data}")
+    return EXIT_OK

@@ -1,0 +1,199 @@
+"""The time bank's commands: ``matching ledger init|record|balance|statement|redeem|
+transfer|donate|expire|export|simulate``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from matching.cli.common import EXIT_OK, date, wide_tables
+from matching.ledger import (
+    hours,
+    member_accounts,
+    open_ledger,
+    read_done,
+    read_members,
+    simulate_done,
+    statement_html,
+)
+from matching.ledger.book import minutes_of_hours
+from matching.outputs.write import neutralise, write_file, write_outputs
+from matching.rules.errors import InputError
+from matching.workflows.scenario import load_scenario
+from matching.world.read import read_table
+
+
+def configure(command: str, led: argparse.ArgumentParser) -> None:
+    """The ledger's actions and their options."""
+    cmds = led.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+
+    def action(name: str, text: str, db_beside_plan: bool = False) -> argparse.ArgumentParser:
+        p = cmds.add_parser(name, help=text, description=text)
+        if db_beside_plan:
+            p.add_argument("--db", type=Path, help="the ledger file (SQLite; default "
+                                                   "ledger.sqlite beside the schedule)")
+        else:
+            p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
+        return p
+
+    init = action("init", "create a ledger with the time bank's rules")
+    init.add_argument("--scenario", type=Path, help="take the rules of its [timebank] table")
+    init.set_defaults(handler=ledger_init)
+    rec = action("record", "record a marked rota in one transaction", db_beside_plan=True)
+    rec.add_argument("--schedule", required=True, type=Path, help="the schedule.csv it marks")
+    rec.add_argument("--done", required=True, type=Path,
+                     help="date, activity, volunteer_id, elder_id, status (done, missed, "
+                          "replaced), done_by, minutes, rating, comment")
+    rec.add_argument("--members", type=Path,
+                     help="member_id, volunteer_id, elder_id: elders who are members pay for "
+                          "the care they receive from their balance, as far as it goes")
+    rec.set_defaults(handler=ledger_record)
+    bal = action("balance", "each member's earned, spent, transferred, donated hours")
+    bal.add_argument("--csv", type=Path, help="also write the balances to this CSV file")
+    bal.set_defaults(handler=ledger_balance)
+    st = action("statement", "a member's printable statement (HTML)")
+    st.add_argument("--member", required=True, help="the member's id")
+    st.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    st.add_argument("--lang", choices=("zh", "en"), default="zh",
+                    help="language (default zh)")
+    st.add_argument("--name", default="", help="the member's name, for the heading")
+    st.add_argument("--as-of", type=date,
+                    help="the date printed on it (default: the last day in the ledger)")
+    st.set_defaults(handler=ledger_statement)
+    for name, text in (("redeem", "a member spends hours on care they receive"),
+                       ("transfer", "a member gives hours to a relative"),
+                       ("donate", "a member gives hours to the programme's pool")):
+        p = action(name, text)
+        p.add_argument("--member", required=True, help="the member whose hours they are")
+        if name == "transfer":
+            p.add_argument("--to", required=True, help="the relative's member id")
+        p.add_argument("--hours", required=True, type=float, help="how many hours")
+        p.add_argument("--date", required=True, type=date, help="YYYY-MM-DD")
+        p.add_argument("--memo", default="", help="what for (the service received, say)")
+        p.set_defaults(handler=ledger_move, action=name)
+    exp = action("expire", "expire credits older than the rules allow")
+    exp.add_argument("--as-of", required=True, type=date, help="YYYY-MM-DD")
+    exp.set_defaults(handler=ledger_expire)
+    out = action("export", "every table as CSV files in a folder, or as one .xlsx workbook")
+    out.add_argument("--out", required=True, type=Path, help="a folder, or a file.xlsx")
+    out.set_defaults(handler=ledger_export)
+    sim = cmds.add_parser("simulate", help="a seeded marked rota for a schedule, to try it out",
+                          description="Write a DONE.csv for a schedule, as a coordinator "
+                                      "might mark it: mostly done, a few missed or replaced, "
+                                      "most visits rated.")
+    sim.add_argument("--schedule", required=True, type=Path, help="a schedule.csv")
+    sim.add_argument("--out", required=True, type=Path, help="the DONE.csv to write")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.set_defaults(handler=ledger_simulate)
+
+def run(command: str, args: argparse.Namespace) -> int:
+    """Run the ledger action asked for."""
+    return int(args.handler(args))
+
+
+def ledger_init(args: argparse.Namespace) -> int:
+    """``matching ledger init``: create a ledger with the time bank's rules."""
+    rules = load_scenario(args.scenario).timebank_rules if args.scenario else None
+    with open_ledger(args.db, rules) as ledger:
+        print(f"ledger {args.db}: {ledger.rules}")
+    return EXIT_OK
+
+
+def ledger_record(args: argparse.Namespace) -> int:
+    """``matching ledger record``: record a marked rota in one transaction."""
+    db = args.db or args.schedule.parent / "ledger.sqlite"
+    fresh = not db.exists()
+    made = [folder for folder in db.absolute().parents if not folder.exists()]
+    accounts = member_accounts(read_members(args.members)) if args.members else None
+    try:
+        with open_ledger(db) as ledger:
+            recording = read_done(args.schedule, args.done, ledger.rules)
+            counts = ledger.record(recording, source=str(args.done), accounts=accounts)
+    except InputError:
+        if fresh:  # bad input writes nothing, not even an empty ledger or its folder
+            db.unlink(missing_ok=True)
+            for folder in made:  # innermost first
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
+    print(f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
+          f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
+          f"{hours(counts['credited_minutes']):,g} hours credited"
+          + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
+             if accounts else ""))
+    return EXIT_OK
+
+
+def ledger_balance(args: argparse.Namespace) -> int:
+    """``matching ledger balance``: each member's earned, spent, transferred, donated hours."""
+    with open_ledger(args.db, create=False) as ledger:
+        table = ledger.balances()
+        with wide_tables():
+            print(table.to_string(index=False) if len(table) else "no members yet")
+        if args.csv:
+            write_file(args.csv, table)
+    return EXIT_OK
+
+
+def ledger_statement(args: argparse.Namespace) -> int:
+    """``matching ledger statement``: a member's printable statement."""
+    with open_ledger(args.db, create=False) as ledger:
+        if args.member not in set(ledger.balances()["member_id"]):
+            raise InputError.one("--member", f"has no account in the ledger ({args.member})")
+        page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
+    write_file(args.out, page)
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def ledger_move(args: argparse.Namespace) -> int:
+    """``matching ledger redeem|transfer|donate``: redeem, transfer or donate hours."""
+    minutes = minutes_of_hours(args.hours)
+    day = args.date.isoformat()
+    with open_ledger(args.db, create=False) as ledger:
+        if args.action == "redeem":
+            ledger.redeem(args.member, minutes, day, args.memo)
+        elif args.action == "transfer":
+            ledger.transfer(args.member, args.to, minutes, day, args.memo)
+        else:
+            ledger.donate(args.member, minutes, day, args.memo)
+        balance = ledger.balances().set_index("member_id").loc[args.member, "balance_hours"]
+    print(f"{args.action}: {args.hours:g} h; {args.member} now has {balance:g} h")
+    return EXIT_OK
+
+
+def ledger_expire(args: argparse.Namespace) -> int:
+    """``matching ledger expire``: expire credits older than the rules allow."""
+    with open_ledger(args.db, create=False) as ledger:
+        gone = ledger.expire(args.as_of)
+    print(f"expired {hours(sum(gone.values())):g} h of {len(gone)} members")
+    return EXIT_OK
+
+
+def ledger_export(args: argparse.Namespace) -> int:
+    """``matching ledger export``: every table as CSV files in a folder, or as one .xlsx
+    workbook."""
+    with open_ledger(args.db, create=False) as ledger:
+        tables = ledger.tables()
+    if args.out.suffix.lower() == ".xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as book:
+            for name, table in tables.items():  # a "=..." comment must not become a formula
+                neutralise(table).to_excel(book, sheet_name=name, index=False)
+        write_file(args.out, buffer.getvalue())
+    else:
+        write_outputs(args.out, {f"{name}.csv": table for name, table in tables.items()})
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def ledger_simulate(args: argparse.Namespace) -> int:
+    """``matching ledger simulate``: a seeded marked rota for a schedule."""
+    done = simulate_done(read_table(args.schedule), seed=args.seed)
+    write_file(args.out, done)
+    print(f"wrote {len(done):,} marked rows to {args.out}")
+    return EXIT_OK

@@ -1,0 +1,257 @@
+"""The planning commands: ``pair``, ``schedule``, ``replan`` and ``run``. Each reads its
+inputs, plans through :mod:`matching.workflows.plan` and writes one run's folder."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from matching.cli.common import (
+    add_coords,
+    add_inputs,
+    add_ledger,
+    add_outputs,
+    add_report,
+    add_solver,
+    date,
+    finish,
+    progress_of,
+)
+from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
+from matching.pairing.replan import history_acquaintances, read_leaving, read_previous
+from matching.runtime.budget import Budget
+from matching.runtime.cluster import check_spec, open_cluster
+from matching.workflows.plan import (
+    Context,
+    RunFolder,
+    SolveOptions,
+    pair_world,
+    replan_world,
+    schedule_pairs,
+)
+from matching.workflows.run import run_scenario
+from matching.workflows.scenario import load_scenario
+from matching.world.model import World
+from matching.world.read import read_table, read_world
+
+#: Where a schedule command's stages end, as shares of the whole command.
+SCHEDULE_END = 0.95
+
+
+def configure(command: str, p: argparse.ArgumentParser) -> None:
+    """The options of ``command``."""
+    if command == "pair":
+        add_inputs(p)
+        p.add_argument("--out", required=True, type=Path,
+                       help="folder for assignments.csv, unassigned.csv and summary.json")
+        p.add_argument("--geocode", action="store_true",
+                       help="fill missing elder/volunteer coordinates from the address column "
+                            "with OpenStreetMap (uses the network; off by default)")
+        p.add_argument("--geocode-cache", type=Path, default=Path(".matching-geocode.json"),
+                       help="on-disk cache of geocoded addresses (default "
+                            ".matching-geocode.json)")
+        add_ledger(p)
+    elif command == "schedule":
+        add_inputs(p)
+        p.add_argument("--assignments", required=True, type=Path,
+                       help="assignments.csv from matching pair (elder_id, volunteer_id)")
+        p.add_argument("--start", required=True, type=date, help="first day, YYYY-MM-DD")
+        p.add_argument("--weeks", required=True, type=int,
+                       help="length of the horizon in weeks")
+        p.add_argument("--out", required=True, type=Path,
+                       help="folder for schedule.csv, unmet.csv, credits.csv, rota.html, "
+                            "ical/")
+        p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                       help="language of the rota and calendars (default zh)")
+        p.add_argument("--from", dest="from_date", type=date,
+                       help="re-schedule from this date: with --previous, every activity "
+                            "before it is kept exactly as published")
+        p.add_argument("--leaving", type=Path,
+                       help="CSV with a volunteer_id column: volunteers who have left get no "
+                            "new activities (their published past is kept)")
+        p.add_argument("--previous", type=Path,
+                       help="the earlier schedule.csv to keep before --from (and whose visit "
+                            "days and times unchanged pairs keep)")
+        add_ledger(p)
+    elif command == "replan":
+        add_inputs(p)
+        p.add_argument("--previous", required=True, type=Path,
+                       help="the earlier assignments.csv")
+        p.add_argument("--leaving", required=True, type=Path,
+                       help="CSV with a volunteer_id column: the volunteers who leave")
+        p.add_argument("--history", type=Path,
+                       help="an earlier schedule.csv: whoever visited an elder counts as "
+                            "familiar")
+        p.add_argument("--out", required=True, type=Path,
+                       help="folder for assignments.csv, unassigned.csv, changes.csv")
+        add_ledger(p)
+    elif command == "run":
+        p.add_argument("scenario", type=Path, help="a scenario .toml file")
+        p.add_argument("--out", type=Path,
+                       help="output folder (default out/<scenario file name>)")
+        add_ledger(p)
+        add_coords(p)
+        add_outputs(p)
+        add_solver(p, limit=False)
+        add_report(p)
+        return
+    add_solver(p)
+    add_outputs(p)
+    add_report(p)
+
+
+def run(command: str, args: argparse.Namespace) -> int:
+    """Run ``command``."""
+    return {"pair": pair, "schedule": schedule, "replan": replan, "run": run_file}[command](args)
+
+
+def _options(args: argparse.Namespace) -> SolveOptions:
+    return SolveOptions(time_limit=args.time_limit, deterministic_time=args.deterministic_time,
+                        seed=args.seed, workers=args.workers, cluster=args.cluster)
+
+
+def _begin(args: argparse.Namespace, limit: float | None) -> Budget:
+    """The command's budget, counted from when the command started (see
+    :func:`matching.cli.main`), kept in ``args`` for the error that says a limit is too
+    short."""
+    args.budget = Budget(limit, args.started, args.stop)
+    return args.budget
+
+
+def _read(args: argparse.Namespace, geocode: bool = False) -> World:
+    return read_world(args.volunteers, args.elders, args.relations, args.pairs,
+                      geocode_cache=args.geocode_cache if geocode else None,
+                      coords=args.coords or "wgs84")
+
+
+def _feedback(world: World, args: argparse.Namespace
+              ) -> tuple[World, Feedback | None, bool]:
+    """The world as the ledger changes it (with ``--ledger``), its feedback and whether the
+    hours are evened out."""
+    if args.ledger is None:
+        return world, None, False
+    members = read_members(args.members) if args.members else None
+    with open_ledger(args.ledger, create=False) as ledger:
+        changed, feedback = apply_feedback(world, ledger, members)
+        return changed, feedback, ledger.rules.fairness
+
+
+def _ran(budget: Budget, out: Path) -> str:
+    return f"  {'command':<18}{budget.elapsed():.2f} s in all; wrote {out}"
+
+
+def pair(args: argparse.Namespace) -> int:
+    """``matching pair``: the best pairing, written with its inputs and record."""
+    if args.cluster is not None:
+        check_spec(args.cluster)
+    budget = _begin(args, None if args.deterministic_time is not None else args.time_limit)
+    progress, stages = progress_of(args, budget)
+    progress("reading", "reading inputs")
+    world = _read(args, geocode=args.geocode)
+    world, feedback, fairness = _feedback(world, args)
+    progress("candidates", f"{len(world.volunteers):,} volunteers, {len(world.elders):,} "
+                           "elders; finding candidate pairs", volunteers=len(world.volunteers),
+             elders=len(world.elders))
+    options = _options(args)
+    with open_cluster(args.cluster) as cluster:
+        result = pair_world(world, options, Context(budget, progress.span(0.0, 0.95), cluster),
+                            feedback=feedback, fairness=fairness)
+    progress("writing", "writing outputs", done=0.95)
+    folder = RunFolder()
+    folder.add_pairing(result)
+    folder.add_inputs(world)
+    figures = result.figures()
+    figures.update(feedback.figures() if feedback else {})
+    folder.add_summary(figures)
+    folder.add_record("pair", seed=args.seed, time_limit=args.time_limit,
+                      deterministic_time=args.deterministic_time, status=str(result.status),
+                      pseudonymised=args.pseudonymise)
+    folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
+    return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
+
+
+def schedule(args: argparse.Namespace) -> int:
+    """``matching schedule``: the six ones for a pairing."""
+    if args.cluster is not None:  # the windows depend on each other: solved here, in order
+        check_spec(args.cluster)
+    budget = _begin(args, args.time_limit)
+    progress, stages = progress_of(args, budget)
+    progress("reading", "reading inputs")
+    world = _read(args)
+    world, _, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
+    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"])) \
+        if args.leaving is not None else set()
+    assignments = read_table(args.assignments)
+    previous = read_table(args.previous) if args.previous is not None else None
+    result = schedule_pairs(world, assignments, args.start, args.weeks, _options(args),
+                            Context(budget, progress.span(0.0, SCHEDULE_END)), leaving=leaving,
+                            from_date=args.from_date, previous=previous,
+                            assignments_name=args.assignments.name)
+    progress("writing", "writing outputs", done=SCHEDULE_END)
+    folder = RunFolder()
+    folder.add_schedule(result, args.lang, args.pseudonymise)
+    folder.add_inputs(world, leaving)
+    folder.add_record("schedule", start=args.start.isoformat(), weeks=args.weeks,
+                      **{"from": args.from_date.isoformat() if args.from_date else None},
+                      seed=args.seed, time_limit=args.time_limit,
+                      deterministic_time=args.deterministic_time,
+                      status=result.stats["status"], pseudonymised=args.pseudonymise)
+    folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
+    figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats}
+    return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
+
+
+def replan(args: argparse.Namespace) -> int:
+    """``matching replan``: volunteers leave; keep every pair that may stay."""
+    budget = _begin(args, args.time_limit)
+    progress, stages = progress_of(args, budget)
+    progress("reading", "reading inputs")
+    world = _read(args)
+    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
+    previous = read_previous(args.previous)
+    history = history_acquaintances(args.history) if args.history else None
+    world, feedback, _ = _feedback(world, args)
+    with open_cluster(args.cluster) as cluster:
+        result = replan_world(world, previous, leaving, _options(args),
+                              Context(budget, progress.span(0.0, 0.95), cluster),
+                              history=history,
+                              reasons=feedback.reasons() if feedback else None)
+    if feedback is not None:
+        result.figures.update(feedback.figures())
+    progress("writing", "writing outputs", done=0.95)
+    folder = RunFolder()
+    folder.add_replan(result, read_table(args.previous))
+    # with a history, the relations planned with hold the acquaintances it added
+    planned_with = result.residual.problem.world.relations if history is not None else None
+    folder.add_inputs(world, leaving, planned_with)
+    folder.add_summary(result.figures)
+    folder.add_record("replan", seed=args.seed, time_limit=args.time_limit,
+                      status=result.figures["status"], pseudonymised=args.pseudonymise)
+    folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
+    figures = {k: v for k, v in result.figures.items() if k != "residual"}
+    return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
+
+
+def run_file(args: argparse.Namespace) -> int:
+    """``matching run``: what a scenario file names, into one self-contained folder."""
+    scenario = load_scenario(args.scenario)
+    if args.coords is not None:  # the command line wins over the scenario's [inputs] coords
+        scenario = dataclasses.replace(scenario, coords=args.coords)
+    if args.cluster is not None:  # and over its [solver] cluster
+        check_spec(args.cluster)
+        scenario = dataclasses.replace(scenario, cluster=args.cluster)
+    if args.ledger is not None:  # the command line's ledger wins over the scenario's
+        scenario = dataclasses.replace(scenario, ledger=args.ledger,
+                                       members=args.members or scenario.members)
+    if args.deterministic_time is not None:
+        scenario = dataclasses.replace(scenario, deterministic_time=args.deterministic_time)
+    budget = _begin(args, None if scenario.deterministic_time is not None
+                    else scenario.time_limit)
+    progress, stages = progress_of(args, budget)
+    out = args.out or Path("out") / args.scenario.stem
+    progress("scenario", f"scenario {scenario.name!r}", name=scenario.name)
+    outcome = run_scenario(scenario, out, Context(budget, progress), headers=args.headers,
+                           pseudonymise=args.pseudonymise, key=args.key)
+    return finish(args, stages, outcome.figures, f"{outcome.summary()}\n\n{_ran(budget, out)}")
+

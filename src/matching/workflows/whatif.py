@@ -1,0 +1,88 @@
+"""What-if edits of a scenario, made on the input tables as text before they are read:
+volunteers who leave (by id, or a seeded share), extra volunteers, joining elders, changed
+capacities and available days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.rules.errors import InputError
+from matching.workflows.scenario import Scenario
+from matching.world.parse import format_days, parse_days
+from matching.world.read import read_table
+
+
+@dataclass
+class Tables:
+    """The input tables as text cells, before and after the scenario's edits."""
+
+    volunteers: pd.DataFrame
+    elders: pd.DataFrame
+    relations: pd.DataFrame | None
+    pairs: pd.DataFrame | None
+    leaving: list[str] = field(default_factory=list)
+
+
+def read_tables(sc: Scenario) -> Tables:
+    """Read the scenario's input files as text tables."""
+    get = sc.inputs.get
+    return Tables(read_table(sc.inputs["volunteers"]), read_table(sc.inputs["elders"]),
+                  read_table(get("relations")) if get("relations") else None,
+                  read_table(get("pairs")) if get("pairs") else None)
+
+
+def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tables:
+    """Apply the what-if edits; ``leaving`` is decided here (by id and by seeded share)."""
+    w = sc.whatif
+    vols, elds = t.volunteers.copy(), t.elders.copy()
+    if "extra_volunteers" in w:
+        vols = pd.concat([vols, read_table(w["extra_volunteers"])], ignore_index=True)
+    if "joining_elders" in w:
+        elds = pd.concat([elds, read_table(w["joining_elders"])], ignore_index=True)
+    vols = vols.fillna("")
+    elds = elds.fillna("")
+    for change in w.get("capacity", []):
+        _edit(vols, change, ("max_elders", "weekly_minutes"), sc.path.name, "capacity")
+    for change in w.get("available_days", []):
+        _edit(vols, change, ("available_days",), sc.path.name, "available_days")
+    leaving = [str(v) for v in w.get("leaving", [])]
+    share = float(w.get("leaving_share", 0.0))
+    if share > 0:
+        pool = sorted(paired if (paired and w.get("leaving_from", "paired") == "paired")
+                      else set(vols["volunteer_id"]))
+        rng = np.random.default_rng(int(w.get("leaving_seed", 0)))
+        k = round(share * len(pool))
+        leaving += [str(v) for v in rng.choice(pool, size=k, replace=False)]
+    unknown = sorted(set(leaving) - set(vols["volunteer_id"]))
+    if unknown:
+        raise InputError.one(sc.path.name, f"[whatif] leaving names no volunteer: "
+                                           f"{', '.join(unknown)}")
+    return Tables(vols, elds, t.relations, t.pairs, sorted(set(leaving)))
+
+
+def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...], file: str,
+          key: str) -> None:
+    if not isinstance(change, dict) or "volunteer_id" not in change:
+        raise InputError.one(file, f"[whatif] {key} entries need a volunteer_id "
+                                   "(or \"*\" for everyone)")
+    who = str(change["volunteer_id"])
+    rows = frame.index if who == "*" else frame.index[frame["volunteer_id"] == who]
+    if not len(rows):
+        raise InputError.one(file, f"[whatif] {key}: no volunteer {who}")
+    for column in columns:
+        if column in change:
+            if column not in frame.columns:
+                frame[column] = ""
+            frame.loc[rows, column] = str(change[column])
+    if "remove_days" in change:  # e.g. winter: nobody visits on Sundays
+        drop = parse_days(str(change["remove_days"]))
+        if "available_days" not in frame.columns:
+            frame["available_days"] = ""
+        for row in rows:
+            left = parse_days(frame.at[row, "available_days"]) & ~drop
+            frame.at[row, "available_days"] = format_days(left) if left else \
+                frame.at[row, "available_days"]

@@ -1,0 +1,144 @@
+"""The package's layers go one way, with no import cycles, and imports sit at module top.
+
+Layers, lowest first: the message catalogue and the rules; the runtime (budget, progress,
+cluster); the world (reading, coordinates, generation); the pairing; the schedule; the
+outputs; analysis and the ledger; the workflows; the command line and the console. A module
+may import from its own layer or a lower one. The independent checker imports nothing of
+the engine. Type-only imports count like any other.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "matching"
+
+#: Layer of each top-level package or module of ``matching``, lowest first.
+LAYERS: dict[str, int] = {
+    "catalogue": 0, "rules": 1, "runtime": 2, "world": 3, "pairing": 4, "schedule": 5,
+    "outputs": 6, "analysis": 7, "ledger": 7, "workflows": 8, "cli": 9, "console": 9,
+}
+#: Modules that may import only themselves (and nothing else of ``matching``).
+INDEPENDENT = {"checker"}
+#: Modules whose imports inside functions are the point: the command line loads a
+#: command's module only when that command runs, so that it starts fast.
+LAZY_ALLOWED = {"matching.cli", "matching"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in SRC.rglob("*.py")}
+
+
+def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
+    """``(imported module, line, at module top)`` for every import of ``matching``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    for node in tree.body:  # if TYPE_CHECKING: blocks count as the top
+        if isinstance(node, ast.If):
+            top |= {id(inner) for inner in node.body}
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known
+                     else node.module for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name == "matching" or name.startswith("matching."):
+                out.append((name, node.lineno, id(node) in top))
+    return out
+
+
+def layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def graph() -> dict[str, set[str]]:
+    known = set(modules())
+    return {name: {m for m, _, _ in imports(path, known) if m != name}
+            for name, path in modules().items()}
+
+
+def test_every_package_has_a_layer():
+    tops = {name.split(".")[1] for name in modules() if name.count(".") >= 1}
+    assert tops - set(LAYERS) - INDEPENDENT == set()
+
+
+def test_imports_go_down_the_layers():
+    """No module imports from a layer above its own."""
+    wrong = []
+    for name, targets in graph().items():
+        if name == "matching" or name.split(".")[1] in INDEPENDENT:
+            continue
+        for target in targets:
+            if target == "matching":
+                continue
+            if layer(target) is not None and layer(target) > layer(name):
+                wrong.append(f"{name} -> {target}")
+    assert wrong == []
+
+
+def test_the_checker_shares_no_code_with_the_engine():
+    for name, targets in graph().items():
+        if name.split(".")[-1] in INDEPENDENT or (len(name.split(".")) > 1
+                                                  and name.split(".")[1] in INDEPENDENT):
+            assert {t for t in targets if not t.startswith(name)} <= {"matching"}, name
+
+
+def test_no_import_cycles():
+    """Strongly connected components of the import graph are single modules."""
+    edges = graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:  # Tarjan's algorithm
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in edges:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    assert cycles == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n in modules() if n not in LAZY_ALLOWED
+                                        and not n.startswith("matching.cli.")))
+def test_imports_are_at_module_top(name):
+    path = modules()[name]
+    inner = [line for _, line, at_top in imports(path, set(modules())) if not at_top]
+    assert inner == [], f"{name}: imports inside functions at lines {inner}"
