@@ -385,7 +385,8 @@ def test_a_refused_upload_leaves_nothing_behind(tmp_path):
     ("m\u0456nle", "looks like"), ("mіnlе", "looks like"), ("ⅿinle", "apart from case"),
 ])
 def test_a_name_like_another_or_not_printable_is_refused(name, why):
-    assert why in (programme_name_problem(name, ["minle"]) or "")
+    problem = programme_name_problem(name, ["minle"])
+    assert problem is not None and why in problem.message
 
 
 @pytest.mark.parametrize("name", ["minle", "民乐社区", "jishan-county", "county_2"])

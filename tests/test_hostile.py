@@ -16,6 +16,7 @@ import pytest
 
 import matching
 from matching import checker
+from matching.catalogue import say
 from matching.cli import main
 from matching.rules.ids import MAX_ID_LENGTH, UnsafePath, id_problem, inside, normalise_id
 from tests.helpers.hostile import (
@@ -42,7 +43,8 @@ from tests.helpers.hostile import (
 ])
 def test_the_id_rule_refuses(text, expected):
     """Each kind of bad id is refused with its own reason."""
-    assert expected in (id_problem(normalise_id(text)) or "")
+    code, params = id_problem(normalise_id(text)) or ("", {})
+    assert expected in say(code, "en", **params)
 
 
 @pytest.mark.parametrize("text", [*ODD_VOLUNTEER_IDS, *ODD_ELDER_IDS, "007", "V" * 64,

@@ -21,8 +21,7 @@ def plan_figures(folder: str | Path) -> dict[str, object]:
     folder = Path(folder)
     a, u = _csv(folder / "assignments.csv"), _csv(folder / "unassigned.csv")
     if a is None or u is None:
-        raise InputError.one(folder.name, "is not a plan folder (no assignments.csv and "
-                                          "unassigned.csv)")
+        raise InputError.one(folder.name, "input.not_a_plan_folder_compare")
     run = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() \
         else {}
     out: dict[str, object] = {"plan": run.get("scenario", folder.name),

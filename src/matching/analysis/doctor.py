@@ -123,8 +123,8 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
             found.problems += exc.problems
             continue
         if kind in tables:
-            found.problems.append(InputIssue(path.name, f"is a second {kind} file (the first is "
-                                                     f"{tables[kind].name}); give one"))
+            found.problems.append(InputIssue(path.name, "input.second_file", kind=f"file.{kind}",
+                                             first=tables[kind].name))
             continue
         tables[kind] = path
         found.files[str(path)] = kind
@@ -157,9 +157,7 @@ def _kind(path: Path) -> str:
     for kind, words in _NAME_HINTS.items():
         if any(word in name for word in words):
             return kind
-    raise InputError.one(path.name, "cannot tell whether this is a volunteers, elders, "
-                                    "relations or pairs file: it needs a volunteer_id or "
-                                    "elder_id column (or 志愿者编号 / 老人编号)")
+    raise InputError.one(path.name, "input.unknown_file")
 
 
 def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules,
@@ -197,8 +195,8 @@ def _unreachable(world: World) -> list[InputIssue]:
     served[problem.arc_e[alone]] = True
     reasons = unassigned_reasons(problem, np.zeros(problem.num_arcs, dtype=bool))
     ids = world.elders["elder_id"].to_numpy(dtype=object)
-    return [InputIssue(_file(world, "elders"), f"no volunteer can serve this elder: {reasons[e]}",
-                    _row(world, "elders", e), "elder_id", str(ids[e]))
+    return [InputIssue(_file(world, "elders"), "input.unreachable", _row(world, "elders", e),
+                       "elder_id", str(ids[e]), why=reasons[e].part())
             for e in np.flatnonzero(~served).tolist()]
 
 
@@ -218,7 +216,7 @@ def _duplicates(world: World, key: str) -> list[InputIssue]:
     names = [_plain(n) for n in frame["name"]]
     ids = frame[id_column].tolist()
     out: list[InputIssue] = []
-    for other, label in (("phone", "phone"), ("address", "address")):
+    for other, label in (("phone", "doctor.phone"), ("address", "doctor.address")):
         if other not in frame.columns:
             continue
         norm = _digits if other == "phone" else _plain
@@ -229,9 +227,10 @@ def _duplicates(world: World, key: str) -> list[InputIssue]:
                 continue
             j = first.setdefault((name, value), i)
             if j != i and ids[j] != ids[i]:
-                out.append(InputIssue(_file(world, key), f"may be the same person as {ids[j]} "
-                                   f"(row {_row(world, key, j)}): same name and {label}",
-                                   _row(world, key, i), id_column, str(ids[i])))
+                out.append(InputIssue(_file(world, key), "input.same_person",
+                                      _row(world, key, i), id_column, str(ids[i]),
+                                      other=str(ids[j]), row_other=_row(world, key, j),
+                                      label=label))
     return _unique(out)
 
 
@@ -241,9 +240,8 @@ def _personal_ids(world: World, key: str) -> list[InputIssue]:
     id_column = ID_COLUMNS[key]
     ids = getattr(world, key)[id_column].astype(str)
     looks = ids.str.fullmatch(PERSONAL_ID.pattern).to_numpy(dtype=bool)
-    return [InputIssue(_file(world, key), "looks like a phone or identity-card number; ids go "
-                    "into every output (pseudonymised ones too), so use the office's own "
-                    "numbers", _row(world, key, i), id_column, ids.iloc[i])
+    return [InputIssue(_file(world, key), "input.personal_id", _row(world, key, i), id_column,
+                       ids.iloc[i])
             for i in np.flatnonzero(looks).tolist()]
 
 
@@ -285,13 +283,13 @@ def _outliers(world: World, area: tuple[float, float, float] | None) -> list[Inp
     offset = len(world.volunteers)
     for i in np.flatnonzero(flagged).tolist():
         key, j = ("volunteers", i) if i < offset else ("elders", i - offset)
+        where = (_file(world, key), _row(world, key, j), "lat", f"{lats[i]:g}, {lons[i]:g}")
         if area is not None:
-            text = (f"lies outside the area given ({area[2]:g} km around {area[0]:g}, "
-                    f"{area[1]:g}): {far[i]:.0f} km from its centre")
+            out.append(InputIssue(*where[:1], "input.far_from_area", *where[1:],
+                                  radius=area[2], lat=area[0], lon=area[1], km=float(far[i])))
         else:
-            text = f"lies {far[i]:.0f} km from every other volunteer and elder"
-        out.append(InputIssue(_file(world, key), text, _row(world, key, j), "lat",
-                           f"{lats[i]:g}, {lons[i]:g}"))
+            out.append(InputIssue(*where[:1], "input.far_from_everyone", *where[1:],
+                                  km=float(far[i])))
     return out
 
 
@@ -323,36 +321,33 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
     for i, (row, kind) in enumerate(zip(source.index, kinds, strict=True)):
         pair = (str(source["volunteer_id"].iloc[i]), str(source["elder_id"].iloc[i]))
         pair_kinds.setdefault(pair, set()).add(kind)
-        d = km[i]
-        text = None
+        d = float(km[i])
+        why = None
         if np.isnan(d):
             continue
         if kind == "kin" and d > rules.max_kin_km:
-            text = (f"cannot matter: kin living {d:.1f} km apart, beyond the kin limit "
-                    f"({rules.max_kin_km:g} km)")
+            why = {"code": "relation.kin_far", "params": {"km": d, "limit": rules.max_kin_km}}
         elif kind == "familiar":
             code = int(eligibility.codes(v[i:i + 1], e[i:i + 1], km[i:i + 1],
                                          rules.max_km)[0])
             if code != ELIGIBLE:
-                text = f"cannot matter: the pair may not serve anyway ({_WHY[code](d, rules)})"
+                why = {"code": "relation.familiar_ineligible",
+                       "params": {"why": {"code": _WHY[code],
+                                          "params": {"km": d, "limit": rules.max_km}}}}
         elif kind == "refuses" and d > reach:
-            text = (f"cannot matter now: they live {d:.1f} km apart, beyond every distance "
-                    f"limit ({reach:g} km)")
-        if text is not None:
-            out.append(InputIssue(name, f"({pair[0]} - {pair[1]}) {text}", int(row), "relation",
-                               kind))
+            why = {"code": "relation.refusal_far", "params": {"km": d, "limit": reach}}
+        if why is not None:
+            out.append(InputIssue(name, "input.relation_idle", int(row), "relation", kind,
+                                  volunteer=pair[0], elder=pair[1], why=why))
     for (volunteer, elder), found in pair_kinds.items():
         if len(found) > 1:
-            out.append(InputIssue(name, f"the pair {volunteer} - {elder} is given as "
-                                     f"{' and '.join(sorted(found))}"
-                                     + ("; the refusal wins" if "refuses" in found else ""),
-                               column="relation"))
+            out.append(InputIssue(name, "input.relation_twice_refusal" if "refuses" in found
+                                  else "input.relation_twice", column="relation",
+                                  volunteer=volunteer, elder=elder,
+                                  kinds=[f"relation.{k}" for k in sorted(found)]))
     return out
 
 
-_WHY = {
-    TOO_FAR: lambda d, r: f"they live {d:.1f} km apart, beyond {r.max_km:g} km",
-    REFUSES: lambda d, r: "the elder also refuses this volunteer",
-    GENDER: lambda d, r: "the elder wants a volunteer of the other gender",
-    NO_SHARED_DAY: lambda d, r: "they share no available day",
-}
+#: Why a familiar pair may not serve anyway, by eligibility code (the catalogue's words).
+_WHY = {TOO_FAR: "relation.too_far", REFUSES: "relation.also_refuses",
+        GENDER: "relation.other_gender", NO_SHARED_DAY: "relation.no_shared_day"}

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import Reason, reworded, say
 from matching.outputs.folder import Run
-from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.pairing.eligibility import ELIGIBLE, GENDER, REFUSES, TOO_FAR
+from matching.pairing.reasons import unassigned_reasons
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
 from matching.world import geo
-from matching.world.parse import format_days
+from matching.world.parse import day_codes
 from matching.world.read import read_world
 
 #: Cost differences smaller than this (km) are ties.
@@ -89,11 +91,11 @@ class _Plan:
                 best = k
         return best
 
-    def swap(self, v: int, k_new: int, e: int) -> tuple[str, float | None, int]:
+    def swap(self, v: int, k_new: int, e: int) -> tuple[Reason, float | None, int]:
         """What giving volunteer ``v`` to elder ``e`` (pair ``k_new``) would cost when ``v`` is
         full: the elder of ``v`` to move out that costs least, where they would go, and the
-        total change. Returns ``(text, change in km or None if someone is left out, the
-        elder moved out)``."""
+        total change. Returns ``(what happens, change in km or None if someone is left out,
+        the elder moved out)``."""
         p = self.p
         ids = p.elder_ids
         old = int(self.elder_arc[e])
@@ -114,15 +116,10 @@ class _Plan:
                 change = gain + self.cost(alt) - self.cost(k)
                 options.append((0, 0, change, out, alt, gain))
         if not options:
-            return "no single elder of theirs could make room", None, -1
+            return Reason("swap.no_room"), None, -1
         options.sort(key=lambda o: (o[0], o[1], o[2], ids[o[3]]))
         left_out, _, change, out, alt, _ = options[0]
-        name = f"{ids[out]} (priority {int(p.priority[out])})"
-        if left_out:
-            return f"{name} would be left without a volunteer", None, out
-        where = p.volunteer_ids[p.arc_v[alt]]
-        return (f"{name} would move to {where}: the total would rise by {change:.2f} km",
-                change, out)
+        return _moved(p, out, alt, change), (None if left_out else change), out
 
 
 def _terms(p: object, v: int, e: int, km: float) -> dict[str, object]:
@@ -135,21 +132,43 @@ def _terms(p: object, v: int, e: int, km: float) -> dict[str, object]:
             "cost_km": round(cost, 3)}
 
 
-def _rule_text(p: object, code: int, v: int, e: int, km: float) -> str:
+def _moved(p: object, out: int, alt: int | None, change: float) -> Reason:
+    """What happens to elder ``out`` made to give up their volunteer: they move to pair
+    ``alt`` (the total rising by ``change`` km), or are left without anyone."""
+    elder = person(p, "elder", out)
+    priority = int(p.priority[out])  # type: ignore[attr-defined]
+    if alt is None:
+        return Reason("swap.left_out", {"elder": elder, "priority": priority})
+    return Reason("swap.moves", {"elder": elder, "priority": priority, "change": change,
+                                 "volunteer": person(p, "volunteer",
+                                                     int(p.arc_v[alt]))})  # type: ignore[attr-defined]
+
+
+def person(p: object, kind: str, i: int) -> str:
+    """A person as people know them: their name, and their id beside it (``王秀英 (E00012)``;
+    the id alone when the files give no name)."""
+    world = p.world  # type: ignore[attr-defined]
+    table = world.volunteers if kind == "volunteer" else world.elders
+    ident = str(table[f"{kind}_id"].iat[i])
+    name = str(table["name"].iat[i]) if "name" in table.columns else ""
+    return f"{name} ({ident})" if name and name != ident else ident
+
+
+def _rule_reason(p: object, code: int, v: int, e: int, km: float) -> Reason:
+    """Why a pair is not allowed by the rules."""
     rules = p.rules  # type: ignore[attr-defined]
     elds = p.world.elders  # type: ignore[attr-defined]
     vols = p.world.volunteers  # type: ignore[attr-defined]
     if code == TOO_FAR:
-        return (f"too far: {km:.2f} km, the limit is {rules.max_km:g} km "
-                f"({rules.max_kin_km:g} km for kin)")
+        return Reason("candidate.too_far", {"km": round(km, 3), "max_km": rules.max_km,
+                                            "max_kin_km": rules.max_kin_km})
     if code == REFUSES:
-        return "refused by the elder"
+        return Reason("candidate.refused")
     if code == GENDER:
-        return f"not {elds['gender_preference'].iat[e]}, as the elder prefers"
-    if code == NO_SHARED_DAY:
-        return (f"no shared day (elder: {format_days(int(elds['day_mask'].iat[e]))}; "
-                f"volunteer: {format_days(int(vols['day_mask'].iat[v]))})")
-    return "not eligible"
+        return Reason("candidate.gender", {"want": f"gender.{elds['gender_preference'].iat[e]}"})
+    return Reason("candidate.no_shared_day",
+                  {"elder_days": day_codes(int(elds["day_mask"].iat[e])),
+                   "volunteer_days": day_codes(int(vols["day_mask"].iat[v]))})
 
 
 def _distances_to(p: object, e: int) -> np.ndarray:
@@ -170,41 +189,50 @@ class Explanation:
     Attributes
     ----------
     subject
-        ``elder E00012`` or ``volunteer V00003``.
+        Who it is about (``explain.elder``: the elder's name and id, and priority).
     chosen
         The pairs the plan made (one row for an elder, one per elder for a volunteer) with
-        their terms.
+        their terms and the other side's name.
     alternatives
-        The next-best pairs by the objective, with their terms and why they were not chosen.
+        The next-best pairs by the objective, with their terms and why they were not chosen
+        (``reason`` in English, ``reason_code`` and ``reason_params`` to word it again).
     note
-        A sentence about the subject (for an unassigned elder, the reason).
+        About the subject (for an unassigned elder, the reason), if anything.
     """
 
-    subject: str
+    subject: Reason
     chosen: pd.DataFrame
     alternatives: pd.DataFrame
-    note: str = ""
+    note: Reason | None = None
 
-    def text(self) -> str:
+    def text(self, lang: str = "en") -> str:
         """A fixed-width explanation for the terminal."""
-        lines = [self.subject[:1].upper() + self.subject[1:], "-" * len(self.subject)]
-        if self.note:
-            lines.append(self.note)
+        title = self.subject.text(lang)
+        lines = [title, "-" * len(title)]
+        if self.note is not None:
+            lines.append(self.note.text(lang))
         if len(self.chosen):
-            lines.append("chosen:")
-            lines += _table_lines(self.chosen)
+            lines.append(say("explain.chosen", lang))
+            lines += _table_lines(self.chosen, lang)
         if len(self.alternatives):
-            lines.append("next best, and why not:")
-            lines += _table_lines(self.alternatives)
+            lines.append(say("explain.next_best", lang))
+            lines += _table_lines(reworded(self.alternatives, lang), lang)
         return "\n".join(lines)
 
 
-def _table_lines(frame: pd.DataFrame) -> list[str]:
-    shown = frame.copy()
+def _table_lines(frame: pd.DataFrame, lang: str) -> list[str]:
+    shown = frame.drop(columns=[c for c in ("reason_code", "reason_params")
+                                if c in frame.columns])
     for column in ("kin", "familiar"):
         if column in shown.columns:
-            shown[column] = shown[column].map({True: "yes", False: ""})
+            shown[column] = shown[column].map({True: say("yes", lang), False: ""})
     return ["  " + line for line in shown.to_string(index=False).splitlines()]
+
+
+def _with_reason(row: dict[str, object], reason: Reason) -> dict[str, object]:
+    """A table row with its reason in English, code and figures."""
+    return {**row, "reason": reason.text("en"), "reason_code": reason.code,
+            "reason_params": reason.params_json()}
 
 
 def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
@@ -213,7 +241,7 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
     plan = _Plan(run)
     p = plan.p
     if elder_id not in plan.eid:
-        raise InputError.one("--elder", f"names no elder in the plan ({elder_id})")
+        raise InputError.one("--elder", "input.no_such_elder_in_plan", elder=elder_id)
     e = plan.eid[elder_id]
     km = _distances_to(p, e)
     limit = p.eligibility.pairing_limit(np.arange(p.num_volunteers),
@@ -224,15 +252,16 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
     k_now = int(plan.elder_arc[e])
     v_now = int(p.arc_v[k_now]) if k_now >= 0 else -1
     chosen = pd.DataFrame()
-    note = ""
+    note = None
     if v_now >= 0:
         chosen = pd.DataFrame([{"volunteer_id": p.volunteer_ids[v_now],
+                                "volunteer_name": _name(p, "volunteer", v_now),
                                 **_terms(p, v_now, e, float(p.arc_km[k_now])),
                                 "weekly_minutes": round(float(p.arc_minutes[k_now]), 1)}])
     else:
-        reason = dict(zip(run.unassigned.get("elder_id", []), run.unassigned.get("reason", []),
-                          strict=True)).get(elder_id, "")
-        note = f"no volunteer: {reason}" if reason else "no volunteer"
+        why = unassigned_reasons(p, run.chosen).get(e)
+        note = Reason("explain.no_volunteer", {"why": why.part()}) if why is not None else \
+            Reason("explain.no_volunteer_at_all")
     every = np.arange(p.num_volunteers)
     ties = (p.rules.kin_bonus_km * p.eligibility.kin(every, np.full(len(every), e))
             + p.rules.familiar_bonus_km * p.eligibility.familiar(every, np.full(len(every), e)))
@@ -244,36 +273,47 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
         cost, vid = terms["cost_km"], p.volunteer_ids[v]
         k = plan.arc(v, e)
         if codes[v] != ELIGIBLE or k is None:
-            reason = _rule_text(p, int(codes[v]), v, e, float(km[v]))
+            reason = _rule_reason(p, int(codes[v]), v, e, float(km[v]))
         else:
             reason = _why_not(plan, v, k, e, k_now)
         delta = round(cost - float(chosen["cost_km"].iat[0]), 3) if len(chosen) else None
-        out.append({"volunteer_id": vid, **terms, "worse_by_km": delta, "reason": reason})
-    return Explanation(f"elder {elder_id} (priority {int(p.priority[e])})", chosen,
-                       pd.DataFrame(out), note)
+        out.append(_with_reason({"volunteer_id": vid,
+                                 "volunteer_name": _name(p, "volunteer", v), **terms,
+                                 "worse_by_km": delta}, reason))
+    return Explanation(Reason("explain.elder", {"elder": person(p, "elder", e),
+                                                "priority": int(p.priority[e])}),
+                       chosen, pd.DataFrame(out), note)
 
 
-def _why_not(plan: _Plan, v: int, k: int, e: int, k_now: int, who: str = "") -> str:
+def _name(p: object, kind: str, i: int) -> str:
+    """A person's name as the files give it ("" if they give none)."""
+    table = p.world.volunteers if kind == "volunteer" else p.world.elders  # type: ignore[attr-defined]
+    return str(table["name"].iat[i]) if "name" in table.columns else ""
+
+
+def _why_not(plan: _Plan, v: int, k: int, e: int, k_now: int,
+             who: str = "candidate.who_none") -> Reason:
     """Why an eligible volunteer ``v`` (pair ``k``) is not elder ``e``'s; ``who`` names the
-    volunteer when the sentence is not about them already."""
+    volunteer (``candidate.who_this``) when the sentence is not about them already."""
     p = plan.p
     if plan.has_room(v, k):
         if k_now < 0:
-            return f"{who}has room: the plan is not maximal"
+            return Reason("candidate.room_not_maximal", {"who": who})
         delta = plan.cost(k) - plan.cost(k_now)
         if delta < -TIE_KM:
-            return (f"{who}has room and would be better by {-delta:.2f} km: the plan is not "
-                    "optimal")
-        return f"{who}has room, but is no better by the objective"
-    theirs = ", ".join(p.elder_ids[x] for x in plan.elders_of(v))
+            return Reason("candidate.room_better", {"who": who, "delta": round(-delta, 3)})
+        return Reason("candidate.room_no_better", {"who": who})
+    theirs = [person(p, "elder", x) for x in plan.elders_of(v)]
+    swap, _change, _out = plan.swap(v, k, e)
     if plan.count[v] >= p.cap_count[v]:
-        state = f"{who}full: {int(plan.count[v])} of {int(p.cap_count[v])} elders ({theirs})"
-    else:
-        used = plan.load[v] / LOAD_UNITS_PER_MINUTE
-        state = (f"{who}full: {used:.0f} of {p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly "
-                 f"minutes ({theirs}), {p.elder_ids[e]} needs {p.arc_minutes[k]:.0f}")
-    text, _change, _out = plan.swap(v, k, e)
-    return f"{state}; to take {p.elder_ids[e]}, {text}"
+        return Reason("candidate.full_count", {
+            "who": who, "count": int(plan.count[v]), "cap": int(p.cap_count[v]),
+            "theirs": theirs, "elder": person(p, "elder", e), "swap": swap.part()})
+    return Reason("candidate.full_minutes", {
+        "who": who, "used": round(plan.load[v] / LOAD_UNITS_PER_MINUTE),
+        "cap": round(p.cap_load[v] / LOAD_UNITS_PER_MINUTE), "theirs": theirs,
+        "elder": person(p, "elder", e), "need": round(float(p.arc_minutes[k])),
+        "swap": swap.part()})
 
 
 def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
@@ -282,10 +322,12 @@ def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
     plan = _Plan(run)
     p = plan.p
     if volunteer_id not in plan.vid:
-        raise InputError.one("--volunteer", f"names no volunteer in the plan ({volunteer_id})")
+        raise InputError.one("--volunteer", "input.no_such_volunteer_in_plan",
+                             volunteer=volunteer_id)
     v = plan.vid[volunteer_id]
     mine = plan.elders_of(v)
-    chosen = pd.DataFrame([{"elder_id": p.elder_ids[e], "priority": int(p.priority[e]),
+    chosen = pd.DataFrame([{"elder_id": p.elder_ids[e], "elder_name": _name(p, "elder", e),
+                            "priority": int(p.priority[e]),
                             **_terms(p, v, e, float(p.arc_km[plan.elder_arc[e]])),
                             "weekly_minutes": round(float(p.arc_minutes[plan.elder_arc[e]]),
                                                     1)} for e in mine])
@@ -302,26 +344,30 @@ def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
     for _cost, eid, e, code, terms in rows[:top]:
         k = plan.arc(v, e)
         if code != ELIGIBLE or k is None:
-            reason = _rule_text(p, code, v, e, float(terms["distance_km"]))
+            reason = _rule_reason(p, code, v, e, float(terms["distance_km"]))
         else:
             k_now = int(plan.elder_arc[e])
             if k_now < 0:
-                reason = "unassigned, and this volunteer is full" if not plan.has_room(v, k) \
-                    else "unassigned although this volunteer has room: the plan is not maximal"
+                reason = Reason("candidate.unassigned_full" if not plan.has_room(v, k)
+                                else "candidate.unassigned_room")
             else:
-                other = p.volunteer_ids[p.arc_v[k_now]]
+                other = person(p, "volunteer", int(p.arc_v[k_now]))
                 delta = plan.cost(k) - plan.cost(k_now)
                 if delta >= -TIE_KM:
-                    reason = f"with {other}, who is {delta:.2f} km better by the objective"
+                    reason = Reason("candidate.with_better", {"other": other,
+                                                              "delta": round(delta, 3)})
                 else:
-                    reason = (f"with {other}; "
-                              f"{_why_not(plan, v, k, e, k_now, who='this volunteer is ')}")
-        out.append({"elder_id": eid, "priority": int(p.priority[e]), **terms,
-                    "reason": reason})
-    note = (f"{len(mine)} of {int(p.cap_count[v])} elders, "
-            f"{plan.load[v] / LOAD_UNITS_PER_MINUTE:.0f} of "
-            f"{p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly minutes")
-    return Explanation(f"volunteer {volunteer_id}", chosen, pd.DataFrame(out), note)
+                    reason = Reason("candidate.with_other", {
+                        "other": other, "why": _why_not(plan, v, k, e, k_now,
+                                                        who="candidate.who_this").part()})
+        out.append(_with_reason({"elder_id": eid, "elder_name": _name(p, "elder", e),
+                                 "priority": int(p.priority[e]), **terms}, reason))
+    note = Reason("explain.volunteer_load", {
+        "count": len(mine), "cap": int(p.cap_count[v]),
+        "used": round(plan.load[v] / LOAD_UNITS_PER_MINUTE),
+        "weekly": round(p.cap_load[v] / LOAD_UNITS_PER_MINUTE)})
+    return Explanation(Reason("explain.volunteer", {"volunteer": person(p, "volunteer", v)}),
+                       chosen, pd.DataFrame(out), note)
 
 
 def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.DataFrame:
@@ -339,17 +385,17 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
     """
     row = pd.DataFrame([elder]) if isinstance(elder, dict) else elder.reset_index(drop=True)
     if len(row) != 1:
-        raise InputError.one("--elder-row", f"must be one elder, not {len(row)} rows")
+        raise InputError.one("--elder-row", "input.one_elder", rows=len(row))
     sources = run.world.sources
     new_id = str(row["elder_id"].iat[0]).strip() if "elder_id" in row.columns else ""
     if new_id in set(run.world.elders["elder_id"]):
-        raise InputError.one("--elder-row", f"elder {new_id} is already in the plan")
+        raise InputError.one("--elder-row", "input.elder_in_plan", elder=new_id)
     elders = pd.concat([sources["elders"], row.astype(str)], ignore_index=True).fillna("")
     try:
         world = read_world(sources["volunteers"], elders, sources.get("relations"),
                            sources.get("pairs"), rules=run.world.rules)
     except InputError as exc:  # only the new row can be wrong: name it, not a row number
-        raise InputError([InputIssue("--elder-row", q.message, None, q.column, q.value)
+        raise InputError([InputIssue("--elder-row", q.code, None, q.column, q.value, **q.params)
                           for q in exc.problems]) from None
     p = Run(world=world, assignments=run.assignments, unassigned=run.unassigned).problem
     plan = _Plan(run)
@@ -396,7 +442,7 @@ def blocking_pairs(run: Run) -> pd.DataFrame:
         if plan.has_room(v, k):
             displaced = ""
             volunteer_gain = None
-            reason = "the volunteer has room: an improvement the plan missed (not optimal)"
+            reason = Reason("audit.room")
         else:
             worse = [x for x in plan.arcs_of_v.get(v, []) if cost[x] > cost[k] + TIE_KM and
                      plan.load[v] - p.arc_load[x] + p.arc_load[k] <= p.cap_load[v]]
@@ -411,22 +457,22 @@ def blocking_pairs(run: Run) -> pd.DataFrame:
             "elder_now": p.volunteer_ids[p.arc_v[k_now]] if k_now >= 0 else "",
             "elder_gain_km": round(float(cost[k_now] - cost[k]), 3) if k_now >= 0 else None,
             "volunteer_gives_up": displaced, "volunteer_gain_km": volunteer_gain,
-            "reason": reason})
+            "reason": reason.text("en"), "reason_code": reason.code,
+            "reason_params": reason.params_json()})
     return pd.DataFrame(rows, columns=["elder_id", "volunteer_id", "elder_now", "elder_gain_km",
-                                       "volunteer_gives_up", "volunteer_gain_km", "reason"])
+                                       "volunteer_gives_up", "volunteer_gain_km", "reason",
+                                       "reason_code", "reason_params"])
 
 
-def _consequence(plan: _Plan, v: int, k: int, e: int, out: int) -> str:
+def _consequence(plan: _Plan, v: int, k: int, e: int, out: int) -> Reason:
     """What happens to elder ``out`` when volunteer ``v`` takes elder ``e`` instead."""
     p = plan.p
     old = int(plan.elder_arc[e])
     alt = plan.best_elsewhere(out, exclude=v, freed=int(p.arc_v[old]) if old >= 0 else -1,
                               freed_load=int(p.arc_load[old]) if old >= 0 else 0)
-    name = f"{p.elder_ids[out]} (priority {int(p.priority[out])})"
     if alt is None:
-        return f"{name} would be left without a volunteer"
+        return _moved(p, out, None, 0.0)
     k_out = int(plan.elder_arc[out])
     change = (plan.cost(k) - (plan.cost(old) if old >= 0 else 0.0)
               + plan.cost(alt) - plan.cost(k_out))
-    return (f"{name} would move to {p.volunteer_ids[p.arc_v[alt]]}: the total would rise by "
-            f"{change:.2f} km")
+    return _moved(p, out, alt, round(change, 3))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,7 +128,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     the process's start, imports included: that is when the user's wait began. Called with
     ``argv`` by other Python code (a test, a notebook), it counts from the call.
     """
-    started = process_started() if argv is None else time.perf_counter()
+    as_program = argv is None
+    started = process_started() if as_program else time.perf_counter()
+    if as_program and threading.current_thread() is threading.main_thread():
+        # until the command's own handlers are set, Ctrl-C ends the process quietly: its
+        # modules are still loading and nothing is written yet
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
         build_parser().parse_args(argv)  # --help, --version, or a usage error (exit 2)

@@ -166,7 +166,7 @@ def _cells(text: str) -> dict[str, str]:
             continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise InputError.one("--elder-row", f"{item.strip()!r} is not KEY=VALUE")
+            raise InputError.one("--elder-row", "input.not_key_value", item=item.strip())
         cells[key.strip().lower()] = value.strip()
     return cells
 
@@ -212,7 +212,7 @@ def check(args: argparse.Namespace) -> int:
     try:
         rules.update(checker.rules_from_options(args.rule))
     except ValueError as exc:
-        raise InputError.one("--rule", str(exc)) from None
+        raise InputError.one("--rule", "input.bad_rule_option", detail=str(exc)) from None
     inputs = {}
     for name in ("volunteers", "elders", "relations", "pairs"):
         given = getattr(args, name)
@@ -220,7 +220,7 @@ def check(args: argparse.Namespace) -> int:
         inputs[name] = given if given is not None else (kept if kept.is_file() else None)
     for name in ("volunteers", "elders"):
         if inputs[name] is None:
-            raise InputError.one(f"--{name}", f"is needed: {plan} has no inputs/{name}.csv")
+            raise InputError.one(f"--{name}", "input.needed_no_kept", plan=str(plan), name=name)
     with tempfile.TemporaryDirectory() as tmp:
         plan = _contract_plan(plan, Path(tmp) / "plan")
         for name in ("volunteers", "elders", "relations", "pairs"):

@@ -221,12 +221,15 @@ def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
     """
     if threading.current_thread() is not threading.main_thread():
         return int(handler(args))
-    if not searches:  # no search to stop (report, ledger...)
-        previous = signal.signal(signal.SIGTERM, _unwind)
+    if not searches:  # no search to stop (report, ledger...): a signal unwinds it
+        previous = {sig: signal.signal(sig, handler_of)
+                    for sig, handler_of in ((signal.SIGTERM, _unwind),
+                                            (signal.SIGINT, signal.default_int_handler))}
         try:
             return int(handler(args))
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, old in previous.items():
+                signal.signal(sig, old)
     outcome: dict[str, object] = {}
 
     def work() -> None:

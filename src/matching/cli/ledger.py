@@ -143,7 +143,7 @@ def ledger_statement(args: argparse.Namespace) -> int:
     """``matching ledger statement``: a member's printable statement."""
     with open_ledger(args.db, create=False) as ledger:
         if args.member not in set(ledger.balances()["member_id"]):
-            raise InputError.one("--member", f"has no account in the ledger ({args.member})")
+            raise InputError.one("--member", "input.no_account", member=args.member)
         page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
     write_file(args.out, page)
     print(f"wrote {args.out}")

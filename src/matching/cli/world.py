@@ -61,8 +61,7 @@ def doctor(args: argparse.Namespace) -> int:
             lat, lon, km = (float(x) for x in args.area.split(","))
             area = (lat, lon, km)
         except ValueError:
-            raise InputError.one("--area", f'"{args.area}" is not LAT,LON,KM (e.g. '
-                                           '35.03,111.01,40)') from None
+            raise InputError.one("--area", "input.not_area", given=args.area) from None
     found = diagnose(args.files, coords=args.coords or "wgs84", area=area)
     print(found.text())
     return EXIT_OK if found.ok else EXIT_BAD_INPUT

@@ -75,12 +75,13 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
         try:
             console.store.check_new_name(name)
         except BadName as exc:
-            return JSONResponse({"problems": [problem_json(InputIssue("name", str(exc)))],
-                                 "problem_count": 1}, 422)
+            return JSONResponse({"problems": [problem_json(exc.issue)], "problem_count": 1},
+                                422)
     uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
                                   "relations": relations})
     if not uploads:
-        return JSONResponse({"problems": [problem_json(InputIssue("request", "has no files"))],
+        return JSONResponse({"problems": [problem_json(InputIssue("request",
+                                                                  "upload.no_files"))],
                              "problem_count": 1}, 422)
     try:
         found = await check_off_the_loop(console, name, uploads)

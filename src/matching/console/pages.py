@@ -67,13 +67,9 @@ def new_programme(request: Request, console: ConsoleDep, name: Annotated[str, Fo
     except (NotFound, BadName) as exc:
         listed = [(n, console.store.inputs(n), service.latest_run(console.store, n))
                   for n in console.store.programmes()]
-        return console.page(request, "home.html", 422, listed=listed,
-                            problems=[InputIssue("name", _sentence(exc))])
+        issue = exc.issue if isinstance(exc, BadName) else InputIssue("name", "name.pattern")
+        return console.page(request, "home.html", 422, listed=listed, problems=[issue])
     return RedirectResponse(f"/p/{name}/upload", 303)
-
-
-def _sentence(exc: Exception) -> str:
-    return exc.args[0] if exc.args else str(exc)
 
 
 @router.get("/p/{name}/upload", response_class=HTMLResponse)
@@ -224,9 +220,9 @@ async def changes_form(request: Request, console: ConsoleDep, name: str) -> Resp
             return RedirectResponse(f"/runs/{run_id}", 303)
     except (service.UploadRefused, InputError) as exc:
         return changes_page_of(request, console, name, 422, problems=problems_of(exc))
-    except ValueError as exc:
-        return changes_page_of(request, console, name, 422,
-                               problems=[InputIssue("form", str(exc))])
+    except ValueError:
+        return changes_page_of(request, console, name, 422, problems=[
+            InputIssue("form", "upload.bad_date", given=str(form.get("from_date", "")))])
     return RedirectResponse(f"/p/{name}/changes", 303)
 
 
@@ -455,4 +451,4 @@ def explanation(plan: Run, elder_id: str) -> tuple[str, dict[str, list[dict]]]:
 
 def problems_of(exc: Exception) -> list[InputIssue]:
     """The problems an error carries (one made of its message otherwise)."""
-    return list(getattr(exc, "problems", [])) or [InputIssue("request", str(exc))]
+    return list(getattr(exc, "problems", []))

@@ -125,10 +125,10 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
         together = {**saved, **staged}
         missing = [k for k in ("volunteers", "elders") if k not in together]
         if missing:
-            raise UploadRefused([InputIssue(k, "is missing: upload it with the others")
-                                 for k in missing])
+            raise UploadRefused([InputIssue(f"{k}.csv", "upload.missing") for k in missing])
         found = diagnose([together[k] for k in INPUT_KINDS if k in together])
-        wrong = [InputIssue(path.name, f"holds {found.files.get(str(path))}, not {kind}")
+        wrong = [InputIssue(path.name, "upload.holds_other",
+                            holds=f"file.{found.files.get(str(path))}", kind=f"file.{kind}")
                  for kind, path in staged.items()
                  if found.files.get(str(path), kind) != kind]
         if wrong or not found.ok:
@@ -140,18 +140,17 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
 def _file_problems(kind: str, name: str, content: bytes) -> list[InputIssue]:
     shown = _shown_name(name, kind)
     if kind not in INPUT_KINDS:
-        return [InputIssue(shown, f"was sent as {kind!r}: expected one of "
-                               f"{', '.join(INPUT_KINDS)}")]
+        return [InputIssue(shown, "upload.wrong_field", kind=kind, kinds=list(INPUT_KINDS))]
     suffix = Path(shown).suffix.lower()
     if suffix not in INPUT_SUFFIXES:
-        return [InputIssue(shown, "is not a .csv or .xlsx file")]
+        return [InputIssue(shown, "upload.wrong_type")]
     if len(content) > MAX_UPLOAD_BYTES:
-        return [InputIssue(shown, f"is larger than {MAX_UPLOAD_BYTES // 2**20} MB")]
+        return [InputIssue(shown, "upload.too_large", mb=MAX_UPLOAD_BYTES // 2**20)]
     if not content:
-        return [InputIssue(shown, "is empty")]
+        return [InputIssue(shown, "upload.empty")]
     if (suffix == ".xlsx") != content.startswith(ZIP_MAGIC) or \
             (suffix == ".csv" and b"\x00" in content):
-        return [InputIssue(shown, f"is not what its name says ({suffix[1:]})")]
+        return [InputIssue(shown, "upload.not_what_it_says", suffix=suffix[1:])]
     return []
 
 
@@ -183,10 +182,10 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
     inputs = store.inputs(programme)
     missing = [k for k in ("volunteers", "elders") if k not in inputs]
     if missing:
-        raise UploadRefused([InputIssue(k, "has not been uploaded") for k in missing])
+        raise UploadRefused([InputIssue(f"{k}.csv", "upload.not_uploaded") for k in missing])
     unknown = sorted(set(options.leaving) - _volunteer_ids(inputs["volunteers"]))
     if unknown:
-        raise UploadRefused([InputIssue("leaving", f"names no volunteer: {', '.join(unknown)}")])
+        raise UploadRefused([InputIssue("leaving", "upload.no_such_volunteer", who=unknown)])
     run_id, folder = store.new_run()
     for path in inputs.values():
         write_private(folder / "inputs" / path.name, path.read_bytes())
@@ -311,7 +310,8 @@ def mark_leaving(store: Store, programme: str, volunteer_id: str) -> None:
     """Mark a volunteer as leaving at the next re-plan."""
     inputs = store.inputs(programme)
     if "volunteers" not in inputs or volunteer_id not in _volunteer_ids(inputs["volunteers"]):
-        raise UploadRefused([InputIssue("leaving", f"names no volunteer: {volunteer_id}")])
+        raise UploadRefused([InputIssue("leaving", "upload.no_such_volunteer",
+                                        who=[volunteer_id])])
     changes = pending_changes(store, programme)
     if volunteer_id not in changes["leaving"]:
         changes["leaving"] = sorted([*changes["leaving"], volunteer_id])
@@ -327,8 +327,8 @@ def add_elder(store: Store, programme: str, row: dict[str, str]) -> None:
     taken = set(read_table(inputs["elders"])["elder_id"].astype(str)) | {
         r["elder_id"] for r in changes["joining"]}
     if row["elder_id"] in taken:
-        raise UploadRefused([InputIssue("new elder", "is taken by another elder", None,
-                                     "elder_id", row["elder_id"])])
+        raise UploadRefused([InputIssue("new elder", "upload.elder_taken", None, "elder_id",
+                                        row["elder_id"])])
     filled = {k: v for k, v in row.items() if v}
     with tempfile.TemporaryDirectory(prefix="matching-elder-") as tmp:
         path = Path(tmp) / "new elder.csv"
@@ -355,7 +355,7 @@ def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.dat
     published before ``from_date``; the new run's id."""
     earlier = latest_run(store, programme)
     if earlier is None:
-        raise UploadRefused([InputIssue("re-plan", "needs a finished plan to change: plan first")])
+        raise UploadRefused([InputIssue("re-plan", "upload.plan_first")])
     asked = read_json(store.run_dir(earlier["id"]) / "request.json")
     changes = pending_changes(store, programme)
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],

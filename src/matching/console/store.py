@@ -25,6 +25,7 @@ from pathlib import Path
 from confusable_homoglyphs import utils as homoglyphs
 
 from matching.outputs.write import PRIVATE_FOLDER_MODE, private_folders, write_private
+from matching.rules.errors import InputIssue
 from matching.rules.ids import UnsafePath, inside
 
 #: A programme's name: letters (Chinese too), digits, "-" and "_", at most 64 of them,
@@ -46,10 +47,14 @@ class NotFound(LookupError):
 
 
 class BadName(ValueError):
-    """A new programme's name that may not be used (one plain sentence why)."""
+    """A new programme's name that may not be used; ``issue`` says why."""
+
+    def __init__(self, issue: InputIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
 
 
-def programme_name_problem(name: str, existing: list[str]) -> str | None:
+def programme_name_problem(name: str, existing: list[str]) -> InputIssue | None:
     """Why ``name`` may not name a new programme beside ``existing`` ones (``None``: it may).
 
     A name is NFC text of letters, digits, ``-`` and ``_`` (at most 64), and must not match
@@ -57,16 +62,15 @@ def programme_name_problem(name: str, existing: list[str]) -> str | None:
     (``minle`` with a Cyrillic ``і``, by Unicode's confusable characters).
     """
     if unicodedata.normalize("NFC", name) != name or not PROGRAMME_NAME.fullmatch(name):
-        return ("a programme's name is letters, digits, '-' and '_' (at most 64, starting "
-                "with a letter or digit)")
+        return InputIssue("name", "name.pattern")
     folded = _folded(name)
     for other in existing:
         if other == name:
             continue
         if _folded(other) == folded:
-            return f"it is the same as the programme {other!r} apart from case or width"
+            return InputIssue("name", "name.case", other=other)
         if skeleton(_folded(other)) == skeleton(folded):
-            return f"it looks like the programme {other!r}; choose a name that reads apart"
+            return InputIssue("name", "name.looks_like", other=other)
     return None
 
 

@@ -116,8 +116,8 @@ class Ledger:
         recorded = self.recorded_keys(rows["activity_key"].tolist())
         for row, key in zip(rows.index, rows["activity_key"], strict=True):
             if key in recorded:
-                problems.append(InputIssue(recording.name, f"was recorded already (batch "
-                                        f"{recorded[key]})", int(row), "date"))
+                problems.append(InputIssue(recording.name, "input.recorded_already", int(row),
+                                           "date", batch=recorded[key]))
         cap = self.rules.balance_cap_hours * MINUTES_PER_HOUR
         if cap:
             balance = defaultdict(int, self.balances_minutes())
@@ -125,9 +125,8 @@ class Ledger:
                                         strict=True):
                 if credit and balance[who] + credit > cap:
                     problems.append(InputIssue(
-                        recording.name, f"would take {who}'s balance to "
-                        f"{hours(balance[who] + credit):g} h, above the cap of "
-                        f"{self.rules.balance_cap_hours:g} h", int(row), "minutes"))
+                        recording.name, "input.balance_over_cap", int(row), "minutes", who=who,
+                        hours=hours(balance[who] + credit), cap=self.rules.balance_cap_hours))
                 balance[who] += credit
         if problems:
             raise InputError(problems)
@@ -191,19 +190,18 @@ class Ledger:
               what: str) -> int:
         """Move minutes from a member's balance (never below zero), in one transaction."""
         if minutes <= 0:
-            raise InputError.one(f"--{what}", f"must be more than 0 (got {hours(minutes):g} h)")
+            raise InputError.one(f"--{what}", "input.more_than_zero_hours", hours=hours(minutes))
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             have = self._balance(source)
             if minutes > have:
-                raise InputError.one(
-                    f"ledger {kind}", f"{source} has {hours(have):g} h; {hours(minutes):g} h "
-                                      "would overdraw the balance")
+                raise InputError.one(f"ledger {kind}", "input.overdraw", who=source,
+                                     have=hours(have), hours=hours(minutes))
             if target != POOL and self.rules.balance_cap_hours and \
                     self._balance(target) + minutes > \
                     self.rules.balance_cap_hours * MINUTES_PER_HOUR:
-                raise InputError.one(f"ledger {kind}", f"would take {target}'s balance above "
-                                     f"the cap of {self.rules.balance_cap_hours:g} h")
+                raise InputError.one(f"ledger {kind}", "input.over_cap", who=target,
+                                     cap=self.rules.balance_cap_hours)
             tx = self._transaction(date, kind, {source: -minutes, target: minutes}, memo=memo)
             self.conn.execute("COMMIT")
         except BaseException:
@@ -218,15 +216,15 @@ class Ledger:
     def transfer(self, member: str, to: str, minutes: int, date: str, memo: str = "") -> int:
         """A member gives hours to a relative."""
         if not self.rules.transfers:
-            raise InputError.one("ledger transfer", "transfers are off in the time bank's rules")
+            raise InputError.one("ledger transfer", "input.transfers_off")
         if to in (member, POOL):
-            raise InputError.one("--to", "must be another member")
+            raise InputError.one("--to", "input.another_member")
         return self._move("transfer", date, member, to, minutes, memo, "hours")
 
     def donate(self, member: str, minutes: int, date: str, memo: str = "") -> int:
         """A member gives hours to the programme's pool."""
         if not self.rules.donations:
-            raise InputError.one("ledger donate", "donations are off in the time bank's rules")
+            raise InputError.one("ledger donate", "input.donations_off")
         return self._move("donation", date, member, POOL, minutes, memo, "hours")
 
     def expire(self, as_of: dt.date) -> dict[str, int]:
@@ -364,7 +362,7 @@ class Ledger:
 def minutes_of_hours(value: float) -> int:
     """Hours (as typed) to whole minutes."""
     if not math.isfinite(value):
-        raise InputError.one("--hours", f"{value!r} is not a number of hours")
+        raise InputError.one("--hours", "input.not_hours", given=value)
     return round(value * MINUTES_PER_HOUR)
 
 
@@ -374,4 +372,4 @@ def open_ledger(path: str | Path, rules: TimebankRules | None = None, *,
     try:
         return Ledger(path, rules, create=create)
     except sqlite3.OperationalError as exc:
-        raise InputError.one(Path(path).name, f"cannot be opened: {exc}") from None
+        raise InputError.one(Path(path).name, "input.cannot_open", detail=str(exc)) from None

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from matching.outputs.rota import LABELS
-from matching.rules.errors import InputError, InputIssue
+from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.schedule import SIX_ONES
 from matching.rules.timebank import TimebankRules
 from matching.world.parse import parse_date, parse_status
@@ -94,10 +94,10 @@ def read_done(schedule: str | Path, done: str | Path,
     name = Path(done).name
     plan = read_table(schedule)
     marks = read_table(done)
-    missing = [InputIssue(Path(schedule).name, f"column {c} is missing") for c in
+    missing = [InputIssue(Path(schedule).name, "input.column_missing", name=c) for c in
                ("date", "activity", "volunteer_id", "elder_id", "minutes")
                if c not in plan.columns]
-    missing += [InputIssue(name, f"column {c} is missing") for c in REQUIRED
+    missing += [InputIssue(name, "input.column_missing", name=c) for c in REQUIRED
                 if c not in marks.columns]
     if missing:
         raise InputError(missing)
@@ -116,21 +116,21 @@ def read_done(schedule: str | Path, done: str | Path,
         bad = len(problems)
         try:
             cell["date"] = dates(cell["date"])
-        except ValueError as exc:
-            problems.append(InputIssue(name, str(exc), row, "date", cell["date"]))
+        except CellError as exc:
+            problems.append(InputIssue(name, exc.code, row, "date", cell["date"], **exc.params))
         status = ""
         try:
             status = statuses(cell["status"])
-        except ValueError as exc:
-            problems.append(InputIssue(name, str(exc), row, "status", cell["status"]))
+        except CellError as exc:
+            problems.append(InputIssue(name, exc.code, row, "status", cell["status"],
+                                       **exc.params))
         cell["activity"] = ACTIVITY_CODES.get(cell["activity"].lower(), cell["activity"])
         done_by = cell.get("done_by", "")
         if status == "replaced" and not done_by:
-            problems.append(InputIssue(name, "is empty: a replaced activity needs who did it",
-                                    row, "done_by"))
+            problems.append(InputIssue(name, "input.replaced_needs_who", row, "done_by"))
         if status in ("done", "missed") and done_by and done_by != cell["volunteer_id"]:
-            problems.append(InputIssue(name, f"is only for replaced rows (the status is {status})",
-                                    row, "done_by", done_by))
+            problems.append(InputIssue(name, "input.done_by_only_replaced", row, "done_by",
+                                       done_by, status=f"mark.{status}"))
         minutes = None
         if cell.get("minutes"):
             try:
@@ -138,24 +138,23 @@ def read_done(schedule: str | Path, done: str | Path,
                 if not 0 < minutes <= MAX_MINUTES:
                     raise ValueError
             except ValueError:
-                problems.append(InputIssue(name, f"is not a number of minutes (1 to {MAX_MINUTES})",
-                                        row, "minutes", cell["minutes"]))
+                problems.append(InputIssue(name, "input.not_minutes", row, "minutes",
+                                           cell["minutes"], most=MAX_MINUTES))
         rating = None
         if cell.get("rating"):
             if cell["rating"] not in ("1", "2", "3", "4", "5"):
-                problems.append(InputIssue(name, "is not a rating (1 to 5)", row, "rating",
-                                        cell["rating"]))
+                problems.append(InputIssue(name, "input.not_rating", row, "rating",
+                                           cell["rating"]))
             else:
                 rating = int(cell["rating"])
         key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
                            cell["elder_id"])
         if not planned.get(key):
-            problems.append(InputIssue(name, f"matches no row of {Path(schedule).name} (date, "
-                                    "activity, volunteer and elder)", row, "activity",
-                                    cell["activity"]))
+            problems.append(InputIssue(name, "input.no_such_activity", row, "activity",
+                                       cell["activity"], schedule=Path(schedule).name))
         elif key in seen:
-            problems.append(InputIssue(name, f"is the same activity as row {seen[key]}", row,
-                                    "activity", cell["activity"]))
+            problems.append(InputIssue(name, "input.same_activity", row, "activity",
+                                       cell["activity"], first=seen[key]))
         seen.setdefault(key, row)
         if len(problems) > bad:
             continue

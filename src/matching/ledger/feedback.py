@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import Reason
 from matching.ledger.book import MINUTES_PER_HOUR, Ledger
 from matching.pairing.result import PairingResult
 from matching.rules.errors import InputError, InputIssue
@@ -52,10 +53,10 @@ class Feedback:
     recent_hours: dict[str, float] = field(default_factory=dict)
     low_rating: int = TimebankRules.low_rating
 
-    def reasons(self) -> dict[tuple[str, str], str]:
-        """Why each refused pair is no longer eligible, in a planner's words."""
-        return {(v, e): f"the elder rated it {self.low_rating} or lower {n} times since "
-                        f"{since}"
+    def reasons(self) -> dict[tuple[str, str], Reason]:
+        """Why each refused pair is no longer eligible."""
+        return {(v, e): Reason("change.rated_low", {"low": self.low_rating, "n": int(n),
+                                                    "since": str(since)})
                 for v, e, n, since in self.refused.itertuples(index=False)}
 
     def figures(self) -> dict[str, int]:
@@ -110,7 +111,7 @@ def read_members(path: str | Path) -> pd.DataFrame:
     table = read_table(path)
     name = Path(path).name
     if "member_id" not in table.columns:
-        raise InputError.one(name, "column member_id is missing")
+        raise InputError.one(name, "input.column_missing", name="member_id")
     for column in ("volunteer_id", "elder_id"):
         if column not in table.columns:
             table[column] = ""
@@ -120,15 +121,16 @@ def read_members(path: str | Path) -> pd.DataFrame:
         for row, who, member in zip(table.index, table[column], table["member_id"],
                                     strict=True):
             if who and who in first and first[who][1] != member:
-                problems.append(InputIssue(name, f"is linked to members {first[who][1]} (row "
-                                        f"{first[who][0]}) and {member}", int(row), column, who))
+                problems.append(InputIssue(name, "input.member_twice", int(row), column, who,
+                                           first=first[who][1], row_first=first[who][0],
+                                           member=member))
             first.setdefault(who, (int(row), member))
     for row, member, vol, eld in table[["member_id", "volunteer_id", "elder_id"]].itertuples():
         if not member:
-            problems.append(InputIssue(name, "is empty", int(row), "member_id"))
+            problems.append(InputIssue(name, "input.empty", int(row), "member_id"))
         elif not vol and not eld:
-            problems.append(InputIssue(name, "links nobody: give a volunteer_id or an elder_id",
-                                    int(row), "member_id", member))
+            problems.append(InputIssue(name, "input.member_links_nobody", int(row), "member_id",
+                                       member))
     if problems:
         raise InputError(problems)
     return table[["member_id", "volunteer_id", "elder_id"]]

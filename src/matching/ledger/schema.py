@@ -81,9 +81,9 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     path = Path(path)
     name = path.name
     if not path.exists() and not create:
-        raise InputError.one(name, f"no ledger here ({path})")
+        raise InputError.one(name, "input.no_ledger", path=str(path))
     if path.exists() and path.is_dir():
-        raise InputError.one(name, "is a folder, not a ledger file")
+        raise InputError.one(name, "input.ledger_is_folder")
     private_folders(path.parent)
     if not path.exists():  # members' names and hours: the file is its owner's only
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -94,11 +94,10 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
         version = _version(conn)
     except sqlite3.DatabaseError:
         conn.close()
-        raise InputError.one(name, "is not a ledger (not an SQLite file)") from None
+        raise InputError.one(name, "input.not_a_ledger") from None
     if version > SCHEMA_VERSION:
         conn.close()
-        raise InputError.one(name, f"was written by a newer matching (schema {version}, this "
-                                   f"one reads up to {SCHEMA_VERSION})")
+        raise InputError.one(name, "input.newer_ledger", version=version, most=SCHEMA_VERSION)
     if version < SCHEMA_VERSION:
         migrate(conn, version, SCHEMA_VERSION)
     return conn

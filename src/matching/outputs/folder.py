@@ -155,11 +155,10 @@ def load_run(folder: str | Path) -> Run:
     folder = Path(folder)
     name = folder.name or str(folder)
     if not (folder / "assignments.csv").is_file():
-        raise InputError.one(name, "is not a plan folder (no assignments.csv)")
+        raise InputError.one(name, "input.not_a_plan_folder")
     inputs = folder / "inputs"
     if not (inputs / "volunteers.csv").is_file() or not (inputs / "elders.csv").is_file():
-        raise InputError.one(name, "keeps no inputs/volunteers.csv and inputs/elders.csv (made "
-                                   "by an older version? run the command again)")
+        raise InputError.one(name, "input.no_kept_inputs")
     rules, schedule_rules = _rules(folder)
     world = read_world(*(_optional(inputs / f"{t}.csv") for t in ("volunteers", "elders",
                                                                     "relations", "pairs")),
@@ -226,5 +225,6 @@ def _rules(folder: Path) -> tuple[Rules, ScheduleRules]:
                 (f["name"], f.get("name_zh", f["name"]), f["month"], f["day"])
                 for f in schedule["festivals"]))
     except RuleError as exc:
-        raise InputError.one(path.name, f"key {section}.{exc.field} {exc.message}") from None
+        raise InputError.one(path.name, "scenario.setting", key=f"key {section}.{exc.field}",
+                             what=exc.part()) from None
     return rules, srules

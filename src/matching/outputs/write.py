@@ -460,6 +460,5 @@ def write_key(world: World, out: Path, key: Path | None = None) -> Path:
     """
     path = key or key_path(out)
     if path.absolute().is_relative_to(Path(out).absolute()):
-        raise InputError.one("--key", f"{path} is inside the output folder {out}; keep the "
-                                      "key apart from the outputs it unlocks")
+        raise InputError.one("--key", "input.key_inside", path=str(path), out=str(out))
     return write_file(path, key_table(world))

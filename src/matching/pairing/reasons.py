@@ -1,17 +1,21 @@
-"""Why an elder is left without a volunteer, in words a planner can act on."""
+"""Why an elder is left without a volunteer: a cause a planner can act on, as a code of the
+catalogue with its figures (worded in Chinese or English by :mod:`matching.catalogue`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from matching.catalogue import Reason
 from matching.pairing.problem import GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, PairingProblem
-from matching.world.parse import format_days
-
-_GENDER_WORD = {"F": "female", "M": "male"}
+from matching.world.parse import day_codes
 
 
-def unassigned_reasons(problem: PairingProblem, chosen: np.ndarray) -> dict[int, str]:
-    """A reason for each elder the plan leaves unassigned, keyed by elder index."""
+def unassigned_reasons(problem: PairingProblem, chosen: np.ndarray) -> dict[int, Reason]:
+    """A reason for each elder the plan leaves unassigned, keyed by elder index.
+
+    ``chosen`` is the whole plan over ``problem``'s pairs: a volunteer is full with every
+    elder the plan gives them.
+    """
     p = problem
     covered = np.zeros(p.num_elders, dtype=bool)
     covered[p.arc_e[chosen]] = True
@@ -21,7 +25,7 @@ def unassigned_reasons(problem: PairingProblem, chosen: np.ndarray) -> dict[int,
     order = np.argsort(p.near_e, kind="stable")
     near_e = p.near_e[order]
     near_start = np.searchsorted(near_e, np.arange(p.num_elders + 1))
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Reason] = {}
     for e in np.flatnonzero(~covered).tolist():
         arcs = np.arange(arc_start[e], arc_start[e + 1])
         if len(arcs):
@@ -32,73 +36,77 @@ def unassigned_reasons(problem: PairingProblem, chosen: np.ndarray) -> dict[int,
     return reasons
 
 
-def _full(p: PairingProblem, arcs: np.ndarray, count: np.ndarray, load: np.ndarray) -> str:
+def _part(code: str, n: int, only: bool, **params: object) -> dict[str, object]:
+    """A part of a cause about ``n`` volunteers (worded for one when there is only one)."""
+    return Reason(f"{code}.one" if only else code, {"n": n, **params}).part()
+
+
+def _full(p: PairingProblem, arcs: np.ndarray, count: np.ndarray, load: np.ndarray) -> Reason:
+    """Every eligible volunteer is at capacity: by elders, by minutes, or takes none."""
     v = p.arc_v[arcs]
     none_taken = p.cap_count[v] == 0
     at_limit = ~none_taken & (count[v] >= p.cap_count[v])
     too_long = ~none_taken & ~at_limit & (p.arc_load[arcs] > p.cap_load[v])
     no_time = ~none_taken & ~at_limit & ~too_long
-    n = len(arcs)
+    only = len(arcs) == 1
     parts = []
     if at_limit.any():
-        parts.append(f"{int(at_limit.sum())} already have their most elders")
+        parts.append(_part("full.most_elders", int(at_limit.sum()), only))
     if no_time.any():
-        need = p.arc_minutes[arcs][no_time]
-        parts.append(f"{int(no_time.sum())} lack the {need.min():.0f} free weekly minutes "
-                     "the visit needs")
+        parts.append(_part("full.no_time", int(no_time.sum()), only,
+                           need=round(float(p.arc_minutes[arcs][no_time].min()))))
     if too_long.any():
-        parts.append(f"{int(too_long.sum())} have fewer weekly minutes in all than the visit "
-                     "needs")
+        parts.append(_part("full.too_long", int(too_long.sum()), only))
     if none_taken.any():
-        parts.append(f"{int(none_taken.sum())} take no elders (max_elders 0)")
-    who = "the only eligible volunteer is" if n == 1 else f"all {n} eligible volunteers are"
-    detail = "; ".join(parts)
-    if n == 1:
-        detail = detail.replace("1 already have their", "they already have their").replace(
-            "1 lack", "they lack").replace("1 have", "they have").replace("1 take", "they take")
-    return f"{who} at capacity ({detail})"
+        parts.append(_part("full.takes_none", int(none_taken.sum()), only))
+    if only:
+        return Reason("unassigned.only_full", {"parts": parts})
+    return Reason("unassigned.all_full", {"eligible": len(arcs), "parts": parts})
 
 
-def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> str:
+def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> Reason:
+    """No volunteer may be paired with the elder: too far, refused, gender, days."""
     rules = p.rules
-    radius = f"{rules.max_km:g} km"
+    radius = float(rules.max_km)
     elder = p.world.elders.iloc[e]
     codes = p.near_code[near]
     far = near[codes == TOO_FAR]
     close = near[codes != TOO_FAR]
     if len(close) == 0:
         if np.isnan(elder["lat"]):
-            return "has no coordinates (lat/lon) and no eligible measured pair in pairs.csv"
-        nearest = p.nearest_km[e]
-        text = f"no volunteer within {radius}"
-        if np.isfinite(nearest):
-            text += f" (the nearest lives {nearest:.1f} km away)"
-        kin_far = [k for k in far.tolist() if p.near_km[k] > rules.max_km]
-        if kin_far:
-            text += f"; {len(kin_far)} known or related volunteer(s) live further away"
-        return text
+            return Reason("unassigned.no_coordinates")
+        nearest = float(p.nearest_km[e])
+        if not np.isfinite(nearest):
+            return Reason("unassigned.none_at_all", {"radius_km": radius})
+        known_far = sum(1 for k in far.tolist() if p.near_km[k] > rules.max_km)
+        if known_far:
+            return Reason("unassigned.none_within_reach_known_far",
+                          {"radius_km": radius, "nearest_km": round(nearest, 3),
+                           "known": known_far})
+        return Reason("unassigned.none_within_reach",
+                      {"radius_km": radius, "nearest_km": round(nearest, 3)})
     refused = int((p.near_code[close] == REFUSES).sum())
     gender = int((p.near_code[close] == GENDER).sum())
     days = int((p.near_code[close] == NO_SHARED_DAY).sum())
     n = len(close)
-    want = _GENDER_WORD.get(str(elder["gender_preference"]), "")
-    elder_days = format_days(int(elder["day_mask"]))
+    want = f"gender.{elder['gender_preference']}" if elder["gender_preference"] else ""
+    elder_days = day_codes(int(elder["day_mask"]))
     if refused == n:
-        only = p.volunteer_ids[p.near_v[close[0]]]
-        return (f"refuses the only eligible volunteer ({only})" if n == 1
-                else f"refuses all {n} volunteers within {radius}")
+        if n == 1:
+            return Reason("unassigned.refuses_only",
+                          {"volunteer": str(p.volunteer_ids[p.near_v[close[0]]])})
+        return Reason("unassigned.refuses_all", {"count": n, "radius_km": radius})
     if gender == n:
-        return (f"wants a {want} volunteer; none of the {n} volunteers within {radius} is "
-                f"{want}" if n > 1 else f"wants a {want} volunteer; the only volunteer within "
-                f"{radius} is not {want}")
+        if n == 1:
+            return Reason("unassigned.gender_only", {"want": want, "radius_km": radius})
+        return Reason("unassigned.gender_all", {"want": want, "count": n, "radius_km": radius})
     if days == n:
-        return (f"no volunteer within {radius} shares an available day (the elder can do "
-                f"{elder_days})")
+        return Reason("unassigned.no_shared_day", {"radius_km": radius, "days": elder_days})
     parts = []
     if refused:
-        parts.append(f"{refused} refused by the elder")
+        parts.append(Reason("ineligible.refused", {"n": refused}).part())
     if gender:
-        parts.append(f"{gender} not {want} as the elder prefers")
+        parts.append(Reason("ineligible.gender", {"n": gender, "want": want}).part())
     if days:
-        parts.append(f"{days} share no available day with the elder ({elder_days})")
-    return f"none of the {n} volunteers within {radius} is eligible: " + ", ".join(parts)
+        parts.append(Reason("ineligible.no_day", {"n": days, "days": elder_days}).part())
+    return Reason("unassigned.none_eligible", {"count": n, "radius_km": radius, "parts": parts})

@@ -224,7 +224,7 @@ def _search_within(world: World, deadline: float, needs: float | None,
     if thread.is_alive() and stop.requested:
         thread.join()  # a stop wants the fastest plan: it needs these pairs
     if thread.is_alive():
-        raise TooShort("finding the candidate pairs", needs, unfinished=True)
+        raise TooShort("work.candidates", needs, unfinished=True)
     if "error" in found:
         raise found["error"]  # type: ignore[misc]
     return found["problem"]  # type: ignore[return-value]
@@ -259,14 +259,14 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
         if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop.requested:
             needs = search_seconds(world)
             if needs > ESTIMATE_MARGIN * (time_limit - (time.perf_counter() - started)):
-                raise TooShort("finding the candidate pairs", needs)
+                raise TooShort("work.candidates", needs)
         if timed:
             problem = _search_within(world, started + time_limit, needs, stop)
         else:
             problem = build_problem(world)
         left = time_limit - (time.perf_counter() - started)
         if timed and left <= 0 and not stop.requested:
-            raise TooShort("reading the files and finding the candidate pairs")
+            raise TooShort("work.reading_and_candidates")
         say("solving", f"{problem.num_arcs:,} eligible pairs; solving", pairs=problem.num_arcs)
         return solve(problem, time_limit=left, seed=seed, workers=workers,
                      progress=say, cluster=cluster, deterministic_time=deterministic_time,

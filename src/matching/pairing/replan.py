@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import Reason
 from matching.rules.errors import InputError, InputIssue
 
 if TYPE_CHECKING:
     from matching.runtime.cluster import Cluster
 from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.reasons import unassigned_reasons
-from matching.pairing.result import PairingResult, assignment_table
+from matching.pairing.result import PairingResult, assignment_table, unassigned_table
 from matching.pairing.solver import solve
 from matching.runtime.budget import NEVER, Stop
 from matching.world.model import World, without_volunteers
@@ -81,9 +82,8 @@ def read_leaving(path: PathLike, volunteer_ids: set[str]) -> set[str]:
     table = read_table(path)
     name = str(path).rsplit("/", 1)[-1]
     if "volunteer_id" not in table.columns:
-        raise InputError.one(name, "column volunteer_id is missing")
-    problems = [InputIssue(name, "names no volunteer in the volunteers file", int(row),
-                        "volunteer_id", v)
+        raise InputError.one(name, "input.column_missing", name="volunteer_id")
+    problems = [InputIssue(name, "input.no_such_volunteer", int(row), "volunteer_id", v)
                 for row, v in table["volunteer_id"].items() if v and v not in volunteer_ids]
     if problems:
         raise InputError(problems)
@@ -96,14 +96,14 @@ def read_previous(path: PathLike) -> dict[str, str]:
     name = str(path).rsplit("/", 1)[-1]
     missing = [c for c in ("elder_id", "volunteer_id") if c not in table.columns]
     if missing:
-        raise InputError([InputIssue(name, f"column {c} is missing") for c in missing])
+        raise InputError([InputIssue(name, "input.column_missing", name=c) for c in missing])
     out: dict[str, str] = {}
     problems = []
     for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
         if not v:
             continue
         if e in out:
-            problems.append(InputIssue(name, "lists this elder twice", int(row), "elder_id", e))
+            problems.append(InputIssue(name, "input.elder_twice", int(row), "elder_id", e))
         out[e] = v
     if problems:
         raise InputError(problems)
@@ -117,7 +117,7 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
     name = str(path).rsplit("/", 1)[-1]
     missing = [c for c in ("activity", "volunteer_id", "elder_id") if c not in table.columns]
     if missing:
-        raise InputError([InputIssue(name, f"column {c} is missing") for c in missing])
+        raise InputError([InputIssue(name, "input.column_missing", name=c) for c in missing])
     visits = table[(table["activity"].str.lower().isin(["visit", "birthday", "service"]))
                    & (table["elder_id"] != "")]
     pairs = visits[["volunteer_id", "elder_id"]].drop_duplicates()
@@ -127,7 +127,7 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
 def replan(world: World, previous: dict[str, str], leaving: set[str],
            history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
            workers: int | None = None,
-           reasons: dict[tuple[str, str], str] | None = None,
+           reasons: dict[tuple[str, str], Reason] | None = None,
            cluster: Cluster | None = None,
            deterministic_time: float | None = None, stop: Stop = NEVER) -> ReplanResult:
     """Re-plan in one batch.
@@ -173,19 +173,20 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
         return k if k < len(arc_key) and arc_key[k] == key else None
 
     by_volunteer: dict[int, list[int]] = {}
-    why_moved: dict[str, str] = {}
+    why_moved: dict[str, Reason] = {}
     for e_id, v_id in previous.items():
         if e_id not in eindex:
             continue
         if v_id not in vindex:
-            why_moved[e_id] = ("their volunteer " + v_id + (" left the programme"
-                               if v_id in leaving else " is no longer in the volunteers file"))
+            why_moved[e_id] = Reason("change.volunteer_left" if v_id in leaving
+                                     else "change.volunteer_gone", {"volunteer": v_id})
             continue
         k = arc_of(vindex[v_id], eindex[e_id])
         if k is None:
             why = (reasons or {}).get((v_id, e_id))
-            why_moved[e_id] = f"the pair with {v_id} is no longer eligible" + \
-                (f": {why}" if why else "")
+            why_moved[e_id] = Reason("change.pair_ineligible", {"volunteer": v_id}) \
+                if why is None else Reason("change.pair_ineligible_because",
+                                           {"volunteer": v_id, "why": why.part()})
             continue
         by_volunteer.setdefault(vindex[v_id], []).append(k)
     kept_arcs: list[int] = []
@@ -193,8 +194,8 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
         keep = _keep_most(problem, v, arcs)
         kept_arcs += keep
         for k in set(arcs) - set(keep):
-            why_moved[str(problem.elder_ids[problem.arc_e[k]])] = (
-                f"the capacity of {problem.volunteer_ids[v]} fell below their load")
+            why_moved[str(problem.elder_ids[problem.arc_e[k]])] = Reason(
+                "change.capacity_fell", {"volunteer": str(problem.volunteer_ids[v])})
     kept = np.zeros(problem.num_arcs, dtype=bool)
     kept[kept_arcs] = True
 
@@ -254,57 +255,67 @@ def _residual(p: PairingProblem, kept: np.ndarray) -> tuple[PairingProblem, np.n
 
 
 def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: PairingResult,
-            previous: dict[str, str], leaving: set[str], why_moved: dict[str, str],
+            previous: dict[str, str], leaving: set[str], why_moved: dict[str, Reason],
             world: World) -> ReplanResult:
     assignments = assignment_table(p, chosen, {"kept": kept})
     # against the whole problem and the whole plan: a volunteer full with the elders they
     # kept is full, not one who "takes no elders" (the residual's capacity left is 0)
-    residual_reasons = unassigned_reasons(p, chosen)
-    covered = set(assignments["elder_id"])
-    unassigned = pd.DataFrame({
-        "elder_id": [p.elder_ids[i] for i in sorted(residual_reasons)
-                     if p.elder_ids[i] not in covered],
-    })
-    unassigned["reason"] = [residual_reasons[i] for i in sorted(residual_reasons)
-                            if p.elder_ids[i] not in covered]
+    reasons = unassigned_reasons(p, chosen)
+    unassigned = unassigned_table(p, reasons)
     idx = {e: i for i, e in enumerate(p.elder_ids)}
-    unassigned["priority"] = [int(p.priority[idx[e]]) for e in unassigned["elder_id"]]
     new = dict(zip(assignments["elder_id"], assignments["volunteer_id"], strict=True))
-    reason_out = dict(zip(unassigned["elder_id"], unassigned["reason"], strict=True))
     knows = {(v, e) for v, e, r in zip(p.world.relations["volunteer_id"],
                                        p.world.relations["elder_id"],
                                        p.world.relations["relation"], strict=True)
              if r in ("kin", "familiar")}
-    rows = []
+    rows: list[tuple[str, str, str, Reason]] = []
     stats = {"kept": 0, "moved": 0, "newly_covered": 0, "still_uncovered": 0, "lost": 0,
              "elders_left": 0, "orphans_repaired": 0, "orphans_to_known": 0}
     for e in [*p.elder_ids.tolist(), *sorted(set(previous) - set(p.elder_ids))]:
         old, now = previous.get(e, ""), new.get(e, "")
         if old and e not in idx:
             stats["elders_left"] += 1
-            rows.append((e, old, "", "the elder is no longer in the elders file"))
+            rows.append((e, old, "", Reason("change.elder_left")))
             continue
         if old == now:
             stats["kept" if old else "still_uncovered"] += 1
             continue
-        cause = why_moved.get(e, "")
+        cause = why_moved.get(e)
         if old and now:
             stats["moved"] += 1
             known = (now, e) in knows
             if old in leaving:
                 stats["orphans_repaired"] += 1
                 stats["orphans_to_known"] += known
-            text = f"{cause}; now with {now}" + (" (who knows them)" if known else "")
+            why = Reason("change.moved_known" if known else "change.moved",
+                         {"cause": _part(cause), "volunteer": now})
         elif old:
             stats["lost"] += 1
-            text = f"{cause}; no one can take them: {reason_out.get(e, '')}"
+            why = Reason("change.lost", {"cause": _part(cause),
+                                         "why": reasons[idx[e]].part()})
         else:
             stats["newly_covered"] += 1
-            text = (f"{'new to the plan' if e not in previous else cause}; paired with {now}")
-        rows.append((e, old, now, text))
-    changes = pd.DataFrame(rows, columns=["elder_id", "old_volunteer_id", "new_volunteer_id",
-                                          "reason"])
+            why = Reason("change.new_elder", {"volunteer": now}) if e not in previous else \
+                Reason("change.covered", {"cause": _part(cause), "volunteer": now})
+        rows.append((e, old, now, why))
+    changes = pd.DataFrame({
+        "elder_id": [r[0] for r in rows], "old_volunteer_id": [r[1] for r in rows],
+        "new_volunteer_id": [r[2] for r in rows], "reason": [r[3].text("en") for r in rows],
+        "reason_code": [_code(r[3]) for r in rows],
+        "reason_params": [r[3].params_json() for r in rows]})
     figures: dict[str, object] = {**stats, "volunteers_left": len(leaving),
                                   "status": str(result.status), "method": result.method,
                                   "residual": result.figures()}
     return ReplanResult(assignments, unassigned, changes, figures, result)
+
+
+def _part(cause: Reason | None) -> list[dict[str, object]]:
+    """A change's cause as parts of its reason (none for an elder who had no volunteer)."""
+    return [cause.part()] if cause is not None else []
+
+
+def _code(reason: Reason) -> str:
+    """A change's code: its cause's where it has one (``change.volunteer_left``), else its
+    own (``change.new_elder``), so that counting the codes counts the causes."""
+    cause = reason.params.get("cause")
+    return str(cause[0]["code"]) if isinstance(cause, list) and cause else reason.code

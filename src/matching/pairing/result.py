@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import Reason
 from matching.pairing.problem import PairingProblem
 from matching.pairing.reasons import unassigned_reasons
 from matching.rules.pairing import COST_UNITS_PER_KM
@@ -37,6 +38,21 @@ def assignment_table(p: PairingProblem, chosen: np.ndarray,
     table["elder_name"] = elds["name"].to_numpy(dtype=object)[p.arc_e[k]]
     table["volunteer_name"] = vols["name"].to_numpy(dtype=object)[p.arc_v[k]]
     return pd.DataFrame(table)
+
+
+def unassigned_table(p: PairingProblem, reasons: dict[int, Reason]) -> pd.DataFrame:
+    """``unassigned.csv``: each elder left out with the reason in words (English; the code
+    and its figures beside it, to word it in Chinese), priority and name."""
+    idx = np.array(sorted(reasons), dtype=np.int64)
+    chosen = [reasons[i] for i in idx.tolist()]
+    return pd.DataFrame({
+        "elder_id": p.elder_ids[idx],
+        "reason": [r.text("en") for r in chosen],
+        "reason_code": [r.code for r in chosen],
+        "priority": p.priority[idx],
+        "elder_name": p.world.elders["name"].to_numpy(dtype=object)[idx],
+        "reason_params": [r.params_json() for r in chosen],
+    })
 
 
 class Status(enum.StrEnum):
@@ -112,7 +128,7 @@ class PairingResult:
         return self.status is Status.OPTIMAL
 
     @cached_property
-    def reasons(self) -> dict[int, str]:
+    def reasons(self) -> dict[int, Reason]:
         """Reason for each unassigned elder, by elder index."""
         return unassigned_reasons(self.problem, self.chosen)
 
@@ -124,15 +140,9 @@ class PairingResult:
 
     @cached_property
     def unassigned(self) -> pd.DataFrame:
-        """``elder_id, reason`` plus ``priority`` and name, for every elder left out."""
-        p = self.problem
-        idx = np.array(sorted(self.reasons), dtype=np.int64)
-        return pd.DataFrame({
-            "elder_id": p.elder_ids[idx],
-            "reason": [self.reasons[i] for i in idx.tolist()],
-            "priority": p.priority[idx],
-            "elder_name": p.world.elders["name"].to_numpy(dtype=object)[idx],
-        })
+        """``elder_id, reason`` (in English) plus ``reason_code``, ``reason_params``,
+        ``priority`` and name, for every elder left out."""
+        return unassigned_table(self.problem, self.reasons)
 
     def coverage(self) -> pd.DataFrame:
         """Elders and assigned elders by priority tier, highest first."""

@@ -260,9 +260,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
     say("flow", f"min-cost flow over {part.num_pairs:,} pairs", pairs=part.num_pairs)
     weight = lexicographic_weight(arcs.e, arcs.cost, ne)
     if weight * max(1, int(part.priority.max(initial=1))) * (nv + ne + 3) >= _COST_LIMIT:
-        raise InputError.one(
-            "elders", "the priorities are too large for this many people to be compared "
-            "exactly; use smaller priorities (they only need to rank the elders)")
+        raise InputError.one("elders", "input.priorities_too_large")
     net = FlowNetwork(nv, ne, arcs.v, arcs.e, weight * part.priority)
     cap = _count_fitting_week(arcs.v, arcs.load, part.cap_count, part.cap_load)
     flow = net.solve(arcs.cost, cap)

@@ -53,21 +53,22 @@ def normalise_id(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def id_problem(text: str) -> str | None:
-    """What is wrong with an id under the rule above (``None``: nothing). ``text`` is
-    taken as normalised (see :func:`normalise_id`); an empty id is not judged here."""
+def id_problem(text: str) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with an id under the rule above, as a code of the catalogue and its
+    figures (``None``: nothing). ``text`` is taken as normalised (see
+    :func:`normalise_id`); an empty id is not judged here."""
     if any(sep in text for sep in PATH_SEPARATORS):
-        return "holds a path separator (/ or \\); an id names a person, never a folder"
+        return "input.id_separator", {}
     if not text.isascii() or not text.isprintable():
         bad = next((c for c in text if unicodedata.category(c) in INVISIBLE_CATEGORIES
                     or DEFAULT_IGNORABLE.match(c)), None)
         if bad is not None:
-            return (f"holds an invisible or control character (U+{ord(bad):04X} "
-                    f"{unicodedata.name(bad, 'unnamed')}); type the id again by hand")
+            return "input.id_invisible", {
+                "char": f"U+{ord(bad):04X} {unicodedata.name(bad, 'unnamed')}"}
     if text.startswith("."):
-        return "starts with a dot; an id starts with a letter or a digit"
+        return "input.id_leading_dot", {}
     if len(text) > MAX_ID_LENGTH:
-        return f"is {len(text):,} characters long (at most {MAX_ID_LENGTH})"
+        return "input.id_too_long", {"length": len(text), "most": MAX_ID_LENGTH}
     return None
 
 

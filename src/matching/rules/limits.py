@@ -88,8 +88,7 @@ def measure(path: Path, limits: ReadLimits) -> tuple[int, int]:
             rows = max((_sheet_rows(archive, m, limits.rows) for m in members
                         if _is_sheet(m.filename)), default=0)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputError.one(path.name, f"cannot be read as a workbook: {exc}; open it in "
-                                        "Excel or WPS and save it as .xlsx or CSV") from None
+        raise InputError.one(path.name, "input.not_a_workbook", detail=str(exc)) from None
     return rows, expanded
 
 
@@ -103,14 +102,10 @@ def check(path: Path, limits: ReadLimits) -> None:
     """
     rows, expanded = measure(path, limits)
     if expanded > limits.expanded_bytes:
-        raise InputError.one(path.name, f"expands to {expanded / MIB:,.0f} MiB, more than "
-                                        f"the {limits.expanded_bytes / MIB:,.0f} MiB this "
-                                        "reader takes; split it, or save only the sheet "
-                                        "that is needed")
+        raise InputError.one(path.name, "input.too_big", expanded=expanded / MIB,
+                             most=limits.expanded_bytes / MIB)
     if rows > limits.rows:
-        raise InputError.one(path.name, f"has more than {limits.rows:,} rows, the most this "
-                                        "reader takes; split it (by community or town) and "
-                                        "plan each part")
+        raise InputError.one(path.name, "input.too_many_rows", most=limits.rows)
 
 
 def _is_sheet(name: str) -> bool:

@@ -55,17 +55,16 @@ class Rules:
             value = getattr(self, field.name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 \
                     or value != value:
-                raise RuleError(field.name, f"must be a number >= 0, not {value!r}")
+                raise RuleError(field.name, "rule.number_at_least_zero", value=value)
         for name in ("default_max_elders",):
             if not float(getattr(self, name)).is_integer():
-                raise RuleError(name, f"must be a whole number, not {getattr(self, name)!r}")
+                raise RuleError(name, "rule.whole_number", value=getattr(self, name))
         if self.default_visit_minutes <= 0:
-            raise RuleError("default_visit_minutes",
-                            f"must be more than 0, not {self.default_visit_minutes!r}")
+            raise RuleError("default_visit_minutes", "rule.more_than_zero",
+                            value=self.default_visit_minutes)
         if self.max_kin_km < self.max_km:
-            raise RuleError("max_kin_km", f"({self.max_kin_km:g} km) is shorter than max_km "
-                            f"({self.max_km:g} km): kin would have to live closer than anyone "
-                            "else; make max_kin_km at least max_km", others=("max_km",))
+            raise RuleError("max_kin_km", "rule.kin_shorter", ("max_km",),
+                            kin=self.max_kin_km, km=self.max_km)
 
     def replace(self, **changes: float) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""

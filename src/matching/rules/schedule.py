@@ -87,64 +87,54 @@ class ScheduleRules:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not float(value).is_integer():
-                raise RuleError(name, f"must be a whole number, not {value!r}")
+                raise RuleError(name, "rule.whole_number", value=value)
             object.__setattr__(self, name, int(value))
         self._check_range("day_start", 0, MINUTES_PER_DAY - 1)
         self._check_range("day_end", 1, MINUTES_PER_DAY)
         if self.day_end <= self.day_start:
-            raise RuleError("day_end", f"({_clock(self.day_end)}) is not after day_start "
-                            f"({_clock(self.day_start)}): there is no time in the day for any "
-                            "activity; end the day later or start it earlier",
-                            others=("day_start",))
+            raise RuleError("day_end", "rule.day_end_before_start", ("day_start",),
+                            end=_clock(self.day_end), start=_clock(self.day_start))
         window = self.day_end - self.day_start
         for name in _DURATIONS:
             self._check_range(name, 1, None)
             if getattr(self, name) > window:
-                raise RuleError(name, f"({getattr(self, name)} min) is longer than the day "
-                                f"from day_start {_clock(self.day_start)} to day_end "
-                                f"{_clock(self.day_end)} ({window} min): no such activity "
-                                "could ever be planned; shorten it or lengthen the day",
-                                others=("day_start", "day_end"))
-        for start, length, what in (("call_start", "call_minutes", "the calls"),
-                                    ("group_start", "group_minutes", "a group activity"),
-                                    ("festival_start", "festival_minutes",
-                                     "a festival activity")):
+                raise RuleError(name, "rule.longer_than_day", ("day_start", "day_end"),
+                                minutes=getattr(self, name), start=_clock(self.day_start),
+                                end=_clock(self.day_end), window=window)
+        for start, length, what in (("call_start", "call_minutes", "event.call"),
+                                    ("group_start", "group_minutes", "event.group"),
+                                    ("festival_start", "festival_minutes", "event.festival")):
             begin, end = getattr(self, start), getattr(self, start) + getattr(self, length)
             if begin < self.day_start:
-                raise RuleError(start, f"({_clock(begin)}) is before day_start "
-                                f"({_clock(self.day_start)}): {what} would start before the "
-                                "day; start it later or the day earlier",
-                                others=("day_start",))
+                raise RuleError(start, "rule.starts_before_day", ("day_start",),
+                                begin=_clock(begin), start=_clock(self.day_start), what=what)
             if end > self.day_end:
-                raise RuleError(start, f"({_clock(begin)}) with {length} "
-                                f"{getattr(self, length)} ends {what} at {_clock(end)}, after "
-                                f"day_end ({_clock(self.day_end)}); start it earlier, shorten "
-                                "it, or end the day later", others=(length, "day_end"))
+                raise RuleError(start, "rule.ends_after_day", (length, "day_end"),
+                                begin=_clock(begin), length=length,
+                                minutes=getattr(self, length), what=what, end=_clock(end),
+                                day_end=_clock(self.day_end))
         self._check_range("rota_block_weeks", 1, None)
         self._check_range("backup_visits_per_block", 0, None)
         if self.backup_visits_per_block >= self.rota_block_weeks:
-            raise RuleError("backup_visits_per_block",
-                            f"({self.backup_visits_per_block}) leaves the primary volunteer no "
-                            f"visit in a block of rota_block_weeks {self.rota_block_weeks}; "
-                            "the backup may make at most "
-                            f"{self.rota_block_weeks - 1} of them, or lengthen the block",
-                            others=("rota_block_weeks",))
+            raise RuleError("backup_visits_per_block", "rule.backup_takes_all",
+                            ("rota_block_weeks",), backup=self.backup_visits_per_block,
+                            block=self.rota_block_weeks, most=self.rota_block_weeks - 1)
         self._check_range("elders_per_organiser", 1, None)
         self._check_range("festival_days_before", 0, MAX_FESTIVAL_DAYS_BEFORE)
         km = self.service_km
         if isinstance(km, bool) or not isinstance(km, int | float) or not km >= 0:
-            raise RuleError("service_km", f"must be a number >= 0, not {km!r}")
+            raise RuleError("service_km", "rule.number_at_least_zero", value=km)
         for festival in self.festivals:
             if len(festival) != 4 or not 1 <= int(festival[2]) <= 12 \
                     or not 1 <= int(festival[3]) <= 30:
-                raise RuleError("festivals", f"entry {festival!r} needs a name, a Chinese name, "
-                                             "a lunar month 1-12 and a lunar day 1-30")
+                raise RuleError("festivals", "rule.festival_entry", entry=repr(festival))
 
     def _check_range(self, name: str, low: int, high: int | None) -> None:
         value = getattr(self, name)
         if value < low or (high is not None and value > high):
-            expected = f"{low} to {high}" if high is not None else f"at least {low}"
-            raise RuleError(name, f"must be {expected}, not {value}")
+            if high is not None:
+                raise RuleError(name, "rule.in_range", low=low, high=high, value=value)
+            raise RuleError(name, "rule.at_least", low=low, value=value)
 
     def replace(self, **changes: object) -> ScheduleRules:
         """A copy with some rules changed (checked again)."""

@@ -52,21 +52,21 @@ class TimebankRules:
             value = getattr(self, field.name)
             if field.type in ("bool", bool):
                 if not isinstance(value, bool):
-                    raise RuleError(field.name, f"must be true or false, not {value!r}")
+                    raise RuleError(field.name, "rule.true_or_false", value=value)
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or \
                     not value >= 0:
-                raise RuleError(field.name, f"must be a number >= 0, not {value!r}")
+                raise RuleError(field.name, "rule.number_at_least_zero", value=value)
         for name in ("low_rating", "low_ratings_to_refuse", "rating_window_days", "bonus_max",
                      "fairness_window_days"):
             if not float(getattr(self, name)).is_integer():
-                raise RuleError(name, f"must be a whole number, not {getattr(self, name)!r}")
+                raise RuleError(name, "rule.whole_number", value=getattr(self, name))
         if not 1 <= self.low_rating <= 5:
-            raise RuleError("low_rating", f"must be 1 to 5, not {self.low_rating}")
+            raise RuleError("low_rating", "rule.one_to_five", value=self.low_rating)
         if self.credits_per_hour == 0:
-            raise RuleError("credits_per_hour", "must be more than 0")
+            raise RuleError("credits_per_hour", "rule.more_than_zero_plain")
         if self.bonus_hours == 0:
-            raise RuleError("bonus_hours", "must be more than 0")
+            raise RuleError("bonus_hours", "rule.more_than_zero_plain")
 
     def replace(self, **changes: object) -> TimebankRules:
         """A copy with some rules changed (checked again)."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from matching.catalogue import Reason
 from matching.rules.errors import InputError
 
 #: Share of the limit kept back for writing the outputs (a county's pairing writes in well
@@ -121,7 +122,8 @@ class TooShort(Exception):
     Attributes
     ----------
     what
-        Those stages, in words ("reading the files and finding the candidate pairs").
+        Those stages, as a code of the catalogue (``work.candidates``: "finding the
+        candidate pairs").
     needs
         Seconds they would take at least, when estimated before running them (else
         ``None``: they ran, and used the budget up).
@@ -137,17 +139,15 @@ class TooShort(Exception):
 
 def too_short(limit: float, spent: float, exc: TooShort) -> InputError:
     """The command line's error for a limit that no plan fits, ``spent`` seconds in."""
+    figures = {"what": exc.what, "spent": round(spent, 1)}
     if exc.unfinished:
-        took = f"{exc.what} had not finished after {spent:.1f} s"
-        if exc.needs is not None:
-            took += f" (a sample says it takes at least {exc.needs:.0f} s here)"
+        took = Reason("took.unfinished" if exc.needs is None else "took.unfinished_sampled",
+                      {**figures, "needs": exc.needs or 0.0})
         total = max(spent, exc.needs or 0.0) * 2
     elif exc.needs is None:
-        took, total = f"{exc.what} alone took {spent:.1f} s", spent
+        took, total = Reason("took.alone", figures), spent
     else:
-        took = f"{exc.what} would take at least {exc.needs:.0f} s here"
+        took = Reason("took.would", {"what": exc.what, "needs": exc.needs})
         total = spent + exc.needs
-    return InputError.one(
-        "--time-limit", f"{limit:g} s is too short for any plan at this size: {took}, and the "
-        f"fastest plan needs that and a min-cost flow; give --time-limit "
-        f"{max(2, int(total * 2) + 1)} or more")
+    return InputError.one("--time-limit", "input.too_short", limit=limit, took=took.part(),
+                          suggest=max(2, int(total * 2) + 1))

@@ -38,13 +38,12 @@ def check_spec(spec: str, where: str = "--cluster") -> str:
     local = _LOCAL.fullmatch(spec)
     if local is not None:
         if int(local.group(1)) < 1:
-            raise InputError.one(where, f'"{spec}" asks for no workers; use local:1 or more')
+            raise InputError.one(where, "input.no_workers", spec=spec)
         return spec
     if spec.startswith("local"):
-        raise InputError.one(where, f'"{spec}" is not local:N (N workers, e.g. local:4)')
+        raise InputError.one(where, "input.not_local", spec=spec)
     if not re.fullmatch(r"(tcp|tls|inproc|ucx)://\S+|[\w.\-]+:\d+", spec):
-        raise InputError.one(where, f'"{spec}" is neither local:N nor a Dask scheduler '
-                                    "address such as tcp://10.0.0.5:8786")
+        raise InputError.one(where, "input.not_scheduler", spec=spec)
     return spec
 
 
@@ -114,8 +113,7 @@ def open_cluster(spec: str | None) -> Iterator[Cluster | None]:
     try:  # an optional dependency, and slow to import: only when a cluster is asked for
         from distributed import Client, LocalCluster
     except ImportError:
-        raise InputError.one("--cluster", "needs Dask: pip install 'matching[cluster]' "
-                                          "(dask and distributed)") from None
+        raise InputError.one("--cluster", "input.needs_dask") from None
     local = _LOCAL.fullmatch(spec)
     if local is not None:
         n = int(local.group(1))

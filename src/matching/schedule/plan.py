@@ -86,7 +86,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     started = time.perf_counter()
     rules = rules or ScheduleRules()
     if weeks < 1:
-        raise InputError.one("--weeks", f"must be at least 1, not {weeks}")
+        raise InputError.one("--weeks", "input.weeks_at_least_one", weeks=weeks)
     horizon = Horizon.build(start, weeks, from_date, rules.rota_block_weeks, rules.festivals)
     data = ScheduleData.build(problem, primary, rules, horizon)
     past = Past() if previous is None else Past.load(data, previous, previous_primary or {})
@@ -160,10 +160,9 @@ def schedule_world(world: World, assignments: pd.DataFrame, start: dt.date, week
                          previous_primary=old_primary, progress=progress, stop=stop)
 
 
-_WHY_NOT = {TOO_FAR: "they live further apart than the pairing allows",
-            REFUSES: "the elder refuses this volunteer",
-            GENDER: "the volunteer is not of the elder's preferred gender",
-            NO_SHARED_DAY: "they share no available day"}
+#: Why the rules forbid a pair, by eligibility code (the catalogue's words).
+_WHY_NOT = {TOO_FAR: "pair.too_far", REFUSES: "pair.refused", GENDER: "pair.gender",
+            NO_SHARED_DAY: "pair.no_shared_day"}
 
 
 def primaries(table: pd.DataFrame, problem: PairingProblem,
@@ -177,8 +176,8 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     InputError
         For missing columns, unknown ids, elders listed twice and pairs the rules forbid.
     """
-    problems = [InputIssue(name, f"column {c} is missing") for c in ("elder_id", "volunteer_id")
-                if c not in table.columns]
+    problems = [InputIssue(name, "input.column_missing", name=c)
+                for c in ("elder_id", "volunteer_id") if c not in table.columns]
     if problems:
         raise InputError(problems)
     vid = {v: i for i, v in enumerate(problem.volunteer_ids)}
@@ -189,25 +188,25 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     primary = np.full(problem.num_elders, -1, dtype=np.int64)
     for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
         if e not in eid:
-            problems.append(InputIssue(name, "names no elder in the elders file", int(row),
-                                    "elder_id", e))
+            problems.append(InputIssue(name, "input.no_such_elder", int(row), "elder_id", e))
         elif v and v not in vid:
-            problems.append(InputIssue(name, "names no volunteer in the volunteers file",
-                                    int(row), "volunteer_id", v))
+            problems.append(InputIssue(name, "input.no_such_volunteer", int(row),
+                                       "volunteer_id", v))
         elif v:
             key = eid[e] * problem.num_volunteers + vid[v]
             k = int(np.searchsorted(arc_key, key))
             if primary[eid[e]] >= 0:
-                problems.append(InputIssue(name, "lists this elder twice", int(row), "elder_id", e))
+                problems.append(InputIssue(name, "input.elder_twice", int(row), "elder_id", e))
             elif k >= len(arc_key) or arc_key[k] != key:
                 looked = vid[v] * problem.num_elders + eid[e]
                 j = int(np.searchsorted(near_key, looked))
                 code = int(problem.near_code[j]) if j < len(near_key) and \
                     near_key[j] == looked else TOO_FAR
-                why = _WHY_NOT.get(code, "the rules do not allow the pair") \
-                    if code != ELIGIBLE else "the rules do not allow the pair"
-                problems.append(InputIssue(name, f"may not serve elder {e}: {why}", int(row),
-                                        "volunteer_id", v))
+                why = _WHY_NOT.get(code, "pair.not_allowed") if code != ELIGIBLE \
+                    else "pair.not_allowed"
+                problems.append(InputIssue(name, "input.may_not_serve", int(row),
+                                           "volunteer_id", v, elder=e,
+                                           why={"code": why, "params": {}}))
             else:
                 primary[eid[e]] = vid[v]
     if problems:
@@ -245,8 +244,9 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     unmet_rows = [reason(data, loads, m) for m in missed] + rotation_gaps
     unmet = pd.DataFrame([{
         "elder_id": p.elder_ids[u.elder] if u.elder >= 0 else "",
-        "when": u.when, "activity": u.activity, "reason": u.reason, "community": u.community,
-        "priority": int(p.priority[u.elder]) if u.elder >= 0 else "",
+        "when": u.when, "activity": u.activity, "reason": u.reason.text("en"),
+        "community": u.community, "priority": int(p.priority[u.elder]) if u.elder >= 0 else "",
+        "reason_code": u.reason.code, "reason_params": u.reason.params_json(),
     } for u in unmet_rows], columns=UNMET_COLUMNS)
     unmet = unmet.sort_values(["when", "activity", "elder_id"], kind="stable") \
         .reset_index(drop=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from matching.catalogue import Reason
+
 #: The kinds of obligation in the order they are weighed (calls are never unmet).
 KINDS = ("visit", "group", "festival", "birthday", "service")
 
@@ -14,7 +16,8 @@ KINDS = ("visit", "group", "festival", "birthday", "service")
 CONTRACT_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
                     "service", "minutes"]
 SCHEDULE_COLUMNS = [*CONTRACT_COLUMNS, "title", "elder_name", "volunteer_name"]
-UNMET_COLUMNS = ["elder_id", "when", "activity", "reason", "community", "priority"]
+UNMET_COLUMNS = ["elder_id", "when", "activity", "reason", "community", "priority",
+                 "reason_code", "reason_params"]
 
 
 @dataclass
@@ -80,12 +83,13 @@ class Missed:
 
 @dataclass(frozen=True)
 class Unmet:
-    """An obligation the schedule could not meet, with the reason in a planner's words."""
+    """An obligation the schedule could not meet, with the reason (a code and its figures,
+    :class:`matching.catalogue.Reason`)."""
 
     elder: int
     when: str
     activity: str
-    reason: str
+    reason: Reason
     community: str = ""
 
 
@@ -99,7 +103,8 @@ class ScheduleResult:
         ``date, start, end, activity, volunteer_id, elder_id, community, service, minutes``
         plus ``title``, ``elder_name``, ``volunteer_name``, sorted by date, volunteer, time.
     unmet
-        ``elder_id, when, activity, reason, community, priority``.
+        ``elder_id, when, activity, reason, community, priority, reason_code,
+        reason_params`` (the reason in English, its code and figures as JSON).
     backups
         ``elder_id, primary_id, backup_id, backup_week`` (the usual week of each rota block).
     assignments

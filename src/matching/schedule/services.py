@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.catalogue import Reason
 from matching.pairing.eligibility import ELIGIBLE
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
@@ -147,10 +148,11 @@ def service_requests(data: ScheduleData, backups: Backups, past: Past, reach: Se
             servable = [t for t in order if reach.has(able, t).any()]
             tag = servable[0] if servable else order[0]
             if servable and tag != order[0]:
-                notes.append(Unmet(e, f"{first:%Y-%m}", "service rotation",
-                                   f"{order[0]} was due, but no volunteer within "
-                                   f"{data.rules.service_km:g} km offers it on a shared day; "
-                                   f"{tag} instead", str(data.elder_community[e])))
+                notes.append(Unmet(e, f"{first:%Y-%m}", "service rotation", Reason(
+                    "unmet.service_rotation", {"due": f"service.{order[0]}",
+                                               "instead": f"service.{tag}",
+                                               "service_km": float(data.rules.service_km)}),
+                                   str(data.elder_community[e])))
             skilled = able[reach.has(able, tag)].tolist()
             own = [int(x) for x in (data.primary[e], backups.backup[e]) if x in skilled]
             chosen = list(dict.fromkeys(skilled[:PROVIDERS_PER_REQUEST] + own))

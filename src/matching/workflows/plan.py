@@ -102,13 +102,13 @@ def pair_world(world: World, options: SolveOptions, context: Context, *,
     """
     left = context.budget.left() if time_limit is None else time_limit
     if options.timed and context.budget.spent():
-        raise TooShort("reading the files")
+        raise TooShort("work.reading")
     say = context.progress
     if feedback is not None and fairness:
         problem = build_problem(world)
         left = context.budget.left() if time_limit is None else left
         if options.timed and context.budget.spent():
-            raise TooShort("reading the files and finding the candidate pairs")
+            raise TooShort("work.reading_and_candidates")
         say("solving", f"{problem.num_arcs:,} eligible pairs; solving", pairs=problem.num_arcs)
         result = solve(problem, time_limit=left, seed=options.seed, workers=options.workers,
                        progress=say, cluster=context.cluster,

@@ -104,15 +104,15 @@ def load_scenario(path: str | Path) -> Scenario:
 def _load(path: Path, seen: tuple[Path, ...], texts: list[tuple[str, str]]) -> dict[str, Any]:
     name = path.name
     if path in seen:
-        raise InputError.one(name, "extends itself (a loop of base files)")
+        raise InputError.one(name, "scenario.loop")
     if not path.is_file():
-        raise InputError.one(name, f"file not found ({path})")
+        raise InputError.one(name, "input.file_not_found", path=str(path))
     text = path.read_text(encoding="utf-8")
     texts.append((name, text))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError.one(name, f"is not valid TOML: {exc}") from None
+        raise InputError.one(name, "scenario.not_toml", detail=str(exc)) from None
     problems = _check(data, path, text)
     if problems:
         raise InputError(problems)
@@ -147,29 +147,30 @@ def _line(text: str, key: str, section: str | None) -> int | None:
 def _check(data: dict[str, Any], path: Path, text: str) -> list[InputIssue]:
     problems = []
 
-    def where(key: str, section: str | None) -> str:
-        line = _line(text, key, section)
-        full = f"{section}.{key}" if section else key
-        return f"key {full}" + (f" (line {line})" if line else "")
+    def where(key: str, section: str | None) -> dict[str, object]:
+        return _key_part(_line(text, key, section), f"{section}.{key}" if section else key)
 
     for key, value in data.items():
         if key in _TOP:
             if not isinstance(value, str):
-                problems.append(InputIssue(path.name, f"{where(key, None)} must be text"))
+                problems.append(InputIssue(path.name, "scenario.must_be_text",
+                                           key=where(key, None)))
             continue
         if key not in _SECTIONS:
-            expected = ", ".join(sorted(_TOP | _SECTIONS))
-            problems.append(InputIssue(path.name, f"{where(key, None)} is not a scenario "
-                                               f"setting (expected one of {expected})"))
+            problems.append(InputIssue(path.name, "scenario.unknown_section",
+                                       key=where(key, None),
+                                       expected=", ".join(sorted(_TOP | _SECTIONS))))
             continue
         if not isinstance(value, dict):
-            problems.append(InputIssue(path.name, f"{where(key, None)} must be a table [{key}]"))
+            problems.append(InputIssue(path.name, "scenario.must_be_table",
+                                       key=where(key, None), name=key))
             continue
         allowed = _SECTIONS[key]
         for sub, item in value.items():
             if sub not in allowed:
-                problems.append(InputIssue(path.name, f"{where(sub, key)} is unknown (expected "
-                                                   f"one of {', '.join(sorted(allowed))})"))
+                problems.append(InputIssue(path.name, "scenario.unknown_key",
+                                           key=where(sub, key),
+                                           expected=", ".join(sorted(allowed))))
                 continue
             want = allowed[sub]
             kinds = want if isinstance(want, tuple) else (want,)
@@ -178,31 +179,36 @@ def _check(data: dict[str, Any], path: Path, text: str) -> list[InputIssue]:
                 try:
                     item = value[sub] = dt.date.fromisoformat(item.strip())
                 except ValueError:
-                    problems.append(InputIssue(path.name, f"{where(sub, key)} must be a date "
-                                                          f"such as 2026-03-30, not {item!r}"))
+                    problems.append(InputIssue(path.name, "scenario.not_a_date",
+                                               key=where(sub, key), given=repr(item)))
                     continue
             ok = isinstance(item, kinds) and not (isinstance(item, bool) and bool not in kinds)
             if not ok:
-                names = " or ".join(_type_name(k) for k in kinds)
-                problems.append(InputIssue(path.name, f"{where(sub, key)} must be {names}, not "
-                                                   f"{item!r}"))
+                problems.append(InputIssue(path.name, "scenario.wrong_type", key=where(sub, key),
+                                           kinds=[_KIND_WORDS.get(k, k.__name__) for k in kinds],
+                                           given=repr(item)))
     if "base" in data and isinstance(data["base"], str):
         base = (path.parent / data["base"]).resolve()
         if not base.is_file():
-            problems.append(InputIssue(path.name, f"{where('base', None)}: {data['base']} does "
-                                               "not exist"))
+            problems.append(InputIssue(path.name, "scenario.missing_path",
+                                       key=where("base", None), given=data["base"]))
     for section, key in _PATH_KEYS:
         value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
         if isinstance(value, str) and not (path.parent / value).exists():
-            problems.append(InputIssue(path.name, f"{where(key, section)}: {value} does not "
-                                               "exist"))
+            problems.append(InputIssue(path.name, "scenario.missing_path",
+                                       key=where(key, section), given=value))
     return problems
 
 
-def _type_name(kind: type) -> str:
-    return {str: "text", int: "a whole number", float: "a number", bool: "true or false",
-            list: "a list", dt.date: "a date (YYYY-MM-DD)", dict: "a table"
-            }.get(kind, kind.__name__)
+#: The words of a setting's type, for messages.
+_KIND_WORDS = {str: "kind.text", int: "kind.whole", float: "kind.number", bool: "kind.bool",
+               list: "kind.list", dt.date: "kind.date", dict: "kind.table"}
+
+
+def _key_part(line: int | None, key: str) -> dict[str, object]:
+    """A setting as messages name it: ``key schedule.weeks (line 12)``."""
+    return {"code": "scenario.key_line" if line else "scenario.key",
+            "params": {"key": key, "line": line}}
 
 
 def _absolute_paths(data: dict[str, Any], folder: Path) -> None:
@@ -226,34 +232,36 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> Scenario:
     inputs = {k: Path(v) for k, v in data.get("inputs", {}).items() if k != "coords"}
-    problems = [InputIssue(path.name, f"[inputs] needs {k}") for k in ("volunteers", "elders")
-                if k not in inputs]
+    problems = [InputIssue(path.name, "scenario.needs_input", name=k)
+                for k in ("volunteers", "elders") if k not in inputs]
 
-    def where(section: str, key: str) -> tuple[str, str]:
+    def where(section: str, key: str) -> tuple[str, dict[str, object]]:
         """The file (the first of the chain that sets the key) and ``key s.k (line N)``."""
         for name, text in texts:
             line = _line(text, key, section)
             if line is not None:
-                return name, f"key {section}.{key} (line {line})"
-        return path.name, f"key {section}.{key}"
+                return name, _key_part(line, f"{section}.{key}")
+        return path.name, _key_part(None, f"{section}.{key}")
 
-    def bad(section: str, key: str, message: str, others: tuple[str, ...] = ()) -> None:
+    def bad(section: str, key: str, code: str, others: tuple[str, ...] = (),
+            **params: object) -> None:
         name, first = where(section, key)
-        if others:  # settings that contradict each other: name every one that is set
-            set_too = [where(section, k)[1] for k in others
-                       if any(_line(t, k, section) is not None for _, t in texts)]
-            if set_too:
-                first = f"{first} contradicts {' and '.join(set_too)}:"
-        problems.append(InputIssue(name, f"{first} {message}"))
+        what = {"code": code, "params": params}
+        set_too = [where(section, k)[1] for k in others  # settings that contradict each other
+                   if any(_line(t, k, section) is not None for _, t in texts)]
+        if set_too:
+            problems.append(InputIssue(name, "scenario.contradicts", key=first,
+                                       others=set_too, what=what))
+        else:
+            problems.append(InputIssue(name, "scenario.setting", key=first, what=what))
 
     coords = data.get("inputs", {}).get("coords", "wgs84")
     for file, system in (coords.items() if isinstance(coords, dict) else [("", coords)]):
         if file and file not in ("volunteers", "elders"):
-            bad("inputs", "coords", f"names {file!r}; coordinates are in the volunteers and "
-                                    "elders files only")
+            bad("inputs", "coords", "scenario.coords_file", file=file)
         elif system not in SYSTEMS:
-            bad("inputs", "coords", f"must be one of {', '.join(SYSTEMS)}, not {system!r} "
-                                    "(wgs84: GPS; gcj02: Amap, Tencent; bd09: Baidu)")
+            bad("inputs", "coords", "scenario.coords_system", systems=", ".join(SYSTEMS),
+                system=system)
     sched = dict(data.get("schedule", {}))
     start = sched.pop("start", None)
     weeks = sched.pop("weeks", None)
@@ -262,38 +270,36 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
     previous = sched.pop("previous", None)
     festivals = sched.pop("festivals", None)
     if lang not in LANGUAGES:
-        bad("schedule", "lang", f"must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+        bad("schedule", "lang", "scenario.lang", langs=", ".join(LANGUAGES), lang=lang)
     if weeks is not None and weeks < 1:
-        bad("schedule", "weeks", f"must be at least 1, not {weeks}")
+        bad("schedule", "weeks", "scenario.weeks", weeks=weeks)
     elif from_date is not None and start is not None and weeks is not None and not (
             start <= from_date < start + dt.timedelta(weeks=weeks)):
         end = start + dt.timedelta(weeks=weeks, days=-1)
-        bad("schedule", "from", f"({from_date}) lies outside the horizon {start} to {end} "
-                                "set by start and weeks: there is nothing to re-schedule from "
-                                "that day; choose a day in the horizon, or move the horizon",
-            ("start", "weeks"))
+        bad("schedule", "from", "scenario.from_outside", ("start", "weeks"),
+            from_date=str(from_date), start=str(start), end=str(end))
     rules, srules = Rules(), ScheduleRules()
     try:
         rules = Rules(**data.get("rules", {}))
     except RuleError as exc:
-        bad("rules", exc.field, exc.message, exc.others)
+        bad("rules", exc.field, exc.code, exc.others, **exc.params)
     try:
         srules = ScheduleRules(**sched)
         if festivals is not None:
             srules = srules.replace(festivals=tuple(_festival(f) for f in festivals))
     except RuleError as exc:
-        bad("schedule", exc.field, exc.message, exc.others)
+        bad("schedule", exc.field, exc.code, exc.others, **exc.params)
     bank = dict(data.get("timebank", {}))
     ledger, members = bank.pop("ledger", None), bank.pop("members", None)
     timebank = TimebankRules()
     try:
         timebank = TimebankRules(**bank)
     except RuleError as exc:
-        bad("timebank", exc.field, exc.message)
+        bad("timebank", exc.field, exc.code, **exc.params)
     steps = {"pair": True, "schedule": start is not None and weeks is not None,
              "replan": False, **data.get("run", {})}
     if steps["schedule"] and (start is None or weeks is None):
-        problems.append(InputIssue(path.name, "[run] schedule needs [schedule] start and weeks"))
+        problems.append(InputIssue(path.name, "scenario.schedule_needs_dates"))
     if problems:
         raise InputError(problems)
     solver = data.get("solver", {})
@@ -301,7 +307,7 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
         try:
             check_spec(solver["cluster"])
         except InputError as exc:
-            bad("solver", "cluster", exc.problems[0].message)
+            bad("solver", "cluster", exc.problems[0].code, **exc.problems[0].params)
             raise InputError(problems) from None
     return Scenario(path=path, name=data.get("name", path.stem),
                     description=data.get("description", ""), inputs=inputs, rules=rules,
@@ -323,8 +329,7 @@ def _festival(entry: object) -> tuple[str, str, int, int]:
     if not isinstance(entry, dict) or not {"name", "month", "day"} <= set(entry) \
             or not all(isinstance(entry[k], int) and not isinstance(entry[k], bool)
                        for k in ("month", "day")):
-        raise RuleError("festivals", f"entry {entry!r} needs name, month and day (whole "
-                                     "numbers: the lunar month and day)")
+        raise RuleError("festivals", "scenario.festival_entry", entry=repr(entry))
     return (str(entry["name"]), str(entry.get("name_zh", entry["name"])), entry["month"],
             entry["day"])
 

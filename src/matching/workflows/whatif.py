@@ -59,20 +59,18 @@ def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tab
         leaving += [str(v) for v in rng.choice(pool, size=k, replace=False)]
     unknown = sorted(set(leaving) - set(vols["volunteer_id"]))
     if unknown:
-        raise InputError.one(sc.path.name, f"[whatif] leaving names no volunteer: "
-                                           f"{', '.join(unknown)}")
+        raise InputError.one(sc.path.name, "scenario.leaving_unknown", who=unknown)
     return Tables(vols, elds, t.relations, t.pairs, sorted(set(leaving)))
 
 
 def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...], file: str,
           key: str) -> None:
     if not isinstance(change, dict) or "volunteer_id" not in change:
-        raise InputError.one(file, f"[whatif] {key} entries need a volunteer_id "
-                                   "(or \"*\" for everyone)")
+        raise InputError.one(file, "scenario.whatif_needs_volunteer", key=key)
     who = str(change["volunteer_id"])
     rows = frame.index if who == "*" else frame.index[frame["volunteer_id"] == who]
     if not len(rows):
-        raise InputError.one(file, f"[whatif] {key}: no volunteer {who}")
+        raise InputError.one(file, "scenario.whatif_no_volunteer", key=key, who=who)
     for column in columns:
         if column in change:
             if column not in frame.columns:

@@ -1,13 +1,16 @@
 """Cell parsers for the spellings planners actually type.
 
-Each parser takes the text of one cell and returns the value, or raises ``ValueError`` whose
-message says what was expected; :mod:`matching.world.read` turns that into a located problem.
+Each parser takes the text of one cell and returns the value, or raises
+:class:`~matching.rules.errors.CellError` (a ``ValueError``) whose code says what was
+expected; :mod:`matching.world.read` turns that into a located problem.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+from matching.rules.errors import CellError
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ALL_DAYS = 0b1111111
@@ -37,11 +40,10 @@ _DAY_GROUPS = {
     "weekend": 0b1100000,
     "周末": 0b1100000,
 }
-_DAYS_EXPECTED = "is not a list of days (expected e.g. Mon Tue Thu, 周一 周三, 一 三 or 1 3 5)"
 
 
 def _one_day(token: str) -> int:
-    """Index (Mon = 0) of a single day token, or raise ``ValueError``."""
+    """Index (Mon = 0) of a single day token, or raise :class:`CellError`."""
     word = token
     for prefix in _ZH_PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix):
@@ -49,7 +51,7 @@ def _one_day(token: str) -> int:
             break
     if word in _DAY_WORDS:
         return _DAY_WORDS[word]
-    raise ValueError(_DAYS_EXPECTED)
+    raise CellError("input.not_days")
 
 
 def parse_days(text: str) -> int:
@@ -74,7 +76,7 @@ def parse_days(text: str) -> int:
         elif "-" in token:
             parts = token.split("-")
             if len(parts) != 2 or not parts[0] or not parts[1]:
-                raise ValueError(_DAYS_EXPECTED)
+                raise CellError("input.not_days")
             first, last = _one_day(parts[0]), _one_day(parts[1])
             day = first
             while True:
@@ -88,7 +90,7 @@ def parse_days(text: str) -> int:
             except ValueError:
                 mask |= _compact_chinese_days(token)
     if mask == 0:
-        raise ValueError(_DAYS_EXPECTED)
+        raise CellError("input.not_days")
     return mask
 
 
@@ -99,7 +101,7 @@ def _compact_chinese_days(token: str) -> int:
             token = token[len(prefix) :]
             break
     if not token or any(ch not in "一二三四五六日天" for ch in token):
-        raise ValueError(_DAYS_EXPECTED)
+        raise CellError("input.not_days")
     mask = 0
     for ch in token:
         mask |= 1 << _DAY_WORDS[ch]
@@ -109,6 +111,11 @@ def _compact_chinese_days(token: str) -> int:
 def format_days(mask: int) -> str:
     """``0b0000101`` -> ``"Mon Wed"``."""
     return " ".join(name for i, name in enumerate(DAY_NAMES) if mask >> i & 1)
+
+
+def day_codes(mask: int) -> list[str]:
+    """``0b0000101`` -> ``["day.Mon", "day.Wed"]``: the days as the catalogue words them."""
+    return [f"day.{name}" for i, name in enumerate(DAY_NAMES) if mask >> i & 1]
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "对", "有", "x", "✓"}
@@ -122,7 +129,7 @@ def parse_bool(text: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ValueError("is not true or false (expected true/false, yes/no, 1/0 or 是/否)")
+    raise CellError("input.not_bool")
 
 
 _GENDERS = {"f": "F", "female": "F", "woman": "F", "w": "F", "女": "F",
@@ -136,7 +143,7 @@ def parse_gender(text: str, *, allow_any: bool = False) -> str:
         return ""
     if word in _GENDERS:
         return _GENDERS[word]
-    raise ValueError("is not a gender (expected F or M)")
+    raise CellError("input.not_gender")
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -159,12 +166,12 @@ def parse_date(text: str) -> str:
     midnight time); returns the ISO spelling."""
     m = _DATE_FULL.match(text.strip())
     if not m:
-        raise ValueError("is not a date (expected YYYY-MM-DD)")
+        raise CellError("input.not_full_date")
     year, month, day = (int(g) for g in m.groups())
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
-        raise ValueError("is not a real date") from None
+        raise CellError("input.not_real_date") from None
 
 
 def parse_birthday(text: str) -> str:
@@ -173,16 +180,16 @@ def parse_birthday(text: str) -> str:
     if _DATE_FULL.match(word):
         iso = parse_date(word)
         if not 1880 <= int(iso[:4]) <= dt.date.today().year:
-            raise ValueError("has an implausible year")
+            raise CellError("input.implausible_year")
         return iso
     if m := _DATE_SHORT.match(word):
         month, day = (int(g) for g in m.groups())
         try:
             dt.date(2000, month, day)  # a leap year, so 02-29 is allowed
         except ValueError:
-            raise ValueError("is not a real date") from None
+            raise CellError("input.not_real_date") from None
         return f"{month:02d}-{day:02d}"
-    raise ValueError("is not a date (expected YYYY-MM-DD or MM-DD)")
+    raise CellError("input.not_date")
 
 
 _RELATIONS = {"kin": "kin", "relative": "kin", "family": "kin", "亲属": "kin", "亲戚": "kin",
@@ -191,17 +198,17 @@ _RELATIONS = {"kin": "kin", "relative": "kin", "family": "kin", "亲属": "kin",
               "refuses": "refuses", "refuse": "refuses", "拒绝": "refuses"}
 
 
-def _one_of(spellings: dict[str, str], text: str, what: str) -> str:
-    """The word a spelling stands for, or ``ValueError("is not <what>")``."""
+def _one_of(spellings: dict[str, str], text: str, code: str) -> str:
+    """The word a spelling stands for, or :class:`CellError` ``code``."""
     word = text.strip().lower()
     if word in spellings:
         return spellings[word]
-    raise ValueError(f"is not {what}")
+    raise CellError(code)
 
 
 def parse_relation(text: str) -> str:
     """kin, familiar or refuses (also 亲属, 熟人, 拒绝)."""
-    return _one_of(_RELATIONS, text, "a relation (expected kin, familiar or refuses)")
+    return _one_of(_RELATIONS, text, "input.not_relation")
 
 
 _STATUSES = {"done": "done", "完成": "done", "已完成": "done", "missed": "missed",
@@ -211,7 +218,7 @@ _STATUSES = {"done": "done", "完成": "done", "已完成": "done", "missed": "m
 
 def parse_status(text: str) -> str:
     """How a rota row went: done, missed or replaced (also 完成, 缺席, 代替)."""
-    return _one_of(_STATUSES, text, "a status (expected done, missed or replaced)")
+    return _one_of(_STATUSES, text, "input.not_status")
 
 
 def parse_number(text: str) -> float:
@@ -220,7 +227,7 @@ def parse_number(text: str) -> float:
     try:
         value = float(word)
     except ValueError:
-        raise ValueError("is not a number") from None
+        raise CellError("input.not_a_number") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("is not a number")
+        raise CellError("input.not_a_number")
     return value

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching.rules.errors import InputError, InputIssue
+from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.ids import PERSON_ID_COLUMNS, id_problem, normalise_id
 from matching.rules.limits import COMMAND_LINE, ReadLimits
 from matching.rules.limits import check as limits_check
@@ -60,7 +60,7 @@ def read_table(path: PathLike, own_id: str | None = None,
     path = Path(path)
     name = path.name
     if not path.is_file():
-        raise InputError.one(name, f"file not found ({path})")
+        raise InputError.one(name, "input.file_not_found", path=str(path))
     limits_check(path, limits)
     suffix = path.suffix.lower()
     try:
@@ -73,8 +73,7 @@ def read_table(path: PathLike, own_id: str | None = None,
     except InputError:
         raise
     except (ValueError, OSError, KeyError, *_workbook_errors()) as exc:
-        raise InputError.one(name, f"cannot be read as a workbook: {exc}; open it in Excel "
-                                   "or WPS and save it as .xlsx or CSV") from None
+        raise InputError.one(name, "input.not_a_workbook", detail=str(exc)) from None
     return _clean(frame, name, own_id)
 
 
@@ -91,7 +90,7 @@ def read_header(path: PathLike) -> list[str]:
     if path.suffix.lower() in OPENPYXL_SUFFIXES + CALAMINE_SUFFIXES:
         return list(read_table(path).columns)
     if not path.is_file():
-        raise InputError.one(path.name, f"file not found ({path})")
+        raise InputError.one(path.name, "input.file_not_found", path=str(path))
     text = _decode(path)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     separator = max(SEPARATORS, key=first_line.count)
@@ -113,9 +112,7 @@ def _read_calamine(path: Path) -> pd.DataFrame:
     try:
         import python_calamine  # noqa: F401  (pandas' calamine engine needs it)
     except ImportError:
-        raise InputError.one(path.name, f"{path.suffix} workbooks need the python-calamine "
-                             "package (pip install python-calamine), or save the sheet as "
-                             ".xlsx or CSV") from None
+        raise InputError.one(path.name, "input.needs_calamine", suffix=path.suffix) from None
     return pd.read_excel(path, dtype=str, engine="calamine")
 
 
@@ -129,18 +126,17 @@ def _read_csv(name: str, text: str) -> pd.DataFrame:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as exc:
-        raise InputError.one(name, f"is not a well-formed CSV file: {exc}") from None
+        raise InputError.one(name, "input.bad_csv", detail=str(exc)) from None
     while rows and not any(cell.strip() for cell in rows[0]):
         rows.pop(0)
     if not rows:
-        raise InputError.one(name, "the file is empty (it needs a header row)")
+        raise InputError.one(name, "input.empty_file")
     header, body = rows[0], rows[1:]
     problems = []
     for number, row in enumerate(body, start=2):
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-            problems.append(InputIssue(name, f"has {len(row)} cells but the header has "
-                                          f"{len(header)} (a separator inside a number or "
-                                          "a name? use a dot, or quote the cell)", row=number))
+            problems.append(InputIssue(name, "input.ragged_row", number, cells=len(row),
+                                       header=len(header)))
     if problems:
         raise InputError(problems)
     width = len(header)
@@ -168,8 +164,7 @@ def _decode(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError.one(path.name, "is not text in UTF-8, GBK or UTF-16; save it from the "
-                         "spreadsheet as \"CSV UTF-8\"")
+    raise InputError.one(path.name, "input.not_text")
 
 
 def _cells_of(column: pd.Series) -> np.ndarray:
@@ -185,7 +180,7 @@ def _clean(frame: pd.DataFrame, name: str = "table", own_id: str | None = None
     headers = [str(c) for c in frame.columns]
     columns, clashes = canonical_columns(headers, own_id)
     if clashes:
-        raise InputError([InputIssue(name, f"columns {a} and {b} both mean {meaning}; keep one")
+        raise InputError([InputIssue(name, "input.columns_clash", a=a, b=b, meaning=meaning)
                           for a, b, meaning in clashes])
     frame.columns = columns
     frame = pd.DataFrame({i: _cells_of(frame.iloc[:, i]) for i in range(frame.shape[1])},
@@ -206,13 +201,14 @@ def _checked_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     for column in [c for c in frame.columns if c in PERSON_ID_COLUMNS]:
         codes, uniques = pd.factorize(frame[column].to_numpy(dtype=object))
         fixed = np.array([normalise_id(u) for u in uniques.tolist()], dtype=object)
-        wrong = {i: message for i, u in enumerate(fixed.tolist())
-                 if u and (message := id_problem(u)) is not None}
+        wrong = {i: found for i, u in enumerate(fixed.tolist())
+                 if u and (found := id_problem(u)) is not None}
         if wrong:
             rows = frame.index.to_numpy()
             for i in np.flatnonzero(np.isin(codes, list(wrong))).tolist():
-                problems.append(InputIssue(name, wrong[int(codes[i])], int(rows[i]), column,
-                                        _shown(str(uniques[codes[i]]))))
+                code, params = wrong[int(codes[i])]
+                problems.append(InputIssue(name, code, int(rows[i]), column,
+                                           _shown(str(uniques[codes[i]])), **params))
         if len(fixed) and (fixed != np.asarray(uniques, dtype=object)).any():
             frame = frame.copy()
             frame[column] = fixed[codes]
@@ -250,11 +246,11 @@ class _Cells:
     def has(self, column: str) -> bool:
         return column in self.frame.columns
 
-    def require(self, *columns: str, why: str = "") -> bool:
+    def require(self, *columns: str, why: str = "input.column_missing") -> bool:
         ok = True
         for column in columns:
             if not self.has(column):
-                self.problems.append(InputIssue(self.file, f"column {column} is missing{why}"))
+                self.problems.append(InputIssue(self.file, why, name=column))
                 ok = False
         return ok
 
@@ -271,28 +267,29 @@ class _Cells:
         """
         codes, uniques = pd.factorize(self.text(column).to_numpy(dtype=object))
         results = np.empty(len(uniques), dtype=object)
-        failed: dict[int, str] = {}
+        failed: dict[int, CellError] = {}
         for i, cell in enumerate(uniques.tolist()):
             if cell == "":
                 results[i] = default
                 continue
             try:
                 results[i] = parser(cell)
-            except ValueError as exc:
-                failed[i] = str(exc)
+            except CellError as exc:
+                failed[i] = exc
                 results[i] = default
         if failed:
             self._report(column, codes, failed)
         values = results[codes] if len(codes) else np.empty(0, dtype=object)
         return pd.Series(values, index=self.frame.index, dtype=object)
 
-    def _report(self, column: str, codes: np.ndarray, failed: dict[int, str]) -> None:
+    def _report(self, column: str, codes: np.ndarray, failed: dict[int, CellError]) -> None:
         """One problem per row whose cell failed, in row order."""
         text = self.text(column).to_numpy(dtype=object)
         rows = self.frame.index.to_numpy()
         for i in np.flatnonzero(np.isin(codes, list(failed))).tolist():
-            self.problems.append(InputIssue(self.file, failed[int(codes[i])], int(rows[i]), column,
-                                         text[i]))
+            error = failed[int(codes[i])]
+            self.problems.append(InputIssue(self.file, error.code, int(rows[i]), column, text[i],
+                                            **error.params))
 
     def number(
         self,
@@ -307,11 +304,11 @@ class _Cells:
         def check(cell: str) -> float:
             value = parse.parse_number(cell)
             if integer and not float(value).is_integer():
-                raise ValueError("is not a whole number")
+                raise CellError("input.not_whole_number")
             if low is not None and (value < low or (low_open and value == low)):
-                raise ValueError(_range_text(low, high, low_open))
+                raise _out_of_range(low, high, low_open)
             if high is not None and value > high:
-                raise ValueError(_range_text(low, high, low_open))
+                raise _out_of_range(low, high, low_open)
             return value
 
         text = self.text(column)
@@ -337,27 +334,25 @@ class _Cells:
         rows = self.frame.index.to_numpy()
         text = values.to_numpy(dtype=object)
         for i in np.flatnonzero(text == "").tolist():
-            self.problems.append(InputIssue(self.file, f"is empty (every {what} needs an id)",
-                                         int(rows[i]), column))
+            self.problems.append(InputIssue(self.file, f"input.empty_{what}_id", int(rows[i]),
+                                            column))
         repeated = values.duplicated(keep="first").to_numpy() & (text != "")
         if repeated.any():
             first = {cell: int(row) for row, cell in zip(rows[::-1], text[::-1], strict=True)}
             for i in np.flatnonzero(repeated).tolist():
-                self.problems.append(InputIssue(self.file, f"is a duplicate {column} (first on row "
-                                             f"{first[text[i]]})", int(rows[i]), column,
-                                             text[i]))
+                self.problems.append(InputIssue(self.file, "input.duplicate_id", int(rows[i]),
+                                                column, text[i], name=column,
+                                                first=first[text[i]]))
         return values
 
 
-def _range_text(low: float | None, high: float | None, low_open: bool) -> str:
-    def fmt(x: float) -> str:
-        return f"{x:g}"
-
+def _out_of_range(low: float | None, high: float | None, low_open: bool) -> CellError:
+    """A number outside ``[low, high]`` (``(low, ...`` with ``low_open``)."""
     if low is not None and high is not None:
-        return f"is out of range (expected {fmt(low)} to {fmt(high)})"
+        return CellError("input.out_of_range", low=low, high=high)
     if low is not None:
-        return f"is out of range (expected {'more than' if low_open else 'at least'} {fmt(low)})"
-    return f"is out of range (expected at most {fmt(high or 0)})"
+        return CellError("input.more_than" if low_open else "input.at_least", low=low)
+    return CellError("input.at_most", high=high or 0)
 
 
 #: The ranges of latitude and longitude in degrees.
@@ -365,11 +360,10 @@ MAX_LAT, MAX_LON = 90.0, 180.0
 
 
 def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
-    why = " (coordinates are needed unless pairs.csv lists every pair)"
-    if need and not cells.require("lat", "lon", why=why):
+    if need and not cells.require("lat", "lon", why="input.column_missing_coordinates"):
         return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
     if cells.has("lat") != cells.has("lon"):
-        cells.require("lat", "lon", why=" (the other coordinate is given)")
+        cells.require("lat", "lon", why="input.column_missing_other_coordinate")
         return np.full(len(cells.frame), np.nan), np.full(len(cells.frame), np.nan)
     lat = cells.number("lat", np.nan)
     lon = cells.number("lon", np.nan)
@@ -380,20 +374,22 @@ def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
         bad_lat, bad_lon = np.abs(lat) > MAX_LAT, np.abs(lon) > MAX_LON
     for i in np.flatnonzero(bad_lat | bad_lon).tolist():
         if bad_lat[i]:
-            hint = "; latitude and longitude look swapped" if abs(lon[i]) <= MAX_LAT else ""
-            cells.problems.append(InputIssue(cells.file, _range_text(-MAX_LAT, MAX_LAT, False)
-                                          + hint, int(rows[i]), "lat", lat_text[i]))
+            swapped = abs(lon[i]) <= MAX_LAT
+            cells.problems.append(InputIssue(
+                cells.file, "input.latitude_swapped" if swapped else "input.out_of_range",
+                int(rows[i]), "lat", lat_text[i], low=-MAX_LAT, high=MAX_LAT))
         if bad_lon[i]:
-            cells.problems.append(InputIssue(cells.file, _range_text(-MAX_LON, MAX_LON, False),
-                                          int(rows[i]), "lon", lon_text[i]))
+            cells.problems.append(InputIssue(cells.file, "input.out_of_range", int(rows[i]),
+                                             "lon", lon_text[i], low=-MAX_LON, high=MAX_LON))
     blank_lat, blank_lon = lat_text == "", lon_text == ""
     for i in np.flatnonzero((blank_lat != blank_lon) | (blank_lat & need)).tolist():
         if blank_lat[i] != blank_lon[i]:
             column = "lat" if blank_lat[i] else "lon"
-            cells.problems.append(InputIssue(cells.file, "is empty while the other coordinate is "
-                                          "given", int(rows[i]), column))
+            cells.problems.append(InputIssue(cells.file, "input.coordinate_half", int(rows[i]),
+                                             column))
         else:
-            cells.problems.append(InputIssue(cells.file, f"is empty{why}", int(rows[i]), "lat"))
+            cells.problems.append(InputIssue(cells.file, "input.coordinate_empty", int(rows[i]),
+                                             "lat"))
     return lat, lon
 
 
@@ -586,10 +582,10 @@ def _unknown_ids(cells: _Cells, column: str, known: set[str], what: str) -> pd.S
     values = cells.text(column)
     for row, cell in values.items():
         if cell == "":
-            cells.problems.append(InputIssue(cells.file, "is empty", int(row), column))
+            cells.problems.append(InputIssue(cells.file, "input.empty", int(row), column))
         elif cell not in known:
-            cells.problems.append(InputIssue(cells.file, f"names no {what} in the {what}s file",
-                                          int(row), column, cell))
+            cells.problems.append(InputIssue(cells.file, f"input.no_such_{what}", int(row),
+                                             column, cell))
     return values
 
 
@@ -603,8 +599,8 @@ def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]) -> pd.DataFr
     })
     for row, cell in cells.text("relation").items():
         if cell == "":
-            cells.problems.append(InputIssue(cells.file, "is empty (expected kin, familiar or "
-                                          "refuses)", int(row), "relation"))
+            cells.problems.append(InputIssue(cells.file, "input.empty_relation", int(row),
+                                             "relation"))
     return out.drop_duplicates().reset_index(drop=True)
 
 
@@ -613,7 +609,7 @@ def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFra
     if not cells.require("volunteer_id", "elder_id"):
         return pd.DataFrame(columns=["volunteer_id", "elder_id", "distance_km", "weekly_minutes"])
     if not (cells.has("distance_km") or cells.has("weekly_minutes")):
-        cells.problems.append(InputIssue(cells.file, "needs a distance_km or a weekly_minutes column"))
+        cells.problems.append(InputIssue(cells.file, "input.needs_distance_or_minutes"))
     out = pd.DataFrame({
         "volunteer_id": _unknown_ids(cells, "volunteer_id", vol_ids, "volunteer"),
         "elder_id": _unknown_ids(cells, "elder_id", eld_ids, "elder"),
@@ -626,11 +622,12 @@ def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFra
     for row, v, e, d in zip(out.index, out["volunteer_id"], out["elder_id"],
                             out["distance_km"], strict=True):
         if (v, e) in seen:
-            cells.problems.append(InputIssue(cells.file, f"repeats the pair {v} - {e} (first on row "
-                                          f"{seen[v, e]})", int(row), "elder_id", e))
+            cells.problems.append(InputIssue(cells.file, "input.repeated_pair", int(row),
+                                             "elder_id", e, volunteer=v, elder=e,
+                                             first=seen[v, e]))
         seen.setdefault((v, e), int(row))
         if np.isnan(d) and v in vol_ids and e in eld_ids and not (v in located_v and
                                                                    e in located_e):
-            cells.problems.append(InputIssue(cells.file, "is empty and cannot be computed: one side "
-                                          "has no coordinates", int(row), "distance_km"))
+            cells.problems.append(InputIssue(cells.file, "input.distance_uncomputable",
+                                             int(row), "distance_km"))
     return out
