@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -169,3 +170,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (but timings.json) by its relative path."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != "timings.json"}
+
+
+def small_world(seed: int, volunteer_count: int, elder_count: int,
+                weekly: list[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A generated world squeezed so that capacities matter."""
+    spec = generate.WorldSpec(volunteer_count, elder_count, lat_range=(35.596, 35.606),
+                              lon_range=(110.962, 110.975), communities=2, spread_km=0.4)
+    world = generate.generate_world(spec, seed=seed)
+    vols = world.volunteers.copy()
+    if weekly is not None:
+        rng = np.random.default_rng(seed)
+        vols["weekly_minutes"] = rng.choice(weekly, len(vols)).astype(str)
+    return vols, world.elders, world.relations

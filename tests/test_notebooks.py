@@ -28,6 +28,7 @@ def test_committed_without_outputs(path):
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes_and_shows_its_figures(tmp_path, path):
     """Run in a copy beside the bundled scenarios (so that its outputs land in tmp_path):

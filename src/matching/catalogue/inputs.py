@@ -364,6 +364,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                           "plan first"),
     "upload.bad_name": ("{why!p}", "{why!p}"),
     "upload.bad_date": ("不是日期：{given}", "is not a date: {given}"),
+    "upload.bad_option": ("不是可选的值", "is not one of the choices"),
     "name.pattern": ("项目名称只能用字母、数字、“-”和“_”（最多 64 个，以字母或数字开头）",
                      "a programme's name is letters, digits, '-' and '_' (at most 64, starting "
                      "with a letter or digit)"),

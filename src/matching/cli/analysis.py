@@ -21,8 +21,11 @@ from matching.cli.common import (
     EXIT_BROKEN,
     EXIT_OK,
     add_coords,
+    add_json,
     add_outputs,
     date,
+    emit,
+    frame_json,
     wide_tables,
 )
 from matching.ledger import open_ledger
@@ -69,6 +72,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     elif command == "check":
         _configure_check(p)
+    add_json(p)
 
 
 def _configure_check(check: argparse.ArgumentParser) -> None:
@@ -118,7 +122,9 @@ def report(args: argparse.Namespace) -> int:
             write_key(plan.world, args.folder, args.key)
         plan = pseudonymise_run(plan)
     write_outputs(args.folder, {}, {"report.html": report_html(plan, args.lang, missed)})
-    print(f"wrote {args.folder / 'report.html'} in {time.perf_counter() - started:.1f} s")
+    seconds = round(time.perf_counter() - started, 1)
+    emit(args, {"report": str(args.folder / "report.html"), "seconds": seconds},
+         f"wrote {args.folder / 'report.html'} in {seconds:.1f} s")
     return EXIT_OK
 
 
@@ -128,7 +134,12 @@ def explain(args: argparse.Namespace) -> int:
     found = explain_elder(plan, args.elder, args.top) if args.elder else \
         explain_volunteer(plan, args.volunteer, args.top)
     with wide_tables():
-        print(found.text())
+        emit(args, {"subject": found.subject.text("en"), "subject_code": found.subject.code,
+                    "subject_params": found.subject.params,
+                    "note": found.note.text("en") if found.note is not None else None,
+                    "note_code": found.note.code if found.note is not None else None,
+                    "chosen": frame_json(found.chosen),
+                    "alternatives": frame_json(found.alternatives)}, found.text())
     return EXIT_OK
 
 
@@ -140,11 +151,13 @@ def suggest_volunteers(args: argparse.Namespace) -> int:
     else:
         elder = _wgs84(_cells(args.elder_row), args.coords)
     table = suggest(plan, elder, args.top)  # type: ignore[arg-type]
+    shown = table.copy()
     for column in ("kin", "familiar", "fits"):
-        table[column] = table[column].map({True: "yes", False: ""})
+        shown[column] = shown[column].map({True: "yes", False: ""})
     with wide_tables():
-        print(table.to_string(index=False) if len(table) else
-              "no eligible volunteer for this elder")
+        emit(args, {"volunteers": frame_json(table)},
+             shown.to_string(index=False) if len(table) else
+             "no eligible volunteer for this elder")
     return EXIT_OK
 
 
@@ -174,21 +187,22 @@ def _cells(text: str) -> dict[str, str]:
 def audit(args: argparse.Namespace) -> int:
     """``matching audit``: pairs who would both rather be together."""
     table = blocking_pairs(load_run(args.folder))
-    with wide_tables():
-        print(f"{len(table)} pairs would both rather be together")
-        if len(table):
-            print(table.to_string(index=False))
     if args.csv:
         write_file(args.csv, table)
+    text = f"{len(table)} pairs would both rather be together"
+    with wide_tables():
+        if len(table):
+            text += "\n" + table.to_string(index=False)
+        emit(args, {"blocking_pairs": len(table), "pairs": frame_json(table)}, text)
     return EXIT_OK
 
 
 def compare_runs(args: argparse.Namespace) -> int:
     """``matching compare``: the figures a planner weighs, side by side."""
     table = compare(args.folders)
-    print(format_table(table))
     if args.csv:
         write_file(args.csv, table.reset_index(names="figure"))
+    emit(args, {"runs": frame_json(table.T.reset_index(names="run"))}, format_table(table))
     return EXIT_OK
 
 
@@ -236,7 +250,8 @@ def check(args: argparse.Namespace) -> int:
                                                         rules=rules)
         else:
             found_report = checker.check_pairing(*files, plan, rules=rules)
-    print(found_report.text())
+    emit(args, {"ok": found_report.ok, "broken": dict(found_report.broken),
+                "figures": found_report.figures}, found_report.text())
     return EXIT_OK if found_report.ok else EXIT_BROKEN
 
 

@@ -93,11 +93,16 @@ def add_ledger(p: argparse.ArgumentParser) -> None:
                         "column in both files)")
 
 
-def add_report(p: argparse.ArgumentParser) -> None:
-    """``--json``, ``--quiet`` and ``--progress``: what the command prints."""
+def add_json(p: argparse.ArgumentParser) -> None:
+    """``--json``: the command's summary as one JSON document on standard output."""
     p.add_argument("--json", action="store_true",
                    help="print the summary as one JSON document on standard output, and "
                         "nothing else there (progress and messages stay on standard error)")
+
+
+def add_report(p: argparse.ArgumentParser) -> None:
+    """``--json``, ``--quiet`` and ``--progress``: what the command prints."""
+    add_json(p)
     p.add_argument("--quiet", action="store_true", help="print no progress and no summary")
     p.add_argument("--progress", choices=("lines", "json"), default="lines",
                    help="progress on standard error: lines for people (a bar on a "
@@ -146,16 +151,45 @@ def finish(args: argparse.Namespace, stages: Stages | None, summary: Mapping[str
     ``text`` for people on standard output."""
     if stages is not None:
         stages.close()
-    if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
-    elif not args.quiet:
-        print(text)
+    emit(args, summary, text)
     return EXIT_OK
+
+
+def emit(args: argparse.Namespace, summary: Mapping[str, object], text: str) -> None:
+    """Print a command's outcome on standard output: ``summary`` as one JSON document with
+    ``--json``, else ``text`` for people (nothing with ``--quiet``)."""
+    if getattr(args, "json", False):
+        print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    elif not getattr(args, "quiet", False):
+        print(text)
+
+
+def _refused(args: argparse.Namespace, code: str, message: str,
+             problems: list[dict[str, object]] | None = None) -> None:
+    """Say why a command stopped, on standard error; with ``--json`` also as the one JSON
+    document on standard output, so that a program reading it learns why."""
+    say(message)
+    if getattr(args, "json", False):
+        body: dict[str, object] = {"error": code, "message": message}
+        if problems is not None:
+            body["problems"] = problems
+        print(json.dumps(body, indent=2, ensure_ascii=False, default=str))
 
 
 def say(message: str) -> None:
     """A message for the person running the command, on standard error."""
     print(f"matching: {message}", file=sys.stderr)
+
+
+def frame_json(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A table as JSON records: numbers as numbers, blanks as null, dates as ISO text, and a
+    reason's figures (``reason_params``, JSON text in a file) as an object."""
+    records = json.loads(frame.to_json(orient="records", force_ascii=False,
+                                       date_format="iso"))
+    for record in records:
+        if isinstance(record.get("reason_params"), str):
+            record["reason_params"] = json.loads(record["reason_params"] or "{}")
+    return records
 
 
 def wide_tables() -> pd.option_context:
@@ -174,26 +208,29 @@ def run(handler: Handler, args: argparse.Namespace, searches: bool) -> int:
         return _stoppable(handler, args, searches, restore)
     except TooShort as exc:
         budget = args.budget
-        say(f"bad input\n{too_short(budget.limit, budget.elapsed(), exc)}")
+        _refused(args, "time_limit_too_short",
+                 f"bad input\n{too_short(budget.limit, budget.elapsed(), exc)}")
         return EXIT_BAD_INPUT
     except InputError as exc:
-        say(f"bad input\n{exc}")
+        _refused(args, "bad_input", f"bad input\n{exc}",
+                 [issue.as_json() for issue in exc.problems])
         return EXIT_BAD_INPUT
     except UnsafePath as exc:  # a name from the data that slipped past the id rule
-        say(f"bad input, nothing was written\n{exc}")
+        _refused(args, "unsafe_path", f"bad input, nothing was written\n{exc}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        say("interrupted; the outputs are as they were before")
+        _refused(args, "interrupted", "interrupted; the outputs are as they were before")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (| head): nothing to say
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:  # matching.outputs.write.OutputError: a full disk, no permission
-        say(str(exc.strerror or exc))
+        _refused(args, "cannot_write", str(exc.strerror or exc))
         return EXIT_BROKEN
     except MemoryError:
-        say("out of memory; nothing was written. A world this large needs more memory, or "
-            "can be split (by county or town) and planned part by part")
+        _refused(args, "out_of_memory",
+                 "out of memory; nothing was written. A world this large needs more memory, "
+                 "or can be split (by county or town) and planned part by part")
         return EXIT_BROKEN
     finally:
         close_all()

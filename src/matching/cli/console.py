@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, say
+from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json, emit, say
 from matching.console import create_app, load_programme
 from matching.console.accounts import Accounts
 
@@ -57,6 +57,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                      help="the console's data folder (default ./console-data)")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
+    add_json(add)
 
 
 def run(command: str, args: argparse.Namespace) -> int:
@@ -99,5 +100,6 @@ def account_add(args: argparse.Namespace) -> int:
     except ValueError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT
-    print(f"account {args.name} saved in {args.data}")
+    emit(args, {"account": args.name, "data": str(args.data)},
+         f"account {args.name} saved in {args.data}")
     return EXIT_OK

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 from pathlib import Path
 
 import pandas as pd
 
-from matching.cli.common import EXIT_OK, date, wide_tables
+from matching.cli.common import EXIT_OK, add_json, date, emit, frame_json, wide_tables
 from matching.ledger import (
     hours,
     member_accounts,
@@ -38,6 +39,7 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
                                                    "ledger.sqlite beside the schedule)")
         else:
             p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
+        add_json(p)
         return p
 
     init = action("init", "create a ledger with the time bank's rules")
@@ -88,6 +90,7 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
     sim.add_argument("--schedule", required=True, type=Path, help="a schedule.csv")
     sim.add_argument("--out", required=True, type=Path, help="the DONE.csv to write")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_json(sim)
     sim.set_defaults(handler=ledger_simulate)
 
 def run(command: str, args: argparse.Namespace) -> int:
@@ -99,7 +102,8 @@ def ledger_init(args: argparse.Namespace) -> int:
     """``matching ledger init``: create a ledger with the time bank's rules."""
     rules = load_scenario(args.scenario).timebank_rules if args.scenario else None
     with open_ledger(args.db, rules) as ledger:
-        print(f"ledger {args.db}: {ledger.rules}")
+        emit(args, {"db": str(args.db), "rules": dataclasses.asdict(ledger.rules)},
+             f"ledger {args.db}: {ledger.rules}")
     return EXIT_OK
 
 
@@ -120,11 +124,12 @@ def ledger_record(args: argparse.Namespace) -> int:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
         raise
-    print(f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
-          f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
-          f"{hours(counts['credited_minutes']):,g} hours credited"
-          + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
-             if accounts else ""))
+    emit(args, {"db": str(db), "rows": len(recording.rows), **counts},
+         f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
+         f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
+         f"{hours(counts['credited_minutes']):,g} hours credited"
+         + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
+            if accounts else ""))
     return EXIT_OK
 
 
@@ -132,10 +137,11 @@ def ledger_balance(args: argparse.Namespace) -> int:
     """``matching ledger balance``: each member's earned, spent, transferred, donated hours."""
     with open_ledger(args.db, create=False) as ledger:
         table = ledger.balances()
-        with wide_tables():
-            print(table.to_string(index=False) if len(table) else "no members yet")
         if args.csv:
             write_file(args.csv, table)
+        with wide_tables():
+            emit(args, {"members": frame_json(table)},
+                 table.to_string(index=False) if len(table) else "no members yet")
     return EXIT_OK
 
 
@@ -146,7 +152,7 @@ def ledger_statement(args: argparse.Namespace) -> int:
             raise InputError.one("--member", "input.no_account", member=args.member)
         page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
     write_file(args.out, page)
-    print(f"wrote {args.out}")
+    emit(args, {"statement": str(args.out), "member": args.member}, f"wrote {args.out}")
     return EXIT_OK
 
 
@@ -162,7 +168,9 @@ def ledger_move(args: argparse.Namespace) -> int:
         else:
             ledger.donate(args.member, minutes, day, args.memo)
         balance = ledger.balances().set_index("member_id").loc[args.member, "balance_hours"]
-    print(f"{args.action}: {args.hours:g} h; {args.member} now has {balance:g} h")
+    emit(args, {"action": args.action, "hours": args.hours, "member": args.member,
+                "balance_hours": float(balance)},
+         f"{args.action}: {args.hours:g} h; {args.member} now has {balance:g} h")
     return EXIT_OK
 
 
@@ -170,7 +178,9 @@ def ledger_expire(args: argparse.Namespace) -> int:
     """``matching ledger expire``: expire credits older than the rules allow."""
     with open_ledger(args.db, create=False) as ledger:
         gone = ledger.expire(args.as_of)
-    print(f"expired {hours(sum(gone.values())):g} h of {len(gone)} members")
+    expired = hours(sum(gone.values()))
+    emit(args, {"expired_hours": expired, "members": len(gone)},
+         f"expired {expired:g} h of {len(gone)} members")
     return EXIT_OK
 
 
@@ -187,7 +197,7 @@ def ledger_export(args: argparse.Namespace) -> int:
         write_file(args.out, buffer.getvalue())
     else:
         write_outputs(args.out, {f"{name}.csv": table for name, table in tables.items()})
-    print(f"wrote {args.out}")
+    emit(args, {"export": str(args.out), "tables": sorted(tables)}, f"wrote {args.out}")
     return EXIT_OK
 
 
@@ -195,5 +205,6 @@ def ledger_simulate(args: argparse.Namespace) -> int:
     """``matching ledger simulate``: a seeded marked rota for a schedule."""
     done = simulate_done(read_table(args.schedule), seed=args.seed)
     write_file(args.out, done)
-    print(f"wrote {len(done):,} marked rows to {args.out}")
+    emit(args, {"out": str(args.out), "rows": len(done)},
+         f"wrote {len(done):,} marked rows to {args.out}")
     return EXIT_OK

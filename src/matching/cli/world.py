@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from matching.analysis.doctor import diagnose
-from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_coords
+from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_coords, add_json, emit
 from matching.outputs.write import write_outputs
 from matching.rules.errors import InputError
 from matching.world.generate import PRESETS, generate_world
@@ -33,6 +33,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--area", metavar="LAT,LON,KM",
                        help="the county as a centre and radius: points outside are flagged "
                             "(default: points with nobody else within 20 km)")
+    add_json(p)
 
 
 def run(command: str, args: argparse.Namespace) -> int:
@@ -48,8 +49,10 @@ def generate(args: argparse.Namespace) -> int:
         elders=args.elders if args.elders is not None else preset.elders), seed=args.seed)
     write_outputs(args.out, {"volunteers.csv": world.volunteers, "elders.csv": world.elders,
                              "relations.csv": world.relations})
-    print(f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
-          f"{len(world.relations):,} relations to {args.out}")
+    emit(args, {"out": str(args.out), "volunteers": len(world.volunteers),
+                "elders": len(world.elders), "relations": len(world.relations)},
+         f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
+         f"{len(world.relations):,} relations to {args.out}")
     return EXIT_OK
 
 
@@ -63,5 +66,7 @@ def doctor(args: argparse.Namespace) -> int:
         except ValueError:
             raise InputError.one("--area", "input.not_area", given=args.area) from None
     found = diagnose(args.files, coords=args.coords or "wgs84", area=area)
-    print(found.text())
+    emit(args, {"ok": found.ok, "files": found.files,
+                "problems": [issue.as_json() for issue in found.problems],
+                "warnings": [issue.as_json() for issue in found.warnings]}, found.text())
     return EXIT_OK if found.ok else EXIT_BAD_INPUT

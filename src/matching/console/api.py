@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from matching.console import service
 from matching.console.context import Console, check_api_token, console_of
@@ -32,23 +30,9 @@ ConsoleDep = Annotated[Console, Depends(console_of)]
 CsrfHeader = Annotated[str | None, Header()]
 
 
-class RunRequest(BaseModel):
-    """Options of a run; ``{}`` gives a pairing and a 13-week schedule from next Monday."""
-
-    start: dt.date | None = Field(None, description="the schedule's first day, a Monday")
-    weeks: int = Field(service.DEFAULT_WEEKS, ge=1, le=53)
-    time_limit: float = Field(service.DEFAULT_TIME_LIMIT, gt=0, le=3600)
-    seed: int = Field(0, ge=0)
-    lang: Literal["zh", "en"] = "zh"
-    schedule: bool = True
-    leaving: list[str] = Field(default_factory=list, max_length=100_000,
-                               description="ids of volunteers who leave (a re-plan)")
-
-
 def problem_json(p: InputIssue) -> dict:
     """A problem as JSON: where it is, and what is wrong."""
-    return {"file": p.file, "row": p.row, "column": p.column, "value": p.value,
-            "message": p.message, "text": str(p)}
+    return p.as_json()
 
 
 @router.get("/programmes", tags=["programmes"])
@@ -94,7 +78,7 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
 
 
 @router.post("/programmes/{name}/runs", status_code=202, tags=["runs"])
-def api_start(request: Request, console: ConsoleDep, name: str, options: RunRequest,
+def api_start(request: Request, console: ConsoleDep, name: str, options: service.RunOptions,
               x_csrf_token: CsrfHeader = None) -> dict:
     """Queue a run: a pairing and (unless ``schedule`` is false) a schedule. Returns its
     ``id``; a second run of the same programme waits for the first."""
@@ -102,7 +86,7 @@ def api_start(request: Request, console: ConsoleDep, name: str, options: RunRequ
     console.programme_or_404(name)
     try:
         run_id = service.start_run(console.store, console.runs, name,
-                                   service.RunOptions(**options.model_dump()))
+                                   options)
     except (service.UploadRefused, InputError) as exc:
         raise HTTPException(422, [problem_json(p) for p in problems_of(exc)]) from exc
     return {"id": run_id}

@@ -147,17 +147,16 @@ def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
 
 @router.post("/p/{name}/plan")
 def plan_form(request: Request, console: ConsoleDep, name: str,
-              csrf: Annotated[str, Form()] = "",
-              start: Annotated[dt.date | None, Form()] = None,
-              weeks: Annotated[int, Form(ge=1, le=53)] = service.DEFAULT_WEEKS,
-              time_limit: Annotated[float, Form(gt=0, le=3600)] = service.DEFAULT_TIME_LIMIT
+              csrf: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
+              weeks: Annotated[str, Form()] = "", time_limit: Annotated[str, Form()] = ""
               ) -> Response:
-    """Queue a run and show it."""
+    """Queue a run and show it (or the form again, with what is wrong in it)."""
     check_form_token(request, csrf)
     console.programme_or_404(name)
-    options = service.RunOptions(start=start, weeks=weeks, time_limit=time_limit,
-                                 lang=language(request))
+    options = service.RunOptions(lang=language(request))
     try:
+        options = service.run_options({"start": start, "weeks": weeks,
+                                       "time_limit": time_limit, "lang": language(request)})
         run_id = service.start_run(console.store, console.runs, name, options)
     except (service.UploadRefused, InputError) as exc:
         return console.page(request, "plan.html", 422, name=name,

@@ -13,8 +13,10 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matching.analysis.doctor import Diagnosis, diagnose
 from matching.console.runs import Job, RunQueue
@@ -51,6 +53,10 @@ REPORT_SHARE = 0.04
 DEFAULT_WEEKS = 13
 DEFAULT_TIME_LIMIT = 60.0
 
+#: The longest horizon and time limit a run may ask for (a year; an hour).
+MAX_WEEKS = 53
+MAX_TIME_LIMIT = 3600.0
+
 #: xlsxwriter's options for cells from the data: text stays text, never a formula or a link
 #: (a name ``=HYPERLINK(...)`` is shown, not run).
 SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False}
@@ -76,24 +82,72 @@ class UploadRefused(ValueError):
         self.diagnosis = diagnosis
 
 
-@dataclass
-class RunOptions:
-    """What a coordinator chooses for a run (all optional)."""
+class RunOptions(BaseModel):
+    """What a coordinator chooses for a run, with its bounds: the one model that the run
+    form, the JSON API and a re-plan all fill in. ``{}`` gives a pairing and a 13-week
+    schedule from the next Monday."""
 
-    start: dt.date | None = None
-    weeks: int = DEFAULT_WEEKS
-    time_limit: float = DEFAULT_TIME_LIMIT
-    seed: int = 0
-    lang: str = "zh"
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: dt.date | None = Field(None, description="the schedule's first day, a Monday")
+    weeks: int = Field(DEFAULT_WEEKS, ge=1, le=MAX_WEEKS)
+    time_limit: float = Field(DEFAULT_TIME_LIMIT, gt=0, le=MAX_TIME_LIMIT)
+    seed: int = Field(0, ge=0)
+    lang: Literal["zh", "en"] = "zh"
     schedule: bool = True
-    leaving: list[str] = field(default_factory=list)
-    joining: list[dict[str, str]] = field(default_factory=list)
-    previous_run: str | None = None
-    from_date: dt.date | None = None
+    leaving: list[str] = Field(default_factory=list, max_length=limits.UPLOAD.rows,
+                               description="ids of volunteers who leave (a re-plan)")
 
     def first_day(self, today: dt.date) -> dt.date:
         """The schedule's first day: the given Monday, else the Monday after ``today``."""
         return self.start or monday_of(today) + dt.timedelta(days=7)
+
+
+#: How pydantic's kinds of error read as the catalogue's input codes.
+OPTION_ERRORS = {"int_parsing": "input.not_whole_number",
+                 "int_from_float": "input.not_whole_number",
+                 "float_parsing": "input.not_a_number",
+                 "date_from_datetime_parsing": "upload.bad_date",
+                 "date_parsing": "upload.bad_date",
+                 "greater_than_equal": "input.at_least", "greater_than": "input.more_than",
+                 "less_than_equal": "input.at_most"}
+
+
+def run_options(fields: dict[str, object]) -> RunOptions:
+    """A run form's fields as :class:`RunOptions` (blank fields take the defaults).
+
+    Raises
+    ------
+    InputError
+        Naming each field that cannot be read, or lies outside its bounds.
+    """
+    given = {k: v for k, v in fields.items() if v not in ("", None)}
+    try:
+        return RunOptions(**given)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "form"
+            code = OPTION_ERRORS.get(error["type"], "upload.bad_option")
+            bounds = {k: float(v) for k, v in (error.get("ctx") or {}).items()
+                      if k in ("ge", "gt", "le")}
+            params = ({"low": bounds.get("ge", bounds.get("gt"))} if "ge" in bounds or
+                      "gt" in bounds else {"high": bounds["le"]} if "le" in bounds else {})
+            if code == "upload.bad_date":
+                params = {"given": str(given.get(name, ""))}
+            problems.append(InputIssue("form", code, column=name,
+                                       value=str(given.get(name, "")), **params))
+        raise InputError(problems) from None
+
+
+@dataclass(frozen=True)
+class Replan:
+    """What a re-plan adds to a run's options: the elders who join, and the earlier run
+    whose published schedule it keeps before ``from_date``."""
+
+    joining: list[dict[str, str]] = field(default_factory=list)
+    previous_run: str | None = None
+    from_date: dt.date | None = None
 
 
 def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, bytes]]
@@ -170,8 +224,9 @@ def _shown_name(name: str, kind: str) -> str:
 
 
 def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
-              today: dt.date | None = None) -> str:
-    """Queue a run of ``programme`` with ``options`` on a copy of its inputs; its id.
+              today: dt.date | None = None, replan: Replan | None = None) -> str:
+    """Queue a run of ``programme`` with ``options`` (and, for a re-plan, ``replan``) on a
+    copy of its inputs; its id.
 
     Raises
     ------
@@ -179,6 +234,7 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
         If the programme has no volunteers and elders yet, or ``options`` do not make a
         valid scenario (checked now, not when the run starts).
     """
+    replan = replan or Replan()
     inputs = store.inputs(programme)
     missing = [k for k in ("volunteers", "elders") if k not in inputs]
     if missing:
@@ -198,19 +254,19 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
              f"lang = {json.dumps(options.lang)}",
              "[solver]", f"time_limit = {float(options.time_limit)}", f"seed = {options.seed}",
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
-    if options.previous_run is not None:
+    if replan.previous_run is not None:
         # a re-plan keeps what the earlier schedule published before the day it changes
         write_private(folder / "inputs" / "previous_schedule.csv",
-                      store.run_file(options.previous_run, "schedule.csv").read_bytes())
+                      store.run_file(replan.previous_run, "schedule.csv").read_bytes())
         lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
-        if options.from_date is not None:
-            lines.insert(lines.index("[solver]"), f"from = {options.from_date.isoformat()}")
+        if replan.from_date is not None:
+            lines.insert(lines.index("[solver]"), f"from = {replan.from_date.isoformat()}")
     whatif = []
     if options.leaving:
         whatif.append(f"leaving = {json.dumps(sorted(options.leaving))}")
-    if options.joining:
+    if replan.joining:
         write_private(folder / "inputs" / "joining_elders.csv",
-                      pd.DataFrame(options.joining).to_csv(index=False).encode("utf-8"))
+                      pd.DataFrame(replan.joining).to_csv(index=False).encode("utf-8"))
         whatif.append('joining_elders = "inputs/joining_elders.csv"')
     if whatif:
         lines += ["[whatif]", *whatif]
@@ -226,10 +282,10 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "seed": options.seed, "schedule": options.schedule,
                                          "leaving": sorted(options.leaving),
                                          "joining": [row.get("elder_id", "")
-                                                     for row in options.joining],
-                                         "previous_run": options.previous_run,
-                                         "from": options.from_date.isoformat()
-                                         if options.from_date else None})
+                                                     for row in replan.joining],
+                                         "previous_run": replan.previous_run,
+                                         "from": replan.from_date.isoformat()
+                                         if replan.from_date else None})
     # the planning run reports its progress as events (one JSON object a line)
     commands = [("run", "scenario.toml", "--out", "out", "--progress", "json")]
     shares = [PLAN_SHARE]
@@ -361,10 +417,11 @@ def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.dat
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],
                          time_limit=asked["time_limit"], seed=asked["seed"],
                          lang=asked["lang"], schedule=asked["schedule"],
-                         leaving=changes["leaving"], joining=changes["joining"],
-                         previous_run=earlier["id"] if asked["schedule"] else None,
-                         from_date=from_date if asked["schedule"] else None)
-    return start_run(store, runs, programme, options)
+                         leaving=changes["leaving"])
+    replan = Replan(joining=changes["joining"],
+                    previous_run=earlier["id"] if asked["schedule"] else None,
+                    from_date=from_date if asked["schedule"] else None)
+    return start_run(store, runs, programme, options, replan=replan)
 
 
 def latest_run(store: Store, programme: str) -> dict | None:

@@ -301,8 +301,9 @@ def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: Pai
     changes = pd.DataFrame({
         "elder_id": [r[0] for r in rows], "old_volunteer_id": [r[1] for r in rows],
         "new_volunteer_id": [r[2] for r in rows], "reason": [r[3].text("en") for r in rows],
-        "reason_code": [_code(r[3]) for r in rows],
-        "reason_params": [r[3].params_json() for r in rows]})
+        "reason_code": [r[3].code for r in rows],
+        "reason_params": [r[3].params_json() for r in rows],
+        "cause_code": [_cause_code(r[3]) for r in rows]})
     figures: dict[str, object] = {**stats, "volunteers_left": len(leaving),
                                   "status": str(result.status), "method": result.method,
                                   "residual": result.figures()}
@@ -314,8 +315,8 @@ def _part(cause: Reason | None) -> list[dict[str, object]]:
     return [cause.part()] if cause is not None else []
 
 
-def _code(reason: Reason) -> str:
-    """A change's code: its cause's where it has one (``change.volunteer_left``), else its
-    own (``change.new_elder``), so that counting the codes counts the causes."""
+def _cause_code(reason: Reason) -> str:
+    """What set a change off (``change.volunteer_left``), where something did, so that
+    counting these counts the causes; else the change's own code (``change.new_elder``)."""
     cause = reason.params.get("cause")
     return str(cause[0]["code"]) if isinstance(cause, list) and cause else reason.code

@@ -3,6 +3,7 @@ catalogue (:mod:`matching.catalogue`) with its figures, worded in Chinese or Eng
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,6 +64,16 @@ class InputIssue:
         if self.value is not None:
             return f'{head}: "{self.value}" {self.words("en")}'
         return f"{head}: {self.words('en')}"
+
+    def as_json(self) -> dict[str, Any]:
+        """Where and what, for programs: the place, the code and its figures, and the
+        words in English (``message``: what; ``text``: where and what)."""
+        return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
+                "code": self.code,
+                # figures as JSON has them (a date as its ISO text)
+                "params": json.loads(json.dumps(self.params, ensure_ascii=False, default=str)),
+                "message": self.message,
+                "text": self.text("en")}
 
     def __str__(self) -> str:
         return self.text("en")

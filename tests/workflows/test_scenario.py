@@ -257,7 +257,7 @@ def test_compare(tmp_path, world, capsys):
 
 def test_bundled_scenarios_parse():
     """Every file in scenarios/ loads."""
-    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
     files = sorted(folder.glob("*.toml"))
     assert len(files) >= 5
     for path in files:
@@ -265,12 +265,13 @@ def test_bundled_scenarios_parse():
         assert sc.inputs["volunteers"].is_file()
 
 
+@pytest.mark.slow
 def test_minle_scenario_runs_clean(tmp_path):
     """The README's first command: minle.toml runs, and its folder passes the independent
     pairing and schedule checks from its own inputs/ with nothing broken."""
     import datetime as dt
 
-    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
     out = tmp_path / "minle"
     assert main(["run", str(folder / "minle.toml"), "--out", str(out), "--quiet"]) == 0
     inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]

@@ -14,15 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
-from test_solve import small_world
 
 from matching import checker
 from matching.cli import main
 from matching.pairing import regions
 from matching.runtime.budget import WRITE_RESERVE_SHARE, Budget, too_short
 from matching.world.read import read_world
+from tests.conftest import small_world
 
-MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
+MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 
 
 def test_a_limit_shorter_than_the_proof_gives_a_checked_feasible_plan(tmp_path):
@@ -91,6 +91,7 @@ def _start(args: list[str]) -> subprocess.Popen:
 SOLVING_SECONDS = 1.0
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_best_plan_marked_interrupted(tmp_path):
     inputs = _hard_world(tmp_path)
     process = _start(["pair", *inputs, "--out", str(tmp_path / "plan")])
@@ -108,6 +109,7 @@ def test_ctrl_c_keeps_the_best_plan_marked_interrupted(tmp_path):
     assert report.ok, report.text()  # every rule, maximality included
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_quits_at_once_and_keeps_the_earlier_outputs(tmp_path):
     inputs = _hard_world(tmp_path)
     out = tmp_path / "plan"
@@ -188,6 +190,7 @@ def _pair_minle(out: Path, *extra: str, terminal: bool = False) -> str:
     return seen.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tmp_path):
     on_terminal = _pair_minle(tmp_path / "a", "--time-limit", "60", terminal=True)
     assert "of 60 s," in on_terminal and "s left" in on_terminal  # the time bar's words
@@ -199,6 +202,7 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tmp_path):
     assert _pair_minle(tmp_path / "c", "--quiet") == ""
 
 
+@pytest.mark.slow
 def test_deterministic_time_gives_the_same_outputs_with_any_number_of_workers(tmp_path):
     """Bounded by CP-SAT's deterministic time instead of the clock, a search that stops
     unproven stops at the same plan with 2 workers and with 8 (every file but timings.json,
@@ -259,6 +263,7 @@ def test_a_schedule_under_deterministic_time_repeats_and_says_so(tmp_path):
     assert json.loads(outputs[0][Path("run.json")])["deterministic_time"] == 5.0
 
 
+@pytest.mark.slow
 def test_a_scenario_takes_deterministic_time_from_its_solver_table(tmp_path):
     inputs = _hard_world(tmp_path)
     outputs = []

@@ -60,6 +60,7 @@ def plan_folder(tmp_path_factory) -> Path:
 
 @needs_chromium
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
     """report.html is self-contained (no script, no remote image) and its figures show: the
     screenshot holds thousands of pixels of the plan's blue."""
@@ -74,6 +75,7 @@ def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
 
 
 @needs_chromium
+@pytest.mark.slow
 def test_rota_renders(plan_folder, tmp_path):
     """The rota's first page shows its table: dark text on white, and table borders."""
     pixels = screenshot(plan_folder / "rota.html", tmp_path / "rota.png", tmp_path / "profile",
@@ -88,6 +90,7 @@ HEADER_BLUE = np.array([238, 243, 248]) / 255
 
 @needs_chromium
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_statement_renders(plan_folder, tmp_path, lang):
     """A volunteer's statement after a recorded quarter: its table's header row shows, and
     dark text fills a reasonable share of the page."""

@@ -202,6 +202,7 @@ def hostile_run(tmp_path_factory):
             "after": tree(sandbox), "codes": codes}
 
 
+@pytest.mark.slow
 def test_every_command_plans_a_hostile_world(hostile_run):
     """Hostile names are data like any other: every command succeeds."""
     assert hostile_run["codes"] == dict.fromkeys(hostile_run["codes"], 0)

@@ -29,7 +29,7 @@ from matching.console.sessions import Sessions
 from matching.console.store import Store, programme_name_problem
 from tests.helpers.bomb import many_rows_workbook
 
-MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
+MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 PASSWORD = "a long enough password"
 LOCAL = "http://127.0.0.1:8000"
 
@@ -302,6 +302,7 @@ def million_rows(tmp_path_factory) -> Path:
     return many_rows_workbook(tmp_path_factory.mktemp("bomb") / "elders.xlsx", 1_000_000)
 
 
+@pytest.mark.slow
 def test_a_million_row_workbook_is_refused_before_it_is_parsed(local, million_rows):
     """Refused by its expanded size, with what the limit is; the peak of Python's memory
     while checking stays far below what parsing would take (1.5 GB)."""
@@ -404,6 +405,7 @@ def test_a_newline_in_a_name_through_the_api_makes_nothing(local, tmp_path):
 
 # --- files at rest ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_everything_under_the_data_folder_is_its_owners_only(tmp_path):
     """After an account, an upload, a run, the hand-outs and a time-bank week: every
     folder is 0700 and every file 0600."""

@@ -23,8 +23,8 @@ from matching.console.accounts import Accounts
 from matching.console.guard import foreign_origin, is_loopback
 from matching.console.runs import progress_event
 
-MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
-FAKE = Path(__file__).parent / "helpers" / "fake_matching.py"
+MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
+FAKE = Path(__file__).parents[1] / "helpers" / "fake_matching.py"
 PASSWORD = "a long enough password"
 
 
@@ -67,6 +67,7 @@ def fake(tmp_path, monkeypatch):
         gate.touch()
 
 
+@pytest.mark.slow
 def test_from_upload_to_hand_outs(tmp_path):
     """The whole path with the real command: upload (the elders as an Excel workbook with
     Chinese headers would be read alike; here .xlsx), plan one week, fetch every hand-out,
@@ -262,6 +263,7 @@ def test_loopback_addresses():
         True, True, True, True, False, False, False]
 
 
+@pytest.mark.slow
 def test_a_shared_address_needs_an_account(tmp_path):
     with pytest.raises(PermissionError, match="without an account"):
         create_app(tmp_path / "data", host="0.0.0.0")
@@ -273,6 +275,7 @@ def test_a_shared_address_needs_an_account(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_account_add_keeps_only_a_hash(tmp_path):
     done = subprocess.run([sys.executable, "-m", "matching.cli", "account", "add", "wang",
                            "--data", str(tmp_path), "--password-stdin"], input=PASSWORD + "\n",
@@ -377,6 +380,7 @@ def planned(tmp_path_factory):
         yield client, data, run_id
 
 
+@pytest.mark.slow
 def test_changes_re_plan_and_keep_the_published_past(planned):
     client, data, first = planned
     token = form_token(client, "/p/minle/changes")
@@ -441,7 +445,7 @@ def test_marking_a_week_in_the_time_bank(planned):
     statement = client.get("/p/minle/timebank/statement/V00062")
     assert statement.status_code == 200 and "V00062" in statement.text
     again = client.post("/p/minle/timebank", data=form)
-    assert again.status_code == 422 and "recorded already" in again.text
+    assert again.status_code == 422 and "已经记录过（第 1 批）" in again.text
 
 
 def test_scripts_are_served_by_the_console_never_from_a_cdn(fake):
@@ -466,6 +470,7 @@ def test_an_upload_over_the_size_limit_is_refused(tmp_path, monkeypatch):
         assert [p["message"] for p in refused.json()["problems"]] == ["is larger than 1 MB"]
 
 
+@pytest.mark.slow
 def test_why_this_volunteer_on_the_results_page(planned):
     client, data, run_id = planned
     assignments = pd.read_csv(data / "runs" / run_id / "out" / "assignments.csv", dtype=str)
@@ -476,3 +481,18 @@ def test_why_this_volunteer_on_the_results_page(planned):
     assert page.count('<table class="explain">') == 2
     unknown = client.get(f"/runs/{run_id}?elder=E99999").text
     assert "E99999" in unknown and '<table class="explain">' not in unknown
+
+
+def test_the_run_form_and_the_api_share_one_options_model(fake):
+    """Weeks 99 and a time limit of 0 are refused alike by the form (the page again, each
+    field named, in Chinese) and the API (422), and no run is queued."""
+    token = fake.get("/p/minle/plan").text.split('name="csrf" value="')[1].split('"')[0]
+    shown = fake.post("/p/minle/plan", data={"csrf": token, "weeks": "99", "time_limit": "0",
+                                             "start": "2026-03-30"})
+    assert shown.status_code == 422
+    # MAX_WEEKS is 53; a time limit must be more than 0
+    assert "超出范围（应至多为 53）" in shown.text
+    assert "超出范围（应大于 0）" in shown.text
+    refused = fake.post("/api/programmes/minle/runs", json={"weeks": 99})
+    assert refused.status_code == 422
+    assert fake.get("/api/programmes").json()[0]["runs"] == []

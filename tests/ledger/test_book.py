@@ -332,6 +332,7 @@ KILLED_ROWS = 300_000
 KILL_AFTER_SECONDS = 0.5
 
 
+@pytest.mark.slow
 def test_a_recording_killed_midway_leaves_the_ledger_as_it_was(tmp_path):
     """SIGKILL a 300,000-row recording half a second after its pages began reaching the file
     (the rollback journal on disk): the next open rolls the hot journal back, and every table

@@ -94,6 +94,7 @@ def test_region_by_region_is_the_whole_worlds_plan(towns, tmp_path, monkeypatch,
     assert report.ok, report.text()
 
 
+@pytest.mark.slow
 def test_regions_on_a_local_cluster_give_the_same_bytes(towns, tmp_path, monkeypatch):
     monkeypatch.setattr(regions, "GROUP_ELDERS", 100)
     here, there = tmp_path / "here", tmp_path / "there"

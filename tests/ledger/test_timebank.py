@@ -16,7 +16,7 @@ from matching import checker
 from matching.cli import main
 from matching.ledger import open_ledger
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 #: In the re-plan: +1 priority per this many banked hours (the quarter's busiest volunteer
 #: banks about 85 h, so the bonus reaches its cap of 2).
 BONUS_HOURS = 40
@@ -24,6 +24,10 @@ BONUS_HOURS = 40
 
 def read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+# The quarter is planned, scheduled and recorded once: about ten seconds.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,7 @@ def test_three_towns_are_three_parts_and_their_plans_put_together_are_optimal(to
         p.num_pairs for p in parts), "independent": True, "global_optimum": True}
 
 
+@pytest.mark.slow
 def test_a_local_cluster_gives_the_same_bytes(towns, tmp_path):
     here, there = tmp_path / "here", tmp_path / "there"
     assert main(["pair", *input_args(towns), "--out", str(here), "--quiet"]) == 0
@@ -67,6 +68,7 @@ def test_a_local_cluster_gives_the_same_bytes(towns, tmp_path):
     assert report.ok, report.text()
 
 
+@pytest.mark.slow
 def test_a_scenario_on_a_cluster_replans_the_same(towns, tmp_path):
     """[solver] cluster in a scenario: the baseline and the re-plan after a tenth leave."""
     text = (f'[inputs]\nvolunteers = "{towns / "volunteers.csv"}"\n'

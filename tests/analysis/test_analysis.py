@@ -187,6 +187,7 @@ small_worlds = st.fixed_dictionaries({"seed": st.integers(0, 5_000),
           phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(case=small_worlds)
+@pytest.mark.slow
 def test_explanations_never_contradict_the_model(case):
     """On an optimal plan, no alternative with room to spare is better than the chosen
     volunteer, no unassigned elder has one with room, and no pair the audit lists could
@@ -223,6 +224,7 @@ def test_figures_are_returned(hand_run, tmp_path):
     assert figures.coverage_bars(hand_run, ax=ax) is own
 
 
+@pytest.mark.slow
 def test_every_folder_is_enough_on_its_own(tmp_path, capsys):
     """pair, schedule and replan keep their inputs; load_run, explain, suggest, audit and
     report then need nothing but the folder. The re-plan's before-and-after draws the
@@ -274,7 +276,7 @@ def test_a_folder_without_inputs_is_refused(tmp_path):
 
 def test_scenario_rules_are_read_back(tmp_path):
     """A run made under a 3 km limit is explained under it: its world has max_km 3."""
-    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "minle.toml"
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "minle.toml"
     text = scenario.read_text(encoding="utf-8").replace(
         'volunteers = "minle/', f'volunteers = "{scenario.parent}/minle/').replace(
         'elders = "minle/', f'elders = "{scenario.parent}/minle/').replace(

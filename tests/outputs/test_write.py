@@ -58,6 +58,7 @@ def leftovers(parent: Path) -> list[str]:
 
 # --- killed runs -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_killed_runs_leave_the_previous_outputs_or_the_new_ones_whole(world, tmp_path):
     """A schedule is written over an earlier pairing-only folder, and stopped at seeded
     random moments by each signal. Afterwards the folder is exactly the earlier one, or a
@@ -145,6 +146,7 @@ def test_a_killed_swap_is_finished_by_the_next_write(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_full_disk_is_a_clear_error_and_changes_nothing(world, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     assert main(schedule_args(world, out)) == 0
@@ -168,6 +170,7 @@ def test_full_disk_is_a_clear_error_and_changes_nothing(world, tmp_path, monkeyp
 
 # --- reproducible ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_same_bytes_with_any_number_of_workers(world, tmp_path):
     """Every output but timings.json is the same bytes for 1, 2 and 8 workers."""
     runs = []
@@ -225,6 +228,7 @@ def secrets(world: Path) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_pseudonymised_run_has_no_name_phone_or_address(world, tmp_path):
     scenario = tmp_path / "s.toml"
     scenario.write_text(f'[inputs]\nvolunteers = "{world / "volunteers.csv"}"\n'

@@ -11,19 +11,7 @@ import matching
 from matching import checker
 from matching.outputs.write import write_pairing
 from matching.pairing.arcmodel import ArcModel
-from matching.world.generate import WorldSpec, generate_world
-
-
-def small_world(seed: int, volunteers: int, elders: int, weekly: list[int] | None = None):
-    """A generated world squeezed so that capacities matter."""
-    spec = WorldSpec(volunteers, elders, lat_range=(35.596, 35.606),
-                     lon_range=(110.962, 110.975), communities=2, spread_km=0.4)
-    world = generate_world(spec, seed=seed)
-    vols = world.volunteers.copy()
-    if weekly is not None:
-        rng = np.random.default_rng(seed)
-        vols["weekly_minutes"] = rng.choice(weekly, len(vols)).astype(str)
-    return vols, world.elders, world.relations
+from tests.conftest import elders, small_world, volunteers
 
 
 def solve_checked(tmp_path, vols, elds, rels, **kw):
@@ -107,6 +95,7 @@ def test_time_limit_keeps_plan_valid_and_maximal(tmp_path):
     assert result.figures()["status"] == "feasible"
 
 
+@pytest.mark.slow
 def test_same_seed_same_plan(tmp_path):
     """Two solves of the same world with the same seed give identical plans."""
     vols, elds, rels = small_world(5, 20, 60, weekly=[120, 180])
@@ -134,8 +123,6 @@ def test_result_explains_itself(tmp_path):
 
 def test_independent_components_are_solved_together(tmp_path):
     """Two towns 50 km apart: each is served by its own volunteers."""
-    from tests.conftest import elders, volunteers
-
     vols = volunteers({"x": 0}, {"x": 50})
     elds = elders({"x": 0.3}, {"x": 50.3})
     for name, frame in (("v", vols), ("e", elds)):
@@ -151,8 +138,6 @@ def _one_week_too_full(plan):
     E3 (0.1 km, a 90-minute visit: 93 min) and E1 (0.2 km: 66 min) = 159 min, too many.
     {E1, E2} = 66 + 75 = 141 min fits, cost 0.7 km; {E3, E2} = 168 min does not; so the
     optimum is {E1, E2}."""
-    from tests.conftest import elders, volunteers
-
     return plan(volunteers({"x": 0, "weekly_minutes": 150}),
                 elders({"x": 0.2, "age": 70}, {"x": 0.5, "age": 70},
                        {"x": 0.1, "age": 70, "visit_minutes": 90}))
@@ -201,6 +186,7 @@ FOUR_ELDERS_DEAR = np.array([True, False, True, False, False, True, False, True]
 FOUR_ELDERS_BEST = np.array([True, False, False, True, True, False, False, True])
 
 
+@pytest.mark.slow
 def test_neighbourhood_search_finds_the_swap():
     """Two volunteers of 100 minutes, four elders of 50 minutes each, every pair allowed.
     Costs (V1, V2) per elder: E1 (1, 9), E2 (9, 1), E3 (1, 9), E4 (9, 1). The plan
@@ -331,6 +317,7 @@ def test_a_stalled_neighbourhood_search_moves_to_the_latest_highs_plan(monkeypat
     assert int(cost[found].sum()) == 4
 
 
+@pytest.mark.slow
 def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     """With no time for the full search to prove a tight world, the neighbourhood search
     takes over, and the plan it leaves keeps every rule (the independent checker)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ worlds = st.fixed_dictionaries({
           phases=[Phase.explicit, Phase.generate, Phase.target],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=worlds)
+@pytest.mark.slow
 def test_any_world_keeps_every_promise_it_can(tmp_path: Path, case: dict) -> None:
     """Random world, random horizon; sometimes the schedule is then re-planned from a later
     date, keeping what it published before that date."""

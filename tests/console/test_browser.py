@@ -31,7 +31,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-MINLE = Path(__file__).parent.parent / "scenarios" / "minle"
+MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 #: Seconds a page may take to show what is waited for (the plan itself takes about 10).
@@ -40,9 +40,9 @@ PAGE_WAIT = 180
 VOLUNTEER_BLUE = np.array([0x1F, 0x5F, 0xA8]) / 255
 PAIRED_GREEN = np.array([0x2F, 0x7D, 0x4F]) / 255
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"), pytest.mark.skipif(
     (CHROMIUM is None or CHROMEDRIVER is None) and not os.environ.get("MATCHING_REQUIRE_CHROMIUM"),
-    reason="no chromium and chromium-driver on this machine")
+    reason="no chromium and chromium-driver on this machine")]
 
 
 def free_port() -> int:

@@ -75,6 +75,7 @@ def objective(result: matching.PairingResult) -> tuple[int, float]:
 
 @SETTINGS
 @given(case=worlds)
+@pytest.mark.slow
 def test_every_plan_keeps_every_rule_and_is_the_reference_optimum(tmp_path, case):
     folder = tmp_path / f"case{next(_counter)}"
     _, paths = solve_files(folder, *tables(case))
@@ -88,6 +89,7 @@ def test_every_plan_keeps_every_rule_and_is_the_reference_optimum(tmp_path, case
 @SETTINGS
 @given(case=worlds, which=st.sampled_from(["add", "max_elders", "weekly_minutes"]),
        pick=st.integers(0, 10_000))
+@pytest.mark.slow
 def test_more_room_never_makes_the_optimum_worse(tmp_path, case, which, pick):
     """Adding a volunteer (a copy of one, moved 300 m), or raising one volunteer's
     max_elders by 1 or weekly minutes by 60, never lowers the priority served nor, at equal
@@ -114,6 +116,7 @@ def test_more_room_never_makes_the_optimum_worse(tmp_path, case, which, pick):
 
 @SETTINGS
 @given(case=worlds)
+@pytest.mark.slow
 def test_replanning_with_nobody_leaving_changes_nothing(tmp_path, case):
     folder = tmp_path / f"case{next(_counter)}"
     result, paths = solve_files(folder, *tables(case))
