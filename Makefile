@@ -25,11 +25,11 @@ serve: $(BIN)/matching
 PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 test: $(BIN)/matching
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 	$(PYTEST)
 
 test-quick: $(BIN)/matching
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
 	$(PYTEST) -m "not slow"
 
 bench: $(BIN)/matching

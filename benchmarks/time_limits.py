@@ -5,7 +5,7 @@ Generates each world (seed 9, as the issue measured), then runs ``matching pair
 start to exit, whether it stayed within the target (limit + 10% + 2 s), the status and the
 gap reached. A limit too short for any plan ends with exit status 2 and a message.
 
-    python benchmarks/time_limits.py [--sizes county city] [--limits 1 5 30] [--repeats 1]
+    python benchmarks/time_limits.py [--sizes county city] [--limits 1 5 10 30] [--repeats 1]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="*", default=["county", "city"])
-    ap.add_argument("--limits", nargs="*", type=float, default=[1, 5, 30])
+    ap.add_argument("--limits", nargs="*", type=float, default=[1, 5, 10, 30])
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=9)
     args = ap.parse_args()

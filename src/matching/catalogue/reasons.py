@@ -208,9 +208,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "swap.left_out": ("{elder}（优先级 {priority}）将没有志愿者",
                       "{elder} (priority {priority}) would be left without a volunteer"),
     "swap.moves": ("{elder}（优先级 {priority}）将改由 {volunteer} 负责：总目标增加 "
-                   "{change:.1f} 公里",
+                   "{change:.2f} 公里",
                    "{elder} (priority {priority}) would move to {volunteer}: the total would "
-                   "rise by {change:.1f} km"),
+                   "rise by {change:.2f} km"),
     "explain.elder": ("老人 {elder}（优先级 {priority}）", "Elder {elder} (priority {priority})"),
     "explain.volunteer": ("志愿者 {volunteer}", "Volunteer {volunteer}"),
     "explain.no_volunteer": ("没有志愿者：{why!p}", "no volunteer: {why!p}"),

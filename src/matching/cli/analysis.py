@@ -191,8 +191,9 @@ def audit(args: argparse.Namespace) -> int:
         write_file(args.csv, table)
     text = f"{len(table)} pairs would both rather be together"
     with wide_tables():
-        if len(table):
-            text += "\n" + table.to_string(index=False)
+        if len(table):  # the reason's code and figures are for programs (--json, --csv)
+            text += "\n" + table.drop(columns=["reason_code", "reason_params"],
+                                      errors="ignore").to_string(index=False)
         emit(args, {"blocking_pairs": len(table), "pairs": frame_json(table)}, text)
     return EXIT_OK
 
