@@ -18,6 +18,7 @@ import matching
 from matching import checker
 from matching.catalogue import say
 from matching.cli import main
+from matching.outputs.workbook import xlsx
 from matching.rules.ids import MAX_ID_LENGTH, UnsafePath, id_problem, inside, normalise_id
 from tests.helpers.hostile import (
     BAD_IDS,
@@ -270,14 +271,9 @@ def test_a_hostile_world_is_checked_in_json(hostile_run):
 
 
 def test_formula_cells_in_a_console_workbook_stay_text(tmp_path):
-    """The console's hand-out workbook writes text cells as text (xlsxwriter would
-    otherwise turn ``=...`` into a formula)."""
-    from matching.console.service import SAFE_XLSX
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter",
-                        engine_kwargs={"options": SAFE_XLSX}) as book:
-        pd.DataFrame({"name": list(FORMULA_PAYLOADS)}).to_excel(book, index=False)
-    with zipfile.ZipFile(buffer) as archive:
+    """The hand-out workbook (the console's and ``matching workbook``'s) writes text cells
+    as text (xlsxwriter would otherwise turn ``=...`` into a formula)."""
+    content = xlsx({"names": pd.DataFrame({"name": list(FORMULA_PAYLOADS)})})
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and not re.search(r"<c [^>]*t=\"str\"", sheet)

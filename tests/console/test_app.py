@@ -147,7 +147,8 @@ def test_a_bad_file_is_shown_and_nothing_is_saved(tmp_path):
         token = client.get("/p/p/upload").text.split('name="csrf" value="')[1].split('"')[0]
         shown = client.post("/p/p/upload", data={"csrf": token}, files=bad)
         assert shown.status_code == 422
-        assert "<td>elders.csv</td><td>6</td><td>age（年龄）</td><td>eighty</td>" in shown.text
+        # the column as the coordinator knows it: its Chinese header
+        assert "<td>elders.csv</td><td>6</td><td>年龄</td><td>eighty</td>" in shown.text
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -425,27 +426,38 @@ def test_marking_a_week_in_the_time_bank(planned):
     client, data, run_id = planned
     page = client.get("/p/minle/timebank?week=2026-03-30")
     token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    # the week starts unmarked: no row's result is chosen for the coordinator
+    assert 'value="done" selected' not in page.text
     schedule = pd.read_csv(data / "runs" / run_id / "out" / "schedule.csv", dtype=str)
     week = schedule[schedule["date"] < "2026-04-06"].reset_index(drop=True)
     marked = week.index[week["activity"] != "call"]
     calls = int((week["activity"] == "call").sum())
-    # every one-by-one activity done, but the first missed and the second replaced
-    form = {"csrf": token, "week": "2026-03-30", "calls_done": "on"}
-    form |= {f"status:{i}": "done" for i in marked}
-    form[f"status:{marked[0]}"] = "missed"
-    form[f"status:{marked[1]}"] = "replaced"
-    form[f"done_by:{marked[1]}"] = "V00062"
-    form[f"rating:{marked[2]}"] = "5"
-    recorded = client.post("/p/minle/timebank", data=form, follow_redirects=False)
+    base = {"csrf": token, "week": "2026-03-30", "calls_done": "on"}
+    # three rows marked and the rest left blank: refused, in one Chinese sentence
+    partly = base | {f"status:{marked[0]}": "missed", f"status:{marked[1]}": "replaced",
+                     f"done_by:{marked[1]}": "V00062", f"rating:{marked[2]}": "5",
+                     f"status:{marked[2]}": "done"}
+    refused = client.post("/p/minle/timebank", data=partly)
+    assert refused.status_code == 422
+    assert f"还有 {len(marked) - 3} 项活动没有选择结果" in refused.text
+    # "mark all done" marks the blank ones done and keeps the first missed, the second
+    # replaced: done = every other activity and every call
+    recorded = client.post("/p/minle/timebank", data=partly | {"all_done": "1"},
+                           follow_redirects=False)
     assert recorded.status_code == 303
     done = len(marked) - 2 + calls
     assert recorded.headers["location"].endswith(f"recorded={done}-1-1")
     shown = client.get(recorded.headers["location"])
     assert 'id="balances"' in shown.text
+    # the week now says it is recorded, and has no form to record it again
+    assert 'id="week-recorded"' in shown.text and 'id="record"' not in shown.text
     statement = client.get("/p/minle/timebank/statement/V00062")
     assert statement.status_code == 200 and "V00062" in statement.text
-    again = client.post("/p/minle/timebank", data=form)
-    assert again.status_code == 422 and "已经记录过（第 1 批）" in again.text
+    again = client.post("/p/minle/timebank", data=partly | {"all_done": "1"})
+    assert again.status_code == 422
+    problems = again.text.split('id="problems"')[1].split("</div>")[0]
+    assert problems.count("<li>") == 1
+    assert "2026-03-30 起的这一周已经记入时间银行（第 1 批），不能重复记入" in problems
 
 
 def test_scripts_are_served_by_the_console_never_from_a_cdn(fake):

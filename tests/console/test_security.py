@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import re
 import threading
 import tracemalloc
@@ -27,6 +28,7 @@ from matching.console.accounts import (
 from matching.console.guard import BodyLimit, served_hosts
 from matching.console.sessions import Sessions
 from matching.console.store import Store, programme_name_problem
+from matching.outputs.printing import PRINT_SCRIPT, PRINT_SCRIPT_HASH, print_button
 from tests.helpers.bomb import many_rows_workbook
 
 MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
@@ -34,7 +36,7 @@ PASSWORD = "a long enough password"
 LOCAL = "http://127.0.0.1:8000"
 
 #: Every header each response must carry, and a part of its value.
-HEADERS = {"content-security-policy": "script-src 'self';",
+HEADERS = {"content-security-policy": f"script-src 'self' {PRINT_SCRIPT_HASH};",
            "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
 
 
@@ -86,8 +88,9 @@ def test_every_response_carries_the_security_headers(local, path):
     for header, part in HEADERS.items():
         assert part in answer.headers.get(header, ""), (path, header)
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
-    assert "unsafe-inline" not in answer.headers["content-security-policy"].split(
-        "script-src")[1].split(";")[0]
+    scripts = answer.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    # the console's own files, and the hand-outs' print button by its hash: nothing else
+    assert scripts.split() == ["'self'", PRINT_SCRIPT_HASH]
 
 
 @pytest.mark.parametrize("path", ["/", "/p/minle/upload", "/p/minle/map", "/p/minle/plan",
@@ -97,6 +100,16 @@ def test_no_page_holds_inline_script(local, path):
     page = local.get(path).text
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), path
     assert not re.search(r"\son[a-z]+\s*=", page), path
+
+
+def test_the_print_button_is_the_one_inline_script_and_the_policy_allows_only_it():
+    """The hand-outs carry the print button's script; its hash is what the policy names,
+    so a changed script (or any other) would be blocked."""
+    page = print_button("zh")
+    script = page.split("<script>")[1].split("</script>")[0]
+    assert script == PRINT_SCRIPT
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" == PRINT_SCRIPT_HASH
 
 
 def test_personal_pages_are_not_cached(local):

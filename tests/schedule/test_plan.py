@@ -385,27 +385,35 @@ def test_times_never_overlap_and_stay_in_the_day(tmp_path):
 
 
 def test_the_rota_a_volunteer_carries(tmp_path):
-    """Each volunteer's page holds only their elders, with address and phone, and names the
-    service in Chinese (理发); the English rota says 'haircut'. A calendar holds only its
-    volunteer's activities, with the daily calls as repeating events."""
-    vols = volunteers({"x": 0, "skills": "haircut", "name": "王秀英"}, {"x": 0.3, "name": "李明"})
+    """Each volunteer's rota holds only their elders, with address and phone, names the
+    service in Chinese (理发) and is one page per block of four weeks; the English rota
+    says 'haircut'. The coordinator's overview has a table per week with each volunteer's
+    phone and the elders they go to. A calendar holds only its volunteer's activities,
+    with the daily calls as repeating events."""
+    vols = volunteers({"x": 0, "skills": "haircut", "name": "王秀英", "phone": "13900000001"},
+                      {"x": 0.3, "name": "李明", "phone": "13900000002"})
     elds = elders({"x": 0.1, "age": 85, "needs": "haircut", "name": "张桂兰",
                    "address": "民乐社区5号楼1单元", "phone": "03595593752"},
                   {"x": 0.2, "age": 88, "name": "刘福", "address": "民乐社区7号楼",
                    "phone": "03597699345"})
     result, _, out = run(tmp_path, vols, elds, FEB_2027, 4)
-    html = (out / "rota.html").read_text(encoding="utf-8")
-    pages = html.split('<section class="page">')[1:]
-    assert len(pages) == 2 and "志愿者排班表" in html
-    v1_page = next(p for p in pages if "(V1)" in p)
+    own = {vid: (out / "rota" / f"{vid}.html").read_text(encoding="utf-8")
+           for vid in ("V1", "V2")}
+    # 4 weeks from a Monday: one block, one page each
+    assert [page.count('<section class="page">') for page in own.values()] == [1, 1]
     elders_of_v1 = set(result.schedule.loc[result.schedule["volunteer_id"] == "V1",
                                            "elder_id"]) - {""}
     for name, address in (("张桂兰", "民乐社区5号楼1单元"), ("刘福", "民乐社区7号楼")):
         elder = "E1" if name == "张桂兰" else "E2"
-        assert (address in v1_page) == (elder in elders_of_v1)
-    assert "理发" in html and "haircut" not in html
-    write_schedule(result, tmp_path / "en", lang="en")
-    assert "haircut" in (tmp_path / "en" / "rota.html").read_text(encoding="utf-8")
+        assert (address in own["V1"]) == (elder in elders_of_v1)
+    assert "理发" in own["V1"] and "haircut" not in own["V1"]
+    overview = (out / "rota.html").read_text(encoding="utf-8")
+    # one table per week, each listing the volunteers' phones
+    assert overview.count('<section class="week">') == 4
+    assert "13900000001" in overview and "民乐社区5号楼1单元" in overview
+    write_schedule(result, tmp_path / "en", lang="en", contact="Wang Fang 0359-5551234")
+    english = (tmp_path / "en" / "rota" / "V1.html").read_text(encoding="utf-8")
+    assert "haircut" in english and "Wang Fang 0359-5551234" in english
     ics = (out / "ical" / "V1.ics").read_text()
     mine = result.schedule[result.schedule["volunteer_id"] == "V1"]
     others = mine[mine["activity"] != "call"]

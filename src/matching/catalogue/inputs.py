@@ -365,6 +365,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.bad_name": ("{why!p}", "{why!p}"),
     "upload.bad_date": ("不是日期：{given}", "is not a date: {given}"),
     "upload.bad_option": ("不是可选的值", "is not one of the choices"),
+    "scenario.contact": ("必须是一行可打印的文字，最多 {most} 个字符",
+                         "must be one printable line of at most {most} characters"),
+    "input.not_xlsx": ("必须是 .xlsx 文件，而不是 {given}", "must be an .xlsx file, not {given}"),
+    "input.week_recorded": ("{week} 起的这一周已经记入时间银行（第 {batch} 批），不能重复记入",
+                            "the week of {week} is in the time bank already (batch {batch}); "
+                            "it cannot be recorded twice"),
+    "input.week_unmarked": ("还有 {n} 项活动没有选择结果：请逐项选择，或点“全部标为已完成”",
+                            "{n} activities have no mark: choose one for each, or press "
+                            "“Mark all done”"),
     "name.pattern": ("项目名称只能用字母、数字、“-”和“_”（最多 64 个，以字母或数字开头）",
                      "a programme's name is letters, digits, '-' and '_' (at most 64, starting "
                      "with a letter or digit)"),

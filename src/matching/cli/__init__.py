@@ -49,6 +49,11 @@ COMMANDS: dict[str, Command] = {
     "run": Command("plan", "run a scenario file",
                    "Run what a scenario file names (pairing, schedule, re-plan, what-if "
                    "edits) into a self-contained folder.", searches=True),
+    "workbook": Command("analysis", "write a run's hand-out workbook (.xlsx)",
+                        "Write the hand-out workbook of a run folder, as the console hands it "
+                        "out: the pairs, the schedule, a sheet per week of who visits whom, "
+                        "what is unmet and who is unpaired, with names, addresses and phones; "
+                        "sheet names and headers in Chinese by default."),
     "compare": Command("analysis", "compare plan folders side by side",
                        "Print the figures a planner weighs for several output folders side "
                        "by side."),

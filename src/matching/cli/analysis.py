@@ -31,6 +31,8 @@ from matching.cli.common import (
 from matching.ledger import open_ledger
 from matching.outputs.folder import load_run
 from matching.outputs.privacy import pseudonymise_run
+from matching.outputs.workbook import sheets as workbook_sheets
+from matching.outputs.workbook import xlsx
 from matching.outputs.write import write_file, write_key, write_outputs
 from matching.rules.errors import InputError
 from matching.world.columns import ID_COLUMNS
@@ -72,6 +74,11 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     elif command == "check":
         _configure_check(p)
+    elif command == "workbook":
+        p.add_argument("folder", type=Path, help="a run's folder")
+        p.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+        p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                       help="language of the sheet names and headers (default zh)")
     add_json(p)
 
 
@@ -106,7 +113,22 @@ def _configure_check(check: argparse.ArgumentParser) -> None:
 def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
     return {"report": report, "explain": explain, "suggest": suggest_volunteers,
-            "audit": audit, "compare": compare_runs, "check": check}[command](args)
+            "audit": audit, "compare": compare_runs, "check": check,
+            "workbook": workbook}[command](args)
+
+
+def workbook(args: argparse.Namespace) -> int:
+    """``matching workbook``: a run's hand-out workbook."""
+    if args.out.suffix.lower() != ".xlsx":
+        raise InputError.one("--out", "input.not_xlsx", given=str(args.out))
+    run = load_run(args.folder)
+    sheets = workbook_sheets(run, args.lang)
+    write_file(args.out, xlsx(sheets))
+    emit(args, {"workbook": str(args.out), "sheets": {name: len(table) for name, table
+                                                      in sheets.items()}},
+         f"wrote {args.out}: " + ", ".join(f"{name} ({len(table):,})"
+                                           for name, table in sheets.items()))
+    return EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ from matching.cli.common import (
 )
 from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
 from matching.pairing.replan import history_acquaintances, read_leaving, read_previous
+from matching.rules.errors import InputError
+from matching.rules.limits import CONTACT_CHARS, fit_contact
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec, open_cluster
 from matching.workflows.plan import (
@@ -64,6 +66,9 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                             "ical/")
         p.add_argument("--lang", choices=("zh", "en"), default="zh",
                        help="language of the rota and calendars (default zh)")
+        p.add_argument("--contact", default="", metavar="TEXT",
+                       help="the coordinator's name and phone, printed on every volunteer's "
+                            "rota (at most 80 characters)")
         p.add_argument("--from", dest="from_date", type=date,
                        help="re-schedule from this date: with --previous, every activity "
                             "before it is kept exactly as published")
@@ -175,6 +180,8 @@ def schedule(args: argparse.Namespace) -> int:
     """``matching schedule``: the six ones for a pairing."""
     if args.cluster is not None:  # the windows depend on each other: solved here, in order
         check_spec(args.cluster)
+    if not fit_contact(args.contact):
+        raise InputError.one("--contact", "scenario.contact", most=CONTACT_CHARS)
     budget = _begin(args, args.time_limit)
     progress, stages = progress_of(args, budget)
     progress("reading", "reading inputs")
@@ -190,7 +197,7 @@ def schedule(args: argparse.Namespace) -> int:
                             assignments_name=args.assignments.name)
     progress("writing", "writing outputs", done=SCHEDULE_END)
     folder = RunFolder()
-    folder.add_schedule(result, args.lang, args.pseudonymise)
+    folder.add_schedule(result, args.lang, args.pseudonymise, contact=args.contact)
     folder.add_inputs(world, leaving)
     folder.add_record("schedule", start=args.start.isoformat(), weeks=args.weeks,
                       **{"from": args.from_date.isoformat() if args.from_date else None},

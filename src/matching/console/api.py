@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from matching.console import service
-from matching.console.context import Console, check_api_token, console_of
+from matching.console.context import Console, check_api_token, console_of, language, stage_text
 from matching.console.pages import (
     check_off_the_loop,
     explanation,
@@ -135,10 +135,12 @@ def _people(frame: pd.DataFrame, key: str) -> list[dict]:
 
 
 @router.get("/runs/{run_id}", tags=["runs"])
-def api_run(console: ConsoleDep, run_id: str) -> dict:
+def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
     """A run's ``status`` (``queued``, ``running``, ``done`` or ``failed``), its
-    ``progress`` (0 to 1) and stage, and once done its ``summary``."""
-    return console.run_or_404(run_id)
+    ``progress`` (0 to 1) and stage (``stage``, a code, with ``stage_params``; and
+    ``stage_text``, in the visitor's language), and once done its ``summary``."""
+    status = console.run_or_404(run_id)
+    return {**status, "stage_text": stage_text(status, language(request))}
 
 
 @router.get("/runs/{run_id}/files/{path:path}", tags=["runs"])
@@ -149,17 +151,19 @@ def api_file(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
 
 
 @router.get("/runs/{run_id}/workbook", tags=["runs"])
-def api_workbook(console: ConsoleDep, run_id: str) -> Response:
-    """One Excel workbook: the assignments, the schedule and the unmet list."""
+def api_workbook(console: ConsoleDep, run_id: str,
+                 lang: Literal["zh", "en"] = "zh") -> Response:
+    """The hand-out workbook (``lang``: its sheet names and headers, Chinese by default):
+    the pairs, the schedule, each week's visits, what is unmet and who is unpaired."""
     console.run_or_404(run_id)
-    return workbook_response(console, run_id)
+    return workbook_response(console, run_id, lang)
 
 
 @router.get("/runs/{run_id}/zip", tags=["runs"])
-def api_zip(console: ConsoleDep, run_id: str) -> Response:
-    """Every output file of a run and its workbook, as a zip."""
+def api_zip(console: ConsoleDep, run_id: str, lang: Literal["zh", "en"] = "zh") -> Response:
+    """Every output file of a run and its workbook (in ``lang``), as a zip."""
     console.run_or_404(run_id)
-    return zip_response(console, run_id)
+    return zip_response(console, run_id, lang)
 
 
 @router.get("/runs/{run_id}/explain/{elder_id}", tags=["runs"])

@@ -15,8 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching import __version__
+from matching.catalogue import known, say
 from matching.console import api, pages, service
-from matching.console.context import Console, ConsoleSettings
+from matching.console.context import Console, ConsoleSettings, language
 from matching.console.guard import (
     Authenticate,
     BodyLimit,
@@ -135,5 +136,6 @@ def error_response(request: Request, status: int, detail: object,
     if wants_json(request.url.path):
         return JSONResponse({"detail": detail}, status, headers=headers)
     console: Console = request.app.state.console
-    message = detail if isinstance(detail, str) else ""
+    code = f"console.error_{status}"
+    message = say(code if known(code) else "console.error_500", language(request))
     return console.page(request, "error.html", status, code=status, message=message)

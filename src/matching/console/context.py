@@ -11,14 +11,15 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from matching.catalogue import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, known, say, table
 from matching.console import service
 from matching.console.accounts import Accounts, Throttle
 from matching.console.guard import AuthSettings, Visitor, is_loopback, same_token, visitor_of
-from matching.console.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
 from matching.console.runs import RunQueue
 from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
 from matching.console.store import NotFound, Store, read_json
 from matching.outputs.folder import Run, load_run
+from matching.rules.errors import InputIssue
 from matching.world.columns import ALIASES
 
 HERE = Path(__file__).parent
@@ -75,7 +76,7 @@ class Console:
         self.auth = AuthSettings(self.accounts, self.sessions, self.throttle,
                                  settings.needs_login, settings.secure_cookies)
         self.runs = RunQueue(self.store, command,
-                             finish=lambda run_id: service.workbook(self.store, run_id))
+                             finish=lambda run_id: service.finish_run(self.store, run_id))
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.plan_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._load_plan)
 
@@ -93,8 +94,10 @@ class Console:
             context["latest"] = service.latest_run(self.store, name)
         visitor = visitor_of(request)
         return self.templates.TemplateResponse(request, template, {
-            "t": words(lang), "lang": lang, "csrf": csrf_token(visitor),
+            "t": words(lang), "s": functools.partial(say_in, lang), "lang": lang,
+            "csrf": csrf_token(visitor),
             "column_label": functools.partial(column_label, lang=lang),
+            "problem_text": functools.partial(problem_text, lang=lang),
             "user": visitor.account, "needs_login": self.settings.needs_login,
             "programmes": self.store.programmes(), **context}, status_code=status_code)
 
@@ -114,6 +117,30 @@ class Console:
             return read_json(self.store.run_dir(run_id) / "status.json")
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
+
+
+def words(lang: str) -> dict[str, str]:
+    """The console's fixed words in ``lang``, by short key (``t.plan``), with the words of
+    a run's state (``t.done``), a plan's status (``t.optimal``) and a mark (``t.missed``)."""
+    return {**table("mark", lang), **table("status", lang), **table("run", lang),
+            **table("console", lang)}
+
+
+def say_in(lang: str, code: str, **params: object) -> str:
+    """A text of the catalogue in ``lang`` (``s("console.recorded", done=3, ...)`` in a
+    template)."""
+    return say(code, lang, **params)
+
+
+def stage_text(status: dict, lang: str) -> str:
+    """What a run is doing, in ``lang``, from its stage's code and figures."""
+    code = f"stage.{status.get('stage') or ''}"
+    if not status.get("stage") or not known(code):
+        return ""
+    try:
+        return say(code, lang, **(status.get("stage_params") or {}))
+    except (KeyError, IndexError, ValueError):  # figures the words do not expect
+        return say(code, lang) if "{" not in MESSAGES[code][0] else ""
 
 
 def console_of(request: Request) -> Console:
@@ -152,9 +179,30 @@ def check_api_token(request: Request, given: str | None) -> None:
 
 
 def column_label(column: str | None, lang: str) -> str:
-    """A problem's column as a coordinator knows it: in Chinese, with its Chinese header
-    (``age`` -> ``age（年龄）``)."""
+    """A problem's column as a coordinator knows it: in Chinese, its Chinese header
+    (``age`` -> ``年龄``), or the console's word for a form's field (``weeks`` -> ``周数``)."""
     if not column:
         return ""
+    if lang != "zh":
+        return column
     chinese = next((a for a in ALIASES.get(column, ()) if not a.isascii()), None)
-    return f"{column}（{chinese}）" if lang == "zh" and chinese else column
+    field = f"console.{column}"
+    return chinese or (say(field, lang) if known(field) and "{" not in MESSAGES[field][0]
+                       else column)
+
+
+#: Files whose problems name the file (a form's or a setting's do not).
+FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".tsv", ".txt")
+
+
+def problem_text(issue: InputIssue, lang: str) -> str:
+    """A problem as a coordinator reads it: the file (if it is one), the row and the column
+    as they know them, the value, and what is wrong, in ``lang``."""
+    if lang != "zh":
+        return issue.text(lang)
+    where = [issue.file if issue.file.lower().endswith(FILE_SUFFIXES) else "",
+             f"第 {issue.row} 行" if issue.row is not None else "",
+             column_label(issue.column, lang)]
+    head = "，".join(w for w in where if w)
+    value = f"“{issue.value}”" if issue.value not in (None, "") else ""
+    return f"{head}：{value}{issue.words(lang)}" if head else f"{value}{issue.words(lang)}"

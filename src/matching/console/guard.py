@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from matching.console.accounts import Accounts, Throttle
 from matching.console.sessions import Session, Sessions
+from matching.outputs.printing import PRINT_SCRIPT_HASH
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -88,7 +89,8 @@ def served_hosts(host: str, port: int, allowed: tuple[str, ...] = ()) -> frozens
 
 def content_security_policy(tiles: str | None = None) -> str:
     """The console's Content-Security-Policy: scripts, styles and everything else from the
-    console itself (styles may be inline: the rota pages and reports carry their own);
+    console itself, and the print button's one script by its hash (styles may be inline:
+    the rota pages and reports carry their own);
     pictures also from ``data:`` (the report's figures) and the tile server, if any."""
     images = ["'self'", "data:", "blob:"]
     if tiles:
@@ -96,7 +98,9 @@ def content_security_policy(tiles: str | None = None) -> str:
         if parts.scheme in ("http", "https") and parts.netloc:
             images.append(f"{parts.scheme}://{parts.netloc}")
     return "; ".join([
-        "default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        # the hand-outs' print button is the one inline script allowed, by its hash
+        "default-src 'none'", f"script-src 'self' {PRINT_SCRIPT_HASH}",
+        "style-src 'self' 'unsafe-inline'",
         f"img-src {' '.join(images)}", "connect-src 'self'", "font-src 'self' data:",
         "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
     ])

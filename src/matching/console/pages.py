@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
+from matching.catalogue import LANGUAGES
 from matching.console import service
 from matching.console.context import (
     LANGUAGE_COOKIE,
@@ -22,6 +23,7 @@ from matching.console.context import (
     check_form_token,
     console_of,
     language,
+    stage_text,
 )
 from matching.console.guard import (
     SESSION_COOKIE,
@@ -32,10 +34,9 @@ from matching.console.guard import (
     session_cookie,
     visitor_of,
 )
-from matching.console.i18n import LANGUAGES
 from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
 from matching.outputs.folder import Run
-from matching.outputs.rota import LABELS as ROTA_LABELS
+from matching.outputs.tables import Names, rows, tier_name
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
 from matching.world.read import read_table
@@ -148,15 +149,16 @@ def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
 @router.post("/p/{name}/plan")
 def plan_form(request: Request, console: ConsoleDep, name: str,
               csrf: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
-              weeks: Annotated[str, Form()] = "", time_limit: Annotated[str, Form()] = ""
-              ) -> Response:
+              weeks: Annotated[str, Form()] = "", time_limit: Annotated[str, Form()] = "",
+              contact: Annotated[str, Form()] = "") -> Response:
     """Queue a run and show it (or the form again, with what is wrong in it)."""
     check_form_token(request, csrf)
     console.programme_or_404(name)
     options = service.RunOptions(lang=language(request))
     try:
         options = service.run_options({"start": start, "weeks": weeks,
-                                       "time_limit": time_limit, "lang": language(request)})
+                                       "time_limit": time_limit, "lang": language(request),
+                                       "contact": contact.strip()})
         run_id = service.start_run(console.store, console.runs, name, options)
     except (service.UploadRefused, InputError) as exc:
         return console.page(request, "plan.html", 422, name=name,
@@ -181,9 +183,15 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
     """The changes page: volunteers leaving, new elders, and the re-plan."""
     done = service.latest_run(console.store, name)
     start = service.RunOptions().first_day(dt.date.today())
+    if done is not None:  # a day inside the plan's horizon: the next Monday, if it is
+        asked = read_json(console.store.run_dir(done["id"]) / "request.json")
+        first = dt.date.fromisoformat(asked["start"])
+        last = first + dt.timedelta(weeks=int(asked["weeks"]) - 1)
+        start = min(max(start, first), last)
+    volunteers = volunteers_of(console, name)
     return console.page(request, "changes.html", status_code, name=name, step="changes",
                         changes=service.pending_changes(console.store, name), done=done,
-                        volunteers=volunteers_of(console, name),
+                        volunteers=volunteers, volunteer_names=dict(volunteers),
                         fields=[(f, ALIASES[f][0] if language(request) == "zh" else f)
                                 for f in service.ELDER_FORM_FIELDS],
                         from_date=start, **context)
@@ -235,11 +243,15 @@ def timebank_page(request: Request, console: ConsoleDep, name: str,
 
 def timebank_page_of(request: Request, console: Console, name: str, week: dt.date | None,
                      status_code: int = 200, **context: object) -> HTMLResponse:
-    """The time-bank page for ``week`` (the plan's first week by default)."""
+    """The time-bank page for ``week`` (the plan's first week by default): the week's
+    activities to mark (unmarked), whether it is recorded already, and the balances."""
     store = console.store
+    lang = language(request)
     done = service.latest_run(store, name)
-    activities, weeks = [], []
+    activities, weeks, names, helpers = [], [], Names(), []
     if done is not None and done["summary"].get("schedule") is not None:
+        plan = console.plan_of(done["id"])
+        names = names_of(plan)
         asked = read_json(store.run_dir(done["id"]) / "request.json")
         first = dt.date.fromisoformat(asked["start"])
         weeks = [first + dt.timedelta(days=7 * k) for k in range(asked["weeks"])]
@@ -248,23 +260,36 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         activities = [(i, r) for i, r in enumerate(table.to_dict("records"))
                       if r["activity"] != "call"]
         context["calls"] = int((table["activity"] == "call").sum())
+        context["batches"] = service.week_batches(store, name, week)
+        helpers = [(v, names.show("volunteer", v))
+                   for v in plan.world.volunteers["volunteer_id"].astype(str)]
     balances = service.balances(store, name)
+    members = Names(member={**names.elder, **names.volunteer})
     return console.page(request, "timebank.html", status_code, name=name, step="timebank",
                         done=done, weeks=weeks, week=week, activities=activities,
-                        activity_names=ROTA_LABELS[language(request)],
-                        marks=service.MARKS, balances=records(balances, None), **context)
+                        marks=service.MARKS, helpers=helpers,
+                        balances=rows(balances, lang, members,
+                                      ("member_id", "earned_hours", "spent_hours",
+                                       "transferred_hours", "donated_hours",
+                                       "balance_hours")),
+                        member_ids=balances["member_id"].astype(str).tolist()
+                        if len(balances) else [], **context)
 
 
 @router.post("/p/{name}/timebank")
 async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Response:
-    """Record the marked week in the ledger."""
+    """Record the marked week in the ledger (refused whole if a row has no mark and "mark
+    all done" was not pressed, or if the week is recorded already)."""
     console.programme_or_404(name)
     form = await request.form()
     check_form_token(request, str(form.get("csrf", "")))
     done = service.latest_run(console.store, name)
     if done is None:
         raise HTTPException(409, "plan first")
-    week = dt.date.fromisoformat(str(form.get("week", "")))
+    try:
+        week = dt.date.fromisoformat(str(form.get("week", "")))
+    except ValueError:
+        raise HTTPException(422, "no such week") from None
     marks: dict[int, dict[str, str]] = {}
     for key, value in form.items():
         field, _, row = key.partition(":")
@@ -272,9 +297,11 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
             marks.setdefault(int(row), {})[field] = str(value)
     try:
         counts = service.record_week(console.store, name, done["id"], week, marks,
-                                     calls_done=form.get("calls_done") == "on")
+                                     calls_done=form.get("calls_done") == "on",
+                                     all_done=form.get("all_done") == "1")
     except InputError as exc:
-        return timebank_page_of(request, console, name, week, 422, problems=exc.problems)
+        return timebank_page_of(request, console, name, week, 422, problems=exc.problems,
+                                marked=marks)
     return RedirectResponse(f"/p/{name}/timebank?week={week}&recorded="
                             f"{counts['done']}-{counts['replaced']}-{counts['missed']}", 303)
 
@@ -284,8 +311,14 @@ def statement_page(request: Request, console: ConsoleDep, name: str,
                    member: str) -> HTMLResponse:
     """A member's printable statement."""
     console.programme_or_404(name)
+    done = service.latest_run(console.store, name)
+    who = ""
+    if done is not None:
+        names = names_of(console.plan_of(done["id"]))
+        who = names.volunteer.get(member) or names.elder.get(member, "")
     try:
-        return HTMLResponse(service.statement(console.store, name, member, language(request)))
+        return HTMLResponse(service.statement(console.store, name, member, language(request),
+                                              who))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
 
@@ -293,25 +326,66 @@ def statement_page(request: Request, console: ConsoleDep, name: str,
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, console: ConsoleDep, run_id: str,
              elder: str | None = None) -> HTMLResponse:
-    """A run: its progress, or its results and hand-outs."""
+    """A run: its progress, or its results and hand-outs, and "why this volunteer?" for the
+    elder asked about (by name, id or the last digits of a phone)."""
     status = console.run_or_404(run_id)
-    context: dict[str, object] = {"status": status, "name": status["programme"]}
+    lang = language(request)
+    context: dict[str, object] = {"status": status, "name": status["programme"],
+                                  "stage": stage_text(status, lang)}
     if status["status"] == "done":
         plan = console.plan_of(run_id)
         out = console.store.run_dir(run_id) / "out"
+        names = names_of(plan)
+        unassigned = plan.unassigned
         context.update(
-            tiers=coverage_rows(coverage(plan, by="priority")),
-            communities=coverage_rows(coverage(plan, by="community")),
-            unassigned=records(plan.unassigned, ("elder_id", "reason")),
-            unmet=records(plan.unmet, None) if plan.unmet is not None else [],
-            rota=sorted(p.stem for p in (out / "rota").glob("*.html")),
-            volunteer_names=dict(zip(plan.world.volunteers["volunteer_id"],
-                                     plan.world.volunteers["name"], strict=True))
-            if "name" in plan.world.volunteers else {},
+            tiers=tier_cards(plan, lang),
+            communities=rows(coverage(plan, by="community").reset_index(names="community"),
+                             lang, names),
+            unassigned=rows(unassigned, lang, names, ("elder_id", "reason")),
+            unassigned_ids=unassigned["elder_id"].astype(str).tolist(),
+            unmet=rows(plan.unmet, lang, names, ("elder_id", "when", "activity", "reason"))
+            if plan.unmet is not None else ([], []),
+            changes=rows(plan.changes, lang, names, ("elder_id", "old_volunteer_id",
+                                                     "new_volunteer_id", "reason"))
+            if plan.changes is not None else None,
+            replan=status.get("summary", {}).get("replan"),
+            rota=[(vid, names.show("volunteer", vid))
+                  for vid in sorted(p.stem for p in (out / "rota").glob("*.html"))],
             report=(out / "report.html").is_file(), elder=elder,
-            changes=records(plan.changes, None) if plan.changes is not None else [],
-            explanation=explanation(plan, elder) if elder else None)
+            search=search(plan, elder, lang, names) if elder else None)
     return console.page(request, "run.html", **context)
+
+
+def names_of(plan: Run) -> Names:
+    """Who is who in a run: its volunteers (those who left too) and elders."""
+    return Names.of(("volunteer", plan.world.volunteers), ("elder", plan.world.elders),
+                    ("volunteer", plan.leaving))
+
+
+def tier_cards(plan: Run, lang: str) -> list[dict[str, object]]:
+    """Coverage by priority tier, highest first, each tier named from the rules."""
+    table = coverage(plan, by="priority")
+    return [{"tier": tier_name(index, plan.world.rules, lang), "assigned": int(row["assigned"]),
+             "elders": int(row["elders"]), "coverage": f"{row['coverage']:.1%}"}
+            for index, row in table.sort_index(ascending=False).iterrows()]
+
+
+def search(plan: Run, query: str, lang: str, names: Names) -> dict[str, object]:
+    """"Why this volunteer?" for the elder meant by ``query``: their explanation when one
+    elder matches, the choice when several do, and a sentence when none does."""
+    found = service.find_elders(plan.world.elders, query)
+    if len(found) != 1:
+        return {"query": query, "choices": [(e, names.show("elder", e)) for e in found]}
+    explained = explain_elder(plan, found[0])
+    return {"query": query, "choices": [],
+            "subject": explained.subject.text(lang),
+            "note": explained.note.text(lang) if explained.note is not None else "",
+            "chosen": rows(explained.chosen, lang, names,
+                           ("volunteer_id", "distance_km", "kin", "familiar", "cost_km",
+                            "weekly_minutes")),
+            "alternatives": rows(explained.alternatives, lang, names,
+                                 ("volunteer_id", "distance_km", "kin", "familiar",
+                                  "cost_km", "worse_by_km", "reason"))}
 
 
 @router.get("/runs/{run_id}/files/{path:path}")
@@ -321,17 +395,17 @@ def run_file_page(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
 
 
 @router.get("/runs/{run_id}/plan.xlsx")
-def workbook_page(console: ConsoleDep, run_id: str) -> Response:
-    """The hand-out workbook."""
+def workbook_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
+    """The hand-out workbook, in the visitor's language."""
     console.run_or_404(run_id)
-    return workbook_response(console, run_id)
+    return workbook_response(console, run_id, language(request))
 
 
 @router.get("/runs/{run_id}/everything.zip")
-def zip_page(console: ConsoleDep, run_id: str) -> Response:
+def zip_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """Every output of the run as a zip."""
     console.run_or_404(run_id)
-    return zip_response(console, run_id)
+    return zip_response(console, run_id, language(request))
 
 
 @router.get("/lang/{code}")
@@ -404,16 +478,16 @@ def file_or_404(console: Console, run_id: str, path: str) -> FileResponse:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def workbook_response(console: Console, run_id: str) -> Response:
+def workbook_response(console: Console, run_id: str, lang: str = "zh") -> Response:
     """The hand-out workbook as a download."""
-    return Response(service.workbook(console.store, run_id), media_type=XLSX, headers={
+    return Response(service.workbook(console.store, run_id, lang), media_type=XLSX, headers={
         "Content-Disposition": f'attachment; filename="plan-{run_id}.xlsx"'})
 
 
-def zip_response(console: Console, run_id: str) -> Response:
+def zip_response(console: Console, run_id: str, lang: str = "zh") -> Response:
     """Every output of a run as a zip download."""
     try:
-        content = service.everything(console.store, run_id)
+        content = service.everything(console.store, run_id, lang)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return Response(content, media_type="application/zip", headers={
@@ -427,25 +501,18 @@ def coverage_rows(frame: pd.DataFrame) -> list[dict]:
              "coverage": f"{row['coverage']:.1%}"} for index, row in frame.iterrows()]
 
 
-def records(frame: pd.DataFrame | None, columns: tuple[str, ...] | None) -> list[dict]:
-    """A table's rows as text, for a page."""
-    if frame is None or frame.empty:
-        return []
-    chosen = [c for c in (columns or frame.columns) if c in frame.columns]
-    return frame[chosen].astype(str).to_dict("records")
-
-
 def explanation(plan: Run, elder_id: str) -> tuple[str, dict[str, list[dict]]]:
-    """The text of ``matching explain`` and its tables (chosen, alternatives) as rows."""
+    """The text of ``matching explain`` and its tables (chosen, alternatives) as rows, for
+    the API."""
     try:
         found = explain_elder(plan, elder_id)
     except (InputError, KeyError, ValueError) as exc:
         return str(exc), {}
-    tables = {name: records(frame.map(lambda v: "✓" if v is True else "" if v is False
-                                      else v), None)
+    tables = {name: frame.astype(str).to_dict("records")
               for name, frame in (("chosen", found.chosen),
                                   ("alternatives", found.alternatives))}
-    return found.text(), {"note": [{"text": found.note}] if found.note else [], **tables}
+    return found.text(), {"note": [{"text": found.note.text()}] if found.note else [],
+                          **tables}
 
 
 def problems_of(exc: Exception) -> list[InputIssue]:

@@ -3,6 +3,7 @@ results and make the hand-outs. The pages and the API only translate to and from
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matching.analysis.doctor import Diagnosis, diagnose
 from matching.console.runs import Job, RunQueue
@@ -30,6 +31,8 @@ from matching.console.store import (
     write_json,
 )
 from matching.ledger import open_ledger, read_done, statement_html
+from matching.outputs.folder import load_run
+from matching.outputs.workbook import workbook_bytes
 from matching.outputs.write import write_private
 from matching.rules import limits
 from matching.rules.errors import InputError, InputIssue
@@ -56,15 +59,6 @@ DEFAULT_TIME_LIMIT = 60.0
 #: The longest horizon and time limit a run may ask for (a year; an hour).
 MAX_WEEKS = 53
 MAX_TIME_LIMIT = 3600.0
-
-#: xlsxwriter's options for cells from the data: text stays text, never a formula or a link
-#: (a name ``=HYPERLINK(...)`` is shown, not run).
-SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False}
-
-#: The sheets of the hand-out workbook: (sheet name, output file).
-WORKBOOK_SHEETS = (("assignments", "assignments.csv"), ("schedule", "schedule.csv"),
-                   ("unmet", "unmet.csv"), ("unassigned", "unassigned.csv"))
-
 
 #: The most problems an answer lists; the rest are counted (a file wrong on every row of
 #: 100,000 would otherwise answer with megabytes of the same sentence).
@@ -97,6 +91,16 @@ class RunOptions(BaseModel):
     schedule: bool = True
     leaving: list[str] = Field(default_factory=list, max_length=limits.UPLOAD.rows,
                                description="ids of volunteers who leave (a re-plan)")
+    contact: str = Field("", max_length=limits.CONTACT_CHARS,
+                         description="the coordinator's name and phone, printed on every "
+                                     "volunteer's rota")
+
+    @field_validator("contact")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not limits.fit_contact(value):
+            raise ValueError("not one printable line")
+        return value
 
     def first_day(self, today: dt.date) -> dt.date:
         """The schedule's first day: the given Monday, else the Monday after ``today``."""
@@ -110,7 +114,8 @@ OPTION_ERRORS = {"int_parsing": "input.not_whole_number",
                  "date_from_datetime_parsing": "upload.bad_date",
                  "date_parsing": "upload.bad_date",
                  "greater_than_equal": "input.at_least", "greater_than": "input.more_than",
-                 "less_than_equal": "input.at_most"}
+                 "less_than_equal": "input.at_most",
+                 "string_too_long": "scenario.contact", "value_error": "scenario.contact"}
 
 
 def run_options(fields: dict[str, object]) -> RunOptions:
@@ -135,6 +140,8 @@ def run_options(fields: dict[str, object]) -> RunOptions:
                       "gt" in bounds else {"high": bounds["le"]} if "le" in bounds else {})
             if code == "upload.bad_date":
                 params = {"given": str(given.get(name, ""))}
+            elif code == "scenario.contact":
+                params = {"most": limits.CONTACT_CHARS}
             problems.append(InputIssue("form", code, column=name,
                                        value=str(given.get(name, "")), **params))
         raise InputError(problems) from None
@@ -252,6 +259,7 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                for kind, path in inputs.items()),
              "[schedule]", f"start = {start.isoformat()}", f"weeks = {options.weeks}",
              f"lang = {json.dumps(options.lang)}",
+             f"contact = {json.dumps(options.contact, ensure_ascii=False)}",
              "[solver]", f"time_limit = {float(options.time_limit)}", f"seed = {options.seed}",
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
     if replan.previous_run is not None:
@@ -283,6 +291,7 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "leaving": sorted(options.leaving),
                                          "joining": [row.get("elder_id", "")
                                                      for row in replan.joining],
+                                         "contact": options.contact,
                                          "previous_run": replan.previous_run,
                                          "from": replan.from_date.isoformat()
                                          if replan.from_date else None})
@@ -302,23 +311,14 @@ def _volunteer_ids(path: Path) -> set[str]:
     return set(table[column].astype(str))
 
 
-def workbook(store: Store, run_id: str) -> bytes:
-    """One Excel workbook of a finished run: assignments, schedule, unmet, unassigned. Made
-    once (when the run finishes, or at the first request) and kept beside the run."""
-    cached = store.run_dir(run_id) / "handouts" / "plan.xlsx"
+def workbook(store: Store, run_id: str, lang: str = "zh") -> bytes:
+    """The hand-out workbook of a finished run (:mod:`matching.outputs.workbook`) in
+    ``lang``. Made once (when the run finishes, or at the first request) and kept beside
+    the run."""
+    cached = store.run_dir(run_id) / "handouts" / f"plan-{lang}.xlsx"
     if cached.is_file():
         return cached.read_bytes()
-    buffer = io.BytesIO()
-    # xlsxwriter writes a county's quarter (100,000 rows) several times faster than openpyxl
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": SAFE_XLSX}) as book:
-        for sheet, name in WORKBOOK_SHEETS:
-            try:
-                path = store.run_file(run_id, name)
-            except NotFound:
-                continue
-            pd.read_csv(path, dtype=str, keep_default_na=False).to_excel(
-                book, sheet_name=sheet, index=False)
-    content = buffer.getvalue()
+    content = workbook_bytes(load_run(store.run_dir(run_id) / "out"), lang)
     private_folder(cached.parent)
     with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as f:
         f.write(content)
@@ -326,8 +326,28 @@ def workbook(store: Store, run_id: str) -> bytes:
     return content
 
 
-def everything(store: Store, run_id: str) -> bytes:
-    """A zip of a finished run's outputs and its workbook."""
+def finish_run(store: Store, run_id: str) -> None:
+    """What a finished run leaves besides its outputs: the hand-out workbook made once,
+    and the pending changes it planned for taken off the list (those added since stay)."""
+    folder = store.run_dir(run_id)
+    asked = read_json(folder / "request.json")
+    # made now so that the first download is quick; a run folder it cannot read (a
+    # pairing-only run holds no schedule, an old folder no inputs) is told at that download
+    with contextlib.suppress(InputError, NotFound, OSError, KeyError, ValueError):
+        workbook(store, run_id, str(asked.get("lang", "zh")))
+    programme = str(asked.get("programme", ""))
+    if not programme or not (asked.get("leaving") or asked.get("joining")):
+        return
+    changes = pending_changes(store, programme)
+    used_leaving = set(asked.get("leaving") or ())
+    used_joining = set(asked.get("joining") or ())
+    _save_changes(store, programme, {
+        "leaving": [v for v in changes["leaving"] if v not in used_leaving],
+        "joining": [r for r in changes["joining"] if r.get("elder_id") not in used_joining]})
+
+
+def everything(store: Store, run_id: str, lang: str = "zh") -> bytes:
+    """A zip of a finished run's outputs and its workbook (in ``lang``)."""
     out = store.run_dir(run_id) / "out"
     if not out.is_dir():
         raise NotFound(f"run {run_id} has no outputs")
@@ -336,7 +356,7 @@ def everything(store: Store, run_id: str) -> bytes:
         for path in sorted(out.rglob("*")):
             if path.is_file():
                 archive.write(path, f"run-{run_id}/{path.relative_to(out).as_posix()}")
-        archive.writestr(f"run-{run_id}/plan.xlsx", workbook(store, run_id))
+        archive.writestr(f"run-{run_id}/plan.xlsx", workbook(store, run_id, lang))
     return buffer.getvalue()
 
 
@@ -417,11 +437,40 @@ def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.dat
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],
                          time_limit=asked["time_limit"], seed=asked["seed"],
                          lang=asked["lang"], schedule=asked["schedule"],
-                         leaving=changes["leaving"])
+                         leaving=changes["leaving"], contact=asked.get("contact", ""))
     replan = Replan(joining=changes["joining"],
                     previous_run=earlier["id"] if asked["schedule"] else None,
                     from_date=from_date if asked["schedule"] else None)
     return start_run(store, runs, programme, options, replan=replan)
+
+
+#: The most elders a search lists.
+MOST_FOUND = 20
+#: The fewest digits a phone search needs (fewer would match half the roster).
+FEWEST_PHONE_DIGITS = 3
+
+
+def find_elders(elders: pd.DataFrame, query: str) -> list[str]:
+    """The ids of the elders a coordinator means by ``query``: an id, a name (whole, else
+    part of one), or the last digits of a phone (at least three); the first
+    :data:`MOST_FOUND`, in the roster's order."""
+    wanted = unicodedata.normalize("NFKC", query).strip()
+    if not wanted:
+        return []
+    ids = elders["elder_id"].astype(str)
+    if (ids == wanted).any():
+        return [wanted]
+    names = elders["name"].astype(str) if "name" in elders else pd.Series("", index=ids.index)
+    for hits in (names == wanted, names.str.contains(wanted, regex=False)):
+        if hits.any():
+            return ids[hits].head(MOST_FOUND).tolist()
+    digits = "".join(ch for ch in wanted if ch.isdigit())
+    if len(digits) >= FEWEST_PHONE_DIGITS and digits == wanted.replace(" ", "") and \
+            "phone" in elders:
+        phones = elders["phone"].astype(str).str.replace(r"\D", "", regex=True)
+        hits = phones.str.endswith(digits) & (phones != "")
+        return ids[hits].head(MOST_FOUND).tolist()
+    return []
 
 
 def latest_run(store: Store, programme: str) -> dict | None:
@@ -453,20 +502,38 @@ def week_activities(store: Store, run_id: str, monday: dt.date) -> pd.DataFrame:
     return week.reset_index(drop=True)
 
 
+def week_batches(store: Store, programme: str, monday: dt.date) -> list[tuple[int, str]]:
+    """The time-bank batches that recorded activities of the week from ``monday``."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        return []
+    with open_ledger(path, create=False) as ledger:
+        return ledger.batches_between(monday.isoformat(),
+                                      (monday + dt.timedelta(days=7)).isoformat())
+
+
 def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
-                marks: dict[int, dict[str, str]], calls_done: bool) -> dict[str, int]:
+                marks: dict[int, dict[str, str]], calls_done: bool,
+                all_done: bool = False) -> dict[str, int]:
     """Record the week from ``monday`` in the ledger: each activity marked one by one as
     in ``marks`` (by its row in :func:`week_activities`: ``status``, ``done_by``,
-    ``minutes``, ``rating``, ``comment``), and every call as done if ``calls_done``.
+    ``minutes``, ``rating``, ``comment``), those left unmarked as done if ``all_done``,
+    and every call as done if ``calls_done``.
 
     Raises
     ------
     InputError
-        With every problem (a replaced activity without who did it, a week recorded
-        already...); nothing is written then.
+        With every problem (an activity left without a mark, a replaced activity without
+        who did it...), or with one when the week is recorded already; nothing is written
+        then.
     """
+    recorded = week_batches(store, programme, monday)
+    if recorded:
+        raise InputError.one("week", "input.week_recorded", batch=recorded[0][0],
+                             week=monday.isoformat())
     week = week_activities(store, run_id, monday)
     rows = []
+    unmarked = 0
     for index, activity in week.iterrows():
         mark = marks.get(int(index))  # type: ignore[call-overload]
         if activity["activity"] == "call":
@@ -474,12 +541,17 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                 continue
             mark = {"status": "done"}
         if not mark or not mark.get("status"):
-            continue
+            if not all_done:
+                unmarked += 1
+                continue
+            mark = {**(mark or {}), "status": "done"}
         rows.append({"date": activity["date"], "activity": activity["activity"],
                      "volunteer_id": activity["volunteer_id"],
                      "elder_id": activity["elder_id"], "status": mark["status"],
                      "done_by": mark.get("done_by", ""), "minutes": mark.get("minutes", ""),
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
+    if unmarked:
+        raise InputError.one("week", "input.week_unmarked", n=unmarked)
     folder = ledger_path(store, programme).parent
     done = folder / f"marked-{monday.isoformat()}-run{run_id}.csv"
     write_private(done, pd.DataFrame(rows, columns=[
@@ -503,12 +575,13 @@ def balances(store: Store, programme: str) -> pd.DataFrame:
         return ledger.balances()
 
 
-def statement(store: Store, programme: str, member: str, lang: str) -> str:
-    """A member's printable statement (HTML)."""
+def statement(store: Store, programme: str, member: str, lang: str,
+              name: str = "") -> str:
+    """A member's printable statement (HTML), headed with their ``name``."""
     path = ledger_path(store, programme)
     if not path.is_file():
         raise NotFound("nothing is recorded in the time bank yet")
     with open_ledger(path, create=False) as ledger:
         if member not in set(ledger.balances()["member_id"]):
             raise NotFound(f"no member {member!r} in the time bank")
-        return statement_html(ledger, member, lang)
+        return statement_html(ledger, member, lang, name)

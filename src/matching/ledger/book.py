@@ -287,6 +287,14 @@ class Ledger:
                                          f"WHERE activity_key IN ({marks})", chunk).fetchall())
         return out
 
+    def batches_between(self, first: str, end: str) -> list[tuple[int, str]]:
+        """The batches that recorded rota rows dated in ``[first, end)`` (ISO dates): their
+        number and when they were recorded, oldest first."""
+        return [(int(b), str(at)) for b, at in self.conn.execute(
+            "SELECT DISTINCT b.batch_id, b.recorded_at FROM activities a JOIN batches b "
+            "USING (batch_id) WHERE a.date >= ? AND a.date < ? ORDER BY b.batch_id",
+            (first, end)).fetchall()]
+
     def balances(self) -> pd.DataFrame:
         """One row per member: ``member_id, earned_hours, spent_hours, transferred_hours``
         (received less given), ``donated_hours``, ``balance_hours``, then ``expired_hours``

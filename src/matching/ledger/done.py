@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matching.outputs.rota import LABELS
+from matching.catalogue import LANGUAGES, say
 from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.schedule import SIX_ONES
 from matching.rules.timebank import TimebankRules
@@ -25,9 +25,8 @@ from matching.world.read import read_table
 
 STATUSES = ("done", "missed", "replaced")
 #: An activity as the rota names it, in either language, to its code in schedule.csv.
-ACTIVITY_CODES = {label.lower(): code for words in LABELS.values()
-                  for code, label in words.items() if code in SIX_ONES} | \
-    {code: code for code in SIX_ONES}
+ACTIVITY_CODES = {say(f"activity.{code}", lang).lower(): code for lang in LANGUAGES
+                  for code in SIX_ONES} | {code: code for code in SIX_ONES}
 REQUIRED = ("date", "activity", "volunteer_id", "elder_id", "status")
 #: Longest an activity can have lasted (a whole working day).
 MAX_MINUTES = 12 * 60

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import say, word
 from matching.ledger.book import Ledger, hours
-from matching.outputs.rota import LABELS, service_name
-
-_TEXT = {
-    "zh": {"title": "时间银行账户对账单", "member": "会员", "as_of": "截至", "balance": "当前余额",
-           "earned": "累计存入", "spent": "兑换服务", "transferred": "转赠（净）",
-           "donated": "捐赠", "expired": "过期", "hours": "小时", "date": "日期", "kind": "类型",
-           "what": "内容", "rating": "评价", "change": "时长变动", "after": "余额",
-           "service": "服务存入", "redeem": "兑换服务", "transfer": "转赠", "donation": "捐赠",
-           "expiry": "过期", "none": "暂无记录", "to": "给", "from": "来自",
-           "motto": "今天我服务，明天我被服务", "given_by": "{what}（{who} 服务）"},
-    "en": {"title": "Time bank statement", "member": "Member", "as_of": "As of",
-           "balance": "Balance", "earned": "Earned", "spent": "Spent on care",
-           "transferred": "Transferred (net)", "donated": "Donated", "expired": "Expired",
-           "hours": "h", "date": "Date", "kind": "Kind", "what": "What", "rating": "Rating",
-           "change": "Hours", "after": "Balance", "service": "Service given",
-           "redeem": "Care received", "transfer": "Transfer", "donation": "Donation",
-           "expiry": "Expired", "none": "No entries yet", "to": "to", "from": "from",
-           "motto": "Today I serve, tomorrow I am served", "given_by": "{what} by {who}"},
-}
+from matching.outputs.printing import PRINT_STYLE, print_button
+from matching.outputs.rota import service_name
 
 _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source Han Sans SC',"
           "'Microsoft YaHei',sans-serif;font-size:12pt;color:#111;max-width:180mm;margin:2em auto}"
@@ -36,7 +21,12 @@ _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source
           "td,th{border:1px solid #999;padding:4px 8px;text-align:left}th{background:#eef3f8}"
           "td.n{text-align:right;font-variant-numeric:tabular-nums}"
           ".facts td{border:none;padding:2px 14px 2px 0}.big{font-size:16pt;font-weight:bold}"
-          "@media print{body{margin:0}}")
+          "@media print{body{margin:0}}" + PRINT_STYLE)
+
+#: The words of a statement, by their codes under ``statement.``.
+WORDS = ("title", "member", "as_of", "balance", "earned", "spent", "transferred", "donated",
+         "expired", "hours", "date", "kind", "what", "rating", "change", "after", "service",
+         "redeem", "transfer", "donation", "expiry", "none", "to", "from", "motto")
 
 
 def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -47,7 +37,7 @@ def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
         return history.assign(grouped=False)
     is_call = history["kind"].isin(("service", "redeem")) & (history["activity"] == "call")
     calls = history[is_call]
-    label = LABELS[lang]["call"]
+    label = say("activity.call", lang)
     summary = calls.groupby([calls["date"].str[:7], "kind"]).agg(
         date=("date", "max"), minutes=("minutes", "sum"), n=("date", "size")).reset_index(
         level="kind").reset_index(drop=True)
@@ -63,11 +53,19 @@ def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def statement_html(ledger: Ledger, member: str, lang: str = "zh",
-                   name: str = "", as_of: dt.date | None = None) -> str:
+                   name: str = "", as_of: dt.date | None = None,
+                   names: Mapping[str, str] | None = None) -> str:
     """The statement of one member, as a page of HTML, as of ``as_of`` (default: the last
-    day in the ledger, so that the same ledger gives the same page)."""
-    t = _TEXT[lang]
+    day in the ledger, so that the same ledger gives the same page). ``names`` gives the
+    people it mentions (elders served, who stood in, relatives) by id: shown as
+    ``name (id)``."""
+    t = {key: say(f"statement.{key}", lang) for key in WORDS}
     esc = html.escape
+    names = names or {}
+
+    def who(key: object) -> str:
+        key = "" if key is None or key != key else str(key)
+        return f"{names[key]} ({key})" if names.get(key) else key
     history = ledger.history(member)
     totals = ledger.balances().set_index("member_id")
     row = totals.loc[member] if member in totals.index else None
@@ -81,16 +79,16 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
     balance = float(row["balance_hours"]) if row is not None else 0.0
     lines = []
     for r in _calls_by_month(history, lang).to_dict("records"):
-        activity = LABELS[lang].get(r["activity"], r["activity"]) \
+        activity = word(f"activity.{r['activity']}", lang) \
             if isinstance(r["activity"], str) else ""
         if r["grouped"]:
             what = r["memo"]
         elif r["kind"] == "service":
-            what = f"{activity} {r['elder_id'] or ''}"
+            what = f"{activity} {who(r['elder_id'])}"
         elif r["kind"] == "redeem" and activity:  # care received, as the rota recorded it
-            what = t["given_by"].format(what=activity, who=r["done_by"])
+            what = say("statement.given_by", lang, what=activity, who=who(r["done_by"]))
         elif r["kind"] == "transfer":
-            what = f"{t['to'] if r['minutes'] < 0 else t['from']} {r['other'] or ''}"
+            what = f"{t['to'] if r['minutes'] < 0 else t['from']} {who(r['other'])}"
         elif r["kind"] == "redeem" and r["memo"]:
             what = service_name(r["memo"], lang) if " " not in r["memo"] else r["memo"]
         else:
@@ -104,9 +102,11 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
     table = (f"<table><tr><th>{t['date']}</th><th>{t['kind']}</th><th>{t['what']}</th>"
              f"<th>{t['rating']}</th><th>{t['change']}</th><th>{t['after']}</th></tr>"
              f"{''.join(lines)}</table>" if lines else f"<p>{esc(t['none'])}</p>")
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+            f'<meta charset="utf-8">'
             f"<title>{esc(t['title'])}</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{esc(t['title'])}</h1><p class=\"motto\">{esc(t['motto'])}</p>"
+            f"{print_button(lang)}<h1>{esc(t['title'])}</h1>"
+            f"<p class=\"motto\">{esc(t['motto'])}</p>"
             f"<table class=\"facts\">" +
             "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in facts) +
             f"<tr><td>{esc(t['balance'])}</td><td class=\"big\">{balance:g} "

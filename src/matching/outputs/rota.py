@@ -1,8 +1,12 @@
-"""What volunteers carry: one iCalendar file each, and a printable rota (HTML).
+"""What volunteers and their coordinator carry: one iCalendar file per volunteer, each
+volunteer's printable rota, and the coordinator's weekly overview.
 
-A volunteer's page and calendar hold only their own activities and their own elders, with
-each elder's address and phone number where the inputs have them, and the service named in
-the reader's language (``理发``, not ``haircut``).
+A volunteer's page holds only their own activities and their own elders, with each elder's
+address and phone where the inputs have them, the services named in the reader's language
+(``理发``, not ``haircut``), and the coordinator's contact. It is cut into blocks of four
+weeks, each sized to one A4 sheet (portrait). The coordinator's overview has one table per
+week (A4 landscape): each volunteer with their phone, the elders they go to with address and
+phone, and the day and time.
 """
 
 from __future__ import annotations
@@ -15,58 +19,53 @@ import numpy as np
 import pandas as pd
 from icalendar import Calendar, Event
 
-LABELS = {
-    "zh": {"call": "问候电话", "visit": "上门探访", "service": "专业服务", "group": "集体活动",
-           "festival": "节日活动", "birthday": "生日问候", "title": "志愿者排班表",
-           "date": "日期", "time": "时间", "activity": "活动", "elder": "老人",
-           "service_col": "服务", "community": "社区", "calls": "每日问候电话",
-           "calls_from": " ({time} 起)", "minutes": "分钟", "hours": "计划服务时长",
-           "hours_unit": "小时", "weekday": "一二三四五六日", "weekday_prefix": "周",
-           "my_elders": "我服务的老人", "address": "住址", "phone": "电话",
-           "where": "地点", "name": "姓名", "role": "关系", "primary": "结对（每周探访）",
-           "backup": "备用（轮换探访）", "other": "专业服务"},
-    "en": {"call": "Greeting call", "visit": "Home visit", "service": "Service",
-           "group": "Group activity", "festival": "Festival activity",
-           "birthday": "Birthday greeting", "title": "Volunteer rota", "date": "Date",
-           "time": "Time", "activity": "Activity", "elder": "Elder", "service_col": "Service",
-           "community": "Community", "calls": "Daily greeting calls",
-           "calls_from": " (from {time})", "minutes": "min", "hours": "Planned hours",
-           "hours_unit": "h",
-           "weekday": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-           "weekday_prefix": "", "my_elders": "My elders", "address": "Address",
-           "phone": "Phone", "where": "Where", "name": "Name", "role": "As",
-           "primary": "paired (weekly visits)", "backup": "backup (visits in turn)",
-           "other": "services"},
-}
+from matching.catalogue import LIST_SEPARATOR, say, word
+from matching.outputs.printing import PRINT_STYLE, print_button
 
-#: Service tags and their names for the reader; a tag not listed is shown as written.
-SERVICE_NAMES: dict[str, dict[str, str]] = {
-    "haircut": {"zh": "理发", "en": "haircut"},
-    "shave": {"zh": "剃须", "en": "shave"},
-    "foot_massage": {"zh": "足部按摩", "en": "foot massage"},
-    "massage": {"zh": "按摩", "en": "massage"},
-    "meal_delivery": {"zh": "送餐", "en": "meal delivery"},
-    "cooking": {"zh": "做饭", "en": "cooking"},
-    "cleaning": {"zh": "打扫卫生", "en": "cleaning"},
-    "laundry": {"zh": "洗衣", "en": "laundry"},
-    "bathing": {"zh": "助浴", "en": "help with bathing"},
-    "medicine_delivery": {"zh": "送药", "en": "medicine delivery"},
-    "escort": {"zh": "陪同就医", "en": "escort to the doctor"},
-    "shopping": {"zh": "代购", "en": "shopping"},
-    "repair": {"zh": "家电维修", "en": "repairs"},
-    "smartphone": {"zh": "智能手机教学", "en": "smartphone lessons"},
-    "first_aid": {"zh": "急救", "en": "first aid"},
-    "health_check": {"zh": "健康检查", "en": "health check"},
-    "companionship": {"zh": "陪伴聊天", "en": "companionship"},
-}
+#: Weeks on one volunteer's printed page.
+BLOCK_WEEKS = 4
+
+#: Activities at an elder's home: the coordinator's overview lists these.
+HOME_ACTIVITIES = ("visit", "service", "birthday")
+
+_ROLE_ORDER = {"primary": 0, "backup": 1, "other": 2}
+
+_FONTS = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
+
+#: A volunteer's page: large enough to read, four weeks on one A4 sheet.
+_VOLUNTEER_STYLE = (
+    f"@page{{size:A4 portrait;margin:11mm}}body{{font-family:{_FONTS};font-size:10.5pt;"
+    "color:#111;margin:1.2em auto;max-width:188mm;line-height:1.35}"
+    "table{border-collapse:collapse;width:100%;margin:.3em 0 .7em}"
+    "td,th{border:1px solid #666;padding:2px 5px;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere}th{background:#eee}"
+    ".page{break-after:page;page-break-after:always}.page:last-of-type{break-after:auto}"
+    "h1{font-size:15pt;margin:0 0 .1em}h2{font-size:11.5pt;margin:.5em 0 .1em}"
+    ".facts{margin:.1em 0}.contact{font-weight:bold}.phone,.nowrap{white-space:nowrap}"
+    "@media print{body{margin:0}}" + PRINT_STYLE)
+
+#: The coordinator's overview: a week a table, A4 landscape.
+_OVERVIEW_STYLE = (
+    f"@page{{size:A4 landscape;margin:9mm}}body{{font-family:{_FONTS};font-size:9pt;"
+    "color:#111;margin:1em auto;max-width:279mm;line-height:1.3}"
+    "table{border-collapse:collapse;width:100%;margin:.3em 0}"
+    "thead{display:table-header-group}tr{break-inside:avoid}"
+    "td,th{border:1px solid #777;padding:1px 4px;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere}th{background:#e8ecef}"
+    "td.v{font-weight:bold;background:#f6f7f8}"
+    ".week{break-before:page;page-break-before:always}.week:first-of-type{break-before:auto}"
+    "h1{font-size:14pt;margin:0}h2{font-size:12pt;margin:.2em 0}"
+    ".phone,.nowrap{white-space:nowrap}.note{color:#444}"
+    "@media print{body{margin:0}}" + PRINT_STYLE)
 
 
 def service_name(tag: str, lang: str = "zh") -> str:
     """A service tag in the reader's language (the tag itself when it is not known)."""
-    names = SERVICE_NAMES.get(str(tag).strip().lower())
-    if names is None:
-        return str(tag).replace("_", " ") if lang == "en" else str(tag)
-    return names[lang]
+    return word(f"service.{str(tag).strip().lower()}", lang)
+
+
+def _weekday(date: str, lang: str) -> str:
+    return say(f"day.{dt.date.fromisoformat(date):%a}", lang)
 
 
 def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
@@ -75,6 +74,13 @@ def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
     return {str(r["elder_id"]): {k: str(r.get(k, "") or "") for k in (
         "name", "address", "phone", "primary_id", "backup_id")}
             for r in contacts.to_dict("records")}
+
+
+def _phone_book(volunteers: pd.DataFrame | None) -> dict[str, str]:
+    if volunteers is None or volunteers.empty or "phone" not in volunteers:
+        return {}
+    return dict(zip(volunteers["volunteer_id"].astype(str),
+                    volunteers["phone"].fillna("").astype(str), strict=True))
 
 
 def _call_runs(calls: list[dict[str, object]]) -> list[tuple[dict[str, object], int]]:
@@ -103,33 +109,32 @@ def icalendars(schedule: pd.DataFrame, lang: str = "zh",
     an elder's home is located at their address and carries their phone. Event identifiers
     are derived from the row, so the same plan gives the same files.
     """
-    labels = LABELS[lang]
     book = _contact_book(contacts)
     out: dict[str, bytes] = {}
     for vid, columns in _volunteer_rows(schedule):
         cal = Calendar()
         cal.add("prodid", "-//matching//elder mutual-aid rota//EN")
         cal.add("version", "2.0")
-        cal.add("x-wr-calname", f"{labels['title']} {vid}")
+        cal.add("x-wr-calname", f"{say('rota.calendar', lang)} {vid}")
         rows = [dict(zip(columns, values, strict=True))
                 for values in zip(*columns.values(), strict=True)]
         items = [(r, 1) for r in rows if r["activity"] != "call"] + \
             _call_runs([r for r in rows if r["activity"] == "call"])
         for r, days in items:
-            cal.add_component(_event(r, days, vid, labels, lang, book))
+            cal.add_component(_event(r, days, vid, lang, book))
         out[f"{vid}.ics"] = cal.to_ical()
     return out
 
 
-def _event(r: dict[str, object], days: int, vid: str, labels: dict, lang: str,
+def _event(r: dict[str, object], days: int, vid: str, lang: str,
            book: dict[str, dict[str, str]]) -> Event:
-    day = dt.date.fromisoformat(r["date"])
-    h1, m1 = (int(x) for x in r["start"].split(":"))
-    h2, m2 = (int(x) for x in r["end"].split(":"))
+    day = dt.date.fromisoformat(str(r["date"]))
+    h1, m1 = (int(x) for x in str(r["start"]).split(":"))
+    h2, m2 = (int(x) for x in str(r["end"]).split(":"))
     event = Event()
-    what = labels.get(r["activity"], r["activity"])
+    what = word(f"activity.{r['activity']}", lang)
     who = f" {r['elder_name'] or r['elder_id']}" if r["elder_id"] else ""
-    extra = f" ({service_name(r['service'], lang)})" if r["service"] else \
+    extra = f" ({service_name(str(r['service']), lang)})" if r["service"] else \
         f" {r['title']}" if r["title"] else ""
     event.add("summary", f"{what}{who}{extra}")
     event.add("dtstart", dt.datetime(day.year, day.month, day.day, h1, m1))
@@ -144,11 +149,8 @@ def _event(r: dict[str, object], days: int, vid: str, labels: dict, lang: str,
     elif r["community"]:
         event.add("location", r["community"])
     if person.get("phone"):
-        event.add("description", f"{labels['phone']}: {person['phone']}")
+        event.add("description", f"{say('column.phone', lang)}: {person['phone']}")
     return event
-
-
-_ROLE_ORDER = {"primary": 0, "backup": 1, "other": 2}
 
 
 def _role(person: dict[str, str], volunteer: str) -> str:
@@ -160,41 +162,37 @@ def _role(person: dict[str, str], volunteer: str) -> str:
     return "other"
 
 
-_STYLE = ("body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',"
-          "sans-serif;font-size:18pt;margin:1.5em;color:#111}"
-          "table{border-collapse:collapse;width:100%;margin-bottom:1em}"
-          "td,th{border:1px solid #444;padding:6px 8px;text-align:left;vertical-align:top}"
-          "th{background:#eee}.page{page-break-after:always;break-after:page}"
-          "h1{font-size:24pt;margin:0 0 .3em}h2{font-size:20pt;margin:.6em 0 .3em}"
-          ".facts{font-size:16pt}.phone{white-space:nowrap}"
-          "@media print{body{margin:0}}")
-
-
-def html_rota(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
-              contacts: pd.DataFrame | None = None) -> str:
-    """A printable rota: one page per volunteer, large type; calls are summarised.
-
-    Each page lists the volunteer's own elders (name, address, phone) and every activity
-    with where it happens. This is the coordinator's copy with every volunteer in it; to
-    hand to one volunteer, use :func:`html_rota_pages`.
-    """
-    return rota_documents(schedule, credits, lang, contacts)[0]
-
-
-def html_rota_pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
-                    contacts: pd.DataFrame | None = None) -> dict[str, str]:
-    """One document per volunteer (by id) holding only that volunteer's page: their own
-    elders and activities, nobody else's."""
-    return rota_documents(schedule, credits, lang, contacts)[1]
-
-
 def rota_documents(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str = "zh",
-                   contacts: pd.DataFrame | None = None) -> tuple[str, dict[str, str]]:
-    """The coordinator's rota (:func:`html_rota`) and each volunteer's own page
-    (:func:`html_rota_pages`), from one pass over the schedule."""
-    pages = _pages(schedule, credits, lang, contacts)
-    return (_document(list(pages.values()), lang),
-            {vid: _document([page], lang) for vid, page in pages.items()})
+                   contacts: pd.DataFrame | None = None,
+                   volunteers: pd.DataFrame | None = None, contact: str = ""
+                   ) -> tuple[str, dict[str, str]]:
+    """The coordinator's weekly overview, and each volunteer's own rota (by id), from one
+    pass over the schedule.
+
+    Parameters
+    ----------
+    schedule, credits
+        The schedule's rows (``schedule.csv`` with names) and the planned hours.
+    contacts
+        The elders' ``elder_id, name, address, phone, primary_id, backup_id``.
+    volunteers
+        The volunteers' ``volunteer_id, phone`` (for the overview).
+    contact
+        The coordinator's name and phone, printed on every volunteer's page.
+    """
+    book = _contact_book(contacts)
+    phones = _phone_book(volunteers)
+    first_monday = _first_monday(schedule)
+    pages = {vid: _volunteer_document(vid, rows, lang, book, contact, first_monday)
+             for vid, rows in _volunteer_rows(schedule)}
+    return _overview(schedule, lang, book, phones, first_monday), pages
+
+
+def _first_monday(schedule: pd.DataFrame) -> dt.date | None:
+    if schedule.empty:
+        return None
+    first = dt.date.fromisoformat(str(schedule["date"].min()))
+    return first - dt.timedelta(days=first.weekday())
 
 
 def _volunteer_rows(schedule: pd.DataFrame) -> Iterator[tuple[str, dict[str, list]]]:
@@ -211,74 +209,133 @@ def _volunteer_rows(schedule: pd.DataFrame) -> Iterator[tuple[str, dict[str, lis
         yield str(sorted_ids[a]), {c: values[a:b] for c, values in columns.items()}
 
 
-def _pages(schedule: pd.DataFrame, credits: pd.DataFrame, lang: str,
-           contacts: pd.DataFrame | None) -> dict[str, str]:
-    labels = LABELS[lang]
+def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
+                        book: dict[str, dict[str, str]], contact: str,
+                        first_monday: dt.date | None) -> str:
+    """One volunteer's rota: a page for each block of :data:`BLOCK_WEEKS` weeks."""
     esc = html.escape
-    book = _contact_book(contacts)
-    hours = dict(zip(credits["volunteer_id"], credits["hours"], strict=True)) \
-        if len(credits) else {}
-    weekdays = {}
-    pages: dict[str, str] = {}
-    for vid, rows in _volunteer_rows(schedule):
-        name = rows["volunteer_name"][0]
-        is_call = [a == "call" for a in rows["activity"]]
-        mine = dict.fromkeys(e for e in rows["elder_id"] if e != "")
-        people = []
-        for e in sorted(mine, key=lambda e: (_ROLE_ORDER[_role(book.get(str(e), {}), vid)], e)):
-            person = book.get(str(e), {})
-            people.append(f"<tr><td>{esc(person.get('name') or str(e))}</td>"
-                          f"<td>{esc(labels[_role(person, vid)])}</td>"
-                          f"<td>{esc(person.get('address', ''))}</td>"
-                          f"<td class=\"phone\">{esc(person.get('phone', ''))}</td></tr>")
+    name = str(rows["volunteer_name"][0] or vid)
+    mine = dict.fromkeys(str(e) for e in rows["elder_id"] if e != "")
+    people = []
+    for e in sorted(mine, key=lambda e: (_ROLE_ORDER[_role(book.get(e, {}), vid)], e)):
+        person = book.get(e, {})
+        people.append(f"<tr><td>{esc(person.get('name') or e)}</td>"
+                      f"<td>{esc(say('rota.' + _role(person, vid), lang))}</td>"
+                      f"<td>{esc(person.get('address', ''))}</td>"
+                      f"<td class=\"phone\">{esc(person.get('phone', ''))}</td></tr>")
+    elders_table = (f"<h2>{esc(say('rota.my_elders', lang))}</h2><table><tr>"
+                    f"<th>{esc(say('column.name', lang))}</th>"
+                    f"<th>{esc(say('rota.role', lang))}</th>"
+                    f"<th>{esc(say('column.address', lang))}</th>"
+                    f"<th>{esc(say('column.phone', lang))}</th></tr>{''.join(people)}</table>"
+                    if people else "")
+    blocks: dict[int, list[int]] = {}
+    for k, date in enumerate(rows["date"]):
+        day = dt.date.fromisoformat(str(date))
+        number = (day - first_monday).days // (7 * BLOCK_WEEKS) if first_monday else 0
+        blocks.setdefault(number, []).append(k)
+    sections = []
+    for number, ks in sorted(blocks.items()):
+        first = (first_monday or dt.date.fromisoformat(str(rows["date"][ks[0]]))) + \
+            dt.timedelta(weeks=BLOCK_WEEKS * number)
+        last = first + dt.timedelta(weeks=BLOCK_WEEKS, days=-1)
+        minutes = sum(float(rows["minutes"][k] or 0) for k in ks)
+        callees = sorted({str(rows["elder_name"][k] or rows["elder_id"][k]) for k in ks
+                          if rows["activity"][k] == "call"})
+        call_starts = [str(rows["start"][k]) for k in ks if rows["activity"][k] == "call"]
+        calls = ""
+        if callees:
+            calls = say("rota.calls", lang, time=min(call_starts),
+                        who=LIST_SEPARATOR[lang].join(callees))
+            calls = f'<p class="facts">{esc(calls)}</p>'
+
         lines = []
-        callees, call_starts = set(), []
-        for k, call in enumerate(is_call):
-            elder_id, elder_name = rows["elder_id"][k], rows["elder_name"][k]
-            if call:
-                callees.add(str(elder_name or elder_id))
-                call_starts.append(rows["start"][k])
+        for k in ks:
+            if rows["activity"][k] == "call":
                 continue
-            date = rows["date"][k]
-            wd = weekdays.get(date)
-            if wd is None:
-                wd = weekdays[date] = labels["weekday_prefix"] + \
-                    labels["weekday"][dt.date.fromisoformat(date).weekday()]
-            person = book.get(str(elder_id), {}) if elder_id else {}
-            who = esc(str(elder_name or elder_id)) if elder_id else ""
-            where = esc(person.get("address") or rows["community"][k] or "")
-            activity = rows["activity"][k]
-            what = esc(labels.get(activity, activity))
+            elder_id = str(rows["elder_id"][k] or "")
+            person = book.get(elder_id, {}) if elder_id else {}
+            who = esc(str(rows["elder_name"][k] or elder_id)) if elder_id else ""
+            where = esc(person.get("address") or str(rows["community"][k] or ""))
             service = rows["service"][k]
-            extra = esc(service_name(service, lang) if service else str(rows["title"][k] or ""))
-            lines.append(f"<tr><td>{date} {wd}</td><td>{rows['start'][k]}-{rows['end'][k]}"
-                         f"</td><td>{what}</td><td>{who}</td><td>{where}</td>"
-                         f"<td>{extra}</td></tr>")
-        callees = sorted(callees)
-        call_time = labels["calls_from"].format(time=min(call_starts)) if call_starts else ""
-        # a volunteer who calls nobody (a service provider only) gets no empty calls line
-        calls_line = (f"<p class=\"facts\">{esc(labels['calls'])}{esc(call_time)}: "
-                      f"{esc('、'.join(callees) if lang == 'zh' else ', '.join(callees))}</p>"
-                      if callees else "")
-        people_table = (f"<h2>{esc(labels['my_elders'])}</h2><table><tr>"
-                        f"<th>{labels['name']}</th><th>{labels['role']}</th>"
-                        f"<th>{labels['address']}</th><th>{labels['phone']}</th></tr>"
-                        f"{''.join(people)}</table>" if people else "")
-        pages[vid] = (
-            f'<section class="page"><h1>{esc(labels["title"])}: '
-            f"{esc(str(name or vid))} ({esc(vid)})</h1>"
-            f"<p class=\"facts\">{esc(labels['hours'])}: {hours.get(vid, 0):g} "
-            f"{esc(labels['hours_unit'])}</p>{people_table}"
-            f"{calls_line}<table><tr><th>{labels['date']}</th><th>{labels['time']}</th>"
-            f"<th>{labels['activity']}</th><th>{labels['elder']}</th>"
-            f"<th>{labels['where']}</th><th>{labels['service_col']}</th></tr>"
-            f"{''.join(lines)}</table></section>")
-    return pages
+            extra = esc(service_name(str(service), lang) if service else
+                        str(rows["title"][k] or ""))
+            date = str(rows["date"][k])
+            lines.append(f'<tr><td class="nowrap">{date[5:]} {_weekday(date, lang)}</td>'
+                         f'<td class="nowrap">{rows["start"][k]}-{rows["end"][k]}</td>'
+                         f"<td>{esc(word('activity.' + str(rows['activity'][k]), lang))}</td>"
+                         f"<td>{who}</td><td>{where}</td><td>{extra}</td></tr>")
+        activities = (f"<table><tr><th>{esc(say('column.date', lang))}</th>"
+                      f"<th>{esc(say('column.time', lang))}</th>"
+                      f"<th>{esc(say('column.activity', lang))}</th>"
+                      f"<th>{esc(say('column.elder', lang))}</th>"
+                      f"<th>{esc(say('rota.where', lang))}</th>"
+                      f"<th>{esc(say('rota.what', lang))}</th></tr>{''.join(lines)}</table>"
+                      if lines else "")
+        contact_line = (f'<p class="facts contact">'
+                        f'{esc(say("rota.contact", lang, contact=contact))}</p>'
+                        if contact else "")
+        block = say("rota.block", lang, first=first.isoformat(), last=last.isoformat())
+        planned = say("rota.hours", lang, hours=f"{minutes / 60:.1f}")
+        sections.append(
+            f'<section class="page"><h1>{esc(say("rota.title", lang))}：{esc(name)} '
+            f"({esc(vid)})</h1>"
+            f'<p class="facts">{esc(block)} · {esc(planned)}</p>'
+            f"{contact_line}{elders_table}{calls}{activities}</section>")
+    return _document(say("rota.title", lang) + f" {name}", sections, lang, _VOLUNTEER_STYLE)
 
 
-def _document(pages: list[str], lang: str) -> str:
-    labels = LABELS[lang]
+def _overview(schedule: pd.DataFrame, lang: str, book: dict[str, dict[str, str]],
+              phones: dict[str, str], first_monday: dt.date | None) -> str:
+    """The coordinator's overview: for each week, each volunteer's home activities."""
     esc = html.escape
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{esc(labels['title'])}</title><style>{_STYLE}</style></head>"
-            f"<body>{''.join(pages)}</body></html>\n")
+    if first_monday is None:
+        return _document(say("rota.overview", lang), [], lang, _OVERVIEW_STYLE)
+    home = schedule[schedule["activity"].isin(HOME_ACTIVITIES)]
+    dates = pd.to_datetime(home["date"])
+    weeks = ((dates.dt.date - first_monday).map(lambda d: d.days) // 7).to_numpy()
+    sections = []
+    head = "".join(f"<th>{esc(say(code, lang))}</th>" for code in (
+        "column.volunteer", "column.volunteer_phone", "column.elder", "column.address",
+        "column.phone", "rota.when"))
+    for number in sorted(set(weeks.tolist())):
+        week = home[weeks == number].sort_values(["volunteer_name", "volunteer_id", "date",
+                                                  "start"], kind="stable")
+        first = first_monday + dt.timedelta(weeks=int(number))
+        last = first + dt.timedelta(days=6)
+        body = []
+        for vid, rows in week.groupby("volunteer_id", sort=False):
+            rows = rows.to_dict("records")
+            who = f"{rows[0]['volunteer_name'] or vid} ({vid})"
+            for k, r in enumerate(rows):
+                person = book.get(str(r["elder_id"]), {})
+                what = word(f"activity.{r['activity']}", lang)
+                if r["service"]:
+                    what += f"（{service_name(str(r['service']), lang)}）"
+                phone = esc(phones.get(str(vid), ""))
+                lead = (f'<td class="v" rowspan="{len(rows)}">{esc(who)}</td>'
+                        f'<td class="v phone" rowspan="{len(rows)}">{phone}</td>'
+                        if k == 0 else "")
+                body.append(f"<tr>{lead}<td>{esc(str(r['elder_name'] or r['elder_id']))}</td>"
+                            f"<td>{esc(person.get('address', ''))}</td>"
+                            f'<td class="phone">{esc(person.get("phone", ""))}</td>'
+                            f'<td class="nowrap">{_weekday(str(r["date"]), lang)} '
+                            f"{esc(str(r['start']))} {esc(what)}</td></tr>")
+        title = say("rota.week", lang, n=int(number) + 1, first=first.isoformat(),
+                    last=last.isoformat())
+        count = say("rota.week_count", lang, volunteers=week["volunteer_id"].nunique(),
+                    visits=len(week))
+        sections.append(f'<section class="week"><h2>{esc(title)}</h2>'
+                        f'<p class="note">{esc(count)}</p><table><thead><tr>{head}</tr>'
+                        f"</thead><tbody>{''.join(body)}</tbody></table></section>")
+    return _document(say("rota.overview", lang), sections, lang, _OVERVIEW_STYLE,
+                     heading=say("rota.overview", lang))
+
+
+def _document(title: str, sections: list[str], lang: str, style: str,
+              heading: str = "") -> str:
+    esc = html.escape
+    top = f"<h1>{esc(heading)}</h1>" if heading else ""
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+            f'<meta charset="utf-8"><title>{esc(title)}</title><style>{style}</style></head>'
+            f"<body>{print_button(lang)}{top}{''.join(sections)}</body></html>\n")

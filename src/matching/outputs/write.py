@@ -405,25 +405,28 @@ def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh"
                    extra_figures: Mapping[str, object] | None = None,
                    tables: Mapping[str, pd.DataFrame] | None = None,
                    texts: Mapping[str, str | bytes] | None = None,
-                   headers: str = "en", pseudonymise: bool = False) -> list[Path]:
+                   headers: str = "en", pseudonymise: bool = False,
+                   contact: str = "") -> list[Path]:
     """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``
-    (the coordinator's copy), ``rota/VOLUNTEER.html`` and ``ical/VOLUNTEER.ics`` (each
-    volunteer's own) and ``schedule.json`` (and any further ``tables`` and ``texts``),
-    whole or not at all."""
-    own, files = schedule_files(result, lang, extra_figures, pseudonymise)
+    (the coordinator's weekly overview), ``rota/VOLUNTEER.html`` and ``ical/VOLUNTEER.ics``
+    (each volunteer's own, with the coordinator's ``contact``) and ``schedule.json`` (and
+    any further ``tables`` and ``texts``), whole or not at all."""
+    own, files = schedule_files(result, lang, extra_figures, pseudonymise, contact)
     return write_outputs(out_dir, {**own, **(tables or {})}, {**files, **(texts or {})},
                          headers=headers, pseudonymise=pseudonymise)
 
 
 def schedule_files(result: ScheduleResult, lang: str = "zh",
                    extra_figures: Mapping[str, object] | None = None,
-                   pseudonymise: bool = False
+                   pseudonymise: bool = False, contact: str = ""
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
     """The tables and files of a schedule's output folder (see :func:`write_schedule`);
-    with ``pseudonymise`` the rota page and calendars carry pseudonyms."""
+    with ``pseudonymise`` the rota pages and calendars carry pseudonyms."""
     if pseudonymise:
-        result = dataclasses.replace(result, schedule=pseudonymise_frame(result.schedule),
-                                     contacts=pseudonymise_frame(result.contacts))
+        result = dataclasses.replace(
+            result, schedule=pseudonymise_frame(result.schedule),
+            contacts=pseudonymise_frame(result.contacts),
+            volunteer_contacts=pseudonymise_frame(result.volunteer_contacts))
 
     schedule = result.schedule
     extra = [c for c in schedule.columns if c not in CONTRACT_COLUMNS]
@@ -432,9 +435,10 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
     files: dict[str, str | bytes] = {
         f"ical/{name}": data
         for name, data in rota.icalendars(schedule, lang, contacts).items()}
-    # the coordinator's copy, and one page per volunteer to hand out: their own elders only
-    everyone, pages = rota.rota_documents(schedule, credits, lang, contacts)
-    files["rota.html"] = everyone
+    # the coordinator's overview, and one rota per volunteer to hand out: their own elders
+    overview, pages = rota.rota_documents(schedule, credits, lang, contacts,
+                                          result.volunteer_contacts, contact)
+    files["rota.html"] = overview
     files.update({f"rota/{vid}.html": page for vid, page in pages.items()})
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats,
                **(extra_figures or {})}

@@ -131,3 +131,13 @@ def _sheet_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, most: int) ->
                        max((int(number) for number in tags if number), default=0))
             tail, chunk = window[-TAG_OVERLAP:], stream.read(CHUNK_BYTES)
         return rows
+
+
+#: The longest a coordinator's contact (name and phone, printed on every rota) may be.
+CONTACT_CHARS = 80
+
+
+def fit_contact(text: str) -> bool:
+    """Whether ``text`` may be printed as a coordinator's contact: one printable line of
+    at most :data:`CONTACT_CHARS` characters."""
+    return len(text) <= CONTACT_CHARS and text.isprintable()

@@ -80,6 +80,7 @@ class Past:
         keep_slot: dict[tuple, tuple[int, int]] = {}
         keep_backup: dict[int, int] = {}
         published: set[tuple[int, dt.date, int]] = set()
+        gone: list[tuple[str, int, dt.date, str]] = []
         for r in previous.to_dict("records"):
             day = dt.date.fromisoformat(r["date"])
             v = vid.get(r["volunteer_id"], -1)
@@ -91,6 +92,8 @@ class Past:
             if day < h.from_date:
                 if v < 0 or (named_elder and e < 0):
                     raw.append(r)  # someone who has since left: kept as text
+                    if e >= 0 or not named_elder:  # ... and what they did still happened
+                        gone.append((r["activity"], e, day, r.get("community", "")))
                     continue
                 kept.append(Activity(day, start, end, r["activity"], v, e,
                                      r.get("community", ""), r.get("service", ""),
@@ -104,8 +107,17 @@ class Past:
                 keep_backup.setdefault(e, v)
         for pair, seen in slots.items():  # the most usual, the earliest of equals
             keep_slot[pair] = min(seen, key=lambda slot: (-seen[slot], slot))
-        return dataclasses.replace(cls.of(data, kept, pd.DataFrame(raw), keep_slot, keep_backup),
-                                   published=frozenset(published))
+        past = cls.of(data, kept, pd.DataFrame(raw), keep_slot, keep_backup)
+        # a visit, greeting, service or event published before the date by a volunteer who
+        # has since left was made all the same: it settles its obligation like any other
+        return dataclasses.replace(
+            past, published=frozenset(published),
+            visited=past.visited | {(e, monday_of(d)) for k, e, d, _ in gone if k == "visit"},
+            birthdays=past.birthdays | {(e, d) for k, e, d, _ in gone if k == "birthday"},
+            services=past.services | {(e, h.month_of(d)) for k, e, d, _ in gone
+                                      if k == "service"},
+            events=past.events | {(k, c, d) for k, e, d, c in gone
+                                  if k in ("group", "festival")})
 
     @classmethod
     def of(cls, data: ScheduleData, activities: list[Activity], raw: pd.DataFrame,

@@ -281,8 +281,13 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     if p.num_arcs:
         chosen[pair_of[key[pair_of] == wanted]] = True
     pairs = assignment_table(p, chosen)
+    volunteers = p.world.volunteers
+    volunteer_contacts = pd.DataFrame({
+        "volunteer_id": p.volunteer_ids,
+        **{column: volunteers[column].to_numpy(dtype=object) if column in volunteers
+           else np.full(len(p.volunteer_ids), "", dtype=object) for column in ("name", "phone")}})
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
-                          contacts)
+                          contacts, volunteer_contacts)
 
 
 def _schedule_table(p: PairingProblem, activities: list[Activity]) -> pd.DataFrame:

@@ -112,6 +112,8 @@ class ScheduleResult:
     contacts
         ``elder_id, name, address, phone, primary_id, backup_id`` of the elders planned for,
         for the rota.
+    volunteer_contacts
+        ``volunteer_id, name, phone`` of the volunteers, for the coordinator's overview.
     stats
         Counts, unmet obligations by kind against their lower bounds, solver figures.
     """
@@ -124,6 +126,7 @@ class ScheduleResult:
     weeks: int
     stats: dict[str, object] = field(default_factory=dict)
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    volunteer_contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def credits(self) -> pd.DataFrame:
         """Planned time-bank hours per volunteer, by activity (calls included)."""

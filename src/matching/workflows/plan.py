@@ -185,9 +185,11 @@ class RunFolder:
             self.tables["baseline/unassigned.csv"] = baseline_unassigned
 
     def add_schedule(self, result: ScheduleResult, lang: str, pseudonymise: bool,
-                     with_assignments: bool = True) -> None:
-        """The schedule's tables, rota pages, calendars and ``schedule.json``."""
-        tables, texts = schedule_files(result, lang, pseudonymise=pseudonymise)
+                     with_assignments: bool = True, contact: str = "") -> None:
+        """The schedule's tables, rota pages (with the coordinator's ``contact``),
+        calendars and ``schedule.json``."""
+        tables, texts = schedule_files(result, lang, pseudonymise=pseudonymise,
+                                       contact=contact)
         if not with_assignments:  # the pairing's own, with every column, is written
             tables.pop("assignments.csv")
         self.tables.update(tables)

@@ -212,7 +212,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     folder.add_summary(figures)
     progress("writing", "writing outputs", done=SCHEDULE_END if scheduling else pairing_end)
     if schedule_result is not None:
-        folder.add_schedule(schedule_result, sc.lang, pseudonymise, with_assignments=False)
+        folder.add_schedule(schedule_result, sc.lang, pseudonymise, with_assignments=False,
+                            contact=sc.contact)
     folder.write(out, headers, pseudonymise, world=world, key=key)
     return RunOutcome(figures, out, pairing=pairing if baseline is None else baseline,
                       replan=result if baseline is not None else None,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.rules.errors import InputError, InputIssue, RuleError
+from matching.rules.limits import CONTACT_CHARS, fit_contact
 from matching.runtime.cluster import check_spec
 from matching.world.coords import SYSTEMS
 
@@ -31,7 +32,7 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                "coords": (str, dict)},
     "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
     "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
-                 "from": dt.date, "previous": str,
+                 "from": dt.date, "previous": str, "contact": str,
                  **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
                     if f.name != "festivals"}},
     "solver": {"time_limit": (int, float), "deterministic_time": (int, float), "seed": int,
@@ -78,6 +79,8 @@ class Scenario:
     members: Path | None = None
     #: The [timebank] rules the scenario sets; these override the ledger's own rules.
     timebank_keys: tuple[str, ...] = ()
+    #: The coordinator's contact, printed on every volunteer's rota.
+    contact: str = ""
     #: The coordinate system of the input files: one for all, or one per file.
     coords: str | dict[str, str] = "wgs84"
     #: Where the pairing's parts are solved (``local:N`` or a Dask scheduler's address).
@@ -269,6 +272,9 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
     from_date = sched.pop("from", None)
     previous = sched.pop("previous", None)
     festivals = sched.pop("festivals", None)
+    contact = sched.pop("contact", "")
+    if isinstance(contact, str) and not fit_contact(contact):
+        bad("schedule", "contact", "scenario.contact", most=CONTACT_CHARS)
     if lang not in LANGUAGES:
         bad("schedule", "lang", "scenario.lang", langs=", ".join(LANGUAGES), lang=lang)
     if weeks is not None and weeks < 1:
@@ -312,7 +318,8 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
     return Scenario(path=path, name=data.get("name", path.stem),
                     description=data.get("description", ""), inputs=inputs, rules=rules,
                     schedule_rules=srules, start=start, weeks=weeks, lang=lang,
-                    from_date=from_date, previous=Path(previous) if previous else None,
+                    contact=contact, from_date=from_date,
+                    previous=Path(previous) if previous else None,
                     time_limit=float(solver.get("time_limit", 60.0)),
                     deterministic_time=(float(solver["deterministic_time"])
                                         if "deterministic_time" in solver else None),
@@ -351,6 +358,8 @@ def dump_toml(sc: Scenario) -> str:
     if sc.previous is not None:
         lines.append(f"previous = {_toml(str(sc.previous))}")
     lines.append(f"lang = {_toml(sc.lang)}")
+    if sc.contact:
+        lines.append(f"contact = {_toml(sc.contact)}")
     for f in dataclasses.fields(ScheduleRules):
         value = getattr(sc.schedule_rules, f.name)
         if f.name == "festivals":
