@@ -21,10 +21,12 @@ MINLE = ROOT / "scenarios" / "minle"
 #: The programme's name in the console.
 PROGRAMME = "民乐社区"
 #: The plan's first Monday and length, and the day the re-plan starts from.
-START, WEEKS = dt.date(2026, 3, 30), 4
-REPLAN_FROM = START + dt.timedelta(weeks=2)
+START, WEEKS = dt.date(2026, 3, 30), 6
+REPLAN_FROM = START + dt.timedelta(weeks=3)
 #: Volunteers who leave before the re-plan (each looks after elders in Minle's plan).
 LEAVING = ("V00000", "V00001", "V00002")
+#: The coordinator's contact, printed on every rota.
+CONTACT = "王芳 0359-5551234"
 #: Seconds a run may take.
 RUN_SECONDS = 180
 
@@ -88,7 +90,8 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
     saved = client.post(f"/api/programmes/{PROGRAMME}/inputs", files=uploads)
     assert saved.status_code == 200, saved.text
     started = client.post(f"/api/programmes/{PROGRAMME}/runs",
-                          json={"start": START.isoformat(), "weeks": WEEKS})
+                          json={"start": START.isoformat(), "weeks": WEEKS,
+                                "contact": CONTACT})
     first = started.json()["id"]
     status = wait_for(client.get, first)
     assert status["status"] == "done", status
@@ -98,8 +101,6 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
         client.post(changes, data={"csrf": token, "action": "leaving",
                                    "volunteer_id": volunteer})
     token = form_token(client.get(changes).text)
-    pending = client.get(changes).text
-    token = form_token(pending)
     client.post(changes, data={"csrf": token, "action": "replan",
                                "from_date": REPLAN_FROM.isoformat()})
     runs = client.get(f"/api/programmes/{PROGRAMME}/runs").json()
@@ -109,6 +110,13 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
     volunteer = pd.read_csv(ROOT / "scenarios" / "minle" / "volunteers.csv",
                             dtype=str)["volunteer_id"].iloc[10]
     week = f"/p/{PROGRAMME}/timebank"
+    token = form_token(client.get(week).text)
+    recorded = client.post(week, data={"csrf": token, "week": START.isoformat(),
+                                       "calls_done": "on", "all_done": "1"},
+                           follow_redirects=True)
+    assert recorded.status_code == 200, recorded.text
+    elders = pd.read_csv(files["elders"], dtype=str, keep_default_na=False)
+    somebody = elders.iloc[5]
     return {
         "home": "/",
         "upload": f"/p/{PROGRAMME}/upload",
@@ -118,6 +126,11 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
         "replan-results": f"/runs/{second}",
         "changes": changes,
         "timebank": week,
+        "timebank-next-week": f"{week}?week={START + dt.timedelta(weeks=1)}",
+        "statement": f"{week}/statement/{volunteer}",
+        "why-by-name": f"/runs/{first}?elder={somebody['name']}",
+        "why-by-phone": f"/runs/{first}?elder={somebody['phone'][-4:]}",
+        "why-unpaired": f"/runs/{first}?elder=E90003",
         "rota": f"/runs/{second}/files/rota/{volunteer}.html",
         "coordinator": f"/runs/{second}/files/rota.html",
         "report": f"/runs/{second}/files/report.html",
@@ -127,6 +140,7 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
 
 def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pages
     """Serve a console on a free port, take the tour, and screenshot every page."""
+    import base64
     import shutil
     import socket
     import subprocess
@@ -135,6 +149,7 @@ def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pag
     import httpx
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.print_page_options import PrintOptions
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, socket.socket() as s:
@@ -166,10 +181,19 @@ def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pag
                         driver.get(url + path)
                         time.sleep(0.5)
                         height = driver.execute_script(
-                            "return document.documentElement.scrollHeight")
+                            "return Math.max(document.body.scrollHeight, "
+                            "document.documentElement.scrollHeight)") + 40
                         driver.set_window_size(width, min(max(height, 600), 6000))
                         driver.save_screenshot(str(out / f"{name}-{width}.png"))
                         driver.set_window_size(width, 1000)
+                for name in ("rota", "coordinator", "statement", "report"):
+                    driver.get(url + pages[name])
+                    a4 = PrintOptions()
+                    a4.page_width, a4.page_height = 21.0, 29.7
+                    a4.orientation = "landscape" if name == "coordinator" else "portrait"
+                    pdf = base64.b64decode(driver.print_page(a4))
+                    print(f"{name}: {pdf.count(b'/Type /Page') - pdf.count(b'/Type /Pages')}"
+                          " printed pages")
             finally:
                 driver.quit()
         finally:

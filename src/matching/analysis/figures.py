@@ -8,9 +8,11 @@ figure never shows empty boxes where words should be.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -21,7 +23,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from matching.analysis import metrics
+from matching.catalogue import say
 from matching.outputs.folder import Run
+from matching.outputs.tables import tier_name
 
 #: CJK font families tried, in order, for Chinese labels.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
@@ -34,32 +38,23 @@ NEW_COLOUR = "#27ae60"
 FIGSIZE = (7.5, 5.0)
 NOTEBOOK_DPI = 100
 
-_TEXT = {
-    "en": {"map": "Pairs", "volunteer": "volunteer", "elder": "elder",
-           "unassigned": "unassigned", "kin": "kin", "familiar": "familiar", "none": "other",
-           "load": "Weekly minutes of the pairs, per volunteer", "volunteers": "volunteers",
-           "minutes": "minutes a week", "distance": "Walking distance of the pairs",
-           "km": "km", "pairs": "pairs", "coverage": "Coverage by {by}",
-           "assigned": "assigned", "elders": "elders", "six": "The six ones delivered, by month",
-           "rate": "share delivered", "replan": "Re-plan: who moved",
-           "kept": "kept", "lost": "to a volunteer who left", "new": "new pair",
-           "left": "volunteer who left", "priority": "priority tier", "community": "community",
-           "age_band": "age band", "call": "call", "visit": "visit", "service": "service",
-           "group": "group", "festival": "festival", "birthday": "birthday",
-           "banked": "Hours banked in the time bank, per member", "hours": "hours earned",
-           "members": "members"},
-    "zh": {"map": "结对", "volunteer": "志愿者", "elder": "老人", "unassigned": "未结对",
-           "kin": "亲属", "familiar": "熟人", "none": "其他",
-           "load": "每位志愿者每周结对服务分钟", "volunteers": "志愿者人数",
-           "minutes": "每周分钟", "distance": "结对步行距离", "km": "公里", "pairs": "结对数",
-           "coverage": "按{by}的覆盖", "assigned": "已结对", "elders": "老人数",
-           "six": "“六个一”按月完成率", "rate": "完成率", "replan": "重新结对：谁有变动",
-           "kept": "保持", "lost": "原志愿者已离开", "new": "新结对", "left": "离开的志愿者",
-           "priority": "优先级", "community": "社区", "age_band": "年龄段",
-           "call": "问候电话", "visit": "上门探访", "service": "专业服务",
-           "group": "集体活动", "festival": "节日活动", "birthday": "生日问候",
-           "banked": "时间银行：每位会员存入的时长", "hours": "存入小时", "members": "会员人数"},
-}
+#: The words of the figures, by their codes under ``figure.``.
+WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar", "none",
+         "load", "volunteers", "minutes", "distance", "km", "pairs", "assigned",
+         "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
+         "community", "age_band", "call", "visit", "service", "group", "festival",
+         "birthday", "banked", "hours", "members")
+
+#: Parts of a font file's name that mark a CJK font (compared lower-case, without ``-`` and
+#: ``_``): Noto and Source Han, WenQuanYi, Droid and the usual Windows and macOS ones.
+CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "sourcehanserif", "wqy",
+                  "droidsansfallback", "msyh", "simhei", "simsun", "pingfang", "hiragino",
+                  "arphic", "uming", "ukai")
+
+#: More people than this on one map draw it as a density, not as points and lines.
+PAIR_MAP_MOST_POINTS = 800
+#: Hexagons across a density map.
+DENSITY_GRID = 36
 
 
 class PlanFigure(Figure):
@@ -71,14 +66,43 @@ class PlanFigure(Figure):
         return buffer.getvalue()
 
 
+@functools.cache
 def cjk_font() -> str | None:
-    """The first CJK font family installed, or ``None``."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
+    """The CJK font family figures use, or ``None`` when the system has none.
+
+    Matplotlib's font cache lists the fonts installed when it was written; a CJK font
+    installed since (an ordinary sequence on a new machine) is missing from it. So the
+    system's font files are looked at too, and a CJK one found there is added.
+    """
+    manager = font_manager.fontManager
+    known = {f.name for f in manager.ttflist}
+    found = next((name for name in CJK_FONTS if name in known), None)
+    if found is not None:
+        return found
+    added = []
+    for path in sorted(font_manager.findSystemFonts()):
+        stem = Path(path).name.lower().replace("-", "").replace("_", "")
+        if not any(hint in stem for hint in CJK_FILE_HINTS):
+            continue
+        try:
+            manager.addfont(path)
+            added.append(font_manager.FontProperties(fname=path).get_name())
+        except (OSError, RuntimeError, ValueError):  # a damaged or unreadable file
+            continue
+    known = {f.name for f in manager.ttflist}
+    return next((name for name in CJK_FONTS if name in known), added[0] if added else None)
+
+
+def shown_language(lang: str) -> str:
+    """The language figures are labelled in: Chinese where a CJK font can draw it, else
+    English (never empty boxes)."""
+    return "zh" if lang == "zh" and cjk_font() else "en"
 
 
 def _words(lang: str) -> dict[str, str]:
-    return _TEXT["zh" if lang == "zh" and cjk_font() else "en"]
+    """The figures' words in the language they are shown in."""
+    shown = shown_language(lang)
+    return {key: say(f"figure.{key}", shown) for key in WORDS}
 
 
 @contextlib.contextmanager
@@ -89,6 +113,7 @@ def _style() -> Iterator[None]:
     with mpl.rc_context({"font.family": fonts, "axes.unicode_minus": False}), \
             warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing")
+        warnings.filterwarnings("ignore", message="findfont")
         yield
 
 
@@ -127,7 +152,14 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
              community: str | None = None) -> Figure:
     """Volunteers, elders and a line for each pair, coloured by tie (kin, familiar, other);
     unassigned elders marked; communities labelled at their elders' centre. With
-    ``community``, only that community's elders and the volunteers paired with them."""
+    ``community``, only that community's elders and the volunteers paired with them.
+
+    A map of more than :data:`PAIR_MAP_MOST_POINTS` people (a county, a city) would be a
+    tangle of lines: it shows where the elders live as a density instead, the volunteers as
+    faint points, and every unassigned elder marked on top."""
+    if community is None and \
+            len(run.world.volunteers) + len(run.world.elders) > PAIR_MAP_MOST_POINTS:
+        return density_map(run, ax, lang)
     words = _words(lang)
     with _style():
         figure, ax = _axes(ax)
@@ -150,7 +182,8 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
                         if v in vpos and e in epos]
             if segments:
                 ax.add_collection(LineCollection(segments, colors=TIE_COLOURS[tie],
-                                                 linewidths=1.2 if tie != "none" else 0.6,
+                                                 linewidths=1.0 if tie != "none" else 0.5,
+                                                 alpha=0.75 if tie != "none" else 0.45,
                                                  label=f"{words[tie]} ({len(segments)})"))
         ax.scatter(vx, vy, s=14, marker="^", color="#2c3e50",
                    label=f"{words['volunteer']} ({len(vols)})")
@@ -170,6 +203,34 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
         ax.set_title(f"{words['map']}: {community}" if community else words["map"])
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         ax.autoscale_view()
+    return figure
+
+
+def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """Where the elders live (hexagons shaded by how many), the volunteers as faint points,
+    and the unassigned elders marked: readable at any size."""
+    words = _words(lang)
+    with _style():
+        figure, ax = _axes(ax)
+        vols, elds = run.world.volunteers, run.world.elders
+        origin = _origin(vols, elds)
+        vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
+        ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
+        shown = np.isfinite(ex) & np.isfinite(ey)
+        cells = ax.hexbin(ex[shown], ey[shown], gridsize=DENSITY_GRID, cmap="Blues",
+                          mincnt=1, linewidths=0.2)
+        figure.colorbar(cells, ax=ax, label=words["elders"], shrink=0.8)
+        ax.scatter(vx, vy, s=2, color="#2c3e50", alpha=0.25,
+                   label=f"{words['volunteer']} ({len(vols):,})")
+        assigned = set(run.assignments["elder_id"])
+        missing = np.array([e not in assigned for e in elds["elder_id"]], dtype=bool) & shown
+        if missing.any():
+            ax.scatter(ex[missing], ey[missing], s=28, marker="x", color=MISSING_COLOUR,
+                       linewidths=1.2, label=f"{words['unassigned']} ({int(missing.sum()):,})")
+        ax.set_aspect("equal")
+        ax.set_xlabel(words["km"])
+        ax.set_title(words["density"])
+        ax.legend(loc="upper left", fontsize=8, framealpha=0.85)
     return figure
 
 
@@ -241,7 +302,8 @@ def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
     with _style():
         figure, ax = _axes(ax)
         table = metrics.coverage(run, by)
-        labels = [str(i) for i in table.index]
+        labels = [tier_name(i, run.world.rules, shown_language(lang)) if by == "priority"
+                  else str(i) for i in table.index]
         ax.bar(labels, table["assigned"], color="#2980b9", label=words["assigned"])
         ax.bar(labels, table["unassigned"], bottom=table["assigned"], color=MISSING_COLOUR,
                label=words["unassigned"])
@@ -249,10 +311,11 @@ def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
             ax.annotate(f"{share:.0%}", (i, table["elders"].iat[i]), ha="center",
                         va="bottom", fontsize=8)
         ax.set_ylabel(words["elders"])
-        ax.set_title(words["coverage"].format(by=words.get(by, by)))
+        ax.set_title(say("figure.coverage", shown_language(lang), by=f"figure.{by}"))
         ax.legend(fontsize=8)
-        if len(labels) > 6:
-            ax.tick_params(axis="x", labelrotation=45)
+        if len(labels) > 6 or by == "priority":
+            ax.tick_params(axis="x", labelrotation=20 if by == "priority" else 45,
+                           labelsize=8)
     return figure
 
 

@@ -1,15 +1,18 @@
 """``report.html``: one self-contained page a planner can read or print without a notebook.
 
-The figures are embedded as PNG (no network, no scripts); the page is in Chinese by default
-(``lang="en"`` for English) and prints on A4.
+It is written for a leader who reads its first page and nothing else: it opens with what was
+found, in sentences (coverage, who is unserved and why, which communities are short of
+volunteers, the six ones, a re-plan's changes), then a table of supply and demand by
+community. The figures and the detailed tables follow. The figures are embedded as PNG (no
+network); the page is in Chinese by default (``lang="en"`` for English) and prints on A4.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
 import io
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,69 +20,32 @@ from matplotlib.figure import Figure
 
 from matching.analysis import figures, metrics
 from matching.analysis.why import blocking_pairs
+from matching.catalogue import LIST_SEPARATOR, known, say
 from matching.outputs.folder import Run
+from matching.outputs.printing import PRINT_STYLE, print_button
+from matching.outputs.tables import Names, for_people, tier_name
 from matching.rules.schedule import SIX_ONES
 
 #: Rows of a long table shown before "and N more".
 MAX_ROWS = 200
+#: Rows of the stability audit shown (the pairs that would gain most come first).
+STABILITY_ROWS = 50
 #: Rows of each missed-activity table: those who missed most, the rest counted.
 MISSED_ROWS = 15
 #: Resolution of the embedded figures (dots per inch): sharp on paper, small in the file.
 FIGURE_DPI = 110
+#: Causes named in the findings, and communities named as short of volunteers.
+MAIN_CAUSES = 3
+SHORT_COMMUNITIES = 5
 
-_TEXT = {
-    "zh": {"title": "结对与服务报告", "summary": "概览", "elders": "老人", "assigned": "已结对",
-           "unassigned": "未结对", "volunteers": "志愿者", "horizon": "排班周期",
-           "weeks": "周", "status": "求解状态", "coverage": "覆盖情况",
-           "by_priority": "按优先级", "by_community": "按社区", "by_age": "按年龄段",
-           "figures": "图表", "distance": "步行距离", "fairness": "志愿者负担与公平",
-           "six": "“六个一”完成情况", "unmet": "未完成的服务",
-           "why_unassigned": "未结对的老人及原因",
-           "stability": "双方都更愿意在一起却未结对的组合", "none": "无",
-           "missed": "时间银行记录的缺席", "missed_elders": "按老人",
-           "missed_volunteers": "按计划的志愿者",
-           "more": "另有 {n} 行未列出", "made": "生成于", "folder": "方案目录",
-           "group": "分组", "share": "覆盖率", "required": "应完成", "delivered": "已完成",
-           "rate": "完成率", "unmet_kind": "项目", "count": "未完成", "bound": "至少未完成",
-           "minutes": "每周分钟", "elders_n": "老人数", "mean": "平均", "max": "最多",
-           "gini": "基尼系数", "jain": "Jain 指数", "replan": "重新结对前后",
-           "stability_note": "最优方案着眼全局，可能保留这样的组合；"
-                             "原因列出把他们结对会让谁受影响。"},
-    "en": {"title": "Pairing and service report", "summary": "Summary", "elders": "Elders",
-           "assigned": "Assigned", "unassigned": "Unassigned", "volunteers": "Volunteers",
-           "horizon": "Schedule", "weeks": "weeks", "status": "Solver status",
-           "coverage": "Coverage", "by_priority": "By priority tier",
-           "by_community": "By community", "by_age": "By age band", "figures": "Figures",
-           "distance": "Walking distance", "fairness": "Volunteer load and fairness",
-           "six": "The six ones delivered", "unmet": "Unmet obligations",
-           "why_unassigned": "Elders without a volunteer, and why",
-           "stability": "Pairs who would both rather be together",
-           "missed": "Missed, as the time bank recorded it",
-           "missed_elders": "By elder", "missed_volunteers": "By the volunteer planned",
-           "none": "none", "more": "{n} more rows not shown", "made": "Made",
-           "folder": "Plan folder", "group": "group", "share": "coverage",
-           "required": "required", "delivered": "delivered", "rate": "rate",
-           "unmet_kind": "kind", "count": "unmet", "bound": "at least unmet",
-           "minutes": "weekly minutes", "elders_n": "elders", "mean": "mean", "max": "max",
-           "gini": "Gini", "jain": "Jain's index", "replan": "Before and after the re-plan",
-           "stability_note": "An optimal plan optimises the whole and may keep them apart; "
-                             "the reason says who pairing them would affect."},
-}
+#: Decimals by kind of figure: one for kilometres and hours, whole minutes, two for an
+#: index (Gini, Jain), a percentage with one.
+DIGITS = {"km": 1, "minutes": 0, "index": 2, "count": 0}
 
-#: Column and row names in the reader's language (English ones are the names themselves).
-_NAMES = {"zh": {
-    "priority": "优先级", "community": "社区", "age_band": "年龄段", "elders": "老人数",
-    "assigned": "已结对", "unassigned": "未结对", "coverage": "覆盖率", "pairs": "结对数",
-    "mean_km": "平均（公里）", "median_km": "中位数（公里）", "p90_km": "90%分位（公里）",
-    "max_km": "最远（公里）", "within_1km": "1公里内", "volunteers": "志愿者数",
-    "call": "问候电话", "visit": "上门探访", "service": "专业服务", "group": "集体活动",
-    "festival": "节日活动", "birthday": "生日问候", "elder_id": "老人", "when": "时间",
-    "activity": "项目", "reason": "原因", "volunteer_id": "志愿者",
-    "elder_now": "现在的志愿者", "elder_gain_km": "老人可省（公里）",
-    "volunteer_gives_up": "志愿者需放下", "volunteer_gain_km": "志愿者可省（公里）",
-    "activity_kind": "项目", "done": "完成", "replaced": "他人代替", "missed": "缺席",
-    "missed_share": "缺席比例", "recorded": "已记录"},
-    "en": {}}
+#: What each figure column of the report is (its kind of number).
+KINDS = {"mean_km": "km", "median_km": "km", "p90_km": "km", "max_km": "km",
+         "within_1km": "share", "coverage": "share", "rate": "share", "missed_share": "share",
+         "gini": "index", "jain": "index"}
 
 _STYLE = """
 @page { size: A4; margin: 14mm; }
@@ -88,19 +54,23 @@ body { font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei',
 h1 { font-size: 20pt; margin-bottom: 0.2em; }
 h2 { font-size: 14pt; border-bottom: 2px solid #2980b9; padding-bottom: 2px;
      margin-top: 1.4em; break-after: avoid; }
+h3 { font-size: 11.5pt; margin: 1em 0 .2em; }
+ul.findings { font-size: 12pt; line-height: 1.6; padding-left: 1.2em; }
+ul.findings li { margin: .2em 0; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 9.5pt; }
-th, td { border: 1px solid #bbb; padding: 3px 7px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 3px 7px; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 th { background: #eef3f8; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .figures { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
 figure { margin: 0; break-inside: avoid; }
 figure img { width: 100%; }
 .wide { grid-column: 1 / span 2; }
-figure.wide img { width: 80%; margin: 0 10%; }
+figure.wide img { width: 86%; margin: 0 7%; }
 .facts td { border: none; padding: 1px 12px 1px 0; }
 .note { color: #555; font-size: 9.5pt; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } table { break-inside: auto; } }
-"""
+""" + PRINT_STYLE
 
 
 def _png(figure: Figure) -> str:
@@ -109,46 +79,132 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-#: Columns shown as percentages.
-_SHARES = ("coverage", "rate", "within_1km", "share", "missed_share")
-
-
-def _cell(value: object, column: str) -> tuple[str, bool]:
-    """A cell's text, and whether it is a number (right-aligned)."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
-        return str(value), False
-    number = float(value)  # type: ignore[arg-type]
+def _number(value: object, kind: str) -> str:
+    """A figure as the report shows it (see :data:`DIGITS`)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
     if number != number:
-        return "", True
-    if any(column.startswith(s) for s in _SHARES):
-        return f"{number:.1%}", True
-    if number.is_integer():
-        return f"{int(number):,}", True
-    return f"{number:,.3f}".rstrip("0").rstrip("."), True
+        return ""
+    if kind == "share":
+        return f"{number:.1%}"
+    digits = DIGITS.get(kind, 1)
+    if kind == "count" and not number.is_integer():  # a mean of counts: 3.0 elders each
+        digits = 1
+    return f"{number:,.{digits}f}"
 
 
-def _table(frame: pd.DataFrame, index: bool = False, more: str = "",
-           names: dict[str, str] | None = None, limit: int = MAX_ROWS) -> str:
-    """A table of at most ``limit`` rows of a frame; ``names`` gives the reader's words for
-    columns and index."""
+def _word(key: str, lang: str) -> str:
+    """A row's or column's name in the report: its own word, a column's, or the key."""
+    for code in (f"report.col_{key}", f"column.{key}", f"activity.{key}"):
+        if known(code):
+            return say(code, lang)
+    return key
+
+
+def _figures_table(frame: pd.DataFrame, lang: str, index: str | None = None,
+                   index_names: dict[str, str] | None = None,
+                   kinds: dict[str, str] | None = None) -> str:
+    """A table of figures: named rows and columns, numbers right-aligned and rounded alike."""
     if frame is None or frame.empty:
         return ""
-    names = names or {}
-    shown = frame.head(limit)
-    columns = list(shown.columns)
-    head = "".join(f"<th>{html.escape(names.get(str(c), str(c)))}</th>" for c in
-                   ([shown.index.name or ""] if index else []) + columns)
+    kinds = {**KINDS, **(kinds or {})}
+    esc = html.escape
+    head = ([f"<th>{esc(_word(index, lang))}</th>"] if index else []) + \
+        [f"<th>{esc(_word(str(c), lang))}</th>" for c in frame.columns]
     rows = []
-    for label, row in shown.iterrows():
-        cells = [f"<td>{html.escape(names.get(str(label), str(label)))}</td>"] if index else []
-        for column, value in zip(columns, row, strict=True):
-            text, numeric = _cell(value, str(column))
-            cells.append(f'<td class="n">{text}</td>' if numeric
-                         else f"<td>{html.escape(text)}</td>")
+    for label, row in frame.iterrows():
+        cells = []
+        if index:
+            shown = (index_names or {}).get(str(label)) or _word(str(label), lang)
+            cells.append(f"<td>{esc(shown)}</td>")
+        for column, value in zip(frame.columns, row, strict=True):
+            numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            kind = kinds.get(str(column), "minutes" if str(column) in ("mean", "max") and
+                             str(label) == "minutes" else "count")
+            cells.append(f'<td class="n">{_number(value, kind)}</td>' if numeric
+                         else f"<td>{esc(str(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    extra = (f'<p class="note">{html.escape(more.format(n=len(frame) - limit))}</p>'
-             if len(frame) > limit else "")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{extra}"
+    return f"<table><tr>{''.join(head)}</tr>{''.join(rows)}</table>"
+
+
+def _people_table(frame: pd.DataFrame | None, lang: str, names: Names,
+                  columns: Iterable[str] | None = None, limit: int = MAX_ROWS) -> str:
+    """A table about people: names beside ids, reasons in ``lang``, Chinese headers."""
+    if frame is None or frame.empty:
+        return f"<p>{html.escape(say('report.none', lang))}</p>"
+    shown = for_people(frame.head(limit), lang, names, columns)
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>"
+                   for row in shown.to_numpy().tolist())
+    more = (f'<p class="note">{esc(say("report.more", lang, n=len(frame) - limit))}</p>'
+            if len(frame) > limit else "")
+    return f"<table><tr>{head}</tr>{body}</table>{more}"
+
+
+def supply_and_demand(run: Run) -> pd.DataFrame:
+    """By community: volunteers, elders, elders paired and not, and the places volunteers
+    could still take (their most elders less those they have)."""
+    volunteers = run.world.volunteers
+    load = run.assignments["volunteer_id"].astype(str).value_counts()
+    most = pd.to_numeric(volunteers.get("max_elders"), errors="coerce").fillna(0)
+    spare = (most - volunteers["volunteer_id"].astype(str).map(load).fillna(0)).clip(lower=0)
+    table = metrics.coverage(run, "community")[["elders", "assigned", "unassigned"]]
+    table.insert(0, "volunteers", volunteers.groupby("community").size())
+    table["spare"] = spare.groupby(volunteers["community"]).sum()
+    table = table.fillna(0).astype(int)
+    return table.sort_values(["unassigned", "elders"], ascending=False, kind="stable")
+
+
+def findings(run: Run, lang: str = "zh") -> list[str]:
+    """What a leader should know, in sentences: coverage, the highest tier, who is unserved
+    and the main reasons, the communities short of volunteers, the six ones and a
+    re-plan's changes."""
+    out = []
+    coverage = metrics.coverage(run, "priority")
+    elders, assigned = int(coverage["elders"].sum()), int(coverage["assigned"].sum())
+    out.append(say("report.finding_coverage", lang, elders=elders, assigned=assigned,
+                   share=f"{assigned / max(1, elders):.1%}"))
+    if len(coverage):
+        top = coverage.index.max()
+        row = coverage.loc[top]
+        tier = tier_name(top, run.world.rules, lang)
+        out.append(say("report.finding_top_all" if row["unassigned"] == 0 else
+                       "report.finding_top_missing", lang, tier=tier, n=int(row["elders"]),
+                       missing=int(row["unassigned"])))
+    unassigned = run.unassigned
+    if len(unassigned):
+        causes = unassigned["reason_code"].astype(str).map(
+            lambda c: c if known(f"report.cause.{c}") else "other").value_counts()
+        parts = [say("report.cause_count", lang, n=int(n),
+                     cause=say(f"report.cause.{code}", lang))
+                 for code, n in causes.head(MAIN_CAUSES).items()]
+        out.append(say("report.finding_unserved", lang, n=len(unassigned),
+                       causes=LIST_SEPARATOR[lang].join(parts)))
+    short = supply_and_demand(run)
+    short = short[short["unassigned"] > 0].head(SHORT_COMMUNITIES)
+    if len(short):
+        named = [say("report.short_community", lang, community=str(c),
+                     unassigned=int(r["unassigned"]), spare=int(r["spare"]))
+                 for c, r in short.iterrows()]
+        out.append(say("report.finding_short", lang, communities=LIST_SEPARATOR[lang].join(named)))
+    else:
+        out.append(say("report.finding_enough", lang))
+    by_kind = run.summary.get("schedule", {}).get("unmet_by_kind", {})
+    if run.schedule is not None and by_kind:
+        unmet = sum(int(v["unmet"]) for v in by_kind.values())
+        bound = sum(int(v["lower_bound"]) for v in by_kind.values())
+        planned = int((run.schedule["activity"] != "call").sum())
+        out.append(say("report.finding_six" if unmet else "report.finding_six_all", lang,
+                       planned=planned, unmet=unmet, bound=bound))
+    replan = run.summary.get("replan")
+    if replan:
+        out.append(say("report.finding_replan", lang, left=int(replan.get("volunteers_left", 0)),
+                       kept=int(replan.get("kept", 0)), moved=int(replan.get("moved", 0)),
+                       lost=int(replan.get("lost", 0))))
+    return out
 
 
 def missed_by(long: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -180,32 +236,42 @@ def report_html(run: Run, lang: str = "zh",
     ``missed`` (from a time bank's ledger: :meth:`matching.ledger.Ledger.missed` by elder, or
     by elder and by volunteer) adds what was recorded as missed.
     """
-    t = _TEXT[lang]
+    def t(key: str, **params: object) -> str:
+        return say(f"report.{key}", lang, **params)
+
     esc = html.escape
-    elders = metrics.elders_table(run)
-    assigned = int((elders["volunteer_id"] != "").sum())
-    facts = [(t["elders"], f"{len(elders):,}"),
-             (t["assigned"], f"{assigned:,} ({assigned / max(1, len(elders)):.1%})"),
-             (t["unassigned"], f"{len(elders) - assigned:,}"),
-             (t["volunteers"], f"{len(run.world.volunteers):,}")]
+    names = Names.of(("volunteer", run.world.volunteers), ("elder", run.world.elders),
+                     ("volunteer", run.leaving))
+    facts = []
+    title = run.info.get("scenario") or (run.folder.name if run.folder is not None else "")
+    if title:
+        facts.append((t("folder"), str(title)))
     if run.start is not None:
-        facts.append((t["horizon"], f"{run.start} + {run.weeks} {t['weeks']}"))
-    status = run.info.get("status") or run.summary.get("status")
-    if status:
-        facts.append((t["status"], str(status)))
-    if run.folder is not None:
-        facts.append((t["folder"], run.folder.name))
-    facts.append((t["made"], dt.date.today().isoformat()))
-    parts = [f"<h1>{esc(t['title'])}</h1><table class=\"facts\">" +
+        facts.append((t("horizon"), t("horizon_value", start=str(run.start), weeks=run.weeks)))
+    status = (run.summary.get("pairing") or run.summary.get("replan") or run.summary).get(
+        "status") or run.info.get("status")
+    if status and known(f"status.{status}"):
+        facts.append((t("status"), say(f"status.{status}", lang)))
+    parts = [print_button(lang), f"<h1>{esc(t('title'))}</h1><table class=\"facts\">" +
              "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in facts) +
              "</table>"]
+    if lang == "zh" and figures.cjk_font() is None:
+        parts.append(f'<p class="note">{esc(t("no_cjk_font"))}</p>')
 
-    parts.append(f"<h2>{esc(t['coverage'])}</h2>")
-    names = _NAMES[lang]
-    for key, by in (("by_priority", "priority"), ("by_community", "community"),
-                    ("by_age", "age_band")):
-        parts.append(f"<h3>{esc(t[key])}</h3>" +
-                     _table(metrics.coverage(run, by), index=True, names=names))
+    parts.append(f"<h2>{esc(t('findings'))}</h2><ul class=\"findings\">" +
+                 "".join(f"<li>{esc(s)}</li>" for s in findings(run, lang)) + "</ul>")
+    parts.append(f"<h2>{esc(t('supply'))}</h2>" +
+                 _figures_table(supply_and_demand(run), lang, index="community") +
+                 f'<p class="note">{esc(t("supply_note"))}</p>')
+
+    parts.append(f"<h2>{esc(t('coverage'))}</h2>")
+    tiers = {str(p): tier_name(p, run.world.rules, lang)
+             for p in metrics.coverage(run, "priority").index}
+    parts.append(f"<h3>{esc(t('by_priority'))}</h3>" +
+                 _figures_table(metrics.coverage(run, "priority").sort_index(ascending=False),
+                                lang, index="priority", index_names=tiers))
+    parts.append(f"<h3>{esc(t('by_age'))}</h3>" +
+                 _figures_table(metrics.coverage(run, "age_band"), lang, index="age_band"))
 
     images = [("wide", figures.pair_map(run, lang=lang)),
               ("", figures.coverage_bars(run, "priority", lang=lang)),
@@ -216,48 +282,49 @@ def report_html(run: Run, lang: str = "zh",
         images.append(("wide", figures.six_ones_heatmap(run, lang=lang)))
     if run.baseline is not None:
         images.append(("wide", figures.replan_comparison(run, lang=lang)))
-    parts.append(f"<h2>{esc(t['figures'])}</h2><div class=\"figures\">" + "".join(
+    parts.append(f"<h2>{esc(t('figures'))}</h2><div class=\"figures\">" + "".join(
         f'<figure class="{cls}"><img alt="" src="data:image/png;base64,{_png(f)}"></figure>'
         for cls, f in images) + "</div>")
 
-    parts.append(f"<h2>{esc(t['distance'])}</h2>" +
-                 _table(metrics.distance_summary(run).to_frame("").T, names=names))
-    words = {**names, "minutes": t["minutes"], "elders": t["elders_n"], "mean": t["mean"],
-             "max": t["max"], "gini": t["gini"], "jain": t["jain"], "required": t["required"],
-             "delivered": t["delivered"], "rate": t["rate"]}
-    parts.append(f"<h2>{esc(t['fairness'])}</h2>" +
-                 _table(metrics.fairness(run), index=True, names=words))
+    parts.append(f"<h2>{esc(t('distance'))}</h2>" +
+                 _figures_table(metrics.distance_summary(run).to_frame("").T, lang,
+                                kinds={"pairs": "count"}))
+    fairness = metrics.fairness(run)
+    parts.append(f"<h2>{esc(t('fairness'))}</h2>" +
+                 _figures_table(fairness, lang, index="measure",
+                                kinds={"volunteers": "count"}))
 
     if run.schedule is not None and run.start is not None:
-        parts.append(f"<h2>{esc(t['six'])}</h2>" +
-                     _table(metrics.fulfilment_summary(run), index=True, names=words))
+        summary = metrics.fulfilment_summary(run).rename(columns={"delivered": "planned"})
+        activities = {k: say(f"activity.{k}", lang) for k in SIX_ONES}
+        parts.append(f"<h2>{esc(t('six'))}</h2>" +
+                     _figures_table(summary, lang, index="activity", index_names=activities))
         by_kind = run.summary.get("schedule", {}).get("unmet_by_kind", {})
         if by_kind:
-            bounds = pd.DataFrame([{t["unmet_kind"]: names.get(k, k), t["count"]: v["unmet"],
-                                    t["bound"]: v["lower_bound"]} for k, v in by_kind.items()])
-            parts.append(_table(bounds))
-        unmet = run.unmet if run.unmet is not None else pd.DataFrame()
-        parts.append(f"<h2>{esc(t['unmet'])}</h2>" +
-                     (_table(unmet, more=t["more"], names=names) or
-                      f"<p>{esc(t['none'])}</p>"))
+            bounds = pd.DataFrame([{"activity": k, "count": v["unmet"],
+                                    "bound": v["lower_bound"]}
+                                   for k, v in by_kind.items()]).set_index("activity")
+            parts.append(_figures_table(bounds, lang, index="activity",
+                                        index_names=activities))
+        parts.append(f"<h2>{esc(t('unmet'))}</h2>" +
+                     _people_table(run.unmet, lang, names,
+                                   ("elder_id", "when", "activity", "reason")))
 
     if missed is not None:
-        parts.append(f"<h2>{esc(t['missed'])}</h2>")
+        parts.append(f"<h2>{esc(t('missed'))}</h2>")
         frames = missed if isinstance(missed, tuple) else (missed,)
         for frame, key in zip(frames, ("elder_id", "volunteer_id"), strict=False):
             table = missed_by(frame, key)
-            title = t["missed_elders"] if key == "elder_id" else t["missed_volunteers"]
+            title = t("missed_elders") if key == "elder_id" else t("missed_volunteers")
             parts.append(f"<h3>{esc(title)}</h3>" +
-                         (_table(table, more=t["more"], names=names, limit=MISSED_ROWS) or
-                          f"<p>{esc(t['none'])}</p>"))
-    parts.append(f"<h2>{esc(t['why_unassigned'])}</h2>" +
-                 (_table(run.unassigned, more=t["more"], names=names) or
-                  f"<p>{esc(t['none'])}</p>"))
+                         _people_table(table, lang, names, limit=MISSED_ROWS))
+    parts.append(f"<h2>{esc(t('why_unassigned'))}</h2>" +
+                 _people_table(run.unassigned, lang, names, ("elder_id", "priority",
+                                                             "reason")))
     blocking = blocking_pairs(run)
-    parts.append(f"<h2>{esc(t['stability'])} ({len(blocking)})</h2>"
-                 f"<p class=\"note\">{esc(t['stability_note'])}</p>" +
-                 (_table(blocking, more=t["more"], names=names) or
-                  f"<p>{esc(t['none'])}</p>"))
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{esc(t['title'])}</title><style>{_STYLE}</style></head><body>"
-            f"{''.join(parts)}</body></html>\n")
+    parts.append(f"<h2>{esc(t('stability'))} ({len(blocking)})</h2>"
+                 f"<p class=\"note\">{esc(t('stability_note'))}</p>" +
+                 _people_table(blocking, lang, names, limit=STABILITY_ROWS))
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+            f'<meta charset="utf-8"><title>{esc(t("title"))}</title><style>{_STYLE}</style>'
+            f"</head><body>{''.join(parts)}</body></html>\n")

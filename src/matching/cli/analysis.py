@@ -15,6 +15,7 @@ import pandas as pd
 
 from matching import checker
 from matching.analysis.compare import compare, format_table
+from matching.analysis.figures import cjk_font
 from matching.analysis.report import report_html
 from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
 from matching.cli.common import (
@@ -26,6 +27,7 @@ from matching.cli.common import (
     date,
     emit,
     frame_json,
+    say,
     wide_tables,
 )
 from matching.ledger import open_ledger
@@ -144,6 +146,9 @@ def report(args: argparse.Namespace) -> int:
             write_key(plan.world, args.folder, args.key)
         plan = pseudonymise_run(plan)
     write_outputs(args.folder, {}, {"report.html": report_html(plan, args.lang, missed)})
+    if args.lang == "zh" and cjk_font() is None:  # said once, here and in the report
+        say("no Chinese font on this computer: the report's figures are labelled in English "
+            "(install fonts-noto-cjk, or any CJK font, and run report again)")
     seconds = round(time.perf_counter() - started, 1)
     emit(args, {"report": str(args.folder / "report.html"), "seconds": seconds},
          f"wrote {args.folder / 'report.html'} in {seconds:.1f} s")

@@ -46,11 +46,11 @@ _VOLUNTEER_STYLE = (
 
 #: The coordinator's overview: a week a table, A4 landscape.
 _OVERVIEW_STYLE = (
-    f"@page{{size:A4 landscape;margin:9mm}}body{{font-family:{_FONTS};font-size:9pt;"
-    "color:#111;margin:1em auto;max-width:279mm;line-height:1.3}"
+    f"@page{{size:A4 landscape;margin:8mm}}body{{font-family:{_FONTS};font-size:8pt;"
+    "color:#111;margin:1em auto;max-width:281mm;line-height:1.2}"
     "table{border-collapse:collapse;width:100%;margin:.3em 0}"
     "thead{display:table-header-group}tr{break-inside:avoid}"
-    "td,th{border:1px solid #777;padding:1px 4px;text-align:left;vertical-align:top;"
+    "td,th{border:1px solid #777;padding:0 3px;text-align:left;vertical-align:top;"
     "overflow-wrap:anywhere}th{background:#e8ecef}"
     "td.v{font-weight:bold;background:#f6f7f8}"
     ".week{break-before:page;page-break-before:always}.week:first-of-type{break-before:auto}"

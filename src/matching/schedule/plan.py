@@ -266,13 +266,17 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
              "unmet_by_kind": {k: {"unmet": int(counts.get(k, 0)), "lower_bound": lower[k]}
                                for k in KINDS},
              "rotation_share": _rotation_share(data, activities), **stats}
+    # every elder's contact: one without a volunteer now may still be in the kept past
     elders = p.world.elders
-    contacts = pd.DataFrame({"elder_id": p.elder_ids[assigned],
-                             "name": elders["name"].to_numpy(dtype=object)[assigned],
-                             "address": elders["address"].to_numpy(dtype=object)[assigned],
-                             "phone": elders["phone"].to_numpy(dtype=object)[assigned],
-                             "primary_id": backup_table["primary_id"].to_numpy(),
-                             "backup_id": backup_table["backup_id"].to_numpy()})
+    roles = backup_table.set_index("elder_id")
+    contacts = pd.DataFrame({"elder_id": p.elder_ids,
+                             "name": elders["name"].to_numpy(dtype=object),
+                             "address": elders["address"].to_numpy(dtype=object),
+                             "phone": elders["phone"].to_numpy(dtype=object)})
+    contacts["primary_id"] = contacts["elder_id"].map(roles["primary_id"]).astype(object) \
+        .where(contacts["elder_id"].isin(roles.index), "")
+    contacts["backup_id"] = contacts["elder_id"].map(roles["backup_id"]).astype(object) \
+        .where(contacts["elder_id"].isin(roles.index), "")
     # the pairs planned for, with their terms, as pair writes them (they are eligible pairs)
     key = p.arc_e.astype(np.int64) * p.num_volunteers + p.arc_v
     wanted = assigned.astype(np.int64) * p.num_volunteers + data.primary[assigned]
