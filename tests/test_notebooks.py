@@ -43,3 +43,7 @@ def test_notebook_executes_and_shows_its_figures(tmp_path, path):
     assert drawing
     for cell in drawing:
         assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
+    # nothing leaks into the notebook: no warning, no traceback on standard error
+    leaked = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.get("name") == "stderr"]
+    assert leaked == []

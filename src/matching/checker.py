@@ -46,7 +46,7 @@ def _table(path: Path | str | None) -> pd.DataFrame | None:
         return None
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str).fillna("")
+        frame = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
     else:
         raw = path.read_bytes()
         try:

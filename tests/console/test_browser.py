@@ -8,6 +8,7 @@ Set ``MATCHING_SCREENSHOTS=DIR`` to keep the screenshots (the README's come from
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -158,7 +159,7 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
     problems = wait.until(lambda d: d.find_elements(By.ID, "problems"))
     cells = [c.text for c in problems[0].find_elements(By.CSS_SELECTOR, "tbody td")]
-    assert cells[:4] == ["老人名册.xlsx", "7", "age（年龄）", "八十多"], cells
+    assert cells == ["老人名册.xlsx", "7", "年龄", "八十多", "不是数字"], cells
     assert browser.find_elements(By.ID, "upload-ok") == []
     shoot(browser, "upload", tmp_path)
 
@@ -185,8 +186,13 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
         time.sleep(0.2)
     time.sleep(0.5)
     book = openpyxl.load_workbook(next(browser.downloads.glob("*.xlsx")), read_only=True)
-    assert book.sheetnames == ["assignments", "schedule", "unmet", "unassigned"]
-    assert book["assignments"].max_row == 156  # 155 elders and a header
+    # two weeks from 30 March: the pairs, the schedule, a sheet a week, unmet, unpaired
+    # (the plan starts next Monday, as the form proposes)
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday()) + \
+        dt.timedelta(weeks=1)
+    weeks = [f"第{k + 1}周（{monday + dt.timedelta(weeks=k):%m-%d}起）" for k in range(2)]
+    assert book.sheetnames == ["结对", "排班", *weeks, "未能安排", "未结对"]
+    assert book["结对"].max_row == 156  # 155 elders and a header
 
     browser.find_element(By.LINK_TEXT, "2 地图").click()
     wait.until(lambda d: d.find_element(By.ID, "map").get_attribute("data-drawn") == "218")
@@ -262,9 +268,12 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
         browser.get(page)
         assert browser.find_elements(By.TAG_NAME, "body"), page
         assert not flag_set(browser), page
+        # a 10,000-character name wraps: no page is wider than the window
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"), page
     # a statement, after a week is recorded
     browser.get(f"{console}/p/hostile/timebank")
-    browser.find_element(By.ID, "record").click()
+    browser.find_element(By.ID, "all-done").click()
     wait.until(lambda d: d.find_elements(By.ID, "recorded"))
     for link in [a.get_attribute("href") for a in browser.find_elements(
             By.CSS_SELECTOR, "#balances a")][:3]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from matching.catalogue import say
 from matching.outputs.privacy import PERSONAL_ID
 from matching.pairing.eligibility import (
     ELIGIBLE,
@@ -81,16 +82,17 @@ class Diagnosis:
         """No problems (warnings allowed)."""
         return not self.problems
 
-    def text(self) -> str:
-        """The report as ``matching doctor`` prints it."""
-        lines = [f"{Path(p).name}: {kind}" for p, kind in self.files.items()]
+    def text(self, lang: str = "en") -> str:
+        """The report as ``matching doctor`` prints it, in ``lang``."""
+        lines = [f"{Path(p).name}: {say('doctor.kind', lang, kind=f'file.{kind}')}"
+                 for p, kind in self.files.items()]
         for title, items in (("problems", self.problems), ("warnings", self.warnings)):
-            lines.append(f"\n{len(items)} {title if len(items) != 1 else title[:-1]}")
-            lines += [f"  {item}" for item in items]
-        verdict = ("clean: ready to plan" if self.ok and not self.warnings else
-                   "ready to plan; look at the warnings" if self.ok else
-                   "not ready: fix the problems, then run doctor again")
-        lines.append(f"\n{verdict}")
+            code = f"doctor.{title}_one" if len(items) == 1 else f"doctor.{title}"
+            lines.append("\n" + say(code, lang, n=len(items)))
+            lines += [f"  {item.text(lang)}" for item in items]
+        verdict = ("clean" if self.ok and not self.warnings else
+                   "look" if self.ok else "fix")
+        lines.append("\n" + say(f"doctor.verdict_{verdict}", lang))
         return "\n".join(lines)
 
 

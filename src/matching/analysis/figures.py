@@ -58,7 +58,17 @@ DENSITY_GRID = 36
 
 
 class PlanFigure(Figure):
-    """A figure that a notebook shows when a cell returns it (as PNG), without pyplot."""
+    """A figure that a notebook shows when a cell returns it (as PNG), without pyplot.
+
+    Drawing it warns about nothing: without a CJK font, Chinese names from the data cannot
+    be drawn, and that is said once (by the report and the command line), not once a glyph.
+    """
+
+    def draw(self, renderer: object) -> None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing")
+            warnings.filterwarnings("ignore", message="findfont")
+            super().draw(renderer)  # type: ignore[arg-type]
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()

@@ -407,14 +407,17 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
         terms = _terms(p, v, e, float(p.arc_km[k]))
         fits = bool(plan.count[v] < p.cap_count[v] and
                     plan.load[v] + p.arc_load[k] <= p.cap_load[v])
-        used = plan.load[v] / LOAD_UNITS_PER_MINUTE
-        note = (f"{int(plan.count[v])} of {int(p.cap_count[v])} elders, {used:.0f} of "
-                f"{p.cap_load[v] / LOAD_UNITS_PER_MINUTE:.0f} weekly minutes used")
+        note = Reason("suggest.load", {
+            "count": int(plan.count[v]), "cap": int(p.cap_count[v]),
+            "used": round(float(plan.load[v] / LOAD_UNITS_PER_MINUTE)),
+            "weekly": round(float(p.cap_load[v] / LOAD_UNITS_PER_MINUTE))})
         out.append({"volunteer_id": p.volunteer_ids[v], **terms,
                     "weekly_minutes": round(float(p.arc_minutes[k]), 1), "fits": fits,
-                    "note": note})
+                    "note": note.text("en"), "note_code": note.code,
+                    "note_params": note.params_json()})
     table = pd.DataFrame(out, columns=["volunteer_id", "distance_km", "kin", "familiar",
-                                       "cost_km", "weekly_minutes", "fits", "note"])
+                                       "cost_km", "weekly_minutes", "fits", "note",
+                                       "note_code", "note_params"])
     table = table.sort_values(["fits", "cost_km", "volunteer_id"],
                               ascending=[False, True, True], kind="stable")
     return table.head(top).reset_index(drop=True)

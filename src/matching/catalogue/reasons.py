@@ -219,6 +219,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "{count} of {cap} elders, {used} of {weekly} weekly minutes"),
     "explain.chosen": ("所选：", "chosen:"),
     "explain.next_best": ("其次的人选，及未选的原因：", "next best, and why not:"),
+    "suggest.load": ("已结对 {count} / {cap} 位老人，每周已用 {used} / {weekly} 分钟",
+                     "{count} of {cap} elders, {used} of {weekly} weekly minutes used"),
+    "audit.count": ("{n} 对老人和志愿者双方都更愿意在一起", "{n} pairs would both rather be together"),
+    "explain.no_eligible": ("没有可以为这位老人服务的志愿者", "no eligible volunteer for this elder"),
     "audit.room": ("志愿者有余力：方案漏掉了一个改进（并非最优）",
                    "the volunteer has room: an improvement the plan missed (not optimal)"),
 }

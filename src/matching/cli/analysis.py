@@ -18,6 +18,7 @@ from matching.analysis.compare import compare, format_table
 from matching.analysis.figures import cjk_font
 from matching.analysis.report import report_html
 from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
+from matching.catalogue import say as say_in
 from matching.cli.common import (
     EXIT_BROKEN,
     EXIT_OK,
@@ -31,8 +32,9 @@ from matching.cli.common import (
     wide_tables,
 )
 from matching.ledger import open_ledger
-from matching.outputs.folder import load_run
+from matching.outputs.folder import Run, load_run
 from matching.outputs.privacy import pseudonymise_run
+from matching.outputs.tables import Names, for_people
 from matching.outputs.workbook import sheets as workbook_sheets
 from matching.outputs.workbook import xlsx
 from matching.outputs.write import write_file, write_key, write_outputs
@@ -81,6 +83,9 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
         p.add_argument("--lang", choices=("zh", "en"), default="zh",
                        help="language of the sheet names and headers (default zh)")
+    if command in ("explain", "suggest", "audit"):
+        p.add_argument("--lang", choices=("zh", "en"), default="en",
+                       help="language of the headers and reasons (default en)")
     add_json(p)
 
 
@@ -166,7 +171,7 @@ def explain(args: argparse.Namespace) -> int:
                     "note": found.note.text("en") if found.note is not None else None,
                     "note_code": found.note.code if found.note is not None else None,
                     "chosen": frame_json(found.chosen),
-                    "alternatives": frame_json(found.alternatives)}, found.text())
+                    "alternatives": frame_json(found.alternatives)}, found.text(args.lang))
     return EXIT_OK
 
 
@@ -178,14 +183,18 @@ def suggest_volunteers(args: argparse.Namespace) -> int:
     else:
         elder = _wgs84(_cells(args.elder_row), args.coords)
     table = suggest(plan, elder, args.top)  # type: ignore[arg-type]
-    shown = table.copy()
-    for column in ("kin", "familiar", "fits"):
-        shown[column] = shown[column].map({True: "yes", False: ""})
+    shown = for_people(table, args.lang, names_of(plan))
     with wide_tables():
         emit(args, {"volunteers": frame_json(table)},
              shown.to_string(index=False) if len(table) else
-             "no eligible volunteer for this elder")
+             say_in("explain.no_eligible", args.lang))
     return EXIT_OK
+
+
+def names_of(plan: Run) -> Names:
+    """Who is who in a run (those who left too), for the tables people read."""
+    return Names.of(("volunteer", plan.world.volunteers), ("elder", plan.world.elders),
+                    ("volunteer", plan.leaving))
 
 
 def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None
@@ -213,14 +222,14 @@ def _cells(text: str) -> dict[str, str]:
 
 def audit(args: argparse.Namespace) -> int:
     """``matching audit``: pairs who would both rather be together."""
-    table = blocking_pairs(load_run(args.folder))
+    plan = load_run(args.folder)
+    table = blocking_pairs(plan)
     if args.csv:
         write_file(args.csv, table)
-    text = f"{len(table)} pairs would both rather be together"
+    text = say_in("audit.count", args.lang, n=len(table))
     with wide_tables():
         if len(table):  # the reason's code and figures are for programs (--json, --csv)
-            text += "\n" + table.drop(columns=["reason_code", "reason_params"],
-                                      errors="ignore").to_string(index=False)
+            text += "\n" + for_people(table, args.lang, names_of(plan)).to_string(index=False)
         emit(args, {"blocking_pairs": len(table), "pairs": frame_json(table)}, text)
     return EXIT_OK
 

@@ -33,6 +33,8 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--area", metavar="LAT,LON,KM",
                        help="the county as a centre and radius: points outside are flagged "
                             "(default: points with nobody else within 20 km)")
+        p.add_argument("--lang", choices=("zh", "en"), default="en",
+                       help="language of the report (default en)")
     add_json(p)
 
 
@@ -68,5 +70,6 @@ def doctor(args: argparse.Namespace) -> int:
     found = diagnose(args.files, coords=args.coords or "wgs84", area=area)
     emit(args, {"ok": found.ok, "files": found.files,
                 "problems": [issue.as_json() for issue in found.problems],
-                "warnings": [issue.as_json() for issue in found.warnings]}, found.text())
+                "warnings": [issue.as_json() for issue in found.warnings]},
+         found.text(args.lang))
     return EXIT_OK if found.ok else EXIT_BAD_INPUT

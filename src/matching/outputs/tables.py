@@ -13,8 +13,11 @@ import pandas as pd
 
 from matching.catalogue import Reason, known, say, word
 
-#: Columns that are for programs, never shown: a reason's code and figures.
-FOR_PROGRAMS = ("reason_code", "reason_params", "cause_code")
+#: Columns that are for programs, never shown: a reason's (or a note's) code and figures.
+FOR_PROGRAMS = ("reason_code", "reason_params", "cause_code", "note_code", "note_params")
+
+#: Text columns worded again from a code and figures beside them.
+REWORDED = {"reason": ("reason_code", "reason_params"), "note": ("note_code", "note_params")}
 
 #: How each column people may read is shown: the code of its header, and the kind of value.
 #: Kinds: a person (``elder``, ``volunteer``, ``member``: the name beside the id), ``km``,
@@ -187,13 +190,13 @@ def for_people(frame: pd.DataFrame, lang: str, names: Names | None = None,
     orders the columns (default: all but those)."""
     names = names or Names()
     table = frame
-    if "reason_code" in frame.columns and "reason" in frame.columns:
-        table = frame.copy()
-        params = frame["reason_params"] if "reason_params" in frame.columns else \
-            [""] * len(frame)
-        table["reason"] = [reason_text(code, p, lang, names) if known(str(code)) else text
-                           for code, p, text in zip(frame["reason_code"], params,
-                                                    frame["reason"], strict=True)]
+    for column, (codes, figures) in REWORDED.items():
+        if codes in frame.columns and column in frame.columns:
+            table = table.copy()
+            params = frame[figures] if figures in frame.columns else [""] * len(frame)
+            table[column] = [reason_text(code, p, lang, names) if known(str(code)) else text
+                             for code, p, text in zip(frame[codes], params, frame[column],
+                                                      strict=True)]
     merged = bool(names.volunteer or names.elder or names.member)
     chosen = [c for c in (columns or table.columns) if c in table.columns
               and c not in FOR_PROGRAMS and not (merged and c in NAME_COLUMNS)]
