@@ -108,8 +108,8 @@ def test_from_upload_to_hand_outs(tmp_path):
 
         book = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/runs/{run_id}/workbook")
                                                  .content), read_only=True)
-        assert book.sheetnames == ["assignments", "schedule", "unmet", "unassigned"]
-        assert book["assignments"].max_row == 156
+        assert book.sheetnames == ["结对", "排班", "第1周（03-30起）", "未能安排", "未结对"]
+        assert book["结对"].max_row == 156
         archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/zip").content))
         names = set(archive.namelist())
         assert {"run-1/assignments.csv", "run-1/plan.xlsx", "run-1/report.html"} <= names
@@ -487,12 +487,21 @@ def test_why_this_volunteer_on_the_results_page(planned):
     client, data, run_id = planned
     assignments = pd.read_csv(data / "runs" / run_id / "out" / "assignments.csv", dtype=str)
     elder, volunteer = assignments.loc[0, ["elder_id", "volunteer_id"]]
+    names = pd.read_csv(MINLE / "volunteers.csv", dtype=str).set_index("volunteer_id")["name"]
+    elders = pd.read_csv(MINLE / "elders.csv", dtype=str).set_index("elder_id")
     page = client.get(f"/runs/{run_id}?elder={elder}").text
-    chosen = page.split('<table class="explain">')[1].split("</table>")[0]
-    assert f"<td>{volunteer}</td>" in chosen  # the first table is the volunteer chosen
-    assert page.count('<table class="explain">') == 2
+    chosen = page.split('<table id="chosen">')[1].split("</table>")[0]
+    # the volunteer chosen, by name beside their id
+    assert f"{names[volunteer]} ({volunteer})</td>" in chosen
+    assert '<table id="alternatives">' in page
+    # found alike by name and by the last four digits of the phone
+    by_name = client.get(f"/runs/{run_id}?elder={elders.loc[elder, 'name']}").text
+    by_phone = client.get(f"/runs/{run_id}?elder={elders.loc[elder, 'phone'][-4:]}").text
+    for found in (by_name, by_phone):
+        assert f"{names[volunteer]} ({volunteer})</td>" in found or \
+            f'?elder={elder}#explain' in found  # one match explained, several listed
     unknown = client.get(f"/runs/{run_id}?elder=E99999").text
-    assert "E99999" in unknown and '<table class="explain">' not in unknown
+    assert "没有找到这位老人：E99999" in unknown and '<table id="chosen">' not in unknown
 
 
 def test_the_run_form_and_the_api_share_one_options_model(fake):

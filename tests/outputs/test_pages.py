@@ -18,6 +18,7 @@ import pytest
 from matplotlib import image
 
 from matching.cli import main
+from matching.outputs.printing import PRINT_SCRIPT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 #: Flags for a headless Chromium on a machine without a network or a screen.
@@ -67,7 +68,8 @@ def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
     assert main(["report", str(plan_folder), "--lang", lang]) == 0
     page = plan_folder / "report.html"
     text = page.read_text(encoding="utf-8")
-    assert "<script" not in text and "src=\"http" not in text
+    # the one script is the print button's; nothing is fetched from the network
+    assert text.count("<script") == 1 and PRINT_SCRIPT in text and "src=\"http" not in text
     assert text.count("data:image/png;base64,") == 6  # map, 2 coverage, 2 histograms, heatmap
     pixels = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
     blue = np.all(np.abs(pixels - PLAN_BLUE) < 0.03, axis=-1)

@@ -312,13 +312,13 @@ def statement_page(request: Request, console: ConsoleDep, name: str,
     """A member's printable statement."""
     console.programme_or_404(name)
     done = service.latest_run(console.store, name)
-    who = ""
+    people: dict[str, str] = {}
     if done is not None:
         names = names_of(console.plan_of(done["id"]))
-        who = names.volunteer.get(member) or names.elder.get(member, "")
+        people = {**names.elder, **names.volunteer}
     try:
         return HTMLResponse(service.statement(console.store, name, member, language(request),
-                                              who))
+                                              people))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
 

@@ -576,12 +576,14 @@ def balances(store: Store, programme: str) -> pd.DataFrame:
 
 
 def statement(store: Store, programme: str, member: str, lang: str,
-              name: str = "") -> str:
-    """A member's printable statement (HTML), headed with their ``name``."""
+              names: dict[str, str] | None = None) -> str:
+    """A member's printable statement (HTML): the member and everyone it mentions shown by
+    their ``names`` (by id)."""
     path = ledger_path(store, programme)
     if not path.is_file():
         raise NotFound("nothing is recorded in the time bank yet")
     with open_ledger(path, create=False) as ledger:
         if member not in set(ledger.balances()["member_id"]):
             raise NotFound(f"no member {member!r} in the time bank")
-        return statement_html(ledger, member, lang, name)
+        return statement_html(ledger, member, lang, (names or {}).get(member, ""),
+                              names=names)
