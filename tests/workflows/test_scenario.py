@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from matching import checker
+import matching
+from matching import analysis, checker
 from matching.cli import main
 from matching.rules.errors import InputError
 from matching.workflows.scenario import load_scenario
@@ -248,11 +249,19 @@ def test_compare(tmp_path, world, capsys):
     assert main(["compare", str(tmp_path / "A"), str(tmp_path / "B"), "--csv",
                  str(tmp_path / "cmp.csv")]) == 0
     printed = capsys.readouterr().out
-    for figure in ("coverage priority", "mean distance km", "load fairness (Jain)",
-                   "unmet obligations", "planned credit hours", "pairs changed"):
+    for figure in ("coverage_priority_", "mean_distance_km", "load_jain", "unmet",
+                   "credit_hours", "pairs_changed"):
         assert figure in printed
-    table = pd.read_csv(tmp_path / "cmp.csv")
-    assert list(table.columns) == ["figure", "small", "fewer"]
+    # one row of numbers per run
+    table = pd.read_csv(tmp_path / "cmp.csv", index_col="run")
+    assert list(table.index) == ["small", "fewer"]
+    assert all(pd.api.types.is_numeric_dtype(t) for t in table.dtypes)
+    # the first run changed nothing (no re-plan): NaN; the second re-paired some
+    assert pd.isna(table.loc["small", "pairs_changed"])
+    assert table.loc["fewer", "pairs_changed"] > 0
+    frame = analysis.compare([tmp_path / "A", matching.load_run(tmp_path / "B")])
+    assert frame.equals(table.astype(float))
+    assert 0 < frame.loc["fewer", "coverage"] <= frame.loc["small", "coverage"] <= 1
 
 
 def test_bundled_scenarios_parse():

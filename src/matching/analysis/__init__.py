@@ -11,6 +11,7 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
 * :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``.
 """
 
+from matching.analysis.compare import compare
 from matching.analysis.metrics import (
     age_band,
     coverage,
@@ -39,6 +40,7 @@ __all__ = [
     "Explanation",
     "age_band",
     "blocking_pairs",
+    "compare",
     "coverage",
     "credit_hours",
     "distance_summary",

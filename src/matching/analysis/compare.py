@@ -1,79 +1,105 @@
-"""Side-by-side figures of several plan folders, for planners weighing scenarios."""
+"""Runs side by side, for planners weighing scenarios: one row of numbers per run."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from matching.outputs.folder import Run, typed
 from matching.rules.errors import InputError
 
 
-def _csv(path: Path) -> pd.DataFrame | None:
+def _csv(path: Path, table: str = "") -> pd.DataFrame | None:
     if not path.is_file():
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return typed(pd.read_csv(path, dtype=str, keep_default_na=False), table)
 
 
-def plan_figures(folder: str | Path) -> dict[str, object]:
-    """The figures a planner weighs, from one output folder."""
+def plan_figures(folder: str | Path) -> dict[str, float | str]:
+    """The figures a planner weighs, from one run's folder: ``run`` (its scenario's name or
+    the folder's) and numbers (shares as fractions 0-1; ``NaN`` where the run has no such
+    thing, such as unmet obligations without a schedule)."""
     folder = Path(folder)
     a, u = _csv(folder / "assignments.csv"), _csv(folder / "unassigned.csv")
     if a is None or u is None:
         raise InputError.one(folder.name, "input.not_a_plan_folder_compare")
-    run = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() \
-        else {}
-    out: dict[str, object] = {"plan": run.get("scenario", folder.name),
-                              "status": run.get("status", "")}
-    prio = pd.concat([pd.to_numeric(a.get("priority", pd.Series(dtype=str)), errors="coerce"),
-                      pd.to_numeric(u.get("priority", pd.Series(dtype=str)), errors="coerce")])
-    served = pd.Series([True] * len(a) + [False] * len(u), index=prio.index)
-    out["elders"] = len(a) + len(u)
-    out["assigned"] = len(a)
-    for tier in sorted(prio.dropna().unique(), reverse=True):
-        mask = prio == tier
-        out[f"coverage priority {int(tier)}"] = f"{served[mask].mean():.1%}"
-    out["unassigned"] = len(u)
-    km = pd.to_numeric(a["distance_km"], errors="coerce")
-    out["mean distance km"] = round(float(km.mean()), 3) if len(a) else 0.0
-    out["max distance km"] = round(float(km.max()), 3) if len(a) else 0.0
-    out["kin pairs"] = int((a["tie"] == "kin").sum())
-    out["familiar pairs"] = int((a["tie"] == "familiar").sum())
-    minutes = pd.to_numeric(a["weekly_minutes"], errors="coerce").groupby(a["volunteer_id"]).sum()
-    vols = _csv(folder / "inputs" / "volunteers.csv")
-    if vols is not None:
-        minutes = minutes.reindex(vols["volunteer_id"], fill_value=0.0)
-    out["volunteers"] = len(minutes)
-    out["load mean min/week"] = round(float(minutes.mean()), 1) if len(minutes) else 0.0
-    out["load max min/week"] = round(float(minutes.max()), 1) if len(minutes) else 0.0
-    square = float((minutes**2).sum())
-    out["load fairness (Jain)"] = round(float(minutes.sum()) ** 2 / (len(minutes) * square), 3) \
-        if square else 1.0
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8")) \
+        if (folder / "run.json").is_file() else {}
+    out: dict[str, float | str] = {"run": str(info.get("scenario") or folder.name)}
+    priority = pd.concat([a.get("priority", pd.Series(dtype="Int64")),
+                          u.get("priority", pd.Series(dtype="Int64"))], ignore_index=True)
+    served = pd.Series([True] * len(a) + [False] * len(u))
+    out["elders"] = float(len(a) + len(u))
+    out["assigned"] = float(len(a))
+    out["unassigned"] = float(len(u))
+    out["coverage"] = float(served.mean()) if len(served) else np.nan
+    for tier in sorted(priority.dropna().unique(), reverse=True):
+        out[f"coverage_priority_{int(tier)}"] = float(served[priority == tier].mean())
+    km = a["distance_km"] if len(a) else pd.Series(dtype=float)
+    out["mean_distance_km"] = float(km.mean()) if len(km) else np.nan
+    out["max_distance_km"] = float(km.max()) if len(km) else np.nan
+    out["kin_pairs"] = float((a["tie"] == "kin").sum()) if len(a) else 0.0
+    out["familiar_pairs"] = float((a["tie"] == "familiar").sum()) if len(a) else 0.0
+    minutes = a["weekly_minutes"].groupby(a["volunteer_id"]).sum() if len(a) else \
+        pd.Series(dtype=float)
+    volunteers = _csv(folder / "inputs" / "volunteers.csv")
+    if volunteers is not None:
+        minutes = minutes.reindex(volunteers["volunteer_id"], fill_value=0.0)
+    out["volunteers"] = float(len(minutes))
+    out["load_mean_minutes"] = float(minutes.mean()) if len(minutes) else np.nan
+    out["load_max_minutes"] = float(minutes.max()) if len(minutes) else np.nan
+    square = float((minutes ** 2).sum())
+    out["load_jain"] = float(minutes.sum()) ** 2 / (len(minutes) * square) if square else 1.0
     unmet = _csv(folder / "unmet.csv")
-    out["unmet obligations"] = len(unmet) if unmet is not None else "-"
-    credits = _csv(folder / "credits.csv")
-    out["planned credit hours"] = round(float(pd.to_numeric(credits["hours"]).sum()), 1) \
-        if credits is not None else "-"
+    out["unmet"] = float(len(unmet)) if unmet is not None else np.nan
+    credits = _csv(folder / "credits.csv", "credits")
+    out["credit_hours"] = float(credits["hours"].sum()) if credits is not None else np.nan
     changes = _csv(folder / "changes.csv")
-    out["pairs changed"] = len(changes) if changes is not None else "-"
+    out["pairs_changed"] = float(len(changes)) if changes is not None else np.nan
     return out
 
 
-def compare(folders: list[str | Path]) -> pd.DataFrame:
-    """One column per folder, one row per figure."""
-    table = pd.DataFrame([plan_figures(f) for f in folders]).set_index("plan").T
-    return table.fillna("-")
+def compare(runs: Iterable[str | Path | Run]) -> pd.DataFrame:
+    """One row of numbers per run (its folder, or a :class:`~matching.outputs.folder.Run`
+    read from one), indexed by the run's name: elders, assigned, unassigned, coverage and
+    coverage by priority tier (fractions), mean and longest distance (km), kin and familiar
+    pairs, volunteers, their weekly minutes (mean, most, Jain's index), unmet obligations,
+    planned credit hours and pairs changed."""
+    rows = []
+    for run in runs:
+        folder = run.folder if isinstance(run, Run) else Path(run)
+        if folder is None:
+            raise ValueError("a run in memory has no folder to compare: write it first")
+        rows.append(plan_figures(folder))
+    table = pd.DataFrame(rows).set_index("run")
+    return table.astype(float)
+
+
+#: How the command line shows each figure: as a percentage, or with these decimals.
+_SHOWN = {"coverage": "share", "load_jain": 2, "mean_distance_km": 1, "max_distance_km": 1,
+          "load_mean_minutes": 0, "load_max_minutes": 0, "credit_hours": 1}
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """Fixed-width text."""
-    width = max(len(str(i)) for i in table.index) + 2
-    cols = [max(12, len(str(c)) + 2) for c in table.columns]
-    head = " " * width + "".join(f"{c!s:>{w}}" for c, w in zip(table.columns, cols,
-                                                                  strict=True))
+    """Runs side by side as fixed-width text: one column per run, one row per figure."""
+    def shown(column: str, value: float) -> str:
+        if value != value:
+            return "-"
+        how = _SHOWN.get(column, "share" if column.startswith("coverage") else 0)
+        if how == "share":
+            return f"{value:.1%}"
+        return f"{value:,.{how}f}"
+
+    columns = [str(c) for c in table.index]
+    width = max(len(str(c)) for c in table.columns) + 2
+    cells = [max(12, len(c) + 2) for c in columns]
+    head = " " * width + "".join(f"{c:>{w}}" for c, w in zip(columns, cells, strict=True))
     lines = [head, "-" * len(head)]
-    for name, row in table.iterrows():
-        lines.append(f"{name!s:<{width}}" + "".join(f"{v!s:>{w}}" for v, w in
-                                                     zip(row, cols, strict=True)))
+    for figure in table.columns:
+        lines.append(f"{figure:<{width}}" + "".join(
+            f"{shown(figure, float(v)):>{w}}" for v, w in zip(table[figure], cells, strict=True)))
     return "\n".join(lines)

@@ -18,8 +18,6 @@ from matching.schedule import dates
 
 #: Age bands of elders: under the first, between each two, and the last and over.
 AGE_BANDS = (80, 85, 90, 95)
-#: What coverage can be grouped by.
-GROUPINGS = ("priority", "community", "age_band")
 
 
 def age_band(age: float) -> str:
@@ -35,32 +33,59 @@ def age_band(age: float) -> str:
 
 
 def elders_table(run: Run) -> pd.DataFrame:
-    """One row per elder planned for: id, name, community, age band, priority, their volunteer
-    (empty if none) and the reason if none."""
+    """One row per elder planned for, joined with their pair: the analyst's view.
+
+    Columns: ``elder_id, name, community, lat, lon, age, age_band, gender, lives_alone,
+    low_income, priority`` (the elder), ``served`` (a bool), ``volunteer_id`` (``""`` if
+    none), ``distance_km, weekly_minutes, tie`` (the pair's, ``NaN``/``""`` if none) and
+    ``reason_code, reason`` (why not, if unserved). Coordinates are WGS-84.
+    """
     elds = run.world.elders
-    volunteer = dict(zip(run.assignments["elder_id"], run.assignments["volunteer_id"],
-                         strict=True))
-    reasons = dict(zip(run.unassigned.get("elder_id", []), run.unassigned.get("reason", []),
-                       strict=True))
+    pairs = run.assignments.set_index("elder_id")
+    why = run.unassigned.set_index("elder_id") if "elder_id" in run.unassigned else \
+        pd.DataFrame()
+    ids = elds["elder_id"].astype(str)
+
+    def pick(table: pd.DataFrame, column: str, blank: object) -> list[object]:
+        if column not in table.columns:
+            return [blank] * len(ids)
+        found = table[column][~table.index.duplicated()]
+        return [found.get(e, blank) for e in ids]
+
+    def flag(column: str) -> np.ndarray:
+        return elds[column].to_numpy(bool) if column in elds else np.zeros(len(elds), bool)
+
+    volunteer = pick(pairs, "volunteer_id", "")
     return pd.DataFrame({
-        "elder_id": elds["elder_id"].to_numpy(dtype=object),
-        "name": elds["name"].to_numpy(dtype=object),
-        "community": elds["community"].to_numpy(dtype=object),
+        "elder_id": ids.to_numpy(dtype=object),
+        "name": elds["name"].astype(str).to_numpy(dtype=object),
+        "community": elds["community"].astype(str).to_numpy(dtype=object),
+        "lat": elds["lat"].to_numpy(float), "lon": elds["lon"].to_numpy(float),
+        "age": elds["age"].to_numpy(float),
         "age_band": [age_band(a) for a in elds["age"].to_numpy(float)],
+        "gender": elds["gender"].astype(str).to_numpy(dtype=object) if "gender" in elds
+        else "",
+        "lives_alone": flag("lives_alone"), "low_income": flag("low_income"),
         "priority": elds["priority"].to_numpy(np.int64),
-        "volunteer_id": [volunteer.get(e, "") for e in elds["elder_id"]],
-        "reason": [reasons.get(e, "") for e in elds["elder_id"]],
+        "served": np.array([v != "" for v in volunteer], dtype=bool),
+        "volunteer_id": volunteer,
+        "distance_km": np.array(pick(pairs, "distance_km", np.nan), dtype=float),
+        "weekly_minutes": np.array(pick(pairs, "weekly_minutes", np.nan), dtype=float),
+        "tie": pick(pairs, "tie", ""),
+        "reason_code": pick(why, "reason_code", ""),
+        "reason": pick(why, "reason", ""),
     })
 
 
 def coverage(run: Run, by: str = "priority") -> pd.DataFrame:
-    """Elders, assigned, unassigned and the share covered, by ``priority``, ``community`` or
-    ``age_band`` (highest priority first; communities and bands in order)."""
-    if by not in GROUPINGS:
-        raise ValueError(f"coverage by {by!r}: expected one of {', '.join(GROUPINGS)}")
+    """Elders, assigned, unassigned and the share covered, by any column of
+    :func:`elders_table` (``priority``, ``community``, ``age_band``, ``gender``,
+    ``lives_alone``, ``tie``...; highest priority first, other groups in order)."""
     table = elders_table(run)
-    table["assigned"] = table["volunteer_id"] != ""
-    out = table.groupby(by).agg(elders=("elder_id", "size"), assigned=("assigned", "sum"))
+    if by not in table.columns:
+        raise ValueError(f"coverage by {by!r}: expected a column of elders_table "
+                         f"({', '.join(table.columns)})")
+    out = table.groupby(by).agg(elders=("elder_id", "size"), assigned=("served", "sum"))
     out["unassigned"] = out["elders"] - out["assigned"]
     out["coverage"] = (out["assigned"] / out["elders"]).round(4)
     if by == "priority":
@@ -72,7 +97,10 @@ def distances(run: Run) -> pd.DataFrame:
     """Each pair's distance, tie and walking minutes per visit (there and back)."""
     a = run.assignments
     km = pd.to_numeric(a["distance_km"], errors="coerce")
+    community = dict(zip(run.world.elders["elder_id"], run.world.elders["community"],
+                         strict=True))
     return pd.DataFrame({"elder_id": a["elder_id"], "volunteer_id": a["volunteer_id"],
+                         "community": [community.get(e, "") for e in a["elder_id"]],
                          "distance_km": km, "tie": a["tie"],
                          "walk_minutes": (2 * run.world.rules.walking_min_per_km * km).round(1)})
 
@@ -188,7 +216,7 @@ def fulfilment(run: Run) -> pd.DataFrame:
     needs = dict(zip(run.world.elders["elder_id"], run.world.elders["needs"], strict=True))
     birthdays = dict(zip(run.world.elders["elder_id"], run.world.elders["birthday"],
                          strict=True))
-    s = run.schedule
+    s = run.schedule.assign(date=iso_dates(run.schedule["date"]))
     done = {kind: s[s["activity"] == kind] for kind in SIX_ONES}
     called = set(zip(done["call"]["elder_id"], done["call"]["date"], strict=True))
     visited = {(e, _monday(d)) for e, d in zip(done["visit"]["elder_id"],
@@ -281,6 +309,13 @@ def gaps(run: Run) -> pd.DataFrame:
                          "priority": r.get("priority", ""), "community": r.get("community", "")})
     return pd.DataFrame(rows, columns=["elder_id", "kind", "when", "reason", "priority",
                                        "community"])
+
+
+def iso_dates(values: pd.Series) -> pd.Series:
+    """Dates (``datetime64``, or text as a file holds them) as ``YYYY-MM-DD`` text."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").fillna("")
+    return values.astype(str)
 
 
 def _monday(text: str) -> dt.date:

@@ -238,8 +238,8 @@ def compare_runs(args: argparse.Namespace) -> int:
     """``matching compare``: the figures a planner weighs, side by side."""
     table = compare(args.folders)
     if args.csv:
-        write_file(args.csv, table.reset_index(names="figure"))
-    emit(args, {"runs": frame_json(table.T.reset_index(names="run"))}, format_table(table))
+        write_file(args.csv, table.reset_index())
+    emit(args, {"runs": frame_json(table.reset_index())}, format_table(table))
     return EXIT_OK
 
 

@@ -334,12 +334,16 @@ class Ledger:
                                             "tx_id", "done_by", "other"])
         table["hours"] = table["minutes"].map(hours)
         table["balance_hours"] = table["minutes"].cumsum().map(hours)
+        table["date"] = pd.to_datetime(table["date"])
         return table
 
     def activities(self) -> pd.DataFrame:
-        """Every rota row recorded, with its status, who did it, minutes and rating."""
-        return pd.read_sql_query("SELECT * FROM activities ORDER BY date, activity_key",
-                                 self.conn)
+        """Every rota row recorded, with its status, who did it, minutes and rating (the
+        date as ``datetime64``)."""
+        table = pd.read_sql_query("SELECT * FROM activities ORDER BY date, activity_key",
+                                  self.conn)
+        table["date"] = pd.to_datetime(table["date"])
+        return table
 
     def missed(self, by: str = "elder") -> pd.DataFrame:
         """Per elder (``by="elder"``) or per planned volunteer (``"volunteer"``): how many of

@@ -75,9 +75,9 @@ def low_rated_pairs(ledger: Ledger, rules: TimebankRules | None = None) -> pd.Da
     rated = acts[acts["rating"].notna() & (acts["elder_id"] != "")]
     if rated.empty:
         return pd.DataFrame(columns=columns)
-    last = dt.date.fromisoformat(str(acts["date"].max()))
+    last = acts["date"].max().date()
     since = (last - dt.timedelta(days=int(rules.rating_window_days))).isoformat()
-    low = rated[(rated["rating"] <= rules.low_rating) & (rated["date"] >= since)]
+    low = rated[(rated["rating"] <= rules.low_rating) & (rated["date"] >= pd.Timestamp(since))]
     counts = low.groupby(["done_by", "elder_id"]).size().reset_index(name="low_ratings")
     counts = counts[counts["low_ratings"] >= rules.low_ratings_to_refuse]
     return pd.DataFrame({"volunteer_id": counts["done_by"], "elder_id": counts["elder_id"],
@@ -92,8 +92,8 @@ def recent_hours(ledger: Ledger, rules: TimebankRules | None = None) -> dict[str
     acts = ledger.activities()
     if acts.empty:
         return {}
-    last = dt.date.fromisoformat(str(acts["date"].max()))
-    since = (last - dt.timedelta(days=int(rules.fairness_window_days))).isoformat()
+    last = acts["date"].max().date()
+    since = pd.Timestamp(last - dt.timedelta(days=int(rules.fairness_window_days)))
     recent = acts[(acts["date"] >= since) & (acts["status"] != "missed")]
     return (recent.groupby("done_by")["minutes"].sum() / MINUTES_PER_HOUR).round(2).to_dict()
 

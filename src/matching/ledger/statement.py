@@ -38,7 +38,7 @@ def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     is_call = history["kind"].isin(("service", "redeem")) & (history["activity"] == "call")
     calls = history[is_call]
     label = say("activity.call", lang)
-    summary = calls.groupby([calls["date"].str[:7], "kind"]).agg(
+    summary = calls.groupby([calls["date"].dt.strftime("%Y-%m"), "kind"]).agg(
         date=("date", "max"), minutes=("minutes", "sum"), n=("date", "size")).reset_index(
         level="kind").reset_index(drop=True)
     summary["memo"] = [f"{label} × {n}" for n in summary["n"]]
@@ -95,7 +95,7 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
             what = r["memo"] or ""
         rating = "★" * int(r["rating"]) if r["rating"] == r["rating"] and r["rating"] else ""
         kind = t.get(r["kind"], r["kind"])
-        lines.append(f"<tr><td>{esc(r['date'])}</td><td>{esc(kind)}</td>"
+        lines.append(f"<tr><td>{r['date']:%Y-%m-%d}</td><td>{esc(kind)}</td>"
                      f"<td>{esc(what.strip())}</td><td>{rating}</td>"
                      f"<td class=\"n\">{r['hours']:+g}</td>"
                      f"<td class=\"n\">{r['balance_hours']:g}</td></tr>")

@@ -28,6 +28,47 @@ from matching.rules.schedule import ScheduleRules
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
+#: The type of each column of a run's tables: ``id`` and ``text`` are strings (``""`` where
+#: blank), ``float`` and ``int`` numbers (``NaN`` and ``<NA>`` where blank), ``date``
+#: ``datetime64`` (``NaT`` where blank), ``bool`` booleans. A column not listed is text.
+#: docs/analysis.md lists them for analysts.
+COLUMN_TYPES: dict[str, str] = {
+    "elder_id": "id", "volunteer_id": "id", "primary_id": "id", "backup_id": "id",
+    "old_volunteer_id": "id", "new_volunteer_id": "id", "done_by": "id", "member_id": "id",
+    "distance_km": "float", "weekly_minutes": "float", "cost_km": "float", "minutes": "float",
+    "hours": "float", "worse_by_km": "float",
+    "priority": "int", "backup_week": "int",
+    "date": "date",
+    "kept": "bool",
+}
+
+#: Columns of ``credits.csv`` that are not hours (every other one is).
+CREDIT_TEXT = ("volunteer_id", "volunteer_name")
+
+
+def typed(frame: pd.DataFrame, table: str = "") -> pd.DataFrame:
+    """A table read as text, with each column as :data:`COLUMN_TYPES` says (for
+    ``credits``, every column but the volunteer's id and name is hours)."""
+    out = frame.copy()
+    for column in out.columns:
+        kind = COLUMN_TYPES.get(column, "text")
+        if table == "credits" and column not in CREDIT_TEXT:
+            kind = "float"
+        values = out[column]
+        if kind == "float":
+            out[column] = pd.to_numeric(values.replace("", np.nan), errors="coerce") \
+                .astype("float64")
+        elif kind == "int":
+            out[column] = pd.to_numeric(values.replace("", np.nan), errors="coerce") \
+                .astype("Int64")
+        elif kind == "date":
+            out[column] = pd.to_datetime(values.replace("", None), errors="coerce")
+        elif kind == "bool":
+            out[column] = values.astype(str).str.lower().isin(("true", "1", "yes"))
+        else:
+            out[column] = values.astype(object).where(values.notna(), "").astype(str)
+    return out.reset_index(drop=True)
+
 
 @dataclass
 class Run:
@@ -74,13 +115,13 @@ class Run:
         """A run of results still in memory (a :class:`~matching.pairing.result.PairingResult` and
         optionally a :class:`~matching.schedule.ScheduleResult` made under
         ``schedule_rules``)."""
-        run = cls(world=world, assignments=_text(pairing.assignments),
-                  unassigned=_text(pairing.unassigned), summary=pairing.figures())
+        run = cls(world=world, assignments=typed(_text(pairing.assignments)),
+                  unassigned=typed(_text(pairing.unassigned)), summary=pairing.figures())
         if schedule is not None:
-            run.schedule = _text(schedule.schedule)
-            run.unmet = _text(schedule.unmet)
-            run.backups = _text(schedule.backups)
-            run.credits = schedule.credits()
+            run.schedule = typed(_text(schedule.schedule))
+            run.unmet = typed(_text(schedule.unmet))
+            run.backups = typed(_text(schedule.backups))
+            run.credits = typed(_text(schedule.credits()), "credits")
             run.info = {"start": schedule.start.isoformat(), "weeks": schedule.weeks}
             run.summary["schedule"] = dict(schedule.stats)
             if schedule_rules is not None:
@@ -163,17 +204,17 @@ def load_run(folder: str | Path) -> Run:
     world = read_world(*(_optional(inputs / f"{t}.csv") for t in ("volunteers", "elders",
                                                                     "relations", "pairs")),
                        rules=rules)
-    run = Run(world=world, assignments=read_table(folder / "assignments.csv"),
-              unassigned=_read(folder / "unassigned.csv") if
+    run = Run(world=world, assignments=typed(read_table(folder / "assignments.csv")),
+              unassigned=typed(_read(folder / "unassigned.csv")) if
               (folder / "unassigned.csv").is_file() else pd.DataFrame(
-                  columns=["elder_id", "reason"]), folder=folder,
-              schedule_rules=schedule_rules)
+                  {"elder_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}),
+              folder=folder, schedule_rules=schedule_rules)
     for attribute, file in (("schedule", "schedule.csv"), ("unmet", "unmet.csv"),
                             ("backups", "backups.csv"), ("credits", "credits.csv"),
                             ("changes", "changes.csv"), ("baseline", "baseline/assignments.csv"),
                             ("leaving", "inputs/leaving.csv")):
         if (folder / file).is_file():
-            setattr(run, attribute, _read(folder / file))
+            setattr(run, attribute, typed(_read(folder / file), attribute))
     for file, key in (("run.json", None), ("summary.json", None), ("schedule.json", "schedule")):
         path = folder / file
         if path.is_file():
