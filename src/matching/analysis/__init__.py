@@ -8,10 +8,14 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
   elder and month; planned credit hours; what went unmet and why.
 * :mod:`~matching.analysis.why`: why this volunteer and who came next, from the elder's or the
   volunteer's side; suggestions for a new elder; the stability audit.
+* :mod:`~matching.analysis.leave_sweep`: coverage as a growing share of volunteers leaves.
+* :mod:`~matching.analysis.recruitment`: the fewest new volunteers, and where, to serve
+  everyone.
 * :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``.
 """
 
 from matching.analysis.compare import compare
+from matching.analysis.leave_sweep import Sweep, sweep
 from matching.analysis.metrics import (
     age_band,
     coverage,
@@ -28,6 +32,7 @@ from matching.analysis.metrics import (
     load,
     monthly_fulfilment,
 )
+from matching.analysis.recruitment import Recruitment, recruit
 from matching.analysis.why import (
     Explanation,
     blocking_pairs,
@@ -38,6 +43,8 @@ from matching.analysis.why import (
 
 __all__ = [
     "Explanation",
+    "Recruitment",
+    "Sweep",
     "age_band",
     "blocking_pairs",
     "compare",
@@ -56,5 +63,7 @@ __all__ = [
     "jain",
     "load",
     "monthly_fulfilment",
+    "recruit",
     "suggest",
+    "sweep",
 ]

@@ -21,11 +21,14 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from matching.analysis import metrics
+from matching.analysis.leave_sweep import Sweep
 from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.outputs.tables import tier_name
+from matching.rules.pairing import Rules
 
 #: CJK font families tried, in order, for Chinese labels.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
@@ -34,6 +37,8 @@ CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHe
 TIE_COLOURS = {"kin": "#c0392b", "familiar": "#e67e22", "none": "#7f8c8d"}
 MISSING_COLOUR = "#8e44ad"
 NEW_COLOUR = "#27ae60"
+#: Colours of the priority tiers' curves, highest tier first.
+TIER_COLOURS = ("#c0392b", "#e67e22", "#2980b9", "#8e44ad", "#16a085")
 #: Size of one figure, in inches, and its resolution when a notebook shows it.
 FIGSIZE = (7.5, 5.0)
 NOTEBOOK_DPI = 100
@@ -43,7 +48,8 @@ WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar"
          "load", "volunteers", "minutes", "distance", "km", "pairs", "assigned",
          "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
          "community", "age_band", "call", "visit", "service", "group", "festival",
-         "birthday", "banked", "hours", "members")
+         "birthday", "banked", "hours", "members", "sweep", "leave_share", "share_served",
+         "all_elders", "recruits", "recruits_axis")
 
 #: Parts of a font file's name that mark a CJK font (compared lower-case, without ``-`` and
 #: ``_``): Noto and Source Han, WenQuanYi, Droid and the usual Windows and macOS ones.
@@ -326,6 +332,45 @@ def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
         if len(labels) > 6 or by == "priority":
             ax.tick_params(axis="x", labelrotation=20 if by == "priority" else 45,
                            labelsize=8)
+    return figure
+
+
+def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") -> Figure:
+    """The sweep's curves against the share leaving: coverage of all elders and of each
+    tier (named from ``rules``) and, when the sweep recruited, the recruits needed."""
+    words = _words(lang)
+    shown = shown_language(lang)
+    points = result.points
+    recruiting = "recruits" in points.columns
+    with _style():
+        figure = PlanFigure(figsize=(FIGSIZE[0] * (2 if recruiting else 1), FIGSIZE[1]),
+                            layout="constrained")
+        axes = figure.subplots(1, 2 if recruiting else 1, squeeze=False)[0]
+        ax = axes[0]
+        share = points["leave_share"] * 100
+        ax.plot(share, points["coverage"] * 100, color="black", linewidth=2, marker="o",
+                label=words["all_elders"])
+        tiers = sorted((c for c in points.columns if c.startswith("coverage_priority_")),
+                       reverse=True)
+        for column, colour in zip(tiers, TIER_COLOURS, strict=False):
+            tier = int(column.rsplit("_", 1)[1])
+            name = tier_name(tier, rules or Rules(), shown)
+            ax.plot(share, points[column] * 100, color=colour, marker=".", label=name)
+        ax.set_xlabel(words["leave_share"] + " (%)")
+        ax.set_ylabel(words["share_served"] + " (%)")
+        ax.set_ylim(0, 102)
+        ax.set_title(words["sweep"])
+        ax.legend(fontsize=8)
+        if recruiting:
+            ax = axes[1]
+            steps = share.diff().dropna()
+            width = float(steps.min()) * 0.6 if len(steps) else 1.0
+            bars = ax.bar(share, points["recruits"], width=max(width, 0.5), color=NEW_COLOUR)
+            ax.bar_label(bars, fontsize=8)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel(words["leave_share"] + " (%)")
+            ax.set_ylabel(words["recruits_axis"])
+            ax.set_title(words["recruits"])
     return figure
 
 

@@ -228,6 +228,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.hours": ("存入小时", "hours earned"),
     "figure.members": ("会员人数", "members"),
     "figure.density": ("老人分布与结对（密度）", "Elders and pairs (density)"),
+    "figure.sweep": ("志愿者离开时的覆盖率", "Coverage as volunteers leave"),
+    "figure.leave_share": ("离开的志愿者比例", "share of volunteers leaving"),
+    "figure.share_served": ("有志愿者的老人比例", "share of elders served"),
+    "figure.all_elders": ("全部老人", "all elders"),
+    "figure.recruits": ("让每位老人都有志愿者需新招募的人数", "Recruits needed to serve everyone"),
+    "figure.recruits_axis": ("新志愿者人数", "new volunteers"),
     # --- the report ------------------------------------------------------------------------
     "report.title": ("结对与服务报告", "Pairing and service report"),
     "report.folder": ("方案", "Plan"),

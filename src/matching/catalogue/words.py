@@ -35,6 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage.layout": ("排定日期与时间", "laying out the days"),
     "stage.bounds": ("核算无法安排的下限", "bounding what must go unmet"),
     "stage.writing": ("写出结果", "writing the outputs"),
+    "stage.sweep": ("第 {point} 个点已求解（共 {points} 个）", "point {point} of {points} solved"),
     "stage.scenario": ("运行方案", "running the scenario"),
     "stage.handouts": ("生成分发材料", "making the hand-outs"),
     "stage.report": ("生成报告", "writing the report"),

@@ -49,6 +49,12 @@ COMMANDS: dict[str, Command] = {
     "run": Command("plan", "run a scenario file",
                    "Run what a scenario file names (pairing, schedule, re-plan, what-if "
                    "edits) into a self-contained folder.", searches=True),
+    "sweep": Command("plan", "coverage as a growing share of volunteers leaves",
+                     "Pair a scenario's world again at each share of its paired volunteers "
+                     "leaving (nested: whoever leaves at a share also leaves at every larger "
+                     "one), and write coverage by tier and community, distances and loads "
+                     "per share, and with --recruit the fewest new volunteers who would "
+                     "serve everyone, and where.", searches=True),
     "workbook": Command("analysis", "write a run's hand-out workbook (.xlsx)",
                         "Write the hand-out workbook of a run folder, as the console hands it "
                         "out: the pairs, the schedule, a sheet per week of who visits whom, "

@@ -90,6 +90,14 @@ class Cluster:
         return list(self.client.gather(futures))
 
 
+    def map_calls(self, function: Callable[..., Any], calls: Sequence[tuple[Any, ...]]
+                  ) -> list[Any]:
+        """``function(*args)`` for every ``args`` of ``calls`` on the cluster, one task each
+        (the points of a sweep, say); the results in the calls' order."""
+        futures = [self.client.submit(function, *args, pure=False) for args in calls]
+        return list(self.client.gather(futures))
+
+
 def _solve_batch(parts: list[Any], budgets: list[float], seed: int, workers: int,
                  solve_part: Any) -> list[Any]:
     return [solve_part(p, b, seed, workers) for p, b in zip(parts, budgets, strict=True)]

@@ -1,0 +1,241 @@
+"""Where to recruit: the fewest new volunteers, and where they live, so that every elder the
+plan leaves unserved gets a volunteer.
+
+The candidates are recruits who would live either at each unserved elder's home (``near``:
+a neighbour of that elder) or at each community's centre (``centres``: the mean position of
+its elders), each with the rules' default capacity, free every day, and of either gender.
+Who may serve whom is asked of the pairing's own rules (:func:`matching.build_problem` over
+the world with the candidates added), so a recruit is eligible exactly when a volunteer
+living there would be. The existing plan is kept; a small CP-SAT model chooses the fewest
+candidates that can take every unserved elder within their counts and weekly minutes, then
+the shortest walks. The choice is checked by pairing the world again with the recruits in
+it (:func:`recruit`'s ``served_after``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from matching.pairing.problem import build_problem
+from matching.pairing.regions import solve_world
+from matching.pairing.result import PairingResult
+from matching.world.model import World
+
+#: Where candidates may live.
+PLACES = ("near", "centres")
+
+#: Genders a recruit may have (an elder may prefer one).
+RECRUIT_GENDERS = ("F", "M")
+
+#: Seconds for the covering model (it is small: only the unserved elders and their
+#: candidates).
+RECRUIT_SECONDS = 30.0
+
+#: CP-SAT workers for the covering model.
+RECRUIT_WORKERS = 2
+
+#: Id prefix of the recruits (never an id of the inputs: checked when they are made).
+RECRUIT_PREFIX = "R"
+
+
+@dataclass(frozen=True)
+class Recruitment:
+    """The recruits a plan needs.
+
+    Attributes
+    ----------
+    recruits
+        One row per recruit: ``volunteer_id, gender, community, lat, lon, elders`` (how many
+        of the unserved they would take) and ``elder_ids`` (those elders, ``;``-separated).
+    unreachable
+        Unserved elders no candidate can serve (no coordinates, or a preference no recruit
+        meets), with their ``elder_id``.
+    optimal
+        Whether the number of recruits is proven the least.
+    served_after
+        Elders served when the world is paired again with the recruits in it.
+    elders
+        Elders in the world.
+    """
+
+    recruits: pd.DataFrame
+    unreachable: list[str]
+    optimal: bool
+    served_after: int
+    elders: int
+
+    @property
+    def needed(self) -> int:
+        """Number of recruits."""
+        return len(self.recruits)
+
+
+def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFrame:
+    """Candidate recruits as volunteer rows (the world's volunteer columns).
+
+    ``places`` is ``near`` (one candidate of each gender at each unserved elder's home) or
+    ``centres`` (at each community's centre of its elders, as many of each gender as its
+    unserved elders could need).
+    """
+    if places not in PLACES:
+        raise ValueError(f"places must be one of {PLACES}, not {places!r}")
+    rules = world.rules
+    located = unserved[unserved["lat"].notna() & unserved["lon"].notna()]
+    if places == "near":
+        sites = located[["community", "lat", "lon"]].assign(copies=1)
+    else:
+        elders = world.elders[world.elders["lat"].notna()]
+        centres = elders.groupby("community", sort=True)[["lat", "lon"]].mean()
+        wanted = located.groupby("community").size()
+        centres = centres.loc[centres.index.intersection(wanted.index)]
+        sites = centres.reset_index().assign(copies=[
+            math.ceil(wanted[c] / max(1, rules.default_max_elders)) for c in centres.index])
+    taken = set(world.volunteers["volunteer_id"])
+    rows = []
+    for site in sites.itertuples(index=False):
+        for gender in RECRUIT_GENDERS:
+            for _ in range(int(site.copies)):
+                number = len(rows) + 1
+                while f"{RECRUIT_PREFIX}{number:05d}" in taken:
+                    number += 1
+                vid = f"{RECRUIT_PREFIX}{number:05d}"
+                taken.add(vid)
+                rows.append({"volunteer_id": vid, "gender": gender,
+                             "community": site.community, "lat": float(site.lat),
+                             "lon": float(site.lon)})
+    frame = pd.DataFrame(rows, columns=["volunteer_id", "gender", "community", "lat", "lon"])
+    return _as_volunteers(world, frame)
+
+
+def _as_volunteers(world: World, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the shape of ``world.volunteers``: default capacity, every day free."""
+    rules, template = world.rules, world.volunteers
+    all_days = int(np.bitwise_or.reduce(world.elders["day_mask"].to_numpy())) \
+        if len(world.elders) else 0
+    out = pd.DataFrame({column: pd.Series(dtype=template[column].dtype)
+                        for column in template.columns}, index=range(len(frame)))
+    for column in template.columns:
+        if template[column].dtype == object or str(template[column].dtype) == "str":
+            out[column] = ""
+    out["volunteer_id"] = frame["volunteer_id"].to_numpy()
+    out["name"] = frame["volunteer_id"].to_numpy()
+    out["gender"] = frame["gender"].to_numpy()
+    out["community"] = frame["community"].to_numpy()
+    out["lat"] = frame["lat"].to_numpy(float)
+    out["lon"] = frame["lon"].to_numpy(float)
+    out["max_elders"] = int(rules.default_max_elders)
+    out["weekly_minutes"] = float(rules.default_weekly_minutes)
+    out["day_mask"] = all_days or 0b1111111
+    if "skills" in out.columns:
+        out["skills"] = [() for _ in range(len(out))]
+    if "age" in out.columns:
+        out["age"] = np.nan
+    return out
+
+
+def with_volunteers(world: World, extra: pd.DataFrame) -> World:
+    """The world with more volunteers (rows shaped as its own)."""
+    volunteers = pd.concat([world.volunteers, extra], ignore_index=True)
+    return dataclasses.replace(world, volunteers=volunteers)
+
+
+def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: int = 0,
+            time_limit: float = RECRUIT_SECONDS) -> Recruitment:
+    """The fewest recruits, placed at ``places`` (see :func:`candidates`), who serve every
+    elder ``plan`` leaves unserved (those no candidate can reach are listed apart).
+
+    Parameters
+    ----------
+    world
+        The world ``plan`` was made for.
+    plan
+        Its pairing; its pairs are kept.
+    seed, time_limit
+        For the covering model and for the pairing that checks the choice.
+    """
+    served = set(plan.assignments["elder_id"])
+    elders = world.elders
+    unserved = elders[~elders["elder_id"].isin(served)]
+    empty = pd.DataFrame(columns=["volunteer_id", "gender", "community", "lat", "lon",
+                                  "elders", "elder_ids"])
+    if unserved.empty:
+        return Recruitment(empty, [], True, len(served), len(elders))
+    pool = candidates(world, unserved, places)
+    only_unserved = dataclasses.replace(world, elders=unserved.reset_index(drop=True),
+                                        volunteers=pool, pairs=None)
+    problem = build_problem(only_unserved)
+    reach = np.zeros(problem.num_elders, dtype=bool)
+    reach[problem.arc_e] = True
+    unreachable = [str(e) for e in problem.elder_ids[~reach]]
+
+    model = cp_model.CpModel()
+    use = [model.new_bool_var(f"open{v}") for v in range(problem.num_volunteers)]
+    take = [model.new_bool_var(f"take{a}") for a in range(problem.num_arcs)]
+    by_elder: dict[int, list[int]] = {}
+    by_volunteer: dict[int, list[int]] = {}
+    for a, (v, e) in enumerate(zip(problem.arc_v, problem.arc_e, strict=True)):
+        by_elder.setdefault(int(e), []).append(a)
+        by_volunteer.setdefault(int(v), []).append(a)
+    for arcs in by_elder.values():
+        model.add_exactly_one(take[a] for a in arcs)
+    for v, arcs in by_volunteer.items():
+        model.add(sum(take[a] for a in arcs) <= int(problem.cap_count[v]) * use[v])
+        model.add(sum(int(problem.arc_load[a]) * take[a] for a in arcs)
+                  <= int(problem.cap_load[v]) * use[v])
+    # lower bounds the search cannot see at once: by count and by weekly minutes
+    if by_elder and len(use):
+        most_elders = int(problem.cap_count.max())
+        most_load = int(problem.cap_load.max())
+        least_load = sum(min(int(problem.arc_load[a]) for a in arcs)
+                         for arcs in by_elder.values())
+        model.add(sum(use) >= max(math.ceil(len(by_elder) / max(1, most_elders)),
+                                  math.ceil(least_load / max(1, most_load))))
+    # copies at one place are alike: open them in order
+    site = pool[["lat", "lon", "gender"]].astype(str).agg("|".join, axis=1).to_numpy()
+    for v in range(1, len(use)):
+        if site[v] == site[v - 1]:
+            model.add_implication(use[v], use[v - 1])
+    # only the count: where each recruit's elders go is the pairing's job when the choice
+    # is checked (which minimises the walks); weighing walks here makes the proof slow
+    model.minimize(sum(use))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.random_seed = seed
+    # a fixed number of workers and a seed keep the choice the same from run to run
+    solver.parameters.num_workers = RECRUIT_WORKERS
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Recruitment(empty, unreachable + [str(e) for e in problem.elder_ids[reach]],
+                           False, len(served), len(elders))
+    chosen_arcs = [a for a in range(problem.num_arcs) if solver.value(take[a])]
+    opened = sorted({int(problem.arc_v[a]) for a in chosen_arcs})
+    rows = []
+    for v in opened:
+        theirs = sorted(str(problem.elder_ids[problem.arc_e[a]]) for a in chosen_arcs
+                        if problem.arc_v[a] == v)
+        row = pool.iloc[v]
+        rows.append({"volunteer_id": row["volunteer_id"], "gender": row["gender"],
+                     "community": row["community"], "lat": float(row["lat"]),
+                     "lon": float(row["lon"]), "elders": len(theirs),
+                     "elder_ids": ";".join(theirs)})
+    recruits = pd.DataFrame(rows, columns=empty.columns)
+    # renumber R00001.. in order, so that ids do not depend on the candidates' count
+    taken = set(world.volunteers["volunteer_id"])
+    names, number = [], 0
+    for _ in range(len(recruits)):
+        number += 1
+        while f"{RECRUIT_PREFIX}{number:05d}" in taken:
+            number += 1
+        names.append(f"{RECRUIT_PREFIX}{number:05d}")
+    recruits["volunteer_id"] = names
+    recruits["elders"] = recruits["elders"].astype(int)
+    checked = solve_world(with_volunteers(world, _as_volunteers(world, recruits)),
+                          time_limit=time_limit, seed=seed)
+    return Recruitment(recruits, unreachable, status == cp_model.OPTIMAL,
+                       len(checked.assignments), len(elders))

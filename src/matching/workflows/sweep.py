@@ -1,0 +1,82 @@
+"""A scenario's sweep: its world paired again as a growing share of its volunteers leaves,
+written as one folder (``matching sweep``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from matching.analysis.figures import sweep_curves
+from matching.analysis.leave_sweep import Sweep, sweep
+from matching.outputs.write import versions, write_outputs
+from matching.runtime.cluster import open_cluster
+from matching.workflows.plan import Context
+from matching.workflows.scenario import Scenario
+from matching.workflows.whatif import apply_whatif, read_tables
+from matching.world.model import World
+from matching.world.read import read_world
+
+#: The scenario's what-if keys that a sweep replaces with its own leaving volunteers.
+LEAVING_KEYS = ("leaving", "leaving_share", "leaving_seed", "leaving_from")
+
+#: Resolution of the sweep's figure.
+FIGURE_DPI = 120
+
+
+def scenario_world(sc: Scenario) -> World:
+    """The scenario's world after its what-if edits, except who leaves (the sweep decides
+    that)."""
+    kept = {k: v for k, v in sc.whatif.items() if k not in LEAVING_KEYS}
+    edited = apply_whatif(dataclasses.replace(sc, whatif=kept), read_tables(sc))
+    return read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
+                      rules=sc.rules, coords=sc.coords)
+
+
+def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
+                   context: Context, *, recruit_at: str | None = None,
+                   time_limit: float | None = None, lang: str = "zh") -> Sweep:
+    """Sweep the scenario's world over the shares ``leave`` and write ``out``:
+    ``sweep.csv`` (one row per share), ``sweep_communities.csv``, ``leaving_order.csv``,
+    ``recruits.csv`` (with ``recruit_at``), ``sweep.png`` and ``run.json``.
+
+    ``time_limit`` is each point's (default: the scenario's ``[solver] time_limit``); the
+    scenario's cluster, or the context's, solves the points.
+    """
+    context.progress("reading", "reading inputs")
+    world = scenario_world(sc)
+    per_point = sc.time_limit if time_limit is None else time_limit
+    shares = list(leave)
+
+    def done(k: int, n: int) -> None:
+        context.progress("sweep", f"point {k} of {n} solved", done=k / n, point=k, points=n)
+
+    if context.cluster is None and sc.cluster is not None:
+        with open_cluster(sc.cluster) as cluster:
+            result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
+                           workers=sc.workers, recruit_at=recruit_at, cluster=cluster)
+    else:
+        result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
+                       workers=sc.workers, recruit_at=recruit_at, cluster=context.cluster,
+                       progress=done)
+    figure = sweep_curves(result, world.rules, lang)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
+    tables = {"sweep.csv": result.points, "sweep_communities.csv": result.communities,
+              "leaving_order.csv": pd.DataFrame({"order": range(1, len(result.leaving_order)
+                                                                + 1),
+                                                 "volunteer_id": result.leaving_order})}
+    if result.recruits is not None:
+        tables["recruits.csv"] = result.recruits
+    record = {"command": "sweep", "scenario": sc.name, "scenario_file": sc.path.name,
+              "leave": result.points["leave_share"].tolist(), "recruit": recruit_at,
+              "seed": sc.seed, "time_limit_per_point": per_point, "versions": versions()}
+    context.progress("writing", "writing outputs", done=1.0)
+    write_outputs(out, tables,
+                  {"sweep.png": png.getvalue(),
+                   "run.json": json.dumps(record, indent=2, ensure_ascii=False) + "\n"})
+    return result

@@ -1,0 +1,204 @@
+"""The sweep (coverage as volunteers leave) and the recruitment what-if.
+
+* a hand-worked street: exact figures at each share;
+* the leaving sets are nested, and the objective never rises (hypothesis, random worlds);
+* a world built to need exactly k recruits gets k, and everyone is served with them;
+* ``matching sweep`` writes the contract's table, the same on a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import matching
+from matching.analysis import recruit, sweep
+from matching.cli import main
+from matching.world.generate import WorldSpec, generate_world
+from tests.conftest import snapshot
+
+#: A street at (35.6, 111.0); 0.001 degrees of latitude is 111 m.
+LAT, LON = 35.6, 111.0
+
+
+def street(ages: list[int], volunteers: int, max_elders: int = 1) -> matching.World:
+    """``volunteers`` volunteers and one elder per age, all within 100 m of each other."""
+    vols = pd.DataFrame({"volunteer_id": [f"V{i}" for i in range(volunteers)],
+                         "lat": [LAT + 0.0001 * i for i in range(volunteers)],
+                         "lon": LON, "max_elders": max_elders})
+    elds = pd.DataFrame({"elder_id": [f"E{i}" for i in range(len(ages))],
+                         "age": ages, "lat": [LAT + 0.0001 * i for i in range(len(ages))],
+                         "lon": LON + 0.0005})
+    return matching.read_world(vols.astype(str), elds.astype(str))
+
+
+def test_a_street_loses_one_elder_per_volunteer_and_the_lowest_tier_first():
+    # 4 volunteers with room for one elder each; elders aged 95, 85, 70, 70: priorities
+    # 3, 2, 1, 1 (total 7). A quarter of the 4 paired volunteers is one more leaving.
+    world = street([95, 85, 70, 70], volunteers=4)
+    result = sweep(world, [0.5, 0, 1, 0.25, 0.75])
+    points = result.points
+    assert points["leave_share"].tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    assert points["leaving"].tolist() == [0, 1, 2, 3, 4]
+    assert points["volunteers"].tolist() == [4, 3, 2, 1, 0]
+    assert points["assigned"].tolist() == [4, 3, 2, 1, 0]
+    assert points["coverage"].tolist() == [1.0, 0.75, 0.5, 0.25, 0.0]
+    # the 95-year-old is served while anyone is left
+    assert points["coverage_priority_3"].tolist() == [1, 1, 1, 1, 0]
+    assert points["coverage_priority_2"].tolist() == [1, 1, 1, 0, 0]
+    # served priority: 7, 3+2+1 = 6, 3+2 = 5, 3, 0 out of 7
+    assert points["priority_coverage"].tolist() == pytest.approx([1, 6 / 7, 5 / 7, 3 / 7, 0])
+    assert points["status"].tolist() == ["optimal"] * 5
+    assert math.isnan(points["mean_distance_km"].iat[-1])
+    assert result.last_full() == 0.0
+    assert result.last_full(tier=3) == 0.75
+    assert result.communities["coverage"].tolist() == [1.0, 0.75, 0.5, 0.25, 0.0]
+    # numbers are numbers
+    assert points["coverage"].dtype == float and points["assigned"].dtype == np.int64
+
+
+def test_shares_outside_zero_to_one_are_refused():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        sweep(street([95], 1), [0, 1.5])
+
+
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow])
+SHARES = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def random_world(seed: int, volunteers: int, elders: int, one_tier: bool) -> matching.World:
+    spec = WorldSpec(volunteers, elders, lat_range=(35.596, 35.606),
+                     lon_range=(110.962, 110.975), communities=2, spread_km=0.4)
+    made = generate_world(spec, seed=seed)
+    vols = made.volunteers.copy()
+    rng = np.random.default_rng(seed)
+    vols["max_elders"] = rng.choice([1, 2, 3], len(vols)).astype(str)
+    vols["weekly_minutes"] = rng.choice([90, 150, 300], len(vols)).astype(str)
+    elds = made.elders.copy()
+    if one_tier:
+        elds["priority"] = "1"
+    return matching.read_world(vols, elds, made.relations)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000), volunteers=st.integers(2, 10),
+       elders=st.integers(1, 20), one_tier=st.booleans())
+@pytest.mark.slow
+def test_the_curve_never_rises_and_the_leaving_sets_are_nested(seed, volunteers, elders,
+                                                               one_tier):
+    world = random_world(seed, volunteers, elders, one_tier)
+    result = sweep(world, SHARES, seed=seed)
+    points = result.points
+    assert (points["status"] == "optimal").all()
+    # the objective: the priority served never rises (nested sets, each point optimal)
+    served = points["priority_coverage"].to_numpy()
+    assert (np.diff(served) <= 1e-12).all(), served
+    if one_tier:  # one tier: the objective is the count
+        assert (np.diff(points["assigned"].to_numpy()) <= 0).all()
+    order = result.leaving_order
+    gone = [set(order[:k]) for k in points["leaving"]]
+    assert all(a <= b for a, b in itertools.pairwise(gone))
+    assert points["leaving"].iat[-1] == len(order)  # all who served leave at 1.0
+    assert points["assigned"].iat[-1] == 0 or len(world.volunteers) > len(order)
+
+
+def hamlets(k: int, big: int = 0) -> matching.World:
+    """A town of 3 volunteers and 3 elders, and k hamlets of 2 elders each (plus one of
+    ``big`` elders), every hamlet 5 km from the town and the others: out of every
+    volunteer's reach (2 km)."""
+    vols = pd.DataFrame({"volunteer_id": ["V0", "V1", "V2"], "lat": LAT,
+                         "lon": [LON, LON + 0.0005, LON + 0.001], "max_elders": 1})
+    rows = [("T0", LAT, LON), ("T1", LAT, LON + 0.0005), ("T2", LAT, LON + 0.001)]
+    sizes = [2] * k + ([big] if big else [])
+    for h, size in enumerate(sizes):
+        # hamlets on a ring of radius ~5 km, 5+ km apart from each other
+        lat = LAT + 0.045 * (h + 1)
+        rows += [(f"H{h}-{i}", lat, LON + 0.0002 * i) for i in range(size)]
+    elds = pd.DataFrame(rows, columns=["elder_id", "lat", "lon"]).assign(age=85)
+    return matching.read_world(vols.astype(str), elds.astype(str))
+
+
+@pytest.mark.parametrize("places", ["near", "centres"])
+def test_a_world_built_to_need_k_recruits_gets_k_and_serves_everyone(places):
+    # 3 hamlets of 2 (one recruit each: 2 <= 3 elders, and 2 visits of 60 minutes plus a
+    # walk of a few metres fit in 300 minutes) and one of 5 (two recruits: 5 > 3 elders)
+    world = hamlets(3, big=5)
+    if places == "centres":  # a community per hamlet, so that each has its own centre
+        elders = world.elders.copy()
+        elders["community"] = elders["elder_id"].str.split("-").str[0]
+        world = matching.World(world.volunteers, elders, world.relations, None, world.rules)
+    plan = matching.solve(matching.build_problem(world))
+    assert len(plan.unassigned) == 3 * 2 + 5
+    found = recruit(world, plan, places)
+    assert found.needed == 3 + 2
+    assert found.optimal
+    assert found.unreachable == []
+    assert found.served_after == found.elders == 3 + 11
+    assert found.recruits["elders"].sum() == 11
+    assert found.recruits["volunteer_id"].tolist() == [f"R{i:05d}" for i in range(1, 6)]
+
+
+def test_nobody_unserved_needs_nobody():
+    world = street([95, 85], volunteers=2)
+    found = recruit(world, matching.solve(matching.build_problem(world)))
+    assert (found.needed, found.served_after, found.optimal) == (0, 2, True)
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Path:
+    world = hamlets(2)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    world.sources["volunteers"].to_csv(folder / "volunteers.csv", index=False)
+    world.sources["elders"].to_csv(folder / "elders.csv", index=False)
+    path = tmp_path / "s.toml"
+    path.write_text('name = "hamlets"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
+                    'elders = "in/elders.csv"\n[solver]\ntime_limit = 20\n', encoding="utf-8")
+    return path
+
+
+def test_the_sweep_command_writes_the_contract_table(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert main(["sweep", str(scenario), "--leave", "0,0.34,0.67,1", "--recruit", "near",
+                 "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "sweep.csv")
+    # 3 volunteers serve the town's 3 elders; the hamlets' 4 are out of reach:
+    # 1, 2 and 3 leave at 0.34, 0.67 and 1 (round(share * 3))
+    assert table[["leave_share", "volunteers", "assigned", "unassigned"]].values.tolist() == [
+        [0, 3, 3, 4], [0.34, 2, 2, 5], [0.67, 1, 1, 6], [1, 0, 0, 7]]
+    assert table["coverage"].tolist() == pytest.approx([3 / 7, 2 / 7, 1 / 7, 0])
+    # each hamlet needs one recruit, and each town elder left alone another
+    assert table["recruits"].tolist() == [2, 3, 3, 3]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "leaving_order.csv", "recruits.csv", "run.json", "sweep.csv", "sweep.png",
+        "sweep_communities.csv"]
+    assert json.loads((out / "run.json").read_text())["recruit"] == "near"
+    order = pd.read_csv(out / "leaving_order.csv")["volunteer_id"].tolist()
+    assert sorted(order) == ["V0", "V1", "V2"]
+
+
+@pytest.mark.parametrize("leave", ["0,2", "a,b", ""])
+def test_bad_shares_exit_2(scenario, tmp_path, leave, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["sweep", str(scenario), "--leave", leave, "--out", str(tmp_path / "o")])
+    assert stop.value.code == 2
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_a_sweep_on_a_cluster_is_the_same(scenario, tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    args = ["sweep", str(scenario), "--leave", "0,0.5,1", "--quiet"]
+    assert main([*args, "--out", str(here)]) == 0
+    assert main([*args, "--out", str(there), "--cluster", "local:2"]) == 0
+    assert snapshot(here) == snapshot(there)
