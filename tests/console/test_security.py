@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from matching.analysis.webmap import map_script_hashes
 from matching.console import create_app, load_programme, service
 from matching.console.accounts import (
     FIRST_LOCK_SECONDS,
@@ -36,7 +37,7 @@ PASSWORD = "a long enough password"
 LOCAL = "http://127.0.0.1:8000"
 
 #: Every header each response must carry, and a part of its value.
-HEADERS = {"content-security-policy": f"script-src 'self' {PRINT_SCRIPT_HASH};",
+HEADERS = {"content-security-policy": f"script-src 'self' {PRINT_SCRIPT_HASH} ",
            "x-content-type-options": "nosniff", "referrer-policy": "same-origin"}
 
 
@@ -89,8 +90,9 @@ def test_every_response_carries_the_security_headers(local, path):
         assert part in answer.headers.get(header, ""), (path, header)
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     scripts = answer.headers["content-security-policy"].split("script-src")[1].split(";")[0]
-    # the console's own files, and the hand-outs' print button by its hash: nothing else
-    assert scripts.split() == ["'self'", PRINT_SCRIPT_HASH]
+    # the console's own files, the hand-outs' print button and the report's map (Leaflet
+    # and the script that draws the plan) by their hashes: nothing else
+    assert scripts.split() == ["'self'", PRINT_SCRIPT_HASH, *map_script_hashes()]
 
 
 @pytest.mark.parametrize("path", ["/", "/p/minle/upload", "/p/minle/map", "/p/minle/plan",

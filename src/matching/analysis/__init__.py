@@ -11,10 +11,12 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
 * :mod:`~matching.analysis.leave_sweep`: coverage as a growing share of volunteers leaves.
 * :mod:`~matching.analysis.recruitment`: the fewest new volunteers, and where, to serve
   everyone.
+* :mod:`~matching.analysis.gis`: the plan as GeoJSON or a GeoDataFrame, for a GIS.
 * :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``.
 """
 
 from matching.analysis.compare import compare
+from matching.analysis.gis import geojson, to_geodataframe
 from matching.analysis.leave_sweep import Sweep, sweep
 from matching.analysis.metrics import (
     age_band,
@@ -59,6 +61,7 @@ __all__ = [
     "fulfilment",
     "fulfilment_summary",
     "gaps",
+    "geojson",
     "gini",
     "jain",
     "load",
@@ -66,4 +69,5 @@ __all__ = [
     "recruit",
     "suggest",
     "sweep",
+    "to_geodataframe",
 ]

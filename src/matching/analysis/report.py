@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from matching.analysis import figures, metrics
+from matching.analysis.webmap import interactive_map
 from matching.analysis.why import blocking_pairs
 from matching.catalogue import LIST_SEPARATOR, known, say
 from matching.outputs.folder import Run
@@ -70,6 +71,7 @@ figure.wide img { width: 86%; margin: 0 7%; }
 .facts td { border: none; padding: 1px 12px 1px 0; }
 .note { color: #555; font-size: 9.5pt; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } table { break-inside: auto; } }
+.plan-map{height:520px;max-width:100%;margin:.5em 0 1em;border:1px solid #ccd}
 """ + PRINT_STYLE
 
 
@@ -230,11 +232,15 @@ def missed_by(long: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def report_html(run: Run, lang: str = "zh",
-                missed: pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame] | None = None) -> str:
+                missed: pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                *, tiles: str | None = None, attribution: str = "") -> str:
     """The report page of a run, as one string of HTML.
 
     ``missed`` (from a time bank's ledger: :meth:`matching.ledger.Ledger.missed` by elder, or
-    by elder and by volunteer) adds what was recorded as missed.
+    by elder and by volunteer) adds what was recorded as missed. ``tiles`` (a URL template
+    such as ``https://tile.example.org/{z}/{x}/{y}.png``) draws a basemap under the
+    interactive map, fetched by the reader's browser; without it the map has none and the
+    page needs no network.
     """
     def t(key: str, **params: object) -> str:
         return say(f"report.{key}", lang, **params)
@@ -272,6 +278,10 @@ def report_html(run: Run, lang: str = "zh",
                                 lang, index="priority", index_names=tiers))
     parts.append(f"<h3>{esc(t('by_age'))}</h3>" +
                  _figures_table(metrics.coverage(run, "age_band"), lang, index="age_band"))
+
+    parts.append(f'<h2 class="noprint">{esc(t("map_title"))}</h2>'
+                 f'<p class="note noprint">{esc(t("map_note"))}</p>'
+                 + interactive_map(run, lang, tiles, attribution))
 
     images = [("wide", figures.pair_map(run, lang=lang)),
               ("", figures.coverage_bars(run, "priority", lang=lang)),

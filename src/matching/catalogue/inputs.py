@@ -376,6 +376,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.verdict_look": ("可以排班；请看一下提醒", "ready to plan; look at the warnings"),
     "doctor.verdict_fix": ("还不能排班：请改正问题后再检查一次",
                            "not ready: fix the problems, then run doctor again"),
+    "input.not_tile_url": ("不是地图瓦片地址模板（应形如 https://服务器/{{z}}/{{x}}/{{y}}.png）：{given}",
+                           "is not a map tile URL template (https://host/{{z}}/{{x}}/{{y}}.png): {given}"),
     "input.not_xlsx": ("必须是 .xlsx 文件，而不是 {given}", "must be an .xlsx file, not {given}"),
     "input.week_recorded": ("{week} 起的这一周已经记入时间银行（第 {batch} 批），不能重复记入",
                             "the week of {week} is in the time bank already (batch {batch}); "

@@ -60,6 +60,10 @@ COMMANDS: dict[str, Command] = {
                         "out: the pairs, the schedule, a sheet per week of who visits whom, "
                         "what is unmet and who is unpaired, with names, addresses and phones; "
                         "sheet names and headers in Chinese by default."),
+    "export": Command("analysis", "export a run for GIS (GeoJSON)",
+                      "Write a run's volunteers and elders as points and its pairs as lines "
+                      "in one GeoJSON file (WGS-84, longitude first, whatever --coords the "
+                      "inputs had), with names unless --pseudonymise."),
     "compare": Command("analysis", "compare plan folders side by side",
                        "Print the figures a planner weighs for several output folders side "
                        "by side."),

@@ -16,6 +16,7 @@ import pandas as pd
 from matching import checker
 from matching.analysis.compare import compare, format_table
 from matching.analysis.figures import cjk_font
+from matching.analysis.gis import geojson
 from matching.analysis.report import report_html
 from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
 from matching.catalogue import say as say_in
@@ -39,6 +40,7 @@ from matching.outputs.workbook import sheets as workbook_sheets
 from matching.outputs.workbook import xlsx
 from matching.outputs.write import write_file, write_key, write_outputs
 from matching.rules.errors import InputError
+from matching.rules.limits import tile_url
 from matching.world.columns import ID_COLUMNS
 from matching.world.read import read_table, table_in_wgs84
 
@@ -53,6 +55,11 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--ledger", type=Path,
                        help="the time bank's ledger: add what was recorded as missed, by "
                             "elder and by volunteer")
+        p.add_argument("--tiles", metavar="URL",
+                       help="a tile server's URL template for the interactive map's basemap "
+                            "(https://.../{z}/{x}/{y}.png); without it the page needs no "
+                            "network")
+        p.add_argument("--attribution", default="", help="the tiles' attribution")
         add_outputs(p, headers=False)
     elif command == "explain":
         p.add_argument("folder", type=Path, help="an output folder")
@@ -78,6 +85,12 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
     elif command == "check":
         _configure_check(p)
+    elif command == "export":
+        p.add_argument("folder", type=Path, help="a run's folder")
+        p.add_argument("--geojson", required=True, type=Path,
+                       help="the GeoJSON file to write")
+        p.add_argument("--pseudonymise", action="store_true",
+                       help="leave names out and round coordinates to 3 decimals")
     elif command == "workbook":
         p.add_argument("folder", type=Path, help="a run's folder")
         p.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
@@ -121,7 +134,22 @@ def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
     return {"report": report, "explain": explain, "suggest": suggest_volunteers,
             "audit": audit, "compare": compare_runs, "check": check,
-            "workbook": workbook}[command](args)
+            "workbook": workbook, "export": export}[command](args)
+
+
+def export(args: argparse.Namespace) -> int:
+    """``matching export``: the run as GeoJSON."""
+    plan = load_run(args.folder)
+    collection = geojson(plan, pseudonymise=args.pseudonymise)
+    write_file(args.geojson, json.dumps(collection, ensure_ascii=False,
+                                        separators=(",", ":")) + "\n")
+    kinds = pd.Series([f["properties"]["kind"] for f in collection["features"]],
+                      dtype=object).value_counts()
+    counts = {kind: int(kinds.get(kind, 0)) for kind in ("volunteer", "elder", "pair")}
+    emit(args, {"geojson": str(args.geojson), "features": counts},
+         f"wrote {args.geojson}: {counts['volunteer']:,} volunteers, {counts['elder']:,} "
+         f"elders and {counts['pair']:,} pairs")
+    return EXIT_OK
 
 
 def workbook(args: argparse.Namespace) -> int:
@@ -150,7 +178,9 @@ def report(args: argparse.Namespace) -> int:
         if not plan.info.get("pseudonymised"):  # else its key was written with the plan
             write_key(plan.world, args.folder, args.key)
         plan = pseudonymise_run(plan)
-    write_outputs(args.folder, {}, {"report.html": report_html(plan, args.lang, missed)})
+    tiles = tile_url(args.tiles) if args.tiles else None
+    write_outputs(args.folder, {}, {"report.html": report_html(
+        plan, args.lang, missed, tiles=tiles, attribution=args.attribution)})
     if args.lang == "zh" and cjk_font() is None:  # said once, here and in the report
         say("no Chinese font on this computer: the report's figures are labelled in English "
             "(install fonts-noto-cjk, or any CJK font, and run report again)")

@@ -13,6 +13,7 @@ import uvicorn
 from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json, emit, say
 from matching.console import create_app, load_programme
 from matching.console.accounts import Accounts
+from matching.rules.limits import tile_url
 
 #: The file-mode mask of the console's process: its files are its owner's only.
 PRIVATE_UMASK = 0o077
@@ -72,7 +73,8 @@ def serve(args: argparse.Namespace) -> int:
         load_programme(args.data, *args.programme)
     try:
         app = create_app(args.data, host=args.host, port=args.port,
-                         allowed_hosts=tuple(args.allowed_host), tiles=args.tiles,
+                         allowed_hosts=tuple(args.allowed_host),
+                         tiles=tile_url(args.tiles) if args.tiles else None,
                          secure_cookies=True if args.secure_cookies else None,
                          idle_minutes=args.idle_minutes)
     except PermissionError as exc:

@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
+from matching.analysis.webmap import map_script_hashes
 from matching.console.accounts import Accounts, Throttle
 from matching.console.sessions import Session, Sessions
 from matching.outputs.printing import PRINT_SCRIPT_HASH
@@ -99,7 +100,9 @@ def content_security_policy(tiles: str | None = None) -> str:
             images.append(f"{parts.scheme}://{parts.netloc}")
     return "; ".join([
         # the hand-outs' print button is the one inline script allowed, by its hash
-        "default-src 'none'", f"script-src 'self' {PRINT_SCRIPT_HASH}",
+        # and so are the report's map scripts (Leaflet and the one that draws the plan)
+        "default-src 'none'",
+        f"script-src 'self' {PRINT_SCRIPT_HASH} {' '.join(map_script_hashes())}",
         "style-src 'self' 'unsafe-inline'",
         f"img-src {' '.join(images)}", "connect-src 'self'", "font-src 'self' data:",
         "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",

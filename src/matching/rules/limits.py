@@ -141,3 +141,15 @@ def fit_contact(text: str) -> bool:
     """Whether ``text`` may be printed as a coordinator's contact: one printable line of
     at most :data:`CONTACT_CHARS` characters."""
     return len(text) <= CONTACT_CHARS and text.isprintable()
+
+
+#: A map tile server's URL template: http(s), a host, and the {z}, {x} and {y} places.
+_TILE_URL = re.compile(r"https?://[A-Za-z0-9.\-{}]+(:\d+)?/[\w.\-~/{}%]*")
+
+
+def tile_url(text: str, where: str = "--tiles") -> str:
+    """``text`` if it is a tile URL template (``https://host/{z}/{x}/{y}.png``), else an
+    InputError naming ``where``: nothing but a plain http(s) address reaches a page."""
+    if not (_TILE_URL.fullmatch(text) and all(p in text for p in ("{z}", "{x}", "{y}"))):
+        raise InputError.one(where, "input.not_tile_url", given=text)
+    return text

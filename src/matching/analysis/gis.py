@@ -1,0 +1,123 @@
+"""A plan for GIS colleagues: volunteers and elders as points, pairs as lines.
+
+Coordinates are WGS-84 (RFC 7946: longitude first) whatever system the inputs were in: a
+run's folder keeps its inputs as read, already converted (``--coords``). People without
+coordinates have no point, and their pair no line. With ``pseudonymise`` names are left
+out and coordinates rounded as a pseudonymised run rounds them
+(:data:`matching.outputs.privacy.COORD_DECIMALS`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.analysis.metrics import elders_table, load
+from matching.outputs.folder import Run
+from matching.outputs.privacy import COORD_DECIMALS
+
+#: Decimals of a coordinate in the GeoJSON (about 0.1 m).
+GEOJSON_DECIMALS = 6
+
+
+def _value(value: Any) -> Any:
+    """A JSON value: NaN and NA as null, NumPy numbers as Python ones."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def _point(lon: float, lat: float, places: int) -> list[float] | None:
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return None
+    return [round(float(lon), places), round(float(lat), places)]
+
+
+def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
+    """The plan as a GeoJSON FeatureCollection.
+
+    Features, each with ``properties.kind``:
+
+    * ``volunteer`` points: ``volunteer_id, name, community, elders, pair_minutes``;
+    * ``elder`` points: the columns of :func:`matching.analysis.metrics.elders_table` but
+      the coordinates and the worded reason (``elder_id, name, community, age, priority,
+      served, volunteer_id, distance_km, tie, reason_code``...);
+    * ``pair`` lines from the volunteer to the elder: ``volunteer_id, elder_id,
+      distance_km, weekly_minutes, tie``.
+
+    ``name`` is left out with ``pseudonymise``.
+    """
+    places = COORD_DECIMALS if pseudonymise else GEOJSON_DECIMALS
+    features: list[dict[str, Any]] = []
+    vols = run.world.volunteers
+    loads = load(run).set_index("volunteer_id")
+    where: dict[str, list[float] | None] = {}
+    for row in vols.itertuples(index=False):
+        vid = str(row.volunteer_id)
+        point = _point(row.lon, row.lat, places)
+        where[vid] = point
+        if point is None:
+            continue
+        properties = {"kind": "volunteer", "volunteer_id": vid,
+                      "community": str(getattr(row, "community", "") or "")}
+        if not pseudonymise:
+            properties["name"] = str(getattr(row, "name", "") or "")
+        if vid in loads.index:
+            properties["elders"] = _value(loads.at[vid, "elders"])
+            properties["pair_minutes"] = _value(loads.at[vid, "pair_minutes"])
+        features.append({"type": "Feature", "geometry": {"type": "Point",
+                                                         "coordinates": point},
+                         "properties": properties})
+    elders = elders_table(run)
+    keep = [c for c in elders.columns if c not in ("lat", "lon", "reason")
+            and not (pseudonymise and c == "name")]
+    homes: dict[str, list[float] | None] = {}
+    for row in elders.to_dict("records"):
+        point = _point(row["lon"], row["lat"], places)
+        homes[str(row["elder_id"])] = point
+        if point is None:
+            continue
+        properties = {"kind": "elder", **{c: _value(row[c]) for c in keep}}
+        features.append({"type": "Feature", "geometry": {"type": "Point",
+                                                         "coordinates": point},
+                         "properties": properties})
+    for row in run.assignments.to_dict("records"):
+        start, end = where.get(str(row["volunteer_id"])), homes.get(str(row["elder_id"]))
+        if start is None or end is None:
+            continue
+        features.append({"type": "Feature",
+                         "geometry": {"type": "LineString", "coordinates": [start, end]},
+                         "properties": {"kind": "pair",
+                                        **{c: _value(row.get(c)) for c in
+                                           ("volunteer_id", "elder_id", "distance_km",
+                                            "weekly_minutes", "tie")}}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def to_geodataframe(run: Run, *, pseudonymise: bool = False) -> Any:
+    """The features of :func:`geojson` as a ``geopandas.GeoDataFrame`` in EPSG:4326, one
+    row per feature with its ``kind``.
+
+    Needs the optional ``geo`` extra (``pip install 'matching[geo]'``).
+
+    Raises
+    ------
+    ImportError
+        If geopandas is not installed.
+    """
+    try:  # optional, and heavy: only when asked for
+        import geopandas
+    except ImportError:
+        raise ImportError("to_geodataframe needs geopandas: pip install 'matching[geo]'") \
+            from None
+    collection = geojson(run, pseudonymise=pseudonymise)
+    return geopandas.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
