@@ -29,7 +29,7 @@ def solve_checked(tmp_path, vols, elds, rels, **kw):
 
 
 #: Seed -> volunteers over their week in the flow.
-OVERFULL_BY_SEED = {0: 8, 1: 7, 2: 9, 3: 6, 4: 5, 5: 7}
+OVERFULL_BY_SEED = {0: 7, 1: 7, 2: 8, 3: 5, 4: 7, 5: 5}
 
 
 @pytest.mark.parametrize("seed", range(6))

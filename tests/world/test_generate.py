@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import matching
-from matching.world.generate import PRESETS, generate_world
+from matching.world.generate import JISHAN_SEAT, JISHAN_TOWNS, PRESETS, generate_world
 
 
 def test_same_seed_same_world():
@@ -19,7 +20,8 @@ def test_same_seed_same_world():
 
 
 def test_county_world_is_realistic():
-    """County preset: sizes, ages, the share of 90+, the town's box, and valid input."""
+    """County preset: sizes, ages, the share of 90+, a seat, towns and villages over the
+    county's plain, and valid input."""
     spec = PRESETS["county"]
     world = generate_world(spec, seed=1)
     assert len(world.volunteers) == 1776 and len(world.elders) == 661
@@ -28,12 +30,38 @@ def test_county_world_is_realistic():
     assert 0.05 < (ages >= 90).mean() < 0.13
     vages = world.volunteers["age"].astype(int)
     assert vages.between(60, 69).all()
-    lat = world.elders["lat"].astype(float)
-    assert lat.between(*spec.lat_range).all()
+    # the plain is about 22 km north to south and 26 km east to west (686 km² county)
+    for people in (world.volunteers, world.elders):
+        lat, lon = people["lat"].astype(float), people["lon"].astype(float)
+        assert lat.min() > 35.49 and lat.max() < 35.71
+        assert lon.min() > 110.81 and lon.max() < 111.14
+    places = world.elders["community"].value_counts()
+    seat = places[[p.name for p in JISHAN_SEAT]].sum()
+    towns = places[[p.name for p in JISHAN_TOWNS]].sum()
+    villages = places[places.index.str.endswith("村")]
+    # the seat about half the people (46%), towns 31%, 24 villages 23%
+    assert 0.38 < seat / 661 < 0.54 and 0.23 < towns / 661 < 0.39
+    assert len(villages) >= 20 and 0.15 < villages.sum() / 661 < 0.31
     kinds = set(world.relations["relation"])
     assert kinds == {"kin", "familiar", "refuses"}
     parsed = matching.read_world(world.volunteers, world.elders, world.relations)
     assert len(parsed.elders) == 661
+
+
+@pytest.mark.parametrize("preset", ["minle", "county", "city"])
+def test_nobody_piles_up_on_an_edge(preset):
+    """No clipping: the most northern, southern, eastern and western homes are each one
+    person, not a row of people on the boundary, and no home lies on the box's edge."""
+    spec = PRESETS[preset]
+    if preset == "city":
+        spec = spec.replace(volunteers=4000, elders=1600)
+    world = generate_world(spec, seed=3)
+    for people in (world.volunteers, world.elders):
+        for column, edges in (("lat", spec.lat_range), ("lon", spec.lon_range)):
+            values = people[column].astype(float)
+            assert (values == values.max()).sum() == 1
+            assert (values == values.min()).sum() == 1
+            assert not values.isin(edges).any()
 
 
 def test_sizes_can_be_overridden():

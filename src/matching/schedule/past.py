@@ -80,7 +80,7 @@ class Past:
         keep_slot: dict[tuple, tuple[int, int]] = {}
         keep_backup: dict[int, int] = {}
         published: set[tuple[int, dt.date, int]] = set()
-        gone: list[tuple[str, int, dt.date, str]] = []
+        gone: list[tuple[str, int, dt.date, str, bool]] = []
         for r in previous.to_dict("records"):
             day = dt.date.fromisoformat(r["date"])
             v = vid.get(r["volunteer_id"], -1)
@@ -93,7 +93,11 @@ class Past:
                 if v < 0 or (named_elder and e < 0):
                     raw.append(r)  # someone who has since left: kept as text
                     if e >= 0 or not named_elder:  # ... and what they did still happened
-                        gone.append((r["activity"], e, day, r.get("community", "")))
+                        # (a visit by whoever was not the elder's primary was the backup's
+                        # turn in its block)
+                        turn = named_elder and old_primary.get(r["elder_id"]) != \
+                            r["volunteer_id"]
+                        gone.append((r["activity"], e, day, r.get("community", ""), turn))
                     continue
                 kept.append(Activity(day, start, end, r["activity"], v, e,
                                      r.get("community", ""), r.get("service", ""),
@@ -109,14 +113,22 @@ class Past:
             keep_slot[pair] = min(seen, key=lambda slot: (-seen[slot], slot))
         past = cls.of(data, kept, pd.DataFrame(raw), keep_slot, keep_backup)
         # a visit, greeting, service or event published before the date by a volunteer who
-        # has since left was made all the same: it settles its obligation like any other
+        # has since left was made all the same: it settles its obligation like any other,
+        # and a backup's visit takes its block's turn
+        turns = dict(past.backup_turns)
+        for k, e, d, _, turn in gone:
+            number = h.full_number(d)
+            if k == "visit" and turn and number >= 0:
+                key = (e, number // h.block_weeks)
+                turns[key] = turns.get(key, 0) + 1
         return dataclasses.replace(
-            past, published=frozenset(published),
-            visited=past.visited | {(e, monday_of(d)) for k, e, d, _ in gone if k == "visit"},
-            birthdays=past.birthdays | {(e, d) for k, e, d, _ in gone if k == "birthday"},
-            services=past.services | {(e, h.month_of(d)) for k, e, d, _ in gone
+            past, published=frozenset(published), backup_turns=turns,
+            visited=past.visited | {(e, monday_of(d)) for k, e, d, _, _ in gone
+                                    if k == "visit"},
+            birthdays=past.birthdays | {(e, d) for k, e, d, _, _ in gone if k == "birthday"},
+            services=past.services | {(e, h.month_of(d)) for k, e, d, _, _ in gone
                                       if k == "service"},
-            events=past.events | {(k, c, d) for k, e, d, c in gone
+            events=past.events | {(k, c, d) for k, e, d, c, _ in gone
                                   if k in ("group", "festival")})
 
     @classmethod

@@ -1,7 +1,10 @@
 """A seeded generator of realistic worlds, modelled on the county town of Jishan (稷山县).
 
 People live around community centres: each person's home is drawn from a normal distribution
-around their community's centre, clipped to the town's bounding box. The figures below follow
+around their community's centre (the box only says where centres are drawn; homes are never
+clipped to it, so that nobody piles up on an edge). A county (:data:`JISHAN`) is a seat of
+several communities, market towns and villages, each with its own spread and share of the
+people. The figures below follow
 what programmes of this kind report:
 
 * volunteers are healthy retirees aged 60-75 (60-69 in the county preset), a little more
@@ -38,6 +41,29 @@ _KM_PER_DEG_LAT = 111.195
 
 
 @dataclass(frozen=True)
+class Settlement:
+    """A place people live around: a seat's community, a town or a village.
+
+    Attributes
+    ----------
+    name
+        The community name its people get.
+    lat, lon
+        Its centre, in degrees.
+    spread_km
+        Standard deviation of homes around the centre.
+    weight
+        Its share of the people (relative to the other settlements').
+    """
+
+    name: str
+    lat: float
+    lon: float
+    spread_km: float
+    weight: float
+
+
+@dataclass(frozen=True)
 class WorldSpec:
     """Size and geography of a generated world.
 
@@ -54,6 +80,9 @@ class WorldSpec:
     towns, town_km
         Town centres (lat, lon): when given, the communities are spread among them, each
         within about ``town_km`` of its town's centre, instead of across the box.
+    settlements
+        When given, the communities are these places (names, centres, spreads and shares of
+        the people), and ``communities``, the box and ``spread_km`` are not used.
     """
 
     volunteers: int
@@ -69,6 +98,7 @@ class WorldSpec:
     share_refuses: float = 0.03
     towns: tuple[tuple[float, float], ...] = ()
     town_km: float = 3.0
+    settlements: tuple[Settlement, ...] = ()
 
     def replace(self, **changes: object) -> WorldSpec:
         """A copy with some fields changed."""
@@ -96,12 +126,49 @@ def _province_towns(rows: int = 9, columns: int = 13, seed: int = 2026
 #: A province's county towns (see :func:`_province_towns`).
 PROVINCE_TOWNS = _province_towns()
 
+#: Jishan county (稷山县, about 686 km²): the seat's communities around 35.60 N 110.98 E,
+#: six market towns, and villages scattered over the plain between them. Homes spread
+#: about 0.6 km in the seat, 0.5 km in a town and 0.25 km in a village.
+JISHAN_SEAT = (Settlement("民乐社区", 35.601, 110.968, 0.5, 0.10),
+               Settlement("城关社区", 35.596, 110.985, 0.6, 0.11),
+               Settlement("稷峰社区", 35.612, 110.978, 0.6, 0.10),
+               Settlement("东关社区", 35.603, 111.002, 0.5, 0.08),
+               Settlement("西关社区", 35.592, 110.952, 0.5, 0.07))
+JISHAN_TOWNS = (Settlement("翟店镇", 35.571, 110.874, 0.5, 0.07),
+                Settlement("化峪镇", 35.633, 110.904, 0.5, 0.06),
+                Settlement("西社镇", 35.648, 111.058, 0.5, 0.05),
+                Settlement("清河镇", 35.556, 111.062, 0.5, 0.05),
+                Settlement("蔡村乡", 35.527, 110.982, 0.4, 0.04),
+                Settlement("太阳乡", 35.672, 110.985, 0.4, 0.04))
+
+
+def _villages(count: int = 24, seed: int = 2026) -> tuple[Settlement, ...]:
+    """Villages of the county: spread over its plain (35.50-35.70 N, 110.83-111.12 E), at
+    least 3 km from the seat, fixed by their own seed. Together a fifth of the people."""
+    rng = np.random.default_rng(seed)
+    out: list[Settlement] = []
+    while len(out) < count:
+        lat, lon = rng.uniform(35.50, 35.70), rng.uniform(110.83, 111.12)
+        if geo.haversine_km(np.array([lat]), np.array([lon]), 35.601, 110.975)[0] < 3.0:
+            continue
+        out.append(Settlement(f"{_VILLAGE_NAMES[len(out)]}村", round(float(lat), 4),
+                              round(float(lon), 4), 0.25, 0.23 / count))
+    return tuple(out)
+
+
+_VILLAGE_NAMES = ("南阳", "北阳", "东渠", "西渠", "杨史", "吴城", "上费", "下费", "高渠",
+                  "仁义", "坊堆", "荆平", "马家", "白家", "姚村", "勾家", "新庄", "柳村",
+                  "贾峪", "陈家", "小阳", "汾南", "姚家", "平陇")
+
+#: The county: its seat, towns and villages (see :data:`JISHAN_SEAT`).
+JISHAN = JISHAN_SEAT + JISHAN_TOWNS + _villages()
+
 #: Minle: one community of the county town, as in the programme we design for.
 #: County: the county town of Jishan. City: a prefecture-sized city of twelve-odd towns' worth.
 PRESETS: dict[str, WorldSpec] = {
     "minle": WorldSpec(63, 155, lat_range=(35.596, 35.606), lon_range=(110.962, 110.975),
                        communities=1, spread_km=0.35),
-    "county": WorldSpec(1776, 661, volunteer_ages=(60, 69)),
+    "county": WorldSpec(1776, 661, volunteer_ages=(60, 69), settlements=JISHAN),
     "city": WorldSpec(20_000, 8_000, lat_range=(35.50, 35.70), lon_range=(110.85, 111.10),
                       communities=40, spread_km=1.2),
     "yuncheng": WorldSpec(50_000, 20_000, lat_range=(34.5, 35.8), lon_range=(110.3, 111.8),
@@ -123,9 +190,13 @@ class GeneratedWorld:
 def generate_world(spec: WorldSpec, seed: int = 0) -> GeneratedWorld:
     """Generate volunteers, elders and relations for ``spec``, reproducibly from ``seed``."""
     rng = np.random.default_rng(seed)
-    centres = _centres(spec, rng)
-    names = [(_COMMUNITY_NAMES[i] if i < len(_COMMUNITY_NAMES) else f"第{i + 1}社区")
-             for i in range(spec.communities)]
+    if spec.settlements:
+        centres = np.array([(p.lat, p.lon) for p in spec.settlements], dtype=float)
+        names = [p.name for p in spec.settlements]
+    else:
+        centres = _centres(spec, rng)
+        names = [(_COMMUNITY_NAMES[i] if i < len(_COMMUNITY_NAMES) else f"第{i + 1}社区")
+                 for i in range(spec.communities)]
     vols = _volunteers(spec, rng, centres, names)
     elds = _elders(spec, rng, centres, names)
     rels = _relations(spec, rng, vols, elds)
@@ -150,12 +221,16 @@ def _centres(spec: WorldSpec, rng: np.random.Generator) -> np.ndarray:
 
 def _homes(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
            n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    community = rng.integers(0, len(centres), n)
     km_per_deg_lon = _KM_PER_DEG_LAT * np.cos(np.radians(centres[:, 0].mean()))
-    lat = centres[community, 0] + rng.normal(0, spec.spread_km, n) / _KM_PER_DEG_LAT
-    lon = centres[community, 1] + rng.normal(0, spec.spread_km, n) / km_per_deg_lon
-    lat = np.clip(lat, *spec.lat_range)
-    lon = np.clip(lon, *spec.lon_range)
+    if spec.settlements:
+        weights = np.array([p.weight for p in spec.settlements], dtype=float)
+        community = rng.choice(len(centres), size=n, p=weights / weights.sum())
+        spread = np.array([p.spread_km for p in spec.settlements])[community]
+    else:
+        community = rng.integers(0, len(centres), n)
+        spread = np.full(n, spec.spread_km)
+    lat = centres[community, 0] + rng.normal(0, 1, n) * spread / _KM_PER_DEG_LAT
+    lon = centres[community, 1] + rng.normal(0, 1, n) * spread / km_per_deg_lon
     return community, np.round(lat, 6), np.round(lon, 6)
 
 
