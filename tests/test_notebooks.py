@@ -1,8 +1,10 @@
-"""The notebooks execute from a clean kernel and show their figures; they are committed
-without outputs."""
+"""The notebooks execute from a clean kernel, show their figures, end with a conclusion
+written from the data, take their paths as parameters, write nothing into the repository,
+and use only the documented API; they are committed without outputs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -15,9 +17,48 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TIMEOUT = 600
 
 
+#: Folders of the repository a notebook run must leave as they were.
+WATCHED = ("notebooks", "scenarios", "src", "tests", "docs", "benchmarks", "out")
+
+
 def test_there_are_notebooks():
-    """The coverage story on Minle, the county maps, and the time bank."""
-    assert [p.name for p in NOTEBOOKS] == ["county.ipynb", "coverage.ipynb", "timebank.ipynb"]
+    """The coverage story on Minle, the county's communities, the county's sweep, and the
+    time bank."""
+    assert [p.name for p in NOTEBOOKS] == ["county.ipynb", "coverage.ipynb", "sweep.ipynb",
+                                           "timebank.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_paths_are_parameters(path):
+    """One cell tagged ``parameters`` holds the paths; the output folder defaults to a new
+    temporary one (never a folder of the repository)."""
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert "out = None" in tagged[0].source
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "tempfile.mkdtemp" in code and '"out"' not in code and "'out'" not in code
+
+
+def documented_names() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md")) + \
+        (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_only_the_documented_api(path):
+    """Every ``matching.X``, ``analysis.X``, ``figures.X`` and ``matching.ledger`` name a
+    notebook uses is named in the docs."""
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    used = set(re.findall(r"\b(matching|analysis|figures)\.(\w+)", code))
+    used |= {("ledger", n.strip()) for names in
+             re.findall(r"from matching\.ledger import ([\w, ]+)", code)
+             for n in names.split(",")}
+    docs = documented_names()
+    missing = sorted(f"{a}.{b}" for a, b in used if b not in ("analysis", "ledger")
+                     and not re.search(rf"\b{b}\b", docs))
+    assert missing == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -28,16 +69,26 @@ def test_committed_without_outputs(path):
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+def tree() -> dict[str, int]:
+    """Every file of the watched folders, with its modification time."""
+    return {str(p): p.stat().st_mtime_ns for folder in WATCHED
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_and_shows_its_figures(tmp_path, path):
-    """Run in a copy beside the bundled scenarios (so that its outputs land in tmp_path):
-    every cell runs, and every cell that draws shows a picture."""
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+def test_notebook_executes_and_shows_its_figures(path):
+    """Run where it lives, with its own parameters, from a clean kernel: every cell runs,
+    every cell that draws shows a picture, the last cell writes the conclusion from the
+    data, and nothing in the repository changed."""
+    before = tree()
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    assert tree() == before
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert any("text/markdown" in o.get("data", {}) for o in last.outputs)
     drawing = [c for c in nb.cells if c.cell_type == "code" and "figures." in c.source
                and "import" not in c.source]
     assert drawing

@@ -65,6 +65,17 @@ def test_a_street_loses_one_elder_per_volunteer_and_the_lowest_tier_first():
     assert points["coverage"].dtype == float and points["assigned"].dtype == np.int64
 
 
+def test_shares_of_all_volunteers_or_of_the_paired():
+    # one elder (aged 95) and 4 volunteers: the plan pairs one of them
+    world = street([95], volunteers=4)
+    paired = sweep(world, [0, 1], among="paired").points
+    # when the one paired volunteer leaves, one of the 3 to spare takes the elder
+    assert paired["leaving"].tolist() == [0, 1] and paired["assigned"].tolist() == [1, 1]
+    every = sweep(world, [0, 0.5, 1]).points  # half of 4 leave, then all 4
+    assert every["leaving"].tolist() == [0, 2, 4]
+    assert every["assigned"].tolist() == [1, 1, 0]  # the 2 left are 100 m away at most
+
+
 def test_shares_outside_zero_to_one_are_refused():
     with pytest.raises(ValueError, match="between 0 and 1"):
         sweep(street([95], 1), [0, 1.5])
@@ -92,12 +103,13 @@ def random_world(seed: int, volunteers: int, elders: int, one_tier: bool) -> mat
 
 @SETTINGS
 @given(seed=st.integers(0, 10_000), volunteers=st.integers(2, 10),
-       elders=st.integers(1, 20), one_tier=st.booleans())
+       elders=st.integers(1, 20), one_tier=st.booleans(),
+       among=st.sampled_from(["all", "paired"]))
 @pytest.mark.slow
 def test_the_curve_never_rises_and_the_leaving_sets_are_nested(seed, volunteers, elders,
-                                                               one_tier):
+                                                               one_tier, among):
     world = random_world(seed, volunteers, elders, one_tier)
-    result = sweep(world, SHARES, seed=seed)
+    result = sweep(world, SHARES, seed=seed, among=among)
     points = result.points
     assert (points["status"] == "optimal").all()
     # the objective: the priority served never rises (nested sets, each point optimal)
@@ -108,8 +120,10 @@ def test_the_curve_never_rises_and_the_leaving_sets_are_nested(seed, volunteers,
     order = result.leaving_order
     gone = [set(order[:k]) for k in points["leaving"]]
     assert all(a <= b for a, b in itertools.pairwise(gone))
-    assert points["leaving"].iat[-1] == len(order)  # all who served leave at 1.0
-    assert points["assigned"].iat[-1] == 0 or len(world.volunteers) > len(order)
+    assert points["leaving"].iat[-1] == len(order)  # the whole pool leaves at 1.0
+    assert points["assigned"].iat[-1] == 0 or among == "paired"
+    if among == "all":
+        assert sorted(order) == sorted(world.volunteers["volunteer_id"])
 
 
 def hamlets(k: int, big: int = 0) -> matching.World:

@@ -57,6 +57,10 @@ CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "sourcehanseri
                   "droidsansfallback", "msyh", "simhei", "simsun", "pingfang", "hiragino",
                   "arphic", "uming", "ukai")
 
+#: More groups than this are drawn as rows, not upright bars; each row's height in inches.
+BARS_MOST_UPRIGHT = 12
+ROW_INCHES = 0.22
+
 #: More people than this on one map draw it as a density, not as points and lines.
 PAIR_MAP_MOST_POINTS = 800
 #: Hexagons across a density map.
@@ -250,13 +254,16 @@ def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
     return figure
 
 
-def community_maps(run: Run, lang: str = "en", columns: int = 2) -> Figure:
-    """One pair map per community, side by side."""
+def community_maps(run: Run, lang: str = "en", columns: int | None = None) -> Figure:
+    """One pair map per community, side by side (two to a row, or four for a county's
+    many villages)."""
     names = sorted(c for c in run.world.elders["community"].unique() if c)
+    columns = columns or (2 if len(names) <= BARS_MOST_UPRIGHT else 4)
     rows = max(1, -(-len(names) // columns))
+    scale = 0.8 if columns <= 2 else 0.5
     with _style():
-        figure = PlanFigure(figsize=(FIGSIZE[0] * columns * 0.8, FIGSIZE[1] * rows * 0.8),
-                            layout="constrained")
+        figure = PlanFigure(figsize=(FIGSIZE[0] * columns * scale,
+                                     FIGSIZE[1] * rows * scale), layout="constrained")
         axes = np.atleast_1d(figure.subplots(rows, columns)).ravel()
         for ax, name in zip(axes, names, strict=False):
             pair_map(run, ax=ax, lang=lang, community=name)
@@ -315,9 +322,11 @@ def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
                   lang: str = "en") -> Figure:
     """Assigned and unassigned elders, by priority tier, community or age band."""
     words = _words(lang)
+    table = metrics.coverage(run, by)
+    if len(table) > BARS_MOST_UPRIGHT:
+        return _coverage_rows(table, by, ax, lang)
     with _style():
         figure, ax = _axes(ax)
-        table = metrics.coverage(run, by)
         labels = [tier_name(i, run.world.rules, shown_language(lang)) if by == "priority"
                   else str(i) for i in table.index]
         ax.bar(labels, table["assigned"], color="#2980b9", label=words["assigned"])
@@ -371,6 +380,30 @@ def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") ->
             ax.set_xlabel(words["leave_share"] + " (%)")
             ax.set_ylabel(words["recruits_axis"])
             ax.set_title(words["recruits"])
+    return figure
+
+
+def _coverage_rows(table: pd.DataFrame, by: str, ax: Axes | None, lang: str) -> Figure:
+    """Coverage of many groups (a county's villages) as one row each, the least covered
+    at the top, so that every name can be read."""
+    words = _words(lang)
+    table = table.sort_values(["coverage", "elders"], ascending=[False, True])
+    with _style():
+        size = (FIGSIZE[0], max(FIGSIZE[1], ROW_INCHES * len(table) + 1.0))
+        figure, ax = _axes(ax, size)
+        rows = np.arange(len(table))
+        ax.barh(rows, table["assigned"], color="#2980b9", label=words["assigned"])
+        ax.barh(rows, table["unassigned"], left=table["assigned"], color=MISSING_COLOUR,
+                label=words["unassigned"])
+        ax.set_yticks(rows, [str(i) for i in table.index], fontsize=8)
+        for row, (share, elders) in enumerate(zip(table["coverage"], table["elders"],
+                                                  strict=True)):
+            ax.annotate(f"{share:.0%}", (elders, row), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7)
+        ax.set_xlabel(words["elders"])
+        ax.set_title(say("figure.coverage", shown_language(lang), by=f"figure.{by}"))
+        ax.legend(fontsize=8, loc="lower right")
+        ax.margins(x=0.08)
     return figure
 
 

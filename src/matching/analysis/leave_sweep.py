@@ -1,7 +1,8 @@
 """How coverage falls as volunteers leave: the world paired again at each share leaving.
 
-The volunteers who leave are drawn once, as one seeded order of the volunteers the full
-world's plan uses; the first ``round(share * n)`` of that order leave at ``share``. So the
+The volunteers who leave are drawn once, as one seeded order of all the volunteers (or of
+those the full world's plan uses: ``among="paired"``); the first ``round(share * n)`` of
+that order leave at ``share``. So the
 set leaving at a share is inside the set leaving at every larger share, and since each
 point is paired from scratch to the optimum (the same objective: the largest total
 priority served first), the priority served never rises along the curve. The number of
@@ -49,7 +50,8 @@ class Sweep:
         objective, which never rises), ``mean_distance_km``, ``max_distance_km``,
         ``mean_load_minutes`` and ``max_load_minutes`` (weekly minutes of the volunteers who
         have elders), ``status`` (the pairing's), and with recruiting ``recruits`` (how many
-        new volunteers serve everyone) and ``unreachable``.
+        new volunteers serve everyone), ``recruits_proven`` (whether that number is proven
+        the least) and ``unreachable``.
     communities
         One row per share and community: ``leave_share, community, elders, assigned,
         coverage``.
@@ -81,10 +83,18 @@ class Sweep:
         return float(full.max()) if len(full) else None
 
 
-def leaving_order(world: World, plan: PairingResult, seed: int) -> list[str]:
-    """The seeded order in which the volunteers ``plan`` uses leave (nested by design)."""
-    used = sorted(set(plan.assignments["volunteer_id"].astype(str)))
-    return [used[i] for i in np.random.default_rng(seed).permutation(len(used))]
+#: Who may leave: every volunteer, or those the full plan pairs.
+AMONG = ("all", "paired")
+
+
+def leaving_order(world: World, plan: PairingResult, seed: int,
+                  among: str = "all") -> list[str]:
+    """The seeded order in which volunteers leave (nested by design): all of them, or
+    those ``plan`` pairs."""
+    pool = plan.assignments["volunteer_id"] if among == "paired" else \
+        world.volunteers["volunteer_id"]
+    ids = sorted(set(pool.astype(str)))
+    return [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
 
 
 def check_shares(shares: Sequence[float]) -> list[float]:
@@ -107,12 +117,14 @@ def _point(world: World, time_limit: float, seed: int, workers: int | None,
         found = recruit(world, plan, places, seed=seed)
         out["recruits"] = found.recruits
         out["unreachable"] = len(found.unreachable)
+        out["recruits_proven"] = found.optimal
     return out
 
 
 def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
           time_limit: float = 60.0, workers: int | None = None,
-          recruit_at: str | None = None, cluster: Cluster | None = None,
+          recruit_at: str | None = None, among: str = "all",
+          cluster: Cluster | None = None,
           progress: Callable[[int, int], None] | None = None) -> Sweep:
     """Pair ``world`` again with each share ``leave`` of its paired volunteers gone.
 
@@ -121,11 +133,14 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
     world
         The world (:func:`matching.read_world`, or a scenario's).
     leave
-        Shares of the volunteers the full plan uses, each in [0, 1].
+        Shares of the volunteers who leave, each in [0, 1].
     seed
         Draws the order of leaving, and seeds each pairing.
     time_limit
         Seconds for each point's pairing.
+    among
+        ``all``: the shares are of all the volunteers; ``paired``: of those the full plan
+        pairs (a harder test of a world with many volunteers to spare).
     recruit_at
         ``near`` or ``centres``: also find the fewest recruits who serve everyone at each
         point (:func:`matching.analysis.recruitment.recruit`).
@@ -136,10 +151,12 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
         Called with (points done, points) as points finish here.
     """
     shares = check_shares(leave)
+    if among not in AMONG:
+        raise ValueError(f"among must be one of {AMONG}, not {among!r}")
     if recruit_at is not None and recruit_at not in PLACES:
         raise ValueError(f"recruit_at must be one of {PLACES}, not {recruit_at!r}")
     full = solve_world(world, time_limit=time_limit, seed=seed, workers=workers)
-    order = leaving_order(world, full, seed)
+    order = leaving_order(world, full, seed, among)
     worlds = [without_volunteers(world, set(order[:round(s * len(order))])) for s in shares]
     if cluster is not None:
         results = cluster.map_calls(_point, [(w, time_limit, seed, workers, recruit_at)
@@ -184,6 +201,7 @@ def _tables(world: World, shares: list[float], order: list[str],
         if recruiting:
             row["recruits"] = len(result["recruits"])
             row["unreachable"] = int(result["unreachable"])
+            row["recruits_proven"] = bool(result["recruits_proven"])
             recruits.append(result["recruits"].assign(leave_share=share))
         points.append(row)
         by = pd.DataFrame({"community": elders["community"].to_numpy(), "served": served})
@@ -195,7 +213,7 @@ def _tables(world: World, shares: list[float], order: list[str],
     point_table = pd.DataFrame(points)
     front = [c for c in POINT_COLUMNS if c != "status"]
     tier_columns = [c for c in point_table.columns if c.startswith("coverage_priority_")]
-    rest = ["status"] + (["recruits", "unreachable"] if recruiting else [])
+    rest = ["status"] + (["recruits", "recruits_proven", "unreachable"] if recruiting else [])
     point_table = point_table[front[:7] + tier_columns + front[7:] + rest]
     community_table = pd.concat(communities, ignore_index=True)
     community_table["assigned"] = community_table["assigned"].astype(int)

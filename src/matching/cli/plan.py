@@ -7,7 +7,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from matching.analysis.leave_sweep import format_points
+from matching.analysis.leave_sweep import AMONG, format_points
 from matching.analysis.recruitment import PLACES
 from matching.cli.common import (
     add_coords,
@@ -101,8 +101,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     elif command == "sweep":
         p.add_argument("scenario", type=Path, help="a scenario .toml file")
         p.add_argument("--leave", required=True, type=shares, metavar="0,0.05,0.1,...",
-                       help="shares (0-1) of the volunteers the full plan uses who leave, "
-                            "comma-separated")
+                       help="shares (0-1) of the volunteers who leave, comma-separated")
+        p.add_argument("--among", choices=AMONG, default="all",
+                       help="the shares are of all the volunteers (default), or only of "
+                            "those the full plan pairs")
         p.add_argument("--recruit", choices=PLACES,
                        help="also find, at each share, the fewest new volunteers who would "
                             "serve every elder left unserved: living near the unserved, or "
@@ -305,7 +307,8 @@ def sweep_file(args: argparse.Namespace) -> int:
     budget = _begin(args, None)
     progress, stages = progress_of(args, budget)
     result = sweep_scenario(scenario, args.leave, args.out, Context(budget, progress),
-                            recruit_at=args.recruit, time_limit=args.time_limit,
+                            recruit_at=args.recruit, among=args.among,
+                            time_limit=args.time_limit,
                             lang=args.lang)
     points = result.points
     text = format_points(points)

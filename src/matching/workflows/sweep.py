@@ -38,7 +38,7 @@ def scenario_world(sc: Scenario) -> World:
 
 
 def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
-                   context: Context, *, recruit_at: str | None = None,
+                   context: Context, *, recruit_at: str | None = None, among: str = "all",
                    time_limit: float | None = None, lang: str = "zh") -> Sweep:
     """Sweep the scenario's world over the shares ``leave`` and write ``out``:
     ``sweep.csv`` (one row per share), ``sweep_communities.csv``, ``leaving_order.csv``,
@@ -58,10 +58,12 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
     if context.cluster is None and sc.cluster is not None:
         with open_cluster(sc.cluster) as cluster:
             result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
-                           workers=sc.workers, recruit_at=recruit_at, cluster=cluster)
+                           workers=sc.workers, recruit_at=recruit_at, among=among,
+                           cluster=cluster)
     else:
         result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
-                       workers=sc.workers, recruit_at=recruit_at, cluster=context.cluster,
+                       workers=sc.workers, recruit_at=recruit_at, among=among,
+                       cluster=context.cluster,
                        progress=done)
     figure = sweep_curves(result, world.rules, lang)
     png = io.BytesIO()
@@ -73,7 +75,7 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
     if result.recruits is not None:
         tables["recruits.csv"] = result.recruits
     record = {"command": "sweep", "scenario": sc.name, "scenario_file": sc.path.name,
-              "leave": result.points["leave_share"].tolist(), "recruit": recruit_at,
+              "leave": result.points["leave_share"].tolist(), "recruit": recruit_at, "among": among,
               "seed": sc.seed, "time_limit_per_point": per_point, "versions": versions()}
     context.progress("writing", "writing outputs", done=1.0)
     write_outputs(out, tables,
