@@ -49,7 +49,7 @@ COMMANDS: dict[str, Command] = {
     "run": Command("plan", "run a scenario file",
                    "Run what a scenario file names (pairing, schedule, re-plan, what-if "
                    "edits) into a self-contained folder.", searches=True),
-    "sweep": Command("plan", "coverage as a growing share of volunteers leaves",
+    "sweep": Command("whatif", "coverage as a growing share of volunteers leaves",
                      "Pair a scenario's world again at each share of its paired volunteers "
                      "leaving (nested: whoever leaves at a share also leaves at every larger "
                      "one), and write coverage by tier and community, distances and loads "

@@ -7,8 +7,6 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from matching.analysis.leave_sweep import AMONG, format_points
-from matching.analysis.recruitment import PLACES
 from matching.cli.common import (
     add_coords,
     add_inputs,
@@ -18,7 +16,6 @@ from matching.cli.common import (
     add_solver,
     date,
     finish,
-    frame_json,
     progress_of,
 )
 from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
@@ -37,15 +34,12 @@ from matching.workflows.plan import (
 )
 from matching.workflows.run import run_scenario
 from matching.workflows.scenario import load_scenario
-from matching.workflows.sweep import sweep_scenario
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
 #: Where a schedule command's stages end, as shares of the whole command.
 SCHEDULE_END = 0.95
 
-#: Most points a sweep may ask for (each is a whole pairing).
-MOST_SWEEP_POINTS = 200
 
 
 def configure(command: str, p: argparse.ArgumentParser) -> None:
@@ -98,30 +92,6 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", required=True, type=Path,
                        help="folder for assignments.csv, unassigned.csv, changes.csv")
         add_ledger(p)
-    elif command == "sweep":
-        p.add_argument("scenario", type=Path, help="a scenario .toml file")
-        p.add_argument("--leave", required=True, type=shares, metavar="0,0.05,0.1,...",
-                       help="shares (0-1) of the volunteers who leave, comma-separated")
-        p.add_argument("--among", choices=AMONG, default="all",
-                       help="the shares are of all the volunteers (default), or only of "
-                            "those the full plan pairs")
-        p.add_argument("--recruit", choices=PLACES,
-                       help="also find, at each share, the fewest new volunteers who would "
-                            "serve every elder left unserved: living near the unserved, or "
-                            "at the communities' centres")
-        p.add_argument("--out", required=True, type=Path,
-                       help="folder for sweep.csv, sweep_communities.csv, leaving_order.csv, "
-                            "recruits.csv and sweep.png")
-        p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
-                       help="seconds for each point's pairing (default: the scenario's "
-                            "[solver] time_limit)")
-        p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                       help="language of the figure (default zh)")
-        p.add_argument("--cluster", metavar="local:N | ADDRESS",
-                       help="solve the points on a Dask cluster: the results are the same")
-        add_coords(p)
-        add_report(p)
-        return
     elif command == "run":
         p.add_argument("scenario", type=Path, help="a scenario .toml file")
         p.add_argument("--out", type=Path,
@@ -139,32 +109,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
 
 def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
-    return {"pair": pair, "schedule": schedule, "replan": replan, "run": run_file,
-            "sweep": sweep_file}[command](args)
-
-
-def seconds(text: str) -> float:
-    """A positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
-    return value
-
-
-def shares(text: str) -> list[float]:
-    """``--leave``: comma-separated shares, each between 0 and 1."""
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
-    if not values or any(not 0.0 <= v <= 1.0 for v in values):
-        raise argparse.ArgumentTypeError(f"each share lies between 0 and 1: {text!r}")
-    if len(values) > MOST_SWEEP_POINTS:
-        raise argparse.ArgumentTypeError(f"at most {MOST_SWEEP_POINTS} shares")
-    return values
+    return {"pair": pair, "schedule": schedule, "replan": replan, "run": run_file}[command](args)
 
 
 def _options(args: argparse.Namespace) -> SolveOptions:
@@ -294,27 +239,6 @@ def replan(args: argparse.Namespace) -> int:
     folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
     figures = {k: v for k, v in result.figures.items() if k != "residual"}
     return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
-
-
-def sweep_file(args: argparse.Namespace) -> int:
-    """``matching sweep``: coverage as a growing share of the volunteers leaves."""
-    scenario = load_scenario(args.scenario)
-    if args.coords is not None:
-        scenario = dataclasses.replace(scenario, coords=args.coords)
-    if args.cluster is not None:
-        check_spec(args.cluster)
-        scenario = dataclasses.replace(scenario, cluster=args.cluster)
-    budget = _begin(args, None)
-    progress, stages = progress_of(args, budget)
-    result = sweep_scenario(scenario, args.leave, args.out, Context(budget, progress),
-                            recruit_at=args.recruit, among=args.among,
-                            time_limit=args.time_limit,
-                            lang=args.lang)
-    points = result.points
-    text = format_points(points)
-    summary = {"scenario": scenario.name, "out": str(args.out),
-               "points": frame_json(points)}
-    return finish(args, stages, summary, f"{text}\n\n{_ran(budget, args.out)}")
 
 
 def run_file(args: argparse.Namespace) -> int:

@@ -1,0 +1,99 @@
+"""The what-if command: ``sweep``, coverage as a growing share of the volunteers leaves
+(its own module: it draws a figure, and ``pair`` should not load matplotlib)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from matching.analysis.leave_sweep import AMONG, format_points
+from matching.analysis.recruitment import PLACES
+from matching.cli.common import add_coords, add_report, finish, frame_json, progress_of
+from matching.runtime.budget import Budget
+from matching.runtime.cluster import check_spec
+from matching.workflows.plan import Context
+from matching.workflows.scenario import load_scenario
+from matching.workflows.sweep import sweep_scenario
+
+#: Most points a sweep may ask for (each is a whole pairing).
+MOST_SWEEP_POINTS = 200
+
+
+def configure(command: str, p: argparse.ArgumentParser) -> None:
+    """The options of ``sweep``."""
+    p.add_argument("scenario", type=Path, help="a scenario .toml file")
+    p.add_argument("--leave", required=True, type=shares, metavar="0,0.05,0.1,...",
+                   help="shares (0-1) of the volunteers who leave, comma-separated")
+    p.add_argument("--among", choices=AMONG, default="all",
+                   help="the shares are of all the volunteers (default), or only of "
+                        "those the full plan pairs")
+    p.add_argument("--recruit", choices=PLACES,
+                   help="also find, at each share, the fewest new volunteers who would "
+                        "serve every elder left unserved: living near the unserved, or "
+                        "at the communities' centres")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for sweep.csv, sweep_communities.csv, leaving_order.csv, "
+                        "recruits.csv and sweep.png")
+    p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
+                   help="seconds for each point's pairing (default: the scenario's "
+                        "[solver] time_limit)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="language of the figure (default zh)")
+    p.add_argument("--cluster", metavar="local:N | ADDRESS",
+                   help="solve the points on a Dask cluster: the results are the same")
+    add_coords(p)
+    add_report(p)
+
+
+def run(command: str, args: argparse.Namespace) -> int:
+    """Run ``command``."""
+    return sweep_file(args)
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
+
+
+def shares(text: str) -> list[float]:
+    """``--leave``: comma-separated shares, each between 0 and 1."""
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not values or any(not 0.0 <= v <= 1.0 for v in values):
+        raise argparse.ArgumentTypeError(f"each share lies between 0 and 1: {text!r}")
+    if len(values) > MOST_SWEEP_POINTS:
+        raise argparse.ArgumentTypeError(f"at most {MOST_SWEEP_POINTS} shares")
+    return values
+
+
+def sweep_file(args: argparse.Namespace) -> int:
+    """``matching sweep``: coverage as a growing share of the volunteers leaves."""
+    scenario = load_scenario(args.scenario)
+    if args.coords is not None:
+        scenario = dataclasses.replace(scenario, coords=args.coords)
+    if args.cluster is not None:
+        check_spec(args.cluster)
+        scenario = dataclasses.replace(scenario, cluster=args.cluster)
+    budget = args.budget = Budget(None, args.started, args.stop)
+    progress, stages = progress_of(args, budget)
+    result = sweep_scenario(scenario, args.leave, args.out, Context(budget, progress),
+                            recruit_at=args.recruit, among=args.among,
+                            time_limit=args.time_limit,
+                            lang=args.lang)
+    points = result.points
+    text = format_points(points)
+    summary = {"scenario": scenario.name, "out": str(args.out),
+               "points": frame_json(points)}
+    ran = f"  {'command':<18}{budget.elapsed():.2f} s in all; wrote {args.out}"
+    return finish(args, stages, summary, f"{text}\n\n{ran}")
+
+
