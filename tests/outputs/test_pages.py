@@ -63,13 +63,14 @@ def plan_folder(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.slow
 def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
-    """report.html is self-contained (no script, no remote image) and its figures show: the
+    """report.html is self-contained (no remote script or image) and its figures show: the
     screenshot holds thousands of pixels of the plan's blue."""
     assert main(["report", str(plan_folder), "--lang", lang]) == 0
     page = plan_folder / "report.html"
     text = page.read_text(encoding="utf-8")
     # the one script is the print button's; nothing is fetched from the network
-    assert text.count("<script") == 1 and PRINT_SCRIPT in text and "src=\"http" not in text
+    # the print button's script, and the interactive map's data, Leaflet and drawing script
+    assert text.count("<script") == 4 and PRINT_SCRIPT in text and "src=\"http" not in text
     assert text.count("data:image/png;base64,") == 6  # map, 2 coverage, 2 histograms, heatmap
     pixels = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
     blue = np.all(np.abs(pixels - PLAN_BLUE) < 0.03, axis=-1)

@@ -29,7 +29,7 @@ def test_a_limit_shorter_than_the_proof_gives_a_checked_feasible_plan(tmp_path):
     """This world's full proof takes about 4 s (CP-SAT after the flow's bounds); with a
     one-second limit for the whole command the plan is feasible, carries its bound and gap,
     and passes the independent checker, maximality included."""
-    vols, elds, rels = small_world(3, 30, 90, weekly=[100, 130, 160])
+    vols, elds, rels = small_world(2, 30, 90, weekly=[100, 130, 160])
     for name, frame in (("v", vols), ("e", elds), ("r", rels)):
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
     inputs = [str(tmp_path / f"{n}.csv") for n in ("v", "e", "r")]
