@@ -13,6 +13,7 @@ import uvicorn
 from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json, emit, say
 from matching.console import create_app, load_programme
 from matching.console.accounts import Accounts
+from matching.console.links import DEFAULT_LINK_DAYS
 from matching.rules.limits import tile_url
 
 #: The file-mode mask of the console's process: its files are its owner's only.
@@ -40,6 +41,9 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                             "request came over HTTPS")
         p.add_argument("--idle-minutes", type=float, default=30.0,
                        help="a login unused for this long ends (default 30)")
+        p.add_argument("--link-days", type=int, default=DEFAULT_LINK_DAYS, metavar="DAYS",
+                       help="days a volunteer's personal link keeps working after its run's "
+                            f"horizon (default {DEFAULT_LINK_DAYS})")
         p.add_argument("--tiles", help="map tile URL template, e.g. "
                                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
                                        "(default: no tiles, people on a blank map)")
@@ -76,7 +80,7 @@ def serve(args: argparse.Namespace) -> int:
                          allowed_hosts=tuple(args.allowed_host),
                          tiles=tile_url(args.tiles) if args.tiles else None,
                          secure_cookies=True if args.secure_cookies else None,
-                         idle_minutes=args.idle_minutes)
+                         idle_minutes=args.idle_minutes, link_days=args.link_days)
     except PermissionError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Annotated, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from matching.console import service
 from matching.console.context import Console, check_api_token, console_of, language, stage_text
@@ -18,6 +20,7 @@ from matching.console.pages import (
     file_or_404,
     problems_of,
     read_uploads,
+    rota_with_links,
     workbook_response,
     zip_response,
 )
@@ -26,6 +29,9 @@ from matching.rules.errors import InputError, InputIssue
 from matching.world.read import read_world
 
 router = APIRouter(prefix="/api")
+
+#: Most marks one approval may name.
+MOST_APPROVED = 10_000
 ConsoleDep = Annotated[Console, Depends(console_of)]
 CsrfHeader = Annotated[str | None, Header()]
 
@@ -144,10 +150,11 @@ def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
 
 
 @router.get("/runs/{run_id}/files/{path:path}", tags=["runs"])
-def api_file(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
+def api_file(request: Request, console: ConsoleDep, run_id: str, path: str) -> Response:
     """Any output file of a finished run, such as ``assignments.csv`` or
-    ``rota/V00001.html``."""
-    return file_or_404(console, run_id, path)
+    ``rota/V00001.html`` (rota pages carry the volunteers' personal links as QR codes)."""
+    return rota_with_links(request, console, run_id, path) or \
+        file_or_404(console, run_id, path)
 
 
 @router.get("/runs/{run_id}/workbook", tags=["runs"])
@@ -172,3 +179,79 @@ def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
     if console.run_or_404(run_id)["status"] != "done":
         raise HTTPException(409, "the run has not finished")
     return {"elder_id": elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}
+
+
+# --- volunteers' links and the marks from their phones ------------------------------------
+
+@router.get("/runs/{run_id}/links", tags=["links"])
+def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
+    """One personal link per volunteer with activities in the run (made where there is
+    none): ``volunteer_id``, ``name`` and ``url`` (``/v/...``, on this console). A link
+    shows its volunteer's own activities and takes their marks, with no account."""
+    status = console.run_or_404(run_id)
+    if status["status"] != "done":
+        raise HTTPException(409, "the run has not finished")
+    try:
+        urls = service.volunteer_links(console.store, console.links, status["programme"],
+                                       run_id, console.settings.link_days)
+    except service.NotFound as exc:
+        raise HTTPException(404, "the run has no schedule") from exc
+    vols = console.plan_of(run_id).world.volunteers
+    names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str), strict=True))
+    return [{"volunteer_id": vid, "name": names.get(vid, ""), "url": url}
+            for vid, url in urls.items()]
+
+
+@router.post("/runs/{run_id}/links/{volunteer_id}/revoke", tags=["links"])
+def api_revoke(request: Request, console: ConsoleDep, run_id: str, volunteer_id: str,
+               x_csrf_token: CsrfHeader = None) -> dict:
+    """End a volunteer's link for the run (it answers 404 from now on); the next
+    ``GET /api/runs/{id}/links`` gives them a new one."""
+    check_api_token(request, x_csrf_token)
+    console.run_or_404(run_id)
+    if not console.links.revoke(run_id, volunteer_id):
+        raise HTTPException(404, "no working link for that volunteer and run")
+    return {"revoked": volunteer_id}
+
+
+class Approval(BaseModel):
+    """Marks to record in the time bank, with any minutes changed first."""
+
+    model_config = ConfigDict(extra="forbid")
+    ids: list[int] = Field(max_length=MOST_APPROVED)
+    minutes: dict[int, str] = Field(default_factory=dict, max_length=MOST_APPROVED)
+
+
+@router.get("/programmes/{name}/timebank/pending", tags=["time bank"])
+def api_pending(console: ConsoleDep, name: str) -> list[dict]:
+    """Marks sent from phones and not yet approved: ``id, volunteer_id, elder_id, date,
+    activity, status, minutes`` (and ``run_id, done_by, rating, comment``)."""
+    console.programme_or_404(name)
+    return [{k: m[k] for k in ("id", "run_id", "volunteer_id", "elder_id", "date",
+                               "activity", "status", "done_by", "minutes", "rating",
+                               "comment")}
+            for m in console.links.marks(programme=name, pending=True)]
+
+
+@router.post("/programmes/{name}/timebank/approve", tags=["time bank"])
+def api_approve(request: Request, console: ConsoleDep, name: str, approval: Approval,
+                x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Record pending marks in the time bank as one batch, by the same path as a marked
+    rota: 200 with the counts, or 409 with the problems (a mark approved already, a row
+    the ledger has or the schedule lacks...) and nothing recorded."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        counts = service.approve_marks(console.store, console.links, name, approval.ids,
+                                       approval.minutes)
+    except InputError as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems]}, 409)
+    return JSONResponse(counts)
+
+
+@router.get("/programmes/{name}/timebank/balances", tags=["time bank"])
+def api_balances(console: ConsoleDep, name: str) -> list[dict]:
+    """Each member's hours: ``member_id``, ``balance_hours``, ``earned_hours``..."""
+    console.programme_or_404(name)
+    table = service.balances(console.store, name)
+    return [] if table.empty else json.loads(table.to_json(orient="records"))

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching import __version__
 from matching.catalogue import known, say
-from matching.console import api, pages, service
+from matching.console import api, pages, service, volunteer
 from matching.console.context import Console, ConsoleSettings, language
 from matching.console.guard import (
     Authenticate,
@@ -27,6 +27,7 @@ from matching.console.guard import (
     served_hosts,
     wants_json,
 )
+from matching.console.links import DEFAULT_LINK_DAYS
 
 HERE = Path(__file__).parent
 
@@ -56,7 +57,8 @@ DOCS_PAGE = """<!doctype html>
 def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                allowed_hosts: tuple[str, ...] = (), tiles: str | None = None,
                secure_cookies: bool | None = None, idle_minutes: float | None = None,
-               command: tuple[str, ...] | None = None) -> FastAPI:
+               command: tuple[str, ...] | None = None,
+               link_days: int = DEFAULT_LINK_DAYS) -> FastAPI:
     """The console over the data folder ``data``.
 
     Parameters
@@ -77,6 +79,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
         A session unused for this long ends (default 30).
     command
         How to run ``matching`` for a run (default: this Python).
+    link_days
+        Days a volunteer's personal link keeps working after its run's horizon.
 
     Raises
     ------
@@ -85,7 +89,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
         name people could reach it by.
     """
     settings = ConsoleSettings(host=host, port=port, allowed_hosts=tuple(allowed_hosts),
-                               tiles=tiles, secure_cookies=secure_cookies,
+                               tiles=tiles, secure_cookies=secure_cookies, link_days=link_days,
                                **({"idle_seconds": idle_minutes * 60} if idle_minutes else {}))
     console = Console(data, settings, command)
     if settings.needs_login and not console.accounts.names():
@@ -111,6 +115,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
 
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(volunteer.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

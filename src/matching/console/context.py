@@ -15,6 +15,7 @@ from matching.catalogue import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, known, say
 from matching.console import service
 from matching.console.accounts import Accounts, Throttle
 from matching.console.guard import AuthSettings, Visitor, is_loopback, same_token, visitor_of
+from matching.console.links import DEFAULT_LINK_DAYS, Links, RateLimit
 from matching.console.runs import RunQueue
 from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
 from matching.console.store import NotFound, Store, read_json
@@ -48,6 +49,8 @@ class ConsoleSettings:
         scheme (HTTPS, directly or as a trusted proxy's ``X-Forwarded-Proto`` says).
     idle_seconds
         A session unused for this long ends.
+    link_days
+        Days a volunteer's personal link keeps working after its run's horizon.
     """
 
     host: str = "127.0.0.1"
@@ -56,6 +59,7 @@ class ConsoleSettings:
     tiles: str | None = None
     secure_cookies: bool | None = None
     idle_seconds: float = DEFAULT_IDLE_SECONDS
+    link_days: int = DEFAULT_LINK_DAYS
 
     @property
     def needs_login(self) -> bool:
@@ -79,6 +83,8 @@ class Console:
                              finish=lambda run_id: service.finish_run(self.store, run_id))
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.plan_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._load_plan)
+        self.links = Links(self.store.root)
+        self.link_limit = RateLimit()
 
     def _load_plan(self, run_id: str) -> Run:
         return load_run(self.store.run_dir(run_id) / "out")

@@ -47,8 +47,13 @@ SESSION_COOKIE = "matching_session"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-#: Paths anyone may open without logging in (the login page and the files it needs).
-OPEN_PATHS = ("/login", "/static/", "/leaflet/", "/swagger/", "/lang/")
+#: The volunteers' personal links: open without a login (the token in the path is the
+#: credential, see :mod:`matching.console.volunteer`), and without a session.
+VOLUNTEER_PATHS = ("/v/",)
+
+#: Paths anyone may open without logging in (the login page and the files it needs, and
+#: the volunteers' links).
+OPEN_PATHS = ("/login", "/static/", "/leaflet/", "/swagger/", "/lang/", *VOLUNTEER_PATHS)
 
 #: Paths of files that are the same for everyone (they may be cached).
 SHARED_FILE_PATHS = ("/static/", "/leaflet/", "/swagger/")
@@ -344,7 +349,7 @@ class Authenticate:
                 await RedirectResponse("/login", 303)(scope, receive, send)
             return
         if visitor.session is None and not visitor.basic and not wants_json(path) and \
-                not path.startswith(SHARED_FILE_PATHS):
+                not path.startswith(SHARED_FILE_PATHS + VOLUNTEER_PATHS):
             # a page that may carry a form: it needs a session for its CSRF token
             visitor.session = await run_in_threadpool(settings.sessions.create, "")
             visitor.new_cookie = visitor.session.token

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import unicodedata
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
-from matching.catalogue import LANGUAGES
+from matching.catalogue import LANGUAGES, say
 from matching.console import service
 from matching.console.context import (
     LANGUAGE_COOKIE,
@@ -36,6 +37,7 @@ from matching.console.guard import (
 )
 from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
 from matching.outputs.folder import Run
+from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
@@ -235,10 +237,12 @@ async def changes_form(request: Request, console: ConsoleDep, name: str) -> Resp
 
 @router.get("/p/{name}/timebank", response_class=HTMLResponse)
 def timebank_page(request: Request, console: ConsoleDep, name: str,
-                  week: dt.date | None = None, recorded: str | None = None) -> HTMLResponse:
-    """Mark a week; balances and statements."""
+                  week: dt.date | None = None, recorded: str | None = None,
+                  approved: str | None = None) -> HTMLResponse:
+    """Mark a week, approve the marks sent from phones; balances and statements."""
     console.programme_or_404(name)
-    return timebank_page_of(request, console, name, week, recorded=recorded)
+    return timebank_page_of(request, console, name, week, recorded=recorded,
+                            approved=approved)
 
 
 def timebank_page_of(request: Request, console: Console, name: str, week: dt.date | None,
@@ -263,6 +267,8 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         context["batches"] = service.week_batches(store, name, week)
         helpers = [(v, names.show("volunteer", v))
                    for v in plan.world.volunteers["volunteer_id"].astype(str)]
+        context.update(phone_marks(console, name, done["id"], plan, names, weeks, week,
+                                   table, lang))
     balances = service.balances(store, name)
     members = Names(member={**names.elder, **names.volunteer})
     return console.page(request, "timebank.html", status_code, name=name, step="timebank",
@@ -274,6 +280,58 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
                                        "balance_hours")),
                         member_ids=balances["member_id"].astype(str).tolist()
                         if len(balances) else [], **context)
+
+
+def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Names,
+                weeks: list[dt.date], week: dt.date, table: pd.DataFrame,
+                lang: str) -> dict[str, object]:
+    """What the time-bank page shows of the marks sent from phones: those waiting for
+    approval (by name), the pending and approved counts of each week, and who has marked
+    nothing of the chosen week yet, with their phones."""
+    marks = console.links.marks(programme=name, run_id=run_id)
+    pending = [{**m, "what": say(f"activity.{m['activity']}", lang),
+                "volunteer": names.show("volunteer", str(m["volunteer_id"])),
+                "elder": names.show("elder", str(m["elder_id"])) if m["elder_id"] else "",
+                "status_text": say(f"mark.{m['status']}", lang),
+                "done_by_text": names.show("volunteer", str(m["done_by"]))
+                if m["done_by"] else ""}
+               for m in marks if m["state"] == "pending"]
+    counts = []
+    for monday in weeks:
+        end = (monday + dt.timedelta(days=7)).isoformat()
+        inside_week = [m for m in marks if monday.isoformat() <= str(m["date"]) < end]
+        counts.append((monday, sum(m["state"] == "pending" for m in inside_week),
+                       sum(m["state"] == "approved" for m in inside_week)))
+    end = (week + dt.timedelta(days=7)).isoformat()
+    marked = {str(m["volunteer_id"]) for m in marks if week.isoformat() <= str(m["date"]) < end}
+    vols = plan.world.volunteers.set_index("volunteer_id")
+    silent = [(names.show("volunteer", v), str(vols.at[v, "phone"]) if v in vols.index and
+               "phone" in vols.columns else "")
+              for v in sorted(set(table["volunteer_id"]) - marked - {""})]
+    return {"pending_marks": pending, "week_counts": counts, "silent": silent}
+
+
+@router.post("/p/{name}/timebank/approve")
+async def approve_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Approve marks sent from phones into the time bank: the ticked ones (with any
+    minutes changed) or all of them, as one batch."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    done = service.latest_run(console.store, name)
+    if done is None:
+        raise HTTPException(409, "plan first")
+    pending = console.links.marks(programme=name, run_id=done["id"], pending=True)
+    ids = [int(m["id"]) for m in pending] if form.get("all") == "1" else \
+        [int(v) for v in form.getlist("approve") if str(v).isdigit()]
+    minutes = {int(k.split(":", 1)[1]): str(v) for k, v in form.items()
+               if k.startswith("minutes:") and k.split(":", 1)[1].isdigit() and str(v).strip()}
+    try:
+        counts = service.approve_marks(console.store, console.links, name, ids,
+                                       {i: m for i, m in minutes.items() if i in ids})
+    except InputError as exc:
+        return timebank_page_of(request, console, name, None, 422, problems=exc.problems)
+    return RedirectResponse(f"/p/{name}/timebank?approved={len(ids)}-{counts['batch']}", 303)
 
 
 @router.post("/p/{name}/timebank")
@@ -389,9 +447,39 @@ def search(plan: Run, query: str, lang: str, names: Names) -> dict[str, object]:
 
 
 @router.get("/runs/{run_id}/files/{path:path}")
-def run_file_page(console: ConsoleDep, run_id: str, path: str) -> FileResponse:
-    """An output file of a run."""
-    return file_or_404(console, run_id, path)
+def run_file_page(request: Request, console: ConsoleDep, run_id: str,
+                  path: str) -> Response:
+    """An output file of a run (rota pages with the volunteers' personal links)."""
+    return rota_with_links(request, console, run_id, path) or \
+        file_or_404(console, run_id, path)
+
+
+def rota_with_links(request: Request, console: Console, run_id: str,
+                    path: str) -> Response | None:
+    """A rota page (a volunteer's, or the coordinator's overview) with the personal links
+    printed as QR codes on it; ``None`` for any other file."""
+    match = ROTA_PAGE.fullmatch(path)
+    if match is None:
+        return None
+    status = console.run_or_404(run_id)
+    try:
+        page = console.store.run_file(run_id, path).read_text(encoding="utf-8")
+        urls = service.volunteer_links(console.store, console.links, status["programme"],
+                                       run_id, console.settings.link_days)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    lang = "en" if "<html lang=\"en\"" in page else "zh"
+    base = str(request.base_url).rstrip("/")
+    vid = match.group("vid")
+    if vid is None:
+        vols = console.plan_of(run_id).world.volunteers
+        names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str),
+                         strict=True))
+        page = with_links(page, [(names.get(v) or v, base + url) for v, url in urls.items()],
+                          lang)
+    elif vid in urls:
+        page = with_link(page, base + urls[vid], lang)
+    return HTMLResponse(page)
 
 
 @router.get("/runs/{run_id}/plan.xlsx")
@@ -474,6 +562,9 @@ def file_or_404(console: Console, run_id: str, path: str) -> FileResponse:
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
 
+
+#: The rota pages that carry personal links: the overview, and each volunteer's.
+ROTA_PAGE = re.compile(r"rota(?:/(?P<vid>[^/]+))?\.html")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matching.analysis.doctor import Diagnosis, diagnose
+from matching.console.links import COMMENT_CHARS, MOST_MINUTES, RATINGS, STATUSES, Links
 from matching.console.runs import Job, RunQueue
 from matching.console.store import (
     INPUT_KINDS,
@@ -552,11 +553,31 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
     if unmarked:
         raise InputError.one("week", "input.week_unmarked", n=unmarked)
+    return record_rows(store, programme, run_id, rows,
+                       f"marked-{monday.isoformat()}-run{run_id}.csv")
+
+
+#: The columns of a marked rota (``matching ledger record --done``).
+DONE_COLUMNS = ("date", "activity", "volunteer_id", "elder_id", "status", "done_by",
+                "minutes", "rating", "comment")
+
+
+def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, str]],
+                source: str) -> dict[str, int]:
+    """Record marked rows of a run's schedule in the programme's ledger, as one batch, by
+    the same path as ``matching ledger record``: the rows are kept as a marked rota
+    (``source``, beside the ledger) and checked against the schedule; a row recorded
+    already, one the schedule does not have or bad minutes refuse them all.
+
+    Raises
+    ------
+    InputError
+        With every problem; nothing is recorded then.
+    """
     folder = ledger_path(store, programme).parent
-    done = folder / f"marked-{monday.isoformat()}-run{run_id}.csv"
-    write_private(done, pd.DataFrame(rows, columns=[
-        "date", "activity", "volunteer_id", "elder_id", "status", "done_by", "minutes",
-        "rating", "comment"]).to_csv(index=False).encode("utf-8"))
+    done = inside(folder, source)
+    write_private(done, pd.DataFrame(rows, columns=list(DONE_COLUMNS))
+                  .to_csv(index=False).encode("utf-8"))
     try:
         with open_ledger(ledger_path(store, programme)) as ledger:
             recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules)
@@ -587,3 +608,126 @@ def statement(store: Store, programme: str, member: str, lang: str,
             raise NotFound(f"no member {member!r} in the time bank")
         return statement_html(ledger, member, lang, (names or {}).get(member, ""),
                               names=names)
+
+
+# --- volunteers' links and marks ---------------------------------------------------------
+
+def link_expiry(store: Store, run_id: str, days: int) -> dt.date:
+    """The last day a run's links work: ``days`` after its horizon (after today when the
+    run made no schedule)."""
+    info = read_json(store.run_dir(run_id) / "out" / "run.json") \
+        if (store.run_dir(run_id) / "out" / "run.json").is_file() else {}
+    if info.get("start") and info.get("weeks"):
+        end = dt.date.fromisoformat(str(info["start"])) + dt.timedelta(weeks=int(info["weeks"]))
+        return end + dt.timedelta(days=days)
+    return dt.date.today() + dt.timedelta(days=days)
+
+
+def run_schedule(store: Store, run_id: str) -> pd.DataFrame:
+    """A finished run's schedule, as text."""
+    return pd.read_csv(store.run_file(run_id, "schedule.csv"), dtype=str,
+                       keep_default_na=False)
+
+
+def link_volunteers(store: Store, run_id: str) -> list[str]:
+    """The volunteers with activities in the run's schedule, in id order."""
+    return sorted(set(run_schedule(store, run_id)["volunteer_id"]) - {""})
+
+
+def volunteer_links(store: Store, links: Links, programme: str, run_id: str,
+                    days: int) -> dict[str, str]:
+    """Each of the run's volunteers' link path (``/v/...``), made where there is none."""
+    tokens = links.issue(programme, run_id, link_volunteers(store, run_id),
+                         link_expiry(store, run_id, days))
+    return {vid: f"/v/{token}" for vid, token in tokens.items()}
+
+
+def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
+               volunteer_id: str) -> dict[str, str]:
+    """A mark sent from a phone, checked: its activity is one of ``own`` (the volunteer's
+    schedule rows), its status one of :data:`matching.console.links.STATUSES`, who
+    replaced them one of ``helpers``, minutes, rating and comment within bounds.
+
+    Raises
+    ------
+    LookupError
+        If the activity is not one of the volunteer's.
+    InputError
+        For a bad status, helper, minutes, rating or comment.
+    """
+    text = {k: str(v if v is not None else "").strip() for k, v in fields.items()}
+    date, activity, elder = text.get("date", ""), text.get("activity", ""), \
+        text.get("elder_id", "")
+    found = own[(own["date"] == date) & (own["activity"] == activity)
+                & (own["elder_id"] == elder)]
+    if found.empty:
+        raise LookupError("no such activity of yours")
+    problems = []
+    status = text.get("status", "")
+    if status not in STATUSES:
+        problems.append(InputIssue("mark", "input.mark_status", column="status",
+                                   value=status))
+    done_by = text.get("done_by", "")
+    if status == "replaced" and (done_by not in helpers or done_by == volunteer_id):
+        problems.append(InputIssue("mark", "input.mark_done_by", column="done_by",
+                                   value=done_by))
+    if status != "replaced":
+        done_by = ""
+    minutes = text.get("minutes", "")
+    if minutes:
+        try:
+            number = float(minutes)
+        except ValueError:
+            number = -1.0
+        if not 0 < number <= MOST_MINUTES:
+            problems.append(InputIssue("mark", "input.mark_minutes", column="minutes",
+                                       value=minutes, most=MOST_MINUTES))
+        else:
+            minutes = f"{number:g}"
+    rating = text.get("rating", "")
+    if rating and rating not in {str(r) for r in range(RATINGS[0], RATINGS[1] + 1)}:
+        problems.append(InputIssue("mark", "input.mark_rating", column="rating",
+                                   value=rating))
+    comment = "".join(c for c in text.get("comment", "")
+                      if unicodedata.category(c)[0] != "C")[:COMMENT_CHARS]
+    if problems:
+        raise InputError(problems)
+    return {"date": date, "activity": activity, "elder_id": elder, "status": status,
+            "done_by": done_by, "minutes": minutes, "rating": rating, "comment": comment}
+
+
+def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
+                  minutes: dict[int, str] | None = None) -> dict[str, int]:
+    """Record pending marks in the programme's time bank as one batch, through the same
+    path as a marked rota (:func:`record_rows`); ``minutes`` edits some first.
+
+    Raises
+    ------
+    InputError
+        For an unknown mark, one approved already, marks of several runs, or anything the
+        ledger refuses; nothing is recorded then.
+    """
+    wanted = sorted({int(i) for i in ids})
+    marks = links.marks(programme=programme, ids=wanted)
+    known = {int(m["id"]) for m in marks}  # type: ignore[call-overload]
+    problems = [InputIssue("approve", "input.no_such_mark", value=str(i), mark=i)
+                for i in wanted if i not in known]
+    problems += [InputIssue("approve", "input.mark_approved", value=str(m["id"]), mark=m["id"],
+                            batch=m["approved_batch"]) for m in marks if m["state"] != "pending"]
+    runs = sorted({str(m["run_id"]) for m in marks})
+    if len(runs) > 1:
+        problems.append(InputIssue("approve", "input.marks_of_runs", runs=runs))
+    if not wanted:
+        problems.append(InputIssue("approve", "input.no_marks"))
+    if problems:
+        raise InputError(problems)
+    for mark_id, value in (minutes or {}).items():
+        if int(mark_id) in known:
+            links.edit(int(mark_id), str(value).strip())
+    marks = links.marks(programme=programme, ids=wanted)
+    rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in marks]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    counts = record_rows(store, programme, runs[0], rows,
+                         f"phone-{stamp}-{wanted[0]}-run{runs[0]}.csv")
+    links.approved(wanted, counts["batch"])
+    return counts

@@ -184,6 +184,7 @@ class Ledger:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        counts["batch"] = batch
         return counts
 
     def _move(self, kind: str, date: str, source: str, target: str, minutes: int, memo: str,

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import segno
 from icalendar import Calendar, Event
 
 from matching.catalogue import LIST_SEPARATOR, say, word
@@ -278,7 +279,7 @@ def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
         block = say("rota.block", lang, first=first.isoformat(), last=last.isoformat())
         planned = say("rota.hours", lang, hours=f"{minutes / 60:.1f}")
         sections.append(
-            f'<section class="page"><h1>{esc(say("rota.title", lang))}：{esc(name)} '
+            f'<section class="page">{LINK_SLOT}<h1>{esc(say("rota.title", lang))}：{esc(name)} '
             f"({esc(vid)})</h1>"
             f'<p class="facts">{esc(block)} · {esc(planned)}</p>'
             f"{contact_line}{elders_table}{calls}{activities}</section>")
@@ -328,8 +329,57 @@ def _overview(schedule: pd.DataFrame, lang: str, book: dict[str, dict[str, str]]
         sections.append(f'<section class="week"><h2>{esc(title)}</h2>'
                         f'<p class="note">{esc(count)}</p><table><thead><tr>{head}</tr>'
                         f"</thead><tbody>{''.join(body)}</tbody></table></section>")
-    return _document(say("rota.overview", lang), sections, lang, _OVERVIEW_STYLE,
-                     heading=say("rota.overview", lang))
+    return _document(say("rota.overview", lang), [*sections, LINKS_SLOT], lang,
+                     _OVERVIEW_STYLE, heading=say("rota.overview", lang))
+
+
+#: Where a volunteer's page takes their personal link (the console fills it in: a rota
+#: written by the command line has no link to give), and where the overview takes all.
+LINK_SLOT = "<!--phone-link-->"
+LINKS_SLOT = "<!--phone-links-->"
+
+#: Size of a QR code's module (pixels) and its quiet border (modules).
+QR_SCALE = 3
+QR_BORDER = 2
+
+_LINK_STYLE = ("<style>.phone-link{float:right;display:flex;gap:2mm;align-items:center;"
+               "width:72mm;font-size:8pt;border:1px solid #999;padding:1.5mm;margin:0 0 2mm 3mm}"
+               ".phone-link img{width:22mm;height:22mm;image-rendering:pixelated}"
+               ".phone-link .url{font-family:monospace;font-size:6.5pt;overflow-wrap:anywhere}"
+               ".phone-links{display:grid;grid-template-columns:repeat(4,1fr);gap:2mm;"
+               "break-before:page}.phone-links .phone-link{float:none;width:auto;margin:0}"
+               "</style>")
+
+
+def qr_png(url: str) -> str:
+    """A QR code of ``url`` as a PNG ``data:`` URI (made here: no network)."""
+    return segno.make(url, error="m").png_data_uri(scale=QR_SCALE, border=QR_BORDER)
+
+
+def link_block(url: str, lang: str, name: str = "") -> str:
+    """A volunteer's personal link as a QR code with its address and a line of help."""
+    esc = html.escape
+    title = f"{esc(name)} · " if name else ""
+    return (f'<div class="phone-link"><img alt="QR" src="{qr_png(url)}"><div>'
+            f'<b>{title}{esc(say("phone.link_title", lang))}</b><br>'
+            f'{esc(say("phone.link_help", lang))}<br><span class="url">{esc(url)}</span>'
+            "</div></div>")
+
+
+def with_link(page: str, url: str, lang: str) -> str:
+    """A volunteer's rota page with their link on each of its printed pages."""
+    return page.replace("</head>", _LINK_STYLE + "</head>", 1).replace(
+        LINK_SLOT, link_block(url, lang))
+
+
+def with_links(overview: str, links: list[tuple[str, str]], lang: str) -> str:
+    """The coordinator's overview with every volunteer's link (``(name, url)``) on pages of
+    their own at the end, to cut out and hand round."""
+    esc = html.escape
+    grid = (f'<section class="phone-links-page"><h2>{esc(say("phone.links_title", lang))}</h2>'
+            '<div class="phone-links">' + "".join(link_block(url, lang, name)
+                                                  for name, url in links) + "</div></section>")
+    return overview.replace("</head>", _LINK_STYLE + "</head>", 1).replace(LINKS_SLOT, grid)
 
 
 def _document(title: str, sections: list[str], lang: str, style: str,

@@ -1,0 +1,265 @@
+"""Volunteers' personal links, and the marks they send from their phones.
+
+A link is ``/v/{token}``: the token is an HMAC of the run, the volunteer and the link's
+generation under a secret kept in the data folder (owner-only), so the console can print it
+again on a rota page without storing it. The store keeps only its SHA-256; a request's token
+is hashed, looked up, and compared in constant time. Revoking a link ends its generation;
+the next link for that volunteer and run is a new one. A link expires a setting's number of
+days after its run's horizon.
+
+A mark is one activity of the volunteer's schedule said done, missed or replaced. The same
+activity marked again replaces the mark (a phone on a flaky connection sends it twice: it
+is one mark), until the coordinator approves it into the time bank; then it is final.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from matching.outputs.write import write_private
+
+#: Bytes of the secret the tokens are made from.
+SECRET_BYTES = 32
+
+#: Characters of a token (base64url of the HMAC, 192 bits).
+TOKEN_CHARS = 32
+
+#: Days a link keeps working after its run's horizon, unless the console is told otherwise.
+DEFAULT_LINK_DAYS = 30
+
+#: What a volunteer may say of an activity.
+STATUSES = ("done", "missed", "replaced")
+
+#: Bounds of a mark's optional figures, and of its comment.
+MOST_MINUTES = 600
+RATINGS = (1, 5)
+COMMENT_CHARS = 200
+
+#: Requests a client may make on volunteer links in a minute, and tokens it may get wrong
+#: in ten minutes, before it is made to wait.
+REQUESTS_PER_MINUTE = 120
+MISSES_PER_TEN_MINUTES = 20
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS links (
+    run_id TEXT NOT NULL, volunteer_id TEXT NOT NULL, generation INTEGER NOT NULL,
+    programme TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, expires TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, volunteer_id, generation));
+CREATE TABLE IF NOT EXISTS marks (
+    id INTEGER PRIMARY KEY, programme TEXT NOT NULL, run_id TEXT NOT NULL,
+    volunteer_id TEXT NOT NULL, date TEXT NOT NULL, activity TEXT NOT NULL,
+    elder_id TEXT NOT NULL, status TEXT NOT NULL, done_by TEXT NOT NULL DEFAULT '',
+    minutes TEXT NOT NULL DEFAULT '', rating TEXT NOT NULL DEFAULT '',
+    comment TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL,
+    approved_batch INTEGER,
+    UNIQUE (run_id, volunteer_id, date, activity, elder_id));
+"""
+
+
+class MarkFinal(ValueError):
+    """The activity's mark was approved into the time bank already."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A working link: whose, for which run and programme."""
+
+    run_id: str
+    volunteer_id: str
+    programme: str
+    expires: dt.date
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a token."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+class Links:
+    """The links and marks of one console (a SQLite file in its data folder)."""
+
+    def __init__(self, root: Path) -> None:
+        secret_file = root / "link-secret"
+        if not secret_file.is_file():
+            write_private(secret_file, secrets.token_bytes(SECRET_BYTES))
+        self._secret = secret_file.read_bytes()
+        database = root / "links.sqlite"
+        if not database.exists():
+            write_private(database, b"")
+        self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def _token(self, run_id: str, volunteer_id: str, generation: int) -> str:
+        message = f"{run_id}\x1f{volunteer_id}\x1f{generation}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:TOKEN_CHARS]
+
+    # --- links ---------------------------------------------------------------------------
+
+    def issue(self, programme: str, run_id: str, volunteer_ids: list[str],
+              expires: dt.date) -> dict[str, str]:
+        """The working token of each volunteer for the run, made where there is none."""
+        out = {}
+        with self._lock:
+            for vid in volunteer_ids:
+                row = self._conn.execute(
+                    "SELECT generation, revoked FROM links WHERE run_id=? AND volunteer_id=? "
+                    "ORDER BY generation DESC LIMIT 1", (run_id, vid)).fetchone()
+                if row is not None and not row[1]:
+                    out[vid] = self._token(run_id, vid, int(row[0]))
+                    continue
+                generation = 0 if row is None else int(row[0]) + 1
+                token = self._token(run_id, vid, generation)
+                self._conn.execute(
+                    "INSERT INTO links (run_id, volunteer_id, generation, programme, "
+                    "token_hash, expires) VALUES (?, ?, ?, ?, ?, ?)",
+                    (run_id, vid, generation, programme, token_hash(token),
+                     expires.isoformat()))
+                out[vid] = token
+        return out
+
+    def find(self, token: str, today: dt.date | None = None) -> Link | None:
+        """The link a token opens, or ``None`` (unknown, tampered, revoked or expired)."""
+        if len(token) != TOKEN_CHARS:
+            return None
+        wanted = token_hash(token)
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT run_id, volunteer_id, programme, expires, revoked, token_hash "
+                "FROM links WHERE token_hash=?", (wanted,)).fetchone()
+        if row is None or not hmac.compare_digest(row[5], wanted) or row[4]:
+            return None
+        expires = dt.date.fromisoformat(row[3])
+        if (today or dt.date.today()) > expires:
+            return None
+        return Link(row[0], row[1], row[2], expires)
+
+    def revoke(self, run_id: str, volunteer_id: str) -> bool:
+        """End the volunteer's link for the run; whether there was one."""
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE links SET revoked=1 WHERE run_id=? AND volunteer_id=? AND revoked=0",
+                (run_id, volunteer_id))
+        return done.rowcount > 0
+
+    # --- marks ---------------------------------------------------------------------------
+
+    def mark(self, link: Link, date: str, activity: str, elder_id: str, status: str,
+             done_by: str = "", minutes: str = "", rating: str = "",
+             comment: str = "") -> tuple[int, bool]:
+        """Save a mark of one of the link's activities (checked by the caller): its id, and
+        whether it is new (the same activity marked again replaces the pending mark).
+
+        Raises
+        ------
+        MarkFinal
+            If that activity's mark was approved already.
+        """
+        key = (link.run_id, link.volunteer_id, date, activity, elder_id)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, approved_batch FROM marks WHERE run_id=? AND volunteer_id=? AND "
+                "date=? AND activity=? AND elder_id=?", key).fetchone()
+            if row is not None and row[1] is not None:
+                raise MarkFinal(f"mark {row[0]} is in the time bank already")
+            if row is not None:
+                self._conn.execute(
+                    "UPDATE marks SET status=?, done_by=?, minutes=?, rating=?, comment=?, "
+                    "updated=? WHERE id=?",
+                    (status, done_by, minutes, rating, comment, now, row[0]))
+                return int(row[0]), False
+            cursor = self._conn.execute(
+                "INSERT INTO marks (programme, run_id, volunteer_id, date, activity, "
+                "elder_id, status, done_by, minutes, rating, comment, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (link.programme, *key, status, done_by, minutes, rating, comment, now))
+            return int(cursor.lastrowid or 0), True
+
+    def marks(self, *, programme: str | None = None, run_id: str | None = None,
+              volunteer_id: str | None = None, pending: bool | None = None,
+              ids: list[int] | None = None) -> list[dict[str, object]]:
+        """Marks, filtered; each a dict of the table's columns, ``state`` (``pending`` or
+        ``approved``) added, in date order."""
+        where, args = [], []
+        for column, value in (("programme", programme), ("run_id", run_id),
+                              ("volunteer_id", volunteer_id)):
+            if value is not None:
+                where.append(f"{column}=?")
+                args.append(value)
+        if pending is not None:
+            where.append("approved_batch IS NULL" if pending else "approved_batch IS NOT NULL")
+        if ids is not None:
+            where.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
+            args.extend(ids)
+        sql = "SELECT * FROM marks" + (" WHERE " + " AND ".join(where) if where else "") + \
+            " ORDER BY date, volunteer_id, activity, elder_id, id"
+        with self._lock:
+            cursor = self._conn.execute(sql, args)
+            columns = [c[0] for c in cursor.description]
+            rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+        for row in rows:
+            row["state"] = "pending" if row["approved_batch"] is None else "approved"
+        return rows
+
+    def edit(self, mark_id: int, minutes: str) -> None:
+        """Change a pending mark's minutes (the coordinator, before approving)."""
+        with self._lock:
+            self._conn.execute("UPDATE marks SET minutes=? WHERE id=? AND "
+                               "approved_batch IS NULL", (minutes, mark_id))
+
+    def approved(self, ids: list[int], batch: int) -> None:
+        """Say that these marks were recorded in the time bank as ``batch``."""
+        with self._lock:
+            self._conn.executemany("UPDATE marks SET approved_batch=? WHERE id=?",
+                                   [(batch, i) for i in ids])
+
+    def close(self) -> None:
+        """Close the database."""
+        self._conn.close()
+
+
+class RateLimit:
+    """How often one client may use volunteer links, and get a token wrong."""
+
+    def __init__(self, per_minute: int = REQUESTS_PER_MINUTE,
+                 misses: int = MISSES_PER_TEN_MINUTES) -> None:
+        self.per_minute, self.most_misses = per_minute, misses
+        self._requests: dict[str, deque[float]] = defaultdict(deque)
+        self._misses: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _count(seen: deque[float], window: float, now: float) -> int:
+        while seen and seen[0] < now - window:
+            seen.popleft()
+        return len(seen)
+
+    def allow(self, client: str) -> bool:
+        """Count a request; whether it may go on."""
+        now = time.monotonic()
+        with self._lock:
+            if self._count(self._misses[client], 600.0, now) >= self.most_misses:
+                return False
+            seen = self._requests[client]
+            if self._count(seen, 60.0, now) >= self.per_minute:
+                return False
+            seen.append(now)
+            return True
+
+    def missed(self, client: str) -> None:
+        """Count a token that opened nothing."""
+        with self._lock:
+            self._misses[client].append(time.monotonic())

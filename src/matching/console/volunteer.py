@@ -1,0 +1,281 @@
+"""The volunteer's own page, opened from their personal link (``/v/{token}``) on a phone:
+this week and next, each elder with address and phone, and done / missed / someone else in
+a tap. No account: the token is the credential (see :mod:`matching.console.links`); a
+token that opens nothing gets 404, and a client that guesses is slowed down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from matching.catalogue import say
+from matching.console import service
+from matching.console.context import Console, console_of
+from matching.console.guard import client_address
+from matching.console.links import Link, MarkFinal
+from matching.rules.errors import InputError
+from matching.schedule.horizon import monday_of
+
+router = APIRouter(include_in_schema=False)
+ConsoleDep = Annotated[Console, Depends(console_of)]
+
+#: The phone page is in Chinese: the volunteers read it.
+PHONE_LANGUAGE = "zh"
+
+#: Weeks the page shows: this one and the next.
+WEEKS_SHOWN = 2
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class LinkGone(Exception):
+    """A token that opens nothing (or a client made to wait)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def open_link(request: Request, console: Console, token: str) -> Link:
+    """The link a token opens, counted against the client's limits.
+
+    Raises
+    ------
+    LinkGone
+        404 for an unknown, tampered, revoked or expired token; 429 for a client over its
+        limits.
+    """
+    client = client_address(request.scope)
+    if not console.link_limit.allow(client):
+        raise LinkGone(429)
+    link = console.links.find(token)
+    if link is None:
+        console.link_limit.missed(client)
+        raise LinkGone(404)
+    return link
+
+
+def _own(console: Console, link: Link) -> pd.DataFrame:
+    schedule = service.run_schedule(console.store, link.run_id)
+    return schedule[schedule["volunteer_id"] == link.volunteer_id].reset_index(drop=True)
+
+
+def _helpers(console: Console, link: Link) -> list[tuple[str, str]]:
+    """Who may have done it instead: the run's other volunteers of the same community
+    (all of them where the volunteer has none), by name."""
+    vols = console.plan_of(link.run_id).world.volunteers
+    mine = vols[vols["volunteer_id"] == link.volunteer_id]
+    community = str(mine["community"].iloc[0]) if len(mine) else ""
+    near = vols[(vols["community"] == community) & (vols["volunteer_id"] != link.volunteer_id)]
+    pool = near if len(near) else vols[vols["volunteer_id"] != link.volunteer_id]
+    return sorted(((str(v), str(n) or str(v)) for v, n in
+                   zip(pool["volunteer_id"], pool["name"], strict=True)), key=lambda x: x[1])
+
+
+def _marks_by_key(console: Console, link: Link) -> dict[tuple[str, str, str], dict]:
+    return {(str(m["date"]), str(m["activity"]), str(m["elder_id"])): m for m in
+            console.links.marks(run_id=link.run_id, volunteer_id=link.volunteer_id)}
+
+
+def _weeks(own: pd.DataFrame, today: dt.date) -> list[dt.date]:
+    """This week and the next, kept inside the schedule's weeks."""
+    if own.empty:
+        return [monday_of(today) + dt.timedelta(weeks=k) for k in range(WEEKS_SHOWN)]
+    first = monday_of(dt.date.fromisoformat(own["date"].min()))
+    last = monday_of(dt.date.fromisoformat(own["date"].max()))
+    monday = min(max(monday_of(today), first), max(first, last - dt.timedelta(
+        weeks=WEEKS_SHOWN - 1)))
+    return [monday + dt.timedelta(weeks=k) for k in range(WEEKS_SHOWN)]
+
+
+def _banked(console: Console, link: Link) -> float:
+    balances = service.balances(console.store, link.programme)
+    if balances.empty:
+        return 0.0
+    mine = balances[balances["member_id"] == link.volunteer_id]
+    return float(mine["balance_hours"].iloc[0]) if len(mine) else 0.0
+
+
+def _page(request: Request, console: Console, token: str, link: Link, status: int = 200,
+          notice: str = "", bad: str = "") -> HTMLResponse:
+    lang = PHONE_LANGUAGE
+    run = console.plan_of(link.run_id)
+    elders = run.world.elders.set_index("elder_id")
+    vols = run.world.volunteers.set_index("volunteer_id")
+    own = _own(console, link)
+    marks = _marks_by_key(console, link)
+    helpers = _helpers(console, link)
+    names = dict(helpers)
+    weeks = []
+    for monday in _weeks(own, dt.date.today()):
+        end = monday + dt.timedelta(days=7)
+        rows = own[(own["date"] >= monday.isoformat()) & (own["date"] < end.isoformat())]
+        items, calls = [], {}
+        for r in rows.to_dict("records"):
+            elder = elders.loc[r["elder_id"]] if r["elder_id"] in elders.index else None
+            if r["activity"] == "call":
+                c = calls.setdefault(r["elder_id"], {"n": 0, "done": 0, "name": (
+                    str(elder["name"]) if elder is not None else r["elder_id"]),
+                    "phone": str(elder["phone"]) if elder is not None and "phone" in
+                    elders.columns else ""})
+                c["n"] += 1
+                mark = marks.get((r["date"], "call", r["elder_id"]))
+                c["done"] += bool(mark and mark["status"] == "done")
+                continue
+            day = dt.date.fromisoformat(r["date"])
+            mark = marks.get((r["date"], r["activity"], r["elder_id"]))
+            items.append({
+                **r, "key": f"{r['date']}-{r['activity']}-{r['elder_id']}",
+                "day": say("phone.day", lang, month=day.month, day=day.day,
+                           weekday=f"day.{_WEEKDAYS[day.weekday()]}"),
+                "what": say(f"activity.{r['activity']}", lang),
+                "elder_name": str(elder["name"]) if elder is not None else "",
+                "address": str(elder.get("address", "")) if elder is not None else "",
+                "phone": str(elder.get("phone", "")) if elder is not None else "",
+                "mark": mark, "marked": _marked_text(mark, names, lang)})
+        this = monday_of(dt.date.today())
+        label = {this: "phone.this_week", this + dt.timedelta(weeks=1): "phone.next_week"}
+        weeks.append({"monday": monday, "items": items, "label": label.get(monday, ""),
+                      "calls": [{"elder_id": e, **c} for e, c in calls.items()]})
+    pending = sum(1 for m in marks.values() if m["state"] == "pending")
+    name = str(vols.loc[link.volunteer_id, "name"]) if link.volunteer_id in vols.index \
+        else link.volunteer_id
+    return console.templates.TemplateResponse(request, "phone.html", {
+        "s": lambda code, **p: say(code, lang, **p), "token": token, "name": name,
+        "weeks": weeks, "helpers": helpers, "hours": f"{_banked(console, link):.1f}",
+        "pending": pending, "notice": notice, "bad": bad, "gone": False},
+        status_code=status)
+
+
+def _marked_text(mark: dict | None, names: dict[str, str], lang: str) -> str:
+    if not mark:
+        return ""
+    if mark["status"] == "replaced":
+        who = str(mark["done_by"])
+        return say("phone.marked_replaced", lang, who=names.get(who, who))
+    return say(f"phone.marked_{mark['status']}", lang)
+
+
+def _gone(request: Request, console: Console, status: int) -> HTMLResponse:
+    return console.templates.TemplateResponse(request, "phone.html", {
+        "s": lambda code, **p: say(code, PHONE_LANGUAGE, **p), "gone": True,
+        "status": status}, status_code=status)
+
+
+@router.get("/v/{token}", response_class=HTMLResponse)
+def phone_page(request: Request, console: ConsoleDep, token: str,
+               saved: str = "") -> HTMLResponse:
+    """The volunteer's page."""
+    try:
+        link = open_link(request, console, token)
+    except LinkGone as exc:
+        return _gone(request, console, exc.status)
+    notice = say("phone.saved", PHONE_LANGUAGE) if saved else ""
+    return _page(request, console, token, link, notice=notice)
+
+
+@router.get("/v/{token}/activities")
+def phone_activities(request: Request, console: ConsoleDep, token: str) -> JSONResponse:
+    """The volunteer's activities in the run, each with its mark if any."""
+    try:
+        link = open_link(request, console, token)
+    except LinkGone as exc:
+        return JSONResponse({"detail": "no such link"}, exc.status)
+    marks = _marks_by_key(console, link)
+    out = []
+    for r in _own(console, link).to_dict("records"):
+        mark = marks.get((r["date"], r["activity"], r["elder_id"]))
+        out.append({k: r.get(k, "") for k in ("date", "start", "end", "activity", "elder_id",
+                                              "community", "service", "minutes")}
+                   | {"mark": None if mark is None else
+                      {k: mark[k] for k in ("id", "status", "done_by", "minutes", "rating",
+                                            "comment", "state")}})
+    return JSONResponse(out)
+
+
+def _save(console: Console, link: Link, fields: dict[str, Any]) -> tuple[int, bool]:
+    """Check and save one mark (LookupError, InputError or MarkFinal when refused)."""
+    helpers = {v for v, _ in _helpers(console, link)}
+    mark = service.check_mark(fields, _own(console, link), helpers, link.volunteer_id)
+    return console.links.mark(link, **mark)
+
+
+@router.post("/v/{token}/marks")
+async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSONResponse:
+    """Mark one activity (JSON): 201 for a new mark, 200 for the same activity marked
+    again (one mark); 404 for an activity that is not the volunteer's, 409 once approved,
+    422 for a bad field."""
+    try:
+        link = open_link(request, console, token)
+    except LinkGone as exc:
+        return JSONResponse({"detail": "no such link"}, exc.status)
+    try:
+        fields = await request.json()
+    except ValueError:
+        return JSONResponse({"detail": "the body is not JSON"}, 422)
+    if not isinstance(fields, dict):
+        return JSONResponse({"detail": "the body is not a JSON object"}, 422)
+    try:
+        mark_id, new = _save(console, link, fields)
+    except LookupError:
+        return JSONResponse({"detail": "no such activity of yours"}, 404)
+    except MarkFinal as exc:
+        return JSONResponse({"detail": str(exc)}, 409)
+    except InputError as exc:
+        return JSONResponse({"problems": [p.as_json() for p in exc.problems]}, 422)
+    return JSONResponse({"id": mark_id, "new": new}, 201 if new else 200)
+
+
+@router.post("/v/{token}/mark")
+async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> Response:
+    """The page's form: mark one activity, then back to the page."""
+    try:
+        link = open_link(request, console, token)
+    except LinkGone as exc:
+        return _gone(request, console, exc.status)
+    form = dict(await request.form())
+    try:
+        _save(console, link, {k: form.get(k, "") for k in (
+            "date", "activity", "elder_id", "status", "done_by", "minutes", "rating",
+            "comment")})
+    except LookupError as exc:
+        raise HTTPException(404, "no such activity of yours") from exc
+    except MarkFinal:
+        return _page(request, console, token, link, 409,
+                     bad=say("phone.final", PHONE_LANGUAGE))
+    except InputError as exc:
+        reason = "；".join(p.text(PHONE_LANGUAGE) for p in exc.problems)
+        return _page(request, console, token, link, 422,
+                     bad=say("phone.refused", PHONE_LANGUAGE, reason=reason))
+    anchor = html.escape(f"{form.get('date', '')}-{form.get('activity', '')}-"
+                         f"{form.get('elder_id', '')}", quote=True)
+    return RedirectResponse(f"/v/{token}?saved=1#a-{anchor}", 303)
+
+
+@router.post("/v/{token}/calls")
+async def phone_calls_form(request: Request, console: ConsoleDep, token: str) -> Response:
+    """The page's form: every call to one elder in one week made."""
+    try:
+        link = open_link(request, console, token)
+    except LinkGone as exc:
+        return _gone(request, console, exc.status)
+    form = dict(await request.form())
+    try:
+        monday = dt.date.fromisoformat(str(form.get("week", "")))
+    except ValueError as exc:
+        raise HTTPException(422, "no such week") from exc
+    own = _own(console, link)
+    end = (monday + dt.timedelta(days=7)).isoformat()
+    calls = own[(own["activity"] == "call") & (own["elder_id"] == str(form.get("elder_id")))
+                & (own["date"] >= monday.isoformat()) & (own["date"] < end)]
+    for r in calls.to_dict("records"):
+        try:
+            _save(console, link, {"date": r["date"], "activity": "call",
+                                  "elder_id": r["elder_id"], "status": "done"})
+        except MarkFinal:
+            continue
+    return RedirectResponse(f"/v/{token}?saved=1", 303)

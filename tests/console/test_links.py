@@ -1,0 +1,219 @@
+"""Volunteers' personal links: their own activities only, a repeated mark is one mark,
+tampered and revoked links answer 404, and approval records into the time bank once."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from matching.console import create_app
+from matching.console.links import TOKEN_CHARS, Links, RateLimit
+from tests.console.test_app import local, minle_files, wait
+from tests.console.test_language import english_words
+
+START = "2026-03-30"
+#: Days the links work after the horizon, so that a past fortnight's links still work.
+LONG_AFTER = 36_500
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory):
+    """Minle planned for two weeks from 30 March 2026 by the real command, with its
+    volunteers' links."""
+    data = tmp_path_factory.mktemp("links")
+    # the fortnight is in the past: its links would have expired 30 days after it
+    with local(create_app(data, link_days=LONG_AFTER)) as client:
+        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
+        run_id = client.post("/api/programmes/minle/runs", json={
+            "start": START, "weeks": 2, "time_limit": 20}).json()["id"]
+        assert wait(client, run_id)["status"] == "done"
+        links = {row["volunteer_id"]: row["url"]
+                 for row in client.get(f"/api/runs/{run_id}/links").json()}
+        yield client, run_id, links, data
+
+
+def visits(client, url: str) -> list[dict]:
+    return [a for a in client.get(f"{url}/activities").json() if a["activity"] == "visit"]
+
+
+def two_volunteers(client, links) -> tuple[str, str]:
+    """Two volunteers with at least two visits each in the fortnight."""
+    found = [v for v, url in sorted(links.items()) if len(visits(client, url)) >= 2]
+    return found[0], found[1]
+
+
+def balance(client, member: str) -> float:
+    rows = client.get("/api/programmes/minle/timebank/balances").json()
+    return next((r["balance_hours"] for r in rows if r["member_id"] == member), 0.0)
+
+
+@pytest.mark.slow
+def test_marks_from_phones_are_theirs_only_and_approved_once(linked):
+    client, run_id, links, _ = linked
+    a, b = two_volunteers(client, links)
+    url_a, url_b = links[a], links[b]
+    # the urls are /v/ and a 32-character token, one per volunteer with activities
+    assert url_a.startswith("/v/") and len(url_a) == 3 + TOKEN_CHARS
+    assert len(set(links.values())) == len(links)
+    first, second = visits(client, url_a)[:2]
+    call = next(x for x in client.get(f"{url_a}/activities").json() if x["activity"] == "call")
+
+    def mark(url, activity, status, **extra):
+        return client.post(f"{url}/marks", json={
+            "date": activity["date"], "activity": activity["activity"],
+            "elder_id": activity["elder_id"], "status": status, **extra})
+
+    assert mark(url_a, first, "done", minutes=50).status_code == 201
+    assert mark(url_a, second, "done", minutes=50).status_code == 201
+    assert mark(url_a, call, "missed").status_code == 201
+    again = mark(url_a, second, "done", minutes=50)  # a flaky connection sends it twice
+    assert again.status_code == 200 and again.json()["new"] is False
+    pending = client.get("/api/programmes/minle/timebank/pending").json()
+    assert len(pending) == 3
+    assert sorted(p["status"] for p in pending) == ["done", "done", "missed"]
+    assert {p["volunteer_id"] for p in pending} == {a}
+
+    # the other volunteer's visit through this link; a tampered link; a revoked one
+    assert mark(url_a, visits(client, url_b)[0], "done").status_code == 404
+    tampered = url_a[:-1] + ("A" if url_a[-1] != "A" else "B")
+    assert client.get(tampered).status_code == 404
+    assert mark(tampered, first, "done").status_code == 404
+    assert client.post(f"/api/runs/{run_id}/links/{b}/revoke").status_code == 200
+    assert client.get(url_b).status_code == 404
+    assert client.get(f"{url_b}/activities").status_code == 404
+    assert mark(url_b, visits(client, url_a)[0], "done").status_code == 404
+    assert len(client.get("/api/programmes/minle/timebank/pending").json()) == 3
+    # reissued on request: a new link that works
+    renewed = {r["volunteer_id"]: r["url"] for r in
+               client.get(f"/api/runs/{run_id}/links").json()}
+    assert renewed[b] != url_b and client.get(renewed[b]).status_code == 200
+    assert renewed[a] == url_a
+
+    # approval: two visits of 50 minutes, the missed call nothing: 100 minutes
+    before = balance(client, a)
+    ids = [p["id"] for p in pending]
+    approved = client.post("/api/programmes/minle/timebank/approve", json={"ids": ids})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["credited_minutes"] == 100
+    assert (approved.json()["done"], approved.json()["missed"]) == (2, 1)
+    assert balance(client, a) - before == pytest.approx(100 / 60, abs=0.006)
+    assert client.get("/api/programmes/minle/timebank/pending").json() == []
+    # approving again records nothing twice
+    again = client.post("/api/programmes/minle/timebank/approve", json={"ids": ids})
+    assert again.status_code == 409
+    assert {p["code"] for p in again.json()["problems"]} == {"input.mark_approved"}
+    assert balance(client, a) - before == pytest.approx(100 / 60, abs=0.006)
+    # and an approved mark is final on the phone too
+    assert mark(url_a, first, "missed").status_code == 409
+    done = [x for x in client.get(f"{url_a}/activities").json() if x["mark"]]
+    assert {x["mark"]["state"] for x in done} == {"approved"}
+
+
+@pytest.mark.slow
+def test_bad_marks_are_refused_with_the_field_named(linked):
+    client, _, links, _ = linked
+    vid = sorted(links)[-1]
+    url = links[vid]
+    visit = visits(client, url)[0]
+    base = {"date": visit["date"], "activity": "visit", "elder_id": visit["elder_id"]}
+    for extra, column in (({"status": "maybe"}, "status"),
+                          ({"status": "done", "minutes": "9999"}, "minutes"),
+                          ({"status": "done", "rating": "6"}, "rating"),
+                          ({"status": "replaced", "done_by": vid}, "done_by")):
+        answer = client.post(f"{url}/marks", json={**base, **extra})
+        assert answer.status_code == 422
+        assert [p["column"] for p in answer.json()["problems"]] == [column]
+    assert client.post(f"{url}/marks", json={**base, "date": "2026-01-01",
+                                             "status": "done"}).status_code == 404
+
+
+@pytest.mark.slow
+def test_the_phone_page_marks_with_a_form_and_shows_it(linked):
+    client, _, links, _ = linked
+    vid = sorted(links)[-2]
+    url = links[vid]
+    page = client.get(url)
+    assert page.status_code == 200 and "您好" in page.text and "完成" in page.text
+    visit = visits(client, url)[0]
+    answer = client.post(f"{url}/mark", data={
+        "date": visit["date"], "activity": "visit", "elder_id": visit["elder_id"],
+        "status": "done", "minutes": "", "rating": "5", "comment": "<b>好</b>"},
+        follow_redirects=False)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"]).text
+    assert "已记录：完成" in page and "已保存" in page
+    assert "<b>好</b>" not in page
+    # no session cookie for a volunteer's page
+    assert "set-cookie" not in client.get(url).headers
+    # every word on it Chinese (ids, times and numbers aside), as on the gone page
+    assert english_words(page) == []
+    assert english_words(client.get(url[:-1] + "x").text) == []
+
+
+def test_tokens_are_kept_hashed_and_links_expire(tmp_path):
+    links = Links(tmp_path)
+    token = links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"]
+    assert len(token) == TOKEN_CHARS
+    stored = (tmp_path / "links.sqlite").read_bytes()
+    assert token.encode() not in stored
+    assert links.find(token, today=dt.date(2026, 5, 1)).volunteer_id == "V1"
+    assert links.find(token, today=dt.date(2026, 5, 2)) is None  # expired
+    # the same link again until revoked, then a new one
+    assert links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"] == token
+    assert links.revoke("1", "V1") and links.find(token, today=dt.date(2026, 4, 1)) is None
+    new = links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"]
+    assert new != token and links.find(new, today=dt.date(2026, 4, 1)) is not None
+    assert oct((tmp_path / "links.sqlite").stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "link-secret").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_guessing_client_is_slowed_down():
+    limit = RateLimit(per_minute=5, misses=3)
+    assert [limit.allow("x") for _ in range(6)] == [True] * 5 + [False]
+    other = RateLimit(per_minute=100, misses=3)
+    for _ in range(3):
+        assert other.allow("y")
+        other.missed("y")
+    assert not other.allow("y") and other.allow("z")
+
+
+def test_marks_table_is_one_row_per_activity(tmp_path):
+    links = Links(tmp_path)
+    token = links.issue("p", "1", ["V1"], dt.date(2030, 1, 1))["V1"]
+    link = links.find(token)
+    first = links.mark(link, "2026-03-30", "visit", "E1", "done")
+    second = links.mark(link, "2026-03-30", "visit", "E1", "missed")
+    assert first == (first[0], True) and second == (first[0], False)
+    rows = pd.DataFrame(links.marks(programme="p"))
+    assert rows[["status", "state"]].values.tolist() == [["missed", "pending"]]
+
+
+def qr_texts(page: str) -> list[str]:
+    """What every QR code on a page says (decoded from its PNG)."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    image = pytest.importorskip("PIL.Image")
+    out = []
+    for uri in re.findall(r'src="data:image/png;base64,([^"]+)"', page):
+        picture = image.open(io.BytesIO(base64.b64decode(uri)))
+        out += [found.text for found in zxingcpp.read_barcodes(picture)]
+    return out
+
+
+@pytest.mark.slow
+def test_the_printed_rota_carries_the_link_as_a_qr_code(linked):
+    client, run_id, _, _ = linked
+    links = {r["volunteer_id"]: r["url"] for r in
+             client.get(f"/api/runs/{run_id}/links").json()}
+    vid = sorted(links)[0]
+    page = client.get(f"/runs/{run_id}/files/rota/{vid}.html").text
+    # one QR code per printed page (a 4-week block: the fortnight is one), saying the link
+    assert qr_texts(page) == [f"http://127.0.0.1:8000{links[vid]}"]
+    assert "手机记录服务" in page
+    overview = client.get(f"/runs/{run_id}/files/rota.html").text
+    assert sorted(qr_texts(overview)) == sorted(f"http://127.0.0.1:8000{u}"
+                                                for u in links.values())

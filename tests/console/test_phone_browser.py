@@ -1,0 +1,133 @@
+"""A volunteer's link on a phone-sized Chromium (360 x 640): open it, mark a visit done,
+see it marked, reload and still see it; then the coordinator approves it and the phone
+shows it banked. Screenshots of the phone page and the approval page are kept in
+``MATCHING_SCREENSHOTS`` when set."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.console.test_browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    MINLE,
+    PAGE_WAIT,
+    free_port,
+    shoot,
+)
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"), pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None, reason="no chromium and chromium-driver")]
+
+#: A phone's screen, in CSS pixels.
+PHONE = (360, 640)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """``matching serve`` with Minle planned for two weeks (links kept working long after
+    that past fortnight), and the volunteers' links."""
+    sandbox = tmp_path_factory.mktemp("phone")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
+                               str(port), "--data", str(sandbox / "data"), "--link-days",
+                               "36500"], stderr=subprocess.PIPE, text=True, cwd=sandbox)
+    url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            assert server.poll() is None
+            assert time.monotonic() < end, "the console did not start"
+            time.sleep(0.2)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        files = {k: (f"{k}.csv", (MINLE / f"{k}.csv").read_bytes(), "text/csv")
+                 for k in ("volunteers", "elders", "relations")}
+        assert client.post("/api/programmes/minle/inputs", files=files).status_code == 200
+        run_id = client.post("/api/programmes/minle/runs", json={
+            "start": "2026-03-30", "weeks": 2, "time_limit": 20}).json()["id"]
+        end = time.monotonic() + PAGE_WAIT
+        while client.get(f"/api/runs/{run_id}").json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < end
+            time.sleep(0.3)
+        links = client.get(f"/api/runs/{run_id}/links").json()
+        yield url, run_id, links, client
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def chromium(width: int, height: int, phone: bool = False):
+    """Headless Chromium; a phone is emulated (a desktop window cannot be narrower than
+    about 500 pixels)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                 f"--window-size={width},{height}", "--disable-dev-shm-usage",
+                 "--hide-scrollbars", "--lang=zh-CN"):
+        options.add_argument(flag)
+    if phone:
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+            "width": width, "height": height, "pixelRatio": 2}})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def test_a_volunteer_marks_a_visit_on_a_phone_and_it_stays_marked(served, tmp_path: Path):
+    url, _, links, client = served
+    link = next(row for row in links
+                if any(a["activity"] == "visit" for a in
+                       client.get(f"{row['url']}/activities").json()))
+    phone = chromium(*PHONE, phone=True)
+    desk = chromium(1400, 1000)
+    try:
+        wait = WebDriverWait(phone, PAGE_WAIT)
+        phone.get(url + link["url"])
+        assert "您好" in phone.find_element(By.TAG_NAME, "h1").text
+        assert phone.execute_script("return window.innerWidth") == PHONE[0]
+        # nothing wider than the phone
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        item = phone.find_element(By.CSS_SELECTOR, "section.item[id^='a-']")
+        key = item.get_attribute("id")
+        shoot(phone, "phone", tmp_path)
+        item.find_element(By.CSS_SELECTOR, "button.done").click()
+        wait.until(lambda d: d.find_elements(By.ID, "notice"))
+        assert "已保存" in phone.find_element(By.ID, "notice").text
+        marked = phone.find_element(By.ID, key).find_element(By.CLASS_NAME, "marked").text
+        assert marked.startswith("已记录：完成")
+        phone.refresh()
+        again = phone.find_element(By.ID, key).find_element(By.CLASS_NAME, "marked").text
+        assert again == marked
+        shoot(phone, "phone-marked", tmp_path)
+        # one mark, however often the page was reloaded
+        pending = client.get("/api/programmes/minle/timebank/pending").json()
+        assert len(pending) == 1 and pending[0]["volunteer_id"] == link["volunteer_id"]
+
+        # the coordinator approves it on the time-bank page
+        desk.get(url + "/p/minle/timebank")
+        assert desk.find_element(By.ID, "approve").is_displayed()
+        desk.execute_script("document.getElementById('phone-marks').scrollIntoView()")
+        shoot(desk, "approval", tmp_path)
+        desk.find_element(By.ID, "approve-all").click()
+        WebDriverWait(desk, PAGE_WAIT).until(lambda d: d.find_elements(By.ID, "approved"))
+        assert client.get("/api/programmes/minle/timebank/pending").json() == []
+        phone.refresh()
+        banked = phone.find_element(By.ID, key).find_element(By.CLASS_NAME, "marked").text
+        assert "已记入时间银行" in banked
+        assert "0.0 小时" not in phone.find_element(By.ID, "hours").text
+        shoot(phone, "phone-banked", tmp_path)
+    finally:
+        phone.quit()
+        desk.quit()
