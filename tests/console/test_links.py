@@ -217,3 +217,22 @@ def test_the_printed_rota_carries_the_link_as_a_qr_code(linked):
     overview = client.get(f"/runs/{run_id}/files/rota.html").text
     assert sorted(qr_texts(overview)) == sorted(f"http://127.0.0.1:8000{u}"
                                                 for u in links.values())
+
+
+@pytest.mark.slow
+def test_the_links_page_gives_links_as_text_and_revokes(linked):
+    client, run_id, _, _ = linked
+    page = client.get(f"/runs/{run_id}/links").text
+    assert set(english_words(page)) <= {"minle"}  # the programme's name, as given
+    urls = re.findall(r'value="(http://127\.0\.0\.1:8000/v/[^"]+)"', page)
+    links = {r["volunteer_id"]: r["url"] for r in
+             client.get(f"/api/runs/{run_id}/links").json()}
+    assert sorted(urls) == sorted(f"http://127.0.0.1:8000{u}" for u in links.values())
+    vid = sorted(links)[3]
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    answer = client.post(f"/runs/{run_id}/links/{vid}/revoke", data={"csrf": token},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    assert client.get(links[vid]).status_code == 404
+    after = client.get(answer.headers["location"]).text
+    assert 'id="revoked"' in after and links[vid] not in after

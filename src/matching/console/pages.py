@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import unicodedata
 from typing import Annotated
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
@@ -309,6 +310,40 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
                "phone" in vols.columns else "")
               for v in sorted(set(table["volunteer_id"]) - marked - {""})]
     return {"pending_marks": pending, "week_counts": counts, "silent": silent}
+
+
+@router.get("/runs/{run_id}/links", response_class=HTMLResponse)
+def links_page(request: Request, console: ConsoleDep, run_id: str,
+               revoked: str = "") -> HTMLResponse:
+    """Each volunteer's personal link as text to send, with a revoke button."""
+    status = console.run_or_404(run_id)
+    if status["status"] != "done":
+        raise HTTPException(409, "the run has not finished")
+    try:
+        urls = service.volunteer_links(console.store, console.links, status["programme"],
+                                       run_id, console.settings.link_days)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    names = names_of(console.plan_of(run_id))
+    base = str(request.base_url).rstrip("/")
+    return console.page(request, "links.html", name=status["programme"], step="results",
+                        status=status, links=[(vid, names.show("volunteer", vid), base + url)
+                                              for vid, url in urls.items()],
+                        expires=service.link_expiry(console.store, run_id,
+                                                    console.settings.link_days),
+                        revoked=names.show("volunteer", revoked) if revoked else "")
+
+
+@router.post("/runs/{run_id}/links/{volunteer_id}/revoke")
+async def revoke_form(request: Request, console: ConsoleDep, run_id: str,
+                      volunteer_id: str) -> Response:
+    """End a volunteer's link; the links page then shows their new one."""
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    console.run_or_404(run_id)
+    if not console.links.revoke(run_id, volunteer_id):
+        raise HTTPException(404, "no working link for that volunteer")
+    return RedirectResponse(f"/runs/{run_id}/links?revoked={quote(volunteer_id)}", 303)
 
 
 @router.post("/p/{name}/timebank/approve")
