@@ -21,6 +21,8 @@ ALLOWED = {"English", "Excel", "CSV", "Jain"}
 #: A word of the Latin alphabet (two letters or more) that is not part of an id or a number.
 WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w])")
 #: File names from the data (volunteers.csv) and ids (V00022, E90003, N004).
+#: A web address (a volunteer's link printed under its QR code) is not a phrase.
+ADDRESS = re.compile(r"https?://\S+")
 FILE_NAME = re.compile(r"\S+\.(csv|xlsx|xls|html|ics)\b")
 
 pytestmark = pytest.mark.slow
@@ -55,7 +57,7 @@ class VisibleText(HTMLParser):
 def english_words(page: str) -> list[str]:
     reader = VisibleText()
     reader.feed(page)
-    text = FILE_NAME.sub(" ", " ".join(reader.parts))
+    text = ADDRESS.sub(" ", FILE_NAME.sub(" ", " ".join(reader.parts)))
     return sorted({w for w in WORD.findall(text) if w not in ALLOWED})
 
 

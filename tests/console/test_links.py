@@ -16,6 +16,9 @@ from matching.console.links import TOKEN_CHARS, Links, RateLimit
 from tests.console.test_app import local, minle_files, wait
 from tests.console.test_language import english_words
 
+#: One worker runs this module's tests in order: they share a console and its marks.
+pytestmark = pytest.mark.xdist_group("links")
+
 START = "2026-03-30"
 #: Days the links work after the horizon, so that a past fortnight's links still work.
 LONG_AFTER = 36_500
@@ -112,6 +115,25 @@ def test_marks_from_phones_are_theirs_only_and_approved_once(linked):
     assert mark(url_a, first, "missed").status_code == 409
     done = [x for x in client.get(f"{url_a}/activities").json() if x["mark"]]
     assert {x["mark"]["state"] for x in done} == {"approved"}
+
+
+@pytest.mark.slow
+def test_the_week_form_records_the_rest_of_a_week_approved_in_part(linked):
+    """After phone marks of the first week are approved, the coordinator's week form
+    records every other activity of that week, and not those again."""
+    client, run_id, _, _ = linked
+    page = client.get("/p/minle/timebank?week=2026-03-30").text
+    approved_rows = page.count("已由志愿者手机记录并批准")
+    schedule = pd.read_csv(io.StringIO(client.get(
+        f"/api/runs/{run_id}/files/schedule.csv").text), dtype=str, keep_default_na=False)
+    week = schedule[(schedule["date"] >= "2026-03-30") & (schedule["date"] < "2026-04-06")
+                    & (schedule["activity"] != "call")]
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    answer = client.post("/p/minle/timebank", data={
+        "csrf": token, "week": "2026-03-30", "all_done": "1"}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:500]
+    done = int(answer.headers["location"].split("recorded=")[1].split("-")[0])
+    assert done == len(week) - approved_rows
 
 
 @pytest.mark.slow

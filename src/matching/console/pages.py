@@ -265,6 +265,7 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         activities = [(i, r) for i, r in enumerate(table.to_dict("records"))
                       if r["activity"] != "call"]
         context["calls"] = int((table["activity"] == "call").sum())
+        context["from_phones"] = service.recorded_already(store, name, table)
         context["batches"] = service.week_batches(store, name, week)
         helpers = [(v, names.show("volunteer", v))
                    for v in plan.world.volunteers["volunteer_id"].astype(str)]

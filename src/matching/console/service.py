@@ -32,6 +32,7 @@ from matching.console.store import (
     write_json,
 )
 from matching.ledger import open_ledger, read_done, statement_html
+from matching.ledger.done import activity_key
 from matching.outputs.folder import load_run
 from matching.outputs.workbook import workbook_bytes
 from matching.outputs.write import write_private
@@ -503,14 +504,33 @@ def week_activities(store: Store, run_id: str, monday: dt.date) -> pd.DataFrame:
     return week.reset_index(drop=True)
 
 
+#: How the marked rotas of approved phone marks are named (``phone-...csv``).
+PHONE_SOURCE = "phone-"
+
+
 def week_batches(store: Store, programme: str, monday: dt.date) -> list[tuple[int, str]]:
-    """The time-bank batches that recorded activities of the week from ``monday``."""
+    """The batches in which the coordinator recorded the week from ``monday`` (approved
+    phone marks aside: they leave the rest of the week to record)."""
     path = ledger_path(store, programme)
     if not path.is_file():
         return []
     with open_ledger(path, create=False) as ledger:
         return ledger.batches_between(monday.isoformat(),
-                                      (monday + dt.timedelta(days=7)).isoformat())
+                                      (monday + dt.timedelta(days=7)).isoformat(),
+                                      except_sources=PHONE_SOURCE)
+
+
+def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[int]:
+    """The rows of a week's activities that the time bank has already (approved from
+    phones)."""
+    path = ledger_path(store, programme)
+    if not path.is_file() or week.empty:
+        return set()
+    keys = [activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
+            for r in week.to_dict("records")]
+    with open_ledger(path, create=False) as ledger:
+        found = ledger.recorded_keys(keys)
+    return {i for i, key in enumerate(keys) if key in found}
 
 
 def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
@@ -533,9 +553,12 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
         raise InputError.one("week", "input.week_recorded", batch=recorded[0][0],
                              week=monday.isoformat())
     week = week_activities(store, run_id, monday)
+    approved = recorded_already(store, programme, week)
     rows = []
     unmarked = 0
     for index, activity in week.iterrows():
+        if int(index) in approved:  # type: ignore[call-overload]
+            continue
         mark = marks.get(int(index))  # type: ignore[call-overload]
         if activity["activity"] == "call":
             if not calls_done:
@@ -553,6 +576,9 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
     if unmarked:
         raise InputError.one("week", "input.week_unmarked", n=unmarked)
+    if not rows:  # everything approved from phones already
+        return {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
+                "redeemed_minutes": 0, "batch": 0}
     return record_rows(store, programme, run_id, rows,
                        f"marked-{monday.isoformat()}-run{run_id}.csv")
 
@@ -728,6 +754,6 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
     rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in marks]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     counts = record_rows(store, programme, runs[0], rows,
-                         f"phone-{stamp}-{wanted[0]}-run{runs[0]}.csv")
+                         f"{PHONE_SOURCE}{stamp}-{wanted[0]}-run{runs[0]}.csv")
     links.approved(wanted, counts["batch"])
     return counts

@@ -360,7 +360,8 @@ def link_block(url: str, lang: str, name: str = "") -> str:
     """A volunteer's personal link as a QR code with its address and a line of help."""
     esc = html.escape
     title = f"{esc(name)} · " if name else ""
-    return (f'<div class="phone-link"><img alt="QR" src="{qr_png(url)}"><div>'
+    return (f'<div class="phone-link"><img alt="{esc(say("phone.qr", lang))}" '
+            f'src="{qr_png(url)}"><div>'
             f'<b>{title}{esc(say("phone.link_title", lang))}</b><br>'
             f'{esc(say("phone.link_help", lang))}<br><span class="url">{esc(url)}</span>'
             "</div></div>")

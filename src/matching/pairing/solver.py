@@ -236,8 +236,9 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
                           else min(cost_bound, cost)),
         method=method,
         stats=stats,
-        time_limit_reached=not proven and (deterministic_time is not None or
-                                           time.perf_counter() - started >= time_limit - 0.05),
+        # a plan not proven and not stopped by hand is one the budget cut short, even if
+        # it ended a moment before the limit (a stage too short to start is skipped)
+        time_limit_reached=not proven and not stop.requested,
         seconds=seconds,
         seed=seed,
     )
