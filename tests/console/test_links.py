@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from matching.console import create_app
-from matching.console.links import TOKEN_CHARS, Links, RateLimit
+from matching.console.links import TOKEN_CHARS, Link, Links, RateLimit
 from tests.console.test_app import local, minle_files, wait
 from tests.console.test_language import english_words
 
@@ -189,7 +189,9 @@ def test_tokens_are_kept_hashed_and_links_expire(tmp_path):
     assert links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"] == token
     assert links.revoke("1", "V1") and links.find(token, today=dt.date(2026, 4, 1)) is None
     new = links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"]
-    assert new != token and links.find(new, today=dt.date(2026, 4, 1)) is not None
+    assert new != token
+    assert links.find(new, today=dt.date(2026, 4, 1)) == Link("1", "V1", "p",
+                                                              dt.date(2026, 5, 1))
     assert oct((tmp_path / "links.sqlite").stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "link-secret").stat().st_mode & 0o777) == "0o600"
 
