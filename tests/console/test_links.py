@@ -152,6 +152,15 @@ def test_bad_marks_are_refused_with_the_field_named(linked):
         assert [p["column"] for p in answer.json()["problems"]] == [column]
     assert client.post(f"{url}/marks", json={**base, "date": "2026-01-01",
                                              "status": "done"}).status_code == 404
+    # someone else stood in: any other volunteer of the run, by id
+    other = sorted(links)[0]
+    answer = client.post(f"{url}/marks", json={**base, "status": "replaced",
+                                               "done_by": other, "minutes": "45"})
+    assert answer.status_code == 201
+    mine = [p for p in client.get("/api/programmes/minle/timebank/pending").json()
+            if p["volunteer_id"] == vid]
+    assert [(p["status"], p["done_by"], p["minutes"]) for p in mine] == [
+        ("replaced", other, "45")]
 
 
 @pytest.mark.slow
