@@ -67,24 +67,29 @@ def console(tmp_path_factory):
     folder that holds its data folder (``console.sandbox``: nothing may appear in it
     outside ``data/``)."""
     sandbox = tmp_path_factory.mktemp("console")
-    data = sandbox / "data"
+    server, url = start_console(sandbox)
+    yield Console(url, sandbox)
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def start_console(sandbox: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """``matching serve`` on a free loopback port with its data in ``sandbox/data``, once
+    it answers: the process and its address."""
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port", str(port),
-                               "--data", str(data)], stderr=subprocess.PIPE, text=True,
-                              cwd=sandbox)
+                               "--data", str(sandbox / "data"), *options],
+                              stderr=subprocess.PIPE, text=True, cwd=sandbox)
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 60
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=2)
-            break
+            return server, url
         except OSError:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             assert time.monotonic() < end, "the console did not start"
             time.sleep(0.2)
-    yield Console(url, sandbox)
-    server.terminate()
-    server.wait(timeout=30)
 
 
 class Console(str):

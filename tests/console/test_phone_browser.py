@@ -5,10 +5,7 @@ shows it banked. Screenshots of the phone page and the approval page are kept in
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -19,8 +16,8 @@ from tests.console.test_browser import (
     CHROMIUM,
     MINLE,
     PAGE_WAIT,
-    free_port,
     shoot,
+    start_console,
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -39,21 +36,7 @@ PHONE = (360, 640)
 def served(tmp_path_factory):
     """``matching serve`` with Minle planned for two weeks (links kept working long after
     that past fortnight), and the volunteers' links."""
-    sandbox = tmp_path_factory.mktemp("phone")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
-                               str(port), "--data", str(sandbox / "data"), "--link-days",
-                               "36500"], stderr=subprocess.PIPE, text=True, cwd=sandbox)
-    url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            assert server.poll() is None
-            assert time.monotonic() < end, "the console did not start"
-            time.sleep(0.2)
+    server, url = start_console(tmp_path_factory.mktemp("phone"), "--link-days", "36500")
     with httpx.Client(base_url=url, timeout=60) as client:
         files = {k: (f"{k}.csv", (MINLE / f"{k}.csv").read_bytes(), "text/csv")
                  for k in ("volunteers", "elders", "relations")}

@@ -21,6 +21,7 @@ from matching.console.pages import (
     problems_of,
     read_uploads,
     rota_with_links,
+    run_links,
     workbook_response,
     zip_response,
 )
@@ -188,14 +189,7 @@ def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     """One personal link per volunteer with activities in the run (made where there is
     none): ``volunteer_id``, ``name`` and ``url`` (``/v/...``, on this console). A link
     shows its volunteer's own activities and takes their marks, with no account."""
-    status = console.run_or_404(run_id)
-    if status["status"] != "done":
-        raise HTTPException(409, "the run has not finished")
-    try:
-        urls = service.volunteer_links(console.store, console.links, status["programme"],
-                                       run_id, console.settings.link_days)
-    except service.NotFound as exc:
-        raise HTTPException(404, "the run has no schedule") from exc
+    _, urls = run_links(console, run_id)
     vols = console.plan_of(run_id).world.volunteers
     names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str), strict=True))
     return [{"volunteer_id": vid, "name": names.get(vid, ""), "url": url}

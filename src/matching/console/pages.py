@@ -317,14 +317,7 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
 def links_page(request: Request, console: ConsoleDep, run_id: str,
                revoked: str = "") -> HTMLResponse:
     """Each volunteer's personal link as text to send, with a revoke button."""
-    status = console.run_or_404(run_id)
-    if status["status"] != "done":
-        raise HTTPException(409, "the run has not finished")
-    try:
-        urls = service.volunteer_links(console.store, console.links, status["programme"],
-                                       run_id, console.settings.link_days)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
+    status, urls = run_links(console, run_id)
     names = names_of(console.plan_of(run_id))
     base = str(request.base_url).rstrip("/")
     return console.page(request, "links.html", name=status["programme"], step="results",
@@ -490,6 +483,20 @@ def run_file_page(request: Request, console: ConsoleDep, run_id: str,
         file_or_404(console, run_id, path)
 
 
+def run_links(console: Console, run_id: str) -> tuple[dict, dict[str, str]]:
+    """A finished run's status and its volunteers' link paths (made where there are none);
+    409 before it finishes, 404 without a schedule."""
+    status = console.run_or_404(run_id)
+    if status["status"] != "done":
+        raise HTTPException(409, "the run has not finished")
+    try:
+        urls = service.volunteer_links(console.store, console.links, status["programme"],
+                                       run_id, console.settings.link_days)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return status, urls
+
+
 def rota_with_links(request: Request, console: Console, run_id: str,
                     path: str) -> Response | None:
     """A rota page (a volunteer's, or the coordinator's overview) with the personal links
@@ -497,13 +504,11 @@ def rota_with_links(request: Request, console: Console, run_id: str,
     match = ROTA_PAGE.fullmatch(path)
     if match is None:
         return None
-    status = console.run_or_404(run_id)
     try:
         page = console.store.run_file(run_id, path).read_text(encoding="utf-8")
-        urls = service.volunteer_links(console.store, console.links, status["programme"],
-                                       run_id, console.settings.link_days)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+    _, urls = run_links(console, run_id)
     lang = "en" if "<html lang=\"en\"" in page else "zh"
     base = str(request.base_url).rstrip("/")
     vid = match.group("vid")

@@ -231,14 +231,24 @@ async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSON
     return JSONResponse({"id": mark_id, "new": new}, 201 if new else 200)
 
 
-@router.post("/v/{token}/mark")
-async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> Response:
-    """The page's form: mark one activity, then back to the page."""
+async def _form_of(request: Request, console: Console, token: str
+                   ) -> tuple[Link, dict[str, Any]] | HTMLResponse:
+    """The link and the posted form of one of the page's forms (or the page saying the
+    link is gone)."""
     try:
         link = open_link(request, console, token)
     except LinkGone as exc:
         return _gone(request, console, exc.status)
-    form = dict(await request.form())
+    return link, dict(await request.form())
+
+
+@router.post("/v/{token}/mark")
+async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> Response:
+    """The page's form: mark one activity, then back to the page."""
+    posted = await _form_of(request, console, token)
+    if isinstance(posted, Response):
+        return posted
+    link, form = posted
     try:
         _save(console, link, {k: form.get(k, "") for k in (
             "date", "activity", "elder_id", "status", "done_by", "minutes", "rating",
@@ -260,11 +270,10 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
 @router.post("/v/{token}/calls")
 async def phone_calls_form(request: Request, console: ConsoleDep, token: str) -> Response:
     """The page's form: every call to one elder in one week made."""
-    try:
-        link = open_link(request, console, token)
-    except LinkGone as exc:
-        return _gone(request, console, exc.status)
-    form = dict(await request.form())
+    posted = await _form_of(request, console, token)
+    if isinstance(posted, Response):
+        return posted
+    link, form = posted
     try:
         monday = dt.date.fromisoformat(str(form.get("week", "")))
     except ValueError as exc:
