@@ -19,7 +19,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matching"
 #: Layer of each top-level package or module of ``matching``, lowest first.
 LAYERS: dict[str, int] = {
     "catalogue": 0, "rules": 1, "runtime": 2, "world": 3, "pairing": 4, "schedule": 5,
-    "outputs": 6, "analysis": 7, "ledger": 7, "workflows": 8, "cli": 9, "console": 9,
+    "outputs": 6, "analysis": 7, "ledger": 7, "programme": 7, "workflows": 8, "cli": 9,
+    "console": 9,
 }
 #: Modules that may import only themselves (and nothing else of ``matching``).
 INDEPENDENT = {"checker"}

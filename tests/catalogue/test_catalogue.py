@@ -24,7 +24,7 @@ PREFIXES = sorted({code.split(".", 1)[0] for code in MESSAGES})
 CODE = re.compile(rf"^(?:{'|'.join(PREFIXES)})(?:\.[a-z0-9_]+)+$")
 
 #: File names, which look like codes to the pattern.
-FILE_SUFFIXES = (".csv", ".json", ".toml", ".html")
+FILE_SUFFIXES = (".csv", ".json", ".toml", ".html", ".sqlite")
 
 #: Codes spelled in src that name a word by pattern (``service.`` + a tag an office made
 #: up), not a fixed text; ``word()`` shows them as written.

@@ -185,6 +185,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rota.when": ("安排", "When"),
     "rota.calendar": ("志愿者排班", "Volunteer rota"),
     # --- a member's time-bank statement -------------------------------------------------
+    "statement.reversal": ("冲正", "reversal"),
     "statement.title": ("时间银行账户对账单", "Time bank statement"),
     "statement.member": ("会员", "Member"),
     "statement.as_of": ("截至", "As of"),

@@ -80,7 +80,8 @@ COMMANDS: dict[str, Command] = {
                        "Rank the volunteers a new elder (not in the plan) could have, best "
                        "first: those who can take them without moving anyone, then by the "
                        "objective."),
-    "audit": Command("analysis", "pairs who would both rather be together",
+    "audit": Command("analysis", "pairs who would both rather be together (audit verify: "
+                                 "the audit log)",
                      "The stability audit: every elder and volunteer not paired who would "
                      "both be better off together, by the objective's terms, with what "
                      "pairing them would do to the others."),
@@ -108,6 +109,17 @@ COMMANDS: dict[str, Command] = {
                      "rotas (Chinese by default). On 127.0.0.1 it serves the one person at "
                      "this computer; on any other address it needs an account (`matching "
                      "account add`) and the names people reach it by (--allowed-host)."),
+    "audit-verify": Command("records", "check the audit log's chain and every ledger",
+                            "Check a console data folder: the audit log's hash chain from its "
+                            "first entry, and each programme's time-bank ledger (its seals, "
+                            "every row sealed, every transaction balanced). Prints the head "
+                            "hash to copy into a monthly report. Exit 0 when whole, 1 naming "
+                            "the first bad entry."),
+    "backup": Command("records", "a consistent copy of a console's data folder",
+                      "Copy a console's data folder into one file while the console runs "
+                      "(SQLite's online backup for the databases)."),
+    "restore": Command("records", "put a backup back as a data folder",
+                       "Put a backup made by matching backup back as a new data folder."),
     "account": Command("console", "console accounts (needed to serve beyond this computer)",
                        "Console accounts: add one, or set its password."),
 }
@@ -123,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"matching {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
+        if name == "audit-verify":  # spelt "audit verify"
+            continue
         sub.add_parser(name, help=command.help, add_help=False)
     return parser
 
@@ -153,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0] not in COMMANDS:
         build_parser().parse_args(argv)  # --help, --version, or a usage error (exit 2)
         return 2
+    if argv[:2] == ["audit", "verify"]:  # the stability audit takes a folder, never "verify"
+        argv = ["audit-verify", *argv[2:]]
     name = argv[0]
     parser, module = command_parser(name)
     args = parser.parse_args(argv[1:])

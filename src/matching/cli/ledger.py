@@ -1,11 +1,12 @@
-"""The time bank's commands: ``matching ledger init|record|balance|statement|redeem|
-transfer|donate|expire|export|simulate``."""
+"""The time bank's commands: ``matching ledger init|record|reverse|balance|statement|
+redeem|transfer|donate|expire|export|simulate``."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import dataclasses
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from matching.ledger import (
 )
 from matching.ledger.book import minutes_of_hours
 from matching.outputs.write import neutralise, write_file, write_outputs
+from matching.programme.audit import command_line_actor
 from matching.rules.errors import InputError
 from matching.workflows.scenario import load_scenario
 from matching.world.read import read_table
@@ -50,10 +52,18 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
     rec.add_argument("--done", required=True, type=Path,
                      help="date, activity, volunteer_id, elder_id, status (done, missed, "
                           "replaced), done_by, minutes, rating, comment")
+    rec.add_argument("--today", type=date,
+                     help="rows dated after this day are refused: hours are banked once "
+                          "served (default: today)")
     rec.add_argument("--members", type=Path,
                      help="member_id, volunteer_id, elder_id: elders who are members pay for "
                           "the care they receive from their balance, as far as it goes")
     rec.set_defaults(handler=ledger_record)
+    rev = action("reverse", "undo a recorded batch by a reversing one (nothing is removed)")
+    rev.add_argument("--batch", required=True, type=int, help="the batch to reverse")
+    rev.add_argument("--date", type=date, help="the reversal's date (default: today)")
+    rev.add_argument("--reason", default="", help="why, kept with the reversal")
+    rev.set_defaults(handler=ledger_reverse)
     bal = action("balance", "each member's earned, spent, transferred, donated hours")
     bal.add_argument("--csv", type=Path, help="also write the balances to this CSV file")
     bal.set_defaults(handler=ledger_balance)
@@ -115,8 +125,10 @@ def ledger_record(args: argparse.Namespace) -> int:
     accounts = member_accounts(read_members(args.members)) if args.members else None
     try:
         with open_ledger(db) as ledger:
-            recording = read_done(args.schedule, args.done, ledger.rules)
-            counts = ledger.record(recording, source=str(args.done), accounts=accounts)
+            recording = read_done(args.schedule, args.done, ledger.rules,
+                                  today=args.today or dt.date.today())
+            counts = ledger.record(recording, source=str(args.done), accounts=accounts,
+                                   actor=command_line_actor())
     except InputError:
         if fresh:  # bad input writes nothing, not even an empty ledger or its folder
             db.unlink(missing_ok=True)
@@ -130,6 +142,16 @@ def ledger_record(args: argparse.Namespace) -> int:
          f"{hours(counts['credited_minutes']):,g} hours credited"
          + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
             if accounts else ""))
+    return EXIT_OK
+
+
+def ledger_reverse(args: argparse.Namespace) -> int:
+    """``matching ledger reverse``: undo a batch by a reversing one."""
+    with open_ledger(args.db, create=False) as ledger:
+        batch = ledger.reverse(args.batch, (args.date or dt.date.today()).isoformat(),
+                               args.reason, command_line_actor())
+    emit(args, {"db": str(args.db), "reversed": args.batch, "batch": batch},
+         f"batch {args.batch} reversed by batch {batch} in {args.db}")
     return EXIT_OK
 
 

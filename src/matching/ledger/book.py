@@ -2,9 +2,11 @@
 balances and histories.
 
 Each operation is one SQLite transaction: a process killed at any point leaves the ledger as
-it was before or as it is after. Every transaction's entries sum to zero (credits to members
-come from the programme's pool, and go back to it when spent, donated or expired), so the sum
-over all accounts is always zero.
+it was before or as it is after. Nothing recorded is changed or removed: the database refuses
+it, a mistake is undone by a reversing batch (:meth:`Ledger.reverse`), and every write is
+sealed in a hash chain that :meth:`Ledger.verify` checks. Every transaction's entries sum to
+zero (credits to members come from the programme's pool, and go back to it when spent,
+donated or expired), so the sum over all accounts is always zero.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from matching.ledger.done import Recording
 from matching.ledger.schema import connect
+from matching.ledger.seal import NOTHING, Breach, seal, verify
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.timebank import TimebankRules
 
@@ -80,12 +83,14 @@ class Ledger:
             raise
 
     def _transaction(self, date: str, kind: str, entries: dict[str, int], source: str = "",
-                     memo: str = "") -> int:
+                     memo: str = "", batch: int | None = None,
+                     reverses: int | None = None) -> int:
         """Insert one balanced transaction (inside an open SQL transaction)."""
         if sum(entries.values()) != 0:
             raise ArithmeticError(f"unbalanced {kind} transaction: {entries}")
-        cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo) VALUES "
-                                "(?, ?, ?, ?)", (date, kind, source, memo))
+        cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo, batch_id, "
+                                "reverses) VALUES (?, ?, ?, ?, ?, ?)",
+                                (date, kind, source, memo, batch, reverses))
         tx = int(cur.lastrowid)  # type: ignore[arg-type]
         for account, minutes in entries.items():
             self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
@@ -94,8 +99,12 @@ class Ledger:
                               "(?, ?, ?)", (tx, account, minutes))
         return tx
 
+    def _next_tx(self) -> int:
+        return int(self.conn.execute("SELECT COALESCE(MAX(tx_id), 0) FROM transactions")
+                   .fetchone()[0]) + 1
+
     def record(self, recording: Recording, source: str = "",
-               accounts: Mapping[str, str] | None = None) -> dict[str, int]:
+               accounts: Mapping[str, str] | None = None, actor: str = "") -> dict[str, int]:
         """Record a checked rota (see :func:`matching.ledger.done.read_done`) in one
         transaction: each row done is credited to whoever did it, for its minutes.
 
@@ -137,11 +146,10 @@ class Ledger:
             balance = defaultdict(int, self.balances_minutes())
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             batch = int(self.conn.execute(  # type: ignore[arg-type]
-                "INSERT INTO batches (recorded_at, source, rows) VALUES (?, ?, ?)",
-                (now, source, len(rows))).lastrowid)
+                "INSERT INTO batches (recorded_at, source, rows, actor) VALUES (?, ?, ?, ?)",
+                (now, source, len(rows), actor)).lastrowid)
             # transaction ids are given here, so that all rows go in with executemany
-            next_tx = int(self.conn.execute("SELECT COALESCE(MAX(tx_id), 0) FROM "
-                                            "transactions").fetchone()[0]) + 1
+            first_tx = next_tx = self._next_tx()
             transactions: list[tuple] = []
             entries: list[tuple[int, str, int]] = []
             activities: list[tuple] = []
@@ -154,14 +162,14 @@ class Ledger:
                 if credit:
                     tx, next_tx = next_tx, next_tx + 1
                     transactions.append((tx, date, "service", key,
-                                         f"{activity} {elder}".strip()))
+                                         f"{activity} {elder}".strip(), batch))
                     entries += [(tx, who, credit), (tx, POOL, -credit)]
                     counts["credited_minutes"] += credit
                     balance[who] += credit
                     payer = accounts.get(elder)
                     pay = min(credit, balance[payer]) if payer else 0
                     if pay > 0:
-                        transactions.append((next_tx, date, "redeem", key, activity))
+                        transactions.append((next_tx, date, "redeem", key, activity, batch))
                         entries += [(next_tx, payer, -pay), (next_tx, POOL, pay)]
                         next_tx += 1
                         balance[payer] -= pay
@@ -172,14 +180,16 @@ class Ledger:
             members = sorted({account for _, account, _ in entries if account != POOL})
             self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
                                   "(?, 'member')", [(m,) for m in members])
-            self.conn.executemany("INSERT INTO transactions (tx_id, date, kind, source, memo) "
-                                  "VALUES (?, ?, ?, ?, ?)", transactions)
+            self.conn.executemany("INSERT INTO transactions (tx_id, date, kind, source, memo, "
+                                  "batch_id) VALUES (?, ?, ?, ?, ?, ?)", transactions)
             self.conn.executemany("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
                                   "(?, ?, ?)", entries)
             self.conn.executemany(
                 "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
                 "elder_id, status, done_by, minutes, rating, comment, tx_id, batch_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", activities)
+            seal(self.conn, f"record {source}".strip(), actor, (first_tx, next_tx - 1),
+                 (batch, batch))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -188,7 +198,7 @@ class Ledger:
         return counts
 
     def _move(self, kind: str, date: str, source: str, target: str, minutes: int, memo: str,
-              what: str) -> int:
+              what: str, actor: str = "") -> int:
         """Move minutes from a member's balance (never below zero), in one transaction."""
         if minutes <= 0:
             raise InputError.one(f"--{what}", "input.more_than_zero_hours", hours=hours(minutes))
@@ -204,6 +214,7 @@ class Ledger:
                 raise InputError.one(f"ledger {kind}", "input.over_cap", who=target,
                                      cap=self.rules.balance_cap_hours)
             tx = self._transaction(date, kind, {source: -minutes, target: minutes}, memo=memo)
+            seal(self.conn, kind, actor, (tx, tx))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -245,17 +256,88 @@ class Ledger:
             used = dict(self.conn.execute(
                 "SELECT account_id, -SUM(minutes) FROM entries WHERE minutes < 0 AND "
                 "account_id != ? GROUP BY account_id", (POOL,)).fetchall())
+            first = self._next_tx()
             for member, earned in sorted(old.items()):
                 left = min(earned - used.get(member, 0), self._balance(member))
                 if left > 0:
                     self._transaction(as_of.isoformat(), "expiry", {member: -left, POOL: left},
                                       memo=f"credits earned before {cutoff}")
                     out[member] = left
+            if out:
+                seal(self.conn, "expiry", "", (first, self._next_tx() - 1))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         return out
+
+    def reverse(self, batch: int, date: str, reason: str = "", actor: str = "") -> int:
+        """Undo a recorded batch by a reversing one: each of its transactions again with the
+        opposite entries (dated ``date``, marked as reversing it), and its rota rows free to
+        be recorded again. Nothing is removed. Returns the reversing batch's number.
+
+        Raises
+        ------
+        InputError
+            If there is no such batch, it is a reversal itself, it was reversed already, or
+            taking its credits back would leave a member below zero.
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute("SELECT batch_id, reverses FROM batches WHERE batch_id = ?",
+                                    (batch,)).fetchone()
+            if row is None:
+                raise InputError.one("batch", "input.no_such_batch", batch=batch)
+            if row[1] is not None:
+                raise InputError.one("batch", "input.batch_is_reversal", batch=batch,
+                                     reverses=row[1])
+            later = self.conn.execute("SELECT batch_id FROM batches WHERE reverses = ?",
+                                      (batch,)).fetchone()
+            if later is not None:
+                raise InputError.one("batch", "input.batch_reversed", batch=batch,
+                                     by=later[0])
+            txs = self.conn.execute("SELECT tx_id, kind, source, memo FROM transactions "
+                                    "WHERE batch_id = ? ORDER BY tx_id", (batch,)).fetchall()
+            moves: list[tuple[int, str, str, str, dict[str, int]]] = []
+            balance = defaultdict(int, self.balances_minutes())
+            for tx, kind, source, memo in txs:
+                entries = {a: -m for a, m in self.conn.execute(
+                    "SELECT account_id, minutes FROM entries WHERE tx_id = ?", (tx,))}
+                for account, minutes in entries.items():
+                    balance[account] += minutes
+                moves.append((tx, kind, source, memo, entries))
+            short = sorted(a for a, m in balance.items() if a != POOL and m < 0)
+            if short:
+                raise InputError.one("batch", "input.reversal_overdraws", batch=batch,
+                                     who=short[0], have=hours(balance[short[0]]))
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            new = int(self.conn.execute(  # type: ignore[arg-type]
+                "INSERT INTO batches (recorded_at, source, rows, reverses, actor) VALUES "
+                "(?, ?, 0, ?, ?)", (now, reason, batch, actor)).lastrowid)
+            first = self._next_tx()
+            for tx, kind, source, memo, entries in moves:
+                self._transaction(date, kind, entries, source, memo, new, reverses=tx)
+            seal(self.conn, f"reverse batch {batch}", actor,
+                 (first, self._next_tx() - 1) if moves else NOTHING, (new, new))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return new
+
+    def verify(self) -> tuple[list[Breach], str]:
+        """Every seal checked against its rows, every row sealed, every transaction
+        balanced (:func:`matching.ledger.seal.verify`): the breaches, and the head hash."""
+        return verify(self.conn)
+
+    def batches(self) -> pd.DataFrame:
+        """Every batch: when, from what source, by whom, how many rows, and which batch it
+        reverses (or which reversed it)."""
+        table = pd.read_sql_query(
+            "SELECT b.batch_id, b.recorded_at, b.source, b.actor, b.rows, b.reverses, "
+            "r.batch_id AS reversed_by FROM batches b LEFT JOIN batches r "
+            "ON r.reverses = b.batch_id ORDER BY b.batch_id", self.conn)
+        return table
 
     # -- reading -----------------------------------------------------------------------------
     def _balance(self, account: str) -> int:
@@ -284,8 +366,10 @@ class Ledger:
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(f"SELECT activity_key, batch_id FROM activities "
-                                         f"WHERE activity_key IN ({marks})", chunk).fetchall())
+            out.update(self.conn.execute(
+                f"SELECT activity_key, batch_id FROM activities WHERE activity_key IN "
+                f"({marks}) AND batch_id NOT IN (SELECT reverses FROM batches WHERE reverses "
+                f"IS NOT NULL)", chunk).fetchall())
         return out
 
     def batches_between(self, first: str, end: str,
@@ -327,15 +411,18 @@ class Ledger:
         done or received, the activity, the elder, who did it, the rating and the comment."""
         rows = self.conn.execute(
             "SELECT t.date, t.kind, t.memo, e.minutes, t.source, ac.activity, ac.elder_id, "
-            "ac.rating, ac.comment, t.tx_id, ac.done_by, "
+            "ac.rating, ac.comment, t.tx_id, ac.done_by, t.reverses, "
             "(SELECT GROUP_CONCAT(o.account_id) FROM entries o WHERE o.tx_id = t.tx_id AND "
             "o.account_id != e.account_id) "
             "FROM entries e JOIN transactions t USING (tx_id) "
-            "LEFT JOIN activities ac ON t.source != '' AND ac.activity_key = t.source "
+            "LEFT JOIN activities ac ON ac.row_id = (SELECT MIN(a2.row_id) FROM activities a2 "
+            "WHERE t.source != '' AND a2.activity_key = t.source AND a2.batch_id = "
+            "COALESCE((SELECT o.batch_id FROM transactions o WHERE o.tx_id = t.reverses), "
+            "t.batch_id)) "
             "WHERE e.account_id = ? ORDER BY t.date, t.tx_id", (member,)).fetchall()
         table = pd.DataFrame(rows, columns=["date", "kind", "memo", "minutes", "source",
                                             "activity", "elder_id", "rating", "comment",
-                                            "tx_id", "done_by", "other"])
+                                            "tx_id", "done_by", "reverses", "other"])
         table["hours"] = table["minutes"].map(hours)
         table["balance_hours"] = table["minutes"].cumsum().map(hours)
         table["date"] = pd.to_datetime(table["date"])

@@ -9,6 +9,7 @@ date, activity, volunteer and elder, and appear once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,8 +81,10 @@ class _Spellings:
 
 
 def read_done(schedule: str | Path, done: str | Path,
-              rules: TimebankRules | None = None) -> Recording:
-    """Check a marked rota against its schedule.
+              rules: TimebankRules | None = None, today: dt.date | None = None) -> Recording:
+    """Check a marked rota against its schedule: each row one of the schedule's, once,
+    dated no later than ``today`` (when given: hours are banked only once served), its
+    minutes within :meth:`TimebankRules.minutes_allowed` of the planned ones.
 
     Raises
     ------
@@ -130,6 +133,11 @@ def read_done(schedule: str | Path, done: str | Path,
         if status in ("done", "missed") and done_by and done_by != cell["volunteer_id"]:
             problems.append(InputIssue(name, "input.done_by_only_replaced", row, "done_by",
                                        done_by, status=f"mark.{status}"))
+        if today is not None and len(problems) == bad and cell["date"] > today.isoformat():
+            problems.append(InputIssue(name, "input.not_yet", row, "date", cell["date"],
+                                       today=today.isoformat()))
+        key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
+                           cell["elder_id"])
         minutes = None
         if cell.get("minutes"):
             try:
@@ -139,6 +147,13 @@ def read_done(schedule: str | Path, done: str | Path,
             except ValueError:
                 problems.append(InputIssue(name, "input.not_minutes", row, "minutes",
                                            cell["minutes"], most=MAX_MINUTES))
+                minutes = None
+            if minutes is not None and planned.get(key):
+                least, most = rules.minutes_allowed(length[key])
+                if not least <= minutes <= most:
+                    problems.append(InputIssue(name, "input.minutes_bounds", row, "minutes",
+                                               cell["minutes"], least=least, most=most,
+                                               planned=length[key]))
         rating = None
         if cell.get("rating"):
             if cell["rating"] not in ("1", "2", "3", "4", "5"):
@@ -146,8 +161,6 @@ def read_done(schedule: str | Path, done: str | Path,
                                            cell["rating"]))
             else:
                 rating = int(cell["rating"])
-        key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
-                           cell["elder_id"])
         if not planned.get(key):
             problems.append(InputIssue(name, "input.no_such_activity", row, "activity",
                                        cell["activity"], schedule=Path(schedule).name))

@@ -4,7 +4,10 @@ Double entry: every transaction has entries whose minutes sum to zero, so the su
 accounts is always zero. Minutes are whole numbers (an hour is 60); hours are only shown.
 
 Version 1 holds the accounts, the transactions and their entries; version 2 adds the rota
-rows recorded (done, missed, replaced, with their ratings) and the batches they came in.
+rows recorded (done, missed, replaced, with their ratings) and the batches they came in;
+version 3 makes the ledger append-only (the database refuses an UPDATE or DELETE of a
+recorded row), lets a batch be reversed by a later one, and seals every write in a hash
+chain (:mod:`matching.ledger.seal`) so that an edit made around the triggers is found.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ import os
 import sqlite3
 from pathlib import Path
 
+from matching.ledger.seal import seal_existing
 from matching.outputs.write import private_folders
 from matching.rules.errors import InputError
 
 #: The schema this version of matching writes; older files are migrated forward on opening.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+#: The tables whose rows, once written, are never changed or removed.
+APPEND_ONLY = ("accounts", "transactions", "entries", "batches", "activities", "seals")
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -67,6 +74,60 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX activities_by_pair ON activities (volunteer_id, elder_id);
     """,
+    # a recorded rota row is no longer unique by its key: a reversed batch frees its rows
+    # to be recorded again (the activity's row id is the new key); transactions know
+    # their batch, and what they reverse
+    3: """
+    CREATE TABLE activities_v3 (
+        row_id INTEGER PRIMARY KEY,
+        activity_key TEXT NOT NULL,
+        date TEXT NOT NULL,
+        activity TEXT NOT NULL,
+        volunteer_id TEXT NOT NULL,
+        elder_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('done', 'missed', 'replaced')),
+        done_by TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+        comment TEXT NOT NULL DEFAULT '',
+        tx_id INTEGER REFERENCES transactions (tx_id),
+        batch_id INTEGER NOT NULL REFERENCES batches (batch_id)
+    );
+    INSERT INTO activities_v3 (activity_key, date, activity, volunteer_id, elder_id, status,
+        done_by, minutes, rating, comment, tx_id, batch_id)
+        SELECT activity_key, date, activity, volunteer_id, elder_id, status, done_by, minutes,
+               rating, comment, tx_id, batch_id FROM activities ORDER BY batch_id, rowid;
+    DROP TABLE activities;
+    ALTER TABLE activities_v3 RENAME TO activities;
+    CREATE INDEX activities_by_pair ON activities (volunteer_id, elder_id);
+    CREATE INDEX activities_by_key ON activities (activity_key);
+    CREATE INDEX activities_by_batch ON activities (batch_id);
+    ALTER TABLE batches ADD COLUMN reverses INTEGER REFERENCES batches (batch_id);
+    ALTER TABLE batches ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+    CREATE UNIQUE INDEX batches_reversed_once ON batches (reverses);
+    ALTER TABLE transactions ADD COLUMN batch_id INTEGER REFERENCES batches (batch_id);
+    ALTER TABLE transactions ADD COLUMN reverses INTEGER REFERENCES transactions (tx_id);
+    UPDATE transactions SET batch_id = (SELECT a.batch_id FROM activities a
+        WHERE a.activity_key = transactions.source) WHERE source != '';
+    CREATE INDEX transactions_by_batch ON transactions (batch_id);
+    CREATE TABLE seals (
+        seal_id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        what TEXT NOT NULL,
+        first_tx INTEGER NOT NULL,
+        last_tx INTEGER NOT NULL,
+        first_batch INTEGER NOT NULL,
+        last_batch INTEGER NOT NULL,
+        previous TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    """ + "".join(f"""
+    CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never changed'); END;
+    CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never removed'); END;
+    """ for table in APPEND_ONLY),
 }
 
 
@@ -113,14 +174,28 @@ def _version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script, whole (a trigger's body holds semicolons)."""
+    out, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        out.append(pending.strip())
+    return out
+
+
 def migrate(conn: sqlite3.Connection, start: int, end: int) -> None:
     """Apply the migrations after ``start`` up to ``end``, all in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         for version in range(start + 1, end + 1):
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            if version == 3:
+                seal_existing(conn)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
                          "('schema_version', ?)", (str(version),))
         conn.execute("COMMIT")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from matching.rules.timebank import TimebankRules
+
 #: Activities that are rated (calls and events are not).
 RATED = ("visit", "service", "birthday")
 _LOW_COMMENTS = ("迟到了", "时间太短", "没有按约定来", "态度不耐烦")
@@ -27,9 +29,12 @@ class Marking:
 
 
 def simulate_done(schedule: pd.DataFrame, seed: int = 0,
-                  marking: Marking | None = None) -> pd.DataFrame:
-    """Mark every row of a schedule (text cells) as a coordinator would after the fact."""
+                  marking: Marking | None = None,
+                  rules: TimebankRules | None = None) -> pd.DataFrame:
+    """Mark every row of a schedule (text cells) as a coordinator would after the fact,
+    each length within what ``rules`` allow."""
     m = marking or Marking()
+    rules = rules or TimebankRules()
     rng = np.random.default_rng(seed)
     s = schedule.reset_index(drop=True)
     n = len(s)
@@ -51,8 +56,9 @@ def simulate_done(schedule: pd.DataFrame, seed: int = 0,
     planned_minutes = pd.to_numeric(s["minutes"]).to_numpy(float)
     other = rng.random(n) < m.other_length
     change = rng.integers(-15, 16, n)
-    minutes = np.where(other & (status != "missed"),
-                       np.maximum(1, planned_minutes + change), np.nan)
+    least, share = rules.least_minutes, rules.most_minutes_share
+    lengths = np.clip(planned_minutes + change, least, np.maximum(least, share * planned_minutes))
+    minutes = np.where(other & (status != "missed"), np.round(lengths), np.nan)
     rated = (rng.random(n) < m.rated) & s["activity"].isin(RATED).to_numpy() & \
         (status != "missed")
     low = rng.random(n) < m.low

@@ -26,7 +26,8 @@ _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source
 #: The words of a statement, by their codes under ``statement.``.
 WORDS = ("title", "member", "as_of", "balance", "earned", "spent", "transferred", "donated",
          "expired", "hours", "date", "kind", "what", "rating", "change", "after", "service",
-         "redeem", "transfer", "donation", "expiry", "none", "to", "from", "motto")
+         "redeem", "transfer", "donation", "expiry", "none", "to", "from", "motto",
+         "reversal")
 
 
 def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -35,7 +36,8 @@ def _calls_by_month(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     balance recomputed in that order."""
     if history.empty:
         return history.assign(grouped=False)
-    is_call = history["kind"].isin(("service", "redeem")) & (history["activity"] == "call")
+    is_call = history["kind"].isin(("service", "redeem")) & (history["activity"] == "call") \
+        & history["reverses"].isna()
     calls = history[is_call]
     label = say("activity.call", lang)
     summary = calls.groupby([calls["date"].dt.strftime("%Y-%m"), "kind"]).agg(
@@ -95,6 +97,8 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
             what = r["memo"] or ""
         rating = "★" * int(r["rating"]) if r["rating"] == r["rating"] and r["rating"] else ""
         kind = t.get(r["kind"], r["kind"])
+        if r.get("reverses") == r.get("reverses") and r.get("reverses") is not None:
+            kind = f"{t['reversal']}（{kind}）" if lang == "zh" else f"{t['reversal']} ({kind})"
         lines.append(f"<tr><td>{r['date']:%Y-%m-%d}</td><td>{esc(kind)}</td>"
                      f"<td>{esc(what.strip())}</td><td>{rating}</td>"
                      f"<td class=\"n\">{r['hours']:+g}</td>"

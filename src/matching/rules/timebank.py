@@ -32,6 +32,9 @@ class TimebankRules:
     fairness, fairness_window_days
         Among volunteers equally good for a pair, prefer the one who served fewer hours in the
         last ``fairness_window_days`` days (it never changes priority or cost).
+    least_minutes, most_minutes_share
+        The minutes a volunteer may say an activity took: at least ``least_minutes``, at
+        most ``most_minutes_share`` times the planned minutes (a 60-minute visit: 1 to 120).
     """
 
     credits_per_hour: float = 1.0
@@ -46,6 +49,13 @@ class TimebankRules:
     bonus_max: int = 2
     fairness: bool = True
     fairness_window_days: int = 91
+    least_minutes: float = 1.0
+    most_minutes_share: float = 2.0
+
+    def minutes_allowed(self, planned: float) -> tuple[float, float]:
+        """The least and most minutes an activity planned for ``planned`` minutes may be
+        said to have taken (the one rule the phone, the week form and the ledger ask)."""
+        return self.least_minutes, max(self.least_minutes, self.most_minutes_share * planned)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -67,6 +77,9 @@ class TimebankRules:
             raise RuleError("credits_per_hour", "rule.more_than_zero_plain")
         if self.bonus_hours == 0:
             raise RuleError("bonus_hours", "rule.more_than_zero_plain")
+        if self.most_minutes_share < 1:
+            raise RuleError("most_minutes_share", "rule.at_least_one",
+                            value=self.most_minutes_share)
 
     def replace(self, **changes: object) -> TimebankRules:
         """A copy with some rules changed (checked again)."""
