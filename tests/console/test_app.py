@@ -385,15 +385,16 @@ def planned(tmp_path_factory):
 def test_changes_re_plan_and_keep_the_published_past(planned):
     client, data, first = planned
     token = form_token(client, "/p/minle/changes")
-    leaving = client.post("/p/minle/changes", data={"csrf": token, "action": "leaving",
-                                                     "volunteer_id": "V00000"})
+    leaving = client.post("/p/minle/changes", data={
+        "csrf": token, "action": "leave", "person": "volunteer", "id": "V00000",
+        "date": "2026-04-06", "reason": "quit"})
     assert leaving.status_code == 200 and "V00000" in leaving.text
-    # a new elder in the middle of Minle; an id already taken is refused, with its column
-    elder = {"csrf": token, "action": "joining", "elder_id": "E00001", "name": "新老人",
+    # a new elder in the middle of Minle; an id already taken is refused, naming the id
+    elder = {"csrf": token, "action": "join", "elder_id": "E00001", "name": "新老人",
              "age": "88", "gender": "F", "community": "民乐社区", "address": "民乐社区1号楼",
-             "lat": "35.6005", "lon": "110.9660"}
+             "lat": "35.6005", "lon": "110.9660", "date": "2026-04-06"}
     taken = client.post("/p/minle/changes", data=elder)
-    assert taken.status_code == 422 and "elder_id" in taken.text
+    assert taken.status_code == 422 and "老人已在名册上，不能再加入" in taken.text
     joined = client.post("/p/minle/changes", data={**elder, "elder_id": "E90000"})
     assert joined.status_code == 200 and "E90000" in joined.text
     replan = client.post("/p/minle/changes", data={"csrf": token, "action": "replan",

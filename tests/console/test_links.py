@@ -4,7 +4,7 @@ tampered and revoked links answer 404, and approval records into the time bank o
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import dataclasses
 import io
 import re
 
@@ -186,21 +186,20 @@ def test_the_phone_page_marks_with_a_form_and_shows_it(linked):
     assert english_words(client.get(url[:-1] + "x").text) == []
 
 
-def test_tokens_are_kept_hashed_and_links_expire(tmp_path):
+def test_tokens_are_kept_hashed_one_per_volunteer_and_programme(tmp_path):
     links = Links(tmp_path)
-    token = links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"]
+    token = links.issue("p", ["V1"])["V1"]
     assert len(token) == TOKEN_CHARS
     stored = (tmp_path / "links.sqlite").read_bytes()
     assert token.encode() not in stored
-    assert links.find(token, today=dt.date(2026, 5, 1)).volunteer_id == "V1"
-    assert links.find(token, today=dt.date(2026, 5, 2)) is None  # expired
-    # the same link again until revoked, then a new one
-    assert links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"] == token
-    assert links.revoke("1", "V1") and links.find(token, today=dt.date(2026, 4, 1)) is None
-    new = links.issue("p", "1", ["V1"], dt.date(2026, 5, 1))["V1"]
-    assert new != token
-    assert links.find(new, today=dt.date(2026, 4, 1)) == Link("1", "V1", "p",
-                                                              dt.date(2026, 5, 1))
+    assert links.find(token) == Link("p", "V1")
+    # the same link again until revoked, then a new one; another programme's is another
+    assert links.issue("p", ["V1"])["V1"] == token
+    assert links.issue("q", ["V1"])["V1"] != token
+    assert links.revoke("p", "V1") and links.find(token) is None
+    assert not links.revoke("p", "V1")
+    new = links.issue("p", ["V1"])["V1"]
+    assert new != token and links.find(new) == Link("p", "V1")
     assert oct((tmp_path / "links.sqlite").stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "link-secret").stat().st_mode & 0o777) == "0o600"
 
@@ -217,13 +216,22 @@ def test_a_guessing_client_is_slowed_down():
 
 def test_marks_table_is_one_row_per_activity(tmp_path):
     links = Links(tmp_path)
-    token = links.issue("p", "1", ["V1"], dt.date(2030, 1, 1))["V1"]
-    link = links.find(token)
+    token = links.issue("p", ["V1"])["V1"]
+    link = dataclasses.replace(links.find(token), run_id="1")
     first = links.mark(link, "2026-03-30", "visit", "E1", "done")
-    second = links.mark(link, "2026-03-30", "visit", "E1", "missed")
+    # marked again under the next plan (run 2): still the same mark, of the activity
+    second = links.mark(dataclasses.replace(link, run_id="2"), "2026-03-30", "visit", "E1",
+                        "missed")
     assert first == (first[0], True) and second == (first[0], False)
     rows = pd.DataFrame(links.marks(programme="p"))
-    assert rows[["status", "state"]].values.tolist() == [["missed", "pending"]]
+    assert rows[["status", "state", "run_id"]].values.tolist() == [["missed", "pending", "2"]]
+    # rejected with a reason: no longer pending; marked again, it is sent anew
+    assert links.reject([first[0]], "时间不对") == [first[0]]
+    assert links.marks(programme="p", pending=True) == []
+    assert links.marks(programme="p")[0]["state"] == "rejected"
+    links.mark(link, "2026-03-30", "visit", "E1", "done")
+    again = links.marks(programme="p")[0]
+    assert again["state"] == "pending" and again["rejected_reason"] is None
 
 
 def qr_texts(page: str) -> list[str]:

@@ -76,6 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # genders and ties
     "gender.F": ("女性", "female"), "gender.M": ("男性", "male"),
     "tie.kin": ("亲属", "kin"), "tie.familiar": ("熟人", "familiar"), "tie.none": ("", ""),
+    "person.volunteer": ("志愿者", "volunteer"), "person.elder": ("老人", "elder"),
     "role.primary": ("结对志愿者", "primary"), "role.backup": ("备用志愿者", "backup"),
     "yes": ("是", "yes"), "no": ("否", "no"),
     # the priority tiers, as the rules define them

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from matching.cli.common import (
@@ -20,6 +21,7 @@ from matching.cli.common import (
 )
 from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
 from matching.pairing.replan import history_acquaintances, read_leaving, read_previous
+from matching.programme.roster import read_changes, roster_as_of
 from matching.rules.errors import InputError
 from matching.rules.limits import CONTACT_CHARS, fit_contact
 from matching.runtime.budget import Budget
@@ -84,8 +86,15 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         add_inputs(p)
         p.add_argument("--previous", required=True, type=Path,
                        help="the earlier assignments.csv")
-        p.add_argument("--leaving", required=True, type=Path,
-                       help="CSV with a volunteer_id column: the volunteers who leave")
+        p.add_argument("--leaving", type=Path,
+                       help="CSV with a volunteer_id column: the volunteers who leave "
+                            "(needed unless --changes says who)")
+        p.add_argument("--changes", type=Path,
+                       help="CSV of dated changes to the roster (date, kind, person, id, "
+                            "until, reason, and new details): the re-plan starts from the "
+                            "roster as of --as-of, and whoever has left by then stays gone")
+        p.add_argument("--as-of", type=date,
+                       help="the day the roster is taken as of (default: today)")
         p.add_argument("--history", type=Path,
                        help="an earlier schedule.csv: whoever visited an elder counts as "
                             "familiar")
@@ -215,9 +224,22 @@ def replan(args: argparse.Namespace) -> int:
     budget = _begin(args, args.time_limit)
     progress, stages = progress_of(args, budget)
     progress("reading", "reading inputs")
-    world = _read(args)
-    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
     previous = read_previous(args.previous)
+    if args.leaving is None and args.changes is None:
+        raise InputError.one("--leaving", "input.leaving_or_changes")
+    roster = None
+    if args.changes is not None:
+        roster = roster_as_of(args.volunteers, args.elders, args.relations,
+                              read_changes(args.changes), args.as_of or dt.date.today())
+        world = read_world(roster.volunteers, roster.elders, roster.relations, args.pairs,
+                           coords=args.coords or "wgs84")
+        # whoever has left by then leaves the plan: they are not on the roster any more
+        gone = {v for v in previous.values() if v not in set(roster.ids("volunteer"))}
+    else:
+        world = _read(args)
+        gone = set()
+    leaving = gone | (read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
+                      if args.leaving is not None else set())
     history = history_acquaintances(args.history) if args.history else None
     world, feedback, _ = _feedback(world, args)
     with open_cluster(args.cluster) as cluster:
@@ -234,8 +256,11 @@ def replan(args: argparse.Namespace) -> int:
     planned_with = result.residual.problem.world.relations if history is not None else None
     folder.add_inputs(world, leaving, planned_with)
     folder.add_summary(result.figures)
+    if roster is not None:
+        folder.add_text("inputs/changes.csv", args.changes.read_bytes())
     folder.add_record("replan", seed=args.seed, time_limit=args.time_limit,
-                      status=result.figures["status"], pseudonymised=args.pseudonymise)
+                      status=result.figures["status"], pseudonymised=args.pseudonymise,
+                      as_of=roster.date.isoformat() if roster is not None else None)
     folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
     figures = {k: v for k, v in result.figures.items() if k != "residual"}
     return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")

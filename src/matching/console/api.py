@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import unicodedata
 from typing import Annotated, Literal
@@ -13,7 +14,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from matching.console import service
-from matching.console.context import Console, check_api_token, console_of, language, stage_text
+from matching.console.context import (
+    Console,
+    actor_of,
+    check_api_token,
+    console_of,
+    language,
+    stage_text,
+)
 from matching.console.pages import (
     check_off_the_loop,
     explanation,
@@ -79,6 +87,8 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
     except service.UploadRefused as exc:
         return JSONResponse({"problems": [problem_json(p) for p in exc.problems],
                              "problem_count": exc.count}, 422)
+    console.log(request, "upload", name, ", ".join(sorted(uploads)), None,
+                {"files": service.fingerprints(uploads)})
     return JSONResponse({"saved": sorted(uploads), "inputs": sorted(console.store.inputs(name)),
                          "warnings": [problem_json(p)
                                       for p in found.warnings]})  # type: ignore[attr-defined]
@@ -93,9 +103,10 @@ def api_start(request: Request, console: ConsoleDep, name: str, options: service
     console.programme_or_404(name)
     try:
         run_id = service.start_run(console.store, console.runs, name,
-                                   options)
+                                   options, actor=actor_of(request))
     except (service.UploadRefused, InputError) as exc:
         raise HTTPException(422, [problem_json(p) for p in problems_of(exc)]) from exc
+    console.log(request, "run", name, f"run {run_id}", None, options.model_dump(mode="json"))
     return {"id": run_id}
 
 
@@ -182,6 +193,105 @@ def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
     return {"elder_id": elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}
 
 
+# --- the programme's roster, its changes and the audit log ---------------------------------
+
+class ChangeBody(BaseModel):
+    """A dated change to the roster (see :mod:`matching.programme.roster`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["leave", "away", "return", "join", "edit"]
+    person: Literal["volunteer", "elder"]
+    id: str = Field(max_length=200)
+    date: str = Field(max_length=40)
+    until: str | None = Field(None, max_length=40)
+    reason: str | None = Field(None, max_length=200)
+    row: dict[str, str | int | float | bool | None] | None = Field(None, max_length=64)
+
+
+class ReplanBody(BaseModel):
+    """The day a re-plan starts from."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_date: str = Field(alias="from", max_length=40)
+
+
+@router.post("/programmes/{name}/changes", status_code=201, tags=["roster"])
+def api_change(request: Request, console: ConsoleDep, name: str, body: ChangeBody,
+               x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Enter a dated change: someone leaves, is away (``until``), returns, joins (``row``:
+    their file's columns) or has details edited (``row``). It holds for every later plan.
+    201 with the change as kept, or 422 naming each bad field."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    actor = actor_of(request)
+    try:
+        entered = service.add_change(console.store, name, body.model_dump(exclude_none=True),
+                                     actor)
+    except InputError as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems]}, 422)
+    console.log(actor, "change", name, f"{body.person} {body.id}", None, entered.as_json())
+    return JSONResponse(entered.as_json(), 201)
+
+
+@router.get("/programmes/{name}/changes", tags=["roster"])
+def api_changes(console: ConsoleDep, name: str) -> list[dict]:
+    """Every change entered, in order, with who entered it and when."""
+    console.programme_or_404(name)
+    with service.journal(console.store, name) as journal:
+        return [e.as_json() for e in journal.entered()]
+
+
+@router.get("/programmes/{name}/roster", tags=["roster"])
+def api_roster(console: ConsoleDep, name: str, date: str = "") -> dict:
+    """Who is in the programme on ``date`` (today by default): ``volunteers`` and
+    ``elders`` (ids), and ``away`` (who is away that day)."""
+    console.programme_or_404(name)
+    try:
+        day = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError as exc:
+        raise HTTPException(422, "date: not a date (YYYY-MM-DD)") from exc
+    try:
+        members = service.roster(console.store, name, day)
+    except service.UploadRefused as exc:
+        raise HTTPException(409, [problem_json(p) for p in exc.problems]) from exc
+    return {"date": day.isoformat(), "volunteers": members.ids("volunteer"),
+            "elders": members.ids("elder"),
+            "away": [c.as_json() for c in members.away]}
+
+
+@router.post("/programmes/{name}/replans", status_code=202, tags=["roster"])
+def api_replan(request: Request, console: ConsoleDep, name: str, body: ReplanBody,
+               x_csrf_token: CsrfHeader = None) -> dict:
+    """Re-plan the latest finished run from the roster as of ``from``, keeping its pairs
+    where they may stay and what it published before that day. Returns the new run's
+    ``id``."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        day = dt.date.fromisoformat(body.from_date)
+    except ValueError as exc:
+        raise HTTPException(422, "from: not a date (YYYY-MM-DD)") from exc
+    actor = actor_of(request)
+    try:
+        run_id = service.start_replan(console.store, console.runs, name, day, actor)
+    except (service.UploadRefused, InputError) as exc:
+        raise HTTPException(422, [problem_json(p) for p in problems_of(exc)]) from exc
+    console.log(actor, "replan", name, f"run {run_id}", None,
+                {"from": day.isoformat(), "run": run_id})
+    return {"id": run_id}
+
+
+@router.get("/programmes/{name}/audit", tags=["audit"])
+def api_audit(console: ConsoleDep, name: str, actor: str = "", action: str = "",
+              since: str = "", until: str = "") -> list[dict]:
+    """The programme's audit log, oldest first: ``seq, at, actor, action, subject,
+    before, after, hash``, filtered by a part of the actor or action and by dates."""
+    console.programme_or_404(name)
+    return [e.as_json() for e in console.audit.entries(
+        programme=name, actor=actor or None, action=action or None, since=since or None,
+        until=until or None)]
+
+
 # --- volunteers' links and the marks from their phones ------------------------------------
 
 @router.get("/runs/{run_id}/links", tags=["links"])
@@ -202,10 +312,49 @@ def api_revoke(request: Request, console: ConsoleDep, run_id: str, volunteer_id:
     """End a volunteer's link for the run (it answers 404 from now on); the next
     ``GET /api/runs/{id}/links`` gives them a new one."""
     check_api_token(request, x_csrf_token)
-    console.run_or_404(run_id)
-    if not console.links.revoke(run_id, volunteer_id):
-        raise HTTPException(404, "no working link for that volunteer and run")
+    programme = str(console.run_or_404(run_id).get("programme", ""))
+    if not console.links.revoke(programme, volunteer_id):
+        raise HTTPException(404, "no working link for that volunteer")
+    console.log(request, "link_revoke", programme, volunteer_id, {"state": "working"},
+                {"state": "revoked"})
     return {"revoked": volunteer_id}
+
+
+@router.get("/programmes/{name}/links", tags=["links"])
+def api_programme_links(console: ConsoleDep, name: str) -> list[dict]:
+    """One personal link per volunteer of the programme's current plan: ``volunteer_id``,
+    ``name`` and ``url`` (``/v/...``). A link stays the same across re-plans and always
+    shows the current plan; revoking it (``POST /api/runs/{id}/links/{volunteer}/revoke``)
+    makes the next one new."""
+    console.programme_or_404(name)
+    latest = service.latest_run(console.store, name)
+    if latest is None:
+        return []
+    return api_links(console, str(latest["id"]))
+
+
+class Rejection(BaseModel):
+    """Marks to send back to their volunteers, and why (shown on their phones)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ids: list[int] = Field(max_length=MOST_APPROVED)
+    reason: str = Field(max_length=1000)
+
+
+@router.post("/programmes/{name}/timebank/reject", tags=["time bank"])
+def api_reject(request: Request, console: ConsoleDep, name: str, rejection: Rejection,
+               x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Send pending marks back with a reason: 200 with the ids sent back, or 409 with the
+    problems (no reason, a mark approved already or unknown) and nothing changed."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        done = service.reject_marks(console.links, name, rejection.ids, rejection.reason)
+    except InputError as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems]}, 409)
+    console.log(request, "reject", name, f"marks {', '.join(map(str, done))}",
+                {"state": "pending"}, {"state": "rejected", "reason": rejection.reason})
+    return JSONResponse({"rejected": done})
 
 
 class Approval(BaseModel):
@@ -237,9 +386,11 @@ def api_approve(request: Request, console: ConsoleDep, name: str, approval: Appr
     console.programme_or_404(name)
     try:
         counts = service.approve_marks(console.store, console.links, name, approval.ids,
-                                       approval.minutes)
+                                       approval.minutes, actor=actor_of(request))
     except InputError as exc:
         return JSONResponse({"problems": [problem_json(p) for p in exc.problems]}, 409)
+    console.log(request, "approve", name, f"marks {', '.join(map(str, approval.ids))}",
+                {"state": "pending"}, counts)
     return JSONResponse(counts)
 
 

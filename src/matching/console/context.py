@@ -20,6 +20,7 @@ from matching.console.runs import RunQueue
 from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
 from matching.console.store import NotFound, Store, read_json
 from matching.outputs.folder import Run, load_run
+from matching.programme.audit import AUDIT_FILE, AuditLog
 from matching.rules.errors import InputIssue
 from matching.world.columns import ALIASES
 
@@ -84,6 +85,7 @@ class Console:
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.plan_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._load_plan)
         self.links = Links(self.store.root)
+        self.audit = AuditLog(self.store.root / AUDIT_FILE)
         self.link_limit = RateLimit()
 
     def _load_plan(self, run_id: str) -> Run:
@@ -106,6 +108,13 @@ class Console:
             "problem_text": functools.partial(problem_text, lang=lang),
             "user": visitor.account, "needs_login": self.settings.needs_login,
             "programmes": self.store.programmes(), **context}, status_code=status_code)
+
+    def log(self, request: Request | str, action: str, programme: str = "",
+            subject: str = "", before: object = None, after: object = None) -> None:
+        """Log an act in the audit log, with who did it (a request's visitor, or an actor
+        given as text: ``link:V00001``)."""
+        actor = request if isinstance(request, str) else actor_of(request)
+        self.audit.append(actor, action, programme, subject, before, after)
 
     # --- lookups that answer 404 -----------------------------------------------------------
 
@@ -171,6 +180,13 @@ def check_form_token(request: Request, given: str) -> None:
     if not same_token(given, csrf_token(visitor)):
         raise HTTPException(403, "the form's security token is missing or stale: reload "
                                  "the page and try again")
+
+
+def actor_of(request: Request) -> str:
+    """Who acts, for the audit log: ``account:NAME``, or ``local`` for the person at this
+    computer (a console on a loopback address without an account)."""
+    visitor = visitor_of(request)
+    return f"account:{visitor.account}" if visitor.account else "local"
 
 
 def check_api_token(request: Request, given: str | None) -> None:

@@ -1,15 +1,18 @@
 """Volunteers' personal links, and the marks they send from their phones.
 
-A link is ``/v/{token}``: the token is an HMAC of the run, the volunteer and the link's
-generation under a secret kept in the data folder (owner-only), so the console can print it
-again on a rota page without storing it. The store keeps only its SHA-256; a request's token
-is hashed, looked up, and compared in constant time. Revoking a link ends its generation;
-the next link for that volunteer and run is a new one. A link expires a setting's number of
-days after its run's horizon.
+A link is ``/v/{token}``: one per volunteer and programme, the same across re-plans, always
+showing the programme's current plan. The token is an HMAC of the programme, the volunteer
+and the link's generation under a secret kept in the data folder (owner-only), so the
+console can print it again on a rota page without storing it. The store keeps only its
+SHA-256; a request's token is hashed, looked up, and compared in constant time. Revoking a
+link ends its generation; the next link for that volunteer is a new one. A link stops
+working a setting's number of days after the current plan's horizon.
 
-A mark is one activity of the volunteer's schedule said done, missed or replaced. The same
-activity marked again replaces the mark (a phone on a flaky connection sends it twice: it
-is one mark), until the coordinator approves it into the time bank; then it is final.
+A mark is one activity said done, missed or replaced: it belongs to the activity (its day,
+kind, volunteer and elder), not to a run, so a re-plan that keeps the activity keeps the
+mark. The same activity marked again replaces the mark (a phone on a flaky connection sends
+it twice: it is one mark), until the coordinator approves it into the time bank (then it is
+final) or rejects it with a reason (which the phone shows; marking it again sends it anew).
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ DEFAULT_LINK_DAYS = 30
 #: What a volunteer may say of an activity.
 STATUSES = ("done", "missed", "replaced")
 
-#: Bounds of a mark's optional figures, and of its comment.
-MOST_MINUTES = 600
+#: Bounds of a mark's rating, and of its comment (its minutes are the time bank's rule:
+#: :meth:`matching.rules.timebank.TimebankRules.minutes_allowed`).
 RATINGS = (1, 5)
 COMMENT_CHARS = 200
 
@@ -56,6 +59,10 @@ CREATE TABLE IF NOT EXISTS links (
     programme TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, expires TEXT NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, volunteer_id, generation));
+CREATE TABLE IF NOT EXISTS programme_links (
+    programme TEXT NOT NULL, volunteer_id TEXT NOT NULL, generation INTEGER NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (programme, volunteer_id, generation));
 CREATE TABLE IF NOT EXISTS marks (
     id INTEGER PRIMARY KEY, programme TEXT NOT NULL, run_id TEXT NOT NULL,
     volunteer_id TEXT NOT NULL, date TEXT NOT NULL, activity TEXT NOT NULL,
@@ -64,7 +71,15 @@ CREATE TABLE IF NOT EXISTS marks (
     comment TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL,
     approved_batch INTEGER,
     UNIQUE (run_id, volunteer_id, date, activity, elder_id));
+CREATE INDEX IF NOT EXISTS marks_by_activity
+    ON marks (programme, volunteer_id, date, activity, elder_id);
 """
+
+#: Columns later versions added to ``marks``: a rejection's reason and time.
+_ADDED_COLUMNS = {"rejected_reason": "TEXT", "rejected_at": "TEXT"}
+
+#: A rejection's longest reason.
+REASON_CHARS = 200
 
 
 class MarkFinal(ValueError):
@@ -73,12 +88,12 @@ class MarkFinal(ValueError):
 
 @dataclass(frozen=True)
 class Link:
-    """A working link: whose, for which run and programme."""
+    """A working link: whose, of which programme (it shows the programme's current plan,
+    ``run_id``, filled in by the console when the link is opened)."""
 
-    run_id: str
-    volunteer_id: str
     programme: str
-    expires: dt.date
+    volunteer_id: str
+    run_id: str = ""
 
 
 def token_hash(token: str) -> str:
@@ -99,59 +114,61 @@ class Links:
             write_private(database, b"")
         self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         self._conn.executescript(_SCHEMA)
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(marks)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in have:
+                self._conn.execute(f"ALTER TABLE marks ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
 
-    def _token(self, run_id: str, volunteer_id: str, generation: int) -> str:
-        message = f"{run_id}\x1f{volunteer_id}\x1f{generation}".encode()
+    def _token(self, programme: str, volunteer_id: str, generation: int) -> str:
+        message = f"programme\x1f{programme}\x1f{volunteer_id}\x1f{generation}".encode()
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode()[:TOKEN_CHARS]
 
     # --- links ---------------------------------------------------------------------------
 
-    def issue(self, programme: str, run_id: str, volunteer_ids: list[str],
-              expires: dt.date) -> dict[str, str]:
-        """The working token of each volunteer for the run, made where there is none."""
+    def issue(self, programme: str, volunteer_ids: list[str]) -> dict[str, str]:
+        """The working token of each volunteer of the programme, made where there is
+        none."""
         out = {}
         with self._lock:
             for vid in volunteer_ids:
                 row = self._conn.execute(
-                    "SELECT generation, revoked FROM links WHERE run_id=? AND volunteer_id=? "
-                    "ORDER BY generation DESC LIMIT 1", (run_id, vid)).fetchone()
+                    "SELECT generation, revoked FROM programme_links WHERE programme=? AND "
+                    "volunteer_id=? ORDER BY generation DESC LIMIT 1",
+                    (programme, vid)).fetchone()
                 if row is not None and not row[1]:
-                    out[vid] = self._token(run_id, vid, int(row[0]))
+                    out[vid] = self._token(programme, vid, int(row[0]))
                     continue
                 generation = 0 if row is None else int(row[0]) + 1
-                token = self._token(run_id, vid, generation)
+                token = self._token(programme, vid, generation)
                 self._conn.execute(
-                    "INSERT INTO links (run_id, volunteer_id, generation, programme, "
-                    "token_hash, expires) VALUES (?, ?, ?, ?, ?, ?)",
-                    (run_id, vid, generation, programme, token_hash(token),
-                     expires.isoformat()))
+                    "INSERT INTO programme_links (programme, volunteer_id, generation, "
+                    "token_hash) VALUES (?, ?, ?, ?)",
+                    (programme, vid, generation, token_hash(token)))
                 out[vid] = token
         return out
 
-    def find(self, token: str, today: dt.date | None = None) -> Link | None:
-        """The link a token opens, or ``None`` (unknown, tampered, revoked or expired)."""
+    def find(self, token: str) -> Link | None:
+        """The link a token opens, or ``None`` (unknown, tampered or revoked; the console
+        tells whether it has expired)."""
         if len(token) != TOKEN_CHARS:
             return None
         wanted = token_hash(token)
         with self._lock:
             row = self._conn.execute(
-                "SELECT run_id, volunteer_id, programme, expires, revoked, token_hash "
-                "FROM links WHERE token_hash=?", (wanted,)).fetchone()
-        if row is None or not hmac.compare_digest(row[5], wanted) or row[4]:
+                "SELECT programme, volunteer_id, revoked, token_hash FROM programme_links "
+                "WHERE token_hash=?", (wanted,)).fetchone()
+        if row is None or not hmac.compare_digest(row[3], wanted) or row[2]:
             return None
-        expires = dt.date.fromisoformat(row[3])
-        if (today or dt.date.today()) > expires:
-            return None
-        return Link(row[0], row[1], row[2], expires)
+        return Link(row[0], row[1])
 
-    def revoke(self, run_id: str, volunteer_id: str) -> bool:
-        """End the volunteer's link for the run; whether there was one."""
+    def revoke(self, programme: str, volunteer_id: str) -> bool:
+        """End the volunteer's link; whether there was one."""
         with self._lock:
             done = self._conn.execute(
-                "UPDATE links SET revoked=1 WHERE run_id=? AND volunteer_id=? AND revoked=0",
-                (run_id, volunteer_id))
+                "UPDATE programme_links SET revoked=1 WHERE programme=? AND volunteer_id=? "
+                "AND revoked=0", (programme, volunteer_id))
         return done.rowcount > 0
 
     # --- marks ---------------------------------------------------------------------------
@@ -167,32 +184,35 @@ class Links:
         MarkFinal
             If that activity's mark was approved already.
         """
-        key = (link.run_id, link.volunteer_id, date, activity, elder_id)
+        activity_of = (link.programme, link.volunteer_id, date, activity, elder_id)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
             row = self._conn.execute(
-                "SELECT id, approved_batch FROM marks WHERE run_id=? AND volunteer_id=? AND "
-                "date=? AND activity=? AND elder_id=?", key).fetchone()
+                "SELECT id, approved_batch FROM marks WHERE programme=? AND volunteer_id=? "
+                "AND date=? AND activity=? AND elder_id=? ORDER BY id LIMIT 1",
+                activity_of).fetchone()
             if row is not None and row[1] is not None:
                 raise MarkFinal(f"mark {row[0]} is in the time bank already")
-            if row is not None:
+            if row is not None:  # the same activity again: one mark, sent anew
                 self._conn.execute(
                     "UPDATE marks SET status=?, done_by=?, minutes=?, rating=?, comment=?, "
-                    "updated=? WHERE id=?",
-                    (status, done_by, minutes, rating, comment, now, row[0]))
+                    "updated=?, run_id=?, rejected_reason=NULL, rejected_at=NULL WHERE id=?",
+                    (status, done_by, minutes, rating, comment, now, link.run_id, row[0]))
                 return int(row[0]), False
             cursor = self._conn.execute(
                 "INSERT INTO marks (programme, run_id, volunteer_id, date, activity, "
                 "elder_id, status, done_by, minutes, rating, comment, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (link.programme, *key, status, done_by, minutes, rating, comment, now))
+                (link.programme, link.run_id, *activity_of[1:], status, done_by, minutes,
+                 rating, comment, now))
             return int(cursor.lastrowid or 0), True
 
     def marks(self, *, programme: str | None = None, run_id: str | None = None,
               volunteer_id: str | None = None, pending: bool | None = None,
               ids: list[int] | None = None) -> list[dict[str, object]]:
-        """Marks, filtered; each a dict of the table's columns, ``state`` (``pending`` or
-        ``approved``) added, in date order."""
+        """Marks, filtered; each a dict of the table's columns, ``state`` (``pending``,
+        ``rejected`` or ``approved``) added, in date order. ``pending=True`` gives those
+        waiting for the coordinator (not rejected)."""
         where, args = [], []
         for column, value in (("programme", programme), ("run_id", run_id),
                               ("volunteer_id", volunteer_id)):
@@ -200,7 +220,8 @@ class Links:
                 where.append(f"{column}=?")
                 args.append(value)
         if pending is not None:
-            where.append("approved_batch IS NULL" if pending else "approved_batch IS NOT NULL")
+            where.append("approved_batch IS NULL AND rejected_reason IS NULL" if pending
+                         else "approved_batch IS NOT NULL")
         if ids is not None:
             where.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
             args.extend(ids)
@@ -211,7 +232,8 @@ class Links:
             columns = [c[0] for c in cursor.description]
             rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
         for row in rows:
-            row["state"] = "pending" if row["approved_batch"] is None else "approved"
+            row["state"] = "approved" if row["approved_batch"] is not None else \
+                "rejected" if row["rejected_reason"] is not None else "pending"
         return rows
 
     def edit(self, mark_id: int, minutes: str) -> None:
@@ -219,6 +241,19 @@ class Links:
         with self._lock:
             self._conn.execute("UPDATE marks SET minutes=? WHERE id=? AND "
                                "approved_batch IS NULL", (minutes, mark_id))
+
+    def reject(self, ids: list[int], reason: str) -> list[int]:
+        """Send pending marks back with a reason (the phone shows it); the ids rejected."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        done = []
+        with self._lock:
+            for mark_id in ids:
+                cursor = self._conn.execute(
+                    "UPDATE marks SET rejected_reason=?, rejected_at=? WHERE id=? AND "
+                    "approved_batch IS NULL", (reason, now, mark_id))
+                if cursor.rowcount:
+                    done.append(mark_id)
+        return done
 
     def approved(self, ids: list[int], batch: int) -> None:
         """Say that these marks were recorded in the time bank as ``batch``."""

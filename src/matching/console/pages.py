@@ -17,11 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
-from matching.catalogue import LANGUAGES, say
+from matching.catalogue import LANGUAGES, known, say
 from matching.console import service
 from matching.console.context import (
     LANGUAGE_COOKIE,
     Console,
+    actor_of,
     check_form_token,
     console_of,
     language,
@@ -40,9 +41,9 @@ from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
 from matching.outputs.folder import Run
 from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
+from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
-from matching.world.read import read_table
 
 router = APIRouter(include_in_schema=False)
 ConsoleDep = Annotated[Console, Depends(console_of)]
@@ -123,6 +124,8 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
                             problems=exc.problems, problem_count=exc.count,
                             warnings=exc.diagnosis.warnings if exc.diagnosis else [],
                             **context)
+    console.log(request, "upload", name, ", ".join(sorted(uploads)), None,
+                {"files": service.fingerprints(uploads)})
     return console.page(request, "upload.html", saved=console.store.inputs(name),
                         accepted=True, warnings=found.warnings, **context)  # type: ignore[attr-defined]
 
@@ -162,42 +165,98 @@ def plan_form(request: Request, console: ConsoleDep, name: str,
         options = service.run_options({"start": start, "weeks": weeks,
                                        "time_limit": time_limit, "lang": language(request),
                                        "contact": contact.strip()})
-        run_id = service.start_run(console.store, console.runs, name, options)
+        run_id = service.start_run(console.store, console.runs, name, options,
+                                   actor=actor_of(request))
     except (service.UploadRefused, InputError) as exc:
         return console.page(request, "plan.html", 422, name=name,
                             saved=console.store.inputs(name), runs=console.store.runs(name),
                             defaults=options, start=options.first_day(dt.date.today()),
                             problems=problems_of(exc), step="plan")
+    console.log(request, "run", name, f"run {run_id}", None, options.model_dump(mode="json"))
     return RedirectResponse(f"/runs/{run_id}", 303)
 
 
-def volunteers_of(console: Console, name: str) -> list[tuple[str, str]]:
-    """The programme's volunteers as ``(id, name)``, for the changes form."""
-    inputs = console.store.inputs(name)
-    if "volunteers" not in inputs:
-        return []
-    table = read_table(inputs["volunteers"])
-    names = table["name"] if "name" in table else table["volunteer_id"]
-    return sorted(zip(table["volunteer_id"].astype(str), names.astype(str), strict=True))
+def people_of(table: pd.DataFrame, key: str) -> list[tuple[str, str]]:
+    """A roster table's people as ``(id, name)``, by name, for the forms."""
+    names = table["name"] if "name" in table else table[key]
+    return sorted(zip(table[key].astype(str), names.astype(str), strict=True),
+                  key=lambda pair: (pair[1], pair[0]))
+
+
+#: The details an edit form offers, by person (all optional).
+EDIT_FIELDS = {"volunteer": ("phone", "address", "lat", "lon", "available_days",
+                             "max_elders", "weekly_minutes", "skills"),
+               "elder": ("phone", "address", "lat", "lon", "available_days", "needs",
+                         "visit_minutes", "refuses")}
+
+
+def change_rows(entered: list, names: dict[str, str], lang: str) -> list[dict[str, str]]:
+    """Entered changes as a table's rows, in the coordinator's words and names."""
+    out = []
+    for e in entered:
+        c = e.change
+        who = names.get(c.id) or str(c.row.get("name", ""))
+        reason = say(f"console.reason_{c.reason}", lang) \
+            if c.reason and c.kind == "leave" else c.reason
+        details = "，".join(f"{say_column(k, lang)}：{v}" for k, v in c.row.items()
+                           if k != "name")
+        out.append({"seq": e.seq, "date": c.date.isoformat(),
+                    "kind": say(f"console.kind_{c.kind}", lang),
+                    "person": f"{say(f'person.{c.person}', lang)} "
+                              f"{who + ' (' + c.id + ')' if who else c.id}",
+                    "until": c.until.isoformat() if c.until else "",
+                    "reason": reason, "details": details,
+                    "by": e.actor.split(":", 1)[-1], "undo": c.kind in ("leave", "join")})
+    return out
+
+
+def say_column(column: str, lang: str) -> str:
+    """A file's column as a coordinator knows it (its Chinese header in Chinese)."""
+    if known(f"console.field_{column}"):
+        return say(f"console.field_{column}", lang)
+    if lang != "zh":
+        return column
+    return next((a for a in ALIASES.get(column, ()) if not a.isascii()), column)
 
 
 def changes_page_of(request: Request, console: ConsoleDep, name: str, status_code: int = 200,
                     **context: object) -> HTMLResponse:
-    """The changes page: volunteers leaving, new elders, and the re-plan."""
+    """The changes page: every dated change to the roster, forms for new ones, and the
+    re-plan."""
+    lang = language(request)
     done = service.latest_run(console.store, name)
-    start = service.RunOptions().first_day(dt.date.today())
+    today = dt.date.today()
+    start = service.RunOptions().first_day(today)
     if done is not None:  # a day inside the plan's horizon: the next Monday, if it is
         asked = read_json(console.store.run_dir(done["id"]) / "request.json")
         first = dt.date.fromisoformat(asked["start"])
         last = first + dt.timedelta(weeks=int(asked["weeks"]) - 1)
         start = min(max(start, first), last)
-    volunteers = volunteers_of(console, name)
+    members = service.roster(console.store, name, today)
+    volunteers = people_of(members.volunteers, "volunteer_id")
+    elders = people_of(members.elders, "elder_id")
+    with service.journal(console.store, name) as journal:
+        every = journal.entered()
+    names = {**dict(volunteers), **dict(elders)}
+    for e in every:  # those who left are named by their last details
+        names.setdefault(e.change.id, str(e.change.row.get("name", "")))
+    since = service.changes_since(console.store, name, done)
+    gone = sorted(((f"{who}|{pid}", f"{say(f'person.{who}', lang)} {names.get(pid) or pid} "
+                                    f"({pid})")
+                   for (who, pid) in members.left), key=lambda pair: pair[1])
     return console.page(request, "changes.html", status_code, name=name, step="changes",
-                        changes=service.pending_changes(console.store, name), done=done,
-                        volunteers=volunteers, volunteer_names=dict(volunteers),
-                        fields=[(f, ALIASES[f][0] if language(request) == "zh" else f)
+                        since=change_rows(since, names, lang),
+                        every=change_rows(every, names, lang), done=done,
+                        volunteers=volunteers, elders=elders, gone=gone,
+                        reasons=LEAVE_REASONS,
+                        fields=[(f, ALIASES[f][0] if lang == "zh" else f)
                                 for f in service.ELDER_FORM_FIELDS],
-                        from_date=start, **context)
+                        edit_fields={p: [(f, say_column(f, lang)) for f in fs]
+                                     for p, fs in EDIT_FIELDS.items()},
+                        today=today, from_date=start,
+                        counts=say("console.roster_counts", lang, day=today.isoformat(),
+                                   volunteers=len(volunteers), elders=len(elders)),
+                        **context)
 
 
 @router.get("/p/{name}/changes", response_class=HTMLResponse)
@@ -207,33 +266,72 @@ def changes_page(request: Request, console: ConsoleDep, name: str) -> HTMLRespon
     return changes_page_of(request, console, name)
 
 
+def change_of_form(form: dict[str, str]) -> dict[str, object]:
+    """A change's fields from one of the changes page's forms."""
+    action = form.get("action", "")
+    person = form.get("person", "volunteer")
+    base: dict[str, object] = {"date": form.get("date", ""), "person": person,
+                               "id": form.get("id", ""), "reason": form.get("reason", "")}
+    if action == "leave":
+        return {**base, "kind": "leave"}
+    if action == "away":
+        return {**base, "kind": "away", "until": form.get("until", "")}
+    if action == "return":
+        person, _, pid = form.get("who", "").partition("|")
+        return {**base, "kind": "return", "person": person, "id": pid}
+    if action == "join":
+        row = {k: form.get(k, "") for k in service.ELDER_FORM_FIELDS if k != "elder_id"}
+        return {**base, "kind": "join", "person": "elder", "id": form.get("elder_id", ""),
+                "row": {k: v for k, v in row.items() if v}}
+    if action == "edit":
+        row = {k: form.get(f"edit_{k}", "") for k in EDIT_FIELDS.get(person, ())}
+        return {**base, "kind": "edit", "row": {k: v for k, v in row.items() if v}}
+    raise InputError.one("form", "upload.bad_option")
+
+
 @router.post("/p/{name}/changes")
 async def changes_form(request: Request, console: ConsoleDep, name: str) -> Response:
-    """Mark a volunteer leaving, add or drop an elder, or re-plan."""
+    """Enter a dated change (leave, away, return, join, edit), put one right, or re-plan."""
     console.programme_or_404(name)
-    form = await request.form()
-    check_form_token(request, str(form.get("csrf", "")))
-    action = str(form.get("action", ""))
+    form = {k: str(v).strip() for k, v in (await request.form()).items()}
+    check_form_token(request, form.get("csrf", ""))
+    action = form.get("action", "")
     store = console.store
+    actor = actor_of(request)
     try:
-        if action == "leaving":
-            service.mark_leaving(store, name, str(form.get("volunteer_id", "")))
-        elif action == "joining":
-            service.add_elder(store, name, {k: str(form.get(k, ""))
-                                            for k in service.ELDER_FORM_FIELDS})
-        elif action.startswith("drop:"):
-            _, kind, key = action.split(":", 2)
-            service.drop_change(store, name, kind, key)
-        elif action == "replan":
-            day = dt.date.fromisoformat(str(form.get("from_date", "")))
-            run_id = service.start_replan(store, console.runs, name, day)
+        if action == "replan":
+            day = dt.date.fromisoformat(form.get("from_date", ""))
+            run_id = service.start_replan(store, console.runs, name, day, actor)
+            console.log(actor, "replan", name, f"run {run_id}", None,
+                        {"from": day.isoformat(), "run": run_id})
             return RedirectResponse(f"/runs/{run_id}", 303)
+        if action.startswith("undo:"):
+            entered = service.undo_change(store, name, int(action.split(":", 1)[1]), actor)
+        else:
+            entered = service.add_change(store, name, change_of_form(form), actor)
+        console.log(actor, "change", name, f"{entered.change.person} {entered.change.id}",
+                    None, entered.as_json())
     except (service.UploadRefused, InputError) as exc:
         return changes_page_of(request, console, name, 422, problems=problems_of(exc))
     except ValueError:
         return changes_page_of(request, console, name, 422, problems=[
-            InputIssue("form", "upload.bad_date", given=str(form.get("from_date", "")))])
+            InputIssue("form", "upload.bad_date", given=form.get("from_date", ""))])
     return RedirectResponse(f"/p/{name}/changes", 303)
+
+
+@router.get("/p/{name}/roster.xlsx")
+def roster_workbook(console: ConsoleDep, name: str, date: str = "") -> Response:
+    """The roster as of a day (today by default) as a workbook: volunteers, elders,
+    relations and every change up to that day, with Chinese headers."""
+    console.programme_or_404(name)
+    try:
+        day = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError as exc:
+        raise HTTPException(422, "not a date (YYYY-MM-DD)") from exc
+    content = service.roster_workbook(console.store, name, day)
+    filename = quote(f"{name}-名册-{day.isoformat()}.xlsx")
+    return Response(content, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
 @router.get("/p/{name}/timebank", response_class=HTMLResponse)
@@ -334,9 +432,11 @@ async def revoke_form(request: Request, console: ConsoleDep, run_id: str,
     """End a volunteer's link; the links page then shows their new one."""
     form = await request.form()
     check_form_token(request, str(form.get("csrf", "")))
-    console.run_or_404(run_id)
-    if not console.links.revoke(run_id, volunteer_id):
+    programme = str(console.run_or_404(run_id).get("programme", ""))
+    if not console.links.revoke(programme, volunteer_id):
         raise HTTPException(404, "no working link for that volunteer")
+    console.log(request, "link_revoke", programme, volunteer_id, {"state": "working"},
+                {"state": "revoked"})
     return RedirectResponse(f"/runs/{run_id}/links?revoked={quote(volunteer_id)}", 303)
 
 
@@ -357,9 +457,12 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
                if k.startswith("minutes:") and k.split(":", 1)[1].isdigit() and str(v).strip()}
     try:
         counts = service.approve_marks(console.store, console.links, name, ids,
-                                       {i: m for i, m in minutes.items() if i in ids})
+                                       {i: m for i, m in minutes.items() if i in ids},
+                                       actor=actor_of(request))
     except InputError as exc:
         return timebank_page_of(request, console, name, None, 422, problems=exc.problems)
+    console.log(request, "approve", name, f"marks {', '.join(map(str, ids))}",
+                {"state": "pending"}, counts)
     return RedirectResponse(f"/p/{name}/timebank?approved={len(ids)}-{counts['batch']}", 303)
 
 
@@ -385,10 +488,12 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
     try:
         counts = service.record_week(console.store, name, done["id"], week, marks,
                                      calls_done=form.get("calls_done") == "on",
-                                     all_done=form.get("all_done") == "1")
+                                     all_done=form.get("all_done") == "1",
+                                     actor=actor_of(request))
     except InputError as exc:
         return timebank_page_of(request, console, name, week, 422, problems=exc.problems,
                                 marked=marks)
+    console.log(request, "record_week", name, f"week {week}", None, counts)
     return RedirectResponse(f"/p/{name}/timebank?week={week}&recorded="
                             f"{counts['done']}-{counts['replaced']}-{counts['missed']}", 303)
 
@@ -491,7 +596,7 @@ def run_links(console: Console, run_id: str) -> tuple[dict, dict[str, str]]:
         raise HTTPException(409, "the run has not finished")
     try:
         urls = service.volunteer_links(console.store, console.links, status["programme"],
-                                       run_id, console.settings.link_days)
+                                       run_id)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return status, urls

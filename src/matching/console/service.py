@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -12,7 +13,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matching.analysis.doctor import Diagnosis, diagnose
-from matching.console.links import COMMENT_CHARS, MOST_MINUTES, RATINGS, STATUSES, Links
+from matching.console.links import COMMENT_CHARS, RATINGS, REASON_CHARS, STATUSES, Links
 from matching.console.runs import Job, RunQueue
 from matching.console.store import (
     INPUT_KINDS,
@@ -31,17 +32,20 @@ from matching.console.store import (
     read_json,
     write_json,
 )
-from matching.ledger import open_ledger, read_done, statement_html
+from matching.ledger import TimebankRules, open_ledger, read_done, statement_html
 from matching.ledger.done import activity_key
 from matching.outputs.folder import load_run
 from matching.outputs.workbook import workbook_bytes
 from matching.outputs.write import write_private
+from matching.programme.journal import Entered, Journal
+from matching.programme.roster import Roster, check_change, roster_as_of
 from matching.rules import limits
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.ids import inside
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
-from matching.world.read import read_table
+from matching.world.columns import chinese
+from matching.world.read import read_world
 
 #: The largest input file the console accepts (a county's roster is a few MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -151,10 +155,9 @@ def run_options(fields: dict[str, object]) -> RunOptions:
 
 @dataclass(frozen=True)
 class Replan:
-    """What a re-plan adds to a run's options: the elders who join, and the earlier run
-    whose published schedule it keeps before ``from_date``."""
+    """What a re-plan adds to a run's options: the earlier run whose pairs it keeps where
+    they may stay, and whose published schedule it keeps before ``from_date``."""
 
-    joining: list[dict[str, str]] = field(default_factory=list)
     previous_run: str | None = None
     from_date: dt.date | None = None
 
@@ -200,6 +203,14 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
     return found
 
 
+def fingerprints(uploads: dict[str, tuple[str, bytes]]) -> dict[str, dict[str, object]]:
+    """What the audit log keeps of an upload: each file's name, size and SHA-256 (not its
+    content: names, addresses and phones stay out of the log)."""
+    return {kind: {"name": _shown_name(name, kind), "bytes": len(content),
+                   "sha256": hashlib.sha256(content).hexdigest()}
+            for kind, (name, content) in sorted(uploads.items())}
+
+
 def _file_problems(kind: str, name: str, content: bytes) -> list[InputIssue]:
     shown = _shown_name(name, kind)
     if kind not in INPUT_KINDS:
@@ -233,9 +244,10 @@ def _shown_name(name: str, kind: str) -> str:
 
 
 def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
-              today: dt.date | None = None, replan: Replan | None = None) -> str:
-    """Queue a run of ``programme`` with ``options`` (and, for a re-plan, ``replan``) on a
-    copy of its inputs; its id.
+              today: dt.date | None = None, replan: Replan | None = None,
+              actor: str = "") -> str:
+    """Queue a run of ``programme`` with ``options`` (and, for a re-plan, ``replan``) on
+    its roster as of the schedule's first day (a re-plan's: its ``from_date``); its id.
 
     Raises
     ------
@@ -244,42 +256,41 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
         valid scenario (checked now, not when the run starts).
     """
     replan = replan or Replan()
-    inputs = store.inputs(programme)
-    missing = [k for k in ("volunteers", "elders") if k not in inputs]
-    if missing:
-        raise UploadRefused([InputIssue(f"{k}.csv", "upload.not_uploaded") for k in missing])
-    unknown = sorted(set(options.leaving) - _volunteer_ids(inputs["volunteers"]))
+    start = options.first_day(today or dt.date.today())
+    day = replan.from_date or start
+    members = roster(store, programme, day)
+    unknown = sorted(set(options.leaving) - set(members.ids("volunteer")))
     if unknown:
         raise UploadRefused([InputIssue("leaving", "upload.no_such_volunteer", who=unknown)])
+    with journal(store, programme) as changes:
+        changes_seq = changes.last()
     run_id, folder = store.new_run()
-    for path in inputs.values():
-        write_private(folder / "inputs" / path.name, path.read_bytes())
-    start = options.first_day(today or dt.date.today())
+    written = members.write(folder / "inputs")
     lines = [f"name = {json.dumps(programme, ensure_ascii=False)}",
              "[inputs]",
              *(f"{kind} = {json.dumps('inputs/' + path.name, ensure_ascii=False)}"
-               for kind, path in inputs.items()),
+               for kind, path in written.items()),
              "[schedule]", f"start = {start.isoformat()}", f"weeks = {options.weeks}",
              f"lang = {json.dumps(options.lang)}",
              f"contact = {json.dumps(options.contact, ensure_ascii=False)}",
              "[solver]", f"time_limit = {float(options.time_limit)}", f"seed = {options.seed}",
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
     if replan.previous_run is not None:
-        # a re-plan keeps what the earlier schedule published before the day it changes
-        write_private(folder / "inputs" / "previous_schedule.csv",
-                      store.run_file(replan.previous_run, "schedule.csv").read_bytes())
-        lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
-        if replan.from_date is not None:
-            lines.insert(lines.index("[solver]"), f"from = {replan.from_date.isoformat()}")
-    whatif = []
+        # a re-plan keeps the earlier run's pairs where they may stay ...
+        write_private(folder / "inputs" / "previous_assignments.csv",
+                      store.run_file(replan.previous_run, "assignments.csv").read_bytes())
+        lines.insert(lines.index("[schedule]"),
+                     'assignments = "inputs/previous_assignments.csv"')
+        # ... and what its schedule published before the day it changes
+        if options.schedule and (store.run_dir(replan.previous_run) / "out" /
+                                 "schedule.csv").is_file():
+            write_private(folder / "inputs" / "previous_schedule.csv",
+                          store.run_file(replan.previous_run, "schedule.csv").read_bytes())
+            lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
+            if replan.from_date is not None:
+                lines.insert(lines.index("[solver]"), f"from = {replan.from_date.isoformat()}")
     if options.leaving:
-        whatif.append(f"leaving = {json.dumps(sorted(options.leaving))}")
-    if replan.joining:
-        write_private(folder / "inputs" / "joining_elders.csv",
-                      pd.DataFrame(replan.joining).to_csv(index=False).encode("utf-8"))
-        whatif.append('joining_elders = "inputs/joining_elders.csv"')
-    if whatif:
-        lines += ["[whatif]", *whatif]
+        lines += ["[whatif]", f"leaving = {json.dumps(sorted(options.leaving))}"]
     write_private(folder / "scenario.toml", ("\n".join(lines) + "\n").encode("utf-8"))
     try:
         load_scenario(folder / "scenario.toml")
@@ -291,8 +302,8 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "time_limit": options.time_limit,
                                          "seed": options.seed, "schedule": options.schedule,
                                          "leaving": sorted(options.leaving),
-                                         "joining": [row.get("elder_id", "")
-                                                     for row in replan.joining],
+                                         "roster_date": day.isoformat(),
+                                         "changes_seq": changes_seq, "actor": actor,
                                          "contact": options.contact,
                                          "previous_run": replan.previous_run,
                                          "from": replan.from_date.isoformat()
@@ -305,12 +316,6 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
         shares = [PLAN_SHARE - REPORT_SHARE, REPORT_SHARE]
     runs.submit(Job(run_id, programme, tuple(commands), tuple(shares)))
     return run_id
-
-
-def _volunteer_ids(path: Path) -> set[str]:
-    table = read_table(path)
-    column = "volunteer_id" if "volunteer_id" in table.columns else table.columns[0]
-    return set(table[column].astype(str))
 
 
 def workbook(store: Store, run_id: str, lang: str = "zh") -> bytes:
@@ -329,23 +334,13 @@ def workbook(store: Store, run_id: str, lang: str = "zh") -> bytes:
 
 
 def finish_run(store: Store, run_id: str) -> None:
-    """What a finished run leaves besides its outputs: the hand-out workbook made once,
-    and the pending changes it planned for taken off the list (those added since stay)."""
+    """What a finished run leaves besides its outputs: the hand-out workbook, made once."""
     folder = store.run_dir(run_id)
     asked = read_json(folder / "request.json")
     # made now so that the first download is quick; a run folder it cannot read (a
     # pairing-only run holds no schedule, an old folder no inputs) is told at that download
     with contextlib.suppress(InputError, NotFound, OSError, KeyError, ValueError):
         workbook(store, run_id, str(asked.get("lang", "zh")))
-    programme = str(asked.get("programme", ""))
-    if not programme or not (asked.get("leaving") or asked.get("joining")):
-        return
-    changes = pending_changes(store, programme)
-    used_leaving = set(asked.get("leaving") or ())
-    used_joining = set(asked.get("joining") or ())
-    _save_changes(store, programme, {
-        "leaving": [v for v in changes["leaving"] if v not in used_leaving],
-        "joining": [r for r in changes["joining"] if r.get("elder_id") not in used_joining]})
 
 
 def everything(store: Store, run_id: str, lang: str = "zh") -> bytes:
@@ -371,79 +366,126 @@ ELDER_FORM_FIELDS = ("elder_id", "name", "age", "gender", "community", "phone", 
                      "available_days")
 
 
-def pending_changes(store: Store, programme: str) -> dict[str, list]:
-    """The changes waiting for the next re-plan: ``leaving`` (volunteer ids) and
-    ``joining`` (new elders' rows)."""
-    path = store.programme_dir(programme) / "changes.json"
-    if not path.is_file():
-        return {"leaving": [], "joining": []}
-    return json.loads(path.read_text(encoding="utf-8"))
+def journal(store: Store, programme: str) -> Journal:
+    """The programme's dated changes (``roster.sqlite`` beside its inputs)."""
+    return Journal(store.programme_dir(programme) / "roster.sqlite")
 
 
-def _save_changes(store: Store, programme: str, changes: dict[str, list]) -> None:
-    write_json(store.programme_dir(programme) / "changes.json", changes)
+def roster(store: Store, programme: str, day: dt.date) -> Roster:
+    """Who is in the programme on ``day``: its uploaded rosters with every change dated on
+    or before it.
 
-
-def mark_leaving(store: Store, programme: str, volunteer_id: str) -> None:
-    """Mark a volunteer as leaving at the next re-plan."""
+    Raises
+    ------
+    UploadRefused
+        If the programme has no volunteers and elders yet.
+    """
     inputs = store.inputs(programme)
-    if "volunteers" not in inputs or volunteer_id not in _volunteer_ids(inputs["volunteers"]):
-        raise UploadRefused([InputIssue("leaving", "upload.no_such_volunteer",
-                                        who=[volunteer_id])])
-    changes = pending_changes(store, programme)
-    if volunteer_id not in changes["leaving"]:
-        changes["leaving"] = sorted([*changes["leaving"], volunteer_id])
-    _save_changes(store, programme, changes)
+    missing = [k for k in ("volunteers", "elders") if k not in inputs]
+    if missing:
+        raise UploadRefused([InputIssue(f"{k}.csv", "upload.not_uploaded") for k in missing])
+    with journal(store, programme) as changes:
+        return roster_as_of(inputs["volunteers"], inputs["elders"], inputs.get("relations"),
+                            changes.changes(), day)
 
 
-def add_elder(store: Store, programme: str, row: dict[str, str]) -> None:
-    """Add a new elder for the next re-plan, checked as an elders file is (with the saved
-    volunteers); raise :class:`UploadRefused` with the problems otherwise."""
-    row = {k: str(row.get(k, "")).strip() for k in ELDER_FORM_FIELDS}
+def changes_since(store: Store, programme: str, run: dict | None) -> list[Entered]:
+    """The changes entered since a run was asked for (all of them before any run)."""
+    after = 0
+    if run is not None:
+        asked = read_json(store.run_dir(run["id"]) / "request.json")
+        after = int(asked.get("changes_seq") or 0)
+    with journal(store, programme) as changes:
+        return changes.entered(after)
+
+
+def roster_workbook(store: Store, programme: str, day: dt.date) -> bytes:
+    """The roster as of ``day`` as a workbook: 志愿者, 老人, 关系 and 变动 (every change
+    dated up to that day), with Chinese headers."""
+    members = roster(store, programme, day)
+    with journal(store, programme) as changes:
+        entered = [e for e in changes.entered() if e.change.date <= day]
+    log = pd.DataFrame([{**e.as_json(), "row": json.dumps(e.change.row, ensure_ascii=False)}
+                        for e in entered],
+                       columns=["seq", "entered_at", "actor", "date", "kind", "person", "id",
+                                "until", "reason", "row"])
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as book:
+        for sheet, table in (("志愿者", members.volunteers), ("老人", members.elders),
+                             ("关系", members.relations), ("变动", log)):
+            table.to_excel(book, sheet_name=sheet, index=False,
+                           header=chinese(list(table.columns)))
+    return buffer.getvalue()
+
+
+def add_change(store: Store, programme: str, fields: dict[str, object], actor: str
+               ) -> Entered:
+    """Keep a dated change to the programme's roster, checked: its fields, that it makes
+    sense among the changes before it (nobody leaves who is not there), and that the
+    roster it makes reads as a planner's files would (a new elder's coordinates, say).
+
+    Raises
+    ------
+    InputError
+        With every problem; nothing is kept then.
+    """
+    change = check_change(fields)
     inputs = store.inputs(programme)
-    changes = pending_changes(store, programme)
-    taken = set(read_table(inputs["elders"])["elder_id"].astype(str)) | {
-        r["elder_id"] for r in changes["joining"]}
-    if row["elder_id"] in taken:
-        raise UploadRefused([InputIssue("new elder", "upload.elder_taken", None, "elder_id",
-                                        row["elder_id"])])
-    filled = {k: v for k, v in row.items() if v}
-    with tempfile.TemporaryDirectory(prefix="matching-elder-") as tmp:
-        path = Path(tmp) / "new elder.csv"
-        pd.DataFrame([filled]).to_csv(path, index=False)
-        found = diagnose([inputs["volunteers"], path])
-    if not found.ok:
-        raise UploadRefused(found.problems, found)
-    changes["joining"] = [*changes["joining"], filled]
-    _save_changes(store, programme, changes)
+    missing = [k for k in ("volunteers", "elders") if k not in inputs]
+    if missing:
+        raise InputError([InputIssue(f"{k}.csv", "upload.not_uploaded") for k in missing])
+    with journal(store, programme) as changes:
+        every = [*changes.changes(), change]
+        last = max(c.date for c in every)
+        for day in sorted({change.date, last}):
+            after = roster_as_of(inputs["volunteers"], inputs["elders"],
+                                 inputs.get("relations"), every, day)
+            try:
+                read_world(after.volunteers, after.elders, after.relations)
+            except InputError as exc:
+                people = {"volunteers.csv": "volunteer", "elders.csv": "elder"}
+                raise InputError([InputIssue("change", p.code, None, p.column, p.value,
+                                             **p.params) for p in exc.problems
+                                  if people.get(p.file) == change.person] or exc.problems
+                                 ) from None
+        return changes.add(change, actor)
 
 
-def drop_change(store: Store, programme: str, kind: str, key: str) -> None:
-    """Take back a pending change: a leaving volunteer or a joining elder, by id."""
-    changes = pending_changes(store, programme)
-    if kind == "leaving":
-        changes["leaving"] = [v for v in changes["leaving"] if v != key]
-    elif kind == "joining":
-        changes["joining"] = [r for r in changes["joining"] if r["elder_id"] != key]
-    _save_changes(store, programme, changes)
+def undo_change(store: Store, programme: str, seq: int, actor: str) -> Entered:
+    """Put right a change entered by mistake by the change that undoes it, on the same day
+    (a leave by a return, a join by a leave): nothing is removed.
+
+    Raises
+    ------
+    InputError
+        If there is no such change, or it cannot be undone so (an edit: enter the old
+        values as a new edit).
+    """
+    with journal(store, programme) as changes:
+        found = next((e for e in changes.entered() if e.seq == seq), None)
+    if found is None or found.change.kind not in ("leave", "join"):
+        raise InputError.one("change", "upload.cannot_undo", value=str(seq))
+    c = found.change
+    opposite = {"kind": "return" if c.kind == "leave" else "leave", "person": c.person,
+                "id": c.id, "date": c.date.isoformat(), "reason": "other"}
+    return add_change(store, programme, opposite, actor)
 
 
-def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.date) -> str:
-    """Re-plan the latest finished run with the pending changes, keeping its schedule as
-    published before ``from_date``; the new run's id."""
+def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.date,
+                 actor: str = "") -> str:
+    """Re-plan the latest finished run from the roster as of ``from_date``: its pairs kept
+    where they may stay, whoever has left re-paired, its schedule kept as published before
+    that day; the new run's id."""
     earlier = latest_run(store, programme)
     if earlier is None:
         raise UploadRefused([InputIssue("re-plan", "upload.plan_first")])
     asked = read_json(store.run_dir(earlier["id"]) / "request.json")
-    changes = pending_changes(store, programme)
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],
                          time_limit=asked["time_limit"], seed=asked["seed"],
                          lang=asked["lang"], schedule=asked["schedule"],
-                         leaving=changes["leaving"], contact=asked.get("contact", ""))
-    replan = Replan(joining=changes["joining"],
-                    previous_run=earlier["id"] if asked["schedule"] else None,
-                    from_date=from_date if asked["schedule"] else None)
-    return start_run(store, runs, programme, options, replan=replan)
+                         contact=asked.get("contact", ""))
+    replan = Replan(previous_run=earlier["id"], from_date=from_date)
+    return start_run(store, runs, programme, options, replan=replan, actor=actor)
 
 
 #: The most elders a search lists.
@@ -535,7 +577,7 @@ def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[in
 
 def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                 marks: dict[int, dict[str, str]], calls_done: bool,
-                all_done: bool = False) -> dict[str, int]:
+                all_done: bool = False, actor: str = "") -> dict[str, int]:
     """Record the week from ``monday`` in the ledger: each activity marked one by one as
     in ``marks`` (by its row in :func:`week_activities`: ``status``, ``done_by``,
     ``minutes``, ``rating``, ``comment``), those left unmarked as done if ``all_done``,
@@ -580,7 +622,7 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
         return {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
                 "redeemed_minutes": 0, "batch": 0}
     return record_rows(store, programme, run_id, rows,
-                       f"marked-{monday.isoformat()}-run{run_id}.csv")
+                       f"marked-{monday.isoformat()}-run{run_id}.csv", actor)
 
 
 #: The columns of a marked rota (``matching ledger record --done``).
@@ -589,7 +631,7 @@ DONE_COLUMNS = ("date", "activity", "volunteer_id", "elder_id", "status", "done_
 
 
 def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, str]],
-                source: str) -> dict[str, int]:
+                source: str, actor: str = "") -> dict[str, int]:
     """Record marked rows of a run's schedule in the programme's ledger, as one batch, by
     the same path as ``matching ledger record``: the rows are kept as a marked rota
     (``source``, beside the ledger) and checked against the schedule; a row recorded
@@ -606,8 +648,9 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
                   .to_csv(index=False).encode("utf-8"))
     try:
         with open_ledger(ledger_path(store, programme)) as ledger:
-            recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules)
-            return ledger.record(recording, source=done.name)
+            recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules,
+                                  today=dt.date.today())
+            return ledger.record(recording, source=done.name, actor=actor)
     except Exception:
         done.unlink(missing_ok=True)
         raise
@@ -660,26 +703,43 @@ def link_volunteers(store: Store, run_id: str) -> list[str]:
     return sorted(set(run_schedule(store, run_id)["volunteer_id"]) - {""})
 
 
-def volunteer_links(store: Store, links: Links, programme: str, run_id: str,
-                    days: int) -> dict[str, str]:
-    """Each of the run's volunteers' link path (``/v/...``), made where there is none."""
-    tokens = links.issue(programme, run_id, link_volunteers(store, run_id),
-                         link_expiry(store, run_id, days))
+def volunteer_links(store: Store, links: Links, programme: str, run_id: str | None = None
+                    ) -> dict[str, str]:
+    """Each volunteer's link path (``/v/...``), one per volunteer and programme, made where
+    there is none: those with activities in ``run_id`` (the programme's latest finished
+    run by default)."""
+    if run_id is None:
+        latest = latest_run(store, programme)
+        if latest is None:
+            return {}
+        run_id = str(latest["id"])
+    tokens = links.issue(programme, link_volunteers(store, run_id))
     return {vid: f"/v/{token}" for vid, token in tokens.items()}
 
 
+def bank_rules(store: Store, programme: str) -> TimebankRules:
+    """The programme's time-bank rules: its ledger's, or the defaults before it has one."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        return TimebankRules()
+    with open_ledger(path, create=False) as ledger:
+        return ledger.rules
+
+
 def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
-               volunteer_id: str) -> dict[str, str]:
+               volunteer_id: str, today: dt.date, rules: TimebankRules) -> dict[str, str]:
     """A mark sent from a phone, checked: its activity is one of ``own`` (the volunteer's
-    schedule rows), its status one of :data:`matching.console.links.STATUSES`, who
-    replaced them one of ``helpers``, minutes, rating and comment within bounds.
+    schedule rows) and not later than ``today``, its status one of
+    :data:`matching.console.links.STATUSES`, who replaced them one of ``helpers``, its
+    minutes within ``rules`` (:meth:`TimebankRules.minutes_allowed`), its rating and
+    comment within bounds.
 
     Raises
     ------
     LookupError
         If the activity is not one of the volunteer's.
     InputError
-        For a bad status, helper, minutes, rating or comment.
+        For a day to come, a bad status, helper, minutes, rating or comment.
     """
     text = {k: str(v if v is not None else "").strip() for k, v in fields.items()}
     date, activity, elder = text.get("date", ""), text.get("activity", ""), \
@@ -689,6 +749,9 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
     if found.empty:
         raise LookupError("no such activity of yours")
     problems = []
+    if date > today.isoformat():
+        problems.append(InputIssue("mark", "input.mark_not_yet", column="date", value=date,
+                                   today=today.isoformat()))
     status = text.get("status", "")
     if status not in STATUSES:
         problems.append(InputIssue("mark", "input.mark_status", column="status",
@@ -701,13 +764,14 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
         done_by = ""
     minutes = text.get("minutes", "")
     if minutes:
+        least, most = rules.minutes_allowed(float(found["minutes"].iloc[0] or 0))
         try:
             number = float(minutes)
         except ValueError:
             number = -1.0
-        if not 0 < number <= MOST_MINUTES:
+        if not least <= number <= most:
             problems.append(InputIssue("mark", "input.mark_minutes", column="minutes",
-                                       value=minutes, most=MOST_MINUTES))
+                                       value=minutes, least=least, most=most))
         else:
             minutes = f"{number:g}"
     rating = text.get("rating", "")
@@ -722,16 +786,23 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
             "done_by": done_by, "minutes": minutes, "rating": rating, "comment": comment}
 
 
+#: The first spreadsheet row of a marked rota's data (row 1 is its header).
+FIRST_DATA_ROW = 2
+
+
 def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
-                  minutes: dict[int, str] | None = None) -> dict[str, int]:
-    """Record pending marks in the programme's time bank as one batch, through the same
-    path as a marked rota (:func:`record_rows`); ``minutes`` edits some first.
+                  minutes: dict[int, str] | None = None, actor: str = "") -> dict[str, object]:
+    """Record pending marks in the programme's time bank as one batch, against its current
+    plan, through the same path as a marked rota (:func:`record_rows`); ``minutes``
+    edits some first. Marks that cannot be recorded (an activity the plan no longer
+    holds, minutes out of bounds, a day to come...) stay pending, each with its reason in
+    ``left`` (``id`` and ``problems``), and the others are recorded.
 
     Raises
     ------
     InputError
-        For an unknown mark, one approved already, marks of several runs, or anything the
-        ledger refuses; nothing is recorded then.
+        For an unknown mark, one approved already, none given, or none that can be
+        recorded; nothing is recorded then.
     """
     wanted = sorted({int(i) for i in ids})
     marks = links.marks(programme=programme, ids=wanted)
@@ -739,21 +810,73 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
     problems = [InputIssue("approve", "input.no_such_mark", value=str(i), mark=i)
                 for i in wanted if i not in known]
     problems += [InputIssue("approve", "input.mark_approved", value=str(m["id"]), mark=m["id"],
-                            batch=m["approved_batch"]) for m in marks if m["state"] != "pending"]
-    runs = sorted({str(m["run_id"]) for m in marks})
-    if len(runs) > 1:
-        problems.append(InputIssue("approve", "input.marks_of_runs", runs=runs))
+                            batch=m["approved_batch"]) for m in marks if m["state"] == "approved"]
     if not wanted:
         problems.append(InputIssue("approve", "input.no_marks"))
+    latest = latest_run(store, programme)
+    if latest is None:
+        problems.append(InputIssue("approve", "upload.plan_first"))
     if problems:
         raise InputError(problems)
     for mark_id, value in (minutes or {}).items():
         if int(mark_id) in known:
             links.edit(int(mark_id), str(value).strip())
-    marks = links.marks(programme=programme, ids=wanted)
-    rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in marks]
+    run_id = str(latest["id"])  # type: ignore[index]
+    todo = links.marks(programme=programme, ids=wanted)
+    left: dict[int, list[InputIssue]] = {}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    counts = record_rows(store, programme, runs[0], rows,
-                         f"{PHONE_SOURCE}{stamp}-{wanted[0]}-run{runs[0]}.csv")
-    links.approved(wanted, counts["batch"])
-    return counts
+    while todo:
+        rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in todo]
+        try:
+            counts: dict[str, object] = dict(record_rows(
+                store, programme, run_id, rows,
+                f"{PHONE_SOURCE}{stamp}-{todo[0]['id']}-run{run_id}.csv", actor))
+        except InputError as exc:
+            stuck = {}
+            for problem in exc.problems:
+                index = (problem.row or 0) - FIRST_DATA_ROW
+                if 0 <= index < len(todo):
+                    # the mark's own words, never the marked rota's internal file name
+                    stuck.setdefault(int(todo[index]["id"]), []).append(  # type: ignore[call-overload]
+                        InputIssue("mark", problem.code, None, problem.column, problem.value,
+                                   **problem.params))
+            if not stuck:
+                raise
+            left.update(stuck)
+            todo = [m for m in todo if int(m["id"]) not in stuck]  # type: ignore[call-overload]
+            continue
+        links.approved([int(m["id"]) for m in todo], int(counts["batch"]))  # type: ignore[call-overload]
+        counts["left"] = [{"id": i, "problems": [p.as_json() for p in ps]}
+                          for i, ps in sorted(left.items())]
+        counts["approved"] = len(todo)
+        return counts
+    raise InputError([p for ps in left.values() for p in ps])
+
+
+def reject_marks(links: Links, programme: str, ids: list[int], reason: str) -> list[int]:
+    """Send pending marks back to the volunteer with a reason (shown on their phone).
+
+    Raises
+    ------
+    InputError
+        Without a reason, or for a mark that is not pending in this programme.
+    """
+    reason = "".join(c for c in reason if unicodedata.category(c)[0] != "C").strip()
+    wanted = sorted({int(i) for i in ids})
+    marks = {int(m["id"]): m for m in links.marks(programme=programme, ids=wanted)}  # type: ignore[call-overload]
+    problems = []
+    if not reason:
+        problems.append(InputIssue("reject", "input.reject_reason", column="reason"))
+    elif len(reason) > REASON_CHARS:
+        problems.append(InputIssue("reject", "input.reject_reason_long", column="reason",
+                                   most=REASON_CHARS))
+    problems += [InputIssue("reject", "input.no_such_mark", value=str(i), mark=i)
+                 for i in wanted if i not in marks]
+    problems += [InputIssue("reject", "input.mark_approved", value=str(i), mark=i,
+                            batch=m["approved_batch"])
+                 for i, m in marks.items() if m["state"] == "approved"]
+    if not wanted:
+        problems.append(InputIssue("reject", "input.no_marks"))
+    if problems:
+        raise InputError(problems)
+    return links.reject(wanted, reason)

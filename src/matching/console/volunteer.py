@@ -5,6 +5,7 @@ token that opens nothing gets 404, and a client that guesses is slowed down."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 from typing import Annotated, Any
@@ -53,10 +54,15 @@ def open_link(request: Request, console: Console, token: str) -> Link:
     if not console.link_limit.allow(client):
         raise LinkGone(429)
     link = console.links.find(token)
-    if link is None:
+    current = service.latest_run(console.store, link.programme) if link else None
+    if link is None or current is None:
         console.link_limit.missed(client)
         raise LinkGone(404)
-    return link
+    # the link shows the programme's current plan, until some days after its horizon
+    if dt.date.today() > service.link_expiry(console.store, str(current["id"]),
+                                             console.settings.link_days):
+        raise LinkGone(404)
+    return dataclasses.replace(link, run_id=str(current["id"]))
 
 
 def _own(console: Console, link: Link) -> pd.DataFrame:
@@ -65,20 +71,22 @@ def _own(console: Console, link: Link) -> pd.DataFrame:
 
 
 def _helpers(console: Console, link: Link) -> list[tuple[str, str]]:
-    """Who may have done it instead: the run's other volunteers of the same community
-    (all of them where the volunteer has none), by name."""
+    """Who may have done it instead: the plan's other volunteers of the same community
+    (all of them where the volunteer has none), by name: the one list the page offers and
+    a mark is checked against."""
     vols = console.plan_of(link.run_id).world.volunteers
     mine = vols[vols["volunteer_id"] == link.volunteer_id]
     community = str(mine["community"].iloc[0]) if len(mine) else ""
     near = vols[(vols["community"] == community) & (vols["volunteer_id"] != link.volunteer_id)]
-    pool = near if len(near) else vols[vols["volunteer_id"] != link.volunteer_id]
+    pool = near if len(near) and community else \
+        vols[vols["volunteer_id"] != link.volunteer_id]
     return sorted(((str(v), str(n) or str(v)) for v, n in
                    zip(pool["volunteer_id"], pool["name"], strict=True)), key=lambda x: x[1])
 
 
 def _marks_by_key(console: Console, link: Link) -> dict[tuple[str, str, str], dict]:
     return {(str(m["date"]), str(m["activity"]), str(m["elder_id"])): m for m in
-            console.links.marks(run_id=link.run_id, volunteer_id=link.volunteer_id)}
+            console.links.marks(programme=link.programme, volunteer_id=link.volunteer_id)}
 
 
 def _weeks(own: pd.DataFrame, today: dt.date) -> list[dt.date]:
@@ -111,6 +119,7 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
     helpers = _helpers(console, link)
     names = dict(helpers)
     weeks = []
+    today = dt.date.today().isoformat()
     for monday in _weeks(own, dt.date.today()):
         end = monday + dt.timedelta(days=7)
         rows = own[(own["date"] >= monday.isoformat()) & (own["date"] < end.isoformat())]
@@ -123,6 +132,7 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
                     "phone": str(elder["phone"]) if elder is not None and "phone" in
                     elders.columns else ""})
                 c["n"] += 1
+                c["due"] = c.get("due", 0) + (r["date"] <= today)
                 mark = marks.get((r["date"], "call", r["elder_id"]))
                 c["done"] += bool(mark and mark["status"] == "done")
                 continue
@@ -136,7 +146,8 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
                 "elder_name": str(elder["name"]) if elder is not None else "",
                 "address": str(elder.get("address", "")) if elder is not None else "",
                 "phone": str(elder.get("phone", "")) if elder is not None else "",
-                "mark": mark, "marked": _marked_text(mark, names, lang)})
+                "mark": mark, "marked": _marked_text(mark, names, lang),
+                "later": r["date"] > today})
         this = monday_of(dt.date.today())
         label = {this: "phone.this_week", this + dt.timedelta(weeks=1): "phone.next_week"}
         weeks.append({"monday": monday, "items": items, "label": label.get(monday, ""),
@@ -198,11 +209,17 @@ def phone_activities(request: Request, console: ConsoleDep, token: str) -> JSONR
 
 
 def _save(console: Console, link: Link, fields: dict[str, Any]) -> tuple[int, bool]:
-    """Check and save one mark (LookupError, InputError or MarkFinal when refused)."""
-    # anyone of the run may have stood in (the page offers the same community's first)
-    helpers = set(console.plan_of(link.run_id).world.volunteers["volunteer_id"].astype(str))
-    mark = service.check_mark(fields, _own(console, link), helpers, link.volunteer_id)
-    return console.links.mark(link, **mark)
+    """Check and save one mark (LookupError, InputError or MarkFinal when refused), and
+    log it with the link as who did it."""
+    helpers = {vid for vid, _ in _helpers(console, link)}
+    mark = service.check_mark(fields, _own(console, link), helpers, link.volunteer_id,
+                              dt.date.today(), service.bank_rules(console.store,
+                                                                  link.programme))
+    mark_id, new = console.links.mark(link, **mark)
+    console.log(f"link:{link.volunteer_id}", "mark", link.programme,
+                f"{mark['date']} {mark['activity']} {mark['elder_id']}", None,
+                {**{k: mark[k] for k in ("status", "done_by", "minutes")}, "mark": mark_id})
+    return mark_id, new
 
 
 @router.post("/v/{token}/marks")
@@ -223,7 +240,7 @@ async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSON
     try:
         mark_id, new = _save(console, link, fields)
     except LookupError:
-        return JSONResponse({"detail": "no such activity of yours"}, 404)
+        return JSONResponse({"detail": say("input.mark_gone", PHONE_LANGUAGE)}, 404)
     except MarkFinal as exc:
         return JSONResponse({"detail": str(exc)}, 409)
     except InputError as exc:
@@ -253,8 +270,9 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
         _save(console, link, {k: form.get(k, "") for k in (
             "date", "activity", "elder_id", "status", "done_by", "minutes", "rating",
             "comment")})
-    except LookupError as exc:
-        raise HTTPException(404, "no such activity of yours") from exc
+    except LookupError:
+        return _page(request, console, token, link, 404,
+                     bad=say("input.mark_gone", PHONE_LANGUAGE))
     except MarkFinal:
         return _page(request, console, token, link, 409,
                      bad=say("phone.final", PHONE_LANGUAGE))
@@ -282,7 +300,8 @@ async def phone_calls_form(request: Request, console: ConsoleDep, token: str) ->
     end = (monday + dt.timedelta(days=7)).isoformat()
     calls = own[(own["activity"] == "call") & (own["elder_id"] == str(form.get("elder_id")))
                 & (own["date"] >= monday.isoformat()) & (own["date"] < end)]
-    for r in calls.to_dict("records"):
+    today = dt.date.today().isoformat()
+    for r in calls[calls["date"] <= today].to_dict("records"):  # calls to come: not yet
         try:
             _save(console, link, {"date": r["date"], "activity": "call",
                                   "elder_id": r["elder_id"], "status": "done"})

@@ -121,13 +121,23 @@ class Past:
             if k == "visit" and turn and number >= 0:
                 key = (e, number // h.block_weeks)
                 turns[key] = turns.get(key, 0) + 1
+        # an elder the earlier schedule never named joined with this re-schedule: nothing
+        # was due to them before its date (they are not listed as unmet for it)
+        named = set(previous["elder_id"]) if "elder_id" in previous else set()
+        newcomers = [eid[e] for e in p.elder_ids if e not in named]
+        weeks_before = [m for m in h.full_weeks if m + dt.timedelta(days=6) < h.from_date]
+        months_before = [m for m, (_, nxt) in enumerate(h.months) if nxt <= h.from_date]
         return dataclasses.replace(
             past, published=frozenset(published), backup_turns=turns,
             visited=past.visited | {(e, monday_of(d)) for k, e, d, _, _ in gone
-                                    if k == "visit"},
-            birthdays=past.birthdays | {(e, d) for k, e, d, _, _ in gone if k == "birthday"},
+                                    if k == "visit"}
+            | {(e, m) for e in newcomers for m in weeks_before},
+            birthdays=past.birthdays | {(e, d) for k, e, d, _, _ in gone if k == "birthday"}
+            | {(e, d) for e in newcomers
+               for d in dates.birthday_in(data.birthdays[e], h.start, h.from_date)},
             services=past.services | {(e, h.month_of(d)) for k, e, d, _, _ in gone
-                                      if k == "service"},
+                                      if k == "service"}
+            | {(e, m) for e in newcomers for m in months_before},
             events=past.events | {(k, c, d) for k, e, d, c, _ in gone
                                   if k in ("group", "festival")})
 

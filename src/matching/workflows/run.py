@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from matching.ledger import apply_feedback, open_ledger, read_members
-from matching.pairing.replan import ReplanResult
+from matching.pairing.replan import ReplanResult, read_previous
 from matching.pairing.result import PairingResult
 from matching.rules.timebank import TimebankRules
 from matching.runtime.budget import Budget
@@ -110,8 +110,10 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     clock = time.perf_counter()
     budget, progress = context.budget, context.progress
     options = solve_options(sc)
+    # a published pairing to re-plan from ([inputs] assignments), else one made here
+    published = sc.inputs.get("assignments")
     replanning = bool(sc.steps.get("replan") or sc.whatif.get("leaving")
-                      or sc.whatif.get("leaving_share"))
+                      or sc.whatif.get("leaving_share") or published)
     scheduling = bool(sc.steps.get("schedule") and sc.start is not None
                       and sc.weeks is not None)
     # one budget for the whole run: each solving step gets an equal share of what is left,
@@ -133,7 +135,11 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     figures: dict[str, Any] = {"scenario": sc.name}
     folder = RunFolder()
     baseline = None
-    if replanning:
+    previous: dict[str, str] | None = None
+    if published is not None:
+        previous = read_previous(published)
+        baseline_tables = (read_table(published), None)
+    elif replanning:
         before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
                             rules=sc.rules, coords=sc.coords)
@@ -141,7 +147,10 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         baseline = pair_world(world0, options, dataclasses.replace(
             context, progress=progress.span(0.0, pairing_end / 2)), time_limit=share())
         timings["baseline_pair"] = time.perf_counter() - clock
-    paired = set(baseline.assignments["volunteer_id"]) if baseline is not None else None
+        previous = dict(zip(baseline.assignments["elder_id"],
+                            baseline.assignments["volunteer_id"], strict=True))
+        baseline_tables = (baseline.assignments, baseline.unassigned)
+    paired = set(previous.values()) if previous is not None else None
     edited = apply_whatif(sc, tables, paired)
     world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
                        rules=sc.rules, coords=sc.coords)
@@ -160,17 +169,17 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                                                      dataclasses.fields(TimebankRules)))
         figures["timebank"] = feedback.figures()
     gone = set(edited.leaving)
+    if published is not None:  # whoever the published plan had and the inputs lack left
+        gone |= set(previous.values()) - set(world.volunteers["volunteer_id"])  # type: ignore[union-attr]
     stay = without_volunteers(world, gone) if gone else world
     pairing_progress = progress.span(pairing_end / 2 if replanning else 0.0, pairing_end)
     pairing = result = None
-    if baseline is not None:
-        previous = dict(zip(baseline.assignments["elder_id"],
-                            baseline.assignments["volunteer_id"], strict=True))
+    if previous is not None:
         result = replan_world(world, previous, gone, options,
                               dataclasses.replace(context, progress=pairing_progress),
                               reasons=feedback.reasons() if feedback else None,
                               time_limit=share())
-        folder.add_replan(result, baseline.assignments, baseline.unassigned)
+        folder.add_replan(result, *baseline_tables)
         figures["replan"] = {k: v for k, v in result.figures.items() if k != "residual"}
         status = str(result.figures["status"])
         assignments = result.assignments
@@ -215,6 +224,6 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         folder.add_schedule(schedule_result, sc.lang, pseudonymise, with_assignments=False,
                             contact=sc.contact)
     folder.write(out, headers, pseudonymise, world=world, key=key)
-    return RunOutcome(figures, out, pairing=pairing if baseline is None else baseline,
-                      replan=result if baseline is not None else None,
+    return RunOutcome(figures, out, pairing=pairing if previous is None else baseline,
+                      replan=result if previous is not None else None,
                       schedule=schedule_result)

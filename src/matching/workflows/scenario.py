@@ -29,7 +29,7 @@ from matching.schedule import ScheduleRules
 
 _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str,
-               "coords": (str, dict)},
+               "assignments": str, "coords": (str, dict)},
     "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
     "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
                  "from": dt.date, "previous": str, "contact": str,

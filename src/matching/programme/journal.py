@@ -1,0 +1,108 @@
+"""A programme's changes as the console keeps them: one append-only SQLite table of dated
+changes (:class:`~matching.programme.roster.Change`), each with who entered it and when.
+
+A change is never taken back by removing it: the database refuses an UPDATE or DELETE, and
+a mistake is put right by a later change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from matching.programme.roster import Change
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    entered_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person TEXT NOT NULL,
+    id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    until TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    row TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
+    BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
+    BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;
+"""
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A change as entered: its number, when, by whom."""
+
+    seq: int
+    entered_at: str
+    actor: str
+    change: Change
+
+    def as_json(self) -> dict[str, object]:
+        """As the API gives it."""
+        return {"seq": self.seq, "entered_at": self.entered_at, "actor": self.actor,
+                **self.change.as_json()}
+
+
+class Journal:
+    """The changes of one programme (``roster.sqlite`` in its folder, owner-only)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def add(self, change: Change, actor: str) -> Entered:
+        """Keep a checked change; as entered."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._lock:
+            seq = int(self._conn.execute(  # type: ignore[arg-type]
+                "INSERT INTO changes (entered_at, actor, kind, person, id, date, until, reason, "
+                "row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now, actor, change.kind, change.person, change.id, change.date.isoformat(),
+                 change.until.isoformat() if change.until else None, change.reason,
+                 json.dumps(dict(change.row), ensure_ascii=False, sort_keys=True))).lastrowid)
+        return Entered(seq, now, actor, change)
+
+    def entered(self, after: int = 0) -> list[Entered]:
+        """Every change entered after number ``after``, in the order entered."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, entered_at, actor, kind, person, id, date, until, reason, row "
+                "FROM changes WHERE seq > ? ORDER BY seq", (after,)).fetchall()
+        return [Entered(seq, at, actor, Change(
+            kind, person, pid, dt.date.fromisoformat(date),
+            dt.date.fromisoformat(until) if until else None, reason, json.loads(row),
+            "change", seq)) for seq, at, actor, kind, person, pid, date, until, reason, row
+            in rows]
+
+    def changes(self) -> list[Change]:
+        """Every change, in the order entered."""
+        return [e.change for e in self.entered()]
+
+    def last(self) -> int:
+        """The number of the latest change (0 before any)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes")
+                       .fetchone()[0])
