@@ -442,8 +442,14 @@ def test_marking_a_week_in_the_time_bank(planned):
     assert refused.status_code == 422
     assert f"还有 {len(marked) - 3} 项活动没有选择结果" in refused.text
     # "mark all done" marks the blank ones done and keeps the first missed, the second
-    # replaced: done = every other activity and every call
-    recorded = client.post("/p/minle/timebank", data=partly | {"all_done": "1"},
+    # replaced: done = every other activity and every call. It asks first, saying how
+    # many rows it will record (every activity and call of the week), recording nothing
+    asked = client.post("/p/minle/timebank", data=partly | {"all_done": "1"},
+                        follow_redirects=False)
+    assert asked.status_code == 200 and 'id="confirm-all"' in asked.text
+    assert f"将把 {len(marked) + calls} 项活动记入时间银行" in asked.text
+    assert 'id="week-recorded"' not in asked.text
+    recorded = client.post("/p/minle/timebank", data=partly | {"all_done": "confirm"},
                            follow_redirects=False)
     assert recorded.status_code == 303
     done = len(marked) - 2 + calls
@@ -454,7 +460,7 @@ def test_marking_a_week_in_the_time_bank(planned):
     assert 'id="week-recorded"' in shown.text and 'id="record"' not in shown.text
     statement = client.get("/p/minle/timebank/statement/V00062")
     assert statement.status_code == 200 and "V00062" in statement.text
-    again = client.post("/p/minle/timebank", data=partly | {"all_done": "1"})
+    again = client.post("/p/minle/timebank", data=partly | {"all_done": "confirm"})
     assert again.status_code == 422
     problems = again.text.split('id="problems"')[1].split("</div>")[0]
     assert problems.count("<li>") == 1

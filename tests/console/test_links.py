@@ -123,14 +123,14 @@ def test_the_week_form_records_the_rest_of_a_week_approved_in_part(linked):
     records every other activity of that week, and not those again."""
     client, run_id, _, _ = linked
     page = client.get("/p/minle/timebank?week=2026-03-30").text
-    approved_rows = page.count("已由志愿者手机记录并批准")
+    approved_rows = page.count("已记入时间银行")
     schedule = pd.read_csv(io.StringIO(client.get(
         f"/api/runs/{run_id}/files/schedule.csv").text), dtype=str, keep_default_na=False)
     week = schedule[(schedule["date"] >= "2026-03-30") & (schedule["date"] < "2026-04-06")
                     & (schedule["activity"] != "call")]
     token = page.split('name="csrf" value="')[1].split('"')[0]
     answer = client.post("/p/minle/timebank", data={
-        "csrf": token, "week": "2026-03-30", "all_done": "1"}, follow_redirects=False)
+        "csrf": token, "week": "2026-03-30", "all_done": "confirm"}, follow_redirects=False)
     assert answer.status_code == 303, answer.text[:500]
     done = int(answer.headers["location"].split("recorded=")[1].split("-")[0])
     assert done == len(week) - approved_rows

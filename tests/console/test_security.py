@@ -441,7 +441,7 @@ def test_everything_under_the_data_folder_is_its_owners_only(tmp_path):
         page = client.get("/p/minle/timebank?week=2026-03-30").text
         assert client.post("/p/minle/timebank", data={
             "csrf": token_of(page), "week": "2026-03-30", "calls_done": "on",
-            "all_done": "1"},
+            "all_done": "confirm"},
             follow_redirects=False).status_code == 303
     modes = {path: path.stat().st_mode & 0o777 for path in [data, *data.rglob("*")]}
     wrong = {str(p.relative_to(data)): oct(m) for p, m in modes.items()

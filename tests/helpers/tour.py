@@ -112,7 +112,7 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
     week = f"/p/{PROGRAMME}/timebank"
     token = form_token(client.get(week).text)
     recorded = client.post(week, data={"csrf": token, "week": START.isoformat(),
-                                       "calls_done": "on", "all_done": "1"},
+                                       "calls_done": "on", "all_done": "confirm"},
                            follow_redirects=True)
     assert recorded.status_code == 200, recorded.text
     elders = pd.read_csv(files["elders"], dtype=str, keep_default_na=False)

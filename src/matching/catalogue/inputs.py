@@ -432,6 +432,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.week_recorded": ("{week} 起的这一周已经记入时间银行（第 {batch} 批），不能重复记入",
                             "the week of {week} is in the time bank already (batch {batch}); "
                             "it cannot be recorded twice"),
+    "input.week_not_yet": ("{week} 起的这一周还没有到（今天是 {today}）：做完以后再记录", "the week of {week} has not begun (today is {today}): record it once done"),
     "input.week_unmarked": ("还有 {n} 项活动没有选择结果：请逐项选择，或点“全部标为已完成”",
                             "{n} activities have no mark: choose one for each, or press "
                             "“Mark all done”"),

@@ -362,8 +362,13 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         table = service.week_activities(store, done["id"], week)
         activities = [(i, r) for i, r in enumerate(table.to_dict("records"))
                       if r["activity"] != "call"]
-        context["calls"] = int((table["activity"] == "call").sum())
-        context["from_phones"] = service.recorded_already(store, name, table)
+        today = dt.date.today().isoformat()
+        recorded = service.recorded_already(store, name, table)
+        later = {i for i, d in enumerate(table["date"]) if d > today}
+        context["calls"] = int(((table["activity"] == "call") & (table["date"] <= today)).sum())
+        context["from_phones"] = recorded
+        context["later"] = later
+        context["open_rows"] = len(table) - len(recorded) - len(later - recorded)
         context["batches"] = service.week_batches(store, name, week)
         helpers = [(v, names.show("volunteer", v))
                    for v in plan.world.volunteers["volunteer_id"].astype(str)]
@@ -388,7 +393,7 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     """What the time-bank page shows of the marks sent from phones: those waiting for
     approval (by name), the pending and approved counts of each week, and who has marked
     nothing of the chosen week yet, with their phones."""
-    marks = console.links.marks(programme=name, run_id=run_id)
+    marks = console.links.marks(programme=name)
     pending = [{**m, "what": say(f"activity.{m['activity']}", lang),
                 "volunteer": names.show("volunteer", str(m["volunteer_id"])),
                 "elder": names.show("elder", str(m["elder_id"])) if m["elder_id"] else "",
@@ -450,7 +455,7 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
     done = service.latest_run(console.store, name)
     if done is None:
         raise HTTPException(409, "plan first")
-    pending = console.links.marks(programme=name, run_id=done["id"], pending=True)
+    pending = console.links.marks(programme=name, pending=True)
     ids = [int(m["id"]) for m in pending] if form.get("all") == "1" else \
         [int(v) for v in form.getlist("approve") if str(v).isdigit()]
     minutes = {int(k.split(":", 1)[1]): str(v) for k, v in form.items()
@@ -463,7 +468,47 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
         return timebank_page_of(request, console, name, None, 422, problems=exc.problems)
     console.log(request, "approve", name, f"marks {', '.join(map(str, ids))}",
                 {"state": "pending"}, counts)
-    return RedirectResponse(f"/p/{name}/timebank?approved={len(ids)}-{counts['batch']}", 303)
+    if counts["left"]:  # those that could not be approved stay, each with its reason
+        return timebank_page_of(request, console, name, None,
+                                approved=f"{counts['approved']}-{counts['batch']}",
+                                left=left_rows(console, name, counts["left"], language(request)))
+    return RedirectResponse(f"/p/{name}/timebank?approved={counts['approved']}-"
+                            f"{counts['batch']}", 303)
+
+
+def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
+    """The marks an approval left pending, each as one sentence: who, what, when, why."""
+    done = service.latest_run(console.store, name)
+    names = names_of(console.plan_of(done["id"])) if done else Names()
+    marks = {int(m["id"]): m for m in console.links.marks(  # type: ignore[call-overload]
+        programme=name, ids=[int(x["id"]) for x in left])}
+    out = []
+    for item in left:
+        m = marks.get(int(item["id"]))
+        if m is None:
+            continue
+        why = "；".join(InputIssue.from_json(p).words(lang) for p in item["problems"])
+        out.append(f"{m['date']} {say('activity.' + str(m['activity']), lang)} "
+                   f"{names.show('elder', str(m['elder_id'])) if m['elder_id'] else ''}"
+                   f"（{names.show('volunteer', str(m['volunteer_id']))}）：{why}")
+    return out
+
+
+@router.post("/p/{name}/timebank/reject")
+async def reject_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Send the ticked marks back to their volunteers with a reason."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    ids = [int(v) for v in form.getlist("approve") if str(v).isdigit()]
+    reason = str(form.get("reason", ""))
+    try:
+        done = service.reject_marks(console.links, name, ids, reason)
+    except InputError as exc:
+        return timebank_page_of(request, console, name, None, 422, problems=exc.problems)
+    console.log(request, "reject", name, f"marks {', '.join(map(str, done))}",
+                {"state": "pending"}, {"state": "rejected", "reason": reason})
+    return timebank_page_of(request, console, name, None, rejected=len(done))
 
 
 @router.post("/p/{name}/timebank")
@@ -485,11 +530,18 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
         field, _, row = key.partition(":")
         if row.isdigit() and field in ("status", "done_by", "minutes", "rating", "comment"):
             marks.setdefault(int(row), {})[field] = str(value)
+    asked_all = form.get("all_done") in ("1", "confirm")
     try:
+        if form.get("all_done") == "1":  # "mark all done" asks first, saying how many
+            dry = service.record_week(console.store, name, done["id"], week, marks,
+                                      calls_done=form.get("calls_done") == "on",
+                                      all_done=True, dry_run=True)
+            return timebank_page_of(request, console, name, week, marked=marks,
+                                    confirm_rows=dry["rows"],
+                                    calls_checked=form.get("calls_done") == "on")
         counts = service.record_week(console.store, name, done["id"], week, marks,
                                      calls_done=form.get("calls_done") == "on",
-                                     all_done=form.get("all_done") == "1",
-                                     actor=actor_of(request))
+                                     all_done=asked_all, actor=actor_of(request))
     except InputError as exc:
         return timebank_page_of(request, console, name, week, 422, problems=exc.problems,
                                 marked=marks)

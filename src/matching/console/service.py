@@ -550,16 +550,18 @@ def week_activities(store: Store, run_id: str, monday: dt.date) -> pd.DataFrame:
 PHONE_SOURCE = "phone-"
 
 
-def week_batches(store: Store, programme: str, monday: dt.date) -> list[tuple[int, str]]:
+def week_batches(store: Store, programme: str, monday: dt.date,
+                 with_phones: bool = False) -> list[tuple[int, str]]:
     """The batches in which the coordinator recorded the week from ``monday`` (approved
-    phone marks aside: they leave the rest of the week to record)."""
+    phone marks aside, unless ``with_phones``: they leave the rest of the week to
+    record)."""
     path = ledger_path(store, programme)
     if not path.is_file():
         return []
     with open_ledger(path, create=False) as ledger:
         return ledger.batches_between(monday.isoformat(),
                                       (monday + dt.timedelta(days=7)).isoformat(),
-                                      except_sources=PHONE_SOURCE)
+                                      except_sources="" if with_phones else PHONE_SOURCE)
 
 
 def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[int]:
@@ -577,31 +579,41 @@ def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[in
 
 def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                 marks: dict[int, dict[str, str]], calls_done: bool,
-                all_done: bool = False, actor: str = "") -> dict[str, int]:
-    """Record the week from ``monday`` in the ledger: each activity marked one by one as
-    in ``marks`` (by its row in :func:`week_activities`: ``status``, ``done_by``,
+                all_done: bool = False, actor: str = "", today: dt.date | None = None,
+                dry_run: bool = False) -> dict[str, int]:
+    """Record the week from ``monday`` in the ledger: each activity up to ``today``
+    (default: today) that the time bank does not hold yet, marked one by one as in
+    ``marks`` (by its row in :func:`week_activities`: ``status``, ``done_by``,
     ``minutes``, ``rating``, ``comment``), those left unmarked as done if ``all_done``,
-    and every call as done if ``calls_done``.
+    and every call as done if ``calls_done``. Days to come are left for later. With
+    ``dry_run``, nothing is recorded: ``rows`` says how many would be.
 
     Raises
     ------
     InputError
         With every problem (an activity left without a mark, a replaced activity without
-        who did it...), or with one when the week is recorded already; nothing is written
-        then.
+        who did it...), or with one when nothing of the week is left to record; nothing
+        is written then.
     """
-    recorded = week_batches(store, programme, monday)
-    if recorded:
-        raise InputError.one("week", "input.week_recorded", batch=recorded[0][0],
-                             week=monday.isoformat())
+    today = today or dt.date.today()
     week = week_activities(store, run_id, monday)
-    approved = recorded_already(store, programme, week)
+    recorded = recorded_already(store, programme, week)
+    due = [int(i) for i in week.index[week["date"] <= today.isoformat()]]  # type: ignore[call-overload]
+    if not due:
+        raise InputError.one("week", "input.week_not_yet", week=monday.isoformat(),
+                             today=today.isoformat())
+    if not [i for i in due if i not in recorded]:
+        batches = week_batches(store, programme, monday) or \
+            week_batches(store, programme, monday, with_phones=True)
+        raise InputError.one("week", "input.week_recorded", batch=batches[0][0],
+                             week=monday.isoformat())
     rows = []
     unmarked = 0
-    for index, activity in week.iterrows():
-        if int(index) in approved:  # type: ignore[call-overload]
+    for index in due:
+        if index in recorded:
             continue
-        mark = marks.get(int(index))  # type: ignore[call-overload]
+        activity = week.loc[index]
+        mark = marks.get(index)
         if activity["activity"] == "call":
             if not calls_done:
                 continue
@@ -618,11 +630,14 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
     if unmarked:
         raise InputError.one("week", "input.week_unmarked", n=unmarked)
-    if not rows:  # everything approved from phones already
+    if dry_run:
+        return {"rows": len(rows)}
+    if not rows:
         return {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
                 "redeemed_minutes": 0, "batch": 0}
     return record_rows(store, programme, run_id, rows,
-                       f"marked-{monday.isoformat()}-run{run_id}.csv", actor)
+                       f"marked-{monday.isoformat()}-run{run_id}-"
+                       f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}.csv", actor)
 
 
 #: The columns of a marked rota (``matching ledger record --done``).

@@ -375,12 +375,13 @@ class Ledger:
     def batches_between(self, first: str, end: str,
                         except_sources: str = "") -> list[tuple[int, str]]:
         """The batches that recorded rota rows dated in ``[first, end)`` (ISO dates): their
-        number and when they were recorded, oldest first; with ``except_sources``, not
-        those whose source starts so."""
+        number and when they were recorded, oldest first (reversed ones aside); with
+        ``except_sources``, not those whose source starts so."""
         return [(int(b), str(at)) for b, at in self.conn.execute(
             "SELECT DISTINCT b.batch_id, b.recorded_at FROM activities a JOIN batches b "
             "USING (batch_id) WHERE a.date >= ? AND a.date < ? AND "
-            "(? = '' OR substr(b.source, 1, length(?)) != ?) ORDER BY b.batch_id",
+            "(? = '' OR substr(b.source, 1, length(?)) != ?) AND a.batch_id NOT IN "
+            "(SELECT reverses FROM batches WHERE reverses IS NOT NULL) ORDER BY b.batch_id",
             (first, end, except_sources, except_sources, except_sources)).fetchall()]
 
     def balances(self) -> pd.DataFrame:

@@ -75,6 +75,12 @@ class InputIssue:
                 "message": self.message,
                 "text": self.text("en")}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InputIssue:
+        """A problem read back from :meth:`as_json`."""
+        return cls(str(data.get("file", "")), str(data["code"]), data.get("row"),
+                   data.get("column"), data.get("value"), **(data.get("params") or {}))
+
     def __str__(self) -> str:
         return self.text("en")
 
