@@ -245,30 +245,53 @@ def qr_texts(page: str) -> list[str]:
     return out
 
 
+#: The address phones open the console by, as a coordinator sets it on the links page.
+PHONES = "http://192.168.1.20:8000"
+
+
+def set_phone_address(client, run_id: str, address: str):
+    page = client.get(f"/runs/{run_id}/links").text
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    return client.post(f"/runs/{run_id}/phone-address",
+                       data={"csrf": token, "phone_address": address})
+
+
 @pytest.mark.slow
 def test_the_printed_rota_carries_the_link_as_a_qr_code(linked):
+    """On this computer's own address, no QR code is printed (no phone could open it) and
+    the links page says what to set; once the phones' address is set, each rota page
+    carries the link on that address."""
     client, run_id, _, _ = linked
     links = {r["volunteer_id"]: r["url"] for r in
              client.get(f"/api/runs/{run_id}/links").json()}
     vid = sorted(links)[0]
+    set_phone_address(client, run_id, "")
+    page = client.get(f"/runs/{run_id}/files/rota/{vid}.html").text
+    assert qr_texts(page) == [] and "127.0.0.1" not in page
+    listing = client.get(f"/runs/{run_id}/links").text
+    assert 'id="no-phone-address"' in listing and "/v/" not in listing
+    # a loopback address is refused as the phones' address, in one sentence
+    refused = set_phone_address(client, run_id, "http://localhost:8000")
+    assert refused.status_code == 422 and "手机打不开" in refused.text
+    assert set_phone_address(client, run_id, PHONES + "/").status_code == 200
     page = client.get(f"/runs/{run_id}/files/rota/{vid}.html").text
     # one QR code per printed page (a 4-week block: the fortnight is one), saying the link
-    assert qr_texts(page) == [f"http://127.0.0.1:8000{links[vid]}"]
+    assert qr_texts(page) == [f"{PHONES}{links[vid]}"]
     assert "手机记录服务" in page
     overview = client.get(f"/runs/{run_id}/files/rota.html").text
-    assert sorted(qr_texts(overview)) == sorted(f"http://127.0.0.1:8000{u}"
-                                                for u in links.values())
+    assert sorted(qr_texts(overview)) == sorted(f"{PHONES}{u}" for u in links.values())
 
 
 @pytest.mark.slow
 def test_the_links_page_gives_links_as_text_and_revokes(linked):
     client, run_id, _, _ = linked
+    set_phone_address(client, run_id, PHONES)
     page = client.get(f"/runs/{run_id}/links").text
     assert set(english_words(page)) <= {"minle"}  # the programme's name, as given
-    urls = re.findall(r'value="(http://127\.0\.0\.1:8000/v/[^"]+)"', page)
+    urls = re.findall(r'value="(http://192\.168\.1\.20:8000/v/[^"]+)"', page)
     links = {r["volunteer_id"]: r["url"] for r in
              client.get(f"/api/runs/{run_id}/links").json()}
-    assert sorted(urls) == sorted(f"http://127.0.0.1:8000{u}" for u in links.values())
+    assert sorted(urls) == sorted(f"{PHONES}{u}" for u in links.values())
     vid = sorted(links)[3]
     token = page.split('name="csrf" value="')[1].split('"')[0]
     answer = client.post(f"/runs/{run_id}/links/{vid}/revoke", data={"csrf": token},

@@ -13,7 +13,9 @@ import uvicorn
 from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json, emit, say
 from matching.console import create_app, load_programme
 from matching.console.accounts import Accounts
+from matching.console.context import phone_address_problem
 from matching.console.links import DEFAULT_LINK_DAYS
+from matching.rules.errors import InputError
 from matching.rules.limits import tile_url
 
 #: The file-mode mask of the console's process: its files are its owner's only.
@@ -44,6 +46,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--link-days", type=int, default=DEFAULT_LINK_DAYS, metavar="DAYS",
                        help="days a volunteer's personal link keeps working after its run's "
                             f"horizon (default {DEFAULT_LINK_DAYS})")
+        p.add_argument("--phone-address", metavar="URL",
+                       help="the address volunteers' phones open the console by, printed "
+                            "in their links and QR codes (e.g. http://192.168.1.20:8000); "
+                            "the links page can set it too")
         p.add_argument("--tiles", help="map tile URL template, e.g. "
                                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
                                        "(default: no tiles, people on a blank map)")
@@ -73,6 +79,9 @@ def run(command: str, args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     """``matching serve``: the console, until Ctrl-C."""
     os.umask(PRIVATE_UMASK)  # whatever the console writes is its owner's only
+    problem = phone_address_problem(args.phone_address) if args.phone_address else None
+    if problem is not None:
+        raise InputError([problem])
     if args.programme:
         load_programme(args.data, *args.programme)
     try:
@@ -80,7 +89,8 @@ def serve(args: argparse.Namespace) -> int:
                          allowed_hosts=tuple(args.allowed_host),
                          tiles=tile_url(args.tiles) if args.tiles else None,
                          secure_cookies=True if args.secure_cookies else None,
-                         idle_minutes=args.idle_minutes, link_days=args.link_days)
+                         idle_minutes=args.idle_minutes, link_days=args.link_days,
+                         phone_address=args.phone_address)
     except PermissionError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT

@@ -58,7 +58,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                allowed_hosts: tuple[str, ...] = (), tiles: str | None = None,
                secure_cookies: bool | None = None, idle_minutes: float | None = None,
                command: tuple[str, ...] | None = None,
-               link_days: int = DEFAULT_LINK_DAYS) -> FastAPI:
+               link_days: int = DEFAULT_LINK_DAYS, phone_address: str | None = None
+               ) -> FastAPI:
     """The console over the data folder ``data``.
 
     Parameters
@@ -81,6 +82,9 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
         How to run ``matching`` for a run (default: this Python).
     link_days
         Days a volunteer's personal link keeps working after its run's horizon.
+    phone_address
+        The address phones open the console by (``http://192.168.1.20:8000``), printed in
+        the volunteers' links; the links page can set it too.
 
     Raises
     ------
@@ -90,6 +94,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     """
     settings = ConsoleSettings(host=host, port=port, allowed_hosts=tuple(allowed_hosts),
                                tiles=tiles, secure_cookies=secure_cookies, link_days=link_days,
+                               phone_address=phone_address,
                                **({"idle_seconds": idle_minutes * 60} if idle_minutes else {}))
     console = Console(data, settings, command)
     if settings.needs_login and not console.accounts.names():

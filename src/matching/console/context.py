@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +29,9 @@ HERE = Path(__file__).parent
 
 #: Plans kept in memory for the results pages (each is read back from its folder).
 CACHED_RUNS = 4
+
+#: The console's own settings, kept in its data folder.
+SETTINGS_FILE = "settings.json"
 
 #: The language cookie.
 LANGUAGE_COOKIE = "lang"
@@ -52,6 +56,9 @@ class ConsoleSettings:
         A session unused for this long ends.
     link_days
         Days a volunteer's personal link keeps working after its run's horizon.
+    phone_address
+        The address phones reach the console by (``--phone-address``), unless the links
+        page sets another.
     """
 
     host: str = "127.0.0.1"
@@ -61,6 +68,7 @@ class ConsoleSettings:
     secure_cookies: bool | None = None
     idle_seconds: float = DEFAULT_IDLE_SECONDS
     link_days: int = DEFAULT_LINK_DAYS
+    phone_address: str | None = None
 
     @property
     def needs_login(self) -> bool:
@@ -115,6 +123,21 @@ class Console:
         given as text: ``link:V00001``)."""
         actor = request if isinstance(request, str) else actor_of(request)
         self.audit.append(actor, action, programme, subject, before, after)
+
+    def phone_address(self) -> str | None:
+        """The address phones open the console by: the links page's setting, else
+        ``--phone-address``; ``None`` when none is known."""
+        path = self.store.root / SETTINGS_FILE
+        saved = read_json(path).get("phone_address") if path.is_file() else None
+        return saved or self.settings.phone_address
+
+    def phone_base(self, request: Request) -> str | None:
+        """Where a volunteer's link starts: the phone address, else the address this
+        request came by; ``None`` when that is this computer only (no phone can open
+        it, so no link is printed for phones)."""
+        base = self.phone_address() or str(request.base_url).rstrip("/")
+        host = urlsplit(base).hostname or ""
+        return None if is_loopback(host) else base.rstrip("/")
 
     # --- lookups that answer 404 -----------------------------------------------------------
 
@@ -228,3 +251,20 @@ def problem_text(issue: InputIssue, lang: str) -> str:
     head = "，".join(w for w in where if w)
     value = f"“{issue.value}”" if issue.value not in (None, "") else ""
     return f"{head}：{value}{issue.words(lang)}" if head else f"{value}{issue.words(lang)}"
+
+
+def phone_address_problem(text: str) -> InputIssue | None:
+    """Why ``text`` cannot be the address phones use (``None``: it can): it must be
+    ``http(s)://`` and a host (with a port, if any), nothing after, and not this computer
+    only."""
+    parts = urlsplit(text.strip())
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or \
+            parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return InputIssue("phone_address", "console.phone_address_bad", value=text)
+    if is_loopback(parts.hostname):
+        return InputIssue("phone_address", "console.phone_address_loopback", value=text)
+    return None

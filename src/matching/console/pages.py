@@ -21,11 +21,13 @@ from matching.catalogue import LANGUAGES, known, say
 from matching.console import service
 from matching.console.context import (
     LANGUAGE_COOKIE,
+    SETTINGS_FILE,
     Console,
     actor_of,
     check_form_token,
     console_of,
     language,
+    phone_address_problem,
     stage_text,
 )
 from matching.console.guard import (
@@ -37,10 +39,11 @@ from matching.console.guard import (
     session_cookie,
     visitor_of,
 )
-from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json
+from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json, write_json
 from matching.outputs.folder import Run
 from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
+from matching.programme.notify import notify_html, notify_sheet
 from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
@@ -419,16 +422,46 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
 @router.get("/runs/{run_id}/links", response_class=HTMLResponse)
 def links_page(request: Request, console: ConsoleDep, run_id: str,
                revoked: str = "") -> HTMLResponse:
-    """Each volunteer's personal link as text to send, with a revoke button."""
+    """Each volunteer's personal link as text to send, with a revoke button, and the
+    address phones open the console by (without one, links are not handed out)."""
+    return links_page_of(request, console, run_id, revoked)
+
+
+def links_page_of(request: Request, console: Console, run_id: str, revoked: str = "",
+                  status_code: int = 200, problems: list[InputIssue] | None = None
+                  ) -> HTMLResponse:
+    """The links page (with ``problems`` of a refused address)."""
     status, urls = run_links(console, run_id)
     names = names_of(console.plan_of(run_id))
-    base = str(request.base_url).rstrip("/")
-    return console.page(request, "links.html", name=status["programme"], step="results",
-                        status=status, links=[(vid, names.show("volunteer", vid), base + url)
-                                              for vid, url in urls.items()],
+    base = console.phone_base(request)
+    return console.page(request, "links.html", status_code, name=status["programme"],
+                        step="results", status=status,
+                        links=[(vid, names.show("volunteer", vid), base + url if base else "")
+                               for vid, url in urls.items()],
+                        phone_address=console.phone_address() or "",
+                        here=str(request.base_url).rstrip("/"), problems=problems or [],
                         expires=service.link_expiry(console.store, run_id,
                                                     console.settings.link_days),
                         revoked=names.show("volunteer", revoked) if revoked else "")
+
+
+@router.post("/runs/{run_id}/phone-address")
+async def phone_address_form(request: Request, console: ConsoleDep, run_id: str) -> Response:
+    """Set the address phones open the console by (kept in the data folder)."""
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    status = console.run_or_404(run_id)
+    given = str(form.get("phone_address", "")).strip()
+    problem = phone_address_problem(given) if given else None  # blank: no address set
+    if problem is not None:
+        return links_page_of(request, console, run_id, status_code=422, problems=[problem])
+    before = console.phone_address()
+    path = console.store.root / SETTINGS_FILE
+    settings = read_json(path) if path.is_file() else {}
+    write_json(path, {**settings, "phone_address": given.rstrip("/")})
+    console.log(request, "setting", str(status.get("programme", "")), "phone_address",
+                {"phone_address": before}, {"phone_address": given.rstrip("/")})
+    return RedirectResponse(f"/runs/{run_id}/links", 303)
 
 
 @router.post("/runs/{run_id}/links/{volunteer_id}/revoke")
@@ -593,11 +626,39 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
                                                      "new_volunteer_id", "reason"))
             if plan.changes is not None else None,
             replan=status.get("summary", {}).get("replan"),
+            told=told_table(console, run_id, lang),
             rota=[(vid, names.show("volunteer", vid))
                   for vid in sorted(p.stem for p in (out / "rota").glob("*.html"))],
             report=(out / "report.html").is_file(), elder=elder,
             search=search(plan, elder, lang, names) if elder else None)
     return console.page(request, "run.html", **context)
+
+
+def told_table(console: Console, run_id: str, lang: str) -> dict[str, object] | None:
+    """A re-plan's list of whom to tell, for the results page: how many people, and the
+    table's head and rows (``None``: the run re-planned nothing)."""
+    told = service.whom_to_tell(console.store, run_id)
+    if told is None:
+        return None
+    sheet = notify_sheet(told[0], lang, told[1])
+    return {"people": len(set(zip(told[0]["person"], told[0]["person_id"], strict=True))),
+            "head": list(sheet.columns), "body": sheet.values.tolist()}
+
+
+@router.get("/runs/{run_id}/notify", response_class=HTMLResponse)
+def notify_page(request: Request, console: ConsoleDep, run_id: str) -> HTMLResponse:
+    """A re-plan's printable list of whom to tell (通知清单), one A4 sheet of calls."""
+    status = console.run_or_404(run_id)
+    if status["status"] != "done":
+        raise HTTPException(409, "the run has not finished")
+    told = service.whom_to_tell(console.store, run_id)
+    if told is None:
+        raise HTTPException(404, "this run re-planned nothing")
+    asked = read_json(console.store.run_dir(run_id) / "request.json")
+    lang = language(request)
+    heading = say("console.replan_heading", lang, programme=status["programme"],
+                  day=asked.get("from") or asked.get("start", ""))
+    return HTMLResponse(notify_html(told[0], lang, told[1], heading))
 
 
 def names_of(plan: Run) -> Names:
@@ -667,7 +728,9 @@ def rota_with_links(request: Request, console: Console, run_id: str,
         raise HTTPException(404, str(exc)) from exc
     _, urls = run_links(console, run_id)
     lang = "en" if "<html lang=\"en\"" in page else "zh"
-    base = str(request.base_url).rstrip("/")
+    base = console.phone_base(request)
+    if base is None:  # no phone can open this computer's own address: no QR codes
+        return HTMLResponse(page)
     vid = match.group("vid")
     if vid is None:
         vols = console.plan_of(run_id).world.volunteers

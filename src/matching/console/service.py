@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matching.analysis.doctor import Diagnosis, diagnose
+from matching.catalogue import say
 from matching.console.links import COMMENT_CHARS, RATINGS, REASON_CHARS, STATUSES, Links
 from matching.console.runs import Job, RunQueue
 from matching.console.store import (
@@ -35,9 +36,11 @@ from matching.console.store import (
 from matching.ledger import TimebankRules, open_ledger, read_done, statement_html
 from matching.ledger.done import activity_key
 from matching.outputs.folder import load_run
+from matching.outputs.tables import Names
 from matching.outputs.workbook import workbook_bytes
 from matching.outputs.write import write_private
 from matching.programme.journal import Entered, Journal
+from matching.programme.notify import notifications, notify_sheet
 from matching.programme.roster import Roster, check_change, roster_as_of
 from matching.rules import limits
 from matching.rules.errors import InputError, InputIssue
@@ -325,12 +328,31 @@ def workbook(store: Store, run_id: str, lang: str = "zh") -> bytes:
     cached = store.run_dir(run_id) / "handouts" / f"plan-{lang}.xlsx"
     if cached.is_file():
         return cached.read_bytes()
-    content = workbook_bytes(load_run(store.run_dir(run_id) / "out"), lang)
+    told = whom_to_tell(store, run_id)
+    more = {say("workbook.notify", lang): notify_sheet(told[0], lang, told[1])} \
+        if told is not None else None
+    content = workbook_bytes(load_run(store.run_dir(run_id) / "out"), lang, more)
     private_folder(cached.parent)
     with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as f:
         f.write(content)
     os.replace(f.name, cached)
     return content
+
+
+def whom_to_tell(store: Store, run_id: str) -> tuple[pd.DataFrame, Names] | None:
+    """A re-plan's list of whom to tell (:func:`matching.programme.notify.notifications`
+    against the run it re-planned), and the names of everyone in it; ``None`` for a run
+    that re-planned nothing."""
+    asked = read_json(store.run_dir(run_id) / "request.json")
+    previous = asked.get("previous_run")
+    if not previous:
+        return None
+    before = load_run(store.run_dir(str(previous)) / "out")
+    after = load_run(store.run_dir(run_id) / "out")
+    names = Names.of(("volunteer", after.world.volunteers), ("elder", after.world.elders),
+                     ("volunteer", after.leaving), ("volunteer", before.world.volunteers),
+                     ("elder", before.world.elders))
+    return notifications(before, after), names
 
 
 def finish_run(store: Store, run_id: str) -> None:

@@ -152,9 +152,11 @@ def sheets(run: Run, lang: str = "zh") -> dict[str, pd.DataFrame]:
     return out
 
 
-def workbook_bytes(run: Run, lang: str = "zh") -> bytes:
-    """The hand-out workbook of ``run`` as ``.xlsx`` bytes (see the module's text)."""
-    return xlsx(sheets(run, lang))
+def workbook_bytes(run: Run, lang: str = "zh",
+                   more: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The hand-out workbook of ``run`` as ``.xlsx`` bytes (see the module's text), with
+    ``more`` sheets first (a re-plan's list of whom to tell)."""
+    return xlsx({**(more or {}), **sheets(run, lang)})
 
 
 def xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
