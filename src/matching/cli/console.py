@@ -15,6 +15,7 @@ from matching.console import create_app, load_programme
 from matching.console.accounts import Accounts
 from matching.console.context import phone_address_problem
 from matching.console.links import DEFAULT_LINK_DAYS
+from matching.programme.audit import AUDIT_FILE, AuditLog, command_line_actor
 from matching.rules.errors import InputError
 from matching.rules.limits import tile_url
 
@@ -111,11 +112,17 @@ def account_add(args: argparse.Namespace) -> int:
         if getpass.getpass("again: ") != password:
             say("the two passwords differ; nothing was changed")
             return EXIT_BAD_INPUT
+    accounts = Accounts(args.data)
+    existed = args.name in accounts.names()
     try:
-        Accounts(args.data).add(args.name, password)
+        accounts.add(args.name, password)
     except ValueError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT
+    with AuditLog(Path(args.data) / AUDIT_FILE) as log:  # who made it, never the password
+        log.append(command_line_actor(), "account", "", args.name,
+                   {"account": args.name} if existed else None,
+                   {"account": args.name, "what": "password set" if existed else "added"})
     emit(args, {"account": args.name, "data": str(args.data)},
          f"account {args.name} saved in {args.data}")
     return EXIT_OK

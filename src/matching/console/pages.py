@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import re
 import unicodedata
 from typing import Annotated
@@ -43,6 +44,8 @@ from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json, wr
 from matching.outputs.folder import Run
 from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
+from matching.outputs.write import neutralise
+from matching.programme.audit import Entry as AuditEntry
 from matching.programme.notify import notify_html, notify_sheet
 from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
@@ -598,6 +601,125 @@ def statement_page(request: Request, console: ConsoleDep, name: str,
                                               people))
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+
+
+#: The kinds of act the audit log holds, in the order the filter lists them.
+AUDIT_ACTIONS = ("upload", "change", "run", "replan", "mark", "approve", "reject",
+                 "record_week", "link_revoke", "setting", "account")
+
+
+def actor_words(actor: str, lang: str, names: Names) -> str:
+    """Who acted, as people say it: an account, a volunteer's phone link, the command line
+    or this computer."""
+    kind, _, who = actor.partition(":")
+    if kind == "link":
+        return say("audit.actor_link", lang, who=names.show("volunteer", who))
+    if kind in ("account", "cli"):
+        return say(f"audit.actor_{kind}", lang, who=who)
+    return say("audit.actor_local", lang)
+
+
+def act_words(entry: AuditEntry, lang: str, names: Names) -> str:
+    """What an act did, in the coordinator's words and names."""
+    after = entry.after if isinstance(entry.after, dict) else {}
+    action = entry.action
+    try:
+        if action == "upload":
+            files = [str(f.get("name", k)) for k, f in (after.get("files") or {}).items()]
+            return "、".join(files) if lang == "zh" else ", ".join(files)
+        if action == "change":
+            return say("audit.change_what", lang,
+                       person=names.show(str(after["person"]), str(after["id"])),
+                       kind=say(f"console.kind_{after['kind']}", lang), date=after["date"])
+        if action == "run":
+            return say("audit.run_what", lang, run=entry.subject.split()[-1],
+                       start=after.get("start") or "", weeks=after.get("weeks", ""))
+        if action == "replan":
+            return say("audit.replan_what", lang, run=after["run"], day=after["from"])
+        if action == "mark":
+            date, activity, elder = [*entry.subject.split(), "", "", ""][:3]
+            return say("audit.mark_what", lang, date=date,
+                       activity=say(f"activity.{activity}", lang),
+                       elder=names.show("elder", elder), status=say(
+                           f"mark.{after.get('status', 'done')}", lang))
+        if action == "approve":
+            return say("audit.approve_what", lang, n=after.get("approved", 0),
+                       batch=after.get("batch", 0), left=len(after.get("left") or []))
+        if action == "reject":
+            return say("audit.reject_what", lang, n=len(entry.subject.split(",")),
+                       reason=after.get("reason", ""))
+        if action == "record_week":
+            return say("audit.record_week_what", lang, week=entry.subject.split()[-1],
+                       **{k: after.get(k, 0) for k in ("done", "replaced", "missed",
+                                                       "batch")})
+        if action == "link_revoke":
+            return say("audit.link_revoke_what", lang,
+                       who=names.show("volunteer", entry.subject))
+        if action == "setting":
+            before = entry.before if isinstance(entry.before, dict) else {}
+            return say("audit.setting_what", lang,
+                       before=before.get("phone_address") or say("notify.nobody", lang),
+                       after=after.get("phone_address") or say("notify.nobody", lang))
+    except (KeyError, IndexError, ValueError):
+        pass
+    return entry.subject
+
+
+def audit_entries(console: Console, name: str, who: str, since: str, until: str,
+                  kind: str) -> list[AuditEntry]:
+    """The programme's log, filtered: ``who`` a part of the actor or the subject (an id),
+    ``since`` and ``until`` dates, ``kind`` one of :data:`AUDIT_ACTIONS`."""
+    entries = console.audit.entries(programme=name, action=kind if kind in AUDIT_ACTIONS
+                                    else None, since=since or None, until=until or None)
+    if who:
+        entries = [e for e in entries if who in e.actor or who in e.subject or
+                   who in json.dumps(e.after, ensure_ascii=False)]
+    return [e for e in entries if not kind or e.action == kind]
+
+
+@router.get("/p/{name}/audit", response_class=HTMLResponse)
+def audit_page(request: Request, console: ConsoleDep, name: str, who: str = "",
+               since: str = "", until: str = "", kind: str = "") -> HTMLResponse:
+    """The 记录 page: every act on the programme, newest first, filtered by person, dates
+    and kind, with an export."""
+    console.programme_or_404(name)
+    lang = language(request)
+    done = service.latest_run(console.store, name)
+    names = names_of(console.plan_of(done["id"])) if done else Names()
+    entries = audit_entries(console, name, who.strip(), since, until, kind)
+    shown = [{"at": local_time(e.at), "actor": actor_words(e.actor, lang, names),
+              "action": say(f"audit.{e.action}", lang) if known(f"audit.{e.action}")
+              else e.action, "what": act_words(e, lang, names)}
+             for e in reversed(entries)]
+    return console.page(request, "audit.html", name=name, step="audit", entries=shown,
+                        who=who, since=since, until=until, kind=kind,
+                        kinds=[(a, say(f"audit.{a}", lang)) for a in AUDIT_ACTIONS])
+
+
+@router.get("/p/{name}/audit.csv")
+def audit_export(console: ConsoleDep, name: str, who: str = "", since: str = "",
+                 until: str = "", kind: str = "") -> Response:
+    """The filtered log as CSV (UTF-8 with BOM, for Excel): every field as kept, with each
+    entry's hash to check against ``matching audit verify``."""
+    console.programme_or_404(name)
+    entries = audit_entries(console, name, who.strip(), since, until, kind)
+    table = pd.DataFrame([{**e.as_json(), "before": json.dumps(e.before, ensure_ascii=False),
+                           "after": json.dumps(e.after, ensure_ascii=False)}
+                          for e in entries],
+                         columns=["seq", "at", "actor", "action", "programme", "subject",
+                                  "before", "after", "hash"])
+    content = neutralise(table).to_csv(index=False).encode("utf-8-sig")
+    filename = quote(f"{name}-记录.csv")
+    return Response(content, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
+
+def local_time(at: str) -> str:
+    """A UTC time of the log as this computer's local time, to the minute."""
+    try:
+        return dt.datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

@@ -859,7 +859,11 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
         if int(mark_id) in known:
             links.edit(int(mark_id), str(value).strip())
     run_id = str(latest["id"])  # type: ignore[index]
-    todo = links.marks(programme=programme, ids=wanted)
+    settle_marks(store, links, programme)
+    todo = links.marks(programme=programme, ids=wanted, pending=True)
+    if not todo:  # all of them were recorded by an approval a crash cut short
+        return {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
+                "redeemed_minutes": 0, "batch": 0, "left": [], "approved": 0}
     left: dict[int, list[InputIssue]] = {}
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     while todo:
@@ -888,6 +892,29 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
         counts["approved"] = len(todo)
         return counts
     raise InputError([p for ps in left.values() for p in ps])
+
+
+def settle_marks(store: Store, links: Links, programme: str) -> int:
+    """Say approved the pending marks whose activity an approval already recorded in the
+    time bank (the console stopped between the ledger's commit and the marks' update);
+    how many. Recording is one transaction, so a mark is never recorded twice."""
+    pending = links.marks(programme=programme, pending=True)
+    path = ledger_path(store, programme)
+    if not pending or not path.is_file():
+        return 0
+    keys = {activity_key(str(m["date"]), str(m["activity"]), str(m["volunteer_id"]),
+                         str(m["elder_id"])): int(m["id"]) for m in pending}  # type: ignore[call-overload]
+    with open_ledger(path, create=False) as ledger:
+        found = ledger.recorded_keys(list(keys))
+        phones = {int(b) for b, source in ledger.conn.execute(
+            "SELECT batch_id, source FROM batches").fetchall()
+            if str(source).startswith(PHONE_SOURCE)}
+    settled = 0
+    for key, batch in found.items():
+        if batch in phones:
+            links.approved([keys[key]], batch)
+            settled += 1
+    return settled
 
 
 def reject_marks(links: Links, programme: str, ids: list[int], reason: str) -> list[int]:

@@ -284,6 +284,8 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
                 continue
             base = out.pop(change.id, {})
             here[change.id] = {**base, **change.row, PEOPLE[change.person]: change.id}
+            if change.person == "elder":  # nothing is owed her before she joined
+                here[change.id].setdefault("joined", change.date.isoformat())
             joined[key] = change
             left.pop(key, None)
         elif change.kind == "return":

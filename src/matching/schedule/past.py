@@ -9,6 +9,7 @@ and time to keep.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
@@ -121,23 +122,24 @@ class Past:
             if k == "visit" and turn and number >= 0:
                 key = (e, number // h.block_weeks)
                 turns[key] = turns.get(key, 0) + 1
-        # an elder the earlier schedule never named joined with this re-schedule: nothing
-        # was due to them before its date (they are not listed as unmet for it)
-        named = set(previous["elder_id"]) if "elder_id" in previous else set()
-        newcomers = [eid[e] for e in p.elder_ids if e not in named]
-        weeks_before = [m for m in h.full_weeks if m + dt.timedelta(days=6) < h.from_date]
-        months_before = [m for m, (_, nxt) in enumerate(h.months) if nxt <= h.from_date]
+        # nothing was due to an elder before she joined: not before the day the roster
+        # says (``joined``), nor, for one the earlier schedule never named, before this
+        # re-schedule (she is not listed as unmet for it)
+        due = joined_days(data, set(previous["elder_id"]) if "elder_id" in previous
+                          else set())
+        owed_none = {(e, m) for e, day in due.items() for m in h.full_weeks
+                     if m < day and m + dt.timedelta(days=6) < h.from_date}
         return dataclasses.replace(
             past, published=frozenset(published), backup_turns=turns,
             visited=past.visited | {(e, monday_of(d)) for k, e, d, _, _ in gone
-                                    if k == "visit"}
-            | {(e, m) for e in newcomers for m in weeks_before},
+                                    if k == "visit"} | owed_none,
             birthdays=past.birthdays | {(e, d) for k, e, d, _, _ in gone if k == "birthday"}
-            | {(e, d) for e in newcomers
-               for d in dates.birthday_in(data.birthdays[e], h.start, h.from_date)},
+            | {(e, d) for e, day in due.items()
+               for d in dates.birthday_in(data.birthdays[e], h.start, min(day, h.from_date))},
             services=past.services | {(e, h.month_of(d)) for k, e, d, _, _ in gone
                                       if k == "service"}
-            | {(e, m) for e in newcomers for m in months_before},
+            | {(e, m) for e, day in due.items() for m, (first, nxt) in enumerate(h.months)
+               if first < day and nxt <= h.from_date},
             events=past.events | {(k, c, d) for k, e, d, c, _ in gone
                                   if k in ("group", "festival")})
 
@@ -204,6 +206,25 @@ class Past:
         """Whether the past already holds this community's event in ``[first, nxt)``."""
         return any(k == kind and c == community and first <= d < nxt
                    for k, c, d in self.events)
+
+
+def joined_days(data: ScheduleData, named: set[str]) -> dict[int, dt.date]:
+    """The day each elder who joined during the horizon began to be owed anything: the
+    elders file's ``joined`` date (the roster writes it), and for an elder the earlier
+    schedule never named, the re-schedule date at the earliest. Elders owed everything
+    from the start are left out."""
+    h = data.horizon
+    elders = data.problem.world.elders
+    joined = elders["joined"].astype(str).tolist() if "joined" in elders.columns \
+        else [""] * len(elders)
+    out = {}
+    for e, (elder_id, text) in enumerate(zip(data.problem.elder_ids, joined, strict=True)):
+        day = h.start if elder_id in named else h.from_date
+        with contextlib.suppress(ValueError):
+            day = max(day, dt.date.fromisoformat(text.strip()))
+        if day > h.start:
+            out[e] = day
+    return out
 
 
 def _visitors(data: ScheduleData, backups: np.ndarray, e: int) -> tuple[int, ...]:
