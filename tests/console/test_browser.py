@@ -127,10 +127,14 @@ def shoot(driver, name: str, tmp_path: Path) -> np.ndarray:
     return image.imread(path)[..., :3]
 
 
-def plan_weeks(browser, weeks: int) -> str:
-    """Plan ``weeks`` weeks from the plan page and wait for the run; its final status."""
+def plan_weeks(browser, weeks: int, start: str | None = None) -> str:
+    """Plan ``weeks`` weeks (from the Monday ``start``, else the form's) from the plan page
+    and wait for the run; its final status."""
     wait = WebDriverWait(browser, PAGE_WAIT)
     browser.find_element(By.LINK_TEXT, "3 排班").click()
+    if start is not None:  # a date field types as the browser's locale says: set it
+        browser.execute_script("arguments[0].value = arguments[1]",
+                               browser.find_element(By.NAME, "start"), start)
     field = browser.find_element(By.NAME, "weeks")
     field.clear()
     field.send_keys(str(weeks))
@@ -236,7 +240,8 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
     wait.until(lambda d: d.find_elements(By.ID, "upload-ok"))
     assert not flag_set(browser)
-    assert plan_weeks(browser, 1) == "done"
+    # a week that has passed: it can be recorded in the time bank below
+    assert plan_weeks(browser, 1, "2026-03-30") == "done"
     results = browser.current_url
     assert not flag_set(browser)
     # the long name wraps or is cut: the page is no wider than the window
@@ -278,7 +283,9 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
             "return document.documentElement.scrollWidth <= window.innerWidth"), page
     # a statement, after a week is recorded
     browser.get(f"{console}/p/hostile/timebank")
-    browser.find_element(By.ID, "all-done").click()
+    browser.find_element(By.ID, "all-done").click()  # it asks first, saying how many
+    wait.until(lambda d: d.find_elements(By.ID, "confirm-all"))
+    browser.find_element(By.ID, "confirm-yes").click()
     wait.until(lambda d: d.find_elements(By.ID, "recorded"))
     for link in [a.get_attribute("href") for a in browser.find_elements(
             By.CSS_SELECTOR, "#balances a")][:3]:

@@ -98,8 +98,10 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
     changes = f"/p/{PROGRAMME}/changes"
     for volunteer in LEAVING:
         token = form_token(client.get(changes).text)
-        client.post(changes, data={"csrf": token, "action": "leaving",
-                                   "volunteer_id": volunteer})
+        left = client.post(changes, data={"csrf": token, "action": "leave",
+                                          "person": "volunteer", "id": volunteer,
+                                          "date": REPLAN_FROM.isoformat(), "reason": "moved"})
+        assert left.status_code == 200, left.text
     token = form_token(client.get(changes).text)
     client.post(changes, data={"csrf": token, "action": "replan",
                                "from_date": REPLAN_FROM.isoformat()})
@@ -125,6 +127,8 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
         "results": f"/runs/{first}",
         "replan-results": f"/runs/{second}",
         "changes": changes,
+        "notify": f"/runs/{second}/notify",
+        "audit": f"/p/{PROGRAMME}/audit",
         "timebank": week,
         "timebank-next-week": f"{week}?week={START + dt.timedelta(weeks=1)}",
         "statement": f"{week}/statement/{volunteer}",

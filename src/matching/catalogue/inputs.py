@@ -415,7 +415,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.mark_status": ("结果必须是 完成、没去 或 别人代替", "the status must be done, missed or replaced"),
     "input.mark_done_by": ("选“别人代替”时，请选出是哪位志愿者代替的", "for “replaced”, say which volunteer did it instead"),
     "input.mark_minutes": ("分钟数必须在 {least:g} 到 {most:g} 之间", "minutes must be between {least:g} and {most:g}"),
-    "input.mark_not_yet": ("这是 {value} 的活动，还没到（今天是 {today}）：做完以后再登记", "this activity is on {value}, which has not come yet (today is {today}): mark it once done"),
+    "input.mark_not_yet": ("这是 {date} 的活动，还没到（今天是 {today}）：做完以后再登记", "this activity is on {date}, which has not come yet (today is {today}): mark it once done"),
     "input.reject_reason": ("请写明退回的原因", "say why the mark is sent back"),
     "input.reject_reason_long": ("原因最多 {most} 个字", "the reason may be at most {most} characters"),
     "input.mark_gone": ("这项活动已经不在现在的排班里（可能已安排给别人）", "this activity is no longer in the plan (it may be someone else's now)"),

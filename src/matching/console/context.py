@@ -208,6 +208,8 @@ def check_form_token(request: Request, given: str) -> None:
 def actor_of(request: Request) -> str:
     """Who acts, for the audit log: ``account:NAME``, or ``local`` for the person at this
     computer (a console on a loopback address without an account)."""
+    if not console_of(request).settings.needs_login:
+        return "local"
     visitor = visitor_of(request)
     return f"account:{visitor.account}" if visitor.account else "local"
 

@@ -212,7 +212,8 @@ def change_rows(entered: list, names: dict[str, str], lang: str) -> list[dict[st
                               f"{who + ' (' + c.id + ')' if who else c.id}",
                     "until": c.until.isoformat() if c.until else "",
                     "reason": reason, "details": details,
-                    "by": e.actor.split(":", 1)[-1], "undo": c.kind in ("leave", "join")})
+                    "by": actor_words(e.actor, lang, Names(volunteer=names)),
+                    "undo": c.kind in ("leave", "join")})
     return out
 
 

@@ -788,7 +788,7 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
     problems = []
     if date > today.isoformat():
         problems.append(InputIssue("mark", "input.mark_not_yet", column="date", value=date,
-                                   today=today.isoformat()))
+                                   date=date, today=today.isoformat()))
     status = text.get("status", "")
     if status not in STATUSES:
         problems.append(InputIssue("mark", "input.mark_status", column="status",

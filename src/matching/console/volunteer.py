@@ -135,6 +135,9 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
                 c["due"] = c.get("due", 0) + (r["date"] <= today)
                 mark = marks.get((r["date"], "call", r["elder_id"]))
                 c["done"] += bool(mark and mark["status"] == "done")
+                if mark and mark["state"] == "rejected":
+                    c.setdefault("rejected", []).append(
+                        f"{mark['rejected_reason']}（{r['date'][5:]}）")
                 continue
             day = dt.date.fromisoformat(r["date"])
             mark = marks.get((r["date"], r["activity"], r["elder_id"]))
