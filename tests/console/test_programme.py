@@ -16,6 +16,7 @@ import pytest
 from matching.cli import main
 from matching.console import create_app
 from matching.programme.audit import AUDIT_FILE, AuditLog
+from tests.console.test_app import MINLE as MINLE_FILES
 from tests.console.test_app import local, minle_files, wait
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("programme")]
@@ -230,3 +231,49 @@ def test_every_act_is_in_the_audit_log_and_the_chain_verifies(lived, capsys):
     assert "whole" in capsys.readouterr().out
     with AuditLog(data / AUDIT_FILE) as log:
         assert log.verify()[0] == []
+
+
+def test_an_upload_shows_its_differences_before_it_is_taken(tmp_path):
+    """The second upload of the volunteers, one gone (V00055), one with a new phone
+    (V00004) and one new (V09999), is kept aside: the page names the three, the roster is
+    still the old one; given up, nothing changes; taken, it is the roster and the old file
+    is kept as a version, and both uploads are in the log."""
+    data = tmp_path / "data"
+    volunteers = pd.read_csv(MINLE_FILES / "volunteers.csv", dtype=str, keep_default_na=False)
+    changed = volunteers[volunteers["volunteer_id"] != "V00055"].copy()
+    changed.loc[changed["volunteer_id"] == "V00004", "phone"] = "13911112222"
+    extra = changed.iloc[[0]].assign(volunteer_id="V09999", name="新志愿者")
+    changed = pd.concat([changed, extra], ignore_index=True)
+    with local(create_app(data)) as client:
+        page = client.get("/")
+        token = page.text.split('name="csrf" value="')[1].split('"')[0]
+        client.post("/programmes", data={"name": "minle", "csrf": token})
+        files = minle_files()
+        first = client.post("/p/minle/upload", data={"csrf": token}, files=files)
+        assert first.status_code == 200 and 'id="upload-ok"' in first.text
+        again = {"volunteers": ("volunteers.csv", changed.to_csv(index=False).encode(),
+                                "text/csv")}
+        shown = client.post("/p/minle/upload", data={"csrf": token}, files=again)
+        assert shown.status_code == 200 and 'id="differences"' in shown.text
+        assert "新增 1 人" in shown.text and "V09999" in shown.text
+        assert "不再出现 1 人" in shown.text and "V00055" in shown.text
+        assert "1 人的资料有变化" in shown.text and "电话" in shown.text
+        roster = client.get("/api/programmes/minle/roster?date=2026-04-01").json()
+        assert "V00055" in roster["volunteers"] and "V09999" not in roster["volunteers"]
+        staged = re.search(r'action="/p/minle/upload/([0-9a-f]{32})"', shown.text).group(1)
+        dropped = client.post(f"/p/minle/upload/{staged}", data={"csrf": token,
+                                                                 "action": "drop"})
+        assert dropped.status_code == 200
+        assert client.post(f"/p/minle/upload/{staged}", data={
+            "csrf": token, "action": "take"}).status_code == 404
+        shown = client.post("/p/minle/upload", data={"csrf": token}, files=again)
+        staged = re.search(r'action="/p/minle/upload/([0-9a-f]{32})"', shown.text).group(1)
+        taken = client.post(f"/p/minle/upload/{staged}", data={"csrf": token,
+                                                               "action": "take"})
+        assert taken.status_code == 200 and 'id="upload-ok"' in taken.text
+        roster = client.get("/api/programmes/minle/roster?date=2026-04-01").json()
+        assert "V00055" not in roster["volunteers"] and "V09999" in roster["volunteers"]
+        versions = list((data / "programmes" / "minle" / "inputs" / "versions").iterdir())
+        assert [p.name.split("-", 2)[-1] for p in versions] == ["volunteers.csv"]
+        assert [e["action"] for e in client.get("/api/programmes/minle/audit").json()] \
+            == ["upload", "upload"]

@@ -100,7 +100,8 @@ def take_tour(client, files: dict[str, Path]) -> dict[str, str]:
         token = form_token(client.get(changes).text)
         left = client.post(changes, data={"csrf": token, "action": "leave",
                                           "person": "volunteer", "id": volunteer,
-                                          "date": REPLAN_FROM.isoformat(), "reason": "moved"})
+                                          "date": REPLAN_FROM.isoformat(), "reason": "moved"},
+                           follow_redirects=True)
         assert left.status_code == 200, left.text
     token = form_token(client.get(changes).text)
     client.post(changes, data={"csrf": token, "action": "replan",

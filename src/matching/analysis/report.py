@@ -246,8 +246,7 @@ def report_html(run: Run, lang: str = "zh",
         return say(f"report.{key}", lang, **params)
 
     esc = html.escape
-    names = Names.of(("volunteer", run.world.volunteers), ("elder", run.world.elders),
-                     ("volunteer", run.leaving))
+    names = Names.of_run(run)
     facts = []
     title = run.info.get("scenario") or (run.folder.name if run.folder is not None else "")
     if title:

@@ -223,8 +223,7 @@ def suggest_volunteers(args: argparse.Namespace) -> int:
 
 def names_of(plan: Run) -> Names:
     """Who is who in a run (those who left too), for the tables people read."""
-    return Names.of(("volunteer", plan.world.volunteers), ("elder", plan.world.elders),
-                    ("volunteer", plan.leaving))
+    return Names.of_run(plan)
 
 
 def _wgs84(elder: pd.DataFrame | dict[str, str], system: str | None

@@ -4,6 +4,7 @@ programmes, upload, map, plan, results and hand-outs, changes, the time bank, lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import re
@@ -117,23 +118,83 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
                       csrf: Annotated[str, Form()] = "",
                       volunteers: UploadFile | None = None, elders: UploadFile | None = None,
                       relations: UploadFile | None = None) -> HTMLResponse:
-    """Check the uploaded rosters with the saved ones; save them only if clean."""
+    """Check the uploaded rosters with the saved ones. The first rosters are saved when
+    clean; later ones are kept aside and their differences shown, to be taken or not."""
     check_form_token(request, csrf)
     console.programme_or_404(name)
     uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
                                   "relations": relations})
     context = {"name": name, "kinds": INPUT_KINDS, "step": "upload"}
+    saved = console.store.inputs(name)
+    first = not {"volunteers", "elders"} <= set(saved)
     try:
-        found = await check_off_the_loop(console, name, uploads)
+        if first:
+            found = await check_off_the_loop(console, name, uploads)
+        else:
+            async with _CHECKING:
+                found, token, changes = await run_in_threadpool(
+                    service.stage_upload, console.store, name, uploads)
     except service.UploadRefused as exc:
-        return console.page(request, "upload.html", 422, saved=console.store.inputs(name),
+        return console.page(request, "upload.html", 422, saved=saved,
                             problems=exc.problems, problem_count=exc.count,
                             warnings=exc.diagnosis.warnings if exc.diagnosis else [],
                             **context)
-    console.log(request, "upload", name, ", ".join(sorted(uploads)), None,
-                {"files": service.fingerprints(uploads)})
-    return console.page(request, "upload.html", saved=console.store.inputs(name),
-                        accepted=True, warnings=found.warnings, **context)  # type: ignore[attr-defined]
+    if first:
+        console.log(request, "upload", name, ", ".join(sorted(uploads)), None,
+                    {"files": service.fingerprints(uploads)})
+        return console.page(request, "upload.html", saved=console.store.inputs(name),
+                            accepted=True, warnings=found.warnings, **context)
+    return console.page(request, "upload.html", saved=saved, warnings=found.warnings,
+                        staged=token, differences=difference_rows(
+                            changes, language(request), console, name),
+                        fingerprints=service.fingerprints(uploads), **context)
+
+
+def difference_rows(changes: dict[str, dict[str, list]], lang: str, console: Console,
+                    name: str) -> list[dict[str, object]]:
+    """An upload's differences as the page shows them: per file, who comes, who goes and
+    whose details change (with the columns as the coordinator knows them)."""
+    members = service.roster(console.store, name, dt.date.today())
+    names = Names.of(("volunteer", members.volunteers), ("elder", members.elders))
+    out = []
+    for kind, found in changes.items():
+        who = {"volunteers": "volunteer", "elders": "elder"}.get(kind)
+        if who is None:
+            out.append({"kind": kind, "added": [" ".join(r) for r in found["added"]],
+                        "removed": [" ".join(r) for r in found["removed"]], "changed": []})
+            continue
+        out.append({"kind": kind,
+                    "added": [names.show(who, i) for i in found["added"]],
+                    "removed": [names.show(who, i) for i in found["removed"]],
+                    "changed": [f"{names.show(who, i)}：" + "、".join(
+                        say_column(c, lang) for c in columns)
+                        for i, columns in found["changed"]]})
+    return out
+
+
+@router.post("/p/{name}/upload/{token}", response_class=HTMLResponse)
+async def upload_take(request: Request, console: ConsoleDep, name: str, token: str,
+                      csrf: Annotated[str, Form()] = "",
+                      action: Annotated[str, Form()] = "") -> Response:
+    """Take an upload kept aside (its differences seen), or give it up."""
+    check_form_token(request, csrf)
+    console.programme_or_404(name)
+    try:
+        files = console.store.staged(name, token)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    if action == "take":
+        before = {k: {"name": p.name, "bytes": p.stat().st_size}
+                  for k, p in console.store.inputs(name).items() if k in files}
+        uploads = {k: (p.name, p.read_bytes()) for k, p in files.items()}
+        console.store.replace_inputs(name, files)
+        console.log(request, "upload", name, ", ".join(sorted(files)), before,
+                    {"files": service.fingerprints(uploads)})
+    console.store.drop_staged(name, token)
+    if action != "take":
+        return RedirectResponse(f"/p/{name}/upload", 303)
+    return console.page(request, "upload.html", name=name, kinds=INPUT_KINDS, step="upload",
+                        saved=console.store.inputs(name), accepted=True)
 
 
 @router.get("/p/{name}/map", response_class=HTMLResponse)
@@ -244,8 +305,8 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
     elders = people_of(members.elders, "elder_id")
     with service.journal(console.store, name) as journal:
         every = journal.entered()
-    names = {**dict(volunteers), **dict(elders)}
-    for e in every:  # those who left are named by their last details
+    names = members.names()  # those who left are named by their last details
+    for e in every:
         names.setdefault(e.change.id, str(e.change.row.get("name", "")))
     since = service.changes_since(console.store, name, done)
     gone = sorted(((f"{who}|{pid}", f"{say(f'person.{who}', lang)} {names.get(pid) or pid} "
@@ -515,8 +576,7 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
 
 def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
     """The marks an approval left pending, each as one sentence: who, what, when, why."""
-    done = service.latest_run(console.store, name)
-    names = names_of(console.plan_of(done["id"])) if done else Names()
+    names = programme_names(console, name)
     marks = {int(m["id"]): m for m in console.links.marks(  # type: ignore[call-overload]
         programme=name, ids=[int(x["id"]) for x in left])}
     out = []
@@ -609,6 +669,19 @@ AUDIT_ACTIONS = ("upload", "change", "run", "replan", "mark", "approve", "reject
                  "record_week", "link_revoke", "setting", "account")
 
 
+def programme_names(console: Console, name: str) -> Names:
+    """Everyone the programme ever had, by name: today's roster, those who left, and the
+    latest plan's people."""
+    everyone: dict[str, str] = {}
+    done = service.latest_run(console.store, name)
+    if done is not None:
+        plan_names = names_of(console.plan_of(done["id"]))
+        everyone.update({**plan_names.volunteer, **plan_names.elder})
+    with contextlib.suppress(service.UploadRefused):
+        everyone.update(service.roster(console.store, name, dt.date.today()).names())
+    return Names(volunteer=everyone, elder=everyone)
+
+
 def actor_words(actor: str, lang: str, names: Names) -> str:
     """Who acted, as people say it: an account, a volunteer's phone link, the command line
     or this computer."""
@@ -685,8 +758,7 @@ def audit_page(request: Request, console: ConsoleDep, name: str, who: str = "",
     and kind, with an export."""
     console.programme_or_404(name)
     lang = language(request)
-    done = service.latest_run(console.store, name)
-    names = names_of(console.plan_of(done["id"])) if done else Names()
+    names = programme_names(console, name)
     entries = audit_entries(console, name, who.strip(), since, until, kind)
     shown = [{"at": local_time(e.at), "actor": actor_words(e.actor, lang, names),
               "action": say(f"audit.{e.action}", lang) if known(f"audit.{e.action}")
@@ -785,9 +857,8 @@ def notify_page(request: Request, console: ConsoleDep, run_id: str) -> HTMLRespo
 
 
 def names_of(plan: Run) -> Names:
-    """Who is who in a run: its volunteers (those who left too) and elders."""
-    return Names.of(("volunteer", plan.world.volunteers), ("elder", plan.world.elders),
-                    ("volunteer", plan.leaving))
+    """Who is who in a run (those who left too)."""
+    return Names.of_run(plan)
 
 
 def tier_cards(plan: Run, lang: str) -> list[dict[str, object]]:

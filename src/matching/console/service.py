@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,7 +49,7 @@ from matching.rules.ids import inside
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
 from matching.world.columns import chinese
-from matching.world.read import read_world
+from matching.world.read import read_table, read_world
 
 #: The largest input file the console accepts (a county's roster is a few MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -165,10 +166,32 @@ class Replan:
     from_date: dt.date | None = None
 
 
-def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, bytes]]
-                 ) -> Diagnosis:
+def stage_upload(store: Store, programme: str, uploads: dict[str, tuple[str, bytes]]
+                 ) -> tuple[Diagnosis, str, dict[str, dict[str, list]]]:
+    """Check uploaded files as :func:`check_upload` does, and keep clean ones aside for
+    the coordinator to take (:meth:`Store.stage`): the diagnosis, the token, and what they
+    would change (:func:`differences`).
+
+    Raises
+    ------
+    UploadRefused
+        As :func:`check_upload`.
+    """
+    kept: list[str] = []
+    changed: list[dict] = []
+
+    def stage(files: dict[str, Path]) -> None:
+        changed.append(differences(store, programme, files))
+        kept.append(store.stage(programme, files))
+    found = check_upload(store, programme, uploads, keep=stage)
+    return found, kept[0], changed[0]
+
+
+def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, bytes]],
+                 keep: Callable[[dict[str, Path]], None] | None = None) -> Diagnosis:
     """Check uploaded files (kind -> (file name, content)) together with the programme's
-    saved ones, and save them only if clean; raise :class:`UploadRefused` otherwise.
+    saved ones, and save them only if clean (or hand them to ``keep``); raise
+    :class:`UploadRefused` otherwise.
 
     Each file is first held to :data:`matching.rules.limits.UPLOAD` (rows, and bytes once
     expanded) before any parser reads it. A refused upload leaves nothing behind: the
@@ -202,8 +225,41 @@ def check_upload(store: Store, programme: str, uploads: dict[str, tuple[str, byt
                  if found.files.get(str(path), kind) != kind]
         if wrong or not found.ok:
             raise UploadRefused(wrong + found.problems, found)
-        store.replace_inputs(programme, staged)
+        if keep is None:
+            store.replace_inputs(programme, staged)
+        else:
+            keep(staged)
     return found
+
+
+def differences(store: Store, programme: str, files: dict[str, Path]
+                ) -> dict[str, dict[str, list]]:
+    """What new files (by kind) change against the programme's saved ones: for the
+    volunteers and the elders, the ids ``added`` and ``removed``, and ``changed`` as
+    ``(id, [columns])``; for the relations, rows ``added`` and ``removed``."""
+    saved = store.inputs(programme) if programme in store.programmes() else {}
+    out: dict[str, dict[str, list]] = {}
+    for kind, path in files.items():
+        new = read_table(path)
+        old = read_table(saved[kind]) if kind in saved else new.iloc[0:0]
+        if kind == "relations":
+            key = ["volunteer_id", "elder_id", "relation"]
+            rows = [tuple(r) for r in new.reindex(columns=key).fillna("").to_numpy()]
+            before = [tuple(r) for r in old.reindex(columns=key).fillna("").to_numpy()]
+            out[kind] = {"added": sorted(set(rows) - set(before)),
+                         "removed": sorted(set(before) - set(rows)), "changed": []}
+            continue
+        own = "volunteer_id" if kind == "volunteers" else "elder_id"
+        a, b = old.set_index(own), new.set_index(own)
+        both = sorted(set(a.index) & set(b.index))
+        columns = sorted(set(a.columns) | set(b.columns))
+        a, b = a.reindex(columns=columns).fillna(""), b.reindex(columns=columns).fillna("")
+        changed = [(i, [c for c in columns if str(a.at[i, c]) != str(b.at[i, c])])
+                   for i in both]
+        out[kind] = {"added": sorted(set(b.index) - set(a.index)),
+                     "removed": sorted(set(a.index) - set(b.index)),
+                     "changed": [(i, cs) for i, cs in changed if cs]}
+    return out
 
 
 def fingerprints(uploads: dict[str, tuple[str, bytes]]) -> dict[str, dict[str, object]]:
@@ -349,9 +405,9 @@ def whom_to_tell(store: Store, run_id: str) -> tuple[pd.DataFrame, Names] | None
         return None
     before = load_run(store.run_dir(str(previous)) / "out")
     after = load_run(store.run_dir(run_id) / "out")
-    names = Names.of(("volunteer", after.world.volunteers), ("elder", after.world.elders),
-                     ("volunteer", after.leaving), ("volunteer", before.world.volunteers),
-                     ("elder", before.world.elders))
+    was, now = Names.of_run(before), Names.of_run(after)
+    names = Names(volunteer={**was.volunteer, **now.volunteer},
+                  elder={**was.elder, **now.elder})
     return notifications(before, after), names
 
 

@@ -17,8 +17,11 @@ import functools
 import json
 import os
 import re
+import secrets
+import shutil
 import tempfile
 import threading
+import time
 import unicodedata
 from pathlib import Path
 
@@ -34,6 +37,10 @@ PROGRAMME_NAME = re.compile(r"[^\W_][\w-]{0,63}")
 
 #: A run's id: a positive number, given in order.
 RUN_ID = re.compile(r"[1-9][0-9]{0,8}")
+
+#: An upload kept aside for the coordinator to take: its token's bytes, and its form.
+STAGE_TOKEN_BYTES = 16
+STAGE_TOKEN = re.compile(r"[0-9a-f]{32}")
 
 #: The input files a programme keeps, in the order a coordinator gives them.
 INPUT_KINDS = ("volunteers", "elders", "relations")
@@ -188,15 +195,53 @@ class Store:
         same kind; the others stay as they were."""
         folder = self.programme_dir(name, create=True) / "inputs"
         with self._lock:
+            stamp = time.strftime("%Y%m%dT%H%M%S")
             for kind, path in files.items():
                 target = folder / f"{kind}{path.suffix.lower()}"
                 staged = folder / f".{target.name}.new"
                 write_private(staged, path.read_bytes())
                 for suffix in INPUT_SUFFIXES:
                     old = folder / f"{kind}{suffix}"
-                    if old != target and old.exists():
-                        old.unlink()
+                    if old.exists():  # every version is kept, the newest in use
+                        kept = folder / "versions" / f"{stamp}-{time.time_ns()}-{old.name}"
+                        private_folder(kept.parent)
+                        os.replace(old, kept)
                 os.replace(staged, target)
+
+    def versions(self, name: str) -> list[Path]:
+        """Every earlier input file of the programme, oldest first."""
+        folder = self.programme_dir(name) / "inputs" / "versions"
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+
+    def stage(self, name: str, files: dict[str, Path]) -> str:
+        """Keep checked files (by kind) aside until the coordinator takes them; a token
+        for :meth:`staged`."""
+        token = secrets.token_hex(STAGE_TOKEN_BYTES)
+        folder = private_folder(self.programme_dir(name) / "staged" / token)
+        for kind, path in files.items():
+            write_private(folder / f"{kind}{path.suffix.lower()}", path.read_bytes())
+        return token
+
+    def staged(self, name: str, token: str) -> dict[str, Path]:
+        """The files kept aside under ``token``, by kind.
+
+        Raises
+        ------
+        NotFound
+            For an unknown (or malformed) token.
+        """
+        if not STAGE_TOKEN.fullmatch(token):
+            raise NotFound("no such upload")
+        folder = self.programme_dir(name) / "staged" / token
+        if not folder.is_dir():
+            raise NotFound("no such upload")
+        return {p.stem: p for p in sorted(folder.iterdir())
+                if p.stem in INPUT_KINDS and p.suffix in INPUT_SUFFIXES}
+
+    def drop_staged(self, name: str, token: str) -> None:
+        """Forget files kept aside (taken, or given up)."""
+        if STAGE_TOKEN.fullmatch(token):
+            shutil.rmtree(self.programme_dir(name) / "staged" / token, ignore_errors=True)
 
     # runs -------------------------------------------------------------------------------
 

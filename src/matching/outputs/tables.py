@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -105,6 +106,21 @@ class Names:
                 if name and name != "nan":
                     found[kind].setdefault(key, name)
         return cls(**found)
+
+    @classmethod
+    def of_run(cls, run: Any) -> Names:
+        """Who is who in a run (a :class:`matching.outputs.folder.Run`): its volunteers and
+        elders, and those who have left it, by their rows or by the names the pairing it
+        re-planned gave them."""
+        tables: list[tuple[str, pd.DataFrame | None]] = [
+            ("volunteer", run.world.volunteers), ("elder", run.world.elders),
+            ("volunteer", run.leaving)]
+        base = run.baseline
+        for kind in ("volunteer", "elder"):
+            if base is not None and f"{kind}_name" in base.columns:
+                tables.append((kind, base[[f"{kind}_id", f"{kind}_name"]].rename(
+                    columns={f"{kind}_name": "name"})))
+        return cls.of(*tables)
 
     def show(self, kind: str, key: object) -> str:
         """A person as people know them: ``唐云 (E00001)``; the id alone if nameless."""

@@ -84,7 +84,13 @@ def what_to_say(row: dict[str, str], lang: str, names: Names) -> str:
     role = say(f"role.{row['role']}", lang)
     old = names.show("volunteer", row["old_volunteer_id"]) or say("notify.nobody", lang)
     new = names.show("volunteer", row["new_volunteer_id"]) or say("notify.nobody", lang)
-    return say(f"notify.{row['change']}", lang, elder=elder, role=role, old=old, new=new)
+    # a change with nobody on one side is said as what it is: lost, or gained
+    code = row["change"]
+    if not row["new_volunteer_id"]:
+        code += "_none"
+    elif not row["old_volunteer_id"]:
+        code += "_first"
+    return say(f"notify.{code}", lang, elder=elder, role=role, old=old, new=new)
 
 
 def notify_sheet(table: pd.DataFrame, lang: str, names: Names) -> pd.DataFrame:

@@ -211,6 +211,8 @@ class Roster:
     left, joined
         ``(person, id) -> change`` of everyone who left (and has not come back) and
         everyone who joined, on or before ``date``.
+    departed
+        ``(person, id) -> row``: the last details of everyone who left.
     """
 
     date: dt.date
@@ -220,6 +222,16 @@ class Roster:
     away: list[Change] = field(default_factory=list)
     left: dict[tuple[str, str], Change] = field(default_factory=dict)
     joined: dict[tuple[str, str], Change] = field(default_factory=dict)
+    departed: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    def names(self) -> dict[str, str]:
+        """Everyone's name by id, those who left too."""
+        out = {pid: str(row.get("name", "")) for (_, pid), row in self.departed.items()}
+        for table, key in ((self.volunteers, "volunteer_id"), (self.elders, "elder_id")):
+            if "name" in table.columns:
+                out.update(zip(table[key].astype(str), table["name"].astype(str),
+                               strict=True))
+        return {k: v for k, v in out.items() if v}
 
     def ids(self, person: str) -> list[str]:
         """The ids of one kind of person on the roster, in file order."""
@@ -331,6 +343,8 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
     if len(rels) and {"volunteer_id", "elder_id"} <= set(rels.columns):
         rels = rels[rels["volunteer_id"].isin(vids) & rels["elder_id"].isin(eids)]
         rels = rels.drop_duplicates().reset_index(drop=True)
+    departed = {(person, pid): row for person, rows_out in gone.items()
+                for pid, row in rows_out.items()}
     return Roster(day, out_tables["volunteer"], out_tables["elder"], rels, away, left,
-                  joined)
+                  joined, departed)
 
