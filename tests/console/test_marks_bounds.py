@@ -5,6 +5,7 @@ are bounded by the time bank's rule, a rejected mark shows its reason on the pho
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pandas as pd
 import pytest
@@ -147,3 +148,20 @@ def test_minutes_rejections_and_a_stuck_mark(current):
     assert result["left"][0]["problems"][0]["file"] == "mark"  # never a file name
     still = client.get("/api/programmes/minle/timebank/pending").json()
     assert [m["volunteer_id"] for m in still] == [vid]
+
+
+def test_the_week_form_greys_the_days_to_come(current):
+    """This week's form offers a result for each activity up to today, none for the days
+    to come (they say so), and counts only today's calls and before."""
+    client, run_id, _ = current
+    table = pd.read_csv(io.StringIO(client.get(f"/api/runs/{run_id}/files/schedule.csv")
+                                    .text), dtype=str, keep_default_na=False)
+    week = table[(table["date"] >= THIS_MONDAY.isoformat()) &
+                 (table["date"] < (THIS_MONDAY + dt.timedelta(days=7)).isoformat())]
+    today = dt.date.today().isoformat()
+    visits = week[week["activity"] != "call"]
+    page = client.get(f"/p/minle/timebank?week={THIS_MONDAY}").text
+    assert page.count('aria-label="状态"') == int((visits["date"] <= today).sum())
+    assert page.count("还没到，做完以后再记录") == int((visits["date"] > today).sum())
+    calls_due = int(((week["activity"] == "call") & (week["date"] <= today)).sum())
+    assert f"({calls_due})" in page

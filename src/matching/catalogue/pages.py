@@ -353,6 +353,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phone.calls": ("每日问候电话：{name}（本周 {n} 次）", "Daily calls to {name} ({n} this week)"),
     "phone.calls_done": ("本周电话都打了", "All this week's calls made"),
     "phone.calls_marked": ("本周电话已记录 {done} 次", "{done} calls of this week marked"),
+    "phone.sent_back": ("协调员退回、需要改正的记录", "Sent back by the coordinator: please put right"),
     "phone.later": ("到那天以后才能登记", "You can mark this from its day on"),
     "phone.rejected_state": ("协调员退回", "Sent back by the coordinator"),
     "phone.rejected": ("退回原因：{reason}。请改正后再点一次。", "Why: {reason}. Please correct it and tap again."),

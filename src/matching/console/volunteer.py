@@ -139,30 +139,45 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
                     c.setdefault("rejected", []).append(
                         f"{mark['rejected_reason']}（{r['date'][5:]}）")
                 continue
-            day = dt.date.fromisoformat(r["date"])
             mark = marks.get((r["date"], r["activity"], r["elder_id"]))
-            items.append({
-                **r, "key": f"{r['date']}-{r['activity']}-{r['elder_id']}",
-                "day": say("phone.day", lang, month=day.month, day=day.day,
-                           weekday=f"day.{_WEEKDAYS[day.weekday()]}"),
-                "what": say(f"activity.{r['activity']}", lang),
-                "elder_name": str(elder["name"]) if elder is not None else "",
-                "address": str(elder.get("address", "")) if elder is not None else "",
-                "phone": str(elder.get("phone", "")) if elder is not None else "",
-                "mark": mark, "marked": _marked_text(mark, names, lang),
-                "later": r["date"] > today})
+            items.append(_item(r, elder, mark, names, today))
         this = monday_of(dt.date.today())
         label = {this: "phone.this_week", this + dt.timedelta(weeks=1): "phone.next_week"}
         weeks.append({"monday": monday, "items": items, "label": label.get(monday, ""),
                       "calls": [{"elder_id": e, **c} for e, c in calls.items()]})
+    # marks sent back, from any week: first, to be put right
+    sent_back = []
+    for r in own.to_dict("records"):
+        mark = marks.get((r["date"], r["activity"], r["elder_id"]))
+        if mark and mark["state"] == "rejected":
+            elder = elders.loc[r["elder_id"]] if r["elder_id"] in elders.index else None
+            sent_back.append(_item(r, elder, mark, names, today))
     pending = sum(1 for m in marks.values() if m["state"] == "pending")
     name = str(vols.loc[link.volunteer_id, "name"]) if link.volunteer_id in vols.index \
         else link.volunteer_id
     return console.templates.TemplateResponse(request, "phone.html", {
         "s": lambda code, **p: say(code, lang, **p), "token": token, "name": name,
-        "weeks": weeks, "helpers": helpers, "hours": f"{_banked(console, link):.1f}",
+        "weeks": weeks, "sent_back": sent_back, "helpers": helpers,
+        "hours": f"{_banked(console, link):.1f}",
         "pending": pending, "notice": notice, "bad": bad, "gone": False},
         status_code=status)
+
+
+def _item(r: dict, elder: pd.Series | None, mark: dict | None, names: dict[str, str],
+          today: str) -> dict[str, object]:
+    """One activity as the phone shows it: when, what, whom (address and phone), its mark,
+    and whether its day has come."""
+    lang = PHONE_LANGUAGE
+    day = dt.date.fromisoformat(r["date"])
+    return {**r, "key": f"{r['date']}-{r['activity']}-{r['elder_id']}",
+            "day": say("phone.day", lang, month=day.month, day=day.day,
+                       weekday=f"day.{_WEEKDAYS[day.weekday()]}"),
+            "what": say(f"activity.{r['activity']}", lang),
+            "elder_name": str(elder["name"]) if elder is not None else "",
+            "address": str(elder.get("address", "")) if elder is not None else "",
+            "phone": str(elder.get("phone", "")) if elder is not None else "",
+            "mark": mark, "marked": _marked_text(mark, names, lang),
+            "later": r["date"] > today}
 
 
 def _marked_text(mark: dict | None, names: dict[str, str], lang: str) -> str:
