@@ -266,8 +266,9 @@ CAP_HOURS = 10  # 600 minutes: the cap binds often
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=25))
 def test_the_ledger_balances_to_zero_after_every_operation(ops):
-    """Whatever is done, accepted or refused: the accounts sum to zero, no member is below zero
-    or above the cap, and each accepted move changes exactly the two balances it names."""
+    """Whatever is done, accepted or refused: the accounts sum to zero, every seal holds, no
+    member is below zero or above the cap, and each accepted move changes exactly the two
+    balances it names."""
     rules = TimebankRules(balance_cap_hours=CAP_HOURS, expiry_years=1)
     with tempfile.TemporaryDirectory() as folder, \
             open_ledger(Path(folder) / "L.sqlite", rules) as ledger:
@@ -300,6 +301,9 @@ def test_the_ledger_balances_to_zero_after_every_operation(ops):
                 continue
             after = ledger.balances_minutes()
             assert ledger.total() == 0
+            # every write sealed: the seals made from the rows as written are the seals of
+            # the rows read back
+            assert ledger.verify()[0] == []
             assert all(0 <= after[m] <= CAP_HOURS * 60 for m in after if m != POOL)
             if moved is not None:
                 for m in MEMBERS:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from matching.ledger.done import Recording
 from matching.ledger.schema import connect
-from matching.ledger.seal import NOTHING, Breach, seal, verify
+from matching.ledger.seal import NOTHING, Breach, canonical, seal, verify
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.timebank import TimebankRules
 
@@ -175,8 +175,11 @@ class Ledger:
                         balance[payer] -= pay
                         counts["redeemed_minutes"] += pay
                 counts[status] += 1
-                activities.append((key, date, activity, volunteer, elder, status, who, minutes,
-                                   rating, comment, tx, batch))
+                # as SQLite keeps them (a rating read as 4.0 is the whole number 4), so that
+                # the seal of these rows is the seal of the rows read back
+                activities.append((key, date, activity, volunteer, elder, status, who,
+                                   int(minutes), None if rating is None or rating != rating
+                                   else int(rating), comment, tx, batch))
             members = sorted({account for _, account, _ in entries if account != POOL})
             self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
                                   "(?, 'member')", [(m,) for m in members])
@@ -188,8 +191,13 @@ class Ledger:
                 "INSERT INTO activities (activity_key, date, activity, volunteer_id, "
                 "elder_id, status, done_by, minutes, rating, comment, tx_id, batch_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", activities)
+            # the rows as SQLite gives them back (each transaction reverses nothing)
+            written = canonical({
+                "transactions": [(*t, None) for t in transactions], "entries": entries,
+                "batches": [(batch, now, source, len(rows), None, actor)],
+                "activities": activities})
             seal(self.conn, f"record {source}".strip(), actor, (first_tx, next_tx - 1),
-                 (batch, batch))
+                 (batch, batch), written)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")

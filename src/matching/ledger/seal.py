@@ -23,27 +23,34 @@ GENESIS = "0" * 64
 NOTHING = (0, -1)
 
 
-def _rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[list]:
-    return [list(r) for r in conn.execute(sql, args).fetchall()]
+#: The rows a seal covers: each table's columns (its row number left out: the rows are
+#: taken in its order) and the range it is read by (its transactions, or its batches).
+COLUMNS = {
+    "transactions": ("tx_id", "tx_id, date, kind, source, memo, batch_id, reverses"),
+    "entries": ("tx_id", "tx_id, account_id, minutes"),
+    "batches": ("batch_id", "batch_id, recorded_at, source, rows, reverses, actor"),
+    "activities": ("batch_id", "activity_key, date, activity, volunteer_id, elder_id, "
+                               "status, done_by, minutes, rating, comment, tx_id, batch_id"),
+}
+#: The order each table's rows are taken in.
+ORDER = {"transactions": "tx_id", "entries": "entry_id", "batches": "batch_id",
+         "activities": "row_id"}
+
+
+def canonical(tables: dict[str, list[tuple]]) -> bytes:
+    """The bytes a seal hashes: each table's rows (tuples of the :data:`COLUMNS` values, as
+    SQLite gives them back) as JSON."""
+    return json.dumps([tables[t] for t in COLUMNS], separators=(",", ":")).encode("ascii")
 
 
 def content(conn: sqlite3.Connection, txs: tuple[int, int], batches: tuple[int, int]) -> bytes:
-    """The canonical bytes of the rows a seal covers."""
-    body = {
-        "transactions": _rows(conn, "SELECT tx_id, date, kind, source, memo, batch_id, "
-                                    "reverses FROM transactions WHERE tx_id BETWEEN ? AND ? "
-                                    "ORDER BY tx_id", txs),
-        "entries": _rows(conn, "SELECT entry_id, tx_id, account_id, minutes FROM entries "
-                               "WHERE tx_id BETWEEN ? AND ? ORDER BY entry_id", txs),
-        "batches": _rows(conn, "SELECT batch_id, recorded_at, source, rows, reverses, actor "
-                               "FROM batches WHERE batch_id BETWEEN ? AND ? ORDER BY batch_id",
-                         batches),
-        "activities": _rows(conn, "SELECT row_id, activity_key, date, activity, volunteer_id, "
-                                  "elder_id, status, done_by, minutes, rating, comment, tx_id, "
-                                  "batch_id FROM activities WHERE batch_id BETWEEN ? AND ? "
-                                  "ORDER BY row_id", batches),
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The canonical bytes of the rows a seal covers, read from the file."""
+    tables = {}
+    for table, (key, columns) in COLUMNS.items():
+        bounds = txs if key == "tx_id" else batches
+        tables[table] = conn.execute(f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? "
+                                     f"AND ? ORDER BY {ORDER[table]}", bounds).fetchall()
+    return canonical(tables)
 
 
 def digest(previous: str, what: str, actor: str, at: str, body: bytes) -> str:
@@ -57,13 +64,15 @@ def _last(conn: sqlite3.Connection, column: str, table: str) -> int:
 
 
 def seal(conn: sqlite3.Connection, what: str, actor: str, txs: tuple[int, int],
-         batches: tuple[int, int] = NOTHING) -> str:
+         batches: tuple[int, int] = NOTHING, written: bytes | None = None) -> str:
     """Seal the rows just written (inside the open SQL transaction that wrote them); the
-    new head hash."""
+    new head hash. ``written`` is their :func:`canonical` bytes when the writer has them
+    (a recording's thousands of rows need not be read back)."""
     row = conn.execute("SELECT hash FROM seals ORDER BY seal_id DESC LIMIT 1").fetchone()
     previous = row[0] if row else GENESIS
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    value = digest(previous, what, actor, at, content(conn, txs, batches))
+    body = written if written is not None else content(conn, txs, batches)
+    value = digest(previous, what, actor, at, body)
     conn.execute("INSERT INTO seals (at, actor, what, first_tx, last_tx, first_batch, "
                  "last_batch, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (at, actor, what, *txs, *batches, previous, value))
