@@ -14,6 +14,7 @@ from matching.ledger import POOL, TimebankRules, open_ledger, read_done, stateme
 from matching.ledger.schema import APPEND_ONLY
 from matching.rules.errors import InputError
 from tests.ledger.test_book import PLAN, write_rota
+from tests.programme.test_audit import behind_the_back
 
 
 def recorded(tmp_path):
@@ -124,18 +125,13 @@ def test_an_edit_around_the_triggers_is_found_by_the_seals(tmp_path, capsys):
     assert main(["audit", "verify", str(db)]) == 0
     head = capsys.readouterr().out
     assert "whole" in head
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER activities_no_update")
-    conn.execute("UPDATE activities SET comment = 'edited' WHERE row_id = 3")
-    conn.commit()
-    conn.close()
+    behind_the_back(db, "DROP TRIGGER activities_no_update",
+                    "UPDATE activities SET comment = 'edited' WHERE row_id = 3")
     assert main(["audit", "verify", str(db)]) == 1
     out = capsys.readouterr().out
     assert "first bad entry: ledger.sqlite: seal 1" in out
-    conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO transactions (date, kind) VALUES ('2026-04-09', 'service')")
-    conn.commit()
-    conn.close()
+    behind_the_back(db, "INSERT INTO transactions (date, kind) VALUES ('2026-04-09', "
+                        "'service')")
     assert main(["audit", "verify", str(db)]) == 1
     assert "transaction 4: is not sealed" in capsys.readouterr().out
 

@@ -35,6 +35,16 @@ def data_folder(tmp_path):
     return data
 
 
+def behind_the_back(path, *statements: str) -> None:
+    """Edit an SQLite file as someone would who went around the program: straight SQL,
+    triggers dropped first where the statements say so."""
+    conn = sqlite3.connect(path)
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
 def test_entries_are_chained_and_read_back(tmp_path):
     data = data_folder(tmp_path)
     with AuditLog(data / AUDIT_FILE) as log:
@@ -73,31 +83,22 @@ def test_verify_names_the_first_bad_entry(tmp_path, capsys):
 
     copy = tmp_path / "copy.sqlite"
     copy.write_bytes((data / AUDIT_FILE).read_bytes())
-    conn = sqlite3.connect(data / AUDIT_FILE)
-    conn.execute("DROP TRIGGER entries_no_update")
-    conn.execute("UPDATE entries SET actor = 'account:wang' WHERE seq = 2")
-    conn.commit()
-    conn.close()
+    behind_the_back(data / AUDIT_FILE, "DROP TRIGGER entries_no_update",
+                    "UPDATE entries SET actor = 'account:wang' WHERE seq = 2")
     assert main(["audit", "verify", str(data)]) == 1
     assert "first bad entry: audit entry 2" in capsys.readouterr().out
 
     (data / AUDIT_FILE).write_bytes(copy.read_bytes())
-    conn = sqlite3.connect(data / AUDIT_FILE)
-    conn.execute("DROP TRIGGER entries_no_delete")
-    conn.execute("DELETE FROM entries WHERE seq = 2")
-    conn.commit()
-    conn.close()
+    behind_the_back(data / AUDIT_FILE, "DROP TRIGGER entries_no_delete",
+                    "DELETE FROM entries WHERE seq = 2")
     assert main(["audit", "verify", str(data)]) == 1
     out = capsys.readouterr().out
     assert "audit entry 2: is missing" in out and "audit entry 3: does not follow" in out
 
     (data / AUDIT_FILE).write_bytes(copy.read_bytes())
     ledger = data / "programmes" / "minle" / "timebank" / "ledger.sqlite"
-    conn = sqlite3.connect(ledger)
-    conn.execute("DROP TRIGGER entries_no_update")
-    conn.execute("UPDATE entries SET minutes = minutes * 10 WHERE minutes > 0")
-    conn.commit()
-    conn.close()
+    behind_the_back(ledger, "DROP TRIGGER entries_no_update",
+                    "UPDATE entries SET minutes = minutes * 10 WHERE minutes > 0")
     result = verify_data(data)
     assert [b.where for b in result.breaches] == ["minle: seal 1", "minle: transaction 1",
                                                    "minle: ledger"]

@@ -9,11 +9,13 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 import pandas as pd
@@ -466,3 +468,35 @@ def write_key(world: World, out: Path, key: Path | None = None) -> Path:
     if path.absolute().is_relative_to(Path(out).absolute()):
         raise InputError.one("--key", "input.key_inside", path=str(path), out=str(out))
     return write_file(path, key_table(world))
+
+
+class PrivateDatabase:
+    """An SQLite file of its owner's only (made 0600 before anything is in it), opened with
+    transactions begun explicitly and shared by threads under one lock; a context manager.
+
+    Parameters
+    ----------
+    path
+        The file, made if missing.
+    schema
+        SQL run at every opening (``CREATE ... IF NOT EXISTS``).
+    """
+
+    def __init__(self, path: str | Path, schema: str = "") -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        if schema:
+            self._conn.executescript(schema)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

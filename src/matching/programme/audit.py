@@ -15,13 +15,12 @@ import getpass
 import hashlib
 import json
 import os
-import sqlite3
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matching.ledger import open_ledger
 from matching.ledger.seal import GENESIS, Breach
+from matching.outputs.write import PrivateDatabase
 
 #: The log's file in a console's data folder.
 AUDIT_FILE = "audit.sqlite"
@@ -97,8 +96,9 @@ class Entry:
                 "before": self.before, "after": self.after, "hash": self.hash}
 
 
-class AuditLog:
-    """The audit log of one data folder (an SQLite file, owner-only).
+class AuditLog(PrivateDatabase):
+    """The audit log of one data folder (an SQLite file, owner-only, in WAL mode so that
+    a backup reads it while it is written).
 
     Parameters
     ----------
@@ -107,23 +107,9 @@ class AuditLog:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        super().__init__(path)
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._conn.close()
-
-    def __enter__(self) -> AuditLog:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def append(self, actor: str, action: str, programme: str = "", subject: str = "",
                before: object = None, after: object = None) -> Entry:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from matching.outputs.write import PrivateDatabase
 from matching.programme.roster import Change
 
 _SCHEMA = """
@@ -52,26 +50,11 @@ class Entered:
                 **self.change.as_json()}
 
 
-class Journal:
+class Journal(PrivateDatabase):
     """The changes of one programme (``roster.sqlite`` in its folder, owner-only)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        """Close the file."""
-        self._conn.close()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+        super().__init__(path, _SCHEMA)
 
     def add(self, change: Change, actor: str) -> Entered:
         """Keep a checked change; as entered."""
