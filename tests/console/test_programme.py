@@ -13,6 +13,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from matching import checker
 from matching.cli import main
 from matching.console import create_app
 from matching.programme.audit import AUDIT_FILE, AuditLog
@@ -111,6 +112,16 @@ def test_the_roster_is_right_at_each_step(lived):
     roster = client.get(f"/api/programmes/minle/roster?date={DIES_DAY}").json()
     assert not set(lived["leavers"]) & set(roster["volunteers"])
     assert lived["dead"] not in roster["elders"]
+
+
+def test_every_plan_of_the_sequence_passes_the_independent_checker(lived):
+    """Each plan's pairing, against the inputs it was made for (the roster of its day):
+    every rule of the contract holds, and no unassigned elder had a volunteer to spare."""
+    for run_id in lived["runs"]:
+        out = lived["data"] / "runs" / run_id / "out"
+        inputs = [out / "inputs" / f"{k}.csv" for k in ("volunteers", "elders", "relations")]
+        report = checker.check_pairing(*inputs, None, out)
+        assert report.ok, (run_id, report)
 
 
 def test_leavers_never_return(lived):
