@@ -100,6 +100,21 @@ def _days(text: str) -> set[int]:
     return out
 
 
+def _away(text: str) -> list[tuple[dt.date, dt.date]]:
+    """Periods away, ``first/last`` separated by ``;`` (a single day alone)."""
+    out = []
+    for part in (text or "").replace("；", ";").split(";"):
+        if part.strip():
+            first, _, last = part.strip().partition("/")
+            out.append((dt.date.fromisoformat(first.strip()),
+                        dt.date.fromisoformat((last or first).strip())))
+    return out
+
+
+def _away_in_week(periods: list[tuple[dt.date, dt.date]], monday: dt.date) -> bool:
+    return any(a <= monday + dt.timedelta(days=6) and monday <= b for a, b in periods)
+
+
 def _truthy(text: str) -> bool:
     return text.strip().lower() in ("1", "true", "yes", "y", "t", "是", "对", "有", "x", "✓")
 
@@ -154,7 +169,8 @@ class CheckWorld:
                 "weekly": _num(row.get("weekly_minutes", ""), r["default_weekly_minutes"]),
                 "days": _days(row.get("available_days", "")),
                 "skills": {t.strip().lower().replace(" ", "_")
-                           for t in row.get("skills", "").split(";") if t.strip()}}
+                           for t in row.get("skills", "").split(";") if t.strip()},
+                "away": _away(row.get("away", ""))}
         elds: dict[str, dict] = {}
         for row in _table(elders).to_dict("records"):  # type: ignore[union-attr]
             age = _num(row.get("age", ""), 0)
@@ -170,7 +186,8 @@ class CheckWorld:
                 "wants": _gender(row.get("gender_preference", "")),
                 "community": row.get("community", ""), "birthday": row.get("birthday", ""),
                 "needs": [t.strip().lower() for t in row.get("needs", "").split(";")
-                          if t.strip()]}
+                          if t.strip()],
+                "away": _away(row.get("away", ""))}
         rels: dict[tuple[str, str], set[str]] = defaultdict(set)
         table = _table(relations)
         if table is not None:
@@ -464,6 +481,12 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
             why = _serves(world, row["v"], row["e"])
             if why:
                 rep.add(why, f"elder {row['e']} on {day}: {row['act']} by {row['v']}")
+        if row["v"] in world.volunteers and row["act"] != "call" and any(
+                a <= day <= b for a, b in world.volunteers[row["v"]]["away"]):
+            rep.add("away", f"{where}: {row['v']} is away on {day}")
+        if row["act"] in ("visit", "birthday") and row["e"] in world.elders and any(
+                a <= day <= b for a, b in world.elders[row["e"]]["away"]):
+            rep.add("away", f"{where}: elder {row['e']} is away on {day}")
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         by[r["act"], r["e"]].append(r)
@@ -489,16 +512,20 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
             if abs((r["end"] - r["start"]) - elder["visit"]) > 1e-6:
                 rep.add("visit", f"elder {e} on {r['date']}: wrong length")
             week_of[r["date"] - dt.timedelta(days=wd)].append(r)
+        primary_away = world.volunteers.get(v, {}).get("away", [])
         for monday in mondays:
-            if len(week_of[monday]) != 1:
+            owed = 0 if _away_in_week(elder["away"], monday) else 1
+            if len(week_of[monday]) != owed:
                 rep.add("visit", f"elder {e}: {len(week_of[monday])} visits in week of {monday}")
         for k in range(0, len(mondays) - block + 1, block):
             made = [r for m in mondays[k:k + block] for r in week_of[m]]
+            # a week the primary is away is the backup's to make
+            away = sum(_away_in_week(primary_away, m) for m in mondays[k:k + block])
             if len(made) == block:
                 blocks += 1
                 by_primary = sum(r["v"] == v for r in made)
                 blocks_ok += by_primary == primary_turns
-                if by_primary < primary_turns:
+                if by_primary < primary_turns - away:
                     rep.add("rotation", f"elder {e}: the primary makes {by_primary} of {block} "
                                         f"visits from week {mondays[k]}")
         if len(backups[e]) > 1:
@@ -592,8 +619,9 @@ def _birthdays(world: CheckWorld, e: str, v: str, backups: set[str], rows: list[
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         when = dt.date(year, 2, 28) if (month, day) == (2, 29) and not leap else \
             dt.date(year, month, day)
-        if start <= when < end and not any(r["date"] == when and r["v"] in {v} | backups
-                                           for r in rows):
+        away = any(a <= when <= b for a, b in world.elders[e]["away"])
+        if start <= when < end and not away and not any(
+                r["date"] == when and r["v"] in {v} | backups for r in rows):
             rep.add("birthday", f"elder {e}: no greeting on {when}")
 
 

@@ -91,10 +91,14 @@ def lived(tmp_path_factory):
         dead = sorted(set(table(data, third, "assignments.csv")["elder_id"])
                       - {r["elder_id"] for r in NEW_ELDERS})[5]
         change(client, kind="leave", person="elder", id=dead, date=DIES_DAY, reason="died")
+        # one who stays is ill the last week: nobody is re-paired, the backups cover it
+        ill = sorted(set(table(data, third, "assignments.csv")["volunteer_id"]) - {marker})[0]
+        change(client, kind="away", person="volunteer", id=ill, date=DIES_DAY,
+               until="2026-04-26", reason="ill")
         fourth = replan(client, DIES_DAY)
         yield {"client": client, "data": data, "runs": [first, second, third, fourth],
-               "leavers": leavers, "dead": dead, "links": links, "marker": marker,
-               "visit": visit}
+               "leavers": leavers, "dead": dead, "ill": ill, "links": links,
+               "marker": marker, "visit": visit}
 
 
 def test_the_roster_is_right_at_each_step(lived):
@@ -177,6 +181,20 @@ def test_each_list_of_changes_is_exactly_the_difference(lived):
         assert len(told) == len(people) and all(told), "everyone told has a phone"
 
 
+def test_an_ill_volunteer_keeps_their_elders_and_the_backups_cover(lived):
+    """Away the last week: still on the roster, their elders still theirs, and no visit,
+    service, greeting or event of theirs that week."""
+    data, ill = lived["data"], lived["ill"]
+    before, after = primaries(data, lived["runs"][2]), primaries(data, lived["runs"][3])
+    theirs = {e for e, v in before.items() if v == ill and e != lived["dead"]}
+    assert theirs and {e for e, v in after.items() if v == ill} == theirs
+    roster = lived["client"].get(f"/api/programmes/minle/roster?date={DIES_DAY}").json()
+    assert ill in roster["volunteers"] and [a["id"] for a in roster["away"]] == [ill]
+    last = table(data, lived["runs"][3], "schedule.csv")
+    week = last[(last["date"] >= DIES_DAY) & (last["volunteer_id"] == ill)]
+    assert set(week["activity"]) <= {"call"}
+
+
 def test_new_elders_owe_nothing_before_they_joined(lived):
     data = lived["data"]
     new = {r["elder_id"] for r in NEW_ELDERS}
@@ -230,16 +248,16 @@ def test_every_act_is_in_the_audit_log_and_the_chain_verifies(lived, capsys):
     client, data = lived["client"], lived["data"]
     entries = client.get("/api/programmes/minle/audit").json()
     actions = [e["action"] for e in entries]
-    # one upload, one plan, 3 + 2 + 1 changes, three re-plans, and the marks and approval
+    # one upload, one plan, 3 + 2 + 1 + 1 changes, three re-plans, and the marks
     assert actions.count("upload") == 1 and actions.count("run") == 1
-    assert actions.count("change") == 6 and actions.count("replan") == 3
+    assert actions.count("change") == 7 and actions.count("replan") == 3
     # one entry per mark sent from a phone, each kept by the links' store
     marks = client.app.state.console.links.marks(programme="minle")
     assert actions.count("mark") == len(marks) > 0
     assert {e["actor"] for e in entries if e["action"] == "mark"} == \
         {f"link:{lived['marker']}"}
     page = client.get("/p/minle/audit?kind=change").text
-    assert page.count("名册变动") >= 6
+    assert page.count("名册变动") == 7 + 1  # the seven entries, and the filter's choice
     assert main(["audit", "verify", str(data)]) == 0
     assert "whole" in capsys.readouterr().out
     with AuditLog(data / AUDIT_FILE) as log:

@@ -237,6 +237,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "is not between {least:g} and {most:g} minutes (planned: {planned})"),
     "input.not_yet": ("是以后的日子（今天是 {today}）：只有做过的活动才能记录",
                       "is later than today ({today}): only what was done can be recorded"),
+    "input.not_periods": ("不是外出的时间段（如 2026-04-06/2026-04-26，几段之间用 ; 分隔）",
+                          "is not a list of periods away (like 2026-04-06/2026-04-26, several separated by ;)"),
     "input.not_rating": ("不是评分（1 到 5）", "is not a rating (1 to 5)"),
     "input.no_such_activity": ("在 {schedule} 中找不到这一行（日期、活动、志愿者和老人）",
                                "matches no row of {schedule} (date, activity, volunteer and "

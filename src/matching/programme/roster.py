@@ -5,7 +5,9 @@ A change is one of:
 * ``leave``: a volunteer or an elder leaves from ``date`` (with a reason: a volunteer ill,
   moved, quit, died or other; an elder died, moved, care_home or other);
 * ``away``: someone is away from ``date`` to ``until`` (a volunteer ill for three weeks, an
-  elder in hospital); they stay on the roster and nobody is re-paired;
+  elder in hospital); they stay on the roster and nobody is re-paired: the roster writes
+  the period in their ``away`` column, and a schedule gives an away volunteer's weeks to
+  the backup and owes an away elder no visit in those weeks;
 * ``return``: someone who left comes back from ``date`` (with their last details);
 * ``join``: someone new from ``date``, with their ``row`` (the columns of their file);
 * ``edit``: someone's details change from ``date`` (``row`` holds the new values: phone,
@@ -30,6 +32,7 @@ from matching.outputs.write import write_file
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.ids import id_problem, normalise_id
 from matching.world.columns import canonical
+from matching.world.parse import format_periods, parse_periods
 from matching.world.read import read_table
 
 #: What may happen to someone on the roster.
@@ -330,6 +333,20 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
             here[change.id] = row
     if problems:
         raise InputError(problems)
+    # every known absence, of this day or to come: a plan over weeks needs them all
+    periods: dict[tuple[str, str], list[tuple[dt.date, dt.date]]] = {}
+    for change in changes:
+        if change.kind == "away" and change.until is not None:
+            periods.setdefault((change.person, change.id), []).append(
+                (change.date, change.until))
+    for (person, pid), spans in periods.items():
+        if pid in rows[person]:
+            try:
+                known = parse_periods(rows[person][pid].get("away", "") or "")
+            except ValueError:  # the file's own cell is checked when the world is read
+                known = ()
+            rows[person][pid] = {**rows[person][pid],
+                                 "away": format_periods([*known, *spans])}
     out_tables = {}
     for person, table in tables.items():
         columns = list(dict.fromkeys([*table.columns, *(c for r in rows[person].values()

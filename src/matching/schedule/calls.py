@@ -48,11 +48,16 @@ def daily_calls(data: ScheduleData, backups: Backups,
             visitor[a.elder, monday_of(a.date)] = a.volunteer
     slots = call_slots(data, backups)
     last_start = r.day_end - r.call_minutes
+    # in a week the primary is away, the backup calls (where there is one)
+    away = {(v, monday) for v in set(data.primary[data.assigned].tolist())
+            for monday in data.volunteer_away_weeks(int(v))}
     calls = []
     for day in data.horizon.days:
         monday = monday_of(day)
         for e in data.assigned.tolist():
             v = visitor.get((e, monday), int(data.primary[e]))
+            if (v, monday) in away and backups.backup[e] >= 0:
+                v = int(backups.backup[e])
             if (v, e) not in slots:  # a visitor of the published past who is no backup now
                 v = int(data.primary[e])
             begin = min(last_start, r.call_start + slots[v, e] * r.call_minutes)

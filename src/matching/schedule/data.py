@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from matching.pairing.eligibility import measured_pairs, nearby_pairs
 from matching.pairing.problem import PairingProblem
@@ -21,6 +23,14 @@ LOAD_UNITS_PER_MINUTE = 10
 def load_units(minutes: float) -> int:
     """Minutes as a load, rounded up to the next unit."""
     return math.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6)
+
+
+def _periods(table: pd.DataFrame) -> tuple[tuple[tuple[dt.date, dt.date], ...], ...]:
+    """Each person's periods away (the world's ``away`` column; none where it has none)."""
+    if "away" not in table.columns:
+        return ()
+    periods = tuple(tuple(p) if isinstance(p, tuple) else () for p in table["away"])
+    return periods if any(periods) else ()  # nobody away: nothing to look at
 
 
 def budget_units(minutes: float) -> int:
@@ -76,6 +86,26 @@ class ScheduleData:
     measured_keys: np.ndarray
     measured_km: np.ndarray
     measured_minutes: np.ndarray
+    volunteer_away: tuple[tuple[tuple[dt.date, dt.date], ...], ...] = ()
+    elder_away: tuple[tuple[tuple[dt.date, dt.date], ...], ...] = ()
+
+    def away_weeks(self, periods: tuple[tuple[dt.date, dt.date], ...]) -> list[dt.date]:
+        """The Mondays of the horizon's weeks that a person's periods away touch."""
+        return [w.monday for w in self.horizon.weeks
+                if any(first <= w.monday + dt.timedelta(days=6) and w.monday <= last
+                       for first, last in periods)]
+
+    def volunteer_away_weeks(self, v: int) -> list[dt.date]:
+        """The weeks a volunteer is away in (any day of them): they plan nothing then."""
+        return self.away_weeks(self.volunteer_away[v]) if self.volunteer_away else []
+
+    def elder_away_weeks(self, e: int) -> list[dt.date]:
+        """The weeks an elder is away in (any day of them): no visit is due then."""
+        return self.away_weeks(self.elder_away[e]) if self.elder_away else []
+
+    def elder_away_on(self, e: int, day: dt.date) -> bool:
+        """Whether the elder is away that day."""
+        return bool(self.elder_away) and any(a <= day <= b for a, b in self.elder_away[e])
 
     @classmethod
     def build(cls, problem: PairingProblem, primary: np.ndarray, rules: ScheduleRules,
@@ -111,6 +141,7 @@ class ScheduleData:
             measured_keys=measured_keys,
             measured_km=measured_km,
             measured_minutes=measured_minutes,
+            volunteer_away=_periods(vols), elder_away=_periods(elds),
         )
 
     @property

@@ -143,6 +143,38 @@ class Past:
             events=past.events | {(k, c, d) for k, e, d, c, _ in gone
                                   if k in ("group", "festival")})
 
+    def with_absences(self, data: ScheduleData) -> Past:
+        """What the roster's periods away settle: a volunteer away any day of a week plans
+        nothing that week (their week is full; the backup may make the week's visit, one
+        more turn of the block for each such week), and an elder away any day of a week is
+        owed no visit that week, nor a greeting on a birthday she is away."""
+        if not data.volunteer_away and not data.elder_away:
+            return self
+        week_load = dict(self.week_load)
+        for v in range(data.num_volunteers):
+            for monday in data.volunteer_away_weeks(v):
+                week_load[v, monday] = max(week_load.get((v, monday), 0.0),
+                                           float(data.weekly[v]))
+        h = data.horizon
+        visited, birthdays, turns = set(self.visited), set(self.birthdays), \
+            dict(self.backup_turns)
+        away_turns: dict[tuple[int, int], int] = {}
+        for e in data.assigned.tolist():
+            mine = data.elder_away_weeks(e)
+            visited |= {(e, monday) for monday in mine}
+            birthdays |= {(e, d) for d in dates.birthday_in(data.birthdays[e], h.start, h.end)
+                          if data.elder_away_on(e, d)}
+            for monday in data.volunteer_away_weeks(int(data.primary[e])):
+                number = h.full_number(monday)
+                if number >= 0 and monday not in mine:
+                    block = (e, number // h.block_weeks)
+                    away_turns[block] = away_turns.get(block, 0) + 1
+        # a turn the backup takes for an away primary is not the block's own turn
+        for block, extra in away_turns.items():
+            turns[block] = turns.get(block, 0) - extra
+        return dataclasses.replace(self, week_load=week_load, visited=frozenset(visited),
+                                   birthdays=frozenset(birthdays), backup_turns=turns)
+
     @classmethod
     def of(cls, data: ScheduleData, activities: list[Activity], raw: pd.DataFrame,
            keep_slot: dict[tuple, tuple[int, int]],

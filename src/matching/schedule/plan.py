@@ -90,6 +90,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     horizon = Horizon.build(start, weeks, from_date, rules.rota_block_weeks, rules.festivals)
     data = ScheduleData.build(problem, primary, rules, horizon)
     past = Past() if previous is None else Past.load(data, previous, previous_primary or {})
+    past = past.with_absences(data)  # the roster's periods away
     say("backups", "choosing backups")
     backups = choose_backups(data, past)
     events, events_before = community_events(data, backups, past)

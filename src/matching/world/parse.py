@@ -231,3 +231,32 @@ def parse_number(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         raise CellError("input.not_a_number")
     return value
+
+
+#: The separator between periods in an ``away`` cell, and between a period's two days.
+PERIODS_SEPARATOR, PERIOD_SEPARATOR = ";", "/"
+
+
+def parse_periods(text: str) -> tuple[tuple[dt.date, dt.date], ...]:
+    """Periods away, ``2026-04-06/2026-04-26`` (first and last day), several separated by
+    ``;``; in order."""
+    out = []
+    for part in text.replace("；", PERIODS_SEPARATOR).split(PERIODS_SEPARATOR):
+        if not part.strip():
+            continue
+        first, sep, last = part.strip().partition(PERIOD_SEPARATOR)
+        try:
+            period = (dt.date.fromisoformat(first.strip()),
+                      dt.date.fromisoformat((last if sep else first).strip()))
+        except ValueError:
+            raise CellError("input.not_periods") from None
+        if period[1] < period[0]:
+            raise CellError("input.not_periods")
+        out.append(period)
+    return tuple(sorted(out))
+
+
+def format_periods(periods: list[tuple[dt.date, dt.date]]) -> str:
+    """Periods as an ``away`` cell holds them."""
+    return PERIODS_SEPARATOR.join(f"{a.isoformat()}{PERIOD_SEPARATOR}{b.isoformat()}"
+                                  for a, b in sorted(periods))

@@ -542,6 +542,7 @@ def _volunteers(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataF
     out["day_mask"] = cells.parsed("available_days", parse.parse_days,
                                    parse.ALL_DAYS).astype(np.int64)
     out["skills"] = cells.parsed("skills", parse.parse_tags, ())
+    out["away"] = cells.parsed("away", parse.parse_periods, ())
     for column in ("name", "community", "phone"):
         out[column] = cells.text(column)
     return out
@@ -573,6 +574,7 @@ def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame
     out["gender_preference"] = cells.parsed(
         "gender_preference", lambda t: parse.parse_gender(t, allow_any=True), "")
     out["birthday"] = cells.parsed("birthday", parse.parse_birthday, "")
+    out["away"] = cells.parsed("away", parse.parse_periods, ())
     for column in ("name", "community", "phone", "address"):
         out[column] = cells.text(column)
     return out
