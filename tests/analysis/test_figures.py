@@ -30,18 +30,20 @@ def minle_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def fresh_fonts(monkeypatch):
-    """A font manager as a stale cache leaves it: every font it knew, but no CJK one (the
-    CJK font was installed after the cache was written)."""
-    stale = font_manager.FontManager.__new__(font_manager.FontManager)
-    stale.__dict__.update(font_manager.fontManager.__dict__)
-    stale.ttflist = [f for f in font_manager.fontManager.ttflist
-                     if f.name not in figures.CJK_FONTS and not any(
-                         hint in Path(f.fname).name.lower().replace("-", "").replace("_", "")
-                         for hint in figures.CJK_FILE_HINTS)]
-    monkeypatch.setattr(font_manager, "fontManager", stale)
+def fresh_fonts():
+    """Matplotlib's font manager as a stale cache leaves it: every font it knew, but no CJK
+    one (the CJK font was installed after the cache was written). It is the one manager
+    text is drawn with, so what the figures add to it is what they draw with."""
+    manager = font_manager.fontManager
+    kept = list(manager.ttflist)
+    manager.ttflist = [f for f in kept if f.name not in figures.CJK_FONTS and not any(
+        hint in Path(f.fname).name.lower().replace("-", "").replace("_", "")
+        for hint in figures.CJK_FILE_HINTS)]
+    manager._findfont_cached.cache_clear()
     figures.cjk_font.cache_clear()
-    yield stale
+    yield manager
+    manager.ttflist = kept
+    manager._findfont_cached.cache_clear()
     figures.cjk_font.cache_clear()
 
 
