@@ -12,7 +12,7 @@ import pytest
 
 from matching.console import create_app, service
 from matching.console.service import check_mark
-from matching.ledger import TimebankRules
+from matching.ledger import TimebankRules, open_ledger
 from matching.rules.errors import InputError
 from matching.schedule.horizon import monday_of
 from tests.console.test_app import local, minle_files, wait
@@ -165,3 +165,44 @@ def test_the_week_form_greys_the_days_to_come(current):
     assert page.count("还没到，做完以后再记录") == int((visits["date"] > today).sum())
     calls_due = int(((week["activity"] == "call") & (week["date"] <= today)).sum())
     assert f"({calls_due})" in page
+
+
+def test_a_batch_recorded_by_mistake_is_reversed_from_the_page(current):
+    """The stuck call of the test above was recorded by hand as one batch; the coordinator
+    reverses it on the time-bank page with a reason: a new batch names it, the balances go
+    back, the row may be recorded again, and the log says who did it and why."""
+    client, run_id, _ = current
+    page = client.get("/p/minle/timebank").text
+    assert 'id="batch-table"' in page
+    console = client.app.state.console
+    table = service.batches(console.store, "minle")
+    by_hand = int(table[table["source"] == "marked-by-hand.csv"]["batch_id"].iloc[0])
+    before = service.balances(console.store, "minle").set_index("member_id")["balance_hours"]
+    token = page.split('name="csrf" value="')[1].split('"')[0]
+    refused = client.post("/p/minle/timebank/reverse", data={"csrf": token,
+                                                             "batch": str(by_hand)})
+    assert refused.status_code == 422  # a reason is needed
+    answer = client.post("/p/minle/timebank/reverse", data={
+        "csrf": token, "batch": str(by_hand), "reason": "记错了人"})
+    assert answer.status_code == 200 and 'id="reversed"' in answer.text
+    table = service.batches(console.store, "minle").set_index("batch_id")
+    new = int(table.loc[by_hand, "reversed_by"])
+    assert int(table.loc[new, "reverses"]) == by_hand
+    after = service.balances(console.store, "minle").set_index("member_id")["balance_hours"]
+    changed = {m for m in before.index if before[m] != after.get(m)}
+    assert len(changed) == 1  # the one volunteer whose call it was
+    (member,) = changed
+    assert round(before[member] - after[member], 2) == round(5 / 60, 2)
+    log = client.get("/api/programmes/minle/audit?action=reverse").json()
+    assert [(e["actor"], e["after"]["reason"]) for e in log] == [("local", "记错了人")]
+    # the row is free again: recorded anew, it credits the volunteer once more
+    with open_ledger(service.ledger_path(console.store, "minle"), create=False) as ledger:
+        undone = ledger.activities()
+    row = undone[undone["batch_id"] == by_hand].iloc[0]
+    assert row["volunteer_id"] == member
+    counts = service.record_rows(console.store, "minle", run_id, [{
+        "date": row["date"].date().isoformat(), "activity": row["activity"],
+        "volunteer_id": member, "elder_id": row["elder_id"], "status": "done",
+        "done_by": "", "minutes": "", "rating": "", "comment": ""}], "marked-again.csv",
+        "account:test")
+    assert counts["done"] == 1

@@ -255,6 +255,15 @@ class Links:
                     done.append(mark_id)
         return done
 
+    def unapproved(self, batch: int) -> list[int]:
+        """The marks approved in ``batch`` (reversed since) wait for approval again."""
+        with self._lock:
+            ids = [int(r[0]) for r in self._conn.execute(
+                "SELECT id FROM marks WHERE approved_batch=?", (batch,))]
+            self._conn.execute("UPDATE marks SET approved_batch=NULL WHERE approved_batch=?",
+                               (batch,))
+        return ids
+
     def approved(self, ids: list[int], batch: int) -> None:
         """Say that these marks were recorded in the time bank as ``batch``."""
         with self._lock:

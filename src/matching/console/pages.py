@@ -41,7 +41,14 @@ from matching.console.guard import (
     session_cookie,
     visitor_of,
 )
-from matching.console.store import INPUT_KINDS, BadName, NotFound, read_json, write_json
+from matching.console.store import (
+    INPUT_KINDS,
+    BadName,
+    NotFound,
+    Store,
+    read_json,
+    write_json,
+)
 from matching.outputs.folder import Run
 from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
@@ -452,7 +459,44 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
                                        "transferred_hours", "donated_hours",
                                        "balance_hours")),
                         member_ids=balances["member_id"].astype(str).tolist()
-                        if len(balances) else [], **context)
+                        if len(balances) else [],
+                        recorded_batches=batch_rows(store, name, lang), **context)
+
+
+#: The most batches the time-bank page lists.
+BATCHES_SHOWN = 20
+
+
+def batch_rows(store: Store, name: str, lang: str) -> list[dict[str, object]]:
+    """The latest batches of the time bank, as the page lists them to undo."""
+    table = service.batches(store, name).head(BATCHES_SHOWN)
+    out = []
+    for r in table.to_dict("records"):
+        reverses, by = r["reverses"], r["reversed_by"]
+        out.append({"batch": int(r["batch_id"]), "at": local_time(str(r["recorded_at"])),
+                    "rows": int(r["rows"]), "by": actor_words(str(r["actor"]), lang, Names()),
+                    "reverses": "" if pd.isna(reverses) else int(reverses),
+                    "reversed_by": "" if pd.isna(by) else int(by)})
+    return out
+
+
+@router.post("/p/{name}/timebank/reverse")
+async def reverse_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Undo a recorded batch by one reversing batch (its marks from phones wait again)."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    batch = str(form.get("batch", ""))
+    reason = str(form.get("reason", ""))
+    try:
+        new = service.reverse_batch(console.store, name, int(batch) if batch.isdigit()
+                                    else -1, reason, actor_of(request))
+    except InputError as exc:
+        return timebank_page_of(request, console, name, None, 422, problems=exc.problems)
+    back = console.links.unapproved(int(batch))
+    console.log(request, "reverse", name, f"batch {batch}", {"batch": int(batch)},
+                {"reversed_by": new, "reason": reason, "marks_pending_again": back})
+    return timebank_page_of(request, console, name, None, reversed_batch=f"{batch}-{new}")
 
 
 def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Names,
@@ -666,7 +710,7 @@ def statement_page(request: Request, console: ConsoleDep, name: str,
 
 #: The kinds of act the audit log holds, in the order the filter lists them.
 AUDIT_ACTIONS = ("upload", "change", "run", "replan", "mark", "approve", "reject",
-                 "record_week", "link_revoke", "setting", "account")
+                 "record_week", "reverse", "link_revoke", "setting", "account")
 
 
 def programme_names(console: Console, name: str) -> Names:
@@ -726,6 +770,9 @@ def act_words(entry: AuditEntry, lang: str, names: Names) -> str:
             return say("audit.record_week_what", lang, week=entry.subject.split()[-1],
                        **{k: after.get(k, 0) for k in ("done", "replaced", "missed",
                                                        "batch")})
+        if action == "reverse":
+            return say("audit.reverse_what", lang, batch=entry.subject.split()[-1],
+                       by=after.get("reversed_by", ""), reason=after.get("reason", ""))
         if action == "link_revoke":
             return say("audit.link_revoke_what", lang,
                        who=names.show("volunteer", entry.subject))

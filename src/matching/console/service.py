@@ -749,6 +749,37 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
         raise
 
 
+def batches(store: Store, programme: str) -> pd.DataFrame:
+    """The batches recorded in the programme's time bank, newest first (empty before any):
+    number, when, by whom, rows, and which batch each reverses or was reversed by."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        return pd.DataFrame(columns=["batch_id", "recorded_at", "source", "actor", "rows",
+                                     "reverses", "reversed_by"])
+    with open_ledger(path, create=False) as ledger:
+        return ledger.batches().iloc[::-1].reset_index(drop=True)
+
+
+def reverse_batch(store: Store, programme: str, batch: int, reason: str,
+                  actor: str) -> int:
+    """Undo a recorded batch by one reversing batch, dated today (nothing is removed); the
+    reversing batch's number. Marks approved in it wait for approval again.
+
+    Raises
+    ------
+    InputError
+        Without a reason, or as :meth:`matching.ledger.Ledger.reverse` refuses.
+    """
+    reason = "".join(c for c in reason if unicodedata.category(c)[0] != "C").strip()
+    if not reason or len(reason) > REASON_CHARS:
+        raise InputError.one("reverse", "input.reject_reason", column="reason")
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        raise InputError.one("batch", "input.no_such_batch", batch=batch)
+    with open_ledger(path, create=False) as ledger:
+        return ledger.reverse(batch, dt.date.today().isoformat(), reason, actor)
+
+
 def balances(store: Store, programme: str) -> pd.DataFrame:
     """Each member's hours in the programme's ledger (empty before anything is recorded)."""
     path = ledger_path(store, programme)
