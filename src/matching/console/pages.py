@@ -16,6 +16,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
@@ -483,9 +484,7 @@ def batch_rows(store: Store, name: str, lang: str) -> list[dict[str, object]]:
 @router.post("/p/{name}/timebank/reverse")
 async def reverse_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Undo a recorded batch by one reversing batch (its marks from phones wait again)."""
-    console.programme_or_404(name)
-    form = await request.form()
-    check_form_token(request, str(form.get("csrf", "")))
+    form = await programme_form(request, console, name)
     batch = str(form.get("batch", ""))
     reason = str(form.get("reason", ""))
     try:
@@ -587,13 +586,20 @@ async def revoke_form(request: Request, console: ConsoleDep, run_id: str,
     return RedirectResponse(f"/runs/{run_id}/links?revoked={quote(volunteer_id)}", 303)
 
 
+async def programme_form(request: Request, console: Console, name: str) -> FormData:
+    """A programme's posted form, once the programme is known (404) and the form carries
+    its session's token (403)."""
+    console.programme_or_404(name)
+    form = await request.form()
+    check_form_token(request, str(form.get("csrf", "")))
+    return form
+
+
 @router.post("/p/{name}/timebank/approve")
 async def approve_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Approve marks sent from phones into the time bank: the ticked ones (with any
     minutes changed) or all of them, as one batch."""
-    console.programme_or_404(name)
-    form = await request.form()
-    check_form_token(request, str(form.get("csrf", "")))
+    form = await programme_form(request, console, name)
     done = service.latest_run(console.store, name)
     if done is None:
         raise HTTPException(409, "plan first")
@@ -638,9 +644,7 @@ def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
 @router.post("/p/{name}/timebank/reject")
 async def reject_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Send the ticked marks back to their volunteers with a reason."""
-    console.programme_or_404(name)
-    form = await request.form()
-    check_form_token(request, str(form.get("csrf", "")))
+    form = await programme_form(request, console, name)
     ids = [int(v) for v in form.getlist("approve") if str(v).isdigit()]
     reason = str(form.get("reason", ""))
     try:
@@ -656,9 +660,7 @@ async def reject_form(request: Request, console: ConsoleDep, name: str) -> Respo
 async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Record the marked week in the ledger (refused whole if a row has no mark and "mark
     all done" was not pressed, or if the week is recorded already)."""
-    console.programme_or_404(name)
-    form = await request.form()
-    check_form_token(request, str(form.get("csrf", "")))
+    form = await programme_form(request, console, name)
     done = service.latest_run(console.store, name)
     if done is None:
         raise HTTPException(409, "plan first")
