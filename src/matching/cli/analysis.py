@@ -334,7 +334,7 @@ def _contract_plan(plan: Path, copy: Path) -> Path:
         return plan
     shutil.copytree(plan, copy)
     for table in tables:
-        read_table(table).to_csv(copy / table.relative_to(plan), index=False)
+        write_file(copy / table.relative_to(plan), read_table(table))
     return copy
 
 
@@ -343,5 +343,5 @@ def _contract_form(path: Path, name: str, system: str | None, folder: Path) -> P
     WGS-84 coordinates. Only the reading is shared with the engine, never the rules."""
     table = table_in_wgs84(read_table(path, ID_COLUMNS.get(name)), system or "wgs84")
     target = folder / f"{name}.csv"
-    table.to_csv(target, index=False)
+    write_file(target, table)
     return target

@@ -53,7 +53,7 @@ from matching.console.store import (
 from matching.outputs.folder import Run
 from matching.outputs.rota import with_link, with_links
 from matching.outputs.tables import Names, rows, tier_name
-from matching.outputs.write import neutralise
+from matching.outputs.write import csv_bytes
 from matching.programme.audit import Entry as AuditEntry
 from matching.programme.notify import notify_html, notify_sheet
 from matching.programme.roster import LEAVE_REASONS
@@ -830,7 +830,7 @@ def audit_export(console: ConsoleDep, name: str, who: str = "", since: str = "",
                           for e in entries],
                          columns=["seq", "at", "actor", "action", "programme", "subject",
                                   "before", "after", "hash"])
-    content = neutralise(table).to_csv(index=False).encode("utf-8-sig")
+    content = csv_bytes(table, bom=True)
     filename = quote(f"{name}-记录.csv")
     return Response(content, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})

@@ -39,7 +39,7 @@ from matching.ledger.done import activity_key
 from matching.outputs.folder import load_run
 from matching.outputs.tables import Names
 from matching.outputs.workbook import workbook_bytes
-from matching.outputs.write import write_private
+from matching.outputs.write import csv_bytes, write_private
 from matching.programme.journal import Entered, Journal
 from matching.programme.notify import notifications, notify_sheet
 from matching.programme.roster import Roster, check_change, roster_as_of
@@ -737,8 +737,7 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
     """
     folder = ledger_path(store, programme).parent
     done = inside(folder, source)
-    write_private(done, pd.DataFrame(rows, columns=list(DONE_COLUMNS))
-                  .to_csv(index=False).encode("utf-8"))
+    write_private(done, csv_bytes(pd.DataFrame(rows, columns=list(DONE_COLUMNS))))
     try:
         with open_ledger(ledger_path(store, programme)) as ledger:
             recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules,

@@ -80,11 +80,14 @@ def _not_number(value: object) -> bool:
     return False
 
 
-def _csv_bytes(frame: pd.DataFrame, headers: str) -> bytes:
+def csv_bytes(frame: pd.DataFrame, headers: str = "en", *, bom: bool = False) -> bytes:
+    """A table as the project writes every CSV: UTF-8 (with a byte-order mark for Excel
+    when ``bom``), ``\\n`` line ends, no index, and every formula-like text cell guarded
+    (:func:`neutralise`); ``headers="zh"`` gives the columns their Chinese names."""
     frame = neutralise(frame)
     if headers == "zh":
         frame = frame.set_axis(chinese(list(frame.columns)), axis=1)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig" if bom else "utf-8")
 
 
 def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
@@ -132,7 +135,7 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
             is_input = name.startswith("inputs/")
             if pseudonymise:
                 frame = pseudonymise_frame(frame, input_table=is_input)
-            write_private(inside(tmp, name), _csv_bytes(frame, "en" if is_input else headers))
+            write_private(inside(tmp, name), csv_bytes(frame, "en" if is_input else headers))
             names.append(name)
         for name, text in texts.items():
             write_private(inside(tmp, name),
@@ -224,7 +227,7 @@ def write_file(path: str | Path, content: pd.DataFrame | str | bytes,
     its owner only: it is written beside its place and renamed over it."""
     path = Path(path).absolute()
     if isinstance(content, pd.DataFrame):
-        data = _csv_bytes(content, headers)
+        data = csv_bytes(content, headers)
     else:
         data = content if isinstance(content, bytes) else content.encode("utf-8")
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
