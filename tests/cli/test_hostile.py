@@ -19,7 +19,9 @@ from matching import checker
 from matching.catalogue import say
 from matching.cli import main
 from matching.outputs.workbook import xlsx
+from matching.rules.errors import InputError
 from matching.rules.ids import MAX_ID_LENGTH, UnsafePath, id_problem, inside, normalise_id
+from matching.world.read import read_table
 from tests.helpers.hostile import (
     BAD_IDS,
     FORMULA_PAYLOADS,
@@ -41,6 +43,11 @@ from tests.helpers.hostile import (
     (".hidden", "starts with a dot"), ("V\u202e1", "U+202E"), ("V\u200b1", "U+200B"),
     ("V\x071", "U+0007"), ("V\ufeff1", "U+FEFF"), ("V\u31641", "U+3164"),
     ("V" * (MAX_ID_LENGTH + 1), "65 characters long"),
+    # issue 30: names that are not safe on Windows or macOS
+    ("CON", "keeps for a device"), ("nul", "keeps for a device"), ("COM1", "keeps for a device"),
+    ("LPT9.txt", "keeps for a device"), ("aux .x", "keeps for a device"),
+    ("C:x", "names a drive"), ("V1:stream", "names a drive"),
+    ("V1.", "ends in a dot or a space"), ("V1 ", "ends in a dot or a space"),
 ])
 def test_the_id_rule_refuses(text, expected):
     """Each kind of bad id is refused with its own reason."""
@@ -49,10 +56,35 @@ def test_the_id_rule_refuses(text, expected):
 
 
 @pytest.mark.parametrize("text", [*ODD_VOLUNTEER_IDS, *ODD_ELDER_IDS, "007", "V" * 64,
-                                  "志愿者\u3000一", "Ω-1_b.c"])
+                                  "志愿者\u3000一", "Ω-1_b.c", "CONSOLE", "COM10", "NULL-1",
+                                  "V.1"])
 def test_the_id_rule_lets_odd_ids_through(text):
     """Ids with spaces, punctuation, Chinese or a dot inside are ids like any other."""
     assert id_problem(normalise_id(text)) is None
+
+
+def test_ids_that_differ_only_in_case_are_refused_naming_both_rows(tmp_path):
+    """Issue 30, attack 8: V00000 and v00000 in one file would be one rota file on a disk
+    that ignores case; in the relations file a twin across two columns counts too."""
+    volunteers = tmp_path / "volunteers.csv"
+    volunteers.write_text("volunteer_id,name\nV00000,王\nV00001,李\nv00000,张\n",
+                          encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_table(volunteers)
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == (
+        "volunteers.csv", 4, "volunteer_id", "v00000")
+    assert "differs only in case from 'V00000' on row 2" in problem.text("en")
+    relations = tmp_path / "relations.csv"
+    relations.write_text("volunteer_id,elder_id,relation\nAB1,E1,kin\nV1,ab1,kin\n",
+                         encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_table(relations)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(3, "elder_id")]
+    # the same id twice is no twin
+    relations.write_text("volunteer_id,elder_id,relation\nV1,E1,kin\nV1,E2,kin\n",
+                         encoding="utf-8")
+    assert len(read_table(relations)) == 2
 
 
 def test_ids_are_normalised_so_one_person_is_one_id(tmp_path):

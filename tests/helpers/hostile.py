@@ -54,6 +54,9 @@ BAD_IDS = {
     "right-to-left override": "V\u202eLMTH.1",
     "zero-width space": "V\u200b1",
     "too long": "V" * 65,
+    "windows device": "CON",
+    "drive letter": "C:PWNED",
+    "trailing dot": "PWNED.",
 }
 
 VOLUNTEERS, ELDERS = 12, 24

@@ -13,6 +13,7 @@ import pytest
 from matching import checker
 from matching.cli import main
 from matching.programme.roster import check_change, roster_as_of
+from matching.rules.errors import InputError
 from matching.world.parse import parse_periods
 
 MINLE = Path(__file__).resolve().parents[2] / "scenarios" / "minle"
@@ -120,3 +121,17 @@ def test_the_independent_checker_holds_the_plan_to_the_periods(planned):
     (bad / "assignments.csv").write_bytes((out / "assignments.csv").read_bytes())
     report = checker.check_schedule(world, bad, start, 4, festivals)
     assert not report.ok and any("V00022 is away" in p for p in report.broken["away"])
+
+
+def test_a_join_under_an_id_that_differs_only_in_case_is_refused():
+    """Issue 30, attack 8: v00001 joining beside V00001 would share her rota file on a
+    disk that ignores case."""
+    join = check_change({"kind": "join", "person": "volunteer", "id": "v00001",
+                         "date": "2026-04-06", "row": {"name": "新人", "phone": "13900000000"}},
+                        where="changes.csv", line=2)
+    with pytest.raises(InputError) as refused:
+        roster_as_of(MINLE / "volunteers.csv", MINLE / "elders.csv", None, [join],
+                     dt.date(2026, 4, 6))
+    (problem,) = refused.value.problems
+    assert (problem.file, problem.row, problem.code) == ("changes.csv", 2, "roster.case_twin")
+    assert "'V00001'" in problem.text("en")

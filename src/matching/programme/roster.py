@@ -297,6 +297,11 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
             if change.id in here:
                 refuse("roster.already_on_roster")
                 continue
+            twin = next((i for i in (*here, *out) if i != change.id
+                         and i.casefold() == change.id.casefold()), None)
+            if twin is not None:  # their files would be one on a disk that ignores case
+                refuse("roster.case_twin", other=twin)
+                continue
             base = out.pop(change.id, {})
             here[change.id] = {**base, **change.row, PEOPLE[change.person]: change.id}
             if change.person == "elder":  # nothing is owed her before she joined

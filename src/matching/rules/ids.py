@@ -10,7 +10,13 @@ in every table):
 * it holds no control or invisible character (format characters such as zero-width
   spaces and right-to-left overrides, and every default-ignorable code point);
 * it does not start with a dot;
-* it is at most :data:`MAX_ID_LENGTH` characters long.
+* it is at most :data:`MAX_ID_LENGTH` characters long;
+* it is a safe file name on Windows and macOS too: not a reserved device name (``CON``,
+  ``NUL``, ``COM1``..., with or without an extension), no ``:`` (``C:x`` names a drive,
+  ``a:b`` an NTFS stream; macOS shows it as ``/``), and no dot or space at its end
+  (Windows drops them, making it another person's name);
+* no two ids of one file differ only in case (``V001`` and ``v001``): on a disk that
+  ignores case their rota files would be one (:func:`case_twins`).
 
 Independently of that rule, :func:`inside` is the one check that a file named after data
 resolves inside the folder it belongs to, made before anything is written there.
@@ -31,6 +37,16 @@ PERSON_ID_COLUMNS = frozenset({"volunteer_id", "elder_id", "member_id", "done_by
 
 #: Path separators on any system the outputs may be copied to.
 PATH_SEPARATORS = ("/", "\\")
+
+#: Characters that change where a file lands on Windows or macOS: a drive, an NTFS
+#: stream, a folder in the Finder. (Windows refuses ``< > " | ? *`` too, but a file so
+#: named is only not made there; it never lands in another's place.)
+WINDOWS_FORBIDDEN = frozenset(":")
+
+#: Names Windows keeps for devices, whatever their case or extension (``nul.txt`` too).
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL",
+                              *(f"{kind}{n}" for kind in ("COM", "LPT")
+                                for n in (*"0123456789", "¹", "²", "³"))})
 
 #: Unicode general categories of characters that are invisible or control something:
 #: controls, format characters (zero-width, bidirectional overrides), surrogates, private
@@ -69,7 +85,27 @@ def id_problem(text: str) -> tuple[str, dict[str, object]] | None:
         return "input.id_leading_dot", {}
     if len(text) > MAX_ID_LENGTH:
         return "input.id_too_long", {"length": len(text), "most": MAX_ID_LENGTH}
+    if forbidden := sorted(WINDOWS_FORBIDDEN.intersection(text)):
+        return "input.id_windows_char", {"char": forbidden[0]}
+    if text.endswith((".", " ")):
+        return "input.id_trailing", {}
+    if text.split(".", 1)[0].rstrip(" ").upper() in WINDOWS_RESERVED:
+        return "input.id_reserved", {}
     return None
+
+
+def case_twins(ids: list[str]) -> dict[int, int]:
+    """Ids that differ from an earlier one only in case: the index of each, with the
+    index of the first id it is a twin of (``V001``, ``v001`` -> ``{1: 0}``). The same id
+    twice is no twin."""
+    first: dict[str, tuple[int, str]] = {}
+    twins = {}
+    for i, text in enumerate(ids):
+        key = text.casefold()
+        seen = first.setdefault(key, (i, text))
+        if seen[1] != text:
+            twins[i] = seen[0]
+    return twins
 
 
 def inside(folder: str | Path, name: str) -> Path:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matching.rules.errors import CellError, InputError, InputIssue
-from matching.rules.ids import PERSON_ID_COLUMNS, id_problem, normalise_id
+from matching.rules.ids import PERSON_ID_COLUMNS, case_twins, id_problem, normalise_id
 from matching.rules.limits import COMMAND_LINE, ReadLimits
 from matching.rules.limits import check as limits_check
 from matching.rules.pairing import Rules
@@ -212,9 +212,27 @@ def _checked_ids(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if len(fixed) and (fixed != np.asarray(uniques, dtype=object)).any():
             frame = frame.copy()
             frame[column] = fixed[codes]
+    problems += _case_twins(frame, name)
     if problems:
         raise InputError(problems)
     return frame
+
+
+def _case_twins(frame: pd.DataFrame, name: str) -> list[InputIssue]:
+    """An id of the file that differs from another only in case, in any id column, named
+    at its first row with the row of the first spelling."""
+    columns = [c for c in frame.columns if c in PERSON_ID_COLUMNS]
+    if not columns:
+        return []
+    cells = pd.concat([pd.DataFrame({"id": frame[c].to_numpy(dtype=object), "column": c,
+                                     "row": frame.index.to_numpy()}) for c in columns])
+    cells = cells[cells["id"] != ""].sort_values(["row"], kind="stable")
+    firsts = cells.drop_duplicates("id")
+    ids = firsts["id"].tolist()
+    rows, where = firsts["row"].tolist(), firsts["column"].tolist()
+    return [InputIssue(name, "input.id_case_twin", int(rows[i]), where[i], _shown(ids[i]),
+                       other=ids[j], first_row=int(rows[j]))
+            for i, j in case_twins(ids).items()]
 
 
 #: How much of a refused value a message quotes.
