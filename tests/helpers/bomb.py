@@ -59,3 +59,64 @@ def many_rows_workbook(path: Path, rows: int, dimension_rows: int | None = None)
                     chunk = []
             sheet.write(("".join(chunk) + "</sheetData></worksheet>").encode())
     return path
+
+
+def far_cell_workbook(path: Path, rows: int, column: str = "XFD") -> Path:
+    """An elders workbook of ``rows`` short rows, one of which has a cell in ``column``
+    (``XFD``: the 16,384th): every row then reads that wide. Its ``<dimension>`` hides it."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        body = [f'<row r="1">{_cell("A1", "elder_id")}{_cell("B1", "age")}'
+                f'{_cell(f"{column}1", "x")}</row>']
+        body += [f'<row r="{r}">{_cell(f"A{r}", f"E{r}")}<c r="B{r}"><v>85</v></c></row>'
+                 for r in range(2, rows + 2)]
+        archive.writestr("xl/worksheets/sheet1.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+            '"http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="A1:B{rows + 1}"/><sheetData>{"".join(body)}</sheetData>'
+            '</worksheet>'))
+    return path
+
+
+_ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
+    'names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.'
+    'oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+    'manifest:media-type="text/xml"/></manifest:manifest>')
+
+
+def ods_cell(text: str, repeat: int = 1) -> str:
+    """An .ods cell holding ``text`` (empty: nothing), repeated ``repeat`` times."""
+    times = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if not text:
+        return f"<table:table-cell{times}/>"
+    return (f'<table:table-cell{times} office:value-type="string"><text:p>{text}</text:p>'
+            "</table:table-cell>")
+
+
+def ods_row(cells: str, repeat: int = 1) -> str:
+    """An .ods row of ``cells``, repeated ``repeat`` times."""
+    times = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{times}>{cells}</table:table-row>"
+
+
+def ods_workbook(path: Path, rows: list[str]) -> Path:
+    """An OpenDocument spreadsheet of one sheet with ``rows`` (see :func:`ods_row`)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        archive.writestr("content.xml", (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NAMESPACES}>'
+            '<office:body><office:spreadsheet><table:table table:name="Sheet1">'
+            f'{"".join(rows)}</table:table></office:spreadsheet></office:body>'
+            "</office:document-content>"))
+    return path
