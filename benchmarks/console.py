@@ -12,28 +12,20 @@ from __future__ import annotations
 
 import argparse
 import io
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import pandas as pd
+
+from matching.console.launch import serve_in_background
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 CASES = {"minle": SCENARIOS / "minle", "county": SCENARIOS / "jishan-county"}
 #: A run's first day (a Monday), so that every repeat plans the same quarter.
 START = "2026-03-30"
 POLL_SECONDS = 0.2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def workbook(path: Path) -> bytes:
@@ -48,17 +40,9 @@ def once(folder: Path) -> dict[str, float]:
              "elders": ("elders.xlsx", workbook(folder / "elders.csv")),
              "relations": ("relations.csv", (folder / "relations.csv").read_bytes())}
     with tempfile.TemporaryDirectory() as data:
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
-                                   str(port), "--data", data], stderr=subprocess.DEVNULL)
+        served = serve_in_background(data)
         try:
-            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
-            while True:
-                try:
-                    client.get("/api/programmes")
-                    break
-                except httpx.TransportError:
-                    time.sleep(POLL_SECONDS)
+            client = served.client(timeout=600)
             clock = time.perf_counter()
             saved = client.post("/api/programmes/p/inputs", files=files)
             saved.raise_for_status()
@@ -74,8 +58,7 @@ def once(folder: Path) -> dict[str, float]:
             client.get(f"/api/runs/{run_id}/workbook").raise_for_status()
             done = time.perf_counter()
         finally:
-            server.terminate()
-            server.wait()
+            served.stop()
     return {"upload": uploaded - clock, "plan": planned - uploaded, "hand-outs": done - planned,
             "total": done - clock, "status": status["status"],
             "pairing": status.get("summary", {}).get("pairing", {}).get("status", "")}

@@ -32,9 +32,15 @@ PASSWORD = "a long enough password"
 LOCAL = "http://127.0.0.1:8000"
 
 
+def secret_header(app) -> dict[str, str]:
+    """The header a script on this computer sends with the console's start secret."""
+    return {"authorization": f"token {app.state.console.start_secret}"}
+
+
 def local(app) -> TestClient:
-    """A test client of a console on this computer (port 8000, its default)."""
-    return TestClient(app, base_url=LOCAL)
+    """A test client of a console on this computer (port 8000, its default), holding the
+    console's start secret as a script would."""
+    return TestClient(app, base_url=LOCAL, headers=secret_header(app))
 
 
 def minle_files() -> dict[str, tuple[str, bytes, str]]:
@@ -518,9 +524,9 @@ def test_the_run_form_and_the_api_share_one_options_model(fake):
     shown = fake.post("/p/minle/plan", data={"csrf": token, "weeks": "99", "time_limit": "0",
                                              "start": "2026-03-30"})
     assert shown.status_code == 422
-    # MAX_WEEKS is 53; a time limit must be more than 0
+    # MAX_WEEKS is 53; a time limit must be at least MIN_TIME_LIMIT, 1 s
     assert "超出范围（应至多为 53）" in shown.text
-    assert "超出范围（应大于 0）" in shown.text
+    assert "超出范围（应至少为 1）" in shown.text
     refused = fake.post("/api/programmes/minle/runs", json={"weeks": 99})
     assert refused.status_code == 422
     assert fake.get("/api/programmes").json()[0]["runs"] == []

@@ -11,11 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +21,7 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
+from matching.console.launch import ServedConsole, serve_in_background
 from matching.world.columns import ALIASES
 from tests.helpers.hostile import FLAG, hostile_names_world
 
@@ -46,12 +44,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser"), pytest.mark.
     reason="no chromium and chromium-driver on this machine")]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def chinese_workbook(kind: str, out: Path) -> Path:
     """The Minle roster as an office would keep it: .xlsx, headers in Chinese."""
     table = pd.read_csv(MINLE / f"{kind}.csv", dtype=str, keep_default_na=False)
@@ -68,37 +60,36 @@ def console(tmp_path_factory):
     outside ``data/``)."""
     sandbox = tmp_path_factory.mktemp("console")
     server, url = start_console(sandbox)
-    yield Console(url, sandbox)
+    yield url
     server.terminate()
     server.wait(timeout=30)
 
 
-def start_console(sandbox: Path, *options: str) -> tuple[subprocess.Popen, str]:
+def start_console(sandbox: Path, *options: str) -> tuple[subprocess.Popen, Console]:
     """``matching serve`` on a free loopback port with its data in ``sandbox/data``, once
-    it answers: the process and its address."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port", str(port),
-                               "--data", str(sandbox / "data"), *options],
-                              stderr=subprocess.PIPE, text=True, cwd=sandbox)
-    url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            return server, url
-        except OSError:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < end, "the console did not start"
-            time.sleep(0.2)
+    it answers: the process and its address (with the start secret it printed)."""
+    served = serve_in_background(sandbox / "data", *options, cwd=sandbox)
+    return served.process, Console(served.url, sandbox, served.secret)
 
 
 class Console(str):
-    """The console's address, with the sandbox it works in."""
+    """The console's address, with the sandbox it works in and its start secret."""
 
-    def __new__(cls, url: str, sandbox: Path) -> Console:
+    def __new__(cls, url: str, sandbox: Path, secret: str = "") -> Console:
         made = super().__new__(cls, url)
         made.sandbox = sandbox  # type: ignore[attr-defined]
+        made.secret = secret  # type: ignore[attr-defined]
         return made
+
+    @property
+    def entry(self) -> str:
+        """The address ``matching serve`` printed: opening it lets a browser in."""
+        return ServedConsole(None, self, self.secret).entry  # type: ignore[arg-type,attr-defined]
+
+    @property
+    def credential(self) -> dict[str, str]:
+        """The header a script sends with the start secret."""
+        return ServedConsole(None, self, self.secret).headers  # type: ignore[arg-type,attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +142,7 @@ def pixels_near(picture: np.ndarray, colour: np.ndarray, tolerance: float = 0.08
 
 def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     wait = WebDriverWait(browser, PAGE_WAIT)
-    browser.get(console + "/")
+    browser.get(console.entry)  # as the person who started it: the printed address
     browser.find_element(By.NAME, "name").send_keys("民乐社区")
     browser.find_element(By.CSS_SELECTOR, "form[action='/programmes'] button").click()
     wait.until(lambda d: d.current_url.endswith("/upload"))
@@ -231,7 +222,7 @@ def test_hostile_names_never_run_in_any_page(console, browser, tmp_path):
     report, a statement. No payload sets its flag anywhere."""
     world = hostile_names_world(tmp_path / "hostile")
     wait = WebDriverWait(browser, PAGE_WAIT)
-    browser.get(console + "/")
+    browser.get(console.entry)
     browser.find_element(By.NAME, "name").send_keys("hostile")
     browser.find_element(By.CSS_SELECTOR, "form[action='/programmes'] button").click()
     wait.until(lambda d: d.current_url.endswith("/upload"))

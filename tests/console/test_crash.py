@@ -8,18 +8,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from matching.cli import main
 from matching.console import create_app, service
+from matching.console.launch import ServedConsole, free_port, serve_in_background
 from matching.console.links import Links
 from matching.programme.audit import verify_data
 from tests.console.test_app import MINLE, local, minle_files, wait
@@ -106,60 +105,46 @@ def test_killed_during_approval_nothing_is_lost_or_doubled(marked):
     assert verify_data(data).whole
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(data: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "matching.cli", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--data", str(data), "--programme", "minle", str(MINLE)],
-        stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/programmes", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("the console did not start")
+def serve(data: Path, port: int) -> ServedConsole:
+    return serve_in_background(data, "--programme", "minle", str(MINLE), port=port,
+                               own_group=True)
 
 
 def test_killed_during_a_replan_the_record_is_whole_after_a_restart(tmp_path):
     data, port = tmp_path / "data", free_port()
-    base = f"http://127.0.0.1:{port}"
     console = serve(data, port)
+    web = console.client()
     try:
-        run = httpx.post(f"{base}/api/programmes/minle/runs", json={
+        run = web.post("/api/programmes/minle/runs", json={
             "start": "2026-03-30", "weeks": 2, "time_limit": 30}).json()["id"]
         for _ in range(600):
-            if httpx.get(f"{base}/api/runs/{run}").json()["status"] == "done":
+            if web.get(f"/api/runs/{run}").json()["status"] == "done":
                 break
             time.sleep(0.1)
         for vid in ("V00001", "V00002"):
-            assert httpx.post(f"{base}/api/programmes/minle/changes", json={
+            assert web.post("/api/programmes/minle/changes", json={
                 "kind": "leave", "person": "volunteer", "id": vid, "date": "2026-04-06",
                 "reason": "moved"}).status_code == 201
-        again = httpx.post(f"{base}/api/programmes/minle/replans",
+        again = web.post("/api/programmes/minle/replans",
                            json={"from": "2026-04-06"}).json()["id"]
         time.sleep(1.0)  # the re-plan is running
-        assert httpx.get(f"{base}/api/runs/{again}").json()["status"] in ("queued", "running")
+        assert web.get(f"/api/runs/{again}").json()["status"] in ("queued", "running")
     finally:
-        os.killpg(console.pid, signal.SIGKILL)
-        console.wait()
+        os.killpg(console.process.pid, signal.SIGKILL)
+        console.process.wait()
     console = serve(data, port)
+    web = console.client()
     try:
-        assert httpx.get(f"{base}/api/runs/{again}").json()["status"] == "failed"
-        changes = httpx.get(f"{base}/api/programmes/minle/changes").json()
+        assert web.get(f"/api/runs/{again}").json()["status"] == "failed"
+        changes = web.get("/api/programmes/minle/changes").json()
         assert [(c["kind"], c["id"]) for c in changes] == [("leave", "V00001"),
                                                            ("leave", "V00002")]
-        roster = httpx.get(f"{base}/api/programmes/minle/roster?date=2026-04-06").json()
+        roster = web.get("/api/programmes/minle/roster?date=2026-04-06").json()
         assert len(roster["volunteers"]) == 61
-        third = httpx.post(f"{base}/api/programmes/minle/replans",
+        third = web.post("/api/programmes/minle/replans",
                            json={"from": "2026-04-06"}).json()["id"]
         for _ in range(600):
-            status = httpx.get(f"{base}/api/runs/{third}").json()["status"]
+            status = web.get(f"/api/runs/{third}").json()["status"]
             if status in ("done", "failed"):
                 break
             time.sleep(0.1)
@@ -168,11 +153,11 @@ def test_killed_during_a_replan_the_record_is_whole_after_a_restart(tmp_path):
         assignments = (out / "assignments.csv").read_text(encoding="utf-8")
         assert "V00001" not in assignments and "V00002" not in assignments
         actions = [e["action"] for e in
-                   httpx.get(f"{base}/api/programmes/minle/audit").json()]
+                   web.get("/api/programmes/minle/audit").json()]
         assert actions.count("replan") == 2 and actions.count("change") == 2
     finally:
-        os.killpg(console.pid, signal.SIGKILL)
-        console.wait()
+        os.killpg(console.process.pid, signal.SIGKILL)
+        console.process.wait()
     assert main(["audit", "verify", str(data)]) == 0
     assert json.loads((data / "runs" / again / "status.json").read_text())["status"] == \
         "failed"

@@ -10,9 +10,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from fastapi.testclient import TestClient
 
 from matching.console import create_app
+from tests.console.test_app import local
 from tests.helpers.tour import PROGRAMME, START, form_token, take_tour, tour_files
 
 #: Words that may stand in a Chinese page: the switch to English, the names of file
@@ -65,7 +65,7 @@ def english_words(page: str) -> list[str]:
 def toured(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tour")
     app = create_app(folder / "data")
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+    with local(app) as client:
         pages = take_tour(client, tour_files(folder / "files"))
         yield client, pages
 

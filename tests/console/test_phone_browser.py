@@ -37,7 +37,7 @@ def served(tmp_path_factory):
     """``matching serve`` with Minle planned for two weeks (links kept working long after
     that past fortnight), and the volunteers' links."""
     server, url = start_console(tmp_path_factory.mktemp("phone"), "--link-days", "36500")
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, timeout=60, headers=url.credential) as client:
         files = {k: (f"{k}.csv", (MINLE / f"{k}.csv").read_bytes(), "text/csv")
                  for k in ("volunteers", "elders", "relations")}
         assert client.post("/api/programmes/minle/inputs", files=files).status_code == 200
@@ -99,6 +99,7 @@ def test_a_volunteer_marks_a_visit_on_a_phone_and_it_stays_marked(served, tmp_pa
         assert len(pending) == 1 and pending[0]["volunteer_id"] == link["volunteer_id"]
 
         # the coordinator approves it on the time-bank page
+        desk.get(url.entry)  # the coordinator, at the computer that started the console
         desk.get(url + "/p/minle/timebank")
         assert desk.find_element(By.ID, "approve").is_displayed()
         desk.execute_script("document.getElementById('phone-marks').scrollIntoView()")

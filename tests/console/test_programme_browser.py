@@ -30,10 +30,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 LEAVING, LEAVE_DAY = ("V00000", "V00001", "V00002"), "2026-04-13"
 
 
-def api(url: str, path: str, body: dict | None = None) -> object:
+def api(url, path: str, body: dict | None = None) -> object:
     request = urllib.request.Request(url + path, method="POST" if body else "GET",
                                      data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              **url.credential})
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())
 
@@ -49,6 +50,7 @@ def test_the_coordinators_sequence_in_a_browser(browser, tmp_path):  # noqa: F81
                                 "--phone-address", "http://192.168.1.20:8000")
     wait = WebDriverWait(browser, PAGE_WAIT)
     try:
+        browser.get(url.entry)
         browser.get(f"{url}/p/minle/upload")
         assert plan_weeks(browser, 4, "2026-03-30") == "done"
         for vid in LEAVING:  # the changes page's form, as the coordinator fills it in

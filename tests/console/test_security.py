@@ -30,6 +30,8 @@ from matching.console.guard import BodyLimit, served_hosts
 from matching.console.sessions import Sessions
 from matching.console.store import Store, programme_name_problem
 from matching.outputs.printing import PRINT_SCRIPT, PRINT_SCRIPT_HASH, print_button
+from tests.console.test_app import local as local_client
+from tests.console.test_app import secret_header
 from tests.helpers.bomb import many_rows_workbook
 
 MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
@@ -49,7 +51,7 @@ def minle_files() -> dict[str, tuple[str, bytes, str]]:
 @pytest.fixture
 def local(tmp_path):
     """A console on this computer, with Minle's rosters."""
-    with TestClient(create_app(tmp_path / "data"), base_url=LOCAL) as client:
+    with local_client(create_app(tmp_path / "data")) as client:
         assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
         yield client
 
@@ -358,7 +360,8 @@ def test_other_pages_answer_while_an_upload_is_checked(tmp_path, monkeypatch):
 
     async def scenario() -> tuple[int, int]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=LOCAL) as client:
+        async with httpx.AsyncClient(transport=transport, base_url=LOCAL,
+                                     headers=secret_header(app)) as client:
             upload = asyncio.create_task(client.post("/api/programmes/minle/inputs",
                                                      files=minle_files()))
             while not seen.is_set():
@@ -386,7 +389,7 @@ def test_the_problem_list_is_capped(local):
 
 
 def test_a_refused_upload_leaves_nothing_behind(tmp_path):
-    with TestClient(create_app(tmp_path / "data"), base_url=LOCAL) as client:
+    with local_client(create_app(tmp_path / "data")) as client:
         bad = {"elders": ("elders.csv", b"elder_id,age\nE1,eighty\n", "text/csv")}
         assert client.post("/api/programmes/fresh/inputs", files=bad).status_code == 422
     assert list((tmp_path / "data" / "programmes").iterdir()) == []
@@ -426,7 +429,7 @@ def test_everything_under_the_data_folder_is_its_owners_only(tmp_path):
     folder is 0700 and every file 0600."""
     data = tmp_path / "data"
     Accounts(data).add("wang", PASSWORD)
-    with TestClient(create_app(data), base_url=LOCAL) as client:
+    with local_client(create_app(data)) as client:
         assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
         run = client.post("/api/programmes/minle/runs", json={"start": "2026-03-30",
                                                               "weeks": 1, "time_limit": 20})

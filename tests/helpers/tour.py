@@ -147,31 +147,20 @@ def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pag
     """Serve a console on a free port, take the tour, and screenshot every page."""
     import base64
     import shutil
-    import socket
-    import subprocess
     import tempfile
 
-    import httpx
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.print_page_options import PrintOptions
 
+    from matching.console.launch import serve_in_background
+
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
-                                   str(port), "--data", str(Path(tmp) / "data")], cwd=tmp)
-        url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        served = serve_in_background(Path(tmp) / "data", cwd=tmp)
+        url = served.url
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(url + "/", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            with httpx.Client(base_url=url, timeout=60) as client:
+            with served.client() as client:
                 pages = take_tour(client, tour_files(Path(tmp) / "files"))
             options = webdriver.ChromeOptions()
             options.binary_location = shutil.which("chromium") or ""
@@ -180,6 +169,7 @@ def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pag
             driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")),
                                       options=options)
             try:
+                driver.get(served.entry)
                 for width in (1400, 800):
                     driver.set_window_size(width, 1000)
                     for name, path in pages.items():
@@ -202,8 +192,7 @@ def main(out: Path) -> None:  # pragma: no cover - a tool for looking at the pag
             finally:
                 driver.quit()
         finally:
-            server.terminate()
-            server.wait()
+            served.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -116,7 +116,7 @@ def test_interrupt_while_writing_keeps_the_previous_folder(tmp_path, monkeypatch
     write_outputs(out, {"a.csv": pd.DataFrame({"x": [1]})}, {"note.txt": "old"})
     before = snapshot(out)
     calls = {"n": 0}
-    real = write_module._csv_bytes
+    real = write_module.csv_bytes
 
     def flaky(frame: pd.DataFrame, headers: str) -> bytes:
         calls["n"] += 1
@@ -124,7 +124,7 @@ def test_interrupt_while_writing_keeps_the_previous_folder(tmp_path, monkeypatch
             raise KeyboardInterrupt
         return real(frame, headers)
 
-    monkeypatch.setattr(write_module, "_csv_bytes", flaky)
+    monkeypatch.setattr(write_module, "csv_bytes", flaky)
     with pytest.raises(KeyboardInterrupt):
         write_outputs(out, {"a.csv": pd.DataFrame({"x": [2]}), "b.csv": pd.DataFrame()},
                       {"note.txt": "new"})

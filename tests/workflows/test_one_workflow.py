@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from matching import checker
 from matching.cli import main
 from matching.console import create_app
 from tests.conftest import input_args, write_towns
+from tests.console.test_app import local
 
 #: What differs between the ways in: how long they took, and the folder's own name.
 NOT_COMPARED = ("seconds", "solve_seconds", "time", "timings")
@@ -44,7 +44,7 @@ def test_pair_run_and_console_make_the_same_plan(tmp_path, capsys):
     app = create_app(tmp_path / "data")
     files = {k: (f"{k}.csv", (world / f"{k}.csv").read_bytes(), "text/csv")
              for k in ("volunteers", "elders", "relations")}
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+    with local(app) as client:
         assert client.post("/api/programmes/towns/inputs", files=files).status_code == 200
         started = client.post("/api/programmes/towns/runs",
                               json={"schedule": False, "time_limit": 60, "seed": 0})

@@ -33,6 +33,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.too_many_rows": ("超过 {most:,} 行，本程序最多读取这么多；请按社区或乡镇拆分，分别排班",
                             "has more than {most:,} rows, the most this reader takes; split it "
                             "(by community or town) and plan each part"),
+    "input.too_many_columns": ("有 {columns:,} 列（最多 {most:,}）；可能某个远处的单元格里有内容，请只保留名册的几列",
+                               "has {columns:,} columns (at most {most:,}); a cell far to the "
+                               "right may hold something: keep only the roster's columns"),
+    "input.too_many_cells": ("有 {rows:,} 行 × {columns:,} 列，超过本程序可读的 {most:,} 个单元格；请删去多余的行和列，或拆分",
+                             "has {rows:,} rows × {columns:,} columns, more than the {most:,} "
+                             "cells this reader takes; delete the extra rows and columns, or "
+                             "split it"),
     "input.not_a_plan_folder": ("不是结果文件夹（没有 assignments.csv）",
                                 "is not a plan folder (no assignments.csv)"),
     "input.not_a_plan_folder_compare": ("不是结果文件夹（没有 assignments.csv 和 unassigned.csv）",
@@ -126,6 +133,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "starts with a dot; an id starts with a letter or a digit"),
     "input.id_too_long": ("长 {length:,} 个字符（最多 {most}）",
                           "is {length:,} characters long (at most {most})"),
+    "input.id_windows_char": ("含有字符 {char}；在 Windows 上它代表磁盘或数据流，请改用字母、数字或 -",
+                              "holds {char}, which names a drive or a stream on Windows; use "
+                              "letters, digits or -"),
+    "input.id_trailing": ("以点号或空格结尾；Windows 会去掉它，与另一个编号混同",
+                          "ends in a dot or a space; Windows drops it, making it another id"),
+    "input.id_reserved": ("是 Windows 保留的设备名（如 CON、NUL、COM1），不能当文件名",
+                          "is a name Windows keeps for a device (CON, NUL, COM1...) and may "
+                          "not name a file"),
+    "input.id_case_twin": ("与第 {first_row} 行的“{other}”只差大小写；不区分大小写的磁盘上两人的文件会互相覆盖",
+                           "differs only in case from {other!r} on row {first_row}; on a disk that "
+                           "ignores case their files would overwrite each other"),
     # doctor's warnings
     "input.unreachable": ("没有志愿者能为这位老人服务：{why!p}",
                           "no volunteer can serve this elder: {why!p}"),
@@ -196,6 +214,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.row_empty": ("加入或修改需要至少一项资料", "a join or an edit needs at least one detail"),
     "roster.already_on_roster": ("{person!w}已在名册上，不能再加入", "this {person!w} is on the roster already"),
     "roster.never_left": ("{person!w}没有离开过，不能“回来”", "this {person!w} never left"),
+    "roster.case_twin": ("与名册上的“{other}”只差大小写；请用另一个编号", "differs only in case from {other!r} on the roster; use another id"),
     "roster.unknown": ("名册上从没有这位{person!w}", "no {person!w} with this id was ever on the roster"),
     "input.no_data_folder": ("不是数据文件夹", "is not a data folder"),
     "input.data_not_empty": ("已有内容：请恢复到一个新的（或空的）文件夹", "holds something already: restore into a new (or empty) folder"),

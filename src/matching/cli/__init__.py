@@ -121,7 +121,8 @@ COMMANDS: dict[str, Command] = {
     "restore": Command("records", "put a backup back as a data folder",
                        "Put a backup made by matching backup back as a new data folder."),
     "account": Command("console", "console accounts (needed to serve beyond this computer)",
-                       "Console accounts: add one, or set its password."),
+                       "Console accounts: add one, or set its password; grant or take away a "
+                       "role in a programme; list them."),
 }
 
 

@@ -6,14 +6,17 @@ import argparse
 import getpass
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import uvicorn
 
 from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_json, emit, say
 from matching.console import create_app, load_programme
-from matching.console.accounts import Accounts
+from matching.console.accounts import ROLES, Accounts
 from matching.console.context import phone_address_problem
+from matching.console.guard import START_SECRET_PARAMETER
+from matching.console.launch import ANNOUNCEMENT
 from matching.console.links import DEFAULT_LINK_DAYS
 from matching.programme.audit import AUDIT_FILE, AuditLog, command_line_actor
 from matching.rules.errors import InputError
@@ -38,7 +41,8 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                             "Requests naming any other host get 400")
         p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                        help="a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto "
-                            "are believed (default 127.0.0.1); may be repeated")
+                            "are believed; may be repeated. Without it, those headers are "
+                            "ignored from everyone, this computer included")
         p.add_argument("--secure-cookies", action="store_true",
                        help="mark cookies Secure even when the proxy does not say the "
                             "request came over HTTPS")
@@ -70,11 +74,31 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add_json(add)
+    grant = actions.add_parser(
+        "grant", help="give an account a role in a programme",
+        description="Give an account a role in one programme: coordinator (plans, records, "
+                    "approves), viewer (reads plans and reports) or auditor (reads the audit "
+                    "log and the time bank's statements). An account sees only the "
+                    "programmes granted to it; the first account is the admin, who sees all.")
+    grant.add_argument("name", help="the account")
+    grant.add_argument("--programme", required=True, help="the programme's name")
+    grant.add_argument("--role", required=True, choices=sorted(ROLES))
+    revoke = actions.add_parser("revoke", help="take a programme away from an account")
+    revoke.add_argument("name", help="the account")
+    revoke.add_argument("--programme", required=True, help="the programme's name")
+    listing = actions.add_parser("list", help="every account, and its roles")
+    for sub in (grant, revoke, listing):
+        sub.add_argument("--data", type=Path, default=Path("console-data"),
+                         help="the console's data folder (default ./console-data)")
+        add_json(sub)
 
 
 def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
-    return serve(args) if command == "serve" else account_add(args)
+    if command == "serve":
+        return serve(args)
+    return {"add": account_add, "grant": account_grant, "revoke": account_grant,
+            "list": account_list}[args.account_command](args)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -95,12 +119,24 @@ def serve(args: argparse.Namespace) -> int:
     except PermissionError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT
-    print(f"matching console on http://{args.host}:{args.port}/ (data in {args.data}); "
-          "Ctrl-C stops it", file=sys.stderr)
+    address = f"http://{args.host}:{args.port}/"
+    secret = app.state.console.start_secret
+    if secret:  # this computer's other accounts reach the port too: only the secret opens it
+        address += f"?{START_SECRET_PARAMETER}={secret}"
+    print(ANNOUNCEMENT.format(address=address, data=args.data), file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                proxy_headers=True,
-                forwarded_allow_ips=",".join(args.trusted_proxy) or "127.0.0.1")
+                **forwarding(args.trusted_proxy))
     return EXIT_OK
+
+
+def forwarding(trusted_proxies: list[str]) -> dict[str, object]:
+    """uvicorn's options for ``X-Forwarded-For`` and ``-Proto``: believed only from the
+    ``--trusted-proxy`` addresses, and from no one without one (uvicorn would believe
+    127.0.0.1 by default, letting any local process pose as many addresses past the
+    per-address limits)."""
+    if not trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
 
 
 def account_add(args: argparse.Namespace) -> int:
@@ -125,4 +161,35 @@ def account_add(args: argparse.Namespace) -> int:
                    {"account": args.name, "what": "password set" if existed else "added"})
     emit(args, {"account": args.name, "data": str(args.data)},
          f"account {args.name} saved in {args.data}")
+    return EXIT_OK
+
+
+def account_grant(args: argparse.Namespace) -> int:
+    """``matching account grant`` and ``revoke``: an account's role in a programme."""
+    accounts = Accounts(args.data)
+    programme = unicodedata.normalize("NFC", args.programme)
+    role = getattr(args, "role", None)
+    try:
+        before = accounts.grant(args.name, programme, role)
+    except ValueError as exc:
+        say(str(exc))
+        return EXIT_BAD_INPUT
+    with AuditLog(Path(args.data) / AUDIT_FILE) as log:
+        log.append(command_line_actor(), "grant", programme, args.name,
+                   {"role": before} if before else None, {"role": role} if role else None)
+    emit(args, {"account": args.name, "programme": programme, "role": role},
+         f"{args.name}: {role} in {programme}" if role else
+         f"{args.name} no longer sees {programme}")
+    return EXIT_OK
+
+
+def account_list(args: argparse.Namespace) -> int:
+    """``matching account list``: every account, whether it is an admin, and its roles."""
+    accounts = Accounts(args.data)
+    rows = [{"account": name, "admin": accounts.is_admin(name), "roles": accounts.roles(name)}
+            for name in accounts.names()]
+    emit(args, {"accounts": rows}, "\n".join(
+        f"{r['account']}{' (admin)' if r['admin'] else ''}: " +
+        (", ".join(f"{p} {role}" for p, role in sorted(r["roles"].items())) or "-")
+        for r in rows) or "no accounts")
     return EXIT_OK

@@ -9,7 +9,11 @@ be, and how wrong guesses are slowed down.
 * Setting a password ends every session of the account (:mod:`~matching.console.sessions`).
 * After :data:`FREE_FAILURES` wrong passwords for an account, or from one address, every
   attempt (the right password too) is refused for :data:`FIRST_LOCK_SECONDS`, doubling
-  with each further failure up to :data:`MAX_LOCK_SECONDS` (:class:`Throttle`).
+  with each further failure up to :data:`MAX_LOCK_SECONDS` (:class:`Throttle`). An attempt
+  counts as a failure *before* its password is checked, and is forgiven only when it
+  proves right, so guesses sent all at once get no more checks than guesses sent in turn.
+* Each account has a role in each programme granted to it (:data:`ROLES`); the first
+  account is the admin, who sees every programme and grants the roles (:class:`Accounts`).
 """
 
 from __future__ import annotations
@@ -51,6 +55,15 @@ FORGET_SECONDS = 24 * 3600.0
 #: The most accounts and addresses remembered at once (the oldest are forgotten first).
 MAX_REMEMBERED = 10_000
 
+#: What each role may do in a programme granted to it: ``read`` its plans, reports and
+#: roster; ``plan`` (upload, plan, re-plan, enter changes, hand out links, record and
+#: approve hours); ``audit`` (read the audit log, the time bank's balances and statements).
+ROLES: dict[str, frozenset[str]] = {
+    "coordinator": frozenset({"read", "plan", "audit"}),
+    "viewer": frozenset({"read"}),
+    "auditor": frozenset({"audit"}),
+}
+
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such account")
 
@@ -71,16 +84,80 @@ def password_problem(password: str, account: str = "") -> str | None:
 
 class Accounts:
     """The console's accounts, kept in ``DATA/accounts.json`` (owner-only) as name -> Argon2
-    hash."""
+    hash, and what each may do, in ``DATA/grants.json``: the admin's name and each
+    account's role by programme.
+
+    A data folder whose accounts were made before roles existed has no grants file: every
+    account in it keeps what it had, and is an admin.
+    """
 
     def __init__(self, data: str | Path) -> None:
         self.data = Path(data)
         self.path = self.data / "accounts.json"
+        self.grants_path = self.data / "grants.json"
 
     def _all(self) -> dict[str, str]:
         if not self.path.is_file():
             return {}
         return json.loads(self.path.read_text(encoding="utf-8"))
+
+    def _write(self, path: Path, content: dict) -> None:
+        self.data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.new")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(content, f, indent=2, sort_keys=True, ensure_ascii=False)
+        os.replace(tmp, path)
+
+    def _grants(self) -> dict:
+        if not self.grants_path.is_file():
+            return {"admins": self.names(), "roles": {}}
+        return json.loads(self.grants_path.read_text(encoding="utf-8"))
+
+    def is_admin(self, name: str) -> bool:
+        """Whether ``name`` is an admin (sees every programme, grants roles)."""
+        return name in self._grants()["admins"] and name in self.names()
+
+    def roles(self, name: str) -> dict[str, str]:
+        """The programmes granted to ``name``, with its role in each."""
+        return dict(self._grants()["roles"].get(name, {}))
+
+    def role(self, name: str, programme: str) -> str | None:
+        """``name``'s role in ``programme`` (``None``: not granted)."""
+        return self.roles(name).get(programme)
+
+    def may(self, name: str, programme: str, action: str) -> bool:
+        """Whether ``name`` may do ``action`` (``read``, ``plan``, ``audit``) in
+        ``programme``: an admin may do everything."""
+        if self.is_admin(name):
+            return True
+        role = self.role(name, programme)
+        return role is not None and action in ROLES[role]
+
+    def sees(self, name: str, programme: str) -> bool:
+        """Whether ``programme`` is shown to ``name`` at all."""
+        return self.is_admin(name) or self.role(name, programme) is not None
+
+    def grant(self, name: str, programme: str, role: str | None) -> str | None:
+        """Give ``name`` ``role`` in ``programme`` (``None`` takes the programme away);
+        the role it had before.
+
+        Raises
+        ------
+        ValueError
+            If there is no such account or role.
+        """
+        if name not in self.names():
+            raise ValueError(f"no account {name!r}")
+        if role is not None and role not in ROLES:
+            raise ValueError(f"role {role!r}: use one of {', '.join(ROLES)}")
+        grants = self._grants()
+        mine = grants["roles"].setdefault(name, {})
+        before = mine.pop(programme, None)
+        if role is not None:
+            mine[programme] = role
+        self._write(self.grants_path, grants)
+        return before
 
     def names(self) -> list[str]:
         """Every account's name."""
@@ -101,14 +178,13 @@ class Accounts:
         problem = password_problem(password, name)
         if problem is not None:
             raise ValueError(problem)
+        grants = self._grants()  # read before the account is added: who was there first
         accounts = self._all()
         accounts[name] = _HASHER.hash(password)
-        self.data.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(f".{self.path.name}.new")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(accounts, f, indent=2, sort_keys=True)
-        os.replace(tmp, self.path)
+        self._write(self.path, accounts)
+        if not self.grants_path.is_file():
+            self._write(self.grants_path, {"admins": grants["admins"] or [name],
+                                           "roles": grants["roles"]})
         Sessions(self.data).end_account(name)
 
     def verify(self, name: str, password: str) -> bool:
@@ -146,6 +222,19 @@ class Throttle:
         with self._lock:
             return max([0.0, *(self._locked_until(k) - now for k in keys)])
 
+    def attempt(self, keys: Iterable[str]) -> float:
+        """Let an attempt on ``keys`` through (0), counting it as failed until
+        :meth:`succeeded` says otherwise, or say how many seconds it must wait. Counted in
+        the same step as it is let through, so a burst of concurrent guesses gets at most
+        :data:`FREE_FAILURES` password checks."""
+        keys = tuple(keys)
+        now = self.clock()
+        with self._lock:
+            wait = max([0.0, *(self._locked_until(k) - now for k in keys)])
+            if wait <= 0:
+                self._count_failure(keys, now)
+        return wait
+
     def _locked_until(self, key: str) -> float:
         count, last = self._failures.get(key, (0, 0.0))
         if count < FREE_FAILURES:
@@ -153,16 +242,19 @@ class Throttle:
         return last + min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** (count - FREE_FAILURES))
 
     def failed(self, keys: Iterable[str]) -> None:
-        """An attempt on ``keys`` failed."""
+        """An attempt on ``keys`` failed (one not let through by :meth:`attempt`)."""
         now = self.clock()
         with self._lock:
-            for key in keys:
-                count, last = self._failures.pop(key, (0, now))
-                if now - last > FORGET_SECONDS:
-                    count = 0
-                self._failures[key] = (count + 1, now)  # re-inserted: newest last
-            while len(self._failures) > MAX_REMEMBERED:
-                self._failures.pop(next(iter(self._failures)))
+            self._count_failure(tuple(keys), now)
+
+    def _count_failure(self, keys: tuple[str, ...], now: float) -> None:
+        for key in keys:
+            count, last = self._failures.pop(key, (0, now))
+            if now - last > FORGET_SECONDS:
+                count = 0
+            self._failures[key] = (count + 1, now)  # re-inserted: newest last
+        while len(self._failures) > MAX_REMEMBERED:
+            self._failures.pop(next(iter(self._failures)))
 
     def succeeded(self, keys: Iterable[str]) -> None:
         """An attempt on ``keys`` succeeded: their failures are forgotten."""

@@ -14,13 +14,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from matching.console import service
+from matching.console.bodies import BoundedRoute
 from matching.console.context import (
+    MAY_AUDIT,
+    MAY_PLAN,
+    MAY_READ,
     Console,
     actor_of,
     check_api_token,
     console_of,
     language,
     stage_text,
+    visible_programmes,
 )
 from matching.console.pages import (
     check_off_the_loop,
@@ -37,7 +42,7 @@ from matching.console.store import BadName
 from matching.rules.errors import InputError, InputIssue
 from matching.world.read import read_world
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", route_class=BoundedRoute)
 
 #: Most marks one approval may name.
 MOST_APPROVED = 10_000
@@ -51,14 +56,14 @@ def problem_json(p: InputIssue) -> dict:
 
 
 @router.get("/programmes", tags=["programmes"])
-def api_programmes(console: ConsoleDep) -> list[dict]:
-    """Every programme, with its saved input files and its runs' ids."""
+def api_programmes(request: Request, console: ConsoleDep) -> list[dict]:
+    """The programmes the asker may see, with their saved input files and runs' ids."""
     store = console.store
     return [{"name": n, "inputs": sorted(store.inputs(n)),
-             "runs": [r["id"] for r in store.runs(n)]} for n in store.programmes()]
+             "runs": [r["id"] for r in store.runs(n)]} for n in visible_programmes(request)]
 
 
-@router.post("/programmes/{name}/inputs", tags=["programmes"])
+@router.post("/programmes/{name}/inputs", tags=["programmes"], dependencies=[MAY_PLAN])
 async def api_inputs(request: Request, console: ConsoleDep, name: str,
                      volunteers: Annotated[UploadFile | None, File()] = None,
                      elders: Annotated[UploadFile | None, File()] = None,
@@ -94,7 +99,7 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
                                       for p in found.warnings]})  # type: ignore[attr-defined]
 
 
-@router.post("/programmes/{name}/runs", status_code=202, tags=["runs"])
+@router.post("/programmes/{name}/runs", status_code=202, tags=["runs"], dependencies=[MAY_PLAN])
 def api_start(request: Request, console: ConsoleDep, name: str, options: service.RunOptions,
               x_csrf_token: CsrfHeader = None) -> dict:
     """Queue a run: a pairing and (unless ``schedule`` is false) a schedule. Returns its
@@ -110,14 +115,14 @@ def api_start(request: Request, console: ConsoleDep, name: str, options: service
     return {"id": run_id}
 
 
-@router.get("/programmes/{name}/runs", tags=["runs"])
+@router.get("/programmes/{name}/runs", tags=["runs"], dependencies=[MAY_READ])
 def api_runs(console: ConsoleDep, name: str) -> list[dict]:
     """The programme's runs, newest first."""
     console.programme_or_404(name)
     return console.store.runs(name)
 
 
-@router.get("/programmes/{name}/map", tags=["programmes"])
+@router.get("/programmes/{name}/map", tags=["programmes"], dependencies=[MAY_READ])
 def api_map(console: ConsoleDep, name: str) -> dict:
     """Volunteers and elders with their places, and the pairs of the latest finished
     run (none before the first)."""
@@ -152,7 +157,7 @@ def _people(frame: pd.DataFrame, key: str) -> list[dict]:
                                      frame["lon"], strict=True)]
 
 
-@router.get("/runs/{run_id}", tags=["runs"])
+@router.get("/runs/{run_id}", tags=["runs"], dependencies=[MAY_READ])
 def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
     """A run's ``status`` (``queued``, ``running``, ``done`` or ``failed``), its
     ``progress`` (0 to 1) and stage (``stage``, a code, with ``stage_params``; and
@@ -161,7 +166,7 @@ def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
     return {**status, "stage_text": stage_text(status, language(request))}
 
 
-@router.get("/runs/{run_id}/files/{path:path}", tags=["runs"])
+@router.get("/runs/{run_id}/files/{path:path}", tags=["runs"], dependencies=[MAY_READ])
 def api_file(request: Request, console: ConsoleDep, run_id: str, path: str) -> Response:
     """Any output file of a finished run, such as ``assignments.csv`` or
     ``rota/V00001.html`` (rota pages carry the volunteers' personal links as QR codes)."""
@@ -169,7 +174,7 @@ def api_file(request: Request, console: ConsoleDep, run_id: str, path: str) -> R
         file_or_404(console, run_id, path)
 
 
-@router.get("/runs/{run_id}/workbook", tags=["runs"])
+@router.get("/runs/{run_id}/workbook", tags=["runs"], dependencies=[MAY_READ])
 def api_workbook(console: ConsoleDep, run_id: str,
                  lang: Literal["zh", "en"] = "zh") -> Response:
     """The hand-out workbook (``lang``: its sheet names and headers, Chinese by default):
@@ -178,14 +183,14 @@ def api_workbook(console: ConsoleDep, run_id: str,
     return workbook_response(console, run_id, lang)
 
 
-@router.get("/runs/{run_id}/zip", tags=["runs"])
+@router.get("/runs/{run_id}/zip", tags=["runs"], dependencies=[MAY_READ])
 def api_zip(console: ConsoleDep, run_id: str, lang: Literal["zh", "en"] = "zh") -> Response:
     """Every output file of a run and its workbook (in ``lang``), as a zip."""
     console.run_or_404(run_id)
     return zip_response(console, run_id, lang)
 
 
-@router.get("/runs/{run_id}/explain/{elder_id}", tags=["runs"])
+@router.get("/runs/{run_id}/explain/{elder_id}", tags=["runs"], dependencies=[MAY_READ])
 def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
     """Why this elder has their volunteer, and who came next."""
     if console.run_or_404(run_id)["status"] != "done":
@@ -215,7 +220,8 @@ class ReplanBody(BaseModel):
     from_date: str = Field(alias="from", max_length=40)
 
 
-@router.post("/programmes/{name}/changes", status_code=201, tags=["roster"])
+@router.post("/programmes/{name}/changes", status_code=201, tags=["roster"],
+             dependencies=[MAY_PLAN])
 def api_change(request: Request, console: ConsoleDep, name: str, body: ChangeBody,
                x_csrf_token: CsrfHeader = None) -> JSONResponse:
     """Enter a dated change: someone leaves, is away (``until``), returns, joins (``row``:
@@ -233,7 +239,7 @@ def api_change(request: Request, console: ConsoleDep, name: str, body: ChangeBod
     return JSONResponse(entered.as_json(), 201)
 
 
-@router.get("/programmes/{name}/changes", tags=["roster"])
+@router.get("/programmes/{name}/changes", tags=["roster"], dependencies=[MAY_READ])
 def api_changes(console: ConsoleDep, name: str) -> list[dict]:
     """Every change entered, in order, with who entered it and when."""
     console.programme_or_404(name)
@@ -241,7 +247,7 @@ def api_changes(console: ConsoleDep, name: str) -> list[dict]:
         return [e.as_json() for e in journal.entered()]
 
 
-@router.get("/programmes/{name}/roster", tags=["roster"])
+@router.get("/programmes/{name}/roster", tags=["roster"], dependencies=[MAY_READ])
 def api_roster(console: ConsoleDep, name: str, date: str = "") -> dict:
     """Who is in the programme on ``date`` (today by default): ``volunteers`` and
     ``elders`` (ids), and ``away`` (who is away that day)."""
@@ -259,7 +265,8 @@ def api_roster(console: ConsoleDep, name: str, date: str = "") -> dict:
             "away": [c.as_json() for c in members.away]}
 
 
-@router.post("/programmes/{name}/replans", status_code=202, tags=["roster"])
+@router.post("/programmes/{name}/replans", status_code=202, tags=["roster"],
+             dependencies=[MAY_PLAN])
 def api_replan(request: Request, console: ConsoleDep, name: str, body: ReplanBody,
                x_csrf_token: CsrfHeader = None) -> dict:
     """Re-plan the latest finished run from the roster as of ``from``, keeping its pairs
@@ -281,7 +288,7 @@ def api_replan(request: Request, console: ConsoleDep, name: str, body: ReplanBod
     return {"id": run_id}
 
 
-@router.get("/programmes/{name}/audit", tags=["audit"])
+@router.get("/programmes/{name}/audit", tags=["audit"], dependencies=[MAY_AUDIT])
 def api_audit(console: ConsoleDep, name: str, actor: str = "", action: str = "",
               since: str = "", until: str = "") -> list[dict]:
     """The programme's audit log, oldest first: ``seq, at, actor, action, subject,
@@ -294,7 +301,7 @@ def api_audit(console: ConsoleDep, name: str, actor: str = "", action: str = "",
 
 # --- volunteers' links and the marks from their phones ------------------------------------
 
-@router.get("/runs/{run_id}/links", tags=["links"])
+@router.get("/runs/{run_id}/links", tags=["links"], dependencies=[MAY_PLAN])
 def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     """One personal link per volunteer with activities in the run (made where there is
     none): ``volunteer_id``, ``name`` and ``url`` (``/v/...``, on this console). A link
@@ -306,7 +313,7 @@ def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
             for vid, url in urls.items()]
 
 
-@router.post("/runs/{run_id}/links/{volunteer_id}/revoke", tags=["links"])
+@router.post("/runs/{run_id}/links/{volunteer_id}/revoke", tags=["links"], dependencies=[MAY_PLAN])
 def api_revoke(request: Request, console: ConsoleDep, run_id: str, volunteer_id: str,
                x_csrf_token: CsrfHeader = None) -> dict:
     """End a volunteer's link for the run (it answers 404 from now on); the next
@@ -320,7 +327,7 @@ def api_revoke(request: Request, console: ConsoleDep, run_id: str, volunteer_id:
     return {"revoked": volunteer_id}
 
 
-@router.get("/programmes/{name}/links", tags=["links"])
+@router.get("/programmes/{name}/links", tags=["links"], dependencies=[MAY_PLAN])
 def api_programme_links(console: ConsoleDep, name: str) -> list[dict]:
     """One personal link per volunteer of the programme's current plan: ``volunteer_id``,
     ``name`` and ``url`` (``/v/...``). A link stays the same across re-plans and always
@@ -341,7 +348,7 @@ class Rejection(BaseModel):
     reason: str = Field(max_length=1000)
 
 
-@router.post("/programmes/{name}/timebank/reject", tags=["time bank"])
+@router.post("/programmes/{name}/timebank/reject", tags=["time bank"], dependencies=[MAY_PLAN])
 def api_reject(request: Request, console: ConsoleDep, name: str, rejection: Rejection,
                x_csrf_token: CsrfHeader = None) -> JSONResponse:
     """Send pending marks back with a reason: 200 with the ids sent back, or 409 with the
@@ -365,7 +372,7 @@ class Approval(BaseModel):
     minutes: dict[int, str] = Field(default_factory=dict, max_length=MOST_APPROVED)
 
 
-@router.get("/programmes/{name}/timebank/pending", tags=["time bank"])
+@router.get("/programmes/{name}/timebank/pending", tags=["time bank"], dependencies=[MAY_AUDIT])
 def api_pending(console: ConsoleDep, name: str) -> list[dict]:
     """Marks sent from phones and not yet approved: ``id, volunteer_id, elder_id, date,
     activity, status, minutes`` (and ``run_id, done_by, rating, comment``)."""
@@ -376,7 +383,7 @@ def api_pending(console: ConsoleDep, name: str) -> list[dict]:
             for m in console.links.marks(programme=name, pending=True)]
 
 
-@router.post("/programmes/{name}/timebank/approve", tags=["time bank"])
+@router.post("/programmes/{name}/timebank/approve", tags=["time bank"], dependencies=[MAY_PLAN])
 def api_approve(request: Request, console: ConsoleDep, name: str, approval: Approval,
                 x_csrf_token: CsrfHeader = None) -> JSONResponse:
     """Record pending marks in the time bank as one batch, by the same path as a marked
@@ -394,7 +401,7 @@ def api_approve(request: Request, console: ConsoleDep, name: str, approval: Appr
     return JSONResponse(counts)
 
 
-@router.get("/programmes/{name}/timebank/balances", tags=["time bank"])
+@router.get("/programmes/{name}/timebank/balances", tags=["time bank"], dependencies=[MAY_AUDIT])
 def api_balances(console: ConsoleDep, name: str) -> list[dict]:
     """Each member's hours: ``member_id``, ``balance_hours``, ``earned_hours``..."""
     console.programme_or_404(name)

@@ -9,6 +9,7 @@ import importlib.resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching import __version__
 from matching.catalogue import known, say
-from matching.console import api, pages, service, volunteer
+from matching.console import api, pages, volunteer
+from matching.console.bodies import UPLOAD_BYTES
 from matching.console.context import Console, ConsoleSettings, language
 from matching.console.guard import (
     Authenticate,
@@ -40,7 +42,7 @@ LEAFLET = importlib.resources.files("js_lib_leaflet") / "static" / "js_lib_leafl
 SWAGGER_UI = importlib.resources.files("fastapi_offline") / "static"
 
 #: The largest request body: three rosters at the upload limit, and a form around them.
-MAX_REQUEST_BYTES = 3 * service.MAX_UPLOAD_BYTES + 2**20
+MAX_REQUEST_BYTES = UPLOAD_BYTES
 
 #: The API's page: the console's own copy of Swagger UI, started by a script file (the
 #: Content-Security-Policy allows no inline script).
@@ -58,8 +60,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                allowed_hosts: tuple[str, ...] = (), tiles: str | None = None,
                secure_cookies: bool | None = None, idle_minutes: float | None = None,
                command: tuple[str, ...] | None = None,
-               link_days: int = DEFAULT_LINK_DAYS, phone_address: str | None = None
-               ) -> FastAPI:
+               link_days: int = DEFAULT_LINK_DAYS, phone_address: str | None = None,
+               start_secret: str | None = None) -> FastAPI:
     """The console over the data folder ``data``.
 
     Parameters
@@ -85,6 +87,9 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     phone_address
         The address phones open the console by (``http://192.168.1.20:8000``), printed in
         the volunteers' links; the links page can set it too.
+    start_secret
+        On a loopback address, the secret that opens the console (default: a new random
+        one, ``app.state.console.start_secret``); see :mod:`matching.console.guard`.
 
     Raises
     ------
@@ -96,7 +101,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                                tiles=tiles, secure_cookies=secure_cookies, link_days=link_days,
                                phone_address=phone_address,
                                **({"idle_seconds": idle_minutes * 60} if idle_minutes else {}))
-    console = Console(data, settings, command)
+    console = Console(data, settings, command, start_secret)
     if settings.needs_login and not console.accounts.names():
         raise PermissionError(
             f"refusing to serve on {host} without an account: add one with "
@@ -129,7 +134,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request, 422, exc.errors())
+        return error_response(request, 422, jsonable_encoder(exc.errors()))
 
     # added innermost first: a request meets the headers, then the host, the body's size
     # and who is asking, in that order

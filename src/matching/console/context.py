@@ -4,18 +4,28 @@ with, the data folder, the run queue, the accounts and sessions, and the page re
 from __future__ import annotations
 
 import functools
+import secrets
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from matching.catalogue import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, known, say, table
 from matching.console import service
 from matching.console.accounts import Accounts, Throttle
-from matching.console.guard import AuthSettings, Visitor, is_loopback, same_token, visitor_of
+from matching.console.guard import (
+    LOCAL_ACCOUNT,
+    AuthSettings,
+    Visitor,
+    is_loopback,
+    same_token,
+    visitor_of,
+)
 from matching.console.links import DEFAULT_LINK_DAYS, Links, RateLimit
 from matching.console.runs import RunQueue
 from matching.console.sessions import DEFAULT_IDLE_SECONDS, Sessions
@@ -35,6 +45,9 @@ SETTINGS_FILE = "settings.json"
 
 #: The language cookie.
 LANGUAGE_COOKIE = "lang"
+
+#: Bytes of randomness in a console's start secret.
+START_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -80,14 +93,20 @@ class Console:
     """The console's state, shared by its routes (``request.app.state.console``)."""
 
     def __init__(self, data: str | Path, settings: ConsoleSettings,
-                 command: tuple[str, ...] | None = None) -> None:
+                 command: tuple[str, ...] | None = None, start_secret: str | None = None
+                 ) -> None:
         self.settings = settings
         self.store = Store(data)
         self.accounts = Accounts(self.store.root)
         self.sessions = Sessions(self.store.root, settings.idle_seconds)
+        self.sessions.end_account(LOCAL_ACCOUNT)  # an earlier start's secret is void
         self.throttle = Throttle()
+        #: The secret that opens a console on this computer (``None`` elsewhere).
+        self.start_secret = start_secret or (
+            secrets.token_urlsafe(START_SECRET_BYTES) if not settings.needs_login else None)
         self.auth = AuthSettings(self.accounts, self.sessions, self.throttle,
-                                 settings.needs_login, settings.secure_cookies)
+                                 settings.needs_login, settings.secure_cookies,
+                                 start_secret=self.start_secret)
         self.runs = RunQueue(self.store, command,
                              finish=lambda run_id: service.finish_run(self.store, run_id))
         self.templates = Jinja2Templates(directory=HERE / "templates")
@@ -114,8 +133,11 @@ class Console:
             "csrf": csrf_token(visitor),
             "column_label": functools.partial(column_label, lang=lang),
             "problem_text": functools.partial(problem_text, lang=lang),
-            "user": visitor.account, "needs_login": self.settings.needs_login,
-            "programmes": self.store.programmes(), **context}, status_code=status_code)
+            "user": None if visitor.local else visitor.account,
+            "needs_login": self.settings.needs_login,
+            "programmes": visible_programmes(request), "admin": is_admin(request),
+            "may": functools.partial(visitor_may, request),
+            **context}, status_code=status_code)
 
     def log(self, request: Request | str, action: str, programme: str = "",
             subject: str = "", before: object = None, after: object = None) -> None:
@@ -193,8 +215,8 @@ def language(request: Request) -> str:
 
 
 def csrf_token(visitor: Visitor) -> str:
-    """The CSRF token forms carry (the session's)."""
-    return visitor.session.csrf if visitor.session is not None else ""
+    """The CSRF token forms carry (the session's, else the signed cookie nonce's)."""
+    return visitor.csrf
 
 
 def check_form_token(request: Request, given: str) -> None:
@@ -207,11 +229,87 @@ def check_form_token(request: Request, given: str) -> None:
 
 def actor_of(request: Request) -> str:
     """Who acts, for the audit log: ``account:NAME``, or ``local`` for the person at this
-    computer (a console on a loopback address without an account)."""
-    if not console_of(request).settings.needs_login:
-        return "local"
+    computer (who opened the console with its start secret)."""
     visitor = visitor_of(request)
-    return f"account:{visitor.account}" if visitor.account else "local"
+    return f"account:{visitor.account}" if visitor.account and not visitor.local else "local"
+
+
+#: What only an admin (or the person at the console's computer) may do: make programmes,
+#: grant roles.
+ADMIN = "admin"
+
+
+def visible_programmes(request: Request) -> list[str]:
+    """The programmes the visitor may see: every one for an admin or the person at the
+    console's computer, else those granted to the account."""
+    console, visitor = console_of(request), visitor_of(request)
+    every = console.store.programmes()
+    if is_admin(request):
+        return every
+    granted = console.accounts.roles(visitor.account or "")
+    return [name for name in every if name in granted]
+
+
+def is_admin(request: Request) -> bool:
+    """Whether the visitor may do everything: the start secret's holder, or an admin."""
+    visitor = visitor_of(request)
+    return visitor.local or (visitor.account is not None and
+                             console_of(request).accounts.is_admin(visitor.account))
+
+
+def visitor_may(request: Request, programme: str, action: str) -> bool:
+    """Whether the visitor may do ``action`` in ``programme`` (what pages show)."""
+    if is_admin(request):
+        return True
+    account = visitor_of(request).account
+    return account is not None and console_of(request).accounts.may(account, programme, action)
+
+
+def programme_of(request: Request) -> str | None:
+    """The programme a request is about: its ``{name}``, or its ``{run_id}``'s programme
+    (``None`` when it names neither, or a run that is not there)."""
+    params = request.path_params
+    if "name" in params:
+        return unicodedata.normalize("NFC", str(params["name"]))
+    if "run_id" in params:
+        try:
+            return read_json(console_of(request).store.run_dir(str(params["run_id"])) /
+                             "status.json").get("programme")
+        except (NotFound, OSError, ValueError):
+            return None
+    return None
+
+
+def permission(action: str) -> Callable[[Request], None]:
+    """A route's dependency: the visitor may do ``action`` (``read``, ``plan``,
+    ``audit``, or :data:`ADMIN`) in the programme the request is about.
+
+    A programme not granted to the visitor at all answers 404, as if it were not there;
+    one granted with a role that may not do this answers 403.
+    """
+
+    def check(request: Request) -> None:
+        if is_admin(request):
+            return
+        if action == ADMIN:
+            raise HTTPException(403, "only an admin may do this")
+        console, visitor = console_of(request), visitor_of(request)
+        programme, account = programme_of(request), visitor.account or ""
+        if programme is None or not console.accounts.sees(account, programme):
+            raise HTTPException(404, "no such programme")
+        if not visitor_may(request, programme, action):
+            raise HTTPException(403, f"your role in {programme} may not do this "
+                                     f"({console.accounts.role(account, programme)})")
+
+    check.action = action  # type: ignore[attr-defined]  # read by the route census test
+    return check
+
+
+#: The dependencies routes declare (``dependencies=[MAY_READ]``).
+MAY_READ = Depends(permission("read"))
+MAY_PLAN = Depends(permission("plan"))
+MAY_AUDIT = Depends(permission("audit"))
+ADMIN_ONLY = Depends(permission(ADMIN))
 
 
 def check_api_token(request: Request, given: str | None) -> None:

@@ -10,9 +10,16 @@
 3. :class:`BodyLimit`: a request body over the limit is refused from its
    ``Content-Length``, or while it streams, before it is read whole.
 4. :class:`Authenticate`: a request that changes something from another site's page is
-   refused; the session (:mod:`~matching.console.sessions`) or HTTP Basic credentials say
-   who is asking, wrong passwords are throttled (:class:`~matching.console.accounts.Throttle`),
-   and on a console that needs a login nothing but the login page is open without one.
+   refused; the session (:mod:`~matching.console.sessions`), HTTP Basic credentials or, on
+   this computer, the console's start secret say who is asking; password attempts are
+   throttled (:class:`~matching.console.accounts.Throttle`); without a credential nothing
+   but the login page (and the volunteers' links) is open, on every address.
+
+The start secret is what Jupyter does for the same problem: every account on a computer
+can reach its loopback address, so a console there answers only whoever opens the address
+``matching serve`` printed (``/?token=SECRET``, a new secret at each start). Opening it
+makes a session (a cookie) and drops the secret from the address; scripts may send it as
+``Authorization: token SECRET``, or log in with an account.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -33,7 +40,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from matching.analysis.webmap import map_script_hashes
 from matching.console.accounts import Accounts, Throttle
-from matching.console.sessions import Session, Sessions
+from matching.console.sessions import FormTokens, Session, Sessions
 from matching.outputs.printing import PRINT_SCRIPT_HASH
 
 Scope = MutableMapping[str, Any]
@@ -45,11 +52,23 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: The cookie holding a browser's session id.
 SESSION_COOKIE = "matching_session"
 
+#: The cookie holding the nonce of a visitor without a session (:class:`FormTokens`).
+FORM_COOKIE = "matching_form"
+
+#: The query parameter, and the ``Authorization`` scheme, of the console's start secret.
+START_SECRET_PARAMETER = "token"
+
+#: Who holds the start secret, in sessions and as a visitor (no account name has a colon).
+LOCAL_ACCOUNT = ":local"
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: The volunteers' personal links: open without a login (the token in the path is the
 #: credential, see :mod:`matching.console.volunteer`), and without a session.
 VOLUNTEER_PATHS = ("/v/",)
+
+#: The JSON routes of a volunteer's link, by the end of their path.
+VOLUNTEER_JSON_PATHS = ("/marks", "/activities")
 
 #: Paths anyone may open without logging in (the login page and the files it needs, and
 #: the volunteers' links).
@@ -249,7 +268,19 @@ class Visitor:
     account: str | None = None
     session: Session | None = None
     basic: bool = False
-    new_cookie: str | None = field(default=None, repr=False)
+    form_token: str = field(default="", repr=False)
+    new_form_nonce: str | None = field(default=None, repr=False)
+
+    @property
+    def local(self) -> bool:
+        """Whether this is the person at the console's computer (its start secret)."""
+        return self.account == LOCAL_ACCOUNT
+
+    @property
+    def csrf(self) -> str:
+        """The CSRF token this visitor's forms carry: the session's, else the signed
+        nonce's."""
+        return self.session.csrf if self.session is not None else self.form_token
 
 
 def client_address(scope: Scope) -> str:
@@ -267,13 +298,35 @@ class AuthSettings:
     throttle: Throttle
     needs_login: bool
     secure_cookies: bool | None = None  # None: when the request came over HTTPS
+    start_secret: str | None = field(default=None, repr=False)  # loopback consoles only
+    forms: FormTokens = field(default_factory=FormTokens, repr=False)
 
 
-def session_cookie(token: str, secure: bool) -> str:
-    """The ``Set-Cookie`` value for a session id: not readable by scripts, never sent by
-    another site's page, and only over HTTPS where the console is served so."""
-    return (f"{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+def session_cookie(token: str, secure: bool, name: str = SESSION_COOKIE) -> str:
+    """The ``Set-Cookie`` value for a session id (or a form nonce, by ``name``): not
+    readable by scripts, never sent by another site's page, and only over HTTPS where the
+    console is served so."""
+    return (f"{name}={token}; Path=/; HttpOnly; SameSite=Strict"
             + ("; Secure" if secure else ""))
+
+
+def start_secret_given(request: Request) -> tuple[str, bool] | None:
+    """The start secret a request carries, and whether in its address (``?token=``)
+    rather than its ``Authorization: token`` header."""
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == f"{START_SECRET_PARAMETER} ":
+        return header[6:].strip(), False
+    given = request.query_params.get(START_SECRET_PARAMETER)
+    return (given, True) if given is not None else None
+
+
+def without_start_secret(request: Request) -> str:
+    """The request's path and query without the start secret (where to go once it is
+    in a cookie)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items()
+            if k != START_SECRET_PARAMETER]
+    query = urlencode(kept)
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def is_secure(scope: Scope, settings: AuthSettings) -> bool:
@@ -284,8 +337,10 @@ def is_secure(scope: Scope, settings: AuthSettings) -> bool:
 
 
 def wants_json(path: str) -> bool:
-    """Whether a path is answered in JSON (an API path), not as a page."""
-    return path.startswith(API_PATHS) or path == "/docs"
+    """Whether a path is answered in JSON (an API path, or a volunteer link's JSON), not
+    as a page."""
+    return path.startswith(API_PATHS) or path == "/docs" or (
+        path.startswith(VOLUNTEER_PATHS) and path.endswith(VOLUNTEER_JSON_PATHS))
 
 
 def retry_after(seconds: float) -> int:
@@ -322,47 +377,68 @@ class Authenticate:
             return
         settings = self.settings
         visitor = Visitor()
-        token = request.cookies.get(SESSION_COOKIE)
-        visitor.session = await run_in_threadpool(settings.sessions.get, token)
-        if not settings.needs_login:
-            visitor.account = "local"
-        elif visitor.session is not None and visitor.session.account and \
-                visitor.session.account in settings.accounts.names():
-            visitor.account = visitor.session.account
-        else:
-            given = basic_credentials(headers.get("authorization"))
-            if given is not None:
-                keys = settings.throttle.keys(given[0], client_address(scope))
-                wait = settings.throttle.wait(keys)
-                if wait > 0:
-                    await too_many_attempts(path, wait)(scope, receive, send)
-                    return
-                if await run_in_threadpool(settings.accounts.verify, *given):
-                    settings.throttle.succeeded(keys)
-                    visitor.account, visitor.basic = given[0], True
-                else:
-                    settings.throttle.failed(keys)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:  # a visitor without the cookie never touches the sessions' table
+            session = await run_in_threadpool(settings.sessions.get, cookie)
+            if session is not None and self._holds(session.account):
+                visitor.session, visitor.account = session, session.account
+        secret = start_secret_given(request) if visitor.account is None else None
+        given = basic_credentials(headers.get("authorization"))
+        if secret is not None:
+            if not settings.start_secret or not same_token(secret[0], settings.start_secret):
+                await self._deny(scope, receive, send, 403, "wrong or stale start secret: "
+                                 "open the address `matching serve` printed")
+                return
+            visitor.account = LOCAL_ACCOUNT
+            if secret[1] and method == "GET" and not wants_json(path):
+                # the secret goes into a session cookie and out of the address bar
+                session = await run_in_threadpool(settings.sessions.create, LOCAL_ACCOUNT)
+                response = RedirectResponse(without_start_secret(request), 303)
+                response.headers.append("set-cookie", session_cookie(
+                    session.token, is_secure(scope, settings)))
+                await response(scope, receive, send)
+                return
+        elif visitor.account is None and given is not None:
+            keys = settings.throttle.keys(given[0], client_address(scope))
+            wait = settings.throttle.attempt(keys)  # counted before the password is checked
+            if wait > 0:
+                await too_many_attempts(path, wait)(scope, receive, send)
+                return
+            if await run_in_threadpool(settings.accounts.verify, *given):
+                settings.throttle.succeeded(keys)
+                visitor.account, visitor.basic = given[0], True
         if visitor.account is None and not path.startswith(OPEN_PATHS):
             if wants_json(path):
-                await self._deny(scope, receive, send, 401, "log in first")
+                status = 401 if settings.needs_login else 403
+                await self._deny(scope, receive, send, status, "log in first" if status == 401
+                                 else "open the address `matching serve` printed, or send "
+                                      "an account's credentials")
             else:
                 await RedirectResponse("/login", 303)(scope, receive, send)
             return
-        if visitor.session is None and not visitor.basic and not wants_json(path) and \
-                not path.startswith(SHARED_FILE_PATHS + VOLUNTEER_PATHS):
-            # a page that may carry a form: it needs a session for its CSRF token
-            visitor.session = await run_in_threadpool(settings.sessions.create, "")
-            visitor.new_cookie = visitor.session.token
+        if visitor.session is None and not path.startswith(SHARED_FILE_PATHS + VOLUNTEER_PATHS):
+            # forms need a CSRF token: a signed cookie nonce, no server-side row
+            nonce = request.cookies.get(FORM_COOKIE)
+            if not settings.forms.token(nonce):
+                nonce = visitor.new_form_nonce = settings.forms.nonce()
+            visitor.form_token = settings.forms.token(nonce)
         scope.setdefault("state", {})["visitor"] = visitor
         secure = is_secure(scope, settings)
 
         async def send_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and visitor.new_cookie:
-                message.setdefault("headers", []).append(
-                    (b"set-cookie", session_cookie(visitor.new_cookie, secure).encode()))
+            if message["type"] == "http.response.start" and visitor.new_form_nonce:
+                message.setdefault("headers", []).append((b"set-cookie", session_cookie(
+                    visitor.new_form_nonce, secure, FORM_COOKIE).encode()))
             await send(message)
 
         await self.app(scope, receive, send_cookie)
+
+    def _holds(self, account: str) -> bool:
+        """Whether a session of ``account`` still stands: the start secret's while this
+        console runs on this computer, an account's while the account is there."""
+        if account == LOCAL_ACCOUNT:
+            return self.settings.start_secret is not None
+        return bool(account) and account in self.settings.accounts.names()
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send, status: int,
                     detail: str) -> None:

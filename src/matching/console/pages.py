@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
@@ -22,8 +22,14 @@ from matching.analysis.metrics import coverage
 from matching.analysis.why import explain_elder
 from matching.catalogue import LANGUAGES, known, say
 from matching.console import service
+from matching.console.accounts import ROLES
+from matching.console.bodies import BoundedRoute
 from matching.console.context import (
+    ADMIN_ONLY,
     LANGUAGE_COOKIE,
+    MAY_AUDIT,
+    MAY_PLAN,
+    MAY_READ,
     SETTINGS_FILE,
     Console,
     actor_of,
@@ -32,6 +38,7 @@ from matching.console.context import (
     language,
     phone_address_problem,
     stage_text,
+    visible_programmes,
 )
 from matching.console.guard import (
     SESSION_COOKIE,
@@ -60,7 +67,7 @@ from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=BoundedRoute)
 ConsoleDep = Annotated[Console, Depends(console_of)]
 
 #: How long the language choice is remembered, in seconds (a year).
@@ -72,11 +79,11 @@ def home(request: Request, console: ConsoleDep) -> HTMLResponse:
     """Every programme, with its saved rosters and latest plan."""
     store = console.store
     listed = [(name, store.inputs(name), service.latest_run(store, name))
-              for name in store.programmes()]
+              for name in visible_programmes(request)]
     return console.page(request, "home.html", listed=listed)
 
 
-@router.post("/programmes")
+@router.post("/programmes", dependencies=[ADMIN_ONLY])
 def new_programme(request: Request, console: ConsoleDep, name: Annotated[str, Form()],
                   csrf: Annotated[str, Form()] = "") -> Response:
     """Create a programme (its name checked against the others')."""
@@ -86,13 +93,13 @@ def new_programme(request: Request, console: ConsoleDep, name: Annotated[str, Fo
         console.store.programme_dir(name, create=True)
     except (NotFound, BadName) as exc:
         listed = [(n, console.store.inputs(n), service.latest_run(console.store, n))
-                  for n in console.store.programmes()]
+                  for n in visible_programmes(request)]
         issue = exc.issue if isinstance(exc, BadName) else InputIssue("name", "name.pattern")
         return console.page(request, "home.html", 422, listed=listed, problems=[issue])
     return RedirectResponse(f"/p/{name}/upload", 303)
 
 
-@router.get("/p/{name}/upload", response_class=HTMLResponse)
+@router.get("/p/{name}/upload", response_class=HTMLResponse, dependencies=[MAY_PLAN])
 def upload_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """The upload form, with the rosters saved so far."""
     console.programme_or_404(name)
@@ -121,7 +128,7 @@ async def check_off_the_loop(console: Console, name: str,
         return await run_in_threadpool(service.check_upload, console.store, name, uploads)
 
 
-@router.post("/p/{name}/upload", response_class=HTMLResponse)
+@router.post("/p/{name}/upload", response_class=HTMLResponse, dependencies=[MAY_PLAN])
 async def upload_form(request: Request, console: ConsoleDep, name: str,
                       csrf: Annotated[str, Form()] = "",
                       volunteers: UploadFile | None = None, elders: UploadFile | None = None,
@@ -180,7 +187,7 @@ def difference_rows(changes: dict[str, dict[str, list]], lang: str, console: Con
     return out
 
 
-@router.post("/p/{name}/upload/{token}", response_class=HTMLResponse)
+@router.post("/p/{name}/upload/{token}", response_class=HTMLResponse, dependencies=[MAY_PLAN])
 async def upload_take(request: Request, console: ConsoleDep, name: str, token: str,
                       csrf: Annotated[str, Form()] = "",
                       action: Annotated[str, Form()] = "") -> Response:
@@ -205,7 +212,7 @@ async def upload_take(request: Request, console: ConsoleDep, name: str, token: s
                         saved=console.store.inputs(name), accepted=True)
 
 
-@router.get("/p/{name}/map", response_class=HTMLResponse)
+@router.get("/p/{name}/map", response_class=HTMLResponse, dependencies=[MAY_READ])
 def map_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """People and pairs on a map, coverage by community beside it."""
     console.programme_or_404(name)
@@ -217,7 +224,7 @@ def map_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
                         done=done, table=table, saved=console.store.inputs(name), step="map")
 
 
-@router.get("/p/{name}/plan", response_class=HTMLResponse)
+@router.get("/p/{name}/plan", response_class=HTMLResponse, dependencies=[MAY_READ])
 def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """The run form and the programme's runs."""
     console.programme_or_404(name)
@@ -227,7 +234,7 @@ def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
                         defaults=service.RunOptions(), step="plan")
 
 
-@router.post("/p/{name}/plan")
+@router.post("/p/{name}/plan", dependencies=[MAY_PLAN])
 def plan_form(request: Request, console: ConsoleDep, name: str,
               csrf: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
               weeks: Annotated[str, Form()] = "", time_limit: Annotated[str, Form()] = "",
@@ -335,7 +342,7 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
                         **context)
 
 
-@router.get("/p/{name}/changes", response_class=HTMLResponse)
+@router.get("/p/{name}/changes", response_class=HTMLResponse, dependencies=[MAY_READ])
 def changes_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """The changes page."""
     console.programme_or_404(name)
@@ -365,7 +372,7 @@ def change_of_form(form: dict[str, str]) -> dict[str, object]:
     raise InputError.one("form", "upload.bad_option")
 
 
-@router.post("/p/{name}/changes")
+@router.post("/p/{name}/changes", dependencies=[MAY_PLAN])
 async def changes_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Enter a dated change (leave, away, return, join, edit), put one right, or re-plan."""
     console.programme_or_404(name)
@@ -395,7 +402,7 @@ async def changes_form(request: Request, console: ConsoleDep, name: str) -> Resp
     return RedirectResponse(f"/p/{name}/changes", 303)
 
 
-@router.get("/p/{name}/roster.xlsx")
+@router.get("/p/{name}/roster.xlsx", dependencies=[MAY_READ])
 def roster_workbook(console: ConsoleDep, name: str, date: str = "") -> Response:
     """The roster as of a day (today by default) as a workbook: volunteers, elders,
     relations and every change up to that day, with Chinese headers."""
@@ -410,7 +417,7 @@ def roster_workbook(console: ConsoleDep, name: str, date: str = "") -> Response:
         "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
-@router.get("/p/{name}/timebank", response_class=HTMLResponse)
+@router.get("/p/{name}/timebank", response_class=HTMLResponse, dependencies=[MAY_AUDIT])
 def timebank_page(request: Request, console: ConsoleDep, name: str,
                   week: dt.date | None = None, recorded: str | None = None,
                   approved: str | None = None) -> HTMLResponse:
@@ -481,7 +488,7 @@ def batch_rows(store: Store, name: str, lang: str) -> list[dict[str, object]]:
     return out
 
 
-@router.post("/p/{name}/timebank/reverse")
+@router.post("/p/{name}/timebank/reverse", dependencies=[MAY_PLAN])
 async def reverse_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Undo a recorded batch by one reversing batch (its marks from phones wait again)."""
     form = await programme_form(request, console, name)
@@ -527,7 +534,7 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     return {"pending_marks": pending, "week_counts": counts, "silent": silent}
 
 
-@router.get("/runs/{run_id}/links", response_class=HTMLResponse)
+@router.get("/runs/{run_id}/links", response_class=HTMLResponse, dependencies=[MAY_PLAN])
 def links_page(request: Request, console: ConsoleDep, run_id: str,
                revoked: str = "") -> HTMLResponse:
     """Each volunteer's personal link as text to send, with a revoke button, and the
@@ -553,7 +560,7 @@ def links_page_of(request: Request, console: Console, run_id: str, revoked: str 
                         revoked=names.show("volunteer", revoked) if revoked else "")
 
 
-@router.post("/runs/{run_id}/phone-address")
+@router.post("/runs/{run_id}/phone-address", dependencies=[MAY_PLAN])
 async def phone_address_form(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """Set the address phones open the console by (kept in the data folder)."""
     form = await request.form()
@@ -572,7 +579,7 @@ async def phone_address_form(request: Request, console: ConsoleDep, run_id: str)
     return RedirectResponse(f"/runs/{run_id}/links", 303)
 
 
-@router.post("/runs/{run_id}/links/{volunteer_id}/revoke")
+@router.post("/runs/{run_id}/links/{volunteer_id}/revoke", dependencies=[MAY_PLAN])
 async def revoke_form(request: Request, console: ConsoleDep, run_id: str,
                       volunteer_id: str) -> Response:
     """End a volunteer's link; the links page then shows their new one."""
@@ -595,7 +602,7 @@ async def programme_form(request: Request, console: Console, name: str) -> FormD
     return form
 
 
-@router.post("/p/{name}/timebank/approve")
+@router.post("/p/{name}/timebank/approve", dependencies=[MAY_PLAN])
 async def approve_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Approve marks sent from phones into the time bank: the ticked ones (with any
     minutes changed) or all of them, as one batch."""
@@ -641,7 +648,7 @@ def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
     return out
 
 
-@router.post("/p/{name}/timebank/reject")
+@router.post("/p/{name}/timebank/reject", dependencies=[MAY_PLAN])
 async def reject_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Send the ticked marks back to their volunteers with a reason."""
     form = await programme_form(request, console, name)
@@ -656,7 +663,7 @@ async def reject_form(request: Request, console: ConsoleDep, name: str) -> Respo
     return timebank_page_of(request, console, name, None, rejected=len(done))
 
 
-@router.post("/p/{name}/timebank")
+@router.post("/p/{name}/timebank", dependencies=[MAY_PLAN])
 async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Record the marked week in the ledger (refused whole if a row has no mark and "mark
     all done" was not pressed, or if the week is recorded already)."""
@@ -693,7 +700,8 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
                             f"{counts['done']}-{counts['replaced']}-{counts['missed']}", 303)
 
 
-@router.get("/p/{name}/timebank/statement/{member}", response_class=HTMLResponse)
+@router.get("/p/{name}/timebank/statement/{member}", response_class=HTMLResponse,
+            dependencies=[MAY_AUDIT])
 def statement_page(request: Request, console: ConsoleDep, name: str,
                    member: str) -> HTMLResponse:
     """A member's printable statement."""
@@ -800,7 +808,7 @@ def audit_entries(console: Console, name: str, who: str, since: str, until: str,
     return [e for e in entries if not kind or e.action == kind]
 
 
-@router.get("/p/{name}/audit", response_class=HTMLResponse)
+@router.get("/p/{name}/audit", response_class=HTMLResponse, dependencies=[MAY_AUDIT])
 def audit_page(request: Request, console: ConsoleDep, name: str, who: str = "",
                since: str = "", until: str = "", kind: str = "") -> HTMLResponse:
     """The 记录 page: every act on the programme, newest first, filtered by person, dates
@@ -818,7 +826,7 @@ def audit_page(request: Request, console: ConsoleDep, name: str, who: str = "",
                         kinds=[(a, say(f"audit.{a}", lang)) for a in AUDIT_ACTIONS])
 
 
-@router.get("/p/{name}/audit.csv")
+@router.get("/p/{name}/audit.csv", dependencies=[MAY_AUDIT])
 def audit_export(console: ConsoleDep, name: str, who: str = "", since: str = "",
                  until: str = "", kind: str = "") -> Response:
     """The filtered log as CSV (UTF-8 with BOM, for Excel): every field as kept, with each
@@ -844,7 +852,7 @@ def local_time(at: str) -> str:
         return at
 
 
-@router.get("/runs/{run_id}", response_class=HTMLResponse)
+@router.get("/runs/{run_id}", response_class=HTMLResponse, dependencies=[MAY_READ])
 def run_page(request: Request, console: ConsoleDep, run_id: str,
              elder: str | None = None) -> HTMLResponse:
     """A run: its progress, or its results and hand-outs, and "why this volunteer?" for the
@@ -889,7 +897,7 @@ def told_table(console: Console, run_id: str, lang: str) -> dict[str, object] | 
             "head": list(sheet.columns), "body": sheet.values.tolist()}
 
 
-@router.get("/runs/{run_id}/notify", response_class=HTMLResponse)
+@router.get("/runs/{run_id}/notify", response_class=HTMLResponse, dependencies=[MAY_PLAN])
 def notify_page(request: Request, console: ConsoleDep, run_id: str) -> HTMLResponse:
     """A re-plan's printable list of whom to tell (通知清单), one A4 sheet of calls."""
     status = console.run_or_404(run_id)
@@ -936,7 +944,7 @@ def search(plan: Run, query: str, lang: str, names: Names) -> dict[str, object]:
                                   "cost_km", "worse_by_km", "reason"))}
 
 
-@router.get("/runs/{run_id}/files/{path:path}")
+@router.get("/runs/{run_id}/files/{path:path}", dependencies=[MAY_READ])
 def run_file_page(request: Request, console: ConsoleDep, run_id: str,
                   path: str) -> Response:
     """An output file of a run (rota pages with the volunteers' personal links)."""
@@ -986,18 +994,45 @@ def rota_with_links(request: Request, console: Console, run_id: str,
     return HTMLResponse(page)
 
 
-@router.get("/runs/{run_id}/plan.xlsx")
+@router.get("/runs/{run_id}/plan.xlsx", dependencies=[MAY_READ])
 def workbook_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """The hand-out workbook, in the visitor's language."""
     console.run_or_404(run_id)
     return workbook_response(console, run_id, language(request))
 
 
-@router.get("/runs/{run_id}/everything.zip")
+@router.get("/runs/{run_id}/everything.zip", dependencies=[MAY_READ])
 def zip_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """Every output of the run as a zip."""
     console.run_or_404(run_id)
     return zip_response(console, run_id, language(request))
+
+
+@router.get("/accounts", response_class=HTMLResponse, dependencies=[ADMIN_ONLY])
+def accounts_page(request: Request, console: ConsoleDep, done: str = "") -> HTMLResponse:
+    """The admin's page: every account, its roles, and a form to grant or take one away."""
+    accounts = console.accounts
+    rows = [(n, accounts.is_admin(n), accounts.roles(n)) for n in accounts.names()]
+    return console.page(request, "accounts.html", rows=rows, roles=list(ROLES),
+                        every=console.store.programmes(), done=done[:200])
+
+
+@router.post("/accounts", dependencies=[ADMIN_ONLY])
+def grant_role(request: Request, console: ConsoleDep, account: Annotated[str, Form()],
+               programme: Annotated[str, Form()], role: Annotated[str, Form()],
+               csrf: Annotated[str, Form()] = "") -> Response:
+    """Grant ``account`` a role in ``programme`` (``none`` takes it away); logged."""
+    check_form_token(request, csrf)
+    programme = unicodedata.normalize("NFC", programme)
+    if programme not in console.store.programmes() or (role != "none" and role not in ROLES):
+        raise HTTPException(422, "no such programme or role")
+    try:
+        before = console.accounts.grant(account, programme, None if role == "none" else role)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    console.log(request, "grant", programme, account, {"role": before} if before else None,
+                {"role": role} if role != "none" else None)
+    return RedirectResponse(f"/accounts?{urlencode({'done': account})}", 303)
 
 
 @router.get("/lang/{code}")
@@ -1025,14 +1060,13 @@ def login(request: Request, console: ConsoleDep, account: Annotated[str, Form()]
     """Log in: throttled per account and address; a new session on success."""
     check_form_token(request, csrf)
     keys = console.throttle.keys(account, client_address(request.scope))
-    wait = console.throttle.wait(keys)
+    wait = console.throttle.attempt(keys)  # counted before the password is checked
     if wait > 0:
         seconds = retry_after(wait)
         response = console.page(request, "login.html", 429, wait=seconds)
         response.headers["retry-after"] = str(seconds)
         return response
     if not console.accounts.verify(account, password):
-        console.throttle.failed(keys)
         return console.page(request, "login.html", 401, failed=True)
     console.throttle.succeeded(keys)
     visitor = visitor_of(request)
@@ -1052,7 +1086,7 @@ def logout(request: Request, console: ConsoleDep, csrf: Annotated[str, Form()] =
     visitor = visitor_of(request)
     if visitor.session is not None:
         console.sessions.end(visitor.session.token)
-    response = RedirectResponse("/login" if console.settings.needs_login else "/", 303)
+    response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -69,6 +69,12 @@ DEFAULT_TIME_LIMIT = 60.0
 #: The longest horizon and time limit a run may ask for (a year; an hour).
 MAX_WEEKS = 53
 MAX_TIME_LIMIT = 3600.0
+#: The shortest time limit a run may ask for: below a second no run writes its outputs.
+MIN_TIME_LIMIT = 1.0
+#: The days a schedule may start on: this century (the festivals' lunar calendar covers
+#: it; a year such as 0032 is a slip of the keyboard).
+EARLIEST_START = dt.date(2000, 1, 1)
+LATEST_START = dt.date(2099, 12, 31)
 
 #: The most problems an answer lists; the rest are counted (a file wrong on every row of
 #: 100,000 would otherwise answer with megabytes of the same sentence).
@@ -93,9 +99,12 @@ class RunOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: dt.date | None = Field(None, description="the schedule's first day, a Monday")
+    start: dt.date | None = Field(None, ge=EARLIEST_START, le=LATEST_START,
+                                  description="the schedule's first day, a Monday, "
+                                              f"{EARLIEST_START} to {LATEST_START}")
     weeks: int = Field(DEFAULT_WEEKS, ge=1, le=MAX_WEEKS)
-    time_limit: float = Field(DEFAULT_TIME_LIMIT, gt=0, le=MAX_TIME_LIMIT)
+    time_limit: float = Field(DEFAULT_TIME_LIMIT, ge=MIN_TIME_LIMIT, le=MAX_TIME_LIMIT,
+                              description="seconds the run may take")
     seed: int = Field(0, ge=0)
     lang: Literal["zh", "en"] = "zh"
     schedule: bool = True

@@ -6,12 +6,19 @@ CSRF token and when it was last used. Logging out deletes the row, a password ch
 deletes every row of that account, and a session unused for longer than the idle timeout
 (or older than :data:`MAX_AGE_SECONDS`) is refused and swept. A copied cookie is worth
 nothing once its row is gone.
+
+A row is made only for someone who proved who they are (a login, or the console's start
+secret): an anonymous visitor's login form is protected by a signed cookie instead
+(:class:`FormTokens`), so that no number of visits grows the table. An account keeps at
+most :data:`MAX_SESSIONS_PER_ACCOUNT` sessions (its oldest end first), and the table at
+most :data:`MAX_SESSIONS`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import os
 import secrets
 import sqlite3
@@ -32,6 +39,11 @@ DEFAULT_IDLE_SECONDS = 30 * 60
 
 #: How stale a session's last-use time may grow before it is written again.
 TOUCH_EVERY_SECONDS = 60
+
+#: Sessions one account may hold at once (browsers, phones); the oldest ends first.
+MAX_SESSIONS_PER_ACCOUNT = 20
+#: Sessions kept at once over all accounts; the least recently used end first.
+MAX_SESSIONS = 2_000
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS sessions (
     id_hash TEXT PRIMARY KEY, account TEXT NOT NULL, csrf TEXT NOT NULL,
@@ -99,7 +111,17 @@ class Sessions:
                          (now - self.idle_seconds, now - MAX_AGE_SECONDS))
             conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
                          (_hash(session.token), account, session.csrf, now, now))
+            conn.execute("DELETE FROM sessions WHERE account = ? AND id_hash NOT IN (SELECT "
+                         "id_hash FROM sessions WHERE account = ? ORDER BY created DESC "
+                         "LIMIT ?)", (account, account, MAX_SESSIONS_PER_ACCOUNT))
+            conn.execute("DELETE FROM sessions WHERE id_hash NOT IN (SELECT id_hash FROM "
+                         "sessions ORDER BY seen DESC LIMIT ?)", (MAX_SESSIONS,))
         return session
+
+    def count(self) -> int:
+        """How many sessions are kept."""
+        with self._connect() as conn:
+            return conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
 
     def get(self, token: str | None) -> Session | None:
         """The live session of a cookie's id, if there is one (and note its use)."""
@@ -130,3 +152,30 @@ class Sessions:
         """End every session of ``account`` (its password changed); how many ended."""
         with self._connect() as conn:
             return conn.execute("DELETE FROM sessions WHERE account = ?", (account,)).rowcount
+
+
+class FormTokens:
+    """CSRF tokens for visitors without a session (the login form; scripts with Basic
+    credentials), kept by no one: the browser holds a random nonce in a cookie, and a
+    form's token is the nonce signed with a key the console makes at each start. A page of
+    another site can neither read the cookie nor sign a nonce of its own.
+
+    Parameters
+    ----------
+    key
+        The signing key (random bytes; tests pass their own).
+    """
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key or secrets.token_bytes(TOKEN_BYTES)
+
+    @staticmethod
+    def nonce() -> str:
+        """A fresh nonce for the cookie."""
+        return secrets.token_urlsafe(TOKEN_BYTES)
+
+    def token(self, nonce: str | None) -> str:
+        """The token forms carry for the cookie's ``nonce`` (``""`` without one)."""
+        if not nonce or len(nonce) > 2 * TOKEN_BYTES:
+            return ""
+        return hmac.new(self.key, nonce.encode("utf-8"), hashlib.sha256).hexdigest()

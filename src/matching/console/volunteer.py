@@ -8,21 +8,46 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from matching.catalogue import say
 from matching.console import service
+from matching.console.bodies import BoundedRoute
 from matching.console.context import Console, console_of
 from matching.console.guard import client_address
-from matching.console.links import Link, MarkFinal
+from matching.console.links import COMMENT_CHARS, RATINGS, STATUSES, Link, MarkFinal
 from matching.rules.errors import InputError
+from matching.rules.ids import MAX_ID_LENGTH
 from matching.schedule.horizon import monday_of
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=BoundedRoute, tags=["volunteer links"])
+
+
+class MarkBody(BaseModel):
+    """A mark as a phone sends it (documented for the API's schema; the one check of its
+    fields is :func:`matching.console.service.check_mark`)."""
+
+    date: dt.date
+    activity: str = Field(max_length=32, description="visit, call, service, group, "
+                                                      "festival or birthday")
+    elder_id: str = Field(max_length=MAX_ID_LENGTH)
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    done_by: str | None = Field(None, max_length=MAX_ID_LENGTH,
+                                description="who did it instead (status replaced)")
+    minutes: int | None = Field(None, ge=0, le=24 * 60)
+    rating: int | None = Field(None, ge=RATINGS[0], le=RATINGS[1])
+    comment: str | None = Field(None, max_length=COMMENT_CHARS)
+
+
+#: The marks route's body, as the schema states it (the route parses it itself, off the
+#: event loop, and says 422 naming the field).
+MARK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": MarkBody.model_json_schema()}}}}
 ConsoleDep = Annotated[Console, Depends(console_of)]
 
 #: The phone page is in Chinese: the volunteers read it.
@@ -195,7 +220,7 @@ def _gone(request: Request, console: Console, status: int) -> HTMLResponse:
         "status": status}, status_code=status)
 
 
-@router.get("/v/{token}", response_class=HTMLResponse)
+@router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
 def phone_page(request: Request, console: ConsoleDep, token: str,
                saved: str = "") -> HTMLResponse:
     """The volunteer's page."""
@@ -240,7 +265,10 @@ def _save(console: Console, link: Link, fields: dict[str, Any]) -> tuple[int, bo
     return mark_id, new
 
 
-@router.post("/v/{token}/marks")
+@router.post("/v/{token}/marks", status_code=201, openapi_extra=MARK_SCHEMA, responses={
+    200: {"description": "the same mark again: one mark"}, 404: {"description": "not this "
+    "volunteer's activity, or no such link"}, 409: {"description": "approved already"},
+    422: {"description": "a bad field"}})
 async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSONResponse:
     """Mark one activity (JSON): 201 for a new mark, 200 for the same activity marked
     again (one mark); 404 for an activity that is not the volunteer's, 409 once approved,
@@ -277,7 +305,7 @@ async def _form_of(request: Request, console: Console, token: str
     return link, dict(await request.form())
 
 
-@router.post("/v/{token}/mark")
+@router.post("/v/{token}/mark", include_in_schema=False)
 async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> Response:
     """The page's form: mark one activity, then back to the page."""
     posted = await _form_of(request, console, token)
@@ -303,7 +331,7 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
     return RedirectResponse(f"/v/{token}?saved=1#a-{anchor}", 303)
 
 
-@router.post("/v/{token}/calls")
+@router.post("/v/{token}/calls", include_in_schema=False)
 async def phone_calls_form(request: Request, console: ConsoleDep, token: str) -> Response:
     """The page's form: every call to one elder in one week made."""
     posted = await _form_of(request, console, token)
