@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
@@ -28,6 +28,7 @@ from matching.console.context import (
     visible_programmes,
 )
 from matching.console.pages import (
+    XLSX,
     check_off_the_loop,
     explanation,
     file_or_404,
@@ -38,16 +39,43 @@ from matching.console.pages import (
     workbook_response,
     zip_response,
 )
+from matching.console.refusals import REFUSALS
 from matching.console.store import BadName
 from matching.rules.errors import InputError, InputIssue
 from matching.world.read import read_world
 
-router = APIRouter(prefix="/api", route_class=BoundedRoute)
+router = APIRouter(prefix="/api", route_class=BoundedRoute, responses=REFUSALS)
 
 #: Most marks one approval may name.
 MOST_APPROVED = 10_000
 ConsoleDep = Annotated[Console, Depends(console_of)]
+#: A phone mark's number, as the links database keeps it (a positive SQLite integer).
+MarkId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 CsrfHeader = Annotated[str | None, Header()]
+
+
+def link_to(operation: str, method: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation ``method operation`` (its whole path), filling
+    its ``parameters`` from runtime expressions (``$response.body#/id``): how a client,
+    or a fuzzer, goes from one answer to the next call."""
+    return {"operationRef": "#/paths/" + operation.replace("~", "~0").replace("/", "~1") +
+            f"/{method}", "parameters": parameters}
+
+
+def links(status: int, targets: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ``openapi_extra`` that declares ``targets`` as the links of a ``status``
+    answer."""
+    return {"responses": {str(status): {"links": targets}}}
+
+
+#: From a run's answer (``{"id": ...}``) to what it makes.
+RUN_LINKS = {
+    "status": link_to("/api/runs/{run_id}", "get", run_id="$response.body#/id"),
+    "files": link_to("/api/runs/{run_id}/files/{path}", "get", run_id="$response.body#/id",
+                     path="assignments.csv"),
+    "links": link_to("/api/runs/{run_id}/links", "get", run_id="$response.body#/id"),
+    "workbook": link_to("/api/runs/{run_id}/workbook", "get", run_id="$response.body#/id"),
+}
 
 
 def problem_json(p: InputIssue) -> dict:
@@ -63,7 +91,9 @@ def api_programmes(request: Request, console: ConsoleDep) -> list[dict]:
              "runs": [r["id"] for r in store.runs(n)]} for n in visible_programmes(request)]
 
 
-@router.post("/programmes/{name}/inputs", tags=["programmes"], dependencies=[MAY_PLAN])
+@router.post("/programmes/{name}/inputs", tags=["programmes"], dependencies=[MAY_PLAN],
+             openapi_extra=links(200, {"plan": link_to("/api/programmes/{name}/runs", "post",
+                                                             name="$request.path.name")}))
 async def api_inputs(request: Request, console: ConsoleDep, name: str,
                      volunteers: Annotated[UploadFile | None, File()] = None,
                      elders: Annotated[UploadFile | None, File()] = None,
@@ -99,7 +129,8 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
                                       for p in found.warnings]})  # type: ignore[attr-defined]
 
 
-@router.post("/programmes/{name}/runs", status_code=202, tags=["runs"], dependencies=[MAY_PLAN])
+@router.post("/programmes/{name}/runs", status_code=202, tags=["runs"], dependencies=[MAY_PLAN],
+             openapi_extra=links(202, RUN_LINKS))
 def api_start(request: Request, console: ConsoleDep, name: str, options: service.RunOptions,
               x_csrf_token: CsrfHeader = None) -> dict:
     """Queue a run: a pairing and (unless ``schedule`` is false) a schedule. Returns its
@@ -166,7 +197,15 @@ def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
     return {**status, "stage_text": stage_text(status, language(request))}
 
 
-@router.get("/runs/{run_id}/files/{path:path}", tags=["runs"], dependencies=[MAY_READ])
+#: What a run's files are: tables, pages, calendars, the summary, the scenario.
+FILE_TYPES = {200: {"description": "the file", "content": {
+    kind: {"schema": {"type": "string", "format": "binary"}} for kind in (
+        "text/csv", "text/html", "text/calendar", "application/json", "text/plain",
+        "application/toml", "application/octet-stream")}}}
+
+
+@router.get("/runs/{run_id}/files/{path:path}", tags=["runs"], dependencies=[MAY_READ],
+            response_class=Response, responses=FILE_TYPES)
 def api_file(request: Request, console: ConsoleDep, run_id: str, path: str) -> Response:
     """Any output file of a finished run, such as ``assignments.csv`` or
     ``rota/V00001.html`` (rota pages carry the volunteers' personal links as QR codes)."""
@@ -174,27 +213,30 @@ def api_file(request: Request, console: ConsoleDep, run_id: str, path: str) -> R
         file_or_404(console, run_id, path)
 
 
-@router.get("/runs/{run_id}/workbook", tags=["runs"], dependencies=[MAY_READ])
+@router.get("/runs/{run_id}/workbook", tags=["runs"], dependencies=[MAY_READ],
+            response_class=Response, responses={200: {"description": "the workbook", "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
 def api_workbook(console: ConsoleDep, run_id: str,
                  lang: Literal["zh", "en"] = "zh") -> Response:
     """The hand-out workbook (``lang``: its sheet names and headers, Chinese by default):
     the pairs, the schedule, each week's visits, what is unmet and who is unpaired."""
-    console.run_or_404(run_id)
+    console.finished_run(run_id)
     return workbook_response(console, run_id, lang)
 
 
-@router.get("/runs/{run_id}/zip", tags=["runs"], dependencies=[MAY_READ])
+@router.get("/runs/{run_id}/zip", tags=["runs"], dependencies=[MAY_READ],
+            response_class=Response, responses={200: {"description": "the zip", "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
 def api_zip(console: ConsoleDep, run_id: str, lang: Literal["zh", "en"] = "zh") -> Response:
     """Every output file of a run and its workbook (in ``lang``), as a zip."""
-    console.run_or_404(run_id)
+    console.finished_run(run_id)
     return zip_response(console, run_id, lang)
 
 
 @router.get("/runs/{run_id}/explain/{elder_id}", tags=["runs"], dependencies=[MAY_READ])
 def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
     """Why this elder has their volunteer, and who came next."""
-    if console.run_or_404(run_id)["status"] != "done":
-        raise HTTPException(409, "the run has not finished")
+    console.finished_run(run_id)
     return {"elder_id": elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}
 
 
@@ -266,6 +308,7 @@ def api_roster(console: ConsoleDep, name: str, date: str = "") -> dict:
 
 
 @router.post("/programmes/{name}/replans", status_code=202, tags=["roster"],
+             openapi_extra=links(202, RUN_LINKS),
              dependencies=[MAY_PLAN])
 def api_replan(request: Request, console: ConsoleDep, name: str, body: ReplanBody,
                x_csrf_token: CsrfHeader = None) -> dict:
@@ -301,7 +344,9 @@ def api_audit(console: ConsoleDep, name: str, actor: str = "", action: str = "",
 
 # --- volunteers' links and the marks from their phones ------------------------------------
 
-@router.get("/runs/{run_id}/links", tags=["links"], dependencies=[MAY_PLAN])
+@router.get("/runs/{run_id}/links", tags=["links"], dependencies=[MAY_PLAN],
+            openapi_extra=links(200, {"activities": link_to(
+                "/v/{token}/activities", "get", token="$response.body#/0/token")}))
 def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     """One personal link per volunteer with activities in the run (made where there is
     none): ``volunteer_id``, ``name`` and ``url`` (``/v/...``, on this console). A link
@@ -309,8 +354,8 @@ def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     _, urls = run_links(console, run_id)
     vols = console.plan_of(run_id).world.volunteers
     names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str), strict=True))
-    return [{"volunteer_id": vid, "name": names.get(vid, ""), "url": url}
-            for vid, url in urls.items()]
+    return [{"volunteer_id": vid, "name": names.get(vid, ""), "url": url,
+             "token": url.rsplit("/", 1)[-1]} for vid, url in urls.items()]
 
 
 @router.post("/runs/{run_id}/links/{volunteer_id}/revoke", tags=["links"], dependencies=[MAY_PLAN])
@@ -344,7 +389,7 @@ class Rejection(BaseModel):
     """Marks to send back to their volunteers, and why (shown on their phones)."""
 
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(max_length=MOST_APPROVED)
+    ids: list[MarkId] = Field(max_length=MOST_APPROVED)
     reason: str = Field(max_length=1000)
 
 
@@ -368,7 +413,7 @@ class Approval(BaseModel):
     """Marks to record in the time bank, with any minutes changed first."""
 
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] = Field(max_length=MOST_APPROVED)
+    ids: list[MarkId] = Field(max_length=MOST_APPROVED)
     minutes: dict[int, str] = Field(default_factory=dict, max_length=MOST_APPROVED)
 
 

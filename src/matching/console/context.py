@@ -178,6 +178,15 @@ class Console:
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
 
+    def finished_run(self, run_id: str) -> dict:
+        """A finished run's status: 404 if there is no such run, 409 while it is queued or
+        running (or when it failed: it has no plan to hand out)."""
+        status = self.run_or_404(run_id)
+        if status.get("status") != "done":
+            raise HTTPException(409, f"run {run_id} has no plan: it is "
+                                     f"{status.get('status', 'unknown')}")
+        return status
+
 
 def words(lang: str) -> dict[str, str]:
     """The console's fixed words in ``lang``, by short key (``t.plan``), with the words of

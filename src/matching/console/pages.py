@@ -955,9 +955,7 @@ def run_file_page(request: Request, console: ConsoleDep, run_id: str,
 def run_links(console: Console, run_id: str) -> tuple[dict, dict[str, str]]:
     """A finished run's status and its volunteers' link paths (made where there are none);
     409 before it finishes, 404 without a schedule."""
-    status = console.run_or_404(run_id)
-    if status["status"] != "done":
-        raise HTTPException(409, "the run has not finished")
+    status = console.finished_run(run_id)
     try:
         urls = service.volunteer_links(console.store, console.links, status["programme"],
                                        run_id)
@@ -997,14 +995,14 @@ def rota_with_links(request: Request, console: Console, run_id: str,
 @router.get("/runs/{run_id}/plan.xlsx", dependencies=[MAY_READ])
 def workbook_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """The hand-out workbook, in the visitor's language."""
-    console.run_or_404(run_id)
+    console.finished_run(run_id)
     return workbook_response(console, run_id, language(request))
 
 
 @router.get("/runs/{run_id}/everything.zip", dependencies=[MAY_READ])
 def zip_page(request: Request, console: ConsoleDep, run_id: str) -> Response:
     """Every output of the run as a zip."""
-    console.run_or_404(run_id)
+    console.finished_run(run_id)
     return zip_response(console, run_id, language(request))
 
 

@@ -21,11 +21,12 @@ from matching.console.bodies import BoundedRoute
 from matching.console.context import Console, console_of
 from matching.console.guard import client_address
 from matching.console.links import COMMENT_CHARS, RATINGS, STATUSES, Link, MarkFinal
+from matching.console.refusals import REFUSALS
 from matching.rules.errors import InputError
 from matching.rules.ids import MAX_ID_LENGTH
 from matching.schedule.horizon import monday_of
 
-router = APIRouter(route_class=BoundedRoute, tags=["volunteer links"])
+router = APIRouter(route_class=BoundedRoute, tags=["volunteer links"], responses=REFUSALS)
 
 
 class MarkBody(BaseModel):
@@ -266,9 +267,7 @@ def _save(console: Console, link: Link, fields: dict[str, Any]) -> tuple[int, bo
 
 
 @router.post("/v/{token}/marks", status_code=201, openapi_extra=MARK_SCHEMA, responses={
-    200: {"description": "the same mark again: one mark"}, 404: {"description": "not this "
-    "volunteer's activity, or no such link"}, 409: {"description": "approved already"},
-    422: {"description": "a bad field"}})
+    200: {"description": "the same mark again: one mark"}})
 async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSONResponse:
     """Mark one activity (JSON): 201 for a new mark, 200 for the same activity marked
     again (one mark); 404 for an activity that is not the volunteer's, 409 once approved,
