@@ -236,6 +236,16 @@ def test_a_guessing_client_is_slowed_down():
         assert other.allow("y")
         other.missed("y")
     assert not other.allow("y") and other.allow("z")
+    assert other.guessing("y") and not other.guessing("z")
+
+
+def test_phones_sharing_one_address_are_limited_per_link_not_together():
+    """Issue 30, scope 10: 200 phones on an office's wifi share one address; each link has
+    its own 120 requests a minute (the console counts requests by link, misses by
+    address)."""
+    limit = RateLimit()
+    assert all(limit.allow(f"minle/V{i:05d}") for i in range(200) for _ in range(3))
+    assert not limit.guessing("10.0.0.1")
 
 
 def test_marks_table_is_one_row_per_activity(tmp_path):

@@ -48,8 +48,9 @@ STATUSES = ("done", "missed", "replaced")
 RATINGS = (1, 5)
 COMMENT_CHARS = 200
 
-#: Requests a client may make on volunteer links in a minute, and tokens it may get wrong
-#: in ten minutes, before it is made to wait.
+#: Requests one volunteer's link may take in a minute, and tokens one client address may
+#: get wrong in ten minutes, before it is made to wait. (Requests are counted per link, not
+#: per address: a hundred phones on an office's wifi share one address.)
 REQUESTS_PER_MINUTE = 120
 MISSES_PER_TEN_MINUTES = 20
 
@@ -302,6 +303,12 @@ class RateLimit:
                 return False
             seen.append(now)
             return True
+
+    def guessing(self, client: str) -> bool:
+        """Whether ``client`` got too many tokens wrong lately (it must wait)."""
+        now = time.monotonic()
+        with self._lock:
+            return self._count(self._misses[client], 600.0, now) >= self.most_misses
 
     def missed(self, client: str) -> None:
         """Count a token that opened nothing."""

@@ -73,17 +73,19 @@ def open_link(request: Request, console: Console, token: str) -> Link:
     Raises
     ------
     LinkGone
-        404 for an unknown, tampered, revoked or expired token; 429 for a client over its
-        limits.
+        404 for an unknown, tampered, revoked or expired token; 429 for a client that got
+        too many tokens wrong, or a link used too often.
     """
     client = client_address(request.scope)
-    if not console.link_limit.allow(client):
+    if console.link_limit.guessing(client):
         raise LinkGone(429)
     link = console.links.find(token)
     current = service.latest_run(console.store, link.programme) if link else None
     if link is None or current is None:
         console.link_limit.missed(client)
         raise LinkGone(404)
+    if not console.link_limit.allow(f"{link.programme}/{link.volunteer_id}"):
+        raise LinkGone(429)
     # the link shows the programme's current plan, until some days after its horizon
     if dt.date.today() > service.link_expiry(console.store, str(current["id"]),
                                              console.settings.link_days):
