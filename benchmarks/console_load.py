@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import random
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -36,6 +37,9 @@ MINLE = Path(__file__).resolve().parents[1] / "scenarios" / "minle"
 BROWSE_PAUSE = 0.5
 #: Seconds between the coordinator's approvals.
 APPROVE_EVERY = 10.0
+#: A phone keeps an idle connection less long than the server does (uvicorn: 5 s), so that
+#: it does not send on one the server is closing.
+PHONE_CONNECTIONS = httpx.Limits(keepalive_expiry=2.0)
 #: The target: the coordinator's 95th-percentile page time, in milliseconds.
 TARGET_P95_MS = 300.0
 
@@ -63,20 +67,29 @@ class Tally:
     def __init__(self) -> None:
         self.times: list[float] = []
         self.errors = 0
+        self.retries = 0
+        self.failed: list[str] = []
 
     async def ask(self, client: httpx.AsyncClient, method: str, url: str,
                   **kwargs: object) -> httpx.Response:
         started = time.perf_counter()
-        answer = await client.request(method, url, **kwargs)
+        try:
+            answer = await client.request(method, url, **kwargs)
+        except httpx.TransportError:  # a connection closed under it: a phone sends again
+            self.retries += 1
+            answer = await client.request(method, url, **kwargs)
         self.times.append(time.perf_counter() - started)
-        self.errors += answer.status_code >= 500
+        if answer.status_code >= 500:
+            self.errors += 1
+            self.failed.append(f"{method} {url.split('/v/')[0] or '/v/...'} "
+                               f"{answer.status_code} {answer.text[:120]}")
         return answer
 
 
 async def phone(url: str, base: str, seconds: float, tally: Tally, sent: set, rng: random.Random
                 ) -> None:
     """One volunteer: open the page, read the activities, mark each at a random moment."""
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=PHONE_CONNECTIONS) as client:
         await asyncio.sleep(rng.uniform(0, seconds / 4))
         await tally.ask(client, "GET", url)
         activities = (await tally.ask(client, "GET", f"{url}/activities")).json()
@@ -137,7 +150,9 @@ async def main(volunteers: int, seconds: float) -> None:
                                      ("elders", world.elders), ("relations", world.relations))}
         minle = {k: (f"{k}.csv", (MINLE / f"{k}.csv").read_bytes(), "text/csv")
                  for k in ("volunteers", "elders", "relations")}
-        with serve_in_background(Path(tmp) / "data", "--link-days", "36500") as served:
+        errors = Path(tmp) / "server-errors.txt"
+        with serve_in_background(Path(tmp) / "data", "--link-days", "36500",
+                                 errors_to=errors) as served:
             async with httpx.AsyncClient(base_url=served.url, headers=served.headers,
                                          timeout=600) as client:
                 minle_run = await plan(client, "minle", minle, monday.isoformat())
@@ -155,15 +170,25 @@ async def main(volunteers: int, seconds: float) -> None:
             async with httpx.AsyncClient(base_url=served.url, headers=served.headers,
                                          timeout=600) as client:
                 left = (await client.get("/api/programmes/town/timebank/pending")).json()
-        kept = results[0] + len(left)
+        with sqlite3.connect(Path(tmp) / "data" / "links.sqlite") as db:
+            kept, distinct = db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT date || activity || elder_id || volunteer_id) "
+                "FROM marks WHERE programme = 'town'").fetchone()
+        said = errors.read_text(encoding="utf-8") if errors.is_file() else ""
     print(f"{len(links[:volunteers])} phones, {len(sent)} distinct marks sent in {took:.0f} s "
           f"(one mark of each phone sent twice); coordinator on Minle")
-    print(f"{'side':<12}{'requests':>10}{'median ms':>11}{'p95 ms':>9}{'5xx':>6}")
+    print(f"{'side':<12}{'requests':>10}{'median ms':>11}{'p95 ms':>9}{'5xx':>6}"
+          f"{'resent':>8}")
     for side, tally in (("coordinator", desk), ("phones", phones)):
         print(f"{side:<12}{len(tally.times):>10}{1000 * statistics.median(tally.times):>11.0f}"
-              f"{percentile(tally.times, 0.95):>9.0f}{tally.errors:>6}")
-    print(f"marks sent {len(sent)}, kept {kept} (approved {results[0]}, pending {len(left)}): "
-          f"lost {max(0, len(sent) - kept)}, doubled {max(0, kept - len(sent))}")
+              f"{percentile(tally.times, 0.95):>9.0f}{tally.errors:>6}{tally.retries:>8}")
+    print(f"marks sent {len(sent)}, kept {kept} ({results[0]} approved in batches, "
+          f"{len(left)} pending at the end): lost {max(0, len(sent) - kept)}, doubled "
+          f"{kept - distinct}")
+    for failure in desk.failed + phones.failed:
+        print("5xx:", failure)
+    if said.strip():
+        print("the server said:", said[-2000:])
     p95 = percentile(desk.times, 0.95)
     print(f"coordinator p95 {p95:.0f} ms against the target {TARGET_P95_MS:.0f} ms: "
           f"{'met' if p95 <= TARGET_P95_MS else 'missed'}")

@@ -15,32 +15,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.helpers.bomb import many_rows_workbook  # noqa: E402
+from matching.console.launch import serve_in_background  # noqa: E402
+from tests.helpers.bomb import (  # noqa: E402
+    far_cell_workbook,
+    many_rows_workbook,
+    ods_cell,
+    ods_row,
+    ods_workbook,
+)
 
 #: The volunteers uploaded beside each workbook (Minle's).
 VOLUNTEERS = ROOT / "scenarios" / "minle" / "volunteers.csv"
 
 #: How often the other page is asked for while an upload is under way, in seconds.
 POLL_SECONDS = 0.05
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def memory_mb(pid: int, field: str) -> float:
@@ -53,27 +49,18 @@ def memory_mb(pid: int, field: str) -> float:
 
 def measure(source: Path | None, workbook: Path, data: Path) -> dict[str, object]:
     """Upload ``workbook`` to a fresh console (from ``source``'s tree, or this one)."""
-    port = free_port()
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source / "src")
-    server = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
-                               str(port), "--data", str(data)], env=env,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    served = serve_in_background(data, env=env)
+    server = served.process
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/api/programmes", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
         before = memory_mb(server.pid, "VmRSS")
         waits: list[float] = []
         done = threading.Event()
 
         def poll() -> None:
-            with httpx.Client(base_url=url, timeout=120) as client:
+            with served.client(timeout=120) as client:
                 while not done.is_set():
                     asked = time.perf_counter()
                     client.get("/api/programmes")
@@ -83,10 +70,11 @@ def measure(source: Path | None, workbook: Path, data: Path) -> dict[str, object
         poller = threading.Thread(target=poll)
         poller.start()
         started = time.perf_counter()
-        with httpx.Client(base_url=url, timeout=600) as client:
+        with served.client(timeout=600) as client:
             answer = client.post("/api/programmes/bomb/inputs", files={
                 "volunteers": ("volunteers.csv", VOLUNTEERS.read_bytes(), "text/csv"),
-                "elders": ("elders.xlsx", workbook.read_bytes(), "application/octet-stream")})
+                "elders": (f"elders{workbook.suffix}", workbook.read_bytes(),
+                           "application/octet-stream")})
         seconds = time.perf_counter() - started
         done.set()
         poller.join()
@@ -97,8 +85,7 @@ def measure(source: Path | None, workbook: Path, data: Path) -> dict[str, object
                 "rss_before": before, "rss_peak": memory_mb(server.pid, "VmHWM"),
                 "slowest_other": max(waits, default=float("nan"))}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        served.stop()
 
 
 def main() -> None:
@@ -108,16 +95,30 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, help="an older checkout to measure beside")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cases = {"1,000,000 rows": many_rows_workbook(Path(tmp) / "million.xlsx", 1_000_000),
+        folder = Path(tmp)
+        wide = folder / "wide.csv"
+        wide.write_bytes(b",".join(b"c%d" % i for i in range(10_000)) + b"\n" + b"E\n" * 99_000)
+        returns = folder / "returns.csv"
+        returns.write_bytes(b"elder_id,age\r" + b"E0000001,85\r" * 1_500_000)
+        cases = {"1,000,000 rows": many_rows_workbook(folder / "million.xlsx", 1_000_000),
                  "150,000 rows, <dimension> says 3": many_rows_workbook(
-                     Path(tmp) / "lying.xlsx", 150_000, dimension_rows=3)}
+                     folder / "lying.xlsx", 150_000, dimension_rows=3),
+                 "CSV, 10,000 columns x 99,000 rows": wide,
+                 "CSV, 1.5 million rows ended by a bare CR": returns,
+                 "xlsx, 2,000 rows, one cell in XFD": far_cell_workbook(
+                     folder / "far.xlsx", 2_000),
+                 ".ods, 200,000 repeated rows": ods_workbook(folder / "rows.ods", [
+                     ods_row(ods_cell("elder_id") + ods_cell("age")),
+                     ods_row(ods_cell("E1") + ods_cell("85"), repeat=200_000)]),
+                 ".ods, 2,000 x 5,001 repeated cells": ods_workbook(folder / "cells.ods", [
+                     ods_row(ods_cell("x", repeat=5_001), repeat=2_000)])}
         trees = [("this tree", None)] + ([("baseline", args.baseline)] if args.baseline else [])
         print("| console | case | file MB | answer | s | answer KB | RSS before MB | "
               "RSS peak MB | slowest other page s | first problem |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for label, source in trees:
             for case, workbook in cases.items():
-                data = Path(tmp) / f"data-{label}-{len(case)}"
+                data = Path(tmp) / f"data-{label}-{abs(hash(case))}"
                 r = measure(source, workbook, data)
                 print(f"| {label} | {case} | {workbook.stat().st_size / 2**20:.1f} | "
                       f"{r['status']} | {r['seconds']:.2f} | {r['answer_kb']:,.0f} | "

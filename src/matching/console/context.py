@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -111,9 +112,19 @@ class Console:
                              finish=lambda run_id: service.finish_run(self.store, run_id))
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.plan_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._load_plan)
+        #: A finished run's schedule (text), read once: every phone's page and mark asks.
+        self.schedule_of = functools.lru_cache(maxsize=CACHED_RUNS)(
+            lambda run_id: service.run_schedule(self.store, run_id))
+        #: A finished run's schedule by volunteer (each phone reads only its own rows).
+        self.activities_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._by_volunteer)
         self.links = Links(self.store.root)
         self.audit = AuditLog(self.store.root / AUDIT_FILE)
         self.link_limit = RateLimit()
+
+    def _by_volunteer(self, run_id: str) -> dict[str, pd.DataFrame]:
+        schedule = self.schedule_of(run_id)
+        return {str(v): rows.reset_index(drop=True)
+                for v, rows in schedule.groupby("volunteer_id", sort=False)}
 
     def _load_plan(self, run_id: str) -> Run:
         return load_run(self.store.run_dir(run_id) / "out")

@@ -89,11 +89,27 @@ class ServedConsole:
         self.stop()
 
 
+def _drain(process: subprocess.Popen, into: Path | None) -> None:
+    """Read a console's standard error to its end, keeping it in ``into`` if given."""
+    if process.stderr is None:
+        return
+    if into is None:
+        process.stderr.read()
+        return
+    with into.open("a", encoding="utf-8") as kept:
+        for line in process.stderr:
+            kept.write(line)
+            kept.flush()
+
+
 def serve_in_background(data: str | Path, *options: str, port: int | None = None,
-                        cwd: str | Path | None = None, own_group: bool = False
-                        ) -> ServedConsole:
+                        cwd: str | Path | None = None, own_group: bool = False,
+                        env: dict[str, str] | None = None,
+                        errors_to: Path | None = None) -> ServedConsole:
     """Start ``matching serve --data DATA OPTIONS`` on 127.0.0.1 and return once it answers
-    (``own_group``: in a process group of its own, with the runs it starts).
+    (``own_group``: in a process group of its own, with the runs it starts; ``env``: its
+    environment, such as another source tree first on ``PYTHONPATH``; ``errors_to``: a
+    file that keeps what it says on standard error after its first line).
 
     Raises
     ------
@@ -104,7 +120,7 @@ def serve_in_background(data: str | Path, *options: str, port: int | None = None
     process = subprocess.Popen([sys.executable, "-m", "matching.cli", "serve", "--port",
                                 str(port), "--data", str(data), *options],
                                stderr=subprocess.PIPE, text=True, cwd=cwd,
-                               start_new_session=own_group)
+                               start_new_session=own_group, env=env)
     first = process.stderr.readline() if process.stderr else ""
     found = ANNOUNCED.search(first)
     if found is None:
@@ -112,7 +128,7 @@ def serve_in_background(data: str | Path, *options: str, port: int | None = None
         rest = process.stderr.read() if process.stderr else ""
         raise RuntimeError(f"matching serve did not start: {first}{rest}".strip())
     # read on, so that warnings never fill the pipe and stall the console
-    threading.Thread(target=process.stderr.read, daemon=True).start()  # type: ignore[union-attr]
+    threading.Thread(target=_drain, args=(process, errors_to), daemon=True).start()
     served = ServedConsole(process, found.group(1), found.group(2) or "")
     end = time.monotonic() + START_SECONDS
     while True:

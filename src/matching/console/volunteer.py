@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from matching.catalogue import say
 from matching.console import service
@@ -94,20 +96,24 @@ def open_link(request: Request, console: Console, token: str) -> Link:
 
 
 def _own(console: Console, link: Link) -> pd.DataFrame:
-    schedule = service.run_schedule(console.store, link.run_id)
-    return schedule[schedule["volunteer_id"] == link.volunteer_id].reset_index(drop=True)
+    own = console.activities_of(link.run_id).get(link.volunteer_id)
+    return own if own is not None else console.schedule_of(link.run_id).iloc[0:0]
 
 
 def _helpers(console: Console, link: Link) -> list[tuple[str, str]]:
     """Who may have done it instead: the plan's other volunteers of the same community
     (all of them where the volunteer has none), by name: the one list the page offers and
     a mark is checked against."""
-    vols = console.plan_of(link.run_id).world.volunteers
-    mine = vols[vols["volunteer_id"] == link.volunteer_id]
+    return _helpers_in(console, link.run_id, link.volunteer_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _helpers_in(console: Console, run_id: str, volunteer_id: str) -> list[tuple[str, str]]:
+    vols = console.plan_of(run_id).world.volunteers
+    mine = vols[vols["volunteer_id"] == volunteer_id]
     community = str(mine["community"].iloc[0]) if len(mine) else ""
-    near = vols[(vols["community"] == community) & (vols["volunteer_id"] != link.volunteer_id)]
-    pool = near if len(near) and community else \
-        vols[vols["volunteer_id"] != link.volunteer_id]
+    near = vols[(vols["community"] == community) & (vols["volunteer_id"] != volunteer_id)]
+    pool = near if len(near) and community else vols[vols["volunteer_id"] != volunteer_id]
     return sorted(((str(v), str(n) or str(v)) for v, n in
                    zip(pool["volunteer_id"], pool["name"], strict=True)), key=lambda x: x[1])
 
@@ -274,8 +280,8 @@ async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSON
     """Mark one activity (JSON): 201 for a new mark, 200 for the same activity marked
     again (one mark); 404 for an activity that is not the volunteer's, 409 once approved,
     422 for a bad field."""
-    try:
-        link = open_link(request, console, token)
+    try:  # the lookups and the saving run beside the event loop, never on it
+        link = await run_in_threadpool(open_link, request, console, token)
     except LinkGone as exc:
         return JSONResponse({"detail": "no such link"}, exc.status)
     try:
@@ -285,7 +291,7 @@ async def phone_marks(request: Request, console: ConsoleDep, token: str) -> JSON
     if not isinstance(fields, dict):
         return JSONResponse({"detail": "the body is not a JSON object"}, 422)
     try:
-        mark_id, new = _save(console, link, fields)
+        mark_id, new = await run_in_threadpool(_save, console, link, fields)
     except LookupError:
         return JSONResponse({"detail": say("input.mark_gone", PHONE_LANGUAGE)}, 404)
     except MarkFinal as exc:
@@ -300,7 +306,7 @@ async def _form_of(request: Request, console: Console, token: str
     """The link and the posted form of one of the page's forms (or the page saying the
     link is gone)."""
     try:
-        link = open_link(request, console, token)
+        link = await run_in_threadpool(open_link, request, console, token)
     except LinkGone as exc:
         return _gone(request, console, exc.status)
     return link, dict(await request.form())
@@ -314,7 +320,7 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
         return posted
     link, form = posted
     try:
-        _save(console, link, {k: form.get(k, "") for k in (
+        await run_in_threadpool(_save, console, link, {k: form.get(k, "") for k in (
             "date", "activity", "elder_id", "status", "done_by", "minutes", "rating",
             "comment")})
     except LookupError:
@@ -350,8 +356,9 @@ async def phone_calls_form(request: Request, console: ConsoleDep, token: str) ->
     today = dt.date.today().isoformat()
     for r in calls[calls["date"] <= today].to_dict("records"):  # calls to come: not yet
         try:
-            _save(console, link, {"date": r["date"], "activity": "call",
-                                  "elder_id": r["elder_id"], "status": "done"})
+            await run_in_threadpool(_save, console, link, {
+                "date": r["date"], "activity": "call", "elder_id": r["elder_id"],
+                "status": "done"})
         except MarkFinal:
             continue
     return RedirectResponse(f"/v/{token}?saved=1", 303)
