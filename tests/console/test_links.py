@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from matching.console import create_app
+from matching.console import create_app, pages
 from matching.console.links import TOKEN_CHARS, Link, Links, RateLimit
 from tests.console.test_app import local, minle_files, wait
 from tests.console.test_language import english_words
@@ -334,3 +334,22 @@ def test_the_links_page_gives_links_as_text_and_revokes(linked):
     assert client.get(links[vid]).status_code == 404
     after = client.get(answer.headers["location"]).text
     assert 'id="revoked"' in after and links[vid] not in after
+
+
+@pytest.mark.slow
+def test_the_time_bank_page_lists_the_first_pending_marks_and_counts_the_rest(linked,
+                                                                              monkeypatch):
+    """With more marks waiting than the page lists, it names how many are listed and how
+    many wait (approving all approves every one)."""
+    client, _, links, _ = linked
+    vid = sorted(links)[len(links) // 3]
+    for visit in visits(client, links[vid])[:2]:
+        assert client.post(f"{links[vid]}/marks", json={
+            "date": visit["date"], "activity": "visit", "elder_id": visit["elder_id"],
+            "status": "done"}).status_code in (200, 201)
+    waiting = len(client.get("/api/programmes/minle/timebank/pending").json())
+    assert waiting >= 2
+    monkeypatch.setattr(pages, "MAX_SHOWN_MARKS", 1)
+    page = client.get("/p/minle/timebank?week=2026-03-30").text
+    assert page.count('name="approve" value=') == 1
+    assert f"共 {waiting:,} 条待审核，这里列出最早的 1 条" in page

@@ -69,6 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.login": ("登录", "Log in"),
     "console.logout": ("退出", "Log out"),
     "console.account": ("账号", "Account"),
+    "console.more_pending": ("共 {total:,} 条待审核，这里列出最早的 {shown} 条；“全部批准”会批准全部 {total:,} 条。", "{total:,} marks wait; the first {shown} are listed here, and approving all approves all {total:,}."),
     "console.accounts": ("账号与权限", "Accounts and roles"),
     "console.role": ("角色", "Role"),
     "console.role_coordinator": ("协调员（排班、记录、审核）", "Coordinator (plans, records, approves)"),

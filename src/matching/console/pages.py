@@ -505,6 +505,11 @@ async def reverse_form(request: Request, console: ConsoleDep, name: str) -> Resp
     return timebank_page_of(request, console, name, None, reversed_batch=f"{batch}-{new}")
 
 
+#: Marks from phones listed on the time-bank page, oldest first (approving all approves
+#: every pending one; a page of thousands of rows would take seconds to make and to read).
+MAX_SHOWN_MARKS = 200
+
+
 def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Names,
                 weeks: list[dt.date], week: dt.date, table: pd.DataFrame,
                 lang: str) -> dict[str, object]:
@@ -512,13 +517,14 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     approval (by name), the pending and approved counts of each week, and who has marked
     nothing of the chosen week yet, with their phones."""
     marks = console.links.marks(programme=name)
+    waiting = [m for m in marks if m["state"] == "pending"]
     pending = [{**m, "what": say(f"activity.{m['activity']}", lang),
                 "volunteer": names.show("volunteer", str(m["volunteer_id"])),
                 "elder": names.show("elder", str(m["elder_id"])) if m["elder_id"] else "",
                 "status_text": say(f"mark.{m['status']}", lang),
                 "done_by_text": names.show("volunteer", str(m["done_by"]))
                 if m["done_by"] else ""}
-               for m in marks if m["state"] == "pending"]
+               for m in waiting[:MAX_SHOWN_MARKS]]
     counts = []
     for monday in weeks:
         end = (monday + dt.timedelta(days=7)).isoformat()
@@ -531,7 +537,8 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     silent = [(names.show("volunteer", v), str(vols.at[v, "phone"]) if v in vols.index and
                "phone" in vols.columns else "")
               for v in sorted(set(table["volunteer_id"]) - marked - {""})]
-    return {"pending_marks": pending, "week_counts": counts, "silent": silent}
+    return {"pending_marks": pending, "pending_total": len(waiting), "week_counts": counts,
+            "silent": silent}
 
 
 @router.get("/runs/{run_id}/links", response_class=HTMLResponse, dependencies=[MAY_PLAN])
