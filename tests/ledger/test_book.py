@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -643,3 +644,27 @@ def test_transfers_and_donations_can_be_switched_off(tmp_path):
         assert ledger.balances_minutes() == {"V1": 60, POOL: -60}
     with open_ledger(tmp_path / "L.sqlite") as ledger:  # the rules stay with the file
         assert ledger.rules.transfers is False
+
+
+def test_a_new_ledger_opened_by_many_at_once_is_made_once(tmp_path):
+    """Issue 30's load benchmark found it: two pages opening a ledger that did not exist
+    yet both made its tables ("table meta already exists", a 500). The version is read
+    again under the write lock."""
+    path = tmp_path / "ledger.sqlite"
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            with open_ledger(path) as ledger:
+                ledger.balances()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -188,9 +188,12 @@ def statements(script: str) -> list[str]:
 
 
 def migrate(conn: sqlite3.Connection, start: int, end: int) -> None:
-    """Apply the migrations after ``start`` up to ``end``, all in one transaction."""
+    """Apply the migrations after ``start`` up to ``end``, all in one transaction. The
+    version is read again once the write lock is held: another connection may have made
+    or migrated the file meanwhile (two pages opening a new ledger at once)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        start = max(start, _version(conn))
         for version in range(start + 1, end + 1):
             for statement in statements(MIGRATIONS[version]):
                 conn.execute(statement)
