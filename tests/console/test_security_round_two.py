@@ -397,3 +397,17 @@ def test_every_body_is_refused_cleanly(planned):
     assert {k: a.status_code for k, a in answers.items()} == {
         "deep": 422, "nested": 422, "runs as text": 415, "approve as text": 415,
         "fields as text": 422, "year 32": 422, "tiny limit": 422, "over a call": 413}
+
+
+@pytest.mark.slow
+def test_a_pairing_only_run_leaves_the_links_on_the_last_schedule(planned):
+    """Found by the fuzzer in CI: after a run without a schedule, a volunteer's link gave
+    a 500 (no schedule.csv). Links and the time bank follow the latest run that has one."""
+    client, url = planned
+    before = client.get(f"{url}/activities").json()
+    run_id = client.post("/api/programmes/minle/runs", json={
+        "schedule": False, "time_limit": 20}).json()["id"]
+    assert wait(client, run_id)["status"] == "done"
+    assert client.get(f"{url}/activities").json() == before
+    assert client.get("/p/minle/timebank").status_code == 200
+    assert [r["url"] for r in client.get("/api/programmes/minle/links").json()].count(url) == 1

@@ -379,7 +379,7 @@ def api_programme_links(console: ConsoleDep, name: str) -> list[dict]:
     shows the current plan; revoking it (``POST /api/runs/{id}/links/{volunteer}/revoke``)
     makes the next one new."""
     console.programme_or_404(name)
-    latest = service.latest_run(console.store, name)
+    latest = service.latest_run(console.store, name, scheduled=True)
     if latest is None:
         return []
     return api_links(console, str(latest["id"]))

@@ -433,7 +433,7 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
     activities to mark (unmarked), whether it is recorded already, and the balances."""
     store = console.store
     lang = language(request)
-    done = service.latest_run(store, name)
+    done = service.latest_run(store, name, scheduled=True)
     activities, weeks, names, helpers = [], [], Names(), []
     if done is not None and done["summary"].get("schedule") is not None:
         plan = console.plan_of(done["id"])
@@ -614,7 +614,7 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
     """Approve marks sent from phones into the time bank: the ticked ones (with any
     minutes changed) or all of them, as one batch."""
     form = await programme_form(request, console, name)
-    done = service.latest_run(console.store, name)
+    done = service.latest_run(console.store, name, scheduled=True)
     if done is None:
         raise HTTPException(409, "plan first")
     pending = console.links.marks(programme=name, pending=True)
@@ -675,7 +675,7 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
     """Record the marked week in the ledger (refused whole if a row has no mark and "mark
     all done" was not pressed, or if the week is recorded already)."""
     form = await programme_form(request, console, name)
-    done = service.latest_run(console.store, name)
+    done = service.latest_run(console.store, name, scheduled=True)
     if done is None:
         raise HTTPException(409, "plan first")
     try:

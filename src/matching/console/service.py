@@ -605,9 +605,13 @@ def find_elders(elders: pd.DataFrame, query: str) -> list[str]:
     return []
 
 
-def latest_run(store: Store, programme: str) -> dict | None:
-    """The status of the programme's latest finished run, if any."""
-    return next((r for r in store.runs(programme) if r["status"] == "done"), None)
+def latest_run(store: Store, programme: str, *, scheduled: bool = False) -> dict | None:
+    """The status of the programme's latest finished run, if any (``scheduled``: the latest
+    with a schedule, the one volunteers' links and the time bank follow; a pairing-only run
+    has none)."""
+    return next((r for r in store.runs(programme) if r["status"] == "done" and (
+        not scheduled or (store.run_dir(str(r["id"])) / "out" / "schedule.csv").is_file())),
+        None)
 
 
 # --- the time bank: marking a week, balances, statements ---------------------------------
@@ -842,7 +846,7 @@ def volunteer_links(store: Store, links: Links, programme: str, run_id: str | No
     there is none: those with activities in ``run_id`` (the programme's latest finished
     run by default)."""
     if run_id is None:
-        latest = latest_run(store, programme)
+        latest = latest_run(store, programme, scheduled=True)
         if latest is None:
             return {}
         run_id = str(latest["id"])
@@ -948,7 +952,7 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
                             batch=m["approved_batch"]) for m in marks if m["state"] == "approved"]
     if not wanted:
         problems.append(InputIssue("approve", "input.no_marks"))
-    latest = latest_run(store, programme)
+    latest = latest_run(store, programme, scheduled=True)
     if latest is None:
         problems.append(InputIssue("approve", "upload.plan_first"))
     if problems:

@@ -82,7 +82,8 @@ def open_link(request: Request, console: Console, token: str) -> Link:
     if console.link_limit.guessing(client):
         raise LinkGone(429)
     link = console.links.find(token)
-    current = service.latest_run(console.store, link.programme) if link else None
+    current = service.latest_run(console.store, link.programme, scheduled=True) \
+        if link else None
     if link is None or current is None:
         console.link_limit.missed(client)
         raise LinkGone(404)
