@@ -30,7 +30,7 @@ CONTRACT: dict[str, object] = {
     "call_minutes": 5, "service_minutes": 60, "group_minutes": 120, "festival_minutes": 120,
     "birthday_minutes": 30, "day_start": 480, "day_end": 1200, "rota_block_weeks": 4,
     "backup_visits_per_block": 1, "service_km": 5.0, "elders_per_organiser": 10,
-    "festival_days_before": 3,
+    "festival_days_before": 3, "month_min_days": 14, "quarter_min_days": 28,
     # Spring, Lantern, Dragon Boat, Mid-Autumn and Double Ninth (lunar month, day)
     "festivals": ((1, 1), (1, 15), (5, 5), (8, 15), (9, 9)),
 }
@@ -572,16 +572,13 @@ def _events(world: CheckWorld, plan_map: dict[str, str], rows: list[dict], start
             if most(got) < need:
                 rep.add("festival", f"community {c!r} festival {f}: {most(got)} organisers < "
                                     f"{need}")
-        for year in range(start.year, end.year + 1):
-            for q in range(4):
-                first = dt.date(year, 3 * q + 1, 1)
-                nxt = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
-                if first < start or nxt > end:
-                    continue
-                got = [r for r in rows if r["act"] == "group" and r["c"] == c
-                       and first <= r["date"] < nxt]
-                if most(got) < need:
-                    rep.add("group", f"community {c!r} {year}-Q{q + 1}: {most(got)} organisers")
+        quarter_days = int(r_["quarter_min_days"])  # type: ignore[call-overload]
+        for (year, q), days in _days_by(start, end, lambda d: (d.year, (d.month - 1) // 3)):
+            if len(days) < quarter_days:
+                continue
+            got = [r for r in rows if r["act"] == "group" and r["c"] == c and r["date"] in days]
+            if most(got) < need:
+                rep.add("group", f"community {c!r} {year}-Q{q + 1}: {most(got)} organisers")
 
 
 def _overlaps_and_weeks(world: CheckWorld, rows: list[dict], rep: Report) -> None:
@@ -632,25 +629,32 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
         return
     reach = float(world.rules["service_km"])  # type: ignore[arg-type]
     served = []
-    first = start if start.day == 1 else dt.date(start.year + (start.month == 12),
-                                                 start.month % 12 + 1, 1)
-    while True:
-        nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        if nxt > end:
-            break
-        ok = [r for r in rows if first <= r["date"] < nxt and r["service"] in needs
+    month_days = int(world.rules["month_min_days"])  # type: ignore[call-overload]
+    for (year, month), days in _days_by(start, end, lambda d: (d.year, d.month)):
+        if len(days) < month_days:
+            continue
+        ok = [r for r in rows if r["date"] in days and r["service"] in needs
               and r["v"] in world.volunteers and r["service"] in world.volunteers[r["v"]]["skills"]
               and world.distance(r["v"], e) <= reach + 1e-6 and _serves(world, r["v"], e) is None
               and r["date"].weekday() in world.volunteers[r["v"]]["days"] & world.elders[e]["days"]]
         if not ok:
-            rep.add("service", f"elder {e}: no valid service in {first:%Y-%m}")
+            rep.add("service", f"elder {e}: no valid service in {year}-{month:02d}")
         served.append({r["service"] for r in ok})
-        first = nxt
     k = len(set(needs))
     for i in range(len(served) - k + 1):
         if set().union(*served[i:i + k]) < set(needs):
             rep.add("service-rotation", f"elder {e}: months {i + 1}..{i + k} miss a need")
             break
+
+
+def _days_by(start: dt.date, end: dt.date, key) -> list[tuple[tuple[int, int], set[dt.date]]]:
+    """The days of ``[start, end)`` grouped by ``key`` (a month, a quarter), in order: a
+    month or quarter is due when enough of its days are in the horizon."""
+    groups: dict[tuple[int, int], set[dt.date]] = {}
+    for i in range((end - start).days):
+        day = start + dt.timedelta(days=i)
+        groups.setdefault(key(day), set()).add(day)
+    return list(groups.items())
 
 
 def festival_dates(start: dt.date, end: dt.date,

@@ -64,7 +64,7 @@ def test_every_stage_asks_the_same_rule(monkeypatch):
     problem = matching.build_problem(world)
     assert problem.num_arcs == 2
     rules = ScheduleRules()
-    horizon = Horizon.build(dt.date(2027, 2, 1), 4, None, 4, rules.festivals)
+    horizon = Horizon.build(dt.date(2027, 2, 1), 4, None, rules)
     data = ScheduleData.build(problem, np.array([0]), rules, horizon)
     assert service_reach(data).of(0).tolist() == [0, 1]
     monkeypatch.setattr(Eligibility, "codes",

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.schedule import dates
+
+ONE_DAY = dt.timedelta(days=1)
 
 # An independent oracle: festival dates as published in the Chinese almanac.
 ALMANAC = {
@@ -39,11 +44,53 @@ def test_full_weeks_from_mid_week():
     assert weeks == [dt.date(2026, 1, 12), dt.date(2026, 1, 19)]
 
 
-def test_full_months_and_quarters():
-    """Only whole calendar months and quarters count."""
-    start, end = dt.date(2026, 1, 5), dt.date(2026, 7, 1)
-    assert [m[0].month for m in dates.full_months(start, end)] == [2, 3, 4, 5, 6]
-    assert dates.full_quarters(start, end) == [(dt.date(2026, 4, 1), dt.date(2026, 7, 1))]
+def test_due_months_and_quarters_of_the_county_spring():
+    """2026-03-30 + 13 weeks ends 06-28 (exclusive 06-29): March has 2 days in it (< 14, not
+    due), April and May are whole, June has 28 (>= 14, due, cut to 06-01..06-29); Q1 has 2
+    days (< 28), Q2 has 30 + 31 + 28 = 89 (>= 28, due within 04-01..06-29)."""
+    start, end = dt.date(2026, 3, 30), dt.date(2026, 6, 29)
+    assert dates.due_months(start, end, 14) == [
+        (dt.date(2026, 4, 1), dt.date(2026, 5, 1)), (dt.date(2026, 5, 1), dt.date(2026, 6, 1)),
+        (dt.date(2026, 6, 1), dt.date(2026, 6, 29))]
+    assert dates.due_quarters(start, end, 28) == [(dt.date(2026, 4, 1), dt.date(2026, 6, 29))]
+
+
+def test_due_periods_at_the_thresholds():
+    """A month with exactly 14 days inside is due, with 13 it is not; the same at 28 days for
+    a quarter. 2026-01-18 to 2026-04-15: January 14 days (18..31), April 14 (1..14); a day
+    less at each end leaves 13 and 13. To 2026-04-29: Q1 has 14 + 28 + 31 = 73 days, Q2 28."""
+    start, end = dt.date(2026, 1, 18), dt.date(2026, 4, 15)
+    assert [f.isoformat() for f, _ in dates.due_months(start, end, 14)] == [
+        "2026-01-18", "2026-02-01", "2026-03-01", "2026-04-01"]
+    assert [f.isoformat() for f, _ in dates.due_months(start + ONE_DAY, end - ONE_DAY, 14)] \
+        == ["2026-02-01", "2026-03-01"]
+    end = dt.date(2026, 4, 29)
+    assert dates.due_quarters(start, end, 28) == [
+        (dt.date(2026, 1, 18), dt.date(2026, 4, 1)), (dt.date(2026, 4, 1), dt.date(2026, 4, 29))]
+    assert dates.due_quarters(start, end - ONE_DAY, 28) == [
+        (dt.date(2026, 1, 18), dt.date(2026, 4, 1))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(monday=st.integers(0, 5200), weeks=st.integers(1, 60))
+def test_every_horizon_keeps_its_promises(monday, weeks):
+    """From any Monday of 2000-2099: every month with at least 14 days in the horizon is due
+    and every whole month is; a horizon of 13 weeks or more always holds a due quarter (its
+    91 days meet at most two quarters, so one of them has at least 46); every due period lies
+    in the horizon."""
+    start = dt.date(2000, 1, 3) + dt.timedelta(weeks=monday)
+    end = start + dt.timedelta(weeks=weeks)
+    months = dates.due_months(start, end, 14)
+    quarters = dates.due_quarters(start, end, 28)
+    for first, nxt in months + quarters:
+        assert start <= first < nxt <= end
+    days_in = defaultdict(int)
+    for i in range((end - start).days):
+        day = start + dt.timedelta(days=i)
+        days_in[day.year, day.month] += 1
+    assert [(f.year, f.month) for f, _ in months] == [m for m, n in days_in.items() if n >= 14]
+    if weeks >= 13:
+        assert len(quarters) >= 1
 
 
 @pytest.mark.parametrize(("birthday", "year", "day"), [

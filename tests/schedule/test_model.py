@@ -37,7 +37,7 @@ def world_data(vols, elds, pairs: dict[str, str], weeks: int) -> tuple[ScheduleD
     for e, v in pairs.items():
         primary[index_e[e]] = index_v[v]
     rules = ScheduleRules()
-    horizon = Horizon.build(MARCH_2027, weeks, None, rules.rota_block_weeks, rules.festivals)
+    horizon = Horizon.build(MARCH_2027, weeks, None, rules)
     data = ScheduleData.build(problem, primary, rules, horizon)
     return data, choose_backups(data, Past())
 

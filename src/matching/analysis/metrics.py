@@ -202,9 +202,10 @@ def fulfilment(run: Run) -> pd.DataFrame:
     delivers (``elder_id, month, activity, required, delivered``).
 
     Required, for each elder with a volunteer: a call each day of the horizon; a visit each
-    week wholly in it (counted in the month of its Monday); a service each month wholly in
-    it, if the elder has needs; a birthday greeting on the birthday; the community's group
-    activity each quarter wholly in it (counted in the quarter's last month) and its activity
+    week wholly in it (counted in the month of its Monday); a service each month due in it
+    (``ScheduleRules.month_min_days``), if the elder has needs; a birthday greeting on the
+    birthday; the community's group activity each quarter due in it (counted in the last
+    month of its part in the horizon) and its activity
     at each festival (counted in the festival's month).
     """
     if run.schedule is None or run.start is None or run.weeks is None:
@@ -228,8 +229,9 @@ def fulfilment(run: Run) -> pd.DataFrame:
             for kind in ("group", "festival")}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
     mondays = dates.full_weeks(start, end)
-    months = [f"{first:%Y-%m}" for first, _ in dates.full_months(start, end)]
-    quarters = dates.full_quarters(start, end)
+    months = [f"{first:%Y-%m}" for first, _ in dates.due_months(start, end,
+                                                                 rules.month_min_days)]
+    quarters = dates.due_quarters(start, end, rules.quarter_min_days)
     festivals = dates.festivals_between(start, end, rules.festivals)
     rows = []
     for e, community in zip(elders["elder_id"], elders["community"], strict=True):

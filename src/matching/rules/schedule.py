@@ -20,6 +20,10 @@ FESTIVALS: tuple[tuple[str, str, int, int], ...] = (
 MINUTES_PER_DAY = 24 * 60
 #: The six ones, as schedule.csv names them, in the order a programme lists them.
 SIX_ONES = ("call", "visit", "service", "group", "festival", "birthday")
+#: February in a common year: a month may not ask for more days than every month has.
+DAYS_IN_SHORTEST_MONTH = 28
+#: January to March in a common year.
+DAYS_IN_SHORTEST_QUARTER = 90
 #: Longest lead time a festival activity may have (a lunar month).
 MAX_FESTIVAL_DAYS_BEFORE = 29
 
@@ -55,6 +59,11 @@ class ScheduleRules:
         A community event needs ``ceil(elders / elders_per_organiser)`` organisers.
     festival_days_before
         A festival activity is held on the day or up to this many days before.
+    month_min_days, quarter_min_days
+        A calendar month with at least ``month_min_days`` days in the horizon gets its
+        service within them, and a quarter with at least ``quarter_min_days`` days in it gets
+        its group activity within them (the default: 14 days, and 4 weeks). A month or
+        quarter the horizon covers less is not due in this horizon.
     festivals
         ``(name, Chinese name, lunar month, lunar day)`` of each festival.
 
@@ -79,11 +88,14 @@ class ScheduleRules:
     service_km: float = 5.0
     elders_per_organiser: int = 10
     festival_days_before: int = 3
+    month_min_days: int = 14
+    quarter_min_days: int = 28
     festivals: tuple[tuple[str, str, int, int], ...] = FESTIVALS
 
     def __post_init__(self) -> None:
         for name in (*_DURATIONS, *_TIMES, "rota_block_weeks", "backup_visits_per_block",
-                     "elders_per_organiser", "festival_days_before"):
+                     "elders_per_organiser", "festival_days_before", "month_min_days",
+                     "quarter_min_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not float(value).is_integer():
@@ -121,6 +133,8 @@ class ScheduleRules:
                             block=self.rota_block_weeks, most=self.rota_block_weeks - 1)
         self._check_range("elders_per_organiser", 1, None)
         self._check_range("festival_days_before", 0, MAX_FESTIVAL_DAYS_BEFORE)
+        self._check_range("month_min_days", 1, DAYS_IN_SHORTEST_MONTH)
+        self._check_range("quarter_min_days", 1, DAYS_IN_SHORTEST_QUARTER)
         km = self.service_km
         if isinstance(km, bool) or not isinstance(km, int | float) or not km >= 0:
             raise RuleError("service_km", "rule.number_at_least_zero", value=km)

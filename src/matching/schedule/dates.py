@@ -1,4 +1,4 @@
-"""Dates of the horizon: weeks, months, quarters, festivals (lunar) and birthdays.
+"""Dates of the horizon: weeks, due months and quarters, festivals (lunar) and birthdays.
 
 Festival dates come from the lunar calendar through ``lunardate`` (no hand-made tables).
 """
@@ -52,26 +52,38 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-def full_months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """``(first day, first day of next month)`` of calendar months wholly in ``[start, end)``."""
+def _quarter_after(day: dt.date) -> dt.date:
+    """The first day of the calendar quarter after the one holding ``day``."""
+    month = 3 * ((day.month - 1) // 3) + 1
+    return dt.date(day.year + (month == 10), (month + 2) % 12 + 1, 1)
+
+
+def _covered(start: dt.date, end: dt.date, min_days: int, following
+             ) -> list[tuple[dt.date, dt.date]]:
+    """The periods (months or quarters, ``following`` gives the next one's first day) that
+    have at least ``min_days`` days in ``[start, end)``, each cut to the horizon."""
     out = []
-    first = start if start.day == 1 else _next_month(start)
-    while _next_month(first) <= end:
-        out.append((first, _next_month(first)))
-        first = _next_month(first)
+    first = start
+    while first < end:
+        nxt = following(first)
+        cut = min(nxt, end)
+        if (cut - first).days >= min_days:
+            out.append((first, cut))
+        first = nxt
     return out
 
 
-def full_quarters(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """``(first day, first day of next quarter)`` of calendar quarters wholly in the horizon."""
-    out = []
-    for year in range(start.year, end.year + 1):
-        for q in range(4):
-            first = dt.date(year, 3 * q + 1, 1)
-            nxt = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
-            if first >= start and nxt <= end:
-                out.append((first, nxt))
-    return out
+def due_months(start: dt.date, end: dt.date, min_days: int) -> list[tuple[dt.date, dt.date]]:
+    """``(first day, day after)`` of the part in ``[start, end)`` of each calendar month with
+    at least ``min_days`` days there: the months whose service is due in this horizon (every
+    month wholly inside is, as ``min_days`` is at most 28)."""
+    return _covered(start, end, min_days, _next_month)
+
+
+def due_quarters(start: dt.date, end: dt.date, min_days: int) -> list[tuple[dt.date, dt.date]]:
+    """``(first day, day after)`` of the part in ``[start, end)`` of each calendar quarter with
+    at least ``min_days`` days there: the quarters whose group activity is due."""
+    return _covered(start, end, min_days, _quarter_after)
 
 
 def birthday_in(birthday: str, start: dt.date, end: dt.date) -> list[dt.date]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from matching.rules.schedule import ScheduleRules
 from matching.schedule import dates
 
 ONE_DAY = dt.timedelta(days=1)
@@ -56,13 +57,15 @@ class Horizon:
     full_weeks: tuple[dt.date, ...]
     weeks: tuple[Week, ...]
     months: tuple[tuple[dt.date, dt.date], ...]
-    quarters: tuple[tuple[dt.date, dt.date], ...]
+    quarters: tuple[tuple[dt.date, dt.date], ...]  # due ones, cut to the horizon
     festivals: tuple[dates.Festival, ...]
 
     @classmethod
-    def build(cls, start: dt.date, weeks: int, from_date: dt.date | None, block_weeks: int,
-              festival_table: tuple[tuple[str, str, int, int], ...]) -> Horizon:
-        """The horizon of ``weeks`` weeks from ``start``, to plan from ``from_date`` on."""
+    def build(cls, start: dt.date, weeks: int, from_date: dt.date | None,
+              rules: ScheduleRules) -> Horizon:
+        """The horizon of ``weeks`` weeks from ``start``, to plan from ``from_date`` on, with
+        the months and quarters that are due in it under ``rules``."""
+        block_weeks = rules.rota_block_weeks
         end = start + dt.timedelta(days=7 * weeks)
         first = min(max(start, from_date or start), end)
         full = tuple(dates.full_weeks(start, end))
@@ -83,9 +86,9 @@ class Horizon:
             monday += ONE_WEEK
         return cls(start=start, end=end, from_date=first, block_weeks=block_weeks,
                    full_weeks=full, weeks=tuple(slots),
-                   months=tuple(dates.full_months(start, end)),
-                   quarters=tuple(dates.full_quarters(start, end)),
-                   festivals=tuple(dates.festivals_between(start, end, festival_table)))
+                   months=tuple(dates.due_months(start, end, rules.month_min_days)),
+                   quarters=tuple(dates.due_quarters(start, end, rules.quarter_min_days)),
+                   festivals=tuple(dates.festivals_between(start, end, rules.festivals)))
 
     @property
     def num_weeks(self) -> int:
@@ -109,7 +112,7 @@ class Horizon:
         return (monday - self.full_weeks[0]).days // 7
 
     def month_of(self, day: dt.date) -> int:
-        """Index of the full month holding the day, or -1."""
+        """Index of the due month holding the day, or -1."""
         for i, (first, nxt) in enumerate(self.months):
             if first <= day < nxt:
                 return i

@@ -87,7 +87,7 @@ def make_schedule(problem: PairingProblem, primary: np.ndarray, start: dt.date, 
     rules = rules or ScheduleRules()
     if weeks < 1:
         raise InputError.one("--weeks", "input.weeks_at_least_one", weeks=weeks)
-    horizon = Horizon.build(start, weeks, from_date, rules.rota_block_weeks, rules.festivals)
+    horizon = Horizon.build(start, weeks, from_date, rules)
     data = ScheduleData.build(problem, primary, rules, horizon)
     past = Past() if previous is None else Past.load(data, previous, previous_primary or {})
     past = past.with_absences(data)  # the roster's periods away
