@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,26 @@ def _away(text: str) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
+#: The named times of day of the contract, as minutes (the checker's own copy, by design).
+_NAMED_TIMES = {"上午": (480, 720), "下午": (840, 1080), "晚上": (1080, 1260),
+                "morning": (480, 720), "afternoon": (840, 1080), "evening": (1080, 1260)}
+
+
+def _times(text: str) -> list[tuple[int, int]]:
+    """Preferred times of day: named ones, or ``hh:mm-hh:mm``, separated by spaces (also
+    commas and the like)."""
+    out = []
+    for part in re.split(r"[\s,，;；、/]+", unicodedata.normalize("NFKC", text or "")):
+        if not part:
+            continue
+        if part.lower() in _NAMED_TIMES:
+            out.append(_NAMED_TIMES[part.lower()])
+            continue
+        h1, m1, h2, m2 = (int(x) for x in re.findall(r"\d+", part)[:4])
+        out.append((60 * h1 + m1, 60 * h2 + m2))
+    return out
+
+
 def _away_in_week(periods: list[tuple[dt.date, dt.date]], monday: dt.date) -> bool:
     return any(a <= monday + dt.timedelta(days=6) and monday <= b for a, b in periods)
 
@@ -170,7 +191,8 @@ class CheckWorld:
                 "days": _days(row.get("available_days", "")),
                 "skills": {t.strip().lower().replace(" ", "_")
                            for t in row.get("skills", "").split(";") if t.strip()},
-                "away": _away(row.get("away", ""))}
+                "away": _away(row.get("away", "")),
+                "times": _times(row.get("preferred_times", ""))}
         elds: dict[str, dict] = {}
         for row in _table(elders).to_dict("records"):  # type: ignore[union-attr]
             age = _num(row.get("age", ""), 0)
@@ -187,7 +209,8 @@ class CheckWorld:
                 "community": row.get("community", ""), "birthday": row.get("birthday", ""),
                 "needs": [t.strip().lower() for t in row.get("needs", "").split(";")
                           if t.strip()],
-                "away": _away(row.get("away", ""))}
+                "away": _away(row.get("away", "")),
+                "times": _times(row.get("preferred_times", ""))}
         rels: dict[tuple[str, str], set[str]] = defaultdict(set)
         table = _table(relations)
         if table is not None:
@@ -511,6 +534,12 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
                 rep.add("visit", f"elder {e} on {r['date']}: not a shared day")
             if abs((r["end"] - r["start"]) - elder["visit"]) > 1e-6:
                 rep.add("visit", f"elder {e} on {r['date']}: wrong length")
+            theirs = world.volunteers.get(r["v"], {}).get("times", [])
+            for who, times in (("elder", elder["times"]), ("volunteer", theirs)):
+                if times and not any(a <= r["start"] and r["end"] <= b for a, b in times):
+                    rep.add("preferred_times", f"elder {e} on {r['date']}: the visit at "
+                                               f"{r['start'] // 60:02d}:{r['start'] % 60:02d} "
+                                               f"is outside the {who}'s preferred times")
             week_of[r["date"] - dt.timedelta(days=wd)].append(r)
         primary_away = world.volunteers.get(v, {}).get("away", [])
         for monday in mondays:

@@ -89,6 +89,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "is not a date (expected YYYY-MM-DD)"),
     "input.not_real_date": ("不是真实存在的日期", "is not a real date"),
     "input.implausible_year": ("年份不合理", "has an implausible year"),
+    "input.not_times": ("不是时段（应为 上午、下午、晚上 或 hh:mm-hh:mm，多个用空格隔开）",
+                        "is not times of day (expected 上午, 下午, 晚上, morning, afternoon, "
+                        "evening or hh:mm-hh:mm, several separated by spaces)"),
     "input.not_date": ("不是日期（应为 年-月-日 或 月-日）",
                        "is not a date (expected YYYY-MM-DD or MM-DD)"),
     "input.not_relation": ("不是关系（应为 亲属、熟人 或 拒绝；或 kin、familiar、refuses）",
@@ -398,6 +401,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "({backup}) leaves the primary volunteer no visit in a block of "
                               "rota_block_weeks {block}; the backup may make at most {most} of "
                               "them, or lengthen the block"),
+    "rule.times": ("必须是时段（上午、下午、晚上，或 hh:mm-hh:mm），而不是 {value!r}",
+                   "must be times of day (上午, 下午, 晚上, morning, afternoon, evening or "
+                   "hh:mm-hh:mm), not {value!r}"),
+    "rule.times_outside_day": ("（{value}）都不在 day_start {start} 到 day_end {end} 之间："
+                               "没有时间可以探访；请改时段或一天的起止",
+                               "({value}) lies wholly outside day_start {start} to day_end "
+                               "{end}: there is no time to visit; change the times or the day"),
     "rule.festival_entry": ("条目 {entry} 需要名称、中文名、农历月 1-12 和农历日 1-30",
                             "entry {entry} needs a name, a Chinese name, a lunar month 1-12 "
                             "and a lunar day 1-30"),

@@ -4,9 +4,10 @@ A call takes ``call_minutes``, does not count against the weekly minutes and may
 other activities. The caller is whoever visits the elder that week (the backup in the
 backup's week, so that the elder hears from the person who will come), otherwise the primary.
 
-Each volunteer has a fixed slot for each elder they may call, from ``call_start`` on: first
-their own elders, then those they back up. So a call to an elder is at the same time every
-day, and a phone calendar shows it as one repeating event.
+Each volunteer has a fixed slot for each elder they may call, from ``call_start`` on, one
+every ``call_spacing_minutes``: first their own elders, then those they back up. So a call to
+an elder is at the same time every day, and a phone calendar shows it as one repeating
+event.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def daily_calls(data: ScheduleData, backups: Backups,
                 v = int(backups.backup[e])
             if (v, e) not in slots:  # a visitor of the published past who is no backup now
                 v = int(data.primary[e])
-            begin = min(last_start, r.call_start + slots[v, e] * r.call_minutes)
+            begin = min(last_start, r.call_start + slots[v, e] * max(r.call_minutes,
+                                                                     r.call_spacing_minutes))
             calls.append(Activity(day, begin, begin + r.call_minutes, "call", v, e,
                                   str(data.elder_community[e])))
     return calls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from matching.pairing.eligibility import measured_pairs, nearby_pairs
 from matching.pairing.problem import PairingProblem
-from matching.rules.schedule import ScheduleRules
+from matching.rules.schedule import ScheduleRules, within_day
 from matching.schedule.horizon import Horizon
 from matching.world import geo
 from matching.world.model import World
@@ -31,6 +32,21 @@ def _periods(table: pd.DataFrame) -> tuple[tuple[tuple[dt.date, dt.date], ...], 
         return ()
     periods = tuple(tuple(p) if isinstance(p, tuple) else () for p in table["away"])
     return periods if any(periods) else ()  # nobody away: nothing to look at
+
+
+def _overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]
+             ) -> tuple[tuple[int, int], ...]:
+    """The times in both ``a`` and ``b``."""
+    return tuple(sorted((max(x, z), min(y, w)) for x, y in a for z, w in b
+                        if min(y, w) > max(x, z)))
+
+
+def _times(table: pd.DataFrame) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Each person's preferred times of day (none where the world gives none)."""
+    if "preferred_times" not in table.columns:
+        return ()
+    times = tuple(tuple(t) if isinstance(t, tuple) else () for t in table["preferred_times"])
+    return times if any(times) else ()
 
 
 def budget_units(minutes: float) -> int:
@@ -88,6 +104,37 @@ class ScheduleData:
     measured_minutes: np.ndarray
     volunteer_away: tuple[tuple[tuple[dt.date, dt.date], ...], ...] = ()
     elder_away: tuple[tuple[tuple[dt.date, dt.date], ...], ...] = ()
+    volunteer_times: tuple[tuple[tuple[int, int], ...], ...] = ()
+    elder_times: tuple[tuple[tuple[int, int], ...], ...] = ()
+
+    def visit_windows(self, v: int, e: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """When volunteer ``v`` may be at elder ``e``'s home, to try in order, each as
+        ``(start, end)`` minutes inside the day: where the elder gives no preferred times,
+        first within the programme's ``visit_times``; then within the elder's preferred
+        times and the volunteer's (each the whole day when not given). An empty last entry
+        means the two have no time in common."""
+        r = self.rules
+        whole = ((r.day_start, r.day_end),)
+        own = self.elder_times[e] if self.elder_times else ()
+        theirs = self.volunteer_times[v] if self.volunteer_times else ()
+        allowed = _overlap(within_day(own, r.day_start, r.day_end) if own else whole,
+                           theirs or whole)
+        if own:
+            return (allowed,)
+        usual = _overlap(allowed, r.visit_windows)
+        return (usual, allowed) if usual and usual != allowed else (allowed,)
+
+    @functools.cached_property
+    def _elder_places(self) -> tuple[np.ndarray, np.ndarray]:
+        elds = self.problem.world.elders
+        return elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
+
+    def walk_between(self, a: int, b: int) -> float | None:
+        """Walking minutes between two elders' homes (``None`` where either has no
+        coordinates: a walk then goes by way of the volunteer's home)."""
+        lat, lon = self._elder_places
+        km = geo.haversine_km(lat[a], lon[a], lat[b], lon[b])
+        return float(self.problem.rules.walking_min_per_km * km) if np.isfinite(km) else None
 
     def away_weeks(self, periods: tuple[tuple[dt.date, dt.date], ...]) -> list[dt.date]:
         """The Mondays of the horizon's weeks that a person's periods away touch."""
@@ -142,6 +189,7 @@ class ScheduleData:
             measured_km=measured_km,
             measured_minutes=measured_minutes,
             volunteer_away=_periods(vols), elder_away=_periods(elds),
+            volunteer_times=_times(vols), elder_times=_times(elds),
         )
 
     @property

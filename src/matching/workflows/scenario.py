@@ -33,8 +33,8 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "rules": {f.name: (int, float) for f in dataclasses.fields(Rules)},
     "schedule": {"start": dt.date, "weeks": int, "lang": str, "festivals": list,
                  "from": dt.date, "previous": str, "contact": str,
-                 **{f.name: (int, float) for f in dataclasses.fields(ScheduleRules)
-                    if f.name != "festivals"}},
+                 **{f.name: (str,) if f.type in ("str", str) else (int, float)
+                    for f in dataclasses.fields(ScheduleRules) if f.name != "festivals"}},
     "solver": {"time_limit": (int, float), "deterministic_time": (int, float), "seed": int,
                "workers": int, "cluster": str},
     "run": {"pair": bool, "schedule": bool, "replan": bool},

@@ -39,6 +39,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "priority": ("优先级",),
     "visit_minutes": ("探访时长", "探访分钟"),
     "gender_preference": ("性别要求", "性别偏好"),
+    "preferred_times": ("偏好时段", "方便时段", "方便的时间", "上门时段"),
     "relation": ("关系",),
     "distance_km": ("距离", "距离公里"),
     # outputs (so that a file written with --headers zh reads back)

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from matching.rules.errors import CellError
+from matching.rules.schedule import TimesError, parse_times
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ALL_DAYS = 0b1111111
@@ -172,6 +173,15 @@ def parse_date(text: str) -> str:
         return dt.date(year, month, day).isoformat()
     except ValueError:
         raise CellError("input.not_real_date") from None
+
+
+def parse_preferred_times(text: str) -> tuple[tuple[int, int], ...]:
+    """``上午``, ``下午``, ``晚上`` or ``hh:mm-hh:mm``, several separated by spaces, as
+    ``(start, end)`` minutes after midnight (:func:`matching.rules.schedule.parse_times`)."""
+    try:
+        return parse_times(text)
+    except TimesError:
+        raise CellError("input.not_times") from None
 
 
 def parse_birthday(text: str) -> str:

@@ -561,6 +561,7 @@ def _volunteers(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataF
                                    parse.ALL_DAYS).astype(np.int64)
     out["skills"] = cells.parsed("skills", parse.parse_tags, ())
     out["away"] = cells.parsed("away", parse.parse_periods, ())
+    out["preferred_times"] = cells.parsed("preferred_times", parse.parse_preferred_times, ())
     for column in ("name", "community", "phone"):
         out[column] = cells.text(column)
     return out
@@ -593,6 +594,7 @@ def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame
         "gender_preference", lambda t: parse.parse_gender(t, allow_any=True), "")
     out["birthday"] = cells.parsed("birthday", parse.parse_birthday, "")
     out["away"] = cells.parsed("away", parse.parse_periods, ())
+    out["preferred_times"] = cells.parsed("preferred_times", parse.parse_preferred_times, ())
     for column in ("name", "community", "phone", "address"):
         out[column] = cells.text(column)
     return out
