@@ -20,7 +20,7 @@ MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 INPUTS = ["--volunteers", str(MINLE / "volunteers.csv"), "--elders", str(MINLE / "elders.csv"),
           "--relations", str(MINLE / "relations.csv")]
 
-SHEETS_ZH = ["结对", "排班", "第1周（03-30起）", "第2周（04-06起）", "未能安排", "未结对"]
+SHEETS_ZH = ["结对", "排班", "问候电话", "第1周（03-30起）", "第2周（04-06起）", "未能安排", "未结对"]
 PAIRS_ZH = ["老人姓名", "老人编号", "优先级", "电话", "住址", "社区", "志愿者姓名",
             "志愿者编号", "志愿者电话", "距离（公里）", "每周用时（分钟）", "关系", "备用志愿者",
             "备用志愿者电话"]
@@ -65,6 +65,15 @@ def test_sheets_headers_and_types(two_weeks, tmp_path):
     assert isinstance(schedule["A2"].value, dt.datetime)  # a date cell, shown as a date
     assert schedule["A2"].number_format == "yyyy-mm-dd"
     assert isinstance(schedule["L2"].value, int | float)
+    # the calls are runs of days: as many days in all as the schedule has calls, and none
+    # in the schedule sheet
+    plan = pd.read_csv(two_weeks / "schedule.csv", dtype=str)
+    calls = pd.read_excel(target, sheet_name="问候电话", engine="openpyxl")
+    assert list(calls.columns) == ["志愿者姓名", "志愿者电话", "老人姓名", "电话", "时间", "从",
+                                   "到", "天数"]
+    assert calls["天数"].sum() == (plan["activity"] == "call").sum() == 155 * 14
+    assert ((calls["到"] - calls["从"]).dt.days + 1 == calls["天数"]).all()
+    assert schedule.max_row - 1 == (plan["activity"] != "call").sum()
     # the week sheets hold the home activities of their week only
     week = pd.read_excel(target, sheet_name="第1周（03-30起）", engine="openpyxl")
     assert set(week["活动"]) <= {"上门探访", "专业服务", "生日问候"}
@@ -75,7 +84,7 @@ def test_english_on_request_and_the_console_gives_the_same(two_weeks, tmp_path):
     target = tmp_path / "plan.xlsx"
     assert main(["workbook", str(two_weeks), "--out", str(target), "--lang", "en"]) == 0
     book = openpyxl.load_workbook(target, read_only=True)
-    assert book.sheetnames == ["Pairs", "Schedule", "Week 1 (from 03-30)",
+    assert book.sheetnames == ["Pairs", "Schedule", "Calls", "Week 1 (from 03-30)",
                                "Week 2 (from 04-06)", "Unmet", "Unpaired"]
     # the console's is made by the same function
     assert openpyxl.load_workbook(io.BytesIO(workbook_bytes(load_run(two_weeks), "en")),

@@ -418,8 +418,9 @@ def test_the_rota_a_volunteer_carries(tmp_path):
         assert (address in own["V1"]) == (elder in elders_of_v1)
     assert "理发" in own["V1"] and "haircut" not in own["V1"]
     overview = (out / "rota.html").read_text(encoding="utf-8")
-    # one table per week, each listing the volunteers' phones
-    assert overview.count('<section class="week">') == 4
+    # one table per week, each listing the volunteers' phones, each printable alone
+    assert overview.count('<section class="week" id="week-') == 4
+    assert [f'data-print="week-{n}"' in overview for n in range(1, 6)] == [True] * 4 + [False]
     assert "13900000001" in overview and "民乐社区5号楼1单元" in overview
     write_schedule(result, tmp_path / "en", lang="en", contact="Wang Fang 0359-5551234")
     english = (tmp_path / "en" / "rota" / "V1.html").read_text(encoding="utf-8")

@@ -13,8 +13,11 @@ import html
 from matching.catalogue import say
 
 #: The script behind every print button (its exact text is what the hash allows).
+#: A button whose ``data-print`` names a part of the page (``week-3``) goes there first, and
+#: the page's print style then prints that part alone.
 PRINT_SCRIPT = ('document.querySelectorAll("[data-print]").forEach(function (b) '
-                '{ b.addEventListener("click", function () { window.print(); }); });')
+                '{ b.addEventListener("click", function () { var part = b.dataset.print; '
+                'if (part) { location.hash = part; } window.print(); }); });')
 
 #: The Content-Security-Policy source that allows :data:`PRINT_SCRIPT` and nothing else.
 PRINT_SCRIPT_HASH = "'sha256-" + base64.b64encode(

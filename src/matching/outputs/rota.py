@@ -12,19 +12,22 @@ phone, and the day and time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import segno
-from icalendar import Calendar, Event
 
 from matching.catalogue import LIST_SEPARATOR, say, word
 from matching.outputs.printing import PRINT_STYLE, print_button
 
 #: Weeks on one volunteer's printed page.
 BLOCK_WEEKS = 4
+
+#: Every activity of a schedule row.
+ACTIVITY_CODES = ("call", "visit", "service", "group", "festival", "birthday")
 
 #: Activities at an elder's home: the coordinator's overview lists these.
 HOME_ACTIVITIES = ("visit", "service", "birthday")
@@ -57,7 +60,11 @@ _OVERVIEW_STYLE = (
     ".week{break-before:page;page-break-before:always}.week:first-of-type{break-before:auto}"
     "h1{font-size:14pt;margin:0}h2{font-size:12pt;margin:.2em 0}"
     ".phone,.nowrap{white-space:nowrap}.note{color:#444}"
-    "@media print{body{margin:0}}" + PRINT_STYLE)
+    "nav.weeks{margin:.3em 0 .8em;line-height:1.9}nav.weeks a{margin-right:.6em}"
+    "h2 button.print{font-size:9pt;padding:.1em .8em;margin:0 0 0 1em;vertical-align:middle}"
+    # a chosen week (the address ends #week-3) prints alone
+    "@media print{body{margin:0}body:has(.week:target) .week:not(:target){display:none}"
+    "body:has(.week:target) .week:target{break-before:auto}}" + PRINT_STYLE)
 
 
 def service_name(tag: str, lang: str = "zh") -> str:
@@ -65,6 +72,7 @@ def service_name(tag: str, lang: str = "zh") -> str:
     return word(f"service.{str(tag).strip().lower()}", lang)
 
 
+@functools.lru_cache(maxsize=4096)
 def _weekday(date: str, lang: str) -> str:
     return say(f"day.{dt.date.fromisoformat(date):%a}", lang)
 
@@ -101,6 +109,38 @@ def _call_runs(calls: list[dict[str, object]]) -> list[tuple[dict[str, object], 
     return runs
 
 
+#: A content line is folded before it passes this many octets (RFC 5545, 3.1).
+ICAL_LINE_OCTETS = 75
+_ICAL_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n",
+                               "\r": ""})
+
+
+def _ical_line(name: str, value: str) -> str:
+    """One content line, folded at :data:`ICAL_LINE_OCTETS` octets between characters."""
+    line = f"{name}:{value}"
+    if len(line.encode()) <= ICAL_LINE_OCTETS:
+        return line + "\r\n"
+    parts, current, size, limit = [], [], 0, ICAL_LINE_OCTETS
+    for ch in line:
+        width = len(ch.encode())
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, ICAL_LINE_OCTETS - 1  # the fold's space counts
+        current.append(ch)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts) + "\r\n"
+
+
+def _ical_text(value: str) -> str:
+    return value.translate(_ICAL_ESCAPES)
+
+
+def _ical_time(day: str, clock: str) -> str:
+    """``2026-03-30`` and ``08:30`` as a floating local time, ``20260330T083000``."""
+    return f"{day[:4]}{day[5:7]}{day[8:10]}T{clock[:2]}{clock[3:5]}00"
+
+
 def icalendars(schedule: pd.DataFrame, lang: str = "zh",
                contacts: pd.DataFrame | None = None) -> dict[str, bytes]:
     """One ``.ics`` per volunteer with only that volunteer's activities.
@@ -108,50 +148,56 @@ def icalendars(schedule: pd.DataFrame, lang: str = "zh",
     The daily calls to one elder at one time are a single event repeating every day (a
     phone shows them as such); every other activity is an event of its own. An activity at
     an elder's home is located at their address and carries their phone. Event identifiers
-    are derived from the row, so the same plan gives the same files.
+    are derived from the row, so the same plan gives the same files. The text is written
+    here, line by line (RFC 5545: escaped, folded at 75 octets, CRLF), which a county's
+    year of 2,000 calendars needs: a library's event objects took most of a minute.
     """
     book = _contact_book(contacts)
+    names = {code: word(f"activity.{code}", lang) for code in ACTIVITY_CODES}
+    phone_label = say("column.phone", lang)
+    calendar_name = say("rota.calendar", lang)
     out: dict[str, bytes] = {}
     for vid, columns in _volunteer_rows(schedule):
-        cal = Calendar()
-        cal.add("prodid", "-//matching//elder mutual-aid rota//EN")
-        cal.add("version", "2.0")
-        cal.add("x-wr-calname", f"{say('rota.calendar', lang)} {vid}")
+        lines = [_ical_line("BEGIN", "VCALENDAR"), _ical_line("VERSION", "2.0"),
+                 _ical_line("PRODID", "-//matching//elder mutual-aid rota//EN"),
+                 _ical_line("X-WR-CALNAME", _ical_text(f"{calendar_name} {vid}"))]
         rows = [dict(zip(columns, values, strict=True))
                 for values in zip(*columns.values(), strict=True)]
         items = [(r, 1) for r in rows if r["activity"] != "call"] + \
             _call_runs([r for r in rows if r["activity"] == "call"])
         for r, days in items:
-            cal.add_component(_event(r, days, vid, lang, book))
-        out[f"{vid}.ics"] = cal.to_ical()
+            lines += _event_lines(r, days, vid, lang, book, names, phone_label)
+        lines.append(_ical_line("END", "VCALENDAR"))
+        out[f"{vid}.ics"] = "".join(lines).encode()
     return out
 
 
-def _event(r: dict[str, object], days: int, vid: str, lang: str,
-           book: dict[str, dict[str, str]]) -> Event:
-    day = dt.date.fromisoformat(str(r["date"]))
-    h1, m1 = (int(x) for x in str(r["start"]).split(":"))
-    h2, m2 = (int(x) for x in str(r["end"]).split(":"))
-    event = Event()
-    what = word(f"activity.{r['activity']}", lang)
+def _event_lines(r: dict[str, object], days: int, vid: str, lang: str,
+                 book: dict[str, dict[str, str]], names: dict[str, str],
+                 phone_label: str) -> list[str]:
+    date, activity = str(r["date"]), str(r["activity"])
+    what = names.get(activity) or word(f"activity.{activity}", lang)
     who = f" {r['elder_name'] or r['elder_id']}" if r["elder_id"] else ""
     extra = f" ({service_name(str(r['service']), lang)})" if r["service"] else \
         f" {r['title']}" if r["title"] else ""
-    event.add("summary", f"{what}{who}{extra}")
-    event.add("dtstart", dt.datetime(day.year, day.month, day.day, h1, m1))
-    event.add("dtend", dt.datetime(day.year, day.month, day.day, h2, m2))
-    event.add("dtstamp", dt.datetime(day.year, day.month, day.day, 0, 0))
-    event.add("uid", f"{r['date']}-{r['start']}-{r['activity']}-{vid}-{r['elder_id']}@matching")
+    lines = [_ical_line("BEGIN", "VEVENT"),
+             _ical_line("SUMMARY", _ical_text(f"{what}{who}{extra}")),
+             _ical_line("DTSTART", _ical_time(date, str(r["start"]))),
+             _ical_line("DTEND", _ical_time(date, str(r["end"]))),
+             _ical_line("DTSTAMP", _ical_time(date, "00:00") + "Z"),
+             _ical_line("UID", _ical_text(f"{date}-{r['start']}-{activity}-{vid}-"
+                                          f"{r['elder_id']}@matching"))]
     if days > 1:
-        event.add("rrule", {"freq": "daily", "count": days})
+        lines.append(_ical_line("RRULE", f"FREQ=DAILY;COUNT={days}"))
     person = book.get(str(r["elder_id"]), {}) if r["elder_id"] else {}
     if person.get("address"):
-        event.add("location", person["address"])
+        lines.append(_ical_line("LOCATION", _ical_text(person["address"])))
     elif r["community"]:
-        event.add("location", r["community"])
+        lines.append(_ical_line("LOCATION", _ical_text(str(r["community"]))))
     if person.get("phone"):
-        event.add("description", f"{say('column.phone', lang)}: {person['phone']}")
-    return event
+        lines.append(_ical_line("DESCRIPTION", _ical_text(f"{phone_label}: {person['phone']}")))
+    lines.append(_ical_line("END", "VEVENT"))
+    return lines
 
 
 def _role(person: dict[str, str], volunteer: str) -> str:
@@ -241,14 +287,7 @@ def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
             dt.timedelta(weeks=BLOCK_WEEKS * number)
         last = first + dt.timedelta(weeks=BLOCK_WEEKS, days=-1)
         minutes = sum(float(rows["minutes"][k] or 0) for k in ks)
-        callees = sorted({str(rows["elder_name"][k] or rows["elder_id"][k]) for k in ks
-                          if rows["activity"][k] == "call"})
-        call_starts = [str(rows["start"][k]) for k in ks if rows["activity"][k] == "call"]
-        calls = ""
-        if callees:
-            calls = say("rota.calls", lang, time=min(call_starts),
-                        who=LIST_SEPARATOR[lang].join(callees))
-            calls = f'<p class="facts">{esc(calls)}</p>'
+        calls = _calls_table([k for k in ks if rows["activity"][k] == "call"], rows, lang)
 
         lines = []
         for k in ks:
@@ -286,50 +325,113 @@ def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
     return _document(say("rota.title", lang) + f" {name}", sections, lang, _VOLUNTEER_STYLE)
 
 
+def _calls_table(ks: list[int], rows: dict[str, list], lang: str) -> str:
+    """A block's calls as they happen: for each run of days with the same calls, the days
+    and each call's time and elder (who is called changes in the weeks a backup visits)."""
+    if not ks:
+        return ""
+    esc = html.escape
+    by_day: dict[str, list[tuple[str, str]]] = {}
+    for k in ks:
+        by_day.setdefault(str(rows["date"][k]), []).append(
+            (str(rows["start"][k]), str(rows["elder_name"][k] or rows["elder_id"][k])))
+    runs: list[tuple[str, str, tuple]] = []
+    for day in sorted(by_day):
+        calls = tuple(sorted(by_day[day]))
+        if runs and runs[-1][2] == calls and (dt.date.fromisoformat(day) - dt.date.fromisoformat(
+                runs[-1][1])).days == 1:
+            runs[-1] = (runs[-1][0], day, calls)
+        else:
+            runs.append((day, day, calls))
+    lines = []
+    for first, last, calls in runs:
+        days = (f"{first[5:]} {_weekday(first, lang)}" if first == last else
+                say("rota.days", lang, first=f"{first[5:]} {_weekday(first, lang)}",
+                    last=f"{last[5:]} {_weekday(last, lang)}"))
+        said = LIST_SEPARATOR[lang].join(f"{start} {who}" for start, who in calls)
+        lines.append(f'<tr><td class="nowrap">{esc(days)}</td><td>{esc(said)}</td></tr>')
+    return (f"<table class=\"calls\"><tr><th>{esc(say('column.date', lang))}</th>"
+            f"<th>{esc(say('rota.calls_title', lang))}</th></tr>{''.join(lines)}</table>")
+
+
 def _overview(schedule: pd.DataFrame, lang: str, book: dict[str, dict[str, str]],
               phones: dict[str, str], first_monday: dt.date | None) -> str:
-    """The coordinator's overview: for each week, each volunteer's home activities."""
+    """The coordinator's overview: for each week, each volunteer's home activities; a list
+    of the weeks at the top, and a button on each week that prints that week alone.
+
+    Built from the schedule's columns sorted once (a county's year has 40,000 such rows in
+    52 weeks: a pandas group per week and volunteer took most of a minute)."""
     esc = html.escape
     if first_monday is None:
         return _document(say("rota.overview", lang), [], lang, _OVERVIEW_STYLE)
-    home = schedule[schedule["activity"].isin(HOME_ACTIVITIES)]
-    dates = pd.to_datetime(home["date"])
-    weeks = ((dates.dt.date - first_monday).map(lambda d: d.days) // 7).to_numpy()
-    sections = []
+    home = schedule["activity"].isin(HOME_ACTIVITIES).to_numpy()
+    col = {c: schedule[c].to_numpy(dtype=object)[home].astype(str) for c in (
+        "date", "start", "activity", "volunteer_id", "volunteer_name", "elder_id",
+        "elder_name", "service")}
+    days = (col["date"].astype("datetime64[D]") - np.datetime64(first_monday, "D")).astype(
+        np.int64)
+    weeks = days // 7
+    order = np.lexsort((col["start"], col["date"], col["volunteer_id"],
+                        col["volunteer_name"], weeks))
+    weekday = {d: _weekday(d, lang) for d in set(col["date"].tolist())}
+    doing = {code: word(f"activity.{code}", lang) for code in HOME_ACTIVITIES}
+    services = {t: service_name(t, lang) for t in set(col["service"].tolist()) if t}
     head = "".join(f"<th>{esc(say(code, lang))}</th>" for code in (
         "column.volunteer", "column.volunteer_phone", "column.elder", "column.address",
         "column.phone", "rota.when"))
-    for number in sorted(set(weeks.tolist())):
-        week = home[weeks == number].sort_values(["volunteer_name", "volunteer_id", "date",
-                                                  "start"], kind="stable")
-        first = first_monday + dt.timedelta(weeks=int(number))
-        last = first + dt.timedelta(days=6)
-        body = []
-        for vid, rows in week.groupby("volunteer_id", sort=False):
-            rows = rows.to_dict("records")
-            who = f"{rows[0]['volunteer_name'] or vid} ({vid})"
-            for k, r in enumerate(rows):
-                person = book.get(str(r["elder_id"]), {})
-                what = word(f"activity.{r['activity']}", lang)
-                if r["service"]:
-                    what += f"（{service_name(str(r['service']), lang)}）"
-                phone = esc(phones.get(str(vid), ""))
-                lead = (f'<td class="v" rowspan="{len(rows)}">{esc(who)}</td>'
-                        f'<td class="v phone" rowspan="{len(rows)}">{phone}</td>'
-                        if k == 0 else "")
-                body.append(f"<tr>{lead}<td>{esc(str(r['elder_name'] or r['elder_id']))}</td>"
+    print_week = esc(say("rota.print_week", lang))
+    rows_of = {c: col[c][order].tolist() for c in col}
+    week_of = weeks[order].tolist()
+    sections, chooser = [], []
+    k, n = 0, len(week_of)
+    while k < n:
+        number = week_of[k]
+        end = k
+        while end < n and week_of[end] == number:
+            end += 1
+        body, volunteers = [], 0
+        first_row = k
+        while first_row < end:
+            vid = rows_of["volunteer_id"][first_row]
+            last_row = first_row
+            while last_row < end and rows_of["volunteer_id"][last_row] == vid:
+                last_row += 1
+            volunteers += 1
+            span = last_row - first_row
+            who = esc(f"{rows_of['volunteer_name'][first_row] or vid}")
+            phone = esc(phones.get(vid, ""))
+            for i in range(first_row, last_row):
+                elder = rows_of["elder_id"][i]
+                person = book.get(elder, {})
+                what = doing[rows_of["activity"][i]]
+                if rows_of["service"][i]:
+                    what += f"（{services[rows_of['service'][i]]}）"
+                lead = (f'<td class="v" rowspan="{span}">{who}</td>'
+                        f'<td class="v phone" rowspan="{span}">{phone}</td>'
+                        if i == first_row else "")
+                body.append(f"<tr>{lead}<td>{esc(rows_of['elder_name'][i] or elder)}</td>"
                             f"<td>{esc(person.get('address', ''))}</td>"
                             f'<td class="phone">{esc(person.get("phone", ""))}</td>'
-                            f'<td class="nowrap">{_weekday(str(r["date"]), lang)} '
-                            f"{esc(str(r['start']))} {esc(what)}</td></tr>")
-        title = say("rota.week", lang, n=int(number) + 1, first=first.isoformat(),
+                            f'<td class="nowrap">{weekday[rows_of["date"][i]]} '
+                            f"{esc(rows_of['start'][i])} {esc(what)}</td></tr>")
+            first_row = last_row
+        first = first_monday + dt.timedelta(weeks=number)
+        last = first + dt.timedelta(days=6)
+        title = say("rota.week", lang, n=number + 1, first=first.isoformat(),
                     last=last.isoformat())
-        count = say("rota.week_count", lang, volunteers=week["volunteer_id"].nunique(),
-                    visits=len(week))
-        sections.append(f'<section class="week"><h2>{esc(title)}</h2>'
+        count = say("rota.week_count", lang, volunteers=volunteers, visits=end - k)
+        anchor = f"week-{number + 1}"
+        short = say("rota.week_short", lang, n=number + 1, first=first.isoformat()[5:])
+        chooser.append(f'<a href="#{anchor}">{esc(short)}</a>')
+        sections.append(f'<section class="week" id="{anchor}"><h2>{esc(title)} '
+                        f'<button class="print noprint" type="button" data-print="{anchor}">'
+                        f"{print_week}</button></h2>"
                         f'<p class="note">{esc(count)}</p><table><thead><tr>{head}</tr>'
                         f"</thead><tbody>{''.join(body)}</tbody></table></section>")
-    return _document(say("rota.overview", lang), [*sections, LINKS_SLOT], lang,
+        k = end
+    nav = (f'<nav class="weeks noprint"><b>{esc(say("rota.choose_week", lang))}</b> '
+           + " ".join(chooser) + "</nav>")
+    return _document(say("rota.overview", lang), [nav, *sections, LINKS_SLOT], lang,
                      _OVERVIEW_STYLE, heading=say("rota.overview", lang))
 
 

@@ -1,7 +1,8 @@
 """The hand-out workbook of a run: one Excel file a coordinator can print or pass on.
 
 Sheets, named in the reader's language: the pairs (each elder with their volunteer and
-backup, with names, addresses and phones), the whole schedule, one sheet per week of who
+backup, with names, addresses and phones), the schedule but its calls, the calls (a line for
+each run of days a volunteer calls an elder at one time), one sheet per week of who
 visits whom, what went unmet and who is unpaired, each with its reason. Numbers are
 numbers and dates are dates; text from the data stays text (a name ``=HYPERLINK(...)`` is
 shown, never run)."""
@@ -12,6 +13,7 @@ import datetime as dt
 import io
 
 import pandas as pd
+import xlsxwriter
 
 from matching.catalogue import say
 from matching.outputs.folder import Run
@@ -84,18 +86,26 @@ def _pairs(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame
     return out
 
 
+def _each(values: pd.Series, words) -> list:
+    """``words(value)`` for each value, worked out once per distinct value."""
+    said = {v: words(v) for v in pd.unique(values)}
+    return [said[v] for v in values]
+
+
 def _schedule(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame,
               rows: pd.DataFrame | None = None) -> pd.DataFrame:
     s = (run.schedule if rows is None else rows).astype(str)
     dates = pd.to_datetime(s["date"], errors="coerce")
-    weekdays = [say(f"day.{d:%a}", lang) if not pd.isna(d) else "" for d in dates]
+    weekdays = _each(s["date"], lambda d: say(f"day.{pd.Timestamp(d):%a}", lang)
+                     if not pd.isna(pd.to_datetime(d, errors="coerce")) else "")
+    what = s["service"].where(s["service"] != "", "\0" + s.get("title", ""))
     return pd.DataFrame({
         say("column.date", lang): dates.dt.date,
         say("column.day", lang): weekdays,
         say("column.start", lang): s["start"],
         say("column.end", lang): s["end"],
-        say("column.activity", lang): [cell(x, "activity.", lang, Names()) for x in
-                                       s["activity"]],
+        say("column.activity", lang): _each(s["activity"],
+                                            lambda x: cell(x, "activity.", lang, Names())),
         say("column.volunteer_name", lang): _lookup(s["volunteer_id"], volunteers["name"],
                                                     s.get("volunteer_name")),
         say("column.volunteer_phone", lang): _lookup(s["volunteer_id"], volunteers["phone"]),
@@ -105,10 +115,41 @@ def _schedule(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFram
         say("column.address", lang): _lookup(s["elder_id"], elders["address"],
                                              s.get("community")),
         say("column.phone", lang): _lookup(s["elder_id"], elders["phone"]),
-        say("column.service", lang): [cell(x, "service.", lang, Names()) if x else t
-                                      for x, t in zip(s["service"], s.get("title", ""),
-                                                      strict=False)],
+        # a service is named in the reader's words; an event by its title
+        say("column.service", lang): _each(what, lambda x: x[1:] if x.startswith("\0")
+                                           else cell(x, "service.", lang, Names())),
         say("column.minutes", lang): _number(s["minutes"]),
+    })
+
+
+def _calls(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame
+           ) -> pd.DataFrame:
+    """The daily calls, one row for each run of days on which a volunteer calls an elder at
+    one time: a year's 240,000 calls of a county are a few thousand lines to read."""
+    s = run.schedule.astype(str)
+    s = s[s["activity"] == "call"].sort_values(["volunteer_id", "elder_id", "start", "date"])
+    day = pd.to_datetime(s["date"], errors="coerce")
+    same = (s[["volunteer_id", "elder_id", "start"]] ==
+            s[["volunteer_id", "elder_id", "start"]].shift()).all(axis=1)
+    run_of = (~(same & (day.diff() == pd.Timedelta(days=1)))).cumsum()
+    runs = s.assign(day=day, run=run_of.to_numpy()).groupby("run", sort=False).agg(
+        volunteer_id=("volunteer_id", "first"), elder_id=("elder_id", "first"),
+        start=("start", "first"), first=("day", "min"), last=("day", "max"),
+        days=("day", "size"), volunteer_name=("volunteer_name", "first"),
+        elder_name=("elder_name", "first"))
+    runs = runs.sort_values(["first", "volunteer_name", "volunteer_id", "start"],
+                            kind="stable")
+    return pd.DataFrame({
+        say("column.volunteer_name", lang): _lookup(runs["volunteer_id"], volunteers["name"],
+                                                    runs["volunteer_name"]),
+        say("column.volunteer_phone", lang): _lookup(runs["volunteer_id"], volunteers["phone"]),
+        say("column.elder_name", lang): _lookup(runs["elder_id"], elders["name"],
+                                                runs["elder_name"]),
+        say("column.phone", lang): _lookup(runs["elder_id"], elders["phone"]),
+        say("column.time", lang): runs["start"].to_numpy(),
+        say("column.from_date", lang): runs["first"].dt.date.to_numpy(),
+        say("column.to_date", lang): runs["last"].dt.date.to_numpy(),
+        say("column.days", lang): runs["days"].to_numpy(),
     })
 
 
@@ -136,8 +177,10 @@ def sheets(run: Run, lang: str = "zh") -> dict[str, pd.DataFrame]:
     names = Names(volunteer=volunteers["name"].to_dict(), elder=elders["name"].to_dict())
     out = {say("workbook.pairs", lang): _pairs(run, lang, volunteers, elders)}
     if run.schedule is not None and len(run.schedule):
-        out[say("workbook.schedule", lang)] = _schedule(run, lang, volunteers, elders)
         s = run.schedule.astype(str)
+        out[say("workbook.schedule", lang)] = _schedule(run, lang, volunteers, elders,
+                                                        s[s["activity"] != "call"])
+        out[say("workbook.calls", lang)] = _calls(run, lang, volunteers, elders)
         dates = pd.to_datetime(s["date"], errors="coerce")
         mondays = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
         home = s["activity"].isin(HOME_ACTIVITIES)
@@ -161,21 +204,47 @@ def workbook_bytes(run: Run, lang: str = "zh",
 
 def xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
     """Sheets as an ``.xlsx`` file: a frozen header row repeated on every printed page, A4
-    landscape one page wide, columns wide enough to read."""
+    landscape one page wide, columns wide enough to read.
+
+    Cells are written by type, column by column (dates as dates, numbers as numbers, the
+    rest as text, never a formula): pandas' own writer styles each of a county year's
+    million cells on its own, which took most of the time."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": SAFE_XLSX},
-                        date_format="yyyy-mm-dd") as book:
-        for name, table in tables.items():
-            table.to_excel(book, sheet_name=name[:31], index=False)
-            sheet = book.sheets[name[:31]]
-            sheet.freeze_panes(1, 0)
-            sheet.set_landscape()
-            sheet.set_paper(9)  # A4
-            sheet.fit_to_pages(1, 0)
-            sheet.repeat_rows(0)
-            for k, column in enumerate(table.columns):
-                sheet.set_column(k, k, _width(str(column), table[column]))
+    book = xlsxwriter.Workbook(buffer, {**SAFE_XLSX, "in_memory": True})
+    bold = book.add_format({"bold": True, "border": 1})
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, table in tables.items():
+        sheet = book.add_worksheet(name[:31])
+        sheet.write_row(0, 0, [str(c) for c in table.columns], bold)
+        for k, column in enumerate(table.columns):
+            _write_column(sheet, k, table[column], date)
+            sheet.set_column(k, k, _width(str(column), table[column]))
+        sheet.freeze_panes(1, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+    book.close()
     return buffer.getvalue()
+
+
+def _write_column(sheet: xlsxwriter.worksheet.Worksheet, k: int, values: pd.Series,
+                  date: xlsxwriter.format.Format) -> None:
+    """One column's cells below its header, each as what it is."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        for row, number in enumerate(values.to_numpy(dtype=float).tolist(), start=1):
+            if number == number:  # a blank for NaN
+                sheet.write_number(row, k, number)
+        return
+    cells = values.tolist()
+    if cells and isinstance(cells[0], dt.date):
+        for row, day in enumerate(cells, start=1):
+            if isinstance(day, dt.date):
+                sheet.write_datetime(row, k, dt.datetime(day.year, day.month, day.day), date)
+        return
+    for row, text in enumerate(cells, start=1):
+        if text is not None and text == text and text != "":
+            sheet.write_string(row, k, str(text))
 
 
 def _width(column: str, values: pd.Series) -> int:

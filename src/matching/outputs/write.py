@@ -53,21 +53,28 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
-        text = values.astype(str)
-        bare = text.str.lstrip(FORMULA_GUARD)
-        guarded = (text.str.len() > bare.str.len()).to_numpy()
-        # a formula start makes a cell risky unless it is a number (-3.2); a cell that
-        # already starts with guards gets one more, so that reading takes exactly one off
-        starts = bare.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
-        if not starts.any():
+        # each distinct cell is looked at once (a schedule's 300,000 rows hold a few
+        # thousand distinct names, dates and times)
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        risky_cell = np.fromiter((_risky(v) for v in distinct), dtype=bool,
+                                 count=len(distinct))
+        if not risky_cell.any():
             continue
-        risky = starts & guarded
-        for i in np.flatnonzero(starts & ~guarded).tolist():
-            risky[i] = _not_number(values.iloc[i])
-        if risky.any():
-            out = frame.copy() if out is None else out
-            out[column] = values.where(~risky, FORMULA_GUARD + text)
+        risky = risky_cell[codes]
+        out = frame.copy() if out is None else out
+        out[column] = values.where(~risky, FORMULA_GUARD + values.astype(str))
     return frame if out is None else out
+
+
+def _risky(value: object) -> bool:
+    """Whether a cell would be run as a formula: it starts (after any guards) with a formula
+    start and is not a number (``-3.2``); a cell that already starts with guards gets one
+    more, so that reading takes exactly one off."""
+    text = str(value)
+    bare = text.lstrip(FORMULA_GUARD)
+    if not bare.startswith(FORMULA_STARTS):
+        return False
+    return len(bare) < len(text) or _not_number(value)
 
 
 def _not_number(value: object) -> bool:
