@@ -49,7 +49,7 @@ WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar"
          "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
          "community", "age_band", "call", "visit", "service", "group", "festival",
          "birthday", "banked", "hours", "members", "sweep", "leave_share", "share_served",
-         "all_elders", "recruits", "recruits_axis")
+         "all_elders", "recruits", "recruits_axis", "not_due")
 
 #: Parts of a font file's name that mark a CJK font (compared lower-case, without ``-`` and
 #: ``_``): Noto and Source Han, WenQuanYi, Droid and the usual Windows and macOS ones.
@@ -416,7 +416,10 @@ def six_ones_heatmap(run: Run, ax: Axes | None = None, lang: str = "en") -> Figu
         image = ax.imshow(rate.to_numpy(float), cmap="RdYlGn", vmin=0.0, vmax=1.0,
                           aspect="auto")
         ax.set_xticks(range(len(rate.columns)), list(rate.columns), rotation=45, fontsize=8)
-        ax.set_yticks(range(len(rate.index)), [words.get(k, k) for k in rate.index])
+        resting = rate.isna().all(axis=1)
+        ax.set_yticks(range(len(rate.index)),
+                      [words.get(k, k) + (f" ({words['not_due']})" if resting[k] else "")
+                       for k in rate.index])
         for (i, j), value in np.ndenumerate(rate.to_numpy(float)):
             if value == value:
                 ax.annotate(f"{value:.0%}", (j, i), ha="center", va="center", fontsize=7)

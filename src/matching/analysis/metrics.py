@@ -269,12 +269,42 @@ def fulfilment_summary(run: Run) -> pd.DataFrame:
     return out
 
 
+def six_ones(run: Run) -> pd.DataFrame:
+    """Each of the six ones, in order (rows), as the schedule counted them once
+    (:func:`matching.schedule.plan.six_ones_figures`, kept in summary.json): ``required``
+    (due in the horizon), ``planned``, ``count`` (unmet), ``bound`` (the proven fewest
+    unmet; NaN for calls), and ``reason_code``/``reason_params`` of a kind not due. A run
+    made before those figures were kept gets them from its schedule (:func:`fulfilment`)."""
+    figures = run.summary.get("schedule", {}).get("six_ones")
+    rows = []
+    if figures:
+        for kind in SIX_ONES:
+            f = figures.get(kind, {})
+            why = f.get("reason") or {}
+            rows.append({"activity": kind, "required": int(f.get("due", 0)),
+                         "planned": int(f.get("planned", 0)), "count": int(f.get("unmet", 0)),
+                         "bound": f.get("lower_bound"), "reason_code": why.get("code", ""),
+                         "reason_params": why.get("params", {})})
+    else:
+        done = fulfilment_summary(run)
+        for kind in SIX_ONES:
+            due = int(done["required"].get(kind, 0)) if kind in done.index else 0
+            got = int(done["delivered"].get(kind, 0)) if kind in done.index else 0
+            rows.append({"activity": kind, "required": due, "planned": got,
+                         "count": due - got, "bound": None,
+                         "reason_code": "" if due else "six.not_due", "reason_params": {}})
+    out = pd.DataFrame(rows).set_index("activity")
+    out["bound"] = pd.to_numeric(out["bound"], errors="coerce")
+    return out
+
+
 def monthly_fulfilment(run: Run) -> pd.DataFrame:
     """The share delivered of each activity in each month (rows: activities, columns:
     months): what the calendar heatmap draws."""
     table = fulfilment(run).groupby(["activity", "month"])[["required", "delivered"]].sum()
     rate = (table["delivered"] / table["required"]).unstack("month")
-    return rate.reindex([k for k in SIX_ONES if k in rate.index])
+    # a kind not due in the horizon keeps its row, empty: it is not planned, and says so
+    return rate.reindex(list(SIX_ONES))
 
 
 def credit_hours(run: Run) -> pd.DataFrame:

@@ -194,19 +194,53 @@ def findings(run: Run, lang: str = "zh") -> list[str]:
         out.append(say("report.finding_short", lang, communities=LIST_SEPARATOR[lang].join(named)))
     else:
         out.append(say("report.finding_enough", lang))
-    by_kind = run.summary.get("schedule", {}).get("unmet_by_kind", {})
-    if run.schedule is not None and by_kind:
-        unmet = sum(int(v["unmet"]) for v in by_kind.values())
-        bound = sum(int(v["lower_bound"]) for v in by_kind.values())
+    if run.schedule is not None and run.start is not None:
+        six = metrics.six_ones(run)
+        # the one unmet count: the rows of unmet.csv, as the schedule counted them
+        unmet = int(run.summary.get("schedule", {}).get(
+            "unmet", len(run.unmet) if run.unmet is not None else 0))
+        bound = int(six["bound"].fillna(0).sum())
         planned = int((run.schedule["activity"] != "call").sum())
         out.append(say("report.finding_six" if unmet else "report.finding_six_all", lang,
                        planned=planned, unmet=unmet, bound=bound))
+        swaps = int(run.summary.get("schedule", {}).get("rotation_swaps", 0))
+        if swaps:
+            out.append(say("report.finding_swaps", lang, n=swaps))
+        resting = [say("report.not_due_kind", lang, activity=say(f"activity.{kind}", lang),
+                       reason=say(row["reason_code"], lang, **row["reason_params"]))
+                   for kind, row in six.iterrows() if not row["required"]]
+        if resting:
+            out.append(say("report.finding_not_due", lang,
+                           kinds=LIST_SEPARATOR[lang].join(resting)))
     replan = run.summary.get("replan")
     if replan:
         out.append(say("report.finding_replan", lang, left=int(replan.get("volunteers_left", 0)),
                        kept=int(replan.get("kept", 0)), moved=int(replan.get("moved", 0)),
                        lost=int(replan.get("lost", 0))))
     return out
+
+
+def six_ones_table(run: Run, lang: str) -> pd.DataFrame:
+    """Each of the six ones as a coordinator reads it: due, planned, unmet and the fewest
+    that must go unmet, and a note (every one planned, how many are not, or why none is due
+    in this horizon); the figures are :func:`matching.analysis.metrics.six_ones`."""
+    six = metrics.six_ones(run)
+    dash = "—"
+    rows = []
+    for kind, row in six.iterrows():
+        if not row["required"]:
+            note = say(row["reason_code"], lang, **row["reason_params"])
+            rows.append({"activity": kind, "required": 0, "planned": int(row["planned"]),
+                         "count": dash, "bound": dash,
+                         "note": say("report.not_due", lang, reason=note)})
+            continue
+        bound = dash if pd.isna(row["bound"]) else int(row["bound"])
+        note = say("report.all_planned" if not row["count"] else "report.some_unmet", lang,
+                   n=int(row["count"]))
+        rows.append({"activity": kind, "required": int(row["required"]),
+                     "planned": int(row["planned"]), "count": int(row["count"]),
+                     "bound": bound, "note": note})
+    return pd.DataFrame(rows).set_index("activity")
 
 
 def missed_by(long: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -304,17 +338,10 @@ def report_html(run: Run, lang: str = "zh",
                                 kinds={"volunteers": "count"}))
 
     if run.schedule is not None and run.start is not None:
-        summary = metrics.fulfilment_summary(run).rename(columns={"delivered": "planned"})
         activities = {k: say(f"activity.{k}", lang) for k in SIX_ONES}
         parts.append(f"<h2>{esc(t('six'))}</h2>" +
-                     _figures_table(summary, lang, index="activity", index_names=activities))
-        by_kind = run.summary.get("schedule", {}).get("unmet_by_kind", {})
-        if by_kind:
-            bounds = pd.DataFrame([{"activity": k, "count": v["unmet"],
-                                    "bound": v["lower_bound"]}
-                                   for k, v in by_kind.items()]).set_index("activity")
-            parts.append(_figures_table(bounds, lang, index="activity",
-                                        index_names=activities))
+                     _figures_table(six_ones_table(run, lang), lang, index="activity",
+                                    index_names=activities))
         parts.append(f"<h2>{esc(t('unmet'))}</h2>" +
                      _people_table(run.unmet, lang, names,
                                    ("elder_id", "when", "activity", "reason")))

@@ -139,6 +139,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本月应做“{due!w}”，但 {service_km:g} 公里内没有人在共同空闲日提供；改为“{instead!w}”",
         "{due!w} was due, but no volunteer within {service_km:g} km offers it on a shared "
         "day; {instead!w} instead"),
+    # why one of the six ones is not due in a horizon
+    "six.not_due": ("本期不需要", "not due in this horizon"),
+    "six.none_assigned": ("没有已结对的老人", "no elder has a volunteer"),
+    "six.no_full_week": ("{first} 至 {last} 没有完整的一周（周一到周日）",
+                         "{first} to {last} holds no whole Monday-Sunday week"),
+    "six.no_needs": ("没有老人登记服务需求", "no elder has a service need"),
+    "six.no_month": ("{first} 至 {last} 没有哪个月有至少 {days} 天在计划期内",
+                     "no month has {days} days or more in {first} to {last}"),
+    "six.no_quarter": ("{first} 至 {last} 没有哪个季度有至少 {days} 天在计划期内",
+                       "no quarter has {days} days or more in {first} to {last}"),
+    "six.no_festival": ("{first} 至 {last} 没有节日", "no festival falls in {first} to {last}"),
+    "six.no_birthday": ("{first} 至 {last} 没有老人过生日",
+                        "no elder has a birthday in {first} to {last}"),
     "unmet.event_no_volunteer": ("社区里没有可以组织活动的志愿者",
                                  "the community has no volunteer to organise it"),
     "unmet.event_none_could": (

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from matching.analysis.metrics import coverage
+from matching.analysis.report import six_ones_table
 from matching.analysis.why import explain_elder
 from matching.catalogue import LANGUAGES, known, say
 from matching.console import service
@@ -881,6 +882,7 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
             unassigned_ids=unassigned["elder_id"].astype(str).tolist(),
             unmet=rows(plan.unmet, lang, names, ("elder_id", "when", "activity", "reason"))
             if plan.unmet is not None else ([], []),
+            six=six_ones_rows(plan, lang),
             changes=rows(plan.changes, lang, names, ("elder_id", "old_volunteer_id",
                                                      "new_volunteer_id", "reason"))
             if plan.changes is not None else None,
@@ -891,6 +893,19 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
             report=(out / "report.html").is_file(), elder=elder,
             search=search(plan, elder, lang, names) if elder else None)
     return console.page(request, "run.html", **context)
+
+
+def six_ones_rows(plan: Run, lang: str) -> tuple[list[str], list[list[str]]] | None:
+    """The six ones of a run with a schedule, as the report has them: due, planned, unmet,
+    the fewest that must be, and a note (why one is not due in this horizon)."""
+    if plan.schedule is None or plan.start is None:
+        return None
+    table = six_ones_table(plan, lang)
+    head = [say("report.col_activity", lang)] + [
+        say(f"report.col_{c}", lang) for c in table.columns]
+    body = [[say(f"activity.{kind}", lang), *(str(v) for v in row)]
+            for kind, row in zip(table.index, table.to_numpy().tolist(), strict=True)]
+    return head, body
 
 
 def told_table(console: Console, run_id: str, lang: str) -> dict[str, object] | None:

@@ -18,10 +18,10 @@ from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSE
 from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.result import assignment_table
 from matching.rules.errors import InputError, InputIssue
-from matching.rules.schedule import ScheduleRules
+from matching.rules.schedule import SIX_ONES, ScheduleRules
 from matching.runtime.budget import NEVER, Stop
 from matching.runtime.progress import SILENT, Progress
-from matching.schedule import bounds
+from matching.schedule import bounds, dates
 from matching.schedule.backups import Backups, choose_backups
 from matching.schedule.calls import daily_calls
 from matching.schedule.data import ScheduleData
@@ -32,6 +32,7 @@ from matching.schedule.past import Past
 from matching.schedule.reasons import Loads, reason
 from matching.schedule.result import (
     KINDS,
+    ROTATION_SWAP,
     SCHEDULE_COLUMNS,
     UNMET_COLUMNS,
     Activity,
@@ -230,6 +231,41 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def six_ones_figures(data: ScheduleData, schedule: pd.DataFrame, unmet: pd.Series,
+                     lower: dict[str, int]) -> dict[str, dict[str, object]]:
+    """Each of the six ones, in order: ``due`` (how many the horizon asks for), ``planned``
+    (rows of the schedule), ``unmet`` (rows of unmet.csv), ``lower_bound`` (the proven
+    fewest unmet; ``None`` for calls, never unmet) and, where none is due, ``reason``
+    (``{"code", "params"}``: why not, in this horizon). Every table of the six ones (the
+    command's summary, summary.json, the report, the console) reads these figures."""
+    h, r = data.horizon, data.rules
+    assigned = data.assigned.tolist()
+    communities = len({str(data.elder_community[e]) for e in assigned})
+    with_needs = sum(1 for e in assigned if data.needs[e])
+    birthdays = sum(len(dates.birthday_in(data.birthdays[e], h.start, h.end)) for e in assigned)
+    last = (h.end - dt.timedelta(days=1)).isoformat()
+    span = {"first": h.start.isoformat(), "last": last}
+    due = {"call": (len(h.days) * len(assigned), "six.none_assigned", {}),
+           "visit": (len(h.full_weeks) * len(assigned), "six.no_full_week", span),
+           "service": (len(h.months) * with_needs,
+                       "six.no_needs" if not with_needs else "six.no_month",
+                       {"days": r.month_min_days, **span}),
+           "group": (len(h.quarters) * communities, "six.no_quarter",
+                     {"days": r.quarter_min_days, **span}),
+           "festival": (len(h.festivals) * communities, "six.no_festival", span),
+           "birthday": (birthdays, "six.no_birthday", span)}
+    planned = schedule["activity"].value_counts()
+    out: dict[str, dict[str, object]] = {}
+    for kind in SIX_ONES:
+        count, code, params = due[kind]
+        if not assigned:
+            code, params = "six.none_assigned", {}
+        out[kind] = {"due": int(count), "planned": int(planned.get(kind, 0)),
+                     "unmet": int(unmet.get(kind, 0)), "lower_bound": lower.get(kind),
+                     "reason": None if count else {"code": code, "params": params}}
+    return out
+
+
 def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
             missed: list[Missed], rotation_gaps: list[Unmet], lower: dict[str, int],
             past: Past, stats: dict[str, object]) -> ScheduleResult:
@@ -266,6 +302,8 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
              "full_weeks": len(h.full_weeks),
              "unmet_by_kind": {k: {"unmet": int(counts.get(k, 0)), "lower_bound": lower[k]}
                                for k in KINDS},
+             "rotation_swaps": int(counts.get(ROTATION_SWAP, 0)),
+             "six_ones": six_ones_figures(data, schedule, counts, lower),
              "rotation_share": _rotation_share(data, activities), **stats}
     # every elder's contact: one without a volunteer now may still be in the kept past
     elders = p.world.elders

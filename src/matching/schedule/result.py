@@ -12,6 +12,10 @@ from matching.catalogue import Reason
 #: The kinds of obligation in the order they are weighed (calls are never unmet).
 KINDS = ("visit", "group", "festival", "birthday", "service")
 
+#: An unmet.csv row of this activity is a month whose due need gave way to another in the
+#: rotation: the service was given, but not of the need that was due.
+ROTATION_SWAP = "service rotation"
+
 #: The contract's columns of schedule.csv, then the extras a reader wants.
 CONTRACT_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
                     "service", "minutes"]
@@ -144,16 +148,29 @@ class ScheduleResult:
         """For each kind, the unmet count and the proven lower bound on it."""
         return dict(self.stats.get("unmet_by_kind", {}))  # type: ignore[call-overload]
 
+    def six_ones(self) -> dict[str, dict[str, object]]:
+        """Each of the six ones: how many are due, planned and unmet, the proven lower bound,
+        and why none is due where none is (see :func:`six_ones_figures`)."""
+        return dict(self.stats.get("six_ones", {}))  # type: ignore[call-overload]
+
     def summary(self) -> str:
-        """A fixed-width summary for the terminal: activities, and unmet against the bound."""
-        counts = self.schedule["activity"].value_counts()
+        """A fixed-width summary for the terminal: each of the six ones planned, unmet against
+        the bound, or not due in this horizon and why; the unmet count is unmet.csv's rows."""
         lines = ["Schedule", "--------",
                  f"  {'':<18}{'planned':>10}{'unmet':>8}{'at least':>10}"]
-        by_kind = self.unmet_by_kind()
-        for kind in ("call", *KINDS):
-            row = by_kind.get(kind, {"unmet": 0, "lower_bound": 0})
-            lines.append(f"  {kind:<18}{int(counts.get(kind, 0)):>10,}{row['unmet']:>8,}"
-                         f"{row['lower_bound']:>10,}")
+        for kind, row in self.six_ones().items():
+            if not row["due"]:
+                why = Reason(row["reason"]["code"], row["reason"]["params"]).text("en")  # type: ignore[index]
+                lines.append(f"  {kind:<18}{'not due':>10}  {why}")
+                continue
+            bound = row["lower_bound"] if row["lower_bound"] is not None else "-"
+            lines.append(f"  {kind:<18}{row['planned']:>10,}{row['unmet']:>8,}{bound:>10}")
+        swaps = int(self.stats.get("rotation_swaps", 0))  # type: ignore[call-overload]
+        if swaps:
+            lines.append(f"  {'another need':<18}{'':>10}{swaps:>8,}  months whose due need "
+                         "gave way to another in the rotation")
+        lines.append(f"  {'unmet in all':<18}{'':>10}{int(self.stats.get('unmet', 0)):>8,}"  # type: ignore[call-overload]
+                     "  (the rows of unmet.csv)")
         share = self.stats.get("rotation_share")
         lines.append(f"  {'rotation share':<18}{share if share is not None else '-':>10}")
         lines.append(f"  {'status':<18}{self.stats.get('status', '')} "
