@@ -669,9 +669,15 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
         if not ok:
             rep.add("service", f"elder {e}: no valid service in {year}-{month:02d}")
         served.append({r["service"] for r in ok})
-    k = len(set(needs))
+    # only a need someone may serve counts: the skill within reach, a shared day, not
+    # refused, of the preferred gender (a need nobody can serve gives way in the rotation)
+    wanted = {n for n in needs if any(
+        n in y["skills"] and world.distance(u, e) <= reach + 1e-6
+        and y["days"] & world.elders[e]["days"] and _serves(world, u, e) is None
+        for u, y in world.volunteers.items())}
+    k = len(wanted)
     for i in range(len(served) - k + 1):
-        if set().union(*served[i:i + k]) < set(needs):
+        if k and set().union(*served[i:i + k]) < wanted:
             rep.add("service-rotation", f"elder {e}: months {i + 1}..{i + k} miss a need")
             break
 

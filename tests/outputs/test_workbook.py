@@ -20,7 +20,8 @@ MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 INPUTS = ["--volunteers", str(MINLE / "volunteers.csv"), "--elders", str(MINLE / "elders.csv"),
           "--relations", str(MINLE / "relations.csv")]
 
-SHEETS_ZH = ["结对", "排班", "问候电话", "第1周（03-30起）", "第2周（04-06起）", "未能安排", "未结对"]
+SHEETS_ZH = ["结对", "排班", "问候电话", "第1周（03-30起）", "第2周（04-06起）", "未能安排",
+             "未结对"]
 PAIRS_ZH = ["老人姓名", "老人编号", "优先级", "电话", "住址", "社区", "志愿者姓名",
             "志愿者编号", "志愿者电话", "距离（公里）", "每周用时（分钟）", "关系", "备用志愿者",
             "备用志愿者电话"]

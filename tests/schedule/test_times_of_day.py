@@ -75,7 +75,8 @@ def test_visits_keep_inside_the_elders_preferred_times(tmp_path):
     assert report.ok, report.text()
     e1, e2 = rows(result, "visit", "E1"), rows(result, "visit", "E2")
     assert len(e1) == len(e2) == 4
-    assert all("14:00" <= s and e <= "18:00" for s, e in zip(e1["start"], e1["end"]))
+    assert all(s >= "14:00" and e <= "18:00"
+               for s, e in zip(e1["start"], e1["end"], strict=True))
     assert set(e2["start"]) == {"09:00"} and set(e2["end"]) == {"10:00"}
 
 
@@ -88,7 +89,8 @@ def test_the_volunteers_times_hold_too(tmp_path):
     assert report.ok, report.text()
     visits = rows(result, "visit", "E1")
     assert len(visits) == 2
-    assert all("18:00" <= s and e <= "20:00" for s, e in zip(visits["start"], visits["end"]))
+    assert all(s >= "18:00" and e <= "20:00"
+               for s, e in zip(visits["start"], visits["end"], strict=True))
 
 
 def test_a_days_visits_follow_one_another_with_the_walk_between(tmp_path):
@@ -115,5 +117,6 @@ def test_calls_are_spread_out(tmp_path):
     result, report, _ = run(tmp_path, vols, elds, MARCH_2027, 1)
     assert report.ok, report.text()
     calls = rows(result, "call")
-    assert set(zip(calls["elder_id"], calls["start"])) == {("E1", "08:30"), ("E2", "08:45")}
+    assert set(zip(calls["elder_id"], calls["start"], strict=True)) == {
+        ("E1", "08:30"), ("E2", "08:45")}
     assert len(calls) == 14  # 2 elders x 7 days

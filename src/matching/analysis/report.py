@@ -178,11 +178,14 @@ def findings(run: Run, lang: str = "zh") -> list[str]:
                        missing=int(row["unassigned"])))
     unassigned = run.unassigned
     if len(unassigned):
+        # counted by what a leader reads: codes worded alike (one full volunteer, or all of
+        # them) are one cause, never two lines saying the same
         causes = unassigned["reason_code"].astype(str).map(
-            lambda c: c if known(f"report.cause.{c}") else "other").value_counts()
-        parts = [say("report.cause_count", lang, n=int(n),
-                     cause=say(f"report.cause.{code}", lang))
-                 for code, n in causes.head(MAIN_CAUSES).items()]
+            lambda c: say(f"report.cause.{c}" if known(f"report.cause.{c}")
+                          else "report.cause.other", lang)).value_counts(sort=False)
+        causes = causes.sort_values(ascending=False, kind="stable")
+        parts = [say("report.cause_count", lang, n=int(n), cause=cause)
+                 for cause, n in causes.head(MAIN_CAUSES).items()]
         out.append(say("report.finding_unserved", lang, n=len(unassigned),
                        causes=LIST_SEPARATOR[lang].join(parts)))
     short = supply_and_demand(run)

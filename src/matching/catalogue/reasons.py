@@ -136,9 +136,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "all {n} volunteers with the skill {skill!w} within {service_km:g} km were fully "
         "booked on the days they share with the elder that month: {listed!p}"),
     "unmet.service_rotation": (
-        "本月应做“{due!w}”，但 {service_km:g} 公里内没有人在共同空闲日提供；改为“{instead!w}”",
-        "{due!w} was due, but no volunteer within {service_km:g} km offers it on a shared "
-        "day; {instead!w} instead"),
+        "本月应做“{due!w}”，但{why!p}；改为“{instead!w}”",
+        "{due!w} was due, but {why!p}; {instead!w} instead"),
+    # why nobody may give a service: the first rule that turns away everyone left
+    "service.nobody_skilled": ("没有志愿者会“{skill!w}”", "no volunteer offers {skill!w}"),
+    "service.all_too_far": ("会“{skill!w}”的 {n} 位志愿者都住在 {service_km:g} 公里以外",
+                            "all {n} volunteers who offer {skill!w} live more than "
+                            "{service_km:g} km away"),
+    "service.all_refused": ("{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者都是老人拒绝的",
+                            "the elder refuses all {n} volunteers within {service_km:g} km "
+                            "who offer {skill!w}"),
+    "service.all_the_other_gender": (
+        "{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者都是{theirs!w}，老人希望{wants!w}",
+        "all {n} volunteers within {service_km:g} km who offer {skill!w} are {theirs!w}, and "
+        "the elder wants a {wants!w} one"),
+    "service.all_other_gender": (
+        "{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者都不是{wants!w}，老人希望{wants!w}",
+        "none of the {n} volunteers within {service_km:g} km who offer {skill!w} is "
+        "{wants!w}, as the elder wants"),
+    "service.no_shared_day": (
+        "{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者与老人没有共同的空闲日",
+        "none of the {n} volunteers within {service_km:g} km who offer {skill!w} shares an "
+        "available day with the elder"),
+    "service.no_day_left": (
+        "{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者在本月余下的日子里与老人没有共同的空闲日",
+        "none of the {n} volunteers within {service_km:g} km who offer {skill!w} shares a "
+        "day with the elder in what is left of the month"),
+    "service.nobody_in_reach": ("{service_km:g} 公里内没有人能做“{skill!w}”",
+                                "nobody within {service_km:g} km can give {skill!w}"),
     # why one of the six ones is not due in a horizon
     "six.not_due": ("本期不需要", "not due in this horizon"),
     "six.none_assigned": ("没有已结对的老人", "no elder has a volunteer"),

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
+import numpy as np
+
 from matching.catalogue import Reason
+from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import monday_of
 from matching.schedule.result import Activity, Missed, Unmet
@@ -49,6 +52,47 @@ class Loads:
                                      "high": round(max(used)), "weekly": weekly}).part()
 
 
+def unservable(data: ScheduleData, e: int, tag: str, day_mask: int = 0b1111111) -> Reason:
+    """Why nobody may give elder ``e`` the service ``tag`` on the weekdays of ``day_mask``:
+    the rules in the order the one rule tests them (:mod:`matching.pairing.eligibility`:
+    distance, refusal, gender, a shared day), then the days left of the month, and the
+    first that turns away everyone left, with how many it turned away.
+
+    ``需要理发：5 公里内会理发的 4 位志愿者都是男性，老人希望女性``."""
+    params: dict[str, object] = {"skill": f"service.{tag}",
+                                 "service_km": float(data.rules.service_km)}
+    skilled = np.array([v for v, tags in enumerate(data.skills) if tag in tags], dtype=np.int64)
+    if not len(skilled):
+        return Reason("service.nobody_skilled", params)
+    keys = skilled * data.num_elders + e
+    at = np.searchsorted(data.service_keys, keys)
+    at = np.minimum(at, max(0, len(data.service_keys) - 1))
+    known = (data.service_keys[at] == keys) if len(data.service_keys) else \
+        np.zeros(len(keys), dtype=bool)
+    km = np.where(known, data.service_km[at] if len(data.service_keys) else 0.0, np.inf)
+    codes = data.problem.eligibility.codes(skilled, np.full(len(skilled), e), km,
+                                           data.rules.service_km)
+    left = len(skilled)
+    for code, words in ((TOO_FAR, "service.all_too_far"), (REFUSES, "service.all_refused"),
+                        (GENDER, "service.all_other_gender"),
+                        (NO_SHARED_DAY, "service.no_shared_day")):
+        turned = int((codes == code).sum())
+        if turned == left:
+            if code == GENDER:
+                wants = int(data.problem.eligibility.wants[e])
+                theirs = set(data.problem.eligibility.gender[skilled[codes == code]].tolist())
+                params["wants"] = f"gender.{'F' if wants == 1 else 'M'}"
+                if len(theirs) == 1 and 0 not in theirs:
+                    params["theirs"] = f"gender.{'F' if theirs.pop() == 1 else 'M'}"
+                    words = "service.all_the_other_gender"
+            return Reason(words, {**params, "n": left})
+        left -= turned
+    able = skilled[codes == ELIGIBLE]
+    if not (data.volunteer_days[able] & data.elder_days[e] & day_mask).any():
+        return Reason("service.no_day_left", {**params, "n": len(able)})
+    return Reason("service.nobody_in_reach", params)
+
+
 def reason(data: ScheduleData, loads: Loads, m: Missed) -> Unmet:
     """The unmet row of a missed obligation."""
     ids = data.problem.volunteer_ids
@@ -76,7 +120,7 @@ def reason(data: ScheduleData, loads: Loads, m: Missed) -> Unmet:
     elif m.kind == "service":
         skill = f"service.{m.note}"
         if not m.candidates:
-            why = Reason("unmet.service_nobody", {"service_km": service_km, "skill": skill})
+            why = unservable(data, m.elder, m.note)
         elif len(m.candidates) == 1:
             why = Reason("unmet.service_booked_one", {"service_km": service_km,
                                                       "skill": skill, "listed": listed})

@@ -22,7 +22,8 @@ from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData, day_mask
 from matching.schedule.horizon import monday_of
 from matching.schedule.past import Past
-from matching.schedule.result import Missed, Unmet
+from matching.schedule.reasons import unservable
+from matching.schedule.result import ROTATION_SWAP, Missed, Unmet
 
 #: Providers offered to the model for one request: the nearest, plus the elder's own primary
 #: and backup when they have the skill. More would add little but variables: the nearest are
@@ -148,10 +149,10 @@ def service_requests(data: ScheduleData, backups: Backups, past: Past, reach: Se
             servable = [t for t in order if reach.has(able, t).any()]
             tag = servable[0] if servable else order[0]
             if servable and tag != order[0]:
-                notes.append(Unmet(e, f"{first:%Y-%m}", "service rotation", Reason(
+                why = unservable(data, e, order[0], mask).part()
+                notes.append(Unmet(e, f"{first:%Y-%m}", ROTATION_SWAP, Reason(
                     "unmet.service_rotation", {"due": f"service.{order[0]}",
-                                               "instead": f"service.{tag}",
-                                               "service_km": float(data.rules.service_km)}),
+                                               "instead": f"service.{tag}", "why": why}),
                                    str(data.elder_community[e])))
             skilled = able[reach.has(able, tag)].tolist()
             own = [int(x) for x in (data.primary[e], backups.backup[e]) if x in skilled]
