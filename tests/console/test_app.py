@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import shutil
@@ -183,8 +184,29 @@ def test_a_run_still_going_reports_its_progress(fake):
     # 0.04, the hand-outs 0.02): 0.94 * 0.5 = 0.47
     assert (status["status"], status["progress"]) == ("running", 0.47)
     assert (status["stage"], status["stage_params"]) == ("window", {"window": 3, "windows": 5})
+    # the page and the bar say the stage in the reader's words, never its code
+    assert status["stage_text"] == "安排第 3 段（共 5 段）"
     page = fake.get(f"/runs/{run_id}")
-    assert 'aria-valuenow="47"' in page.text
+    assert 'aria-valuenow="47"' in page.text and "安排第 3 段（共 5 段）" in page.text
+    assert "run.stage_text" in fake.get("/static/console.js").text
+    fake.release()
+    assert wait(fake, run_id)["status"] == "done"
+
+
+def test_the_time_taken_goes_on_between_stages(fake, tmp_path):
+    """A stage that reports seldom leaves the worker's figure behind (26.7 s): the console
+    counts from the run's start to now (here 90 s ago)."""
+    run_id = fake.post("/api/programmes/minle/runs", json={}).json()["id"]
+    end = time.monotonic() + 30
+    while fake.get(f"/api/runs/{run_id}").json().get("status") != "running":
+        assert time.monotonic() < end
+        time.sleep(0.05)
+    status_file = tmp_path / "data" / "runs" / run_id / "status.json"
+    status = json.loads(status_file.read_text())
+    began = dt.datetime.now() - dt.timedelta(seconds=90)
+    status_file.write_text(json.dumps({**status, "elapsed": 26.7,
+                                       "started_at": began.isoformat(timespec="seconds")}))
+    assert 90 <= fake.get(f"/api/runs/{run_id}").json()["elapsed"] < 120
     fake.release()
     assert wait(fake, run_id)["status"] == "done"
 
@@ -530,3 +552,30 @@ def test_the_run_form_and_the_api_share_one_options_model(fake):
     refused = fake.post("/api/programmes/minle/runs", json={"weeks": 99})
     assert refused.status_code == 422
     assert fake.get("/api/programmes").json()[0]["runs"] == []
+
+
+@pytest.mark.parametrize(("name", "taken"), [
+    ("王芳", True), ("wang.fang-2", True), ("李_明", True),
+    ("王 芳", False), ("ｗａｎｇ", False), ("a/b", False), ("x" * 65, False), ("", False)])
+def test_an_account_name_may_be_chinese(tmp_path, name, taken):
+    """Letters and digits of any script, ``.``, ``-`` and ``_``: a coordinator signs in as
+    王芳; a space, a slash or a full-width form (folded, it would be another name) is
+    refused."""
+    accounts = Accounts(tmp_path)
+    if taken:
+        accounts.add(name, PASSWORD)
+        assert accounts.verify(name, PASSWORD)
+    else:
+        with pytest.raises(ValueError, match="王芳 or wang"):
+            accounts.add(name, PASSWORD)
+
+
+def test_a_chinese_account_signs_in_by_basic_auth(tmp_path):
+    Accounts(tmp_path / "data").add("王芳", PASSWORD)
+    load_programme(tmp_path / "data", "minle", MINLE)
+    with TestClient(create_app(tmp_path / "data", host="0.0.0.0",
+                               allowed_hosts=("console.example",)),
+                    base_url="http://console.example:8000") as client:
+        token = base64.b64encode(f"王芳:{PASSWORD}".encode()).decode()
+        answer = client.get("/api/programmes", headers={"Authorization": f"Basic {token}"})
+        assert answer.status_code == 200 and [p["name"] for p in answer.json()] == ["minle"]

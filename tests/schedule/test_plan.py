@@ -277,8 +277,8 @@ def test_service_needs_skill_within_reach(tmp_path):
     elds = elders({"x": 0.1, "age": 85, "needs": "haircut"})
     result, _, _ = run(tmp_path, vols, elds, dt.date(2026, 3, 1), 5)
     reasons = result.unmet.loc[result.unmet["activity"] == "service", "reason"].tolist()
-    assert reasons == ["no volunteer within 5 km has the skill haircut and a shared day (and "
-                       "is not refused)"]
+    # the rule that binds is the distance: 6.1 km > 5 km
+    assert reasons == ["the only volunteer who offers haircut lives more than 5 km away"]
     assert result.stats["unmet_by_kind"]["service"] == {"unmet": 1, "lower_bound": 1}
 
 

@@ -355,13 +355,16 @@ def test_doctor_warnings(tmp_path):
     assert lines[3] == ('e.csv, row 3, column lat: "35.1, 111.3" lies 27 km from every other '
                         "volunteer and elder")
     lines = lines[:3] + lines[4:]
-    assert lines[3].startswith('r.csv, row 2, column relation: "kin" (V3 - E1) cannot '
-                               "matter: kin living 18.")
-    assert lines[4] == ('r.csv, row 3, column relation: "familiar" (V3 - E1) cannot matter: '
-                        "the pair may not serve anyway (they live 18.7 km apart, beyond 2 km)")
-    assert lines[5].startswith('r.csv, row 4, column relation: "refuses" (V3 - E2) cannot '
-                               "matter now: they live")
-    assert lines[6] == "r.csv, column relation: the pair V3 - E1 is given as familiar and kin"
+    # the cells as the file gives them, the people by name
+    assert lines[3].startswith('r.csv, row 2, column relation: "kin" (李梅 (V3) - 刘德 (E1)) '
+                               "cannot matter: kin living 18.")
+    assert lines[4] == ('r.csv, row 3, column relation: "familiar" (李梅 (V3) - 刘德 (E1)) '
+                        "cannot matter: the pair may not serve anyway (they live 18.7 km apart, "
+                        "beyond 2 km)")
+    assert lines[5].startswith('r.csv, row 4, column relation: "refuses" (李梅 (V3) - 赵四 (E2)) '
+                               "cannot matter now: they live")
+    assert lines[6] == ("r.csv, column relation: the pair 李梅 (V3) - 刘德 (E1) is given as "
+                        "familiar and kin")
     assert len(lines) == 7  # and the outlier E2 taken out above: 8 warnings
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from matching.catalogue import say
+from matching.catalogue import Reason, say
 from matching.outputs.privacy import PERSONAL_ID
 from matching.pairing.eligibility import (
     ELIGIBLE,
@@ -339,15 +339,32 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
         elif kind == "refuses" and d > reach:
             why = {"code": "relation.refusal_far", "params": {"km": d, "limit": reach}}
         if why is not None:
-            out.append(InputIssue(name, "input.relation_idle", int(row), "relation", kind,
-                                  volunteer=pair[0], elder=pair[1], why=why))
+            # the cell as the file says it (熟人, not familiar), the people by name
+            out.append(InputIssue(name, "input.relation_idle", int(row), "relation",
+                                  str(source["relation"].iloc[i]).strip(),
+                                  volunteer=called(vols, "volunteer_id", v[i], pair[0]),
+                                  elder=called(elds, "elder_id", e[i], pair[1]), why=why))
     for (volunteer, elder), found in pair_kinds.items():
         if len(found) > 1:
             out.append(InputIssue(name, "input.relation_twice_refusal" if "refuses" in found
                                   else "input.relation_twice", column="relation",
-                                  volunteer=volunteer, elder=elder,
+                                  volunteer=called(vols, "volunteer_id",
+                                                   int(vid.get_indexer([volunteer])[0]),
+                                                   volunteer),
+                                  elder=called(elds, "elder_id",
+                                               int(eid.get_indexer([elder])[0]), elder),
                                   kinds=[f"relation.{k}" for k in sorted(found)]))
     return out
+
+
+def called(people: pd.DataFrame, key: str, at: int, given: str) -> dict[str, object]:
+    """A person as a coordinator knows them, as a part of a message: their name with the id
+    after it (``王芳（V00034）``), or the id alone when the file gives no name."""
+    name = str(people["name"].iloc[at] or "").strip() \
+        if at >= 0 and "name" in people.columns else ""
+    if name and name != "nan":
+        return Reason("person.named", {"name": name, "id": given}).part()
+    return Reason("person.id", {"id": given}).part()
 
 
 #: Why a familiar pair may not serve anyway, by eligibility code (the catalogue's words).

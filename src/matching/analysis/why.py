@@ -139,9 +139,12 @@ def _moved(p: object, out: int, alt: int | None, change: float) -> Reason:
     priority = int(p.priority[out])  # type: ignore[attr-defined]
     if alt is None:
         return Reason("swap.left_out", {"elder": elder, "priority": priority})
-    return Reason("swap.moves", {"elder": elder, "priority": priority, "change": change,
-                                 "volunteer": person(p, "volunteer",
-                                                     int(p.arc_v[alt]))})  # type: ignore[attr-defined]
+    volunteer = person(p, "volunteer", int(p.arc_v[alt]))  # type: ignore[attr-defined]
+    # worded by its sign: "0.6 km more", "0.2 km less" or "no change", never "-0.00 km"
+    shown = round(change, 2)
+    code = "swap.moves" if shown > 0 else "swap.moves_less" if shown < 0 else "swap.moves_same"
+    return Reason(code, {"elder": elder, "priority": priority, "change": abs(shown),
+                         "volunteer": volunteer})
 
 
 def person(p: object, kind: str, i: int) -> str:

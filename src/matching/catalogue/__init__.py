@@ -52,8 +52,9 @@ PART_SEPARATOR = {"zh": "；", "en": "; "}
 
 
 class _Formatter(string.Formatter):
-    """``str.format`` with three conversions: ``!w`` (word a code), ``!l`` (join a list)
-    and ``!p`` (word a part of a cause, or a list of parts)."""
+    """``str.format`` with conversions: ``!w`` (word a code), ``!c`` (a column's name in the
+    reader's language), ``!l`` (join a list) and ``!p`` (word a part of a cause, or a list
+    of parts)."""
 
     def __init__(self, lang: str) -> None:
         super().__init__()
@@ -62,6 +63,9 @@ class _Formatter(string.Formatter):
     def convert_field(self, value: Any, conversion: str | None) -> Any:
         if conversion == "w":
             return word(str(value), self.lang)
+        if conversion == "c":  # a column, as the reader's files name it (lat: 纬度)
+            code = f"column.{value}"
+            return say(code, self.lang) if self.lang == "zh" and known(code) else str(value)
         if conversion in ("l", "a", "o"):
             items = [word(str(v), self.lang) for v in (value or [])]
             if conversion == "l" or len(items) < 2:

@@ -59,12 +59,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file.volunteers": ("志愿者", "volunteers"), "file.elders": ("老人", "elders"),
     "file.relations": ("关系", "relations"), "file.pairs": ("实测组合", "pairs"),
     # columns and cells
-    "input.column_missing": ("缺少 {name} 列", "column {name} is missing"),
+    "input.column_missing": ("缺少“{name!c}”列", "column {name} is missing"),
     "input.column_missing_coordinates": (
-        "缺少 {name} 列（除非 pairs.csv 列出了所有组合，否则需要坐标）",
+        "缺少“{name!c}”列（除非实测组合文件列出了所有组合，否则需要坐标）",
         "column {name} is missing (coordinates are needed unless pairs.csv lists every "
         "pair)"),
-    "input.column_missing_other_coordinate": ("缺少 {name} 列（另一个坐标已给出）",
+    "input.column_missing_other_coordinate": ("缺少“{name!c}”列（另一个坐标已给出）",
                                               "column {name} is missing (the other coordinate "
                                               "is given)"),
     "input.needs_distance_or_minutes": ("需要 distance_km 或 weekly_minutes 列",
@@ -108,7 +108,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                      "{first})"),
     "input.coordinate_half": ("是空的，而另一个坐标已给出", "is empty while the other coordinate is "
                                                   "given"),
-    "input.coordinate_empty": ("是空的（除非 pairs.csv 列出了所有组合，否则需要坐标）",
+    "input.coordinate_empty": ("是空的（除非实测组合文件列出了所有组合，否则需要坐标）",
                                "is empty (coordinates are needed unless pairs.csv lists every "
                                "pair)"),
     "input.no_such_volunteer": ("在志愿者名册中找不到这位志愿者", "names no volunteer in the volunteers "
@@ -163,7 +163,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "{km:.0f} km from its centre"),
     "input.far_from_everyone": ("离所有其他志愿者和老人都有 {km:.0f} 公里",
                                 "lies {km:.0f} km from every other volunteer and elder"),
-    "input.relation_idle": ("（{volunteer} - {elder}）{why!p}", "({volunteer} - {elder}) {why!p}"),
+    "input.relation_idle": ("（{volunteer!p} - {elder!p}）{why!p}",
+                            "({volunteer!p} - {elder!p}) {why!p}"),
+    "person.named": ("{name}（{id}）", "{name} ({id})"),
+    "person.id": ("{id}", "{id}"),
     "relation.kin_far": ("不起作用：亲属相距 {km:.1f} 公里，超过亲属上限（{limit:g} 公里）",
                          "cannot matter: kin living {km:.1f} km apart, beyond the kin limit "
                          "({limit:g} km)"),
@@ -178,11 +181,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "relation.other_gender": ("老人要求另一性别的志愿者", "the elder wants a volunteer of the other "
                                                 "gender"),
     "relation.no_shared_day": ("两人没有共同的空闲日", "they share no available day"),
-    "input.relation_twice": ("{volunteer} - {elder} 这一组合被同时标为 {kinds!a}",
-                             "the pair {volunteer} - {elder} is given as {kinds!a}"),
-    "input.relation_twice_refusal": ("{volunteer} - {elder} 这一组合被同时标为 {kinds!a}；以拒绝为准",
-                                     "the pair {volunteer} - {elder} is given as {kinds!a}; the "
-                                     "refusal wins"),
+    "input.relation_twice": ("{volunteer!p} - {elder!p} 这一组合被同时标为 {kinds!a}",
+                             "the pair {volunteer!p} - {elder!p} is given as {kinds!a}"),
+    "input.relation_twice_refusal": ("{volunteer!p} - {elder!p} 这一组合被同时标为 {kinds!a}；"
+                                     "以拒绝为准",
+                                     "the pair {volunteer!p} - {elder!p} is given as {kinds!a}; "
+                                     "the refusal wins"),
     "pair.too_far": ("两人住得比结对允许的更远", "they live further apart than the pairing allows"),
     "pair.refused": ("老人拒绝这位志愿者", "the elder refuses this volunteer"),
     "pair.gender": ("志愿者不是老人要求的性别", "the volunteer is not of the elder's preferred "

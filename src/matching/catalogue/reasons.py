@@ -121,10 +121,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "结对志愿者（没有可用的备用志愿者）那一周没有剩余时间：{listed!p}",
         "the primary (no eligible backup) did not have the minutes left that week: "
         "{listed!p}"),
-    "unmet.service_nobody": (
-        "{service_km:g} 公里内没有具备“{skill!w}”技能、有共同空闲日且未被拒绝的志愿者",
-        "no volunteer within {service_km:g} km has the skill {skill!w} and a shared day "
-        "(and is not refused)"),
     "unmet.service_booked_one": (
         "{service_km:g} 公里内唯一具备“{skill!w}”技能的志愿者那个月与老人共同的空闲日都已排满："
         "{listed!p}",
@@ -162,6 +158,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{service_km:g} 公里内会“{skill!w}”的 {n} 位志愿者在本月余下的日子里与老人没有共同的空闲日",
         "none of the {n} volunteers within {service_km:g} km who offer {skill!w} shares a "
         "day with the elder in what is left of the month"),
+    "service.all_too_far.one": ("唯一会“{skill!w}”的志愿者住在 {service_km:g} 公里以外",
+                                "the only volunteer who offers {skill!w} lives more than "
+                                "{service_km:g} km away"),
+    "service.all_refused.one": ("{service_km:g} 公里内唯一会“{skill!w}”的志愿者是老人拒绝的",
+                                "the elder refuses the only volunteer within {service_km:g} km "
+                                "who offers {skill!w}"),
+    "service.all_the_other_gender.one": (
+        "{service_km:g} 公里内唯一会“{skill!w}”的志愿者是{theirs!w}，老人希望{wants!w}",
+        "the only volunteer within {service_km:g} km who offers {skill!w} is {theirs!w}, and "
+        "the elder wants a {wants!w} one"),
+    "service.all_other_gender.one": (
+        "{service_km:g} 公里内唯一会“{skill!w}”的志愿者不是{wants!w}，老人希望{wants!w}",
+        "the only volunteer within {service_km:g} km who offers {skill!w} is not {wants!w}, "
+        "as the elder wants"),
+    "service.no_shared_day.one": (
+        "{service_km:g} 公里内唯一会“{skill!w}”的志愿者与老人没有共同的空闲日",
+        "the only volunteer within {service_km:g} km who offers {skill!w} shares no available "
+        "day with the elder"),
+    "service.no_day_left.one": (
+        "{service_km:g} 公里内唯一会“{skill!w}”的志愿者在本月余下的日子里与老人没有共同的空闲日",
+        "the only volunteer within {service_km:g} km who offers {skill!w} shares no day with "
+        "the elder in what is left of the month"),
     "service.nobody_in_reach": ("{service_km:g} 公里内没有人能做“{skill!w}”",
                                 "nobody within {service_km:g} km can give {skill!w}"),
     # why one of the six ones is not due in a horizon
@@ -245,10 +263,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "swap.no_room": ("此人没有哪一位老人可以让出", "no single elder of theirs could make room"),
     "swap.left_out": ("{elder}（优先级 {priority}）将没有志愿者",
                       "{elder} (priority {priority}) would be left without a volunteer"),
-    "swap.moves": ("{elder}（优先级 {priority}）将改由 {volunteer} 负责：总目标增加 "
+    "swap.moves": ("{elder}（优先级 {priority}）将改由 {volunteer} 负责：全体的综合距离多 "
                    "{change:.2f} 公里",
-                   "{elder} (priority {priority}) would move to {volunteer}: the total would "
-                   "rise by {change:.2f} km"),
+                   "{elder} (priority {priority}) would move to {volunteer}: everyone's "
+                   "distance, all told, would be {change:.2f} km more"),
+    "swap.moves_less": ("{elder}（优先级 {priority}）将改由 {volunteer} 负责：全体的综合距离少 "
+                        "{change:.2f} 公里",
+                        "{elder} (priority {priority}) would move to {volunteer}: everyone's "
+                        "distance, all told, would be {change:.2f} km less"),
+    "swap.moves_same": ("{elder}（优先级 {priority}）将改由 {volunteer} 负责：全体的综合距离不变",
+                        "{elder} (priority {priority}) would move to {volunteer}: everyone's "
+                        "distance, all told, would stay the same"),
     "explain.elder": ("老人 {elder}（优先级 {priority}）", "Elder {elder} (priority {priority})"),
     "explain.volunteer": ("志愿者 {volunteer}", "Volunteer {volunteer}"),
     "explain.no_volunteer": ("没有志愿者：{why!p}", "no volunteer: {why!p}"),

@@ -1,7 +1,7 @@
 """The console's accounts: names, passwords kept only as Argon2 hashes, what a password must
 be, and how wrong guesses are slowed down.
 
-* An account name is letters, digits, ``.``, ``-`` and ``_``.
+* An account name is letters and digits (of any script: 王芳), ``.``, ``-`` and ``_``.
 * A password has at least :data:`MIN_PASSWORD_LENGTH` characters and is not easy to guess:
   ``zxcvbn`` (the estimator behind many sign-up forms, with its lists of the most common
   passwords, words and keyboard patterns) must score it at least
@@ -22,6 +22,7 @@ import json
 import os
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -31,9 +32,8 @@ from zxcvbn import zxcvbn
 
 from matching.console.sessions import Sessions
 
-#: Account names: letters, digits, ".", "-" and "_".
-ACCOUNT_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789.-_")
+#: Besides letters and digits of any script (王芳, wang.fang), an account name may hold these.
+ACCOUNT_NAME_MARKS = frozenset(".-_")
 #: Longest account name.
 MAX_ACCOUNT_NAME = 64
 
@@ -66,6 +66,13 @@ ROLES: dict[str, frozenset[str]] = {
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("no such account")
+
+
+def valid_account_name(name: str) -> bool:
+    """Letters and digits of any script (NFKC-folded already: no full-width forms), ``.``,
+    ``-`` and ``_``, at most :data:`MAX_ACCOUNT_NAME` of them."""
+    return (0 < len(name) <= MAX_ACCOUNT_NAME and name == unicodedata.normalize("NFKC", name)
+            and all(c.isalnum() or c in ACCOUNT_NAME_MARKS for c in name))
 
 
 def password_problem(password: str, account: str = "") -> str | None:
@@ -172,9 +179,9 @@ class Accounts:
             If the name has other characters than letters, digits, ".", "-" and "_", or
             the password is refused by :func:`password_problem`.
         """
-        if not name or len(name) > MAX_ACCOUNT_NAME or not set(name) <= ACCOUNT_NAME_CHARACTERS:
-            raise ValueError(f"account name {name!r}: use letters, digits, '.', '-' and '_' "
-                             f"(at most {MAX_ACCOUNT_NAME})")
+        if not valid_account_name(name):
+            raise ValueError(f"account name {name!r}: use letters (王芳 or wang), digits, '.', "
+                             f"'-' and '_' (at most {MAX_ACCOUNT_NAME})")
         problem = password_problem(password, name)
         if problem is not None:
             raise ValueError(problem)

@@ -24,6 +24,7 @@ from matching.console.context import (
     check_api_token,
     console_of,
     language,
+    live_status,
     stage_text,
     visible_programmes,
 )
@@ -193,7 +194,7 @@ def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
     """A run's ``status`` (``queued``, ``running``, ``done`` or ``failed``), its
     ``progress`` (0 to 1) and stage (``stage``, a code, with ``stage_params``; and
     ``stage_text``, in the visitor's language), and once done its ``summary``."""
-    status = console.run_or_404(run_id)
+    status = live_status(console.run_or_404(run_id))
     return {**status, "stage_text": stage_text(status, language(request))}
 
 

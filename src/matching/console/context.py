@@ -3,6 +3,7 @@ with, the data folder, the run queue, the accounts and sessions, and the page re
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 import unicodedata
@@ -144,6 +145,7 @@ class Console:
             "csrf": csrf_token(visitor),
             "column_label": functools.partial(column_label, lang=lang),
             "problem_text": functools.partial(problem_text, lang=lang),
+            "saved_when": saved_when,
             "user": None if visitor.local else visitor.account,
             "needs_login": self.settings.needs_login,
             "programmes": visible_programmes(request), "admin": is_admin(request),
@@ -210,6 +212,29 @@ def say_in(lang: str, code: str, **params: object) -> str:
     """A text of the catalogue in ``lang`` (``s("console.recorded", done=3, ...)`` in a
     template)."""
     return say(code, lang, **params)
+
+
+def saved_when(path: Path) -> str:
+    """When a saved file was last saved, to the minute (a page shows that, not the name
+    the file is kept under)."""
+    try:
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    except OSError:
+        return ""
+    return f"{stamp:%Y-%m-%d %H:%M}"
+
+
+def live_status(status: dict) -> dict:
+    """A run's status with ``elapsed`` counted to now while it runs (the worker writes it
+    only when a stage reports, and a long stage reports seldom)."""
+    if status.get("status") != "running" or not status.get("started_at"):
+        return status
+    try:
+        started = dt.datetime.fromisoformat(str(status["started_at"]))
+    except ValueError:
+        return status
+    now = round((dt.datetime.now() - started).total_seconds(), 1)
+    return {**status, "elapsed": max(float(status.get("elapsed") or 0.0), now)}
 
 
 def stage_text(status: dict, lang: str) -> str:

@@ -37,6 +37,7 @@ from matching.console.context import (
     check_form_token,
     console_of,
     language,
+    live_status,
     phone_address_problem,
     stage_text,
     visible_programmes,
@@ -865,7 +866,7 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
              elder: str | None = None) -> HTMLResponse:
     """A run: its progress, or its results and hand-outs, and "why this volunteer?" for the
     elder asked about (by name, id or the last digits of a phone)."""
-    status = console.run_or_404(run_id)
+    status = live_status(console.run_or_404(run_id))
     lang = language(request)
     context: dict[str, object] = {"status": status, "name": status["programme"],
                                   "stage": stage_text(status, lang)}
@@ -1127,10 +1128,19 @@ ROTA_PAGE = re.compile(r"rota(?:/(?P<vid>[^/]+))?\.html")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def download_name(console: Console, run_id: str, what: str, suffix: str, lang: str) -> str:
+    """A download's ``Content-Disposition``: the programme and the run in the reader's words
+    (``民乐社区-第3次排班-排班表.xlsx``), with a plain ASCII name for old browsers."""
+    programme = str(console.run_or_404(run_id).get("programme", ""))
+    words = say(f"download.{what}", lang, programme=programme, run=run_id)
+    return (f'attachment; filename="{what}-{run_id}{suffix}"; '
+            f"filename*=UTF-8''{quote(words + suffix)}")
+
+
 def workbook_response(console: Console, run_id: str, lang: str = "zh") -> Response:
     """The hand-out workbook as a download."""
     return Response(service.workbook(console.store, run_id, lang), media_type=XLSX, headers={
-        "Content-Disposition": f'attachment; filename="plan-{run_id}.xlsx"'})
+        "Content-Disposition": download_name(console, run_id, "plan", ".xlsx", lang)})
 
 
 def zip_response(console: Console, run_id: str, lang: str = "zh") -> Response:
@@ -1140,7 +1150,7 @@ def zip_response(console: Console, run_id: str, lang: str = "zh") -> Response:
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     return Response(content, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="run-{run_id}.zip"'})
+        "Content-Disposition": download_name(console, run_id, "run", ".zip", lang)})
 
 
 def coverage_rows(frame: pd.DataFrame) -> list[dict]:

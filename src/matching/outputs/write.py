@@ -434,6 +434,7 @@ def schedule_files(result: ScheduleResult, lang: str = "zh",
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
     """The tables and files of a schedule's output folder (see :func:`write_schedule`);
     with ``pseudonymise`` the rota pages and calendars carry pseudonyms."""
+    result = result.in_language(lang)
     if pseudonymise:
         result = dataclasses.replace(
             result, schedule=pseudonymise_frame(result.schedule),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from matching.schedule.backups import Backups
 from matching.schedule.data import ScheduleData
-from matching.schedule.horizon import ONE_DAY, monday_of
+from matching.schedule.horizon import ONE_DAY, Horizon, monday_of
 from matching.schedule.past import Past
 from matching.schedule.result import Missed
 
@@ -83,8 +83,7 @@ def community_events(data: ScheduleData, backups: Backups, past: Past
                 continue
             allowed = tuple(first + dt.timedelta(days=i) for i in range((nxt - first).days)
                             if first + dt.timedelta(days=i) >= h.from_date)
-            out.append(EventNeed("group", community,
-                                 f"{first.year} Q{q} group activity / 第{q}季度集体活动",
+            out.append(EventNeed("group", community, group_title(first)[0],
                                  f"{first.year}-Q{q}", days, score, r.group_start,
                                  r.group_minutes, need, members_pool, allowed))
         for fest in h.festivals:
@@ -98,11 +97,25 @@ def community_events(data: ScheduleData, backups: Backups, past: Past
                 gaps.append(Missed("festival", -1, fest.date.isoformat(), community,
                                    members_pool, (monday_of(fest.date),), "before"))
                 continue
-            out.append(EventNeed("festival", community, f"{fest.name_zh} {fest.name}",
+            out.append(EventNeed("festival", community, fest.name_zh,
                                  fest.date.isoformat(), days,
                                  tuple(-(fest.date - d).days for d in days), r.festival_start,
                                  r.festival_minutes, need, members_pool, days))
     return out, gaps
+
+
+def group_title(first: dt.date) -> tuple[str, str]:
+    """A quarter's group activity, named in Chinese and in English (the quarter of its
+    first day): ``2026年第2季度集体活动``, ``2026 Q2 group activity``."""
+    q = (first.month - 1) // 3 + 1
+    return f"{first.year}年第{q}季度集体活动", f"{first.year} Q{q} group activity"
+
+
+def event_titles(horizon: Horizon) -> dict[str, str]:
+    """The English name of each Chinese event title a horizon's schedule may hold."""
+    titles = dict(group_title(first) for first, _ in horizon.quarters)
+    titles.update({f.name_zh: f.name for f in horizon.festivals})
+    return titles
 
 
 def _group_days(first: dt.date, nxt: dt.date, from_date: dt.date

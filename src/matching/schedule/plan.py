@@ -25,7 +25,7 @@ from matching.schedule import bounds, dates
 from matching.schedule.backups import Backups, choose_backups
 from matching.schedule.calls import daily_calls
 from matching.schedule.data import ScheduleData
-from matching.schedule.events import community_events
+from matching.schedule.events import community_events, event_titles
 from matching.schedule.horizon import Horizon
 from matching.schedule.layout import lay_out
 from matching.schedule.past import Past
@@ -330,7 +330,7 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
         **{column: volunteers[column].to_numpy(dtype=object) if column in volunteers
            else np.full(len(p.volunteer_ids), "", dtype=object) for column in ("name", "phone")}})
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
-                          contacts, volunteer_contacts)
+                          contacts, volunteer_contacts, event_titles(h))
 
 
 def _schedule_table(p: PairingProblem, activities: list[Activity]) -> pd.DataFrame:

@@ -85,11 +85,12 @@ def unservable(data: ScheduleData, e: int, tag: str, day_mask: int = 0b1111111) 
                 if len(theirs) == 1 and 0 not in theirs:
                     params["theirs"] = f"gender.{'F' if theirs.pop() == 1 else 'M'}"
                     words = "service.all_the_other_gender"
-            return Reason(words, {**params, "n": left})
+            return Reason(words + (".one" if left == 1 else ""), {**params, "n": left})
         left -= turned
     able = skilled[codes == ELIGIBLE]
     if not (data.volunteer_days[able] & data.elder_days[e] & day_mask).any():
-        return Reason("service.no_day_left", {**params, "n": len(able)})
+        return Reason("service.no_day_left" + (".one" if len(able) == 1 else ""),
+                      {**params, "n": len(able)})
     return Reason("service.nobody_in_reach", params)
 
 

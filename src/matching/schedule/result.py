@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -118,6 +119,8 @@ class ScheduleResult:
         for the rota.
     volunteer_contacts
         ``volunteer_id, name, phone`` of the volunteers, for the coordinator's overview.
+    titles
+        The English name of each event title (the schedule names events in Chinese).
     stats
         Counts, unmet obligations by kind against their lower bounds, solver figures.
     """
@@ -131,6 +134,16 @@ class ScheduleResult:
     stats: dict[str, object] = field(default_factory=dict)
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
     volunteer_contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def in_language(self, lang: str) -> ScheduleResult:
+        """The result with its events' titles in ``lang`` (they are made in Chinese;
+        :attr:`titles` gives each one's English)."""
+        if lang == "zh" or not self.titles or self.schedule.empty:
+            return self
+        schedule = self.schedule.assign(title=self.schedule["title"].map(
+            lambda t: self.titles.get(t, t)))
+        return dataclasses.replace(self, schedule=schedule)
 
     def credits(self) -> pd.DataFrame:
         """Planned time-bank hours per volunteer, by activity (calls included)."""

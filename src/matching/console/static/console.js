@@ -16,8 +16,8 @@ function watchRun(element) {
     const percent = Math.round((run.progress || 0) * 100);
     bar.style.width = `${percent}%`;
     bar.parentElement.setAttribute("aria-valuenow", percent);
-    stage.textContent = run.stage || "";
-    elapsed.textContent = run.elapsed || 0;
+    stage.textContent = run.stage_text || "";  // the stage in the reader's words
+    elapsed.textContent = Math.round(run.elapsed || 0);
     setTimeout(poll, 1000);
   }
   setTimeout(poll, 1000);
