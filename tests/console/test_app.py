@@ -457,6 +457,12 @@ def test_marking_a_week_in_the_time_bank(planned):
     token = page.text.split('name="csrf" value="')[1].split('"')[0]
     # the week starts unmarked: no row's result is chosen for the coordinator
     assert 'value="done" selected' not in page.text
+    # who stood in is typed or picked from one list of the 63 volunteers (not a list in
+    # each row), the rows come 40 to a page, and the marks from phones come first
+    assert page.text.count("<datalist") == 1 and page.text.count('list="helpers"') > 40
+    assert 'select name="done_by' not in page.text
+    assert page.text.index('id="phone-marks"') < page.text.index('id="marks"')
+    assert 'id="mark-page-2"' in page.text
     schedule = pd.read_csv(data / "runs" / run_id / "out" / "schedule.csv", dtype=str)
     week = schedule[schedule["date"] < "2026-04-06"].reset_index(drop=True)
     marked = week.index[week["activity"] != "call"]
@@ -464,7 +470,8 @@ def test_marking_a_week_in_the_time_bank(planned):
     base = {"csrf": token, "week": "2026-03-30", "calls_done": "on"}
     # three rows marked and the rest left blank: refused, in one Chinese sentence
     partly = base | {f"status:{marked[0]}": "missed", f"status:{marked[1]}": "replaced",
-                     f"done_by:{marked[1]}": "V00062", f"rating:{marked[2]}": "5",
+                     # as the list offers them: the name, the id in brackets
+                     f"done_by:{marked[1]}": "任意名字 (V00062)", f"rating:{marked[2]}": "5",
                      f"status:{marked[2]}": "done"}
     refused = client.post("/p/minle/timebank", data=partly)
     assert refused.status_code == 422

@@ -352,4 +352,6 @@ def test_the_time_bank_page_lists_the_first_pending_marks_and_counts_the_rest(li
     monkeypatch.setattr(pages, "MAX_SHOWN_MARKS", 1)
     page = client.get("/p/minle/timebank?week=2026-03-30").text
     assert page.count('name="approve" value=') == 1
-    assert f"共 {waiting:,} 条待审核，这里列出最早的 1 条" in page
+    assert f"共 {waiting:,} 条待审核，这里列出第 1 至 1 条" in page
+    second = client.get("/p/minle/timebank?week=2026-03-30&pending_page=2").text
+    assert second.count('name="approve" value=') == 1 and "这里列出第 2 至 2 条" in second

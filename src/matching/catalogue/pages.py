@@ -22,6 +22,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.saved_files": ("已保存的名册", "Saved rosters"),
     "download.plan": ("{programme}-第{run}次排班-排班表", "{programme}-run-{run}-plan"),
     "download.run": ("{programme}-第{run}次排班-全部文件", "{programme}-run-{run}-files"),
+    "console.pending_page": ("共 {total:,} 条待审核，这里列出第 {first} 至 {last} 条；“全部批准”会"
+                             "批准全部 {total:,} 条。翻页：",
+                             "{total:,} marks wait; {first} to {last} are listed here, and "
+                             "approving all approves all {total:,}. Pages:"),
+    "console.rows_page": ("本周共 {n} 项，每页 {per} 项（记录时各页一起提交）；翻页：",
+                          "{n} rows this week, {per} a page (recording sends every page); pages:"),
+    "console.pages": ("翻页：", "Pages:"),
     "console.saved_at": ("已保存（{when}）", "saved ({when})"),
     "console.none_saved": ("尚未上传", "not uploaded yet"),
     "console.upload": ("上传并检查", "Upload and check"),
@@ -75,7 +82,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.login": ("登录", "Log in"),
     "console.logout": ("退出", "Log out"),
     "console.account": ("账号", "Account"),
-    "console.more_pending": ("共 {total:,} 条待审核，这里列出最早的 {shown} 条；“全部批准”会批准全部 {total:,} 条。", "{total:,} marks wait; the first {shown} are listed here, and approving all approves all {total:,}."),
     "console.accounts": ("账号与权限", "Accounts and roles"),
     "console.role": ("角色", "Role"),
     "console.role_coordinator": ("协调员（排班、记录、审核）", "Coordinator (plans, records, approves)"),

@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import quote, urlencode
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -422,15 +422,20 @@ def roster_workbook(console: ConsoleDep, name: str, date: str = "") -> Response:
 @router.get("/p/{name}/timebank", response_class=HTMLResponse, dependencies=[MAY_AUDIT])
 def timebank_page(request: Request, console: ConsoleDep, name: str,
                   week: dt.date | None = None, recorded: str | None = None,
-                  approved: str | None = None) -> HTMLResponse:
-    """Mark a week, approve the marks sent from phones; balances and statements."""
+                  approved: str | None = None,
+                  pending_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                  balance_page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """Approve the marks sent from phones (first: they wait on the coordinator), mark a
+    week; balances and statements. Long lists come a page at a time."""
     console.programme_or_404(name)
     return timebank_page_of(request, console, name, week, recorded=recorded,
-                            approved=approved)
+                            approved=approved, pending_page=pending_page,
+                            balance_page=balance_page)
 
 
 def timebank_page_of(request: Request, console: Console, name: str, week: dt.date | None,
-                     status_code: int = 200, **context: object) -> HTMLResponse:
+                     status_code: int = 200, pending_page: int = 1, balance_page: int = 1,
+                     **context: object) -> HTMLResponse:
     """The time-bank page for ``week`` (the plan's first week by default): the week's
     activities to mark (unmarked), whether it is recorded already, and the balances."""
     store = console.store
@@ -455,11 +460,16 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         context["later"] = later
         context["open_rows"] = len(table) - len(recorded) - len(later - recorded)
         context["batches"] = service.week_batches(store, name, week)
-        helpers = [(v, names.show("volunteer", v))
+        helpers = [(v, helper_text(names.show("volunteer", v), v))
                    for v in plan.world.volunteers["volunteer_id"].astype(str)]
         context.update(phone_marks(console, name, done["id"], plan, names, weeks, week,
-                                   table, lang))
+                                   table, lang, pending_page))
     balances = service.balances(store, name)
+    balance_pages = max(1, -(-len(balances) // BALANCES_SHOWN))
+    balance_page = min(balance_page, balance_pages)
+    balances = balances.iloc[(balance_page - 1) * BALANCES_SHOWN:balance_page * BALANCES_SHOWN]
+    context.update(balance_page=balance_page, balance_pages=balance_pages,
+                   mark_rows_shown=MARK_ROWS_SHOWN, helper_names=dict(helpers))
     members = Names(member={**names.elder, **names.volunteer})
     return console.page(request, "timebank.html", status_code, name=name, step="timebank",
                         done=done, weeks=weeks, week=week, activities=activities,
@@ -475,6 +485,20 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
 
 #: The most batches the time-bank page lists.
 BATCHES_SHOWN = 20
+
+
+def helper_text(shown: str, volunteer: str) -> str:
+    """A volunteer as the "done by" box offers them: the name with the id after it, which
+    tells two people of one name apart and which :func:`helper_id` reads back."""
+    ends = (f"（{volunteer}）", f"({volunteer})")
+    return shown if shown.endswith(ends) or shown == volunteer else f"{shown}（{volunteer}）"
+
+
+def helper_id(text: str) -> str:
+    """The volunteer id of a "done by" box: its id in brackets at the end, or the id as
+    typed."""
+    found = re.search(r"[（(]([^（）()]+)[）)]\s*$", text)
+    return found.group(1).strip() if found else text.strip()
 
 
 def batch_rows(store: Store, name: str, lang: str) -> list[dict[str, object]]:
@@ -507,32 +531,41 @@ async def reverse_form(request: Request, console: ConsoleDep, name: str) -> Resp
     return timebank_page_of(request, console, name, None, reversed_batch=f"{batch}-{new}")
 
 
-#: Marks from phones listed on the time-bank page, oldest first (approving all approves
-#: every pending one; a page of thousands of rows would take seconds to make and to read).
-MAX_SHOWN_MARKS = 200
+#: Marks from phones listed on one page of the time-bank page, oldest first (approving all
+#: approves every pending one; a page of thousands of rows takes seconds to make and read).
+MAX_SHOWN_MARKS = 50
+#: Members' balances listed on one page of the time-bank page.
+BALANCES_SHOWN = 50
+#: Rows of the week's marking table shown at once (the rest are a click away; the form
+#: sends them all).
+MARK_ROWS_SHOWN = 40
 
 
 def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Names,
                 weeks: list[dt.date], week: dt.date, table: pd.DataFrame,
-                lang: str) -> dict[str, object]:
+                lang: str, page: int = 1) -> dict[str, object]:
     """What the time-bank page shows of the marks sent from phones: those waiting for
     approval (by name), the pending and approved counts of each week, and who has marked
     nothing of the chosen week yet, with their phones."""
     marks = console.links.marks(programme=name)
     waiting = [m for m in marks if m["state"] == "pending"]
+    pages = max(1, -(-len(waiting) // MAX_SHOWN_MARKS))
+    page = min(max(1, page), pages)
+    first = (page - 1) * MAX_SHOWN_MARKS
     pending = [{**m, "what": say(f"activity.{m['activity']}", lang),
                 "volunteer": names.show("volunteer", str(m["volunteer_id"])),
                 "elder": names.show("elder", str(m["elder_id"])) if m["elder_id"] else "",
                 "status_text": say(f"mark.{m['status']}", lang),
                 "done_by_text": names.show("volunteer", str(m["done_by"]))
                 if m["done_by"] else ""}
-               for m in waiting[:MAX_SHOWN_MARKS]]
-    counts = []
-    for monday in weeks:
-        end = (monday + dt.timedelta(days=7)).isoformat()
-        inside_week = [m for m in marks if monday.isoformat() <= str(m["date"]) < end]
-        counts.append((monday, sum(m["state"] == "pending" for m in inside_week),
-                       sum(m["state"] == "approved" for m in inside_week)))
+               for m in waiting[first:first + MAX_SHOWN_MARKS]]
+    tally: dict[tuple[dt.date, str], int] = {}
+    for m in marks:  # one pass: a programme's year holds tens of thousands of marks
+        day = dt.date.fromisoformat(str(m["date"])[:10])
+        key = (day - dt.timedelta(days=day.weekday()), str(m["state"]))
+        tally[key] = tally.get(key, 0) + 1
+    counts = [(monday, tally.get((monday, "pending"), 0), tally.get((monday, "approved"), 0))
+              for monday in weeks]
     end = (week + dt.timedelta(days=7)).isoformat()
     marked = {str(m["volunteer_id"]) for m in marks if week.isoformat() <= str(m["date"]) < end}
     vols = plan.world.volunteers.set_index("volunteer_id")
@@ -540,7 +573,8 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
                "phone" in vols.columns else "")
               for v in sorted(set(table["volunteer_id"]) - marked - {""})]
     return {"pending_marks": pending, "pending_total": len(waiting), "week_counts": counts,
-            "silent": silent}
+            "silent": silent, "pending_page": page, "pending_pages": pages,
+            "pending_first": first}
 
 
 @router.get("/runs/{run_id}/links", response_class=HTMLResponse, dependencies=[MAY_PLAN])
@@ -688,7 +722,8 @@ async def timebank_form(request: Request, console: ConsoleDep, name: str) -> Res
     for key, value in form.items():
         field, _, row = key.partition(":")
         if row.isdigit() and field in ("status", "done_by", "minutes", "rating", "comment"):
-            marks.setdefault(int(row), {})[field] = str(value)
+            marks.setdefault(int(row), {})[field] = \
+                helper_id(str(value)) if field == "done_by" else str(value)
     asked_all = form.get("all_done") in ("1", "confirm")
     try:
         if form.get("all_done") == "1":  # "mark all done" asks first, saying how many
