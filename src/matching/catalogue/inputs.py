@@ -430,6 +430,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.no_files": ("没有文件", "has no files"),
     "upload.no_such_volunteer": ("名册中没有这位志愿者：{who!l}", "names no volunteer: {who!l}"),
     "upload.elder_taken": ("已被另一位老人使用", "is taken by another elder"),
+    "upload.place_unknown": ("找不到“{address}”的位置：它不在本项目已有的住址或楼栋中；请在地图上点一下老人的家",
+                             "cannot tell where {address!r} is: it is not an address or a "
+                             "building the programme knows; click the elder's home on the map"),
     "upload.cannot_undo": ("这项变动不能这样撤销：请登记一项新的变动来更正", "this change cannot be undone so: enter a new change that puts it right"),
     "upload.plan_first": ("需要一个完成的排班才能修改：请先排班", "needs a finished plan to change: "
                                                           "plan first"),

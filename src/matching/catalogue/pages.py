@@ -140,6 +140,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.mark_leaving": ("登记离开", "Mark as leaving"),
     "console.joining": ("新加入的老人", "New elder"),
     "console.add_elder": ("添加老人", "Add elder"),
+    "console.place_help": ("填写本项目已有的住址（或同一栋楼），位置会自动找到；新住址请在地图上点一下老人的家。",
+                           "Give an address the programme knows (or one in the same building) and "
+                           "its place is found; for a new one, click the elder's home on the map."),
+    "console.place_picked": ("已选位置", "Place chosen"),
+    "console.yes": ("是", "yes"), "console.no": ("否", "no"),
     "console.undo": ("撤销", "Undo"),
     "console.replan_from": ("从此日起重新排班", "Re-plan from"),
     "console.replan": ("重新排班", "Re-plan"),

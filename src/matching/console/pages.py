@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import re
 import unicodedata
@@ -21,7 +22,7 @@ from starlette.datastructures import FormData
 from matching.analysis.metrics import coverage
 from matching.analysis.report import six_ones_table
 from matching.analysis.why import explain_elder
-from matching.catalogue import LANGUAGES, known, say
+from matching.catalogue import LANGUAGES, known, say, table
 from matching.console import service
 from matching.console.accounts import ROLES
 from matching.console.bodies import BoundedRoute
@@ -68,6 +69,7 @@ from matching.programme.notify import notify_html, notify_sheet
 from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
 from matching.world.columns import ALIASES
+from matching.world.places import KnownPlaces
 
 router = APIRouter(include_in_schema=False, route_class=BoundedRoute)
 ConsoleDep = Annotated[Console, Depends(console_of)]
@@ -318,6 +320,7 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
         last = first + dt.timedelta(weeks=int(asked["weeks"]) - 1)
         start = min(max(start, first), last)
     members = service.roster(console.store, name, today)
+    places = KnownPlaces(members.elders)
     volunteers = people_of(members.volunteers, "volunteer_id")
     elders = people_of(members.elders, "elder_id")
     with service.journal(console.store, name) as journal:
@@ -334,8 +337,15 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
                         every=change_rows(every, names, lang), done=done,
                         volunteers=volunteers, elders=elders, gone=gone,
                         reasons=LEAVE_REASONS,
-                        fields=[(f, ALIASES[f][0] if lang == "zh" else f)
-                                for f in service.ELDER_FORM_FIELDS],
+                        field=functools.partial(say_column, lang=lang),
+                        communities=sorted({str(c) for c in members.elders.get(
+                            "community", pd.Series(dtype=str)) if str(c).strip()}),
+                        addresses=places.addresses(),
+                        points=json.dumps(sorted(places.exact.values())),
+                        tiles=console.settings.tiles,
+                        services=sorted(((tag, say(f"service.{tag}", lang))
+                                         for tag in table("service", "en")),
+                                        key=lambda pair: pair[1]),
                         edit_fields={p: [(f, say_column(f, lang)) for f in fs]
                                      for p, fs in EDIT_FIELDS.items()},
                         today=today, from_date=start,
@@ -378,7 +388,13 @@ def change_of_form(form: dict[str, str]) -> dict[str, object]:
 async def changes_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Enter a dated change (leave, away, return, join, edit), put one right, or re-plan."""
     console.programme_or_404(name)
-    form = {k: str(v).strip() for k, v in (await request.form()).items()}
+    raw = await request.form()
+    form = {k: str(v).strip() for k, v in raw.items()}
+    # the new-elder form's ticks: one value each
+    if "day" in raw:
+        form["available_days"] = " ".join(str(d) for d in raw.getlist("day"))
+    if "need" in raw:
+        form["needs"] = ";".join(str(n) for n in raw.getlist("need"))
     check_form_token(request, form.get("csrf", ""))
     action = form.get("action", "")
     store = console.store

@@ -50,6 +50,7 @@ from matching.rules.ids import inside
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
 from matching.world.columns import chinese
+from matching.world.places import KnownPlaces
 from matching.world.read import read_table, read_world
 
 #: The largest input file the console accepts (a county's roster is a few MB).
@@ -506,6 +507,30 @@ def roster_workbook(store: Store, programme: str, day: dt.date) -> bytes:
     return buffer.getvalue()
 
 
+def known_places(store: Store, programme: str) -> KnownPlaces:
+    """The places of the addresses the programme's elders have today."""
+    return KnownPlaces(roster(store, programme, dt.date.today()).elders)
+
+
+def placed(store: Store, programme: str, fields: dict[str, object]) -> dict[str, object]:
+    """A new elder's change with the coordinates of their address when the form gives an
+    address and no coordinates (see :mod:`matching.world.places`).
+
+    Raises
+    ------
+    InputError
+        If the address is not one the programme knows, nor in a building it knows.
+    """
+    row = dict(fields.get("row") or {})  # type: ignore[call-overload]
+    if fields.get("kind") != "join" or not row.get("address") or row.get("lat") \
+            or row.get("lon"):
+        return fields
+    found = known_places(store, programme).find(str(row["address"]))
+    if found is None:
+        raise InputError.one("change", "upload.place_unknown", address=str(row["address"]))
+    return {**fields, "row": {**row, "lat": f"{found[0]:.6f}", "lon": f"{found[1]:.6f}"}}
+
+
 def add_change(store: Store, programme: str, fields: dict[str, object], actor: str
                ) -> Entered:
     """Keep a dated change to the programme's roster, checked: its fields, that it makes
@@ -517,11 +542,12 @@ def add_change(store: Store, programme: str, fields: dict[str, object], actor: s
     InputError
         With every problem; nothing is kept then.
     """
-    change = check_change(fields)
     inputs = store.inputs(programme)
     missing = [k for k in ("volunteers", "elders") if k not in inputs]
     if missing:
         raise InputError([InputIssue(f"{k}.csv", "upload.not_uploaded") for k in missing])
+    fields = placed(store, programme, fields)
+    change = check_change(fields)
     with journal(store, programme) as changes:
         every = [*changes.changes(), change]
         last = max(c.date for c in every)

@@ -68,11 +68,39 @@ async function drawMap(element) {
   element.dataset.drawn = String(data.volunteers.length + data.elders.length);
 }
 
+// The new-elder form's map: the programme's known homes as dots (positions only), and a
+// click that sets the form's coordinates for an address the programme does not know.
+function pickPlace(element) {
+  const map = L.map(element, { preferCanvas: true });
+  element.leafletMap = map;  // for the browser tests
+  if (element.dataset.tiles) {
+    L.tileLayer(element.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  }
+  const points = JSON.parse(element.dataset.points || "[]");
+  for (const [lat, lon] of points) {
+    L.circleMarker([lat, lon], { radius: 3, color: "#7a8a99", fillOpacity: 0.6 }).addTo(map);
+  }
+  if (points.length) { map.fitBounds(points, { padding: [20, 20] }); } else { map.setView([35, 111], 12); }
+  let chosen = null;
+  map.on("click", (event) => {
+    const lat = event.latlng.lat.toFixed(6);
+    const lon = event.latlng.lng.toFixed(6);
+    document.getElementById("join-lat").value = lat;
+    document.getElementById("join-lon").value = lon;
+    document.getElementById("join-place").textContent = `${element.dataset.picked} ${lat}, ${lon}`;
+    if (chosen) { chosen.setLatLng(event.latlng); } else {
+      chosen = L.circleMarker(event.latlng, { radius: 7, color: "#c0392b", fillOpacity: 0.9 }).addTo(map);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const run = document.querySelector("[data-run]");
   if (run) { watchRun(run); }
   const map = document.getElementById("map");
   if (map && window.L) { drawMap(map); }
+  const pick = document.getElementById("pick-map");
+  if (pick && window.L) { pickPlace(pick); }
   document.querySelectorAll("select[data-submit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
