@@ -35,7 +35,7 @@ def schedule(env: dict[str, str], pairing: Path, out: Path) -> dict[str, float]:
     writing = None
     with subprocess.Popen([sys.executable, "-m", "matching.cli", "schedule", *FILES,
                            "--assignments", str(pairing / "assignments.csv"), "--start",
-                           START, "--weeks", str(WEEKS), "--out", str(out), "--quiet",
+                           START, "--weeks", str(WEEKS), "--out", str(out),
                            "--progress", "json"], env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True) as process:
         assert process.stderr is not None
