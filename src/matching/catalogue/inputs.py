@@ -430,6 +430,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload.no_files": ("没有文件", "has no files"),
     "upload.no_such_volunteer": ("名册中没有这位志愿者：{who!l}", "names no volunteer: {who!l}"),
     "upload.elder_taken": ("已被另一位老人使用", "is taken by another elder"),
+    "upload.bad_time": ("不是一天中的时间（应为 时:分，如 08:30）",
+                        "is not a time of day (expected hh:mm, such as 08:30)"),
     "upload.place_unknown": ("找不到“{address}”的位置：它不在本项目已有的住址或楼栋中；请在地图上点一下老人的家",
                              "cannot tell where {address!r} is: it is not an address or a "
                              "building the programme knows; click the elder's home on the map"),

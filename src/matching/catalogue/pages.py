@@ -140,6 +140,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.mark_leaving": ("登记离开", "Mark as leaving"),
     "console.joining": ("新加入的老人", "New elder"),
     "console.add_elder": ("添加老人", "Add elder"),
+    "console.visit_times": ("上门时段（老人未说明时）", "Visit times (where an elder gives none)"),
+    "console.call_start": ("问候电话开始时间", "Calls begin at"),
+    "console.call_spacing": ("两次电话相隔（分钟）", "Minutes between calls"),
     "console.place_help": ("填写本项目已有的住址（或同一栋楼），位置会自动找到；新住址请在地图上点一下老人的家。",
                            "Give an address the programme knows (or one in the same building) and "
                            "its place is found; for a new one, click the elder's home on the map."),

@@ -235,22 +235,28 @@ def plan_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     start = service.RunOptions().first_day(dt.date.today())
     return console.page(request, "plan.html", name=name, start=start,
                         saved=console.store.inputs(name), runs=console.store.runs(name),
-                        defaults=service.RunOptions(), step="plan")
+                        defaults=service.plan_defaults(console.store, name), step="plan")
 
 
 @router.post("/p/{name}/plan", dependencies=[MAY_PLAN])
 def plan_form(request: Request, console: ConsoleDep, name: str,
               csrf: Annotated[str, Form()] = "", start: Annotated[str, Form()] = "",
               weeks: Annotated[str, Form()] = "", time_limit: Annotated[str, Form()] = "",
-              contact: Annotated[str, Form()] = "") -> Response:
-    """Queue a run and show it (or the form again, with what is wrong in it)."""
+              contact: Annotated[str, Form()] = "", visit_times: Annotated[str, Form()] = "",
+              call_start: Annotated[str, Form()] = "",
+              call_spacing_minutes: Annotated[str, Form()] = "") -> Response:
+    """Queue a run and show it (or the form again, with what is wrong in it). The times of
+    day it sets are kept as the programme's own for its next runs."""
     check_form_token(request, csrf)
     console.programme_or_404(name)
     options = service.RunOptions(lang=language(request))
     try:
         options = service.run_options({"start": start, "weeks": weeks,
                                        "time_limit": time_limit, "lang": language(request),
-                                       "contact": contact.strip()})
+                                       "contact": contact.strip(),
+                                       "visit_times": visit_times.strip(),
+                                       "call_start": call_start.strip(),
+                                       "call_spacing_minutes": call_spacing_minutes})
         run_id = service.start_run(console.store, console.runs, name, options,
                                    actor=actor_of(request))
     except (service.UploadRefused, InputError) as exc:

@@ -20,7 +20,14 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from matching.analysis.doctor import Diagnosis, diagnose
 from matching.catalogue import say
@@ -45,8 +52,9 @@ from matching.programme.journal import Entered, Journal
 from matching.programme.notify import notifications, notify_sheet
 from matching.programme.roster import Roster, check_change, roster_as_of
 from matching.rules import limits
-from matching.rules.errors import InputError, InputIssue
+from matching.rules.errors import InputError, InputIssue, RuleError
 from matching.rules.ids import inside
+from matching.rules.schedule import ScheduleRules
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
 from matching.world.columns import chinese
@@ -70,6 +78,11 @@ DEFAULT_TIME_LIMIT = 60.0
 
 #: The longest horizon and time limit a run may ask for (a year; an hour).
 MAX_WEEKS = 53
+#: The schedule's rules a run starts from (the plan form changes some of them).
+SCHEDULE_DEFAULTS = ScheduleRules()
+#: Longest programme times a form may give, and the widest gap between calls (minutes).
+MAX_TIMES_CHARS = 80
+MAX_CALL_SPACING = 120
 MAX_TIME_LIMIT = 3600.0
 #: The shortest time limit a run may ask for: below a second no run writes its outputs.
 MIN_TIME_LIMIT = 1.0
@@ -115,6 +128,14 @@ class RunOptions(BaseModel):
     contact: str = Field("", max_length=limits.CONTACT_CHARS,
                          description="the coordinator's name and phone, printed on every "
                                      "volunteer's rota")
+    visit_times: str = Field(SCHEDULE_DEFAULTS.visit_times, max_length=MAX_TIMES_CHARS,
+                             description="when visits go for an elder without preferred "
+                                         "times of her own: 上午, 下午, 晚上 or hh:mm-hh:mm")
+    call_start: str = Field("08:30", pattern=r"^\d{1,2}:\d{2}$",
+                            description="when the day's calls begin, hh:mm")
+    call_spacing_minutes: int = Field(SCHEDULE_DEFAULTS.call_spacing_minutes, ge=0,
+                                      le=MAX_CALL_SPACING,
+                                      description="minutes between one volunteer's calls")
 
     @field_validator("contact")
     @classmethod
@@ -123,9 +144,55 @@ class RunOptions(BaseModel):
             raise ValueError("not one printable line")
         return value
 
+    @model_validator(mode="after")
+    def _schedule_rules(self) -> RunOptions:
+        self.schedule_rules()  # the one place the rules are checked
+        return self
+
+    def schedule_rules(self) -> ScheduleRules:
+        """The schedule's rules these options set (the rest are the programme's defaults).
+
+        Raises
+        ------
+        ValueError
+            If the times are not times of day, or fall outside it.
+        """
+        hours, minutes = (int(x) for x in self.call_start.split(":"))
+        try:
+            return SCHEDULE_DEFAULTS.replace(visit_times=self.visit_times,
+                                             call_start=hours * 60 + minutes,
+                                             call_spacing_minutes=self.call_spacing_minutes)
+        except RuleError as exc:
+            raise ValueError(f"rule:{exc.field}") from None
+
     def first_day(self, today: dt.date) -> dt.date:
         """The schedule's first day: the given Monday, else the Monday after ``today``."""
         return self.start or monday_of(today) + dt.timedelta(days=7)
+
+
+#: The settings a programme keeps from run to run (the plan form shows its latest run's).
+KEPT_OPTIONS = ("contact", "visit_times", "call_start", "call_spacing_minutes", "weeks",
+                "time_limit")
+
+
+def programme_defaults(asked: dict) -> dict[str, object]:
+    """The kept settings of a run's request (those it has: older runs have fewer)."""
+    return {k: asked[k] for k in KEPT_OPTIONS if k in asked and k not in ("weeks",
+                                                                        "time_limit")}
+
+
+def plan_defaults(store: Store, programme: str) -> RunOptions:
+    """The plan form's values: the programme's latest run's settings, else the defaults."""
+    runs = store.runs(programme)
+    for run in reversed(runs):
+        path = store.run_dir(run["id"]) / "request.json"
+        if path.is_file():
+            asked = read_json(path)
+            try:
+                return RunOptions(**{k: asked[k] for k in KEPT_OPTIONS if k in asked})
+            except ValidationError:
+                break
+    return RunOptions()
 
 
 #: How pydantic's kinds of error read as the catalogue's input codes.
@@ -159,6 +226,14 @@ def run_options(fields: dict[str, object]) -> RunOptions:
                       if k in ("ge", "gt", "le")}
             params = ({"low": bounds.get("ge", bounds.get("gt"))} if "ge" in bounds or
                       "gt" in bounds else {"high": bounds["le"]} if "le" in bounds else {})
+            message = str(error.get("msg", ""))
+            if "rule:" in message:  # a schedule rule the options break, named as the form
+                name = message.split("rule:", 1)[1].strip()
+                code = "upload.bad_time" if name != "visit_times" else "input.not_times"
+                name = {"call_start": "call_start"}.get(name, name)
+                params = {}
+            if error["type"] == "string_pattern_mismatch":
+                code, params = "upload.bad_time", {}
             if code == "upload.bad_date":
                 params = {"given": str(given.get(name, ""))}
             elif code == "scenario.contact":
@@ -343,6 +418,9 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
              "[schedule]", f"start = {start.isoformat()}", f"weeks = {options.weeks}",
              f"lang = {json.dumps(options.lang)}",
              f"contact = {json.dumps(options.contact, ensure_ascii=False)}",
+             f"visit_times = {json.dumps(options.visit_times, ensure_ascii=False)}",
+             f"call_start = {options.schedule_rules().call_start}",
+             f"call_spacing_minutes = {options.call_spacing_minutes}",
              "[solver]", f"time_limit = {float(options.time_limit)}", f"seed = {options.seed}",
              "[run]", "pair = true", f"schedule = {str(options.schedule).lower()}"]
     if replan.previous_run is not None:
@@ -375,6 +453,9 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "roster_date": day.isoformat(),
                                          "changes_seq": changes_seq, "actor": actor,
                                          "contact": options.contact,
+                                         "visit_times": options.visit_times,
+                                         "call_start": options.call_start,
+                                         "call_spacing_minutes": options.call_spacing_minutes,
                                          "previous_run": replan.previous_run,
                                          "from": replan.from_date.isoformat()
                                          if replan.from_date else None})
@@ -597,7 +678,7 @@ def start_replan(store: Store, runs: RunQueue, programme: str, from_date: dt.dat
     options = RunOptions(start=dt.date.fromisoformat(asked["start"]), weeks=asked["weeks"],
                          time_limit=asked["time_limit"], seed=asked["seed"],
                          lang=asked["lang"], schedule=asked["schedule"],
-                         contact=asked.get("contact", ""))
+                         **programme_defaults(asked))
     replan = Replan(previous_run=earlier["id"], from_date=from_date)
     return start_run(store, runs, programme, options, replan=replan, actor=actor)
 
