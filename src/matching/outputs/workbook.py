@@ -52,7 +52,8 @@ def _lookup(keys: pd.Series | list, table: pd.Series,
     """``table[key]`` for each key as text; where the table has none, the fallback's cell
     (or blank)."""
     found = table.to_dict()
-    others = list(fallback) if fallback is not None else [""] * len(keys)
+    keys = keys.tolist() if isinstance(keys, pd.Series) else list(keys)
+    others = fallback.tolist() if fallback is not None else [""] * len(keys)
     return [str(found.get(k, "") or other or "") for k, other in zip(keys, others, strict=True)]
 
 
@@ -95,7 +96,7 @@ def _each(values: pd.Series, words) -> list:
 def _schedule(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame,
               rows: pd.DataFrame | None = None) -> pd.DataFrame:
     s = (run.schedule if rows is None else rows).astype(str)
-    dates = pd.to_datetime(s["date"], errors="coerce")
+    dates = pd.to_datetime(s["date"], errors="coerce", format="%Y-%m-%d")
     weekdays = _each(s["date"], lambda d: say(f"day.{pd.Timestamp(d):%a}", lang)
                      if not pd.isna(pd.to_datetime(d, errors="coerce")) else "")
     what = s["service"].where(s["service"] != "", "\0" + s.get("title", ""))
@@ -181,13 +182,14 @@ def sheets(run: Run, lang: str = "zh") -> dict[str, pd.DataFrame]:
         out[say("workbook.schedule", lang)] = _schedule(run, lang, volunteers, elders,
                                                         s[s["activity"] != "call"])
         out[say("workbook.calls", lang)] = _calls(run, lang, volunteers, elders)
-        dates = pd.to_datetime(s["date"], errors="coerce")
+        home = s[s["activity"].isin(HOME_ACTIVITIES)]
+        dates = pd.to_datetime(home["date"], errors="coerce", format="%Y-%m-%d")
         mondays = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
-        home = s["activity"].isin(HOME_ACTIVITIES)
-        for number, monday in enumerate(sorted(set(mondays[home])), start=1):
-            week = s[home & (mondays == monday)].sort_values(["volunteer_id", "date", "start"])
+        home = home.assign(monday=mondays.to_numpy()).sort_values(
+            ["monday", "volunteer_id", "date", "start"], kind="stable")
+        for number, (monday, week) in enumerate(home.groupby("monday", sort=True), start=1):
             out[say("workbook.week", lang, n=number, monday=f"{monday:%m-%d}")] = _schedule(
-                run, lang, volunteers, elders, week)
+                run, lang, volunteers, elders, week.drop(columns="monday"))
     out[say("workbook.unmet", lang)] = _reasons(run.unmet, lang, names,
                                                 ("elder_id", "when", "activity", "reason"))
     out[say("workbook.unassigned", lang)] = _reasons(run.unassigned, lang, names,
