@@ -97,3 +97,17 @@ def test_a_kind_not_due_is_told_with_its_reason(tmp_path, capsys):
     assert "所有应有的服务都已安排" in said
     assert "本期不需要安排：专业服务（没有老人登记服务需求）、" \
         "集体活动（2026-03-30 至 2026-04-19 没有哪个季度有至少 28 天在计划期内）、节日活动" in said
+
+
+def test_an_event_is_counted_once_however_many_organise_it(tmp_path):
+    """Eleven elders need ceil(11 / 10) = 2 organisers at Q2's group activity and at the
+    Dragon Boat festival (2026-06-19): 2 rows each, 1 event each, as due."""
+    vols = volunteers(*({"x": 0.1 * i, "weekly_minutes": 900, "max_elders": 6}
+                        for i in range(2)))
+    elds = elders(*({"x": 0.05 * i, "age": 85} for i in range(11)))
+    result, report_, _ = run(tmp_path, vols, elds, dt.date(2026, 3, 30), 13)
+    assert report_.ok, report_.text()
+    assert len(rows(result, "group")) == len(rows(result, "festival")) == 2
+    six = result.six_ones()
+    assert [(six[k]["due"], six[k]["planned"]) for k in ("group", "festival")] == [(1, 1),
+                                                                                 (1, 1)]

@@ -234,7 +234,8 @@ def _clock(minutes: int) -> str:
 def six_ones_figures(data: ScheduleData, schedule: pd.DataFrame, unmet: pd.Series,
                      lower: dict[str, int]) -> dict[str, dict[str, object]]:
     """Each of the six ones, in order: ``due`` (how many the horizon asks for), ``planned``
-    (rows of the schedule), ``unmet`` (rows of unmet.csv), ``lower_bound`` (the proven
+    (rows of the schedule; for group and festival activities, the events, by community and
+    day, not their organisers), ``unmet`` (rows of unmet.csv), ``lower_bound`` (the proven
     fewest unmet; ``None`` for calls, never unmet) and, where none is due, ``reason``
     (``{"code", "params"}``: why not, in this horizon). Every table of the six ones (the
     command's summary, summary.json, the report, the console) reads these figures."""
@@ -255,6 +256,10 @@ def six_ones_figures(data: ScheduleData, schedule: pd.DataFrame, unmet: pd.Serie
            "festival": (len(h.festivals) * communities, "six.no_festival", span),
            "birthday": (birthdays, "six.no_birthday", span)}
     planned = schedule["activity"].value_counts()
+    # a community's event is one however many organise it: counted by community and day
+    for kind in ("group", "festival"):
+        held = schedule[schedule["activity"] == kind]
+        planned[kind] = len(held[["community", "date"]].drop_duplicates())
     out: dict[str, dict[str, object]] = {}
     for kind in SIX_ONES:
         count, code, params = due[kind]
