@@ -321,14 +321,18 @@ def test_account_add_keeps_only_a_hash(tmp_path):
     assert short.returncode == 2 and "at least 10 characters" in short.stderr
 
 
+def shared_console(data: Path, account: str):
+    """A test client of a console on a shared address, with one account and Minle loaded."""
+    Accounts(data).add(account, PASSWORD)
+    load_programme(data, "minle", MINLE)
+    return TestClient(create_app(data, host="0.0.0.0", allowed_hosts=("console.example",)),
+                      base_url="http://console.example:8000")
+
+
 @pytest.fixture
 def shared(tmp_path):
     """A console on a shared address, with one account and Minle loaded."""
-    Accounts(tmp_path / "data").add("wang", PASSWORD)
-    load_programme(tmp_path / "data", "minle", MINLE)
-    with TestClient(create_app(tmp_path / "data", host="0.0.0.0",
-                               allowed_hosts=("console.example",)),
-                    base_url="http://console.example:8000") as client:
+    with shared_console(tmp_path / "data", "wang") as client:
         yield client
 
 
@@ -578,11 +582,7 @@ def test_an_account_name_may_be_chinese(tmp_path, name, taken):
 
 
 def test_a_chinese_account_signs_in_by_basic_auth(tmp_path):
-    Accounts(tmp_path / "data").add("王芳", PASSWORD)
-    load_programme(tmp_path / "data", "minle", MINLE)
-    with TestClient(create_app(tmp_path / "data", host="0.0.0.0",
-                               allowed_hosts=("console.example",)),
-                    base_url="http://console.example:8000") as client:
+    with shared_console(tmp_path / "data", "王芳") as client:
         token = base64.b64encode(f"王芳:{PASSWORD}".encode()).decode()
         answer = client.get("/api/programmes", headers={"Authorization": f"Basic {token}"})
         assert answer.status_code == 200 and [p["name"] for p in answer.json()] == ["minle"]

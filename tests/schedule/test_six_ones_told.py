@@ -41,13 +41,17 @@ def swap_scenario(tmp_path):
     offers: in February haircut is due and given; in March (28 of its days inside, due)
     laundry is due, nobody near offers it, and haircut is given instead: one row of
     unmet.csv, a rotation swap, and nothing else unmet."""
-    vols = volunteers({"x": 0, "skills": "haircut", "weekly_minutes": 600})
-    elds = elders({"x": 0.1, "age": 85, "needs": "haircut;laundry"})
+    return scenario(tmp_path, volunteers({"x": 0, "skills": "haircut", "weekly_minutes": 600}),
+                    elders({"x": 0.1, "age": 85, "needs": "haircut;laundry"}), "2027-02-01", 8)
+
+
+def scenario(tmp_path, vols, elds, start: str, weeks: int):
+    """A scenario file planning ``vols`` and ``elds`` for ``weeks`` weeks from ``start``."""
     for name, frame in (("volunteers", vols), ("elders", elds)):
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
     (tmp_path / "s.toml").write_text(
         '[inputs]\nvolunteers = "volunteers.csv"\nelders = "elders.csv"\n'
-        "[schedule]\nstart = 2027-02-01\nweeks = 8\n", encoding="utf-8")
+        f"[schedule]\nstart = {start}\nweeks = {weeks}\n", encoding="utf-8")
     return tmp_path / "s.toml"
 
 
@@ -72,14 +76,9 @@ def test_a_kind_not_due_is_told_with_its_reason(tmp_path, capsys):
     """3 weeks from 2026-03-30 meet Q2 for 13 days (< 28) and no festival: group and
     festival are not due, and every table says so with the reason; nothing says "all
     planned" without it."""
-    vols = volunteers({"x": 0})
-    elds = elders({"x": 0.1, "age": 85, "birthday": "1940-04-02"})
-    for name, frame in (("volunteers", vols), ("elders", elds)):
-        frame.to_csv(tmp_path / f"{name}.csv", index=False)
-    (tmp_path / "s.toml").write_text(
-        '[inputs]\nvolunteers = "volunteers.csv"\nelders = "elders.csv"\n'
-        "[schedule]\nstart = 2026-03-30\nweeks = 3\n", encoding="utf-8")
-    assert main(["run", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out")]) == 0
+    path = scenario(tmp_path, volunteers({"x": 0}),
+                    elders({"x": 0.1, "age": 85, "birthday": "1940-04-02"}), "2026-03-30", 3)
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "  group                not due  no quarter has 28 days or more in 2026-03-30 to " \
            "2026-04-19" in printed
