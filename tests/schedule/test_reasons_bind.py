@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matching
+from matching.analysis import report
+from matching.outputs.folder import load_run
+from matching.outputs.write import write_pairing
 from matching.pairing.replan import replan
 from matching.schedule import schedule_world
 from tests.conftest import elders, relations, volunteers
@@ -219,10 +222,6 @@ def test_causes_worded_alike_are_counted_once(tmp_path):
     """Three elders miss out because their one eligible volunteer is full (V1 takes one of
     the four at 0.1-0.4 km), one because both of theirs are (V2 and V3 take two of the three
     at 3.1 km): one cause for a leader, "附近的志愿者都已满额", counted 4 times, once."""
-    from matching.analysis import report
-    from matching.outputs.folder import load_run
-    from matching.outputs.write import write_pairing
-
     vols = volunteers({"x": 0, "max_elders": 1}, {"x": 3, "max_elders": 1},
                       {"x": 3.2, "max_elders": 1})
     elds = elders(*({"x": 0.1 * i, "age": 85} for i in range(1, 5)),

@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
+
 from matching.analysis import report
 from matching.analysis.compare import compare
 from matching.cli import main
 from matching.outputs.folder import load_run
+from matching.outputs.write import write_schedule
 from tests.conftest import elders, volunteers
 from tests.schedule.test_plan import rows, run
 
@@ -110,3 +113,20 @@ def test_an_event_is_counted_once_however_many_organise_it(tmp_path):
     six = result.six_ones()
     assert [(six[k]["due"], six[k]["planned"]) for k in ("group", "festival")] == [(1, 1),
                                                                                  (1, 1)]
+
+
+def test_event_titles_are_in_the_readers_language(tmp_path):
+    """February 2027 holds Spring Festival (02-06) and Lantern Festival (02-20): a Chinese
+    folder names them 春节 and 元宵节 only, an English one Spring Festival and Lantern
+    Festival only; Q1's group activity likewise."""
+    vols, elds = volunteers({"x": 0}), elders({"x": 0.1, "age": 85})
+    result, report_, zh = run(tmp_path, vols, elds, dt.date(2027, 2, 1), 4)
+    assert report_.ok, report_.text()
+    write_schedule(result, tmp_path / "en", lang="en")
+    titles = {lang: set(pd.read_csv(folder / "schedule.csv", dtype=str,
+                                    keep_default_na=False)["title"]) - {""}
+              for lang, folder in (("zh", zh), ("en", tmp_path / "en"))}
+    assert titles == {"zh": {"春节", "元宵节", "2027年第1季度集体活动"},
+                      "en": {"Spring Festival", "Lantern Festival", "2027 Q1 group activity"}}
+    page = (zh / "rota" / "V1.html").read_text(encoding="utf-8")
+    assert "春节" in page and "Spring" not in page
