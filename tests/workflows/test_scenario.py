@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -281,8 +282,6 @@ def test_bundled_scenarios_parse():
 def test_minle_scenario_runs_clean(tmp_path):
     """The README's first command: minle.toml runs, and its folder passes the independent
     pairing and schedule checks from its own inputs/ with nothing broken."""
-    import datetime as dt
-
     folder = Path(__file__).resolve().parents[2] / "scenarios"
     out = tmp_path / "minle"
     assert main(["run", str(folder / "minle.toml"), "--out", str(out), "--quiet"]) == 0
@@ -292,4 +291,31 @@ def test_minle_scenario_runs_clean(tmp_path):
     run = json.loads((out / "run.json").read_text())
     report = checker.check_schedule_files(*inputs, None, out,
                                           dt.date.fromisoformat(run["start"]), run["weeks"])
+    assert report.ok, report.text()
+
+
+@pytest.mark.slow
+def test_the_county_scenario_plans_its_quarter(tmp_path):
+    """jishan-county.toml's 13 weeks from 2026-03-30 hold no whole quarter, yet Q2 has 89
+    days in it: every community gets its group activity (one day, its organisers), every
+    elder with needs a service in April, May and June (28 days in it), and the independent
+    checker finds nothing broken."""
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
+    out = tmp_path / "county"
+    assert main(["run", str(folder / "jishan-county.toml"), "--out", str(out), "--quiet"]) == 0
+    schedule = pd.read_csv(out / "schedule.csv", dtype=str, keep_default_na=False)
+    elders = pd.read_csv(out / "inputs" / "elders.csv", dtype=str, keep_default_na=False)
+    assigned = pd.read_csv(out / "assignments.csv", dtype=str)["elder_id"]
+    communities = set(elders.loc[elders["elder_id"].isin(assigned), "community"])
+    group = schedule[schedule["activity"] == "group"]
+    assert set(group["community"]) == communities
+    assert group.groupby("community")["date"].nunique().eq(1).all()
+    assert group["date"].between("2026-04-01", "2026-06-28").all()
+    needy = set(elders.loc[elders["elder_id"].isin(assigned) & (elders["needs"] != ""),
+                           "elder_id"])
+    services = schedule[schedule["activity"] == "service"]
+    for month in ("2026-04", "2026-05", "2026-06"):
+        assert set(services.loc[services["date"].str[:7] == month, "elder_id"]) == needy
+    inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
+    report = checker.check_schedule_files(*inputs, None, out, dt.date(2026, 3, 30), 13)
     assert report.ok, report.text()
