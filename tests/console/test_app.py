@@ -115,7 +115,8 @@ def test_from_upload_to_hand_outs(tmp_path):
 
         book = openpyxl.load_workbook(io.BytesIO(client.get(f"/api/runs/{run_id}/workbook")
                                                  .content), read_only=True)
-        assert book.sheetnames == ["结对", "排班", "第1周（03-30起）", "未能安排", "未结对"]
+        assert book.sheetnames == ["结对", "排班", "问候电话", "第1周（03-30起）", "未能安排",
+                                   "未结对"]
         assert book["结对"].max_row == 156
         archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/runs/{run_id}/zip").content))
         names = set(archive.namelist())

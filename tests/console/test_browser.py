@@ -191,7 +191,7 @@ def test_two_excel_files_to_printed_rotas(console, browser, tmp_path):
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday()) + \
         dt.timedelta(weeks=1)
     weeks = [f"第{k + 1}周（{monday + dt.timedelta(weeks=k):%m-%d}起）" for k in range(2)]
-    assert book.sheetnames == ["结对", "排班", *weeks, "未能安排", "未结对"]
+    assert book.sheetnames == ["结对", "排班", "问候电话", *weeks, "未能安排", "未结对"]
     assert book["结对"].max_row == 156  # 155 elders and a header
 
     browser.find_element(By.LINK_TEXT, "2 地图").click()

@@ -23,6 +23,7 @@ from tests.console.test_browser import (
 
 By = pytest.importorskip("selenium.webdriver.common.by").By
 Select = pytest.importorskip("selenium.webdriver.support.ui").Select
+expected_conditions = pytest.importorskip("selenium.webdriver.support.expected_conditions")
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -61,6 +62,8 @@ def test_the_coordinators_sequence_in_a_browser(browser, tmp_path):  # noqa: F81
                                    form.find_element(By.NAME, "date"), LEAVE_DAY)
             Select(form.find_element(By.NAME, "reason")).select_by_value("moved")
             form.find_element(By.CSS_SELECTOR, "button").click()
+            # the page the form came from is gone before the next is read
+            wait.until(expected_conditions.staleness_of(form))
             wait.until(lambda d: d.find_elements(By.ID, "pending"))
         rows = browser.find_elements(By.CSS_SELECTOR, "#pending tbody tr")
         assert len(rows) == 3 and all("离开" in r.text and "搬走" in r.text for r in rows)
