@@ -120,3 +120,16 @@ def test_calls_are_spread_out(tmp_path):
     assert set(zip(calls["elder_id"], calls["start"], strict=True)) == {
         ("E1", "08:30"), ("E2", "08:45")}
     assert len(calls) == 14  # 2 elders x 7 days
+
+
+def test_times_that_do_not_meet_are_the_reason(tmp_path):
+    """E1 wants 上午, her volunteer V1 can only come 晚上: her visits go unmet, each saying
+    so with both times, and the checker agrees nothing else is broken."""
+    vols = volunteers({"x": 0, "preferred_times": "晚上"})
+    elds = elders({"x": 0.1, "age": 85, "preferred_times": "上午"})
+    result, report, _ = run(tmp_path, vols, elds, MARCH_2027, 2)
+    assert len(rows(result, "visit")) == 0
+    unmet = result.unmet[result.unmet["activity"] == "visit"]
+    assert unmet["reason"].tolist() == [
+        "the elder's times (08:00-12:00) and those V1 can come (18:00-21:00) do not meet"] * 2
+    assert set(report.broken) == {"visit"}

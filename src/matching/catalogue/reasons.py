@@ -99,6 +99,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "应在重新排班日 {from_date} 之前完成，但此前已发布的排班中没有",
         "due before the re-schedule date {from_date}, and not in the published schedule "
         "kept before it"),
+    "unmet.no_common_time": (
+        "老人方便的时段（{elder_times}）与 {volunteer} 能来的时段（{volunteer_times}）没有重叠",
+        "the elder's times ({elder_times}) and those {volunteer} can come ({volunteer_times}) "
+        "do not meet"),
     "unmet.no_time": (
         "{volunteer} 在那一周与老人共同的空闲日已没有空余时间（{window}，含步行）：{listed!p}",
         "{volunteer} had no free time left on a shared day of that week ({window}, walking "

@@ -262,9 +262,10 @@ def _lay_out_week(data: ScheduleData, v: int, monday: dt.date, items: list[Booki
         published = wish is not None and (v, b.elder, monday) in usual
         first_time = spread(v, b.elder, length, tries[0]) if tries[0] else None
         done = False
+        apart = tries[-1] == ()  # no time of day they share
         for within in tries:
             if within == ():
-                break  # no time they share
+                break
             for d in _preferred_days(b, day, wish):
                 want = wish[1] if wish is not None and wish[0] == d.weekday() else first_time
                 begin = day(d).earliest(length, walk, want, b.elder, within)
@@ -282,7 +283,7 @@ def _lay_out_week(data: ScheduleData, v: int, monday: dt.date, items: list[Booki
                 break
         if not done:
             missed.append(Missed(b.kind, b.elder, _when(b), b.community, (v,), (monday,),
-                                 "no time"))
+                                 "no common time" if apart else "no time"))
             if greeting is not None:
                 missed.append(Missed("birthday", b.elder, _when(greeting), b.community, (v,),
                                      (monday,), "no time"))

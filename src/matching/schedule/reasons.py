@@ -11,6 +11,7 @@ import numpy as np
 
 from matching.catalogue import Reason
 from matching.pairing.eligibility import ELIGIBLE, GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR
+from matching.rules.schedule import times_text
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import monday_of
 from matching.schedule.result import Activity, Missed, Unmet
@@ -106,6 +107,13 @@ def reason(data: ScheduleData, loads: Loads, m: Missed) -> Unmet:
     service_km = float(data.rules.service_km)
     if m.note == "before":
         why = Reason("unmet.before_from", {"from_date": str(data.horizon.from_date)})
+    elif m.note == "no common time":
+        why = Reason("unmet.no_common_time", {
+            "volunteer": str(ids[m.candidates[0]]),
+            "elder_times": times_text(data.elder_times[m.elder]) if data.elder_times
+            and data.elder_times[m.elder] else data.rules.visit_times,
+            "volunteer_times": times_text(data.volunteer_times[m.candidates[0]])
+            if data.volunteer_times else ""})
     elif m.note == "no time":
         why = Reason("unmet.no_time", {"volunteer": str(ids[m.candidates[0]]),
                                        "window": window, "listed": listed})
