@@ -6,33 +6,58 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+# every install takes the versions CI tested (constraints.txt); the plain install is the
+# engine, `test` adds every extra, the test tools and the type checker
+PIP = $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: run test test-quick serve lint bench clean
+.PHONY: run test test-quick serve lint types bench constraints clean
 
-$(BIN)/matching: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# what the default run needs: the engine alone
+$(VENV)/.engine: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
 	touch $@
 
-run: $(BIN)/matching
+$(VENV)/.console: $(VENV)/.engine
+	$(PIP) -e '.[console]'
+	touch $@
+
+$(VENV)/.test: $(VENV)/.engine
+	$(PIP) -e '.[test]'
+	touch $(VENV)/.console $@
+
+run: $(VENV)/.engine
 	$(BIN)/matching run scenarios/minle.toml --out out/minle
 
-serve: $(BIN)/matching
+serve: $(VENV)/.console
 	$(BIN)/matching serve --data console-data --programme minle scenarios/minle
 
 # Two workers; the browser tests share one group so that one Chromium runs at a time.
 PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-test: $(BIN)/matching
+test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/mypy
 	$(PYTEST)
 
-test-quick: $(BIN)/matching
+test-quick: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks docs
 	$(PYTEST) -m "not slow"
 
-bench: $(BIN)/matching
+types: $(VENV)/.test
+	$(BIN)/mypy
+
+# the lock: a fresh environment with every extra, frozen (then run make test on it)
+constraints:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	(head -2 constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable) \
+		> constraints.new && mv constraints.new constraints.txt && rm -rf .venv-lock
+
+bench: $(VENV)/.test
 	$(BIN)/python benchmarks/sizes.py
 
 clean:

@@ -1,10 +1,13 @@
 """The package's layers go one way, with no import cycles, and imports sit at module top.
 
-Layers, lowest first: the message catalogue and the rules; the runtime (budget, progress,
-cluster); the world (reading, coordinates, generation); the pairing; the schedule; the
-outputs; analysis and the ledger; the workflows; the command line and the console. A module
-may import from its own layer or a lower one. The independent checker imports nothing of
-the engine. Type-only imports count like any other.
+Layers, lowest first: the message catalogue, the shipped browser files and the rules; the
+runtime (budget, progress, cluster); the world (reading, coordinates, generation); the
+pairing; the schedule; the outputs; analysis and the ledger; the workflows; the command line
+and the console. A module may import from its own layer or a lower one. The independent
+checker imports nothing of the engine. Type-only imports count like any other, and so do
+relative imports (``from ..console import app``) and imports by name
+(``importlib.import_module``, ``__import__``; a name built at run time counts as its written
+prefix).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matching"
 
 #: Layer of each top-level package or module of ``matching``, lowest first.
 LAYERS: dict[str, int] = {
-    "catalogue": 0, "rules": 1, "runtime": 2, "world": 3, "pairing": 4, "schedule": 5,
+    "catalogue": 0, "assets": 0, "rules": 1, "runtime": 2, "world": 3, "pairing": 4, "schedule": 5,
     "outputs": 6, "analysis": 7, "ledger": 7, "programme": 7, "workflows": 8, "cli": 9,
     "console": 9,
 }
@@ -38,9 +41,44 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for p in SRC.rglob("*.py")}
 
 
-def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
-    """``(imported module, line, at module top)`` for every import of ``matching``."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+#: Functions that import a module named by their first argument.
+IMPORT_CALLS = {"import_module", "__import__"}
+
+
+def absolute(name: str, module: str, level: int, is_package: bool) -> str:
+    """The absolute name of ``from {'.' * level}{name} import ...`` written in ``module``."""
+    if level == 0:
+        return name
+    parts = module.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[:len(base) - (level - 1)]
+    return ".".join([*base, name] if name else base)
+
+
+def called_name(node: ast.Call) -> str | None:
+    """The module an ``importlib.import_module(...)`` or ``__import__(...)`` call names: its
+    text, or for a name built at run time (an f-string) the dotted prefix written."""
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if called not in IMPORT_CALLS or not node.args:
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    if isinstance(first, ast.JoinedStr) and first.values and isinstance(
+            first.values[0], ast.Constant):
+        prefix = str(first.values[0].value)  # "matching.cli." whole; "matching.c" cut
+        return prefix[:-1] if prefix.endswith(".") else prefix.rsplit(".", 1)[0]
+    return None
+
+
+def imports(path: Path, known: set[str], source: str | None = None,
+            module: str | None = None) -> list[tuple[str, int, bool]]:
+    """``(imported module, line, at module top)`` for every import of ``matching``: import
+    statements, relative ones resolved, and imports by name."""
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
+    module = module_name(path) if module is None else module
+    is_package = path.name == "__init__.py"
     top = {id(node) for node in tree.body}
     for node in tree.body:  # if TYPE_CHECKING: blocks count as the top
         if isinstance(node, ast.If):
@@ -49,9 +87,12 @@ def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known
-                     else node.module for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute(node.module or "", module, node.level, is_package)
+            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
+                     for a in node.names]
+        elif isinstance(node, ast.Call) and (name := called_name(node)) is not None:
+            names = [name]
         else:
             continue
         for name in names:
@@ -143,3 +184,21 @@ def test_imports_are_at_module_top(name):
     path = modules()[name]
     inner = [line for _, line, at_top in imports(path, set(modules())) if not at_top]
     assert inner == [], f"{name}: imports inside functions at lines {inner}"
+
+
+@pytest.mark.parametrize(("source", "seen"), [
+    ("from ..console import app\n", "matching.console.app"),
+    ("from .. import console\n", "matching.console"),
+    ("from .flow import solve\n", "matching.pairing.flow"),
+    ("import importlib\nimportlib.import_module('matching.console.app')\n",
+     "matching.console.app"),
+    ("from importlib import import_module\nimport_module(f'matching.console.{name}')\n",
+     "matching.console"),
+    ("__import__('matching.cli')\n", "matching.cli"),
+])
+def test_the_layer_test_sees_relative_imports_and_imports_by_name(source, seen):
+    """The imports of a module written into ``matching.pairing.flow`` are found, so a
+    relative or by-name import up the layers cannot slip past the tests above."""
+    found = imports(SRC / "pairing" / "flow.py", set(modules()), source,
+                    "matching.pairing.flow")
+    assert [name for name, _, _ in found] == [seen]

@@ -18,6 +18,7 @@ import pandas as pd
 from matching.analysis.metrics import elders_table, load
 from matching.outputs.folder import Run
 from matching.outputs.privacy import COORD_DECIMALS
+from matching.runtime.extras import optional_module
 
 #: Decimals of a coordinate in the GeoJSON (about 0.1 m).
 GEOJSON_DECIMALS = 6
@@ -107,17 +108,13 @@ def to_geodataframe(run: Run, *, pseudonymise: bool = False) -> Any:
     """The features of :func:`geojson` as a ``geopandas.GeoDataFrame`` in EPSG:4326, one
     row per feature with its ``kind``.
 
-    Needs the optional ``geo`` extra (``pip install 'matching[geo]'``).
+    Needs the optional ``geo`` extra (``pip install 'sixty-helps-ninety[geo]'``).
 
     Raises
     ------
-    ImportError
+    matching.runtime.extras.MissingExtra
         If geopandas is not installed.
     """
-    try:  # optional, and heavy: only when asked for
-        import geopandas
-    except ImportError:
-        raise ImportError("to_geodataframe needs geopandas: pip install 'matching[geo]'") \
-            from None
+    geopandas = optional_module("geopandas", "to_geodataframe")  # heavy: only when asked
     collection = geojson(run, pseudonymise=pseudonymise)
     return geopandas.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")

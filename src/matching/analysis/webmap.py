@@ -1,6 +1,6 @@
 """The report's interactive map: Leaflet inlined in the page, no network.
 
-Leaflet's own files come from the ``django-js-lib-leaflet`` wheel (its static files only).
+Leaflet's own files ship with the package (:mod:`matching.assets`, with their licence).
 The plan's points travel as JSON in a ``<script type="application/json">`` element, which a
 browser never runs; one fixed script draws them, putting every name in as text (never as
 HTML), with layers for the pairs, the unserved, and each community. A tile layer is drawn
@@ -14,18 +14,15 @@ import base64
 import functools
 import hashlib
 import html
-import importlib.resources
 import json
 import re
 
 import numpy as np
 
 from matching.analysis.metrics import elders_table
+from matching.assets import LEAFLET
 from matching.catalogue import say
 from matching.outputs.folder import Run
-
-#: Where Leaflet's files are.
-LEAFLET_FILES = importlib.resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
 
 #: More people than this and the page would be too heavy to open: the map is left out.
 MAP_MOST_PEOPLE = 30_000
@@ -84,14 +81,14 @@ def _hash(script: str) -> str:
 @functools.cache
 def leaflet_js() -> str:
     """Leaflet's script, as the page inlines it."""
-    return (LEAFLET_FILES / "leaflet.js").read_text(encoding="utf-8")
+    return (LEAFLET / "leaflet.js").read_text(encoding="utf-8")
 
 
 @functools.cache
 def leaflet_css() -> str:
     """Leaflet's style sheet without its comments (its layer-control icon is not needed:
     the control is open)."""
-    text = (LEAFLET_FILES / "leaflet.css").read_text(encoding="utf-8")
+    text = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 

@@ -279,8 +279,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.not_scheduler": ("“{spec}”既不是 local:N，也不是 Dask 调度器地址（如 tcp://10.0.0.5:8786）",
                             "\"{spec}\" is neither local:N nor a Dask scheduler address such as "
                             "tcp://10.0.0.5:8786"),
-    "input.needs_dask": ("需要 Dask：pip install 'matching[cluster]'（dask 和 distributed）",
-                         "needs Dask: pip install 'matching[cluster]' (dask and distributed)"),
+    "input.needs_dask": ("需要 Dask：pip install 'sixty-helps-ninety[cluster]'（dask 和 distributed）",
+                         "needs Dask: pip install 'sixty-helps-ninety[cluster]' (dask and "
+                         "distributed)"),
+    "extra.missing": ("{what} 需要可选部分“{extra}”（{purpose}），请先安装：{install}",
+                      "{what} needs the optional part “{extra}” ({purpose}): {install}"),
+    "extra.console": ("网页控制台", "the web console"),
+    "extra.figures": ("报告和图表", "the report and its figures"),
+    "extra.cluster": ("Dask 集群", "a Dask cluster"),
+    "extra.geo": ("GeoPandas 地理表", "GeoPandas tables"),
     "input.too_short": ("{limit:g} 秒太短，这个规模排不出任何方案：{took!p}；最快的方案还需要一次最小费用流；"
                         "请给 --time-limit {suggest} 或更多",
                         "{limit:g} s is too short for any plan at this size: {took!p}, and the "

@@ -20,17 +20,21 @@ from dataclasses import dataclass
 
 from matching import __version__
 from matching.runtime.clock import process_started
+from matching.runtime.extras import MissingExtra, extra_of, require
 
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: the module that holds it, a line of help, a description, and whether
-    it searches (a search stops well on Ctrl-C: the best plan so far is written)."""
+    """A subcommand: the module that holds it, a line of help, a description, whether it
+    searches (a search stops well on Ctrl-C: the best plan so far is written), and the
+    extra it needs beyond the plain install."""
 
     module: str
     help: str
     description: str
     searches: bool = False
+    #: The optional part of the package it needs (:data:`matching.runtime.extras.EXTRAS`).
+    extra: str | None = None
 
 
 COMMANDS: dict[str, Command] = {
@@ -54,7 +58,7 @@ COMMANDS: dict[str, Command] = {
                      "leaving (nested: whoever leaves at a share also leaves at every larger "
                      "one), and write coverage by tier and community, distances and loads "
                      "per share, and with --recruit the fewest new volunteers who would "
-                     "serve everyone, and where.", searches=True),
+                     "serve everyone, and where.", searches=True, extra="figures"),
     "workbook": Command("analysis", "write a run's hand-out workbook (.xlsx)",
                         "Write the hand-out workbook of a run folder, as the console hands it "
                         "out: the pairs, the schedule, a sheet per week of who visits whom, "
@@ -67,10 +71,11 @@ COMMANDS: dict[str, Command] = {
     "compare": Command("analysis", "compare plan folders side by side",
                        "Print the figures a planner weighs for several output folders side "
                        "by side."),
-    "report": Command("analysis", "write DIR/report.html: coverage, figures, gaps",
+    "report": Command("report", "write DIR/report.html: coverage, figures, gaps",
                       "Write one self-contained page (figures embedded, no network needed) "
                       "about a plan folder: summary, coverage, figures, fairness, the six "
-                      "ones, what went unmet and why, and the stability audit. Prints on A4."),
+                      "ones, what went unmet and why, and the stability audit. Prints on A4.",
+                      extra="figures"),
     "explain": Command("analysis", "why this volunteer, and who came next",
                        "Explain a plan around one elder (their volunteer and the next-best "
                        "ones, each with why not) or one volunteer (their elders and the "
@@ -108,7 +113,8 @@ COMMANDS: dict[str, Command] = {
                      "Start the web console: upload rosters, plan, see the map, hand out "
                      "rotas (Chinese by default). On 127.0.0.1 it serves the one person at "
                      "this computer; on any other address it needs an account (`matching "
-                     "account add`) and the names people reach it by (--allowed-host)."),
+                     "account add`) and the names people reach it by (--allowed-host).",
+                     extra="console"),
     "audit-verify": Command("records", "check the audit log's chain and every ledger",
                             "Check a console data folder: the audit log's hash chain from its "
                             "first entry, and each programme's time-bank ledger (its seals, "
@@ -122,7 +128,7 @@ COMMANDS: dict[str, Command] = {
                        "Put a backup made by matching backup back as a new data folder."),
     "account": Command("console", "console accounts (needed to serve beyond this computer)",
                        "Console accounts: add one, or set its password; grant or take away a "
-                       "role in a programme; list them."),
+                       "role in a programme; list them.", extra="console"),
 }
 
 
@@ -143,9 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
-    """The parser of one command, and its module (imported now)."""
+    """The parser of one command, and its module (imported now).
+
+    Raises
+    ------
+    MissingExtra
+        If the command needs an optional part of the package that is not installed.
+    """
     command = COMMANDS[name]
-    module = importlib.import_module(f"matching.cli.{command.module}")
+    if command.extra:
+        require(command.extra, f"matching {name}")
+    try:
+        module = importlib.import_module(f"matching.cli.{command.module}")
+    except ModuleNotFoundError as exc:
+        extra = extra_of(exc.name)
+        if extra is None:
+            raise
+        raise MissingExtra(extra, f"matching {name}") from None
     parser = argparse.ArgumentParser(prog=f"matching {name}", description=command.description)
     module.configure(name, parser)  # type: ignore[attr-defined]
     return parser, module
@@ -171,7 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:2] == ["audit", "verify"]:  # the stability audit takes a folder, never "verify"
         argv = ["audit-verify", *argv[2:]]
     name = argv[0]
-    parser, module = command_parser(name)
+    try:
+        parser, module = command_parser(name)
+    except MissingExtra as exc:
+        print(f"matching: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv[1:])
     args.command, args.started = name, started
     common = importlib.import_module("matching.cli.common")

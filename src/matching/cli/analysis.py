@@ -8,16 +8,13 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from matching import checker
 from matching.analysis.compare import compare, format_table
-from matching.analysis.figures import cjk_font
 from matching.analysis.gis import geojson
-from matching.analysis.report import report_html
 from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
 from matching.catalogue import say as say_in
 from matching.cli.common import (
@@ -25,43 +22,24 @@ from matching.cli.common import (
     EXIT_OK,
     add_coords,
     add_json,
-    add_outputs,
     date,
     emit,
     frame_json,
-    say,
     wide_tables,
 )
-from matching.ledger import open_ledger
 from matching.outputs.folder import Run, load_run
-from matching.outputs.privacy import pseudonymise_run
 from matching.outputs.tables import Names, for_people
 from matching.outputs.workbook import sheets as workbook_sheets
 from matching.outputs.workbook import xlsx
-from matching.outputs.write import write_file, write_key, write_outputs
+from matching.outputs.write import write_file
 from matching.rules.errors import InputError
-from matching.rules.limits import tile_url
 from matching.world.columns import ID_COLUMNS
 from matching.world.read import read_table, table_in_wgs84
 
 
 def configure(command: str, p: argparse.ArgumentParser) -> None:
     """The options of ``command``."""
-    if command == "report":
-        p.add_argument("folder", type=Path, help="an output folder of pair, schedule, replan "
-                                                 "or run")
-        p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                       help="language of the page (default zh)")
-        p.add_argument("--ledger", type=Path,
-                       help="the time bank's ledger: add what was recorded as missed, by "
-                            "elder and by volunteer")
-        p.add_argument("--tiles", metavar="URL",
-                       help="a tile server's URL template for the interactive map's basemap "
-                            "(https://.../{z}/{x}/{y}.png); without it the page needs no "
-                            "network")
-        p.add_argument("--attribution", default="", help="the tiles' attribution")
-        add_outputs(p, headers=False)
-    elif command == "explain":
+    if command == "explain":
         p.add_argument("folder", type=Path, help="an output folder")
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--elder", help="an elder's id")
@@ -132,7 +110,7 @@ def _configure_check(check: argparse.ArgumentParser) -> None:
 
 def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
-    return {"report": report, "explain": explain, "suggest": suggest_volunteers,
+    return {"explain": explain, "suggest": suggest_volunteers,
             "audit": audit, "compare": compare_runs, "check": check,
             "workbook": workbook, "export": export}[command](args)
 
@@ -163,30 +141,6 @@ def workbook(args: argparse.Namespace) -> int:
                                                       in sheets.items()}},
          f"wrote {args.out}: " + ", ".join(f"{name} ({len(table):,})"
                                            for name, table in sheets.items()))
-    return EXIT_OK
-
-
-def report(args: argparse.Namespace) -> int:
-    """``matching report``: one self-contained page about a run."""
-    started = time.perf_counter()
-    plan = load_run(args.folder)
-    missed = None
-    if args.ledger is not None:
-        with open_ledger(args.ledger, create=False) as ledger:
-            missed = (ledger.missed("elder"), ledger.missed("volunteer"))
-    if args.pseudonymise:
-        if not plan.info.get("pseudonymised"):  # else its key was written with the plan
-            write_key(plan.world, args.folder, args.key)
-        plan = pseudonymise_run(plan)
-    tiles = tile_url(args.tiles) if args.tiles else None
-    write_outputs(args.folder, {}, {"report.html": report_html(
-        plan, args.lang, missed, tiles=tiles, attribution=args.attribution)})
-    if args.lang == "zh" and cjk_font() is None:  # said once, here and in the report
-        say("no Chinese font on this computer: the report's figures are labelled in English "
-            "(install fonts-noto-cjk, or any CJK font, and run report again)")
-    seconds = round(time.perf_counter() - started, 1)
-    emit(args, {"report": str(args.folder / "report.html"), "seconds": seconds},
-         f"wrote {args.folder / 'report.html'} in {seconds:.1f} s")
     return EXIT_OK
 
 

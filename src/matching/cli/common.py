@@ -20,10 +20,16 @@ import pandas as pd
 from matching.rules.errors import InputError
 from matching.rules.ids import UnsafePath
 from matching.runtime.budget import Budget, Stop, TooShort, too_short
+from matching.runtime.extras import MissingExtra
 from matching.runtime.progress import Progress, Stages, close_all, json_lines
 from matching.world.coords import SYSTEMS
 
 EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
+
+#: The signals that stop a command: Ctrl-C, a termination, and on Windows Ctrl-Break (a
+#: console window's close and Task Manager's "End task" cannot be caught there).
+STOP_SIGNALS: tuple[signal.Signals, ...] = (
+    signal.SIGINT, signal.SIGTERM, *((signal.SIGBREAK,) if hasattr(signal, "SIGBREAK") else ()))
 
 #: Exit status after a second Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
@@ -215,6 +221,9 @@ def run(handler: Handler, args: argparse.Namespace, searches: bool) -> int:
         _refused(args, "bad_input", f"bad input\n{exc}",
                  [issue.as_json() for issue in exc.problems])
         return EXIT_BAD_INPUT
+    except MissingExtra as exc:  # an optional part a step of the command needs
+        _refused(args, "missing_extra", str(exc))
+        return EXIT_BAD_INPUT
     except UnsafePath as exc:  # a name from the data that slipped past the id rule
         _refused(args, "unsafe_path", f"bad input, nothing was written\n{exc}")
         return EXIT_BAD_INPUT
@@ -260,7 +269,7 @@ def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
         return int(handler(args))
     if not searches:  # no search to stop (report, ledger...): a signal unwinds it
         previous = {sig: signal.signal(sig, handler_of)
-                    for sig, handler_of in ((signal.SIGTERM, _unwind),
+                    for sig, handler_of in (*((sig, _unwind) for sig in STOP_SIGNALS[1:]),
                                             (signal.SIGINT, signal.default_int_handler))}
         try:
             return int(handler(args))
@@ -289,7 +298,7 @@ def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
         os._exit(EXIT_INTERRUPTED)  # at once: the half-built outputs are swept next time
 
     # ours until the command has said all it has to say (a signal then must not unwind it)
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     restore.append(lambda: [signal.signal(sig, h) for sig, h in previous.items()])
     worker = threading.Thread(target=work, name="matching-command", daemon=True)
     worker.start()

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching import __version__
+from matching.assets import LEAFLET, SWAGGER_UI
 from matching.catalogue import known, say
 from matching.console import api, pages, volunteer
 from matching.console.bodies import UPLOAD_BYTES
@@ -32,14 +32,6 @@ from matching.console.guard import (
 from matching.console.links import DEFAULT_LINK_DAYS
 
 HERE = Path(__file__).parent
-
-#: Where Leaflet's files are (the ``django-js-lib-leaflet`` package ships them; only its
-#: static files are used, never Django).
-LEAFLET = importlib.resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
-
-#: Where Swagger UI's files are, for the API's page at /docs (``fastapi-offline`` ships
-#: them; only its static files are used).
-SWAGGER_UI = importlib.resources.files("fastapi_offline") / "static"
 
 #: The largest request body: three rosters at the upload limit, and a form around them.
 MAX_REQUEST_BYTES = UPLOAD_BYTES

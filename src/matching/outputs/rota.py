@@ -18,10 +18,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-import segno
 
 from matching.catalogue import LIST_SEPARATOR, say, word
 from matching.outputs.printing import PRINT_STYLE, print_button
+from matching.runtime.extras import optional_module
 
 #: Weeks on one volunteer's printed page.
 BLOCK_WEEKS = 4
@@ -455,6 +455,7 @@ _LINK_STYLE = ("<style>.phone-link{float:right;display:flex;gap:2mm;align-items:
 
 def qr_png(url: str) -> str:
     """A QR code of ``url`` as a PNG ``data:`` URI (made here: no network)."""
+    segno = optional_module("segno", "the QR codes of phone links")
     return segno.make(url, error="m").png_data_uri(scale=QR_SCALE, border=QR_BORDER)
 
 

@@ -223,7 +223,8 @@ def write_private(path: Path, data: bytes) -> None:
     it), making its missing folders owner-only too."""
     private_folders(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    os.fchmod(fd, PRIVATE_FILE_MODE)  # a file that was there keeps its mode through O_CREAT
+    if hasattr(os, "fchmod"):  # a file that was there keeps its mode through O_CREAT
+        os.fchmod(fd, PRIVATE_FILE_MODE)  # (Windows has no such modes: see README, Windows)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
 
