@@ -20,6 +20,10 @@ from matching import checker
 from matching.outputs.write import write_pairing
 from matching.world import generate
 
+#: The quick run's time guard (a test over 2 s not marked slow fails it).
+pytest_plugins = ["tests.helpers.quick"]
+
+
 BASE_LAT, BASE_LON = 35.60, 110.97
 KM_PER_DEG = 6371.0088 * math.pi / 180
 

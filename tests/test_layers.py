@@ -13,6 +13,7 @@ prefix).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     return {module_name(p): p for p in SRC.rglob("*.py")}
 
@@ -106,6 +108,7 @@ def layer(module: str) -> int | None:
     return LAYERS.get(parts[1]) if len(parts) > 1 else None
 
 
+@functools.cache
 def graph() -> dict[str, set[str]]:
     known = set(modules())
     return {name: {m for m, _, _ in imports(path, known) if m != name}

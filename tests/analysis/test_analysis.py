@@ -213,6 +213,7 @@ def test_explanations_never_contradict_the_model(case):
     assert not analysis.blocking_pairs(run)["reason"].str.contains("missed").any()
 
 
+@pytest.mark.slow
 def test_figures_are_returned(hand_run, tmp_path):
     """Every plot function returns a figure, drawn on the axes given or its own."""
     made = [figures.pair_map(hand_run), figures.load_histogram(hand_run),
@@ -280,6 +281,7 @@ def test_a_folder_without_inputs_is_refused(tmp_path):
         matching.load_run(tmp_path / "old")
 
 
+@pytest.mark.slow
 def test_scenario_rules_are_read_back(tmp_path):
     """A run made under a 3 km limit is explained under it: its world has max_km 3."""
     scenario = Path(__file__).resolve().parents[2] / "scenarios" / "minle.toml"

@@ -66,6 +66,7 @@ def test_a_stale_font_cache_still_draws_chinese(fresh_fonts, minle_run):
                for hint in figures.CJK_FILE_HINTS)
 
 
+@pytest.mark.slow
 def test_without_any_cjk_font_the_figures_are_in_english_and_the_report_says_so(
         fresh_fonts, minle_run, monkeypatch):
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
@@ -83,6 +84,7 @@ def test_without_any_cjk_font_the_figures_are_in_english_and_the_report_says_so(
     assert page.count("这台电脑没有中文字体") == 1
 
 
+@pytest.mark.slow
 def test_report_cli_says_once_on_the_terminal(fresh_fonts, minle_run, monkeypatch, capsys):
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     figures.cjk_font.cache_clear()

@@ -181,6 +181,7 @@ def scenario(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_sweep_command_writes_the_contract_table(scenario, tmp_path):
     out = tmp_path / "out"
     assert main(["sweep", str(scenario), "--leave", "0,0.34,0.67,1", "--recruit", "near",

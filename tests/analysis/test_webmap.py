@@ -56,6 +56,7 @@ def test_names_never_become_markup(plan):
     assert "<script>window" not in fragment
 
 
+@pytest.mark.slow
 def test_the_inline_scripts_are_the_ones_the_console_allows(plan):
     assert main(["report", str(plan)]) == 0
     page = (plan / "report.html").read_text(encoding="utf-8")
@@ -69,6 +70,7 @@ def test_the_inline_scripts_are_the_ones_the_console_allows(plan):
     assert "http" not in json.dumps(map_data(matching.load_run(plan), "zh"))
 
 
+@pytest.mark.slow
 def test_tiles_only_when_given_and_only_plain_addresses(plan, capsys):
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert main(["report", str(plan), "--tiles", url]) == 0

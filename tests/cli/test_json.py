@@ -55,6 +55,7 @@ def test_planning_commands(tmp_path, capsys, minle_week):
     assert (replan["kept"], replan["moved"], replan["lost"]) == (152, 3, 0)
 
 
+@pytest.mark.slow
 def test_study_commands(tmp_path, capsys, minle_week):
     plan = str(minle_week / "plan")
     assert one_document(capsys, ["report", plan, "--lang", "en"])["report"].endswith(

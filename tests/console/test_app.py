@@ -347,6 +347,7 @@ def test_on_a_shared_address_nothing_is_open_without_logging_in(shared):
     assert shared.get("/p/minle/upload", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.slow
 def test_logging_in_and_csrf(shared):
     token = shared.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
     wrong = shared.post("/login", data={"account": "wang", "password": "guess", "csrf": token})
@@ -456,6 +457,7 @@ def test_changes_re_plan_and_keep_the_published_past(planned):
     assert 'id="changes"' in page.text
 
 
+@pytest.mark.slow
 def test_marking_a_week_in_the_time_bank(planned):
     client, data, run_id = planned
     page = client.get("/p/minle/timebank?week=2026-03-30")
@@ -582,6 +584,7 @@ def test_an_account_name_may_be_chinese(tmp_path, name, taken):
             accounts.add(name, PASSWORD)
 
 
+@pytest.mark.slow
 def test_a_chinese_account_signs_in_by_basic_auth(tmp_path):
     with shared_console(tmp_path / "data", "王芳") as client:
         token = base64.b64encode(f"王芳:{PASSWORD}".encode()).decode()

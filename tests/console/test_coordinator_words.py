@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pandas as pd
+import pytest
 
 from matching.analysis.doctor import called
 from matching.catalogue import say
@@ -52,6 +53,7 @@ def test_people_are_called_by_name_with_their_id():
     assert say(parts[0]["code"], "en", **parts[0]["params"]) == "王芳 (V1)"
 
 
+@pytest.mark.slow
 def test_downloads_are_named_for_the_programme_and_the_run(tmp_path):
     with local(create_app(tmp_path / "data")) as client:
         assert client.post("/api/programmes/民乐社区/inputs",

@@ -168,6 +168,7 @@ def test_good_passwords_are_taken(password):
     assert password_problem(password, "wang") is None
 
 
+@pytest.mark.slow
 def test_the_form_is_throttled_and_then_the_right_password_is_refused_too(shared):
     """Five wrong passwords, then the right one: 429 with Retry-After, not a login."""
     for _ in range(FREE_FAILURES):
@@ -178,6 +179,7 @@ def test_the_form_is_throttled_and_then_the_right_password_is_refused_too(shared
     assert shared.get("/api/programmes").status_code == 401
 
 
+@pytest.mark.slow
 def test_basic_credentials_are_throttled_alike(shared):
     good = base64.b64encode(f"wang:{PASSWORD}".encode()).decode()
     bad = base64.b64encode(b"wang:guess guess guess").decode()
@@ -223,6 +225,7 @@ def test_a_copied_cookie_is_refused_after_logout(shared):
     assert copied.status_code == 401
 
 
+@pytest.mark.slow
 def test_a_password_change_ends_every_session(shared, tmp_path):
     assert log_in(shared).status_code == 303
     assert shared.get("/api/programmes").status_code == 200
@@ -247,6 +250,7 @@ def test_the_session_id_is_kept_only_as_a_hash(shared, tmp_path):
     assert cookie.encode() not in stored
 
 
+@pytest.mark.slow
 def test_cookies_are_secure_over_https(tmp_path):
     Accounts(tmp_path / "data").add("wang", PASSWORD)
     app = create_app(tmp_path / "data", host="0.0.0.0", allowed_hosts=("console.example",))
@@ -335,6 +339,7 @@ def test_a_million_row_workbook_is_refused_before_it_is_parsed(local, million_ro
     assert peak < 200 * 2**20  # the upload itself is 11 MB; parsing would be 1,500 MB
 
 
+@pytest.mark.slow
 def test_a_workbook_that_lies_about_its_size_is_counted(local, tmp_path):
     """150,000 rows whose <dimension> says 3: counted in a stream and refused by rows."""
     lying = many_rows_workbook(tmp_path / "elders.xlsx", 150_000, dimension_rows=3)

@@ -23,6 +23,9 @@ from matching.console.sessions import MAX_SESSIONS_PER_ACCOUNT, Sessions
 from tests.console.test_app import LOCAL, MINLE, local, minle_files, wait
 from tests.console.test_security import PASSWORD, log_in, token_of
 
+#: Accounts, roles and a served console: seconds a test (see make test-quick)
+pytestmark = pytest.mark.slow
+
 NETWORK = "http://console.example:8000"
 
 #: Accounts of the roles test: the admin, and one of each role in Minle.

@@ -264,6 +264,7 @@ START = dt.date(2026, 1, 1)
 CAP_HOURS = 10  # 600 minutes: the cap binds often
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=25))
 def test_the_ledger_balances_to_zero_after_every_operation(ops):

@@ -39,6 +39,7 @@ def two_weeks(tmp_path_factory) -> Path:
     return out / "plan"
 
 
+@pytest.mark.slow
 def test_sheets_headers_and_types(two_weeks, tmp_path):
     target = tmp_path / "计划.xlsx"
     assert main(["workbook", str(two_weeks), "--out", str(target)]) == 0
@@ -81,6 +82,7 @@ def test_sheets_headers_and_types(two_weeks, tmp_path):
     assert week["日期"].between("2026-03-30", "2026-04-05").all()
 
 
+@pytest.mark.slow
 def test_english_on_request_and_the_console_gives_the_same(two_weeks, tmp_path):
     target = tmp_path / "plan.xlsx"
     assert main(["workbook", str(two_weeks), "--out", str(target), "--lang", "en"]) == 0

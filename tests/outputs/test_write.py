@@ -200,6 +200,7 @@ def test_formula_cells_are_neutralised_and_read_back():
     assert safe["cost"].tolist() == ["-3.2", "-1", "+2", "'=1", "4", "5", "6"]
 
 
+@pytest.mark.slow
 def test_a_formula_in_a_name_never_reaches_a_spreadsheet(world, tmp_path):
     vols = pd.read_csv(world / "volunteers.csv", dtype=str, keep_default_na=False)
     vols.loc[0, "name"] = '=HYPERLINK("http://evil.example","点我")'
@@ -260,6 +261,7 @@ def test_pseudonymised_run_has_no_name_phone_or_address(world, tmp_path):
     assert run["pseudonymised"] is True
 
 
+@pytest.mark.slow
 def test_key_inside_the_output_folder_is_refused(world, tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["pair", "--volunteers", str(world / "volunteers.csv"), "--elders",
@@ -270,6 +272,7 @@ def test_key_inside_the_output_folder_is_refused(world, tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_each_volunteer_sees_only_their_own_elders(world, tmp_path):
     out = tmp_path / "out"
     assert main(schedule_args(world, out)) == 0
@@ -299,6 +302,7 @@ def test_each_volunteer_sees_only_their_own_elders(world, tmp_path):
                 assert f">{elder}<" not in text and f"({elder})" not in text
 
 
+@pytest.mark.slow
 def test_progress_lines_hold_nothing_personal(world, tmp_path, capsys):
     assert main([a for a in schedule_args(world, tmp_path / "out") if a != "--quiet"]) == 0
     captured = capsys.readouterr()

@@ -70,6 +70,7 @@ def test_packing_keeps_regions_whole_and_in_order(towns):
     assert len(regions.pack(found, most_elders=10_000)) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("group_elders", "groups"), [(100, 3), (90, 4)])
 def test_region_by_region_is_the_whole_worlds_plan(towns, tmp_path, monkeypatch,
                                                    group_elders, groups):

@@ -32,6 +32,7 @@ def solve_checked(tmp_path, vols, elds, rels, **kw):
 OVERFULL_BY_SEED = {0: 7, 1: 7, 2: 8, 3: 5, 4: 7, 5: 5}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_matches_reference_when_minutes_bind(tmp_path, seed):
     """Tight weekly minutes (elders are left out) take the cover-cut LP, then CP-SAT on
@@ -46,6 +47,7 @@ def test_matches_reference_when_minutes_bind(tmp_path, seed):
     assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_lagrangian_route_matches_reference(tmp_path, seed, monkeypatch):
     """Without the LP and with branching ruled out, subgradient prices bound the plan and
@@ -64,6 +66,7 @@ def test_lagrangian_route_matches_reference(tmp_path, seed, monkeypatch):
     assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_matches_reference_when_only_flow_is_needed(tmp_path, seed):
     """With weeks too long to bind, the min-cost flow alone is optimal."""
@@ -76,6 +79,7 @@ def test_matches_reference_when_only_flow_is_needed(tmp_path, seed):
     assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_overfull_flow_is_repaired(tmp_path):
     """A world where the flow relaxation overloads someone still ends optimal and valid."""
     vols, elds, rels = small_world(11, 15, 45, weekly=[100, 130])
@@ -342,6 +346,7 @@ def test_an_unproven_search_hands_over_to_neighbourhoods(tmp_path, monkeypatch):
     assert result.method.endswith(" + CP-SAT")
 
 
+@pytest.mark.slow
 def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
     """With no time for the full CP-SAT search, HiGHS gets the component: on a tight world
     it proves the optimum, which equals the independent reference's."""

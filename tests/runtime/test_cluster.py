@@ -100,6 +100,7 @@ def test_a_bad_cluster_is_bad_input(towns, tmp_path, capsys, spec, message):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_clear_line(towns, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1)
     code = main(["pair", *input_args(towns), "--out", str(tmp_path / "o"), "--quiet",

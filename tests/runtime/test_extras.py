@@ -99,6 +99,7 @@ def test_optional_module_names_the_extra_and_passes_other_errors_on():
                           "pip install 'sixty-helps-ninety[geo]'")
 
 
+@pytest.mark.slow
 def test_every_extra_is_declared_and_what_is_imported_is_declared():
     """The extras' modules are the declared extras' distributions, and every third-party
     module imported by the package is declared (core or an extra)."""

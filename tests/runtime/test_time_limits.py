@@ -25,6 +25,7 @@ from tests.conftest import small_world
 MINLE = Path(__file__).parents[2] / "scenarios" / "minle"
 
 
+@pytest.mark.slow
 def test_a_limit_shorter_than_the_proof_gives_a_checked_feasible_plan(tmp_path):
     """This world's full proof takes about 4 s (CP-SAT after the flow's bounds); with a
     one-second limit for the whole command the plan is feasible, carries its bound and gap,
@@ -245,6 +246,7 @@ def test_a_search_that_outlasts_the_limit_is_left_behind_at_the_deadline(monkeyp
     assert regions._search_within(world, time.perf_counter() + 60, None).num_elders == 155
 
 
+@pytest.mark.slow
 def test_a_schedule_under_deterministic_time_repeats_and_says_so(tmp_path):
     minle = [str(MINLE / f"{k}.csv") for k in ("volunteers", "elders", "relations")]
     assert main(["pair", "--volunteers", minle[0], "--elders", minle[1], "--relations",

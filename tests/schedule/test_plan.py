@@ -448,6 +448,7 @@ def paired_world(tmp_path: Path, seed: int) -> list[str]:
     return common
 
 
+@pytest.mark.slow
 def test_schedule_command_is_repeatable(tmp_path):
     """The CLI writes the same files twice for the same inputs and seed, and the independent
     check of them passes."""
@@ -484,6 +485,7 @@ def test_an_assignment_the_rules_forbid_is_bad_input(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_reschedule_keeps_the_past_exactly(tmp_path):
     """Re-scheduling from a date after a volunteer leaves: every row before the date is kept
     byte for byte; from the date the orphans are visited by their new primary; pairs that did

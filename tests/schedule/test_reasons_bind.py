@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import pytest
 from geopy.distance import great_circle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -172,6 +173,7 @@ def check_service(truth: Truth, e: str, why: dict) -> None:
         assert {truth.v[v]["gender"] for v in fine} == {params["theirs"][-1]}
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(world=worlds())

@@ -129,6 +129,7 @@ def test_rules_are_checked_where_they_are_set(tmp_path, world, capsys):
         capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_run_is_checked_under_its_own_rules(tmp_path, world, capsys):
     """A scenario that changes rules (a 3 km pairing limit, 45-minute services within 3 km)
     is checked by 'matching check --plan DIR' under the rules in DIR/scenario.toml, with the
@@ -160,6 +161,7 @@ def test_a_run_is_checked_under_its_own_rules(tmp_path, world, capsys):
     assert main(["check", "--plan", str(out), "--rule", "speed=3"]) == 2
 
 
+@pytest.mark.slow
 def test_a_scenario_reschedules_from_a_date(tmp_path, world):
     """[schedule] from and previous re-plan a published schedule from a date, as
     'matching schedule --from --previous' does: every row before the date is kept."""
@@ -212,6 +214,7 @@ available_days = [{ volunteer_id = "*", remove_days = "Sun" }]
     assert not t.volunteers["available_days"].str.contains("Sun").any()
 
 
+@pytest.mark.slow
 def test_run_folder_is_self_contained_and_repeatable(tmp_path, world):
     """matching run writes the outputs, inputs/, scenario.toml, run.json and summary.json;
     the folder passes the independent checks from its own inputs/; a second run is
@@ -243,6 +246,7 @@ def test_run_folder_is_self_contained_and_repeatable(tmp_path, world):
     assert resolved.seed == 3 and resolved.whatif["leaving_share"] == 0.1
 
 
+@pytest.mark.slow
 def test_compare(tmp_path, world, capsys):
     """compare prints the figures side by side and writes them as CSV."""
     a = write(tmp_path / "a.toml", BASE)
