@@ -18,13 +18,14 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 import pandas as pd
 from geopy.distance import great_circle
 
 #: The contract's rules, named as a scenario's ``[rules]`` and ``[schedule]`` keys name them, so
 #: that a run made under other rules can be checked under the same ones.
-CONTRACT: dict[str, object] = {
+CONTRACT: dict[str, Any] = {
     "max_km": 2.0, "max_kin_km": 10.0, "walking_min_per_km": 15.0, "kin_bonus_km": 3.0,
     "familiar_bonus_km": 1.0, "default_max_elders": 3, "default_weekly_minutes": 300.0,
     "default_visit_minutes": 60.0, "priority_age_high": 90.0, "priority_age_mid": 80.0,
@@ -42,6 +43,12 @@ _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _ZH = "一二三四五六日"
 
 
+@overload
+def _table(path: Path | str) -> pd.DataFrame: ...
+@overload
+def _table(path: None) -> None: ...
+@overload
+def _table(path: Path | str | None) -> pd.DataFrame | None: ...
 def _table(path: Path | str | None) -> pd.DataFrame | None:
     if path is None:
         return None
@@ -149,8 +156,8 @@ def _gender(text: str) -> str:
     return ""
 
 
-def _num(text: str, default: float) -> float:
-    return float(text) if str(text).strip() not in ("", "nan") else float(default)
+def _num(text: object, default: Any) -> float:
+    return float(str(text)) if str(text).strip() not in ("", "nan") else float(default)
 
 
 def _relation(text: str) -> str:
@@ -169,19 +176,19 @@ class CheckWorld:
     elders: dict[str, dict]
     relations: dict[tuple[str, str], set[str]]
     measured: dict[tuple[str, str], tuple[float | None, float | None]]
-    rules: dict[str, object]
+    rules: dict[str, Any]
 
     @classmethod
     def read(cls, volunteers: Path | str, elders: Path | str, relations: Path | str | None = None,
              pairs: Path | str | None = None,
-             rules: dict[str, object] | None = None) -> CheckWorld:
+             rules: dict[str, Any] | None = None) -> CheckWorld:
         """Read the four input files."""
         r = dict(CONTRACT, **(rules or {}))
         unknown = sorted(set(r) - set(CONTRACT) - _TIMES_ONLY)
         if unknown:
             raise ValueError(f"unknown rules: {', '.join(unknown)}")
         vols: dict[str, dict] = {}
-        for row in _table(volunteers).to_dict("records"):  # type: ignore[union-attr]
+        for row in _table(volunteers).to_dict("records"):
             vols[row["volunteer_id"]] = {
                 "lat": _num(row.get("lat", ""), math.nan),
                 "lon": _num(row.get("lon", ""), math.nan),
@@ -194,9 +201,9 @@ class CheckWorld:
                 "away": _away(row.get("away", "")),
                 "times": _times(row.get("preferred_times", ""))}
         elds: dict[str, dict] = {}
-        for row in _table(elders).to_dict("records"):  # type: ignore[union-attr]
+        for row in _table(elders).to_dict("records"):
             age = _num(row.get("age", ""), 0)
-            high, mid = float(r["priority_age_high"]), float(r["priority_age_mid"])  # type: ignore[arg-type]
+            high, mid = float(r["priority_age_high"]), float(r["priority_age_mid"])
             default = 3 if age >= high else 2 if (age >= mid or _truthy(row.get("lives_alone", ""))
                                                  or _truthy(row.get("low_income", ""))) else 1
             elds[row["elder_id"]] = {
@@ -240,7 +247,7 @@ class CheckWorld:
         given = self.measured.get((v, e), (None, None))[1]
         if given is not None:
             return given
-        pace = float(self.rules["walking_min_per_km"])  # type: ignore[arg-type]
+        pace = float(self.rules["walking_min_per_km"])
         return self.elders[e]["visit"] + 2 * pace * self.distance(v, e)
 
     def why_not(self, v: str, e: str) -> str | None:
@@ -253,7 +260,7 @@ class CheckWorld:
         d = self.distance(v, e)
         if math.isnan(d):
             return "no distance (no coordinates and no measured pair)"
-        limit = float(self.rules["max_kin_km" if "kin" in rel else "max_km"])  # type: ignore[arg-type]
+        limit = float(self.rules["max_kin_km" if "kin" in rel else "max_km"])
         if d > limit + 1e-6:
             return f"{d:.3f} km apart, limit {limit:g} km"
         if "refuses" in rel:
@@ -268,8 +275,8 @@ class CheckWorld:
     def cost(self, v: str, e: str) -> float:
         """``distance - kin_bonus*[kin] - familiar_bonus*[familiar]``."""
         rel = self.relations.get((v, e), set())
-        kin = float(self.rules["kin_bonus_km"])  # type: ignore[arg-type]
-        familiar = float(self.rules["familiar_bonus_km"])  # type: ignore[arg-type]
+        kin = float(self.rules["kin_bonus_km"])
+        familiar = float(self.rules["familiar_bonus_km"])
         return self.distance(v, e) - kin * ("kin" in rel) - familiar * ("familiar" in rel)
 
     def candidates(self) -> list[tuple[str, str]]:
@@ -287,7 +294,7 @@ class Report:
     """Broken rules by kind, and the plan's figures."""
 
     broken: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    figures: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -310,10 +317,10 @@ class Report:
 
 def check_pairing(volunteers: Path | str, elders: Path | str, relations: Path | str | None,
                   pairs: Path | str | None, plan: Path | str,
-                  rules: dict[str, object] | None = None) -> Report:
+                  rules: dict[str, Any] | None = None) -> Report:
     """Check ``plan/assignments.csv`` and ``plan/unassigned.csv`` against the contract (or
     against ``rules``, a scenario's)."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)
     return check_plan(world, Path(plan))
 
 
@@ -326,12 +333,12 @@ def check_plan(world: CheckWorld, plan: Path) -> Report:
                                                              "distance_km", "weekly_minutes",
                                                              "tie"]),
                               ("unassigned.csv", unassigned, ["elder_id", "reason"])):
-        missing = [c for c in cols if c not in frame.columns]  # type: ignore[union-attr]
+        missing = [c for c in cols if c not in frame.columns]
         if missing:
             rep.add("columns", f"{name} lacks {missing}")
             return rep
     plan_map: dict[str, str] = {}
-    for row in assigned.to_dict("records"):  # type: ignore[union-attr]
+    for row in assigned.to_dict("records"):
         e, v = row["elder_id"], row["volunteer_id"]
         if e in plan_map:
             rep.add("one volunteer per elder", f"elder {e} appears twice")
@@ -350,13 +357,13 @@ def check_plan(world: CheckWorld, plan: Path) -> Report:
         tie = "kin" if "kin" in rel else "familiar" if "familiar" in rel else "none"
         if row["tie"] != tie:
             rep.add("reported figures", f"elder {e}: tie {row['tie']} != {tie}")
-    listed = [e for e in unassigned["elder_id"]]  # type: ignore[index]
+    listed = [e for e in unassigned["elder_id"]]
     for e in listed:
         if e in plan_map:
             rep.add("unassigned.csv", f"elder {e} is both assigned and unassigned")
         if e not in world.elders:
             rep.add("unassigned.csv", f"unknown elder {e}")
-    for e, reason in zip(unassigned["elder_id"], unassigned["reason"], strict=True):  # type: ignore[index]
+    for e, reason in zip(unassigned["elder_id"], unassigned["reason"], strict=True):
         if not reason:
             rep.add("unassigned.csv", f"elder {e} has no reason")
     for e in sorted(set(world.elders) - set(plan_map) - set(listed)):
@@ -473,14 +480,14 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
     rep = Report()
     r_ = world.rules
     plan_map = {r["elder_id"]: r["volunteer_id"]
-                for r in _table(plan / "assignments.csv").to_dict("records")  # type: ignore[union-attr]
+                for r in _table(plan / "assignments.csv").to_dict("records")
                 if r["volunteer_id"]}
-    durations = {k: int(r_[f"{k}_minutes"]) for k in  # type: ignore[call-overload]
+    durations = {k: int(r_[f"{k}_minutes"]) for k in
                  ("call", "service", "group", "festival", "birthday")}
-    day_start, day_end = int(r_["day_start"]), int(r_["day_end"])  # type: ignore[call-overload]
+    day_start, day_end = int(r_["day_start"]), int(r_["day_end"])
     rows = []
     end = start + dt.timedelta(days=7 * weeks)
-    for i, r in enumerate(_table(plan / "schedule.csv").to_dict("records")):  # type: ignore[union-attr]
+    for i, r in enumerate(_table(plan / "schedule.csv").to_dict("records")):
         day = dt.date.fromisoformat(r["date"])
         a, b = _hm(r["start"]), _hm(r["end"])
         row = {"date": day, "start": a, "end": b, "act": r["activity"], "v": r["volunteer_id"],
@@ -514,8 +521,8 @@ def check_schedule(world: CheckWorld, plan: Path, start: dt.date, weeks: int,
     for r in rows:
         by[r["act"], r["e"]].append(r)
     mondays = _mondays(start, end)
-    block = int(r_["rota_block_weeks"])  # type: ignore[call-overload]
-    primary_turns = block - int(r_["backup_visits_per_block"])  # type: ignore[call-overload]
+    block = int(r_["rota_block_weeks"])
+    primary_turns = block - int(r_["backup_visits_per_block"])
     backups: dict[str, set[str]] = defaultdict(set)
     blocks_ok = blocks = 0
     for e, v in plan_map.items():
@@ -579,8 +586,8 @@ def _events(world: CheckWorld, plan_map: dict[str, str], rows: list[dict], start
     """Group activities each quarter and festival activities, with enough organisers on one
     day and time, each available that day."""
     r_ = world.rules
-    per = int(r_["elders_per_organiser"])  # type: ignore[call-overload]
-    before = int(r_["festival_days_before"])  # type: ignore[call-overload]
+    per = int(r_["elders_per_organiser"])
+    before = int(r_["festival_days_before"])
     communities: dict[str, int] = defaultdict(int)
     for e in plan_map:
         communities[str(_community(world, e))] += 1
@@ -601,7 +608,7 @@ def _events(world: CheckWorld, plan_map: dict[str, str], rows: list[dict], start
             if most(got) < need:
                 rep.add("festival", f"community {c!r} festival {f}: {most(got)} organisers < "
                                     f"{need}")
-        quarter_days = int(r_["quarter_min_days"])  # type: ignore[call-overload]
+        quarter_days = int(r_["quarter_min_days"])
         for (year, q), days in _days_by(start, end, lambda d: (d.year, (d.month - 1) // 3)):
             if len(days) < quarter_days:
                 continue
@@ -656,9 +663,9 @@ def _services(world: CheckWorld, e: str, rows: list[dict], start: dt.date, end: 
     needs = world.elders[e]["needs"]
     if not needs:
         return
-    reach = float(world.rules["service_km"])  # type: ignore[arg-type]
+    reach = float(world.rules["service_km"])
     served = []
-    month_days = int(world.rules["month_min_days"])  # type: ignore[call-overload]
+    month_days = int(world.rules["month_min_days"])
     for (year, month), days in _days_by(start, end, lambda d: (d.year, d.month)):
         if len(days) < month_days:
             continue
@@ -693,7 +700,7 @@ def _days_by(start: dt.date, end: dt.date, key) -> list[tuple[tuple[int, int], s
 
 
 def festival_dates(start: dt.date, end: dt.date,
-                   lunar: tuple[tuple[int, int], ...] = CONTRACT["festivals"]  # type: ignore[assignment]
+                   lunar: tuple[tuple[int, int], ...] = CONTRACT["festivals"]
                    ) -> list[dt.date]:
     """The solar dates in ``[start, end)`` of festivals given by lunar month and day,
     straight from the ``lunardate`` library."""
@@ -714,13 +721,13 @@ def festival_dates(start: dt.date, end: dt.date,
 def check_schedule_files(volunteers: Path | str, elders: Path | str,
                          relations: Path | str | None, pairs: Path | str | None,
                          plan: Path | str, start: dt.date, weeks: int,
-                         rules: dict[str, object] | None = None) -> Report:
+                         rules: dict[str, Any] | None = None) -> Report:
     """Check a schedule folder (with its assignments.csv) against the contract's rules, or
     against ``rules`` (a scenario's, see :func:`rules_from_scenario`)."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)
     end = start + dt.timedelta(days=7 * weeks)
     return check_schedule(world, Path(plan), start, weeks,
-                          festival_dates(start, end, world.rules["festivals"]))  # type: ignore[arg-type]
+                          festival_dates(start, end, world.rules["festivals"]))
 
 
 def rules_from_scenario(path: Path | str) -> tuple[dict[str, object], dt.date | None,
@@ -730,7 +737,7 @@ def rules_from_scenario(path: Path | str) -> tuple[dict[str, object], dt.date | 
     import tomllib
 
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    rules: dict[str, object] = {}
+    rules: dict[str, Any] = {}
     for section in ("rules", "schedule"):
         for key, value in data.get(section, {}).items():
             if key == "festivals":
@@ -743,7 +750,7 @@ def rules_from_scenario(path: Path | str) -> tuple[dict[str, object], dt.date | 
 
 def rules_from_options(options: list[str]) -> dict[str, object]:
     """Rules given as ``KEY=VALUE`` (for example ``service_km=3``), the scenario's keys."""
-    rules: dict[str, object] = {}
+    rules: dict[str, Any] = {}
     for option in options:
         key, sep, value = option.partition("=")
         key = key.strip()
@@ -761,25 +768,25 @@ def rules_from_options(options: list[str]) -> dict[str, object]:
 def check_replan(volunteers: Path | str, elders: Path | str, relations: Path | str | None,
                  pairs: Path | str | None, previous: Path | str, leaving: Path | str,
                  plan: Path | str, history: Path | str | None = None,
-                 rules: dict[str, object] | None = None) -> Report:
+                 rules: dict[str, Any] | None = None) -> Report:
     """Check a re-plan: the pairing rules over the volunteers who stay (maximality included),
     that every elder whose primary stays keeps them (unless that volunteer's capacity fell
     below the old load), and that ``changes.csv`` lists exactly the elders whose primary
     changed, lost or gained."""
-    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)  # type: ignore[arg-type]
-    gone = {r["volunteer_id"] for r in _table(leaving).to_dict("records")}  # type: ignore[union-attr]
+    world = CheckWorld.read(volunteers, elders, relations, pairs, rules)
+    gone = {r["volunteer_id"] for r in _table(leaving).to_dict("records")}
     if history is not None:
-        for r in _table(history).to_dict("records"):  # type: ignore[union-attr]
+        for r in _table(history).to_dict("records"):
             if r["activity"].lower() == "visit" and r.get("elder_id"):
                 world.relations[r["volunteer_id"], r["elder_id"]].add("familiar")
     world.volunteers = {v: x for v, x in world.volunteers.items() if v not in gone}
     plan = Path(plan)
     rep = check_plan(world, plan)
     before = {r["elder_id"]: r["volunteer_id"]
-              for r in _table(previous).to_dict("records")  # type: ignore[union-attr]
+              for r in _table(previous).to_dict("records")
               if r["volunteer_id"]}
     after = {r["elder_id"]: r["volunteer_id"]
-             for r in _table(plan / "assignments.csv").to_dict("records")}  # type: ignore[union-attr]
+             for r in _table(plan / "assignments.csv").to_dict("records")}
     old_load: dict[str, list[str]] = defaultdict(list)
     for e, v in before.items():
         if v in world.volunteers and e in world.elders and world.why_not(v, e) is None:
@@ -793,11 +800,11 @@ def check_replan(volunteers: Path | str, elders: Path | str, relations: Path | s
                 if after.get(e) != v:
                     rep.add("stability", f"elder {e} lost {v}, who stays (now {after.get(e)})")
     changes = _table(plan / "changes.csv")
-    listed = [r["elder_id"] for r in changes.to_dict("records")]  # type: ignore[union-attr]
+    listed = [r["elder_id"] for r in changes.to_dict("records")]
     truly = {e for e in set(before) | set(after) if before.get(e) != after.get(e)}
     if len(listed) != len(set(listed)) or set(listed) != truly:
         rep.add("changes.csv", f"lists {len(set(listed))} elders, {len(truly)} changed")
-    for r in changes.to_dict("records"):  # type: ignore[union-attr]
+    for r in changes.to_dict("records"):
         e = r["elder_id"]
         if (r["old_volunteer_id"], r["new_volunteer_id"]) != (before.get(e, ""),
                                                                after.get(e, "")):

@@ -135,3 +135,16 @@ def test_a_join_under_an_id_that_differs_only_in_case_is_refused():
     (problem,) = refused.value.problems
     assert (problem.file, problem.row, problem.code) == ("changes.csv", 2, "roster.case_twin")
     assert "'V00001'" in problem.text("en")
+
+
+def test_an_edit_of_a_column_that_never_changes_is_refused_by_name():
+    """Found by the type checker: the refusal passed ``column`` twice and raised TypeError
+    instead of saying which column cannot be edited."""
+    with pytest.raises(InputError) as refused:
+        check_change({"kind": "edit", "person": "volunteer", "id": "V00022",
+                      "date": "2026-04-06", "row": {"skills": "haircut", "banked": "9"}})
+    (issue,) = refused.value.problems
+    assert (issue.code, issue.column, issue.params["field"]) == (
+        "roster.not_editable", "row", "banked")
+    assert issue.words("en") == ("'banked' cannot be edited (the id never changes; "
+                                 "phone, address, coordinates, days, capacity and needs can)")

@@ -285,12 +285,12 @@ def _outliers(world: World, area: tuple[float, float, float] | None) -> list[Inp
     offset = len(world.volunteers)
     for i in np.flatnonzero(flagged).tolist():
         key, j = ("volunteers", i) if i < offset else ("elders", i - offset)
-        where = (_file(world, key), _row(world, key, j), "lat", f"{lats[i]:g}, {lons[i]:g}")
+        file, row, value = _file(world, key), _row(world, key, j), f"{lats[i]:g}, {lons[i]:g}"
         if area is not None:
-            out.append(InputIssue(*where[:1], "input.far_from_area", *where[1:],
+            out.append(InputIssue(file, "input.far_from_area", row, "lat", value,
                                   radius=area[2], lat=area[0], lon=area[1], km=float(far[i])))
         else:
-            out.append(InputIssue(*where[:1], "input.far_from_everyone", *where[1:],
+            out.append(InputIssue(file, "input.far_from_everyone", row, "lat", value,
                                   km=float(far[i])))
     return out
 

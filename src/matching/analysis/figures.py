@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -74,11 +75,11 @@ class PlanFigure(Figure):
     be drawn, and that is said once (by the report and the command line), not once a glyph.
     """
 
-    def draw(self, renderer: object) -> None:
+    def draw(self, renderer: RendererBase) -> None:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Glyph .* missing")
             warnings.filterwarnings("ignore", message="findfont")
-            super().draw(renderer)  # type: ignore[arg-type]
+            super().draw(renderer)
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
@@ -141,7 +142,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = FIGSIZE) -> tuple[Figure,
     """The given axes, or a new figure of its own (no pyplot state: safe in a report and
     shown as it is returned in a notebook)."""
     if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
+        return ax.figure, ax  # type: ignore[return-value]  # never a SubFigure here
     figure = PlanFigure(figsize=size, layout="constrained")
     return figure, figure.subplots()
 

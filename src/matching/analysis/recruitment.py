@@ -97,7 +97,7 @@ def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFram
         sites = centres.reset_index().assign(copies=[
             math.ceil(wanted[c] / max(1, rules.default_max_elders)) for c in centres.index])
     taken = set(world.volunteers["volunteer_id"])
-    rows = []
+    rows: list[dict[str, object]] = []
     for site in sites.itertuples(index=False):
         for gender in RECRUIT_GENDERS:
             for _ in range(int(site.copies)):

@@ -13,6 +13,7 @@ import base64
 import html
 import io
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,10 +82,10 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _number(value: object, kind: str) -> str:
+def _number(value: Any, kind: str) -> str:
     """A figure as the report shows it (see :data:`DIGITS`)."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return str(value)
     if number != number:

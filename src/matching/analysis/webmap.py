@@ -16,6 +16,7 @@ import hashlib
 import html
 import json
 import re
+from typing import Any
 
 import numpy as np
 
@@ -108,8 +109,8 @@ def map_data(run: Run, lang: str, tiles: str | None = None,
     communities = sorted(set(vols["community"].astype(str)) | set(elders["community"]))
     index = {c: i for i, c in enumerate(communities)}
 
-    def located(lat: object, lon: object) -> bool:
-        return bool(np.isfinite(float(lat)) and np.isfinite(float(lon)))  # type: ignore[arg-type]
+    def located(lat: Any, lon: Any) -> bool:
+        return bool(np.isfinite(float(lat)) and np.isfinite(float(lon)))
 
     where: dict[str, tuple[float, float]] = {}
     volunteers = []

@@ -16,6 +16,7 @@ would both rather be together, and why the plan still keeps them apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ import pandas as pd
 from matching.catalogue import Reason, reworded, say
 from matching.outputs.folder import Run
 from matching.pairing.eligibility import ELIGIBLE, GENDER, REFUSES, TOO_FAR
+from matching.pairing.problem import PairingProblem
 from matching.pairing.reasons import unassigned_reasons
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
@@ -101,7 +103,7 @@ class _Plan:
         old = int(self.elder_arc[e])
         freed = int(p.arc_v[old]) if old >= 0 else -1
         freed_load = int(p.arc_load[old]) if old >= 0 else 0
-        options = []
+        options: list[tuple[int, int, float, int, int | None, float]] = []
         for k in self.arcs_of_v.get(v, []):
             out = int(p.arc_e[k])
             fits = self.count[v] - 1 < p.cap_count[v] and \
@@ -122,9 +124,9 @@ class _Plan:
         return _moved(p, out, alt, change), (None if left_out else change), out
 
 
-def _terms(p: object, v: int, e: int, km: float) -> dict[str, object]:
-    eligibility = p.eligibility  # type: ignore[attr-defined]
-    rules = p.rules  # type: ignore[attr-defined]
+def _terms(p: PairingProblem, v: int, e: int, km: float) -> dict[str, Any]:
+    eligibility = p.eligibility
+    rules = p.rules
     kin = bool(eligibility.kin(np.array([v]), np.array([e]))[0])
     familiar = bool(eligibility.familiar(np.array([v]), np.array([e]))[0])
     cost = km - rules.kin_bonus_km * kin - rules.familiar_bonus_km * familiar
@@ -132,14 +134,14 @@ def _terms(p: object, v: int, e: int, km: float) -> dict[str, object]:
             "cost_km": round(cost, 3)}
 
 
-def _moved(p: object, out: int, alt: int | None, change: float) -> Reason:
+def _moved(p: PairingProblem, out: int, alt: int | None, change: float) -> Reason:
     """What happens to elder ``out`` made to give up their volunteer: they move to pair
     ``alt`` (the total rising by ``change`` km), or are left without anyone."""
     elder = person(p, "elder", out)
-    priority = int(p.priority[out])  # type: ignore[attr-defined]
+    priority = int(p.priority[out])
     if alt is None:
         return Reason("swap.left_out", {"elder": elder, "priority": priority})
-    volunteer = person(p, "volunteer", int(p.arc_v[alt]))  # type: ignore[attr-defined]
+    volunteer = person(p, "volunteer", int(p.arc_v[alt]))
     # worded by its sign: "0.6 km more", "0.2 km less" or "no change", never "-0.00 km"
     shown = round(change, 2)
     code = "swap.moves" if shown > 0 else "swap.moves_less" if shown < 0 else "swap.moves_same"
@@ -147,21 +149,21 @@ def _moved(p: object, out: int, alt: int | None, change: float) -> Reason:
                          "volunteer": volunteer})
 
 
-def person(p: object, kind: str, i: int) -> str:
+def person(p: PairingProblem, kind: str, i: int) -> str:
     """A person as people know them: their name, and their id beside it (``王秀英 (E00012)``;
     the id alone when the files give no name)."""
-    world = p.world  # type: ignore[attr-defined]
+    world = p.world
     table = world.volunteers if kind == "volunteer" else world.elders
     ident = str(table[f"{kind}_id"].iat[i])
     name = str(table["name"].iat[i]) if "name" in table.columns else ""
     return f"{name} ({ident})" if name and name != ident else ident
 
 
-def _rule_reason(p: object, code: int, v: int, e: int, km: float) -> Reason:
+def _rule_reason(p: PairingProblem, code: int, v: int, e: int, km: float) -> Reason:
     """Why a pair is not allowed by the rules."""
-    rules = p.rules  # type: ignore[attr-defined]
-    elds = p.world.elders  # type: ignore[attr-defined]
-    vols = p.world.volunteers  # type: ignore[attr-defined]
+    rules = p.rules
+    elds = p.world.elders
+    vols = p.world.volunteers
     if code == TOO_FAR:
         return Reason("candidate.too_far", {"km": round(km, 3), "max_km": rules.max_km,
                                             "max_kin_km": rules.max_kin_km})
@@ -174,14 +176,14 @@ def _rule_reason(p: object, code: int, v: int, e: int, km: float) -> Reason:
                    "volunteer_days": day_codes(int(vols["day_mask"].iat[v]))})
 
 
-def _distances_to(p: object, e: int) -> np.ndarray:
+def _distances_to(p: PairingProblem, e: int) -> np.ndarray:
     """Distance from every volunteer to elder ``e``: measured where pairs.csv gives it,
     else great-circle (NaN without coordinates)."""
-    vols, elds = p.world.volunteers, p.world.elders  # type: ignore[attr-defined]
+    vols, elds = p.world.volunteers, p.world.elders
     km = geo.haversine_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
                           elds["lat"].iat[e], elds["lon"].iat[e])
-    near = p.near_e == e  # type: ignore[attr-defined]
-    km[p.near_v[near]] = p.near_km[near]  # type: ignore[attr-defined]
+    near = p.near_e == e
+    km[p.near_v[near]] = p.near_km[near]
     return km
 
 
@@ -288,9 +290,9 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
                        chosen, pd.DataFrame(out), note)
 
 
-def _name(p: object, kind: str, i: int) -> str:
+def _name(p: PairingProblem, kind: str, i: int) -> str:
     """A person's name as the files give it ("" if they give none)."""
-    table = p.world.volunteers if kind == "volunteer" else p.world.elders  # type: ignore[attr-defined]
+    table = p.world.volunteers if kind == "volunteer" else p.world.elders
     return str(table["name"].iat[i]) if "name" in table.columns else ""
 
 

@@ -215,8 +215,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster.away_span": ("结束日期须在 {first} 之后 {days} 天以内", "must lie within {days} days from {first}"),
     "roster.reason": ("不是离开的原因（可以是 {reasons!l}）", "is not a reason for leaving (one of {reasons!l})"),
     "roster.row": ("不是一行资料", "is not a row of details"),
-    "roster.not_editable": ("“{column}”不能修改（编号不能改；可以改电话、地址、坐标、服务日、人数上限、需要等）",
-                            "{column!r} cannot be edited (the id never changes; phone, address, "
+    "roster.not_editable": ("“{field}”不能修改（编号不能改；可以改电话、地址、坐标、服务日、人数上限、需要等）",
+                            "{field!r} cannot be edited (the id never changes; phone, address, "
                             "coordinates, days, capacity and needs can)"),
     "roster.row_empty": ("加入或修改需要至少一项资料", "a join or an edit needs at least one detail"),
     "roster.already_on_roster": ("{person!w}已在名册上，不能再加入", "this {person!w} is on the roster already"),

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 from matching import __version__
 from matching.runtime.clock import process_started
@@ -148,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, ModuleType]:
     """The parser of one command, and its module (imported now).
 
     Raises
@@ -167,7 +168,7 @@ def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
             raise
         raise MissingExtra(extra, f"matching {name}") from None
     parser = argparse.ArgumentParser(prog=f"matching {name}", description=command.description)
-    module.configure(name, parser)  # type: ignore[attr-defined]
+    module.configure(name, parser)
     return parser, module
 
 
@@ -199,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv[1:])
     args.command, args.started = name, started
     common = importlib.import_module("matching.cli.common")
-    return common.run(lambda a: module.run(name, a),  # type: ignore[attr-defined]
+    return common.run(lambda a: module.run(name, a),
                       args, COMMANDS[name].searches)
 
 

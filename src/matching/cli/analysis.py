@@ -166,7 +166,7 @@ def suggest_volunteers(args: argparse.Namespace) -> int:
         elder: dict[str, str] | pd.DataFrame = _wgs84(read_table(args.elder_file), args.coords)
     else:
         elder = _wgs84(_cells(args.elder_row), args.coords)
-    table = suggest(plan, elder, args.top)  # type: ignore[arg-type]
+    table = suggest(plan, elder, args.top)
     shown = for_people(table, args.lang, names_of(plan))
     with wide_tables():
         emit(args, {"volunteers": frame_json(table)},
@@ -247,7 +247,7 @@ def check(args: argparse.Namespace) -> int:
         rules.update(checker.rules_from_options(args.rule))
     except ValueError as exc:
         raise InputError.one("--rule", "input.bad_rule_option", detail=str(exc)) from None
-    inputs = {}
+    inputs: dict[str, Path | None] = {}
     for name in ("volunteers", "elders", "relations", "pairs"):
         given = getattr(args, name)
         kept = plan / "inputs" / f"{name}.csv"
@@ -258,10 +258,12 @@ def check(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         plan = _contract_plan(plan, Path(tmp) / "plan")
         for name in ("volunteers", "elders", "relations", "pairs"):
-            if getattr(args, name) is not None:  # an office's own file: contract form first
-                inputs[name] = _contract_form(inputs[name], name, args.coords, Path(tmp))
-        files = (inputs["volunteers"], inputs["elders"], inputs["relations"],
-                 inputs["pairs"])
+            given = getattr(args, name)
+            if given is not None:  # an office's own file: contract form first
+                inputs[name] = _contract_form(given, name, args.coords, Path(tmp))
+        volunteers, elders = inputs["volunteers"], inputs["elders"]
+        assert volunteers is not None and elders is not None  # refused above
+        files = (volunteers, elders, inputs["relations"], inputs["pairs"])
         if args.previous is not None and args.leaving is not None:
             found_report = checker.check_replan(*files, args.previous, args.leaving, plan,
                                                 args.history, rules=rules)

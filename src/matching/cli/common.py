@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -276,7 +277,7 @@ def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
         finally:
             for sig, old in previous.items():
                 signal.signal(sig, old)
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
@@ -305,5 +306,5 @@ def _stoppable(handler: Handler, args: argparse.Namespace, searches: bool,
     while worker.is_alive():
         worker.join(SIGNAL_POLL_SECONDS)
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return int(outcome["code"])  # type: ignore[arg-type]
+        raise outcome["error"]
+    return int(outcome["code"])

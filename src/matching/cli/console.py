@@ -8,6 +8,7 @@ import os
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -129,7 +130,7 @@ def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def forwarding(trusted_proxies: list[str]) -> dict[str, object]:
+def forwarding(trusted_proxies: list[str]) -> dict[str, Any]:
     """uvicorn's options for ``X-Forwarded-For`` and ``-Proto``: believed only from the
     ``--trusted-proxy`` addresses, and from no one without one (uvicorn would believe
     127.0.0.1 by default, letting any local process pose as many addresses past the
@@ -186,8 +187,9 @@ def account_grant(args: argparse.Namespace) -> int:
 def account_list(args: argparse.Namespace) -> int:
     """``matching account list``: every account, whether it is an admin, and its roles."""
     accounts = Accounts(args.data)
-    rows = [{"account": name, "admin": accounts.is_admin(name), "roles": accounts.roles(name)}
-            for name in accounts.names()]
+    rows: list[dict[str, Any]] = [
+        {"account": name, "admin": accounts.is_admin(name), "roles": accounts.roles(name)}
+        for name in accounts.names()]
     emit(args, {"accounts": rows}, "\n".join(
         f"{r['account']}{' (admin)' if r['admin'] else ''}: " +
         (", ".join(f"{p} {role}" for p, role in sorted(r["roles"].items())) or "-")

@@ -127,7 +127,7 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
                 {"files": service.fingerprints(uploads)})
     return JSONResponse({"saved": sorted(uploads), "inputs": sorted(console.store.inputs(name)),
                          "warnings": [problem_json(p)
-                                      for p in found.warnings]})  # type: ignore[attr-defined]
+                                      for p in found.warnings]})
 
 
 @router.post("/programmes/{name}/runs", status_code=202, tags=["runs"], dependencies=[MAY_PLAN],
@@ -199,7 +199,7 @@ def api_run(request: Request, console: ConsoleDep, run_id: str) -> dict:
 
 
 #: What a run's files are: tables, pages, calendars, the summary, the scenario.
-FILE_TYPES = {200: {"description": "the file", "content": {
+FILE_TYPES: dict[int | str, dict[str, Any]] = {200: {"description": "the file", "content": {
     kind: {"schema": {"type": "string", "format": "binary"}} for kind in (
         "text/csv", "text/html", "text/calendar", "application/json", "text/plain",
         "application/toml", "application/octet-stream")}}}

@@ -28,6 +28,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from matching.outputs.write import write_private
 
@@ -210,11 +211,12 @@ class Links:
 
     def marks(self, *, programme: str | None = None, run_id: str | None = None,
               volunteer_id: str | None = None, pending: bool | None = None,
-              ids: list[int] | None = None) -> list[dict[str, object]]:
+              ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Marks, filtered; each a dict of the table's columns, ``state`` (``pending``,
         ``rejected`` or ``approved``) added, in date order. ``pending=True`` gives those
         waiting for the coordinator (not rejected)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         for column, value in (("programme", programme), ("run_id", run_id),
                               ("volunteer_id", volunteer_id)):
             if value is not None:

@@ -10,7 +10,7 @@ import functools
 import json
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import pandas as pd
@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from matching.analysis.doctor import Diagnosis
 from matching.analysis.metrics import coverage
 from matching.analysis.report import six_ones_table
 from matching.analysis.why import explain_elder
@@ -125,7 +126,7 @@ async def read_uploads(files: dict[str, UploadFile | None]) -> dict[str, tuple[s
 
 
 async def check_off_the_loop(console: Console, name: str,
-                             uploads: dict[str, tuple[str, bytes]]) -> object:
+                             uploads: dict[str, tuple[str, bytes]]) -> Diagnosis:
     """Check an upload in a worker thread, one at a time, so that the other pages answer
     meanwhile."""
     async with _CHECKING:
@@ -143,7 +144,7 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
     console.programme_or_404(name)
     uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
                                   "relations": relations})
-    context = {"name": name, "kinds": INPUT_KINDS, "step": "upload"}
+    context: dict[str, Any] = {"name": name, "kinds": INPUT_KINDS, "step": "upload"}
     saved = console.store.inputs(name)
     first = not {"volunteers", "elders"} <= set(saved)
     try:
@@ -170,7 +171,7 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
 
 
 def difference_rows(changes: dict[str, dict[str, list]], lang: str, console: Console,
-                    name: str) -> list[dict[str, object]]:
+                    name: str) -> list[dict[str, Any]]:
     """An upload's differences as the page shows them: per file, who comes, who goes and
     whose details change (with the columns as the coordinator knows them)."""
     members = service.roster(console.store, name, dt.date.today())
@@ -676,8 +677,8 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
     if done is None:
         raise HTTPException(409, "plan first")
     pending = console.links.marks(programme=name, pending=True)
-    ids = [int(m["id"]) for m in pending] if form.get("all") == "1" else \
-        [int(v) for v in form.getlist("approve") if str(v).isdigit()]
+    ids = [int(str(m["id"])) for m in pending] if form.get("all") == "1" else \
+        [int(str(v)) for v in form.getlist("approve") if str(v).isdigit()]
     minutes = {int(k.split(":", 1)[1]): str(v) for k, v in form.items()
                if k.startswith("minutes:") and k.split(":", 1)[1].isdigit() and str(v).strip()}
     try:
@@ -699,7 +700,7 @@ async def approve_form(request: Request, console: ConsoleDep, name: str) -> Resp
 def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
     """The marks an approval left pending, each as one sentence: who, what, when, why."""
     names = programme_names(console, name)
-    marks = {int(m["id"]): m for m in console.links.marks(  # type: ignore[call-overload]
+    marks = {int(m["id"]): m for m in console.links.marks(
         programme=name, ids=[int(x["id"]) for x in left])}
     out = []
     for item in left:
@@ -717,7 +718,7 @@ def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
 async def reject_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Send the ticked marks back to their volunteers with a reason."""
     form = await programme_form(request, console, name)
-    ids = [int(v) for v in form.getlist("approve") if str(v).isdigit()]
+    ids = [int(str(v)) for v in form.getlist("approve") if str(v).isdigit()]
     reason = str(form.get("reason", ""))
     try:
         done = service.reject_marks(console.links, name, ids, reason)
@@ -925,7 +926,7 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
     elder asked about (by name, id or the last digits of a phone)."""
     status = live_status(console.run_or_404(run_id))
     lang = language(request)
-    context: dict[str, object] = {"status": status, "name": status["programme"],
+    context: dict[str, Any] = {"status": status, "name": status["programme"],
                                   "stage": stage_text(status, lang)}
     if status["status"] == "done":
         plan = console.plan_of(run_id)
@@ -1141,7 +1142,7 @@ def login(request: Request, console: ConsoleDep, account: Annotated[str, Form()]
     wait = console.throttle.attempt(keys)  # counted before the password is checked
     if wait > 0:
         seconds = retry_after(wait)
-        response = console.page(request, "login.html", 429, wait=seconds)
+        response: Response = console.page(request, "login.html", 429, wait=seconds)
         response.headers["retry-after"] = str(seconds)
         return response
     if not console.accounts.verify(account, password):

@@ -112,7 +112,8 @@ class RunQueue:
         self._update(job.run_id, status="running", started_at=_now())
         started = time.monotonic()
         shares = job.shares or tuple(FINISH_PROGRESS / len(job.commands) for _ in job.commands)
-        done, tail = 0.0, []
+        done = 0.0
+        tail: list[str] = []
         for args, share in zip(job.commands, shares, strict=True):
             # umask: whatever the run writes is its owner's only, whatever it writes with
             with subprocess.Popen([*self.command, *args], cwd=folder,

@@ -13,10 +13,10 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -224,6 +224,7 @@ def run_options(fields: dict[str, object]) -> RunOptions:
             code = OPTION_ERRORS.get(error["type"], "upload.bad_option")
             bounds = {k: float(v) for k, v in (error.get("ctx") or {}).items()
                       if k in ("ge", "gt", "le")}
+            params: dict[str, Any]
             params = ({"low": bounds.get("ge", bounds.get("gt"))} if "ge" in bounds or
                       "gt" in bounds else {"high": bounds["le"]} if "le" in bounds else {})
             message = str(error.get("msg", ""))
@@ -460,7 +461,8 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "from": replan.from_date.isoformat()
                                          if replan.from_date else None})
     # the planning run reports its progress as events (one JSON object a line)
-    commands = [("run", "scenario.toml", "--out", "out", "--progress", "json")]
+    commands: list[tuple[str, ...]] = [
+        ("run", "scenario.toml", "--out", "out", "--progress", "json")]
     shares = [PLAN_SHARE]
     if options.schedule:
         commands.append(("report", "out", "--lang", options.lang))
@@ -593,7 +595,8 @@ def known_places(store: Store, programme: str) -> KnownPlaces:
     return KnownPlaces(roster(store, programme, dt.date.today()).elders)
 
 
-def placed(store: Store, programme: str, fields: dict[str, object]) -> dict[str, object]:
+def placed(store: Store, programme: str, fields: Mapping[str, object]
+           ) -> Mapping[str, object]:
     """A new elder's change with the coordinates of their address when the form gives an
     address and no coordinates (see :mod:`matching.world.places`).
 
@@ -602,7 +605,8 @@ def placed(store: Store, programme: str, fields: dict[str, object]) -> dict[str,
     InputError
         If the address is not one the programme knows, nor in a building it knows.
     """
-    row = dict(fields.get("row") or {})  # type: ignore[call-overload]
+    given = fields.get("row")
+    row: dict[str, object] = dict(given) if isinstance(given, Mapping) else {}
     if fields.get("kind") != "join" or not row.get("address") or row.get("lat") \
             or row.get("lon"):
         return fields
@@ -612,7 +616,7 @@ def placed(store: Store, programme: str, fields: dict[str, object]) -> dict[str,
     return {**fields, "row": {**row, "lat": f"{found[0]:.6f}", "lon": f"{found[1]:.6f}"}}
 
 
-def add_change(store: Store, programme: str, fields: dict[str, object], actor: str
+def add_change(store: Store, programme: str, fields: Mapping[str, object], actor: str
                ) -> Entered:
     """Keep a dated change to the programme's roster, checked: its fields, that it makes
     sense among the changes before it (nobody leaves who is not there), and that the
@@ -797,7 +801,7 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
     today = today or dt.date.today()
     week = week_activities(store, run_id, monday)
     recorded = recorded_already(store, programme, week)
-    due = [int(i) for i in week.index[week["date"] <= today.isoformat()]]  # type: ignore[call-overload]
+    due = [int(i) for i in week.index[week["date"] <= today.isoformat()]]
     if not due:
         raise InputError.one("week", "input.week_not_yet", week=monday.isoformat(),
                              today=today.isoformat())
@@ -1037,7 +1041,7 @@ FIRST_DATA_ROW = 2
 
 
 def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
-                  minutes: dict[int, str] | None = None, actor: str = "") -> dict[str, object]:
+                  minutes: dict[int, str] | None = None, actor: str = "") -> dict[str, Any]:
     """Record pending marks in the programme's time bank as one batch, against its current
     plan, through the same path as a marked rota (:func:`record_rows`); ``minutes``
     edits some first. Marks that cannot be recorded (an activity the plan no longer
@@ -1052,7 +1056,7 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
     """
     wanted = sorted({int(i) for i in ids})
     marks = links.marks(programme=programme, ids=wanted)
-    known = {int(m["id"]) for m in marks}  # type: ignore[call-overload]
+    known = {int(m["id"]) for m in marks}
     problems = [InputIssue("approve", "input.no_such_mark", value=str(i), mark=i)
                 for i in wanted if i not in known]
     problems += [InputIssue("approve", "input.mark_approved", value=str(m["id"]), mark=m["id"],
@@ -1062,12 +1066,12 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
     latest = latest_run(store, programme, scheduled=True)
     if latest is None:
         problems.append(InputIssue("approve", "upload.plan_first"))
-    if problems:
+    if problems or latest is None:
         raise InputError(problems)
     for mark_id, value in (minutes or {}).items():
         if int(mark_id) in known:
             links.edit(int(mark_id), str(value).strip())
-    run_id = str(latest["id"])  # type: ignore[index]
+    run_id = str(latest["id"])
     settle_marks(store, links, programme)
     todo = links.marks(programme=programme, ids=wanted, pending=True)
     if not todo:  # all of them were recorded by an approval a crash cut short
@@ -1078,24 +1082,24 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
     while todo:
         rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in todo]
         try:
-            counts: dict[str, object] = dict(record_rows(
+            counts: dict[str, Any] = dict(record_rows(
                 store, programme, run_id, rows,
                 f"{PHONE_SOURCE}{stamp}-{todo[0]['id']}-run{run_id}.csv", actor))
         except InputError as exc:
-            stuck = {}
+            stuck: dict[int, list[InputIssue]] = {}
             for problem in exc.problems:
                 index = (problem.row or 0) - FIRST_DATA_ROW
                 if 0 <= index < len(todo):
                     # the mark's own words, never the marked rota's internal file name
-                    stuck.setdefault(int(todo[index]["id"]), []).append(  # type: ignore[call-overload]
+                    stuck.setdefault(int(str(todo[index]["id"])), []).append(
                         InputIssue("mark", problem.code, None, problem.column, problem.value,
                                    **problem.params))
             if not stuck:
                 raise
             left.update(stuck)
-            todo = [m for m in todo if int(m["id"]) not in stuck]  # type: ignore[call-overload]
+            todo = [m for m in todo if int(str(m["id"])) not in stuck]
             continue
-        links.approved([int(m["id"]) for m in todo], int(counts["batch"]))  # type: ignore[call-overload]
+        links.approved([int(m["id"]) for m in todo], int(counts["batch"]))
         counts["left"] = [{"id": i, "problems": [p.as_json() for p in ps]}
                           for i, ps in sorted(left.items())]
         counts["approved"] = len(todo)
@@ -1112,7 +1116,7 @@ def settle_marks(store: Store, links: Links, programme: str) -> int:
     if not pending or not path.is_file():
         return 0
     keys = {activity_key(str(m["date"]), str(m["activity"]), str(m["volunteer_id"]),
-                         str(m["elder_id"])): int(m["id"]) for m in pending}  # type: ignore[call-overload]
+                         str(m["elder_id"])): int(m["id"]) for m in pending}
     with open_ledger(path, create=False) as ledger:
         found = ledger.recorded_keys(list(keys))
         phones = {int(b) for b, source in ledger.conn.execute(
@@ -1136,7 +1140,7 @@ def reject_marks(links: Links, programme: str, ids: list[int], reason: str) -> l
     """
     reason = "".join(c for c in reason if unicodedata.category(c)[0] != "C").strip()
     wanted = sorted({int(i) for i in ids})
-    marks = {int(m["id"]): m for m in links.marks(programme=programme, ids=wanted)}  # type: ignore[call-overload]
+    marks = {int(m["id"]): m for m in links.marks(programme=programme, ids=wanted)}
     problems = []
     if not reason:
         problems.append(InputIssue("reject", "input.reject_reason", column="reason"))

@@ -39,7 +39,7 @@ class MarkBody(BaseModel):
     activity: str = Field(max_length=32, description="visit, call, service, group, "
                                                       "festival or birthday")
     elder_id: str = Field(max_length=MAX_ID_LENGTH)
-    status: Literal[STATUSES]  # type: ignore[valid-type]
+    status: Literal[STATUSES]  # type: ignore[valid-type]  # pydantic reads the tuple
     done_by: str | None = Field(None, max_length=MAX_ID_LENGTH,
                                 description="who did it instead (status replaced)")
     minutes: int | None = Field(None, ge=0, le=24 * 60)
@@ -158,7 +158,8 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
     for monday in _weeks(own, dt.date.today()):
         end = monday + dt.timedelta(days=7)
         rows = own[(own["date"] >= monday.isoformat()) & (own["date"] < end.isoformat())]
-        items, calls = [], {}
+        items: list[dict[str, Any]] = []
+        calls: dict[str, dict[str, Any]] = {}
         for r in rows.to_dict("records"):
             elder = elders.loc[r["elder_id"]] if r["elder_id"] in elders.index else None
             if r["activity"] == "call":

@@ -91,7 +91,7 @@ class Ledger:
         cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo, batch_id, "
                                 "reverses) VALUES (?, ?, ?, ?, ?, ?)",
                                 (date, kind, source, memo, batch, reverses))
-        tx = int(cur.lastrowid)  # type: ignore[arg-type]
+        tx = int(cur.lastrowid)  # type: ignore[arg-type]  # an INSERT always sets it
         for account, minutes in entries.items():
             self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
                               "(?, 'member')", (account,))
@@ -145,7 +145,7 @@ class Ledger:
         try:
             balance = defaultdict(int, self.balances_minutes())
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            batch = int(self.conn.execute(  # type: ignore[arg-type]
+            batch = int(self.conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
                 "INSERT INTO batches (recorded_at, source, rows, actor) VALUES (?, ?, ?, ?)",
                 (now, source, len(rows), actor)).lastrowid)
             # transaction ids are given here, so that all rows go in with executemany
@@ -168,7 +168,7 @@ class Ledger:
                     balance[who] += credit
                     payer = accounts.get(elder)
                     pay = min(credit, balance[payer]) if payer else 0
-                    if pay > 0:
+                    if payer and pay > 0:
                         transactions.append((next_tx, date, "redeem", key, activity, batch))
                         entries += [(next_tx, payer, -pay), (next_tx, POOL, pay)]
                         next_tx += 1
@@ -319,7 +319,7 @@ class Ledger:
                 raise InputError.one("batch", "input.reversal_overdraws", batch=batch,
                                      who=short[0], have=hours(balance[short[0]]))
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            new = int(self.conn.execute(  # type: ignore[arg-type]
+            new = int(self.conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
                 "INSERT INTO batches (recorded_at, source, rows, reverses, actor) VALUES "
                 "(?, ?, 0, ?, ?)", (now, reason, batch, actor)).lastrowid)
             first = self._next_tx()
@@ -370,7 +370,7 @@ class Ledger:
 
     def recorded_keys(self, keys: list[str]) -> dict[str, int]:
         """Which of these rota rows are recorded already, with their batch."""
-        out = {}
+        out: dict[str, int] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))

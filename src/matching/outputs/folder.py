@@ -201,8 +201,8 @@ def load_run(folder: str | Path) -> Run:
     if not (inputs / "volunteers.csv").is_file() or not (inputs / "elders.csv").is_file():
         raise InputError.one(name, "input.no_kept_inputs")
     rules, schedule_rules = _rules(folder)
-    world = read_world(*(_optional(inputs / f"{t}.csv") for t in ("volunteers", "elders",
-                                                                    "relations", "pairs")),
+    world = read_world(inputs / "volunteers.csv", inputs / "elders.csv",
+                       _optional(inputs / "relations.csv"), _optional(inputs / "pairs.csv"),
                        rules=rules)
     run = Run(world=world, assignments=typed(read_table(folder / "assignments.csv")),
               unassigned=typed(_read(folder / "unassigned.csv")) if

@@ -16,7 +16,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -108,12 +108,12 @@ def pseudonymise_world(world: World) -> World:
 
 def pseudonymise_run(run: Run) -> Run:
     """A loaded plan folder with every table and its world pseudonymised (for a report)."""
-    changes: dict[str, object] = {"world": pseudonymise_world(run.world)}
+    changes: dict[str, Any] = {"world": pseudonymise_world(run.world)}
     for f in dataclasses.fields(run):
         value = getattr(run, f.name)
         if isinstance(value, pd.DataFrame):
             changes[f.name] = pseudonymise_frame(value)
-    return dataclasses.replace(run, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(run, **changes)
 
 
 def key_table(world: World) -> pd.DataFrame:

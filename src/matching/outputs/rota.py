@@ -102,7 +102,8 @@ def _call_runs(calls: list[dict[str, object]]) -> list[tuple[dict[str, object], 
         if i < len(calls):
             a, b = calls[i - 1], calls[i]
             if (a["elder_id"], a["start"]) == (b["elder_id"], b["start"]) and \
-                    (dt.date.fromisoformat(b["date"]) - dt.date.fromisoformat(a["date"])).days == 1:
+                    (dt.date.fromisoformat(str(b["date"]))
+                     - dt.date.fromisoformat(str(a["date"]))).days == 1:
                 continue
         runs.append((calls[first], i - first))
         first = i
@@ -120,7 +121,9 @@ def _ical_line(name: str, value: str) -> str:
     line = f"{name}:{value}"
     if len(line.encode()) <= ICAL_LINE_OCTETS:
         return line + "\r\n"
-    parts, current, size, limit = [], [], 0, ICAL_LINE_OCTETS
+    parts: list[str] = []
+    current: list[str] = []
+    size, limit = 0, ICAL_LINE_OCTETS
     for ch in line:
         width = len(ch.encode())
         if size + width > limit:

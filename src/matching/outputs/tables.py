@@ -129,7 +129,7 @@ class Names:
         return f"{name} ({key})" if name and key else key
 
 
-def named(params: object, names: Names, kind: str | None = None) -> object:
+def named(params: Any, names: Names, kind: str | None = None) -> Any:
     """A reason's figures with every person in them shown by name (``V00031`` ->
     ``陈红文 (V00031)``), however deep in its parts."""
     if isinstance(params, dict):
@@ -144,7 +144,7 @@ def named(params: object, names: Names, kind: str | None = None) -> object:
 def reason_text(code: object, params: object, lang: str, names: Names) -> str:
     """A file's reason worded again from its code and figures, people by name."""
     reason = Reason.of(str(code), params if isinstance(params, str) else None)
-    return Reason(reason.code, named(dict(reason.params), names)).text(lang)  # type: ignore[arg-type]
+    return Reason(reason.code, named(dict(reason.params), names)).text(lang)
 
 
 def when(value: object, lang: str) -> str:
@@ -160,9 +160,9 @@ def when(value: object, lang: str) -> str:
     return text
 
 
-def _number(value: object, digits: int) -> str:
+def _number(value: Any, digits: int) -> str:
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return "" if value is None else str(value)
     if pd.isna(number):
@@ -232,11 +232,11 @@ def rows(frame: pd.DataFrame | None, lang: str, names: Names | None = None,
     return list(shown.columns), shown.to_numpy().tolist()
 
 
-def tier_name(priority: object, rules: object, lang: str) -> str:
+def tier_name(priority: Any, rules: object, lang: str) -> str:
     """A priority tier as the rules define it: ``3`` is "aged 90 or more" under the default
     rules; a priority an office gave by hand is named by its number."""
     try:
-        number = int(float(priority))  # type: ignore[arg-type]
+        number = int(float(priority))
     except (TypeError, ValueError):
         return str(priority)
     high = getattr(rules, "priority_age_high", None)

@@ -93,9 +93,15 @@ def _each(values: pd.Series, words) -> list:
     return [said[v] for v in values]
 
 
+def _schedule_of(run: Run) -> pd.DataFrame:
+    if run.schedule is None:
+        raise ValueError("the run has no schedule")
+    return run.schedule
+
+
 def _schedule(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame,
               rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    s = (run.schedule if rows is None else rows).astype(str)
+    s = (_schedule_of(run) if rows is None else rows).astype(str)
     dates = pd.to_datetime(s["date"], errors="coerce", format="%Y-%m-%d")
     weekdays = _each(s["date"], lambda d: say(f"day.{pd.Timestamp(d):%a}", lang)
                      if not pd.isna(pd.to_datetime(d, errors="coerce")) else "")
@@ -127,7 +133,7 @@ def _calls(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame
            ) -> pd.DataFrame:
     """The daily calls, one row for each run of days on which a volunteer calls an elder at
     one time: a year's 240,000 calls of a county are a few thousand lines to read."""
-    s = run.schedule.astype(str)
+    s = _schedule_of(run).astype(str)
     s = s[s["activity"] == "call"].sort_values(["volunteer_id", "elder_id", "start", "date"])
     day = pd.to_datetime(s["date"], errors="coerce")
     same = (s[["volunteer_id", "elder_id", "start"]] ==

@@ -240,7 +240,7 @@ QUICK_DETERMINISTIC_TIME = 30.0
 
 def _search(m: cp_model.CpModel, x: list[cp_model.IntVar], hint: np.ndarray, deadline: float,
             seed: int, workers: int, work: WorkLeft | None = None, stop: Stop = NEVER
-            ) -> tuple[int, np.ndarray | None, float]:
+            ) -> tuple[cp_model.CpSolverStatus, np.ndarray | None, float]:
     """Solve ``m`` from ``hint``: first one worker for a short deterministic budget, then, if
     that did not prove the optimum, the interleaved parallel portfolio.
 

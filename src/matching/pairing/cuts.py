@@ -238,6 +238,12 @@ class _CutLp:
                                                        float(self.cap_load[volunteer]))
         return len(over)
 
+    def solution(self) -> np.ndarray:
+        """The last LP solution's values on :attr:`x_arcs` (after a solve)."""
+        if self.x is None:
+            raise RuntimeError("the LP has not been solved yet")
+        return self.x
+
     def _arcs_of(self, volunteer: int) -> np.ndarray:
         if self._by_volunteer is None:  # once, when a first week or cut needs it
             order = np.argsort(self.v, kind="stable")
@@ -248,7 +254,7 @@ class _CutLp:
 
     def add_covers(self) -> int:
         """Extended covers violated by the LP solution, one per volunteer at most."""
-        x = self.x
+        x = self.solution()
         fractional = (x > TOLERANCE) & (x < 1 - TOLERANCE)
         added = 0
         for volunteer in np.unique(self.v[self.x_arcs[fractional]]).tolist():
@@ -271,8 +277,9 @@ class _CutLp:
         """A minimal cover of ``volunteer``'s week that the LP solution violates, found
         greedily: the arcs it uses most fully, per minute, until the week overflows."""
         mine = np.flatnonzero(self.v[self.x_arcs] == volunteer)
-        mine = mine[self.x[mine] > TOLERANCE]
-        arcs, x = self.x_arcs[mine], self.x[mine]
+        solution = self.solution()
+        mine = mine[solution[mine] > TOLERANCE]
+        arcs, x = self.x_arcs[mine], solution[mine]
         load = self.load[arcs].astype(float)
         order = np.lexsort((arcs, (1 - x) / load))
         cumulative = np.cumsum(load[order])
@@ -305,7 +312,7 @@ class _CutLp:
             price = max(0.0, -y[row])
             arc_price[members] += price
             constant += price * right_side
-        x = self.x
+        x = self.solution()
         integral = bool(np.all((x < TOLERANCE) | (x > 1 - TOLERANCE)))
         plan = None
         if integral:

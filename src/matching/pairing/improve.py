@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
@@ -62,8 +62,9 @@ class SharedPlan:
         """HiGHS's latest plan if it has found one since arrival number ``seen`` (else
         ``None``), and the number of arrivals so far."""
         with self._lock:
-            fresh = self._latest is not None and self._arrivals > seen
-            return (self._latest.copy() if fresh else None), self._arrivals
+            latest = self._latest
+            fresh = latest is not None and self._arrivals > seen
+            return (latest.copy() if latest is not None and fresh else None), self._arrivals
 
     def offer(self, plan: np.ndarray) -> None:
         """Keep ``plan`` if it is cheaper than the best so far (the caller vouches that it
@@ -156,8 +157,8 @@ def highs_plan(data: ArcModel, priority: int, deadline: float, start: np.ndarray
     plan = None
     if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
         plan = np.round(np.asarray(highs.getSolution().col_value)).astype(bool)
-    bound = float(info.mip_dual_bound)
-    bound = None if not np.isfinite(bound) or abs(bound) >= INF else int(np.ceil(bound - 1e-6))
+    dual = float(info.mip_dual_bound)
+    bound = None if not np.isfinite(dual) or abs(dual) >= INF else int(np.ceil(dual - 1e-6))
     # proven by the bound itself, never by HiGHS's status alone
     optimal = status == highspy.HighsModelStatus.kOptimal and plan is not None and \
         bound is not None and int(data.arc_cost[plan].sum()) <= bound
@@ -169,7 +170,7 @@ def _exchange_plans(highs: highspy.Highs, shared: SharedPlan) -> None:
     back: its own search, and so any plan it proves optimal, stays the same from run to
     run.)"""
 
-    def offer(event: highspy.cb.HighsCallbackEvent) -> None:
+    def offer(event: Any) -> None:  # highspy's HighsCallbackEvent
         shared.arrive(np.asarray(event.data_out.mip_solution) > PLAN_ROUNDING)
 
     highs.cbMipImprovingSolution.subscribe(offer)
@@ -247,9 +248,9 @@ def improve_by_neighbourhoods(data: ArcModel, plan: np.ndarray, deadline: float,
         # even if dearer), else a kick: the freed elders must all move, even at a loss
         kick = stalled >= LNS_STALL_STEPS
         if kick and shared is not None:
-            theirs, seen = shared.latest(seen)
-            if theirs is not None:
-                current, stalled = theirs, 0
+            latest, seen = shared.latest(seen)
+            if latest is not None:
+                current, stalled = latest, 0
                 continue
         found = _neighbourhood(data, arcs, current[arcs], count_left, load_left, deadline,
                                seed + step, kick=kick, stop=stop)

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -209,7 +209,7 @@ def _search_within(world: World, deadline: float, needs: float | None,
     :class:`matching.runtime.budget.TooShort` at the deadline. The search cannot be cut short, so
     it runs in a thread of its own that is left to finish in the background (the command
     line exits as soon as it has said so)."""
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
 
     def search() -> None:
         try:
@@ -226,8 +226,8 @@ def _search_within(world: World, deadline: float, needs: float | None,
     if thread.is_alive():
         raise TooShort("work.candidates", needs, unfinished=True)
     if "error" in found:
-        raise found["error"]  # type: ignore[misc]
-    return found["problem"]  # type: ignore[return-value]
+        raise found["error"]
+    return found["problem"]
 
 
 #: How often the wait for the candidate search looks at the clock and for a stop.
@@ -283,8 +283,9 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
     worlds = [region_world(world, r) for r in regions]
     nearests = [nearest[r.elders] for r in regions]
     workers = workers or 8
-    works = ([None] * len(regions) if timed else
-             [deterministic_time * len(r.elders) / total for r in regions])
+    works: list[float | None] = (
+        [None] * len(regions) if timed or deterministic_time is None else
+        [deterministic_time * len(r.elders) / total for r in regions])
     if cluster is not None and timed:
         say("cluster", f"solving the regions on {cluster.name}")
         plans = cluster.map_regions(pair_region, worlds, nearests, budgets, seed,
@@ -301,8 +302,8 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
            interrupted: bool = False) -> PairingResult:
     """One result from the regions' plans, over a problem that keeps only their chosen
     pairs and what explains the elders left out."""
-    arcs = {name: [] for name in _ARC_FIELDS}
-    near = {name: [] for name in _NEAR_FIELDS}
+    arcs: dict[str, list[np.ndarray]] = {name: [] for name in _ARC_FIELDS}
+    near: dict[str, list[np.ndarray]] = {name: [] for name in _NEAR_FIELDS}
     chosen = []
     for region, plan in zip(regions, plans, strict=True):
         for names, into in ((_ARC_FIELDS, arcs), (_NEAR_FIELDS, near)):
@@ -340,7 +341,7 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
         priority=sum(p.priority for p in plans),
         priority_bound=sum(p.priority_bound for p in plans),
         cost_units=sum(p.cost_units for p in plans),
-        cost_bound_units=None if any(b is None for b in bounds) else sum(bounds),
+        cost_bound_units=None if None in bounds else sum(b for b in bounds if b is not None),
         method=max((p.method for p in plans), key=METHODS.index),
         stats=stats, time_limit_reached=any(p.time_limit_reached for p in plans),
         seconds={"total": seconds}, seed=seed)

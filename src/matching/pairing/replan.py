@@ -228,7 +228,8 @@ def _keep_most(p: PairingProblem, v: int, arcs: list[int]) -> list[int]:
             if best is not None:
                 return best[1]
         return []
-    out, load = [], 0  # many old pairs (unusual): keep the lightest first
+    out: list[int] = []
+    load = 0  # many old pairs (unusual): keep the lightest first
     for k in sorted(order, key=lambda k: int(p.arc_load[k])):
         if len(out) < cap_n and load + int(p.arc_load[k]) <= cap_l:
             out.append(k)

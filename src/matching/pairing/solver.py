@@ -207,7 +207,8 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
     chosen = np.zeros(p.num_arcs, dtype=bool)
     stats: dict[str, int] = {}
     seconds: dict[str, float] = {}
-    priority_bound, cost_bound, proven = 0, 0, True
+    priority_bound, proven = 0, True
+    cost_bound: int | None = 0
     method = METHODS[0]
     for part, result in zip(parts, results, strict=True):
         chosen[part.arc_index[result.used]] = True

@@ -123,7 +123,7 @@ class AuditLog(PrivateDatabase):
                     "SELECT hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
                 previous = row[0] if row else GENESIS
                 value = entry_hash(previous, values)
-                seq = int(self._conn.execute(  # type: ignore[arg-type]
+                seq = int(self._conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
                     "INSERT INTO entries (at, actor, action, programme, subject, before, "
                     "after, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*values, previous, value)).lastrowid)

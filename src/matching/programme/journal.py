@@ -60,7 +60,7 @@ class Journal(PrivateDatabase):
         """Keep a checked change; as entered."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
-            seq = int(self._conn.execute(  # type: ignore[arg-type]
+            seq = int(self._conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
                 "INSERT INTO changes (entered_at, actor, kind, person, id, date, until, reason, "
                 "row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now, actor, change.kind, change.person, change.id, change.date.isoformat(),

@@ -117,9 +117,8 @@ def check_change(fields: Mapping[str, object], where: str = "change",
     text = {k: "" if v is None else v for k, v in fields.items()}
     problems: list[InputIssue] = []
 
-    def bad(column: str, code: str, **params: object) -> None:
-        problems.append(InputIssue(where, code, line, column, str(text.get(column, "")),
-                                   **params))
+    def bad(at: str, code: str, **params: object) -> None:
+        problems.append(InputIssue(where, code, line, at, str(text.get(at, "")), **params))
 
     kind = str(text.get("kind", "")).strip()
     person = str(text.get("person", "")).strip()
@@ -160,15 +159,14 @@ def check_change(fields: Mapping[str, object], where: str = "change",
             if column == PEOPLE[person]:
                 continue
             if kind == "edit" and column not in EDITABLE[person]:
-                bad("row", "roster.not_editable", column=str(key))
+                bad("row", "roster.not_editable", field=str(key))
                 continue
             row[column] = str(value if value is not None else "").strip()
         if not row:
             bad("row", "roster.row_empty")
-    if problems:
+    if problems or day is None:  # a missing or bad date is one of the problems
         raise InputError(problems)
-    return Change(kind, person, pid, day, until, reason, row,  # type: ignore[arg-type]
-                  where, line)
+    return Change(kind, person, pid, day, until, reason, row, where, line)
 
 
 def read_changes(path: str | Path) -> list[Change]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from matching.rules.errors import RuleError
 
@@ -66,7 +67,7 @@ class Rules:
             raise RuleError("max_kin_km", "rule.kin_shorter", ("max_km",),
                             kin=self.max_kin_km, km=self.max_km)
 
-    def replace(self, **changes: float) -> Rules:
+    def replace(self, **changes: Any) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""
         return dataclasses.replace(self, **changes)
 

@@ -6,6 +6,7 @@ import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from matching.rules.errors import RuleError
 
@@ -231,9 +232,9 @@ class ScheduleRules:
         """:attr:`visit_times` as ``(start, end)`` minutes, cut to the day."""
         return within_day(parse_times(self.visit_times), self.day_start, self.day_end)
 
-    def replace(self, **changes: object) -> ScheduleRules:
+    def replace(self, **changes: Any) -> ScheduleRules:
         """A copy with some rules changed (checked again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)
 
 
 def within_day(spans: tuple[tuple[int, int], ...], day_start: int, day_end: int

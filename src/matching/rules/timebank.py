@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from matching.rules.errors import RuleError
 
@@ -81,6 +82,6 @@ class TimebankRules:
             raise RuleError("most_minutes_share", "rule.at_least_one",
                             value=self.most_minutes_share)
 
-    def replace(self, **changes: object) -> TimebankRules:
+    def replace(self, **changes: Any) -> TimebankRules:
         """A copy with some rules changed (checked again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)

@@ -21,9 +21,10 @@ DISTRIBUTION = "sixty-helps-ninety"
 
 #: Each extra, and the top-level modules it brings, in the order they are checked.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "console": ("fastapi", "starlette", "pydantic", "uvicorn", "jinja2", "multipart",
-                "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx"),
     "figures": ("matplotlib",),
+    # the console writes each run's report too: it brings matplotlib as well
+    "console": ("fastapi", "starlette", "pydantic", "uvicorn", "jinja2", "multipart",
+                "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx", "matplotlib"),
     "cluster": ("distributed", "dask"),
     "geo": ("geopandas",),
 }

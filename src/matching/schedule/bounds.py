@@ -81,7 +81,10 @@ def visit_bound(data: ScheduleData, backups: Backups, past: Past) -> int:
         if week.full < 0:
             continue
         mask = day_mask(week.days)
-        requests, request, volunteer, loads = 0, [], [], {}
+        requests = 0
+        request: list[int] = []
+        volunteer: list[int] = []
+        loads: dict[int, list[float]] = {}
         for e in data.assigned.tolist():
             if (e, week.monday) in past.visited:
                 continue

@@ -228,11 +228,13 @@ class ScheduleData:
                 return float(max(0.0, (self.measured_minutes[k] - self.visit_minutes[e]) / 2))
             if not np.isnan(self.measured_km[k]):
                 return float(pace * self.measured_km[k])
-        km = _eligible_pair_km(p, v, e)
-        if km is None:
+        eligible_km = _eligible_pair_km(p, v, e)
+        if eligible_km is None:
             vols, elds = p.world.volunteers, p.world.elders
-            km = geo.haversine_km(vols["lat"].iat[v], vols["lon"].iat[v], elds["lat"].iat[e],
-                                  elds["lon"].iat[e])
+            km = float(geo.haversine_km(vols["lat"].iat[v], vols["lon"].iat[v],
+                                        elds["lat"].iat[e], elds["lon"].iat[e]))
+        else:
+            km = eligible_km
         return float(pace * km) if np.isfinite(km) else 0.0
 
     def shares_day(self, v: int, e: int, day_mask: int) -> bool:

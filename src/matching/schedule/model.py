@@ -468,8 +468,8 @@ class WindowModel:
             organisers[i].append((v, monday, o))
         busy: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
         for i, ev in enumerate(self.events):
-            days = sorted((x for (j, x) in self.event_day if j == i),
-                          key=lambda x, i=i: (-self.lp.weights[self.event_day[i, x]], x))
+            days = [x for _, x in sorted((-self.lp.weights[self.event_day[i, x]], x)
+                                         for (j, x) in self.event_day if j == i)]
             if not days:
                 continue
             day = days[0]
@@ -513,9 +513,9 @@ class WindowModel:
         for (i, day), y in self.event_day.items():
             if on[y]:
                 monday = monday_of(day)
-                who = sorted(v for (j, v, m), o in self.organise.items()
-                             if j == i and m == monday and on[o])
-                plan.events.append((self.events[i], day, who))
+                organisers = sorted(v for (j, v, m), o in self.organise.items()
+                                    if j == i and m == monday and on[o])
+                plan.events.append((self.events[i], day, organisers))
         return plan
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -131,7 +132,7 @@ class ScheduleResult:
     assignments: pd.DataFrame
     start: dt.date
     weeks: int
-    stats: dict[str, object] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
     volunteer_contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
     titles: dict[str, str] = field(default_factory=dict)
@@ -159,12 +160,12 @@ class ScheduleResult:
 
     def unmet_by_kind(self) -> dict[str, dict[str, int]]:
         """For each kind, the unmet count and the proven lower bound on it."""
-        return dict(self.stats.get("unmet_by_kind", {}))  # type: ignore[call-overload]
+        return dict(self.stats.get("unmet_by_kind", {}))
 
-    def six_ones(self) -> dict[str, dict[str, object]]:
+    def six_ones(self) -> dict[str, dict[str, Any]]:
         """Each of the six ones: how many are due, planned and unmet, the proven lower bound,
         and why none is due where none is (see :func:`six_ones_figures`)."""
-        return dict(self.stats.get("six_ones", {}))  # type: ignore[call-overload]
+        return dict(self.stats.get("six_ones", {}))
 
     def summary(self) -> str:
         """A fixed-width summary for the terminal: each of the six ones planned, unmet against
@@ -173,16 +174,16 @@ class ScheduleResult:
                  f"  {'':<18}{'planned':>10}{'unmet':>8}{'at least':>10}"]
         for kind, row in self.six_ones().items():
             if not row["due"]:
-                why = Reason(row["reason"]["code"], row["reason"]["params"]).text("en")  # type: ignore[index]
+                why = Reason(row["reason"]["code"], row["reason"]["params"]).text("en")
                 lines.append(f"  {kind:<18}{'not due':>10}  {why}")
                 continue
             bound = row["lower_bound"] if row["lower_bound"] is not None else "-"
             lines.append(f"  {kind:<18}{row['planned']:>10,}{row['unmet']:>8,}{bound:>10}")
-        swaps = int(self.stats.get("rotation_swaps", 0))  # type: ignore[call-overload]
+        swaps = int(self.stats.get("rotation_swaps", 0))
         if swaps:
             lines.append(f"  {'another need':<18}{'':>10}{swaps:>8,}  months whose due need "
                          "gave way to another in the rotation")
-        lines.append(f"  {'unmet in all':<18}{'':>10}{int(self.stats.get('unmet', 0)):>8,}"  # type: ignore[call-overload]
+        lines.append(f"  {'unmet in all':<18}{'':>10}{int(self.stats.get('unmet', 0)):>8,}"
                      "  (the rows of unmet.csv)")
         share = self.stats.get("rotation_share")
         lines.append(f"  {'rotation share':<18}{share if share is not None else '-':>10}")

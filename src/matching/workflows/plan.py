@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from matching.catalogue import Reason
 from matching.ledger import Feedback, even_out
 from matching.outputs.write import (
     ASSIGNMENT_COLUMNS,
@@ -124,7 +125,7 @@ def pair_world(world: World, options: SolveOptions, context: Context, *,
 def replan_world(world: World, previous: Mapping[str, str], leaving: set[str],
                  options: SolveOptions, context: Context, *,
                  history: pd.DataFrame | None = None,
-                 reasons: dict[tuple[str, str], str] | None = None,
+                 reasons: dict[tuple[str, str], Reason] | None = None,
                  time_limit: float | None = None) -> ReplanResult:
     """Re-plan when volunteers leave: keep every pair that may stay, re-pair the rest
     (:func:`matching.pairing.replan.replan`)."""

@@ -125,8 +125,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         steps_left[0] -= 1
         return seconds
 
-    if not options.timed:  # the deterministic time goes to the pairing steps alike
-        options = dataclasses.replace(options, deterministic_time=sc.deterministic_time
+    if options.deterministic_time is not None:  # shared by the pairing steps alike
+        options = dataclasses.replace(options, deterministic_time=options.deterministic_time
                                       / (1 + replanning))
     pairing_end = PAIRING_END_WITH_SCHEDULE if scheduling else PAIRING_END_ALONE
     timings: dict[str, float] = {}
@@ -169,8 +169,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                                                      dataclasses.fields(TimebankRules)))
         figures["timebank"] = feedback.figures()
     gone = set(edited.leaving)
-    if published is not None:  # whoever the published plan had and the inputs lack left
-        gone |= set(previous.values()) - set(world.volunteers["volunteer_id"])  # type: ignore[union-attr]
+    if published is not None and previous is not None:  # whoever the published plan had
+        gone |= set(previous.values()) - set(world.volunteers["volunteer_id"])  # and not now
     stay = without_volunteers(world, gone) if gone else world
     pairing_progress = progress.span(pairing_end / 2 if replanning else 0.0, pairing_end)
     pairing = result = None
@@ -198,7 +198,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     if scheduling:
         t0 = time.perf_counter()
         schedule_result = schedule_pairs(
-            stay, assignments, sc.start, sc.weeks, options,  # type: ignore[arg-type]
+            stay, assignments, sc.start, sc.weeks,  # type: ignore[arg-type]  # set: scheduling
+            options,
             dataclasses.replace(context, progress=progress.span(pairing_end, SCHEDULE_END)),
             rules=sc.schedule_rules, from_date=sc.from_date,
             previous=read_table(sc.previous) if sc.previous is not None else None,

@@ -29,10 +29,10 @@ class Tables:
 
 def read_tables(sc: Scenario) -> Tables:
     """Read the scenario's input files as text tables."""
-    get = sc.inputs.get
+    relations, pairs = sc.inputs.get("relations"), sc.inputs.get("pairs")
     return Tables(read_table(sc.inputs["volunteers"]), read_table(sc.inputs["elders"]),
-                  read_table(get("relations")) if get("relations") else None,
-                  read_table(get("pairs")) if get("pairs") else None)
+                  read_table(relations) if relations else None,
+                  read_table(pairs) if pairs else None)
 
 
 def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tables:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,9 +101,9 @@ class WorldSpec:
     town_km: float = 3.0
     settlements: tuple[Settlement, ...] = ()
 
-    def replace(self, **changes: object) -> WorldSpec:
+    def replace(self, **changes: Any) -> WorldSpec:
         """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)
 
 
 #: Yuncheng's city seat (Yanhu, 35.03 N 111.01 E) and the county seats around it.
@@ -362,12 +363,12 @@ def _relations(spec: WorldSpec, rng: np.random.Generator, vols: pd.DataFrame,
         start = np.searchsorted(near_e[np.argsort(near_e, kind="stable")], np.arange(ne + 1))
         by_e = np.argsort(near_e, kind="stable")
         taken = {(v, e) for v, e, _ in rows}
-        for e in refusing.tolist():
-            options = by_e[start[e]:start[e + 1]]
+        for elder in map(int, refusing):
+            options = by_e[start[elder]:start[elder + 1]]
             if len(options):
                 v = int(near_v[options[rng.integers(0, len(options))]])
-                if (v, e) not in taken:
-                    rows.append((v, e, "refuses"))
+                if (v, elder) not in taken:
+                    rows.append((v, elder, "refuses"))
     rows.sort(key=lambda r: (r[1], r[0], r[2]))
     return pd.DataFrame({
         "volunteer_id": [vols["volunteer_id"].iat[v] for v, _, _ in rows],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 #: Mean Earth radius (IUGG), the radius of the great-circle distance.
@@ -25,8 +26,8 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
-                 lon2: np.ndarray) -> np.ndarray:
+def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike,
+                 lon2: ArrayLike) -> np.ndarray:
     """Great-circle distance in km, elementwise (haversine formula)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi, dlam = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))

@@ -69,6 +69,6 @@ class KnownPlaces:
 
 def _number(value: object) -> float:
     try:
-        return float(value)
+        return float(value)  # type: ignore[arg-type]  # a cell of any type; bad ones raise
     except (TypeError, ValueError):
         return math.nan

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineError
 
 from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.ids import PERSON_ID_COLUMNS, case_twins, id_problem, normalise_id
@@ -34,6 +35,9 @@ SEPARATORS = (",", ";", "\t", "|")
 
 #: Workbook suffixes read through calamine (old Excel, OpenDocument), and openpyxl's own.
 CALAMINE_SUFFIXES = (".xls", ".xlsb", ".ods")
+
+#: What a workbook that cannot be read raises (calamine's own error is not a ValueError).
+WORKBOOK_ERRORS: tuple[type[Exception], ...] = (ValueError, OSError, KeyError, CalamineError)
 OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -72,7 +76,7 @@ def read_table(path: PathLike, own_id: str | None = None,
             frame = _read_csv(name, _decode(path))
     except InputError:
         raise
-    except (ValueError, OSError, KeyError, *_workbook_errors()) as exc:
+    except WORKBOOK_ERRORS as exc:
         raise InputError.one(name, "input.not_a_workbook", detail=str(exc)) from None
     return _clean(frame, name, own_id)
 
@@ -97,15 +101,6 @@ def read_header(path: PathLike) -> list[str]:
     header = next(csv.reader(io.StringIO(first_line), delimiter=separator), [])
     names, _ = canonical_columns(header)
     return names
-
-
-def _workbook_errors() -> tuple[type[Exception], ...]:
-    """The workbook readers' own exception types (calamine's is not a ValueError)."""
-    try:
-        from python_calamine import CalamineError
-    except ImportError:
-        return ()
-    return (CalamineError,)
 
 
 def _read_calamine(path: Path) -> pd.DataFrame:
@@ -461,16 +456,16 @@ def read_world(
         raise InputError(problems)
     if geocode_cache is not None:
         for key in ("volunteers", "elders"):
-            tables[key] = _geocode(tables[key], Path(geocode_cache), geocoder)  # type: ignore[arg-type]
+            tables[key] = _geocode(tables[key], Path(geocode_cache), geocoder)
     have_pairs = tables["pairs"] is not None
-    vol_cells = _Cells(names["volunteers"], tables["volunteers"])  # type: ignore[arg-type]
-    eld_cells = _Cells(names["elders"], tables["elders"])  # type: ignore[arg-type]
+    vol_cells = _Cells(names["volunteers"], tables["volunteers"])
+    eld_cells = _Cells(names["elders"], tables["elders"])
     vols = _volunteers(vol_cells, rules, need_coordinates=not have_pairs)
     elds = _elders(eld_cells, rules, need_coordinates=not have_pairs)
     for key, frame in (("volunteers", vols), ("elders", elds)):
         system = coords if isinstance(coords, str) else coords.get(key, "wgs84")
         if system != "wgs84":
-            tables[key] = _convert_coordinates(frame, tables[key], system)  # type: ignore[arg-type]
+            tables[key] = _convert_coordinates(frame, tables[key], system)
     problems = vol_cells.problems + eld_cells.problems
     vol_ids, eld_ids = set(vols["volunteer_id"]), set(elds["elder_id"])
     rels = pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
