@@ -35,8 +35,11 @@ run: $(VENV)/.engine
 serve: $(VENV)/.console
 	$(BIN)/matching serve --data console-data --programme minle scenarios/minle
 
-# Two workers; the browser tests share one group so that one Chromium runs at a time.
-PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadgroup
+# Two workers, each taking whole test files: a file's module fixtures (a console that
+# lived through a sequence of re-plans, a toured site) are built once, on one worker.
+# (xdist's loadgroup does not group under pytest 9: its group suffix no longer reaches the
+# test ids.)
+PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks docs

@@ -25,6 +25,9 @@ PRIVATE_UMASK = 0o077
 #: The last lines of a failed command's error output kept in its status.
 ERROR_LINES = 12
 
+#: A run's error when the console stopped before it finished (or started).
+STOPPED_BEFORE_FINISH = "the console stopped before this run finished"
+
 #: Share of a run's progress when its commands are done and the hand-outs are being made.
 FINISH_PROGRESS = 0.98
 
@@ -78,8 +81,7 @@ class RunQueue:
         """Runs left queued or running by a console that stopped are marked failed."""
         for status in self.store.runs():
             if status["status"] in ("queued", "running"):
-                self._update(status["id"], status="failed",
-                             error="the console stopped before this run finished")
+                self._update(status["id"], status="failed", error=STOPPED_BEFORE_FINISH)
 
     def submit(self, job: Job) -> None:
         """Queue ``job`` behind any other run of its programme."""
@@ -95,10 +97,21 @@ class RunQueue:
             self._queues[job.programme].put(job)
 
     def stop(self) -> None:
-        """Let every worker finish its current run and end."""
+        """Let every worker finish its current run and end. The runs still queued are not
+        started: they are marked failed now, as a restart would mark them."""
+        dropped: list[Job] = []
         with self._lock:
             for q in self._queues.values():
+                while True:
+                    try:
+                        job = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is not None:
+                        dropped.append(job)
                 q.put(None)
+        for job in dropped:  # (_update takes the lock itself)
+            self._update(job.run_id, status="failed", error=STOPPED_BEFORE_FINISH)
         for thread in self._threads:
             thread.join()
 
