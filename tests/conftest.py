@@ -96,7 +96,7 @@ def plan(tmp_path: Path):
                 frame.to_csv(files[name], index=False)
         world = matching.read_world(files["volunteers"], files["elders"],
                                     files.get("relations"), files.get("pairs"), rules=rules)
-        result = matching.solve(matching.build_problem(world), **solve_kw)  # type: ignore[arg-type]
+        result = matching.solve(matching.build_problem(world), matching.SolveOptions(**solve_kw))  # type: ignore[arg-type]
         out = tmp_path / "plan"
         write_pairing(result, out)
         # the checker takes the same rule names as a scenario's [rules]

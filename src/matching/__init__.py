@@ -5,7 +5,7 @@ The pipeline, for scripts and notebooks::
     import matching
     world = matching.read_world("volunteers.csv", "elders.csv", "relations.csv")
     problem = matching.build_problem(world)
-    result = matching.solve(problem, time_limit=60, seed=0)
+    result = matching.solve(problem, matching.SolveOptions(time_limit=60, seed=0))
     result.assignments, result.unassigned, print(result.summary())
 
     run = matching.load_run("out/minle")      # any output folder, read back
@@ -29,12 +29,14 @@ _LAZY = {
     "PairingResult": "matching.pairing.result", "Status": "matching.pairing.result",
     "Rules": "matching.rules.pairing", "Run": "matching.outputs.folder",
     "load_run": "matching.outputs.folder", "solve": "matching.pairing.solver",
+    "SolveOptions": "matching.pairing.options",
     "load_scenario": "matching.workflows.scenario", "run_scenario": "matching.workflows.run",
     "RunOutcome": "matching.workflows.run",
 }
 
 if TYPE_CHECKING:
     from matching.outputs.folder import Run, load_run
+    from matching.pairing.options import SolveOptions
     from matching.pairing.problem import PairingProblem, build_problem
     from matching.pairing.result import PairingResult, Status
     from matching.pairing.solver import solve
@@ -67,6 +69,7 @@ __all__ = [
     "Rules",
     "Run",
     "RunOutcome",
+    "SolveOptions",
     "Status",
     "World",
     "__version__",

@@ -1,6 +1,6 @@
-"""The quick run stays quick: in ``pytest -m "not slow"`` (``make test-quick``) a test not
+"""The test runs stay quick: in ``pytest -m "not slow"`` (``make test-quick``) a test not
 marked ``slow`` whose call takes longer than :data:`QUICK_TEST_SECONDS` fails, naming
-itself. The whole run (``make test``) times nothing."""
+itself (the whole run times nothing); and the longest files start first."""
 
 from __future__ import annotations
 
@@ -23,3 +23,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         report.longrepr = (f"{item.nodeid} took {call.duration:.1f} s, over the quick run's "
                            f"{QUICK_TEST_SECONDS:g} s: mark it @pytest.mark.slow, or make it "
                            "quicker")
+
+
+#: Test files that take a minute or more between them, run first so that the two workers
+#: (each taking whole files) end together rather than one waiting on the other's last file.
+LONGEST_FILES = ("tests/test_notebooks.py", "tests/console/test_programme.py",
+                 "tests/console/test_language.py", "tests/outputs/test_write.py",
+                 "tests/console/test_programme_browser.py", "tests/console/test_browser.py",
+                 "tests/workflows/test_scenario.py", "tests/console/test_crash.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = {name: rank for rank, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::", 1)[0], len(first)))

@@ -61,7 +61,7 @@ def solve_files(folder: Path, vols: pd.DataFrame, elds: pd.DataFrame, rels: pd.D
     for path, frame in zip(paths, (vols, elds, rels), strict=True):
         frame.to_csv(path, index=False)
     world = matching.read_world(*paths)
-    result = matching.solve(matching.build_problem(world), time_limit=30)
+    result = matching.solve(matching.build_problem(world), matching.SolveOptions(time_limit=30))
     assert result.is_optimal()
     write_pairing(result, folder / "plan")
     return result, paths

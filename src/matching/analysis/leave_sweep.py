@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matching.analysis.recruitment import PLACES, recruit
+from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
 from matching.pairing.result import PairingResult
 from matching.runtime.cluster import Cluster
@@ -109,7 +110,7 @@ def _point(world: World, time_limit: float, seed: int, workers: int | None,
            places: str | None) -> dict[str, Any]:
     """One point: pair the world, and with ``places`` the recruits it needs (small data
     back, so that it is cheap from a Dask worker)."""
-    plan = solve_world(world, time_limit=time_limit, seed=seed, workers=workers)
+    plan = solve_world(world, SolveOptions(time_limit=time_limit, seed=seed, workers=workers))
     out: dict[str, Any] = {"assignments": plan.assignments[
         ["elder_id", "volunteer_id", "distance_km", "weekly_minutes"]].copy(),
         "status": str(plan.status)}
@@ -155,7 +156,7 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
         raise ValueError(f"among must be one of {AMONG}, not {among!r}")
     if recruit_at is not None and recruit_at not in PLACES:
         raise ValueError(f"recruit_at must be one of {PLACES}, not {recruit_at!r}")
-    full = solve_world(world, time_limit=time_limit, seed=seed, workers=workers)
+    full = solve_world(world, SolveOptions(time_limit=time_limit, seed=seed, workers=workers))
     order = leaving_order(world, full, seed, among)
     worlds = [without_volunteers(world, set(order[:round(s * len(order))])) for s in shares]
     if cluster is not None:

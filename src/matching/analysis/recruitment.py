@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from matching.pairing.options import SolveOptions
 from matching.pairing.problem import build_problem
 from matching.pairing.regions import solve_world
 from matching.pairing.result import PairingResult
@@ -236,6 +237,6 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
     recruits["volunteer_id"] = names
     recruits["elders"] = recruits["elders"].astype(int)
     checked = solve_world(with_volunteers(world, _as_volunteers(world, recruits)),
-                          time_limit=time_limit, seed=seed)
+                          SolveOptions(time_limit=time_limit, seed=seed))
     return Recruitment(recruits, unreachable, status == cp_model.OPTIMAL,
                        len(checked.assignments), len(elders))

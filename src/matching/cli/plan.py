@@ -20,6 +20,7 @@ from matching.cli.common import (
     progress_of,
 )
 from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
+from matching.pairing.options import SolveOptions
 from matching.pairing.replan import history_acquaintances, read_leaving, read_previous
 from matching.programme.roster import read_changes, roster_as_of
 from matching.rules.errors import InputError
@@ -29,7 +30,6 @@ from matching.runtime.cluster import check_spec, open_cluster
 from matching.workflows.plan import (
     Context,
     RunFolder,
-    SolveOptions,
     pair_world,
     replan_world,
     schedule_pairs,
@@ -123,7 +123,7 @@ def run(command: str, args: argparse.Namespace) -> int:
 
 def _options(args: argparse.Namespace) -> SolveOptions:
     return SolveOptions(time_limit=args.time_limit, deterministic_time=args.deterministic_time,
-                        seed=args.seed, workers=args.workers, cluster=args.cluster)
+                        seed=args.seed, workers=args.workers)
 
 
 def _begin(args: argparse.Namespace, limit: float | None) -> Budget:

@@ -30,9 +30,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matching.pairing.eligibility import Eligibility
+from matching.pairing.options import SolveOptions
 from matching.pairing.problem import PairingProblem, build_problem, capacities
 from matching.pairing.result import PairingResult, Status
-from matching.pairing.solver import METHODS, MIN_PART_SECONDS, solve
+from matching.pairing.solver import most_involved, solve
 from matching.runtime.budget import NEVER, Stop, TooShort
 from matching.runtime.progress import SILENT, Progress
 from matching.world import geo
@@ -156,8 +157,7 @@ _ARC_FIELDS = ("arc_v", "arc_e", "arc_km", "arc_minutes", "arc_kin", "arc_famili
 _NEAR_FIELDS = ("near_v", "near_e", "near_km", "near_code")
 
 
-def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: int,
-                workers: int, deterministic_time: float | None = None,
+def pair_region(world: World, nearest_km: np.ndarray, options: SolveOptions,
                 stop: Stop = NEVER) -> PairingResult:
     """Find a region's candidate pairs and its best plan. The result's problem keeps only
     what the outputs need (the chosen pairs, and every pair and looked-at pair of the elders
@@ -165,9 +165,8 @@ def pair_region(world: World, nearest_km: np.ndarray, time_limit: float, seed: i
     started = time.perf_counter()
     problem = build_problem(world, nearest_km=nearest_km)
     # the region's budget covers finding its pairs too (a flow plan whatever is left)
-    result = solve(problem, time_limit=max(0.0, time_limit - (time.perf_counter() - started)),
-                   seed=seed, workers=workers, deterministic_time=deterministic_time,
-                   stop=stop)
+    result = solve(problem, options.with_time(
+        options.time_limit - (time.perf_counter() - started)), stop)
     covered = np.zeros(problem.num_elders, dtype=bool)
     covered[problem.arc_e[result.chosen]] = True
     keep = result.chosen | ~covered[problem.arc_e]
@@ -234,26 +233,24 @@ def _search_within(world: World, deadline: float, needs: float | None,
 SEARCH_POLL_SECONDS = 0.1
 
 
-def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
-                workers: int | None = None, progress: Progress = SILENT,
-                cluster: Cluster | None = None,
-                deterministic_time: float | None = None,
-                stop: Stop = NEVER) -> PairingResult:
+def solve_world(world: World, options: SolveOptions | None = None, stop: Stop = NEVER, *,
+                progress: Progress = SILENT, cluster: Cluster | None = None) -> PairingResult:
     """The best pairing of ``world``, region by region (here or on a Dask cluster).
 
     A world of one region is built and solved whole, as :func:`matching.build_problem` and
-    :func:`matching.solve` do; ``time_limit`` counts from the call, finding the candidate
+    :func:`matching.solve` do; the time limit counts from the call, finding the candidate
     pairs included (:class:`matching.runtime.budget.TooShort` if that alone uses it up). Each
-    region's budget is its share of the elders (at least
-    :data:`matching.pairing.solver.MIN_PART_SECONDS`), so it is the same wherever it runs.
-    With ``deterministic_time`` (see :func:`matching.solve`) the clock bounds nothing, and
-    the regions are solved here, each with its share of the deterministic time. ``stop``
+    region's budget is its share of the elders (:meth:`SolveOptions.shares`, the rule the
+    parts of a problem follow too), so it is the same wherever it runs. Under a
+    deterministic time the clock bounds nothing, and the regions are solved here. ``stop``
     ends the search early (regions sent to a cluster run to their budgets).
     """
+    options = options or SolveOptions()
+    time_limit = options.time_limit
     say = progress
     started = time.perf_counter()
     regions = pack(find_regions(world))
-    timed = deterministic_time is None
+    timed = options.timed
     if len(regions) <= 1:
         needs = None
         if timed and len(world.elders) > ESTIMATE_MIN_ELDERS and not stop.requested:
@@ -268,33 +265,24 @@ def solve_world(world: World, *, time_limit: float = 60.0, seed: int = 0,
         if timed and left <= 0 and not stop.requested:
             raise TooShort("work.reading_and_candidates")
         say("solving", f"{problem.num_arcs:,} eligible pairs; solving", pairs=problem.num_arcs)
-        return solve(problem, time_limit=left, seed=seed, workers=workers,
-                     progress=say, cluster=cluster, deterministic_time=deterministic_time,
-                     stop=stop)
+        return solve(problem, options.with_time(left), stop, progress=say, cluster=cluster)
     say("regions", f"{len(regions):,} groups of regions (largest "
         f"{max(len(r.elders) for r in regions):,} elders); finding pairs and solving each",
         regions=len(regions))
     vols, elds = world.volunteers, world.elders
     nearest = geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
                              elds["lat"].to_numpy(float), elds["lon"].to_numpy(float))
-    total = sum(len(r.elders) for r in regions)
-    budgets = [max(min(time_limit, MIN_PART_SECONDS), time_limit * len(r.elders) / total)
-               for r in regions]
+    shares = options.shares([len(r.elders) for r in regions])
     worlds = [region_world(world, r) for r in regions]
     nearests = [nearest[r.elders] for r in regions]
-    workers = workers or 8
-    works: list[float | None] = (
-        [None] * len(regions) if timed or deterministic_time is None else
-        [deterministic_time * len(r.elders) / total for r in regions])
     if cluster is not None and timed:
         say("cluster", f"solving the regions on {cluster.name}")
-        plans = cluster.map_regions(pair_region, worlds, nearests, budgets, seed,
-                                    workers)
+        plans = cluster.map_regions(pair_region, worlds, nearests, shares)
     else:
-        plans = [pair_region(w, n, b, seed, workers, k, stop)
-                 for w, n, b, k in zip(worlds, nearests, budgets, works, strict=True)]
-    return _merge(world, regions, plans, nearest, time.perf_counter() - started, seed,
-                  stop.requested)
+        plans = [pair_region(w, n, share, stop)
+                 for w, n, share in zip(worlds, nearests, shares, strict=True)]
+    return _merge(world, regions, plans, nearest, time.perf_counter() - started,
+                  options.seed, stop.requested)
 
 
 def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResult],
@@ -342,6 +330,6 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
         priority_bound=sum(p.priority_bound for p in plans),
         cost_units=sum(p.cost_units for p in plans),
         cost_bound_units=None if None in bounds else sum(b for b in bounds if b is not None),
-        method=max((p.method for p in plans), key=METHODS.index),
+        method=most_involved(p.method for p in plans),
         stats=stats, time_limit_reached=any(p.time_limit_reached for p in plans),
         seconds={"total": seconds}, seed=seed)

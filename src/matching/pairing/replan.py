@@ -29,6 +29,7 @@ from matching.rules.errors import InputError, InputIssue
 
 if TYPE_CHECKING:
     from matching.runtime.cluster import Cluster
+from matching.pairing.options import SolveOptions
 from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.reasons import unassigned_reasons
 from matching.pairing.result import PairingResult, assignment_table, unassigned_table
@@ -125,11 +126,9 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
 
 
 def replan(world: World, previous: dict[str, str], leaving: set[str],
-           history: pd.DataFrame | None = None, *, time_limit: float = 60.0, seed: int = 0,
-           workers: int | None = None,
-           reasons: dict[tuple[str, str], Reason] | None = None,
-           cluster: Cluster | None = None,
-           deterministic_time: float | None = None, stop: Stop = NEVER) -> ReplanResult:
+           history: pd.DataFrame | None = None, options: SolveOptions | None = None,
+           stop: Stop = NEVER, *, reasons: dict[tuple[str, str], Reason] | None = None,
+           cluster: Cluster | None = None) -> ReplanResult:
     """Re-plan in one batch.
 
     Parameters
@@ -145,11 +144,12 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     reasons
         ``(volunteer_id, elder_id) -> why`` of pairs no longer eligible for a known reason
         (rated low in the time bank's ledger, say), for changes.csv.
-    deterministic_time
-        Bound the search by counted work instead of ``time_limit`` (see
-        :func:`matching.solve`).
+    options
+        How hard to search the re-pairing (:class:`~matching.pairing.options.SolveOptions`).
     stop
         A request to end the search early.
+    cluster
+        Where the re-pairing's parts are solved, if not here.
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
@@ -201,8 +201,7 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
 
     # 2. everyone else over what is left
     residual, arcs_left = _residual(problem, kept)
-    result = solve(residual, time_limit=time_limit, seed=seed, workers=workers,
-                   cluster=cluster, deterministic_time=deterministic_time, stop=stop)
+    result = solve(residual, options, stop, cluster=cluster)
     chosen = kept.copy()
     chosen[arcs_left[result.chosen]] = True
     return _report(problem, chosen, kept, result, previous, leaving, why_moved, world)

@@ -21,9 +21,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,7 @@ from matching.pairing import cpsat, cuts
 from matching.pairing.arcmodel import ArcModel
 from matching.pairing.arrays import grouped_order, renumber
 from matching.pairing.flow import FlowNetwork, FlowSolution, lexicographic_weight
+from matching.pairing.options import SolveOptions
 from matching.pairing.problem import PairingProblem
 from matching.pairing.result import PairingResult, Status
 from matching.rules.errors import InputError
@@ -73,13 +76,31 @@ FLOAT_MARGIN = 1e-9
 MIN_STEP = 1 / 16
 
 
-#: How the parts of a plan were solved, from the simplest to the most involved; a plan made
-#: of several parts reports the most involved.
+#: The solve strategies, each a module of its own, in the order a part meets them. The
+#: min-cost flow always runs; the others run where the flow's plan overfills a week, and
+#: where :class:`~matching.pairing.options.SolveOptions` allows them (which is how a test
+#: forces a route).
+STRATEGIES: dict[str, str] = {
+    "flow": "min-cost flow without the weekly minutes (matching.pairing.flow); optimal when "
+            "no week overflows",
+    "cuts": "LP with the weekly rows and knapsack cover cuts (matching.pairing.cuts, HiGHS): "
+            "prices whose flow bounds the optimum",
+    "branch-and-bound": "flows that forbid an overfull volunteer's pairs one at a time, when "
+                        "the LP settles nothing and few volunteers overflow",
+    "lagrangian": "subgradient prices on the weekly rows, when neither settles the bound",
+    "cp-sat": "CP-SAT on the pairs the bounds cannot rule out (matching.pairing.cpsat), "
+              "which proves the optimum; HiGHS searches beside it (matching.pairing.improve)",
+}
+
+#: How a part was solved, from the simplest to the most involved (a plan made of several
+#: parts reports the most involved): the words written in the run's records.
 METHODS = ("min-cost flow", "min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
            "min-cost flow + cover cuts + CP-SAT", "min-cost flow + Lagrangian bounds + CP-SAT")
 
-#: Least budget a part gets, whatever its share of the pairs (small parts finish far sooner).
-MIN_PART_SECONDS = 1.0
+
+def most_involved(methods: Iterable[str]) -> str:
+    """The most involved of several parts' methods (the flow when there is none)."""
+    return max(methods, key=METHODS.index, default=METHODS[0])
 
 
 @dataclass(frozen=True)
@@ -148,62 +169,48 @@ def split(problem: PairingProblem) -> list[Part]:
     return parts
 
 
-def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
-          workers: int | None = None, progress: Progress | None = None,
-          cluster: Cluster | None = None,
-          deterministic_time: float | None = None,
-          stop: Stop = NEVER) -> PairingResult:
+def solve(problem: PairingProblem, options: SolveOptions | None = None, stop: Stop = NEVER,
+          *, progress: Progress | None = None, cluster: Cluster | None = None
+          ) -> PairingResult:
     """Find the best pairing: largest total priority, then least cost.
 
     The problem is split into its independent parts (:func:`split`); each is solved on its
     own (:func:`solve_part`), here or on a Dask cluster, and the plans are put together.
-    Each part's budget is its share of the pairs (at least :data:`MIN_PART_SECONDS`), so
-    a part gets the same budget wherever it runs and the plan is the same, byte for byte.
+    Each part's budget is its share of the pairs (:meth:`SolveOptions.shares`), so a part
+    gets the same budget wherever it runs and the plan is the same, byte for byte.
 
     Parameters
     ----------
     problem
         From :func:`matching.build_problem`.
-    time_limit
-        Seconds for the whole solve; the best plan found by then is returned with its status.
-    seed
-        Seed of CP-SAT's search (the flow is deterministic).
-    workers
-        CP-SAT workers (default 8, the full portfolio).
-    progress
-        Told of each phase as it starts.
-    cluster
-        Where to solve the parts (:func:`matching.runtime.cluster.open_cluster`); here by default.
-    deterministic_time
-        Instead of ``time_limit``: CP-SAT's deterministic time for the whole solve (shared
-        among the parts as the time limit is). Every stage then runs to its own counted end
-        (rounds, nodes, deterministic time), never to the clock, so the same inputs and seed
-        give the same plan on any machine and with any ``workers``. The parts are solved
-        here, not on ``cluster``.
+    options
+        The time limit (or deterministic time), seed, workers and strategies
+        (:class:`~matching.pairing.options.SolveOptions`; its defaults when not given).
     stop
         A request to end the search early (the plan found so far is returned, marked
         interrupted). Parts solved on a cluster run to their budgets.
+    progress
+        Told of each phase as it starts.
+    cluster
+        Where to solve the parts (:func:`matching.runtime.cluster.open_cluster`); here by
+        default, and always here under a deterministic time.
     """
+    options = options or SolveOptions()
     say = progress or SILENT
     started = time.perf_counter()
     p = problem
     parts = split(p)
-    total = sum(part.num_pairs for part in parts) or 1
-    budgets = [max(min(time_limit, MIN_PART_SECONDS), time_limit * part.num_pairs / total)
-               for part in parts]
-    works = ([None] * len(parts) if deterministic_time is None else
-             [deterministic_time * part.num_pairs / total for part in parts])
-    workers = workers or 8  # the full portfolio proves far faster than 2 workers, even on 2 cores
+    shares = options.shares([part.num_pairs for part in parts])
     if len(parts) > 1:
         say("parts", f"{len(parts):,} independent parts (largest "
             f"{max(q.num_pairs for q in parts):,} pairs)", parts=len(parts))
-    if cluster is not None and len(parts) > 1 and deterministic_time is None:
+    if cluster is not None and len(parts) > 1 and options.timed:
         say("cluster", f"solving the parts on {cluster.name}")
-        results = cluster.map_parts(solve_part, parts, budgets, seed, workers)
+        results = cluster.map_parts(solve_part, parts, shares)
     else:
         quiet = say if len(parts) == 1 else SILENT
-        results = [solve_part(part, budget, seed, workers, quiet, work, stop)
-                   for part, budget, work in zip(parts, budgets, works, strict=True)]
+        results = [solve_part(part, share, quiet, stop)
+                   for part, share in zip(parts, shares, strict=True)]
     chosen = np.zeros(p.num_arcs, dtype=bool)
     stats: dict[str, int] = {}
     seconds: dict[str, float] = {}
@@ -216,7 +223,7 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         priority_bound += result.priority_bound
         cost_bound = (None if cost_bound is None or result.cost_bound is None
                       else cost_bound + result.cost_bound)
-        method = max(method, result.method, key=METHODS.index)
+        method = most_involved((method, result.method))
         for key, value in result.stats.items():
             stats[key] = stats.get(key, 0) + value
         for key, value in result.seconds.items():
@@ -239,52 +246,54 @@ def solve(problem: PairingProblem, *, time_limit: float = 60.0, seed: int = 0,
         stats=stats,
         # a plan not proven and not stopped by hand is one the budget cut short, even if
         # it ended a moment before the limit (a stage too short to start is skipped)
-        time_limit_reached=not proven and not stop.requested,
+        time_limit_reached=not proven and not stop.requested and options.uses("cp-sat"),
         seconds=seconds,
-        seed=seed,
+        seed=options.seed,
     )
 
 
-def solve_part(part: Part, time_limit: float, seed: int, workers: int,
-               progress: Progress = SILENT,
-               deterministic_time: float | None = None, stop: Stop = NEVER) -> PartResult:
-    """Solve one part exactly (or as well as ``time_limit`` allows): flow, then
-    branch-and-bound or Lagrangian bounds and CP-SAT where weeks overflow (see the module
-    docstring). A plain function of arrays, so that a Dask worker can run it. With
-    ``deterministic_time`` (see :func:`solve`) the clock bounds nothing; ``stop`` ends every
-    search early."""
+def solve_part(part: Part, options: SolveOptions, progress: Progress = SILENT,
+               stop: Stop = NEVER) -> PartResult:
+    """Solve one part exactly (or as well as its time limit allows): flow, then the
+    strategies of :data:`STRATEGIES` that ``options`` allows where weeks overflow (see the
+    module docstring). A plain function of arrays, so that a Dask worker can run it. Under
+    a deterministic time the clock bounds nothing; ``stop`` ends every search early."""
+    time_limit, deterministic_time = options.time_limit, options.deterministic_time
+    seed, workers = options.seed, options.search_workers
     say = progress
     started = time.perf_counter()
     deadline = started + time_limit if deterministic_time is None else float("inf")
     nv, ne = len(part.cap_count), len(part.priority)
-    arcs = _Arcs(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
+    arcs = ArcModel(part.arc_v, part.arc_e, part.arc_cost, part.arc_load, part.cap_count,
                  part.cap_load, part.priority)
     say("flow", f"min-cost flow over {part.num_pairs:,} pairs", pairs=part.num_pairs)
-    weight = lexicographic_weight(arcs.e, arcs.cost, ne)
+    weight = lexicographic_weight(arcs.arc_e, arcs.arc_cost, ne)
     if weight * max(1, int(part.priority.max(initial=1))) * (nv + ne + 3) >= _COST_LIMIT:
         raise InputError.one("elders", "input.priorities_too_large")
-    net = FlowNetwork(nv, ne, arcs.v, arcs.e, weight * part.priority)
-    cap = _count_fitting_week(arcs.v, arcs.load, part.cap_count, part.cap_load)
-    flow = net.solve(arcs.cost, cap)
+    net = FlowNetwork(nv, ne, arcs.arc_v, arcs.arc_e, weight * part.priority)
+    cap = _count_fitting_week(arcs.arc_v, arcs.arc_load, part.cap_count, part.cap_load)
+    flow = net.solve(arcs.arc_cost, cap)
     seconds = {"flow": time.perf_counter() - started}
     over = arcs.overfull(flow.used)
     stats: dict[str, int] = {"overfull": len(over)}
     used = flow.used
     proven = True
     priority_bound = arcs.priority_of(flow.used)
-    cost_bound: int | None = int(arcs.cost[flow.used].sum())
+    cost_bound: int | None = int(arcs.arc_cost[flow.used].sum())
     method = METHODS[0]
     if len(over):
         say("bounding", f"{len(over)} volunteers over their weekly minutes in the flow; "
             "bounding", overfull=len(over))
         bounds = _Bounds(arcs, net, weight, flow, cap, stop)
         bounds.tighten(deadline)
-        cut = bounds.relax_and_cut(min(deadline, started + RELAX_SHARE * time_limit)
-                                   if deterministic_time is None else deadline)
+        cut = options.uses("cuts") and bounds.relax_and_cut(
+            min(deadline, started + RELAX_SHARE * time_limit)
+            if deterministic_time is None else deadline)
         stats.update(bounds.stats)
         settled = cut  # the LP's prices bound the plan; else the older routes
         branched = None
-        if not settled and len(over) <= BRANCH_MAX_OVERLOADED:
+        if not settled and len(over) <= BRANCH_MAX_OVERLOADED and \
+                options.uses("branch-and-bound"):
             say("branching", f"{len(over)} volunteers over their weekly minutes in the flow; "
                 "branching", overfull=len(over))
             branched = _branch_and_bound(arcs, net, cap, weight, flow,
@@ -295,16 +304,17 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
             method = METHODS[1]
             used = branched
             priority_bound = arcs.priority_of(used)
-            cost_bound = int(arcs.cost[used].sum())
+            cost_bound = int(arcs.arc_cost[used].sum())
         else:
-            if not settled:
+            if not settled and options.uses("lagrangian"):
                 bounds.lagrangian(deadline)
                 stats.update(bounds.stats)
             seconds["bounds"] = time.perf_counter() - started - seconds["flow"]
             used = bounds.best_used
             proof = None
-            if bounds.gap() > 0 and stop.out_of_time(deadline):
-                # out of time: the best plan so far, with the bounds as they stand
+            if bounds.gap() > 0 and (stop.out_of_time(deadline) or not options.uses("cp-sat")):
+                # out of time (or no proof asked for): the best plan so far, with the
+                # bounds as they stand
                 stats["pairs_after_pruning"] = 0
                 proven = False
                 cost_bound = bounds.lower + weight * priority_bound
@@ -322,12 +332,12 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
                 priority_bound = min(priority_bound,
                                      proof.priority_bound + arcs.priority_of(fixed))
                 cost_bound = (None if proof.cost_bound is None
-                              else proof.cost_bound + int(arcs.cost[fixed].sum()))
+                              else proof.cost_bound + int(arcs.arc_cost[fixed].sum()))
                 if cost_bound is not None:  # the relaxation's bound may be the better one
                     cost_bound = max(cost_bound, bounds.lower + weight * priority_bound)
             else:
                 stats["pairs_after_pruning"] = 0
-                cost_bound = int(arcs.cost[used].sum())
+                cost_bound = int(arcs.arc_cost[used].sum())
             with_cpsat = proof is not None and proof.stats["cpsat_components"] > 0
             method = (METHODS[4] if not settled
                       else METHODS[3] if with_cpsat else METHODS[2])
@@ -337,7 +347,7 @@ def solve_part(part: Part, time_limit: float, seed: int, workers: int,
                       cost_bound=cost_bound, method=method, stats=stats, seconds=seconds)
 
 
-def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: int,
+def _branch_and_bound(arcs: ArcModel, net: FlowNetwork, cap: np.ndarray, weight: int,
                       root: FlowSolution, deadline: float, stats: dict[str, int],
                       stop: Stop = NEVER, max_nodes: int = 120) -> np.ndarray | None:
     """Exact best-first branch-and-bound with min-cost flows as relaxations.
@@ -350,7 +360,7 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
     gives up (returns ``None``) after ``max_nodes`` flows or at ``deadline``. Open nodes keep
     only index arrays (the pairs used and the pricing set), never full-size arrays.
     """
-    n = len(arcs.cost)
+    n = len(arcs.arc_cost)
     forbid_cost = weight * (int(arcs.priority.max(initial=1)) + 1)
     counter = itertools.count()
     heap: list[tuple[int, int, frozenset[int], np.ndarray, np.ndarray]] = [
@@ -366,13 +376,13 @@ def _branch_and_bound(arcs: _Arcs, net: FlowNetwork, cap: np.ndarray, weight: in
             return used
         loads = arcs.loads(used)
         v = int(over[np.argmax(loads[over] - arcs.cap_load[over])])
-        for k in np.flatnonzero(used & (arcs.v == v)).tolist():
+        for k in np.flatnonzero(used & (arcs.arc_v == v)).tolist():
             nodes += 1
             if nodes > max_nodes or stop.out_of_time(deadline):
                 stats["branch_nodes"] = nodes
                 return None
             child = forbidden | {k}
-            cost = arcs.cost.copy()
+            cost = arcs.arc_cost.copy()
             cost[list(child)] = forbid_cost
             active = _mask(n, active_idx)
             active[list(child)] = False
@@ -388,35 +398,10 @@ def _mask(n: int, indices: np.ndarray) -> np.ndarray:
     return out
 
 
-class _Arcs:
-    """Usable pairs (sorted by elder) with the capacities they draw on."""
-
-    def __init__(self, v: np.ndarray, e: np.ndarray, cost: np.ndarray, load: np.ndarray,
-                 cap_count: np.ndarray, cap_load: np.ndarray, priority: np.ndarray) -> None:
-        self.v, self.e, self.cost, self.load = v, e, cost, load
-        self.cap_count, self.cap_load, self.priority = cap_count, cap_load, priority
-        self.nv = len(cap_count)
-
-    def loads(self, used: np.ndarray) -> np.ndarray:
-        return np.bincount(self.v[used], weights=self.load[used], minlength=self.nv)
-
-    def counts(self, used: np.ndarray) -> np.ndarray:
-        return np.bincount(self.v[used], minlength=self.nv)
-
-    def overfull(self, used: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(self.loads(used) > self.cap_load)
-
-    def priority_of(self, used: np.ndarray) -> int:
-        return int(self.priority[self.e[used]].sum())
-
-    def combined(self, used: np.ndarray, weight: int) -> int:
-        return int(self.cost[used].sum()) - weight * self.priority_of(used)
-
-
 class _Bounds:
     """Upper bounds from feasible plans, lower bounds from Lagrangian relaxation."""
 
-    def __init__(self, arcs: _Arcs, net: FlowNetwork, weight: int, flow: FlowSolution,
+    def __init__(self, arcs: ArcModel, net: FlowNetwork, weight: int, flow: FlowSolution,
                  cap: np.ndarray, stop: Stop = NEVER) -> None:
         self.arcs, self.net, self.weight, self.cap = arcs, net, weight, cap
         self.stop = stop
@@ -448,7 +433,7 @@ class _Bounds:
             if not len(over) or self.stop.out_of_time(deadline):
                 break
             cap[over] = np.maximum(0, self.arcs.counts(used)[over] - 1)
-            sol = self.net.solve(self.arcs.cost, cap, active)
+            sol = self.net.solve(self.arcs.arc_cost, cap, active)
             self.stats["flows"] += 1
             used, active = sol.used, sol.active
             self._offer(used)
@@ -462,8 +447,8 @@ class _Bounds:
         a = self.arcs
         # the flow's tight pairs (reduced cost 0: each elder's pair and its best alternative)
         first = (self.flow.reduced_cost <= 0) | self.flow.used | self.best_used
-        prices = cuts.cover_cut_prices(a.v, a.e, a.cost, a.load, self.cap, a.cap_load,
-                                       a.priority, first, a.priority_of(self.flow.used),
+        prices = cuts.cover_cut_prices(a.arc_v, a.arc_e, a.arc_cost, a.arc_load, self.cap,
+                                       a.cap_load, a.priority, first, a.priority_of(self.flow.used),
                                        float(self.weight), deadline)
         if prices is None:
             return False
@@ -471,7 +456,7 @@ class _Bounds:
         if prices.plan is not None:
             self._offer(prices.plan)
         extra = np.floor(np.minimum(prices.arc_price, self.weight)).astype(np.int64)
-        sol = self.net.solve(a.cost + extra, self.cap, self.flow.active)
+        sol = self.net.solve(a.arc_cost + extra, self.cap, self.flow.active)
         self.stats["flows"] += 1
         # the constant is subtracted, so it is rounded up (with room for float error)
         constant = prices.constant * (1 + FLOAT_MARGIN) + FLOAT_MARGIN
@@ -488,7 +473,7 @@ class _Bounds:
         binding = _binding(a)
         if not binding.any():
             return
-        price = np.zeros(a.nv)
+        price = np.zeros(a.num_volunteers)
         theta, stall = 1.0, 0
         used, active = self.flow.used, self.flow.active
         done = 0
@@ -503,9 +488,9 @@ class _Bounds:
             step = theta * min(self.gap(), self.weight) / norm
             # a price above weight/load would trade priority for minutes: never useful
             price = np.minimum(np.maximum(0.0, price + step * excess),
-                               self.weight / max(1, int(a.load.max())))
-            extra = np.floor(price[a.v] * a.load).astype(np.int64)
-            sol = self.net.solve(a.cost + extra, self.cap, active)
+                               self.weight / max(1, int(a.arc_load.max())))
+            extra = np.floor(price[a.arc_v] * a.arc_load).astype(np.int64)
+            sol = self.net.solve(a.arc_cost + extra, self.cap, active)
             self.stats["flows"] += 1
             used, active = sol.used, sol.active
             value = int(np.ceil(sol.cost - float((price * a.cap_load).sum()) - 1e-6))
@@ -520,19 +505,19 @@ class _Bounds:
         self.stats["lagrangian_rounds"] = done
 
 
-def _binding(a: _Arcs) -> np.ndarray:
+def _binding(a: ArcModel) -> np.ndarray:
     """Volunteers whose weekly minutes can bind: their ``max_elders`` largest loads overflow."""
-    order = grouped_order(a.v, -a.load)
-    v, load = a.v[order], a.load[order]
+    order = grouped_order(a.arc_v, -a.arc_load)
+    v, load = a.arc_v[order], a.arc_load[order]
     starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]]) if len(v) else np.empty(0, int)
     rank = np.arange(len(v)) - np.repeat(starts, np.diff(np.r_[starts, len(v)]))
     top = rank < a.cap_count[v]
-    heaviest = np.bincount(v[top], weights=load[top], minlength=a.nv)
+    heaviest = np.bincount(v[top], weights=load[top], minlength=a.num_volunteers)
     return heaviest > a.cap_load
 
 
-def _reduce(arcs: _Arcs, reduced: np.ndarray, gap: int,
-            incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, _Arcs]:
+def _reduce(arcs: ArcModel, reduced: np.ndarray, gap: int,
+            incumbent: np.ndarray) -> tuple[np.ndarray, np.ndarray, ArcModel]:
     """Reduced-cost fixing: what an optimal plan must and cannot contain.
 
     A plan that uses a pair of reduced cost ``rc > gap``, or leaves out a pair of reduced cost
@@ -550,12 +535,12 @@ def _reduce(arcs: _Arcs, reduced: np.ndarray, gap: int,
     if (incumbent & (reduced < -gap)).sum() != (reduced < -gap).sum():
         fixed[:] = False  # cannot happen in exact arithmetic; then fix nothing
     settled = np.zeros(len(arcs.priority), dtype=bool)
-    settled[arcs.e[fixed]] = True
-    keep = ((reduced <= gap) | incumbent) & ~settled[arcs.e]
-    cap_count = arcs.cap_count - np.bincount(arcs.v[fixed], minlength=arcs.nv)
-    cap_load = arcs.cap_load - np.bincount(arcs.v[fixed], weights=arcs.load[fixed],
-                                           minlength=arcs.nv).astype(np.int64)
-    rest = _Arcs(arcs.v, arcs.e, arcs.cost, arcs.load, cap_count, cap_load, arcs.priority)
+    settled[arcs.arc_e[fixed]] = True
+    keep = ((reduced <= gap) | incumbent) & ~settled[arcs.arc_e]
+    cap_count = arcs.cap_count - np.bincount(arcs.arc_v[fixed], minlength=arcs.num_volunteers)
+    cap_load = arcs.cap_load - np.bincount(arcs.arc_v[fixed], weights=arcs.arc_load[fixed],
+                                           minlength=arcs.num_volunteers).astype(np.int64)
+    rest = dataclasses.replace(arcs, cap_count=cap_count, cap_load=cap_load)
     return keep, fixed, rest
 
 
@@ -568,7 +553,7 @@ class _Proof:
     stats: dict[str, int]
 
 
-def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
+def _prove(arcs: ArcModel, keep: np.ndarray, incumbent: np.ndarray, weight: int, deadline: float,
            seed: int, workers: int, deterministic_time: float | None = None,
            stop: Stop = NEVER) -> _Proof:
     """Solve the pruned problem exactly, one connected component at a time.
@@ -579,8 +564,9 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
     """
     k = np.flatnonzero(keep)
     used = incumbent.copy()
-    n_comp, label = _components(arcs.v[k], arcs.e[k], arcs.nv, len(arcs.priority))
-    comp = label[arcs.v[k]]
+    n_comp, label = _components(arcs.arc_v[k], arcs.arc_e[k], arcs.num_volunteers,
+                                len(arcs.priority))
+    comp = label[arcs.arc_v[k]]
     order = np.argsort(comp, kind="stable")
     bounds = np.searchsorted(comp[order], np.arange(n_comp + 1))
     groups = [k[order[bounds[c]:bounds[c + 1]]] for c in range(n_comp)]
@@ -590,10 +576,11 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
     hard: list[tuple[np.ndarray, int, int]] = []
     for g in groups:
         sub = _local(arcs, g)
-        cap = _count_fitting_week(sub.v, sub.load, sub.cap_count, sub.cap_load)
-        net = FlowNetwork(sub.nv, len(sub.priority), sub.v, sub.e, weight * sub.priority)
-        flow = net.solve(sub.cost, cap)
-        p_up, c_low = sub.priority_of(flow.used), int(sub.cost[flow.used].sum())
+        cap = _count_fitting_week(sub.arc_v, sub.arc_load, sub.cap_count, sub.cap_load)
+        net = FlowNetwork(sub.num_volunteers, len(sub.priority), sub.arc_v, sub.arc_e,
+                          weight * sub.priority)
+        flow = net.solve(sub.arc_cost, cap)
+        p_up, c_low = sub.priority_of(flow.used), int(sub.arc_cost[flow.used].sum())
         if not len(sub.overfull(flow.used)):
             used[g] = flow.used
             priority_bound += p_up
@@ -614,9 +601,7 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
             g = _cheapest_per_elder(arcs, g, incumbent, RESTRICTED_PAIRS_PER_ELDER)
             stats["restricted_components"] = stats.get("restricted_components", 0) + 1
         sub = _local(arcs, g)
-        data = ArcModel(arc_v=sub.v, arc_e=sub.e, arc_cost=sub.cost, arc_load=sub.load,
-                        cap_count=sub.cap_count, cap_load=sub.cap_load, priority=sub.priority)
-        out = cpsat.solve_cpsat(data, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
+        out = cpsat.solve_cpsat(sub, incumbent[g], p_up, c_low, time_limit=budget, seed=seed,
                                 workers=workers, deterministic_time=work, stop=stop)
         used[g] = out.used
         proven &= out.proven and exact
@@ -632,10 +617,10 @@ def _prove(arcs: _Arcs, keep: np.ndarray, incumbent: np.ndarray, weight: int, de
                   cost_bound=cost_bound if cost_bound > -(2**61) else None, stats=stats)
 
 
-def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: int) -> np.ndarray:
+def _cheapest_per_elder(arcs: ArcModel, g: np.ndarray, incumbent: np.ndarray, k: int) -> np.ndarray:
     """The arcs of ``g`` among each elder's ``k`` cheapest, plus the incumbent's."""
-    order = grouped_order(arcs.e[g], arcs.cost[g])
-    e = arcs.e[g][order]
+    order = grouped_order(arcs.arc_e[g], arcs.arc_cost[g])
+    e = arcs.arc_e[g][order]
     starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
     rank = np.arange(len(e)) - np.repeat(starts, np.diff(np.r_[starts, len(e)]))
     keep = np.zeros(len(g), dtype=bool)
@@ -644,15 +629,15 @@ def _cheapest_per_elder(arcs: _Arcs, g: np.ndarray, incumbent: np.ndarray, k: in
     return g[keep]
 
 
-def _local(arcs: _Arcs, g: np.ndarray) -> _Arcs:
+def _local(arcs: ArcModel, g: np.ndarray) -> ArcModel:
     """The arcs ``g`` renumbered: volunteers and elders of the component only."""
-    vs, lv = renumber(arcs.v[g], arcs.nv)
-    es, le = renumber(arcs.e[g], len(arcs.priority))
+    vs, lv = renumber(arcs.arc_v[g], arcs.num_volunteers)
+    es, le = renumber(arcs.arc_e[g], len(arcs.priority))
     key = le * len(vs) + lv
     if np.any(key[1:] < key[:-1]):
         raise AssertionError("component arcs must stay sorted by elder")
-    return _Arcs(lv, le, arcs.cost[g], arcs.load[g], arcs.cap_count[vs], arcs.cap_load[vs],
-                 arcs.priority[es])
+    return ArcModel(lv, le, arcs.arc_cost[g], arcs.arc_load[g], arcs.cap_count[vs],
+                    arcs.cap_load[vs], arcs.priority[es])
 
 
 def _components(arc_v: np.ndarray, arc_e: np.ndarray, nv: int, ne: int) -> tuple[int, np.ndarray]:
@@ -677,7 +662,7 @@ def _count_fitting_week(arc_v: np.ndarray, arc_load: np.ndarray, cap_count: np.n
     return np.minimum(cap_count, fitting).astype(np.int64)
 
 
-def _repair(a: _Arcs, used: np.ndarray) -> np.ndarray:
+def _repair(a: ArcModel, used: np.ndarray) -> np.ndarray:
     """Make a relaxed plan feasible: overfull volunteers drop their least valuable elders
     (lowest priority, then largest load) until their week fits; then :func:`_fill`."""
     used = used.copy()
@@ -686,38 +671,39 @@ def _repair(a: _Arcs, used: np.ndarray) -> np.ndarray:
     over = (load > a.cap_load) | (count > a.cap_count)
     # every overfull volunteer's pairs at once (a scan per volunteer is quadratic when a
     # priced flow overloads thousands), each volunteer's least valuable first
-    mine = np.flatnonzero(used & over[a.v])
-    for k in mine[np.lexsort((-a.load[mine], a.priority[a.e[mine]], a.v[mine]))].tolist():
-        v = a.v[k]
+    mine = np.flatnonzero(used & over[a.arc_v])
+    order = np.lexsort((-a.arc_load[mine], a.priority[a.arc_e[mine]], a.arc_v[mine]))
+    for k in mine[order].tolist():
+        v = a.arc_v[k]
         if load[v] <= a.cap_load[v] and count[v] <= a.cap_count[v]:
             continue
         used[k] = False
-        load[v] -= a.load[k]
+        load[v] -= a.arc_load[k]
         count[v] -= 1
     return _fill(a, used)
 
 
-def _fill(a: _Arcs, used: np.ndarray) -> np.ndarray:
+def _fill(a: ArcModel, used: np.ndarray) -> np.ndarray:
     """Give every uncovered elder (highest priority first) the cheapest eligible volunteer
     who still has room, if there is one. Arcs must be sorted by elder."""
     used = used.copy()
     count = a.counts(used)
     load = a.loads(used)
-    if not len(a.e):
+    if not len(a.arc_e):
         return used
-    covered = np.zeros(int(a.e.max()) + 1, dtype=bool)
-    covered[a.e[used]] = True
-    starts = np.flatnonzero(np.r_[True, a.e[1:] != a.e[:-1]])
-    ends = np.r_[starts[1:], len(a.e)]
-    elders = a.e[starts]
+    covered = np.zeros(int(a.arc_e.max()) + 1, dtype=bool)
+    covered[a.arc_e[used]] = True
+    starts = np.flatnonzero(np.r_[True, a.arc_e[1:] != a.arc_e[:-1]])
+    ends = np.r_[starts[1:], len(a.arc_e)]
+    elders = a.arc_e[starts]
     open_ = np.flatnonzero(~covered[elders])
     for i in open_[np.argsort(-a.priority[elders[open_]], kind="stable")].tolist():
         lo, hi = starts[i], ends[i]
-        v = a.v[lo:hi]
-        ok = (count[v] < a.cap_count[v]) & (load[v] + a.load[lo:hi] <= a.cap_load[v])
+        v = a.arc_v[lo:hi]
+        ok = (count[v] < a.cap_count[v]) & (load[v] + a.arc_load[lo:hi] <= a.cap_load[v])
         if ok.any():
-            pick = lo + np.flatnonzero(ok)[np.argmin(a.cost[lo:hi][ok])]
+            pick = lo + np.flatnonzero(ok)[np.argmin(a.arc_cost[lo:hi][ok])]
             used[pick] = True
-            count[a.v[pick]] += 1
-            load[a.v[pick]] += a.load[pick]
+            count[a.arc_v[pick]] += 1
+            load[a.arc_v[pick]] += a.arc_load[pick]
     return used

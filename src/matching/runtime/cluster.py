@@ -55,9 +55,9 @@ class Cluster:
     client: Any
 
     def map_parts(self, solve_part: Callable[..., Any], parts: Sequence[Any],
-                  budgets: Sequence[float], seed: int, workers: int) -> list[Any]:
-        """``solve_part(part, budget, seed, workers)`` for every part on the cluster; the
-        results in the parts' order."""
+                  options: Sequence[Any]) -> list[Any]:
+        """``solve_part(part, options)`` for every part (and its share of the solve's
+        options) on the cluster; the results in the parts' order."""
         batches: list[list[int]] = [[]]
         size = 0
         for i, part in enumerate(parts):
@@ -69,8 +69,7 @@ class Cluster:
         # the arrays go to the workers once, as data, not inside the task graph
         futures = [self.client.submit(_solve_batch,
                                       self.client.scatter([parts[i] for i in batch]),
-                                      [budgets[i] for i in batch], seed, workers,
-                                      solve_part, pure=False)
+                                      [options[i] for i in batch], solve_part, pure=False)
                    for batch in batches]
         results: list[Any] = []
         for batch_results in self.client.gather(futures):
@@ -78,15 +77,14 @@ class Cluster:
         return results
 
     def map_regions(self, pair_region: Callable[..., Any], worlds: Sequence[Any],
-                    nearest: Sequence[Any], budgets: Sequence[float], seed: int,
-                    workers: int) -> list[Any]:
-        """``pair_region(world, nearest, budget, seed, workers)`` for every region on the
+                    nearest: Sequence[Any], options: Sequence[Any]) -> list[Any]:
+        """``pair_region(world, nearest, options)`` for every region on the
         cluster (:func:`matching.pairing.regions.pair_region` finds a region's pairs and
         solves it); the plans in the regions' order. Only the region's people go to a worker,
         and only its plan comes back."""
-        futures = [self.client.submit(pair_region, self.client.scatter(world), near, budget,
-                                      seed, workers, pure=False)
-                   for world, near, budget in zip(worlds, nearest, budgets, strict=True)]
+        futures = [self.client.submit(pair_region, self.client.scatter(world), near, share,
+                                      pure=False)
+                   for world, near, share in zip(worlds, nearest, options, strict=True)]
         return list(self.client.gather(futures))
 
 
@@ -98,9 +96,8 @@ class Cluster:
         return list(self.client.gather(futures))
 
 
-def _solve_batch(parts: list[Any], budgets: list[float], seed: int, workers: int,
-                 solve_part: Any) -> list[Any]:
-    return [solve_part(p, b, seed, workers) for p, b in zip(parts, budgets, strict=True)]
+def _solve_batch(parts: list[Any], options: list[Any], solve_part: Any) -> list[Any]:
+    return [solve_part(p, o) for p, o in zip(parts, options, strict=True)]
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from matching.outputs.write import (
     write_key,
     write_outputs,
 )
+from matching.pairing.options import SolveOptions
 from matching.pairing.problem import build_problem
 from matching.pairing.regions import solve_world
 from matching.pairing.replan import ReplanResult, replan
@@ -39,37 +40,6 @@ from matching.runtime.cluster import Cluster
 from matching.runtime.progress import SILENT, Progress
 from matching.schedule import ScheduleResult, schedule_world
 from matching.world.model import World
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """How hard to search.
-
-    Attributes
-    ----------
-    time_limit
-        Seconds for the whole command, from the process's start to its written outputs.
-    deterministic_time
-        Instead of the clock: CP-SAT's deterministic time for the pairing (the same plan on
-        any machine and with any number of workers).
-    seed
-        Seed of the search.
-    workers
-        CP-SAT search workers (default 8).
-    cluster
-        Where the pairing's parts go (``local:N`` or a Dask scheduler), if not here.
-    """
-
-    time_limit: float = 60.0
-    deterministic_time: float | None = None
-    seed: int = 0
-    workers: int | None = None
-    cluster: str | None = None
-
-    @property
-    def timed(self) -> bool:
-        """Whether the clock bounds the search (no ``deterministic_time``)."""
-        return self.deterministic_time is None
 
 
 @dataclass
@@ -111,15 +81,11 @@ def pair_world(world: World, options: SolveOptions, context: Context, *,
         if options.timed and context.budget.spent():
             raise TooShort("work.reading_and_candidates")
         say("solving", f"{problem.num_arcs:,} eligible pairs; solving", pairs=problem.num_arcs)
-        result = solve(problem, time_limit=left, seed=options.seed, workers=options.workers,
-                       progress=say, cluster=context.cluster,
-                       deterministic_time=options.deterministic_time,
-                       stop=context.budget.stop)
+        result = solve(problem, options.with_time(left), context.budget.stop, progress=say,
+                       cluster=context.cluster)
         return even_out(result, feedback.recent_hours)
-    return solve_world(world, time_limit=left, seed=options.seed, workers=options.workers,
-                       progress=say, cluster=context.cluster,
-                       deterministic_time=options.deterministic_time,
-                       stop=context.budget.stop)
+    return solve_world(world, options.with_time(left), context.budget.stop, progress=say,
+                       cluster=context.cluster)
 
 
 def replan_world(world: World, previous: Mapping[str, str], leaving: set[str],
@@ -132,10 +98,8 @@ def replan_world(world: World, previous: Mapping[str, str], leaving: set[str],
     left = context.budget.left() if time_limit is None else time_limit
     context.progress("replanning", f"{len(leaving):,} volunteers leave; re-planning",
                      leaving=len(leaving))
-    return replan(world, dict(previous), leaving, history, time_limit=left,
-                  deterministic_time=options.deterministic_time, seed=options.seed,
-                  workers=options.workers, reasons=reasons, cluster=context.cluster,
-                  stop=context.budget.stop)
+    return replan(world, dict(previous), leaving, history, options.with_time(left),
+                  context.budget.stop, reasons=reasons, cluster=context.cluster)
 
 
 def schedule_pairs(world: World, assignments: pd.DataFrame, start: dt.date, weeks: int,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from matching.ledger import apply_feedback, open_ledger, read_members
+from matching.pairing.options import SolveOptions
 from matching.pairing.replan import ReplanResult, read_previous
 from matching.pairing.result import PairingResult
 from matching.rules.timebank import TimebankRules
@@ -20,7 +21,6 @@ from matching.schedule import ScheduleResult
 from matching.workflows.plan import (
     Context,
     RunFolder,
-    SolveOptions,
     pair_world,
     replan_world,
     schedule_pairs,
@@ -40,7 +40,7 @@ SCHEDULE_END = 0.92
 def solve_options(sc: Scenario) -> SolveOptions:
     """The scenario's ``[solver]`` table as options."""
     return SolveOptions(time_limit=sc.time_limit, deterministic_time=sc.deterministic_time,
-                        seed=sc.seed, workers=sc.workers, cluster=sc.cluster)
+                        seed=sc.seed, workers=sc.workers)
 
 
 @dataclass
