@@ -17,7 +17,7 @@ import pytest
 
 import matching
 from matching import checker
-from matching.outputs.write import write_pairing
+from matching.outputs.runfolder import RunFolder
 from matching.world import generate
 
 #: The quick run's time guard (a test over 2 s not marked slow fails it).
@@ -98,7 +98,7 @@ def plan(tmp_path: Path):
                                     files.get("relations"), files.get("pairs"), rules=rules)
         result = matching.solve(matching.build_problem(world), matching.SolveOptions(**solve_kw))  # type: ignore[arg-type]
         out = tmp_path / "plan"
-        write_pairing(result, out)
+        RunFolder.for_pairing(result).write(out)
         # the checker takes the same rule names as a scenario's [rules]
         rule_numbers = dataclasses.asdict(rules) if rules is not None else None
         report = checker.check_pairing(files["volunteers"], files["elders"],

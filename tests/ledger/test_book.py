@@ -39,7 +39,7 @@ from matching.ledger import (
 from matching.ledger.done import Recording
 from matching.ledger.feedback import banked_bonus, low_rated_pairs
 from matching.ledger.schema import MIGRATIONS, SCHEMA_VERSION
-from matching.outputs.write import write_pairing
+from matching.outputs.runfolder import RunFolder
 from matching.pairing.replan import replan
 from matching.rules.errors import InputError
 from tests.conftest import elders, relations, volunteers
@@ -579,7 +579,7 @@ def check_fairness(tmp_path: Path, vols: pd.DataFrame, recent: dict[str, float],
     before, after = result.assignments, fair.assignments
     assert after["priority"].sum() == before["priority"].sum()
     assert after["cost_km"].sum() == pytest.approx(before["cost_km"].sum(), abs=1e-9)
-    write_pairing(fair, tmp_path / "plan")
+    RunFolder.for_pairing(fair).write(tmp_path / "plan")
     report = checker.check_pairing(tmp_path / "v.csv", tmp_path / "e.csv", None, None,
                                    tmp_path / "plan")
     assert report.ok, report.text()

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import matching
 from matching import checker
-from matching.outputs.write import write_outputs, write_pairing
+from matching.outputs.runfolder import RunFolder
+from matching.outputs.write import write_outputs
 from matching.pairing.replan import replan
 from matching.world.generate import WorldSpec, generate_world
 from matching.world.read import read_table
@@ -63,7 +64,7 @@ def solve_files(folder: Path, vols: pd.DataFrame, elds: pd.DataFrame, rels: pd.D
     world = matching.read_world(*paths)
     result = matching.solve(matching.build_problem(world), matching.SolveOptions(time_limit=30))
     assert result.is_optimal()
-    write_pairing(result, folder / "plan")
+    RunFolder.for_pairing(result).write(folder / "plan")
     return result, paths
 
 

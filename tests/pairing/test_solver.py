@@ -9,7 +9,7 @@ import pytest
 
 import matching
 from matching import checker
-from matching.outputs.write import write_pairing
+from matching.outputs.runfolder import RunFolder
 from matching.pairing.arcmodel import ArcModel
 from tests.conftest import elders, small_world, volunteers
 
@@ -20,7 +20,7 @@ def solve_checked(tmp_path, vols, elds, rels, **kw):
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
     world = matching.read_world(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv")
     result = matching.solve(matching.build_problem(world), matching.SolveOptions(**kw))
-    write_pairing(result, tmp_path / "plan")
+    RunFolder.for_pairing(result).write(tmp_path / "plan")
     report = checker.check_pairing(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv",
                                    None, tmp_path / "plan")
     assert report.ok, report.text()

@@ -18,7 +18,7 @@ import pytest
 import matching
 from matching import checker
 from matching.cli import main
-from matching.outputs.write import write_pairing, write_schedule
+from matching.outputs.runfolder import RunFolder
 from matching.schedule import ScheduleRules, schedule_world
 from matching.schedule.milp import LinearModel, MilpSolution
 from matching.world.read import read_table
@@ -45,11 +45,11 @@ def run(tmp_path: Path, vols: pd.DataFrame, elds: pd.DataFrame, start: dt.date, 
             frame.to_csv(files[name], index=False)
     world = matching.read_world(files["volunteers"], files["elders"], files.get("relations"))
     pairing = matching.solve(matching.build_problem(world))
-    write_pairing(pairing, tmp_path / "pairing")
+    RunFolder.for_pairing(pairing).write(tmp_path / "pairing")
     assignments = read_table(tmp_path / "pairing" / "assignments.csv")
     result = schedule_world(world, assignments, start, weeks, rules, **schedule_kw)  # type: ignore[arg-type]
     out = tmp_path / "plan"
-    write_schedule(result, out)
+    RunFolder.for_schedule(result).write(out)
     report = checker.check_schedule_files(files["volunteers"], files["elders"],
                                           files.get("relations"), None, out, start, weeks,
                                           rules=checker_rules(rules))
@@ -422,7 +422,7 @@ def test_the_rota_a_volunteer_carries(tmp_path):
     assert overview.count('<section class="week" id="week-') == 4
     assert [f'data-print="week-{n}"' in overview for n in range(1, 6)] == [True] * 4 + [False]
     assert "13900000001" in overview and "民乐社区5号楼1单元" in overview
-    write_schedule(result, tmp_path / "en", lang="en", contact="Wang Fang 0359-5551234")
+    RunFolder.for_schedule(result, "en", contact="Wang Fang 0359-5551234").write(tmp_path / "en")
     english = (tmp_path / "en" / "rota" / "V1.html").read_text(encoding="utf-8")
     assert "haircut" in english and "Wang Fang 0359-5551234" in english
     ics = (out / "ical" / "V1.ics").read_text()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import matching
 from matching import checker
-from matching.outputs.write import write_pairing, write_schedule
+from matching.outputs.runfolder import RunFolder
 from matching.schedule import schedule_world
 from matching.world.generate import WorldSpec, generate_world
 from matching.world.read import read_table
@@ -51,16 +51,16 @@ def test_any_world_keeps_every_promise_it_can(tmp_path: Path, case: dict) -> Non
         files[name] = folder / f"{name}.csv"
         getattr(world_tables, name).to_csv(files[name], index=False)
     world = matching.read_world(files["volunteers"], files["elders"], files["relations"])
-    write_pairing(matching.solve(matching.build_problem(world)), folder / "pairing")
+    RunFolder.for_pairing(matching.solve(matching.build_problem(world))).write(folder / "pairing")
     start, weeks = case["start"], case["weeks"]
     assignments = read_table(folder / "pairing" / "assignments.csv")
     result = schedule_world(world, assignments, start, weeks)
     if case["from_days"]:
-        write_schedule(result, folder / "first")
+        RunFolder.for_schedule(result).write(folder / "first")
         result = schedule_world(world, assignments, start, weeks,
                                 from_date=start + dt.timedelta(days=case["from_days"]),
                                 previous=read_table(folder / "first" / "schedule.csv"))
-    write_schedule(result, folder / "plan")
+    RunFolder.for_schedule(result).write(folder / "plan")
     report = checker.check_schedule_files(files["volunteers"], files["elders"],
                                           files["relations"], None, folder / "plan", start,
                                           weeks)

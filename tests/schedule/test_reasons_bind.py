@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import matching
 from matching.analysis import report
 from matching.outputs.folder import load_run
-from matching.outputs.write import write_pairing
+from matching.outputs.runfolder import RunFolder
 from matching.pairing.replan import replan
 from matching.schedule import schedule_world
 from tests.conftest import elders, relations, volunteers
@@ -234,7 +234,7 @@ def test_causes_worded_alike_are_counted_once(tmp_path):
     pairing = matching.solve(matching.build_problem(world))
     codes = pairing.unassigned["reason_code"].value_counts().to_dict()
     assert codes == {"unassigned.only_full": 3, "unassigned.all_full": 1}
-    write_pairing(pairing, tmp_path / "out")
+    RunFolder.for_pairing(pairing).write(tmp_path / "out")
     (tmp_path / "out" / "inputs").mkdir()
     for name, frame in (("volunteers", vols), ("elders", elds)):
         frame.to_csv(tmp_path / "out" / "inputs" / f"{name}.csv", index=False)

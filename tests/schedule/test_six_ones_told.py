@@ -13,7 +13,7 @@ from matching.analysis import report
 from matching.analysis.compare import compare
 from matching.cli import main
 from matching.outputs.folder import load_run
-from matching.outputs.write import write_schedule
+from matching.outputs.runfolder import RunFolder
 from tests.conftest import elders, volunteers
 from tests.schedule.test_plan import rows, run
 
@@ -122,7 +122,7 @@ def test_event_titles_are_in_the_readers_language(tmp_path):
     vols, elds = volunteers({"x": 0}), elders({"x": 0.1, "age": 85})
     result, report_, zh = run(tmp_path, vols, elds, dt.date(2027, 2, 1), 4)
     assert report_.ok, report_.text()
-    write_schedule(result, tmp_path / "en", lang="en")
+    RunFolder.for_schedule(result, "en").write(tmp_path / "en")
     titles = {lang: set(pd.read_csv(folder / "schedule.csv", dtype=str,
                                     keep_default_na=False)["title"]) - {""}
               for lang, folder in (("zh", zh), ("en", tmp_path / "en"))}

@@ -19,7 +19,8 @@ from matching.cli.common import (
     finish,
     progress_of,
 )
-from matching.ledger import Feedback, apply_feedback, open_ledger, read_members
+from matching.ledger import Feedback
+from matching.outputs.runfolder import RunFolder
 from matching.pairing.options import SolveOptions
 from matching.pairing.replan import history_acquaintances, read_leaving, read_previous
 from matching.programme.roster import read_changes, roster_as_of
@@ -29,8 +30,8 @@ from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec, open_cluster
 from matching.workflows.plan import (
     Context,
-    RunFolder,
     pair_world,
+    read_ledger,
     replan_world,
     schedule_pairs,
 )
@@ -146,10 +147,8 @@ def _feedback(world: World, args: argparse.Namespace
     hours are evened out."""
     if args.ledger is None:
         return world, None, False
-    members = read_members(args.members) if args.members else None
-    with open_ledger(args.ledger, create=False) as ledger:
-        changed, feedback = apply_feedback(world, ledger, members)
-        return changed, feedback, ledger.rules.fairness
+    read = read_ledger(world, args.ledger, args.members)
+    return read.world, read.feedback, read.rules.fairness
 
 
 def _ran(budget: Budget, out: Path) -> str:

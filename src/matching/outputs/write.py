@@ -28,7 +28,6 @@ from matching.schedule.result import CONTRACT_COLUMNS
 from matching.world.columns import FORMULA_GUARD, FORMULA_STARTS, chinese
 
 if TYPE_CHECKING:
-    from matching.pairing.result import PairingResult
     from matching.schedule import ScheduleResult
     from matching.world.model import World
 
@@ -362,13 +361,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-def run_json(command: str, **fields: object) -> str:
-    """``run.json``: what ran, with which settings, and the versions, so that anyone can
-    repeat it (``matching.load_run`` reads it back)."""
-    info = {"command": command, **fields, "versions": versions()}
-    return json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
 def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
                  relations: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """``inputs/*.csv``: the tables a plan was made for, as read (text cells), without the
@@ -391,50 +383,15 @@ def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
 ASSIGNMENT_COLUMNS = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes", "tie"]
 
 
-def write_pairing(result: PairingResult, out_dir: str | Path,
-                  extra_figures: Mapping[str, object] | None = None,
-                  tables: Mapping[str, pd.DataFrame] | None = None,
-                  texts: Mapping[str, str | bytes] | None = None,
-                  headers: str = "en", pseudonymise: bool = False) -> list[Path]:
-    """Write ``assignments.csv``, ``unassigned.csv`` and ``summary.json`` for a pairing (and
-    any further ``tables`` and ``texts``, such as ``inputs/`` and ``run.json``).
-
-    The contract's columns come first, then the extras (priority, cost_km, names).
-    """
-    assignments = result.assignments
-    extra = [c for c in assignments.columns if c not in ASSIGNMENT_COLUMNS]
-    figures = result.figures()
-    figures.update(extra_figures or {})
-    return write_outputs(out_dir, {
-        "assignments.csv": assignments[ASSIGNMENT_COLUMNS + extra],
-        "unassigned.csv": result.unassigned, **(tables or {}),
-    }, {"summary.json": json.dumps(figures, indent=2, ensure_ascii=False) + "\n",
-        **(texts or {})}, headers=headers, pseudonymise=pseudonymise)
-
-
-
-
-def write_schedule(result: ScheduleResult, out_dir: str | Path, lang: str = "zh",
-                   extra_figures: Mapping[str, object] | None = None,
-                   tables: Mapping[str, pd.DataFrame] | None = None,
-                   texts: Mapping[str, str | bytes] | None = None,
-                   headers: str = "en", pseudonymise: bool = False,
-                   contact: str = "") -> list[Path]:
-    """Write ``schedule.csv``, ``unmet.csv``, ``backups.csv``, ``credits.csv``, ``rota.html``
-    (the coordinator's weekly overview), ``rota/VOLUNTEER.html`` and ``ical/VOLUNTEER.ics``
-    (each volunteer's own, with the coordinator's ``contact``) and ``schedule.json`` (and
-    any further ``tables`` and ``texts``), whole or not at all."""
-    own, files = schedule_files(result, lang, extra_figures, pseudonymise, contact)
-    return write_outputs(out_dir, {**own, **(tables or {})}, {**files, **(texts or {})},
-                         headers=headers, pseudonymise=pseudonymise)
-
-
 def schedule_files(result: ScheduleResult, lang: str = "zh",
                    extra_figures: Mapping[str, object] | None = None,
                    pseudonymise: bool = False, contact: str = ""
                    ) -> tuple[dict[str, pd.DataFrame], dict[str, str | bytes]]:
-    """The tables and files of a schedule's output folder (see :func:`write_schedule`);
-    with ``pseudonymise`` the rota pages and calendars carry pseudonyms."""
+    """The tables and files of a schedule's output folder: ``schedule.csv``, ``unmet.csv``,
+    ``backups.csv``, ``credits.csv``, ``rota.html`` (the coordinator's weekly overview),
+    ``rota/VOLUNTEER.html`` and ``ical/VOLUNTEER.ics`` (each volunteer's own, with the
+    coordinator's ``contact``) and ``schedule.json``; with ``pseudonymise`` the rota pages
+    and calendars carry pseudonyms."""
     result = result.in_language(lang)
     if pseudonymise:
         result = dataclasses.replace(

@@ -101,6 +101,13 @@ class Budget:
         """Seconds since the command started."""
         return time.perf_counter() - self.started
 
+    def even_shares(self, steps: int) -> Iterator[float]:
+        """Seconds for each of ``steps`` solving steps in turn: an equal share of what is
+        left when the step starts, so that a step that ends early leaves its time to the
+        next (the last step has all that is left)."""
+        for remaining in range(steps, 0, -1):
+            yield self.left() / remaining
+
     def left(self) -> float:
         """Seconds left for solving: the limit, less what is spent and the writing reserve
         (never negative; none once a stop is requested; unbounded without a limit)."""

@@ -11,23 +11,14 @@ read -> candidate pairs -> problem -> solve (regions, parts, cluster) -> result
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from matching.catalogue import Reason
-from matching.ledger import Feedback, even_out
-from matching.outputs.write import (
-    ASSIGNMENT_COLUMNS,
-    input_tables,
-    schedule_files,
-    versions,
-    write_key,
-    write_outputs,
-)
+from matching.ledger import Feedback, apply_feedback, even_out, open_ledger, read_members
 from matching.pairing.options import SolveOptions
 from matching.pairing.problem import build_problem
 from matching.pairing.regions import solve_world
@@ -35,6 +26,7 @@ from matching.pairing.replan import ReplanResult, replan
 from matching.pairing.result import PairingResult
 from matching.pairing.solver import solve
 from matching.rules.schedule import ScheduleRules
+from matching.rules.timebank import TimebankRules
 from matching.runtime.budget import Budget, TooShort
 from matching.runtime.cluster import Cluster
 from matching.runtime.progress import SILENT, Progress
@@ -50,6 +42,46 @@ class Context:
     budget: Budget
     progress: Progress = SILENT
     cluster: Cluster | None = None
+
+
+@dataclass(frozen=True)
+class LedgerFeedback:
+    """The world as the time bank's ledger changes it, and what changed it.
+
+    Attributes
+    ----------
+    world
+        Low-rated pairs refuse; banked hours raise priority.
+    feedback
+        What was applied (its figures go into the run's summary).
+    rules
+        The time-bank rules in effect: the ledger's, with any a scenario changed.
+    """
+
+    world: World
+    feedback: Feedback
+    rules: TimebankRules
+
+
+def read_ledger(world: World, ledger: Path, members: Path | None = None,
+                changes: Mapping[str, object] | None = None) -> LedgerFeedback:
+    """Apply the time bank's feedback to ``world`` (:func:`matching.ledger.apply_feedback`):
+    the one place the commands and scenario runs read a ledger for a plan.
+
+    Parameters
+    ----------
+    ledger
+        The ledger file (it must exist).
+    members
+        A members table linking elders to their accounts.
+    changes
+        Time-bank rules a scenario sets over the ledger's own.
+    """
+    table = read_members(members) if members is not None else None
+    with open_ledger(ledger, create=False) as book:
+        rules = book.rules.replace(**dict(changes or {}))
+        changed, feedback = apply_feedback(world, book, table, rules)
+    return LedgerFeedback(changed, feedback, rules)
 
 
 def pair_world(world: World, options: SolveOptions, context: Context, *,
@@ -121,77 +153,3 @@ def schedule_pairs(world: World, assignments: pd.DataFrame, start: dt.date, week
                           assignments_name=assignments_name, stop=context.budget.stop)
 
 
-@dataclass
-class RunFolder:
-    """What one run writes, gathered stage by stage and written whole at the end
-    (:func:`matching.outputs.write.write_outputs`: the previous folder, or this one, never
-    a mix)."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    texts: dict[str, str | bytes] = field(default_factory=dict)
-
-    def add_pairing(self, result: PairingResult) -> None:
-        """``assignments.csv`` (the contract's columns first) and ``unassigned.csv``."""
-        assignments = result.assignments
-        extra = [c for c in assignments.columns if c not in ASSIGNMENT_COLUMNS]
-        self.tables["assignments.csv"] = assignments[ASSIGNMENT_COLUMNS + extra]
-        self.tables["unassigned.csv"] = result.unassigned
-
-    def add_replan(self, result: ReplanResult, baseline: pd.DataFrame,
-                   baseline_unassigned: pd.DataFrame | None = None) -> None:
-        """A re-plan's ``assignments.csv``, ``unassigned.csv``, ``changes.csv`` and the
-        earlier pairing under ``baseline/``."""
-        extra = [c for c in result.assignments.columns if c not in ASSIGNMENT_COLUMNS]
-        self.tables["assignments.csv"] = result.assignments[ASSIGNMENT_COLUMNS + extra]
-        self.tables["unassigned.csv"] = result.unassigned
-        self.tables["changes.csv"] = result.changes
-        self.tables["baseline/assignments.csv"] = baseline
-        if baseline_unassigned is not None:
-            self.tables["baseline/unassigned.csv"] = baseline_unassigned
-
-    def add_schedule(self, result: ScheduleResult, lang: str, pseudonymise: bool,
-                     with_assignments: bool = True, contact: str = "") -> None:
-        """The schedule's tables, rota pages (with the coordinator's ``contact``),
-        calendars and ``schedule.json``."""
-        tables, texts = schedule_files(result, lang, pseudonymise=pseudonymise,
-                                       contact=contact)
-        if not with_assignments:  # the pairing's own, with every column, is written
-            tables.pop("assignments.csv")
-        self.tables.update(tables)
-        self.texts.update(texts)
-
-    def add_inputs(self, world: World, leaving: set[str] | frozenset[str] = frozenset(),
-                   relations: pd.DataFrame | None = None) -> None:
-        """``inputs/``: the tables planned for, so that the folder is enough on its own."""
-        self.tables.update(input_tables(world, leaving, relations))
-
-    def add_record(self, command: str, **fields: object) -> None:
-        """``run.json``: what ran, with which settings, and the versions."""
-        info = {"command": command, **fields, "versions": versions()}
-        self.texts["run.json"] = _json(info)
-
-    def add_summary(self, figures: Mapping[str, object]) -> None:
-        """``summary.json``: the run's headline figures."""
-        self.texts["summary.json"] = _json(figures)
-
-    def add_text(self, name: str, text: str | bytes) -> None:
-        """Any other file of the run (``scenario.toml``)."""
-        self.texts[name] = text
-
-    def write(self, out: Path, headers: str = "en", pseudonymise: bool = False,
-              world: World | None = None, key: Path | None = None) -> list[Path]:
-        """Write the folder whole; with ``pseudonymise``, the key apart from it first.
-
-        Raises
-        ------
-        InputError
-            If the key would land inside the folder it unlocks.
-        """
-        if pseudonymise and world is not None:
-            write_key(world, out, key)
-        return write_outputs(out, self.tables, self.texts, headers=headers,
-                             pseudonymise=pseudonymise)
-
-
-def _json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

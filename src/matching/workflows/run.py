@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matching.ledger import apply_feedback, open_ledger, read_members
+from matching.outputs.runfolder import RunFolder
 from matching.pairing.options import SolveOptions
 from matching.pairing.replan import ReplanResult, read_previous
 from matching.pairing.result import PairingResult
@@ -20,8 +20,8 @@ from matching.runtime.cluster import open_cluster
 from matching.schedule import ScheduleResult
 from matching.workflows.plan import (
     Context,
-    RunFolder,
     pair_world,
+    read_ledger,
     replan_world,
     schedule_pairs,
 )
@@ -118,12 +118,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                       and sc.weeks is not None)
     # one budget for the whole run: each solving step gets an equal share of what is left,
     # so that a step that finishes early leaves its time to the next
-    steps_left = [1 + replanning + scheduling]
-
-    def share() -> float:
-        seconds = budget.left() / max(1, steps_left[0])
-        steps_left[0] -= 1
-        return seconds
+    shares = budget.even_shares(1 + replanning + scheduling)
 
     if options.deterministic_time is not None:  # shared by the pairing steps alike
         options = dataclasses.replace(options, deterministic_time=options.deterministic_time
@@ -145,7 +140,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                             rules=sc.rules, coords=sc.coords)
         progress("baseline", "pairing the world before the what-if")
         baseline = pair_world(world0, options, dataclasses.replace(
-            context, progress=progress.span(0.0, pairing_end / 2)), time_limit=share())
+            context, progress=progress.span(0.0, pairing_end / 2)), time_limit=next(shares))
         timings["baseline_pair"] = time.perf_counter() - clock
         previous = dict(zip(baseline.assignments["elder_id"],
                             baseline.assignments["volunteer_id"], strict=True))
@@ -157,12 +152,10 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     feedback, fairness = None, False
     if sc.ledger is not None:
         progress("ledger", "reading the time bank's ledger")
-        members = read_members(sc.members) if sc.members is not None else None
-        with open_ledger(sc.ledger, create=False) as ledger:
-            bank_rules = ledger.rules.replace(**{k: getattr(sc.timebank_rules, k)
-                                                 for k in sc.timebank_keys})
-            world, feedback = apply_feedback(world, ledger, members, bank_rules)
-            fairness = bank_rules.fairness
+        read = read_ledger(world, sc.ledger, sc.members,
+                           {k: getattr(sc.timebank_rules, k) for k in sc.timebank_keys})
+        world, feedback, bank_rules = read.world, read.feedback, read.rules
+        fairness = bank_rules.fairness
         # the rules in effect go into the scenario kept with the plan, to run it again
         sc = dataclasses.replace(sc, timebank_rules=bank_rules,
                                  timebank_keys=tuple(f.name for f in
@@ -178,7 +171,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         result = replan_world(world, previous, gone, options,
                               dataclasses.replace(context, progress=pairing_progress),
                               reasons=feedback.reasons() if feedback else None,
-                              time_limit=share())
+                              time_limit=next(shares))
         folder.add_replan(result, *baseline_tables)
         figures["replan"] = {k: v for k, v in result.figures.items() if k != "residual"}
         status = str(result.figures["status"])
@@ -188,7 +181,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         progress("pairing", "pairing")
         pairing = pair_world(stay, options,
                              dataclasses.replace(context, progress=pairing_progress),
-                             time_limit=share(), feedback=feedback, fairness=fairness)
+                             time_limit=next(shares), feedback=feedback, fairness=fairness)
         folder.add_pairing(pairing)
         figures["pairing"] = pairing.figures()
         status = str(pairing.status)
@@ -203,7 +196,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
             dataclasses.replace(context, progress=progress.span(pairing_end, SCHEDULE_END)),
             rules=sc.schedule_rules, from_date=sc.from_date,
             previous=read_table(sc.previous) if sc.previous is not None else None,
-            time_limit=share())
+            time_limit=next(shares))
         timings["schedule"] = time.perf_counter() - t0
         figures["schedule"] = dict(schedule_result.stats)
     # the inputs actually planned for: after the edits, without those who left (as read:
