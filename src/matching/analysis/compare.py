@@ -11,6 +11,7 @@ import pandas as pd
 
 from matching.outputs.folder import Run, typed
 from matching.rules.errors import InputError
+from matching.world.columns import VOLUNTEER_ID
 
 
 def _csv(path: Path, table: str = "") -> pd.DataFrame | None:
@@ -44,11 +45,11 @@ def plan_figures(folder: str | Path) -> dict[str, float | str]:
     out["max_distance_km"] = float(km.max()) if len(km) else np.nan
     out["kin_pairs"] = float((a["tie"] == "kin").sum()) if len(a) else 0.0
     out["familiar_pairs"] = float((a["tie"] == "familiar").sum()) if len(a) else 0.0
-    minutes = a["weekly_minutes"].groupby(a["volunteer_id"]).sum() if len(a) else \
+    minutes = a["weekly_minutes"].groupby(a[VOLUNTEER_ID]).sum() if len(a) else \
         pd.Series(dtype=float)
     volunteers = _csv(folder / "inputs" / "volunteers.csv")
     if volunteers is not None:
-        minutes = minutes.reindex(volunteers["volunteer_id"], fill_value=0.0)
+        minutes = minutes.reindex(volunteers[VOLUNTEER_ID], fill_value=0.0)
     out["volunteers"] = float(len(minutes))
     out["load_mean_minutes"] = float(minutes.mean()) if len(minutes) else np.nan
     out["load_max_minutes"] = float(minutes.max()) if len(minutes) else np.nan

@@ -43,7 +43,7 @@ from matching.rules.errors import InputError, InputIssue
 from matching.rules.pairing import Rules
 from matching.rules.schedule import ScheduleRules
 from matching.world import geo, parse
-from matching.world.columns import ID_COLUMNS
+from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_header, read_world
 
@@ -146,14 +146,14 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
 
 def _kind(path: Path) -> str:
     columns = set(read_header(path))
-    if {"volunteer_id", "elder_id"} <= columns:
+    if {VOLUNTEER_ID, ELDER_ID} <= columns:
         if "relation" in columns:
             return "relations"
         if columns & {"distance_km", "weekly_minutes"}:
             return "pairs"
-    elif "volunteer_id" in columns:
+    elif VOLUNTEER_ID in columns:
         return "volunteers"
-    elif "elder_id" in columns:
+    elif ELDER_ID in columns:
         return "elders"
     name = path.name.lower()
     for kind, words in _NAME_HINTS.items():
@@ -166,8 +166,8 @@ def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules
           found: Diagnosis) -> World | None:
     """Read the world; a missing volunteers or elders file is stood in for by an empty one,
     so that either file can be checked alone."""
-    blank = {"volunteers": pd.DataFrame({"volunteer_id": [], "lat": [], "lon": []}),
-             "elders": pd.DataFrame({"elder_id": [], "lat": [], "lon": []})}
+    blank = {"volunteers": pd.DataFrame({VOLUNTEER_ID: [], "lat": [], "lon": []}),
+             "elders": pd.DataFrame({ELDER_ID: [], "lat": [], "lon": []})}
     try:
         return read_world(tables.get("volunteers", blank["volunteers"]),
                           tables.get("elders", blank["elders"]),
@@ -196,9 +196,9 @@ def _unreachable(world: World) -> list[InputIssue]:
     served = np.zeros(problem.num_elders, dtype=bool)
     served[problem.arc_e[alone]] = True
     reasons = unassigned_reasons(problem, np.zeros(problem.num_arcs, dtype=bool))
-    ids = world.elders["elder_id"].to_numpy(dtype=object)
+    ids = world.elders[ELDER_ID].to_numpy(dtype=object)
     return [InputIssue(_file(world, "elders"), "input.unreachable", _row(world, "elders", e),
-                       "elder_id", str(ids[e]), why=reasons[e].part())
+                       ELDER_ID, str(ids[e]), why=reasons[e].part())
             for e in np.flatnonzero(~served).tolist()]
 
 
@@ -301,16 +301,16 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
         return []
     rules = world.rules
     vols, elds = world.volunteers, world.elders
-    vid = pd.Index(vols["volunteer_id"].astype(str))
-    eid = pd.Index(elds["elder_id"].astype(str))
-    v = vid.get_indexer(source["volunteer_id"].astype(str))
-    e = eid.get_indexer(source["elder_id"].astype(str))
+    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
+    eid = pd.Index(elds[ELDER_ID].astype(str))
+    v = vid.get_indexer(source[VOLUNTEER_ID].astype(str))
+    e = eid.get_indexer(source[ELDER_ID].astype(str))
     km = geo.haversine_km(vols["lat"].to_numpy(float)[v], vols["lon"].to_numpy(float)[v],
                           elds["lat"].to_numpy(float)[e], elds["lon"].to_numpy(float)[e])
     if world.pairs is not None and len(world.pairs):
-        given = dict(zip(zip(world.pairs["volunteer_id"], world.pairs["elder_id"],
+        given = dict(zip(zip(world.pairs[VOLUNTEER_ID], world.pairs[ELDER_ID],
                              strict=True), world.pairs["distance_km"], strict=True))
-        for i, pair in enumerate(zip(source["volunteer_id"], source["elder_id"],
+        for i, pair in enumerate(zip(source[VOLUNTEER_ID], source[ELDER_ID],
                                      strict=True)):
             if not np.isnan(given.get(pair, np.nan)):
                 km[i] = given[pair]
@@ -321,7 +321,7 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
     out: list[InputIssue] = []
     pair_kinds: dict[tuple[str, str], set[str]] = {}
     for i, (row, kind) in enumerate(zip(source.index, kinds, strict=True)):
-        pair = (str(source["volunteer_id"].iloc[i]), str(source["elder_id"].iloc[i]))
+        pair = (str(source[VOLUNTEER_ID].iloc[i]), str(source[ELDER_ID].iloc[i]))
         pair_kinds.setdefault(pair, set()).add(kind)
         d = float(km[i])
         why = None
@@ -342,16 +342,16 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
             # the cell as the file says it (熟人, not familiar), the people by name
             out.append(InputIssue(name, "input.relation_idle", int(row), "relation",
                                   str(source["relation"].iloc[i]).strip(),
-                                  volunteer=called(vols, "volunteer_id", v[i], pair[0]),
-                                  elder=called(elds, "elder_id", e[i], pair[1]), why=why))
+                                  volunteer=called(vols, VOLUNTEER_ID, v[i], pair[0]),
+                                  elder=called(elds, ELDER_ID, e[i], pair[1]), why=why))
     for (volunteer, elder), found in pair_kinds.items():
         if len(found) > 1:
             out.append(InputIssue(name, "input.relation_twice_refusal" if "refuses" in found
                                   else "input.relation_twice", column="relation",
-                                  volunteer=called(vols, "volunteer_id",
+                                  volunteer=called(vols, VOLUNTEER_ID,
                                                    int(vid.get_indexer([volunteer])[0]),
                                                    volunteer),
-                                  elder=called(elds, "elder_id",
+                                  elder=called(elds, ELDER_ID,
                                                int(eid.get_indexer([elder])[0]), elder),
                                   kinds=[f"relation.{k}" for k in sorted(found)]))
     return out

@@ -30,6 +30,7 @@ from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.outputs.tables import tier_name
 from matching.rules.pairing import Rules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: CJK font families tried, in order, for Chinese labels.
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
@@ -187,19 +188,19 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
         vols, elds = run.world.volunteers, run.world.elders
         if community is not None:
             elds = elds[elds["community"] == community]
-            theirs = set(run.assignments.loc[run.assignments["elder_id"].isin(
-                set(elds["elder_id"])), "volunteer_id"])
-            vols = vols[vols["volunteer_id"].isin(theirs)]
+            theirs = set(run.assignments.loc[run.assignments[ELDER_ID].isin(
+                set(elds[ELDER_ID])), VOLUNTEER_ID])
+            vols = vols[vols[VOLUNTEER_ID].isin(theirs)]
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
         ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
-        vpos = dict(zip(vols["volunteer_id"], zip(vx, vy, strict=True), strict=True))
-        epos = dict(zip(elds["elder_id"], zip(ex, ey, strict=True), strict=True))
+        vpos = dict(zip(vols[VOLUNTEER_ID], zip(vx, vy, strict=True), strict=True))
+        epos = dict(zip(elds[ELDER_ID], zip(ex, ey, strict=True), strict=True))
         a = run.assignments
         for tie in ("none", "familiar", "kin"):
             rows = a[a["tie"] == tie]
-            segments = [(vpos[v], epos[e]) for v, e in zip(rows["volunteer_id"],
-                                                           rows["elder_id"], strict=True)
+            segments = [(vpos[v], epos[e]) for v, e in zip(rows[VOLUNTEER_ID],
+                                                           rows[ELDER_ID], strict=True)
                         if v in vpos and e in epos]
             if segments:
                 ax.add_collection(LineCollection(segments, colors=TIE_COLOURS[tie],
@@ -208,8 +209,8 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
                                                  label=f"{words[tie]} ({len(segments)})"))
         ax.scatter(vx, vy, s=14, marker="^", color="#2c3e50",
                    label=f"{words['volunteer']} ({len(vols)})")
-        assigned = set(a["elder_id"])
-        served = np.array([e in assigned for e in elds["elder_id"]], dtype=bool)
+        assigned = set(a[ELDER_ID])
+        served = np.array([e in assigned for e in elds[ELDER_ID]], dtype=bool)
         ax.scatter(ex[served], ey[served], s=10, color="#2980b9",
                    label=f"{words['elder']} ({int(served.sum())})")
         if (~served).any():
@@ -243,8 +244,8 @@ def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
         figure.colorbar(cells, ax=ax, label=words["elders"], shrink=0.8)
         ax.scatter(vx, vy, s=2, color="#2c3e50", alpha=0.25,
                    label=f"{words['volunteer']} ({len(vols):,})")
-        assigned = set(run.assignments["elder_id"])
-        missing = np.array([e not in assigned for e in elds["elder_id"]], dtype=bool) & shown
+        assigned = set(run.assignments[ELDER_ID])
+        missing = np.array([e not in assigned for e in elds[ELDER_ID]], dtype=bool) & shown
         if missing.any():
             ax.scatter(ex[missing], ey[missing], s=28, marker="x", color=MISSING_COLOUR,
                        linewidths=1.2, label=f"{words['unassigned']} ({int(missing.sum()):,})")
@@ -442,13 +443,13 @@ def replan_comparison(run: Run, ax: Axes | None = None, lang: str = "en") -> Fig
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
         ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
-        vpos = dict(zip(vols["volunteer_id"], zip(vx, vy, strict=True), strict=True))
-        epos = dict(zip(elds["elder_id"], zip(ex, ey, strict=True), strict=True))
-        old = set(zip(before.assignments["volunteer_id"], before.assignments["elder_id"],
+        vpos = dict(zip(vols[VOLUNTEER_ID], zip(vx, vy, strict=True), strict=True))
+        epos = dict(zip(elds[ELDER_ID], zip(ex, ey, strict=True), strict=True))
+        old = set(zip(before.assignments[VOLUNTEER_ID], before.assignments[ELDER_ID],
                       strict=True))
-        new = set(zip(run.assignments["volunteer_id"], run.assignments["elder_id"],
+        new = set(zip(run.assignments[VOLUNTEER_ID], run.assignments[ELDER_ID],
                       strict=True))
-        gone = set(run.leaving["volunteer_id"]) if run.leaving is not None else set()
+        gone = set(run.leaving[VOLUNTEER_ID]) if run.leaving is not None else set()
         groups = {"kept": (old & new, "#bdc3c7", "-"),
                   "lost": ({p for p in old - new if p[0] in gone}, MISSING_COLOUR, "--"),
                   "new": (new - old, NEW_COLOUR, "-")}
@@ -459,7 +460,7 @@ def replan_comparison(run: Run, ax: Axes | None = None, lang: str = "en") -> Fig
                                                  linewidths=1.4 if key != "kept" else 0.6,
                                                  label=f"{words[key]} ({len(segments)})"))
         ax.scatter(ex, ey, s=8, color="#2980b9", label=words["elder"])
-        left = np.array([v in gone for v in vols["volunteer_id"]], dtype=bool)
+        left = np.array([v in gone for v in vols[VOLUNTEER_ID]], dtype=bool)
         ax.scatter(vx[~left], vy[~left], s=12, marker="^", color="#2c3e50",
                    label=words["volunteer"])
         if left.any():

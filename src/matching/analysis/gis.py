@@ -19,6 +19,7 @@ from matching.analysis.metrics import elders_table, load
 from matching.outputs.folder import Run
 from matching.outputs.privacy import COORD_DECIMALS
 from matching.runtime.extras import optional_module
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Decimals of a coordinate in the GeoJSON (about 0.1 m).
 GEOJSON_DECIMALS = 6
@@ -60,7 +61,7 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
     places = COORD_DECIMALS if pseudonymise else GEOJSON_DECIMALS
     features: list[dict[str, Any]] = []
     vols = run.world.volunteers
-    loads = load(run).set_index("volunteer_id")
+    loads = load(run).set_index(VOLUNTEER_ID)
     where: dict[str, list[float] | None] = {}
     for row in vols.itertuples(index=False):
         vid = str(row.volunteer_id)
@@ -68,7 +69,7 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
         where[vid] = point
         if point is None:
             continue
-        properties = {"kind": "volunteer", "volunteer_id": vid,
+        properties = {"kind": "volunteer", VOLUNTEER_ID: vid,
                       "community": str(getattr(row, "community", "") or "")}
         if not pseudonymise:
             properties["name"] = str(getattr(row, "name", "") or "")
@@ -84,7 +85,7 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
     homes: dict[str, list[float] | None] = {}
     for row in elders.to_dict("records"):
         point = _point(row["lon"], row["lat"], places)
-        homes[str(row["elder_id"])] = point
+        homes[str(row[ELDER_ID])] = point
         if point is None:
             continue
         properties = {"kind": "elder", **{c: _value(row[c]) for c in keep}}
@@ -92,14 +93,14 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
                                                          "coordinates": point},
                          "properties": properties})
     for row in run.assignments.to_dict("records"):
-        start, end = where.get(str(row["volunteer_id"])), homes.get(str(row["elder_id"]))
+        start, end = where.get(str(row[VOLUNTEER_ID])), homes.get(str(row[ELDER_ID]))
         if start is None or end is None:
             continue
         features.append({"type": "Feature",
                          "geometry": {"type": "LineString", "coordinates": [start, end]},
                          "properties": {"kind": "pair",
                                         **{c: _value(row.get(c)) for c in
-                                           ("volunteer_id", "elder_id", "distance_km",
+                                           (VOLUNTEER_ID, ELDER_ID, "distance_km",
                                             "weekly_minutes", "tie")}}})
     return {"type": "FeatureCollection", "features": features}
 

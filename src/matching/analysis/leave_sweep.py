@@ -25,6 +25,7 @@ from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
 from matching.pairing.result import PairingResult
 from matching.runtime.cluster import Cluster
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World, without_volunteers
 
 #: The columns of :attr:`Sweep.points` that every sweep has (tiers add
@@ -92,8 +93,8 @@ def leaving_order(world: World, plan: PairingResult, seed: int,
                   among: str = "all") -> list[str]:
     """The seeded order in which volunteers leave (nested by design): all of them, or
     those ``plan`` pairs."""
-    pool = plan.assignments["volunteer_id"] if among == "paired" else \
-        world.volunteers["volunteer_id"]
+    pool = plan.assignments[VOLUNTEER_ID] if among == "paired" else \
+        world.volunteers[VOLUNTEER_ID]
     ids = sorted(set(pool.astype(str)))
     return [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
 
@@ -112,7 +113,7 @@ def _point(world: World, time_limit: float, seed: int, workers: int | None,
     back, so that it is cheap from a Dask worker)."""
     plan = solve_world(world, SolveOptions(time_limit=time_limit, seed=seed, workers=workers))
     out: dict[str, Any] = {"assignments": plan.assignments[
-        ["elder_id", "volunteer_id", "distance_km", "weekly_minutes"]].copy(),
+        [ELDER_ID, VOLUNTEER_ID, "distance_km", "weekly_minutes"]].copy(),
         "status": str(plan.status)}
     if places is not None:
         found = recruit(world, plan, places, seed=seed)
@@ -173,13 +174,13 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
 
 def _tables(world: World, shares: list[float], order: list[str],
             results: list[dict[str, Any]], recruiting: bool) -> Sweep:
-    elders = world.elders.set_index("elder_id")
+    elders = world.elders.set_index(ELDER_ID)
     priority = elders["priority"].astype(int)
     tiers = sorted(priority.unique(), reverse=True)
     points, communities, recruits = [], [], []
     for share, result in zip(shares, results, strict=True):
         pairs: pd.DataFrame = result["assignments"]
-        served = elders.index.isin(pairs["elder_id"])
+        served = elders.index.isin(pairs[ELDER_ID])
         gone = round(share * len(order))
         row: dict[str, Any] = {
             "leave_share": share, "leaving": gone,
@@ -193,7 +194,7 @@ def _tables(world: World, shares: list[float], order: list[str],
         total = int(priority.sum())
         row["priority_coverage"] = float(priority[served].sum()) / total if total else math.nan
         km = pairs["distance_km"].astype(float)
-        load = pairs.groupby("volunteer_id")["weekly_minutes"].sum()
+        load = pairs.groupby(VOLUNTEER_ID)["weekly_minutes"].sum()
         row["mean_distance_km"] = float(km.mean()) if len(km) else math.nan
         row["max_distance_km"] = float(km.max()) if len(km) else math.nan
         row["mean_load_minutes"] = float(load.mean()) if len(load) else math.nan

@@ -15,6 +15,7 @@ import pandas as pd
 from matching.outputs.folder import Run
 from matching.rules.schedule import SIX_ONES
 from matching.schedule import dates
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Age bands of elders: under the first, between each two, and the last and over.
 AGE_BANDS = (80, 85, 90, 95)
@@ -41,10 +42,10 @@ def elders_table(run: Run) -> pd.DataFrame:
     ``reason_code, reason`` (why not, if unserved). Coordinates are WGS-84.
     """
     elds = run.world.elders
-    pairs = run.assignments.set_index("elder_id")
-    why = run.unassigned.set_index("elder_id") if "elder_id" in run.unassigned else \
+    pairs = run.assignments.set_index(ELDER_ID)
+    why = run.unassigned.set_index(ELDER_ID) if ELDER_ID in run.unassigned else \
         pd.DataFrame()
-    ids = elds["elder_id"].astype(str)
+    ids = elds[ELDER_ID].astype(str)
 
     def pick(table: pd.DataFrame, column: str, blank: object) -> list[object]:
         if column not in table.columns:
@@ -55,9 +56,9 @@ def elders_table(run: Run) -> pd.DataFrame:
     def flag(column: str) -> np.ndarray:
         return elds[column].to_numpy(bool) if column in elds else np.zeros(len(elds), bool)
 
-    volunteer = pick(pairs, "volunteer_id", "")
+    volunteer = pick(pairs, VOLUNTEER_ID, "")
     return pd.DataFrame({
-        "elder_id": ids.to_numpy(dtype=object),
+        ELDER_ID: ids.to_numpy(dtype=object),
         "name": elds["name"].astype(str).to_numpy(dtype=object),
         "community": elds["community"].astype(str).to_numpy(dtype=object),
         "lat": elds["lat"].to_numpy(float), "lon": elds["lon"].to_numpy(float),
@@ -68,7 +69,7 @@ def elders_table(run: Run) -> pd.DataFrame:
         "lives_alone": flag("lives_alone"), "low_income": flag("low_income"),
         "priority": elds["priority"].to_numpy(np.int64),
         "served": np.array([v != "" for v in volunteer], dtype=bool),
-        "volunteer_id": volunteer,
+        VOLUNTEER_ID: volunteer,
         "distance_km": np.array(pick(pairs, "distance_km", np.nan), dtype=float),
         "weekly_minutes": np.array(pick(pairs, "weekly_minutes", np.nan), dtype=float),
         "tie": pick(pairs, "tie", ""),
@@ -85,7 +86,7 @@ def coverage(run: Run, by: str = "priority") -> pd.DataFrame:
     if by not in table.columns:
         raise ValueError(f"coverage by {by!r}: expected a column of elders_table "
                          f"({', '.join(table.columns)})")
-    out = table.groupby(by).agg(elders=("elder_id", "size"), assigned=("served", "sum"))
+    out = table.groupby(by).agg(elders=(ELDER_ID, "size"), assigned=("served", "sum"))
     out["unassigned"] = out["elders"] - out["assigned"]
     out["coverage"] = (out["assigned"] / out["elders"]).round(4)
     if by == "priority":
@@ -97,10 +98,10 @@ def distances(run: Run) -> pd.DataFrame:
     """Each pair's distance, tie and walking minutes per visit (there and back)."""
     a = run.assignments
     km = pd.to_numeric(a["distance_km"], errors="coerce")
-    community = dict(zip(run.world.elders["elder_id"], run.world.elders["community"],
+    community = dict(zip(run.world.elders[ELDER_ID], run.world.elders["community"],
                          strict=True))
-    return pd.DataFrame({"elder_id": a["elder_id"], "volunteer_id": a["volunteer_id"],
-                         "community": [community.get(e, "") for e in a["elder_id"]],
+    return pd.DataFrame({ELDER_ID: a[ELDER_ID], VOLUNTEER_ID: a[VOLUNTEER_ID],
+                         "community": [community.get(e, "") for e in a[ELDER_ID]],
                          "distance_km": km, "tie": a["tie"],
                          "walk_minutes": (2 * run.world.rules.walking_min_per_km * km).round(1)})
 
@@ -125,11 +126,11 @@ def load(run: Run) -> pd.DataFrame:
     aside, over the weeks wholly in the horizon)."""
     vols = run.world.volunteers
     a = run.assignments
-    minutes = pd.to_numeric(a["weekly_minutes"], errors="coerce").groupby(a["volunteer_id"]).sum()
-    count = a.groupby("volunteer_id").size()
-    ids = vols["volunteer_id"]
+    minutes = pd.to_numeric(a["weekly_minutes"], errors="coerce").groupby(a[VOLUNTEER_ID]).sum()
+    count = a.groupby(VOLUNTEER_ID).size()
+    ids = vols[VOLUNTEER_ID]
     out = pd.DataFrame({
-        "volunteer_id": ids.to_numpy(dtype=object),
+        VOLUNTEER_ID: ids.to_numpy(dtype=object),
         "name": vols["name"].to_numpy(dtype=object),
         "community": vols["community"].to_numpy(dtype=object),
         "elders": count.reindex(ids, fill_value=0).to_numpy(np.int64),
@@ -156,10 +157,10 @@ def _weekly_activity(run: Run) -> pd.DataFrame | None:
     s = run.schedule[run.schedule["activity"] != "call"]
     days = pd.to_datetime(s["date"])
     monday = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
-    table = pd.DataFrame({"volunteer_id": s["volunteer_id"], "monday": monday,
+    table = pd.DataFrame({VOLUNTEER_ID: s[VOLUNTEER_ID], "monday": monday,
                           "minutes": pd.to_numeric(s["minutes"]).astype(float)})
     table = table[table["monday"].isin(mondays)]
-    wide = table.pivot_table(index="volunteer_id", columns="monday", values="minutes",
+    wide = table.pivot_table(index=VOLUNTEER_ID, columns="monday", values="minutes",
                              aggfunc="sum", fill_value=0.0)
     return wide.astype(float).reindex(columns=mondays, fill_value=0.0)
 
@@ -213,18 +214,18 @@ def fulfilment(run: Run) -> pd.DataFrame:
     rules = run.schedule_rules
     start, end = run.start, run.start + dt.timedelta(days=7 * run.weeks)
     elders = elders_table(run)
-    elders = elders[elders["volunteer_id"] != ""]
-    needs = dict(zip(run.world.elders["elder_id"], run.world.elders["needs"], strict=True))
-    birthdays = dict(zip(run.world.elders["elder_id"], run.world.elders["birthday"],
+    elders = elders[elders[VOLUNTEER_ID] != ""]
+    needs = dict(zip(run.world.elders[ELDER_ID], run.world.elders["needs"], strict=True))
+    birthdays = dict(zip(run.world.elders[ELDER_ID], run.world.elders["birthday"],
                          strict=True))
     s = run.schedule.assign(date=iso_dates(run.schedule["date"]))
     done = {kind: s[s["activity"] == kind] for kind in SIX_ONES}
-    called = set(zip(done["call"]["elder_id"], done["call"]["date"], strict=True))
-    visited = {(e, _monday(d)) for e, d in zip(done["visit"]["elder_id"],
+    called = set(zip(done["call"][ELDER_ID], done["call"]["date"], strict=True))
+    visited = {(e, _monday(d)) for e, d in zip(done["visit"][ELDER_ID],
                                                done["visit"]["date"], strict=True)}
-    served = {(e, d[:7]) for e, d in zip(done["service"]["elder_id"], done["service"]["date"],
+    served = {(e, d[:7]) for e, d in zip(done["service"][ELDER_ID], done["service"]["date"],
                                          strict=True)}
-    greeted = set(zip(done["birthday"]["elder_id"], done["birthday"]["date"], strict=True))
+    greeted = set(zip(done["birthday"][ELDER_ID], done["birthday"]["date"], strict=True))
     held = {kind: list(zip(done[kind]["community"], done[kind]["date"], strict=True))
             for kind in ("group", "festival")}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
@@ -234,7 +235,7 @@ def fulfilment(run: Run) -> pd.DataFrame:
     quarters = dates.due_quarters(start, end, rules.quarter_min_days)
     festivals = dates.festivals_between(start, end, rules.festivals)
     rows = []
-    for e, community in zip(elders["elder_id"], elders["community"], strict=True):
+    for e, community in zip(elders[ELDER_ID], elders["community"], strict=True):
         for day in days:
             rows.append((e, f"{day:%Y-%m}", "call", 1, int((e, day.isoformat()) in called)))
         for monday in mondays:
@@ -254,9 +255,9 @@ def fulfilment(run: Run) -> pd.DataFrame:
             rows.append((e, f"{fest.date:%Y-%m}", "festival", 1, int(any(
                 c == community and earliest.isoformat() <= d <= fest.date.isoformat()
                 for c, d in held["festival"]))))
-    table = pd.DataFrame(rows, columns=["elder_id", "month", "activity", "required",
+    table = pd.DataFrame(rows, columns=[ELDER_ID, "month", "activity", "required",
                                         "delivered"])
-    return table.groupby(["elder_id", "month", "activity"], sort=False,
+    return table.groupby([ELDER_ID, "month", "activity"], sort=False,
                          as_index=False)[["required", "delivered"]].sum()
 
 
@@ -316,9 +317,9 @@ def credit_hours(run: Run) -> pd.DataFrame:
                 out[column] = pd.to_numeric(out[column])
         return out
     if run.schedule is None:
-        return pd.DataFrame(columns=["volunteer_id", "hours"])
+        return pd.DataFrame(columns=[VOLUNTEER_ID, "hours"])
     s = run.schedule.assign(minutes=pd.to_numeric(run.schedule["minutes"]))
-    table = s.pivot_table(index="volunteer_id", columns="activity", values="minutes",
+    table = s.pivot_table(index=VOLUNTEER_ID, columns="activity", values="minutes",
                           aggfunc="sum", fill_value=0) / 60
     table.columns = [f"{c}_hours" for c in table.columns]
     table["hours"] = table.sum(axis=1)
@@ -328,18 +329,18 @@ def credit_hours(run: Run) -> pd.DataFrame:
 def gaps(run: Run) -> pd.DataFrame:
     """Everything not done, with its reason: the unassigned elders, then the unmet
     obligations (``elder_id, kind, when, reason, priority, community``)."""
-    elders = elders_table(run).set_index("elder_id")
-    rows = [{"elder_id": e, "kind": "unassigned", "when": "", "reason": r,
+    elders = elders_table(run).set_index(ELDER_ID)
+    rows = [{ELDER_ID: e, "kind": "unassigned", "when": "", "reason": r,
              "priority": int(elders.at[e, "priority"]) if e in elders.index else "",
              "community": elders.at[e, "community"] if e in elders.index else ""}
-            for e, r in zip(run.unassigned.get("elder_id", []),
+            for e, r in zip(run.unassigned.get(ELDER_ID, []),
                             run.unassigned.get("reason", []), strict=True)]
     if run.unmet is not None:
         for r in run.unmet.to_dict("records"):
-            rows.append({"elder_id": r.get("elder_id", ""), "kind": r["activity"],
+            rows.append({ELDER_ID: r.get(ELDER_ID, ""), "kind": r["activity"],
                          "when": r["when"], "reason": r["reason"],
                          "priority": r.get("priority", ""), "community": r.get("community", "")})
-    return pd.DataFrame(rows, columns=["elder_id", "kind", "when", "reason", "priority",
+    return pd.DataFrame(rows, columns=[ELDER_ID, "kind", "when", "reason", "priority",
                                        "community"])
 
 

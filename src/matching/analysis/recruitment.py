@@ -26,6 +26,7 @@ from matching.pairing.options import SolveOptions
 from matching.pairing.problem import build_problem
 from matching.pairing.regions import solve_world
 from matching.pairing.result import PairingResult
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 #: Where candidates may live.
@@ -97,7 +98,7 @@ def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFram
         centres = centres.loc[centres.index.intersection(wanted.index)]
         sites = centres.reset_index().assign(copies=[
             math.ceil(wanted[c] / max(1, rules.default_max_elders)) for c in centres.index])
-    taken = set(world.volunteers["volunteer_id"])
+    taken = set(world.volunteers[VOLUNTEER_ID])
     rows: list[dict[str, object]] = []
     for site in sites.itertuples(index=False):
         for gender in RECRUIT_GENDERS:
@@ -107,10 +108,10 @@ def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFram
                     number += 1
                 vid = f"{RECRUIT_PREFIX}{number:05d}"
                 taken.add(vid)
-                rows.append({"volunteer_id": vid, "gender": gender,
+                rows.append({VOLUNTEER_ID: vid, "gender": gender,
                              "community": site.community, "lat": float(site.lat),
                              "lon": float(site.lon)})
-    frame = pd.DataFrame(rows, columns=["volunteer_id", "gender", "community", "lat", "lon"])
+    frame = pd.DataFrame(rows, columns=[VOLUNTEER_ID, "gender", "community", "lat", "lon"])
     return _as_volunteers(world, frame)
 
 
@@ -124,8 +125,8 @@ def _as_volunteers(world: World, frame: pd.DataFrame) -> pd.DataFrame:
     for column in template.columns:
         if template[column].dtype == object or str(template[column].dtype) == "str":
             out[column] = ""
-    out["volunteer_id"] = frame["volunteer_id"].to_numpy()
-    out["name"] = frame["volunteer_id"].to_numpy()
+    out[VOLUNTEER_ID] = frame[VOLUNTEER_ID].to_numpy()
+    out["name"] = frame[VOLUNTEER_ID].to_numpy()
     out["gender"] = frame["gender"].to_numpy()
     out["community"] = frame["community"].to_numpy()
     out["lat"] = frame["lat"].to_numpy(float)
@@ -160,10 +161,10 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
     seed, time_limit
         For the covering model and for the pairing that checks the choice.
     """
-    served = set(plan.assignments["elder_id"])
+    served = set(plan.assignments[ELDER_ID])
     elders = world.elders
-    unserved = elders[~elders["elder_id"].isin(served)]
-    empty = pd.DataFrame(columns=["volunteer_id", "gender", "community", "lat", "lon",
+    unserved = elders[~elders[ELDER_ID].isin(served)]
+    empty = pd.DataFrame(columns=[VOLUNTEER_ID, "gender", "community", "lat", "lon",
                                   "elders", "elder_ids"])
     if unserved.empty:
         return Recruitment(empty, [], True, len(served), len(elders))
@@ -221,20 +222,20 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
         theirs = sorted(str(problem.elder_ids[problem.arc_e[a]]) for a in chosen_arcs
                         if problem.arc_v[a] == v)
         row = pool.iloc[v]
-        rows.append({"volunteer_id": row["volunteer_id"], "gender": row["gender"],
+        rows.append({VOLUNTEER_ID: row[VOLUNTEER_ID], "gender": row["gender"],
                      "community": row["community"], "lat": float(row["lat"]),
                      "lon": float(row["lon"]), "elders": len(theirs),
                      "elder_ids": ";".join(theirs)})
     recruits = pd.DataFrame(rows, columns=empty.columns)
     # renumber R00001.. in order, so that ids do not depend on the candidates' count
-    taken = set(world.volunteers["volunteer_id"])
+    taken = set(world.volunteers[VOLUNTEER_ID])
     names, number = [], 0
     for _ in range(len(recruits)):
         number += 1
         while f"{RECRUIT_PREFIX}{number:05d}" in taken:
             number += 1
         names.append(f"{RECRUIT_PREFIX}{number:05d}")
-    recruits["volunteer_id"] = names
+    recruits[VOLUNTEER_ID] = names
     recruits["elders"] = recruits["elders"].astype(int)
     checked = solve_world(with_volunteers(world, _as_volunteers(world, recruits)),
                           SolveOptions(time_limit=time_limit, seed=seed))

@@ -27,6 +27,7 @@ from matching.outputs.folder import Run
 from matching.outputs.printing import PRINT_STYLE, print_button
 from matching.outputs.tables import Names, for_people, tier_name
 from matching.rules.schedule import SIX_ONES
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Rows of a long table shown before "and N more".
 MAX_ROWS = 200
@@ -151,9 +152,9 @@ def supply_and_demand(run: Run) -> pd.DataFrame:
     """By community: volunteers, elders, elders paired and not, and the places volunteers
     could still take (their most elders less those they have)."""
     volunteers = run.world.volunteers
-    load = run.assignments["volunteer_id"].astype(str).value_counts()
+    load = run.assignments[VOLUNTEER_ID].astype(str).value_counts()
     most = pd.to_numeric(volunteers.get("max_elders"), errors="coerce").fillna(0)
-    spare = (most - volunteers["volunteer_id"].astype(str).map(load).fillna(0)).clip(lower=0)
+    spare = (most - volunteers[VOLUNTEER_ID].astype(str).map(load).fillna(0)).clip(lower=0)
     table = metrics.coverage(run, "community")[["elders", "assigned", "unassigned"]]
     table.insert(0, "volunteers", volunteers.groupby("community").size())
     table["spare"] = spare.groupby(volunteers["community"]).sum()
@@ -348,18 +349,18 @@ def report_html(run: Run, lang: str = "zh",
                                     index_names=activities))
         parts.append(f"<h2>{esc(t('unmet'))}</h2>" +
                      _people_table(run.unmet, lang, names,
-                                   ("elder_id", "when", "activity", "reason")))
+                                   (ELDER_ID, "when", "activity", "reason")))
 
     if missed is not None:
         parts.append(f"<h2>{esc(t('missed'))}</h2>")
         frames = missed if isinstance(missed, tuple) else (missed,)
-        for frame, key in zip(frames, ("elder_id", "volunteer_id"), strict=False):
+        for frame, key in zip(frames, (ELDER_ID, VOLUNTEER_ID), strict=False):
             table = missed_by(frame, key)
-            title = t("missed_elders") if key == "elder_id" else t("missed_volunteers")
+            title = t("missed_elders") if key == ELDER_ID else t("missed_volunteers")
             parts.append(f"<h3>{esc(title)}</h3>" +
                          _people_table(table, lang, names, limit=MISSED_ROWS))
     parts.append(f"<h2>{esc(t('why_unassigned'))}</h2>" +
-                 _people_table(run.unassigned, lang, names, ("elder_id", "priority",
+                 _people_table(run.unassigned, lang, names, (ELDER_ID, "priority",
                                                              "reason")))
     blocking = blocking_pairs(run)
     parts.append(f"<h2>{esc(t('stability'))} ({len(blocking)})</h2>"

@@ -24,6 +24,7 @@ from matching.analysis.metrics import elders_table
 from matching.assets import LEAFLET
 from matching.catalogue import say
 from matching.outputs.folder import Run
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: More people than this and the page would be too heavy to open: the map is left out.
 MAP_MOST_PEOPLE = 30_000
@@ -131,8 +132,8 @@ def map_data(run: Run, lang: str, tiles: str | None = None,
         people.append([*point, str(row.name) or str(row.elder_id), index[str(row.community)],
                        int(bool(row.served))])
     pairs = [[*where[v], *homes[e]] for v, e in
-             zip(run.assignments["volunteer_id"].astype(str),
-                 run.assignments["elder_id"].astype(str), strict=True)
+             zip(run.assignments[VOLUNTEER_ID].astype(str),
+                 run.assignments[ELDER_ID].astype(str), strict=True)
              if v in where and e in homes]
     words = {key: say(f"figure.{key}", lang) for key in ("volunteer", "elder", "unassigned")}
     return {"tiles": tiles, "attribution": attribution, "communities": communities,

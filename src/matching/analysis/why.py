@@ -29,6 +29,7 @@ from matching.pairing.reasons import unassigned_reasons
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
 from matching.world import geo
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.parse import day_codes
 from matching.world.read import read_world
 
@@ -259,7 +260,7 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
     chosen = pd.DataFrame()
     note = None
     if v_now >= 0:
-        chosen = pd.DataFrame([{"volunteer_id": p.volunteer_ids[v_now],
+        chosen = pd.DataFrame([{VOLUNTEER_ID: p.volunteer_ids[v_now],
                                 "volunteer_name": _name(p, "volunteer", v_now),
                                 **_terms(p, v_now, e, float(p.arc_km[k_now])),
                                 "weekly_minutes": round(float(p.arc_minutes[k_now]), 1)}])
@@ -282,7 +283,7 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
         else:
             reason = _why_not(plan, v, k, e, k_now)
         delta = round(cost - float(chosen["cost_km"].iat[0]), 3) if len(chosen) else None
-        out.append(_with_reason({"volunteer_id": vid,
+        out.append(_with_reason({VOLUNTEER_ID: vid,
                                  "volunteer_name": _name(p, "volunteer", v), **terms,
                                  "worse_by_km": delta}, reason))
     return Explanation(Reason("explain.elder", {"elder": person(p, "elder", e),
@@ -331,7 +332,7 @@ def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
                              volunteer=volunteer_id)
     v = plan.vid[volunteer_id]
     mine = plan.elders_of(v)
-    chosen = pd.DataFrame([{"elder_id": p.elder_ids[e], "elder_name": _name(p, "elder", e),
+    chosen = pd.DataFrame([{ELDER_ID: p.elder_ids[e], "elder_name": _name(p, "elder", e),
                             "priority": int(p.priority[e]),
                             **_terms(p, v, e, float(p.arc_km[plan.elder_arc[e]])),
                             "weekly_minutes": round(float(p.arc_minutes[plan.elder_arc[e]]),
@@ -365,7 +366,7 @@ def explain_volunteer(run: Run, volunteer_id: str, top: int = 5) -> Explanation:
                     reason = Reason("candidate.with_other", {
                         "other": other, "why": _why_not(plan, v, k, e, k_now,
                                                         who="candidate.who_this").part()})
-        out.append(_with_reason({"elder_id": eid, "elder_name": _name(p, "elder", e),
+        out.append(_with_reason({ELDER_ID: eid, "elder_name": _name(p, "elder", e),
                                  "priority": int(p.priority[e]), **terms}, reason))
     note = Reason("explain.volunteer_load", {
         "count": len(mine), "cap": int(p.cap_count[v]),
@@ -392,8 +393,8 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
     if len(row) != 1:
         raise InputError.one("--elder-row", "input.one_elder", rows=len(row))
     sources = run.world.sources
-    new_id = str(row["elder_id"].iat[0]).strip() if "elder_id" in row.columns else ""
-    if new_id in set(run.world.elders["elder_id"]):
+    new_id = str(row[ELDER_ID].iat[0]).strip() if ELDER_ID in row.columns else ""
+    if new_id in set(run.world.elders[ELDER_ID]):
         raise InputError.one("--elder-row", "input.elder_in_plan", elder=new_id)
     elders = pd.concat([sources["elders"], row.astype(str)], ignore_index=True).fillna("")
     try:
@@ -416,14 +417,14 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
             "count": int(plan.count[v]), "cap": int(p.cap_count[v]),
             "used": round(float(plan.load[v] / LOAD_UNITS_PER_MINUTE)),
             "weekly": round(float(p.cap_load[v] / LOAD_UNITS_PER_MINUTE))})
-        out.append({"volunteer_id": p.volunteer_ids[v], **terms,
+        out.append({VOLUNTEER_ID: p.volunteer_ids[v], **terms,
                     "weekly_minutes": round(float(p.arc_minutes[k]), 1), "fits": fits,
                     "note": note.text("en"), "note_code": note.code,
                     "note_params": note.params_json()})
-    table = pd.DataFrame(out, columns=["volunteer_id", "distance_km", "kin", "familiar",
+    table = pd.DataFrame(out, columns=[VOLUNTEER_ID, "distance_km", "kin", "familiar",
                                        "cost_km", "weekly_minutes", "fits", "note",
                                        "note_code", "note_params"])
-    table = table.sort_values(["fits", "cost_km", "volunteer_id"],
+    table = table.sort_values(["fits", "cost_km", VOLUNTEER_ID],
                               ascending=[False, True, True], kind="stable")
     return table.head(top).reset_index(drop=True)
 
@@ -461,13 +462,13 @@ def blocking_pairs(run: Run) -> pd.DataFrame:
             volunteer_gain = round(float(cost[x] - cost[k]), 3)
             reason = _consequence(plan, v, k, e, int(p.arc_e[x]))
         rows.append({
-            "elder_id": p.elder_ids[e], "volunteer_id": p.volunteer_ids[v],
+            ELDER_ID: p.elder_ids[e], VOLUNTEER_ID: p.volunteer_ids[v],
             "elder_now": p.volunteer_ids[p.arc_v[k_now]] if k_now >= 0 else "",
             "elder_gain_km": round(float(cost[k_now] - cost[k]), 3) if k_now >= 0 else None,
             "volunteer_gives_up": displaced, "volunteer_gain_km": volunteer_gain,
             "reason": reason.text("en"), "reason_code": reason.code,
             "reason_params": reason.params_json()})
-    return pd.DataFrame(rows, columns=["elder_id", "volunteer_id", "elder_now", "elder_gain_km",
+    return pd.DataFrame(rows, columns=[ELDER_ID, VOLUNTEER_ID, "elder_now", "elder_gain_km",
                                        "volunteer_gives_up", "volunteer_gain_km", "reason",
                                        "reason_code", "reason_params"])
 

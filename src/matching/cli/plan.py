@@ -37,6 +37,7 @@ from matching.workflows.plan import (
 )
 from matching.workflows.run import run_scenario
 from matching.workflows.scenario import load_scenario
+from matching.world.columns import VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
@@ -196,7 +197,7 @@ def schedule(args: argparse.Namespace) -> int:
     progress("reading", "reading inputs")
     world = _read(args)
     world, _, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
-    leaving = read_leaving(args.leaving, set(world.volunteers["volunteer_id"])) \
+    leaving = read_leaving(args.leaving, set(world.volunteers[VOLUNTEER_ID])) \
         if args.leaving is not None else set()
     assignments = read_table(args.assignments)
     previous = read_table(args.previous) if args.previous is not None else None
@@ -237,7 +238,7 @@ def replan(args: argparse.Namespace) -> int:
     else:
         world = _read(args)
         gone = set()
-    leaving = gone | (read_leaving(args.leaving, set(world.volunteers["volunteer_id"]))
+    leaving = gone | (read_leaving(args.leaving, set(world.volunteers[VOLUNTEER_ID]))
                       if args.leaving is not None else set())
     history = history_acquaintances(args.history) if args.history else None
     world, feedback, _ = _feedback(world, args)

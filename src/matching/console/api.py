@@ -43,6 +43,7 @@ from matching.console.pages import (
 from matching.console.refusals import REFUSALS
 from matching.console.store import BadName
 from matching.rules.errors import InputError, InputIssue
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.read import read_world
 
 router = APIRouter(prefix="/api", route_class=BoundedRoute, responses=REFUSALS)
@@ -162,16 +163,16 @@ def api_map(console: ConsoleDep, name: str) -> dict:
     done = service.latest_run(console.store, name)
     if done is not None:
         plan = console.plan_of(done["id"])
-        world, assigned = plan.world, dict(zip(plan.assignments["elder_id"],
-                                               plan.assignments["volunteer_id"], strict=True))
+        world, assigned = plan.world, dict(zip(plan.assignments[ELDER_ID],
+                                               plan.assignments[VOLUNTEER_ID], strict=True))
     else:
         inputs = console.store.inputs(name)
         if "volunteers" not in inputs or "elders" not in inputs:
             return {"run": None, "volunteers": [], "elders": [], "pairs": []}
         world, assigned = read_world(inputs["volunteers"], inputs["elders"],
                                      inputs.get("relations")), {}
-    volunteers = _people(world.volunteers, "volunteer_id")
-    elders = _people(world.elders, "elder_id")
+    volunteers = _people(world.volunteers, VOLUNTEER_ID)
+    elders = _people(world.elders, ELDER_ID)
     where = {v["id"]: (v["lat"], v["lon"]) for v in volunteers}
     for elder in elders:
         elder["volunteer"] = assigned.get(elder["id"], "")
@@ -238,7 +239,7 @@ def api_zip(console: ConsoleDep, run_id: str, lang: Literal["zh", "en"] = "zh") 
 def api_explain(console: ConsoleDep, run_id: str, elder_id: str) -> dict:
     """Why this elder has their volunteer, and who came next."""
     console.finished_run(run_id)
-    return {"elder_id": elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}
+    return {ELDER_ID: elder_id, "text": explanation(console.plan_of(run_id), elder_id)[0]}
 
 
 # --- the programme's roster, its changes and the audit log ---------------------------------
@@ -354,8 +355,8 @@ def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     shows its volunteer's own activities and takes their marks, with no account."""
     _, urls = run_links(console, run_id)
     vols = console.plan_of(run_id).world.volunteers
-    names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str), strict=True))
-    return [{"volunteer_id": vid, "name": names.get(vid, ""), "url": url,
+    names = dict(zip(vols[VOLUNTEER_ID].astype(str), vols["name"].astype(str), strict=True))
+    return [{VOLUNTEER_ID: vid, "name": names.get(vid, ""), "url": url,
              "token": url.rsplit("/", 1)[-1]} for vid, url in urls.items()]
 
 
@@ -423,7 +424,7 @@ def api_pending(console: ConsoleDep, name: str) -> list[dict]:
     """Marks sent from phones and not yet approved: ``id, volunteer_id, elder_id, date,
     activity, status, minutes`` (and ``run_id, done_by, rating, comment``)."""
     console.programme_or_404(name)
-    return [{k: m[k] for k in ("id", "run_id", "volunteer_id", "elder_id", "date",
+    return [{k: m[k] for k in ("id", "run_id", VOLUNTEER_ID, ELDER_ID, "date",
                                "activity", "status", "done_by", "minutes", "rating",
                                "comment")}
             for m in console.links.marks(programme=name, pending=True)]

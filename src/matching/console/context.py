@@ -35,7 +35,7 @@ from matching.console.store import NotFound, Store, read_json
 from matching.outputs.folder import Run, load_run
 from matching.programme.audit import AUDIT_FILE, AuditLog
 from matching.rules.errors import InputIssue
-from matching.world.columns import ALIASES
+from matching.world.columns import ALIASES, VOLUNTEER_ID
 
 HERE = Path(__file__).parent
 
@@ -125,7 +125,7 @@ class Console:
     def _by_volunteer(self, run_id: str) -> dict[str, pd.DataFrame]:
         schedule = self.schedule_of(run_id)
         return {str(v): rows.reset_index(drop=True)
-                for v, rows in schedule.groupby("volunteer_id", sort=False)}
+                for v, rows in schedule.groupby(VOLUNTEER_ID, sort=False)}
 
     def _load_plan(self, run_id: str) -> Run:
         return load_run(self.store.run_dir(run_id) / "out")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from matching.outputs.write import write_private
+from matching.world.columns import VOLUNTEER_ID
 
 #: Bytes of the secret the tokens are made from.
 SECRET_BYTES = 32
@@ -218,7 +219,7 @@ class Links:
         where: list[str] = []
         args: list[object] = []
         for column, value in (("programme", programme), ("run_id", run_id),
-                              ("volunteer_id", volunteer_id)):
+                              (VOLUNTEER_ID, volunteer_id)):
             if value is not None:
                 where.append(f"{column}=?")
                 args.append(value)

@@ -69,7 +69,7 @@ from matching.programme.audit import Entry as AuditEntry
 from matching.programme.notify import notify_html, notify_sheet
 from matching.programme.roster import LEAVE_REASONS
 from matching.rules.errors import InputError, InputIssue
-from matching.world.columns import ALIASES
+from matching.world.columns import ALIASES, ELDER_ID, VOLUNTEER_ID
 from matching.world.places import KnownPlaces
 
 router = APIRouter(include_in_schema=False, route_class=BoundedRoute)
@@ -328,8 +328,8 @@ def changes_page_of(request: Request, console: ConsoleDep, name: str, status_cod
         start = min(max(start, first), last)
     members = service.roster(console.store, name, today)
     places = KnownPlaces(members.elders)
-    volunteers = people_of(members.volunteers, "volunteer_id")
-    elders = people_of(members.elders, "elder_id")
+    volunteers = people_of(members.volunteers, VOLUNTEER_ID)
+    elders = people_of(members.elders, ELDER_ID)
     with service.journal(console.store, name) as journal:
         every = journal.entered()
     names = members.names()  # those who left are named by their last details
@@ -382,8 +382,8 @@ def change_of_form(form: dict[str, str]) -> dict[str, object]:
         person, _, pid = form.get("who", "").partition("|")
         return {**base, "kind": "return", "person": person, "id": pid}
     if action == "join":
-        row = {k: form.get(k, "") for k in service.ELDER_FORM_FIELDS if k != "elder_id"}
-        return {**base, "kind": "join", "person": "elder", "id": form.get("elder_id", ""),
+        row = {k: form.get(k, "") for k in service.ELDER_FORM_FIELDS if k != ELDER_ID}
+        return {**base, "kind": "join", "person": "elder", "id": form.get(ELDER_ID, ""),
                 "row": {k: v for k, v in row.items() if v}}
     if action == "edit":
         row = {k: form.get(f"edit_{k}", "") for k in EDIT_FIELDS.get(person, ())}
@@ -484,7 +484,7 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         context["open_rows"] = len(table) - len(recorded) - len(later - recorded)
         context["batches"] = service.week_batches(store, name, week)
         helpers = [(v, helper_text(names.show("volunteer", v), v))
-                   for v in plan.world.volunteers["volunteer_id"].astype(str)]
+                   for v in plan.world.volunteers[VOLUNTEER_ID].astype(str)]
         context.update(phone_marks(console, name, done["id"], plan, names, weeks, week,
                                    table, lang, pending_page))
     balances = service.balances(store, name)
@@ -576,8 +576,8 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     page = min(max(1, page), pages)
     first = (page - 1) * MAX_SHOWN_MARKS
     pending = [{**m, "what": say(f"activity.{m['activity']}", lang),
-                "volunteer": names.show("volunteer", str(m["volunteer_id"])),
-                "elder": names.show("elder", str(m["elder_id"])) if m["elder_id"] else "",
+                "volunteer": names.show("volunteer", str(m[VOLUNTEER_ID])),
+                "elder": names.show("elder", str(m[ELDER_ID])) if m[ELDER_ID] else "",
                 "status_text": say(f"mark.{m['status']}", lang),
                 "done_by_text": names.show("volunteer", str(m["done_by"]))
                 if m["done_by"] else ""}
@@ -590,11 +590,11 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
     counts = [(monday, tally.get((monday, "pending"), 0), tally.get((monday, "approved"), 0))
               for monday in weeks]
     end = (week + dt.timedelta(days=7)).isoformat()
-    marked = {str(m["volunteer_id"]) for m in marks if week.isoformat() <= str(m["date"]) < end}
-    vols = plan.world.volunteers.set_index("volunteer_id")
+    marked = {str(m[VOLUNTEER_ID]) for m in marks if week.isoformat() <= str(m["date"]) < end}
+    vols = plan.world.volunteers.set_index(VOLUNTEER_ID)
     silent = [(names.show("volunteer", v), str(vols.at[v, "phone"]) if v in vols.index and
                "phone" in vols.columns else "")
-              for v in sorted(set(table["volunteer_id"]) - marked - {""})]
+              for v in sorted(set(table[VOLUNTEER_ID]) - marked - {""})]
     return {"pending_marks": pending, "pending_total": len(waiting), "week_counts": counts,
             "silent": silent, "pending_page": page, "pending_pages": pages,
             "pending_first": first}
@@ -709,8 +709,8 @@ def left_rows(console: Console, name: str, left: list, lang: str) -> list[str]:
             continue
         why = "；".join(InputIssue.from_json(p).words(lang) for p in item["problems"])
         out.append(f"{m['date']} {say('activity.' + str(m['activity']), lang)} "
-                   f"{names.show('elder', str(m['elder_id'])) if m['elder_id'] else ''}"
-                   f"（{names.show('volunteer', str(m['volunteer_id']))}）：{why}")
+                   f"{names.show('elder', str(m[ELDER_ID])) if m[ELDER_ID] else ''}"
+                   f"（{names.show('volunteer', str(m[VOLUNTEER_ID]))}）：{why}")
     return out
 
 
@@ -937,12 +937,12 @@ def run_page(request: Request, console: ConsoleDep, run_id: str,
             tiers=tier_cards(plan, lang),
             communities=rows(coverage(plan, by="community").reset_index(names="community"),
                              lang, names),
-            unassigned=rows(unassigned, lang, names, ("elder_id", "reason")),
-            unassigned_ids=unassigned["elder_id"].astype(str).tolist(),
-            unmet=rows(plan.unmet, lang, names, ("elder_id", "when", "activity", "reason"))
+            unassigned=rows(unassigned, lang, names, (ELDER_ID, "reason")),
+            unassigned_ids=unassigned[ELDER_ID].astype(str).tolist(),
+            unmet=rows(plan.unmet, lang, names, (ELDER_ID, "when", "activity", "reason"))
             if plan.unmet is not None else ([], []),
             six=six_ones_rows(plan, lang),
-            changes=rows(plan.changes, lang, names, ("elder_id", "old_volunteer_id",
+            changes=rows(plan.changes, lang, names, (ELDER_ID, "old_volunteer_id",
                                                      "new_volunteer_id", "reason"))
             if plan.changes is not None else None,
             replan=status.get("summary", {}).get("replan"),
@@ -1018,10 +1018,10 @@ def search(plan: Run, query: str, lang: str, names: Names) -> dict[str, object]:
             "subject": explained.subject.text(lang),
             "note": explained.note.text(lang) if explained.note is not None else "",
             "chosen": rows(explained.chosen, lang, names,
-                           ("volunteer_id", "distance_km", "kin", "familiar", "cost_km",
+                           (VOLUNTEER_ID, "distance_km", "kin", "familiar", "cost_km",
                             "weekly_minutes")),
             "alternatives": rows(explained.alternatives, lang, names,
-                                 ("volunteer_id", "distance_km", "kin", "familiar",
+                                 (VOLUNTEER_ID, "distance_km", "kin", "familiar",
                                   "cost_km", "worse_by_km", "reason"))}
 
 
@@ -1064,7 +1064,7 @@ def rota_with_links(request: Request, console: Console, run_id: str,
     vid = match.group("vid")
     if vid is None:
         vols = console.plan_of(run_id).world.volunteers
-        names = dict(zip(vols["volunteer_id"].astype(str), vols["name"].astype(str),
+        names = dict(zip(vols[VOLUNTEER_ID].astype(str), vols["name"].astype(str),
                          strict=True))
         page = with_links(page, [(names.get(v) or v, base + url) for v, url in urls.items()],
                           lang)

@@ -57,7 +57,7 @@ from matching.rules.ids import inside
 from matching.rules.schedule import ScheduleRules
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
-from matching.world.columns import chinese
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID, chinese
 from matching.world.places import KnownPlaces
 from matching.world.read import read_table, read_world
 
@@ -330,13 +330,13 @@ def differences(store: Store, programme: str, files: dict[str, Path]
         new = read_table(path)
         old = read_table(saved[kind]) if kind in saved else new.iloc[0:0]
         if kind == "relations":
-            key = ["volunteer_id", "elder_id", "relation"]
+            key = [VOLUNTEER_ID, ELDER_ID, "relation"]
             rows = [tuple(r) for r in new.reindex(columns=key).fillna("").to_numpy()]
             before = [tuple(r) for r in old.reindex(columns=key).fillna("").to_numpy()]
             out[kind] = {"added": sorted(set(rows) - set(before)),
                          "removed": sorted(set(before) - set(rows)), "changed": []}
             continue
-        own = "volunteer_id" if kind == "volunteers" else "elder_id"
+        own = VOLUNTEER_ID if kind == "volunteers" else ELDER_ID
         a, b = old.set_index(own), new.set_index(own)
         both = sorted(set(a.index) & set(b.index))
         columns = sorted(set(a.columns) | set(b.columns))
@@ -533,7 +533,7 @@ def everything(store: Store, run_id: str, lang: str = "zh") -> bytes:
 
 #: The new elder's form: the elders file's columns a coordinator fills in (the rest take
 #: the contract's defaults).
-ELDER_FORM_FIELDS = ("elder_id", "name", "age", "gender", "community", "phone", "address",
+ELDER_FORM_FIELDS = (ELDER_ID, "name", "age", "gender", "community", "phone", "address",
                      "lat", "lon", "birthday", "lives_alone", "low_income", "needs",
                      "available_days")
 
@@ -700,7 +700,7 @@ def find_elders(elders: pd.DataFrame, query: str) -> list[str]:
     wanted = unicodedata.normalize("NFKC", query).strip()
     if not wanted:
         return []
-    ids = elders["elder_id"].astype(str)
+    ids = elders[ELDER_ID].astype(str)
     if (ids == wanted).any():
         return [wanted]
     names = elders["name"].astype(str) if "name" in elders else pd.Series("", index=ids.index)
@@ -773,7 +773,7 @@ def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[in
     path = ledger_path(store, programme)
     if not path.is_file() or week.empty:
         return set()
-    keys = [activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
+    keys = [activity_key(r["date"], r["activity"], r[VOLUNTEER_ID], r[ELDER_ID])
             for r in week.to_dict("records")]
     with open_ledger(path, create=False) as ledger:
         found = ledger.recorded_keys(keys)
@@ -827,8 +827,8 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
                 continue
             mark = {**(mark or {}), "status": "done"}
         rows.append({"date": activity["date"], "activity": activity["activity"],
-                     "volunteer_id": activity["volunteer_id"],
-                     "elder_id": activity["elder_id"], "status": mark["status"],
+                     VOLUNTEER_ID: activity[VOLUNTEER_ID],
+                     ELDER_ID: activity[ELDER_ID], "status": mark["status"],
                      "done_by": mark.get("done_by", ""), "minutes": mark.get("minutes", ""),
                      "rating": mark.get("rating", ""), "comment": mark.get("comment", "")})
     if unmarked:
@@ -844,7 +844,7 @@ def record_week(store: Store, programme: str, run_id: str, monday: dt.date,
 
 
 #: The columns of a marked rota (``matching ledger record --done``).
-DONE_COLUMNS = ("date", "activity", "volunteer_id", "elder_id", "status", "done_by",
+DONE_COLUMNS = ("date", "activity", VOLUNTEER_ID, ELDER_ID, "status", "done_by",
                 "minutes", "rating", "comment")
 
 
@@ -948,7 +948,7 @@ def run_schedule(store: Store, run_id: str) -> pd.DataFrame:
 
 def link_volunteers(store: Store, run_id: str) -> list[str]:
     """The volunteers with activities in the run's schedule, in id order."""
-    return sorted(set(run_schedule(store, run_id)["volunteer_id"]) - {""})
+    return sorted(set(run_schedule(store, run_id)[VOLUNTEER_ID]) - {""})
 
 
 def volunteer_links(store: Store, links: Links, programme: str, run_id: str | None = None
@@ -991,11 +991,11 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
     """
     text = {k: str(v if v is not None else "").strip() for k, v in fields.items()}
     date, activity, elder = text.get("date", ""), text.get("activity", ""), \
-        text.get("elder_id", "")
+        text.get(ELDER_ID, "")
     # on the arrays: a phone's every mark asks, and pandas' own masks cost milliseconds
     found = np.flatnonzero((own["date"].to_numpy() == date)
                            & (own["activity"].to_numpy() == activity)
-                           & (own["elder_id"].to_numpy() == elder))
+                           & (own[ELDER_ID].to_numpy() == elder))
     if not len(found):
         raise LookupError("no such activity of yours")
     problems = []
@@ -1032,7 +1032,7 @@ def check_mark(fields: dict[str, object], own: pd.DataFrame, helpers: set[str],
                       if unicodedata.category(c)[0] != "C")[:COMMENT_CHARS]
     if problems:
         raise InputError(problems)
-    return {"date": date, "activity": activity, "elder_id": elder, "status": status,
+    return {"date": date, "activity": activity, ELDER_ID: elder, "status": status,
             "done_by": done_by, "minutes": minutes, "rating": rating, "comment": comment}
 
 
@@ -1115,8 +1115,8 @@ def settle_marks(store: Store, links: Links, programme: str) -> int:
     path = ledger_path(store, programme)
     if not pending or not path.is_file():
         return 0
-    keys = {activity_key(str(m["date"]), str(m["activity"]), str(m["volunteer_id"]),
-                         str(m["elder_id"])): int(m["id"]) for m in pending}
+    keys = {activity_key(str(m["date"]), str(m["activity"]), str(m[VOLUNTEER_ID]),
+                         str(m[ELDER_ID])): int(m["id"]) for m in pending}
     with open_ledger(path, create=False) as ledger:
         found = ledger.recorded_keys(list(keys))
         phones = {int(b) for b, source in ledger.conn.execute(

@@ -27,6 +27,7 @@ from matching.console.refusals import REFUSALS
 from matching.rules.errors import InputError
 from matching.rules.ids import MAX_ID_LENGTH
 from matching.schedule.horizon import monday_of
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 router = APIRouter(route_class=BoundedRoute, tags=["volunteer links"], responses=REFUSALS)
 
@@ -111,16 +112,16 @@ def _helpers(console: Console, link: Link) -> list[tuple[str, str]]:
 @functools.lru_cache(maxsize=4096)
 def _helpers_in(console: Console, run_id: str, volunteer_id: str) -> list[tuple[str, str]]:
     vols = console.plan_of(run_id).world.volunteers
-    mine = vols[vols["volunteer_id"] == volunteer_id]
+    mine = vols[vols[VOLUNTEER_ID] == volunteer_id]
     community = str(mine["community"].iloc[0]) if len(mine) else ""
-    near = vols[(vols["community"] == community) & (vols["volunteer_id"] != volunteer_id)]
-    pool = near if len(near) and community else vols[vols["volunteer_id"] != volunteer_id]
+    near = vols[(vols["community"] == community) & (vols[VOLUNTEER_ID] != volunteer_id)]
+    pool = near if len(near) and community else vols[vols[VOLUNTEER_ID] != volunteer_id]
     return sorted(((str(v), str(n) or str(v)) for v, n in
-                   zip(pool["volunteer_id"], pool["name"], strict=True)), key=lambda x: x[1])
+                   zip(pool[VOLUNTEER_ID], pool["name"], strict=True)), key=lambda x: x[1])
 
 
 def _marks_by_key(console: Console, link: Link) -> dict[tuple[str, str, str], dict]:
-    return {(str(m["date"]), str(m["activity"]), str(m["elder_id"])): m for m in
+    return {(str(m["date"]), str(m["activity"]), str(m[ELDER_ID])): m for m in
             console.links.marks(programme=link.programme, volunteer_id=link.volunteer_id)}
 
 
@@ -147,8 +148,8 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
           notice: str = "", bad: str = "") -> HTMLResponse:
     lang = PHONE_LANGUAGE
     run = console.plan_of(link.run_id)
-    elders = run.world.elders.set_index("elder_id")
-    vols = run.world.volunteers.set_index("volunteer_id")
+    elders = run.world.elders.set_index(ELDER_ID)
+    vols = run.world.volunteers.set_index(VOLUNTEER_ID)
     own = _own(console, link)
     marks = _marks_by_key(console, link)
     helpers = _helpers(console, link)
@@ -161,32 +162,32 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
         items: list[dict[str, Any]] = []
         calls: dict[str, dict[str, Any]] = {}
         for r in rows.to_dict("records"):
-            elder = elders.loc[r["elder_id"]] if r["elder_id"] in elders.index else None
+            elder = elders.loc[r[ELDER_ID]] if r[ELDER_ID] in elders.index else None
             if r["activity"] == "call":
-                c = calls.setdefault(r["elder_id"], {"n": 0, "done": 0, "name": (
-                    str(elder["name"]) if elder is not None else r["elder_id"]),
+                c = calls.setdefault(r[ELDER_ID], {"n": 0, "done": 0, "name": (
+                    str(elder["name"]) if elder is not None else r[ELDER_ID]),
                     "phone": str(elder["phone"]) if elder is not None and "phone" in
                     elders.columns else ""})
                 c["n"] += 1
                 c["due"] = c.get("due", 0) + (r["date"] <= today)
-                mark = marks.get((r["date"], "call", r["elder_id"]))
+                mark = marks.get((r["date"], "call", r[ELDER_ID]))
                 c["done"] += bool(mark and mark["status"] == "done")
                 if mark and mark["state"] == "rejected":
                     c.setdefault("rejected", []).append(
                         f"{mark['rejected_reason']}（{r['date'][5:]}）")
                 continue
-            mark = marks.get((r["date"], r["activity"], r["elder_id"]))
+            mark = marks.get((r["date"], r["activity"], r[ELDER_ID]))
             items.append(_item(r, elder, mark, names, today))
         this = monday_of(dt.date.today())
         label = {this: "phone.this_week", this + dt.timedelta(weeks=1): "phone.next_week"}
         weeks.append({"monday": monday, "items": items, "label": label.get(monday, ""),
-                      "calls": [{"elder_id": e, **c} for e, c in calls.items()]})
+                      "calls": [{ELDER_ID: e, **c} for e, c in calls.items()]})
     # marks sent back, from any week: first, to be put right
     sent_back = []
     for r in own.to_dict("records"):
-        mark = marks.get((r["date"], r["activity"], r["elder_id"]))
+        mark = marks.get((r["date"], r["activity"], r[ELDER_ID]))
         if mark and mark["state"] == "rejected":
-            elder = elders.loc[r["elder_id"]] if r["elder_id"] in elders.index else None
+            elder = elders.loc[r[ELDER_ID]] if r[ELDER_ID] in elders.index else None
             sent_back.append(_item(r, elder, mark, names, today))
     pending = sum(1 for m in marks.values() if m["state"] == "pending")
     name = str(vols.loc[link.volunteer_id, "name"]) if link.volunteer_id in vols.index \
@@ -205,7 +206,7 @@ def _item(r: dict, elder: pd.Series | None, mark: dict | None, names: dict[str, 
     and whether its day has come."""
     lang = PHONE_LANGUAGE
     day = dt.date.fromisoformat(r["date"])
-    return {**r, "key": f"{r['date']}-{r['activity']}-{r['elder_id']}",
+    return {**r, "key": f"{r['date']}-{r['activity']}-{r[ELDER_ID]}",
             "day": say("phone.day", lang, month=day.month, day=day.day,
                        weekday=f"day.{_WEEKDAYS[day.weekday()]}"),
             "what": say(f"activity.{r['activity']}", lang),
@@ -253,8 +254,8 @@ def phone_activities(request: Request, console: ConsoleDep, token: str) -> JSONR
     marks = _marks_by_key(console, link)
     out = []
     for r in _own(console, link).to_dict("records"):
-        mark = marks.get((r["date"], r["activity"], r["elder_id"]))
-        out.append({k: r.get(k, "") for k in ("date", "start", "end", "activity", "elder_id",
+        mark = marks.get((r["date"], r["activity"], r[ELDER_ID]))
+        out.append({k: r.get(k, "") for k in ("date", "start", "end", "activity", ELDER_ID,
                                               "community", "service", "minutes")}
                    | {"mark": None if mark is None else
                       {k: mark[k] for k in ("id", "status", "done_by", "minutes", "rating",
@@ -271,7 +272,7 @@ def _save(console: Console, link: Link, fields: dict[str, Any]) -> tuple[int, bo
                                                                   link.programme))
     mark_id, new = console.links.mark(link, **mark)
     console.log(f"link:{link.volunteer_id}", "mark", link.programme,
-                f"{mark['date']} {mark['activity']} {mark['elder_id']}", None,
+                f"{mark['date']} {mark['activity']} {mark[ELDER_ID]}", None,
                 {**{k: mark[k] for k in ("status", "done_by", "minutes")}, "mark": mark_id})
     return mark_id, new
 
@@ -323,7 +324,7 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
     link, form = posted
     try:
         await run_in_threadpool(_save, console, link, {k: form.get(k, "") for k in (
-            "date", "activity", "elder_id", "status", "done_by", "minutes", "rating",
+            "date", "activity", ELDER_ID, "status", "done_by", "minutes", "rating",
             "comment")})
     except LookupError:
         return _page(request, console, token, link, 404,
@@ -336,7 +337,7 @@ async def phone_mark_form(request: Request, console: ConsoleDep, token: str) -> 
         return _page(request, console, token, link, 422,
                      bad=say("phone.refused", PHONE_LANGUAGE, reason=reason))
     anchor = html.escape(f"{form.get('date', '')}-{form.get('activity', '')}-"
-                         f"{form.get('elder_id', '')}", quote=True)
+                         f"{form.get(ELDER_ID, '')}", quote=True)
     return RedirectResponse(f"/v/{token}?saved=1#a-{anchor}", 303)
 
 
@@ -353,13 +354,13 @@ async def phone_calls_form(request: Request, console: ConsoleDep, token: str) ->
         raise HTTPException(422, "no such week") from exc
     own = _own(console, link)
     end = (monday + dt.timedelta(days=7)).isoformat()
-    calls = own[(own["activity"] == "call") & (own["elder_id"] == str(form.get("elder_id")))
+    calls = own[(own["activity"] == "call") & (own[ELDER_ID] == str(form.get(ELDER_ID)))
                 & (own["date"] >= monday.isoformat()) & (own["date"] < end)]
     today = dt.date.today().isoformat()
     for r in calls[calls["date"] <= today].to_dict("records"):  # calls to come: not yet
         try:
             await run_in_threadpool(_save, console, link, {
-                "date": r["date"], "activity": "call", "elder_id": r["elder_id"],
+                "date": r["date"], "activity": "call", ELDER_ID: r[ELDER_ID],
                 "status": "done"})
         except MarkFinal:
             continue

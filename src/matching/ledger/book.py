@@ -27,6 +27,7 @@ from matching.ledger.schema import connect
 from matching.ledger.seal import NOTHING, Breach, canonical, seal, verify
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.timebank import TimebankRules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: The programme's own account: credits come from it and go back to it.
 POOL = "pool"
@@ -154,7 +155,7 @@ class Ledger:
             entries: list[tuple[int, str, int]] = []
             activities: list[tuple] = []
             columns = [rows[c].tolist() for c in (
-                "activity_key", "date", "activity", "volunteer_id", "elder_id", "status",
+                "activity_key", "date", "activity", VOLUNTEER_ID, ELDER_ID, "status",
                 "credited_to", "minutes", "credit", "rating", "comment")]
             for key, date, activity, volunteer, elder, status, who, minutes, credit, rating, \
                     comment in zip(*columns, strict=True):
@@ -430,7 +431,7 @@ class Ledger:
             "t.batch_id)) "
             "WHERE e.account_id = ? ORDER BY t.date, t.tx_id", (member,)).fetchall()
         table = pd.DataFrame(rows, columns=["date", "kind", "memo", "minutes", "source",
-                                            "activity", "elder_id", "rating", "comment",
+                                            "activity", ELDER_ID, "rating", "comment",
                                             "tx_id", "done_by", "reverses", "other"])
         table["hours"] = table["minutes"].map(hours)
         table["balance_hours"] = table["minutes"].cumsum().map(hours)
@@ -448,7 +449,7 @@ class Ledger:
     def missed(self, by: str = "elder") -> pd.DataFrame:
         """Per elder (``by="elder"``) or per planned volunteer (``"volunteer"``): how many of
         each activity were done (by anyone), replaced and missed, and the share missed."""
-        column = {"elder": "elder_id", "volunteer": "volunteer_id"}.get(by)
+        column = {"elder": ELDER_ID, "volunteer": VOLUNTEER_ID}.get(by)
         if column is None:
             raise ValueError(f"missed by {by!r}: expected elder or volunteer")
         acts = self.activities()

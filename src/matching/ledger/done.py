@@ -21,6 +21,7 @@ from matching.catalogue import LANGUAGES, say
 from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.schedule import SIX_ONES
 from matching.rules.timebank import TimebankRules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.parse import parse_date, parse_status
 from matching.world.read import read_table
 
@@ -28,7 +29,7 @@ STATUSES = ("done", "missed", "replaced")
 #: An activity as the rota names it, in either language, to its code in schedule.csv.
 ACTIVITY_CODES = {say(f"activity.{code}", lang).lower(): code for lang in LANGUAGES
                   for code in SIX_ONES} | {code: code for code in SIX_ONES}
-REQUIRED = ("date", "activity", "volunteer_id", "elder_id", "status")
+REQUIRED = ("date", "activity", VOLUNTEER_ID, ELDER_ID, "status")
 #: Longest an activity can have lasted (a whole working day).
 MAX_MINUTES = 12 * 60
 
@@ -97,7 +98,7 @@ def read_done(schedule: str | Path, done: str | Path,
     plan = read_table(schedule)
     marks = read_table(done)
     missing = [InputIssue(Path(schedule).name, "input.column_missing", name=c) for c in
-               ("date", "activity", "volunteer_id", "elder_id", "minutes")
+               ("date", "activity", VOLUNTEER_ID, ELDER_ID, "minutes")
                if c not in plan.columns]
     missing += [InputIssue(name, "input.column_missing", name=c) for c in REQUIRED
                 if c not in marks.columns]
@@ -106,7 +107,7 @@ def read_done(schedule: str | Path, done: str | Path,
     planned: Counter[str] = Counter()
     length: dict[str, int] = {}
     for r in _records(plan):
-        key = activity_key(r["date"], r["activity"], r["volunteer_id"], r["elder_id"])
+        key = activity_key(r["date"], r["activity"], r[VOLUNTEER_ID], r[ELDER_ID])
         planned[key] += 1
         length[key] = int(float(r["minutes"] or 0))
     problems: list[InputIssue] = []
@@ -130,14 +131,14 @@ def read_done(schedule: str | Path, done: str | Path,
         done_by = cell.get("done_by", "")
         if status == "replaced" and not done_by:
             problems.append(InputIssue(name, "input.replaced_needs_who", row, "done_by"))
-        if status in ("done", "missed") and done_by and done_by != cell["volunteer_id"]:
+        if status in ("done", "missed") and done_by and done_by != cell[VOLUNTEER_ID]:
             problems.append(InputIssue(name, "input.done_by_only_replaced", row, "done_by",
                                        done_by, status=f"mark.{status}"))
         if today is not None and len(problems) == bad and cell["date"] > today.isoformat():
             problems.append(InputIssue(name, "input.not_yet", row, "date", cell["date"],
                                        today=today.isoformat()))
-        key = activity_key(cell["date"], cell["activity"], cell["volunteer_id"],
-                           cell["elder_id"])
+        key = activity_key(cell["date"], cell["activity"], cell[VOLUNTEER_ID],
+                           cell[ELDER_ID])
         minutes = None
         if cell.get("minutes"):
             try:
@@ -172,13 +173,13 @@ def read_done(schedule: str | Path, done: str | Path,
             continue
         served = 0 if status == "missed" else round(minutes if minutes else length[key])
         rows.append({"row": row, "activity_key": key, "date": cell["date"],
-                     "activity": cell["activity"], "volunteer_id": cell["volunteer_id"],
-                     "elder_id": cell["elder_id"], "status": status,
-                     "credited_to": done_by if status == "replaced" else cell["volunteer_id"],
+                     "activity": cell["activity"], VOLUNTEER_ID: cell[VOLUNTEER_ID],
+                     ELDER_ID: cell[ELDER_ID], "status": status,
+                     "credited_to": done_by if status == "replaced" else cell[VOLUNTEER_ID],
                      "minutes": served, "credit": round(served * rules.credits_per_hour),
                      "rating": rating, "comment": cell.get("comment", "")})
     table = pd.DataFrame(rows, columns=["row", "activity_key", "date", "activity",
-                                        "volunteer_id", "elder_id", "status", "credited_to",
+                                        VOLUNTEER_ID, ELDER_ID, "status", "credited_to",
                                         "minutes", "credit", "rating", "comment"])
     table = table.set_index("row")
     table["rating"] = table["rating"].astype(object).where(table["rating"].notna(), None)

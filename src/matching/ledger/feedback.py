@@ -28,6 +28,7 @@ from matching.ledger.book import MINUTES_PER_HOUR, Ledger
 from matching.pairing.result import PairingResult
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.timebank import TimebankRules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_table
 
@@ -71,16 +72,16 @@ def low_rated_pairs(ledger: Ledger, rules: TimebankRules | None = None) -> pd.Da
     (``rules`` default to the ledger's)."""
     rules = rules or ledger.rules
     acts = ledger.activities()
-    columns = ["volunteer_id", "elder_id", "low_ratings", "since"]
-    rated = acts[acts["rating"].notna() & (acts["elder_id"] != "")]
+    columns = [VOLUNTEER_ID, ELDER_ID, "low_ratings", "since"]
+    rated = acts[acts["rating"].notna() & (acts[ELDER_ID] != "")]
     if rated.empty:
         return pd.DataFrame(columns=columns)
     last = acts["date"].max().date()
     since = (last - dt.timedelta(days=int(rules.rating_window_days))).isoformat()
     low = rated[(rated["rating"] <= rules.low_rating) & (rated["date"] >= pd.Timestamp(since))]
-    counts = low.groupby(["done_by", "elder_id"]).size().reset_index(name="low_ratings")
+    counts = low.groupby(["done_by", ELDER_ID]).size().reset_index(name="low_ratings")
     counts = counts[counts["low_ratings"] >= rules.low_ratings_to_refuse]
-    return pd.DataFrame({"volunteer_id": counts["done_by"], "elder_id": counts["elder_id"],
+    return pd.DataFrame({VOLUNTEER_ID: counts["done_by"], ELDER_ID: counts[ELDER_ID],
                          "low_ratings": counts["low_ratings"], "since": since},
                         columns=columns).reset_index(drop=True)
 
@@ -112,11 +113,11 @@ def read_members(path: str | Path) -> pd.DataFrame:
     name = Path(path).name
     if "member_id" not in table.columns:
         raise InputError.one(name, "input.column_missing", name="member_id")
-    for column in ("volunteer_id", "elder_id"):
+    for column in (VOLUNTEER_ID, ELDER_ID):
         if column not in table.columns:
             table[column] = ""
     problems = []
-    for column in ("volunteer_id", "elder_id"):
+    for column in (VOLUNTEER_ID, ELDER_ID):
         first: dict[str, tuple[int, str]] = {}
         for row, who, member in zip(table.index, table[column], table["member_id"],
                                     strict=True):
@@ -125,7 +126,7 @@ def read_members(path: str | Path) -> pd.DataFrame:
                                            first=first[who][1], row_first=first[who][0],
                                            member=member))
             first.setdefault(who, (int(row), member))
-    for row, member, vol, eld in table[["member_id", "volunteer_id", "elder_id"]].itertuples():
+    for row, member, vol, eld in table[["member_id", VOLUNTEER_ID, ELDER_ID]].itertuples():
         if not member:
             problems.append(InputIssue(name, "input.empty", int(row), "member_id"))
         elif not vol and not eld:
@@ -133,7 +134,7 @@ def read_members(path: str | Path) -> pd.DataFrame:
                                        member))
     if problems:
         raise InputError(problems)
-    return table[["member_id", "volunteer_id", "elder_id"]]
+    return table[["member_id", VOLUNTEER_ID, ELDER_ID]]
 
 
 def member_accounts(members: pd.DataFrame) -> dict[str, str]:
@@ -141,10 +142,10 @@ def member_accounts(members: pd.DataFrame) -> dict[str, str]:
     under (on their row or another row of the same member), else their ``member_id`` (an
     account that has only received transfers)."""
     cells = members.fillna("").astype(str)
-    volunteer_of = {m: v for m, v in zip(cells["member_id"], cells["volunteer_id"],
+    volunteer_of = {m: v for m, v in zip(cells["member_id"], cells[VOLUNTEER_ID],
                                          strict=True) if m and v}
     return {e: v or volunteer_of.get(m) or m
-            for m, v, e in zip(cells["member_id"], cells["volunteer_id"], cells["elder_id"],
+            for m, v, e in zip(cells["member_id"], cells[VOLUNTEER_ID], cells[ELDER_ID],
                                strict=True) if e and m}
 
 
@@ -154,9 +155,9 @@ def elder_accounts(world: World, members: pd.DataFrame | None = None) -> dict[st
     out: dict[str, str] = {}
     vols, elds = world.volunteers, world.elders
     if "member_id" in vols.columns and "member_id" in elds.columns:
-        by_member = {m: v for m, v in zip(vols["member_id"], vols["volunteer_id"], strict=True)
+        by_member = {m: v for m, v in zip(vols["member_id"], vols[VOLUNTEER_ID], strict=True)
                      if m}
-        out.update({e: by_member[m] for e, m in zip(elds["elder_id"], elds["member_id"],
+        out.update({e: by_member[m] for e, m in zip(elds[ELDER_ID], elds["member_id"],
                                                     strict=True) if m in by_member})
     if members is not None and len(members):
         out.update(member_accounts(members))
@@ -174,9 +175,9 @@ def banked_bonus(ledger: Ledger, world: World, members: pd.DataFrame | None = No
         hours = float(earned.get(account, 0.0))
         bonus = min(int(rules.bonus_max), math.floor(hours / rules.bonus_hours))
         if bonus > 0:
-            rows.append({"elder_id": elder, "account": account, "earned_hours": hours,
+            rows.append({ELDER_ID: elder, "account": account, "earned_hours": hours,
                          "bonus": bonus})
-    return pd.DataFrame(rows, columns=["elder_id", "account", "earned_hours", "bonus"])
+    return pd.DataFrame(rows, columns=[ELDER_ID, "account", "earned_hours", "bonus"])
 
 
 def apply_feedback(world: World, ledger: Ledger, members: pd.DataFrame | None = None,
@@ -197,25 +198,25 @@ def apply_feedback(world: World, ledger: Ledger, members: pd.DataFrame | None = 
         The rules to apply (default: the ledger's own; a scenario may change some).
     """
     rules = rules or ledger.rules
-    known_v, known_e = set(world.volunteers["volunteer_id"]), set(world.elders["elder_id"])
+    known_v, known_e = set(world.volunteers[VOLUNTEER_ID]), set(world.elders[ELDER_ID])
     refused = low_rated_pairs(ledger, rules)
-    refused = refused[refused["volunteer_id"].isin(known_v) & refused["elder_id"].isin(known_e)]
+    refused = refused[refused[VOLUNTEER_ID].isin(known_v) & refused[ELDER_ID].isin(known_e)]
     relations = world.relations
     if len(refused):
-        extra = refused[["volunteer_id", "elder_id"]].assign(relation="refuses")
+        extra = refused[[VOLUNTEER_ID, ELDER_ID]].assign(relation="refuses")
         relations = pd.concat([relations, extra], ignore_index=True).drop_duplicates()
     bonus = banked_bonus(ledger, world, members, rules)
     elders = world.elders
     sources = dict(world.sources)
     if len(bonus):
         elders = elders.copy()
-        add = elders["elder_id"].map(dict(zip(bonus["elder_id"], bonus["bonus"], strict=True)))
+        add = elders[ELDER_ID].map(dict(zip(bonus[ELDER_ID], bonus["bonus"], strict=True)))
         elders["priority"] = (elders["priority"] + add.fillna(0)).astype(np.int64)
         if "elders" in sources:  # the inputs kept with the plan say the priority it used
             table = sources["elders"].copy()
             if "priority" not in table.columns:
                 table["priority"] = ""
-            raised = table["elder_id"].isin(set(bonus["elder_id"])).to_numpy()
+            raised = table[ELDER_ID].isin(set(bonus[ELDER_ID])).to_numpy()
             table.loc[raised, "priority"] = elders.loc[raised, "priority"].astype(str).to_numpy()
             sources["elders"] = table
     if len(refused):

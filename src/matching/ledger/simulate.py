@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from matching.rules.timebank import TimebankRules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Activities that are rated (calls and events are not).
 RATED = ("visit", "service", "birthday")
@@ -41,13 +42,13 @@ def simulate_done(schedule: pd.DataFrame, seed: int = 0,
     draw = rng.random(n)
     status = np.where(draw < m.missed, "missed",
                       np.where(draw < m.missed + m.replaced, "replaced", "done"))
-    visitors = s[s["activity"] == "visit"].groupby("elder_id")["volunteer_id"].agg(
+    visitors = s[s["activity"] == "visit"].groupby(ELDER_ID)[VOLUNTEER_ID].agg(
         lambda v: sorted(set(v)))
-    everyone = sorted(set(s["volunteer_id"]))
+    everyone = sorted(set(s[VOLUNTEER_ID]))
     done_by = [""] * n
     for i in np.flatnonzero(status == "replaced"):
-        planned = s.at[i, "volunteer_id"]
-        others = [v for v in visitors.get(s.at[i, "elder_id"], []) if v != planned] or \
+        planned = s.at[i, VOLUNTEER_ID]
+        others = [v for v in visitors.get(s.at[i, ELDER_ID], []) if v != planned] or \
             [v for v in everyone if v != planned]
         if not others:
             status[i] = "done"
@@ -67,7 +68,7 @@ def simulate_done(schedule: pd.DataFrame, seed: int = 0,
         len(_LOW_COMMENTS if lo else _GOOD_COMMENTS)))] if r else ""
         for r, lo in zip(rating, low, strict=True)]
     return pd.DataFrame({
-        "date": s["date"], "activity": s["activity"], "volunteer_id": s["volunteer_id"],
-        "elder_id": s["elder_id"], "status": status, "done_by": done_by,
+        "date": s["date"], "activity": s["activity"], VOLUNTEER_ID: s[VOLUNTEER_ID],
+        ELDER_ID: s[ELDER_ID], "status": status, "done_by": done_by,
         "minutes": [f"{x:g}" if x == x else "" for x in minutes],
         "rating": [str(r) if r else "" for r in rating], "comment": comments})

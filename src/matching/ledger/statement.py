@@ -13,6 +13,7 @@ from matching.catalogue import say, word
 from matching.ledger.book import Ledger, hours
 from matching.outputs.printing import PRINT_STYLE, print_button
 from matching.outputs.rota import service_name
+from matching.world.columns import ELDER_ID
 
 _STYLE = ("@page{size:A4;margin:15mm}body{font-family:'Noto Sans CJK SC','Source Han Sans SC',"
           "'Microsoft YaHei',sans-serif;font-size:12pt;color:#111;max-width:180mm;margin:2em auto}"
@@ -86,7 +87,7 @@ def statement_html(ledger: Ledger, member: str, lang: str = "zh",
         if r["grouped"]:
             what = r["memo"]
         elif r["kind"] == "service":
-            what = f"{activity} {who(r['elder_id'])}"
+            what = f"{activity} {who(r[ELDER_ID])}"
         elif r["kind"] == "redeem" and activity:  # care received, as the rota recorded it
             what = say("statement.given_by", lang, what=activity, who=who(r["done_by"]))
         elif r["kind"] == "transfer":

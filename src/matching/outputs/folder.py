@@ -25,6 +25,7 @@ from matching.pairing.result import PairingResult
 from matching.rules.errors import InputError, RuleError
 from matching.rules.pairing import Rules
 from matching.rules.schedule import ScheduleRules
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
@@ -33,7 +34,7 @@ from matching.world.read import read_table, read_world
 #: ``datetime64`` (``NaT`` where blank), ``bool`` booleans. A column not listed is text.
 #: docs/analysis.md lists them for analysts.
 COLUMN_TYPES: dict[str, str] = {
-    "elder_id": "id", "volunteer_id": "id", "primary_id": "id", "backup_id": "id",
+    ELDER_ID: "id", VOLUNTEER_ID: "id", "primary_id": "id", "backup_id": "id",
     "old_volunteer_id": "id", "new_volunteer_id": "id", "done_by": "id", "member_id": "id",
     "distance_km": "float", "weekly_minutes": "float", "cost_km": "float", "minutes": "float",
     "hours": "float", "worse_by_km": "float",
@@ -43,7 +44,7 @@ COLUMN_TYPES: dict[str, str] = {
 }
 
 #: Columns of ``credits.csv`` that are not hours (every other one is).
-CREDIT_TEXT = ("volunteer_id", "volunteer_name")
+CREDIT_TEXT = (VOLUNTEER_ID, "volunteer_name")
 
 
 def typed(frame: pd.DataFrame, table: str = "") -> pd.DataFrame:
@@ -154,7 +155,7 @@ class Run:
         vid = {v: i for i, v in enumerate(p.volunteer_ids)}
         eid = {e: i for i, e in enumerate(p.elder_ids)}
         chosen = np.zeros(p.num_arcs, dtype=bool)
-        for e, v in zip(self.assignments["elder_id"], self.assignments["volunteer_id"],
+        for e, v in zip(self.assignments[ELDER_ID], self.assignments[VOLUNTEER_ID],
                         strict=True):
             if e in eid and v in vid:
                 k = int(np.searchsorted(key, eid[e] * p.num_volunteers + vid[v]))
@@ -175,10 +176,10 @@ class Run:
             world = read_world(volunteers, world.sources["elders"],
                                world.sources.get("relations"), world.sources.get("pairs"),
                                rules=world.rules)
-        known = set(world.volunteers["volunteer_id"])
-        base = self.baseline[self.baseline["volunteer_id"].isin(known)]
-        assigned = set(base["elder_id"])
-        unassigned = pd.DataFrame({"elder_id": [e for e in world.elders["elder_id"]
+        known = set(world.volunteers[VOLUNTEER_ID])
+        base = self.baseline[self.baseline[VOLUNTEER_ID].isin(known)]
+        assigned = set(base[ELDER_ID])
+        unassigned = pd.DataFrame({ELDER_ID: [e for e in world.elders[ELDER_ID]
                                                 if e not in assigned]})
         unassigned["reason"] = "no volunteer in the earlier plan"
         return Run(world=world, assignments=base.reset_index(drop=True),
@@ -207,7 +208,7 @@ def load_run(folder: str | Path) -> Run:
     run = Run(world=world, assignments=typed(read_table(folder / "assignments.csv")),
               unassigned=typed(_read(folder / "unassigned.csv")) if
               (folder / "unassigned.csv").is_file() else pd.DataFrame(
-                  {"elder_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)}),
+                  {ELDER_ID: pd.Series(dtype=str), "reason": pd.Series(dtype=str)}),
               folder=folder, schedule_rules=schedule_rules)
     for attribute, file in (("schedule", "schedule.csv"), ("unmet", "unmet.csv"),
                             ("backups", "backups.csv"), ("credits", "credits.csv"),

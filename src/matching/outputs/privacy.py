@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from matching.world.columns import ALIASES
+from matching.world.columns import ALIASES, ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 if TYPE_CHECKING:
@@ -33,14 +33,14 @@ COORD_DECIMALS = 3
 
 #: Columns holding a person's name, and the id column of the person they name (``None``:
 #: the table's own subject, see :func:`_subject`).
-NAME_COLUMNS: dict[str, str | None] = {"name": None, "elder_name": "elder_id",
-                                       "volunteer_name": "volunteer_id"}
+NAME_COLUMNS: dict[str, str | None] = {"name": None, "elder_name": ELDER_ID,
+                                       "volunteer_name": VOLUNTEER_ID}
 #: Columns holding contact details of the table's subject.
 CONTACT_COLUMNS = ("phone", "address")
 COORD_COLUMNS = ("lat", "lon")
 
 #: How a pseudonym reads: the kind of person, then their id.
-LABELS = {"elder_id": "elder", "volunteer_id": "volunteer"}
+LABELS = {ELDER_ID: "elder", VOLUNTEER_ID: "volunteer"}
 
 
 
@@ -53,10 +53,10 @@ def pseudonym(kind: str, person_id: str, what: str = "name") -> str:
 def _subject(columns: Iterable[str]) -> str | None:
     """Whose row it is: the elder's where there is an elder id, else the volunteer's."""
     columns = set(columns)
-    if "elder_id" in columns:
-        return "elder_id"
-    if "volunteer_id" in columns:
-        return "volunteer_id"
+    if ELDER_ID in columns:
+        return ELDER_ID
+    if VOLUNTEER_ID in columns:
+        return VOLUNTEER_ID
     return None
 
 
@@ -120,7 +120,7 @@ def key_table(world: World) -> pd.DataFrame:
     """The key: each person's pseudonym beside their true name, phone, address and
     coordinates (as read). Kept apart from the outputs."""
     parts = []
-    for id_column, key in (("volunteer_id", "volunteers"), ("elder_id", "elders")):
+    for id_column, key in ((VOLUNTEER_ID, "volunteers"), (ELDER_ID, "elders")):
         frame = world.sources.get(key, getattr(world, key))
         ids = frame[id_column].astype(str)
         part = pd.DataFrame({"kind": LABELS[id_column], "id": ids,

@@ -22,6 +22,7 @@ import pandas as pd
 from matching.catalogue import LIST_SEPARATOR, say, word
 from matching.outputs.printing import PRINT_STYLE, print_button
 from matching.runtime.extras import optional_module
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Weeks on one volunteer's printed page.
 BLOCK_WEEKS = 4
@@ -80,7 +81,7 @@ def _weekday(date: str, lang: str) -> str:
 def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
     if contacts is None or contacts.empty:
         return {}
-    return {str(r["elder_id"]): {k: str(r.get(k, "") or "") for k in (
+    return {str(r[ELDER_ID]): {k: str(r.get(k, "") or "") for k in (
         "name", "address", "phone", "primary_id", "backup_id")}
             for r in contacts.to_dict("records")}
 
@@ -88,7 +89,7 @@ def _contact_book(contacts: pd.DataFrame | None) -> dict[str, dict[str, str]]:
 def _phone_book(volunteers: pd.DataFrame | None) -> dict[str, str]:
     if volunteers is None or volunteers.empty or "phone" not in volunteers:
         return {}
-    return dict(zip(volunteers["volunteer_id"].astype(str),
+    return dict(zip(volunteers[VOLUNTEER_ID].astype(str),
                     volunteers["phone"].fillna("").astype(str), strict=True))
 
 
@@ -96,12 +97,12 @@ def _call_runs(calls: list[dict[str, object]]) -> list[tuple[dict[str, object], 
     """Daily calls to the same elder at the same time on consecutive days, as
     ``(first row, number of days)``: one repeating calendar event each."""
     runs = []
-    calls = sorted(calls, key=lambda r: (r["elder_id"], r["start"], r["date"]))
+    calls = sorted(calls, key=lambda r: (r[ELDER_ID], r["start"], r["date"]))
     first = 0
     for i in range(1, len(calls) + 1):
         if i < len(calls):
             a, b = calls[i - 1], calls[i]
-            if (a["elder_id"], a["start"]) == (b["elder_id"], b["start"]) and \
+            if (a[ELDER_ID], a["start"]) == (b[ELDER_ID], b["start"]) and \
                     (dt.date.fromisoformat(str(b["date"]))
                      - dt.date.fromisoformat(str(a["date"]))).days == 1:
                 continue
@@ -180,7 +181,7 @@ def _event_lines(r: dict[str, object], days: int, vid: str, lang: str,
                  phone_label: str) -> list[str]:
     date, activity = str(r["date"]), str(r["activity"])
     what = names.get(activity) or word(f"activity.{activity}", lang)
-    who = f" {r['elder_name'] or r['elder_id']}" if r["elder_id"] else ""
+    who = f" {r['elder_name'] or r[ELDER_ID]}" if r[ELDER_ID] else ""
     extra = f" ({service_name(str(r['service']), lang)})" if r["service"] else \
         f" {r['title']}" if r["title"] else ""
     lines = [_ical_line("BEGIN", "VEVENT"),
@@ -189,10 +190,10 @@ def _event_lines(r: dict[str, object], days: int, vid: str, lang: str,
              _ical_line("DTEND", _ical_time(date, str(r["end"]))),
              _ical_line("DTSTAMP", _ical_time(date, "00:00") + "Z"),
              _ical_line("UID", _ical_text(f"{date}-{r['start']}-{activity}-{vid}-"
-                                          f"{r['elder_id']}@matching"))]
+                                          f"{r[ELDER_ID]}@matching"))]
     if days > 1:
         lines.append(_ical_line("RRULE", f"FREQ=DAILY;COUNT={days}"))
-    person = book.get(str(r["elder_id"]), {}) if r["elder_id"] else {}
+    person = book.get(str(r[ELDER_ID]), {}) if r[ELDER_ID] else {}
     if person.get("address"):
         lines.append(_ical_line("LOCATION", _ical_text(person["address"])))
     elif r["community"]:
@@ -248,7 +249,7 @@ def _first_monday(schedule: pd.DataFrame) -> dt.date | None:
 def _volunteer_rows(schedule: pd.DataFrame) -> Iterator[tuple[str, dict[str, list]]]:
     """Each volunteer's rows (by id, in the schedule's order) as lists per column: a city's
     quarter has tens of thousands of volunteers, too many for a pandas group each."""
-    ids = schedule["volunteer_id"].astype(str).to_numpy(dtype=object)
+    ids = schedule[VOLUNTEER_ID].astype(str).to_numpy(dtype=object)
     order = np.argsort(ids, kind="stable")
     columns = {c: schedule[c].to_numpy(dtype=object)[order].tolist()
                for c in schedule.columns}
@@ -265,7 +266,7 @@ def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
     """One volunteer's rota: a page for each block of :data:`BLOCK_WEEKS` weeks."""
     esc = html.escape
     name = str(rows["volunteer_name"][0] or vid)
-    mine = dict.fromkeys(str(e) for e in rows["elder_id"] if e != "")
+    mine = dict.fromkeys(str(e) for e in rows[ELDER_ID] if e != "")
     people = []
     for e in sorted(mine, key=lambda e: (_ROLE_ORDER[_role(book.get(e, {}), vid)], e)):
         person = book.get(e, {})
@@ -296,7 +297,7 @@ def _volunteer_document(vid: str, rows: dict[str, list], lang: str,
         for k in ks:
             if rows["activity"][k] == "call":
                 continue
-            elder_id = str(rows["elder_id"][k] or "")
+            elder_id = str(rows[ELDER_ID][k] or "")
             person = book.get(elder_id, {}) if elder_id else {}
             who = esc(str(rows["elder_name"][k] or elder_id)) if elder_id else ""
             where = esc(person.get("address") or str(rows["community"][k] or ""))
@@ -337,7 +338,7 @@ def _calls_table(ks: list[int], rows: dict[str, list], lang: str) -> str:
     by_day: dict[str, list[tuple[str, str]]] = {}
     for k in ks:
         by_day.setdefault(str(rows["date"][k]), []).append(
-            (str(rows["start"][k]), str(rows["elder_name"][k] or rows["elder_id"][k])))
+            (str(rows["start"][k]), str(rows["elder_name"][k] or rows[ELDER_ID][k])))
     runs: list[tuple[str, str, tuple]] = []
     for day in sorted(by_day):
         calls = tuple(sorted(by_day[day]))
@@ -369,12 +370,12 @@ def _overview(schedule: pd.DataFrame, lang: str, book: dict[str, dict[str, str]]
         return _document(say("rota.overview", lang), [], lang, _OVERVIEW_STYLE)
     home = schedule["activity"].isin(HOME_ACTIVITIES).to_numpy()
     col = {c: schedule[c].to_numpy(dtype=object)[home].astype(str) for c in (
-        "date", "start", "activity", "volunteer_id", "volunteer_name", "elder_id",
+        "date", "start", "activity", VOLUNTEER_ID, "volunteer_name", ELDER_ID,
         "elder_name", "service")}
     days = (col["date"].astype("datetime64[D]") - np.datetime64(first_monday, "D")).astype(
         np.int64)
     weeks = days // 7
-    order = np.lexsort((col["start"], col["date"], col["volunteer_id"],
+    order = np.lexsort((col["start"], col["date"], col[VOLUNTEER_ID],
                         col["volunteer_name"], weeks))
     weekday = {d: _weekday(d, lang) for d in set(col["date"].tolist())}
     doing = {code: word(f"activity.{code}", lang) for code in HOME_ACTIVITIES}
@@ -395,16 +396,16 @@ def _overview(schedule: pd.DataFrame, lang: str, book: dict[str, dict[str, str]]
         body, volunteers = [], 0
         first_row = k
         while first_row < end:
-            vid = rows_of["volunteer_id"][first_row]
+            vid = rows_of[VOLUNTEER_ID][first_row]
             last_row = first_row
-            while last_row < end and rows_of["volunteer_id"][last_row] == vid:
+            while last_row < end and rows_of[VOLUNTEER_ID][last_row] == vid:
                 last_row += 1
             volunteers += 1
             span = last_row - first_row
             who = esc(f"{rows_of['volunteer_name'][first_row] or vid}")
             phone = esc(phones.get(vid, ""))
             for i in range(first_row, last_row):
-                elder = rows_of["elder_id"][i]
+                elder = rows_of[ELDER_ID][i]
                 person = book.get(elder, {})
                 what = doing[rows_of["activity"][i]]
                 if rows_of["service"][i]:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from matching.catalogue import Reason, known, say, word
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: Columns that are for programs, never shown: a reason's (or a note's) code and figures.
 FOR_PROGRAMS = ("reason_code", "reason_params", "cause_code", "note_code", "note_params")
@@ -26,8 +27,8 @@ REWORDED = {"reason": ("reason_code", "reason_params"), "note": ("note_code", "n
 #: ``when`` (a week, month or quarter), a prefix of the catalogue (``activity.``: the value
 #: is worded as a code under it), or ``text``.
 COLUMNS: dict[str, tuple[str, str]] = {
-    "elder_id": ("column.elder", "elder"),
-    "volunteer_id": ("column.volunteer", "volunteer"),
+    ELDER_ID: ("column.elder", "elder"),
+    VOLUNTEER_ID: ("column.volunteer", "volunteer"),
     "old_volunteer_id": ("column.old_volunteer", "volunteer"),
     "new_volunteer_id": ("column.new_volunteer", "volunteer"),
     "elder_now": ("column.elder_now", "volunteer"),

@@ -18,6 +18,7 @@ import xlsxwriter
 from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.outputs.tables import Names, cell, header, reason_text, tier_name
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: xlsxwriter's options for cells from the data: text stays text, never a formula or a link.
 SAFE_XLSX = {"strings_to_formulas": False, "strings_to_urls": False}
@@ -40,10 +41,10 @@ def _people(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
                 out[column] = ""
         return out[list(columns)].replace("nan", "")
 
-    volunteers = pd.concat([table(run.world.volunteers, "volunteer_id", ("name", "phone")),
-                            table(run.leaving, "volunteer_id", ("name", "phone"))])
+    volunteers = pd.concat([table(run.world.volunteers, VOLUNTEER_ID, ("name", "phone")),
+                            table(run.leaving, VOLUNTEER_ID, ("name", "phone"))])
     volunteers = volunteers[~volunteers.index.duplicated()]
-    elders = table(run.world.elders, "elder_id", ("name", "phone", "address", "community"))
+    elders = table(run.world.elders, ELDER_ID, ("name", "phone", "address", "community"))
     return volunteers, elders
 
 
@@ -64,20 +65,20 @@ def _number(values: pd.Series) -> pd.Series:
 def _pairs(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame
            ) -> pd.DataFrame:
     a = run.assignments.astype(str)
-    backups = (run.backups.astype(str).set_index("elder_id")["backup_id"]
+    backups = (run.backups.astype(str).set_index(ELDER_ID)["backup_id"]
                if run.backups is not None and len(run.backups) else pd.Series(dtype=str))
-    backup = _lookup(a["elder_id"], backups)
+    backup = _lookup(a[ELDER_ID], backups)
     out = pd.DataFrame({
-        say("column.elder_name", lang): _lookup(a["elder_id"], elders["name"]),
-        say("column.elder_id", lang): a["elder_id"],
+        say("column.elder_name", lang): _lookup(a[ELDER_ID], elders["name"]),
+        say("column.elder_id", lang): a[ELDER_ID],
         say("column.priority", lang): [tier_name(p, run.world.rules, lang)
                                        for p in a.get("priority", "")],
-        say("column.phone", lang): _lookup(a["elder_id"], elders["phone"]),
-        say("column.address", lang): _lookup(a["elder_id"], elders["address"]),
-        say("column.community", lang): _lookup(a["elder_id"], elders["community"]),
-        say("column.volunteer_name", lang): _lookup(a["volunteer_id"], volunteers["name"]),
-        say("column.volunteer_id", lang): a["volunteer_id"],
-        say("column.volunteer_phone", lang): _lookup(a["volunteer_id"], volunteers["phone"]),
+        say("column.phone", lang): _lookup(a[ELDER_ID], elders["phone"]),
+        say("column.address", lang): _lookup(a[ELDER_ID], elders["address"]),
+        say("column.community", lang): _lookup(a[ELDER_ID], elders["community"]),
+        say("column.volunteer_name", lang): _lookup(a[VOLUNTEER_ID], volunteers["name"]),
+        say("column.volunteer_id", lang): a[VOLUNTEER_ID],
+        say("column.volunteer_phone", lang): _lookup(a[VOLUNTEER_ID], volunteers["phone"]),
         say("column.distance_km", lang): _number(a["distance_km"]).round(1),
         say("column.weekly_minutes", lang): _number(a["weekly_minutes"]).round(0),
         say("column.tie", lang): [cell(t, "tie.", lang, Names()) for t in a["tie"]],
@@ -113,15 +114,15 @@ def _schedule(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFram
         say("column.end", lang): s["end"],
         say("column.activity", lang): _each(s["activity"],
                                             lambda x: cell(x, "activity.", lang, Names())),
-        say("column.volunteer_name", lang): _lookup(s["volunteer_id"], volunteers["name"],
+        say("column.volunteer_name", lang): _lookup(s[VOLUNTEER_ID], volunteers["name"],
                                                     s.get("volunteer_name")),
-        say("column.volunteer_phone", lang): _lookup(s["volunteer_id"], volunteers["phone"]),
-        say("column.elder_name", lang): _lookup(s["elder_id"], elders["name"],
+        say("column.volunteer_phone", lang): _lookup(s[VOLUNTEER_ID], volunteers["phone"]),
+        say("column.elder_name", lang): _lookup(s[ELDER_ID], elders["name"],
                                                 s.get("elder_name")),
         # an event has no elder: its place is the community's
-        say("column.address", lang): _lookup(s["elder_id"], elders["address"],
+        say("column.address", lang): _lookup(s[ELDER_ID], elders["address"],
                                              s.get("community")),
-        say("column.phone", lang): _lookup(s["elder_id"], elders["phone"]),
+        say("column.phone", lang): _lookup(s[ELDER_ID], elders["phone"]),
         # a service is named in the reader's words; an event by its title
         say("column.service", lang): _each(what, lambda x: x[1:] if x.startswith("\0")
                                            else cell(x, "service.", lang, Names())),
@@ -134,25 +135,25 @@ def _calls(run: Run, lang: str, volunteers: pd.DataFrame, elders: pd.DataFrame
     """The daily calls, one row for each run of days on which a volunteer calls an elder at
     one time: a year's 240,000 calls of a county are a few thousand lines to read."""
     s = _schedule_of(run).astype(str)
-    s = s[s["activity"] == "call"].sort_values(["volunteer_id", "elder_id", "start", "date"])
+    s = s[s["activity"] == "call"].sort_values([VOLUNTEER_ID, ELDER_ID, "start", "date"])
     day = pd.to_datetime(s["date"], errors="coerce")
-    same = (s[["volunteer_id", "elder_id", "start"]] ==
-            s[["volunteer_id", "elder_id", "start"]].shift()).all(axis=1)
+    same = (s[[VOLUNTEER_ID, ELDER_ID, "start"]] ==
+            s[[VOLUNTEER_ID, ELDER_ID, "start"]].shift()).all(axis=1)
     run_of = (~(same & (day.diff() == pd.Timedelta(days=1)))).cumsum()
     runs = s.assign(day=day, run=run_of.to_numpy()).groupby("run", sort=False).agg(
-        volunteer_id=("volunteer_id", "first"), elder_id=("elder_id", "first"),
+        volunteer_id=(VOLUNTEER_ID, "first"), elder_id=(ELDER_ID, "first"),
         start=("start", "first"), first=("day", "min"), last=("day", "max"),
         days=("day", "size"), volunteer_name=("volunteer_name", "first"),
         elder_name=("elder_name", "first"))
-    runs = runs.sort_values(["first", "volunteer_name", "volunteer_id", "start"],
+    runs = runs.sort_values(["first", "volunteer_name", VOLUNTEER_ID, "start"],
                             kind="stable")
     return pd.DataFrame({
-        say("column.volunteer_name", lang): _lookup(runs["volunteer_id"], volunteers["name"],
+        say("column.volunteer_name", lang): _lookup(runs[VOLUNTEER_ID], volunteers["name"],
                                                     runs["volunteer_name"]),
-        say("column.volunteer_phone", lang): _lookup(runs["volunteer_id"], volunteers["phone"]),
-        say("column.elder_name", lang): _lookup(runs["elder_id"], elders["name"],
+        say("column.volunteer_phone", lang): _lookup(runs[VOLUNTEER_ID], volunteers["phone"]),
+        say("column.elder_name", lang): _lookup(runs[ELDER_ID], elders["name"],
                                                 runs["elder_name"]),
-        say("column.phone", lang): _lookup(runs["elder_id"], elders["phone"]),
+        say("column.phone", lang): _lookup(runs[ELDER_ID], elders["phone"]),
         say("column.time", lang): runs["start"].to_numpy(),
         say("column.from_date", lang): runs["first"].dt.date.to_numpy(),
         say("column.to_date", lang): runs["last"].dt.date.to_numpy(),
@@ -172,7 +173,7 @@ def _reasons(frame: pd.DataFrame | None, lang: str, names: Names,
                 reason_text(c, p, lang, names) for c, p in
                 zip(f["reason_code"], f.get("reason_params", [""] * len(f)), strict=False)]
         elif column in f:
-            kind = {"elder_id": "elder", "activity": "activity.", "when": "when"}.get(
+            kind = {ELDER_ID: "elder", "activity": "activity.", "when": "when"}.get(
                 column, "text")
             out[header(column, lang)] = [cell(v, kind, lang, names) for v in f[column]]
     return out
@@ -192,14 +193,14 @@ def sheets(run: Run, lang: str = "zh") -> dict[str, pd.DataFrame]:
         dates = pd.to_datetime(home["date"], errors="coerce", format="%Y-%m-%d")
         mondays = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.date
         home = home.assign(monday=mondays.to_numpy()).sort_values(
-            ["monday", "volunteer_id", "date", "start"], kind="stable")
+            ["monday", VOLUNTEER_ID, "date", "start"], kind="stable")
         for number, (monday, week) in enumerate(home.groupby("monday", sort=True), start=1):
             out[say("workbook.week", lang, n=number, monday=f"{monday:%m-%d}")] = _schedule(
                 run, lang, volunteers, elders, week.drop(columns="monday"))
     out[say("workbook.unmet", lang)] = _reasons(run.unmet, lang, names,
-                                                ("elder_id", "when", "activity", "reason"))
+                                                (ELDER_ID, "when", "activity", "reason"))
     out[say("workbook.unassigned", lang)] = _reasons(run.unassigned, lang, names,
-                                                     ("elder_id", "reason"))
+                                                     (ELDER_ID, "reason"))
     return out
 
 

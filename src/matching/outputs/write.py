@@ -25,7 +25,7 @@ from matching.outputs.privacy import key_path, key_table, pseudonymise_frame
 from matching.rules.errors import InputError
 from matching.rules.ids import inside
 from matching.schedule.result import CONTRACT_COLUMNS
-from matching.world.columns import FORMULA_GUARD, FORMULA_STARTS, chinese
+from matching.world.columns import ELDER_ID, FORMULA_GUARD, FORMULA_STARTS, VOLUNTEER_ID, chinese
 
 if TYPE_CHECKING:
     from matching.schedule import ScheduleResult
@@ -371,8 +371,8 @@ def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
         tables["relations"] = relations
     out = {}
     for name, table in tables.items():
-        if "volunteer_id" in table.columns and leaving:
-            staying = ~table["volunteer_id"].astype(str).isin(leaving)
+        if VOLUNTEER_ID in table.columns and leaving:
+            staying = ~table[VOLUNTEER_ID].astype(str).isin(leaving)
             if name == "volunteers":
                 out["inputs/leaving.csv"] = table[~staying]
             table = table[staying]
@@ -380,7 +380,7 @@ def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
     return out
 
 
-ASSIGNMENT_COLUMNS = ["elder_id", "volunteer_id", "distance_km", "weekly_minutes", "tie"]
+ASSIGNMENT_COLUMNS = [ELDER_ID, VOLUNTEER_ID, "distance_km", "weekly_minutes", "tie"]
 
 
 def schedule_files(result: ScheduleResult, lang: str = "zh",

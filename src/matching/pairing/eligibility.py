@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matching.world import geo
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 #: Why a pair may not serve, in the order the rules are tested; ``ELIGIBLE`` when none fails.
@@ -68,10 +69,10 @@ class Eligibility:
     def from_world(cls, world: World) -> Eligibility:
         """Build from a validated world (see :func:`matching.world.read.read_world`)."""
         volunteers, elders, relations = world.volunteers, world.elders, world.relations
-        vid = pd.Index(volunteers["volunteer_id"].astype(str))
-        eid = pd.Index(elders["elder_id"].astype(str))
-        rel_v = vid.get_indexer(relations["volunteer_id"].astype(str))
-        rel_e = eid.get_indexer(relations["elder_id"].astype(str))
+        vid = pd.Index(volunteers[VOLUNTEER_ID].astype(str))
+        eid = pd.Index(elders[ELDER_ID].astype(str))
+        rel_v = vid.get_indexer(relations[VOLUNTEER_ID].astype(str))
+        rel_e = eid.get_indexer(relations[ELDER_ID].astype(str))
         known = (rel_v >= 0) & (rel_e >= 0)
         kind = relations["relation"].to_numpy(dtype=object)
         keys = rel_v.astype(np.int64) * len(eid) + rel_e
@@ -142,10 +143,10 @@ def measured_pairs(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     measured = world.pairs
     if measured is None or not len(measured):
         return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-    vid = pd.Index(world.volunteers["volunteer_id"].astype(str))
-    eid = pd.Index(world.elders["elder_id"].astype(str))
-    keys = vid.get_indexer(measured["volunteer_id"].astype(str)).astype(np.int64) * len(eid) \
-        + eid.get_indexer(measured["elder_id"].astype(str))
+    vid = pd.Index(world.volunteers[VOLUNTEER_ID].astype(str))
+    eid = pd.Index(world.elders[ELDER_ID].astype(str))
+    keys = vid.get_indexer(measured[VOLUNTEER_ID].astype(str)).astype(np.int64) * len(eid) \
+        + eid.get_indexer(measured[ELDER_ID].astype(str))
     keys, first = np.unique(keys, return_index=True)
     return (keys, measured["distance_km"].to_numpy(float)[first],
             measured["weekly_minutes"].to_numpy(float)[first])
@@ -174,8 +175,8 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
         Sorted by pair key; ``given_minutes`` is NaN unless pairs.csv gives the weekly minutes.
     """
     vols, elds, relations = world.volunteers, world.elders, world.relations
-    vid = pd.Index(vols["volunteer_id"].astype(str))
-    eid = pd.Index(elds["elder_id"].astype(str))
+    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
+    eid = pd.Index(elds[ELDER_ID].astype(str))
     ne = len(eid)
     some_v = np.arange(len(vid)) if volunteers is None else np.asarray(volunteers, np.int64)
     some_e = np.arange(ne) if elders is None else np.asarray(elders, np.int64)
@@ -187,8 +188,8 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
     gi, gj, gd = geo.pairs_within(vlat[some_v], vlon[some_v], elat[some_e], elon[some_e], km)
     gi, gj = some_v[gi], some_e[gj]
-    rel_v = vid.get_indexer(relations["volunteer_id"].astype(str))
-    rel_e = eid.get_indexer(relations["elder_id"].astype(str))
+    rel_v = vid.get_indexer(relations[VOLUNTEER_ID].astype(str))
+    rel_e = eid.get_indexer(relations[ELDER_ID].astype(str))
     inside = in_v[rel_v] & in_e[rel_e]
     rel_v, rel_e = rel_v[inside], rel_e[inside]
     rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \

@@ -24,6 +24,7 @@ from matching.pairing.eligibility import (
 )
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE, Rules
 from matching.world import geo
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 __all__ = ["ELIGIBLE", "GENDER", "NO_SHARED_DAY", "REFUSES", "TOO_FAR", "PairingProblem",
@@ -129,8 +130,8 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     """
     rules = world.rules
     vols, elds = world.volunteers, world.elders
-    vid = pd.Index(vols["volunteer_id"].astype(str))
-    eid = pd.Index(elds["elder_id"].astype(str))
+    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
+    eid = pd.Index(elds[ELDER_ID].astype(str))
     eligibility = Eligibility.from_world(world)
 
     # 1. pairs near enough to look at: the spatial search, relations, and measured pairs

@@ -37,6 +37,7 @@ from matching.pairing.solver import most_involved, solve
 from matching.runtime.budget import NEVER, Stop, TooShort
 from matching.runtime.progress import SILENT, Progress
 from matching.world import geo
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 if TYPE_CHECKING:
@@ -92,13 +93,13 @@ def find_regions(world: World) -> list[Region]:
         found = (at < len(cubes)) & (cubes[np.minimum(at, len(cubes) - 1)] == other)
         tails.append(nv + ne + np.flatnonzero(found))
         heads.append(nv + ne + at[found])
-    vid = pd.Index(vols["volunteer_id"].astype(str))
-    eid = pd.Index(elds["elder_id"].astype(str))
+    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
+    eid = pd.Index(elds[ELDER_ID].astype(str))
     joining = world.relations[world.relations["relation"].isin(("kin", "familiar"))]
     links = [joining] + ([world.pairs] if world.pairs is not None else [])
     for table in links:
-        v = vid.get_indexer(table["volunteer_id"].astype(str))
-        e = eid.get_indexer(table["elder_id"].astype(str))
+        v = vid.get_indexer(table[VOLUNTEER_ID].astype(str))
+        e = eid.get_indexer(table[ELDER_ID].astype(str))
         ok = (v >= 0) & (e >= 0)
         tails.append(v[ok])
         heads.append(nv + e[ok])
@@ -138,12 +139,12 @@ def region_world(world: World, region: Region) -> World:
     pairs among them (and not the tables as read, which only outputs need)."""
     vols = world.volunteers.iloc[region.volunteers].reset_index(drop=True)
     elds = world.elders.iloc[region.elders].reset_index(drop=True)
-    ids_v = set(vols["volunteer_id"].astype(str))
-    ids_e = set(elds["elder_id"].astype(str))
+    ids_v = set(vols[VOLUNTEER_ID].astype(str))
+    ids_e = set(elds[ELDER_ID].astype(str))
 
     def among(table: pd.DataFrame) -> pd.DataFrame:
-        inside = (table["volunteer_id"].astype(str).isin(ids_v)
-                  & table["elder_id"].astype(str).isin(ids_e))
+        inside = (table[VOLUNTEER_ID].astype(str).isin(ids_v)
+                  & table[ELDER_ID].astype(str).isin(ids_e))
         return table[inside].reset_index(drop=True)
 
     # without the tables as read: they are the whole world's, and only outputs need them
@@ -310,8 +311,8 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
     vols, elds = world.volunteers, world.elders
     problem = PairingProblem(
         world=world, rules=world.rules, eligibility=Eligibility.from_world(world),
-        volunteer_ids=vols["volunteer_id"].astype(str).to_numpy(dtype=object),
-        elder_ids=elds["elder_id"].astype(str).to_numpy(dtype=object),
+        volunteer_ids=vols[VOLUNTEER_ID].astype(str).to_numpy(dtype=object),
+        elder_ids=elds[ELDER_ID].astype(str).to_numpy(dtype=object),
         cap_count=cap_count, cap_load=cap_load, priority=priority, **arc,
         **{name: np.concatenate(parts) for name, parts in near.items()},
         nearest_km=nearest_km, total_arcs=sum(p.problem.candidate_pairs for p in plans))

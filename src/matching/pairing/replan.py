@@ -26,6 +26,7 @@ import pandas as pd
 
 from matching.catalogue import Reason
 from matching.rules.errors import InputError, InputIssue
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 if TYPE_CHECKING:
     from matching.runtime.cluster import Cluster
@@ -82,29 +83,29 @@ def read_leaving(path: PathLike, volunteer_ids: set[str]) -> set[str]:
     """Volunteer ids from a file with a ``volunteer_id`` column; unknown ids are an error."""
     table = read_table(path)
     name = str(path).rsplit("/", 1)[-1]
-    if "volunteer_id" not in table.columns:
-        raise InputError.one(name, "input.column_missing", name="volunteer_id")
-    problems = [InputIssue(name, "input.no_such_volunteer", int(row), "volunteer_id", v)
-                for row, v in table["volunteer_id"].items() if v and v not in volunteer_ids]
+    if VOLUNTEER_ID not in table.columns:
+        raise InputError.one(name, "input.column_missing", name=VOLUNTEER_ID)
+    problems = [InputIssue(name, "input.no_such_volunteer", int(row), VOLUNTEER_ID, v)
+                for row, v in table[VOLUNTEER_ID].items() if v and v not in volunteer_ids]
     if problems:
         raise InputError(problems)
-    return {v for v in table["volunteer_id"] if v}
+    return {v for v in table[VOLUNTEER_ID] if v}
 
 
 def read_previous(path: PathLike) -> dict[str, str]:
     """``elder_id -> volunteer_id`` from an earlier ``assignments.csv``."""
     table = read_table(path)
     name = str(path).rsplit("/", 1)[-1]
-    missing = [c for c in ("elder_id", "volunteer_id") if c not in table.columns]
+    missing = [c for c in (ELDER_ID, VOLUNTEER_ID) if c not in table.columns]
     if missing:
         raise InputError([InputIssue(name, "input.column_missing", name=c) for c in missing])
     out: dict[str, str] = {}
     problems = []
-    for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
+    for row, e, v in zip(table.index, table[ELDER_ID], table[VOLUNTEER_ID], strict=True):
         if not v:
             continue
         if e in out:
-            problems.append(InputIssue(name, "input.elder_twice", int(row), "elder_id", e))
+            problems.append(InputIssue(name, "input.elder_twice", int(row), ELDER_ID, e))
         out[e] = v
     if problems:
         raise InputError(problems)
@@ -116,12 +117,12 @@ def history_acquaintances(path: PathLike) -> pd.DataFrame:
     earlier ``schedule.csv``."""
     table = read_table(path)
     name = str(path).rsplit("/", 1)[-1]
-    missing = [c for c in ("activity", "volunteer_id", "elder_id") if c not in table.columns]
+    missing = [c for c in ("activity", VOLUNTEER_ID, ELDER_ID) if c not in table.columns]
     if missing:
         raise InputError([InputIssue(name, "input.column_missing", name=c) for c in missing])
     visits = table[(table["activity"].str.lower().isin(["visit", "birthday", "service"]))
-                   & (table["elder_id"] != "")]
-    pairs = visits[["volunteer_id", "elder_id"]].drop_duplicates()
+                   & (table[ELDER_ID] != "")]
+    pairs = visits[[VOLUNTEER_ID, ELDER_ID]].drop_duplicates()
     return pairs.assign(relation="familiar").reset_index(drop=True)
 
 
@@ -153,10 +154,10 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
-        known_v = set(current.volunteers["volunteer_id"])
-        known_e = set(world.elders["elder_id"])
-        extra = history[history["volunteer_id"].isin(known_v)
-                        & history["elder_id"].isin(known_e)]
+        known_v = set(current.volunteers[VOLUNTEER_ID])
+        known_e = set(world.elders[ELDER_ID])
+        extra = history[history[VOLUNTEER_ID].isin(known_v)
+                        & history[ELDER_ID].isin(known_e)]
         rels = pd.concat([current.relations, extra], ignore_index=True).drop_duplicates()
         current = dataclasses.replace(current, relations=rels.reset_index(drop=True))
     problem = build_problem(current)
@@ -263,9 +264,9 @@ def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: Pai
     reasons = unassigned_reasons(p, chosen)
     unassigned = unassigned_table(p, reasons)
     idx = {e: i for i, e in enumerate(p.elder_ids)}
-    new = dict(zip(assignments["elder_id"], assignments["volunteer_id"], strict=True))
-    knows = {(v, e) for v, e, r in zip(p.world.relations["volunteer_id"],
-                                       p.world.relations["elder_id"],
+    new = dict(zip(assignments[ELDER_ID], assignments[VOLUNTEER_ID], strict=True))
+    knows = {(v, e) for v, e, r in zip(p.world.relations[VOLUNTEER_ID],
+                                       p.world.relations[ELDER_ID],
                                        p.world.relations["relation"], strict=True)
              if r in ("kin", "familiar")}
     rows: list[tuple[str, str, str, Reason]] = []
@@ -299,7 +300,7 @@ def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: Pai
                 Reason("change.covered", {"cause": _part(cause), "volunteer": now})
         rows.append((e, old, now, why))
     changes = pd.DataFrame({
-        "elder_id": [r[0] for r in rows], "old_volunteer_id": [r[1] for r in rows],
+        ELDER_ID: [r[0] for r in rows], "old_volunteer_id": [r[1] for r in rows],
         "new_volunteer_id": [r[2] for r in rows], "reason": [r[3].text("en") for r in rows],
         "reason_code": [r[3].code for r in rows],
         "reason_params": [r[3].params_json() for r in rows],

@@ -13,6 +13,7 @@ from matching.catalogue import Reason
 from matching.pairing.problem import PairingProblem
 from matching.pairing.reasons import unassigned_reasons
 from matching.rules.pairing import COST_UNITS_PER_KM
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 
 def assignment_table(p: PairingProblem, chosen: np.ndarray,
@@ -25,8 +26,8 @@ def assignment_table(p: PairingProblem, chosen: np.ndarray,
     k = k[np.argsort(p.arc_e[k], kind="stable")]
     vols, elds = p.world.volunteers, p.world.elders
     table = {
-        "elder_id": p.elder_ids[p.arc_e[k]],
-        "volunteer_id": p.volunteer_ids[p.arc_v[k]],
+        ELDER_ID: p.elder_ids[p.arc_e[k]],
+        VOLUNTEER_ID: p.volunteer_ids[p.arc_v[k]],
         "distance_km": np.round(p.arc_km[k], 3),
         "weekly_minutes": np.round(p.arc_minutes[k], 1),
         "tie": p.arc_tie()[k],
@@ -46,7 +47,7 @@ def unassigned_table(p: PairingProblem, reasons: dict[int, Reason]) -> pd.DataFr
     idx = np.array(sorted(reasons), dtype=np.int64)
     chosen = [reasons[i] for i in idx.tolist()]
     return pd.DataFrame({
-        "elder_id": p.elder_ids[idx],
+        ELDER_ID: p.elder_ids[idx],
         "reason": [r.text("en") for r in chosen],
         "reason_code": [r.code for r in chosen],
         "priority": p.priority[idx],

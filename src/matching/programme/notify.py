@@ -13,6 +13,7 @@ from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.outputs.printing import PRINT_STYLE, print_button
 from matching.outputs.tables import Names
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: A volunteer's two roles for an elder.
 ROLES = ("primary", "backup")
@@ -20,7 +21,7 @@ ROLES = ("primary", "backup")
 #: The columns of the list: who to call (``person``: elder or volunteer, with id, name,
 #: phone and address), about which elder and role, from whom to whom, and what it means
 #: to them (``change``: ``elder_changed``, ``volunteer_gains`` or ``volunteer_loses``).
-COLUMNS = ["person", "person_id", "name", "phone", "address", "elder_id", "role",
+COLUMNS = ["person", "person_id", "name", "phone", "address", ELDER_ID, "role",
            "old_volunteer_id", "new_volunteer_id", "change"]
 
 
@@ -28,10 +29,10 @@ def roles_of(run: Run) -> dict[tuple[str, str], str]:
     """``(elder, role) -> volunteer`` of a plan: its primaries, and its backups when it
     made a schedule."""
     out = {(str(e), "primary"): str(v) for e, v in zip(
-        run.assignments["elder_id"], run.assignments["volunteer_id"], strict=True) if v}
+        run.assignments[ELDER_ID], run.assignments[VOLUNTEER_ID], strict=True) if v}
     if run.backups is not None and len(run.backups):
         out.update({(str(e), "backup"): str(b) for e, b in zip(
-            run.backups["elder_id"], run.backups["backup_id"], strict=True)
+            run.backups[ELDER_ID], run.backups["backup_id"], strict=True)
             if isinstance(b, str) and b})
     return out
 
@@ -44,7 +45,7 @@ def _contacts(*runs: Run) -> dict[str, dict[str, str]]:
         if run.leaving is not None:
             tables.append(run.leaving)
         for table in tables:
-            key = "volunteer_id" if "volunteer_id" in table.columns else "elder_id"
+            key = VOLUNTEER_ID if VOLUNTEER_ID in table.columns else ELDER_ID
             for row in table.to_dict("records"):
                 out[str(row[key])] = {c: "" if pd.isna(row.get(c)) else str(row.get(c, ""))
                                       for c in ("name", "phone", "address")}
@@ -61,7 +62,7 @@ def notifications(before: Run, after: Run) -> pd.DataFrame:
         was, now = old.get((elder, role), ""), new.get((elder, role), "")
         if was == now:
             continue
-        base = {"elder_id": elder, "role": role, "old_volunteer_id": was,
+        base = {ELDER_ID: elder, "role": role, "old_volunteer_id": was,
                 "new_volunteer_id": now}
         rows.append({"person": "elder", "person_id": elder, **people.get(elder, {}),
                      **base, "change": "elder_changed"})
@@ -73,14 +74,14 @@ def notifications(before: Run, after: Run) -> pd.DataFrame:
                          **base, "change": "volunteer_gains"})
     table = pd.DataFrame(rows, columns=COLUMNS).fillna("")
     order = {"elder": 0, "volunteer": 1}
-    return table.sort_values(["person", "person_id", "elder_id", "role"],
+    return table.sort_values(["person", "person_id", ELDER_ID, "role"],
                              key=lambda c: c.map(order) if c.name == "person" else c,
                              kind="stable").reset_index(drop=True)
 
 
 def what_to_say(row: dict[str, str], lang: str, names: Names) -> str:
     """One change as the coordinator says it on the phone to ``row``'s person."""
-    elder = names.show("elder", row["elder_id"])
+    elder = names.show("elder", row[ELDER_ID])
     role = say(f"role.{row['role']}", lang)
     old = names.show("volunteer", row["old_volunteer_id"]) or say("notify.nobody", lang)
     new = names.show("volunteer", row["new_volunteer_id"]) or say("notify.nobody", lang)

@@ -31,7 +31,7 @@ import pandas as pd
 from matching.outputs.write import write_file
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.ids import id_problem, normalise_id
-from matching.world.columns import canonical
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID, canonical
 from matching.world.parse import format_periods, parse_periods
 from matching.world.read import read_table
 
@@ -39,7 +39,7 @@ from matching.world.read import read_table
 KINDS = ("leave", "away", "return", "join", "edit")
 
 #: Who it happens to, and the id column of their file.
-PEOPLE = {"volunteer": "volunteer_id", "elder": "elder_id"}
+PEOPLE = {"volunteer": VOLUNTEER_ID, "elder": ELDER_ID}
 
 #: Why someone leaves (the first reasons of each are the usual ones).
 LEAVE_REASONS = {"volunteer": ("ill", "moved", "quit", "died", "other"),
@@ -228,7 +228,7 @@ class Roster:
     def names(self) -> dict[str, str]:
         """Everyone's name by id, those who left too."""
         out = {pid: str(row.get("name", "")) for (_, pid), row in self.departed.items()}
-        for table, key in ((self.volunteers, "volunteer_id"), (self.elders, "elder_id")):
+        for table, key in ((self.volunteers, VOLUNTEER_ID), (self.elders, ELDER_ID)):
             if "name" in table.columns:
                 out.update(zip(table[key].astype(str), table["name"].astype(str),
                                strict=True))
@@ -252,7 +252,7 @@ class Roster:
 
 def _table(source: pd.DataFrame | str | Path | None, own_id: str | None) -> pd.DataFrame:
     if source is None:
-        return pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
+        return pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
     if isinstance(source, pd.DataFrame):
         return source.astype(str).reset_index(drop=True)
     return read_table(source, own_id).reset_index(drop=True)
@@ -270,8 +270,8 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
         someone joining under an id already on it, or a ``return`` of someone who never
         left; each naming where the change was given.
     """
-    tables = {"volunteer": _table(volunteers, "volunteer_id"),
-              "elder": _table(elders, "elder_id")}
+    tables = {"volunteer": _table(volunteers, VOLUNTEER_ID),
+              "elder": _table(elders, ELDER_ID)}
     rels = _table(relations, None)
     rows: dict[str, dict[str, dict[str, str]]] = {
         p: {str(r[PEOPLE[p]]): r for r in t.to_dict("records")} for p, t in tables.items()}
@@ -327,7 +327,7 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
             row = dict(here[change.id])
             for column, value in change.row.items():
                 if column == "refuses":
-                    extra_relations += [{"volunteer_id": v.strip(), "elder_id": change.id,
+                    extra_relations += [{VOLUNTEER_ID: v.strip(), ELDER_ID: change.id,
                                          "relation": "refuses"}
                                         for v in value.replace("；", ";").split(";")
                                         if v.strip()]
@@ -360,8 +360,8 @@ def roster_as_of(volunteers: pd.DataFrame | str | Path, elders: pd.DataFrame | s
     rels = pd.concat([rels, pd.DataFrame(extra_relations, columns=rels.columns
                                          if len(rels.columns) else None)],
                      ignore_index=True).fillna("")
-    if len(rels) and {"volunteer_id", "elder_id"} <= set(rels.columns):
-        rels = rels[rels["volunteer_id"].isin(vids) & rels["elder_id"].isin(eids)]
+    if len(rels) and {VOLUNTEER_ID, ELDER_ID} <= set(rels.columns):
+        rels = rels[rels[VOLUNTEER_ID].isin(vids) & rels[ELDER_ID].isin(eids)]
         rels = rels.drop_duplicates().reset_index(drop=True)
     departed = {(person, pid): row for person, rows_out in gone.items()
                 for pid, row in rows_out.items()}

@@ -31,8 +31,12 @@ from pathlib import Path, PurePosixPath
 #: The longest id accepted, in characters (after NFC normalisation).
 MAX_ID_LENGTH = 64
 
+#: The id columns of the volunteers' and the elders' files: their names, named once.
+VOLUNTEER_ID = "volunteer_id"
+ELDER_ID = "elder_id"
+
 #: Columns that hold an id of a volunteer, an elder or a member, whatever table they are in.
-PERSON_ID_COLUMNS = frozenset({"volunteer_id", "elder_id", "member_id", "done_by",
+PERSON_ID_COLUMNS = frozenset({VOLUNTEER_ID, ELDER_ID, "member_id", "done_by",
                         "old_volunteer_id", "new_volunteer_id", "primary_id", "backup_id"})
 
 #: Path separators on any system the outputs may be copied to.

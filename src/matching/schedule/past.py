@@ -22,6 +22,7 @@ from matching.schedule import dates
 from matching.schedule.data import ScheduleData
 from matching.schedule.horizon import monday_of
 from matching.schedule.result import Activity, Missed
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 
 def clock_minutes(text: str) -> int:
@@ -84,20 +85,20 @@ class Past:
         gone: list[tuple[str, int, dt.date, str, bool]] = []
         for r in previous.to_dict("records"):
             day = dt.date.fromisoformat(r["date"])
-            v = vid.get(r["volunteer_id"], -1)
-            e = eid.get(r.get("elder_id", ""), -1)
-            named_elder = bool(r.get("elder_id"))
+            v = vid.get(r[VOLUNTEER_ID], -1)
+            e = eid.get(r.get(ELDER_ID, ""), -1)
+            named_elder = bool(r.get(ELDER_ID))
             start, end = clock_minutes(r["start"]), clock_minutes(r["end"])
             unchanged = e >= 0 and data.primary[e] >= 0 and old_primary.get(
-                r["elder_id"]) == p.volunteer_ids[data.primary[e]]
+                r[ELDER_ID]) == p.volunteer_ids[data.primary[e]]
             if day < h.from_date:
                 if v < 0 or (named_elder and e < 0):
                     raw.append(r)  # someone who has since left: kept as text
                     if e >= 0 or not named_elder:  # ... and what they did still happened
                         # (a visit by whoever was not the elder's primary was the backup's
                         # turn in its block)
-                        turn = named_elder and old_primary.get(r["elder_id"]) != \
-                            r["volunteer_id"]
+                        turn = named_elder and old_primary.get(r[ELDER_ID]) != \
+                            r[VOLUNTEER_ID]
                         gone.append((r["activity"], e, day, r.get("community", ""), turn))
                     continue
                 kept.append(Activity(day, start, end, r["activity"], v, e,
@@ -125,7 +126,7 @@ class Past:
         # nothing was due to an elder before she joined: not before the day the roster
         # says (``joined``), nor, for one the earlier schedule never named, before this
         # re-schedule (she is not listed as unmet for it)
-        due = joined_days(data, set(previous["elder_id"]) if "elder_id" in previous
+        due = joined_days(data, set(previous[ELDER_ID]) if ELDER_ID in previous
                           else set())
         owed_none = {(e, m) for e, day in due.items() for m in h.full_weeks
                      if m < day and m + dt.timedelta(days=6) < h.from_date}

@@ -42,6 +42,7 @@ from matching.schedule.result import (
 )
 from matching.schedule.services import providers_by_month, service_reach, service_requests
 from matching.schedule.windows import due_birthdays, plan_windows
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World, without_volunteers
 
 #: The share of a schedule's progress its windows take (the data and backups before, the
@@ -179,7 +180,7 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
         For missing columns, unknown ids, elders listed twice and pairs the rules forbid.
     """
     problems = [InputIssue(name, "input.column_missing", name=c)
-                for c in ("elder_id", "volunteer_id") if c not in table.columns]
+                for c in (ELDER_ID, VOLUNTEER_ID) if c not in table.columns]
     if problems:
         raise InputError(problems)
     vid = {v: i for i, v in enumerate(problem.volunteer_ids)}
@@ -188,17 +189,17 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
     # pairs looked at come sorted by volunteer, then elder
     near_key = problem.near_v.astype(np.int64) * problem.num_elders + problem.near_e
     primary = np.full(problem.num_elders, -1, dtype=np.int64)
-    for row, e, v in zip(table.index, table["elder_id"], table["volunteer_id"], strict=True):
+    for row, e, v in zip(table.index, table[ELDER_ID], table[VOLUNTEER_ID], strict=True):
         if e not in eid:
-            problems.append(InputIssue(name, "input.no_such_elder", int(row), "elder_id", e))
+            problems.append(InputIssue(name, "input.no_such_elder", int(row), ELDER_ID, e))
         elif v and v not in vid:
             problems.append(InputIssue(name, "input.no_such_volunteer", int(row),
-                                       "volunteer_id", v))
+                                       VOLUNTEER_ID, v))
         elif v:
             key = eid[e] * problem.num_volunteers + vid[v]
             k = int(np.searchsorted(arc_key, key))
             if primary[eid[e]] >= 0:
-                problems.append(InputIssue(name, "input.elder_twice", int(row), "elder_id", e))
+                problems.append(InputIssue(name, "input.elder_twice", int(row), ELDER_ID, e))
             elif k >= len(arc_key) or arc_key[k] != key:
                 looked = vid[v] * problem.num_elders + eid[e]
                 j = int(np.searchsorted(near_key, looked))
@@ -207,7 +208,7 @@ def primaries(table: pd.DataFrame, problem: PairingProblem,
                 why = _WHY_NOT.get(code, "pair.not_allowed") if code != ELIGIBLE \
                     else "pair.not_allowed"
                 problems.append(InputIssue(name, "input.may_not_serve", int(row),
-                                           "volunteer_id", v, elder=e,
+                                           VOLUNTEER_ID, v, elder=e,
                                            why={"code": why, "params": {}}))
             else:
                 primary[eid[e]] = vid[v]
@@ -221,9 +222,9 @@ def primaries_from_schedule(schedule: pd.DataFrame) -> dict[str, str]:
     visits = schedule[schedule["activity"] == "visit"]
     if visits.empty:
         return {}
-    counts = visits.groupby(["elder_id", "volunteer_id"]).size().reset_index(name="n")
-    counts = counts.sort_values(["elder_id", "n", "volunteer_id"], ascending=[True, False, True])
-    return dict(counts.drop_duplicates("elder_id")[["elder_id", "volunteer_id"]]
+    counts = visits.groupby([ELDER_ID, VOLUNTEER_ID]).size().reset_index(name="n")
+    counts = counts.sort_values([ELDER_ID, "n", VOLUNTEER_ID], ascending=[True, False, True])
+    return dict(counts.drop_duplicates(ELDER_ID)[[ELDER_ID, VOLUNTEER_ID]]
                 .itertuples(index=False, name=None))
 
 
@@ -280,21 +281,21 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
         raw = past.raw.reindex(columns=schedule.columns).fillna("")
         raw["minutes"] = raw["minutes"].astype(int)
         schedule = pd.concat([schedule, raw], ignore_index=True)
-    schedule = schedule.sort_values(["date", "volunteer_id", "start", "activity", "elder_id"],
+    schedule = schedule.sort_values(["date", VOLUNTEER_ID, "start", "activity", ELDER_ID],
                                     kind="stable").reset_index(drop=True)
     loads = Loads(data, activities)
     unmet_rows = [reason(data, loads, m) for m in missed] + rotation_gaps
     unmet = pd.DataFrame([{
-        "elder_id": p.elder_ids[u.elder] if u.elder >= 0 else "",
+        ELDER_ID: p.elder_ids[u.elder] if u.elder >= 0 else "",
         "when": u.when, "activity": u.activity, "reason": u.reason.text("en"),
         "community": u.community, "priority": int(p.priority[u.elder]) if u.elder >= 0 else "",
         "reason_code": u.reason.code, "reason_params": u.reason.params_json(),
     } for u in unmet_rows], columns=UNMET_COLUMNS)
-    unmet = unmet.sort_values(["when", "activity", "elder_id"], kind="stable") \
+    unmet = unmet.sort_values(["when", "activity", ELDER_ID], kind="stable") \
         .reset_index(drop=True)
     assigned = data.assigned
     backup_table = pd.DataFrame({
-        "elder_id": p.elder_ids[assigned],
+        ELDER_ID: p.elder_ids[assigned],
         "primary_id": p.volunteer_ids[data.primary[assigned]],
         "backup_id": [p.volunteer_ids[b] if b >= 0 else "" for b in backups.backup[assigned]],
         "backup_week": [int(w) + 1 if b >= 0 else "" for w, b in
@@ -312,15 +313,15 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
              "rotation_share": _rotation_share(data, activities), **stats}
     # every elder's contact: one without a volunteer now may still be in the kept past
     elders = p.world.elders
-    roles = backup_table.set_index("elder_id")
-    contacts = pd.DataFrame({"elder_id": p.elder_ids,
+    roles = backup_table.set_index(ELDER_ID)
+    contacts = pd.DataFrame({ELDER_ID: p.elder_ids,
                              "name": elders["name"].to_numpy(dtype=object),
                              "address": elders["address"].to_numpy(dtype=object),
                              "phone": elders["phone"].to_numpy(dtype=object)})
-    contacts["primary_id"] = contacts["elder_id"].map(roles["primary_id"]).astype(object) \
-        .where(contacts["elder_id"].isin(roles.index), "")
-    contacts["backup_id"] = contacts["elder_id"].map(roles["backup_id"]).astype(object) \
-        .where(contacts["elder_id"].isin(roles.index), "")
+    contacts["primary_id"] = contacts[ELDER_ID].map(roles["primary_id"]).astype(object) \
+        .where(contacts[ELDER_ID].isin(roles.index), "")
+    contacts["backup_id"] = contacts[ELDER_ID].map(roles["backup_id"]).astype(object) \
+        .where(contacts[ELDER_ID].isin(roles.index), "")
     # the pairs planned for, with their terms, as pair writes them (they are eligible pairs)
     key = p.arc_e.astype(np.int64) * p.num_volunteers + p.arc_v
     wanted = assigned.astype(np.int64) * p.num_volunteers + data.primary[assigned]
@@ -331,7 +332,7 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     pairs = assignment_table(p, chosen)
     volunteers = p.world.volunteers
     volunteer_contacts = pd.DataFrame({
-        "volunteer_id": p.volunteer_ids,
+        VOLUNTEER_ID: p.volunteer_ids,
         **{column: volunteers[column].to_numpy(dtype=object) if column in volunteers
            else np.full(len(p.volunteer_ids), "", dtype=object) for column in ("name", "phone")}})
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
@@ -364,8 +365,8 @@ def _schedule_table(p: PairingProblem, activities: list[Activity]) -> pd.DataFra
                  for a in activities],
         "start": clock(start), "end": clock(end),
         "activity": [a.activity for a in activities],
-        "volunteer_id": p.volunteer_ids[volunteer],
-        "elder_id": of_elder(p.elder_ids),
+        VOLUNTEER_ID: p.volunteer_ids[volunteer],
+        ELDER_ID: of_elder(p.elder_ids),
         "community": [a.community for a in activities],
         "service": [a.service for a in activities],
         "minutes": end - start,

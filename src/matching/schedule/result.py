@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from matching.catalogue import Reason
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: The kinds of obligation in the order they are weighed (calls are never unmet).
 KINDS = ("visit", "group", "festival", "birthday", "service")
@@ -19,10 +20,10 @@ KINDS = ("visit", "group", "festival", "birthday", "service")
 ROTATION_SWAP = "service rotation"
 
 #: The contract's columns of schedule.csv, then the extras a reader wants.
-CONTRACT_COLUMNS = ["date", "start", "end", "activity", "volunteer_id", "elder_id", "community",
+CONTRACT_COLUMNS = ["date", "start", "end", "activity", VOLUNTEER_ID, ELDER_ID, "community",
                     "service", "minutes"]
 SCHEDULE_COLUMNS = [*CONTRACT_COLUMNS, "title", "elder_name", "volunteer_name"]
-UNMET_COLUMNS = ["elder_id", "when", "activity", "reason", "community", "priority",
+UNMET_COLUMNS = [ELDER_ID, "when", "activity", "reason", "community", "priority",
                  "reason_code", "reason_params"]
 
 
@@ -150,8 +151,8 @@ class ScheduleResult:
         """Planned time-bank hours per volunteer, by activity (calls included)."""
         s = self.schedule
         if s.empty:
-            return pd.DataFrame(columns=["volunteer_id", "volunteer_name", "hours"])
-        table = s.pivot_table(index=["volunteer_id", "volunteer_name"], columns="activity",
+            return pd.DataFrame(columns=[VOLUNTEER_ID, "volunteer_name", "hours"])
+        table = s.pivot_table(index=[VOLUNTEER_ID, "volunteer_name"], columns="activity",
                               values="minutes", aggfunc="sum", fill_value=0)
         table = (table / 60).round(2)
         table.columns = [f"{c}_hours" for c in table.columns]

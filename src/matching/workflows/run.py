@@ -27,6 +27,7 @@ from matching.workflows.plan import (
 )
 from matching.workflows.scenario import Scenario, dump_toml, load_scenario
 from matching.workflows.whatif import apply_whatif, read_tables
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import without_volunteers
 from matching.world.read import read_table, read_world
 
@@ -142,8 +143,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         baseline = pair_world(world0, options, dataclasses.replace(
             context, progress=progress.span(0.0, pairing_end / 2)), time_limit=next(shares))
         timings["baseline_pair"] = time.perf_counter() - clock
-        previous = dict(zip(baseline.assignments["elder_id"],
-                            baseline.assignments["volunteer_id"], strict=True))
+        previous = dict(zip(baseline.assignments[ELDER_ID],
+                            baseline.assignments[VOLUNTEER_ID], strict=True))
         baseline_tables = (baseline.assignments, baseline.unassigned)
     paired = set(previous.values()) if previous is not None else None
     edited = apply_whatif(sc, tables, paired)
@@ -163,7 +164,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         figures["timebank"] = feedback.figures()
     gone = set(edited.leaving)
     if published is not None and previous is not None:  # whoever the published plan had
-        gone |= set(previous.values()) - set(world.volunteers["volunteer_id"])  # and not now
+        gone |= set(previous.values()) - set(world.volunteers[VOLUNTEER_ID])  # and not now
     stay = without_volunteers(world, gone) if gone else world
     pairing_progress = progress.span(pairing_end / 2 if replanning else 0.0, pairing_end)
     pairing = result = None

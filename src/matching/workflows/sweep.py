@@ -18,6 +18,7 @@ from matching.runtime.cluster import open_cluster
 from matching.workflows.plan import Context
 from matching.workflows.scenario import Scenario
 from matching.workflows.whatif import apply_whatif, read_tables
+from matching.world.columns import VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_world
 
@@ -71,7 +72,7 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
     tables = {"sweep.csv": result.points, "sweep_communities.csv": result.communities,
               "leaving_order.csv": pd.DataFrame({"order": range(1, len(result.leaving_order)
                                                                 + 1),
-                                                 "volunteer_id": result.leaving_order})}
+                                                 VOLUNTEER_ID: result.leaving_order})}
     if result.recruits is not None:
         tables["recruits.csv"] = result.recruits
     record = {"command": "sweep", "scenario": sc.name, "scenario_file": sc.path.name,

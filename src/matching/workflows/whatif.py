@@ -12,6 +12,7 @@ import pandas as pd
 
 from matching.rules.errors import InputError
 from matching.workflows.scenario import Scenario
+from matching.world.columns import VOLUNTEER_ID
 from matching.world.parse import format_days, parse_days
 from matching.world.read import read_table
 
@@ -53,11 +54,11 @@ def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tab
     share = float(w.get("leaving_share", 0.0))
     if share > 0:
         pool = sorted(paired if (paired and w.get("leaving_from", "paired") == "paired")
-                      else set(vols["volunteer_id"]))
+                      else set(vols[VOLUNTEER_ID]))
         rng = np.random.default_rng(int(w.get("leaving_seed", 0)))
         k = round(share * len(pool))
         leaving += [str(v) for v in rng.choice(pool, size=k, replace=False)]
-    unknown = sorted(set(leaving) - set(vols["volunteer_id"]))
+    unknown = sorted(set(leaving) - set(vols[VOLUNTEER_ID]))
     if unknown:
         raise InputError.one(sc.path.name, "scenario.leaving_unknown", who=unknown)
     return Tables(vols, elds, t.relations, t.pairs, sorted(set(leaving)))
@@ -65,10 +66,10 @@ def apply_whatif(sc: Scenario, t: Tables, paired: set[str] | None = None) -> Tab
 
 def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...], file: str,
           key: str) -> None:
-    if not isinstance(change, dict) or "volunteer_id" not in change:
+    if not isinstance(change, dict) or VOLUNTEER_ID not in change:
         raise InputError.one(file, "scenario.whatif_needs_volunteer", key=key)
-    who = str(change["volunteer_id"])
-    rows = frame.index if who == "*" else frame.index[frame["volunteer_id"] == who]
+    who = str(change[VOLUNTEER_ID])
+    rows = frame.index if who == "*" else frame.index[frame[VOLUNTEER_ID] == who]
     if not len(rows):
         raise InputError.one(file, "scenario.whatif_no_volunteer", key=key, who=who)
     for column in columns:

@@ -2,7 +2,9 @@
 
 This module is the one place that knows what a header means. Reading maps every header to
 its contract name (``姓名`` -> ``name``); writing with ``headers="zh"`` maps the contract
-names back to the first Chinese name listed here. Headers are compared after Unicode NFKC
+names back to the first Chinese name listed here. The two id columns' names themselves are
+:data:`matching.rules.ids.VOLUNTEER_ID` and :data:`~matching.rules.ids.ELDER_ID` (named once,
+with the id rule; every module spells them so). Headers are compared after Unicode NFKC
 folding (full-width letters and brackets become plain ones), stripping and lower-casing,
 with spaces and hyphens read as underscores, so ``Volunteer ID``, ``volunteer-id`` and
 ``volunteer_id`` are one column; a trailing unit in brackets (``距离（公里）``) is ignored.
@@ -14,11 +16,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from matching.rules.ids import ELDER_ID, VOLUNTEER_ID
+
 #: Contract name -> other names it is known by. The first Chinese name is the one written
 #: by ``--headers zh``. Every name here means the same column in whatever file it is found.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "volunteer_id": ("志愿者编号", "志愿者id", "志愿者号"),
-    "elder_id": ("老人编号", "老人id", "服务对象编号", "老年人编号"),
+    VOLUNTEER_ID: ("志愿者编号", "志愿者id", "志愿者号"),
+    ELDER_ID: ("老人编号", "老人id", "服务对象编号", "老年人编号"),
     "member_id": ("会员编号", "时间银行账号", "账号"),
     "name": ("姓名", "名字"),
     "age": ("年龄",),
@@ -65,7 +69,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 #: The id column of each input table that has one.
-ID_COLUMNS: dict[str, str] = {"volunteers": "volunteer_id", "elders": "elder_id"}
+ID_COLUMNS: dict[str, str] = {"volunteers": VOLUNTEER_ID, "elders": ELDER_ID}
 
 #: Names that mean the id of whichever table they are in (``编号`` in the volunteers file is
 #: the volunteer's id, in the elders file the elder's).

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from matching.world import geo
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.parse import DAY_NAMES
 
 SKILLS = ("haircut", "shave", "foot_massage", "meal_delivery", "cleaning", "laundry",
@@ -281,7 +282,7 @@ def _volunteers(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
     # those who offer a trade set aside two more hours a week for it
     weekly = weekly + np.where([bool(s) for s in skills], 120, 0)
     return pd.DataFrame({
-        "volunteer_id": _ids("V", n),
+        VOLUNTEER_ID: _ids("V", n),
         "name": _person_names(rng, n),
         "age": rng.integers(lo, hi + 1, n).astype(str),
         "gender": np.where(rng.random(n) < 0.55, "F", "M"),
@@ -315,7 +316,7 @@ def _elders(spec: WorldSpec, rng: np.random.Generator, centres: np.ndarray,
     preference = np.where((gender == "F") & (pref_draw < 0.15), "F",
                           np.where((gender == "M") & (pref_draw < 0.05), "M", ""))
     return pd.DataFrame({
-        "elder_id": _ids("E", n),
+        ELDER_ID: _ids("E", n),
         "name": _person_names(rng, n),
         "age": age.astype(str),
         "gender": gender,
@@ -371,7 +372,7 @@ def _relations(spec: WorldSpec, rng: np.random.Generator, vols: pd.DataFrame,
                     rows.append((v, elder, "refuses"))
     rows.sort(key=lambda r: (r[1], r[0], r[2]))
     return pd.DataFrame({
-        "volunteer_id": [vols["volunteer_id"].iat[v] for v, _, _ in rows],
-        "elder_id": [elds["elder_id"].iat[e] for _, e, _ in rows],
+        VOLUNTEER_ID: [vols[VOLUNTEER_ID].iat[v] for v, _, _ in rows],
+        ELDER_ID: [elds[ELDER_ID].iat[e] for _, e, _ in rows],
         "relation": [r for _, _, r in rows],
-    }, columns=["volunteer_id", "elder_id", "relation"])
+    }, columns=[VOLUNTEER_ID, ELDER_ID, "relation"])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from matching.rules.pairing import Rules
+from matching.world.columns import VOLUNTEER_ID
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class World:
 def without_volunteers(world: World, gone: set[str]) -> World:
     """The world without some volunteers, and without their relations and measured pairs."""
     def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[~frame["volunteer_id"].isin(gone)].reset_index(drop=True)
+        return frame[~frame[VOLUNTEER_ID].isin(gone)].reset_index(drop=True)
 
     return dataclasses.replace(
         world, volunteers=keep(world.volunteers), relations=keep(world.relations),

@@ -23,7 +23,7 @@ from matching.rules.limits import COMMAND_LINE, ReadLimits
 from matching.rules.limits import check as limits_check
 from matching.rules.pairing import Rules
 from matching.world import geo, parse
-from matching.world.columns import ID_COLUMNS, canonical_columns, unguard
+from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID, canonical_columns, unguard
 from matching.world.coords import to_wgs84
 from matching.world.model import World
 
@@ -467,8 +467,8 @@ def read_world(
         if system != "wgs84":
             tables[key] = _convert_coordinates(frame, tables[key], system)
     problems = vol_cells.problems + eld_cells.problems
-    vol_ids, eld_ids = set(vols["volunteer_id"]), set(elds["elder_id"])
-    rels = pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
+    vol_ids, eld_ids = set(vols[VOLUNTEER_ID]), set(elds[ELDER_ID])
+    rels = pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
     if tables["relations"] is not None:
         cells = _Cells(names["relations"], tables["relations"])
         rels = _relations(cells, vol_ids, eld_ids)
@@ -541,10 +541,10 @@ def _name(source: object, default: str) -> str:
 
 def _volunteers(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame:
     out = cells.frame.copy()
-    if cells.require("volunteer_id"):
-        out["volunteer_id"] = cells.ids("volunteer_id", "volunteer")
+    if cells.require(VOLUNTEER_ID):
+        out[VOLUNTEER_ID] = cells.ids(VOLUNTEER_ID, "volunteer")
     else:
-        out["volunteer_id"] = ""
+        out[VOLUNTEER_ID] = ""
     out["lat"], out["lon"] = _coordinates(cells, need_coordinates)
     out["gender"] = cells.parsed("gender", parse.parse_gender, "")
     out["age"] = cells.number("age", np.nan, low=0, high=130)
@@ -564,10 +564,10 @@ def _volunteers(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataF
 
 def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame:
     out = cells.frame.copy()
-    if cells.require("elder_id"):
-        out["elder_id"] = cells.ids("elder_id", "elder")
+    if cells.require(ELDER_ID):
+        out[ELDER_ID] = cells.ids(ELDER_ID, "elder")
     else:
-        out["elder_id"] = ""
+        out[ELDER_ID] = ""
     out["lat"], out["lon"] = _coordinates(cells, need_coordinates)
     out["gender"] = cells.parsed("gender", parse.parse_gender, "")
     out["age"] = cells.number("age", np.nan, low=0, high=130)
@@ -607,11 +607,11 @@ def _unknown_ids(cells: _Cells, column: str, known: set[str], what: str) -> pd.S
 
 
 def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]) -> pd.DataFrame:
-    if not cells.require("volunteer_id", "elder_id", "relation"):
-        return pd.DataFrame(columns=["volunteer_id", "elder_id", "relation"])
+    if not cells.require(VOLUNTEER_ID, ELDER_ID, "relation"):
+        return pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
     out = pd.DataFrame({
-        "volunteer_id": _unknown_ids(cells, "volunteer_id", vol_ids, "volunteer"),
-        "elder_id": _unknown_ids(cells, "elder_id", eld_ids, "elder"),
+        VOLUNTEER_ID: _unknown_ids(cells, VOLUNTEER_ID, vol_ids, "volunteer"),
+        ELDER_ID: _unknown_ids(cells, ELDER_ID, eld_ids, "elder"),
         "relation": cells.parsed("relation", parse.parse_relation, ""),
     })
     for row, cell in cells.text("relation").items():
@@ -623,24 +623,24 @@ def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]) -> pd.DataFr
 
 def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFrame,
            elds: pd.DataFrame) -> pd.DataFrame:
-    if not cells.require("volunteer_id", "elder_id"):
-        return pd.DataFrame(columns=["volunteer_id", "elder_id", "distance_km", "weekly_minutes"])
+    if not cells.require(VOLUNTEER_ID, ELDER_ID):
+        return pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "distance_km", "weekly_minutes"])
     if not (cells.has("distance_km") or cells.has("weekly_minutes")):
         cells.problems.append(InputIssue(cells.file, "input.needs_distance_or_minutes"))
     out = pd.DataFrame({
-        "volunteer_id": _unknown_ids(cells, "volunteer_id", vol_ids, "volunteer"),
-        "elder_id": _unknown_ids(cells, "elder_id", eld_ids, "elder"),
+        VOLUNTEER_ID: _unknown_ids(cells, VOLUNTEER_ID, vol_ids, "volunteer"),
+        ELDER_ID: _unknown_ids(cells, ELDER_ID, eld_ids, "elder"),
         "distance_km": cells.number("distance_km", np.nan, low=0),
         "weekly_minutes": cells.number("weekly_minutes", np.nan, low=0),
     })
-    located_v = set(vols.loc[vols["lat"].notna(), "volunteer_id"])
-    located_e = set(elds.loc[elds["lat"].notna(), "elder_id"])
+    located_v = set(vols.loc[vols["lat"].notna(), VOLUNTEER_ID])
+    located_e = set(elds.loc[elds["lat"].notna(), ELDER_ID])
     seen: dict[tuple[str, str], int] = {}
-    for row, v, e, d in zip(out.index, out["volunteer_id"], out["elder_id"],
+    for row, v, e, d in zip(out.index, out[VOLUNTEER_ID], out[ELDER_ID],
                             out["distance_km"], strict=True):
         if (v, e) in seen:
             cells.problems.append(InputIssue(cells.file, "input.repeated_pair", int(row),
-                                             "elder_id", e, volunteer=v, elder=e,
+                                             ELDER_ID, e, volunteer=v, elder=e,
                                              first=seen[v, e]))
         seen.setdefault((v, e), int(row))
         if np.isnan(d) and v in vol_ids and e in eld_ids and not (v in located_v and
