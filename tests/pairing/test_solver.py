@@ -372,3 +372,18 @@ def test_without_cp_sat_the_plan_keeps_the_rules_and_claims_no_proof(tmp_path):
     assert "priority not proven" in result.summary()
     with pytest.raises(ValueError, match="unknown solve strategies"):
         matching.SolveOptions(strategies=frozenset({"guessing"}))
+
+
+def test_the_method_names_what_ran(tmp_path):
+    """With Lagrangian prices and no CP-SAT allowed, the record says so, without "+ CP-SAT";
+    several parts report the most involved method (cover cuts over branching)."""
+    from matching.pairing.solver import Method, most_involved
+
+    vols, elds, rels = small_world(0, 12, 40, weekly=[90, 120, 150, 200])
+    result, _, _ = solve_checked(tmp_path, vols, elds, rels,
+                                 strategies=frozenset({"lagrangian"}))
+    assert (result.status, result.method) == (matching.Status.FEASIBLE,
+                                              "min-cost flow + Lagrangian bounds")
+    assert most_involved(["min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
+                          "min-cost flow"]) == Method.CUTS.label == "min-cost flow + cover cuts"
+    assert most_involved([]) == "min-cost flow"

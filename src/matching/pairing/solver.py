@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import heapq
 import itertools
 import time
@@ -92,15 +93,42 @@ STRATEGIES: dict[str, str] = {
               "which proves the optimum; HiGHS searches beside it (matching.pairing.improve)",
 }
 
-#: How a part was solved, from the simplest to the most involved (a plan made of several
-#: parts reports the most involved): the words written in the run's records.
-METHODS = ("min-cost flow", "min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
-           "min-cost flow + cover cuts + CP-SAT", "min-cost flow + Lagrangian bounds + CP-SAT")
+class Method(enum.IntEnum):
+    """How a part was solved, from the simplest to the most involved: a plan made of
+    several parts reports the most involved (the largest)."""
+
+    FLOW = 0
+    BRANCH_AND_BOUND = 1
+    CUTS = 2
+    LAGRANGIAN = 3
+    CUTS_AND_CP_SAT = 4
+    LAGRANGIAN_AND_CP_SAT = 5
+
+    @property
+    def label(self) -> str:
+        """The words written in the run's records (``summary.json``, ``run.json``)."""
+        return METHOD_LABELS[self]
+
+    @classmethod
+    def of(cls, label: str) -> Method:
+        """The method a record's words name."""
+        return next(method for method, words in METHOD_LABELS.items() if words == label)
 
 
-def most_involved(methods: Iterable[str]) -> str:
-    """The most involved of several parts' methods (the flow when there is none)."""
-    return max(methods, key=METHODS.index, default=METHODS[0])
+METHOD_LABELS: dict[Method, str] = {
+    Method.FLOW: "min-cost flow",
+    Method.BRANCH_AND_BOUND: "min-cost flow + branch-and-bound",
+    Method.CUTS: "min-cost flow + cover cuts",
+    Method.LAGRANGIAN: "min-cost flow + Lagrangian bounds",
+    Method.CUTS_AND_CP_SAT: "min-cost flow + cover cuts + CP-SAT",
+    Method.LAGRANGIAN_AND_CP_SAT: "min-cost flow + Lagrangian bounds + CP-SAT",
+}
+
+
+def most_involved(labels: Iterable[str]) -> str:
+    """The most involved of several plans' methods, by their records' words (the flow
+    when there is none)."""
+    return max((Method.of(label) for label in labels), default=Method.FLOW).label
 
 
 @dataclass(frozen=True)
@@ -132,7 +160,7 @@ class PartResult:
     proven: bool
     priority_bound: int
     cost_bound: int | None
-    method: str
+    method: Method
     stats: dict[str, int]
     seconds: dict[str, float]
 
@@ -216,14 +244,14 @@ def solve(problem: PairingProblem, options: SolveOptions | None = None, stop: St
     seconds: dict[str, float] = {}
     priority_bound, proven = 0, True
     cost_bound: int | None = 0
-    method = METHODS[0]
+    method = Method.FLOW
     for part, result in zip(parts, results, strict=True):
         chosen[part.arc_index[result.used]] = True
         proven &= result.proven
         priority_bound += result.priority_bound
         cost_bound = (None if cost_bound is None or result.cost_bound is None
                       else cost_bound + result.cost_bound)
-        method = most_involved((method, result.method))
+        method = max(method, result.method)
         for key, value in result.stats.items():
             stats[key] = stats.get(key, 0) + value
         for key, value in result.seconds.items():
@@ -242,7 +270,7 @@ def solve(problem: PairingProblem, options: SolveOptions | None = None, stop: St
         cost_units=cost,
         cost_bound_units=(None if cost_bound is None or priority < priority_bound
                           else min(cost_bound, cost)),
-        method=method,
+        method=method.label,
         stats=stats,
         # a plan not proven and not stopped by hand is one the budget cut short, even if
         # it ended a moment before the limit (a stage too short to start is skipped)
@@ -280,7 +308,7 @@ def solve_part(part: Part, options: SolveOptions, progress: Progress = SILENT,
     proven = True
     priority_bound = arcs.priority_of(flow.used)
     cost_bound: int | None = int(arcs.arc_cost[flow.used].sum())
-    method = METHODS[0]
+    method = Method.FLOW
     if len(over):
         say("bounding", f"{len(over)} volunteers over their weekly minutes in the flow; "
             "bounding", overfull=len(over))
@@ -301,7 +329,7 @@ def solve_part(part: Part, options: SolveOptions, progress: Progress = SILENT,
                                          if deterministic_time is None else deadline, stats,
                                          stop)
         if branched is not None:
-            method = METHODS[1]
+            method = Method.BRANCH_AND_BOUND
             used = branched
             priority_bound = arcs.priority_of(used)
             cost_bound = int(arcs.arc_cost[used].sum())
@@ -339,8 +367,11 @@ def solve_part(part: Part, options: SolveOptions, progress: Progress = SILENT,
                 stats["pairs_after_pruning"] = 0
                 cost_bound = int(arcs.arc_cost[used].sum())
             with_cpsat = proof is not None and proof.stats["cpsat_components"] > 0
-            method = (METHODS[4] if not settled
-                      else METHODS[3] if with_cpsat else METHODS[2])
+            # the words name what ran: CP-SAT only where it was given pairs to prove
+            if settled:
+                method = Method.CUTS_AND_CP_SAT if with_cpsat else Method.CUTS
+            else:
+                method = Method.LAGRANGIAN_AND_CP_SAT if with_cpsat else Method.LAGRANGIAN
     if not proven:
         used = _fill(arcs, used)
     return PartResult(used=used, proven=proven, priority_bound=priority_bound,
