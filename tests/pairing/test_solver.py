@@ -387,3 +387,5 @@ def test_the_method_names_what_ran(tmp_path):
     assert most_involved(["min-cost flow + branch-and-bound", "min-cost flow + cover cuts",
                           "min-cost flow"]) == Method.CUTS.label == "min-cost flow + cover cuts"
     assert most_involved([]) == "min-cost flow"
+    with pytest.raises(ValueError, match="no solve method is called 'guessing'"):
+        Method.of("guessing")

@@ -111,8 +111,17 @@ class Method(enum.IntEnum):
 
     @classmethod
     def of(cls, label: str) -> Method:
-        """The method a record's words name."""
-        return next(method for method, words in METHOD_LABELS.items() if words == label)
+        """The method a record's words name.
+
+        Raises
+        ------
+        ValueError
+            If no method is worded so.
+        """
+        for method, words in METHOD_LABELS.items():
+            if words == label:
+                return method
+        raise ValueError(f"no solve method is called {label!r}")
 
 
 METHOD_LABELS: dict[Method, str] = {
