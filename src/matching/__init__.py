@@ -7,6 +7,7 @@ The pipeline, for scripts and notebooks::
     problem = matching.build_problem(world)
     result = matching.solve(problem, matching.SolveOptions(time_limit=60, seed=0))
     result.assignments, result.unassigned, print(result.summary())
+    world.elders.priority, world.volunteers.frame()   # typed columns; a DataFrame at the edge
 
     run = matching.load_run("out/minle")      # any output folder, read back
     matching.analysis.coverage(run)           # and studied (matching.analysis)
@@ -32,6 +33,8 @@ _LAZY = {
     "SolveOptions": "matching.pairing.options",
     "load_scenario": "matching.workflows.scenario", "run_scenario": "matching.workflows.run",
     "RunOutcome": "matching.workflows.run",
+    "Volunteers": "matching.world.tables", "Elders": "matching.world.tables",
+    "Relations": "matching.world.tables", "Pairs": "matching.world.tables",
 }
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from matching.workflows.scenario import load_scenario
     from matching.world.model import World
     from matching.world.read import read_table, read_world
+    from matching.world.tables import Elders, Pairs, Relations, Volunteers
 
 
 def __getattr__(name: str) -> object:
@@ -62,15 +66,19 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Elders",
     "InputError",
     "InputIssue",
     "PairingProblem",
     "PairingResult",
+    "Pairs",
+    "Relations",
     "Rules",
     "Run",
     "RunOutcome",
     "SolveOptions",
     "Status",
+    "Volunteers",
     "World",
     "__version__",
     "build_problem",

@@ -202,7 +202,7 @@ def test_explanations_never_contradict_the_model(case):
     pairing = matching.solve(matching.build_problem(world))
     assert pairing.is_optimal()
     run = Run.from_results(world, pairing)
-    for e in world.elders["elder_id"]:
+    for e in world.elders.elder_id:
         found = analysis.explain_elder(run, e, top=len(world.volunteers))
         reasons = found.alternatives["reason"].tolist() if len(found.alternatives) else []
         assert not any("not optimal" in r or "not maximal" in r for r in reasons), reasons
@@ -258,8 +258,8 @@ def test_every_folder_is_enough_on_its_own(tmp_path, capsys):
         assert "http" not in page.replace(leaflet_js(), "")
     replan = matching.load_run(tmp_path / "r")
     assert replan.leaving["volunteer_id"].tolist() == ["V2"]
-    assert set(replan.world.volunteers["volunteer_id"]) == {"V1", "V3"}
-    assert "V2" in set(replan.before().world.volunteers["volunteer_id"])
+    assert set(replan.world.volunteers.volunteer_id) == {"V1", "V3"}
+    assert "V2" in set(replan.before().world.volunteers.volunteer_id)
     assert isinstance(figures.replan_comparison(replan), Figure)
     assert matching.load_run(tmp_path / "s").weeks == 2
     capsys.readouterr()

@@ -128,5 +128,5 @@ def test_geodataframe(worlds):
     lines = frame[frame["kind"] == "pair"]
     assert (lines.geom_type == "LineString").all()
     points = frame[frame["kind"] == "volunteer"]
-    vols = run.world.volunteers.set_index("volunteer_id")
+    vols = run.world.volunteers.frame().set_index("volunteer_id")
     assert np.allclose(points.geometry.x, vols.loc[points["volunteer_id"], "lon"], atol=1e-6)

@@ -123,7 +123,7 @@ def test_the_curve_never_rises_and_the_leaving_sets_are_nested(seed, volunteers,
     assert points["leaving"].iat[-1] == len(order)  # the whole pool leaves at 1.0
     assert points["assigned"].iat[-1] == 0 or among == "paired"
     if among == "all":
-        assert sorted(order) == sorted(world.volunteers["volunteer_id"])
+        assert sorted(order) == sorted(world.volunteers.volunteer_id)
 
 
 def hamlets(k: int, big: int = 0) -> matching.World:
@@ -148,8 +148,8 @@ def test_a_world_built_to_need_k_recruits_gets_k_and_serves_everyone(places):
     # walk of a few metres fit in 300 minutes) and one of 5 (two recruits: 5 > 3 elders)
     world = hamlets(3, big=5)
     if places == "centres":  # a community per hamlet, so that each has its own centre
-        elders = world.elders.copy()
-        elders["community"] = elders["elder_id"].str.split("-").str[0]
+        elders = world.elders.with_columns(
+            community=[e.split("-")[0] for e in world.elders.elder_id])
         world = matching.World(world.volunteers, elders, world.relations, None, world.rules)
     plan = matching.solve(matching.build_problem(world))
     assert len(plan.unassigned) == 3 * 2 + 5

@@ -102,7 +102,7 @@ def test_ids_are_normalised_so_one_person_is_one_id(tmp_path):
     vols.to_csv(files["volunteers"], index=False)
     rels.to_csv(files["relations"], index=False)
     world = matching.read_world(*files.values())
-    assert int((world.relations["volunteer_id"] == "Andr\u00e9").sum()) == mine
+    assert int((world.relations.volunteer_id == "Andr\u00e9").sum()) == mine
 
 
 @pytest.mark.parametrize("name", ["", "../x", "a/../../b", "/abs", "a\\b", "a\x00b", ".",

@@ -209,7 +209,7 @@ def test_default_priorities():
         elders({"x": 0, "age": 90}, {"x": 0, "age": 80}, {"x": 0, "age": 70, "lives_alone": "是"},
                {"x": 0, "age": 70, "low_income": "yes"}, {"x": 0, "age": 70},
                {"x": 0, "age": 95, "priority": 1}))
-    assert world.elders["priority"].tolist() == [3, 2, 2, 2, 1, 1]
+    assert world.elders.priority.tolist() == [3, 2, 2, 2, 1, 1]
 
 
 def test_rules_are_settings(plan):

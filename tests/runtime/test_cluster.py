@@ -40,12 +40,13 @@ def test_three_towns_are_three_parts_and_their_plans_put_together_are_optimal(to
     # each town solved as a world of its own gives the same priority and cost in sum
     priority, cost = 0, 0
     for k in range(TOWNS):
-        keep = world.volunteers["volunteer_id"].str.startswith(f"T{k}-")
-        keep_e = world.elders["elder_id"].str.startswith(f"T{k}-")
-        keep_r = world.relations["volunteer_id"].str.startswith(f"T{k}-")
-        town = matching.read_world(world.sources["volunteers"][keep.to_numpy()],
-                                   world.sources["elders"][keep_e.to_numpy()],
-                                   world.sources["relations"][keep_r.to_numpy()])
+        def mine(ids, k=k):
+            return [i.startswith(f"T{k}-") for i in ids]
+
+        town = matching.read_world(
+            world.sources["volunteers"][mine(world.volunteers.volunteer_id)],
+            world.sources["elders"][mine(world.elders.elder_id)],
+            world.sources["relations"][mine(world.relations.volunteer_id)])
         alone = matching.solve(matching.build_problem(town))
         priority, cost = priority + alone.priority, cost + alone.cost_units
     assert (whole.priority, whole.cost_units) == (priority, cost)

@@ -154,7 +154,7 @@ def test_the_sample_times_the_search_of_a_fiftieth_of_the_elders(monkeypatch):
     ticks = iter([10.0, 10.4])  # the sample's search takes 0.4 s by this clock
 
     def search(part):
-        sampled.append((len(part.volunteers), list(part.elders["elder_id"])))
+        sampled.append((len(part.volunteers), list(part.elders.elder_id)))
 
     monkeypatch.setattr(regions, "build_problem", search)
     monkeypatch.setattr(regions.time, "perf_counter", lambda: next(ticks))

@@ -72,4 +72,4 @@ def test_read_world_geocodes_missing_coordinates(tmp_path):
                          "address": ["民乐社区3号楼"]})
     world = matching.read_world(vols, elds, geocode_cache=tmp_path / "c.json",
                                 geocoder=lambda a: (35.601, 110.971))
-    assert world.elders["lat"].iloc[0] == 35.601
+    assert world.elders.lat[0] == 35.601

@@ -29,10 +29,10 @@ def test_encodings(tmp_path, encoding):
     """UTF-8, UTF-8 with BOM and GBK files read the same; ids stay text (007)."""
     world = matching.read_world(write(tmp_path, "v.csv", VOLS, encoding),
                                 write(tmp_path, "e.csv", ELDS, encoding))
-    assert world.volunteers["volunteer_id"].tolist() == ["007", "V2"]
-    assert world.volunteers["name"].iloc[0] == "张云"
-    assert world.elders["priority"].tolist() == [3, 2]
-    assert world.volunteers["skills"].iloc[0] == ("理发",)
+    assert world.volunteers.volunteer_id.tolist() == ["007", "V2"]
+    assert world.volunteers.name[0] == "张云"
+    assert world.elders.priority.tolist() == [3, 2]
+    assert world.volunteers.skills[0] == ("理发",)
 
 
 def test_xlsx(tmp_path):
@@ -42,8 +42,8 @@ def test_xlsx(tmp_path):
     vols.to_excel(tmp_path / "v.xlsx", index=False)
     elds.to_excel(tmp_path / "e.xlsx", index=False)
     world = matching.read_world(tmp_path / "v.xlsx", tmp_path / "e.xlsx")
-    assert world.volunteers["volunteer_id"].tolist() == ["007", "V2"]
-    assert world.elders["birthday"].tolist() == ["1935-02-14", "03-08"]
+    assert world.volunteers.volunteer_id.tolist() == ["007", "V2"]
+    assert world.elders.birthday.tolist() == ["1935-02-14", "03-08"]
 
 
 def test_extra_columns_are_kept(tmp_path):
@@ -51,7 +51,8 @@ def test_extra_columns_are_kept(tmp_path):
     world = matching.read_world(write(tmp_path, "v.csv", VOLS.replace("skills\n", "skills,note\n")
                                       .replace("理发\n", "理发,hello\n")),
                                 write(tmp_path, "e.csv", ELDS))
-    assert world.volunteers["note"].iloc[0] == "hello"
+    assert world.volunteers.column("note")[0] == "hello"
+    assert world.volunteers.frame()["note"].iloc[0] == "hello"  # and at the edge, in place
 
 
 BAD = [

@@ -96,7 +96,7 @@ def test_relations_in_chinese(tmp_path):
     rel = write(tmp_path, "关系.csv", "志愿者编号,老人编号,关系\nV2,E1,亲属\nV1,E3,拒绝\n")
     world = matching.read_world(write(tmp_path, "v.csv", CHINESE_VOLS),
                                 write(tmp_path, "e.csv", CHINESE_ELDS), rel)
-    assert world.relations.values.tolist() == [["V2", "E1", "kin"], ["V1", "E3", "refuses"]]
+    assert list(world.relations.triples()) == [("V2", "E1", "kin"), ("V1", "E3", "refuses")]
 
 
 def test_outputs_in_chinese_headers_read_back(tmp_path):
@@ -120,8 +120,8 @@ def test_semicolon_and_tab_separated_files(tmp_path):
     tab = ENGLISH_ELDS.replace(",", "\t")
     world = matching.read_world(write(tmp_path, "v.csv", semicolon),
                                 write(tmp_path, "e.txt", tab))
-    assert world.volunteers["volunteer_id"].tolist() == ["V1", "V2"]
-    assert world.elders["needs"].tolist() == [("理发",), (), ()]
+    assert world.volunteers.volunteer_id.tolist() == ["V1", "V2"]
+    assert world.elders.needs.tolist() == [("理发",), (), ()]
 
 
 def test_excel_unicode_text_is_utf16_tab_separated(tmp_path):

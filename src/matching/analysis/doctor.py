@@ -46,6 +46,7 @@ from matching.world import geo, parse
 from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_header, read_world
+from matching.world.tables import Elders, Volunteers
 
 #: A point with no other volunteer or elder within this distance is flagged: a county town's
 #: homes lie within a few km of each other, so 20 km alone is a slip far more often than not.
@@ -196,7 +197,7 @@ def _unreachable(world: World) -> list[InputIssue]:
     served = np.zeros(problem.num_elders, dtype=bool)
     served[problem.arc_e[alone]] = True
     reasons = unassigned_reasons(problem, np.zeros(problem.num_arcs, dtype=bool))
-    ids = world.elders[ELDER_ID].to_numpy(dtype=object)
+    ids = world.elders.elder_id
     return [InputIssue(_file(world, "elders"), "input.unreachable", _row(world, "elders", e),
                        ELDER_ID, str(ids[e]), why=reasons[e].part())
             for e in np.flatnonzero(~served).tolist()]
@@ -211,19 +212,17 @@ def _digits(text: object) -> str:
 
 
 def _duplicates(world: World, key: str) -> list[InputIssue]:
-    frame = getattr(world, key)
     id_column = ID_COLUMNS[key]
-    if "name" not in frame.columns:
-        return []
-    names = [_plain(n) for n in frame["name"]]
-    ids = frame[id_column].tolist()
+    people: Volunteers | Elders = world.volunteers if key == "volunteers" else world.elders
+    names = [_plain(n) for n in people.name]
+    ids = people.ids.tolist()
     out: list[InputIssue] = []
     for other, label in (("phone", "doctor.phone"), ("address", "doctor.address")):
-        if other not in frame.columns:
+        if not people.has(other):
             continue
         norm = _digits if other == "phone" else _plain
         first: dict[tuple[str, str], int] = {}
-        for i, (name, value) in enumerate(zip(names, frame[other], strict=True)):
+        for i, (name, value) in enumerate(zip(names, people.column(other), strict=True)):
             value = norm(value)
             if not name or not value:
                 continue
@@ -240,10 +239,11 @@ def _personal_ids(world: World, key: str) -> list[InputIssue]:
     """Ids that look like a phone or identity-card number: they would travel into every
     output, even a pseudonymised one."""
     id_column = ID_COLUMNS[key]
-    ids = getattr(world, key)[id_column].astype(str)
-    looks = ids.str.fullmatch(PERSONAL_ID.pattern).to_numpy(dtype=bool)
+    people: Volunteers | Elders = world.volunteers if key == "volunteers" else world.elders
+    ids = [str(i) for i in people.ids]
+    looks = np.array([PERSONAL_ID.fullmatch(i) is not None for i in ids], dtype=bool)
     return [InputIssue(_file(world, key), "input.personal_id", _row(world, key, i), id_column,
-                       ids.iloc[i])
+                       ids[i])
             for i in np.flatnonzero(looks).tolist()]
 
 
@@ -261,10 +261,8 @@ def _unique(items: list[InputIssue]) -> list[InputIssue]:
 def _outliers(world: World, area: tuple[float, float, float] | None) -> list[InputIssue]:
     """Points outside ``area``, or else points with nobody else within
     :data:`ISOLATED_KM` (a point copied from the wrong town, or with its digits slipped)."""
-    lats = np.concatenate([world.volunteers["lat"].to_numpy(float),
-                           world.elders["lat"].to_numpy(float)])
-    lons = np.concatenate([world.volunteers["lon"].to_numpy(float),
-                           world.elders["lon"].to_numpy(float)])
+    lats = np.concatenate([world.volunteers.lat, world.elders.lat])
+    lons = np.concatenate([world.volunteers.lon, world.elders.lon])
     located = np.flatnonzero(~np.isnan(lats))
     if len(located) < 2 and area is None:
         return []
@@ -301,15 +299,12 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
         return []
     rules = world.rules
     vols, elds = world.volunteers, world.elders
-    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
-    eid = pd.Index(elds[ELDER_ID].astype(str))
-    v = vid.get_indexer(source[VOLUNTEER_ID].astype(str))
-    e = eid.get_indexer(source[ELDER_ID].astype(str))
-    km = geo.haversine_km(vols["lat"].to_numpy(float)[v], vols["lon"].to_numpy(float)[v],
-                          elds["lat"].to_numpy(float)[e], elds["lon"].to_numpy(float)[e])
+    v = vols.rows(source[VOLUNTEER_ID])
+    e = elds.rows(source[ELDER_ID])
+    km = geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e])
     if world.pairs is not None and len(world.pairs):
-        given = dict(zip(zip(world.pairs[VOLUNTEER_ID], world.pairs[ELDER_ID],
-                             strict=True), world.pairs["distance_km"], strict=True))
+        given = dict(zip(zip(world.pairs.volunteer_id, world.pairs.elder_id, strict=True),
+                         world.pairs.distance_km, strict=True))
         for i, pair in enumerate(zip(source[VOLUNTEER_ID], source[ELDER_ID],
                                      strict=True)):
             if not np.isnan(given.get(pair, np.nan)):
@@ -349,19 +344,18 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
             out.append(InputIssue(name, "input.relation_twice_refusal" if "refuses" in found
                                   else "input.relation_twice", column="relation",
                                   volunteer=called(vols, VOLUNTEER_ID,
-                                                   int(vid.get_indexer([volunteer])[0]),
+                                                   int(vols.rows([volunteer])[0]),
                                                    volunteer),
                                   elder=called(elds, ELDER_ID,
-                                               int(eid.get_indexer([elder])[0]), elder),
+                                               int(elds.rows([elder])[0]), elder),
                                   kinds=[f"relation.{k}" for k in sorted(found)]))
     return out
 
 
-def called(people: pd.DataFrame, key: str, at: int, given: str) -> dict[str, object]:
+def called(people: Volunteers | Elders, key: str, at: int, given: str) -> dict[str, object]:
     """A person as a coordinator knows them, as a part of a message: their name with the id
     after it (``王芳（V00034）``), or the id alone when the file gives no name."""
-    name = str(people["name"].iloc[at] or "").strip() \
-        if at >= 0 and "name" in people.columns else ""
+    name = str(people.name[at] or "").strip() if at >= 0 else ""
     if name and name != "nan":
         return Reason("person.named", {"name": name, "id": given}).part()
     return Reason("person.id", {"id": given}).part()

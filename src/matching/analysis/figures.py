@@ -185,7 +185,7 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
     words = _words(lang)
     with _style():
         figure, ax = _axes(ax)
-        vols, elds = run.world.volunteers, run.world.elders
+        vols, elds = run.world.volunteers.frame(), run.world.elders.frame()
         if community is not None:
             elds = elds[elds["community"] == community]
             theirs = set(run.assignments.loc[run.assignments[ELDER_ID].isin(
@@ -234,7 +234,7 @@ def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
     words = _words(lang)
     with _style():
         figure, ax = _axes(ax)
-        vols, elds = run.world.volunteers, run.world.elders
+        vols, elds = run.world.volunteers.frame(), run.world.elders.frame()
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
         ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)
@@ -259,7 +259,7 @@ def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
 def community_maps(run: Run, lang: str = "en", columns: int | None = None) -> Figure:
     """One pair map per community, side by side (two to a row, or four for a county's
     many villages)."""
-    names = sorted(c for c in run.world.elders["community"].unique() if c)
+    names = sorted(c for c in set(run.world.elders.community) if c)
     columns = columns or (2 if len(names) <= BARS_MOST_UPRIGHT else 4)
     rows = max(1, -(-len(names) // columns))
     scale = 0.8 if columns <= 2 else 0.5
@@ -439,7 +439,7 @@ def replan_comparison(run: Run, ax: Axes | None = None, lang: str = "en") -> Fig
         raise ValueError("the run is not a re-plan (no baseline)")
     with _style():
         figure, ax = _axes(ax)
-        vols, elds = before.world.volunteers, before.world.elders
+        vols, elds = before.world.volunteers.frame(), before.world.elders.frame()
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
         ex, ey = _xy(elds["lat"].to_numpy(float), elds["lon"].to_numpy(float), origin)

@@ -60,7 +60,7 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
     """
     places = COORD_DECIMALS if pseudonymise else GEOJSON_DECIMALS
     features: list[dict[str, Any]] = []
-    vols = run.world.volunteers
+    vols = run.world.volunteers.frame()
     loads = load(run).set_index(VOLUNTEER_ID)
     where: dict[str, list[float] | None] = {}
     for row in vols.itertuples(index=False):

@@ -94,8 +94,8 @@ def leaving_order(world: World, plan: PairingResult, seed: int,
     """The seeded order in which volunteers leave (nested by design): all of them, or
     those ``plan`` pairs."""
     pool = plan.assignments[VOLUNTEER_ID] if among == "paired" else \
-        world.volunteers[VOLUNTEER_ID]
-    ids = sorted(set(pool.astype(str)))
+        world.volunteers.volunteer_id
+    ids = sorted({str(v) for v in pool})
     return [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
 
 
@@ -174,7 +174,7 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
 
 def _tables(world: World, shares: list[float], order: list[str],
             results: list[dict[str, Any]], recruiting: bool) -> Sweep:
-    elders = world.elders.set_index(ELDER_ID)
+    elders = world.elders.frame().set_index(ELDER_ID)
     priority = elders["priority"].astype(int)
     tiers = sorted(priority.unique(), reverse=True)
     points, communities, recruits = [], [], []

@@ -41,7 +41,7 @@ def elders_table(run: Run) -> pd.DataFrame:
     none), ``distance_km, weekly_minutes, tie`` (the pair's, ``NaN``/``""`` if none) and
     ``reason_code, reason`` (why not, if unserved). Coordinates are WGS-84.
     """
-    elds = run.world.elders
+    elds = run.world.elders.frame()
     pairs = run.assignments.set_index(ELDER_ID)
     why = run.unassigned.set_index(ELDER_ID) if ELDER_ID in run.unassigned else \
         pd.DataFrame()
@@ -98,7 +98,7 @@ def distances(run: Run) -> pd.DataFrame:
     """Each pair's distance, tie and walking minutes per visit (there and back)."""
     a = run.assignments
     km = pd.to_numeric(a["distance_km"], errors="coerce")
-    community = dict(zip(run.world.elders[ELDER_ID], run.world.elders["community"],
+    community = dict(zip(run.world.elders.elder_id, run.world.elders.community,
                          strict=True))
     return pd.DataFrame({ELDER_ID: a[ELDER_ID], VOLUNTEER_ID: a[VOLUNTEER_ID],
                          "community": [community.get(e, "") for e in a[ELDER_ID]],
@@ -124,7 +124,7 @@ def load(run: Run) -> pd.DataFrame:
     """Every volunteer planned for: elders, the pairs' weekly minutes against the weekly
     budget, and, with a schedule, the mean and largest minutes of activity a week (calls
     aside, over the weeks wholly in the horizon)."""
-    vols = run.world.volunteers
+    vols = run.world.volunteers.frame()
     a = run.assignments
     minutes = pd.to_numeric(a["weekly_minutes"], errors="coerce").groupby(a[VOLUNTEER_ID]).sum()
     count = a.groupby(VOLUNTEER_ID).size()
@@ -215,8 +215,8 @@ def fulfilment(run: Run) -> pd.DataFrame:
     start, end = run.start, run.start + dt.timedelta(days=7 * run.weeks)
     elders = elders_table(run)
     elders = elders[elders[VOLUNTEER_ID] != ""]
-    needs = dict(zip(run.world.elders[ELDER_ID], run.world.elders["needs"], strict=True))
-    birthdays = dict(zip(run.world.elders[ELDER_ID], run.world.elders["birthday"],
+    needs = dict(zip(run.world.elders.elder_id, run.world.elders.needs, strict=True))
+    birthdays = dict(zip(run.world.elders.elder_id, run.world.elders.birthday,
                          strict=True))
     s = run.schedule.assign(date=iso_dates(run.schedule["date"]))
     done = {kind: s[s["activity"] == kind] for kind in SIX_ONES}

@@ -28,6 +28,7 @@ from matching.pairing.regions import solve_world
 from matching.pairing.result import PairingResult
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
+from matching.world.tables import Volunteers
 
 #: Where candidates may live.
 PLACES = ("near", "centres")
@@ -78,8 +79,8 @@ class Recruitment:
         return len(self.recruits)
 
 
-def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFrame:
-    """Candidate recruits as volunteer rows (the world's volunteer columns).
+def candidates(world: World, unserved: pd.DataFrame, places: str) -> Volunteers:
+    """Candidate recruits as volunteers (with the world's volunteer columns).
 
     ``places`` is ``near`` (one candidate of each gender at each unserved elder's home) or
     ``centres`` (at each community's centre of its elders, as many of each gender as its
@@ -92,13 +93,14 @@ def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFram
     if places == "near":
         sites = located[["community", "lat", "lon"]].assign(copies=1)
     else:
-        elders = world.elders[world.elders["lat"].notna()]
+        elders = world.elders.frame()
+        elders = elders[elders["lat"].notna()]
         centres = elders.groupby("community", sort=True)[["lat", "lon"]].mean()
         wanted = located.groupby("community").size()
         centres = centres.loc[centres.index.intersection(wanted.index)]
         sites = centres.reset_index().assign(copies=[
             math.ceil(wanted[c] / max(1, rules.default_max_elders)) for c in centres.index])
-    taken = set(world.volunteers[VOLUNTEER_ID])
+    taken = set(world.volunteers.volunteer_id)
     rows: list[dict[str, object]] = []
     for site in sites.itertuples(index=False):
         for gender in RECRUIT_GENDERS:
@@ -115,36 +117,30 @@ def candidates(world: World, unserved: pd.DataFrame, places: str) -> pd.DataFram
     return _as_volunteers(world, frame)
 
 
-def _as_volunteers(world: World, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows in the shape of ``world.volunteers``: default capacity, every day free."""
-    rules, template = world.rules, world.volunteers
-    all_days = int(np.bitwise_or.reduce(world.elders["day_mask"].to_numpy())) \
-        if len(world.elders) else 0
-    out = pd.DataFrame({column: pd.Series(dtype=template[column].dtype)
-                        for column in template.columns}, index=range(len(frame)))
-    for column in template.columns:
-        if template[column].dtype == object or str(template[column].dtype) == "str":
-            out[column] = ""
-    out[VOLUNTEER_ID] = frame[VOLUNTEER_ID].to_numpy()
-    out["name"] = frame[VOLUNTEER_ID].to_numpy()
-    out["gender"] = frame["gender"].to_numpy()
-    out["community"] = frame["community"].to_numpy()
-    out["lat"] = frame["lat"].to_numpy(float)
-    out["lon"] = frame["lon"].to_numpy(float)
-    out["max_elders"] = int(rules.default_max_elders)
-    out["weekly_minutes"] = float(rules.default_weekly_minutes)
-    out["day_mask"] = all_days or 0b1111111
-    if "skills" in out.columns:
-        out["skills"] = [() for _ in range(len(out))]
-    if "age" in out.columns:
-        out["age"] = np.nan
-    return out
+def _as_volunteers(world: World, frame: pd.DataFrame) -> Volunteers:
+    """Recruits as volunteers shaped as the world's own: default capacity, every day its
+    elders have, no skills, nothing else known."""
+    rules = world.rules
+    all_days = int(np.bitwise_or.reduce(world.elders.day_mask)) if len(world.elders) else 0
+    n = len(frame)
+    blank = np.full(n, "", dtype=object)
+    nothing = np.empty(n, dtype=object)
+    nothing[:] = [() for _ in range(n)] if n else []
+    ids = frame[VOLUNTEER_ID].to_numpy(dtype=object)
+    return Volunteers(
+        volunteer_id=ids, name=ids, gender=frame["gender"].to_numpy(dtype=object),
+        community=frame["community"].to_numpy(dtype=object), phone=blank,
+        lat=frame["lat"].to_numpy(float), lon=frame["lon"].to_numpy(float),
+        age=np.full(n, np.nan), max_elders=np.full(n, int(rules.default_max_elders)),
+        weekly_minutes=np.full(n, float(rules.default_weekly_minutes)),
+        day_mask=np.full(n, all_days or 0b1111111), skills=nothing, away=nothing,
+        preferred_times=nothing, other={c: blank for c in world.volunteers.other},
+        order=world.volunteers.order)
 
 
-def with_volunteers(world: World, extra: pd.DataFrame) -> World:
-    """The world with more volunteers (rows shaped as its own)."""
-    volunteers = pd.concat([world.volunteers, extra], ignore_index=True)
-    return dataclasses.replace(world, volunteers=volunteers)
+def with_volunteers(world: World, extra: Volunteers) -> World:
+    """The world with more volunteers (shaped as its own)."""
+    return dataclasses.replace(world, volunteers=world.volunteers.concat(extra))
 
 
 def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: int = 0,
@@ -163,13 +159,13 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
     """
     served = set(plan.assignments[ELDER_ID])
     elders = world.elders
-    unserved = elders[~elders[ELDER_ID].isin(served)]
+    unserved = elders.take(np.array([e not in served for e in elders.elder_id], dtype=bool))
     empty = pd.DataFrame(columns=[VOLUNTEER_ID, "gender", "community", "lat", "lon",
                                   "elders", "elder_ids"])
-    if unserved.empty:
+    if not len(unserved):
         return Recruitment(empty, [], True, len(served), len(elders))
-    pool = candidates(world, unserved, places)
-    only_unserved = dataclasses.replace(world, elders=unserved.reset_index(drop=True),
+    pool = candidates(world, unserved.frame(), places)
+    only_unserved = dataclasses.replace(world, elders=unserved,
                                         volunteers=pool, pairs=None)
     problem = build_problem(only_unserved)
     reach = np.zeros(problem.num_elders, dtype=bool)
@@ -199,7 +195,8 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
         model.add(sum(use) >= max(math.ceil(len(by_elder) / max(1, most_elders)),
                                   math.ceil(least_load / max(1, most_load))))
     # copies at one place are alike: open them in order
-    site = pool[["lat", "lon", "gender"]].astype(str).agg("|".join, axis=1).to_numpy()
+    site = [f"{lat}|{lon}|{gender}" for lat, lon, gender in zip(pool.lat, pool.lon, pool.gender,
+                                                                strict=True)]
     for v in range(1, len(use)):
         if site[v] == site[v - 1]:
             model.add_implication(use[v], use[v - 1])
@@ -221,14 +218,15 @@ def recruit(world: World, plan: PairingResult, places: str = "near", *, seed: in
     for v in opened:
         theirs = sorted(str(problem.elder_ids[problem.arc_e[a]]) for a in chosen_arcs
                         if problem.arc_v[a] == v)
-        row = pool.iloc[v]
+        row = {VOLUNTEER_ID: pool.volunteer_id[v], "gender": pool.gender[v],
+               "community": pool.community[v], "lat": pool.lat[v], "lon": pool.lon[v]}
         rows.append({VOLUNTEER_ID: row[VOLUNTEER_ID], "gender": row["gender"],
                      "community": row["community"], "lat": float(row["lat"]),
                      "lon": float(row["lon"]), "elders": len(theirs),
                      "elder_ids": ";".join(theirs)})
     recruits = pd.DataFrame(rows, columns=empty.columns)
     # renumber R00001.. in order, so that ids do not depend on the candidates' count
-    taken = set(world.volunteers[VOLUNTEER_ID])
+    taken = set(world.volunteers.volunteer_id)
     names, number = [], 0
     for _ in range(len(recruits)):
         number += 1

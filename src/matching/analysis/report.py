@@ -151,7 +151,7 @@ def _people_table(frame: pd.DataFrame | None, lang: str, names: Names,
 def supply_and_demand(run: Run) -> pd.DataFrame:
     """By community: volunteers, elders, elders paired and not, and the places volunteers
     could still take (their most elders less those they have)."""
-    volunteers = run.world.volunteers
+    volunteers = run.world.volunteers.frame()
     load = run.assignments[VOLUNTEER_ID].astype(str).value_counts()
     most = pd.to_numeric(volunteers.get("max_elders"), errors="coerce").fillna(0)
     spare = (most - volunteers[VOLUNTEER_ID].astype(str).map(load).fillna(0)).clip(lower=0)

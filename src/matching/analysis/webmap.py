@@ -105,7 +105,7 @@ def map_data(run: Run, lang: str, tiles: str | None = None,
     """What the map draws: communities, volunteers ``[lat, lon, name, community index]``,
     elders ``[lat, lon, name, community index, served]``, pairs ``[lat, lon, lat, lon]``
     (WGS-84), the words of its layers, and the tiles if any."""
-    vols = run.world.volunteers
+    vols = run.world.volunteers.frame()
     elders = elders_table(run)
     communities = sorted(set(vols["community"].astype(str)) | set(elders["community"]))
     index = {c: i for i, c in enumerate(communities)}

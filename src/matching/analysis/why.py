@@ -155,8 +155,8 @@ def person(p: PairingProblem, kind: str, i: int) -> str:
     the id alone when the files give no name)."""
     world = p.world
     table = world.volunteers if kind == "volunteer" else world.elders
-    ident = str(table[f"{kind}_id"].iat[i])
-    name = str(table["name"].iat[i]) if "name" in table.columns else ""
+    ident = str(table.ids[i])
+    name = str(table.name[i])
     return f"{name} ({ident})" if name and name != ident else ident
 
 
@@ -171,18 +171,17 @@ def _rule_reason(p: PairingProblem, code: int, v: int, e: int, km: float) -> Rea
     if code == REFUSES:
         return Reason("candidate.refused")
     if code == GENDER:
-        return Reason("candidate.gender", {"want": f"gender.{elds['gender_preference'].iat[e]}"})
+        return Reason("candidate.gender", {"want": f"gender.{elds.gender_preference[e]}"})
     return Reason("candidate.no_shared_day",
-                  {"elder_days": day_codes(int(elds["day_mask"].iat[e])),
-                   "volunteer_days": day_codes(int(vols["day_mask"].iat[v]))})
+                  {"elder_days": day_codes(int(elds.day_mask[e])),
+                   "volunteer_days": day_codes(int(vols.day_mask[v]))})
 
 
 def _distances_to(p: PairingProblem, e: int) -> np.ndarray:
     """Distance from every volunteer to elder ``e``: measured where pairs.csv gives it,
     else great-circle (NaN without coordinates)."""
     vols, elds = p.world.volunteers, p.world.elders
-    km = geo.haversine_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
-                          elds["lat"].iat[e], elds["lon"].iat[e])
+    km = geo.haversine_km(vols.lat, vols.lon, elds.lat[e], elds.lon[e])
     near = p.near_e == e
     km[p.near_v[near]] = p.near_km[near]
     return km
@@ -294,7 +293,7 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
 def _name(p: PairingProblem, kind: str, i: int) -> str:
     """A person's name as the files give it ("" if they give none)."""
     table = p.world.volunteers if kind == "volunteer" else p.world.elders
-    return str(table["name"].iat[i]) if "name" in table.columns else ""
+    return str(table.name[i])
 
 
 def _why_not(plan: _Plan, v: int, k: int, e: int, k_now: int,
@@ -394,7 +393,7 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
         raise InputError.one("--elder-row", "input.one_elder", rows=len(row))
     sources = run.world.sources
     new_id = str(row[ELDER_ID].iat[0]).strip() if ELDER_ID in row.columns else ""
-    if new_id in set(run.world.elders[ELDER_ID]):
+    if new_id in set(run.world.elders.elder_id):
         raise InputError.one("--elder-row", "input.elder_in_plan", elder=new_id)
     elders = pd.concat([sources["elders"], row.astype(str)], ignore_index=True).fillna("")
     try:

@@ -37,7 +37,6 @@ from matching.workflows.plan import (
 )
 from matching.workflows.run import run_scenario
 from matching.workflows.scenario import load_scenario
-from matching.world.columns import VOLUNTEER_ID
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
@@ -197,7 +196,7 @@ def schedule(args: argparse.Namespace) -> int:
     progress("reading", "reading inputs")
     world = _read(args)
     world, _, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
-    leaving = read_leaving(args.leaving, set(world.volunteers[VOLUNTEER_ID])) \
+    leaving = read_leaving(args.leaving, set(world.volunteers.volunteer_id)) \
         if args.leaving is not None else set()
     assignments = read_table(args.assignments)
     previous = read_table(args.previous) if args.previous is not None else None
@@ -238,7 +237,7 @@ def replan(args: argparse.Namespace) -> int:
     else:
         world = _read(args)
         gone = set()
-    leaving = gone | (read_leaving(args.leaving, set(world.volunteers[VOLUNTEER_ID]))
+    leaving = gone | (read_leaving(args.leaving, set(world.volunteers.volunteer_id))
                       if args.leaving is not None else set())
     history = history_acquaintances(args.history) if args.history else None
     world, feedback, _ = _feedback(world, args)
@@ -253,7 +252,8 @@ def replan(args: argparse.Namespace) -> int:
     folder = RunFolder()
     folder.add_replan(result, read_table(args.previous))
     # with a history, the relations planned with hold the acquaintances it added
-    planned_with = result.residual.problem.world.relations if history is not None else None
+    planned_with = result.residual.problem.world.relations.frame() if history is not None \
+        else None
     folder.add_inputs(world, leaving, planned_with)
     folder.add_summary(result.figures)
     if roster is not None:

@@ -171,8 +171,8 @@ def api_map(console: ConsoleDep, name: str) -> dict:
             return {"run": None, "volunteers": [], "elders": [], "pairs": []}
         world, assigned = read_world(inputs["volunteers"], inputs["elders"],
                                      inputs.get("relations")), {}
-    volunteers = _people(world.volunteers, VOLUNTEER_ID)
-    elders = _people(world.elders, ELDER_ID)
+    volunteers = _people(world.volunteers.frame(), VOLUNTEER_ID)
+    elders = _people(world.elders.frame(), ELDER_ID)
     where = {v["id"]: (v["lat"], v["lon"]) for v in volunteers}
     for elder in elders:
         elder["volunteer"] = assigned.get(elder["id"], "")
@@ -355,7 +355,7 @@ def api_links(console: ConsoleDep, run_id: str) -> list[dict]:
     shows its volunteer's own activities and takes their marks, with no account."""
     _, urls = run_links(console, run_id)
     vols = console.plan_of(run_id).world.volunteers
-    names = dict(zip(vols[VOLUNTEER_ID].astype(str), vols["name"].astype(str), strict=True))
+    names = dict(zip(vols.volunteer_id, vols.name, strict=True))
     return [{VOLUNTEER_ID: vid, "name": names.get(vid, ""), "url": url,
              "token": url.rsplit("/", 1)[-1]} for vid, url in urls.items()]
 

@@ -484,7 +484,7 @@ def timebank_page_of(request: Request, console: Console, name: str, week: dt.dat
         context["open_rows"] = len(table) - len(recorded) - len(later - recorded)
         context["batches"] = service.week_batches(store, name, week)
         helpers = [(v, helper_text(names.show("volunteer", v), v))
-                   for v in plan.world.volunteers[VOLUNTEER_ID].astype(str)]
+                   for v in plan.world.volunteers.volunteer_id]
         context.update(phone_marks(console, name, done["id"], plan, names, weeks, week,
                                    table, lang, pending_page))
     balances = service.balances(store, name)
@@ -591,9 +591,9 @@ def phone_marks(console: Console, name: str, run_id: str, plan: Run, names: Name
               for monday in weeks]
     end = (week + dt.timedelta(days=7)).isoformat()
     marked = {str(m[VOLUNTEER_ID]) for m in marks if week.isoformat() <= str(m["date"]) < end}
-    vols = plan.world.volunteers.set_index(VOLUNTEER_ID)
-    silent = [(names.show("volunteer", v), str(vols.at[v, "phone"]) if v in vols.index and
-               "phone" in vols.columns else "")
+    vols = plan.world.volunteers
+    silent = [(names.show("volunteer", v), str(vols.phone[vols.row_of[v]])
+               if v in vols.row_of else "")
               for v in sorted(set(table[VOLUNTEER_ID]) - marked - {""})]
     return {"pending_marks": pending, "pending_total": len(waiting), "week_counts": counts,
             "silent": silent, "pending_page": page, "pending_pages": pages,
@@ -1010,7 +1010,7 @@ def tier_cards(plan: Run, lang: str) -> list[dict[str, object]]:
 def search(plan: Run, query: str, lang: str, names: Names) -> dict[str, object]:
     """"Why this volunteer?" for the elder meant by ``query``: their explanation when one
     elder matches, the choice when several do, and a sentence when none does."""
-    found = service.find_elders(plan.world.elders, query)
+    found = service.find_elders(plan.world.elders.frame(), query)
     if len(found) != 1:
         return {"query": query, "choices": [(e, names.show("elder", e)) for e in found]}
     explained = explain_elder(plan, found[0])
@@ -1064,8 +1064,7 @@ def rota_with_links(request: Request, console: Console, run_id: str,
     vid = match.group("vid")
     if vid is None:
         vols = console.plan_of(run_id).world.volunteers
-        names = dict(zip(vols[VOLUNTEER_ID].astype(str), vols["name"].astype(str),
-                         strict=True))
+        names = dict(zip(vols.volunteer_id, vols.name, strict=True))
         page = with_links(page, [(names.get(v) or v, base + url) for v, url in urls.items()],
                           lang)
     elif vid in urls:

@@ -111,7 +111,7 @@ def _helpers(console: Console, link: Link) -> list[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=4096)
 def _helpers_in(console: Console, run_id: str, volunteer_id: str) -> list[tuple[str, str]]:
-    vols = console.plan_of(run_id).world.volunteers
+    vols = console.plan_of(run_id).world.volunteers.frame()
     mine = vols[vols[VOLUNTEER_ID] == volunteer_id]
     community = str(mine["community"].iloc[0]) if len(mine) else ""
     near = vols[(vols["community"] == community) & (vols[VOLUNTEER_ID] != volunteer_id)]
@@ -148,8 +148,8 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
           notice: str = "", bad: str = "") -> HTMLResponse:
     lang = PHONE_LANGUAGE
     run = console.plan_of(link.run_id)
-    elders = run.world.elders.set_index(ELDER_ID)
-    vols = run.world.volunteers.set_index(VOLUNTEER_ID)
+    elders = run.world.elders.frame().set_index(ELDER_ID)
+    vols = run.world.volunteers.frame().set_index(VOLUNTEER_ID)
     own = _own(console, link)
     marks = _marks_by_key(console, link)
     helpers = _helpers(console, link)

@@ -154,10 +154,10 @@ def elder_accounts(world: World, members: pd.DataFrame | None = None) -> dict[st
     column in both the volunteers and elders files, or by a members table (which wins)."""
     out: dict[str, str] = {}
     vols, elds = world.volunteers, world.elders
-    if "member_id" in vols.columns and "member_id" in elds.columns:
-        by_member = {m: v for m, v in zip(vols["member_id"], vols[VOLUNTEER_ID], strict=True)
-                     if m}
-        out.update({e: by_member[m] for e, m in zip(elds[ELDER_ID], elds["member_id"],
+    if vols.has("member_id") and elds.has("member_id"):
+        by_member = {m: v for m, v in zip(vols.column("member_id"), vols.volunteer_id,
+                                          strict=True) if m}
+        out.update({e: by_member[m] for e, m in zip(elds.elder_id, elds.column("member_id"),
                                                     strict=True) if m in by_member})
     if members is not None and len(members):
         out.update(member_accounts(members))
@@ -198,31 +198,30 @@ def apply_feedback(world: World, ledger: Ledger, members: pd.DataFrame | None = 
         The rules to apply (default: the ledger's own; a scenario may change some).
     """
     rules = rules or ledger.rules
-    known_v, known_e = set(world.volunteers[VOLUNTEER_ID]), set(world.elders[ELDER_ID])
+    known_v, known_e = set(world.volunteers.volunteer_id), set(world.elders.elder_id)
     refused = low_rated_pairs(ledger, rules)
     refused = refused[refused[VOLUNTEER_ID].isin(known_v) & refused[ELDER_ID].isin(known_e)]
     relations = world.relations
     if len(refused):
-        extra = refused[[VOLUNTEER_ID, ELDER_ID]].assign(relation="refuses")
-        relations = pd.concat([relations, extra], ignore_index=True).drop_duplicates()
+        relations = relations.plus(refused[VOLUNTEER_ID].to_numpy(object),
+                                   refused[ELDER_ID].to_numpy(object), "refuses")
     bonus = banked_bonus(ledger, world, members, rules)
     elders = world.elders
     sources = dict(world.sources)
     if len(bonus):
-        elders = elders.copy()
-        add = elders[ELDER_ID].map(dict(zip(bonus[ELDER_ID], bonus["bonus"], strict=True)))
-        elders["priority"] = (elders["priority"] + add.fillna(0)).astype(np.int64)
+        add = dict(zip(bonus[ELDER_ID], bonus["bonus"], strict=True))
+        elders = elders.with_columns(priority=elders.priority + np.array(
+            [add.get(e, 0) for e in elders.elder_id], dtype=np.int64))
         if "elders" in sources:  # the inputs kept with the plan say the priority it used
             table = sources["elders"].copy()
             if "priority" not in table.columns:
                 table["priority"] = ""
             raised = table[ELDER_ID].isin(set(bonus[ELDER_ID])).to_numpy()
-            table.loc[raised, "priority"] = elders.loc[raised, "priority"].astype(str).to_numpy()
+            table.loc[raised, "priority"] = elders.priority[raised].astype(str)
             sources["elders"] = table
     if len(refused):
-        sources["relations"] = relations
-    changed = dataclasses.replace(world, relations=relations.reset_index(drop=True),
-                                  elders=elders, sources=sources)
+        sources["relations"] = relations.frame()
+    changed = dataclasses.replace(world, relations=relations, elders=elders, sources=sources)
     return changed, Feedback(refused.reset_index(drop=True), bonus, recent_hours(ledger, rules),
                              int(rules.low_rating))
 

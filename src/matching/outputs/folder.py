@@ -176,10 +176,10 @@ class Run:
             world = read_world(volunteers, world.sources["elders"],
                                world.sources.get("relations"), world.sources.get("pairs"),
                                rules=world.rules)
-        known = set(world.volunteers[VOLUNTEER_ID])
+        known = set(world.volunteers.volunteer_id)
         base = self.baseline[self.baseline[VOLUNTEER_ID].isin(known)]
         assigned = set(base[ELDER_ID])
-        unassigned = pd.DataFrame({ELDER_ID: [e for e in world.elders[ELDER_ID]
+        unassigned = pd.DataFrame({ELDER_ID: [e for e in world.elders.elder_id
                                                 if e not in assigned]})
         unassigned["reason"] = "no volunteer in the earlier plan"
         return Run(world=world, assignments=base.reset_index(drop=True),

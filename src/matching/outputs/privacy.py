@@ -23,6 +23,7 @@ import pandas as pd
 
 from matching.world.columns import ALIASES, ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
+from matching.world.tables import Elders, Volunteers
 
 if TYPE_CHECKING:
     from matching.outputs.folder import Run
@@ -101,8 +102,8 @@ def _round(values: pd.Series) -> pd.Series:
 def pseudonymise_world(world: World) -> World:
     """The world with every table pseudonymised (for reports built from it)."""
     return dataclasses.replace(
-        world, volunteers=pseudonymise_frame(world.volunteers),
-        elders=pseudonymise_frame(world.elders),
+        world, volunteers=Volunteers.of(pseudonymise_frame(world.volunteers.frame())),
+        elders=Elders.of(pseudonymise_frame(world.elders.frame())),
         sources={k: pseudonymise_frame(v, input_table=True) for k, v in world.sources.items()})
 
 
@@ -121,7 +122,8 @@ def key_table(world: World) -> pd.DataFrame:
     coordinates (as read). Kept apart from the outputs."""
     parts = []
     for id_column, key in ((VOLUNTEER_ID, "volunteers"), (ELDER_ID, "elders")):
-        frame = world.sources.get(key, getattr(world, key))
+        people: Volunteers | Elders = world.volunteers if key == "volunteers" else world.elders
+        frame = world.sources[key] if key in world.sources else people.frame()
         ids = frame[id_column].astype(str)
         part = pd.DataFrame({"kind": LABELS[id_column], "id": ids,
                              "pseudonym": [pseudonym(id_column, i) for i in ids]})

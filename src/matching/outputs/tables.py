@@ -114,7 +114,7 @@ class Names:
         elders, and those who have left it, by their rows or by the names the pairing it
         re-planned gave them."""
         tables: list[tuple[str, pd.DataFrame | None]] = [
-            ("volunteer", run.world.volunteers), ("elder", run.world.elders),
+            ("volunteer", run.world.volunteers.frame()), ("elder", run.world.elders.frame()),
             ("volunteer", run.leaving)]
         base = run.baseline
         for kind in ("volunteer", "elder"):

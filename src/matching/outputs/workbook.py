@@ -41,10 +41,10 @@ def _people(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
                 out[column] = ""
         return out[list(columns)].replace("nan", "")
 
-    volunteers = pd.concat([table(run.world.volunteers, VOLUNTEER_ID, ("name", "phone")),
+    volunteers = pd.concat([table(run.world.volunteers.frame(), VOLUNTEER_ID, ("name", "phone")),
                             table(run.leaving, VOLUNTEER_ID, ("name", "phone"))])
     volunteers = volunteers[~volunteers.index.duplicated()]
-    elders = table(run.world.elders, ELDER_ID, ("name", "phone", "address", "community"))
+    elders = table(run.world.elders.frame(), ELDER_ID, ("name", "phone", "address", "community"))
     return volunteers, elders
 
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
 from matching.world import geo
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 #: Why a pair may not serve, in the order the rules are tested; ``ELIGIBLE`` when none fails.
@@ -32,9 +31,9 @@ ELIGIBLE, TOO_FAR, REFUSES, GENDER, NO_SHARED_DAY = 0, 1, 2, 3, 4
 LIMIT_SLACK_KM = 1e-9
 
 
-def gender_codes(column: pd.Series) -> np.ndarray:
+def gender_codes(column: npt.ArrayLike) -> np.ndarray:
     """``""``, ``F``, ``M`` as 0, 1, 2 (comparing small integers beats comparing strings)."""
-    text = column.to_numpy(dtype=object)
+    text = np.asarray(column, dtype=object)
     return np.where(text == "F", 1, np.where(text == "M", 2, 0)).astype(np.int8)
 
 
@@ -69,23 +68,20 @@ class Eligibility:
     def from_world(cls, world: World) -> Eligibility:
         """Build from a validated world (see :func:`matching.world.read.read_world`)."""
         volunteers, elders, relations = world.volunteers, world.elders, world.relations
-        vid = pd.Index(volunteers[VOLUNTEER_ID].astype(str))
-        eid = pd.Index(elders[ELDER_ID].astype(str))
-        rel_v = vid.get_indexer(relations[VOLUNTEER_ID].astype(str))
-        rel_e = eid.get_indexer(relations[ELDER_ID].astype(str))
+        rel_v = volunteers.rows(relations.volunteer_id)
+        rel_e = elders.rows(relations.elder_id)
         known = (rel_v >= 0) & (rel_e >= 0)
-        kind = relations["relation"].to_numpy(dtype=object)
-        keys = rel_v.astype(np.int64) * len(eid) + rel_e
+        kind = relations.relation
+        keys = rel_v * len(elders) + rel_e
 
         def of(relation: str) -> np.ndarray:
             return np.unique(keys[known & (kind == relation)])
 
-        return cls(gender=gender_codes(volunteers["gender"]),
-                   wants=gender_codes(elders["gender_preference"]),
-                   volunteer_days=volunteers["day_mask"].to_numpy(np.int64),
-                   elder_days=elders["day_mask"].to_numpy(np.int64),
+        return cls(gender=gender_codes(volunteers.gender),
+                   wants=gender_codes(elders.gender_preference),
+                   volunteer_days=volunteers.day_mask, elder_days=elders.day_mask,
                    kin_keys=of("kin"), familiar_keys=of("familiar"),
-                   refuses_keys=of("refuses"), num_elders=len(eid))
+                   refuses_keys=of("refuses"), num_elders=len(elders))
 
     def keys(self, v: np.ndarray, e: np.ndarray) -> np.ndarray:
         """Pair keys ``v * num_elders + e``."""
@@ -143,13 +139,10 @@ def measured_pairs(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     measured = world.pairs
     if measured is None or not len(measured):
         return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-    vid = pd.Index(world.volunteers[VOLUNTEER_ID].astype(str))
-    eid = pd.Index(world.elders[ELDER_ID].astype(str))
-    keys = vid.get_indexer(measured[VOLUNTEER_ID].astype(str)).astype(np.int64) * len(eid) \
-        + eid.get_indexer(measured[ELDER_ID].astype(str))
+    keys = world.volunteers.rows(measured.volunteer_id) * len(world.elders) \
+        + world.elders.rows(measured.elder_id)
     keys, first = np.unique(keys, return_index=True)
-    return (keys, measured["distance_km"].to_numpy(float)[first],
-            measured["weekly_minutes"].to_numpy(float)[first])
+    return keys, measured.distance_km[first], measured.weekly_minutes[first]
 
 
 def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = None,
@@ -175,21 +168,18 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
         Sorted by pair key; ``given_minutes`` is NaN unless pairs.csv gives the weekly minutes.
     """
     vols, elds, relations = world.volunteers, world.elders, world.relations
-    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
-    eid = pd.Index(elds[ELDER_ID].astype(str))
-    ne = len(eid)
-    some_v = np.arange(len(vid)) if volunteers is None else np.asarray(volunteers, np.int64)
+    ne = len(elds)
+    some_v = np.arange(len(vols)) if volunteers is None else np.asarray(volunteers, np.int64)
     some_e = np.arange(ne) if elders is None else np.asarray(elders, np.int64)
-    in_v = np.zeros(len(vid), dtype=bool)
+    in_v = np.zeros(len(vols), dtype=bool)
     in_v[some_v] = True
     in_e = np.zeros(ne, dtype=bool)
     in_e[some_e] = True
-    vlat, vlon = vols["lat"].to_numpy(float), vols["lon"].to_numpy(float)
-    elat, elon = elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
+    vlat, vlon, elat, elon = vols.lat, vols.lon, elds.lat, elds.lon
     gi, gj, gd = geo.pairs_within(vlat[some_v], vlon[some_v], elat[some_e], elon[some_e], km)
     gi, gj = some_v[gi], some_e[gj]
-    rel_v = vid.get_indexer(relations[VOLUNTEER_ID].astype(str))
-    rel_e = eid.get_indexer(relations[ELDER_ID].astype(str))
+    rel_v = vols.rows(relations.volunteer_id)
+    rel_e = elds.rows(relations.elder_id)
     inside = in_v[rel_v] & in_e[rel_e]
     rel_v, rel_e = rel_v[inside], rel_e[inside]
     rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \

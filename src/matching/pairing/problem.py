@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from matching.pairing.arrays import grouped_order
 from matching.pairing.eligibility import (
@@ -24,7 +23,6 @@ from matching.pairing.eligibility import (
 )
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE, Rules
 from matching.world import geo
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
 
 __all__ = ["ELIGIBLE", "GENDER", "NO_SHARED_DAY", "REFUSES", "TOO_FAR", "PairingProblem",
@@ -110,10 +108,9 @@ class PairingProblem:
 def capacities(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each volunteer's elder limit and weekly minutes (in load units, rounded down), and
     each elder's priority."""
-    cap_load = np.floor(world.volunteers["weekly_minutes"].to_numpy(float)
+    cap_load = np.floor(world.volunteers.weekly_minutes
                         * LOAD_UNITS_PER_MINUTE + 1e-6).astype(np.int64)
-    return (world.volunteers["max_elders"].to_numpy(np.int64), cap_load,
-            world.elders["priority"].to_numpy(np.int64))
+    return world.volunteers.max_elders, cap_load, world.elders.priority
 
 
 def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> PairingProblem:
@@ -130,8 +127,6 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     """
     rules = world.rules
     vols, elds = world.volunteers, world.elders
-    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
-    eid = pd.Index(elds[ELDER_ID].astype(str))
     eligibility = Eligibility.from_world(world)
 
     # 1. pairs near enough to look at: the spatial search, relations, and measured pairs
@@ -143,7 +138,7 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     limit = eligibility.pairing_limit(pv_idx, pe_idx, rules.max_km, rules.max_kin_km)
     code = eligibility.codes(pv_idx, pe_idx, dist, limit)
 
-    visit = elds["visit_minutes"].to_numpy(float)[pe_idx]
+    visit = elds.visit_minutes[pe_idx]
     minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * dist,
                        given_minutes)
     cost = (np.rint(dist * COST_UNITS_PER_KM).astype(np.int64)
@@ -155,14 +150,13 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     order = grouped_order(pe_idx[el], pv_idx[el])
     cap_count, cap_load, priority = capacities(world)
     if nearest_km is None:
-        nearest_km = geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
-                                    elds["lat"].to_numpy(float), elds["lon"].to_numpy(float))
+        nearest_km = geo.nearest_km(vols.lat, vols.lon, elds.lat, elds.lon)
     return PairingProblem(
         world=world,
         rules=rules,
         eligibility=eligibility,
-        volunteer_ids=vid.to_numpy(dtype=object),
-        elder_ids=eid.to_numpy(dtype=object),
+        volunteer_ids=vols.volunteer_id.astype(str).astype(object),
+        elder_ids=elds.elder_id.astype(str).astype(object),
         cap_count=cap_count,
         cap_load=cap_load,
         priority=priority,

@@ -68,12 +68,12 @@ def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> Reason:
     """No volunteer may be paired with the elder: too far, refused, gender, days."""
     rules = p.rules
     radius = float(rules.max_km)
-    elder = p.world.elders.iloc[e]
+    elders = p.world.elders
     codes = p.near_code[near]
     far = near[codes == TOO_FAR]
     close = near[codes != TOO_FAR]
     if len(close) == 0:
-        if np.isnan(elder["lat"]):
+        if np.isnan(elders.lat[e]):
             return Reason("unassigned.no_coordinates")
         nearest = float(p.nearest_km[e])
         if not np.isfinite(nearest):
@@ -89,8 +89,9 @@ def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> Reason:
     gender = int((p.near_code[close] == GENDER).sum())
     days = int((p.near_code[close] == NO_SHARED_DAY).sum())
     n = len(close)
-    want = f"gender.{elder['gender_preference']}" if elder["gender_preference"] else ""
-    elder_days = day_codes(int(elder["day_mask"]))
+    preference = elders.gender_preference[e]
+    want = f"gender.{preference}" if preference else ""
+    elder_days = day_codes(int(elders.day_mask[e]))
     if refused == n:
         if n == 1:
             return Reason("unassigned.refuses_only",

@@ -22,10 +22,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -37,8 +36,8 @@ from matching.pairing.solver import most_involved, solve
 from matching.runtime.budget import NEVER, Stop, TooShort
 from matching.runtime.progress import SILENT, Progress
 from matching.world import geo
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World
+from matching.world.tables import Pairs, Relations
 
 if TYPE_CHECKING:
     from matching.runtime.cluster import Cluster
@@ -59,6 +58,9 @@ GROUP_ELDERS = 5_000
 
 
 
+_Linking = TypeVar("_Linking", Relations, Pairs)
+
+
 @dataclass(frozen=True)
 class Region:
     """Rows of the volunteers and elders tables that only pair among themselves."""
@@ -72,8 +74,8 @@ def find_regions(world: World) -> list[Region]:
     elder. Volunteers in no such region can serve nobody and belong to none."""
     vols, elds = world.volunteers, world.elders
     nv, ne = len(vols), len(elds)
-    lat = np.r_[vols["lat"].to_numpy(float), elds["lat"].to_numpy(float)]
-    lon = np.r_[vols["lon"].to_numpy(float), elds["lon"].to_numpy(float)]
+    lat = np.r_[vols.lat, elds.lat]
+    lon = np.r_[vols.lon, elds.lon]
     placed = np.flatnonzero(~(np.isnan(lat) | np.isnan(lon)))
     side = max(float(2.0 * np.sin(world.rules.search_km / (2.0 * geo.EARTH_RADIUS_KM))),
                MIN_CUBE)
@@ -93,13 +95,14 @@ def find_regions(world: World) -> list[Region]:
         found = (at < len(cubes)) & (cubes[np.minimum(at, len(cubes) - 1)] == other)
         tails.append(nv + ne + np.flatnonzero(found))
         heads.append(nv + ne + at[found])
-    vid = pd.Index(vols[VOLUNTEER_ID].astype(str))
-    eid = pd.Index(elds[ELDER_ID].astype(str))
-    joining = world.relations[world.relations["relation"].isin(("kin", "familiar"))]
-    links = [joining] + ([world.pairs] if world.pairs is not None else [])
+    relations = world.relations
+    joining = relations.take(np.isin(relations.relation, ("kin", "familiar")))
+    links: list[Relations | Pairs] = [joining]
+    if world.pairs is not None:
+        links.append(world.pairs)
     for table in links:
-        v = vid.get_indexer(table[VOLUNTEER_ID].astype(str))
-        e = eid.get_indexer(table[ELDER_ID].astype(str))
+        v = vols.rows(table.volunteer_id)
+        e = elds.rows(table.elder_id)
         ok = (v >= 0) & (e >= 0)
         tails.append(v[ok])
         heads.append(nv + e[ok])
@@ -137,15 +140,12 @@ def pack(regions: Sequence[Region], most_elders: int | None = None) -> list[Regi
 def region_world(world: World, region: Region) -> World:
     """The part of ``world`` in ``region``: its people, and the relations and measured
     pairs among them (and not the tables as read, which only outputs need)."""
-    vols = world.volunteers.iloc[region.volunteers].reset_index(drop=True)
-    elds = world.elders.iloc[region.elders].reset_index(drop=True)
-    ids_v = set(vols[VOLUNTEER_ID].astype(str))
-    ids_e = set(elds[ELDER_ID].astype(str))
+    vols = world.volunteers.take(region.volunteers)
+    elds = world.elders.take(region.elders)
 
-    def among(table: pd.DataFrame) -> pd.DataFrame:
-        inside = (table[VOLUNTEER_ID].astype(str).isin(ids_v)
-                  & table[ELDER_ID].astype(str).isin(ids_e))
-        return table[inside].reset_index(drop=True)
+    def among(table: _Linking) -> _Linking:
+        return table.take((vols.rows(table.volunteer_id) >= 0)
+                          & (elds.rows(table.elder_id) >= 0))
 
     # without the tables as read: they are the whole world's, and only outputs need them
     return dataclasses.replace(
@@ -271,8 +271,7 @@ def solve_world(world: World, options: SolveOptions | None = None, stop: Stop = 
         f"{max(len(r.elders) for r in regions):,} elders); finding pairs and solving each",
         regions=len(regions))
     vols, elds = world.volunteers, world.elders
-    nearest = geo.nearest_km(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float),
-                             elds["lat"].to_numpy(float), elds["lon"].to_numpy(float))
+    nearest = geo.nearest_km(vols.lat, vols.lon, elds.lat, elds.lon)
     shares = options.shares([len(r.elders) for r in regions])
     worlds = [region_world(world, r) for r in regions]
     nearests = [nearest[r.elders] for r in regions]
@@ -311,8 +310,8 @@ def _merge(world: World, regions: Sequence[Region], plans: Sequence[PairingResul
     vols, elds = world.volunteers, world.elders
     problem = PairingProblem(
         world=world, rules=world.rules, eligibility=Eligibility.from_world(world),
-        volunteer_ids=vols[VOLUNTEER_ID].astype(str).to_numpy(dtype=object),
-        elder_ids=elds[ELDER_ID].astype(str).to_numpy(dtype=object),
+        volunteer_ids=vols.volunteer_id.astype(str).astype(object),
+        elder_ids=elds.elder_id.astype(str).astype(object),
         cap_count=cap_count, cap_load=cap_load, priority=priority, **arc,
         **{name: np.concatenate(parts) for name, parts in near.items()},
         nearest_km=nearest_km, total_arcs=sum(p.problem.candidate_pairs for p in plans))

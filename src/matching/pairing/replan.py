@@ -154,12 +154,14 @@ def replan(world: World, previous: dict[str, str], leaving: set[str],
     """
     current = without_volunteers(world, leaving)
     if history is not None and len(history):
-        known_v = set(current.volunteers[VOLUNTEER_ID])
-        known_e = set(world.elders[ELDER_ID])
+        known_v = set(current.volunteers.volunteer_id)
+        known_e = set(world.elders.elder_id)
         extra = history[history[VOLUNTEER_ID].isin(known_v)
                         & history[ELDER_ID].isin(known_e)]
-        rels = pd.concat([current.relations, extra], ignore_index=True).drop_duplicates()
-        current = dataclasses.replace(current, relations=rels.reset_index(drop=True))
+        rels = current.relations.plus(extra[VOLUNTEER_ID].to_numpy(object),
+                                      extra[ELDER_ID].to_numpy(object),
+                                      extra["relation"].to_numpy(object))
+        current = dataclasses.replace(current, relations=rels)
     problem = build_problem(current)
     vindex = {v: i for i, v in enumerate(problem.volunteer_ids)}
     eindex = {e: i for i, e in enumerate(problem.elder_ids)}
@@ -265,10 +267,7 @@ def _report(p: PairingProblem, chosen: np.ndarray, kept: np.ndarray, result: Pai
     unassigned = unassigned_table(p, reasons)
     idx = {e: i for i, e in enumerate(p.elder_ids)}
     new = dict(zip(assignments[ELDER_ID], assignments[VOLUNTEER_ID], strict=True))
-    knows = {(v, e) for v, e, r in zip(p.world.relations[VOLUNTEER_ID],
-                                       p.world.relations[ELDER_ID],
-                                       p.world.relations["relation"], strict=True)
-             if r in ("kin", "familiar")}
+    knows = {(v, e) for v, e, r in p.world.relations.triples() if r in ("kin", "familiar")}
     rows: list[tuple[str, str, str, Reason]] = []
     stats = {"kept": 0, "moved": 0, "newly_covered": 0, "still_uncovered": 0, "lost": 0,
              "elders_left": 0, "orphans_repaired": 0, "orphans_to_known": 0}

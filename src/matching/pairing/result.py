@@ -36,8 +36,8 @@ def assignment_table(p: PairingProblem, chosen: np.ndarray,
     }
     for name, values in (extra or {}).items():
         table[name] = values[k]
-    table["elder_name"] = elds["name"].to_numpy(dtype=object)[p.arc_e[k]]
-    table["volunteer_name"] = vols["name"].to_numpy(dtype=object)[p.arc_v[k]]
+    table["elder_name"] = elds.name[p.arc_e[k]]
+    table["volunteer_name"] = vols.name[p.arc_v[k]]
     return pd.DataFrame(table)
 
 
@@ -51,7 +51,7 @@ def unassigned_table(p: PairingProblem, reasons: dict[int, Reason]) -> pd.DataFr
         "reason": [r.text("en") for r in chosen],
         "reason_code": [r.code for r in chosen],
         "priority": p.priority[idx],
-        "elder_name": p.world.elders["name"].to_numpy(dtype=object)[idx],
+        "elder_name": p.world.elders.name[idx],
         "reason_params": [r.params_json() for r in chosen],
     })
 

@@ -41,7 +41,7 @@ def _contacts(*runs: Run) -> dict[str, dict[str, str]]:
     """Name, phone and address of everyone the runs know (the later run's wins)."""
     out: dict[str, dict[str, str]] = {}
     for run in runs:
-        tables = [run.world.volunteers, run.world.elders]
+        tables = [run.world.volunteers.frame(), run.world.elders.frame()]
         if run.leaving is not None:
             tables.append(run.leaving)
         for table in tables:

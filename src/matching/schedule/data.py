@@ -8,7 +8,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from matching.pairing.eligibility import measured_pairs, nearby_pairs
 from matching.pairing.problem import PairingProblem
@@ -16,6 +15,7 @@ from matching.rules.schedule import ScheduleRules, within_day
 from matching.schedule.horizon import Horizon
 from matching.world import geo
 from matching.world.model import World
+from matching.world.tables import Elders, Volunteers
 
 #: The solver counts minutes in tenths, as integers; loads round up, budgets round down.
 LOAD_UNITS_PER_MINUTE = 10
@@ -26,11 +26,9 @@ def load_units(minutes: float) -> int:
     return math.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6)
 
 
-def _periods(table: pd.DataFrame) -> tuple[tuple[tuple[dt.date, dt.date], ...], ...]:
-    """Each person's periods away (the world's ``away`` column; none where it has none)."""
-    if "away" not in table.columns:
-        return ()
-    periods = tuple(tuple(p) if isinstance(p, tuple) else () for p in table["away"])
+def _periods(table: Volunteers | Elders) -> tuple[tuple[tuple[dt.date, dt.date], ...], ...]:
+    """Each person's periods away (none where nobody is away)."""
+    periods = tuple(tuple(p) if isinstance(p, tuple) else () for p in table.away)
     return periods if any(periods) else ()  # nobody away: nothing to look at
 
 
@@ -41,11 +39,9 @@ def _overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]
                         if min(y, w) > max(x, z)))
 
 
-def _times(table: pd.DataFrame) -> tuple[tuple[tuple[int, int], ...], ...]:
+def _times(table: Volunteers | Elders) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Each person's preferred times of day (none where the world gives none)."""
-    if "preferred_times" not in table.columns:
-        return ()
-    times = tuple(tuple(t) if isinstance(t, tuple) else () for t in table["preferred_times"])
+    times = tuple(tuple(t) if isinstance(t, tuple) else () for t in table.preferred_times)
     return times if any(times) else ()
 
 
@@ -127,7 +123,7 @@ class ScheduleData:
     @functools.cached_property
     def _elder_places(self) -> tuple[np.ndarray, np.ndarray]:
         elds = self.problem.world.elders
-        return elds["lat"].to_numpy(float), elds["lon"].to_numpy(float)
+        return elds.lat, elds.lon
 
     def walk_between(self, a: int, b: int) -> float | None:
         """Walking minutes between two elders' homes (``None`` where either has no
@@ -160,10 +156,10 @@ class ScheduleData:
         """Gather the arrays of a world for a horizon."""
         world = problem.world
         vols, elds = world.volunteers, world.elders
-        visit = elds["visit_minutes"].to_numpy(float)
+        visit = elds.visit_minutes
         primary = np.asarray(primary, dtype=np.int64)
-        needs = tuple(tuple(n) for n in elds["needs"])
-        skills = tuple(tuple(s) for s in vols["skills"])
+        needs = tuple(tuple(n) for n in elds.needs)
+        skills = tuple(tuple(s) for s in vols.skills)
         v, e, km, given = _service_pairs(world, primary, needs, skills, rules.service_km)
         pace = problem.rules.walking_min_per_km
         trip = np.where(np.isnan(given), pace * km, np.maximum(0.0, (given - visit[e]) / 2))
@@ -172,14 +168,14 @@ class ScheduleData:
             problem=problem, rules=rules, horizon=horizon,
             primary=primary,
             assigned=np.flatnonzero(primary >= 0),
-            weekly=vols["weekly_minutes"].to_numpy(float),
-            volunteer_days=vols["day_mask"].to_numpy(np.int64),
-            elder_days=elds["day_mask"].to_numpy(np.int64),
+            weekly=vols.weekly_minutes,
+            volunteer_days=vols.day_mask,
+            elder_days=elds.day_mask,
             visit_minutes=visit,
             priority=problem.priority,
-            elder_community=elds["community"].to_numpy(dtype=object),
-            volunteer_community=vols["community"].to_numpy(dtype=object),
-            birthdays=tuple(str(b) for b in elds["birthday"]),
+            elder_community=elds.community,
+            volunteer_community=vols.community,
+            birthdays=tuple(str(b) for b in elds.birthday),
             needs=needs,
             skills=skills,
             service_keys=v.astype(np.int64) * problem.num_elders + e,
@@ -231,8 +227,7 @@ class ScheduleData:
         eligible_km = _eligible_pair_km(p, v, e)
         if eligible_km is None:
             vols, elds = p.world.volunteers, p.world.elders
-            km = float(geo.haversine_km(vols["lat"].iat[v], vols["lon"].iat[v],
-                                        elds["lat"].iat[e], elds["lon"].iat[e]))
+            km = float(geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e]))
         else:
             km = eligible_km
         return float(pace * km) if np.isfinite(km) else 0.0

@@ -248,7 +248,7 @@ def joined_days(data: ScheduleData, named: set[str]) -> dict[int, dt.date]:
     from the start are left out."""
     h = data.horizon
     elders = data.problem.world.elders
-    joined = elders["joined"].astype(str).tolist() if "joined" in elders.columns \
+    joined = [str(d) for d in elders.column("joined")] if elders.has("joined") \
         else [""] * len(elders)
     out = {}
     for e, (elder_id, text) in enumerate(zip(data.problem.elder_ids, joined, strict=True)):

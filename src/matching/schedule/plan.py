@@ -315,9 +315,8 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
     elders = p.world.elders
     roles = backup_table.set_index(ELDER_ID)
     contacts = pd.DataFrame({ELDER_ID: p.elder_ids,
-                             "name": elders["name"].to_numpy(dtype=object),
-                             "address": elders["address"].to_numpy(dtype=object),
-                             "phone": elders["phone"].to_numpy(dtype=object)})
+                             "name": elders.name, "address": elders.address,
+                             "phone": elders.phone})
     contacts["primary_id"] = contacts[ELDER_ID].map(roles["primary_id"]).astype(object) \
         .where(contacts[ELDER_ID].isin(roles.index), "")
     contacts["backup_id"] = contacts[ELDER_ID].map(roles["backup_id"]).astype(object) \
@@ -331,10 +330,8 @@ def _result(data: ScheduleData, backups: Backups, activities: list[Activity],
         chosen[pair_of[key[pair_of] == wanted]] = True
     pairs = assignment_table(p, chosen)
     volunteers = p.world.volunteers
-    volunteer_contacts = pd.DataFrame({
-        VOLUNTEER_ID: p.volunteer_ids,
-        **{column: volunteers[column].to_numpy(dtype=object) if column in volunteers
-           else np.full(len(p.volunteer_ids), "", dtype=object) for column in ("name", "phone")}})
+    volunteer_contacts = pd.DataFrame({VOLUNTEER_ID: p.volunteer_ids, "name": volunteers.name,
+                                       "phone": volunteers.phone})
     return ScheduleResult(schedule, unmet, backup_table, pairs, h.start, h.num_weeks, stats,
                           contacts, volunteer_contacts, event_titles(h))
 
@@ -371,8 +368,8 @@ def _schedule_table(p: PairingProblem, activities: list[Activity]) -> pd.DataFra
         "service": [a.service for a in activities],
         "minutes": end - start,
         "title": [a.title for a in activities],
-        "elder_name": of_elder(p.world.elders["name"].to_numpy(dtype=object)),
-        "volunteer_name": p.world.volunteers["name"].to_numpy(dtype=object)[volunteer],
+        "elder_name": of_elder(p.world.elders.name),
+        "volunteer_name": p.world.volunteers.name[volunteer],
     }, columns=SCHEDULE_COLUMNS)
 
 

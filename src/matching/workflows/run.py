@@ -164,7 +164,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
         figures["timebank"] = feedback.figures()
     gone = set(edited.leaving)
     if published is not None and previous is not None:  # whoever the published plan had
-        gone |= set(previous.values()) - set(world.volunteers[VOLUNTEER_ID])  # and not now
+        gone |= set(previous.values()) - set(world.volunteers.volunteer_id)  # and not now
     stay = without_volunteers(world, gone) if gone else world
     pairing_progress = progress.span(pairing_end / 2 if replanning else 0.0, pairing_end)
     pairing = result = None

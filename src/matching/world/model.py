@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from matching.rules.pairing import Rules
-from matching.world.columns import VOLUNTEER_ID
+from matching.world.tables import Elders, Pairs, Relations, Volunteers
+
+_WithVolunteer = TypeVar("_WithVolunteer", Volunteers, Relations, Pairs)
 
 
 @dataclass(frozen=True)
@@ -19,17 +23,14 @@ class World:
     Attributes
     ----------
     volunteers
-        One row per volunteer, in file order: ``volunteer_id, name, gender, community, lat,
-        lon, max_elders, weekly_minutes, day_mask, skills`` plus the file's other columns.
+        One row per volunteer, in file order, typed (:class:`~matching.world.tables.Volunteers`),
+        plus the file's other columns as text.
     elders
-        One row per elder: ``elder_id, name, age, gender, community, lat, lon, birthday,
-        lives_alone, low_income, priority, visit_minutes, needs, day_mask,
-        gender_preference`` plus the file's other columns.
+        One row per elder, in file order (:class:`~matching.world.tables.Elders`).
     relations
-        ``volunteer_id, elder_id, relation`` without repeats.
+        Kin, familiar and refusals, without repeats (:class:`~matching.world.tables.Relations`).
     pairs
-        Measured ``volunteer_id, elder_id, distance_km, weekly_minutes`` (NaN where the file
-        left a figure blank), or ``None``.
+        Measured pairs (:class:`~matching.world.tables.Pairs`), or ``None``.
     rules
         The rules and defaults the world was read with.
     names
@@ -39,10 +40,10 @@ class World:
         folder keeps in ``inputs/`` so that it can be checked and repeated.
     """
 
-    volunteers: pd.DataFrame
-    elders: pd.DataFrame
-    relations: pd.DataFrame
-    pairs: pd.DataFrame | None
+    volunteers: Volunteers
+    elders: Elders
+    relations: Relations
+    pairs: Pairs | None
     rules: Rules
     names: dict[str, str] = field(default_factory=dict)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
@@ -50,8 +51,8 @@ class World:
 
 def without_volunteers(world: World, gone: set[str]) -> World:
     """The world without some volunteers, and without their relations and measured pairs."""
-    def keep(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[~frame[VOLUNTEER_ID].isin(gone)].reset_index(drop=True)
+    def keep(table: _WithVolunteer) -> _WithVolunteer:
+        return table.take(np.array([v not in gone for v in table.volunteer_id], dtype=bool))
 
     return dataclasses.replace(
         world, volunteers=keep(world.volunteers), relations=keep(world.relations),

@@ -26,6 +26,7 @@ from matching.world import geo, parse
 from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID, canonical_columns, unguard
 from matching.world.coords import to_wgs84
 from matching.world.model import World
+from matching.world.tables import Elders, Pairs, Relations, Volunteers
 
 PathLike = str | Path
 
@@ -481,7 +482,8 @@ def read_world(
     if problems:
         raise InputError(problems)
     sources = {k: v for k, v in tables.items() if v is not None}
-    return World(vols, elds, rels, measured, rules, names, sources)
+    return World(Volunteers.of(vols), Elders.of(elds), Relations.of(rels),
+                 None if measured is None else Pairs.of(measured), rules, names, sources)
 
 
 #: Decimal places of a converted coordinate in ``inputs/`` (1e-7 degrees is about 1 cm).
