@@ -389,3 +389,12 @@ def test_the_method_names_what_ran(tmp_path):
     assert most_involved([]) == "min-cost flow"
     with pytest.raises(ValueError, match="no solve method is called 'guessing'"):
         Method.of("guessing")
+
+
+def test_the_route_is_a_table_of_the_strategies():
+    """Every step of a part's route is one of the strategies the options may switch off,
+    in the order the module describes: cuts, then branching, then Lagrangian prices."""
+    from matching.pairing.solver import ROUTE, STRATEGIES
+
+    assert [step.strategy for step in ROUTE] == ["cuts", "branch-and-bound", "lagrangian"]
+    assert {step.strategy for step in ROUTE} | {"flow", "cp-sat"} == set(STRATEGIES)
