@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from matching.cli import main
-from matching.console import create_app, service
+from matching.console import service
 from matching.console.launch import ServedConsole, free_port, serve_in_background
 from matching.console.links import Links
 from matching.programme.audit import verify_data
-from tests.console.test_app import MINLE, local, minle_files, wait
+from tests.console.conftest import fortnight_copy
+from tests.console.test_app import MINLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("crash")]
 
@@ -44,15 +45,10 @@ print("done", flush=True)
 
 
 @pytest.fixture(scope="module")
-def marked(tmp_path_factory):
+def marked(tmp_path_factory, fortnight_source):
     """Minle planned for two past weeks, with every activity of the first week marked
     done from the phones (about 1,200 marks), waiting for approval."""
-    data = tmp_path_factory.mktemp("crash")
-    with local(create_app(data, link_days=36_500)) as client:
-        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
-        run_id = client.post("/api/programmes/minle/runs", json={
-            "start": "2026-03-30", "weeks": 2, "time_limit": 30}).json()["id"]
-        assert wait(client, run_id)["status"] == "done"
+    data, run_id = fortnight_copy(fortnight_source, tmp_path_factory.mktemp("crash") / "data")
     links = Links(data)
     schedule = service.run_schedule(service.Store(data), run_id)
     week = schedule[schedule["date"] < "2026-04-06"]

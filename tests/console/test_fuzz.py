@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import (
 
 from matching.console import create_app
 from matching.console.links import RateLimit
-from tests.console.test_app import local, minle_files, secret_header, wait
+from tests.console.conftest import LINK_DAYS, fortnight_copy
+from tests.console.test_app import local, secret_header
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 
@@ -64,17 +65,14 @@ class AsIfLoopback:
 
 
 @pytest.fixture(scope="module")
-def console_app(tmp_path_factory):
+def console_app(tmp_path_factory, fortnight_source):
     """A console on this computer with Minle planned for a fortnight, its links open long
     after (so the fuzzer's calls reach real runs, files and links)."""
-    app = create_app(tmp_path_factory.mktemp("fuzz") / "data", link_days=36_500)
+    data, run_id = fortnight_copy(fortnight_source, tmp_path_factory.mktemp("fuzz") / "data")
+    app = create_app(data, link_days=LINK_DAYS)
     # the fuzzer guesses tokens by the hundred: the guessing limit would answer 429 to all
     app.state.console.link_limit = RateLimit(per_minute=10**6, misses=10**6)
     with local(app) as client:
-        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
-        run_id = client.post("/api/programmes/minle/runs", json={
-            "start": "2026-03-30", "weeks": 2, "time_limit": 20}).json()["id"]
-        assert wait(client, run_id)["status"] == "done"
         links = client.get(f"/api/runs/{run_id}/links").json()
         # the token's volunteer is not the one whose link the fuzzer may revoke
         KNOWN.update(name="minle", run_id=run_id, token=links[0]["url"].rsplit("/", 1)[1],

@@ -13,7 +13,8 @@ import pytest
 
 from matching.console import create_app, pages
 from matching.console.links import TOKEN_CHARS, Link, Links, RateLimit
-from tests.console.test_app import local, minle_files, wait
+from tests.console.conftest import fortnight_copy
+from tests.console.test_app import local
 from tests.console.test_language import english_words
 
 #: One worker runs this module's tests in order: they share a console and its marks.
@@ -25,16 +26,12 @@ LONG_AFTER = 36_500
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory):
+def linked(tmp_path_factory, fortnight_source):
     """Minle planned for two weeks from 30 March 2026 by the real command, with its
     volunteers' links."""
-    data = tmp_path_factory.mktemp("links")
+    data, run_id = fortnight_copy(fortnight_source, tmp_path_factory.mktemp("links") / "data")
     # the fortnight is in the past: its links would have expired 30 days after it
     with local(create_app(data, link_days=LONG_AFTER)) as client:
-        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
-        run_id = client.post("/api/programmes/minle/runs", json={
-            "start": START, "weeks": 2, "time_limit": 20}).json()["id"]
-        assert wait(client, run_id)["status"] == "done"
         links = {row["volunteer_id"]: row["url"]
                  for row in client.get(f"/api/runs/{run_id}/links").json()}
         yield client, run_id, links, data

@@ -20,6 +20,7 @@ from matching.console.accounts import FREE_FAILURES, Accounts
 from matching.console.context import ADMIN, permission
 from matching.console.launch import serve_in_background
 from matching.console.sessions import MAX_SESSIONS_PER_ACCOUNT, Sessions
+from tests.console.conftest import LINK_DAYS, fortnight_copy
 from tests.console.test_app import LOCAL, MINLE, local, minle_files, wait
 from tests.console.test_security import PASSWORD, log_in, token_of
 
@@ -340,16 +341,11 @@ def test_serve_keeps_the_secret_out_of_other_files(tmp_path):
 # --- 4. bodies bounded per route, parsed off the event loop, never a 500 ------------------
 
 @pytest.fixture
-def planned(tmp_path_factory):
+def planned(tmp_path, fortnight_source):
     """Minle planned for a fortnight from 30 March 2026 on a console on this computer,
     with one volunteer's link (its links working long after)."""
-    data = tmp_path_factory.mktemp("bodies") / "data"
-    app = create_app(data, link_days=36_500)
-    with local(app) as client:
-        assert client.post("/api/programmes/minle/inputs", files=minle_files()).status_code == 200
-        run_id = client.post("/api/programmes/minle/runs", json={
-            "start": "2026-03-30", "weeks": 2, "time_limit": 20}).json()["id"]
-        assert wait(client, run_id)["status"] == "done"
+    data, run_id = fortnight_copy(fortnight_source, tmp_path / "data")
+    with local(create_app(data, link_days=LINK_DAYS)) as client:
         url = client.get(f"/api/runs/{run_id}/links").json()[0]["url"]
         yield client, url
 

@@ -298,6 +298,27 @@ def test_minle_scenario_runs_clean(tmp_path):
     assert report.ok, report.text()
 
 
+def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path):
+    """``run_scenario(..., weeks=1)`` plans Minle's first week (30 March to 5 April 2026)
+    instead of its 13: the schedule holds only that week, the folder's own records say 1
+    week, and the independent checker finds nothing broken."""
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
+    out = tmp_path / "minle-week"
+    matching.run_scenario(folder / "minle.toml", out, weeks=1)
+    run = json.loads((out / "run.json").read_text())
+    assert run["weeks"] == 1
+    assert "weeks = 1" in (out / "scenario.toml").read_text(encoding="utf-8")
+    dates = pd.read_csv(out / "schedule.csv", dtype=str)["date"]
+    assert (dates.min(), dates.max()) >= ("2026-03-30", "2026-03-30")
+    assert dates.max() <= "2026-04-05"
+    inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
+    report = checker.check_schedule_files(*inputs, None, out, dt.date(2026, 3, 30), 1)
+    assert report.ok, report.text()
+    with pytest.raises(ValueError, match="1 week or more"):
+        matching.run_scenario(folder / "minle.toml", tmp_path / "none", weeks=0)
+    assert not (tmp_path / "none").exists()
+
+
 @pytest.mark.slow
 def test_the_county_scenario_plans_its_quarter(tmp_path):
     """jishan-county.toml's 13 weeks from 2026-03-30 hold no whole quarter, yet Q2 has 89

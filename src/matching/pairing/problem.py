@@ -79,6 +79,13 @@ class PairingProblem:
     nearest_km: np.ndarray
     total_arcs: int | None = None
 
+    def __post_init__(self) -> None:
+        # immutable through and through: a solver or a report cannot change the problem
+        # another stage reads (arrays are shared, not copied)
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
     @property
     def num_volunteers(self) -> int:
         """Number of volunteers."""

@@ -5,6 +5,7 @@ re-plan), schedule, and write one self-contained folder, through the same functi
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,9 +79,27 @@ class RunOutcome:
         return "\n".join(parts)
 
 
+def shorter(sc: Scenario, weeks: int) -> Scenario:
+    """The scenario planned for ``weeks`` weeks from its start.
+
+    Raises
+    ------
+    ValueError
+        If ``weeks`` is under 1, or the scenario re-schedules from a day past the new end.
+    """
+    if weeks < 1:
+        raise ValueError(f"a horizon of {weeks} weeks: it must be 1 week or more")
+    if sc.start is not None and sc.from_date is not None and \
+            sc.from_date >= sc.start + dt.timedelta(weeks=weeks):
+        raise ValueError(f"the scenario re-schedules from {sc.from_date}, after {weeks} "
+                         f"weeks from {sc.start}")
+    return dataclasses.replace(sc, weeks=weeks)
+
+
 def run_scenario(scenario: Scenario | str | Path, out: str | Path,
                  context: Context | None = None, *, headers: str = "en",
-                 pseudonymise: bool = False, key: Path | None = None) -> RunOutcome:
+                 pseudonymise: bool = False, key: Path | None = None,
+                 weeks: int | None = None) -> RunOutcome:
     """Run what the scenario asks for and write the self-contained output folder ``out``.
 
     Parameters
@@ -95,8 +114,19 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path,
         As in :func:`matching.outputs.write.write_outputs`; with ``pseudonymise`` the key is
         written to ``key`` (default: beside the folder, see
         :func:`matching.outputs.privacy.key_path`).
+    weeks
+        Plan this many weeks from the scenario's start instead of its own horizon (a quick
+        look; a notebook's tests use it). ``None`` keeps the scenario's.
+
+    Raises
+    ------
+    ValueError
+        If ``weeks`` is under 1, or the scenario re-schedules from a day the shorter
+        horizon leaves out.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if weeks is not None and sc.weeks is not None:
+        sc = shorter(sc, weeks)
     out = Path(out)
     context = context or Context(Budget(sc.time_limit))
     if context.cluster is None and sc.cluster is not None:
