@@ -298,10 +298,11 @@ def test_minle_scenario_runs_clean(tmp_path):
     assert report.ok, report.text()
 
 
-def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path):
-    """``run_scenario(..., weeks=1)`` plans Minle's first week (30 March to 5 April 2026)
-    instead of its 13: the schedule holds only that week, the folder's own records say 1
-    week, and the independent checker finds nothing broken."""
+def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path, capsys):
+    """``run_scenario(..., weeks=1)`` (``matching run --weeks 1``) plans Minle's first
+    week (30 March to 5 April 2026) instead of its 13: the schedule holds only that week,
+    the folder's own records say 1 week, and the independent checker finds nothing broken.
+    A horizon under a week is one sentence naming ``--weeks``."""
     folder = Path(__file__).resolve().parents[2] / "scenarios"
     out = tmp_path / "minle-week"
     matching.run_scenario(folder / "minle.toml", out, weeks=1)
@@ -314,8 +315,13 @@ def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path):
     inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
     report = checker.check_schedule_files(*inputs, None, out, dt.date(2026, 3, 30), 1)
     assert report.ok, report.text()
-    with pytest.raises(ValueError, match="1 week or more"):
+    with pytest.raises(InputError) as caught:
         matching.run_scenario(folder / "minle.toml", tmp_path / "none", weeks=0)
+    assert caught.value.problems[0].code == "input.weeks_at_least_one"
+    assert not (tmp_path / "none").exists()
+    # on the command line: one sentence naming --weeks, exit 2, nothing written
+    assert main(["run", str(folder / "minle.toml"), "--weeks", "0", "--out",
+                 str(tmp_path / "none"), "--quiet"]) == 2
     assert not (tmp_path / "none").exists()
 
 

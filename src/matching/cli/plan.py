@@ -35,7 +35,7 @@ from matching.workflows.plan import (
     replan_world,
     schedule_pairs,
 )
-from matching.workflows.run import run_scenario
+from matching.workflows.run import run_scenario, shorter
 from matching.workflows.scenario import load_scenario
 from matching.world.model import World
 from matching.world.read import read_table, read_world
@@ -106,6 +106,9 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("scenario", type=Path, help="a scenario .toml file")
         p.add_argument("--out", type=Path,
                        help="output folder (default out/<scenario file name>)")
+        p.add_argument("--weeks", type=int,
+                       help="plan this many weeks from the scenario's start instead of its "
+                            "own horizon (a quick look)")
         add_ledger(p)
         add_coords(p)
         add_outputs(p)
@@ -279,6 +282,8 @@ def run_file(args: argparse.Namespace) -> int:
                                        members=args.members or scenario.members)
     if args.deterministic_time is not None:
         scenario = dataclasses.replace(scenario, deterministic_time=args.deterministic_time)
+    if args.weeks is not None and scenario.weeks is not None:
+        scenario = shorter(scenario, args.weeks)
     budget = _begin(args, None if scenario.deterministic_time is not None
                     else scenario.time_limit)
     progress, stages = progress_of(args, budget)

@@ -15,6 +15,7 @@ from matching.outputs.runfolder import RunFolder
 from matching.pairing.options import SolveOptions
 from matching.pairing.replan import ReplanResult, read_previous
 from matching.pairing.result import PairingResult
+from matching.rules.errors import InputError
 from matching.rules.timebank import TimebankRules
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import open_cluster
@@ -84,15 +85,17 @@ def shorter(sc: Scenario, weeks: int) -> Scenario:
 
     Raises
     ------
-    ValueError
-        If ``weeks`` is under 1, or the scenario re-schedules from a day past the new end.
+    InputError
+        If ``weeks`` is under 1, or the scenario re-schedules from a day past the new end
+        (the command line says it and exits 2).
     """
     if weeks < 1:
-        raise ValueError(f"a horizon of {weeks} weeks: it must be 1 week or more")
+        raise InputError.one("--weeks", "input.weeks_at_least_one", weeks=weeks)
     if sc.start is not None and sc.from_date is not None and \
             sc.from_date >= sc.start + dt.timedelta(weeks=weeks):
-        raise ValueError(f"the scenario re-schedules from {sc.from_date}, after {weeks} "
-                         f"weeks from {sc.start}")
+        end = sc.start + dt.timedelta(weeks=weeks, days=-1)
+        raise InputError.one("--weeks", "scenario.from_outside", from_date=str(sc.from_date),
+                             start=str(sc.start), end=str(end))
     return dataclasses.replace(sc, weeks=weeks)
 
 
@@ -120,7 +123,7 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path,
 
     Raises
     ------
-    ValueError
+    InputError
         If ``weeks`` is under 1, or the scenario re-schedules from a day the shorter
         horizon leaves out.
     """
