@@ -77,14 +77,16 @@ def test_the_default_run_and_the_engine_commands_need_no_extra(tmp_path):
     (["serve", "--data", "nowhere"], "console", "the web console"),
     (["account", "list", "--data", "nowhere"], "console", "the web console"),
     (["report", "nowhere"], "figures", "the report and its figures"),
+    (["run", str(ROOT / "scenarios" / "minle.toml"), "--out", "minle", "--report", "zh"],
+     "figures", "the report and its figures"),
 ])
 def test_a_command_that_needs_an_extra_names_it_in_one_sentence(command, extra, purpose,
                                                                  tmp_path):
     ran = without(extra, *command, cwd=tmp_path)
     assert ran.returncode == 2
     first = ran.stderr.splitlines()[0]
-    assert first == (f"matching: matching {command[0]} needs the optional part “{extra}” "
-                     f"({purpose}): "
+    what = "matching run --report" if "--report" in command else f"matching {command[0]}"
+    assert first == (f"matching: {what} needs the optional part “{extra}” ({purpose}): "
                      f"pip install '{DISTRIBUTION}[{extra}]'")
     assert "Traceback" not in ran.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written

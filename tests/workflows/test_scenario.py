@@ -319,6 +319,11 @@ def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path, capsys):
         matching.run_scenario(folder / "minle.toml", tmp_path / "none", weeks=0)
     assert caught.value.problems[0].code == "input.weeks_at_least_one"
     assert not (tmp_path / "none").exists()
+    # the command line, with the report written by the same process
+    assert main(["run", str(folder / "minle.toml"), "--weeks", "1", "--report", "zh",
+                 "--out", str(tmp_path / "cli"), "--quiet"]) == 0
+    page = (tmp_path / "cli" / "report.html").read_text(encoding="utf-8")
+    assert "<html" in page and "民乐" in page
     # on the command line: one sentence naming --weeks, exit 2, nothing written
     assert main(["run", str(folder / "minle.toml"), "--weeks", "0", "--out",
                  str(tmp_path / "none"), "--quiet"]) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import importlib
 from pathlib import Path
 
 from matching.cli.common import (
@@ -28,6 +29,7 @@ from matching.rules.errors import InputError
 from matching.rules.limits import CONTACT_CHARS, fit_contact
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec, open_cluster
+from matching.runtime.extras import require
 from matching.workflows.plan import (
     Context,
     pair_world,
@@ -42,6 +44,9 @@ from matching.world.read import read_table, read_world
 
 #: Where a schedule command's stages end, as shares of the whole command.
 SCHEDULE_END = 0.95
+#: Share of ``matching run --report``'s progress the plan takes (the rest is the report,
+#: which draws its figures in about a second and a half on Minle).
+PLAN_SHARE = 0.9
 
 
 
@@ -109,6 +114,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--weeks", type=int,
                        help="plan this many weeks from the scenario's start instead of its "
                             "own horizon (a quick look)")
+        p.add_argument("--report", choices=("zh", "en"), metavar="LANG",
+                       help="also write the folder's report.html in this language (zh or "
+                            "en), as matching report does, in the same process (the "
+                            "figures extra)")
         add_ledger(p)
         add_coords(p)
         add_outputs(p)
@@ -270,7 +279,10 @@ def replan(args: argparse.Namespace) -> int:
 
 
 def run_file(args: argparse.Namespace) -> int:
-    """``matching run``: what a scenario file names, into one self-contained folder."""
+    """``matching run``: what a scenario file names, into one self-contained folder (and,
+    with ``--report``, its report)."""
+    if args.report is not None:  # before any work: nothing is written without it
+        require("figures", "matching run --report")
     scenario = load_scenario(args.scenario)
     if args.coords is not None:  # the command line wins over the scenario's [inputs] coords
         scenario = dataclasses.replace(scenario, coords=args.coords)
@@ -289,7 +301,12 @@ def run_file(args: argparse.Namespace) -> int:
     progress, stages = progress_of(args, budget)
     out = args.out or Path("out") / args.scenario.stem
     progress("scenario", f"scenario {scenario.name!r}", name=scenario.name)
-    outcome = run_scenario(scenario, out, Context(budget, progress), headers=args.headers,
+    planning = progress.span(0.0, PLAN_SHARE) if args.report is not None else progress
+    outcome = run_scenario(scenario, out, Context(budget, planning), headers=args.headers,
                            pseudonymise=args.pseudonymise, key=args.key)
+    if args.report is not None:
+        progress("report", "writing the report", PLAN_SHARE)
+        importlib.import_module("matching.cli.report").write_report(
+            out, args.report, pseudonymise=args.pseudonymise, key=args.key)
     return finish(args, stages, outcome.figures, f"{outcome.summary()}\n\n{_ran(budget, out)}")
 

@@ -42,22 +42,31 @@ def run(command: str, args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     """``matching report``: one self-contained page about a run."""
     started = time.perf_counter()
-    plan = load_run(args.folder)
-    missed = None
-    if args.ledger is not None:
-        with open_ledger(args.ledger, create=False) as ledger:
-            missed = (ledger.missed("elder"), ledger.missed("volunteer"))
-    if args.pseudonymise:
-        if not plan.info.get("pseudonymised"):  # else its key was written with the plan
-            write_key(plan.world, args.folder, args.key)
-        plan = pseudonymise_run(plan)
-    tiles = tile_url(args.tiles) if args.tiles else None
-    write_outputs(args.folder, {}, {"report.html": report_html(
-        plan, args.lang, missed, tiles=tiles, attribution=args.attribution)})
-    if args.lang == "zh" and cjk_font() is None:  # said once, here and in the report
-        say("no Chinese font on this computer: the report's figures are labelled in English "
-            "(install fonts-noto-cjk, or any CJK font, and run report again)")
+    write_report(args.folder, args.lang, ledger=args.ledger, pseudonymise=args.pseudonymise,
+                 key=args.key, tiles=args.tiles, attribution=args.attribution)
     seconds = round(time.perf_counter() - started, 1)
     emit(args, {"report": str(args.folder / "report.html"), "seconds": seconds},
          f"wrote {args.folder / 'report.html'} in {seconds:.1f} s")
     return EXIT_OK
+
+
+def write_report(folder: Path, lang: str, *, ledger: Path | None = None,
+                 pseudonymise: bool = False, key: Path | None = None, tiles: str | None = None,
+                 attribution: str = "") -> None:
+    """Write ``folder/report.html`` (what ``matching report`` and ``matching run --report``
+    do)."""
+    plan = load_run(folder)
+    missed = None
+    if ledger is not None:
+        with open_ledger(ledger, create=False) as book:
+            missed = (book.missed("elder"), book.missed("volunteer"))
+    if pseudonymise:
+        if not plan.info.get("pseudonymised"):  # else its key was written with the plan
+            write_key(plan.world, folder, key)
+        plan = pseudonymise_run(plan)
+    write_outputs(folder, {}, {"report.html": report_html(
+        plan, lang, missed, tiles=tile_url(tiles) if tiles else None,
+        attribution=attribution)})
+    if lang == "zh" and cjk_font() is None:  # said once, here and in the report
+        say("no Chinese font on this computer: the report's figures are labelled in English "
+            "(install fonts-noto-cjk, or any CJK font, and run report again)")

@@ -67,10 +67,8 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: What an .xlsx file starts with (it is a zip archive).
 ZIP_MAGIC = b"PK\x03\x04"
 
-#: The share of a run's progress its commands take (the rest is the hand-outs), and the
-#: report's part of it.
+#: The share of a run's progress its command takes (the rest is the hand-outs).
 PLAN_SHARE = 0.98
-REPORT_SHARE = 0.04
 
 #: A run's defaults: a pairing and a 13-week schedule from the next Monday.
 DEFAULT_WEEKS = 13
@@ -460,14 +458,12 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
                                          "previous_run": replan.previous_run,
                                          "from": replan.from_date.isoformat()
                                          if replan.from_date else None})
-    # the planning run reports its progress as events (one JSON object a line)
-    commands: list[tuple[str, ...]] = [
-        ("run", "scenario.toml", "--out", "out", "--progress", "json")]
-    shares = [PLAN_SHARE]
-    if options.schedule:
-        commands.append(("report", "out", "--lang", options.lang))
-        shares = [PLAN_SHARE - REPORT_SHARE, REPORT_SHARE]
-    runs.submit(Job(run_id, programme, tuple(commands), tuple(shares)))
+    # the planning run reports its progress as events (one JSON object a line); with a
+    # schedule it writes the report too, in the same process (one start-up, not two)
+    report = ("--report", options.lang) if options.schedule else ()
+    runs.submit(Job(run_id, programme,
+                    (("run", "scenario.toml", "--out", "out", "--progress", "json", *report),),
+                    (PLAN_SHARE,)))
     return run_id
 
 
