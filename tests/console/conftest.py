@@ -8,14 +8,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
-from matching.console import create_app
+from matching.console import accounts, create_app
 from tests.console.test_app import local, minle_files, wait
 
 #: The fortnight planned: its first day, and days its links stay open after it (so that a
 #: past fortnight's links still work).
 FORTNIGHT_START = "2026-03-30"
 LINK_DAYS = 36_500
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """Argon2 at its cheapest for the accounts a test makes in its own process: the stored
+    hash has the same form, and its cost (0.13 s a hash here) is not what these tests test.
+    Accounts added through the command line (a process of their own) keep the real cost."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", hasher)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("no such account"))
 
 
 @pytest.fixture(scope="session")

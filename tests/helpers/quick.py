@@ -29,15 +29,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 #: suite being about 920), run first so that the two workers (each taking whole files) end
 #: together rather than one waiting on the other's last long file.
 LONGEST_FILES = (
-    "tests/test_notebooks.py",                    # 163
-    "tests/console/test_security_round_two.py",   # 67
-    "tests/console/test_app.py",                  # 54
-    "tests/outputs/test_write.py",                # 51
-    "tests/workflows/test_scenario.py",           # 44
-    "tests/console/test_programme.py",            # 43
-    "tests/console/test_language.py",             # 38
-    "tests/console/test_crash.py",                # 37
+    "tests/outputs/test_write.py",                # 53
+    "tests/console/test_app.py",                  # 50
+    "tests/test_notebooks.py",                    # 48
+    "tests/console/test_security_round_two.py",   # 44
+    "tests/workflows/test_scenario.py",           # 41
     "tests/console/test_browser.py",              # 34
+    "tests/console/test_programme.py",            # 34
+    "tests/console/test_language.py",             # 31
+    "tests/console/test_crash.py",                # 30
     "tests/console/test_programme_browser.py",    # 30
 )
 
