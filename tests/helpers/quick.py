@@ -26,19 +26,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 
 #: The test files that take longest (seconds of test time measured on 2 cores, the whole
-#: suite being about 920), run first so that the two workers (each taking whole files) end
+#: suite being about 740), run first so that the two workers (each taking whole files) end
 #: together rather than one waiting on the other's last long file.
 LONGEST_FILES = (
-    "tests/outputs/test_write.py",                # 53
-    "tests/console/test_app.py",                  # 50
-    "tests/test_notebooks.py",                    # 48
-    "tests/console/test_security_round_two.py",   # 44
-    "tests/workflows/test_scenario.py",           # 41
-    "tests/console/test_browser.py",              # 34
-    "tests/console/test_programme.py",            # 34
-    "tests/console/test_language.py",             # 31
-    "tests/console/test_crash.py",                # 30
-    "tests/console/test_programme_browser.py",    # 30
+    "tests/outputs/test_write.py",               # 53
+    "tests/console/test_app.py",                 # 50
+    "tests/test_notebooks.py",                   # 48
+    "tests/console/test_security_round_two.py",  # 44
+    "tests/workflows/test_scenario.py",          # 41
+    "tests/console/test_browser.py",             # 34
+    "tests/console/test_programme.py",           # 34
+    "tests/console/test_language.py",            # 31
+    "tests/console/test_crash.py",               # 30
+    "tests/console/test_programme_browser.py",   # 30
+    "tests/test_docs.py",                        # 28
+    "tests/runtime/test_time_limits.py",         # 27
+    "tests/pairing/test_solver.py",              # 24
+    "tests/outputs/test_pages.py",               # 23
+    "tests/pairing/test_properties.py",          # 22
+    "tests/console/test_fuzz.py",                # 22
+    "tests/console/test_security.py",            # 21
+    "tests/ledger/test_timebank.py",             # 16
+    "tests/console/test_phone_browser.py",       # 13
+    "tests/console/test_marks_bounds.py",        # 12
+    "tests/analysis/test_sweep.py",              # 11
 )
 
 
