@@ -38,8 +38,9 @@ serve: $(VENV)/.console
 # Two workers, each taking whole test files: a file's module fixtures (a console that
 # lived through a sequence of re-plans, a toured site) are built once, on one worker.
 # (xdist's loadgroup does not group under pytest 9: its group suffix no longer reaches the
-# test ids.)
-PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadfile
+# test ids.) The files go out in the order tests/helpers/quick.py sets, longest first; by
+# default xdist would reorder them by their number of tests.
+PYTEST = $(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 test: $(VENV)/.test
 	$(BIN)/ruff check src tests benchmarks docs
