@@ -87,3 +87,13 @@ def test_an_empty_table_has_every_column():
     assert len(empty) == 0
     assert list(empty.frame().columns) == ["volunteer_id", "elder_id", "relation"]
     assert isinstance(empty.frame(), pd.DataFrame)
+
+
+def test_the_problem_built_from_a_world_is_read_only_too(world):
+    """A stage cannot change the pairs or capacities another stage reads."""
+    problem = matching.build_problem(world)
+    for values in (problem.arc_cost, problem.cap_count, problem.priority, problem.elder_ids):
+        with pytest.raises(ValueError, match="read-only"):
+            values[0] = values[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.arc_cost = problem.arc_cost  # type: ignore[misc]  # the point of the test
