@@ -298,6 +298,7 @@ def test_minle_scenario_runs_clean(tmp_path):
     assert report.ok, report.text()
 
 
+@pytest.mark.slow
 def test_a_shorter_horizon_is_planned_checked_and_recorded(tmp_path, capsys):
     """``run_scenario(..., weeks=1)`` (``matching run --weeks 1``) plans Minle's first
     week (30 March to 5 April 2026) instead of its 13: the schedule holds only that week,
