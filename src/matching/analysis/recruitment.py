@@ -125,7 +125,7 @@ def _as_volunteers(world: World, frame: pd.DataFrame) -> Volunteers:
     n = len(frame)
     blank = np.full(n, "", dtype=object)
     nothing = np.empty(n, dtype=object)
-    nothing[:] = [() for _ in range(n)] if n else []
+    nothing[:] = [()] * n
     ids = frame[VOLUNTEER_ID].to_numpy(dtype=object)
     return Volunteers(
         volunteer_id=ids, name=ids, gender=frame["gender"].to_numpy(dtype=object),

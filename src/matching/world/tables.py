@@ -46,6 +46,18 @@ def _frozen(values: Any, dtype: Any) -> np.ndarray:
     return array
 
 
+#: Each table class's declared columns and their dtypes, read once per class (``len()`` and
+#: every column lookup ask).
+_DECLARED: dict[type, dict[str, Any]] = {}
+
+
+def _declared(table: type) -> dict[str, Any]:
+    if table not in _DECLARED:
+        _DECLARED[table] = {f.name: _DTYPES[str(f.type)] for f in dataclasses.fields(table)
+                            if f.name not in ("other", "order")}
+    return _DECLARED[table]
+
+
 @dataclass(frozen=True, eq=False)
 class Table:
     """Typed, immutable columns of equal length; subclasses declare the columns.
@@ -80,8 +92,7 @@ class Table:
     @classmethod
     def _typed(cls) -> dict[str, Any]:
         """The declared columns and their dtypes, in declaration order."""
-        return {f.name: _DTYPES[str(f.type)] for f in dataclasses.fields(cls)
-                if f.name not in ("other", "order")}
+        return _declared(cls)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Self:
