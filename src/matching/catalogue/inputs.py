@@ -60,6 +60,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file.relations": ("关系", "relations"), "file.pairs": ("实测组合", "pairs"),
     # columns and cells
     "input.column_missing": ("缺少“{name!c}”列", "column {name} is missing"),
+    "input.streets_missing": ("找不到这个街道文件", "there is no such street extract"),
+    "input.streets_too_large": ("街道文件超过 {most} MiB，不予读取",
+                                "the street extract is larger than {most} MiB and is not read"),
+    "input.streets_unreadable": ("不是能读取的 OpenStreetMap 文件（.osm.pbf）：{error}",
+                                 "is not an OpenStreetMap extract that can be read "
+                                 "(.osm.pbf): {error}"),
+    "input.streets_empty": ("文件里没有可步行的街道", "the extract has no street to walk on"),
+    "input.far_from_streets": ("离最近的可步行街道 {km:.2f} 公里（超过 {most:g} 公里）："
+                               "请核对坐标，或换一个覆盖此处的街道文件",
+                               "is {km:.2f} km from the nearest street to walk on (more "
+                               "than {most:g} km): check the coordinates, or use an extract "
+                               "that covers the place"),
     "input.column_missing_coordinates": (
         "缺少“{name!c}”列（除非实测组合文件列出了所有组合，否则需要坐标）",
         "column {name} is missing (coordinates are needed unless pairs.csv lists every "
@@ -288,6 +300,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "extra.figures": ("报告和图表", "the report and its figures"),
     "extra.cluster": ("Dask 集群", "a Dask cluster"),
     "extra.geo": ("GeoPandas 地理表", "GeoPandas tables"),
+    "extra.streets": ("读取 OpenStreetMap 街道（步行距离）",
+                      "reading OpenStreetMap streets (walking distances)"),
     "input.too_short": ("{limit:g} 秒太短，这个规模排不出任何方案：{took!p}；最快的方案还需要一次最小费用流；"
                         "请给 --time-limit {suggest} 或更多",
                         "{limit:g} s is too short for any plan at this size: {took!p}, and the "
@@ -377,6 +391,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                   "must be a number >= 0, not {value!r}"),
     "rule.whole_number": ("必须是整数，而不是 {value!r}", "must be a whole number, not {value!r}"),
     "rule.more_than_zero": ("必须大于 0，而不是 {value!r}", "must be more than 0, not {value!r}"),
+    "rule.detour_at_least_one": ("不能小于 1（步行不会比直线更短），而不是 {value!r}",
+                                 "must be at least 1 (a walk is never shorter than the "
+                                 "straight line), not {value!r}"),
     "rule.more_than_zero_plain": ("必须大于 0", "must be more than 0"),
     "rule.true_or_false": ("必须是 true 或 false，而不是 {value!r}", "must be true or false, not "
                                                                 "{value!r}"),

@@ -24,6 +24,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "有 {known} 位亲属或熟人住得更远",
         "no volunteer within {radius_km:g} km (the nearest lives {nearest_km:.1f} km away); "
         "{known} known or related volunteer(s) live further away"),
+    "unassigned.walk_too_far": (
+        "直线 {radius_km:g} 公里内有 {n} 位志愿者，但步行都超过 {radius_km:g} 公里"
+        "（最近的一位步行 {walk_km:.1f} 公里，直线 {straight_km:.1f}）",
+        "{n} volunteer(s) live within {radius_km:g} km in a straight line, but all of them "
+        "more than {radius_km:g} km away on foot (the nearest: a {walk_km:.1f} km walk, "
+        "{straight_km:.1f} km in a straight line)"),
+    "unassigned.walk_too_far_unknown": (
+        "直线 {radius_km:g} 公里内有 {n} 位志愿者，但步行都超过 {search_km:g} 公里"
+        "（或街道不相通）",
+        "{n} volunteer(s) live within {radius_km:g} km in a straight line, but all of them "
+        "more than {search_km:g} km away on foot (or the streets do not join)"),
     "unassigned.refuses_only": (
         "拒绝唯一可结对的志愿者（{volunteer}）",
         "refuses the only eligible volunteer ({volunteer})"),

@@ -88,7 +88,8 @@ def _configure_check(check: argparse.ArgumentParser) -> None:
     check.add_argument("--relations", type=Path,
                        help="relations file (default: the plan folder's inputs/, if there)")
     check.add_argument("--pairs", type=Path,
-                       help="measured pairs file (default: the plan folder's inputs/, if there)")
+                       help="measured pairs file (default: the plan folder's pairs.csv, "
+                            "else its inputs/, if there)")
     add_coords(check)
     check.add_argument("--plan", required=True, type=Path, help="the plan's output folder")
     check.add_argument("--scenario", type=Path,
@@ -251,6 +252,8 @@ def check(args: argparse.Namespace) -> int:
     for name in ("volunteers", "elders", "relations", "pairs"):
         given = getattr(args, name)
         kept = plan / "inputs" / f"{name}.csv"
+        if name == "pairs" and (plan / "pairs.csv").is_file():
+            kept = plan / "pairs.csv"  # every pair within reach, as walked or estimated
         inputs[name] = given if given is not None else (kept if kept.is_file() else None)
     for name in ("volunteers", "elders"):
         if inputs[name] is None:

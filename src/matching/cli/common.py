@@ -18,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from matching.rules.errors import InputError
+from matching.rules.distance import DistanceRules
+from matching.rules.errors import InputError, RuleError
 from matching.rules.ids import UnsafePath
 from matching.runtime.budget import Budget, Stop, TooShort, too_short
 from matching.runtime.extras import MissingExtra
@@ -63,6 +64,36 @@ def add_inputs(p: argparse.ArgumentParser, *, pairs: bool = True) -> None:
                        help="optional measured volunteer_id, elder_id, distance_km, "
                             "weekly_minutes that replace the computed figures")
     add_coords(p)
+    add_distance(p)
+
+
+def add_distance(p: argparse.ArgumentParser) -> None:
+    """``--streets`` and ``--detour-factor``: how far apart homes are."""
+    p.add_argument("--streets", type=Path, metavar="FILE.osm.pbf",
+                   help="walk on this OpenStreetMap extract's streets: distances and "
+                        "minutes are walked, not the straight line (the graph is cached "
+                        "beside it; reading a new extract needs the optional part streets)")
+    p.add_argument("--detour-factor", type=float, metavar="X",
+                   help="without --streets, estimate a walk as the straight line times X "
+                        "(default 1: the straight line)")
+
+
+def distance_of(args: argparse.Namespace) -> DistanceRules | None:
+    """The distance rules the command line sets (``None``: the defaults or the
+    scenario's).
+
+    Raises
+    ------
+    InputError
+        For a detour factor under 1, naming ``--detour-factor``.
+    """
+    factor = getattr(args, "detour_factor", None)
+    if factor is None:
+        return None
+    try:
+        return DistanceRules(detour_factor=factor)
+    except RuleError as exc:
+        raise InputError.one("--detour-factor", exc.code, **exc.params) from None
 
 
 def add_coords(p: argparse.ArgumentParser) -> None:

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from matching.cli.common import (
     add_coords,
+    add_distance,
     add_inputs,
     add_ledger,
     add_outputs,
     add_report,
     add_solver,
     date,
+    distance_of,
     finish,
     progress_of,
 )
@@ -30,6 +32,7 @@ from matching.rules.limits import CONTACT_CHARS, fit_contact
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec, open_cluster
 from matching.runtime.extras import require
+from matching.schedule import ScheduleRules
 from matching.workflows.plan import (
     Context,
     pair_world,
@@ -39,7 +42,7 @@ from matching.workflows.plan import (
 )
 from matching.workflows.run import run_scenario, shorter
 from matching.workflows.scenario import load_scenario
-from matching.world.model import World
+from matching.world.model import World, without_volunteers
 from matching.world.read import read_table, read_world
 
 #: Where a schedule command's stages end, as shares of the whole command.
@@ -120,6 +123,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                             "figures extra)")
         add_ledger(p)
         add_coords(p)
+        add_distance(p)
         add_outputs(p)
         add_solver(p, limit=False)
         add_report(p)
@@ -150,7 +154,8 @@ def _begin(args: argparse.Namespace, limit: float | None) -> Budget:
 def _read(args: argparse.Namespace, geocode: bool = False) -> World:
     return read_world(args.volunteers, args.elders, args.relations, args.pairs,
                       geocode_cache=args.geocode_cache if geocode else None,
-                      coords=args.coords or "wgs84")
+                      coords=args.coords or "wgs84", streets=args.streets,
+                      distance=distance_of(args))
 
 
 def _feedback(world: World, args: argparse.Namespace
@@ -187,12 +192,13 @@ def pair(args: argparse.Namespace) -> int:
     folder = RunFolder()
     folder.add_pairing(result)
     folder.add_inputs(world)
+    folder.add_pairs(world)
     figures = result.figures()
     figures.update(feedback.figures() if feedback else {})
     folder.add_summary(figures)
     folder.add_record("pair", seed=args.seed, time_limit=args.time_limit,
                       deterministic_time=args.deterministic_time, status=str(result.status),
-                      pseudonymised=args.pseudonymise)
+                      pseudonymised=args.pseudonymise, distance=world.distances.record())
     folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
     return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
 
@@ -220,11 +226,14 @@ def schedule(args: argparse.Namespace) -> int:
     folder = RunFolder()
     folder.add_schedule(result, args.lang, args.pseudonymise, contact=args.contact)
     folder.add_inputs(world, leaving)
+    folder.add_pairs(without_volunteers(world, leaving) if leaving else world, assignments,
+                     ScheduleRules().service_km)
     folder.add_record("schedule", start=args.start.isoformat(), weeks=args.weeks,
                       **{"from": args.from_date.isoformat() if args.from_date else None},
                       seed=args.seed, time_limit=args.time_limit,
                       deterministic_time=args.deterministic_time,
-                      status=result.stats["status"], pseudonymised=args.pseudonymise)
+                      status=result.stats["status"], pseudonymised=args.pseudonymise,
+                      distance=world.distances.record())
     folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
     figures = {"start": result.start.isoformat(), "weeks": result.weeks, **result.stats}
     return finish(args, stages, figures, f"{result.summary()}\n{_ran(budget, args.out)}")
@@ -243,7 +252,8 @@ def replan(args: argparse.Namespace) -> int:
         roster = roster_as_of(args.volunteers, args.elders, args.relations,
                               read_changes(args.changes), args.as_of or dt.date.today())
         world = read_world(roster.volunteers, roster.elders, roster.relations, args.pairs,
-                           coords=args.coords or "wgs84")
+                           coords=args.coords or "wgs84", streets=args.streets,
+                           distance=distance_of(args))
         # whoever has left by then leaves the plan: they are not on the roster any more
         gone = {v for v in previous.values() if v not in set(roster.ids("volunteer"))}
     else:
@@ -267,11 +277,13 @@ def replan(args: argparse.Namespace) -> int:
     planned_with = result.residual.problem.world.relations.frame() if history is not None \
         else None
     folder.add_inputs(world, leaving, planned_with)
+    folder.add_pairs(without_volunteers(world, leaving) if leaving else world)
     folder.add_summary(result.figures)
     if roster is not None:
         folder.add_text("inputs/changes.csv", args.changes.read_bytes())
     folder.add_record("replan", seed=args.seed, time_limit=args.time_limit,
                       status=result.figures["status"], pseudonymised=args.pseudonymise,
+                      distance=world.distances.record(),
                       as_of=roster.date.isoformat() if roster is not None else None)
     folder.write(args.out, args.headers, args.pseudonymise, world=world, key=args.key)
     figures = {k: v for k, v in result.figures.items() if k != "residual"}
@@ -294,6 +306,10 @@ def run_file(args: argparse.Namespace) -> int:
                                        members=args.members or scenario.members)
     if args.deterministic_time is not None:
         scenario = dataclasses.replace(scenario, deterministic_time=args.deterministic_time)
+    if args.streets is not None:  # and over its [distance]
+        scenario = dataclasses.replace(scenario, streets=args.streets)
+    if args.detour_factor is not None:
+        scenario = dataclasses.replace(scenario, distance=distance_of(args))
     if args.weeks is not None and scenario.weeks is not None:
         scenario = shorter(scenario, args.weeks)
     budget = _begin(args, None if scenario.deterministic_time is not None

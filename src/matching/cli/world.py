@@ -6,11 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from matching.analysis.doctor import diagnose
 from matching.cli.common import EXIT_BAD_INPUT, EXIT_OK, add_coords, add_json, emit
 from matching.outputs.write import write_outputs
 from matching.rules.errors import InputError
 from matching.world.generate import PRESETS, generate_world
+from matching.world.streets.generate import STREETS_FILE, street_network
+from matching.world.streets.osm import write_extract
 
 
 def configure(command: str, p: argparse.ArgumentParser) -> None:
@@ -26,6 +30,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         p.add_argument("--out", required=True, type=Path,
                        help="folder to write the CSV files to")
+        p.add_argument("--no-streets", dest="streets", action="store_false",
+                       help=f"write no street network ({STREETS_FILE}: a grid of roads with "
+                            "a river and bridges, a railway and level crossings; it needs "
+                            "the optional part streets)")
     elif command == "doctor":
         p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                        help="volunteers, elders and optionally relations and pairs files")
@@ -49,12 +57,26 @@ def generate(args: argparse.Namespace) -> int:
     world = generate_world(preset.replace(
         volunteers=args.volunteers if args.volunteers is not None else preset.volunteers,
         elders=args.elders if args.elders is not None else preset.elders), seed=args.seed)
+    streets = None
+    if args.streets:
+        homes = pd.concat((world.volunteers, world.elders))
+        streets = street_network(homes["lat"].astype(float).to_numpy(),
+                                 homes["lon"].astype(float).to_numpy(), seed=args.seed)
     write_outputs(args.out, {"volunteers.csv": world.volunteers, "elders.csv": world.elders,
                              "relations.csv": world.relations})
+    if streets is not None:
+        write_extract(Path(args.out) / STREETS_FILE, streets.nodes, streets.ways)
+    text = (f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
+            f"{len(world.relations):,} relations to {args.out}")
+    if streets is not None:
+        text += (f", and {STREETS_FILE}: {len(streets.ways):,} ways, a river with "
+                 f"{streets.bridges} bridges and a railway with {streets.crossings} level "
+                 "crossings")
     emit(args, {"out": str(args.out), "volunteers": len(world.volunteers),
-                "elders": len(world.elders), "relations": len(world.relations)},
-         f"wrote {len(world.volunteers):,} volunteers, {len(world.elders):,} elders and "
-         f"{len(world.relations):,} relations to {args.out}")
+                "elders": len(world.elders), "relations": len(world.relations),
+                "streets": None if streets is None else {
+                    "file": STREETS_FILE, "ways": len(streets.ways),
+                    "bridges": streets.bridges, "level_crossings": streets.crossings}}, text)
     return EXIT_OK
 
 

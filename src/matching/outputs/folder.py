@@ -22,10 +22,12 @@ import pandas as pd
 
 from matching.pairing.problem import PairingProblem, build_problem
 from matching.pairing.result import PairingResult
+from matching.rules.distance import DistanceRules
 from matching.rules.errors import InputError, RuleError
 from matching.rules.pairing import Rules
 from matching.rules.schedule import ScheduleRules
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.distances import KINDS, Distances
 from matching.world.model import World
 from matching.world.read import read_table, read_world
 
@@ -175,7 +177,8 @@ class Run:
                                    ignore_index=True).fillna("")
             world = read_world(volunteers, world.sources["elders"],
                                world.sources.get("relations"), world.sources.get("pairs"),
-                               rules=world.rules)
+                               rules=world.rules, streets=world.distances.streets,
+                               distance=world.distances.rules)
         known = set(world.volunteers.volunteer_id)
         base = self.baseline[self.baseline[VOLUNTEER_ID].isin(known)]
         assigned = set(base[ELDER_ID])
@@ -202,9 +205,11 @@ def load_run(folder: str | Path) -> Run:
     if not (inputs / "volunteers.csv").is_file() or not (inputs / "elders.csv").is_file():
         raise InputError.one(name, "input.no_kept_inputs")
     rules, schedule_rules = _rules(folder)
+    # a run walked on streets keeps every pair within reach in pairs.csv, with its figures
+    pairs = _optional(folder / "pairs.csv") or _optional(inputs / "pairs.csv")
     world = read_world(inputs / "volunteers.csv", inputs / "elders.csv",
-                       _optional(inputs / "relations.csv"), _optional(inputs / "pairs.csv"),
-                       rules=rules)
+                       _optional(inputs / "relations.csv"), pairs, rules=rules)
+    world = dataclasses.replace(world, distances=_distances(folder))
     run = Run(world=world, assignments=typed(read_table(folder / "assignments.csv")),
               unassigned=typed(_read(folder / "unassigned.csv")) if
               (folder / "unassigned.csv").is_file() else pd.DataFrame(
@@ -245,6 +250,19 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), "").astype(str).reset_index(drop=True)
+
+
+def _distances(folder: Path) -> Distances:
+    """The distances a run was made with, as its ``run.json`` records them: the rules, and
+    the kind its ``pairs.csv`` figures are of (the extract itself is not read again)."""
+    try:
+        record = json.loads((folder / "run.json").read_text(encoding="utf-8"))["distance"]
+        rules = DistanceRules(detour_factor=float(record["detour_factor"]),
+                              snap_km=float(record["snap_km"]))
+        kind = str(record["kind"])
+    except (OSError, ValueError, KeyError, TypeError, RuleError):
+        return Distances()
+    return Distances(rules, recorded=kind if kind in KINDS else None)
 
 
 def _rules(folder: Path) -> tuple[Rules, ScheduleRules]:

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from matching.outputs.pairs import pairs_table
 from matching.outputs.write import (
     ASSIGNMENT_COLUMNS,
     input_tables,
@@ -20,6 +22,7 @@ from matching.outputs.write import (
 )
 from matching.pairing.replan import ReplanResult
 from matching.pairing.result import PairingResult
+from matching.rules.ids import ELDER_ID, VOLUNTEER_ID
 from matching.schedule import ScheduleResult
 from matching.world.model import World
 
@@ -86,6 +89,23 @@ class RunFolder:
                    relations: pd.DataFrame | None = None) -> None:
         """``inputs/``: the tables planned for, so that the folder is enough on its own."""
         self.tables.update(input_tables(world, leaving, relations))
+
+    def add_pairs(self, world: World, assignments: pd.DataFrame | None = None,
+                  service_km: float | None = None) -> None:
+        """``pairs.csv`` when the world's distances are walked or estimated: every pair
+        within reach in a straight line, with the figures the plan used
+        (:func:`~matching.outputs.pairs.pairs_table`); with ``assignments`` and
+        ``service_km``, the monthly services' pairs too."""
+        primary = None
+        if assignments is not None and service_km is not None:
+            primary = np.full(len(world.elders), -1, dtype=np.int64)
+            rows_e = world.elders.rows(assignments[ELDER_ID].astype(str).to_numpy())
+            rows_v = world.volunteers.rows(assignments[VOLUNTEER_ID].astype(str).to_numpy())
+            known = (rows_e >= 0) & (rows_v >= 0)
+            primary[rows_e[known]] = rows_v[known]
+        table = pairs_table(world, primary, service_km)
+        if table is not None:
+            self.tables["pairs.csv"] = table
 
     def add_record(self, command: str, **fields: object) -> None:
         """``run.json``: what ran, with which settings, and the versions."""

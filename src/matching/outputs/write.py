@@ -138,7 +138,7 @@ def write_outputs(out_dir: str | Path, tables: Mapping[str, pd.DataFrame],
         texts["timings.json"] = _json_text(timings)
     try:
         for name, frame in tables.items():
-            is_input = name.startswith("inputs/")
+            is_input = name.startswith("inputs/") or name in CHECKERS_TABLES
             if pseudonymise:
                 frame = pseudonymise_frame(frame, input_table=is_input)
             write_private(inside(tmp, name), csv_bytes(frame, "en" if is_input else headers))
@@ -379,6 +379,10 @@ def input_tables(world: World, leaving: set[str] | frozenset[str] = frozenset(),
         out[f"inputs/{name}.csv"] = table
     return out
 
+
+#: Tables outside ``inputs/`` that an outside checker reads as inputs: their headers stay the
+#: contract's whatever the language of the others.
+CHECKERS_TABLES = frozenset({"pairs.csv"})
 
 ASSIGNMENT_COLUMNS = [ELDER_ID, VOLUNTEER_ID, "distance_km", "weekly_minutes", "tie"]
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matching.world import geo
 from matching.world.model import World
 
 #: Why a pair may not serve, in the order the rules are tested; ``ELIGIBLE`` when none fails.
@@ -150,10 +149,12 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every pair worth testing for a distance limit of ``km``, with its distance.
 
-    The pairs are those within ``km`` by great-circle distance, every pair named in the
-    relations (kin may live further away), and every measured pair. A measured distance
-    replaces the computed one; pairs with no distance at all (no coordinates, not measured)
-    are left out.
+    The pairs are those within ``km`` in a straight line, every pair named in the
+    relations (kin may live further away), and every measured pair. Each has the world's
+    distance (:attr:`World.distances`: walked, estimated or straight), which may be more
+    than ``km`` (a river between two homes): the eligibility codes say so. A measured
+    distance replaces the computed one; pairs with no distance at all (no coordinates, not
+    measured) are left out.
 
     Parameters
     ----------
@@ -176,13 +177,16 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     in_e = np.zeros(ne, dtype=bool)
     in_e[some_e] = True
     vlat, vlon, elat, elon = vols.lat, vols.lon, elds.lat, elds.lon
-    gi, gj, gd = geo.pairs_within(vlat[some_v], vlon[some_v], elat[some_e], elon[some_e], km)
+    distances = world.distances
+    gi, gj, gd, _ = distances.near(vlat[some_v], vlon[some_v], elat[some_e], elon[some_e], km)
     gi, gj = some_v[gi], some_e[gj]
     rel_v = vols.rows(relations.volunteer_id)
     rel_e = elds.rows(relations.elder_id)
     inside = in_v[rel_v] & in_e[rel_e]
     rel_v, rel_e = rel_v[inside], rel_e[inside]
-    rel_d = geo.haversine_km(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e]) \
+    # kin may live farther away: their walks are searched as far as kin may live
+    reach = max(km, world.rules.max_kin_km)
+    rel_d = distances.between(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e], reach) \
         if len(rel_v) else np.empty(0)
     # the pairs within reach: each once, sorted by key (a plain sort of millions of keys is
     # several times faster than a stable de-duplicating one)
@@ -199,7 +203,7 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
         pv, pe = measured_keys // ne, measured_keys % ne
         inside = in_v[pv] & in_e[pe]
         pv, pe = pv[inside], pe[inside]
-        computed = geo.haversine_km(vlat[pv], vlon[pv], elat[pe], elon[pe])
+        computed = distances.between(vlat[pv], vlon[pv], elat[pe], elon[pe], reach)
         keys.insert(0, measured_keys[inside])
         dists.insert(0, np.where(np.isnan(given_km[inside]), computed, given_km[inside]))
         minutes.insert(0, given_minutes[inside])

@@ -126,8 +126,9 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     A volunteer and an elder may be paired only if
     :class:`~matching.pairing.eligibility.Eligibility` allows it at the pairing's distance
     limit: ``max_km`` (``max_kin_km`` for kin), no refusal, the elder's gender preference, a
-    shared day. Distances are great-circle unless
-    pairs.csv measured them; a side without coordinates is paired only through pairs.csv.
+    shared day. Distances are the world's (walked on its streets, else the straight line
+    times its detour factor) unless pairs.csv measured them; a side without coordinates is
+    paired only through pairs.csv.
 
     ``nearest_km`` gives each elder's distance to the nearest volunteer when the world is a
     region of a larger one (whose nearest volunteer may be outside it).
@@ -146,9 +147,11 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     code = eligibility.codes(pv_idx, pe_idx, dist, limit)
 
     visit = elds.visit_minutes[pe_idx]
-    minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * dist,
+    # a walk beyond the search is inf: never eligible, so its figures are never used
+    walked = np.where(np.isfinite(dist), dist, 0.0)
+    minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * walked,
                        given_minutes)
-    cost = (np.rint(dist * COST_UNITS_PER_KM).astype(np.int64)
+    cost = (np.rint(walked * COST_UNITS_PER_KM).astype(np.int64)
             - round(rules.kin_bonus_km * COST_UNITS_PER_KM) * kin
             - round(rules.familiar_bonus_km * COST_UNITS_PER_KM) * familiar)
     load = np.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6).astype(np.int64)

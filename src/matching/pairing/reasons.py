@@ -7,6 +7,9 @@ import numpy as np
 
 from matching.catalogue import Reason
 from matching.pairing.problem import GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, PairingProblem
+from matching.rules.distance import WALK_SEARCH_FACTOR
+from matching.world import geo
+from matching.world.distances import STRAIGHT
 from matching.world.parse import day_codes
 
 
@@ -75,6 +78,9 @@ def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> Reason:
     if len(close) == 0:
         if np.isnan(elders.lat[e]):
             return Reason("unassigned.no_coordinates")
+        walked_far = _walked_too_far(p, e, far)
+        if walked_far is not None:
+            return walked_far
         nearest = float(p.nearest_km[e])
         if not np.isfinite(nearest):
             return Reason("unassigned.none_at_all", {"radius_km": radius})
@@ -111,3 +117,29 @@ def _ineligible(p: PairingProblem, e: int, near: np.ndarray) -> Reason:
     if days:
         parts.append(Reason("ineligible.no_day", {"n": days, "days": elder_days}).part())
     return Reason("unassigned.none_eligible", {"count": n, "radius_km": radius, "parts": parts})
+
+
+def _walked_too_far(p: PairingProblem, e: int, far: np.ndarray) -> Reason | None:
+    """The volunteers within reach in a straight line whom the walk puts out of reach (a
+    river, a railway), when the world's distances are not the straight line."""
+    world, rules = p.world, p.rules
+    if world.distances.kind == STRAIGHT or not len(far):
+        return None
+    vols, elders = world.volunteers, world.elders
+    v = p.near_v[far]
+    straight = geo.haversine_km(vols.lat[v], vols.lon[v], elders.lat[e], elders.lon[e])
+    # kin pairs have their own, longer limit: only the pairing's plain limit is meant here
+    plain = (straight <= rules.max_km) & ~p.eligibility.kin(v, np.full(len(v), e))
+    if not plain.any():
+        return None
+    walks, straight = p.near_km[far][plain], straight[plain]
+    n = int(plain.sum())
+    if not np.isfinite(walks).any():
+        return Reason("unassigned.walk_too_far_unknown",
+                      {"n": n, "radius_km": float(rules.max_km),
+                       "search_km": WALK_SEARCH_FACTOR * float(rules.max_km)})
+    best = int(np.argmin(walks))
+    return Reason("unassigned.walk_too_far",
+                  {"n": n, "radius_km": float(rules.max_km),
+                   "walk_km": round(float(walks[best]), 3),
+                   "straight_km": round(float(straight[best]), 3)})

@@ -65,6 +65,13 @@ COMMAND_LINE = ReadLimits(rows=10_000_000, expanded_bytes=4096 * MIB, columns=2_
 #: 256 columns (a roster has about twenty) and 5 million cells (100,000 rows of fifty).
 UPLOAD = ReadLimits(rows=100_000, expanded_bytes=64 * MIB, columns=256, cells=5_000_000)
 
+#: The largest street extract read, in bytes (before it is parsed). China's whole extract is
+#: about 1.2 GiB; a province's 100 to 300 MiB, a county's a few MiB.
+STREETS_BYTES = 2048 * MIB
+
+#: The largest street extract the web console accepts in an upload.
+STREETS_UPLOAD_BYTES = 256 * MIB
+
 #: Suffixes of workbooks that are zip archives of XML.
 ZIPPED_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 

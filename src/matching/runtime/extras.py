@@ -27,6 +27,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
                 "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx", "matplotlib"),
     "cluster": ("distributed", "dask"),
     "geo": ("geopandas",),
+    "streets": ("osmium",),
 }
 
 class MissingExtra(ImportError):

@@ -121,16 +121,26 @@ class ScheduleData:
         return (usual, allowed) if usual and usual != allowed else (allowed,)
 
     @functools.cached_property
-    def _elder_places(self) -> tuple[np.ndarray, np.ndarray]:
-        elds = self.problem.world.elders
-        return elds.lat, elds.lon
+    def _walks_between(self) -> dict[tuple[int, int], float | None]:
+        return {}
 
     def walk_between(self, a: int, b: int) -> float | None:
-        """Walking minutes between two elders' homes (``None`` where either has no
-        coordinates: a walk then goes by way of the volunteer's home)."""
-        lat, lon = self._elder_places
-        km = geo.haversine_km(lat[a], lon[a], lat[b], lon[b])
-        return float(self.problem.rules.walking_min_per_km * km) if np.isfinite(km) else None
+        """Walking minutes between two elders' homes, by the world's distances (``None``
+        where either has no coordinates, or the streets give no walk within reach: a walk
+        then goes by way of the volunteer's home)."""
+        key = (min(a, b), max(a, b))
+        known = self._walks_between
+        if key not in known:
+            world = self.problem.world
+            elds = world.elders
+            # two homes one volunteer visits in a day lie within twice the pairing's reach,
+            # or within a service's
+            reach = max(2 * world.rules.max_km, self.rules.service_km)
+            km = float(world.distances.between(elds.lat[[a]], elds.lon[[a]], elds.lat[[b]],
+                                               elds.lon[[b]], reach)[0])
+            known[key] = float(self.problem.rules.walking_min_per_km * km) \
+                if np.isfinite(km) else None
+        return known[key]
 
     def away_weeks(self, periods: tuple[tuple[dt.date, dt.date], ...]) -> list[dt.date]:
         """The Mondays of the horizon's weeks that a person's periods away touch."""
@@ -160,7 +170,7 @@ class ScheduleData:
         primary = np.asarray(primary, dtype=np.int64)
         needs = tuple(tuple(n) for n in elds.needs)
         skills = tuple(tuple(s) for s in vols.skills)
-        v, e, km, given = _service_pairs(world, primary, needs, skills, rules.service_km)
+        v, e, km, given = service_pairs_within(world, primary, needs, skills, rules.service_km)
         pace = problem.rules.walking_min_per_km
         trip = np.where(np.isnan(given), pace * km, np.maximum(0.0, (given - visit[e]) / 2))
         measured_keys, measured_km, measured_minutes = measured_pairs(world)
@@ -226,8 +236,12 @@ class ScheduleData:
                 return float(pace * self.measured_km[k])
         eligible_km = _eligible_pair_km(p, v, e)
         if eligible_km is None:
-            vols, elds = p.world.volunteers, p.world.elders
-            km = float(geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e]))
+            world = p.world
+            vols, elds = world.volunteers, world.elders
+            km = float(world.distances.between(vols.lat[[v]], vols.lon[[v]], elds.lat[[e]],
+                                               elds.lon[[e]], world.rules.max_kin_km)[0])
+            if km == np.inf:  # no walk within the search: the straight line, at least
+                km = float(geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e]))
         else:
             km = eligible_km
         return float(pace * km) if np.isfinite(km) else 0.0
@@ -257,7 +271,7 @@ def _eligible_pair_km(problem: PairingProblem, v: int, e: int) -> float | None:
     return float(problem.arc_km[k]) if k < end and problem.arc_v[k] == v else None
 
 
-def _service_pairs(world: World, primary: np.ndarray, needs: tuple[tuple[str, ...], ...],
+def service_pairs_within(world: World, primary: np.ndarray, needs: tuple[tuple[str, ...], ...],
                    skills: tuple[tuple[str, ...], ...], km: float
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every pair within ``km`` (or related, or measured) of an elder with a primary and a
@@ -279,4 +293,7 @@ def _service_pairs(world: World, primary: np.ndarray, needs: tuple[tuple[str, ..
     keys, first = np.unique(keys, return_index=True)
     dist = np.concatenate([d for _, _, d, _ in parts])[first]
     given = np.concatenate([g for _, _, _, g in parts])[first]
+    # a walk longer than the search (inf) is out of reach: as if it were not near at all
+    walkable = np.isfinite(dist)
+    keys, dist, given = keys[walkable], dist[walkable], given[walkable]
     return keys // ne, keys % ne, dist, given

@@ -102,7 +102,7 @@ def shorter(sc: Scenario, weeks: int) -> Scenario:
 def run_scenario(scenario: Scenario | str | Path, out: str | Path,
                  context: Context | None = None, *, headers: str = "en",
                  pseudonymise: bool = False, key: Path | None = None,
-                 weeks: int | None = None) -> RunOutcome:
+                 weeks: int | None = None, streets: Path | None = None) -> RunOutcome:
     """Run what the scenario asks for and write the self-contained output folder ``out``.
 
     Parameters
@@ -126,8 +126,12 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path,
     InputError
         If ``weeks`` is under 1, or the scenario re-schedules from a day the shorter
         horizon leaves out.
+    streets
+        Walk on this OpenStreetMap extract instead of the scenario's ``[distance] streets``.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if streets is not None:
+        sc = dataclasses.replace(sc, streets=Path(streets))
     if weeks is not None and sc.weeks is not None:
         sc = shorter(sc, weeks)
     out = Path(out)
@@ -171,7 +175,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     elif replanning:
         before = apply_whatif(dataclasses.replace(sc, whatif={}), tables)
         world0 = read_world(before.volunteers, before.elders, before.relations, before.pairs,
-                            rules=sc.rules, coords=sc.coords)
+                            rules=sc.rules, coords=sc.coords, streets=sc.streets,
+                            distance=sc.distance)
         progress("baseline", "pairing the world before the what-if")
         baseline = pair_world(world0, options, dataclasses.replace(
             context, progress=progress.span(0.0, pairing_end / 2)), time_limit=next(shares))
@@ -182,7 +187,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     paired = set(previous.values()) if previous is not None else None
     edited = apply_whatif(sc, tables, paired)
     world = read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
-                       rules=sc.rules, coords=sc.coords)
+                       rules=sc.rules, coords=sc.coords, streets=sc.streets,
+                       distance=sc.distance)
     feedback, fairness = None, False
     if sc.ledger is not None:
         progress("ledger", "reading the time bank's ledger")
@@ -237,6 +243,8 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
     # WGS-84 coordinates, contract headers; with a ledger, the priorities and refusals it
     # added are part of what was planned for)
     folder.add_inputs(world, gone)
+    folder.add_pairs(stay, assignments if scheduling else None,
+                     sc.schedule_rules.service_km if scheduling else None)
     timings["total"] = time.perf_counter() - clock
     folder.add_record("run", scenario=sc.name, scenario_file=sc.path.name,
                       start=sc.start.isoformat() if sc.start else None, weeks=sc.weeks,
@@ -244,6 +252,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                       seed=sc.seed, time_limit=sc.time_limit,
                       deterministic_time=sc.deterministic_time, workers=sc.workers,
                       status=status, pseudonymised=pseudonymise,
+                      distance=world.distances.record(),
                       seconds={k: round(v, 3) for k, v in timings.items()})
     folder.add_text("scenario.toml", dump_toml(sc))
     folder.add_summary(figures)

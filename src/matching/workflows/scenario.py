@@ -14,18 +14,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from matching.rules.distance import DistanceRules
 from matching.rules.errors import InputError, InputIssue, RuleError
 from matching.rules.limits import CONTACT_CHARS, fit_contact
-from matching.runtime.cluster import check_spec
-from matching.world.coords import SYSTEMS
-
-if TYPE_CHECKING:
-    pass
 from matching.rules.pairing import Rules
 from matching.rules.timebank import TimebankRules
+from matching.runtime.cluster import check_spec
 from matching.schedule import ScheduleRules
+from matching.world.coords import SYSTEMS
 
 _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "inputs": {"volunteers": str, "elders": str, "relations": str, "pairs": str,
@@ -35,6 +33,8 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                  "from": dt.date, "previous": str, "contact": str,
                  **{f.name: (str,) if f.type in ("str", str) else (int, float)
                     for f in dataclasses.fields(ScheduleRules) if f.name != "festivals"}},
+    "distance": {"streets": str, **{f.name: (int, float)
+                                    for f in dataclasses.fields(DistanceRules)}},
     "solver": {"time_limit": (int, float), "deterministic_time": (int, float), "seed": int,
                "workers": int, "cluster": str},
     "run": {"pair": bool, "schedule": bool, "replan": bool},
@@ -48,7 +48,7 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
 _TOP = {"name": str, "description": str, "base": str}
 _PATH_KEYS = {("inputs", k) for k in _SECTIONS["inputs"] if k != "coords"} | {
     ("whatif", "extra_volunteers"), ("whatif", "joining_elders"), ("schedule", "previous"),
-    ("timebank", "ledger"), ("timebank", "members")}
+    ("timebank", "ledger"), ("timebank", "members"), ("distance", "streets")}
 #: Languages of the rota and calendars.
 LANGUAGES = ("zh", "en")
 
@@ -87,6 +87,10 @@ class Scenario:
     cluster: str | None = None
     #: Bound the searches by counted work instead of the clock (``--deterministic-time``).
     deterministic_time: float | None = None
+    #: The rules of distance (``[distance]``): detour factor, snapping distance.
+    distance: DistanceRules = field(default_factory=DistanceRules)
+    #: The OpenStreetMap extract walked on (``[distance] streets``), or ``None``.
+    streets: Path | None = None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -295,6 +299,13 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
             srules = srules.replace(festivals=tuple(_festival(f) for f in festivals))
     except RuleError as exc:
         bad("schedule", exc.field, exc.code, exc.others, **exc.params)
+    distance_settings = dict(data.get("distance", {}))
+    streets = distance_settings.pop("streets", None)
+    distance = DistanceRules()
+    try:
+        distance = DistanceRules(**distance_settings)
+    except RuleError as exc:
+        bad("distance", exc.field, exc.code, **exc.params)
     bank = dict(data.get("timebank", {}))
     ledger, members = bank.pop("ledger", None), bank.pop("members", None)
     timebank = TimebankRules()
@@ -328,7 +339,8 @@ def _resolve(path: Path, data: dict[str, Any], texts: list[tuple[str, str]]) -> 
                     timebank_rules=timebank, ledger=Path(ledger) if ledger else None,
                     members=Path(members) if members else None,
                     timebank_keys=tuple(sorted(bank)), coords=coords,
-                    cluster=solver.get("cluster"))
+                    cluster=solver.get("cluster"), distance=distance,
+                    streets=Path(streets) if streets else None)
 
 
 def _festival(entry: object) -> tuple[str, str, int, int]:
@@ -350,6 +362,10 @@ def dump_toml(sc: Scenario) -> str:
     lines.append(f"coords = {_toml(sc.coords)}")
     lines += ["", "[rules]"] + [f"{f.name} = {_toml(getattr(sc.rules, f.name))}"
                                 for f in dataclasses.fields(Rules)]
+    lines += ["", "[distance]"] + [f"{f.name} = {_toml(getattr(sc.distance, f.name))}"
+                                   for f in dataclasses.fields(DistanceRules)]
+    if sc.streets is not None:
+        lines.append(f"streets = {_toml(str(sc.streets))}")
     lines += ["", "[schedule]"]
     if sc.start is not None:
         lines += [f"start = {sc.start.isoformat()}", f"weeks = {sc.weeks}"]

@@ -35,7 +35,8 @@ def scenario_world(sc: Scenario) -> World:
     kept = {k: v for k, v in sc.whatif.items() if k not in LEAVING_KEYS}
     edited = apply_whatif(dataclasses.replace(sc, whatif=kept), read_tables(sc))
     return read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
-                      rules=sc.rules, coords=sc.coords)
+                      rules=sc.rules, coords=sc.coords, streets=sc.streets,
+                      distance=sc.distance)
 
 
 def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,

@@ -10,7 +10,9 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from matching.rules.errors import InputIssue
 from matching.rules.pairing import Rules
+from matching.world.distances import Distances
 from matching.world.tables import Elders, Pairs, Relations, Volunteers
 
 _WithVolunteer = TypeVar("_WithVolunteer", Volunteers, Relations, Pairs)
@@ -38,6 +40,9 @@ class World:
     sources
         The tables as read (text cells, geocoded coordinates filled in): what an output
         folder keeps in ``inputs/`` so that it can be checked and repeated.
+    distances
+        How far apart two homes are (:class:`~matching.world.distances.Distances`): the
+        straight line, an estimate, or a walk on the streets. Every stage asks it there.
     """
 
     volunteers: Volunteers
@@ -47,6 +52,7 @@ class World:
     rules: Rules
     names: dict[str, str] = field(default_factory=dict)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    distances: Distances = field(default_factory=Distances, repr=False)
 
 
 def without_volunteers(world: World, gone: set[str]) -> World:
@@ -57,3 +63,21 @@ def without_volunteers(world: World, gone: set[str]) -> World:
     return dataclasses.replace(
         world, volunteers=keep(world.volunteers), relations=keep(world.relations),
         pairs=None if world.pairs is None else keep(world.pairs))
+
+
+def far_from_streets(world: World) -> list[InputIssue]:
+    """Everyone whose home is farther than ``snap_km`` from every street of the world's
+    network, as notices naming the file, the row and the coordinates (an empty list
+    without a network). Their walks still count the straight stretch to the street."""
+    notices: list[InputIssue] = []
+    for key, table in (("volunteers", world.volunteers), ("elders", world.elders)):
+        far, km = world.distances.far_from_streets(table.lat, table.lon)
+        source = world.sources.get(key)
+        rows = source.index.to_numpy() if source is not None and len(source) == len(table) \
+            else np.arange(len(table)) + 2
+        for i, d in zip(far.tolist(), km.tolist(), strict=True):
+            notices.append(InputIssue(world.names.get(key, f"{key}.csv"),
+                                      "input.far_from_streets", int(rows[i]), "lat, lon",
+                                      f"{table.lat[i]:.6f}, {table.lon[i]:.6f}", km=d,
+                                      most=world.distances.rules.snap_km))
+    return notices

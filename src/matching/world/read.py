@@ -17,15 +17,18 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError
 
+from matching.rules.distance import DistanceRules
 from matching.rules.errors import CellError, InputError, InputIssue
 from matching.rules.ids import PERSON_ID_COLUMNS, case_twins, id_problem, normalise_id
-from matching.rules.limits import COMMAND_LINE, ReadLimits
+from matching.rules.limits import COMMAND_LINE, MIB, STREETS_BYTES, ReadLimits
 from matching.rules.limits import check as limits_check
 from matching.rules.pairing import Rules
 from matching.world import geo, parse
 from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID, canonical_columns, unguard
 from matching.world.coords import to_wgs84
+from matching.world.distances import Distances
 from matching.world.model import World
+from matching.world.streets import StreetGraph, load_streets
 from matching.world.tables import Elders, Pairs, Relations, Volunteers
 
 PathLike = str | Path
@@ -314,8 +317,11 @@ class _Cells:
         high: float | None = None,
         integer: bool = False,
         low_open: bool = False,
+        unreachable: bool = False,
     ) -> np.ndarray:
         def check(cell: str) -> float:
+            if unreachable and cell.strip().lower() in UNREACHABLE_WORDS:
+                return float("inf")
             value = parse.parse_number(cell)
             if integer and not float(value).is_integer():
                 raise CellError("input.not_whole_number")
@@ -417,6 +423,8 @@ def read_world(
     geocode_cache: PathLike | None = None,
     geocoder: geo.Geocoder | None = None,
     coords: str | Mapping[str, str] = "wgs84",
+    streets: PathLike | None = None,
+    distance: DistanceRules | None = None,
 ) -> World:
     """Read and validate the inputs of a plan.
 
@@ -427,6 +435,9 @@ def read_world(
     reading, in the world and in its ``sources``. With ``geocode_cache`` set, rows
     without coordinates but with an ``address`` get coordinates from a geocoder
     (OpenStreetMap by default) through that on-disk cache.
+
+    With ``streets`` (an OpenStreetMap extract), distances are walked on its streets;
+    without, they are the straight line times ``distance.detour_factor`` (1 by default).
 
     Raises
     ------
@@ -482,9 +493,35 @@ def read_world(
     if problems:
         raise InputError(problems)
     sources = {k: v for k, v in tables.items() if v is not None}
+    distances = Distances(distance or DistanceRules(), *_streets(streets))
     return World(Volunteers.of(vols), Elders.of(elds), Relations.of(rels),
-                 None if measured is None else Pairs.of(measured), rules, names, sources)
+                 None if measured is None else Pairs.of(measured), rules, names, sources,
+                 distances)
 
+
+def _streets(extract: PathLike | None) -> tuple[StreetGraph | None, Path | None]:
+    """The street graph of an extract, or an input error naming the file."""
+    if extract is None:
+        return None, None
+    path = Path(extract)
+    if not path.is_file():
+        raise InputError([InputIssue(path.name, "input.streets_missing")])
+    if path.stat().st_size > STREETS_BYTES:
+        raise InputError([InputIssue(path.name, "input.streets_too_large",
+                                     most=STREETS_BYTES // MIB)])
+    try:
+        graph = load_streets(path)
+    except (RuntimeError, OSError) as exc:
+        raise InputError([InputIssue(path.name, "input.streets_unreadable",
+                                     error=str(exc).splitlines()[0][:200])]) from None
+    if graph.num_edges == 0:
+        raise InputError([InputIssue(path.name, "input.streets_empty")])
+    return graph, path
+
+
+#: What pairs.csv writes for a pair no walk joins within the search (out of reach): read back
+#: as an infinite distance.
+UNREACHABLE_WORDS = ("inf", "infinity", "∞")
 
 #: Decimal places of a converted coordinate in ``inputs/`` (1e-7 degrees is about 1 cm).
 CONVERTED_DECIMALS = 7
@@ -632,8 +669,8 @@ def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFra
     out = pd.DataFrame({
         VOLUNTEER_ID: _unknown_ids(cells, VOLUNTEER_ID, vol_ids, "volunteer"),
         ELDER_ID: _unknown_ids(cells, ELDER_ID, eld_ids, "elder"),
-        "distance_km": cells.number("distance_km", np.nan, low=0),
-        "weekly_minutes": cells.number("weekly_minutes", np.nan, low=0),
+        "distance_km": cells.number("distance_km", np.nan, low=0, unreachable=True),
+        "weekly_minutes": cells.number("weekly_minutes", np.nan, low=0, unreachable=True),
     })
     located_v = set(vols.loc[vols["lat"].notna(), VOLUNTEER_ID])
     located_e = set(elds.loc[elds["lat"].notna(), ELDER_ID])
