@@ -50,10 +50,16 @@ def pairs_table(world: World, primary: np.ndarray | None = None,
     pace = world.rules.walking_min_per_km
     minutes = np.where(np.isnan(given), elds.visit_minutes[e] + 2 * pace * km, given)
     straight = geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e])
+    # the ids as categories: ten million rows name a few thousand people
     return pd.DataFrame({
-        VOLUNTEER_ID: vols.volunteer_id[v].astype(str).astype(object),
-        ELDER_ID: elds.elder_id[e].astype(str).astype(object),
+        VOLUNTEER_ID: pd.Categorical.from_codes(v, categories=_names(vols.volunteer_id)),
+        ELDER_ID: pd.Categorical.from_codes(e, categories=_names(elds.elder_id)),
         "distance_km": np.round(km, KM_DECIMALS),
         "weekly_minutes": np.round(minutes, MINUTE_DECIMALS),
         "straight_km": np.round(straight, KM_DECIMALS),
     }, columns=PAIRS_COLUMNS)
+
+
+def _names(ids: np.ndarray) -> pd.Index:
+    """Ids as categories (unique within a file, so each row's code is its index)."""
+    return pd.Index(ids.astype(str), dtype=object)

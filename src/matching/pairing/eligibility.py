@@ -186,8 +186,14 @@ def nearby_pairs(world: World, km: float, *, volunteers: np.ndarray | None = Non
     rel_v, rel_e = rel_v[inside], rel_e[inside]
     # kin may live farther away: their walks are searched as far as kin may live
     reach = max(km, world.rules.max_kin_km)
-    rel_d = distances.between(vlat[rel_v], vlon[rel_v], elat[rel_e], elon[rel_e], reach) \
-        if len(rel_v) else np.empty(0)
+    rel_d = np.empty(len(rel_v))
+    # a pair that is kin by any of its rows is searched as kin
+    rel_key = rel_v.astype(np.int64) * ne + rel_e
+    is_kin = np.isin(rel_key, rel_key[(relations.relation == "kin")[inside]])
+    for which, limit in ((is_kin, reach), (~is_kin, km)):
+        if which.any():
+            rel_d[which] = distances.between(vlat[rel_v[which]], vlon[rel_v[which]],
+                                             elat[rel_e[which]], elon[rel_e[which]], limit)
     # the pairs within reach: each once, sorted by key (a plain sort of millions of keys is
     # several times faster than a stable de-duplicating one)
     near_key = gi.astype(np.int64) * ne + gj

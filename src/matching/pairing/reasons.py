@@ -7,9 +7,8 @@ import numpy as np
 
 from matching.catalogue import Reason
 from matching.pairing.problem import GENDER, NO_SHARED_DAY, REFUSES, TOO_FAR, PairingProblem
-from matching.rules.distance import WALK_SEARCH_FACTOR
 from matching.world import geo
-from matching.world.distances import STRAIGHT
+from matching.world.distances import STRAIGHT, search_km
 from matching.world.parse import day_codes
 
 
@@ -137,7 +136,7 @@ def _walked_too_far(p: PairingProblem, e: int, far: np.ndarray) -> Reason | None
     if not np.isfinite(walks).any():
         return Reason("unassigned.walk_too_far_unknown",
                       {"n": n, "radius_km": float(rules.max_km),
-                       "search_km": WALK_SEARCH_FACTOR * float(rules.max_km)})
+                       "search_km": search_km(float(rules.max_km))})
     best = int(np.argmin(walks))
     return Reason("unassigned.walk_too_far",
                   {"n": n, "radius_km": float(rules.max_km),

@@ -28,10 +28,10 @@ WALKABLE_HIGHWAYS = frozenset({
 #: Tags that close a way to people on foot (``foot=no``), unless ``foot`` opens it again.
 CLOSED_ACCESS = frozenset({"no", "private"})
 
-#: A pair's walk is searched up to this many times its distance limit, so that a pair the
-#: walk puts out of reach is written with its real figure (a river's detour of 3 km between
-#: homes 300 m apart, say); a walk longer still is written as ``inf``.
-WALK_SEARCH_FACTOR = 2.0
+#: A pair's walk is searched up to its distance limit plus this many km, so that most pairs
+#: the walk puts out of reach are written with their real figure (a river's detour of 3 km
+#: between homes 300 m apart, say); a walk longer still is written as ``inf``.
+WALK_SEARCH_MARGIN_KM = 2.0
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from matching.rules.distance import WALK_SEARCH_FACTOR, DistanceRules
+from matching.rules.distance import WALK_SEARCH_MARGIN_KM, DistanceRules
 from matching.world import geo
 from matching.world.streets.network import StreetGraph
-from matching.world.streets.walk import walks_km
+from matching.world.streets.walk import WalkRows, snapped_walks_km
 
 #: The kinds of distance, as outputs name them.
 STRAIGHT, ESTIMATED, WALKED = "straight", "estimated", "walked"
@@ -51,6 +51,7 @@ class Distances:
     graph: StreetGraph | None = None
     streets: Path | None = None
     recorded: str | None = None
+    _walked: dict[float, WalkRows] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -73,13 +74,27 @@ class Distances:
                 lon_b: np.ndarray, reach_km: float) -> np.ndarray:
         """Distance in km between points ``a[k]`` and ``b[k]``, elementwise.
 
-        A walk is searched up to ``WALK_SEARCH_FACTOR * reach_km`` and is ``inf`` beyond;
-        NaN where a point has no coordinates.
+        A walk is searched up to ``reach_km + WALK_SEARCH_MARGIN_KM`` and is ``inf``
+        beyond; NaN where a point has no coordinates.
         """
-        straight = geo.haversine_km(lat_a, lon_a, lat_b, lon_b)
         if self.graph is None:
+            straight = geo.haversine_km(lat_a, lon_a, lat_b, lon_b)
             return np.asarray(straight * self.rules.detour_factor, dtype=float)
-        return walks_km(self.graph, lat_a, lon_a, lat_b, lon_b, WALK_SEARCH_FACTOR * reach_km)
+        limit = search_km(reach_km)
+        node_a, snap_a = self.graph.snap(lat_a, lon_a)
+        node_b, snap_b = self.graph.snap(lat_b, lon_b)
+        straight = geo.haversine_km(lat_a, lon_a, lat_b, lon_b)
+        return snapped_walks_km(self.graph, node_a, snap_a, node_b, snap_b, straight, limit,
+                                self._rows(limit))
+
+    def _rows(self, limit_km: float) -> WalkRows | None:
+        """The walks found so far with this limit (a run asks about the same people
+        several times: each region, then the whole world)."""
+        if self.graph is None:
+            return None
+        if limit_km not in self._walked:
+            self._walked[limit_km] = WalkRows(self.graph.num_nodes, limit_km)
+        return self._walked[limit_km]
 
     def near(self, lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray,
              lon_b: np.ndarray, km: float
@@ -90,8 +105,12 @@ class Distances:
         i, j, straight = geo.pairs_within(lat_a, lon_a, lat_b, lon_b, km)
         if self.graph is None:
             return i, j, straight * self.rules.detour_factor, straight
-        walked = walks_km(self.graph, lat_a[i], lon_a[i], lat_b[j], lon_b[j],
-                          WALK_SEARCH_FACTOR * km)
+        # each person snapped once, not once per pair
+        node_a, snap_a = self.graph.snap(lat_a, lon_a)
+        node_b, snap_b = self.graph.snap(lat_b, lon_b)
+        limit = search_km(km)
+        walked = snapped_walks_km(self.graph, node_a[i], snap_a[i], node_b[j], snap_b[j],
+                                  straight, limit, self._rows(limit))
         return i, j, walked, straight
 
     def far_from_streets(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray,
@@ -102,3 +121,9 @@ class Distances:
         _, km = self.graph.snap(lat, lon)
         far = np.flatnonzero(km > self.rules.snap_km)
         return far, km[far]
+
+
+def search_km(reach_km: float) -> float:
+    """How far a walk is searched for a pair whose limit is ``reach_km``."""
+    return reach_km + WALK_SEARCH_MARGIN_KM
+
