@@ -316,7 +316,7 @@ def distance_histogram(run: Run, ax: Axes | None = None, lang: str = "en") -> Fi
         ax.hist(km, bins=20, color="#16a085", edgecolor="white")
         ax.set_xlabel(words["km"])
         ax.set_ylabel(words["pairs"])
-        ax.set_title(words["distance"])
+        ax.set_title(metrics.distance_title(run.world, lang))
     return figure
 
 

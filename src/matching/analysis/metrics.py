@@ -12,10 +12,12 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.rules.schedule import SIX_ONES
 from matching.schedule import dates
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.model import World
 
 #: Age bands of elders: under the first, between each two, and the last and over.
 AGE_BANDS = (80, 85, 90, 95)
@@ -354,3 +356,17 @@ def iso_dates(values: pd.Series) -> pd.Series:
 def _monday(text: str) -> dt.date:
     day = dt.date.fromisoformat(text)
     return day - dt.timedelta(days=day.weekday())
+
+
+def distance_title(world: World, lang: str = "en") -> str:
+    """What the world's distances are, as a title: walked along the streets, estimated
+    (the straight line times a detour factor) or the straight line."""
+    distances = world.distances
+    return say(f"distance.kind.{distances.kind}", lang,
+               factor=distances.rules.detour_factor)
+
+
+def distance_label(world: World, km: float, straight_km: float, lang: str = "en") -> str:
+    """A pair's distance in words, the straight line beside a walk (``步行 1.2 公里（直线
+    0.3）``)."""
+    return say(f"distance.label.{world.distances.kind}", lang, km=km, straight_km=straight_km)

@@ -334,7 +334,7 @@ def report_html(run: Run, lang: str = "zh",
         f'<figure class="{cls}"><img alt="" src="data:image/png;base64,{_png(f)}"></figure>'
         for cls, f in images) + "</div>")
 
-    parts.append(f"<h2>{esc(t('distance'))}</h2>" +
+    parts.append(f"<h2>{esc(metrics.distance_title(run.world, lang))}</h2>" +
                  _figures_table(metrics.distance_summary(run).to_frame("").T, lang,
                                 kinds={"pairs": "count"}))
     fairness = metrics.fairness(run)

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from matching.analysis.metrics import elders_table
+from matching.analysis.metrics import distance_label, elders_table
 from matching.assets import LEAFLET
 from matching.catalogue import say
 from matching.outputs.folder import Run
+from matching.world import geo
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: More people than this and the page would be too heavy to open: the map is left out.
@@ -53,7 +54,8 @@ MAP_SCRIPT = """(function () {
   var bounds = [];
   data.pairs.forEach(function (p) {
     L.polyline([[p[0], p[1]], [p[2], p[3]]],
-               {color: "#7f8c8d", weight: 1, opacity: 0.7}).addTo(pairs); });
+               {color: "#7f8c8d", weight: 1, opacity: 0.7})
+      .bindTooltip(text(p[4])).addTo(pairs); });
   data.volunteers.forEach(function (v) {
     L.circleMarker([v[0], v[1]], {radius: 3, color: "#2980b9", weight: 1, fillOpacity: 0.7})
       .bindTooltip(text(data.words.volunteer + " " + v[2])).addTo(groups[v[3]]);
@@ -103,7 +105,8 @@ def map_script_hashes() -> tuple[str, ...]:
 def map_data(run: Run, lang: str, tiles: str | None = None,
              attribution: str = "") -> dict[str, object]:
     """What the map draws: communities, volunteers ``[lat, lon, name, community index]``,
-    elders ``[lat, lon, name, community index, served]``, pairs ``[lat, lon, lat, lon]``
+    elders ``[lat, lon, name, community index, served]``, pairs ``[lat, lon, lat, lon,
+    distance in words]``
     (WGS-84), the words of its layers, and the tiles if any."""
     vols = run.world.volunteers.frame()
     elders = elders_table(run)
@@ -131,9 +134,12 @@ def map_data(run: Run, lang: str, tiles: str | None = None,
         homes[str(row.elder_id)] = point
         people.append([*point, str(row.name) or str(row.elder_id), index[str(row.community)],
                        int(bool(row.served))])
-    pairs = [[*where[v], *homes[e]] for v, e in
-             zip(run.assignments[VOLUNTEER_ID].astype(str),
-                 run.assignments[ELDER_ID].astype(str), strict=True)
+    pairs = [[*where[v], *homes[e],
+              distance_label(run.world, float(km), float(geo.haversine_km(*where[v], *homes[e])),
+                             lang)]
+             for v, e, km in zip(run.assignments[VOLUNTEER_ID].astype(str),
+                                 run.assignments[ELDER_ID].astype(str),
+                                 run.assignments["distance_km"].astype(float), strict=True)
              if v in where and e in homes]
     words = {key: say(f"figure.{key}", lang) for key in ("volunteer", "elder", "unassigned")}
     return {"tiles": tiles, "attribution": attribution, "communities": communities,

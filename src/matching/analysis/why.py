@@ -30,6 +30,7 @@ from matching.rules.errors import InputError, InputIssue
 from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE
 from matching.world import geo
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.distances import STRAIGHT, WALKED
 from matching.world.parse import day_codes
 from matching.world.read import read_world
 
@@ -126,13 +127,22 @@ class _Plan:
 
 
 def _terms(p: PairingProblem, v: int, e: int, km: float) -> dict[str, Any]:
+    """A pair's terms: its distance (and, unless that is the straight line, the straight
+    line beside it), its ties and its cost in the objective."""
     eligibility = p.eligibility
     rules = p.rules
     kin = bool(eligibility.kin(np.array([v]), np.array([e]))[0])
     familiar = bool(eligibility.familiar(np.array([v]), np.array([e]))[0])
     cost = km - rules.kin_bonus_km * kin - rules.familiar_bonus_km * familiar
-    return {"distance_km": round(km, 3), "kin": kin, "familiar": familiar,
-            "cost_km": round(cost, 3)}
+    terms: dict[str, Any] = {"distance_km": round(km, 3)}
+    if p.world.distances.kind != STRAIGHT:
+        terms["straight_km"] = round(_straight(p, v, e), 3)
+    return {**terms, "kin": kin, "familiar": familiar, "cost_km": round(cost, 3)}
+
+
+def _straight(p: PairingProblem, v: int, e: int) -> float:
+    vols, elds = p.world.volunteers, p.world.elders
+    return float(geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e]))
 
 
 def _moved(p: PairingProblem, out: int, alt: int | None, change: float) -> Reason:
@@ -166,8 +176,13 @@ def _rule_reason(p: PairingProblem, code: int, v: int, e: int, km: float) -> Rea
     elds = p.world.elders
     vols = p.world.volunteers
     if code == TOO_FAR:
-        return Reason("candidate.too_far", {"km": round(km, 3), "max_km": rules.max_km,
-                                            "max_kin_km": rules.max_kin_km})
+        limits = {"max_km": rules.max_km, "max_kin_km": rules.max_kin_km}
+        kind = p.world.distances.kind
+        if kind == STRAIGHT:
+            return Reason("candidate.too_far", {"km": round(km, 3), **limits})
+        return Reason(f"candidate.too_far_{kind}",
+                      {"km": round(km, 3), "straight_km": round(_straight(p, v, e), 3),
+                       **limits})
     if code == REFUSES:
         return Reason("candidate.refused")
     if code == GENDER:
@@ -177,14 +192,32 @@ def _rule_reason(p: PairingProblem, code: int, v: int, e: int, km: float) -> Rea
                    "volunteer_days": day_codes(int(vols.day_mask[v]))})
 
 
-def _distances_to(p: PairingProblem, e: int) -> np.ndarray:
-    """Distance from every volunteer to elder ``e``: measured where pairs.csv gives it,
-    else great-circle (NaN without coordinates)."""
-    vols, elds = p.world.volunteers, p.world.elders
-    km = geo.haversine_km(vols.lat, vols.lon, elds.lat[e], elds.lon[e])
+def _distances_to(p: PairingProblem, e: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from every volunteer to elder ``e`` as the plan measured it (measured,
+    walked or estimated; NaN without coordinates), and the straight line.
+
+    Beyond the plan's candidates (too far in a straight line, so too far on foot as well)
+    a walk is asked only of the ``top`` nearest, to show them; the others stay NaN.
+    """
+    world = p.world
+    vols, elds = world.volunteers, world.elders
+    straight = geo.haversine_km(vols.lat, vols.lon, elds.lat[e], elds.lon[e])
+    km = straight * world.distances.rules.detour_factor
     near = p.near_e == e
+    if world.distances.kind == WALKED:
+        known = np.zeros(len(km), dtype=bool)
+        known[p.near_v[near]] = True
+        km = np.full(len(km), np.nan)
+        rest = np.flatnonzero(~known & np.isfinite(straight))
+        rest = rest[np.argsort(straight[rest], kind="stable")[:top]]
+        # read back from a folder, the streets are not at hand: those stay unknown
+        if len(rest) and world.distances.graph is not None:
+            km[rest] = world.distances.between(
+                vols.lat[rest], vols.lon[rest], np.full(len(rest), elds.lat[e]),
+                np.full(len(rest), elds.lon[e]), p.rules.max_kin_km)
+            km[rest[~np.isfinite(km[rest])]] = np.nan
     km[p.near_v[near]] = p.near_km[near]
-    return km
+    return km, straight
 
 
 @dataclass(frozen=True)
@@ -248,7 +281,7 @@ def explain_elder(run: Run, elder_id: str, top: int = 5) -> Explanation:
     if elder_id not in plan.eid:
         raise InputError.one("--elder", "input.no_such_elder_in_plan", elder=elder_id)
     e = plan.eid[elder_id]
-    km = _distances_to(p, e)
+    km, _ = _distances_to(p, e, top)
     limit = p.eligibility.pairing_limit(np.arange(p.num_volunteers),
                                         np.full(p.num_volunteers, e), p.rules.max_km,
                                         p.rules.max_kin_km)

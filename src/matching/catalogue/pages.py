@@ -521,6 +521,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.by_age": ("按年龄段", "By age band"),
     "report.figures": ("图表", "Figures"),
     "report.distance": ("步行距离", "Walking distance"),
+    # what a distance is, as outputs title it (the world's kind of distance)
+    "distance.kind.walked": ("步行距离（沿街道实测）", "Walking distance (along the streets)"),
+    "distance.kind.estimated": ("估计步行距离（直线 × {factor:g}）",
+                                "Estimated walking distance (straight line × {factor:g})"),
+    "distance.kind.straight": ("直线距离", "Straight-line distance"),
+    "distance.label.walked": ("步行 {km:.1f} 公里（直线 {straight_km:.1f}）",
+                              "{km:.1f} km on foot ({straight_km:.1f} km in a straight line)"),
+    "distance.label.estimated": ("估计步行 {km:.1f} 公里（直线 {straight_km:.1f}）",
+                                 "about {km:.1f} km on foot ({straight_km:.1f} km in a "
+                                 "straight line)"),
+    "distance.label.straight": ("直线 {km:.1f} 公里", "{km:.1f} km in a straight line"),
     "report.fairness": ("志愿者负担与公平", "Volunteer load and fairness"),
     "report.six": ("“六个一”安排情况", "The six ones planned"),
     "report.unmet": ("未能安排的服务", "Unmet obligations"),

@@ -243,6 +243,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "candidate.too_far": ("太远：{km:.1f} 公里，上限 {max_km:g} 公里（亲属 {max_kin_km:g} 公里）",
                           "too far: {km:.1f} km, the limit is {max_km:g} km ({max_kin_km:g} km "
                           "for kin)"),
+    "candidate.too_far_walked": (
+        "太远：步行 {km:.1f} 公里（直线 {straight_km:.1f}），上限 {max_km:g} 公里"
+        "（亲属 {max_kin_km:g} 公里）",
+        "too far: a {km:.1f} km walk ({straight_km:.1f} km in a straight line), the limit is "
+        "{max_km:g} km ({max_kin_km:g} km for kin)"),
+    "candidate.too_far_estimated": (
+        "太远：估计步行 {km:.1f} 公里（直线 {straight_km:.1f}），上限 {max_km:g} 公里"
+        "（亲属 {max_kin_km:g} 公里）",
+        "too far: an estimated {km:.1f} km walk ({straight_km:.1f} km in a straight line), "
+        "the limit is {max_km:g} km ({max_kin_km:g} km for kin)"),
     "candidate.refused": ("老人拒绝此人", "refused by the elder"),
     "candidate.gender": ("不是老人要求的{want!w}", "not {want!w}, as the elder prefers"),
     "candidate.no_shared_day": ("没有共同的空闲日（老人：{elder_days!l}；"
