@@ -44,7 +44,7 @@ from matching.rules.pairing import Rules
 from matching.rules.schedule import ScheduleRules
 from matching.world import geo, parse
 from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID
-from matching.world.model import World
+from matching.world.model import World, far_from_streets
 from matching.world.read import read_header, read_world
 from matching.world.tables import Elders, Volunteers
 
@@ -99,7 +99,8 @@ class Diagnosis:
 
 def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "wgs84",
              rules: Rules | None = None, schedule_rules: ScheduleRules | None = None,
-             area: tuple[float, float, float] | None = None) -> Diagnosis:
+             area: tuple[float, float, float] | None = None,
+             streets: Path | None = None) -> Diagnosis:
     """Check input files as planning would read them, and warn about likely slips.
 
     Parameters
@@ -114,6 +115,9 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
     area
         ``(lat, lon, km)``: the county, as a centre and radius; points outside are flagged.
         Without it, points with nobody else within :data:`ISOLATED_KM` are.
+    streets
+        An OpenStreetMap extract: people farther than the snapping distance from every
+        street on it are flagged.
     """
     rules = rules or Rules()
     schedule_rules = schedule_rules or ScheduleRules()
@@ -133,9 +137,10 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
         found.files[str(path)] = kind
     if found.problems:
         return found
-    world = _read(tables, coords, rules, found)
+    world = _read(tables, coords, rules, found, streets)
     if world is None:
         return found
+    found.warnings += far_from_streets(world)
     found.warnings += _unreachable(world)
     for key in ("volunteers", "elders"):
         found.warnings += _duplicates(world, key)
@@ -164,7 +169,7 @@ def _kind(path: Path) -> str:
 
 
 def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules,
-          found: Diagnosis) -> World | None:
+          found: Diagnosis, streets: Path | None = None) -> World | None:
     """Read the world; a missing volunteers or elders file is stood in for by an empty one,
     so that either file can be checked alone."""
     blank = {"volunteers": pd.DataFrame({VOLUNTEER_ID: [], "lat": [], "lon": []}),
@@ -173,7 +178,7 @@ def _read(tables: dict[str, Path], coords: str | Mapping[str, str], rules: Rules
         return read_world(tables.get("volunteers", blank["volunteers"]),
                           tables.get("elders", blank["elders"]),
                           tables.get("relations"), tables.get("pairs"), rules=rules,
-                          coords=coords)
+                          coords=coords, streets=streets)
     except InputError as exc:
         found.problems += exc.problems
         return None
@@ -301,7 +306,8 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
     vols, elds = world.volunteers, world.elders
     v = vols.rows(source[VOLUNTEER_ID])
     e = elds.rows(source[ELDER_ID])
-    km = geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e])
+    reach = max(rules.max_kin_km, schedule_rules.service_km)
+    km = world.distances.between(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e], reach)
     if world.pairs is not None and len(world.pairs):
         given = dict(zip(zip(world.pairs.volunteer_id, world.pairs.elder_id, strict=True),
                          world.pairs.distance_km, strict=True))
@@ -312,7 +318,6 @@ def _idle_relations(world: World, schedule_rules: ScheduleRules) -> list[InputIs
     eligibility = Eligibility.from_world(world)
     kinds = [parse.parse_relation(text) for text in source["relation"]]
     name = _file(world, "relations")
-    reach = max(rules.max_kin_km, schedule_rules.service_km)
     out: list[InputIssue] = []
     pair_kinds: dict[tuple[str, str], set[str]] = {}
     for i, (row, kind) in enumerate(zip(source.index, kinds, strict=True)):

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,19 @@ def distance_of(args: argparse.Namespace) -> DistanceRules | None:
         return DistanceRules(detour_factor=factor)
     except RuleError as exc:
         raise InputError.one("--detour-factor", exc.code, **exc.params) from None
+
+
+#: Homes far from every street named one by one on standard error; the rest are counted.
+MOST_FAR_SHOWN = 10
+
+
+def warn_far_from_streets(notices: Sequence[Mapping[str, Any]]) -> None:
+    """Say on standard error who lives far from every street (file, row and distance, as
+    :func:`matching.world.model.far_from_streets` finds them; never a home's coordinates)."""
+    for notice in notices[:MOST_FAR_SHOWN]:
+        say(f"warning: {notice['text']}")
+    if len(notices) > MOST_FAR_SHOWN:
+        say(f"warning: and {len(notices) - MOST_FAR_SHOWN} more far from every street")
 
 
 def add_coords(p: argparse.ArgumentParser) -> None:

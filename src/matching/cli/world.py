@@ -38,6 +38,8 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                        help="volunteers, elders and optionally relations and pairs files")
         add_coords(p)
+        p.add_argument("--streets", type=Path, metavar="FILE.osm.pbf",
+                       help="an OpenStreetMap extract: flag homes far from every street on it")
         p.add_argument("--area", metavar="LAT,LON,KM",
                        help="the county as a centre and radius: points outside are flagged "
                             "(default: points with nobody else within 20 km)")
@@ -89,7 +91,8 @@ def doctor(args: argparse.Namespace) -> int:
             area = (lat, lon, km)
         except ValueError:
             raise InputError.one("--area", "input.not_area", given=args.area) from None
-    found = diagnose(args.files, coords=args.coords or "wgs84", area=area)
+    found = diagnose(args.files, coords=args.coords or "wgs84", area=area,
+                     streets=args.streets)
     emit(args, {"ok": found.ok, "files": found.files,
                 "problems": [issue.as_json() for issue in found.problems],
                 "warnings": [issue.as_json() for issue in found.warnings]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -67,8 +67,8 @@ def without_volunteers(world: World, gone: set[str]) -> World:
 
 def far_from_streets(world: World) -> list[InputIssue]:
     """Everyone whose home is farther than ``snap_km`` from every street of the world's
-    network, as notices naming the file, the row and the coordinates (an empty list
-    without a network). Their walks still count the straight stretch to the street."""
+    network, as notices naming the file, the row and the distance (an empty list without
+    a network). Their walks still count the straight stretch to the street."""
     notices: list[InputIssue] = []
     for key, table in (("volunteers", world.volunteers), ("elders", world.elders)):
         far, km = world.distances.far_from_streets(table.lat, table.lon)
@@ -76,8 +76,17 @@ def far_from_streets(world: World) -> list[InputIssue]:
         rows = source.index.to_numpy() if source is not None and len(source) == len(table) \
             else np.arange(len(table)) + 2
         for i, d in zip(far.tolist(), km.tolist(), strict=True):
+            # no coordinates in the notice: it goes to logs, and homes stay out of them
             notices.append(InputIssue(world.names.get(key, f"{key}.csv"),
                                       "input.far_from_streets", int(rows[i]), "lat, lon",
-                                      f"{table.lat[i]:.6f}, {table.lon[i]:.6f}", km=d,
-                                      most=world.distances.rules.snap_km))
+                                      km=round(d, 3), most=world.distances.rules.snap_km))
     return notices
+
+
+def street_figures(world: World) -> dict[str, Any]:
+    """What a run's summary says of its distances: the kind, and who lives far from every
+    street (file, row, km, and the sentence)."""
+    far = far_from_streets(world)
+    return {"kind": world.distances.kind,
+            "far_from_streets": [{"file": n.file, "row": n.row, "km": n.params["km"],
+                                  "text": n.text()} for n in far]}
