@@ -93,7 +93,8 @@ def distance_of(args: argparse.Namespace) -> DistanceRules | None:
     try:
         return DistanceRules(detour_factor=factor)
     except RuleError as exc:
-        raise InputError.one("--detour-factor", exc.code, **exc.params) from None
+        raise InputError.one("--detour-factor", "input.bad_rule_option",
+                             detail=str(exc)) from None
 
 
 #: Homes far from every street named one by one on standard error; the rest are counted.

@@ -12,6 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from matching.console import service
 from matching.console.bodies import BoundedRoute
@@ -37,6 +38,7 @@ from matching.console.pages import (
     read_uploads,
     rota_with_links,
     run_links,
+    upload_chunks,
     workbook_response,
     zip_response,
 )
@@ -129,6 +131,25 @@ async def api_inputs(request: Request, console: ConsoleDep, name: str,
     return JSONResponse({"saved": sorted(uploads), "inputs": sorted(console.store.inputs(name)),
                          "warnings": [problem_json(p)
                                       for p in found.warnings]})
+
+
+@router.post("/programmes/{name}/streets", tags=["programmes"], dependencies=[MAY_PLAN])
+async def api_streets(request: Request, console: ConsoleDep, name: str,
+                      streets: Annotated[UploadFile, File()],
+                      x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Upload the programme's streets (multipart field ``streets``: an OpenStreetMap
+    extract, ``.osm.pbf``). Read whole and saved only if it has streets to walk on: 200 with
+    its ``nodes`` and ``streets``, or 422 with the problem. The next runs walk on it."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        figures = await run_in_threadpool(service.save_streets, console.store, name,
+                                          upload_chunks(streets))
+    except service.UploadRefused as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems],
+                             "problem_count": exc.count}, 422)
+    console.log(request, "streets", name, service.STREETS_NAME, None, figures)
+    return JSONResponse(figures)
 
 
 @router.post("/programmes/{name}/runs", status_code=202, tags=["runs"], dependencies=[MAY_PLAN],

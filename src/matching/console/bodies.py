@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import Message
 
 from matching.console import service
+from matching.rules.limits import STREETS_UPLOAD_BYTES
 
 #: The largest body of a volunteer's mark (a mark is a few short fields and a comment).
 MARK_BYTES = 4 * 1024
@@ -36,6 +37,11 @@ UPLOAD_BYTES = 3 * service.MAX_UPLOAD_BYTES + 2**20
 #: How deep a JSON body may nest (the deepest the console takes is three: a change's row).
 MAX_JSON_DEPTH = 16
 
+#: The largest body of a street extract's upload: the extract, and a form around it.
+STREETS_BODY_BYTES = STREETS_UPLOAD_BYTES + 2**20
+#: Routes that take a street extract, by the end of their path.
+STREETS_PATHS = ("/streets",)
+
 #: Routes that take files (multipart), by the end of their path.
 UPLOAD_PATHS = ("/inputs", "/upload", "/upload/{token}")
 
@@ -44,6 +50,8 @@ def body_limit(path: str) -> int:
     """The largest body the route at ``path`` (its template) takes."""
     if path.startswith("/v/"):
         return MARK_BYTES
+    if path.endswith(STREETS_PATHS):
+        return STREETS_BODY_BYTES
     if path.endswith(UPLOAD_PATHS):
         return UPLOAD_BYTES
     return CALL_BYTES

@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -109,7 +110,7 @@ def upload_page(request: Request, console: ConsoleDep, name: str) -> HTMLRespons
     """The upload form, with the rosters saved so far."""
     console.programme_or_404(name)
     return console.page(request, "upload.html", name=name, saved=console.store.inputs(name),
-                        kinds=INPUT_KINDS, step="upload")
+                        kinds=INPUT_KINDS, step="upload", streets=console.store.streets(name))
 
 
 #: One upload is checked at a time: checking holds a whole roster in memory.
@@ -123,6 +124,16 @@ async def read_uploads(files: dict[str, UploadFile | None]) -> dict[str, tuple[s
         if upload is not None and upload.filename:
             out[kind] = (upload.filename, await upload.read(service.MAX_UPLOAD_BYTES + 1))
     return out
+
+
+#: Bytes read at a time from an uploaded street extract.
+UPLOAD_CHUNK_BYTES = 1 << 20
+
+
+def upload_chunks(upload: UploadFile) -> Iterator[bytes]:
+    """An uploaded file's contents a piece at a time (read in a worker thread: the upload
+    is spooled to disk, and a street extract may be large)."""
+    return iter(lambda: upload.file.read(UPLOAD_CHUNK_BYTES), b"")
 
 
 async def check_off_the_loop(console: Console, name: str,
@@ -144,7 +155,8 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
     console.programme_or_404(name)
     uploads = await read_uploads({"volunteers": volunteers, "elders": elders,
                                   "relations": relations})
-    context: dict[str, Any] = {"name": name, "kinds": INPUT_KINDS, "step": "upload"}
+    context: dict[str, Any] = {"name": name, "kinds": INPUT_KINDS, "step": "upload",
+                               "streets": console.store.streets(name)}
     saved = console.store.inputs(name)
     first = not {"volunteers", "elders"} <= set(saved)
     try:
@@ -168,6 +180,32 @@ async def upload_form(request: Request, console: ConsoleDep, name: str,
                         staged=token, differences=difference_rows(
                             changes, language(request), console, name),
                         fingerprints=service.fingerprints(uploads), **context)
+
+
+@router.post("/p/{name}/streets", response_class=HTMLResponse, dependencies=[MAY_PLAN])
+async def streets_form(request: Request, console: ConsoleDep, name: str,
+                       csrf: Annotated[str, Form()] = "",
+                       streets: UploadFile | None = None) -> HTMLResponse:
+    """Check an uploaded street extract and save it as the programme's: its next runs
+    walk on it."""
+    check_form_token(request, csrf)
+    console.programme_or_404(name)
+    context: dict[str, Any] = {"name": name, "kinds": INPUT_KINDS, "step": "upload",
+                               "saved": console.store.inputs(name),
+                               "streets": console.store.streets(name)}
+    if streets is None or not streets.filename:
+        return console.page(request, "upload.html", 422, problems=[
+            InputIssue("request", "upload.no_files")], problem_count=1, **context)
+    try:
+        async with _CHECKING:
+            figures = await run_in_threadpool(service.save_streets, console.store, name,
+                                              upload_chunks(streets))
+    except service.UploadRefused as exc:
+        return console.page(request, "upload.html", 422, problems=exc.problems,
+                            problem_count=exc.count, **context)
+    console.log(request, "streets", name, service.STREETS_NAME, None, figures)
+    context["streets"] = console.store.streets(name)
+    return console.page(request, "upload.html", streets_saved=figures, **context)
 
 
 def difference_rows(changes: dict[str, dict[str, list]], lang: str, console: Console,

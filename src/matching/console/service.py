@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +36,7 @@ from matching.console.runs import Job, RunQueue
 from matching.console.store import (
     INPUT_KINDS,
     INPUT_SUFFIXES,
+    STREETS_NAME,
     NotFound,
     Store,
     private_folder,
@@ -54,12 +55,15 @@ from matching.programme.roster import Roster, check_change, roster_as_of
 from matching.rules import limits
 from matching.rules.errors import InputError, InputIssue, RuleError
 from matching.rules.ids import inside
+from matching.rules.limits import STREETS_UPLOAD_BYTES
 from matching.rules.schedule import ScheduleRules
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID, chinese
 from matching.world.places import KnownPlaces
 from matching.world.read import read_table, read_world
+from matching.world.streets import load_streets
+from matching.world.streets.network import cache_path
 
 #: The largest input file the console accepts (a county's roster is a few MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -387,6 +391,44 @@ def _shown_name(name: str, kind: str) -> str:
     return base
 
 
+def save_streets(store: Store, programme: str, chunks: Iterable[bytes]) -> dict[str, Any]:
+    """Check an uploaded street extract and make it the programme's: read whole (its graph
+    built and cached), it replaces the one before; the next runs walk on it.
+
+    Raises
+    ------
+    UploadRefused
+        If it is larger than :data:`~matching.rules.limits.STREETS_UPLOAD_BYTES` (counted
+        while it arrives), is not an extract, or has no street to walk on; nothing is
+        saved then.
+    """
+    folder = private_folder(store.programme_dir(programme, create=True) / "inputs")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".streets-", suffix=".osm.pbf")
+    staged = Path(name)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > STREETS_UPLOAD_BYTES:
+                    raise UploadRefused([InputIssue(STREETS_NAME, "upload.too_large",
+                                                    mb=STREETS_UPLOAD_BYTES // 2**20)])
+                out.write(chunk)
+        try:
+            graph = load_streets(staged)
+        except (RuntimeError, OSError) as exc:
+            raise UploadRefused([InputIssue(STREETS_NAME, "input.streets_unreadable",
+                                            error=str(exc).splitlines()[0][:200])]) from None
+        if graph.num_edges == 0:
+            raise UploadRefused([InputIssue(STREETS_NAME, "input.streets_empty")])
+        store.replace_streets(programme, staged)
+    finally:
+        staged.unlink(missing_ok=True)
+        cache_path(staged).unlink(missing_ok=True)
+    return {"saved": STREETS_NAME, "nodes": graph.num_nodes, "streets": graph.num_edges,
+            "bytes": size}
+
+
 def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
               today: dt.date | None = None, replan: Replan | None = None,
               actor: str = "") -> str:
@@ -436,6 +478,11 @@ def start_run(store: Store, runs: RunQueue, programme: str, options: RunOptions,
             lines.insert(lines.index("[solver]"), 'previous = "inputs/previous_schedule.csv"')
             if replan.from_date is not None:
                 lines.insert(lines.index("[solver]"), f"from = {replan.from_date.isoformat()}")
+    streets = store.streets(programme)
+    if streets is not None:  # walked on the programme's streets (the graph cached there)
+        lines.insert(lines.index("[schedule]"), "[distance]")
+        lines.insert(lines.index("[schedule]"),
+                     f"streets = {json.dumps(str(streets.resolve()), ensure_ascii=False)}")
     if options.leaving:
         lines += ["[whatif]", f"leaving = {json.dumps(sorted(options.leaving))}"]
     write_private(folder / "scenario.toml", ("\n".join(lines) + "\n").encode("utf-8"))

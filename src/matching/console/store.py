@@ -30,6 +30,7 @@ from confusable_homoglyphs import utils as homoglyphs
 from matching.outputs.write import PRIVATE_FOLDER_MODE, private_folders, write_private
 from matching.rules.errors import InputIssue
 from matching.rules.ids import UnsafePath, inside
+from matching.world.streets.network import cache_path
 
 #: A programme's name: letters (Chinese too), digits, "-" and "_", at most 64 of them,
 #: starting with a letter or digit (after NFC normalisation; the whole name must match).
@@ -47,6 +48,8 @@ INPUT_KINDS = ("volunteers", "elders", "relations")
 
 #: Suffixes an input file may have (the engine reads CSV in UTF-8/GBK and Excel workbooks).
 INPUT_SUFFIXES = (".csv", ".xlsx")
+#: The programme's street extract.
+STREETS_NAME = "streets.osm.pbf"
 
 
 class NotFound(LookupError):
@@ -189,6 +192,22 @@ class Store:
                 if (folder / f"{kind}{suffix}").is_file():
                     found[kind] = folder / f"{kind}{suffix}"
         return found
+
+    def streets(self, name: str) -> Path | None:
+        """The programme's street extract (``inputs/streets.osm.pbf``), if it has one."""
+        path = self.programme_dir(name) / "inputs" / STREETS_NAME
+        return path if path.is_file() else None
+
+    def replace_streets(self, name: str, staged: Path) -> Path:
+        """Make a checked extract (``staged``, in the programme's inputs folder, with its
+        graph cached beside it) the programme's streets; the one before is replaced."""
+        folder = self.programme_dir(name, create=True) / "inputs"
+        target = folder / STREETS_NAME
+        with self._lock:
+            if cache_path(staged).is_file():  # keyed by the file's contents, not its name
+                os.replace(cache_path(staged), cache_path(target))
+            os.replace(staged, target)
+        return target
 
     def replace_inputs(self, name: str, files: dict[str, Path]) -> None:
         """Save checked files (by kind) as the programme's inputs, replacing those of the

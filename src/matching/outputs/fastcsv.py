@@ -96,9 +96,10 @@ def _text_cells(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     encoded = []
     for text in texts:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="").writerow([text, ""])
+        # pandas' own dialect: a line feed in a cell is quoted because it ends lines
+        csv.writer(buffer, lineterminator="\n").writerow([text, ""])
         # the cell as it is written between commas (an empty one alone would be quoted)
-        encoded.append(buffer.getvalue()[:-1].encode("utf-8"))
+        encoded.append(buffer.getvalue()[:-2].encode("utf-8"))
     width = max((len(e) for e in encoded), default=0)
     cells = np.zeros((len(encoded), max(width, 1)), dtype=np.uint8)
     for k, e in enumerate(encoded):

@@ -22,12 +22,14 @@ DISTRIBUTION = "sixty-helps-ninety"
 #: Each extra, and the top-level modules it brings, in the order they are checked.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "figures": ("matplotlib",),
-    # the console writes each run's report too: it brings matplotlib as well
+    "streets": ("osmium",),
+    # the console writes each run's report too, and reads uploaded streets: it brings
+    # matplotlib and osmium as well
     "console": ("fastapi", "starlette", "pydantic", "uvicorn", "jinja2", "multipart",
-                "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx", "matplotlib"),
+                "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx", "matplotlib",
+                "osmium"),
     "cluster": ("distributed", "dask"),
     "geo": ("geopandas",),
-    "streets": ("osmium",),
 }
 
 class MissingExtra(ImportError):
