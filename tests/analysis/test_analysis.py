@@ -288,7 +288,8 @@ def test_scenario_rules_are_read_back(tmp_path):
     text = scenario.read_text(encoding="utf-8").replace(
         'volunteers = "minle/', f'volunteers = "{scenario.parent}/minle/').replace(
         'elders = "minle/', f'elders = "{scenario.parent}/minle/').replace(
-        'relations = "minle/', f'relations = "{scenario.parent}/minle/')
+        'relations = "minle/', f'relations = "{scenario.parent}/minle/').replace(
+        'streets = "minle/', f'streets = "{scenario.parent}/minle/')
     text = text.replace("max_km = 2.0 ", "max_km = 3.0 ")
     (tmp_path / "s.toml").write_text(text.replace("weeks = 13", "weeks = 1"), encoding="utf-8")
     assert main(["run", str(tmp_path / "s.toml"), "--out", str(tmp_path / "out"),

@@ -17,8 +17,8 @@ from tests.console.test_app import local
 from tests.helpers.tour import PROGRAMME, START, form_token, take_tour, tour_files
 
 #: Words that may stand in a Chinese page: the switch to English and the names of file
-#: formats.
-ALLOWED = {"English", "Excel", "CSV"}
+#: formats, and OpenStreetMap, where a programme's street file comes from.
+ALLOWED = {"English", "Excel", "CSV", "OpenStreetMap"}
 #: An engineer's words, kept beside this test: none may stand on a coordinator's page.
 JARGON = [line.strip() for line in
           (Path(__file__).parent / "jargon.txt").read_text(encoding="utf-8").splitlines()

@@ -135,7 +135,7 @@ def test_the_next_replan_uses_ratings_and_banked_hours(quarter):
 
     inputs = q2 / "inputs"
     report = checker.check_replan(inputs / "volunteers.csv", inputs / "elders.csv",
-                                  inputs / "relations.csv", None,
+                                  inputs / "relations.csv", q2 / "pairs.csv",  # walked
                                   q2 / "baseline" / "assignments.csv", inputs / "leaving.csv",
                                   q2)
     assert report.ok, report.text()

@@ -284,16 +284,18 @@ def test_bundled_scenarios_parse():
 
 @pytest.mark.slow
 def test_minle_scenario_runs_clean(tmp_path):
-    """The README's first command: minle.toml runs, and its folder passes the independent
-    pairing and schedule checks from its own inputs/ with nothing broken."""
+    """The README's first command: minle.toml runs, walking on Minle's streets, and its
+    folder passes the independent pairing and schedule checks from its own inputs/ and the
+    pairs.csv of its walks with nothing broken."""
     folder = Path(__file__).resolve().parents[2] / "scenarios"
     out = tmp_path / "minle"
     assert main(["run", str(folder / "minle.toml"), "--out", str(out), "--quiet"]) == 0
     inputs = [out / "inputs" / f for f in ("volunteers.csv", "elders.csv", "relations.csv")]
-    pairing = checker.check_pairing(*inputs, None, out)
-    assert pairing.ok, pairing.text()
     run = json.loads((out / "run.json").read_text())
-    report = checker.check_schedule_files(*inputs, None, out,
+    assert run["distance"]["kind"] == "walked"
+    pairing = checker.check_pairing(*inputs, out / "pairs.csv", out)
+    assert pairing.ok, pairing.text()
+    report = checker.check_schedule_files(*inputs, out / "pairs.csv", out,
                                           dt.date.fromisoformat(run["start"]), run["weeks"])
     assert report.ok, report.text()
 

@@ -16,7 +16,9 @@ from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.rules.schedule import SIX_ONES
 from matching.schedule import dates
+from matching.world import geo
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.distances import STRAIGHT
 from matching.world.model import World
 
 #: Age bands of elders: under the first, between each two, and the last and over.
@@ -97,14 +99,21 @@ def coverage(run: Run, by: str = "priority") -> pd.DataFrame:
 
 
 def distances(run: Run) -> pd.DataFrame:
-    """Each pair's distance, tie and walking minutes per visit (there and back)."""
+    """Each pair's distance (as the plan measured it: walked, estimated or straight), its
+    straight line, tie and walking minutes per visit (there and back)."""
     a = run.assignments
     km = pd.to_numeric(a["distance_km"], errors="coerce")
-    community = dict(zip(run.world.elders.elder_id, run.world.elders.community,
-                         strict=True))
+    vols, elds = run.world.volunteers, run.world.elders
+    community = dict(zip(elds.elder_id, elds.community, strict=True))
+    v = vols.rows(a[VOLUNTEER_ID].astype(str).to_numpy())
+    e = elds.rows(a[ELDER_ID].astype(str).to_numpy())
+    known = (v >= 0) & (e >= 0)
+    straight = np.full(len(a), np.nan)
+    straight[known] = geo.haversine_km(vols.lat[v[known]], vols.lon[v[known]],
+                                       elds.lat[e[known]], elds.lon[e[known]])
     return pd.DataFrame({ELDER_ID: a[ELDER_ID], VOLUNTEER_ID: a[VOLUNTEER_ID],
                          "community": [community.get(e, "") for e in a[ELDER_ID]],
-                         "distance_km": km, "tie": a["tie"],
+                         "distance_km": km, "straight_km": straight.round(3), "tie": a["tie"],
                          "walk_minutes": (2 * run.world.rules.walking_min_per_km * km).round(1)})
 
 
@@ -370,3 +379,15 @@ def distance_label(world: World, km: float, straight_km: float, lang: str = "en"
     """A pair's distance in words, the straight line beside a walk (``步行 1.2 公里（直线
     0.3）``)."""
     return say(f"distance.label.{world.distances.kind}", lang, km=km, straight_km=straight_km)
+
+
+def detour(run: Run) -> tuple[float, float] | None:
+    """The pairs' mean straight line (km) and how many times longer their distance is on
+    average (total over total), unless the plan's distances are the straight line."""
+    if run.world.distances.kind == STRAIGHT:
+        return None
+    table = distances(run).dropna(subset=["distance_km", "straight_km"])
+    if table.empty or not table["straight_km"].sum() > 0:
+        return None
+    return (round(float(table["straight_km"].mean()), 3),
+            round(float(table["distance_km"].sum() / table["straight_km"].sum()), 2))

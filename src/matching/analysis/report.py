@@ -337,6 +337,10 @@ def report_html(run: Run, lang: str = "zh",
     parts.append(f"<h2>{esc(metrics.distance_title(run.world, lang))}</h2>" +
                  _figures_table(metrics.distance_summary(run).to_frame("").T, lang,
                                 kinds={"pairs": "count"}))
+    detour = metrics.detour(run)
+    if detour is not None:
+        note = t("distance_note", straight=detour[0], ratio=detour[1])
+        parts.append(f'<p class="note">{esc(note)}</p>')
     fairness = metrics.fairness(run)
     parts.append(f"<h2>{esc(t('fairness'))}</h2>" +
                  _figures_table(fairness, lang, index="measure",

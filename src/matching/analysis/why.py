@@ -431,7 +431,9 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
     elders = pd.concat([sources["elders"], row.astype(str)], ignore_index=True).fillna("")
     try:
         world = read_world(sources["volunteers"], elders, sources.get("relations"),
-                           sources.get("pairs"), rules=run.world.rules)
+                           sources.get("pairs"), rules=run.world.rules,
+                           streets=run.world.distances.streets,
+                           distance=run.world.distances.rules)
     except InputError as exc:  # only the new row can be wrong: name it, not a row number
         raise InputError([InputIssue("--elder-row", q.code, None, q.column, q.value, **q.params)
                           for q in exc.problems]) from None
@@ -453,9 +455,10 @@ def suggest(run: Run, elder: dict[str, str] | pd.DataFrame, top: int = 5) -> pd.
                     "weekly_minutes": round(float(p.arc_minutes[k]), 1), "fits": fits,
                     "note": note.text("en"), "note_code": note.code,
                     "note_params": note.params_json()})
-    table = pd.DataFrame(out, columns=[VOLUNTEER_ID, "distance_km", "kin", "familiar",
-                                       "cost_km", "weekly_minutes", "fits", "note",
-                                       "note_code", "note_params"])
+    straight = ["straight_km"] if world.distances.kind != STRAIGHT else []
+    table = pd.DataFrame(out, columns=[VOLUNTEER_ID, "distance_km", *straight, "kin",
+                                       "familiar", "cost_km", "weekly_minutes", "fits",
+                                       "note", "note_code", "note_params"])
     table = table.sort_values(["fits", "cost_km", VOLUNTEER_ID],
                               ascending=[False, True, True], kind="stable")
     return table.head(top).reset_index(drop=True)

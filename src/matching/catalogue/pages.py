@@ -32,7 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "console.saved_at": ("已保存（{when}）", "saved ({when})"),
     "console.none_saved": ("尚未上传", "not uploaded yet"),
     "console.streets": ("街道（步行距离）", "Streets (walking distances)"),
-    "console.streets_help": ("上传本地的 OpenStreetMap 街道文件（.osm.pbf），结对和排班就按沿街道的步行距离计算，过河只能走桥、过铁路只能走道口；不上传则按直线距离。", "Upload the area's OpenStreetMap extract (.osm.pbf): pairs and rotas then go by walking distance along the streets, over the bridges and level crossings; without it, by the straight line."),
+    "console.streets_help": ("上传本地的开放街道地图（OpenStreetMap）文件（.osm.pbf），结对和排班就按沿街道的步行距离计算，过河只能走桥、过铁路只能走道口；不上传则按直线距离。", "Upload the area's OpenStreetMap extract (.osm.pbf): pairs and rotas then go by walking distance along the streets, over the bridges and level crossings; without it, by the straight line."),
     "console.streets_file": ("街道文件", "Street extract"),
     "console.streets_none": ("尚未上传：按直线距离", "not uploaded yet: straight-line distances"),
     "console.streets_upload": ("上传街道", "Upload the streets"),
@@ -527,6 +527,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.by_age": ("按年龄段", "By age band"),
     "report.figures": ("图表", "Figures"),
     "report.distance": ("步行距离", "Walking distance"),
+    "report.distance_note": ("同一批结对的直线距离平均 {straight:.2f} 公里；按这里的距离，平均是直线的 {ratio:.2f} 倍。",
+                             "The same pairs are {straight:.2f} km apart in a straight line on average; by the distances here, {ratio:.2f} times the straight line."),
     # what a distance is, as outputs title it (the world's kind of distance)
     "distance.kind.walked": ("步行距离（沿街道实测）", "Walking distance (along the streets)"),
     "distance.kind.estimated": ("估计步行距离（直线 × {factor:g}）",

@@ -26,10 +26,12 @@ from matching.rules.distance import DistanceRules
 from matching.rules.errors import InputError, RuleError
 from matching.rules.pairing import Rules
 from matching.rules.schedule import ScheduleRules
+from matching.runtime.extras import MissingExtra
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
-from matching.world.distances import KINDS, Distances
+from matching.world.distances import KINDS, WALKED, Distances
 from matching.world.model import World
 from matching.world.read import read_table, read_world
+from matching.world.streets import load_streets
 
 #: The type of each column of a run's tables: ``id`` and ``text`` are strings (``""`` where
 #: blank), ``float`` and ``int`` numbers (``NaN`` and ``<NA>`` where blank), ``date``
@@ -253,8 +255,9 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _distances(folder: Path) -> Distances:
-    """The distances a run was made with, as its ``run.json`` records them: the rules, and
-    the kind its ``pairs.csv`` figures are of (the extract itself is not read again)."""
+    """The distances a run was made with, as its ``run.json`` records them: the rules, the
+    kind its ``pairs.csv`` figures are of, and the streets when the extract is still where
+    it was (its cached graph is read: a new elder's walks can then be found too)."""
     try:
         record = json.loads((folder / "run.json").read_text(encoding="utf-8"))["distance"]
         rules = DistanceRules(detour_factor=float(record["detour_factor"]),
@@ -262,7 +265,14 @@ def _distances(folder: Path) -> Distances:
         kind = str(record["kind"])
     except (OSError, ValueError, KeyError, TypeError, RuleError):
         return Distances()
-    return Distances(rules, recorded=kind if kind in KINDS else None)
+    recorded = Distances(rules, recorded=kind if kind in KINDS else None)
+    extract = Path(str(record.get("streets", "")))
+    if kind != WALKED or not record.get("streets") or not extract.is_file():
+        return recorded
+    try:
+        return Distances(rules, load_streets(extract), extract)
+    except (MissingExtra, RuntimeError, OSError):
+        return recorded
 
 
 def _rules(folder: Path) -> tuple[Rules, ScheduleRules]:
