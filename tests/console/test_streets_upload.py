@@ -34,11 +34,11 @@ def test_streets_are_uploaded_checked_and_walked_on_by_the_next_run(tmp_path, mo
         saved = client.post("/api/programmes/minle/streets", files={
             "streets": ("民乐街道.osm.pbf", MINLE_STREETS.read_bytes(), "x")})
         assert saved.status_code == 200, saved.text
-        # the bundled Minle streets: 1,623 junctions and 2,942 stretches of street
+        # the bundled Minle streets: 1,629 junctions and 3,652 stretches of street
         assert saved.json() == {"saved": "streets.osm.pbf", "nodes": expected.num_nodes,
                                 "streets": expected.num_edges,
                                 "bytes": MINLE_STREETS.stat().st_size}
-        assert (expected.num_nodes, expected.num_edges) == (1623, 2942)
+        assert (expected.num_nodes, expected.num_edges) == (1629, 3652)
         assert (folder / "streets.osm.pbf").read_bytes() == MINLE_STREETS.read_bytes()
         assert cache_path(folder / "streets.osm.pbf").is_file()
         assert (folder / "streets.osm.pbf").stat().st_mode & 0o077 == 0  # owner-only
@@ -56,4 +56,4 @@ def test_streets_are_uploaded_checked_and_walked_on_by_the_next_run(tmp_path, mo
         shown = client.post("/p/minle/streets", data={"csrf": token}, files={
             "streets": ("streets.osm.pbf", MINLE_STREETS.read_bytes(), "x")})
         assert shown.status_code == 200
-        assert "街道已检查并保存：1623 个路口，2942 段街道" in shown.text
+        assert "街道已检查并保存：1629 个路口，3652 段街道" in shown.text

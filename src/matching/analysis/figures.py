@@ -47,7 +47,7 @@ NOTEBOOK_DPI = 100
 
 #: The words of the figures, by their codes under ``figure.``.
 WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar", "none",
-         "load", "volunteers", "minutes", "distance", "km", "pairs", "assigned",
+         "load", "volunteers", "minutes", "km", "pairs", "assigned",
          "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
          "community", "age_band", "call", "visit", "service", "group", "festival",
          "birthday", "banked", "hours", "members", "sweep", "leave_share", "share_served",

@@ -430,7 +430,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.load": ("每位志愿者每周结对服务分钟", "Weekly minutes of the pairs, per volunteer"),
     "figure.volunteers": ("志愿者人数", "volunteers"),
     "figure.minutes": ("每周分钟", "minutes a week"),
-    "figure.distance": ("结对步行距离", "Walking distance of the pairs"),
     "figure.km": ("公里", "km"),
     "figure.pairs": ("结对数", "pairs"),
     "figure.coverage": ("按{by!w}的覆盖", "Coverage by {by!w}"),
@@ -526,7 +525,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.by_priority": ("按优先级", "By priority tier"),
     "report.by_age": ("按年龄段", "By age band"),
     "report.figures": ("图表", "Figures"),
-    "report.distance": ("步行距离", "Walking distance"),
     "report.distance_note": ("同一批结对的直线距离平均 {straight:.2f} 公里；按这里的距离，平均是直线的 {ratio:.2f} 倍。",
                              "The same pairs are {straight:.2f} km apart in a straight line on average; by the distances here, {ratio:.2f} times the straight line."),
     # what a distance is, as outputs title it (the world's kind of distance)

@@ -9,7 +9,15 @@ from pathlib import Path
 
 from matching.analysis.leave_sweep import AMONG, format_points
 from matching.analysis.recruitment import PLACES
-from matching.cli.common import add_coords, add_report, finish, frame_json, progress_of
+from matching.cli.common import (
+    add_coords,
+    add_distance,
+    add_report,
+    distance_of,
+    finish,
+    frame_json,
+    progress_of,
+)
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec
 from matching.workflows.plan import Context
@@ -43,6 +51,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--cluster", metavar="local:N | ADDRESS",
                    help="solve the points on a Dask cluster: the results are the same")
     add_coords(p)
+    add_distance(p)
     add_report(p)
 
 
@@ -80,6 +89,11 @@ def sweep_file(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.coords is not None:
         scenario = dataclasses.replace(scenario, coords=args.coords)
+    if args.streets is not None:  # the command line wins over the scenario's [distance]
+        scenario = dataclasses.replace(scenario, streets=args.streets)
+    distance = distance_of(args)
+    if distance is not None:
+        scenario = dataclasses.replace(scenario, distance=distance)
     if args.cluster is not None:
         check_spec(args.cluster)
         scenario = dataclasses.replace(scenario, cluster=args.cluster)
