@@ -51,7 +51,8 @@ class Distances:
     graph: StreetGraph | None = None
     streets: Path | None = None
     recorded: str | None = None
-    _walked: dict[float, WalkRows] = field(default_factory=dict, compare=False, repr=False)
+    _walked: dict[float, WalkRows] = field(default_factory=dict, init=False, compare=False,
+                                           repr=False)
 
     @property
     def kind(self) -> str:
