@@ -137,7 +137,7 @@ class ScheduleData:
             # or within a service's
             reach = max(2 * world.rules.max_km, self.rules.service_km)
             km = float(world.distances.between(elds.lat[[a]], elds.lon[[a]], elds.lat[[b]],
-                                               elds.lon[[b]], reach)[0])
+                                               elds.lon[[b]], reach, keep=False)[0])
             known[key] = float(self.problem.rules.walking_min_per_km * km) \
                 if np.isfinite(km) else None
         return known[key]
@@ -239,7 +239,8 @@ class ScheduleData:
             world = p.world
             vols, elds = world.volunteers, world.elders
             km = float(world.distances.between(vols.lat[[v]], vols.lon[[v]], elds.lat[[e]],
-                                               elds.lon[[e]], world.rules.max_kin_km)[0])
+                                               elds.lon[[e]], world.rules.max_kin_km,
+                                               keep=False)[0])
             if km == np.inf:  # no walk within the search: the straight line, at least
                 km = float(geo.haversine_km(vols.lat[v], vols.lon[v], elds.lat[e], elds.lon[e]))
         else:

@@ -72,11 +72,13 @@ class Distances:
         return out
 
     def between(self, lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray,
-                lon_b: np.ndarray, reach_km: float) -> np.ndarray:
+                lon_b: np.ndarray, reach_km: float, *, keep: bool = True) -> np.ndarray:
         """Distance in km between points ``a[k]`` and ``b[k]``, elementwise.
 
         A walk is searched up to ``reach_km + WALK_SEARCH_MARGIN_KM`` and is ``inf``
-        beyond; NaN where a point has no coordinates.
+        beyond; NaN where a point has no coordinates. ``keep=False`` for a question asked
+        one pair at a time (a day's walk between two homes): its answer is not kept with
+        the run's walks, which are sorted again after each addition.
         """
         if self.graph is None:
             straight = geo.haversine_km(lat_a, lon_a, lat_b, lon_b)
@@ -86,7 +88,7 @@ class Distances:
         node_b, snap_b = self.graph.snap(lat_b, lon_b)
         straight = geo.haversine_km(lat_a, lon_a, lat_b, lon_b)
         return snapped_walks_km(self.graph, node_a, snap_a, node_b, snap_b, straight, limit,
-                                self._rows(limit))
+                                self._rows(limit) if keep else None)
 
     def _rows(self, limit_km: float) -> WalkRows | None:
         """The walks found so far with this limit (a run asks about the same people
