@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from matching.rules.errors import RuleError
+from matching.rules.errors import RuleError, check_numbers_at_least_zero
 
 #: The OpenStreetMap ``highway`` values people walk on: footways and paths, steps and
 #: crossings, residential and service roads, tracks and the ordinary roads of a town (which in
@@ -54,11 +54,7 @@ class DistanceRules:
     snap_km: float = 0.5
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 \
-                    or value != value:
-                raise RuleError(field.name, "rule.number_at_least_zero", value=value)
+        check_numbers_at_least_zero(self)
         if self.detour_factor < 1:
             raise RuleError("detour_factor", "rule.detour_at_least_one",
                             value=self.detour_factor)

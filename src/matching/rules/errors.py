@@ -3,6 +3,7 @@ catalogue (:mod:`matching.catalogue`) with its figures, worded in Chinese or Eng
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -161,3 +162,12 @@ class RuleError(ValueError):
     def part(self) -> dict[str, Any]:
         """What is wrong as a part of another message (worded by ``{x!p}``)."""
         return {"code": self.code, "params": dict(self.params)}
+
+
+def check_numbers_at_least_zero(rules: Any) -> None:
+    """Every field of a data class of rules a number at least 0 (not a truth value, not
+    NaN), or :class:`RuleError` naming the first that is not."""
+    for field in dataclasses.fields(rules):
+        value = getattr(rules, field.name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+            raise RuleError(field.name, "rule.number_at_least_zero", value=value)

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from matching.rules.errors import RuleError
+from matching.rules.errors import RuleError, check_numbers_at_least_zero
 
 #: Integer units the solvers work in. Costs are kept in centimetres, loads in thousandths of a
 #: minute: fine enough that rounding never changes which plan is best in practice, coarse enough
@@ -52,11 +52,7 @@ class Rules:
     priority_age_mid: float = 80.0
 
     def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 \
-                    or value != value:
-                raise RuleError(field.name, "rule.number_at_least_zero", value=value)
+        check_numbers_at_least_zero(self)
         for name in ("default_max_elders",):
             if not float(getattr(self, name)).is_integer():
                 raise RuleError(name, "rule.whole_number", value=getattr(self, name))
