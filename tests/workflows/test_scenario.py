@@ -260,16 +260,26 @@ def test_compare(tmp_path, world, capsys):
     for figure in ("coverage_priority_", "mean_distance_km", "load_jain", "unmet",
                    "credit_hours", "pairs_changed"):
         assert figure in printed
-    # one row of numbers per run
+    # one row per run, labelled by its folder, its scenario's name beside
     table = pd.read_csv(tmp_path / "cmp.csv", index_col="run")
-    assert list(table.index) == ["small", "fewer"]
-    assert all(pd.api.types.is_numeric_dtype(t) for t in table.dtypes)
-    # the first run changed nothing (no re-plan): NaN; the second re-paired some
-    assert pd.isna(table.loc["small", "pairs_changed"])
-    assert table.loc["fewer", "pairs_changed"] > 0
+    assert list(table.index) == ["A", "B"]
+    assert table["scenario"].tolist() == ["small", "fewer"]
+    assert all(pd.api.types.is_numeric_dtype(t) for t in table.drop(columns="scenario").dtypes)
+    # the first run changed nothing (no re-plan): missing; the second re-paired some
+    assert pd.isna(table.loc["A", "pairs_changed"])
+    assert table.loc["B", "pairs_changed"] > 0
     frame = analysis.compare([tmp_path / "A", matching.load_run(tmp_path / "B")])
-    assert frame.equals(table.astype(float))
-    assert 0 < frame.loc["fewer", "coverage"] <= frame.loc["small", "coverage"] <= 1
+    # counts are whole numbers (missing where there is no such thing), the rest floats
+    assert str(frame["assigned"].dtype) == "Int64" and str(frame["coverage"].dtype) == "float64"
+    assert frame.loc["A", "elders"] == table.loc["A", "elders"]
+    assert frame["pairs_changed"].isna().tolist() == [True, False]
+    assert 0 < frame.loc["B", "coverage"] <= frame.loc["A", "coverage"] <= 1
+    # two runs of one scenario stay two rows, told apart by their paths
+    (tmp_path / "again").mkdir()
+    assert main(["run", str(a), "--out", str(tmp_path / "again" / "A"), "--quiet"]) == 0
+    twice = analysis.compare([tmp_path / "A", tmp_path / "again" / "A"])
+    assert list(twice.index) == [f"{tmp_path.name}/A", "again/A"]
+    assert twice["scenario"].tolist() == ["small", "small"]
 
 
 def test_bundled_scenarios_parse():

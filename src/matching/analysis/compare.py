@@ -21,8 +21,8 @@ def _csv(path: Path, table: str = "") -> pd.DataFrame | None:
 
 
 def plan_figures(folder: str | Path) -> dict[str, float | str]:
-    """The figures a planner weighs, from one run's folder: ``run`` (its scenario's name or
-    the folder's) and numbers (shares as fractions 0-1; ``NaN`` where the run has no such
+    """The figures a planner weighs, from one run's folder: ``scenario`` (its scenario's
+    name, or empty) and numbers (shares as fractions 0-1; ``NaN`` where the run has no such
     thing, such as unmet obligations without a schedule)."""
     folder = Path(folder)
     a, u = _csv(folder / "assignments.csv"), _csv(folder / "unassigned.csv")
@@ -30,7 +30,7 @@ def plan_figures(folder: str | Path) -> dict[str, float | str]:
         raise InputError.one(folder.name, "input.not_a_plan_folder_compare")
     info = json.loads((folder / "run.json").read_text(encoding="utf-8")) \
         if (folder / "run.json").is_file() else {}
-    out: dict[str, float | str] = {"run": str(info.get("scenario") or folder.name)}
+    out: dict[str, float | str] = {"scenario": str(info.get("scenario") or "")}
     priority = pd.concat([a.get("priority", pd.Series(dtype="Int64")),
                           u.get("priority", pd.Series(dtype="Int64"))], ignore_index=True)
     served = pd.Series([True] * len(a) + [False] * len(u))
@@ -64,20 +64,49 @@ def plan_figures(folder: str | Path) -> dict[str, float | str]:
     return out
 
 
+#: The figures that count something: whole numbers (missing where the run has no such
+#: thing); the others are shares, distances and minutes.
+COUNTS = ("elders", "assigned", "unassigned", "kin_pairs", "familiar_pairs", "volunteers",
+          "unmet", "pairs_changed")
+
+
 def compare(runs: Iterable[str | Path | Run]) -> pd.DataFrame:
-    """One row of numbers per run (its folder, or a :class:`~matching.outputs.folder.Run`
-    read from one), indexed by the run's name: elders, assigned, unassigned, coverage and
-    coverage by priority tier (fractions), mean and longest distance (km), kin and familiar
-    pairs, volunteers, their weekly minutes (mean, most, Jain's index), unmet obligations,
-    planned credit hours and pairs changed."""
-    rows = []
+    """One row per run (its folder, or a :class:`~matching.outputs.folder.Run` read from
+    one), indexed by the folder (its name, or as much of its path as tells it apart from the
+    others: two runs of one scenario stay two rows): the scenario's name, then elders,
+    assigned, unassigned, coverage and coverage by priority tier (fractions), mean and
+    longest distance (km), kin and familiar pairs, volunteers, their weekly minutes (mean,
+    most, Jain's index), unmet obligations, planned credit hours and pairs changed. Counts
+    are whole numbers (:data:`COUNTS`, ``<NA>`` where the run has no such thing)."""
+    rows, folders = [], []
     for run in runs:
         folder = run.folder if isinstance(run, Run) else Path(run)
         if folder is None:
             raise ValueError("a run in memory has no folder to compare: write it first")
         rows.append(plan_figures(folder))
-    table = pd.DataFrame(rows).set_index("run")
-    return table.astype(float)
+        folders.append(folder)
+    table = pd.DataFrame(rows, index=pd.Index(folder_labels(folders), name="run"))
+    numbers = [c for c in table.columns if c != "scenario"]
+    table[numbers] = table[numbers].astype(float)
+    for column in COUNTS:
+        if column in table.columns:
+            table[column] = table[column].round().astype("Int64")
+    return table
+
+
+def folder_labels(folders: list[Path]) -> list[str]:
+    """Each folder's shortest ending of its path that no other folder shares (``out/minle``
+    and ``old/minle`` for two folders named ``minle``; the whole path if it takes that)."""
+    parts = [Path(f).absolute().parts for f in folders]
+    labels = []
+    for mine in parts:
+        for length in range(1, len(mine) + 1):
+            ending = mine[-length:]
+            if sum(1 for other in parts if other[-length:] == ending) == 1 \
+                    or length == len(mine):
+                labels.append("/".join(ending).replace("//", "/"))
+                break
+    return labels
 
 
 #: How the command line shows each figure: as a percentage, or with these decimals.
@@ -97,10 +126,16 @@ def format_table(table: pd.DataFrame) -> str:
 
     columns = [str(c) for c in table.index]
     width = max(len(str(c)) for c in table.columns) + 2
-    cells = [max(12, len(c) + 2) for c in columns]
+    cells = [max(12, len(c) + 2, *(len(str(v)) + 2 for v in table.get("scenario", [])))
+             for c in columns]
     head = " " * width + "".join(f"{c:>{w}}" for c, w in zip(columns, cells, strict=True))
     lines = [head, "-" * len(head)]
     for figure in table.columns:
+        if figure == "scenario":
+            lines.append(f"{figure:<{width}}" + "".join(
+                f"{v!s:>{w}}" for v, w in zip(table[figure], cells, strict=True)))
+            continue
         lines.append(f"{figure:<{width}}" + "".join(
-            f"{shown(figure, float(v)):>{w}}" for v, w in zip(table[figure], cells, strict=True)))
+            f"{shown(figure, float(v) if not pd.isna(v) else float('nan')):>{w}}"
+            for v, w in zip(table[figure], cells, strict=True)))
     return "\n".join(lines)
