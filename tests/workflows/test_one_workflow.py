@@ -16,9 +16,9 @@ from tests.conftest import input_args, write_towns
 from tests.console.test_app import local
 
 #: What differs between the ways in: how long they took, and the folder's own name; and
-#: where the summary keeps its distances (a run's summary holds them beside the pairing's
-#: figures, pair's among them).
-NOT_COMPARED = ("seconds", "solve_seconds", "time", "timings", "distance")
+#: where the summary keeps its distances and notices (a run's summary holds them beside the
+#: pairing's figures, pair's among them).
+NOT_COMPARED = ("seconds", "solve_seconds", "time", "timings", "distance", "notices")
 
 
 def pairing_summary(summary: dict) -> dict:

@@ -80,9 +80,8 @@ BAD = [
      'volunteers.csv, row 2, column gender: "Q" is not a gender'),
     ("volunteers", "volunteer_id,lat,lon,max_elders\nV1,35.6,110.9,-1\n", "out of range"),
     ("volunteers", "volunteer_id,lat,lon,weekly_minutes\nV1,35.6,110.9,lots\n", "not a number"),
-    ("relations", "volunteer_id,elder_id,relation\nV1,E9,kin\n",
-     'relations.csv, row 2, column elder_id: "E9" names no elder'),
-    ("relations", "volunteer_id,elder_id,relation\nV9,E1,kin\n", '"V9" names no volunteer'),
+    ("relations", "volunteer_id,elder_id,relation\n,E1,kin\n",
+     "relations.csv, row 2, column volunteer_id: is empty"),
     ("relations", "volunteer_id,elder_id,relation\nV1,E1,cousin\n", '"cousin" is not a relation'),
     ("relations", "volunteer_id,elder_id\nV1,E1\n", "column relation is missing"),
     ("pairs", "volunteer_id,elder_id,distance_km,weekly_minutes\nV1,E1,-2,60\n", "out of range"),
@@ -150,3 +149,28 @@ def test_blank_rows_are_skipped_but_rows_keep_their_numbers(tmp_path):
     with pytest.raises(matching.InputError, match="row 4, column lat"):
         matching.read_world(write(tmp_path, "v.csv", "volunteer_id,lat,lon\nV1,35.6,110.9\n"),
                             path)
+
+
+def test_relations_naming_people_not_in_the_rosters_are_skipped_with_one_warning(tmp_path,
+                                                                                 capsys):
+    """A relations file outlives its rosters (a volunteer leaves): its rows about people the
+    rosters do not have are skipped, with one warning giving the count, not 712 errors."""
+    (tmp_path / "v.csv").write_text("volunteer_id,lat,lon\nV1,35.6,110.97\n", encoding="utf-8")
+    (tmp_path / "e.csv").write_text("elder_id,lat,lon\nE1,35.6,110.971\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "volunteer_id,elder_id,relation\nV1,E1,kin\nV9,E1,familiar\nV1,E9,kin\nV8,E8,refuses\n",
+        encoding="utf-8")
+    world = matching.read_world(tmp_path / "v.csv", tmp_path / "e.csv", tmp_path / "r.csv")
+    assert list(world.relations.triples()) == [("V1", "E1", "kin")]
+    # rows 3, 4 and 5 name V9, E9, and V8 and E8: three rows skipped, the first on row 3
+    assert [(n.file, n.row, n.code, n.params) for n in world.notices] == [
+        ("r.csv", 3, "input.relations_unknown_skipped", {"n": 3})]
+    out = tmp_path / "out"
+    assert main(["pair", "--volunteers", str(tmp_path / "v.csv"), "--elders",
+                 str(tmp_path / "e.csv"), "--relations", str(tmp_path / "r.csv"), "--out",
+                 str(out), "--quiet"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == ["matching: warning: r.csv, row 3: 3 row(s) name someone the rosters "
+                        "do not have (a volunteer who has left, say) and were skipped; the "
+                        "other relations are used"]
+    assert pd.read_csv(out / "assignments.csv")["tie"].tolist() == ["kin"]

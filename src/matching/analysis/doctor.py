@@ -140,7 +140,7 @@ def diagnose(paths: Sequence[str | Path], *, coords: str | Mapping[str, str] = "
     world = _read(tables, coords, rules, found, streets)
     if world is None:
         return found
-    found.warnings += far_from_streets(world)
+    found.warnings += [*world.notices, *far_from_streets(world)]
     found.warnings += _unreachable(world)
     for key in ("volunteers", "elders"):
         found.warnings += _duplicates(world, key)

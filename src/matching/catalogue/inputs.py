@@ -126,6 +126,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.no_such_volunteer": ("在志愿者名册中找不到这位志愿者", "names no volunteer in the volunteers "
                                                           "file"),
     "input.no_such_elder": ("在老人名册中找不到这位老人", "names no elder in the elders file"),
+    "input.relations_unknown_skipped": (
+        "有 {n} 行提到名册里没有的人（例如已离开的志愿者），已跳过，其余关系照常使用",
+        "{n} row(s) name someone the rosters do not have (a volunteer who has left, say) and "
+        "were skipped; the other relations are used"),
     "input.repeated_pair": ("与第 {first} 行重复了 {volunteer} - {elder} 这一组合",
                             "repeats the pair {volunteer} - {elder} (first on row {first})"),
     "input.distance_uncomputable": ("是空的，且无法计算：有一方没有坐标",

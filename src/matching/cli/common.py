@@ -97,17 +97,18 @@ def distance_of(args: argparse.Namespace) -> DistanceRules | None:
                              detail=str(exc)) from None
 
 
-#: Homes far from every street named one by one on standard error; the rest are counted.
+#: Warnings said one by one on standard error; the rest are counted.
 MOST_FAR_SHOWN = 10
 
 
-def warn_far_from_streets(notices: Sequence[Mapping[str, Any]]) -> None:
-    """Say on standard error who lives far from every street (file, row and distance, as
+def warn(notices: Sequence[Mapping[str, Any]]) -> None:
+    """Say on standard error what reading let pass (relations naming people the rosters do
+    not have) and who lives far from every street (file, row and distance, as
     :func:`matching.world.model.far_from_streets` finds them; never a home's coordinates)."""
     for notice in notices[:MOST_FAR_SHOWN]:
         say(f"warning: {notice['text']}")
     if len(notices) > MOST_FAR_SHOWN:
-        say(f"warning: and {len(notices) - MOST_FAR_SHOWN} more far from every street")
+        say(f"warning: and {len(notices) - MOST_FAR_SHOWN} more")
 
 
 def add_coords(p: argparse.ArgumentParser) -> None:

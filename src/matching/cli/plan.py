@@ -21,7 +21,7 @@ from matching.cli.common import (
     distance_of,
     finish,
     progress_of,
-    warn_far_from_streets,
+    warn,
 )
 from matching.ledger import Feedback
 from matching.outputs.runfolder import RunFolder
@@ -43,7 +43,7 @@ from matching.workflows.plan import (
 )
 from matching.workflows.run import run_scenario, shorter
 from matching.workflows.scenario import load_scenario
-from matching.world.model import World, street_figures, without_volunteers
+from matching.world.model import World, notice_figures, street_figures, without_volunteers
 from matching.world.read import read_table, read_world
 
 #: Where a schedule command's stages end, as shares of the whole command.
@@ -182,7 +182,7 @@ def pair(args: argparse.Namespace) -> int:
     progress("reading", "reading inputs")
     world = _read(args, geocode=args.geocode)
     streets = street_figures(world)
-    warn_far_from_streets(streets["far_from_streets"])
+    warn([*notice_figures(world.notices), *streets["far_from_streets"]])
     world, feedback, fairness = _feedback(world, args)
     progress("candidates", f"{len(world.volunteers):,} volunteers, {len(world.elders):,} "
                            "elders; finding candidate pairs", volunteers=len(world.volunteers),
@@ -199,6 +199,7 @@ def pair(args: argparse.Namespace) -> int:
     figures = result.figures()
     figures.update(feedback.figures() if feedback else {})
     figures["distance"] = streets
+    figures["notices"] = notice_figures(world.notices)
     folder.add_summary(figures)
     folder.add_record("pair", seed=args.seed, time_limit=args.time_limit,
                       deterministic_time=args.deterministic_time, status=str(result.status),
@@ -217,7 +218,7 @@ def schedule(args: argparse.Namespace) -> int:
     progress, stages = progress_of(args, budget)
     progress("reading", "reading inputs")
     world = _read(args)
-    warn_far_from_streets(street_figures(world)["far_from_streets"])
+    warn([*notice_figures(world.notices), *street_figures(world)["far_from_streets"]])
     world, _, _ = _feedback(world, args)  # pairs rated low again and again refuse here too
     leaving = read_leaving(args.leaving, set(world.volunteers.volunteer_id)) \
         if args.leaving is not None else set()
@@ -266,7 +267,7 @@ def replan(args: argparse.Namespace) -> int:
         gone = set()
     leaving = gone | (read_leaving(args.leaving, set(world.volunteers.volunteer_id))
                       if args.leaving is not None else set())
-    warn_far_from_streets(street_figures(world)["far_from_streets"])
+    warn([*notice_figures(world.notices), *street_figures(world)["far_from_streets"]])
     history = history_acquaintances(args.history) if args.history else None
     world, feedback, _ = _feedback(world, args)
     with open_cluster(args.cluster) as cluster:
@@ -327,7 +328,7 @@ def run_file(args: argparse.Namespace) -> int:
     planning = progress.span(0.0, PLAN_SHARE) if args.report is not None else progress
     outcome = run_scenario(scenario, out, Context(budget, planning), headers=args.headers,
                            pseudonymise=args.pseudonymise, key=args.key)
-    warn_far_from_streets(outcome.figures["distance"]["far_from_streets"])
+    warn([*outcome.figures["notices"], *outcome.figures["distance"]["far_from_streets"]])
     if args.report is not None:
         progress("report", "writing the report", PLAN_SHARE)
         importlib.import_module("matching.cli.report").write_report(

@@ -30,7 +30,7 @@ from matching.workflows.plan import (
 from matching.workflows.scenario import Scenario, dump_toml, load_scenario
 from matching.workflows.whatif import apply_whatif, read_tables
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
-from matching.world.model import street_figures, without_volunteers
+from matching.world.model import notice_figures, street_figures, without_volunteers
 from matching.world.read import read_table, read_world
 
 #: Where a scenario run's stages end, as shares of the whole run: the pairing (before and
@@ -190,6 +190,7 @@ def _run(sc: Scenario, out: Path, context: Context, headers: str, pseudonymise: 
                        rules=sc.rules, coords=sc.coords, streets=sc.streets,
                        distance=sc.distance)
     figures["distance"] = street_figures(world)
+    figures["notices"] = notice_figures(world.notices)
     feedback, fairness = None, False
     if sc.ledger is not None:
         progress("ledger", "reading the time bank's ledger")

@@ -4,6 +4,7 @@ any measured pairs, validated and with the contract's defaults filled in."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,6 +44,9 @@ class World:
     distances
         How far apart two homes are (:class:`~matching.world.distances.Distances`): the
         straight line, an estimate, or a walk on the streets. Every stage asks it there.
+    notices
+        What reading let pass but a planner should hear (relations naming someone the
+        rosters do not have, skipped), for the commands to say as warnings.
     """
 
     volunteers: Volunteers
@@ -53,6 +57,7 @@ class World:
     names: dict[str, str] = field(default_factory=dict)
     sources: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     distances: Distances = field(default_factory=Distances, repr=False)
+    notices: tuple[InputIssue, ...] = ()
 
 
 def without_volunteers(world: World, gone: set[str]) -> World:
@@ -86,7 +91,12 @@ def far_from_streets(world: World) -> list[InputIssue]:
 def street_figures(world: World) -> dict[str, Any]:
     """What a run's summary says of its distances: the kind, and who lives far from every
     street (file, row, km, and the sentence)."""
-    far = far_from_streets(world)
     return {"kind": world.distances.kind,
-            "far_from_streets": [{"file": n.file, "row": n.row, "km": n.params["km"],
-                                  "text": n.text()} for n in far]}
+            "far_from_streets": [{**notice_figures([n])[0], "km": n.params["km"]}
+                                 for n in far_from_streets(world)]}
+
+
+def notice_figures(notices: Sequence[InputIssue]) -> list[dict[str, Any]]:
+    """Notices as a summary keeps them: file, row, code and the sentence (in English)."""
+    return [{"file": n.file, "row": n.row, "code": n.code, "text": n.text()}
+            for n in notices]

@@ -481,9 +481,10 @@ def read_world(
     problems = vol_cells.problems + eld_cells.problems
     vol_ids, eld_ids = set(vols[VOLUNTEER_ID]), set(elds[ELDER_ID])
     rels = pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
+    notices: list[InputIssue] = []
     if tables["relations"] is not None:
         cells = _Cells(names["relations"], tables["relations"])
-        rels = _relations(cells, vol_ids, eld_ids)
+        rels, notices = _relations(cells, vol_ids, eld_ids)
         problems += cells.problems
     measured = None
     if tables["pairs"] is not None:
@@ -496,7 +497,7 @@ def read_world(
     distances = Distances(distance or DistanceRules(), *_streets(streets))
     return World(Volunteers.of(vols), Elders.of(elds), Relations.of(rels),
                  None if measured is None else Pairs.of(measured), rules, names, sources,
-                 distances)
+                 distances, tuple(notices))
 
 
 def _streets(extract: PathLike | None) -> tuple[StreetGraph | None, Path | None]:
@@ -645,19 +646,30 @@ def _unknown_ids(cells: _Cells, column: str, known: set[str], what: str) -> pd.S
     return values
 
 
-def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]) -> pd.DataFrame:
+def _relations(cells: _Cells, vol_ids: set[str], eld_ids: set[str]
+               ) -> tuple[pd.DataFrame, list[InputIssue]]:
+    """The relations, and a notice of the rows skipped because they name someone the
+    rosters do not have (a volunteer who has left, an elder who has died): a relations file
+    outlives the rosters it was made with."""
     if not cells.require(VOLUNTEER_ID, ELDER_ID, "relation"):
-        return pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
-    out = pd.DataFrame({
-        VOLUNTEER_ID: _unknown_ids(cells, VOLUNTEER_ID, vol_ids, "volunteer"),
-        ELDER_ID: _unknown_ids(cells, ELDER_ID, eld_ids, "elder"),
-        "relation": cells.parsed("relation", parse.parse_relation, ""),
-    })
+        return pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"]), []
+    volunteers, elders = cells.text(VOLUNTEER_ID), cells.text(ELDER_ID)
+    for column, values in ((VOLUNTEER_ID, volunteers), (ELDER_ID, elders)):
+        for row in values.index[values == ""]:
+            cells.problems.append(InputIssue(cells.file, "input.empty", int(row), column))
+    out = pd.DataFrame({VOLUNTEER_ID: volunteers, ELDER_ID: elders,
+                        "relation": cells.parsed("relation", parse.parse_relation, "")})
     for row, cell in cells.text("relation").items():
         if cell == "":
             cells.problems.append(InputIssue(cells.file, "input.empty_relation", int(row),
                                              "relation"))
-    return out.drop_duplicates().reset_index(drop=True)
+    unknown = ((volunteers != "") & ~volunteers.isin(vol_ids)) | \
+        ((elders != "") & ~elders.isin(eld_ids))
+    notices = []
+    if unknown.any():
+        notices.append(InputIssue(cells.file, "input.relations_unknown_skipped",
+                                  int(unknown.index[unknown][0]), n=int(unknown.sum())))
+    return out[~unknown].drop_duplicates().reset_index(drop=True), notices
 
 
 def _pairs(cells: _Cells, vol_ids: set[str], eld_ids: set[str], vols: pd.DataFrame,
