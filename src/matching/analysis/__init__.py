@@ -12,8 +12,11 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
 * :mod:`~matching.analysis.recruitment`: the fewest new volunteers, and where, to serve
   everyone.
 * :mod:`~matching.analysis.gis`: the plan as GeoJSON or a GeoDataFrame, for a GIS.
-* :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``.
+* :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``;
+  :func:`use_chinese_font` makes a notebook's own plots draw Chinese too.
 """
+
+import importlib
 
 from matching.analysis.compare import compare
 from matching.analysis.gis import geojson, to_geodataframe
@@ -42,6 +45,19 @@ from matching.analysis.why import (
     explain_volunteer,
     suggest,
 )
+from matching.runtime.extras import optional_module
+
+#: What the package offers from :mod:`~matching.analysis.figures`, loaded only when asked:
+#: that module needs matplotlib (the ``figures`` extra), which the rest of analysis does not.
+_FROM_FIGURES = ("use_chinese_font",)
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_FIGURES:
+        optional_module("matplotlib", f"matching.analysis.{name}")
+        return getattr(importlib.import_module("matching.analysis.figures"), name)
+    raise AttributeError(f"module 'matching.analysis' has no attribute {name!r}")
+
 
 __all__ = [
     "Explanation",
@@ -70,4 +86,5 @@ __all__ = [
     "suggest",
     "sweep",
     "to_geodataframe",
+    "use_chinese_font",
 ]

@@ -115,6 +115,18 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in known), added[0] if added else None)
 
 
+def use_chinese_font() -> str | None:
+    """Draw every matplotlib figure made from now on with a CJK font (a notebook's own
+    pandas plots too, not only this module's figures), so that Chinese labels are not empty
+    boxes; the family used, or ``None`` when the system has no CJK font (then install one,
+    such as Noto Sans CJK: ``apt install fonts-noto-cjk``)."""
+    family = cjk_font()
+    if family is not None:
+        mpl.rcParams["font.family"] = [family, "DejaVu Sans"]
+        mpl.rcParams["axes.unicode_minus"] = False
+    return family
+
+
 def shown_language(lang: str) -> str:
     """The language figures are labelled in: Chinese where a CJK font can draw it, else
     English (never empty boxes)."""
