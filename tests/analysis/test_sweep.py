@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import matching
-from matching.analysis import recruit, sweep
+from matching.analysis import recruit, recruitment, sweep
 from matching.cli import main
 from matching.world.generate import WorldSpec, generate_world
 from tests.conftest import snapshot
@@ -160,6 +160,107 @@ def test_a_world_built_to_need_k_recruits_gets_k_and_serves_everyone(places):
     assert found.served_after == found.elders == 3 + 11
     assert found.recruits["elders"].sum() == 11
     assert found.recruits["volunteer_id"].tolist() == [f"R{i:05d}" for i in range(1, 6)]
+
+
+#: Kilometres per degree of latitude (the great circle of the engine's sphere).
+KM_PER_DEGREE = 111.195
+
+
+def line_world() -> matching.World:
+    """Four elders and one volunteer on a meridian, positions in km from U1:
+    U1 at 0, the volunteer V1 at 1.1 (room for one elder), S at 2.1 and U2 at 3.5."""
+    def at(km: float) -> float:
+        return LAT + km / KM_PER_DEGREE
+    vols = pd.DataFrame({"volunteer_id": ["V1"], "lat": [at(1.1)], "lon": LON,
+                         "max_elders": 1, "gender": "F"})
+    elds = pd.DataFrame({"elder_id": ["U1", "S", "U2"], "lat": [at(0), at(2.1), at(3.5)],
+                         "lon": LON, "age": 85, "gender": "F"})
+    return matching.read_world(vols.astype(str), elds.astype(str))
+
+
+def test_re_pairing_saves_a_recruit():
+    # V1 reaches U1 (1.1 km) and S (1.0 km) but not U2 (2.4 km > 2); the plan gives V1 the
+    # nearer S. Keeping that pair, U1 and U2 each need a recruit at their homes: U1 to S is
+    # 2.1 km and U1 to U2 3.5 km, out of reach. Re-pairing, one recruit at U2's home takes S
+    # (1.4 km) and U2 (0 km), and V1 takes U1: 1 recruit, and none serves all three (V1 has
+    # room for one). Its week: two 60-minute visits and 2 x 1.4 km x 15 min = 42 minutes of
+    # walking, 162 <= 300 minutes.
+    world = line_world()
+    plan = matching.solve(matching.build_problem(world))
+    assert plan.assignments[["volunteer_id", "elder_id"]].values.tolist() == [["V1", "S"]]
+    found = recruit(world, plan, "near")
+    assert (found.needed, found.optimal, found.lower_bound) == (1, True, 1)
+    assert found.recruits[["volunteer_id", "elders", "elder_ids"]].values.tolist() == [
+        ["R00001", 2, "S;U2"]]
+    assert found.recruits["lat"].tolist() == pytest.approx([LAT + 3.5 / KM_PER_DEGREE])
+    assert found.served_after == found.elders == 3
+    assert found.claim.startswith("1 recruit: the fewest, proven, of the candidates "
+                                  "living at an unserved elder's home")
+    after = matching.solve(matching.build_problem(
+        recruitment.with_volunteers(world, recruitment._as_volunteers(world,
+                                                                      found.recruits))))
+    assert sorted(after.assignments[["volunteer_id", "elder_id"]].values.tolist()) == [
+        ["R00001", "S"], ["R00001", "U2"], ["V1", "U1"]]
+
+
+def test_a_relaxation_too_loose_widens_until_the_bound_is_met(monkeypatch):
+    # on a meridian: F at 0 km, V1 at 1.0 (room for one), U at 2.1. The plan gives V1 the
+    # nearer F; U is unserved and a recruit at U's home cannot reach F (2.1 km > 2). The
+    # first circle (U and the volunteers who may serve U) lets V1 give U all its time: 0
+    # recruits, a bound the pairing cannot meet (F or U unserved). Widened, it holds F too:
+    # V1 takes F, one recruit takes U, and 1 is proven the fewest.
+    def at(km: float) -> float:
+        return LAT + km / KM_PER_DEGREE
+    vols = pd.DataFrame({"volunteer_id": ["V1"], "lat": [at(1.0)], "lon": LON,
+                         "max_elders": 1})
+    elds = pd.DataFrame({"elder_id": ["F", "U"], "lat": [at(0), at(2.1)], "lon": LON,
+                         "age": 85})
+    world = matching.read_world(vols.astype(str), elds.astype(str))
+    plan = matching.solve(matching.build_problem(world))
+    assert plan.assignments["elder_id"].tolist() == ["F"]
+    circles = []
+    solve = recruitment._CoverModel.solve
+
+    def counted(self, elders, **how):
+        circles.append(int(elders.sum()))
+        return solve(self, elders, **how)
+    monkeypatch.setattr(recruitment._CoverModel, "solve", counted)
+    found = recruit(world, plan, "near")
+    assert circles == [1, 2]  # U alone, then F and U
+    assert (found.needed, found.optimal, found.lower_bound) == (1, True, 1)
+    assert found.recruits["elder_ids"].tolist() == ["U"]
+
+
+def test_when_not_everyone_can_be_served_the_whole_part_decides():
+    # V1 (1,000 minutes a week, room for one) is the only one who may visit N1 and N2,
+    # whose visits take 400 minutes: more than a recruit's 300. U, 5 km away, is reachable
+    # only by a recruit at home. With every candidate, 2 of the 3 are served, so the two
+    # models over the whole part decide: 1 recruit (for U), N2 unreachable, proven.
+    vols = pd.DataFrame({"volunteer_id": ["V1"], "lat": [LAT], "lon": LON,
+                         "max_elders": 1, "weekly_minutes": 1000})
+    elds = pd.DataFrame({"elder_id": ["N1", "N2", "U"],
+                         "lat": [LAT + 0.001, LAT + 0.002, LAT + 0.045], "lon": LON,
+                         "age": 85, "visit_minutes": [400, 400, 60]})
+    world = matching.read_world(vols.astype(str), elds.astype(str))
+    plan = matching.solve(matching.build_problem(world))
+    assert plan.assignments["elder_id"].tolist() == ["N1"]
+    found = recruit(world, plan, "near")
+    assert (found.needed, found.optimal, found.lower_bound) == (1, True, 1)
+    assert found.unreachable == ["N2"]
+    assert found.recruits["elder_ids"].tolist() == ["U"]
+    assert found.served_after == 2
+
+
+def test_models_out_of_time_claim_nothing(monkeypatch):
+    # a model that finds nothing within its time (CP-SAT's UNKNOWN): the plan's unserved
+    # are listed, no recruit is proposed and nothing is called proven
+    world = line_world()
+    plan = matching.solve(matching.build_problem(world))
+    monkeypatch.setattr(recruitment._CoverModel, "solve", lambda self, elders, **how: None)
+    found = recruit(world, plan, "near")
+    assert (found.needed, found.optimal) == (0, False)
+    assert found.unreachable == ["U1", "U2"]
+    assert "not proven" in found.claim
 
 
 def test_nobody_unserved_needs_nobody():

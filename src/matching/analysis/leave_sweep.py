@@ -52,8 +52,10 @@ class Sweep:
         objective, which never rises), ``mean_distance_km``, ``max_distance_km``,
         ``mean_load_minutes`` and ``max_load_minutes`` (weekly minutes of the volunteers who
         have elders), ``status`` (the pairing's), and with recruiting ``recruits`` (how many
-        new volunteers serve everyone), ``recruits_proven`` (whether that number is proven
-        the least) and ``unreachable``.
+        new volunteers serve every elder who can be served, re-pairing allowed),
+        ``recruits_proven`` (whether that number is proven the fewest of the candidates, see
+        :attr:`matching.analysis.recruitment.Recruitment.claim`), ``recruits_lower_bound``
+        and ``unreachable``.
     communities
         One row per share and community: ``leave_share, community, elders, assigned,
         coverage``.
@@ -120,6 +122,7 @@ def _point(world: World, time_limit: float, seed: int, workers: int | None,
         out["recruits"] = found.recruits
         out["unreachable"] = len(found.unreachable)
         out["recruits_proven"] = found.optimal
+        out["recruits_lower_bound"] = found.lower_bound
     return out
 
 
@@ -204,6 +207,7 @@ def _tables(world: World, shares: list[float], order: list[str],
             row["recruits"] = len(result["recruits"])
             row["unreachable"] = int(result["unreachable"])
             row["recruits_proven"] = bool(result["recruits_proven"])
+            row["recruits_lower_bound"] = int(result["recruits_lower_bound"])
             recruits.append(result["recruits"].assign(leave_share=share))
         points.append(row)
         by = pd.DataFrame({"community": elders["community"].to_numpy(), "served": served})
@@ -215,7 +219,8 @@ def _tables(world: World, shares: list[float], order: list[str],
     point_table = pd.DataFrame(points)
     front = [c for c in POINT_COLUMNS if c != "status"]
     tier_columns = [c for c in point_table.columns if c.startswith("coverage_priority_")]
-    rest = ["status"] + (["recruits", "recruits_proven", "unreachable"] if recruiting else [])
+    rest = ["status"] + (["recruits", "recruits_proven", "recruits_lower_bound",
+                          "unreachable"] if recruiting else [])
     point_table = point_table[front[:7] + tier_columns + front[7:] + rest]
     community_table = pd.concat(communities, ignore_index=True)
     community_table["assigned"] = community_table["assigned"].astype(int)
