@@ -41,6 +41,9 @@ MISSING_COLOUR = "#8e44ad"
 NEW_COLOUR = "#27ae60"
 #: Colours of the priority tiers' curves, highest tier first.
 TIER_COLOURS = ("#c0392b", "#e67e22", "#2980b9", "#8e44ad", "#16a085")
+
+#: Opacity of the band from the least to the most across leaving orders.
+BAND_ALPHA = 0.18
 #: Size of one figure, in inches, and its resolution when a notebook shows it.
 FIGSIZE = (7.5, 5.0)
 NOTEBOOK_DPI = 100
@@ -360,7 +363,8 @@ def coverage_bars(run: Run, by: str = "priority", ax: Axes | None = None,
 
 def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") -> Figure:
     """The sweep's curves against the share leaving: coverage of all elders and of each
-    tier (named from ``rules``) and, when the sweep recruited, the recruits needed."""
+    tier (named from ``rules``) and, when the sweep recruited, the recruits needed. With
+    several leaving orders each curve is the median, shaded from the least to the most."""
     words = _words(lang)
     shown = shown_language(lang)
     points = result.points
@@ -371,13 +375,23 @@ def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") ->
         axes = figure.subplots(1, 2 if recruiting else 1, squeeze=False)[0]
         ax = axes[0]
         share = points["leave_share"] * 100
+        banded = "coverage_min" in points.columns
+
+        def band(column: str, colour: str) -> None:
+            if banded:  # several orders: the least and the most around the median
+                ax.fill_between(share, points[f"{column}_min"] * 100,
+                                points[f"{column}_max"] * 100, color=colour,
+                                alpha=BAND_ALPHA, linewidth=0)
+
+        band("coverage", "black")
         ax.plot(share, points["coverage"] * 100, color="black", linewidth=2, marker="o",
                 label=words["all_elders"])
-        tiers = sorted((c for c in points.columns if c.startswith("coverage_priority_")),
-                       reverse=True)
+        tiers = sorted((c for c in points.columns if c.startswith("coverage_priority_")
+                        and c.rsplit("_", 1)[1].isdigit()), reverse=True)
         for column, colour in zip(tiers, TIER_COLOURS, strict=False):
             tier = int(column.rsplit("_", 1)[1])
             name = tier_name(tier, rules or Rules(), shown)
+            band(column, colour)
             ax.plot(share, points[column] * 100, color=colour, marker=".", label=name)
         ax.set_xlabel(words["leave_share"] + " (%)")
         ax.set_ylabel(words["share_served"] + " (%)")
@@ -389,6 +403,11 @@ def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") ->
             steps = share.diff().dropna()
             width = float(steps.min()) * 0.6 if len(steps) else 1.0
             bars = ax.bar(share, points["recruits"], width=max(width, 0.5), color=NEW_COLOUR)
+            if "recruits_min" in points.columns:
+                ax.errorbar(share, points["recruits"],
+                            yerr=[points["recruits"] - points["recruits_min"],
+                                  points["recruits_max"] - points["recruits"]],
+                            fmt="none", ecolor="black", capsize=3, linewidth=1)
             ax.bar_label(bars, fontsize=8)
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel(words["leave_share"] + " (%)")

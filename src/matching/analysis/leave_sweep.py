@@ -1,17 +1,22 @@
 """How coverage falls as volunteers leave: the world paired again at each share leaving.
 
-The volunteers who leave are drawn once, as one seeded order of all the volunteers (or of
-those the full world's plan uses: ``among="paired"``); the first ``round(share * n)`` of
-that order leave at ``share``. So the
-set leaving at a share is inside the set leaving at every larger share, and since each
-point is paired from scratch to the optimum (the same objective: the largest total
-priority served first), the priority served never rises along the curve. The number of
-elders served follows it in practice (and always when every elder has the same tier); the
+The volunteers who leave follow an order of all the volunteers (or of those the full world's
+plan uses: ``among="paired"``), of a kind (:mod:`matching.analysis.leaving_orders`: random,
+oldest first, one community at a time); the first ``round(share * n)`` of that order leave at
+``share``. So the set leaving at a share is inside the set leaving at every larger share,
+and since each point is paired from scratch to the optimum (the same objective: the largest
+total priority served first), the priority served never rises along the curve. The number
+of elders served follows it in practice (and always when every elder has the same tier); the
 table keeps each point's solver status, so a point that was not proven optimal shows.
+
+Several orders (``orders=N``) give a band on every curve: each point's least, (lower) median
+and most across the orders. ``find=True`` adds the exact thresholds of each order
+(:mod:`matching.analysis.thresholds`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,10 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matching.analysis.leaving_orders import AMONG, ORDER_KINDS, leaving_orders
 from matching.analysis.recruitment import PLACES, recruit
+from matching.analysis.thresholds import find_thresholds, threshold_band, thresholds_of_orders
 from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
-from matching.pairing.result import PairingResult
 from matching.runtime.cluster import Cluster
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 from matching.world.model import World, without_volunteers
@@ -63,13 +69,35 @@ class Sweep:
         The order volunteers leave in (ids).
     recruits
         With recruiting: one row per share and recruit (``leave_share`` then the columns
-        of :attr:`matching.analysis.recruitment.Recruitment.recruits`).
+        of :attr:`matching.analysis.recruitment.Recruitment.recruits`; ``order`` first when
+        there are several orders).
+    by_order
+        With several orders: every order's points (``order`` 1, 2, ... first); ``points``
+        then holds each column's (lower) median across them, with ``_min`` and ``_max``
+        beside every curve.
+    thresholds
+        With ``find``: each order's exact thresholds
+        (:func:`matching.analysis.thresholds.find_thresholds`, ``order`` first).
+    leaving_orders
+        Every order drawn (the first is :attr:`leaving_order`).
+    kind
+        The kind of order (:data:`matching.analysis.leaving_orders.ORDER_KINDS`).
     """
 
     points: pd.DataFrame
     communities: pd.DataFrame
     leaving_order: list[str]
     recruits: pd.DataFrame | None = None
+    by_order: pd.DataFrame | None = None
+    thresholds: pd.DataFrame | None = None
+    leaving_orders: tuple[tuple[str, ...], ...] = ()
+    kind: str = "random"
+
+    @property
+    def threshold_band(self) -> pd.DataFrame | None:
+        """With ``find``: per question, the least, median and most leavers across the
+        orders."""
+        return None if self.thresholds is None else threshold_band(self.thresholds)
 
     def last_full(self, tier: int | None = None) -> float | None:
         """The largest share leaving at which every elder (of ``tier``, if given) is still
@@ -85,20 +113,6 @@ class Sweep:
             return float(full.max()) if len(full) else None
         full = full[full < below.min()]
         return float(full.max()) if len(full) else None
-
-
-#: Who may leave: every volunteer, or those the full plan pairs.
-AMONG = ("all", "paired")
-
-
-def leaving_order(world: World, plan: PairingResult, seed: int,
-                  among: str = "all") -> list[str]:
-    """The seeded order in which volunteers leave (nested by design): all of them, or
-    those ``plan`` pairs."""
-    pool = plan.assignments[VOLUNTEER_ID] if among == "paired" else \
-        world.volunteers.volunteer_id
-    ids = sorted({str(v) for v in pool})
-    return [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
 
 
 def check_shares(shares: Sequence[float]) -> list[float]:
@@ -128,10 +142,10 @@ def _point(world: World, time_limit: float, seed: int, workers: int | None,
 
 def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
           time_limit: float = 60.0, workers: int | None = None,
-          recruit_at: str | None = None, among: str = "all",
-          cluster: Cluster | None = None,
+          recruit_at: str | None = None, among: str = "all", orders: int = 1,
+          kind: str = "random", find: bool = False, cluster: Cluster | None = None,
           progress: Callable[[int, int], None] | None = None) -> Sweep:
-    """Pair ``world`` again with each share ``leave`` of its paired volunteers gone.
+    """Pair ``world`` again with each share ``leave`` of its volunteers gone.
 
     Parameters
     ----------
@@ -140,12 +154,17 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
     leave
         Shares of the volunteers who leave, each in [0, 1].
     seed
-        Draws the order of leaving, and seeds each pairing.
+        Draws the orders of leaving (``seed``, ``seed + 1``, ... for several), and seeds
+        each pairing.
     time_limit
         Seconds for each point's pairing.
     among
         ``all``: the shares are of all the volunteers; ``paired``: of those the full plan
         pairs (a harder test of a world with many volunteers to spare).
+    orders, kind
+        How many leaving orders, of which kind (``random``, ``oldest``, ``community``).
+    find
+        Also find each order's exact thresholds (top tier, and everyone, served).
     recruit_at
         ``near`` or ``centres``: also find the fewest recruits who serve everyone at each
         point (:func:`matching.analysis.recruitment.recruit`).
@@ -158,21 +177,89 @@ def sweep(world: World, leave: Sequence[float], *, seed: int = 0,
     shares = check_shares(leave)
     if among not in AMONG:
         raise ValueError(f"among must be one of {AMONG}, not {among!r}")
+    if kind not in ORDER_KINDS:
+        raise ValueError(f"kind must be one of {ORDER_KINDS}, not {kind!r}")
     if recruit_at is not None and recruit_at not in PLACES:
         raise ValueError(f"recruit_at must be one of {PLACES}, not {recruit_at!r}")
     full = solve_world(world, SolveOptions(time_limit=time_limit, seed=seed, workers=workers))
-    order = leaving_order(world, full, seed, among)
-    worlds = [without_volunteers(world, set(order[:round(s * len(order))])) for s in shares]
+    drawn = leaving_orders(world, full, seed, orders, among, kind)
+    calls = [(without_volunteers(world, set(order[:round(s * len(order))])), time_limit, seed,
+              workers, recruit_at) for order in drawn for s in shares]
     if cluster is not None:
-        results = cluster.map_calls(_point, [(w, time_limit, seed, workers, recruit_at)
-                                             for w in worlds])
+        results = cluster.map_calls(_point, calls)
     else:
         results = []
-        for i, w in enumerate(worlds):
-            results.append(_point(w, time_limit, seed, workers, recruit_at))
+        for i, call in enumerate(calls):
+            results.append(_point(*call))
             if progress is not None:
-                progress(i + 1, len(worlds))
-    return _tables(world, shares, order, results, recruit_at is not None)
+                progress(i + 1, len(calls))
+    tables = [_tables(world, shares, order, results[k * len(shares):(k + 1) * len(shares)],
+                      recruit_at is not None) for k, order in enumerate(drawn)]
+    thresholds = None
+    if find:
+        thresholds = thresholds_of_orders([
+            find_thresholds(world, order, seed=seed, time_limit=time_limit, workers=workers)
+            for order in drawn])
+    if len(tables) == 1:
+        return dataclasses.replace(tables[0], thresholds=thresholds,
+                                   leaving_orders=tuple(tuple(o) for o in drawn), kind=kind)
+    return _banded(tables, thresholds, drawn, kind)
+
+
+#: Columns of the points that are no curve (the same for every order).
+NOT_CURVES = ("leave_share", "leaving", "volunteers", "elders", "status", "recruits_proven")
+
+
+def _lower_median(values: pd.Series) -> float:
+    """The middle value, the lower of two (a value some order had)."""
+    ordered = np.sort(values.dropna().to_numpy())
+    return ordered[(len(ordered) - 1) // 2] if len(ordered) else math.nan
+
+
+def _band(frame: pd.DataFrame, keys: list[str], curves: list[str]) -> pd.DataFrame:
+    """Per ``keys``, each curve's lower median, with ``_min`` and ``_max`` beside it."""
+    grouped = frame.groupby(keys, sort=False)
+    out = grouped[curves].agg(_lower_median)
+    low, high = grouped[curves].min(), grouped[curves].max()
+    columns = []
+    for c in curves:
+        out[f"{c}_min"], out[f"{c}_max"] = low[c], high[c]
+        columns += [c, f"{c}_min", f"{c}_max"]
+    return out[columns].reset_index()
+
+
+def _banded(tables: list[Sweep], thresholds: pd.DataFrame | None,
+            drawn: list[list[str]], kind: str) -> Sweep:
+    """Several orders' sweeps as one: every curve's band (see :class:`Sweep`)."""
+    by_order = pd.concat([t.points.assign(order=k + 1) for k, t in enumerate(tables)],
+                         ignore_index=True)
+    by_order = by_order[["order", *tables[0].points.columns]]
+    curves = [c for c in tables[0].points.columns if c not in NOT_CURVES]
+    points = _band(by_order, ["leave_share", "leaving", "volunteers", "elders"], curves)
+    statuses = by_order.groupby("leave_share", sort=False)["status"].agg(
+        lambda s: "optimal" if (s == "optimal").all() else str(s[s != "optimal"].iloc[0]))
+    points["status"] = statuses.to_numpy()
+    if "recruits_proven" in by_order.columns:
+        points["recruits_proven"] = by_order.groupby("leave_share", sort=False)[
+            "recruits_proven"].all().to_numpy()
+    for c in points.columns:  # counts stay whole numbers
+        curve = c[:-4] if c.endswith(("_min", "_max")) else c
+        if curve in by_order.columns and pd.api.types.is_integer_dtype(by_order[curve]):
+            points[c] = points[c].astype(int)
+    communities = pd.concat([t.communities.assign(order=k + 1) for k, t in enumerate(tables)],
+                            ignore_index=True)
+    community_band = _band(communities, ["leave_share", "community"], ["assigned", "coverage"])
+    elders = tables[0].communities[["leave_share", "community", "elders"]]
+    community_band = elders.merge(community_band, on=["leave_share", "community"])
+    for c in ("assigned", "assigned_min", "assigned_max"):
+        community_band[c] = community_band[c].astype(int)
+    recruits = None
+    if tables[0].recruits is not None:
+        recruits = pd.concat([t.recruits.assign(order=k + 1) for k, t in enumerate(tables)
+                              if t.recruits is not None], ignore_index=True)
+        recruits = recruits[["order", *[c for c in recruits.columns if c != "order"]]]
+    return Sweep(points, community_band, drawn[0], recruits, by_order, thresholds,
+                 tuple(tuple(o) for o in drawn), kind)
 
 
 def _tables(world: World, shares: list[float], order: list[str],
@@ -234,17 +321,71 @@ def _tables(world: World, shares: list[float], order: list[str],
 
 def format_points(points: pd.DataFrame) -> str:
     """The sweep's points as fixed-width text for people: shares as percentages, km to one
-    decimal, whole minutes."""
+    decimal, whole minutes. With several orders, the counts and coverages as
+    ``median (least-most)`` and the other curves left to ``sweep.csv``."""
+    banded = "coverage_min" in points.columns
     shown = pd.DataFrame(index=points.index)
-    for column in points.columns:
-        values = points[column]
+
+    def text(column: str, value: float) -> str:
+        if value != value:
+            return "-"
         if column == "leave_share" or "coverage" in column:
-            shown[column] = [f"{v:.1%}" if v == v else "-" for v in values]
-        elif column.endswith("_km"):
-            shown[column] = [f"{v:.1f}" if v == v else "-" for v in values]
-        elif column.endswith("_minutes"):
-            shown[column] = [f"{v:.0f}" if v == v else "-" for v in values]
+            return f"{value:.1%}"
+        if column.endswith("_km"):
+            return f"{value:.1f}"
+        if column.endswith("_minutes"):
+            return f"{value:.0f}"
+        return str(value)
+
+    for column in points.columns:
+        if column.endswith(("_min", "_max")):
+            continue
+        if f"{column}_min" in points.columns:
+            if banded and not (column in ("assigned", "unassigned", "recruits")
+                               or "coverage" in column):
+                continue
+            shown[column] = [f"{text(column, m)} ({text(column, lo)}-{text(column, hi)})"
+                             for m, lo, hi in zip(points[column], points[f"{column}_min"],
+                                                  points[f"{column}_max"], strict=True)]
         else:
-            shown[column] = values.astype(str)
+            shown[column] = [text(column, v) for v in points[column]]
     with pd.option_context("display.width", 250, "display.max_columns", 50):
         return shown.to_string(index=False)
+
+
+#: How :func:`format_thresholds` names each question.
+THRESHOLD_WORDS = {"top_tier": "every top-tier elder served", "all": "every elder served"}
+
+
+def format_thresholds(result: Sweep) -> str:
+    """The exact thresholds as lines for people: per question, the cut along the first
+    order and what proves it, and with several orders the band across them."""
+    table = result.thresholds
+    if table is None:
+        return ""
+    first = table[table["order"] == 1]
+    orders = int(table["order"].max())
+    n = len(result.leaving_order)
+    lines = [f"thresholds along the leaving order ({result.kind}"
+             + (f", the first of {orders}" if orders > 1 else "") + "):"]
+    for row in first.itertuples(index=False):
+        what = THRESHOLD_WORDS[row.what] + (
+            f" (priority {row.tier})" if row.what == "top_tier" else "")
+        if pd.isna(row.leavers):
+            lines.append(f"  {what}: not even with nobody leaving "
+                         f"({row.served_one_more} of {row.elders} served)")
+            continue
+        cut = f"  {what}: up to {row.leavers:,} of {n:,} leaving ({row.share:.1%})"
+        if pd.isna(row.served_one_more):
+            cut += ", that is everyone"
+        else:
+            cut += (f"; with {row.leavers + 1:,} leaving {row.served_one_more} of "
+                    f"{row.elders} are served"
+                    + (" (proven the most)" if row.proven else " (not proven the most)"))
+        lines.append(cut)
+    band = result.threshold_band
+    if orders > 1 and band is not None:
+        for row in band.itertuples(index=False):
+            lines.append(f"  across {row.orders} orders, {THRESHOLD_WORDS[row.what]}: "
+                         f"least {row.min:,}, median {row.median:,}, most {row.max:,} leaving")
+    return "\n".join(lines)

@@ -7,7 +7,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from matching.analysis.leave_sweep import AMONG, format_points
+from matching.analysis.leave_sweep import format_points, format_thresholds
+from matching.analysis.leaving_orders import AMONG, MOST_ORDERS, ORDER_KINDS
 from matching.analysis.recruitment import PLACES
 from matching.cli.common import (
     add_coords,
@@ -36,13 +37,23 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--among", choices=AMONG, default="all",
                    help="the shares are of all the volunteers (default), or only of "
                         "those the full plan pairs")
+    p.add_argument("--orders", type=order_count, default=1, metavar="N",
+                   help="draw N leaving orders (seeds seed, seed+1, ...): every curve gets "
+                        "its least, median and most (default 1)")
+    p.add_argument("--order", choices=ORDER_KINDS, default="random", dest="order_kind",
+                   help="who leaves first: at random (default), the oldest, or one "
+                        "community at a time")
+    p.add_argument("--find", action="store_true",
+                   help="also find the exact thresholds along each order (thresholds.csv): "
+                        "the most leaving with every top-tier elder, and every elder, "
+                        "still served")
     p.add_argument("--recruit", choices=PLACES,
                    help="also find, at each share, the fewest new volunteers who would "
                         "serve every elder left unserved: living near the unserved, or "
                         "at the communities' centres")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for sweep.csv, sweep_communities.csv, leaving_order.csv, "
-                        "recruits.csv and sweep.png")
+                        "recruits.csv, thresholds.csv, sweep_orders.csv and sweep.png")
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="seconds for each point's pairing (default: the scenario's "
                         "[solver] time_limit)")
@@ -68,6 +79,17 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
+
+
+def order_count(text: str) -> int:
+    """``--orders``: a whole number of orders, 1 to :data:`MOST_ORDERS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MOST_ORDERS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MOST_ORDERS}: {text!r}")
     return value
 
 
@@ -101,12 +123,16 @@ def sweep_file(args: argparse.Namespace) -> int:
     progress, stages = progress_of(args, budget)
     result = sweep_scenario(scenario, args.leave, args.out, Context(budget, progress),
                             recruit_at=args.recruit, among=args.among,
+                            orders=args.orders, kind=args.order_kind, find=args.find,
                             time_limit=args.time_limit,
                             lang=args.lang)
     points = result.points
     text = format_points(points)
     summary = {"scenario": scenario.name, "out": str(args.out),
                "points": frame_json(points)}
+    if result.thresholds is not None:
+        summary["thresholds"] = frame_json(result.thresholds)
+        text += "\n\n" + format_thresholds(result)
     ran = f"  {'command':<18}{budget.elapsed():.2f} s in all; wrote {args.out}"
     return finish(args, stages, summary, f"{text}\n\n{ran}")
 

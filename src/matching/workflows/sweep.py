@@ -41,10 +41,13 @@ def scenario_world(sc: Scenario) -> World:
 
 def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
                    context: Context, *, recruit_at: str | None = None, among: str = "all",
+                   orders: int = 1, kind: str = "random", find: bool = False,
                    time_limit: float | None = None, lang: str = "zh") -> Sweep:
     """Sweep the scenario's world over the shares ``leave`` and write ``out``:
     ``sweep.csv`` (one row per share), ``sweep_communities.csv``, ``leaving_order.csv``,
-    ``recruits.csv`` (with ``recruit_at``), ``sweep.png`` and ``run.json``.
+    ``recruits.csv`` (with ``recruit_at``), ``thresholds.csv`` (with ``find``),
+    ``sweep_orders.csv`` and ``leaving_orders.csv`` (with several ``orders``), ``sweep.png``
+    and ``run.json``.
 
     ``time_limit`` is each point's (default: the scenario's ``[solver] time_limit``); the
     scenario's cluster, or the context's, solves the points.
@@ -57,16 +60,14 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
     def done(k: int, n: int) -> None:
         context.progress("sweep", f"point {k} of {n} solved", done=k / n, point=k, points=n)
 
+    how = {"seed": sc.seed, "time_limit": per_point, "workers": sc.workers,
+           "recruit_at": recruit_at, "among": among, "orders": orders, "kind": kind,
+           "find": find}
     if context.cluster is None and sc.cluster is not None:
         with open_cluster(sc.cluster) as cluster:
-            result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
-                           workers=sc.workers, recruit_at=recruit_at, among=among,
-                           cluster=cluster)
+            result = sweep(world, shares, cluster=cluster, **how)
     else:
-        result = sweep(world, shares, seed=sc.seed, time_limit=per_point,
-                       workers=sc.workers, recruit_at=recruit_at, among=among,
-                       cluster=context.cluster,
-                       progress=done)
+        result = sweep(world, shares, cluster=context.cluster, progress=done, **how)
     figure = sweep_curves(result, world.rules, lang)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
@@ -76,8 +77,17 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
                                                  VOLUNTEER_ID: result.leaving_order})}
     if result.recruits is not None:
         tables["recruits.csv"] = result.recruits
+    if result.thresholds is not None:
+        tables["thresholds.csv"] = (result.thresholds.drop(columns="order") if orders == 1
+                                    else result.thresholds)
+    if result.by_order is not None:
+        tables["sweep_orders.csv"] = result.by_order
+        tables["leaving_orders.csv"] = pd.DataFrame(
+            [{"order": k + 1, "position": i + 1, VOLUNTEER_ID: v}
+             for k, order in enumerate(result.leaving_orders) for i, v in enumerate(order)])
     record = {"command": "sweep", "scenario": sc.name, "scenario_file": sc.path.name,
               "leave": result.points["leave_share"].tolist(), "recruit": recruit_at, "among": among,
+              "orders": orders, "order_kind": kind, "find": find,
               "seed": sc.seed, "time_limit_per_point": per_point, "versions": versions()}
     context.progress("writing", "writing outputs", done=1.0)
     write_outputs(out, tables,

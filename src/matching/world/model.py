@@ -17,6 +17,7 @@ from matching.world.distances import Distances
 from matching.world.tables import Elders, Pairs, Relations, Volunteers
 
 _WithVolunteer = TypeVar("_WithVolunteer", Volunteers, Relations, Pairs)
+_WithElder = TypeVar("_WithElder", Elders, Relations, Pairs)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,16 @@ def without_volunteers(world: World, gone: set[str]) -> World:
 
     return dataclasses.replace(
         world, volunteers=keep(world.volunteers), relations=keep(world.relations),
+        pairs=None if world.pairs is None else keep(world.pairs))
+
+
+def only_elders(world: World, kept: set[str]) -> World:
+    """The world with only some elders, and only their relations and measured pairs."""
+    def keep(table: _WithElder) -> _WithElder:
+        return table.take(np.array([e in kept for e in table.elder_id], dtype=bool))
+
+    return dataclasses.replace(
+        world, elders=keep(world.elders), relations=keep(world.relations),
         pairs=None if world.pairs is None else keep(world.pairs))
 
 
