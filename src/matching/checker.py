@@ -36,8 +36,10 @@ CONTRACT: dict[str, Any] = {
     # Spring, Lantern, Dragon Boat, Mid-Autumn and Double Ninth (lunar month, day)
     "festivals": ((1, 1), (1, 15), (5, 5), (8, 15), (9, 9)),
 }
-#: Scenario keys the checker accepts but has no rule about (they say when, not what).
-_TIMES_ONLY = {"call_start", "group_start", "festival_start"}
+#: Scenario keys the checker accepts but has no rule about (they say when, not what; or, for
+#: the two ages, only how a projection ages the roster).
+_TIMES_ONLY = {"call_start", "group_start", "festival_start", "volunteer_age_limit",
+               "elder_age"}
 _EARTH_KM = 6371.0088
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _ZH = "一二三四五六日"

@@ -8,6 +8,7 @@ import warnings
 
 import matplotlib as mpl
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 import matching.analysis
@@ -30,6 +31,7 @@ def test_a_plain_pandas_plot_draws_chinese_after_use_chinese_font():
         assert [str(w.message) for w in caught if "missing" in str(w.message)] == []
 
 
+@pytest.mark.slow
 def test_the_analysis_package_loads_matplotlib_only_when_asked():
     """``import matching.analysis`` does not need the figures extra; asking for the font
     does (a fresh process, so that nothing else has imported matplotlib before)."""

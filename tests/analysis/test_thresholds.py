@@ -106,6 +106,7 @@ def test_a_model_out_of_time_proves_nothing(monkeypatch):
     assert serve_all(weeks_world()) == (False, False)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ages=st.lists(st.sampled_from([70, 85, 95]), min_size=1, max_size=6),
        volunteers=st.integers(1, 6), room=st.integers(1, 2), seed=st.integers(0, 5))

@@ -26,6 +26,7 @@ from matplotlib.ticker import MaxNLocator
 
 from matching.analysis import metrics
 from matching.analysis.leave_sweep import Sweep
+from matching.analysis.projection import Projection
 from matching.catalogue import say
 from matching.outputs.folder import Run
 from matching.outputs.tables import tier_name
@@ -42,6 +43,12 @@ NEW_COLOUR = "#27ae60"
 #: Colours of the priority tiers' curves, highest tier first.
 TIER_COLOURS = ("#c0392b", "#e67e22", "#2980b9", "#8e44ad", "#16a085")
 
+#: Coverage at which the projection's grid is at its reddest (below it, all the same red).
+GRID_FLOOR = 0.5
+
+#: Coverage from which the grid's cells are dark enough to be labelled in white.
+GRID_WHITE_TEXT = 0.95
+
 #: Opacity of the band from the least to the most across leaving orders.
 BAND_ALPHA = 0.18
 #: Size of one figure, in inches, and its resolution when a notebook shows it.
@@ -54,7 +61,7 @@ WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar"
          "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
          "community", "age_band", "call", "visit", "service", "group", "festival",
          "birthday", "banked", "hours", "members", "sweep", "leave_share", "share_served",
-         "all_elders", "recruits", "recruits_axis", "not_due")
+         "all_elders", "recruits", "recruits_axis", "not_due", "projection", "year")
 
 #: Parts of a font file's name that mark a CJK font (compared lower-case, without ``-`` and
 #: ``_``): Noto and Source Han, WenQuanYi, Droid and the usual Windows and macOS ones.
@@ -413,6 +420,31 @@ def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") ->
             ax.set_xlabel(words["leave_share"] + " (%)")
             ax.set_ylabel(words["recruits_axis"])
             ax.set_title(words["recruits"])
+    return figure
+
+
+def projection_grid(projection: Projection, lang: str = "en", ax: Axes | None = None
+                    ) -> Figure:
+    """Coverage by community (rows, the first short at the top) and year (columns), each
+    cell coloured from red (none served) to green (all) and labelled with its percentage."""
+    words = _words(lang)
+    table = projection.by_community
+    order = projection.first_short["community"].tolist()
+    grid = table.pivot_table(index="community", columns="year", values="coverage")
+    grid = grid.reindex(order)
+    with _style():
+        size = (FIGSIZE[0], max(FIGSIZE[1], ROW_INCHES * len(grid) + 1.5))
+        figure, ax = _axes(ax, size)
+        ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", vmin=GRID_FLOOR, vmax=1.0,
+                  aspect="auto")
+        ax.set_xticks(range(grid.shape[1]), [str(y) for y in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), list(grid.index), fontsize=8)
+        for (row, column), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+            if value == value:
+                ax.text(column, row, f"{value:.0%}", ha="center", va="center", fontsize=7,
+                        color="white" if value >= GRID_WHITE_TEXT else "black")
+        ax.set_xlabel(words["year"])
+        ax.set_title(words["projection"])
     return figure
 
 

@@ -462,6 +462,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.all_elders": ("全部老人", "all elders"),
     "figure.recruits": ("让每位老人都有志愿者需新招募的人数", "Recruits needed to serve everyone"),
     "figure.recruits_axis": ("新志愿者人数", "new volunteers"),
+    "figure.projection": ("今后几年各社区老人有志愿者的比例", "Share of elders served, by community and year"),
+    "figure.year": ("年份", "year"),
     # --- the report ------------------------------------------------------------------------
     "report.title": ("结对与服务报告", "Pairing and service report"),
     "report.folder": ("方案", "Plan"),

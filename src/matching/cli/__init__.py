@@ -60,6 +60,12 @@ COMMANDS: dict[str, Command] = {
                      "one), and write coverage by tier and community, distances and loads "
                      "per share, and with --recruit the fewest new volunteers who would "
                      "serve everyone, and where.", searches=True, extra="figures"),
+    "project": Command("whatif", "the next years: the roster aged and paired each year",
+                       "Age a scenario's roster one year at a time (elders pass 80 and 90 and "
+                       "enter the tiers; volunteers past the age limit stop serving and, "
+                       "from the elder age, become elders) and pair each year: coverage by "
+                       "year and community, and the first year each community runs short.",
+                       searches=True, extra="figures"),
     "workbook": Command("analysis", "write a run's hand-out workbook (.xlsx)",
                         "Write the hand-out workbook of a run folder, as the console hands it "
                         "out: the pairs, the schedule, a sheet per week of who visits whom, "

@@ -1,5 +1,6 @@
-"""The what-if command: ``sweep``, coverage as a growing share of the volunteers leaves
-(its own module: it draws a figure, and ``pair`` should not load matplotlib)."""
+"""The what-if commands: ``sweep``, coverage as a growing share of the volunteers leaves,
+and ``project``, the next years (their own module: they draw figures, and ``pair`` should
+not load matplotlib)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 
 from matching.analysis.leave_sweep import format_points, format_thresholds
 from matching.analysis.leaving_orders import AMONG, MOST_ORDERS, ORDER_KINDS
+from matching.analysis.projection import MOST_YEARS, format_projection
 from matching.analysis.recruitment import PLACES
 from matching.cli.common import (
     add_coords,
     add_distance,
     add_report,
+    date,
     distance_of,
     finish,
     frame_json,
@@ -22,7 +25,8 @@ from matching.cli.common import (
 from matching.runtime.budget import Budget
 from matching.runtime.cluster import check_spec
 from matching.workflows.plan import Context
-from matching.workflows.scenario import load_scenario
+from matching.workflows.projection import project_scenario
+from matching.workflows.scenario import Scenario, load_scenario
 from matching.workflows.sweep import sweep_scenario
 
 #: Most points a sweep may ask for (each is a whole pairing).
@@ -30,8 +34,11 @@ MOST_SWEEP_POINTS = 200
 
 
 def configure(command: str, p: argparse.ArgumentParser) -> None:
-    """The options of ``sweep``."""
+    """The options of ``sweep`` and ``project``."""
     p.add_argument("scenario", type=Path, help="a scenario .toml file")
+    if command == "project":
+        configure_project(p)
+        return
     p.add_argument("--leave", required=True, type=shares, metavar="0,0.05,0.1,...",
                    help="shares (0-1) of the volunteers who leave, comma-separated")
     p.add_argument("--among", choices=AMONG, default="all",
@@ -66,9 +73,40 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     add_report(p)
 
 
+def configure_project(p: argparse.ArgumentParser) -> None:
+    """The options of ``project``."""
+    p.add_argument("--years", required=True, type=year_count, metavar="N",
+                   help=f"how many years ahead (1 to {MOST_YEARS})")
+    p.add_argument("--from", type=date, dest="start", metavar="YYYY-MM-DD",
+                   help="the day year 0 stands on (default: the scenario's [schedule] start, "
+                        "else today)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for projection.csv, projection_years.csv, first_short.csv "
+                        "and projection.png")
+    p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
+                   help="seconds for each year's pairing (default: the scenario's "
+                        "[solver] time_limit)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="language of the figure (default zh)")
+    add_coords(p)
+    add_distance(p)
+    add_report(p)
+
+
 def run(command: str, args: argparse.Namespace) -> int:
     """Run ``command``."""
-    return sweep_file(args)
+    return project_file(args) if command == "project" else sweep_file(args)
+
+
+def year_count(text: str) -> int:
+    """``--years``: a whole number of years, 1 to :data:`MOST_YEARS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MOST_YEARS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MOST_YEARS}: {text!r}")
+    return value
 
 
 def seconds(text: str) -> float:
@@ -106,8 +144,8 @@ def shares(text: str) -> list[float]:
     return values
 
 
-def sweep_file(args: argparse.Namespace) -> int:
-    """``matching sweep``: coverage as a growing share of the volunteers leaves."""
+def scenario_of(args: argparse.Namespace) -> Scenario:
+    """The scenario file with the command line's coordinates and distances over its own."""
     scenario = load_scenario(args.scenario)
     if args.coords is not None:
         scenario = dataclasses.replace(scenario, coords=args.coords)
@@ -116,6 +154,25 @@ def sweep_file(args: argparse.Namespace) -> int:
     distance = distance_of(args)
     if distance is not None:
         scenario = dataclasses.replace(scenario, distance=distance)
+    return scenario
+
+
+def project_file(args: argparse.Namespace) -> int:
+    """``matching project``: the roster aged year by year, paired each year."""
+    scenario = scenario_of(args)
+    budget = args.budget = Budget(None, args.started, args.stop)
+    progress, stages = progress_of(args, budget)
+    result = project_scenario(scenario, args.years, args.out, Context(budget, progress),
+                              start=args.start, time_limit=args.time_limit, lang=args.lang)
+    summary = {"scenario": scenario.name, "out": str(args.out),
+               "years": frame_json(result.years), "first_short": frame_json(result.first_short)}
+    ran = f"  {'command':<18}{budget.elapsed():.2f} s in all; wrote {args.out}"
+    return finish(args, stages, summary, f"{format_projection(result)}\n\n{ran}")
+
+
+def sweep_file(args: argparse.Namespace) -> int:
+    """``matching sweep``: coverage as a growing share of the volunteers leaves."""
+    scenario = scenario_of(args)
     if args.cluster is not None:
         check_spec(args.cluster)
         scenario = dataclasses.replace(scenario, cluster=args.cluster)

@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from matching.rules.errors import RuleError, check_numbers_at_least_zero
 
 #: Integer units the solvers work in. Costs are kept in centimetres, loads in thousandths of a
@@ -38,6 +40,12 @@ class Rules:
         Defaults for the optional input columns of the same names.
     priority_age_high, priority_age_mid
         Ages at which the default priority becomes 3 and 2.
+    volunteer_age_limit
+        The oldest a volunteer serves at (the programme's "low-age elders", 60 to 70): a
+        projection (:mod:`matching.analysis.projection`) retires volunteers past it.
+    elder_age
+        The age from which a person the programme knows (a retired volunteer) is one of
+        its elders, in a projection.
     """
 
     max_km: float = 2.0
@@ -50,6 +58,8 @@ class Rules:
     default_visit_minutes: float = 60.0
     priority_age_high: float = 90.0
     priority_age_mid: float = 80.0
+    volunteer_age_limit: float = 70.0
+    elder_age: float = 80.0
 
     def __post_init__(self) -> None:
         check_numbers_at_least_zero(self)
@@ -62,6 +72,16 @@ class Rules:
         if self.max_kin_km < self.max_km:
             raise RuleError("max_kin_km", "rule.kin_shorter", ("max_km",),
                             kin=self.max_kin_km, km=self.max_km)
+
+    def default_priority(self, age: np.ndarray, lives_alone: np.ndarray,
+                         low_income: np.ndarray) -> np.ndarray:
+        """The priority of elders whose file gives none: 3 from ``priority_age_high``, 2
+        from ``priority_age_mid`` or when living alone or on a low income, else 1 (an
+        unknown age counts as 0)."""
+        years = np.nan_to_num(np.asarray(age, dtype=float), nan=0.0)
+        return np.where(years >= self.priority_age_high, 3,
+                        np.where((years >= self.priority_age_mid) | np.asarray(lives_alone, bool)
+                                 | np.asarray(low_income, bool), 2, 1)).astype(np.int64)
 
     def replace(self, **changes: Any) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""

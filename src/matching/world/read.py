@@ -613,11 +613,9 @@ def _elders(cells: _Cells, rules: Rules, need_coordinates: bool) -> pd.DataFrame
     out["age"] = cells.number("age", np.nan, low=0, high=130)
     out["lives_alone"] = cells.parsed("lives_alone", parse.parse_bool, False).astype(bool)
     out["low_income"] = cells.parsed("low_income", parse.parse_bool, False).astype(bool)
-    age = np.nan_to_num(out["age"].to_numpy(dtype=float), nan=0.0)
-    default_priority = np.where(
-        age >= rules.priority_age_high, 3,
-        np.where((age >= rules.priority_age_mid) | out["lives_alone"].to_numpy()
-                 | out["low_income"].to_numpy(), 2, 1))
+    default_priority = rules.default_priority(out["age"].to_numpy(dtype=float),
+                                              out["lives_alone"].to_numpy(),
+                                              out["low_income"].to_numpy())
     given = cells.number("priority", np.nan, low=1, high=1000, integer=True)
     out["priority"] = np.where(np.isnan(given), default_priority, given).astype(np.int64)
     out["visit_minutes"] = cells.number("visit_minutes", rules.default_visit_minutes, low=0,

@@ -1,0 +1,51 @@
+"""A scenario's projection: its roster aged year by year and paired each year, written as
+one folder (``matching project``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from matching.analysis.figures import projection_grid
+from matching.analysis.projection import Projection, project
+from matching.outputs.write import versions, write_outputs
+from matching.workflows.plan import Context
+from matching.workflows.scenario import Scenario
+from matching.workflows.sweep import FIGURE_DPI, scenario_world
+
+
+def project_scenario(sc: Scenario, years: int, out: str | Path, context: Context, *,
+                     start: dt.date | None = None, time_limit: float | None = None,
+                     lang: str = "zh") -> Projection:
+    """Project the scenario's world ``years`` ahead from ``start`` (default: the scenario's
+    ``[schedule] start``, else today) and write ``out``: ``projection.csv`` (one row per
+    year and community), ``projection_years.csv``, ``first_short.csv``,
+    ``projection.png`` and ``run.json``. ``time_limit`` is each year's pairing's (default
+    the scenario's)."""
+    context.progress("reading", "reading inputs")
+    world = scenario_world(sc)
+    first = start or sc.start or dt.date.today()
+    per_year = sc.time_limit if time_limit is None else time_limit
+
+    def done(k: int, n: int) -> None:
+        context.progress("project", f"year {k} of {n} paired", done=k / n)
+
+    result = project(world, years, first, seed=sc.seed, time_limit=per_year,
+                     workers=sc.workers, progress=done)
+    png = io.BytesIO()
+    projection_grid(result, lang).savefig(png, format="png", dpi=FIGURE_DPI,
+                                          metadata={"Software": None})
+    record = {"command": "project", "scenario": sc.name, "scenario_file": sc.path.name,
+              "start": first.isoformat(), "years": years, "seed": sc.seed,
+              "volunteer_age_limit": world.rules.volunteer_age_limit,
+              "elder_age": world.rules.elder_age, "time_limit_per_year": per_year,
+              "versions": versions()}
+    context.progress("writing", "writing outputs", done=1.0)
+    write_outputs(out, {"projection.csv": result.by_community,
+                        "projection_years.csv": result.years,
+                        "first_short.csv": result.first_short},
+                  {"projection.png": png.getvalue(),
+                   "run.json": json.dumps(record, indent=2, ensure_ascii=False) + "\n"})
+    return result
