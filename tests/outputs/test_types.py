@@ -71,7 +71,7 @@ def test_the_elders_view_joins_everything(run):
     assert int(by_alone["elders"].sum()) == len(view)
     by_gender = analysis.coverage(plan, "gender")
     assert set(by_gender.index) <= {"F", "M", ""}
-    with pytest.raises(ValueError, match="expected a column of elders_table"):
+    with pytest.raises(ValueError, match="expected columns of elders_table"):
         analysis.coverage(plan, "shoe_size")
 
 

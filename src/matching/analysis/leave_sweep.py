@@ -31,7 +31,7 @@ from matching.analysis.thresholds import find_thresholds, threshold_band, thresh
 from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
 from matching.runtime.cluster import Cluster
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.columns import ELDER_ID, TOWNSHIP, VOLUNTEER_ID
 from matching.world.model import World, without_volunteers
 
 #: The columns of :attr:`Sweep.points` that every sweep has (tiers add
@@ -92,6 +92,18 @@ class Sweep:
     thresholds: pd.DataFrame | None = None
     leaving_orders: tuple[tuple[str, ...], ...] = ()
     kind: str = "random"
+
+    @property
+    def townships(self) -> pd.DataFrame | None:
+        """When the rosters name townships: one row per share and township, its
+        communities rolled up (``leave_share, township, elders, assigned, coverage``; the
+        median order's counts with several orders)."""
+        if TOWNSHIP not in self.communities.columns:
+            return None
+        rolled = self.communities.groupby(["leave_share", TOWNSHIP], sort=True)[
+            ["elders", "assigned"]].sum().reset_index()
+        rolled["coverage"] = rolled["assigned"] / rolled["elders"]
+        return rolled
 
     @property
     def threshold_band(self) -> pd.DataFrame | None:
@@ -251,6 +263,10 @@ def _banded(tables: list[Sweep], thresholds: pd.DataFrame | None,
     community_band = _band(communities, ["leave_share", "community"], ["assigned", "coverage"])
     elders = tables[0].communities[["leave_share", "community", "elders"]]
     community_band = elders.merge(community_band, on=["leave_share", "community"])
+    if TOWNSHIP in tables[0].communities.columns:
+        township = tables[0].communities.drop_duplicates("community").set_index(
+            "community")[TOWNSHIP]
+        community_band[TOWNSHIP] = community_band["community"].map(township)
     for c in ("assigned", "assigned_min", "assigned_max"):
         community_band[c] = community_band[c].astype(int)
     recruits = None
@@ -299,10 +315,14 @@ def _tables(world: World, shares: list[float], order: list[str],
         points.append(row)
         by = pd.DataFrame({"community": elders["community"].to_numpy(), "served": served})
         grouped = by.groupby("community", sort=True)["served"]
-        communities.append(pd.DataFrame({
+        table = pd.DataFrame({
             "leave_share": share, "community": grouped.size().index,
             "elders": grouped.size().to_numpy(), "assigned": grouped.sum().to_numpy(),
-            "coverage": grouped.mean().to_numpy()}))
+            "coverage": grouped.mean().to_numpy()})
+        if TOWNSHIP in elders.columns:
+            township = dict(zip(elders["community"], elders[TOWNSHIP], strict=True))
+            table[TOWNSHIP] = table["community"].map(township)
+        communities.append(table)
     point_table = pd.DataFrame(points)
     front = [c for c in POINT_COLUMNS if c != "status"]
     tier_columns = [c for c in point_table.columns if c.startswith("coverage_priority_")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from matching.outputs.folder import Run
 from matching.rules.schedule import SIX_ONES
 from matching.schedule import dates
 from matching.world import geo
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.columns import ELDER_ID, TOWNSHIP, VOLUNTEER_ID
 from matching.world.distances import STRAIGHT
 from matching.world.model import World
 
@@ -79,21 +80,27 @@ def elders_table(run: Run) -> pd.DataFrame:
         "tie": pick(pairs, "tie", ""),
         "reason_code": pick(why, "reason_code", ""),
         "reason": pick(why, "reason", ""),
-    })
+    } | ({TOWNSHIP: elds[TOWNSHIP].astype(str).to_numpy(dtype=object)}
+         if TOWNSHIP in elds.columns else {}))
 
 
-def coverage(run: Run, by: str = "priority") -> pd.DataFrame:
+def coverage(run: Run, by: str | Sequence[str] = "priority") -> pd.DataFrame:
     """Elders, assigned, unassigned and the share covered, by any column of
-    :func:`elders_table` (``priority``, ``community``, ``age_band``, ``gender``,
-    ``lives_alone``, ``tie``...; highest priority first, other groups in order)."""
+    :func:`elders_table` (``priority``, ``community``, ``township``, ``age_band``,
+    ``gender``, ``lives_alone``, ``tie``...) or several (``["township", "community"]``:
+    one row per pair of values, indexed by both); highest priority first, other groups in
+    order."""
     table = elders_table(run)
-    if by not in table.columns:
-        raise ValueError(f"coverage by {by!r}: expected a column of elders_table "
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [k for k in keys if k not in table.columns]
+    if not keys or missing:
+        raise ValueError(f"coverage by {missing or keys!r}: expected columns of elders_table "
                          f"({', '.join(table.columns)})")
-    out = table.groupby(by).agg(elders=(ELDER_ID, "size"), assigned=("served", "sum"))
+    out = table.groupby(keys if len(keys) > 1 else keys[0]).agg(
+        elders=(ELDER_ID, "size"), assigned=("served", "sum"))
     out["unassigned"] = out["elders"] - out["assigned"]
     out["coverage"] = (out["assigned"] / out["elders"]).round(4)
-    if by == "priority":
+    if keys == ["priority"]:
         out = out.sort_index(ascending=False)
     return out.astype({"elders": int, "assigned": int, "unassigned": int})
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
-from matching.world.columns import ELDER_ID
+from matching.world.columns import ELDER_ID, TOWNSHIP
 from matching.world.model import World, without_volunteers
 from matching.world.tables import Elders
 
@@ -64,6 +64,7 @@ class Projection:
     by_community: pd.DataFrame
     years: pd.DataFrame
     first_short: pd.DataFrame
+    by_township: pd.DataFrame | None = None
 
 
 def age_on(day: dt.date, birthday: str) -> float:
@@ -140,7 +141,8 @@ def _as_elders(world: World, rows: np.ndarray, ages: np.ndarray) -> Elders:
         visit_minutes=np.full(n, float(rules.default_visit_minutes)), needs=nothing,
         day_mask=np.full(n, int(people.day_mask[rows].max(initial=0b1111111)) or 0b1111111),
         gender_preference=blank, birthday=blank, away=nothing, preferred_times=nothing,
-        other={c: blank for c in world.elders.other}, order=world.elders.order)
+        other={c: people.other[c][rows] if c in people.other else blank
+               for c in world.elders.other}, order=world.elders.order)
 
 
 def project(world: World, years: int, start: dt.date, *, seed: int = 0,
@@ -163,7 +165,7 @@ def project(world: World, years: int, start: dt.date, *, seed: int = 0,
     if not 1 <= years <= MOST_YEARS:
         raise ValueError(f"the years lie between 1 and {MOST_YEARS}")
     options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers)
-    township = "township" in world.elders.other
+    township = TOWNSHIP in world.elders.other
     rows, totals = [], []
     for k in range(years + 1):
         later, retired, joined = world_in(world, start, k)
@@ -174,8 +176,8 @@ def project(world: World, years: int, start: dt.date, *, seed: int = 0,
         elders = pd.DataFrame({"community": later.elders.community.astype(str),
                                "served": served, "top": later.elders.priority == top})
         if township:
-            elders["township"] = later.elders.other["township"].astype(str)
-        keys = ["township", "community"] if township else ["community"]
+            elders[TOWNSHIP] = later.elders.other[TOWNSHIP].astype(str)
+        keys = [TOWNSHIP, "community"] if township else ["community"]
         volunteers = pd.Series(later.volunteers.community.astype(str)).value_counts()
         grouped = elders.groupby(keys, sort=True)
         table = pd.DataFrame({
@@ -200,11 +202,18 @@ def project(world: World, years: int, start: dt.date, *, seed: int = 0,
             progress(k + 1, years + 1)
     by_community = pd.concat(rows, ignore_index=True)
     extra = ["years_ahead", "top_tier_elders", "top_tier_assigned"] + (
-        ["township"] if township else [])
+        [TOWNSHIP] if township else [])
     by_community = by_community[list(PROJECTION_COLUMNS) + extra]
     for column in ("elders", "assigned", "top_tier_elders", "top_tier_assigned"):
         by_community[column] = by_community[column].astype(int)
-    return Projection(by_community, pd.DataFrame(totals), _first_short(by_community))
+    by_township = None
+    if township:
+        grouped = by_community.groupby(["year", TOWNSHIP], sort=True)
+        by_township = grouped[["elders", "volunteers", "assigned", "top_tier_elders",
+                               "top_tier_assigned"]].sum().reset_index()
+        by_township["coverage"] = by_township["assigned"] / by_township["elders"]
+    return Projection(by_community, pd.DataFrame(totals), _first_short(by_community),
+                      by_township)
 
 
 def _first_short(by_community: pd.DataFrame) -> pd.DataFrame:

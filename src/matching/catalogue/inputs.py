@@ -116,6 +116,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.empty_volunteer_id": ("是空的（每位志愿者都需要编号）", "is empty (every volunteer needs "
                                                       "an id)"),
     "input.empty_elder_id": ("是空的（每位老人都需要编号）", "is empty (every elder needs an id)"),
+    "input.township_conflict": ("与第 {first} 行（{first_file}）不一致：{community}属于{township}",
+                                "puts {community} in another township than row {first} of "
+                                "{first_file} ({township})"),
     "input.duplicate_id": ("与第 {first} 行的 {name} 重复", "is a duplicate {name} (first on row "
                                                      "{first})"),
     "input.coordinate_half": ("是空的，而另一个坐标已给出", "is empty while the other coordinate is "

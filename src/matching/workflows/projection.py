@@ -22,7 +22,8 @@ def project_scenario(sc: Scenario, years: int, out: str | Path, context: Context
     """Project the scenario's world ``years`` ahead from ``start`` (default: the scenario's
     ``[schedule] start``, else today) and write ``out``: ``projection.csv`` (one row per
     year and community), ``projection_years.csv``, ``first_short.csv``,
-    ``projection.png`` and ``run.json``. ``time_limit`` is each year's pairing's (default
+    ``projection_townships.csv`` (when the rosters name townships), ``projection.png`` and
+    ``run.json``. ``time_limit`` is each year's pairing's (default
     the scenario's)."""
     context.progress("reading", "reading inputs")
     world = scenario_world(sc)
@@ -43,9 +44,11 @@ def project_scenario(sc: Scenario, years: int, out: str | Path, context: Context
               "elder_age": world.rules.elder_age, "time_limit_per_year": per_year,
               "versions": versions()}
     context.progress("writing", "writing outputs", done=1.0)
-    write_outputs(out, {"projection.csv": result.by_community,
-                        "projection_years.csv": result.years,
-                        "first_short.csv": result.first_short},
+    tables = {"projection.csv": result.by_community, "projection_years.csv": result.years,
+              "first_short.csv": result.first_short}
+    if result.by_township is not None:
+        tables["projection_townships.csv"] = result.by_township
+    write_outputs(out, tables,
                   {"projection.png": png.getvalue(),
                    "run.json": json.dumps(record, indent=2, ensure_ascii=False) + "\n"})
     return result

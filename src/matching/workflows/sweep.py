@@ -77,6 +77,8 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
                                                  VOLUNTEER_ID: result.leaving_order})}
     if result.recruits is not None:
         tables["recruits.csv"] = result.recruits
+    if result.townships is not None:
+        tables["sweep_townships.csv"] = result.townships
     if result.thresholds is not None:
         tables["thresholds.csv"] = (result.thresholds.drop(columns="order") if orders == 1
                                     else result.thresholds)

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Sequence
 
 from matching.rules.ids import ELDER_ID, VOLUNTEER_ID
 
+#: The optional column naming each community's township (乡镇/街道), on either roster.
+TOWNSHIP = "township"
+
 #: Contract name -> other names it is known by. The first Chinese name is the one written
 #: by ``--headers zh``. Every name here means the same column in whatever file it is found.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -28,6 +31,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "age": ("年龄",),
     "gender": ("性别",),
     "community": ("社区", "所在社区", "村社区"),
+    TOWNSHIP: ("乡镇", "街道", "乡镇街道", "所属乡镇", "镇街"),
     "phone": ("电话", "联系电话", "手机", "手机号", "电话号码"),
     "address": ("住址", "地址", "家庭住址", "居住地址"),
     "lat": ("纬度", "latitude"),

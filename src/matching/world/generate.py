@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from matching.world import geo
-from matching.world.columns import ELDER_ID, VOLUNTEER_ID
+from matching.world.columns import ELDER_ID, TOWNSHIP, VOLUNTEER_ID
 from matching.world.parse import DAY_NAMES
 
 SKILLS = ("haircut", "shave", "foot_massage", "meal_delivery", "cleaning", "laundry",
@@ -63,6 +63,7 @@ class Settlement:
     lon: float
     spread_km: float
     weight: float
+    township: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,30 +132,36 @@ PROVINCE_TOWNS = _province_towns()
 #: Jishan county (稷山县, about 686 km²): the seat's communities around 35.60 N 110.98 E,
 #: six market towns, and villages scattered over the plain between them. Homes spread
 #: about 0.6 km in the seat, 0.5 km in a town and 0.25 km in a village.
-JISHAN_SEAT = (Settlement("民乐社区", 35.601, 110.968, 0.5, 0.10),
-               Settlement("城关社区", 35.596, 110.985, 0.6, 0.11),
-               Settlement("稷峰社区", 35.612, 110.978, 0.6, 0.10),
-               Settlement("东关社区", 35.603, 111.002, 0.5, 0.08),
-               Settlement("西关社区", 35.592, 110.952, 0.5, 0.07))
-JISHAN_TOWNS = (Settlement("翟店镇", 35.571, 110.874, 0.5, 0.07),
-                Settlement("化峪镇", 35.633, 110.904, 0.5, 0.06),
-                Settlement("西社镇", 35.648, 111.058, 0.5, 0.05),
-                Settlement("清河镇", 35.556, 111.062, 0.5, 0.05),
-                Settlement("蔡村乡", 35.527, 110.982, 0.4, 0.04),
-                Settlement("太阳乡", 35.672, 110.985, 0.4, 0.04))
+JISHAN_SEAT_TOWN = "稷峰镇"
+JISHAN_SEAT = (Settlement("民乐社区", 35.601, 110.968, 0.5, 0.10, JISHAN_SEAT_TOWN),
+               Settlement("城关社区", 35.596, 110.985, 0.6, 0.11, JISHAN_SEAT_TOWN),
+               Settlement("稷峰社区", 35.612, 110.978, 0.6, 0.10, JISHAN_SEAT_TOWN),
+               Settlement("东关社区", 35.603, 111.002, 0.5, 0.08, JISHAN_SEAT_TOWN),
+               Settlement("西关社区", 35.592, 110.952, 0.5, 0.07, JISHAN_SEAT_TOWN))
+JISHAN_TOWNS = (Settlement("翟店镇", 35.571, 110.874, 0.5, 0.07, "翟店镇"),
+                Settlement("化峪镇", 35.633, 110.904, 0.5, 0.06, "化峪镇"),
+                Settlement("西社镇", 35.648, 111.058, 0.5, 0.05, "西社镇"),
+                Settlement("清河镇", 35.556, 111.062, 0.5, 0.05, "清河镇"),
+                Settlement("蔡村乡", 35.527, 110.982, 0.4, 0.04, "蔡村乡"),
+                Settlement("太阳乡", 35.672, 110.985, 0.4, 0.04, "太阳乡"))
 
 
 def _villages(count: int = 24, seed: int = 2026) -> tuple[Settlement, ...]:
     """Villages of the county: spread over its plain (35.50-35.70 N, 110.83-111.12 E), at
-    least 3 km from the seat, fixed by their own seed. Together a fifth of the people."""
+    least 3 km from the seat, fixed by their own seed, each in the township (乡镇) of the
+    nearest town or of the seat. Together a fifth of the people."""
+    hubs = [(JISHAN_SEAT_TOWN, 35.601, 110.975)] + [(t.township, t.lat, t.lon)
+                                                   for t in JISHAN_TOWNS]
     rng = np.random.default_rng(seed)
     out: list[Settlement] = []
     while len(out) < count:
         lat, lon = rng.uniform(35.50, 35.70), rng.uniform(110.83, 111.12)
         if geo.haversine_km(np.array([lat]), np.array([lon]), 35.601, 110.975)[0] < 3.0:
             continue
+        near = min(hubs, key=lambda h: geo.haversine_km(np.array([lat]), np.array([lon]),
+                                                        h[1], h[2])[0])
         out.append(Settlement(f"{_VILLAGE_NAMES[len(out)]}村", round(float(lat), 4),
-                              round(float(lon), 4), 0.25, 0.23 / count))
+                              round(float(lon), 4), 0.25, 0.23 / count, near[0]))
     return tuple(out)
 
 
@@ -202,6 +209,11 @@ def generate_world(spec: WorldSpec, seed: int = 0) -> GeneratedWorld:
     vols = _volunteers(spec, rng, centres, names)
     elds = _elders(spec, rng, centres, names)
     rels = _relations(spec, rng, vols, elds)
+    townships = {p.name: p.township for p in spec.settlements if p.township}
+    if townships:  # the township (乡镇) beside the community, drawing nothing more
+        for frame in (vols, elds):
+            frame.insert(frame.columns.get_loc("community") + 1, TOWNSHIP,
+                         frame["community"].map(townships).fillna(""))
     return GeneratedWorld(vols, elds, rels)
 
 

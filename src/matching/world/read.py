@@ -24,7 +24,14 @@ from matching.rules.limits import COMMAND_LINE, MIB, STREETS_BYTES, ReadLimits
 from matching.rules.limits import check as limits_check
 from matching.rules.pairing import Rules
 from matching.world import geo, parse
-from matching.world.columns import ELDER_ID, ID_COLUMNS, VOLUNTEER_ID, canonical_columns, unguard
+from matching.world.columns import (
+    ELDER_ID,
+    ID_COLUMNS,
+    TOWNSHIP,
+    VOLUNTEER_ID,
+    canonical_columns,
+    unguard,
+)
 from matching.world.coords import to_wgs84
 from matching.world.distances import Distances
 from matching.world.model import World
@@ -413,6 +420,36 @@ def _coordinates(cells: _Cells, need: bool) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
+def _townships(frames: dict[str, pd.DataFrame]) -> list[InputIssue]:
+    """Each community lies in one township (乡镇/街道): a row naming another is bad input;
+    a row leaving it blank gets its community's (so one row per community is enough).
+    Both frames get a ``township`` column when either file has one."""
+    if not any(TOWNSHIP in frame.columns for frame in frames.values()):
+        return []
+    first: dict[str, tuple[str, str, int]] = {}
+    problems = []
+    for name, frame in frames.items():
+        if TOWNSHIP not in frame.columns:
+            continue
+        cells = frame[TOWNSHIP].astype(str).str.strip()
+        for i, (community, township) in enumerate(zip(frame["community"].astype(str), cells,
+                                                      strict=True)):
+            if not township:
+                continue
+            seen = first.setdefault(community, (township, name, i + 2))
+            if seen[0] != township:
+                problems.append(InputIssue(name, "input.township_conflict", i + 2, TOWNSHIP,
+                                           _shown(township), community=community,
+                                           township=seen[0], first=seen[2],
+                                           first_file=seen[1]))
+    for frame in frames.values():
+        given = (frame[TOWNSHIP].astype(str).str.strip() if TOWNSHIP in frame.columns
+                 else pd.Series("", index=frame.index))
+        known = frame["community"].astype(str).map(lambda c: first.get(c, ("",))[0])
+        frame[TOWNSHIP] = given.where(given != "", known)
+    return problems
+
+
 def read_world(
     volunteers: PathLike | pd.DataFrame,
     elders: PathLike | pd.DataFrame,
@@ -479,6 +516,7 @@ def read_world(
         if system != "wgs84":
             tables[key] = _convert_coordinates(frame, tables[key], system)
     problems = vol_cells.problems + eld_cells.problems
+    problems += _townships({names["volunteers"]: vols, names["elders"]: elds})
     vol_ids, eld_ids = set(vols[VOLUNTEER_ID]), set(elds[ELDER_ID])
     rels = pd.DataFrame(columns=[VOLUNTEER_ID, ELDER_ID, "relation"])
     notices: list[InputIssue] = []
