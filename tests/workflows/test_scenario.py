@@ -274,6 +274,14 @@ def test_compare(tmp_path, world, capsys):
     assert frame.loc["A", "elders"] == table.loc["A", "elders"]
     assert frame["pairs_changed"].isna().tolist() == [True, False]
     assert 0 < frame.loc["B", "coverage"] <= frame.loc["A", "coverage"] <= 1
+    # load means one thing everywhere: among those who serve, the idle counted apart, as the
+    # report's fairness measures it
+    run = matching.load_run(tmp_path / "A")
+    fair = analysis.fairness(run).loc["minutes"]
+    assert frame.loc["A", "idle_volunteers"] == fair["idle"]
+    assert frame.loc["A", "serving_volunteers"] == fair["volunteers"]
+    assert frame.loc["A", "load_mean_minutes"] == pytest.approx(fair["mean"], abs=1e-3)
+    assert frame.loc["A", "load_jain"] == pytest.approx(fair["jain"], abs=1e-4)
     # two runs of one scenario stay two rows, told apart by their paths
     (tmp_path / "again").mkdir()
     assert main(["run", str(a), "--out", str(tmp_path / "again" / "A"), "--quiet"]) == 0

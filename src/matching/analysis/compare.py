@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matching.analysis.metrics import load_summary
 from matching.outputs.folder import Run, typed
 from matching.rules.errors import InputError
 from matching.world.columns import VOLUNTEER_ID
@@ -50,11 +51,14 @@ def plan_figures(folder: str | Path) -> dict[str, float | str]:
     volunteers = _csv(folder / "inputs" / "volunteers.csv")
     if volunteers is not None:
         minutes = minutes.reindex(volunteers[VOLUNTEER_ID], fill_value=0.0)
+    load = load_summary(minutes.to_numpy(float))
     out["volunteers"] = float(len(minutes))
-    out["load_mean_minutes"] = float(minutes.mean()) if len(minutes) else np.nan
-    out["load_max_minutes"] = float(minutes.max()) if len(minutes) else np.nan
-    square = float((minutes ** 2).sum())
-    out["load_jain"] = float(minutes.sum()) ** 2 / (len(minutes) * square) if square else 1.0
+    out["serving_volunteers"] = float(load["serving"])
+    out["idle_volunteers"] = float(load["idle"])
+    out["load_mean_minutes"] = load["mean"]
+    out["load_max_minutes"] = load["max"]
+    out["load_gini"] = load["gini"]
+    out["load_jain"] = load["jain"]
     unmet = _csv(folder / "unmet.csv")
     out["unmet"] = float(len(unmet)) if unmet is not None else np.nan
     credits = _csv(folder / "credits.csv", "credits")
@@ -67,7 +71,7 @@ def plan_figures(folder: str | Path) -> dict[str, float | str]:
 #: The figures that count something: whole numbers (missing where the run has no such
 #: thing); the others are shares, distances and minutes.
 COUNTS = ("elders", "assigned", "unassigned", "kin_pairs", "familiar_pairs", "volunteers",
-          "unmet", "pairs_changed")
+          "serving_volunteers", "idle_volunteers", "unmet", "pairs_changed")
 
 
 def compare(runs: Iterable[str | Path | Run]) -> pd.DataFrame:
@@ -110,8 +114,8 @@ def folder_labels(folders: list[Path]) -> list[str]:
 
 
 #: How the command line shows each figure: as a percentage, or with these decimals.
-_SHOWN = {"coverage": "share", "load_jain": 2, "mean_distance_km": 1, "max_distance_km": 1,
-          "load_mean_minutes": 0, "load_max_minutes": 0, "credit_hours": 1}
+_SHOWN = {"coverage": "share", "load_jain": 2, "load_gini": 2, "mean_distance_km": 1,
+          "max_distance_km": 1, "load_mean_minutes": 0, "load_max_minutes": 0, "credit_hours": 1}
 
 
 def format_table(table: pd.DataFrame) -> str:

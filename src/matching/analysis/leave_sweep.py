@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from matching.analysis.leaving_orders import AMONG, ORDER_KINDS, leaving_orders
+from matching.analysis.metrics import load_summary
 from matching.analysis.recruitment import PLACES, recruit
 from matching.analysis.thresholds import find_thresholds, threshold_band, thresholds_of_orders
 from matching.pairing.options import SolveOptions
@@ -38,7 +39,8 @@ from matching.world.model import World, without_volunteers
 #: ``coverage_priority_N``, recruiting adds ``recruits`` and ``unreachable``).
 POINT_COLUMNS = ("leave_share", "leaving", "volunteers", "elders", "assigned", "unassigned",
                  "coverage", "priority_coverage", "mean_distance_km", "max_distance_km",
-                 "mean_load_minutes", "max_load_minutes", "status")
+                 "mean_load_minutes", "max_load_minutes", "load_jain", "idle_volunteers",
+                 "status")
 
 #: Shares are rounded to this many decimals in tables and file names.
 SHARE_DECIMALS = 4
@@ -56,8 +58,9 @@ class Sweep:
         ``coverage`` (fraction of elders served), ``coverage_priority_N`` per tier,
         ``priority_coverage`` (fraction of the total priority served: the pairing's
         objective, which never rises), ``mean_distance_km``, ``max_distance_km``,
-        ``mean_load_minutes`` and ``max_load_minutes`` (weekly minutes of the volunteers who
-        have elders), ``status`` (the pairing's), and with recruiting ``recruits`` (how many
+        ``mean_load_minutes``, ``max_load_minutes`` and ``load_jain`` (weekly minutes
+        among the volunteers who serve: :func:`matching.analysis.metrics.load_summary`),
+        ``idle_volunteers``, ``status`` (the pairing's), and with recruiting ``recruits`` (how many
         new volunteers serve every elder who can be served, re-pairing allowed),
         ``recruits_proven`` (whether that number is proven the fewest of the candidates, see
         :attr:`matching.analysis.recruitment.Recruitment.claim`), ``recruits_lower_bound``
@@ -300,11 +303,16 @@ def _tables(world: World, shares: list[float], order: list[str],
         total = int(priority.sum())
         row["priority_coverage"] = float(priority[served].sum()) / total if total else math.nan
         km = pairs["distance_km"].astype(float)
-        load = pairs.groupby(VOLUNTEER_ID)["weekly_minutes"].sum()
+        minutes = pairs.groupby(VOLUNTEER_ID)["weekly_minutes"].sum()
+        load = load_summary(np.concatenate([minutes.to_numpy(float),
+                                            np.zeros(len(world.volunteers) - gone
+                                                     - len(minutes))]))
         row["mean_distance_km"] = float(km.mean()) if len(km) else math.nan
         row["max_distance_km"] = float(km.max()) if len(km) else math.nan
-        row["mean_load_minutes"] = float(load.mean()) if len(load) else math.nan
-        row["max_load_minutes"] = float(load.max()) if len(load) else math.nan
+        row["mean_load_minutes"] = load["mean"]
+        row["max_load_minutes"] = load["max"]
+        row["load_jain"] = load["jain"]
+        row["idle_volunteers"] = load["idle"]
         row["status"] = result["status"]
         if recruiting:
             row["recruits"] = len(result["recruits"])

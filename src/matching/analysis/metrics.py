@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from matching.catalogue import say
@@ -203,16 +204,36 @@ def jain(values: np.ndarray) -> float:
     return float(x.sum() ** 2 / (len(x) * square)) if square else 1.0
 
 
+def load_summary(minutes: npt.ArrayLike) -> dict[str, float]:
+    """The one meaning of load, which every table asks here (the report's fairness,
+    ``compare`` and the sweep): the weekly minutes of pairs of each volunteer planned for
+    (0 for one without elders), measured among the volunteers who serve, with the idle
+    counted apart. So a county with many volunteers to spare is not called unfair.
+
+    Returns ``serving`` and ``idle`` (volunteers), and among those serving the ``mean``
+    and ``max`` minutes, the ``gini`` and Jain's index (``jain``).
+    """
+    x = np.asarray(minutes, dtype=float)
+    serving = x[x > 0]
+    return {"serving": len(serving), "idle": int(len(x) - len(serving)),
+            "mean": float(serving.mean()) if len(serving) else float("nan"),
+            "max": float(serving.max()) if len(serving) else float("nan"),
+            "gini": gini(serving), "jain": jain(serving)}
+
+
 def fairness(run: Run) -> pd.DataFrame:
     """Mean, maximum, Gini and Jain's index of the weekly minutes and of the elders each
-    volunteer carries, over every volunteer planned for."""
+    volunteer carries, among the volunteers who serve (:func:`load_summary`); ``idle``
+    counts those planned for who serve nobody."""
     table = load(run)
+    serving = table["pair_minutes"].to_numpy(float) > 0
     rows = {}
     for figure, column in (("minutes", "pair_minutes"), ("elders", "elders")):
-        x = table[column].to_numpy(float)
-        rows[figure] = {"volunteers": len(x), "mean": round(float(x.mean()), 3) if len(x)
-                        else 0.0, "max": float(x.max()) if len(x) else 0.0,
-                        "gini": round(gini(x), 4), "jain": round(jain(x), 4)}
+        x = np.where(serving, table[column].to_numpy(float), 0.0)
+        summary = load_summary(x)
+        rows[figure] = {"volunteers": summary["serving"], "idle": summary["idle"],
+                        "mean": round(summary["mean"], 3), "max": summary["max"],
+                        "gini": round(summary["gini"], 4), "jain": round(summary["jain"], 4)}
     return pd.DataFrame(rows).T
 
 

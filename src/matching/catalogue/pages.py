@@ -571,6 +571,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.col_minutes": ("每周结对分钟", "Weekly minutes of pairs"),
     "report.col_mean": ("平均", "Mean"),
     "report.col_max": ("最多", "Most"),
+    "report.col_idle": ("未结对的志愿者", "Idle volunteers"),
     "report.col_gini": ("负担差距（0 为人人相同）", "Load gap (0: all the same)"),
     "report.col_jain": ("负担是否均衡（1 为完全均衡）", "How even the load is (1: perfectly even)"),
     "report.col_activity": ("项目", "Activity"),
