@@ -130,3 +130,32 @@ def test_geodataframe(worlds):
     points = frame[frame["kind"] == "volunteer"]
     vols = run.world.volunteers.frame().set_index("volunteer_id")
     assert np.allclose(points.geometry.x, vols.loc[points["volunteer_id"], "lon"], atol=1e-6)
+
+
+def test_typed_layers_and_a_geopackage(worlds, tmp_path):
+    """Points and lines apart, each layer typed: ``served`` reads back as true/false, not
+    1.0/0.0; the GeoPackage holds the same three layers, and the same bytes twice."""
+    geopandas = pytest.importorskip("geopandas")
+    layers, package = tmp_path / "layers", tmp_path / "plan.gpkg"
+    assert main(["export", str(worlds["wgs84"] / "plan"), "--layers", str(layers),
+                 "--gpkg", str(package)]) == 0
+    assert sorted(p.name for p in layers.iterdir()) == [
+        "elders.geojson", "pairs.geojson", "volunteers.geojson"]
+    elders = geopandas.read_file(layers / "elders.geojson")
+    assert str(elders["served"].dtype) == "bool" and len(elders) == 12
+    assert (geopandas.read_file(layers / "pairs.geojson").geom_type == "LineString").all()
+    import pyogrio
+    assert [name for name, _ in pyogrio.list_layers(package)] == [
+        "volunteers", "elders", "pairs"]
+    from_package = geopandas.read_file(package, layer="elders")
+    assert str(from_package["served"].dtype) == "bool"
+    assert from_package["elder_id"].tolist() == elders["elder_id"].tolist()
+    again = tmp_path / "again.gpkg"
+    assert main(["export", str(worlds["wgs84"] / "plan"), "--gpkg", str(again)]) == 0
+    assert again.read_bytes() == package.read_bytes()
+
+
+@pytest.mark.parametrize("options", [[], ["--gpkg", "plan.geojson"]])
+def test_export_without_a_target_or_with_a_wrong_one_exits_2(worlds, options, capsys):
+    assert main(["export", str(worlds["wgs84"] / "plan"), *options]) == 2
+    assert "--g" in capsys.readouterr().err

@@ -10,6 +10,8 @@ out and coordinates rounded as a pseudonymised run rounds them
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,8 +46,32 @@ def _point(lon: float, lat: float, places: int) -> list[float] | None:
     return [round(float(lon), places), round(float(lat), places)]
 
 
+#: The layers, each of one kind of feature and one geometry.
+LAYERS = ("volunteers", "elders", "pairs")
+
+#: The kind each layer's features have (``properties.kind``).
+LAYER_KIND = {"volunteers": "volunteer", "elders": "elder", "pairs": "pair"}
+
+#: GDAL's clock for the GeoPackage's timestamps, fixed so that the same run gives the same
+#: bytes (the GeoPackage standard's own epoch).
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+def geojson_layers(run: Run, *, pseudonymise: bool = False) -> dict[str, dict[str, Any]]:
+    """The plan as three FeatureCollections, one per layer (:data:`LAYERS`): points of
+    volunteers, points of elders, lines of pairs. Each holds one kind of feature with the
+    same properties, so that a GIS (or geopandas) types every column: ``served`` stays a
+    true/false column, not 1.0/0.0 beside the lines' missing values."""
+    features = geojson(run, pseudonymise=pseudonymise)["features"]
+    return {layer: {"type": "FeatureCollection",
+                    "features": [f for f in features
+                                 if f["properties"]["kind"] == LAYER_KIND[layer]]}
+            for layer in LAYERS}
+
+
 def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
-    """The plan as a GeoJSON FeatureCollection.
+    """The plan as one GeoJSON FeatureCollection (the contract's; :func:`geojson_layers`
+    gives it as typed layers).
 
     Features, each with ``properties.kind``:
 
@@ -105,9 +131,11 @@ def geojson(run: Run, *, pseudonymise: bool = False) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def to_geodataframe(run: Run, *, pseudonymise: bool = False) -> Any:
-    """The features of :func:`geojson` as a ``geopandas.GeoDataFrame`` in EPSG:4326, one
-    row per feature with its ``kind``.
+def to_geodataframe(run: Run, layer: str | None = None, *,
+                    pseudonymise: bool = False) -> Any:
+    """The features as a ``geopandas.GeoDataFrame`` in EPSG:4326: one ``layer``'s
+    (``volunteers``, ``elders`` or ``pairs``: typed columns, one geometry), or without one
+    every feature with its ``kind`` (mixed, so columns one kind lacks are missing).
 
     Needs the optional ``geo`` extra (``pip install 'sixty-helps-ninety[geo]'``).
 
@@ -117,5 +145,27 @@ def to_geodataframe(run: Run, *, pseudonymise: bool = False) -> Any:
         If geopandas is not installed.
     """
     geopandas = optional_module("geopandas", "to_geodataframe")  # heavy: only when asked
-    collection = geojson(run, pseudonymise=pseudonymise)
-    return geopandas.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
+    if layer is not None and layer not in LAYERS:
+        raise ValueError(f"layer must be one of {LAYERS}, not {layer!r}")
+    collection = (geojson(run, pseudonymise=pseudonymise) if layer is None
+                  else geojson_layers(run, pseudonymise=pseudonymise)[layer])
+    frame = geopandas.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")
+    if layer is not None and frame.empty:
+        frame = geopandas.GeoDataFrame({"kind": []}, geometry=[], crs="EPSG:4326")
+    return frame
+
+
+def geopackage_bytes(run: Run, *, pseudonymise: bool = False) -> bytes:
+    """The plan as a GeoPackage for QGIS: one table per layer (:data:`LAYERS`), typed,
+    in EPSG:4326; the same run gives the same bytes. Needs the ``geo`` extra."""
+    pyogrio = optional_module("pyogrio", "geopackage")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.gpkg"
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+        try:
+            for layer in LAYERS:
+                frame = to_geodataframe(run, layer, pseudonymise=pseudonymise)
+                frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+        return path.read_bytes()

@@ -499,6 +499,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.no_marks": ("没有选择要批准的记录", "no marks were chosen to approve"),
     "input.not_tile_url": ("不是地图瓦片地址模板（应形如 https://服务器/{{z}}/{{x}}/{{y}}.png）：{given}",
                            "is not a map tile URL template (https://host/{{z}}/{{x}}/{{y}}.png): {given}"),
+    "input.export_nothing": ("请至少给出 --geojson、--layers 或 --gpkg 之一",
+                             "give at least one of --geojson, --layers or --gpkg"),
+    "input.not_gpkg": ("必须是 .gpkg 文件，而不是 {given}", "must be a .gpkg file, not {given}"),
     "input.not_xlsx": ("必须是 .xlsx 文件，而不是 {given}", "must be an .xlsx file, not {given}"),
     "input.week_recorded": ("{week} 起的这一周已经记入时间银行（第 {batch} 批），不能重复记入",
                             "the week of {week} is in the time bank already (batch {batch}); "

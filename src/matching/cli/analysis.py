@@ -14,7 +14,7 @@ import pandas as pd
 
 from matching import checker
 from matching.analysis.compare import compare, format_table
-from matching.analysis.gis import geojson
+from matching.analysis.gis import geojson, geojson_layers, geopackage_bytes
 from matching.analysis.why import blocking_pairs, explain_elder, explain_volunteer, suggest
 from matching.catalogue import say as say_in
 from matching.cli.common import (
@@ -65,8 +65,15 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
         _configure_check(p)
     elif command == "export":
         p.add_argument("folder", type=Path, help="a run's folder")
-        p.add_argument("--geojson", required=True, type=Path,
-                       help="the GeoJSON file to write")
+        p.add_argument("--geojson", type=Path,
+                       help="the GeoJSON file to write: every point and line in one "
+                            "collection")
+        p.add_argument("--layers", type=Path, metavar="DIR",
+                       help="also write typed layers to DIR: volunteers.geojson, "
+                            "elders.geojson (points) and pairs.geojson (lines)")
+        p.add_argument("--gpkg", type=Path, metavar="FILE.gpkg",
+                       help="also write a GeoPackage for QGIS with the three layers "
+                            "(needs the geo extra)")
         p.add_argument("--pseudonymise", action="store_true",
                        help="leave names out and round coordinates to 3 decimals")
     elif command == "workbook":
@@ -116,18 +123,41 @@ def run(command: str, args: argparse.Namespace) -> int:
             "workbook": workbook, "export": export}[command](args)
 
 
+def _json_text(collection: dict[str, object]) -> str:
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def export(args: argparse.Namespace) -> int:
-    """``matching export``: the run as GeoJSON."""
+    """``matching export``: the run as GeoJSON (one collection, or typed layers) and as a
+    GeoPackage."""
+    if args.geojson is None and args.layers is None and args.gpkg is None:
+        raise InputError.one("export", "input.export_nothing")
+    if args.gpkg is not None and args.gpkg.suffix.lower() != ".gpkg":
+        raise InputError.one("--gpkg", "input.not_gpkg", given=str(args.gpkg))
     plan = load_run(args.folder)
     collection = geojson(plan, pseudonymise=args.pseudonymise)
-    write_file(args.geojson, json.dumps(collection, ensure_ascii=False,
-                                        separators=(",", ":")) + "\n")
     kinds = pd.Series([f["properties"]["kind"] for f in collection["features"]],
                       dtype=object).value_counts()
     counts = {kind: int(kinds.get(kind, 0)) for kind in ("volunteer", "elder", "pair")}
-    emit(args, {"geojson": str(args.geojson), "features": counts},
-         f"wrote {args.geojson}: {counts['volunteer']:,} volunteers, {counts['elder']:,} "
-         f"elders and {counts['pair']:,} pairs")
+    package = (geopackage_bytes(plan, pseudonymise=args.pseudonymise)
+               if args.gpkg is not None else None)  # made first: the extra may be missing
+    written = []
+    if args.geojson is not None:
+        write_file(args.geojson, _json_text(collection))
+        written.append(str(args.geojson))
+    if args.layers is not None:
+        args.layers.mkdir(parents=True, exist_ok=True)
+        for layer, features in geojson_layers(plan, pseudonymise=args.pseudonymise).items():
+            write_file(args.layers / f"{layer}.geojson", _json_text(features))
+        written.append(str(args.layers))
+    if package is not None:
+        write_file(args.gpkg, package)
+        written.append(str(args.gpkg))
+    emit(args, {"geojson": None if args.geojson is None else str(args.geojson),
+                "layers": None if args.layers is None else str(args.layers),
+                "gpkg": None if args.gpkg is None else str(args.gpkg), "features": counts},
+         f"wrote {', '.join(written)}: {counts['volunteer']:,} volunteers, "
+         f"{counts['elder']:,} elders and {counts['pair']:,} pairs")
     return EXIT_OK
 
 

@@ -29,7 +29,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
                 "argon2", "zxcvbn", "confusable_homoglyphs", "segno", "httpx", "matplotlib",
                 "osmium"),
     "cluster": ("distributed", "dask"),
-    "geo": ("geopandas",),
+    "geo": ("geopandas", "pyogrio"),
 }
 
 class MissingExtra(ImportError):
