@@ -21,7 +21,7 @@ TIMEOUT = 600
 #: shorter horizon, fewer points. Every cell still runs on the bundled data; the full run
 #: is the notebook's own (about 2.5 minutes for the four on 2 cores).
 QUICK = {"coverage": "weeks = 4", "county": "weeks = 4", "timebank": "weeks = 4",
-         "sweep": "shares = [0, 0.5, 0.8]"}
+         "sweep": "shares = [0, 0.5, 0.8]\norders = 2\nyears = 2"}
 
 
 #: Folders of the repository a notebook run must leave as they were.
@@ -108,3 +108,29 @@ def test_notebook_executes_and_shows_its_figures(path):
     leaked = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if o.get("name") == "stderr"]
     assert leaked == []
+
+
+@pytest.mark.slow
+def test_a_notebook_runs_from_anywhere_with_papermill(tmp_path):
+    """papermill (the notebooks extra) runs a notebook from another folder, its parameters
+    given on the command line: the bundled scenarios are found without a path."""
+    papermill = pytest.importorskip("papermill")
+    done = tmp_path / "sweep-run.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "sweep.ipynb"), str(done), cwd=str(tmp_path),
+        parameters={"shares": [0, 0.8], "orders": 1, "years": 1}, kernel_name="python3",
+        progress_bar=False)
+    nb = nbformat.read(done, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert any("text/markdown" in o.get("data", {}) for o in last.outputs)
+
+
+def test_the_bundled_scenarios_are_found_from_anywhere(tmp_path, monkeypatch):
+    import matching
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MATCHING_SCENARIOS", raising=False)
+    assert matching.find_scenarios() == ROOT / "scenarios"  # beside the package's source
+    monkeypatch.setenv("MATCHING_SCENARIOS", str(tmp_path))
+    assert matching.find_scenarios() == tmp_path
+    with pytest.raises(FileNotFoundError, match="no scenarios folder"):
+        matching.find_scenarios(tmp_path / "nowhere")

@@ -33,6 +33,8 @@ _LAZY = {
     "SolveOptions": "matching.pairing.options",
     "load_scenario": "matching.workflows.scenario", "run_scenario": "matching.workflows.run",
     "RunOutcome": "matching.workflows.run",
+    "find_scenarios": "matching.workflows.scenario",
+    "scenario_world": "matching.workflows.whatif",
     "Volunteers": "matching.world.tables", "Elders": "matching.world.tables",
     "Relations": "matching.world.tables", "Pairs": "matching.world.tables",
 }
@@ -46,7 +48,8 @@ if TYPE_CHECKING:
     from matching.rules.errors import InputError, InputIssue
     from matching.rules.pairing import Rules
     from matching.workflows.run import RunOutcome, run_scenario
-    from matching.workflows.scenario import load_scenario
+    from matching.workflows.scenario import find_scenarios, load_scenario
+    from matching.workflows.whatif import scenario_world
     from matching.world.model import World
     from matching.world.read import read_table, read_world
     from matching.world.tables import Elders, Pairs, Relations, Volunteers
@@ -82,10 +85,12 @@ __all__ = [
     "World",
     "__version__",
     "build_problem",
+    "find_scenarios",
     "load_run",
     "load_scenario",
     "read_table",
     "read_world",
     "run_scenario",
+    "scenario_world",
     "solve",
 ]

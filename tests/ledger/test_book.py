@@ -507,6 +507,8 @@ def test_the_next_replan_moves_a_pair_rated_low_twice(tmp_path, low_ratings, exp
         assert result.changes["reason"].tolist() == [
             "the pair with V1 is no longer eligible: the elder rated it 2 or lower 2 times "
             "since 2026-01-07; now with V2"]
+        # counting causes counts the ratings, not the bare ineligibility
+        assert result.changes["cause_code"].tolist() == ["change.rated_low"]
     else:
         assert result.changes.empty
     rels = changed.sources.get("relations", relations())

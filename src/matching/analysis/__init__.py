@@ -8,9 +8,14 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
   elder and month; planned credit hours; what went unmet and why.
 * :mod:`~matching.analysis.why`: why this volunteer and who came next, from the elder's or the
   volunteer's side; suggestions for a new elder; the stability audit.
-* :mod:`~matching.analysis.leave_sweep`: coverage as a growing share of volunteers leaves.
+* :mod:`~matching.analysis.leave_sweep`: coverage as a growing share of volunteers leaves,
+  along one or several leaving orders (:mod:`~matching.analysis.leaving_orders`: random,
+  oldest first, a community at a time), with exact thresholds
+  (:mod:`~matching.analysis.thresholds`).
 * :mod:`~matching.analysis.recruitment`: the fewest new volunteers, and where, to serve
-  everyone.
+  everyone, re-pairing allowed.
+* :mod:`~matching.analysis.projection`: the next years, the roster aged and paired each
+  year.
 * :mod:`~matching.analysis.gis`: the plan as GeoJSON or a GeoDataFrame, for a GIS.
 * :mod:`~matching.analysis.figures`: the figures (matplotlib), each on an optional ``ax``;
   :func:`use_chinese_font` makes a notebook's own plots draw Chinese too.
@@ -19,8 +24,9 @@ Everything takes a :class:`matching.outputs.folder.Run`: an output folder read b
 import importlib
 
 from matching.analysis.compare import compare
-from matching.analysis.gis import geojson, to_geodataframe
+from matching.analysis.gis import geojson, geojson_layers, geopackage_bytes, to_geodataframe
 from matching.analysis.leave_sweep import Sweep, sweep
+from matching.analysis.leaving_orders import leaving_order, leaving_orders
 from matching.analysis.metrics import (
     age_band,
     coverage,
@@ -35,9 +41,12 @@ from matching.analysis.metrics import (
     gini,
     jain,
     load,
+    load_summary,
     monthly_fulfilment,
 )
+from matching.analysis.projection import Projection, project
 from matching.analysis.recruitment import Recruitment, recruit
+from matching.analysis.thresholds import find_thresholds, serve_all
 from matching.analysis.why import (
     Explanation,
     blocking_pairs,
@@ -61,6 +70,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Explanation",
+    "Projection",
     "Recruitment",
     "Sweep",
     "age_band",
@@ -74,15 +84,23 @@ __all__ = [
     "explain_elder",
     "explain_volunteer",
     "fairness",
+    "find_thresholds",
     "fulfilment",
     "fulfilment_summary",
     "gaps",
     "geojson",
+    "geojson_layers",
+    "geopackage_bytes",
     "gini",
     "jain",
+    "leaving_order",
+    "leaving_orders",
     "load",
+    "load_summary",
     "monthly_fulfilment",
+    "project",
     "recruit",
+    "serve_all",
     "suggest",
     "sweep",
     "to_geodataframe",

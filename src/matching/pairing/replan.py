@@ -317,6 +317,11 @@ def _part(cause: Reason | None) -> list[dict[str, object]]:
 
 def _cause_code(reason: Reason) -> str:
     """What set a change off (``change.volunteer_left``), where something did, so that
-    counting these counts the causes; else the change's own code (``change.new_elder``)."""
+    counting these counts the causes; else the change's own code (``change.new_elder``).
+    A pair no longer eligible for a known reason counts as that reason
+    (``change.rated_low``: rated low in the time bank), not as the bare ineligibility."""
     cause = reason.params.get("cause")
-    return str(cause[0]["code"]) if isinstance(cause, list) and cause else reason.code
+    if not (isinstance(cause, list) and cause):
+        return reason.code
+    why = cause[0].get("params", {}).get("why")
+    return str(why["code"]) if isinstance(why, dict) and "code" in why else str(cause[0]["code"])

@@ -13,7 +13,8 @@ from matching.analysis.projection import Projection, project
 from matching.outputs.write import versions, write_outputs
 from matching.workflows.plan import Context
 from matching.workflows.scenario import Scenario
-from matching.workflows.sweep import FIGURE_DPI, scenario_world
+from matching.workflows.sweep import FIGURE_DPI
+from matching.workflows.whatif import scenario_world
 
 
 def project_scenario(sc: Scenario, years: int, out: str | Path, context: Context, *,

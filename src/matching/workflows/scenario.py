@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -91,6 +92,41 @@ class Scenario:
     distance: DistanceRules = field(default_factory=DistanceRules)
     #: The OpenStreetMap extract walked on (``[distance] streets``), or ``None``.
     streets: Path | None = None
+
+
+#: The environment variable that names the bundled scenarios' folder, for a notebook run
+#: from elsewhere (papermill, ``jupyter nbconvert --execute``, a copy).
+SCENARIOS_VARIABLE = "MATCHING_SCENARIOS"
+
+#: A file every bundled scenarios folder holds (how :func:`find_scenarios` knows it).
+SCENARIOS_MARK = "minle.toml"
+
+
+def find_scenarios(given: str | Path | None = None) -> Path:
+    """The bundled scenarios' folder: ``given`` if set, else the folder named by the
+    ``MATCHING_SCENARIOS`` environment variable, else a ``scenarios`` folder holding
+    ``minle.toml`` in the current folder or any folder above it, else the one beside the
+    package's source (an editable install). So a notebook runs from anywhere.
+
+    Raises
+    ------
+    FileNotFoundError
+        Saying where it looked.
+    """
+    if given is not None:
+        folder = Path(given).expanduser()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no scenarios folder at {folder}")
+        return folder.resolve()
+    if os.environ.get(SCENARIOS_VARIABLE):
+        return find_scenarios(os.environ[SCENARIOS_VARIABLE])
+    here = Path.cwd().resolve()
+    source = Path(__file__).resolve().parents[3]
+    for folder in [*(p / "scenarios" for p in (here, *here.parents)), source / "scenarios"]:
+        if (folder / SCENARIOS_MARK).is_file():
+            return folder
+    raise FileNotFoundError(f"no scenarios folder found above {here} or beside the package; "
+                            f"name one with {SCENARIOS_VARIABLE}")
 
 
 def load_scenario(path: str | Path) -> Scenario:

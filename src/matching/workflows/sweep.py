@@ -3,7 +3,6 @@ written as one folder (``matching sweep``)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 from collections.abc import Sequence
@@ -17,26 +16,11 @@ from matching.outputs.write import versions, write_outputs
 from matching.runtime.cluster import open_cluster
 from matching.workflows.plan import Context
 from matching.workflows.scenario import Scenario
-from matching.workflows.whatif import apply_whatif, read_tables
+from matching.workflows.whatif import scenario_world
 from matching.world.columns import VOLUNTEER_ID
-from matching.world.model import World
-from matching.world.read import read_world
-
-#: The scenario's what-if keys that a sweep replaces with its own leaving volunteers.
-LEAVING_KEYS = ("leaving", "leaving_share", "leaving_seed", "leaving_from")
 
 #: Resolution of the sweep's figure.
 FIGURE_DPI = 120
-
-
-def scenario_world(sc: Scenario) -> World:
-    """The scenario's world after its what-if edits, except who leaves (the sweep decides
-    that)."""
-    kept = {k: v for k, v in sc.whatif.items() if k not in LEAVING_KEYS}
-    edited = apply_whatif(dataclasses.replace(sc, whatif=kept), read_tables(sc))
-    return read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
-                      rules=sc.rules, coords=sc.coords, streets=sc.streets,
-                      distance=sc.distance)
 
 
 def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,

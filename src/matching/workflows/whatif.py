@@ -4,17 +4,20 @@ capacities and available days."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matching.rules.errors import InputError
-from matching.workflows.scenario import Scenario
+from matching.workflows.scenario import Scenario, load_scenario
 from matching.world.columns import VOLUNTEER_ID
+from matching.world.model import World
 from matching.world.parse import format_days, parse_days
-from matching.world.read import read_table
+from matching.world.read import read_table, read_world
 
 
 @dataclass
@@ -85,3 +88,21 @@ def _edit(frame: pd.DataFrame, change: dict[str, Any], columns: tuple[str, ...],
             left = parse_days(frame.at[row, "available_days"]) & ~drop
             frame.at[row, "available_days"] = format_days(left) if left else \
                 frame.at[row, "available_days"]
+
+
+#: The scenario's what-if keys that a sweep replaces with its own leaving volunteers.
+LEAVING_KEYS = ("leaving", "leaving_share", "leaving_seed", "leaving_from")
+
+
+def scenario_world(sc: Scenario | str | Path) -> World:
+    """The scenario's world (a :class:`Scenario` or its file) after its what-if edits,
+    except who leaves (a sweep decides that): what ``matching sweep`` and ``matching
+    project`` read, with the scenario's distances (walked on its streets, if it names
+    some). A notebook asks it here to get the command's answers."""
+    if not isinstance(sc, Scenario):
+        sc = load_scenario(sc)
+    kept = {k: v for k, v in sc.whatif.items() if k not in LEAVING_KEYS}
+    edited = apply_whatif(dataclasses.replace(sc, whatif=kept), read_tables(sc))
+    return read_world(edited.volunteers, edited.elders, edited.relations, edited.pairs,
+                      rules=sc.rules, coords=sc.coords, streets=sc.streets,
+                      distance=sc.distance)
