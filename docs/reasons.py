@@ -19,7 +19,9 @@ SECTIONS = (
      ("unassigned.",), ("ineligible.", "full.")),
     ("Changes in a re-plan: `changes.csv`",
      "Why a pair changed. `reason_code` is the change; `cause_code` is what set it off "
-     "(`change.volunteer_left`...), so that counting `cause_code` counts the causes.",
+     "(`change.volunteer_left`...; for a pair no longer eligible for a known reason, that "
+     "reason: `change.rated_low` when the time bank's ratings refused it), so that counting "
+     "`cause_code` counts the causes.",
      ("change.",), ()),
     ("Unmet obligations: `unmet.csv`",
      "Why one of the six ones was not planned, and the lower bound it is held to.",

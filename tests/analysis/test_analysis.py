@@ -92,9 +92,9 @@ def test_load_and_fairness(hand_run):
     assert load["pair_minutes"].to_dict() == {"V1": 132.0, "V2": 63.0, "V3": 0.0}
     assert load["elders"].to_dict() == {"V1": 2, "V2": 1, "V3": 0}
     fair = analysis.fairness(hand_run)
-    assert fair.loc["minutes", ["volunteers", "idle", "mean", "max", "gini", "jain"]
+    assert fair.loc["minutes", ["serving", "idle", "mean", "max", "gini", "jain"]
                     ].tolist() == [2, 1, 97.5, 132.0, 0.1769, 0.8887]
-    assert fair.loc["elders", ["volunteers", "idle", "mean", "max", "gini", "jain"]
+    assert fair.loc["elders", ["serving", "idle", "mean", "max", "gini", "jain"]
                     ].tolist() == [2, 1, 1.5, 2.0, 0.1667, 0.9]
 
 

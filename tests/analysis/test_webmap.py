@@ -41,11 +41,40 @@ def test_the_map_data_has_every_person_and_pair(plan):
     # 6 volunteers, 20 elders; at most 6 x 3 = 18 can be paired
     assert len(data["volunteers"]) == 6 and len(data["elders"]) == 20
     assert len(data["pairs"]) == len(run.assignments) <= 18
-    served = sum(e[4] for e in data["elders"])
+    served = sum(e[5] for e in data["elders"])
     assert served == len(run.assignments)
     assert data["words"] == {"pairs": "结对连线", "unserved": "未结对", "volunteer": "志愿者",
-                             "elder": "老人"}
+                             "elder": "老人", "paired": "已结对", "elders": "老人数",
+                             "community": "社区", "paired_with": "结对志愿者",
+                             "distance": "距离"}
     assert data["tiles"] is None
+    # each popup: the elder's volunteer by name and the distance in words, for the served
+    names = dict(zip(run.world.volunteers.volunteer_id, run.world.volunteers.name,
+                     strict=True))
+    paired = dict(zip(run.assignments["elder_id"], run.assignments["volunteer_id"],
+                      strict=True))
+    by_name = {e[2]: e for e in data["elders"]}
+    for row in run.world.elders.frame().itertuples():
+        shown = by_name[row.name]
+        if row.elder_id in paired:
+            assert shown[6] == names[paired[row.elder_id]] and "公里" in shown[7]
+        else:
+            assert shown[5:] == [0, "", ""]
+    # a volunteer's count of elders
+    counts = run.assignments.groupby("volunteer_id").size()
+    assert sorted(v[5] for v in data["volunteers"]) == sorted(
+        int(counts.get(v, 0)) for v in run.world.volunteers.volunteer_id)
+    # no townships here: the layers are the communities
+    assert data["groups"] == data["places"]
+
+
+def test_layers_roll_up_to_townships(tmp_path):
+    from tests.analysis.test_townships import world
+    w = world()
+    run = matching.Run.from_results(w, matching.solve(matching.build_problem(w)))
+    data = map_data(run, "zh")
+    assert data["places"] == ["A", "B", "C"] and data["groups"] == ["乙镇", "甲镇"]
+    assert sorted(e[4] for e in data["elders"]) == [0, 0, 0, 1]  # B, C, C in 乙镇; A in 甲镇
 
 
 def test_names_never_become_markup(plan):

@@ -279,7 +279,7 @@ def test_compare(tmp_path, world, capsys):
     run = matching.load_run(tmp_path / "A")
     fair = analysis.fairness(run).loc["minutes"]
     assert frame.loc["A", "idle_volunteers"] == fair["idle"]
-    assert frame.loc["A", "serving_volunteers"] == fair["volunteers"]
+    assert frame.loc["A", "serving_volunteers"] == fair["serving"]
     assert frame.loc["A", "load_mean_minutes"] == pytest.approx(fair["mean"], abs=1e-3)
     assert frame.loc["A", "load_jain"] == pytest.approx(fair["jain"], abs=1e-4)
     # two runs of one scenario stay two rows, told apart by their paths

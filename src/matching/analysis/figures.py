@@ -17,7 +17,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
+from matplotlib import font_manager, patheffects
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.collections import LineCollection
@@ -43,6 +43,12 @@ NEW_COLOUR = "#27ae60"
 #: Colours of the priority tiers' curves, highest tier first.
 TIER_COLOURS = ("#c0392b", "#e67e22", "#2980b9", "#8e44ad", "#16a085")
 
+#: Most community names on a map (the largest first): a city's hundreds would cover it.
+MAP_MOST_NAMES = 60
+
+#: Size of a whole-world map (inches): a county's villages need the room.
+MAP_FIGSIZE = (10.0, 8.0)
+
 #: Coverage at which the projection's grid is at its reddest (below it, all the same red).
 GRID_FLOOR = 0.5
 
@@ -61,7 +67,8 @@ WORDS = ("map", "density", "volunteer", "elder", "unassigned", "kin", "familiar"
          "elders", "six", "rate", "replan", "kept", "lost", "new", "left", "priority",
          "community", "age_band", "call", "visit", "service", "group", "festival",
          "birthday", "banked", "hours", "members", "sweep", "leave_share", "share_served",
-         "all_elders", "recruits", "recruits_axis", "not_due", "projection", "year")
+         "all_elders", "recruits", "recruits_axis", "not_due", "projection", "year",
+         "serving", "idle", "mean")
 
 #: Parts of a font file's name that mark a CJK font (compared lower-case, without ``-`` and
 #: ``_``): Noto and Source Han, WenQuanYi, Droid and the usual Windows and macOS ones.
@@ -238,10 +245,7 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
         if (~served).any():
             ax.scatter(ex[~served], ey[~served], s=40, marker="x", color=MISSING_COLOUR,
                        label=f"{words['unassigned']} ({int((~served).sum())})")
-        centres = pd.DataFrame({"c": elds["community"], "x": ex, "y": ey}).groupby("c").mean()
-        for name, (x, y) in centres.iterrows():
-            if name:
-                ax.annotate(str(name), (x, y), fontsize=8, ha="center", alpha=0.8)
+        _name_communities(ax, elds, ex, ey)
         ax.set_aspect("equal")
         ax.set_xlabel(words["km"])
         ax.set_title(f"{words['map']}: {community}" if community else words["map"])
@@ -250,12 +254,27 @@ def pair_map(run: Run, ax: Axes | None = None, lang: str = "en",
     return figure
 
 
+def _name_communities(ax: Axes, elders: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> None:
+    """Each community's name at its elders' centre, on a white halo so that it reads over
+    points and shading; at most :data:`MAP_MOST_NAMES`, the largest first."""
+    shown = np.isfinite(x) & np.isfinite(y)
+    table = pd.DataFrame({"c": elders["community"].astype(str).to_numpy()[shown],
+                          "x": x[shown], "y": y[shown]})
+    table = table[table["c"] != ""]
+    centres = table.groupby("c").agg(x=("x", "mean"), y=("y", "mean"), n=("x", "size"))
+    centres = centres.sort_values("n", ascending=False, kind="stable").head(MAP_MOST_NAMES)
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for name, row in centres.iterrows():
+        ax.annotate(str(name), (row["x"], row["y"]), fontsize=9, ha="center", va="center",
+                    color="#1b1b1b", path_effects=halo)
+
+
 def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
     """Where the elders live (hexagons shaded by how many), the volunteers as faint points,
-    and the unassigned elders marked: readable at any size."""
+    the unassigned elders marked and the communities named: readable at any size."""
     words = _words(lang)
     with _style():
-        figure, ax = _axes(ax)
+        figure, ax = _axes(ax, MAP_FIGSIZE)
         vols, elds = run.world.volunteers.frame(), run.world.elders.frame()
         origin = _origin(vols, elds)
         vx, vy = _xy(vols["lat"].to_numpy(float), vols["lon"].to_numpy(float), origin)
@@ -271,6 +290,7 @@ def density_map(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
         if missing.any():
             ax.scatter(ex[missing], ey[missing], s=28, marker="x", color=MISSING_COLOUR,
                        linewidths=1.2, label=f"{words['unassigned']} ({int(missing.sum()):,})")
+        _name_communities(ax, elds, ex, ey)
         ax.set_aspect("equal")
         ax.set_xlabel(words["km"])
         ax.set_title(words["density"])
@@ -300,13 +320,22 @@ def community_maps(run: Run, lang: str = "en", columns: int | None = None) -> Fi
 
 
 def load_histogram(run: Run, ax: Axes | None = None, lang: str = "en") -> Figure:
-    """How many volunteers carry how many weekly minutes of pairs (the unpaired at 0)."""
+    """How many of the volunteers who serve carry how many weekly minutes of pairs, the
+    mean dashed (the one meaning of load, :func:`matching.analysis.metrics.load_summary`);
+    those who serve nobody are counted in the legend, not drawn at 0."""
     words = _words(lang)
     with _style():
         figure, ax = _axes(ax)
-        minutes = metrics.load(run)["pair_minutes"]
-        ax.hist(minutes, bins=20, color="#2980b9", edgecolor="white")
-        ax.axvline(float(minutes.mean()), color="#c0392b", linestyle="--", linewidth=1)
+        minutes = metrics.load(run)["pair_minutes"].to_numpy(float)
+        summary = metrics.load_summary(minutes)
+        serving = minutes[minutes > 0]
+        ax.hist(serving, bins=20, color="#2980b9", edgecolor="white",
+                label=f"{words['serving']} ({summary['serving']:,})")
+        if len(serving):
+            ax.axvline(summary["mean"], color="#c0392b", linestyle="--", linewidth=1,
+                       label=f"{words['mean']} {summary['mean']:.0f}")
+        ax.plot([], [], " ", label=f"{words['idle']} ({summary['idle']:,})")
+        ax.legend(fontsize=8)
         ax.set_xlabel(words["minutes"])
         ax.set_ylabel(words["volunteers"])
         ax.set_title(words["load"])

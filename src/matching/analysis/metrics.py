@@ -223,15 +223,15 @@ def load_summary(minutes: npt.ArrayLike) -> dict[str, float]:
 
 def fairness(run: Run) -> pd.DataFrame:
     """Mean, maximum, Gini and Jain's index of the weekly minutes and of the elders each
-    volunteer carries, among the volunteers who serve (:func:`load_summary`); ``idle``
-    counts those planned for who serve nobody."""
+    volunteer carries, among the volunteers who serve (:func:`load_summary`; how many:
+    ``serving``); ``idle`` counts those planned for who serve nobody."""
     table = load(run)
     serving = table["pair_minutes"].to_numpy(float) > 0
     rows = {}
     for figure, column in (("minutes", "pair_minutes"), ("elders", "elders")):
         x = np.where(serving, table[column].to_numpy(float), 0.0)
         summary = load_summary(x)
-        rows[figure] = {"volunteers": summary["serving"], "idle": summary["idle"],
+        rows[figure] = {"serving": summary["serving"], "idle": summary["idle"],
                         "mean": round(summary["mean"], 3), "max": summary["max"],
                         "gini": round(summary["gini"], 4), "jain": round(summary["jain"], 4)}
     return pd.DataFrame(rows).T

@@ -65,11 +65,9 @@ th, td { border: 1px solid #bbb; padding: 3px 7px; text-align: left; vertical-al
          overflow-wrap: anywhere; }
 th { background: #eef3f8; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.figures { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
+.figures { display: grid; grid-template-columns: 1fr; gap: 6mm; }
 figure { margin: 0; break-inside: avoid; }
 figure img { width: 100%; }
-.wide { grid-column: 1 / span 2; }
-figure.wide img { width: 86%; margin: 0 7%; }
 .facts td { border: none; padding: 1px 12px 1px 0; }
 .note { color: #555; font-size: 9.5pt; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } table { break-inside: auto; } }
@@ -321,18 +319,19 @@ def report_html(run: Run, lang: str = "zh",
                  f'<p class="note noprint">{esc(t("map_note"))}</p>'
                  + interactive_map(run, lang, tiles, attribution))
 
-    images = [("wide", figures.pair_map(run, lang=lang)),
-              ("", figures.coverage_bars(run, "priority", lang=lang)),
-              ("", figures.coverage_bars(run, "community", lang=lang)),
-              ("", figures.distance_histogram(run, lang=lang)),
-              ("", figures.load_histogram(run, lang=lang))]
+    # one a row, at the page's full width: a county's 35 villages must be readable
+    images = [figures.pair_map(run, lang=lang),
+              figures.coverage_bars(run, "priority", lang=lang),
+              figures.coverage_bars(run, "community", lang=lang),
+              figures.distance_histogram(run, lang=lang),
+              figures.load_histogram(run, lang=lang)]
     if run.schedule is not None and run.start is not None:
-        images.append(("wide", figures.six_ones_heatmap(run, lang=lang)))
+        images.append(figures.six_ones_heatmap(run, lang=lang))
     if run.baseline is not None:
-        images.append(("wide", figures.replan_comparison(run, lang=lang)))
+        images.append(figures.replan_comparison(run, lang=lang))
     parts.append(f"<h2>{esc(t('figures'))}</h2><div class=\"figures\">" + "".join(
-        f'<figure class="{cls}"><img alt="" src="data:image/png;base64,{_png(f)}"></figure>'
-        for cls, f in images) + "</div>")
+        f'<figure><img alt="" src="data:image/png;base64,{_png(f)}"></figure>'
+        for f in images) + "</div>")
 
     parts.append(f"<h2>{esc(metrics.distance_title(run.world, lang))}</h2>" +
                  _figures_table(metrics.distance_summary(run).to_frame("").T, lang,
@@ -344,7 +343,7 @@ def report_html(run: Run, lang: str = "zh",
     fairness = metrics.fairness(run)
     parts.append(f"<h2>{esc(t('fairness'))}</h2>" +
                  _figures_table(fairness, lang, index="measure",
-                                kinds={"volunteers": "count"}))
+                                kinds={"serving": "count", "idle": "count"}))
 
     if run.schedule is not None and run.start is not None:
         activities = {k: say(f"activity.{k}", lang) for k in SIX_ONES}
