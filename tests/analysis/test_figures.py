@@ -91,3 +91,21 @@ def test_report_cli_says_once_on_the_terminal(fresh_fonts, minle_run, monkeypatc
     assert main(["report", str(minle_run)]) == 0
     err = capsys.readouterr().err
     assert err.count("no Chinese font") == 1
+
+
+def test_a_map_too_full_for_lines_still_names_every_community(monkeypatch):
+    """The density map (a county's, a city's) names each community at its elders' centre."""
+    import matching
+    from tests.analysis.test_townships import world
+    w = world()
+    run = matching.Run.from_results(w, matching.solve(matching.build_problem(w)))
+    monkeypatch.setattr(figures, "PAIR_MAP_MOST_POINTS", 0)
+    figure = figures.pair_map(run, lang="zh")
+    names = sorted(t.get_text() for t in figure.axes[0].texts)
+    assert names == ["A", "B", "C"]
+
+
+def test_the_report_shows_figures_one_a_row_at_full_width(minle_run):
+    page = report_html(load_run(minle_run), "zh")
+    assert "grid-template-columns: 1fr;" in page
+    assert 'class="wide"' not in page and "<figure><img" in page

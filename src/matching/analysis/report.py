@@ -321,10 +321,10 @@ def report_html(run: Run, lang: str = "zh",
 
     # one a row, at the page's full width: a county's 35 villages must be readable
     images = [figures.pair_map(run, lang=lang),
-              figures.coverage_bars(run, "priority", lang=lang),
-              figures.coverage_bars(run, "community", lang=lang),
-              figures.distance_histogram(run, lang=lang),
-              figures.load_histogram(run, lang=lang)]
+              figures.coverage_bars(run, "priority", lang=lang)]
+    if len(set(run.world.elders.community)) > 1:  # one community's bar says nothing
+        images.append(figures.coverage_bars(run, "community", lang=lang))
+    images += [figures.distance_histogram(run, lang=lang), figures.load_histogram(run, lang=lang)]
     if run.schedule is not None and run.start is not None:
         images.append(figures.six_ones_heatmap(run, lang=lang))
     if run.baseline is not None:
