@@ -422,6 +422,9 @@ def sweep_curves(result: Sweep, rules: Rules | None = None, lang: str = "en") ->
         band("coverage", "black")
         ax.plot(share, points["coverage"] * 100, color="black", linewidth=2, marker="o",
                 label=words["all_elders"])
+        if banded:
+            ax.fill_between([], [], [], color="black", alpha=BAND_ALPHA, linewidth=0,
+                            label=say("figure.band", shown, n=len(result.leaving_orders)))
         tiers = sorted((c for c in points.columns if c.startswith("coverage_priority_")
                         and c.rsplit("_", 1)[1].isdigit()), reverse=True)
         for column, colour in zip(tiers, TIER_COLOURS, strict=False):

@@ -464,6 +464,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.recruits_axis": ("新志愿者人数", "new volunteers"),
     "figure.projection": ("今后几年各社区老人有志愿者的比例", "Share of elders served, by community and year"),
     "figure.year": ("年份", "year"),
+    "figure.band": ("阴影：{n} 种离开顺序中的最少至最多", "shaded: least to most across {n} leaving orders"),
     "figure.serving": ("有结对的志愿者", "volunteers who serve"),
     "figure.idle": ("未结对的志愿者（不计入）", "volunteers serving nobody (not drawn)"),
     "figure.mean": ("平均", "mean"),
