@@ -105,3 +105,20 @@ def test_bad_years_exit_2(tmp_path, years):
     with pytest.raises(SystemExit) as stop:
         main(["project", "s.toml", "--years", years, "--out", str(tmp_path / "o")])
     assert stop.value.code == 2
+
+
+def test_a_budget_is_shared_evenly_by_the_years(monkeypatch):
+    # 3 years of a 30-second budget: the first pairing gets a third of what is left
+    from matching.analysis import projection
+    from matching.runtime.budget import Budget
+    seen: list[float] = []
+    solve = projection.solve_world
+
+    def spy(world, options):
+        seen.append(options.time_limit)
+        return solve(world, options)
+    monkeypatch.setattr(projection, "solve_world", spy)
+    project(two_villages(), 2, START, budget=Budget(30.0), time_limit=100.0)
+    assert len(seen) == 3
+    assert 8.0 < seen[0] <= 30.0 / 3  # the write reserve aside
+    assert seen[0] <= seen[1] <= seen[2]  # a year that ends early leaves its time

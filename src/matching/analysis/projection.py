@@ -28,6 +28,7 @@ import pandas as pd
 
 from matching.pairing.options import SolveOptions
 from matching.pairing.regions import solve_world
+from matching.runtime.budget import Budget
 from matching.world.columns import ELDER_ID, TOWNSHIP
 from matching.world.model import World, without_volunteers
 from matching.world.tables import Elders
@@ -147,6 +148,7 @@ def _as_elders(world: World, rows: np.ndarray, ages: np.ndarray) -> Elders:
 
 def project(world: World, years: int, start: dt.date, *, seed: int = 0,
             time_limit: float = 60.0, workers: int | None = None,
+            budget: Budget | None = None,
             progress: Callable[[int, int], None] | None = None) -> Projection:
     """Age ``world`` from ``start`` one year at a time for ``years`` years, and pair each
     year (see the module).
@@ -159,17 +161,23 @@ def project(world: World, years: int, start: dt.date, *, seed: int = 0,
         How many years ahead (1 to :data:`MOST_YEARS`); year 0 is included.
     seed, time_limit, workers
         For each year's pairing.
+    budget
+        When given, the whole projection's time: each year's pairing gets an even share of
+        what is left (:meth:`matching.runtime.budget.Budget.even_shares`) instead of
+        ``time_limit``.
     progress
         Called with (years done, years) after each year.
     """
     if not 1 <= years <= MOST_YEARS:
         raise ValueError(f"the years lie between 1 and {MOST_YEARS}")
     options = SolveOptions(time_limit=time_limit, seed=seed, workers=workers)
+    shares = budget.even_shares(years + 1) if budget is not None else None
     township = TOWNSHIP in world.elders.other
     rows, totals = [], []
     for k in range(years + 1):
         later, retired, joined = world_in(world, start, k)
-        plan = solve_world(later, options)
+        seconds = time_limit if shares is None else min(next(shares), time_limit)
+        plan = solve_world(later, options.with_time(seconds))
         served = np.isin(later.elders.elder_id.astype(str),
                          plan.assignments[ELDER_ID].astype(str).to_numpy())
         top = int(later.elders.priority.max()) if len(later.elders) else 0

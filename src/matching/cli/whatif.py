@@ -84,8 +84,8 @@ def configure_project(p: argparse.ArgumentParser) -> None:
                    help="folder for projection.csv, projection_years.csv, first_short.csv "
                         "and projection.png")
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
-                   help="seconds for each year's pairing (default: the scenario's "
-                        "[solver] time_limit)")
+                   help="seconds for the whole command, shared evenly by the years' "
+                        "pairings (default: the scenario's [solver] time_limit)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh",
                    help="language of the figure (default zh)")
     add_coords(p)
