@@ -158,7 +158,7 @@ def map_data(run: Run, lang: str, tiles: str | None = None,
     places = sorted(set(vols["community"].astype(str)) | set(elders["community"]))
     place = {c: i for i, c in enumerate(places)}
     by_township = TOWNSHIP in elders.columns and TOWNSHIP in vols.columns
-    group_of = {}
+    group_of: dict[str, str] = {}
     if by_township:
         for frame in (vols, elders):
             group_of.update(zip(frame["community"].astype(str), frame[TOWNSHIP].astype(str),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ import pandas as pd
 from matching.analysis.figures import sweep_curves
 from matching.analysis.leave_sweep import Sweep, sweep
 from matching.outputs.write import versions, write_outputs
-from matching.runtime.cluster import open_cluster
+from matching.runtime.cluster import Cluster, open_cluster
 from matching.workflows.plan import Context
 from matching.workflows.scenario import Scenario
 from matching.workflows.whatif import scenario_world
@@ -44,14 +44,16 @@ def sweep_scenario(sc: Scenario, leave: Sequence[float], out: str | Path,
     def done(k: int, n: int) -> None:
         context.progress("sweep", f"point {k} of {n} solved", done=k / n, point=k, points=n)
 
-    how = {"seed": sc.seed, "time_limit": per_point, "workers": sc.workers,
-           "recruit_at": recruit_at, "among": among, "orders": orders, "kind": kind,
-           "find": find}
+    def swept(cluster: Cluster | None, progress: Callable[[int, int], None] | None) -> Sweep:
+        return sweep(world, shares, seed=sc.seed, time_limit=per_point, workers=sc.workers,
+                     recruit_at=recruit_at, among=among, orders=orders, kind=kind, find=find,
+                     cluster=cluster, progress=progress)
+
     if context.cluster is None and sc.cluster is not None:
         with open_cluster(sc.cluster) as cluster:
-            result = sweep(world, shares, cluster=cluster, **how)
+            result = swept(cluster, None)
     else:
-        result = sweep(world, shares, cluster=context.cluster, progress=done, **how)
+        result = swept(context.cluster, done)
     figure = sweep_curves(result, world.rules, lang)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
