@@ -261,7 +261,8 @@ def test_every_folder_is_enough_on_its_own(tmp_path, capsys):
         assert main(["explain", str(tmp_path / folder), "--elder", "E2"]) == 0
         assert main(["report", str(tmp_path / folder), "--lang", "en"]) == 0
         page = (tmp_path / folder / "report.html").read_text(encoding="utf-8")
-        assert page.count("data:image/png;base64,") == {"p": 5, "s": 6, "r": 6}[folder]
+        assert page.count('<img alt="" src="data:image/png;base64,') == {
+            "p": 5, "s": 6, "r": 6}[folder]
         # the one script is the print button's; nothing is fetched from the network
         # the print button's script, and the interactive map's data, Leaflet and drawing
         # script; nothing remote (Leaflet's own text names the SVG namespace's address)

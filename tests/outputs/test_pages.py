@@ -71,7 +71,9 @@ def test_report_renders_with_its_figures(plan_folder, tmp_path, lang):
     # the one script is the print button's; nothing is fetched from the network
     # the print button's script, and the interactive map's data, Leaflet and drawing script
     assert text.count("<script") == 4 and PRINT_SCRIPT in text and "src=\"http" not in text
-    assert text.count("data:image/png;base64,") == 6  # map, 2 coverage, 2 histograms, heatmap
+    # the map, coverage by tier (one community: no bar of its own), 2 histograms, the
+    # heatmap; the map's layer icon is inlined in its style, not a figure
+    assert text.count('<img alt="" src="data:image/png;base64,') == 5
     pixels = screenshot(page, tmp_path / "report.png", tmp_path / "profile")
     blue = np.all(np.abs(pixels - PLAN_BLUE) < 0.03, axis=-1)
     assert blue.sum() > 5_000
