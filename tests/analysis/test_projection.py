@@ -17,16 +17,21 @@ from tests.analysis.test_sweep import LAT, LON
 START = dt.date(2026, 3, 30)
 
 
+#: The programme's rules in these worlds: volunteers serve to 70 (the default is 75).
+RULES = matching.Rules(volunteer_age_limit=70.0)
+
+
 def two_villages() -> matching.World:
     """Village A (E1, born 1937-06-01, and V1, 69) and village B, 5 km north (E2, 79, no
-    birthday; V2, 60; V3, 79), every volunteer with room for one elder."""
+    birthday; V2, 60; V3, 79), every volunteer with room for one elder; volunteers serve to
+    70."""
     vols = pd.DataFrame({"volunteer_id": ["V1", "V2", "V3"], "age": [69, 60, 79],
                          "community": ["A", "B", "B"],
                          "lat": [LAT, LAT + 0.045, LAT + 0.0451], "lon": LON, "max_elders": 1})
     elds = pd.DataFrame({"elder_id": ["E1", "E2"], "age": [88, 79], "community": ["A", "B"],
                          "birthday": ["1937-06-01", ""], "lat": [LAT + 0.0002, LAT + 0.0452],
                          "lon": LON})
-    return matching.read_world(vols.astype(str), elds.astype(str))
+    return matching.read_world(vols.astype(str), elds.astype(str), rules=RULES)
 
 
 def test_ages_count_from_full_birthdays_only():
@@ -36,18 +41,18 @@ def test_ages_count_from_full_birthdays_only():
 
 
 def test_the_roster_ages_and_villages_run_short_in_turn():
-    # year 0 (2026): E1 88 (priority 2), E2 79 (1); V3 (79) is past the limit of 70 and
-    #   retired; V1 serves E1, V2 serves E2.
-    # year 1 (2027): E2 turns 80 (priority 2); V3 turns 80 and is an elder of B: B has two
-    #   elders and V2 room for one -> B runs short.
+    # year 0 (2026): the roster as it stands: V3 (79, past the limit) still serves; E1 88
+    #   (priority 2), E2 79 (1); V1 serves E1, V2 serves E2.
+    # year 1 (2027): V3 retires (80 > 70) and, 80, is an elder of B; E2 turns 80 (priority
+    #   2): B has two elders and V2 room for one -> B runs short.
     # year 2 (2028): E1 turns 90 (priority 3, born in June 1937: 90 on 30 March 2028); V1
     #   turns 71 and retires -> A runs short too.
     result = project(two_villages(), 2, START)
     years = result.years
     assert years["year"].tolist() == [2026, 2027, 2028]
     assert years["elders"].tolist() == [2, 3, 3]
-    assert years["volunteers"].tolist() == [2, 2, 1]
-    assert years["volunteers_retired"].tolist() == [1, 1, 2]
+    assert years["volunteers"].tolist() == [3, 2, 1]
+    assert years["volunteers_retired"].tolist() == [0, 1, 2]
     assert years["new_elders"].tolist() == [0, 1, 1]
     assert years["assigned"].tolist() == [2, 2, 1]
     # the top tier: priority 2 (E1) in 2026; 2 (E1, E2, V3) in 2027; 3 (E1) in 2028
@@ -69,6 +74,7 @@ def test_a_priority_the_file_gives_is_kept():
 
 
 def test_the_limits_are_rules():
+    assert matching.Rules().volunteer_age_limit == 75.0  # the default: 60 to 75 serve
     world = two_villages()
     rules = world.rules.replace(volunteer_age_limit=80.0, elder_age=90.0)
     later, retired, joined = world_in(matching.World(world.volunteers, world.elders,
@@ -85,7 +91,8 @@ def test_the_project_command_writes_the_contract_table(tmp_path):
     world.sources["elders"].to_csv(folder / "elders.csv", index=False)
     scenario = tmp_path / "s.toml"
     scenario.write_text('name = "two villages"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
-                        'elders = "in/elders.csv"\n', encoding="utf-8")
+                        'elders = "in/elders.csv"\n[rules]\nvolunteer_age_limit = 70\n',
+                        encoding="utf-8")
     out = tmp_path / "out"
     assert main(["project", str(scenario), "--years", "2", "--from", "2026-03-30", "--out",
                  str(out), "--quiet"]) == 0

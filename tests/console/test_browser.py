@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
@@ -26,6 +27,7 @@ from matching.world.columns import ALIASES
 from tests.helpers.hostile import FLAG, hostile_names_world
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -121,7 +123,9 @@ def shoot(driver, name: str, tmp_path: Path) -> np.ndarray:
 def plan_weeks(browser, weeks: int, start: str | None = None) -> str:
     """Plan ``weeks`` weeks (from the Monday ``start``, else the form's) from the plan page
     and wait for the run; its final status."""
-    wait = WebDriverWait(browser, PAGE_WAIT)
+    # the run's page refreshes its status while it is read: a stale element is read again
+    wait = WebDriverWait(browser, PAGE_WAIT,
+                         ignored_exceptions=(StaleElementReferenceException,))
     browser.find_element(By.LINK_TEXT, "3 排班").click()
     if start is not None:  # a date field types as the browser's locale says: set it
         browser.execute_script("arguments[0].value = arguments[1]",
@@ -131,9 +135,11 @@ def plan_weeks(browser, weeks: int, start: str | None = None) -> str:
     field.send_keys(str(weeks))
     browser.find_element(By.ID, "plan").click()
     wait.until(lambda d: "/runs/" in d.current_url)
-    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status")
-               in ("done", "failed"))
-    return browser.find_element(By.ID, "status").get_attribute("data-status")
+
+    def finished(d: Any) -> str | bool:
+        status = d.find_element(By.ID, "status").get_attribute("data-status")
+        return status if status in ("done", "failed") else False
+    return wait.until(finished)
 
 
 def pixels_near(picture: np.ndarray, colour: np.ndarray, tolerance: float = 0.08) -> int:

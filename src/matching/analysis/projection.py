@@ -1,7 +1,7 @@
 """The next years: the roster aged year by year and paired again each year.
 
-Year 0 is the roster as it stands on the start date; year ``k`` is the same people ``k``
-years older:
+Year 0 is the roster as it stands on the start date (as the files say, whatever the rules);
+year ``k`` is the same people ``k`` years older:
 
 * an elder's age is counted from a full birthday (``YYYY-MM-DD``) when the file gives one,
   else it is the file's age plus ``k``; the priority follows the rules' default
@@ -94,7 +94,10 @@ def _elder_ages(elders: Elders, start: dt.date, years: int) -> np.ndarray:
 
 def world_in(world: World, start: dt.date, years: int) -> tuple[World, int, int]:
     """The world ``years`` after ``start`` (see the module), with how many volunteers are
-    past the age limit and how many of them are now elders."""
+    past the age limit and how many of them are now elders. Year 0 is the roster as it
+    stands: a volunteer older than the limit today serves today, and retires in year 1."""
+    if years == 0:
+        return world, 0, 0
     rules = world.rules
     elders = world.elders
     age0 = _elder_ages(elders, start, 0)

@@ -41,7 +41,7 @@ class Rules:
     priority_age_high, priority_age_mid
         Ages at which the default priority becomes 3 and 2.
     volunteer_age_limit
-        The oldest a volunteer serves at (the programme's "low-age elders", 60 to 70): a
+        The oldest a volunteer serves at (the programme's "low-age elders", 60 to 75): a
         projection (:mod:`matching.analysis.projection`) retires volunteers past it.
     elder_age
         The age from which a person the programme knows (a retired volunteer) is one of
@@ -58,7 +58,7 @@ class Rules:
     default_visit_minutes: float = 60.0
     priority_age_high: float = 90.0
     priority_age_mid: float = 80.0
-    volunteer_age_limit: float = 70.0
+    volunteer_age_limit: float = 75.0
     elder_age: float = 80.0
 
     def __post_init__(self) -> None:
