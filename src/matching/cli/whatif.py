@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from matching.analysis.leave_sweep import format_points, format_thresholds
@@ -44,7 +45,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--among", choices=AMONG, default="all",
                    help="the shares are of all the volunteers (default), or only of "
                         "those the full plan pairs")
-    p.add_argument("--orders", type=order_count, default=1, metavar="N",
+    p.add_argument("--orders", type=count_up_to(MOST_ORDERS), default=1, metavar="N",
                    help="draw N leaving orders (seeds seed, seed+1, ...): every curve gets "
                         "its least, median and most (default 1)")
     p.add_argument("--order", choices=ORDER_KINDS, default="random", dest="order_kind",
@@ -75,7 +76,7 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
 
 def configure_project(p: argparse.ArgumentParser) -> None:
     """The options of ``project``."""
-    p.add_argument("--years", required=True, type=year_count, metavar="N",
+    p.add_argument("--years", required=True, type=count_up_to(MOST_YEARS), metavar="N",
                    help=f"how many years ahead (1 to {MOST_YEARS})")
     p.add_argument("--from", type=date, dest="start", metavar="YYYY-MM-DD",
                    help="the day year 0 stands on (default: the scenario's [schedule] start, "
@@ -98,17 +99,6 @@ def run(command: str, args: argparse.Namespace) -> int:
     return project_file(args) if command == "project" else sweep_file(args)
 
 
-def year_count(text: str) -> int:
-    """``--years``: a whole number of years, 1 to :data:`MOST_YEARS`."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MOST_YEARS:
-        raise argparse.ArgumentTypeError(f"between 1 and {MOST_YEARS}: {text!r}")
-    return value
-
-
 def seconds(text: str) -> float:
     """A positive number of seconds."""
     try:
@@ -120,15 +110,17 @@ def seconds(text: str) -> float:
     return value
 
 
-def order_count(text: str) -> int:
-    """``--orders``: a whole number of orders, 1 to :data:`MOST_ORDERS`."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MOST_ORDERS:
-        raise argparse.ArgumentTypeError(f"between 1 and {MOST_ORDERS}: {text!r}")
-    return value
+def count_up_to(most: int) -> Callable[[str], int]:
+    """An option's type: a whole number from 1 to ``most`` (``--orders``, ``--years``)."""
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(f"between 1 and {most}: {text!r}")
+        return value
+    return count
 
 
 def shares(text: str) -> list[float]:
