@@ -218,6 +218,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.weeks_at_least_one": ("至少为 1，而不是 {weeks}", "must be at least 1, not {weeks}"),
     # the time bank
     "input.recorded_already": ("已经记录过（第 {batch} 批）", "was recorded already (batch {batch})"),
+    "input.daily_over_cap": ("会使 {who} 在 {date} 存入 {hours:g} 小时，超过每日上限 {cap:g} 小时",
+                             "would bank {hours:g} h for {who} on {date}, above the daily cap "
+                             "of {cap:g} h"),
     "input.balance_over_cap": ("会使 {who} 的余额达到 {hours:g} 小时，超过上限 {cap:g} 小时",
                                "would take {who}'s balance to {hours:g} h, above the cap of "
                                "{cap:g} h"),

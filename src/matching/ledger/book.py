@@ -33,6 +33,10 @@ from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 POOL = "pool"
 MINUTES_PER_HOUR = 60
 
+#: Most values one SQL statement is given at once (SQLite's limit is higher; this keeps a
+#: statement small).
+SQL_VARIABLES = 500
+
 
 def hours(minutes: float) -> float:
     """Minutes as hours, to the hundredth."""
@@ -118,32 +122,28 @@ class Ledger:
         ------
         InputError
             For a row recorded already, or a credit that would take a balance above the
-            cap; every such row is named and nothing is written.
+            cap or a member's day above the daily cap; every such row is named and nothing
+            is written.
         """
         rows = recording.rows.sort_values("date", kind="stable")
         accounts = accounts or {}
-        problems = list(recording.problems)
-        recorded = self.recorded_keys(rows["activity_key"].tolist())
-        for row, key in zip(rows.index, rows["activity_key"], strict=True):
-            if key in recorded:
-                problems.append(InputIssue(recording.name, "input.recorded_already", int(row),
-                                           "date", batch=recorded[key]))
-        cap = self.rules.balance_cap_hours * MINUTES_PER_HOUR
-        if cap:
-            balance = defaultdict(int, self.balances_minutes())
-            for row, who, credit in zip(rows.index, rows["credited_to"], rows["credit"],
-                                        strict=True):
-                if credit and balance[who] + credit > cap:
-                    problems.append(InputIssue(
-                        recording.name, "input.balance_over_cap", int(row), "minutes", who=who,
-                        hours=hours(balance[who] + credit), cap=self.rules.balance_cap_hours))
-                balance[who] += credit
-        if problems:
-            raise InputError(problems)
+        if recording.problems:
+            raise InputError(list(recording.problems))
         counts = {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
                   "redeemed_minutes": 0}
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            # checked under the write lock: two recordings at once can neither both record
+            # a row nor both pass a cap on the same balance
+            problems = []
+            recorded = self.recorded_keys(rows["activity_key"].tolist())
+            for row, key in zip(rows.index, rows["activity_key"], strict=True):
+                if key in recorded:
+                    problems.append(InputIssue(recording.name, "input.recorded_already",
+                                               int(row), "date", batch=recorded[key]))
+            problems += self._cap_problems(recording.name, rows)
+            if problems:
+                raise InputError(problems)
             balance = defaultdict(int, self.balances_minutes())
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             batch = int(self.conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
@@ -205,6 +205,45 @@ class Ledger:
             raise
         counts["batch"] = batch
         return counts
+
+    def _cap_problems(self, name: str, rows: pd.DataFrame) -> list[InputIssue]:
+        """Rows whose credit would take a balance above ``balance_cap_hours``, or a member's
+        banking for one day above ``daily_cap_hours`` (rows in date order)."""
+        problems = []
+        cap = self.rules.balance_cap_hours * MINUTES_PER_HOUR
+        daily_cap = self.rules.daily_cap_hours * MINUTES_PER_HOUR
+        balance = defaultdict(int, self.balances_minutes())
+        banked = defaultdict(int, self._banked_by_day(sorted(set(rows["date"])))) \
+            if daily_cap else defaultdict(int)
+        for row, date, who, credit in zip(rows.index, rows["date"], rows["credited_to"],
+                                          rows["credit"], strict=True):
+            if not credit:
+                continue
+            if cap and balance[who] + credit > cap:
+                problems.append(InputIssue(
+                    name, "input.balance_over_cap", int(row), "minutes", who=who,
+                    hours=hours(balance[who] + credit), cap=self.rules.balance_cap_hours))
+            if daily_cap and banked[(who, date)] + credit > daily_cap:
+                problems.append(InputIssue(
+                    name, "input.daily_over_cap", int(row), "minutes", who=who, date=date,
+                    hours=hours(banked[(who, date)] + credit), cap=self.rules.daily_cap_hours))
+            balance[who] += credit
+            banked[(who, date)] += credit
+        return problems
+
+    def _banked_by_day(self, dates: list[str]) -> dict[tuple[str, str], int]:
+        """Minutes each member has banked for services of each of ``dates`` (reversals
+        netted)."""
+        found: dict[tuple[str, str], int] = {}
+        for start in range(0, len(dates), SQL_VARIABLES):
+            part = dates[start:start + SQL_VARIABLES]
+            for who, date, minutes in self.conn.execute(
+                    "SELECT e.account_id, t.date, SUM(e.minutes) FROM entries e JOIN "
+                    "transactions t ON t.tx_id = e.tx_id WHERE t.kind = 'service' AND "
+                    f"e.account_id != ? AND t.date IN ({', '.join('?' * len(part))}) "
+                    "GROUP BY e.account_id, t.date", (POOL, *part)):
+                found[(str(who), str(date))] = int(minutes)
+        return found
 
     def _move(self, kind: str, date: str, source: str, target: str, minutes: int, memo: str,
               what: str, actor: str = "") -> int:
@@ -372,8 +411,8 @@ class Ledger:
     def recorded_keys(self, keys: list[str]) -> dict[str, int]:
         """Which of these rota rows are recorded already, with their batch."""
         out: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for start in range(0, len(keys), SQL_VARIABLES):
+            chunk = keys[start:start + SQL_VARIABLES]
             marks = ",".join("?" * len(chunk))
             out.update(self.conn.execute(
                 f"SELECT activity_key, batch_id FROM activities WHERE activity_key IN "

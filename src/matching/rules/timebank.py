@@ -19,6 +19,9 @@ class TimebankRules:
         Credits banked for an hour served (1: an hour is a credit).
     balance_cap_hours
         Largest balance a member may hold; a credit above it is refused (0: no cap).
+    daily_cap_hours
+        Most hours a member may bank for the services of one day (Shanghai Changning banks
+        at most two a day); a credit above it is refused (0: no cap).
     expiry_years
         Credits older than this many years expire, oldest first (0: never).
     transfers, donations
@@ -40,6 +43,7 @@ class TimebankRules:
 
     credits_per_hour: float = 1.0
     balance_cap_hours: float = 1500.0
+    daily_cap_hours: float = 0.0
     expiry_years: float = 0.0
     transfers: bool = True
     donations: bool = True
