@@ -218,6 +218,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input.weeks_at_least_one": ("至少为 1，而不是 {weeks}", "must be at least 1, not {weeks}"),
     # the time bank
     "input.recorded_already": ("已经记录过（第 {batch} 批）", "was recorded already (batch {batch})"),
+    "input.too_young_to_spend": ("{who} 今年 {age:g} 岁：年满 {least:g} 岁才能使用存入的时间",
+                                 "{who} is {age:g}: hours may be spent from {least:g}"),
+    "input.age_needed_to_spend": ("需要 {who} 的年龄：年满 {least:g} 岁才能使用存入的时间",
+                                  "{who}'s age is needed: hours may be spent from {least:g}"),
+    "input.transfer_family_only": ("只能转赠给家人：请确认 {to} 是 {who} 的家人",
+                                   "hours go to family only: say that {to} is {who}'s family"),
     "input.daily_over_cap": ("会使 {who} 在 {date} 存入 {hours:g} 小时，超过每日上限 {cap:g} 小时",
                              "would bank {hours:g} h for {who} on {date}, above the daily cap "
                              "of {cap:g} h"),
@@ -405,6 +411,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "must be at least 1 (a walk is never shorter than the "
                                  "straight line), not {value!r}"),
     "rule.more_than_zero_plain": ("必须大于 0", "must be more than 0"),
+    "rule.one_of": ("必须是 {choices} 之一，而不是 {value!r}", "must be one of {choices}, not {value!r}"),
     "rule.true_or_false": ("必须是 true 或 false，而不是 {value!r}", "must be true or false, not "
                                                                 "{value!r}"),
     "rule.one_to_five": ("必须在 1 到 5 之间，而不是 {value}", "must be 1 to 5, not {value}"),

@@ -83,6 +83,13 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
         p.add_argument("--member", required=True, help="the member whose hours they are")
         if name == "transfer":
             p.add_argument("--to", required=True, help="the relative's member id")
+            p.add_argument("--family", action="store_true",
+                           help="the coordinator vouches that --to is the member's family "
+                                "(needed when [timebank] transfer_to = \"family\")")
+        if name == "redeem":
+            p.add_argument("--age", type=float,
+                           help="the member's age (needed when [timebank] spend_from_age is "
+                                "set)")
         p.add_argument("--hours", required=True, type=float, help="how many hours")
         p.add_argument("--date", required=True, type=date, help="YYYY-MM-DD")
         p.add_argument("--memo", default="", help="what for (the service received, say)")
@@ -184,9 +191,9 @@ def ledger_move(args: argparse.Namespace) -> int:
     day = args.date.isoformat()
     with open_ledger(args.db, create=False) as ledger:
         if args.action == "redeem":
-            ledger.redeem(args.member, minutes, day, args.memo)
+            ledger.redeem(args.member, minutes, day, args.memo, age=args.age)
         elif args.action == "transfer":
-            ledger.transfer(args.member, args.to, minutes, day, args.memo)
+            ledger.transfer(args.member, args.to, minutes, day, args.memo, family=args.family)
         else:
             ledger.donate(args.member, minutes, day, args.memo)
         balance = ledger.balances().set_index("member_id").loc[args.member, "balance_hours"]

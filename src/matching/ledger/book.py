@@ -269,16 +269,28 @@ class Ledger:
             raise
         return tx
 
-    def redeem(self, member: str, minutes: int, date: str, service: str = "") -> int:
-        """A member spends credits on a service they receive (back to the pool)."""
+    def redeem(self, member: str, minutes: int, date: str, service: str = "",
+               age: float | None = None) -> int:
+        """A member spends credits on a service they receive (back to the pool). With the
+        rules' ``spend_from_age`` set, the member's ``age`` must be given and at least it."""
+        least = self.rules.spend_from_age
+        if least and age is None:
+            raise InputError.one("--age", "input.age_needed_to_spend", who=member, least=least)
+        if least and age is not None and age < least:
+            raise InputError.one("--age", "input.too_young_to_spend", who=member, age=age,
+                                 least=least)
         return self._move("redeem", date, member, POOL, minutes, service, "hours")
 
-    def transfer(self, member: str, to: str, minutes: int, date: str, memo: str = "") -> int:
-        """A member gives hours to a relative."""
+    def transfer(self, member: str, to: str, minutes: int, date: str, memo: str = "",
+                 family: bool = False) -> int:
+        """A member gives hours to another member; with the rules' ``transfer_to`` set to
+        ``family``, only to one the caller vouches is family (``family``)."""
         if not self.rules.transfers:
             raise InputError.one("ledger transfer", "input.transfers_off")
         if to in (member, POOL):
             raise InputError.one("--to", "input.another_member")
+        if self.rules.transfer_to == "family" and not family:
+            raise InputError.one("--family", "input.transfer_family_only", who=member, to=to)
         return self._move("transfer", date, member, to, minutes, memo, "hours")
 
     def donate(self, member: str, minutes: int, date: str, memo: str = "") -> int:

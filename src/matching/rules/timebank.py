@@ -8,6 +8,9 @@ from typing import Any
 
 from matching.rules.errors import RuleError
 
+#: Who may receive a transfer (:attr:`TimebankRules.transfer_to`).
+TRANSFER_TO = ("family", "anyone")
+
 
 @dataclass(frozen=True)
 class TimebankRules:
@@ -26,6 +29,12 @@ class TimebankRules:
         Credits older than this many years expire, oldest first (0: never).
     transfers, donations
         Whether members may give hours to a relative, and to the programme's pool.
+    spend_from_age
+        The youngest a member may be to spend hours on care they receive (Nanjing: 60); 0:
+        any age. A spend whose member's age is not given is refused when it is set.
+    transfer_to
+        Who may receive a transfer: ``anyone`` (another member), or only ``family`` (a
+        relative the coordinator vouches for: the transfer says so).
     low_rating, low_ratings_to_refuse, rating_window_days
         A pair rated ``low_rating`` or less at least ``low_ratings_to_refuse`` times within
         ``rating_window_days`` (before the last day recorded) counts as ``refuses`` at the next
@@ -47,6 +56,8 @@ class TimebankRules:
     expiry_years: float = 0.0
     transfers: bool = True
     donations: bool = True
+    spend_from_age: float = 0.0
+    transfer_to: str = "anyone"
     low_rating: int = 2
     low_ratings_to_refuse: int = 2
     rating_window_days: int = 91
@@ -63,8 +74,13 @@ class TimebankRules:
         return self.least_minutes, max(self.least_minutes, self.most_minutes_share * planned)
 
     def __post_init__(self) -> None:
+        if self.transfer_to not in TRANSFER_TO:
+            raise RuleError("transfer_to", "rule.one_of", value=self.transfer_to,
+                            choices=", ".join(TRANSFER_TO))
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if field.name == "transfer_to":
+                continue
             if field.type in ("bool", bool):
                 if not isinstance(value, bool):
                     raise RuleError(field.name, "rule.true_or_false", value=value)

@@ -43,7 +43,8 @@ _SECTIONS: dict[str, dict[str, type | tuple[type, ...]]] = {
                "leaving_from": str, "extra_volunteers": str, "joining_elders": str,
                "capacity": list, "available_days": list},
     "timebank": {"ledger": str, "members": str,
-                 **{f.name: (bool,) if f.type in ("bool", bool) else (int, float)
+                 **{f.name: (bool,) if f.type in ("bool", bool) else
+                    (str,) if f.type in ("str", str) else (int, float)
                     for f in dataclasses.fields(TimebankRules)}},
 }
 _TOP = {"name": str, "description": str, "base": str}
