@@ -11,11 +11,14 @@ import re
 import pandas as pd
 import pytest
 
-from matching.console import create_app, pages
+from matching.console import create_app, pages, service
 from matching.console.links import TOKEN_CHARS, Link, Links, RateLimit
+from matching.console.store import Store
+from matching.ledger import open_ledger
 from tests.console.conftest import fortnight_copy
 from tests.console.test_app import local
 from tests.console.test_language import english_words
+from tests.ledger.test_book import served
 
 #: One worker runs this module's tests in order: they share a console and its marks.
 pytestmark = pytest.mark.xdist_group("links")
@@ -352,3 +355,29 @@ def test_the_time_bank_page_lists_the_first_pending_marks_and_counts_the_rest(li
     assert f"共 {waiting:,} 条待审核，这里列出第 1 至 1 条" in page
     second = client.get("/p/minle/timebank?week=2026-03-30&pending_page=2").text
     assert second.count('name="approve" value=') == 1 and "这里列出第 2 至 2 条" in second
+
+
+@pytest.mark.slow
+def test_a_transfer_moves_hours_between_members_once(linked):
+    """``POST /api/programmes/{name}/transfers``: half an hour of the hour M-giver banked
+    to a relative, in one balanced entry; more than they have is refused (409, the
+    overdraft named) and moves nothing; the audit log says who moved what."""
+    client, _, _, data = linked
+    with open_ledger(service.ledger_path(Store(data), "minle")) as ledger:
+        ledger.record(served(("2026-03-31", "M-giver", "E-someone", 60, None)))
+    giver = {"member_id": "M-giver"}
+    moved = client.post("/api/programmes/minle/transfers", json={
+        "from_member": giver["member_id"], "to_member": "M-relative", "hours": 0.5})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["balances"] == {"M-giver": 0.5, "M-relative": 0.5}
+    assert balance(client, "M-relative") == 0.5
+    refused = client.post("/api/programmes/minle/transfers", json={
+        "from_member": "M-relative", "to_member": giver["member_id"], "hours": 2})
+    assert refused.status_code == 409
+    assert [p["code"] for p in refused.json()["problems"]] == ["input.overdraw"]
+    assert balance(client, "M-relative") == 0.5
+    bad = client.post("/api/programmes/minle/transfers", json={
+        "from_member": giver["member_id"], "to_member": "M-relative", "hours": -1})
+    assert bad.status_code == 422
+    actions = [e["action"] for e in client.get("/api/programmes/minle/audit").json()]
+    assert actions.count("transfer") == 1

@@ -52,6 +52,8 @@ router = APIRouter(prefix="/api", route_class=BoundedRoute, responses=REFUSALS)
 
 #: Most marks one approval may name.
 MOST_APPROVED = 10_000
+#: Most hours one transfer may move (a lifetime of service, well above any cap).
+MOST_TRANSFER_HOURS = 100_000
 ConsoleDep = Annotated[Console, Depends(console_of)]
 #: A phone mark's number, as the links database keeps it (a positive SQLite integer).
 MarkId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -467,6 +469,39 @@ def api_approve(request: Request, console: ConsoleDep, name: str, approval: Appr
     console.log(request, "approve", name, f"marks {', '.join(map(str, approval.ids))}",
                 {"state": "pending"}, counts)
     return JSONResponse(counts)
+
+
+class Transfer(BaseModel):
+    """Hours one member gives another (转赠): ``family`` says the coordinator vouches that
+    the receiver is the giver's family (needed when the rules give to family only)."""
+
+    model_config = ConfigDict(extra="forbid")
+    from_member: str = Field(min_length=1, max_length=200)
+    to_member: str = Field(min_length=1, max_length=200)
+    hours: float = Field(gt=0, le=MOST_TRANSFER_HOURS)
+    family: bool = False
+    memo: str = Field(default="", max_length=1000)
+
+
+@router.post("/programmes/{name}/transfers", tags=["time bank"], dependencies=[MAY_PLAN])
+def api_transfer(request: Request, console: ConsoleDep, name: str, transfer: Transfer,
+                 x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Move hours from one member to another as one balanced ledger entry, under the
+    programme's exchange rules: 200 with the transaction and both balances, or 409 with
+    the rule that refuses (an overdraft, a cap, transfers off or to family only) and
+    nothing moved."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        done = service.transfer_hours(console.store, name, transfer.from_member,
+                                      transfer.to_member, transfer.hours, transfer.family,
+                                      transfer.memo)
+    except InputError as exc:
+        return JSONResponse({"problems": [problem_json(p) for p in exc.problems]}, 409)
+    console.log(request, "transfer", name,
+                f"{transfer.hours:g} h from {transfer.from_member} to {transfer.to_member}",
+                None, done)
+    return JSONResponse(done)
 
 
 @router.get("/programmes/{name}/timebank/balances", tags=["time bank"], dependencies=[MAY_AUDIT])

@@ -44,6 +44,7 @@ from matching.console.store import (
     write_json,
 )
 from matching.ledger import TimebankRules, open_ledger, read_done, statement_html
+from matching.ledger.book import MINUTES_PER_HOUR, minutes_of_hours
 from matching.ledger.done import activity_key
 from matching.outputs.folder import load_run
 from matching.outputs.tables import Names
@@ -954,6 +955,29 @@ def balances(store: Store, programme: str) -> pd.DataFrame:
         return pd.DataFrame()
     with open_ledger(path, create=False) as ledger:
         return ledger.balances()
+
+
+def transfer_hours(store: Store, programme: str, giver: str, receiver: str, hours: float,
+                   family: bool = False, memo: str = "") -> dict[str, Any]:
+    """Move ``hours`` from ``giver`` to ``receiver`` in the programme's ledger, dated today,
+    under its rules (:meth:`matching.ledger.Ledger.transfer`): the transaction's id and
+    both balances after it.
+
+    Raises
+    ------
+    InputError
+        When nothing is recorded yet, or a rule refuses (nothing is moved).
+    """
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        raise InputError.one("transfers", "input.overdraw", who=giver, have=0.0, hours=hours)
+    with open_ledger(path, create=False) as ledger:
+        tx = ledger.transfer(giver, receiver, minutes_of_hours(hours),
+                             dt.date.today().isoformat(), memo, family=family)
+        balance = ledger.balances_minutes()
+    return {"tx": tx, "from_member": giver, "to_member": receiver, "hours": hours,
+            "balances": {giver: balance.get(giver, 0) / MINUTES_PER_HOUR,
+                         receiver: balance.get(receiver, 0) / MINUTES_PER_HOUR}}
 
 
 def statement(store: Store, programme: str, member: str, lang: str,
