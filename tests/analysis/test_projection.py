@@ -12,7 +12,7 @@ import pytest
 import matching
 from matching.analysis.projection import age_on, project, world_in
 from matching.cli import main
-from tests.analysis.test_sweep import LAT, LON
+from tests.analysis.test_sweep import LAT, LON, scenario_file
 
 START = dt.date(2026, 3, 30)
 
@@ -84,15 +84,8 @@ def test_the_limits_are_rules():
 
 
 def test_the_project_command_writes_the_contract_table(tmp_path):
-    world = two_villages()
-    folder = tmp_path / "in"
-    folder.mkdir()
-    world.sources["volunteers"].to_csv(folder / "volunteers.csv", index=False)
-    world.sources["elders"].to_csv(folder / "elders.csv", index=False)
-    scenario = tmp_path / "s.toml"
-    scenario.write_text('name = "two villages"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
-                        'elders = "in/elders.csv"\n[rules]\nvolunteer_age_limit = 70\n',
-                        encoding="utf-8")
+    scenario = scenario_file(two_villages(), tmp_path, "two villages",
+                             "[rules]\nvolunteer_age_limit = 70\n")
     out = tmp_path / "out"
     assert main(["project", str(scenario), "--years", "2", "--from", "2026-03-30", "--out",
                  str(out), "--quiet"]) == 0

@@ -269,17 +269,21 @@ def test_nobody_unserved_needs_nobody():
     assert (found.needed, found.served_after, found.optimal) == (0, 2, True)
 
 
+def scenario_file(world: matching.World, folder: Path, name: str, more: str = "") -> Path:
+    """``folder/s.toml``: a scenario of ``world``'s rosters (written to ``folder/in``),
+    named ``name``, with ``more`` TOML after its inputs."""
+    (folder / "in").mkdir()
+    world.sources["volunteers"].to_csv(folder / "in" / "volunteers.csv", index=False)
+    world.sources["elders"].to_csv(folder / "in" / "elders.csv", index=False)
+    path = folder / "s.toml"
+    path.write_text(f'name = "{name}"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
+                    f'elders = "in/elders.csv"\n{more}', encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def scenario(tmp_path) -> Path:
-    world = hamlets(2)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    world.sources["volunteers"].to_csv(folder / "volunteers.csv", index=False)
-    world.sources["elders"].to_csv(folder / "elders.csv", index=False)
-    path = tmp_path / "s.toml"
-    path.write_text('name = "hamlets"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
-                    'elders = "in/elders.csv"\n[solver]\ntime_limit = 20\n', encoding="utf-8")
-    return path
+    return scenario_file(hamlets(2), tmp_path, "hamlets", "[solver]\ntime_limit = 20\n")
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from matching.analysis.leaving_orders import leaving_order, leaving_orders
 from matching.analysis.thresholds import find_thresholds, serve_all
 from matching.cli import main
 from matching.world.model import without_volunteers
-from tests.analysis.test_sweep import LAT, LON, street
+from tests.analysis.test_sweep import LAT, LON, scenario_file, street
 
 
 def plan_of(world: matching.World) -> matching.PairingResult:
@@ -185,14 +185,7 @@ def test_a_band_where_orders_differ():
 
 
 def test_the_sweep_command_finds_thresholds(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    world = street([95, 85, 70, 70], volunteers=4)
-    world.sources["volunteers"].to_csv(folder / "volunteers.csv", index=False)
-    world.sources["elders"].to_csv(folder / "elders.csv", index=False)
-    scenario = tmp_path / "s.toml"
-    scenario.write_text('name = "street"\n[inputs]\nvolunteers = "in/volunteers.csv"\n'
-                        'elders = "in/elders.csv"\n', encoding="utf-8")
+    scenario = scenario_file(street([95, 85, 70, 70], volunteers=4), tmp_path, "street")
     out = tmp_path / "out"
     assert main(["sweep", str(scenario), "--leave", "0,0.5", "--find", "--out", str(out),
                  "--quiet"]) == 0

@@ -65,13 +65,9 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="seconds for each point's pairing (default: the scenario's "
                         "[solver] time_limit)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                   help="language of the figure (default zh)")
     p.add_argument("--cluster", metavar="local:N | ADDRESS",
                    help="solve the points on a Dask cluster: the results are the same")
-    add_coords(p)
-    add_distance(p)
-    add_report(p)
+    add_common(p)
 
 
 def configure_project(p: argparse.ArgumentParser) -> None:
@@ -87,6 +83,12 @@ def configure_project(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=seconds, metavar="SECONDS",
                    help="seconds for the whole command, shared evenly by the years' "
                         "pairings (default: the scenario's [solver] time_limit)")
+    add_common(p)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    """What both what-if commands take: the figure's language, the inputs' coordinates
+    and distances, and how they report."""
     p.add_argument("--lang", choices=("zh", "en"), default="zh",
                    help="language of the figure (default zh)")
     add_coords(p)
