@@ -27,7 +27,10 @@ from matching.world.columns import ALIASES
 from tests.helpers.hostile import FLAG, hostile_names_world
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -123,9 +126,11 @@ def shoot(driver, name: str, tmp_path: Path) -> np.ndarray:
 def plan_weeks(browser, weeks: int, start: str | None = None) -> str:
     """Plan ``weeks`` weeks (from the Monday ``start``, else the form's) from the plan page
     and wait for the run; its final status."""
-    # the run's page refreshes its status while it is read: a stale element is read again
+    # the run's page refreshes its status while it is read: an element gone from the
+    # document (stale, or "does not belong to the document") is looked up again
     wait = WebDriverWait(browser, PAGE_WAIT,
-                         ignored_exceptions=(StaleElementReferenceException,))
+                         ignored_exceptions=(StaleElementReferenceException,
+                                             WebDriverException))
     browser.find_element(By.LINK_TEXT, "3 排班").click()
     if start is not None:  # a date field types as the browser's locale says: set it
         browser.execute_script("arguments[0].value = arguments[1]",
