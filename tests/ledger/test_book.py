@@ -390,7 +390,7 @@ def test_a_version_1_ledger_is_migrated_forward_with_its_entries(tmp_path):
     with open_ledger(db, create=False) as ledger:
         version = ledger.conn.execute("SELECT value FROM meta WHERE key = "
                                       "'schema_version'").fetchone()[0]
-        assert int(version) == SCHEMA_VERSION == 3
+        assert int(version) == SCHEMA_VERSION == 4
         assert ledger.balances_minutes() == {"V1": 60, POOL: -60}
         # the migration sealed the old transaction, and the recording seals its own
         assert ledger.verify()[0] == []
@@ -404,12 +404,12 @@ def test_files_that_are_not_ledgers_are_refused(tmp_path, capsys):
     newer = tmp_path / "newer.sqlite"
     conn = sqlite3.connect(newer)
     conn.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
-                       "INSERT INTO meta VALUES ('schema_version', '4');")
+                       "INSERT INTO meta VALUES ('schema_version', '5');")
     conn.close()
     text = tmp_path / "notes.sqlite"
     text.write_text("not a database at all, just some words " * 40)
     assert main(["ledger", "balance", "--db", str(newer)]) == 2
-    assert "newer.sqlite: was written by a newer matching (schema 4" in capsys.readouterr().err
+    assert "newer.sqlite: was written by a newer matching (schema 5" in capsys.readouterr().err
     assert main(["ledger", "balance", "--db", str(text)]) == 2
     assert "notes.sqlite: is not a ledger" in capsys.readouterr().err
     assert main(["ledger", "balance", "--db", str(tmp_path / "none.sqlite")]) == 2

@@ -53,11 +53,16 @@ class Ledger:
     rules
         The time bank's rules; stored in the file when it is created (or given again), read
         from it after.
+    programme
+        The programme writing (one ledger may serve an alliance of programmes): each
+        transaction says where it happened, and a member's account, first credited, belongs
+        to that programme.
     """
 
     def __init__(self, path: str | Path, rules: TimebankRules | None = None, *,
-                 create: bool = True) -> None:
+                 create: bool = True, programme: str = "") -> None:
         self.path = Path(path)
+        self.programme = programme
         self.conn = connect(self.path, create=create)
         stored = self.conn.execute("SELECT value FROM meta WHERE key = 'rules'").fetchone()
         if stored is None or rules is not None:
@@ -94,12 +99,12 @@ class Ledger:
         if sum(entries.values()) != 0:
             raise ArithmeticError(f"unbalanced {kind} transaction: {entries}")
         cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo, batch_id, "
-                                "reverses) VALUES (?, ?, ?, ?, ?, ?)",
-                                (date, kind, source, memo, batch, reverses))
+                                "reverses, programme) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (date, kind, source, memo, batch, reverses, self.programme))
         tx = int(cur.lastrowid)  # type: ignore[arg-type]  # an INSERT always sets it
         for account, minutes in entries.items():
-            self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
-                              "(?, 'member')", (account,))
+            self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind, programme) "
+                              "VALUES (?, 'member', ?)", (account, self.programme))
             self.conn.execute("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
                               "(?, ?, ?)", (tx, account, minutes))
         return tx
@@ -182,10 +187,12 @@ class Ledger:
                                    int(minutes), None if rating is None or rating != rating
                                    else int(rating), comment, tx, batch))
             members = sorted({account for _, account, _ in entries if account != POOL})
-            self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind) VALUES "
-                                  "(?, 'member')", [(m,) for m in members])
+            self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind, "
+                                  "programme) VALUES (?, 'member', ?)",
+                                  [(m, self.programme) for m in members])
             self.conn.executemany("INSERT INTO transactions (tx_id, date, kind, source, memo, "
-                                  "batch_id) VALUES (?, ?, ?, ?, ?, ?)", transactions)
+                                  "batch_id, programme) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                  [(*t, self.programme) for t in transactions])
             self.conn.executemany("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
                                   "(?, ?, ?)", entries)
             self.conn.executemany(
@@ -194,7 +201,8 @@ class Ledger:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", activities)
             # the rows as SQLite gives them back (each transaction reverses nothing)
             written = canonical({
-                "transactions": [(*t, None) for t in transactions], "entries": entries,
+                "transactions": [(*t, None, self.programme) for t in transactions],
+                "entries": entries,
                 "batches": [(batch, now, source, len(rows), None, actor)],
                 "activities": activities})
             seal(self.conn, f"record {source}".strip(), actor, (first_tx, next_tx - 1),
@@ -531,9 +539,10 @@ def minutes_of_hours(value: float) -> int:
 
 
 def open_ledger(path: str | Path, rules: TimebankRules | None = None, *,
-                create: bool = True) -> Ledger:
-    """Open a ledger file (creating it unless ``create`` is false)."""
+                create: bool = True, programme: str = "") -> Ledger:
+    """Open a ledger file (creating it unless ``create`` is false), writing for
+    ``programme``."""
     try:
-        return Ledger(path, rules, create=create)
+        return Ledger(path, rules, create=create, programme=programme)
     except sqlite3.OperationalError as exc:
         raise InputError.one(Path(path).name, "input.cannot_open", detail=str(exc)) from None

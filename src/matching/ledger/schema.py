@@ -21,10 +21,22 @@ from matching.outputs.write import private_folders
 from matching.rules.errors import InputError
 
 #: The schema this version of matching writes; older files are migrated forward on opening.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: The tables whose rows, once written, are never changed or removed.
 APPEND_ONLY = ("accounts", "transactions", "entries", "batches", "activities", "seals")
+#: The exchange's tables (version 4), append-only too: a request's life is its events.
+EXCHANGE_TABLES = ("requests", "request_events")
+
+
+def _append_only(tables: tuple[str, ...]) -> str:
+    return "".join(f"""
+    CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never changed'); END;
+    CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never removed'); END;
+    """ for table in tables)
+
 
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -122,12 +134,45 @@ MIGRATIONS: dict[int, str] = {
         previous TEXT NOT NULL,
         hash TEXT NOT NULL
     );
-    """ + "".join(f"""
-    CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never changed'); END;
-    CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {table} rows are never removed'); END;
-    """ for table in APPEND_ONLY),
+    """ + _append_only(APPEND_ONLY),
+    # the exchange (requests, offers, acceptances, confirmations: each an event), the
+    # programme each transaction happened in and each member's home programme (one ledger
+    # may serve an alliance of programmes), and seals that cover the programme
+    4: """
+    ALTER TABLE accounts ADD COLUMN programme TEXT NOT NULL DEFAULT '';
+    ALTER TABLE transactions ADD COLUMN programme TEXT NOT NULL DEFAULT '';
+    ALTER TABLE seals ADD COLUMN form INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE requests (
+        request_id INTEGER PRIMARY KEY,
+        programme TEXT NOT NULL,
+        posted_at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        elder_id TEXT NOT NULL,
+        service TEXT NOT NULL,
+        first_date TEXT NOT NULL,
+        last_date TEXT NOT NULL,
+        minutes INTEGER NOT NULL CHECK (minutes > 0)
+    );
+    CREATE TABLE request_events (
+        event_id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (request_id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('offered', 'accepted', 'assigned', 'done',
+                                           'confirmed', 'approved', 'cancelled')),
+        volunteer_id TEXT NOT NULL DEFAULT '',
+        rank INTEGER,
+        date TEXT NOT NULL DEFAULT '',
+        minutes INTEGER,
+        rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+        note TEXT NOT NULL DEFAULT '',
+        tx_id INTEGER REFERENCES transactions (tx_id)
+    );
+    CREATE INDEX request_events_by_request ON request_events (request_id);
+    CREATE INDEX requests_by_programme ON requests (programme);
+    """ + _append_only(EXCHANGE_TABLES),
 }
 
 
@@ -197,10 +242,10 @@ def migrate(conn: sqlite3.Connection, start: int, end: int) -> None:
         for version in range(start + 1, end + 1):
             for statement in statements(MIGRATIONS[version]):
                 conn.execute(statement)
-            if version == 3:
-                seal_existing(conn)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
                          "('schema_version', ?)", (str(version),))
+        if start < 3 <= end:  # sealed in the latest form, once its columns are there
+            seal_existing(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -25,13 +25,20 @@ NOTHING = (0, -1)
 
 #: The rows a seal covers: each table's columns (its row number left out: the rows are
 #: taken in its order) and the range it is read by (its transactions, or its batches).
-COLUMNS = {
-    "transactions": ("tx_id", "tx_id, date, kind, source, memo, batch_id, reverses"),
-    "entries": ("tx_id", "tx_id, account_id, minutes"),
-    "batches": ("batch_id", "batch_id, recorded_at, source, rows, reverses, actor"),
-    "activities": ("batch_id", "activity_key, date, activity, volunteer_id, elder_id, "
-                               "status, done_by, minutes, rating, comment, tx_id, batch_id"),
+#: Form 2 (schema 4) also seals the programme each transaction happened in.
+FORMS = {
+    1: {"transactions": ("tx_id", "tx_id, date, kind, source, memo, batch_id, reverses"),
+        "entries": ("tx_id", "tx_id, account_id, minutes"),
+        "batches": ("batch_id", "batch_id, recorded_at, source, rows, reverses, actor"),
+        "activities": ("batch_id", "activity_key, date, activity, volunteer_id, elder_id, "
+                                   "status, done_by, minutes, rating, comment, tx_id, "
+                                   "batch_id")},
 }
+FORMS[2] = {**FORMS[1], "transactions": (
+    "tx_id", "tx_id, date, kind, source, memo, batch_id, reverses, programme")}
+#: The form new seals are written in.
+SEAL_FORM = 2
+COLUMNS = FORMS[SEAL_FORM]
 #: The order each table's rows are taken in.
 ORDER = {"transactions": "tx_id", "entries": "entry_id", "batches": "batch_id",
          "activities": "row_id"}
@@ -40,13 +47,15 @@ ORDER = {"transactions": "tx_id", "entries": "entry_id", "batches": "batch_id",
 def canonical(tables: dict[str, list[tuple]]) -> bytes:
     """The bytes a seal hashes: each table's rows (tuples of the :data:`COLUMNS` values, as
     SQLite gives them back) as JSON."""
-    return json.dumps([tables[t] for t in COLUMNS], separators=(",", ":")).encode("ascii")
+    return json.dumps([tables[t] for t in COLUMNS], separators=(",", ":"),
+                      ensure_ascii=True).encode("ascii")
 
 
-def content(conn: sqlite3.Connection, txs: tuple[int, int], batches: tuple[int, int]) -> bytes:
-    """The canonical bytes of the rows a seal covers, read from the file."""
+def content(conn: sqlite3.Connection, txs: tuple[int, int], batches: tuple[int, int],
+            form: int = SEAL_FORM) -> bytes:
+    """The canonical bytes of the rows a seal covers, read from the file, in a seal's form."""
     tables = {}
-    for table, (key, columns) in COLUMNS.items():
+    for table, (key, columns) in FORMS[form].items():
         bounds = txs if key == "tx_id" else batches
         tables[table] = conn.execute(f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? "
                                      f"AND ? ORDER BY {ORDER[table]}", bounds).fetchall()
@@ -74,8 +83,8 @@ def seal(conn: sqlite3.Connection, what: str, actor: str, txs: tuple[int, int],
     body = written if written is not None else content(conn, txs, batches)
     value = digest(previous, what, actor, at, body)
     conn.execute("INSERT INTO seals (at, actor, what, first_tx, last_tx, first_batch, "
-                 "last_batch, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (at, actor, what, *txs, *batches, previous, value))
+                 "last_batch, previous, hash, form) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (at, actor, what, *txs, *batches, previous, value, SEAL_FORM))
     return value
 
 
@@ -106,12 +115,12 @@ def verify(conn: sqlite3.Connection) -> tuple[list[Breach], str]:
     breaches: list[Breach] = []
     previous = GENESIS
     covered_tx = covered_batch = 0
-    for seal_id, at, actor, what, ftx, ltx, fb, lb, prev, value in conn.execute(
+    for seal_id, at, actor, what, ftx, ltx, fb, lb, prev, value, form in conn.execute(
             "SELECT seal_id, at, actor, what, first_tx, last_tx, first_batch, last_batch, "
-            "previous, hash FROM seals ORDER BY seal_id").fetchall():
+            "previous, hash, form FROM seals ORDER BY seal_id").fetchall():
         if prev != previous:
             breaches.append(Breach(f"seal {seal_id}", "does not follow the seal before it"))
-        if digest(prev, what, actor, at, content(conn, (ftx, ltx), (fb, lb))) != value:
+        if digest(prev, what, actor, at, content(conn, (ftx, ltx), (fb, lb), form)) != value:
             breaches.append(Breach(f"seal {seal_id}",
                                    f"the rows it sealed ({what}: transactions {ftx}-{ltx}, "
                                    f"batches {fb}-{lb}) were changed"))

@@ -21,7 +21,7 @@ from matching.pairing.eligibility import (
     Eligibility,
     nearby_pairs,
 )
-from matching.rules.pairing import COST_UNITS_PER_KM, LOAD_UNITS_PER_MINUTE, Rules
+from matching.rules.pairing import LOAD_UNITS_PER_MINUTE, Rules
 from matching.world import geo
 from matching.world.model import World
 
@@ -151,9 +151,7 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     walked = np.where(np.isfinite(dist), dist, 0.0)
     minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * walked,
                        given_minutes)
-    cost = (np.rint(walked * COST_UNITS_PER_KM).astype(np.int64)
-            - round(rules.kin_bonus_km * COST_UNITS_PER_KM) * kin
-            - round(rules.familiar_bonus_km * COST_UNITS_PER_KM) * familiar)
+    cost = rules.pair_cost_units(walked, kin, familiar)
     load = np.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6).astype(np.int64)
 
     el = code == ELIGIBLE

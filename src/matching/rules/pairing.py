@@ -83,6 +83,16 @@ class Rules:
                         np.where((years >= self.priority_age_mid) | np.asarray(lives_alone, bool)
                                  | np.asarray(low_income, bool), 2, 1)).astype(np.int64)
 
+    def pair_cost_units(self, km: np.ndarray, kin: np.ndarray,
+                        familiar: np.ndarray) -> np.ndarray:
+        """What serving costs, in :data:`COST_UNITS_PER_KM`: ``km - kin_bonus_km*[kin] -
+        familiar_bonus_km*[familiar]`` ("kin, nearby, familiar"), the one measure the
+        pairing minimises and a requested service's volunteers are ranked by."""
+        return (np.rint(np.asarray(km, dtype=float) * COST_UNITS_PER_KM).astype(np.int64)
+                - round(self.kin_bonus_km * COST_UNITS_PER_KM) * np.asarray(kin, dtype=np.int64)
+                - round(self.familiar_bonus_km * COST_UNITS_PER_KM)
+                * np.asarray(familiar, dtype=np.int64))
+
     def replace(self, **changes: Any) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""
         return dataclasses.replace(self, **changes)

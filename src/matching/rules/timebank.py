@@ -48,6 +48,16 @@ class TimebankRules:
     least_minutes, most_minutes_share
         The minutes a volunteer may say an activity took: at least ``least_minutes``, at
         most ``most_minutes_share`` times the planned minutes (a 60-minute visit: 1 to 120).
+    offer_to
+        A requested service is offered to this many of the best volunteers at once (the
+        first to accept takes it).
+    free_from_age
+        Elders this old or older are served free: a service they request is paid by the
+        programme's pool (the seed programme's 90+; 0: nobody is served free by age).
+    confirm_before_banking
+        Whether hours bank only once the elder or family confirms a visit or a requested
+        service (on their link, or by phone to the coordinator), besides the volunteer's
+        mark and the coordinator's approval; false: mark and approval are enough.
     """
 
     credits_per_hour: float = 1.0
@@ -67,6 +77,9 @@ class TimebankRules:
     fairness_window_days: int = 91
     least_minutes: float = 1.0
     most_minutes_share: float = 2.0
+    offer_to: int = 3
+    free_from_age: float = 90.0
+    confirm_before_banking: bool = False
 
     def minutes_allowed(self, planned: float) -> tuple[float, float]:
         """The least and most minutes an activity planned for ``planned`` minutes may be
@@ -89,7 +102,7 @@ class TimebankRules:
                     not value >= 0:
                 raise RuleError(field.name, "rule.number_at_least_zero", value=value)
         for name in ("low_rating", "low_ratings_to_refuse", "rating_window_days", "bonus_max",
-                     "fairness_window_days"):
+                     "fairness_window_days", "offer_to"):
             if not float(getattr(self, name)).is_integer():
                 raise RuleError(name, "rule.whole_number", value=getattr(self, name))
         if not 1 <= self.low_rating <= 5:
@@ -98,6 +111,8 @@ class TimebankRules:
             raise RuleError("credits_per_hour", "rule.more_than_zero_plain")
         if self.bonus_hours == 0:
             raise RuleError("bonus_hours", "rule.more_than_zero_plain")
+        if self.offer_to < 1:
+            raise RuleError("offer_to", "rule.at_least_one", value=self.offer_to)
         if self.most_minutes_share < 1:
             raise RuleError("most_minutes_share", "rule.at_least_one",
                             value=self.most_minutes_share)
