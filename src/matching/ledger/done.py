@@ -176,7 +176,7 @@ def read_done(schedule: str | Path, done: str | Path,
                      "activity": cell["activity"], VOLUNTEER_ID: cell[VOLUNTEER_ID],
                      ELDER_ID: cell[ELDER_ID], "status": status,
                      "credited_to": done_by if status == "replaced" else cell[VOLUNTEER_ID],
-                     "minutes": served, "credit": round(served * rules.credits_per_hour),
+                     "minutes": served, "credit": rules.credit_minutes(served),
                      "rating": rating, "comment": cell.get("comment", "")})
     table = pd.DataFrame(rows, columns=["row", "activity_key", "date", "activity",
                                         VOLUNTEER_ID, ELDER_ID, "status", "credited_to",

@@ -149,7 +149,7 @@ def build_problem(world: World, *, nearest_km: np.ndarray | None = None) -> Pair
     visit = elds.visit_minutes[pe_idx]
     # a walk beyond the search is inf: never eligible, so its figures are never used
     walked = np.where(np.isfinite(dist), dist, 0.0)
-    minutes = np.where(np.isnan(given_minutes), visit + 2 * rules.walking_min_per_km * walked,
+    minutes = np.where(np.isnan(given_minutes), rules.load_minutes(visit, walked),
                        given_minutes)
     cost = rules.pair_cost_units(walked, kin, familiar)
     load = np.ceil(minutes * LOAD_UNITS_PER_MINUTE - 1e-6).astype(np.int64)

@@ -93,6 +93,12 @@ class Rules:
                 - round(self.familiar_bonus_km * COST_UNITS_PER_KM)
                 * np.asarray(familiar, dtype=np.int64))
 
+    def load_minutes(self, minutes: np.ndarray | float, km: np.ndarray | float) -> np.ndarray:
+        """A volunteer's minutes for one visit or service of ``minutes`` at ``km``: the
+        time there and the walk both ways."""
+        return np.asarray(minutes, dtype=float) + 2 * self.walking_min_per_km * np.asarray(
+            km, dtype=float)
+
     def replace(self, **changes: Any) -> Rules:
         """Return a copy with some rules changed (unknown names raise ``TypeError``)."""
         return dataclasses.replace(self, **changes)

@@ -81,6 +81,10 @@ class TimebankRules:
     free_from_age: float = 90.0
     confirm_before_banking: bool = False
 
+    def credit_minutes(self, served: float) -> int:
+        """The minutes banked for ``served`` minutes of service (``credits_per_hour``)."""
+        return round(served * self.credits_per_hour)
+
     def minutes_allowed(self, planned: float) -> tuple[float, float]:
         """The least and most minutes an activity planned for ``planned`` minutes may be
         said to have taken (the one rule the phone, the week form and the ledger ask)."""
