@@ -91,7 +91,7 @@ def test_hours_held_by_an_open_request_cannot_be_promised_twice(tmp_path):
     with _ledger(tmp_path) as ledger:
         _post(ledger, minutes=120)
         # 180 - 120 = 60 free; 90 more is refused, naming what is free
-        with pytest.raises(InputError, match="V9 has 1 h free .* this needs 1.5 h"):
+        with pytest.raises(InputError, match=r"V9 has 1 h free .* this needs 1\.5 h"):
             _post(ledger, minutes=90)
         request = _post(ledger, minutes=60)
         cancel(ledger, request, "coordinator", "not needed")
@@ -105,7 +105,7 @@ def test_the_server_s_caps_refuse_an_approval(tmp_path):
         # V1 banked 2 h on the day already: 1.5 h more is 3.5 h, above the 3 h cap
         ledger.record(served(("2026-12-07", "V1", "E5", 120, None)))
         mark_done(ledger, request, "V1", TODAY, None, TODAY)
-        with pytest.raises(InputError, match="would bank 3.5 h for V1 on 2026-12-07"):
+        with pytest.raises(InputError, match=r"would bank 3\.5 h for V1 on 2026-12-07"):
             approve(ledger, request, "coordinator")
         assert request_states(ledger)[0].state == "done"
 

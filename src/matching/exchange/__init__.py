@@ -16,13 +16,13 @@ from matching.exchange.requests import (
     assign,
     cancel,
     confirm,
-    mark_done,
     held_minutes,
+    mark_done,
     post_request,
     request_states,
 )
 from matching.exchange.services import SERVICES, skill_of
 
 __all__ = ["SERVICES", "Candidate", "Ranking", "RequestState", "accept", "approve",
-           "assign", "cancel", "confirm", "held_minutes", "mark_done", "post_request", "rank_volunteers",
-           "request_states", "skill_of"]
+           "assign", "cancel", "confirm", "held_minutes", "mark_done", "post_request",
+           "rank_volunteers", "request_states", "skill_of"]
