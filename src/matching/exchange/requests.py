@@ -130,7 +130,8 @@ def _state(row: tuple, events: list[tuple]) -> RequestState:
         elif kind == "approved":
             tx = tx_id
         state = _NEXT[kind]
-    return RequestState(*row, state=state, offered_to=tuple(offered), taken_by=taken,
+    posted = dict(zip(_REQUEST_COLUMNS.split(", "), row, strict=True))
+    return RequestState(**posted, state=state, offered_to=tuple(offered), taken_by=taken,
                         done_date=done_date, done_minutes=done_minutes, rating=rating,
                         confirmed_by=confirmed_by, tx_id=tx, history=tuple(history))
 
