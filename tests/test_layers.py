@@ -24,7 +24,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "matching"
 LAYERS: dict[str, int] = {
     "catalogue": 0, "assets": 0, "rules": 1, "runtime": 2, "world": 3, "pairing": 4, "schedule": 5,
     "outputs": 6, "analysis": 7, "ledger": 7, "programme": 7, "workflows": 8, "cli": 9,
-    "console": 9,
+    "console": 9, "exchange": 8,
 }
 #: Modules that may import only themselves (and nothing else of ``matching``).
 INDEPENDENT = {"checker"}

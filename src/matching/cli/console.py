@@ -56,6 +56,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                        help="the address volunteers' phones open the console by, printed "
                             "in their links and QR codes (e.g. http://192.168.1.20:8000); "
                             "the links page can set it too")
+        p.add_argument("--alliance", metavar="NAME", default="",
+                       help="the programmes of this console form an alliance (a county's "
+                            "communities): one time-bank ledger for all of them, hours "
+                            "earned in one spent in another (通存通兑)")
         p.add_argument("--tiles", help="map tile URL template, e.g. "
                                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
                                        "(default: no tiles, people on a blank map)")
@@ -116,7 +120,7 @@ def serve(args: argparse.Namespace) -> int:
                          tiles=tile_url(args.tiles) if args.tiles else None,
                          secure_cookies=True if args.secure_cookies else None,
                          idle_minutes=args.idle_minutes, link_days=args.link_days,
-                         phone_address=args.phone_address)
+                         phone_address=args.phone_address, alliance=args.alliance)
     except PermissionError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from matching import __version__
 from matching.assets import LEAFLET, SWAGGER_UI
 from matching.catalogue import known, say
-from matching.console import api, pages, volunteer
+from matching.console import api, exchange_routes, pages, volunteer
 from matching.console.bodies import UPLOAD_BYTES
 from matching.console.context import Console, ConsoleSettings, language
 from matching.console.guard import (
@@ -53,7 +53,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                secure_cookies: bool | None = None, idle_minutes: float | None = None,
                command: tuple[str, ...] | None = None,
                link_days: int = DEFAULT_LINK_DAYS, phone_address: str | None = None,
-               start_secret: str | None = None) -> FastAPI:
+               start_secret: str | None = None, alliance: str = "") -> FastAPI:
     """The console over the data folder ``data``.
 
     Parameters
@@ -82,6 +82,9 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     start_secret
         On a loopback address, the secret that opens the console (default: a new random
         one, ``app.state.console.start_secret``); see :mod:`matching.console.guard`.
+    alliance
+        The name of the alliance the programmes form: they share one time-bank ledger
+        (hours earned in one community are spent in another); empty, each keeps its own.
 
     Raises
     ------
@@ -91,7 +94,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     """
     settings = ConsoleSettings(host=host, port=port, allowed_hosts=tuple(allowed_hosts),
                                tiles=tiles, secure_cookies=secure_cookies, link_days=link_days,
-                               phone_address=phone_address,
+                               phone_address=phone_address, alliance=alliance,
                                **({"idle_seconds": idle_minutes * 60} if idle_minutes else {}))
     console = Console(data, settings, command, start_secret)
     if settings.needs_login and not console.accounts.names():
@@ -118,6 +121,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(volunteer.router)
+    app.include_router(exchange_routes.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

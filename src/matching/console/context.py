@@ -74,6 +74,9 @@ class ConsoleSettings:
     phone_address
         The address phones reach the console by (``--phone-address``), unless the links
         page sets another.
+    alliance
+        The alliance the programmes form (``--alliance``): one time-bank ledger for all of
+        them (通存通兑); empty, each programme keeps its own.
     """
 
     host: str = "127.0.0.1"
@@ -84,6 +87,7 @@ class ConsoleSettings:
     idle_seconds: float = DEFAULT_IDLE_SECONDS
     link_days: int = DEFAULT_LINK_DAYS
     phone_address: str | None = None
+    alliance: str = ""
 
     @property
     def needs_login(self) -> bool:
@@ -98,7 +102,7 @@ class Console:
                  command: tuple[str, ...] | None = None, start_secret: str | None = None
                  ) -> None:
         self.settings = settings
-        self.store = Store(data)
+        self.store = Store(data, settings.alliance)
         self.accounts = Accounts(self.store.root)
         self.sessions = Sessions(self.store.root, settings.idle_seconds)
         self.sessions.end_account(LOCAL_ACCOUNT)  # an earlier start's secret is void

@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS programme_links (
     programme TEXT NOT NULL, volunteer_id TEXT NOT NULL, generation INTEGER NOT NULL,
     token_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (programme, volunteer_id, generation));
+CREATE TABLE IF NOT EXISTS family_links (
+    programme TEXT NOT NULL, elder_id TEXT NOT NULL, generation INTEGER NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (programme, elder_id, generation));
 CREATE TABLE IF NOT EXISTS marks (
     id INTEGER PRIMARY KEY, programme TEXT NOT NULL, run_id TEXT NOT NULL,
     volunteer_id TEXT NOT NULL, date TEXT NOT NULL, activity TEXT NOT NULL,
@@ -123,8 +127,9 @@ class Links:
                 self._conn.execute(f"ALTER TABLE marks ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
 
-    def _token(self, programme: str, volunteer_id: str, generation: int) -> str:
-        message = f"programme\x1f{programme}\x1f{volunteer_id}\x1f{generation}".encode()
+    def _token(self, programme: str, volunteer_id: str, generation: int,
+               kind: str = "programme") -> str:
+        message = f"{kind}\x1f{programme}\x1f{volunteer_id}\x1f{generation}".encode()
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode()[:TOKEN_CHARS]
 
@@ -165,6 +170,40 @@ class Links:
         if row is None or not hmac.compare_digest(row[3], wanted) or row[2]:
             return None
         return Link(row[0], row[1])
+
+    # --- the elder's and family's links ----------------------------------------------------
+
+    def issue_family(self, programme: str, elder_ids: list[str]) -> dict[str, str]:
+        """The working family link token of each elder (``/f/{token}``: the elder or family
+        confirms visits and services with it), made where there is none."""
+        out = {}
+        with self._lock:
+            for eid in elder_ids:
+                row = self._conn.execute(
+                    "SELECT generation, revoked FROM family_links WHERE programme=? AND "
+                    "elder_id=? ORDER BY generation DESC LIMIT 1", (programme, eid)).fetchone()
+                generation = 0 if row is None else int(row[0]) + bool(row[1])
+                token = self._token(programme, eid, generation, "family")
+                if row is None or row[1]:
+                    self._conn.execute(
+                        "INSERT INTO family_links (programme, elder_id, generation, "
+                        "token_hash) VALUES (?, ?, ?, ?)",
+                        (programme, eid, generation, token_hash(token)))
+                out[eid] = token
+        return out
+
+    def find_family(self, token: str) -> tuple[str, str] | None:
+        """The programme and elder a family token opens, or ``None``."""
+        if len(token) != TOKEN_CHARS:
+            return None
+        wanted = token_hash(token)
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT programme, elder_id, revoked, token_hash FROM family_links "
+                "WHERE token_hash=?", (wanted,)).fetchone()
+        if row is None or not hmac.compare_digest(row[3], wanted) or row[2]:
+            return None
+        return str(row[0]), str(row[1])
 
     def revoke(self, programme: str, volunteer_id: str) -> bool:
         """End the volunteer's link; whether there was one."""

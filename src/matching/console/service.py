@@ -4,6 +4,7 @@ results and make the hand-outs. The pages and the API only translate to and from
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -43,9 +44,10 @@ from matching.console.store import (
     read_json,
     write_json,
 )
-from matching.ledger import TimebankRules, open_ledger, read_done, statement_html
+from matching.ledger import TimebankRules, alliance, open_ledger, read_done, statement_html
 from matching.ledger.book import MINUTES_PER_HOUR, minutes_of_hours
 from matching.ledger.done import activity_key
+from matching.ledger.statement import passbook_html, statement_lines
 from matching.outputs.folder import load_run
 from matching.outputs.tables import Names
 from matching.outputs.workbook import workbook_bytes
@@ -774,14 +776,26 @@ def latest_run(store: Store, programme: str, *, scheduled: bool = False) -> dict
 #: Activities marked one by one; the daily calls are marked all at once.
 MARKED_ONE_BY_ONE = ("visit", "service", "group", "festival", "birthday")
 
+#: The passbook on a phone is in Chinese: the members read it.
+PASSBOOK_LANGUAGE = "zh"
+
 #: What a coordinator may say of an activity.
 MARKS = ("done", "missed", "replaced")
 
 
 def ledger_path(store: Store, programme: str) -> Path:
-    """The programme's time-bank ledger (SQLite), beside its inputs."""
+    """The programme's time-bank ledger (SQLite): beside its inputs, or the alliance's one
+    ledger that all its programmes share."""
+    store.programme_dir(programme)  # an unknown programme has none
+    if store.alliance:
+        return alliance_ledger_path(store)
     folder = private_folder(store.programme_dir(programme) / "timebank")
     return folder / "ledger.sqlite"
+
+
+def alliance_ledger_path(store: Store) -> Path:
+    """The ledger an alliance's programmes share (in the data folder's ``alliance``)."""
+    return private_folder(store.root / "alliance") / "ledger.sqlite"
 
 
 def week_activities(store: Store, run_id: str, monday: dt.date) -> pd.DataFrame:
@@ -805,7 +819,7 @@ def week_batches(store: Store, programme: str, monday: dt.date,
     path = ledger_path(store, programme)
     if not path.is_file():
         return []
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         return ledger.batches_between(monday.isoformat(),
                                       (monday + dt.timedelta(days=7)).isoformat(),
                                       except_sources="" if with_phones else PHONE_SOURCE)
@@ -819,7 +833,7 @@ def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[in
         return set()
     keys = [activity_key(r["date"], r["activity"], r[VOLUNTEER_ID], r[ELDER_ID])
             for r in week.to_dict("records")]
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         found = ledger.recorded_keys(keys)
     return {i for i, key in enumerate(keys) if key in found}
 
@@ -908,7 +922,7 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
     done = inside(folder, source)
     write_private(done, csv_bytes(pd.DataFrame(rows, columns=list(DONE_COLUMNS))))
     try:
-        with open_ledger(ledger_path(store, programme)) as ledger:
+        with open_ledger(ledger_path(store, programme), programme=programme) as ledger:
             recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules,
                                   today=dt.date.today())
             return ledger.record(recording, source=done.name, actor=actor)
@@ -924,7 +938,7 @@ def batches(store: Store, programme: str) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=["batch_id", "recorded_at", "source", "actor", "rows",
                                      "reverses", "reversed_by"])
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         return ledger.batches().iloc[::-1].reset_index(drop=True)
 
 
@@ -944,7 +958,7 @@ def reverse_batch(store: Store, programme: str, batch: int, reason: str,
     path = ledger_path(store, programme)
     if not path.is_file():
         raise InputError.one("batch", "input.no_such_batch", batch=batch)
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         return ledger.reverse(batch, dt.date.today().isoformat(), reason, actor)
 
 
@@ -953,8 +967,89 @@ def balances(store: Store, programme: str) -> pd.DataFrame:
     path = ledger_path(store, programme)
     if not path.is_file():
         return pd.DataFrame()
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         return ledger.balances()
+
+
+def alliance_balances(store: Store, programmes: list[str]) -> list[dict[str, Any]]:
+    """Every member's balance in these programmes' ledgers (the alliance's one ledger, or
+    each programme's own): ``member_id``, ``programme`` (the member's home), and
+    ``balance_hours``, by programme then member."""
+    out: list[dict[str, Any]] = []
+    seen: set[Path] = set()
+    wanted = set(programmes)
+    for programme in programmes:
+        path = ledger_path(store, programme)
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        with open_ledger(path, create=False, programme=programme) as ledger:
+            home = alliance.homes(ledger)
+            table = ledger.balances()
+        for member, balance in zip(table["member_id"], table["balance_hours"], strict=True):
+            where = home.get(member) or programme
+            if where in wanted:
+                out.append({"member_id": str(member), "programme": where,
+                            "balance_hours": float(balance)})
+    return sorted(out, key=lambda r: (r["programme"], r["member_id"]))
+
+
+def alliance_flows(store: Store, programmes: list[str], month: str | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hours spent across these programmes month by month (``month, from, to, hours``)
+    and the monthly settlement (:func:`matching.ledger.alliance.settlement`), from every
+    ledger they keep, only the rows of these programmes."""
+    flows, settled = [], []
+    seen: set[Path] = set()
+    for programme in programmes:
+        path = ledger_path(store, programme)
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        with open_ledger(path, create=False, programme=programme) as ledger:
+            flows.append(alliance.flows(ledger))
+            settled.append(alliance.settlement(ledger, month))
+    wanted = set(programmes)
+    flow = pd.concat(flows, ignore_index=True) if flows else \
+        pd.DataFrame(columns=["month", "from", "to", "hours"])
+    settle = pd.concat(settled, ignore_index=True) if settled else \
+        pd.DataFrame(columns=list(alliance.SETTLEMENT_COLUMNS))
+    flow = flow[flow["from"].isin(wanted) | flow["to"].isin(wanted)]
+    settle = settle[settle["programme"].isin(wanted)]
+    return flow.reset_index(drop=True), settle.reset_index(drop=True)
+
+
+def balances_workbook(store: Store, programme: str, lang: str,
+                      names: dict[str, str]) -> bytes:
+    """Every member's balance as a workbook for the office (headers in ``lang``)."""
+    path = ledger_path(store, programme)
+    table = pd.DataFrame(columns=["member_id", "earned_hours", "spent_hours",
+                                  "transferred_hours", "donated_hours", "balance_hours",
+                                  "expired_hours", "services"])
+    home: dict[str, str] = {}
+    if path.is_file():
+        with open_ledger(path, create=False, programme=programme) as ledger:
+            table = ledger.balances()
+            home = alliance.homes(ledger)
+    table.insert(1, "name", [names.get(m, "") for m in table["member_id"]])
+    table.insert(2, "programme", [home.get(m) or programme for m in table["member_id"]])
+    if lang == "zh":
+        table = table.rename(columns={c: say(f"balances.{c}", "zh") for c in table.columns})
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        table.to_excel(writer, sheet_name=say("balances.sheet", lang), index=False)
+    return buffer.getvalue()
+
+
+def family_links(store: Store, links: Links, programme: str) -> dict[str, str]:
+    """Each elder of the programme's current plan with their family link's path
+    (``/f/...``), made where there is none."""
+    latest = latest_run(store, programme, scheduled=True)
+    if latest is None:
+        return {}
+    elders = sorted(set(run_schedule(store, str(latest["id"]))[ELDER_ID]) - {""})
+    tokens = links.issue_family(programme, elders)
+    return {e: f"/f/{tokens[e]}" for e in elders}
 
 
 def transfer_hours(store: Store, programme: str, giver: str, receiver: str, hours: float,
@@ -971,7 +1066,7 @@ def transfer_hours(store: Store, programme: str, giver: str, receiver: str, hour
     path = ledger_path(store, programme)
     if not path.is_file():
         raise InputError.one("transfers", "input.overdraw", who=giver, have=0.0, hours=hours)
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         tx = ledger.transfer(giver, receiver, minutes_of_hours(hours),
                              dt.date.today().isoformat(), memo, family=family)
         balance = ledger.balances_minutes()
@@ -987,11 +1082,34 @@ def statement(store: Store, programme: str, member: str, lang: str,
     path = ledger_path(store, programme)
     if not path.is_file():
         raise NotFound("nothing is recorded in the time bank yet")
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         if member not in set(ledger.balances()["member_id"]):
             raise NotFound(f"no member {member!r} in the time bank")
         return statement_html(ledger, member, lang, (names or {}).get(member, ""),
                               names=names)
+
+
+def passbook(store: Store, programme: str, member: str,
+             names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """A member's passbook lines, oldest first (none before anything is recorded)."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        return []
+    with open_ledger(path, create=False, programme=programme) as ledger:
+        return [dataclasses.asdict(line) for line in
+                statement_lines(ledger, member, PASSBOOK_LANGUAGE, names)]
+
+
+def passbook_page(store: Store, programme: str, member: str, lang: str,
+                  names: dict[str, str] | None = None) -> str:
+    """A member's passbook pages to print (HTML)."""
+    path = ledger_path(store, programme)
+    if not path.is_file():
+        raise NotFound("nothing is recorded in the time bank yet")
+    with open_ledger(path, create=False, programme=programme) as ledger:
+        if member not in set(ledger.balances()["member_id"]):
+            raise NotFound(f"no member {member!r} in the time bank")
+        return passbook_html(ledger, member, lang, (names or {}).get(member, ""), names)
 
 
 # --- volunteers' links and marks ---------------------------------------------------------
@@ -1037,7 +1155,7 @@ def bank_rules(store: Store, programme: str) -> TimebankRules:
     path = ledger_path(store, programme)
     if not path.is_file():
         return TimebankRules()
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         return ledger.rules
 
 
@@ -1184,7 +1302,7 @@ def settle_marks(store: Store, links: Links, programme: str) -> int:
         return 0
     keys = {activity_key(str(m["date"]), str(m["activity"]), str(m[VOLUNTEER_ID]),
                          str(m[ELDER_ID])): int(m["id"]) for m in pending}
-    with open_ledger(path, create=False) as ledger:
+    with open_ledger(path, create=False, programme=programme) as ledger:
         found = ledger.recorded_keys(list(keys))
         phones = {int(b) for b, source in ledger.conn.execute(
             "SELECT batch_id, source FROM batches").fetchall()

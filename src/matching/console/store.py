@@ -134,10 +134,14 @@ class Store:
     ----------
     root
         The folder (``matching serve --data``); made if missing.
+    alliance
+        The alliance the programmes form (``matching serve --alliance``): they then share
+        one time-bank ledger (通存通兑); empty, each keeps its own.
     """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, alliance: str = "") -> None:
         self.root = private_folder(Path(root).resolve())
+        self.alliance = alliance
         private_folder(self.root / "programmes")
         private_folder(self.root / "runs")
         self._lock = threading.Lock()

@@ -18,13 +18,14 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from matching.catalogue import say
-from matching.console import service
+from matching.console import exchange, service
 from matching.console.bodies import BoundedRoute
 from matching.console.context import Console, console_of
 from matching.console.guard import client_address
 from matching.console.links import COMMENT_CHARS, RATINGS, STATUSES, Link, MarkFinal
 from matching.console.refusals import REFUSALS
 from matching.rules.errors import InputError
+from matching.rules.exchange import service_words
 from matching.rules.ids import MAX_ID_LENGTH
 from matching.schedule.horizon import monday_of
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
@@ -59,6 +60,9 @@ PHONE_LANGUAGE = "zh"
 
 #: Weeks the page shows: this one and the next.
 WEEKS_SHOWN = 2
+
+#: Lines of the passbook the phone page shows (the passbook page has them all).
+PASSBOOK_ROWS_ON_PHONE = 8
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -190,14 +194,56 @@ def _page(request: Request, console: Console, token: str, link: Link, status: in
             elder = elders.loc[r[ELDER_ID]] if r[ELDER_ID] in elders.index else None
             sent_back.append(_item(r, elder, mark, names, today))
     pending = sum(1 for m in marks.values() if m["state"] == "pending")
+    requests = _requests(console, link, elders)
     name = str(vols.loc[link.volunteer_id, "name"]) if link.volunteer_id in vols.index \
         else link.volunteer_id
     return console.templates.TemplateResponse(request, "phone.html", {
         "s": lambda code, **p: say(code, lang, **p), "token": token, "name": name,
         "weeks": weeks, "sent_back": sent_back, "helpers": helpers,
-        "hours": f"{_banked(console, link):.1f}",
+        "hours": f"{_banked(console, link):.1f}", "requests": requests,
+        "passbook": passbook_rows(console, link.programme, link.volunteer_id,
+                                  PASSBOOK_ROWS_ON_PHONE, people_names(run.world)),
         "pending": pending, "notice": notice, "bad": bad, "gone": False},
         status_code=status)
+
+
+def _requests(console: Console, link: Link, elders: pd.DataFrame) -> list[dict[str, Any]]:
+    """The requests this volunteer's page shows: offered to them, or taken and not yet
+    banked, each with whom, where, when and what to tap."""
+    lang = PHONE_LANGUAGE
+    out = []
+    for state in exchange.offered_to(console, link.programme, link.volunteer_id):
+        elder = elders.loc[state.elder_id] if state.elder_id in elders.index else None
+        first = dt.date.fromisoformat(state.first_date)
+        last = dt.date.fromisoformat(state.last_date)
+        when = say("phone.day", lang, month=first.month, day=first.day,
+                   weekday=f"day.{_WEEKDAYS[first.weekday()]}")
+        if last != first:
+            when += " – " + say("phone.day", lang, month=last.month, day=last.day,
+                                weekday=f"day.{_WEEKDAYS[last.weekday()]}")
+        out.append({"id": state.request_id, "state": state.state, "when": when,
+                    "what": say(service_words(state.service), lang),
+                    "minutes": state.minutes,
+                    "elder_name": str(elder["name"]) if elder is not None else "",
+                    "address": str(elder.get("address", "")) if elder is not None else "",
+                    "phone": str(elder.get("phone", "")) if elder is not None else ""})
+    return out
+
+
+def passbook_rows(console: Console, programme: str, member: str, count: int,
+                  names: dict[str, str]) -> list[dict[str, Any]]:
+    """A member's latest ``count`` passbook lines, newest first: the date, what it was (the
+    people in it by name), the hours in or out, and the balance after."""
+    return service.passbook(console.store, programme, member, names)[-count:][::-1]
+
+
+def people_names(world: Any) -> dict[str, str]:
+    """Everyone's name by id (volunteers and elders), for lines that mention them."""
+    out = {str(v): str(n) for v, n in zip(world.volunteers.volunteer_id,
+                                          world.volunteers.name, strict=True) if str(n)}
+    out.update({str(e): str(n) for e, n in zip(world.elders.elder_id, world.elders.name,
+                                               strict=True) if str(n)})
+    return out
 
 
 def _item(r: dict, elder: pd.Series | None, mark: dict | None, names: dict[str, str],
@@ -234,14 +280,15 @@ def _gone(request: Request, console: Console, status: int) -> HTMLResponse:
 
 @router.get("/v/{token}", response_class=HTMLResponse, include_in_schema=False)
 def phone_page(request: Request, console: ConsoleDep, token: str,
-               saved: str = "") -> HTMLResponse:
+               saved: str = "", refused: str = "") -> HTMLResponse:
     """The volunteer's page."""
     try:
         link = open_link(request, console, token)
     except LinkGone as exc:
         return _gone(request, console, exc.status)
     notice = say("phone.saved", PHONE_LANGUAGE) if saved else ""
-    return _page(request, console, token, link, notice=notice)
+    bad = say("phone.refused", PHONE_LANGUAGE, reason=refused[:300]) if refused else ""
+    return _page(request, console, token, link, notice=notice, bad=bad)
 
 
 @router.get("/v/{token}/activities")

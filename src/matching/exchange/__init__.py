@@ -21,7 +21,7 @@ from matching.exchange.requests import (
     post_request,
     request_states,
 )
-from matching.exchange.services import SERVICES, skill_of
+from matching.rules.exchange import SERVICES, skill_of
 
 __all__ = ["SERVICES", "Candidate", "Ranking", "RequestState", "accept", "approve",
            "assign", "cancel", "confirm", "held_minutes", "mark_done", "post_request",

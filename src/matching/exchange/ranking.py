@@ -7,7 +7,7 @@ Every rule is asked where it lives:
   :class:`matching.pairing.eligibility.Eligibility`, with the pairing's distance limit for a
   visit (kin further) and the schedule's ``service_km`` for a professional service, as the
   schedule gives its monthly services;
-* the skill a service needs: :func:`matching.exchange.services.skill_of`;
+* the skill a service needs: :func:`matching.rules.exchange.skill_of`;
 * the day: a date of the request on one of the volunteer's days and not in a period away;
   the time: the volunteer's preferred times meet the elder's, when both are given;
 * capacity left that week: the volunteer's ``weekly_minutes`` less what the plan and the
@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matching.exchange.services import skill_of
 from matching.pairing.eligibility import (
     ELIGIBLE,
     GENDER,
@@ -36,6 +35,7 @@ from matching.pairing.eligibility import (
     Eligibility,
     nearby_pairs,
 )
+from matching.rules.exchange import skill_of
 from matching.rules.pairing import COST_UNITS_PER_KM
 from matching.schedule.horizon import monday_of
 from matching.world.model import World
@@ -110,7 +110,7 @@ def rank_volunteers(world: World, elder_id: str, service: str, first: dt.date, l
         The programme's world, with the time bank's refusals applied
         (:func:`matching.ledger.feedback.apply_feedback`).
     elder_id, service
-        Whom, and what (:data:`matching.exchange.services.SERVICES`).
+        Whom, and what (:data:`matching.rules.exchange.SERVICES`).
     first, last
         The window (one day when equal).
     minutes

@@ -89,7 +89,8 @@ def request_states(ledger: Ledger, *, programme: str | None = None,
                    ids: Sequence[int] | None = None) -> list[RequestState]:
     """Every request (of a programme, or with these ids) as its events leave it, newest
     first."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[object] = []
     if programme is not None:
         where.append("programme = ?")
         args.append(programme)

@@ -1,4 +1,4 @@
-"""The services a member may ask for, and the skill each needs.
+"""The exchange's rules: the services a member may ask for, and the skill each needs.
 
 A visit needs no skill; every other service needs a volunteer whose ``skills`` hold its
 name (the same tags an elder's ``needs`` name for the monthly professional service).
@@ -7,10 +7,18 @@ name (the same tags an elder's ``needs`` name for the monthly professional servi
 from __future__ import annotations
 
 #: The services that may be requested, in the order the phone and the console list them.
-SERVICES = ("visit", "haircut", "meals", "cleaning", "medicine", "smartphone")
+#: (A skill is one of the tags the volunteers' ``skills`` and the elders' ``needs`` use:
+#: meals are ``meal_delivery``, medicine ``medicine_delivery``.)
+SERVICES = ("visit", "haircut", "meal_delivery", "cleaning", "medicine_delivery",
+            "smartphone")
 
 #: The services any volunteer may give (no skill needed).
 UNSKILLED = frozenset({"visit"})
+
+
+def service_words(service: str) -> str:
+    """The catalogue code that names a service (上门探访, 理发...)."""
+    return "activity.visit" if service in UNSKILLED else f"service.{service}"
 
 
 def skill_of(service: str) -> str | None:

@@ -1,0 +1,188 @@
+"""A requested service through the console, end to end: posted by the coordinator, offered
+to the right volunteers in the right order, accepted on a phone link (the first to accept
+takes it), marked done, confirmed by the family on their own link, approved; the hours move
+by exactly its minutes. Plus the passbook, the family cards and the alliance's balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from matching.console import create_app, service
+from matching.console.store import Store
+from matching.ledger import POOL, open_ledger
+from tests.console.conftest import fortnight_copy
+from tests.console.test_app import MINLE, local
+from tests.ledger.test_book import served
+
+pytestmark = pytest.mark.xdist_group("links")
+
+LONG_AFTER = 36_500
+TODAY = dt.date.today()
+#: Straight-line km per degree of latitude (the console's programme walks no streets).
+EARTH_KM = 6371.0088
+
+
+@pytest.fixture(scope="module")
+def exchange_console(tmp_path_factory, fortnight_source):
+    data, run_id = fortnight_copy(fortnight_source, tmp_path_factory.mktemp("ex") / "data")
+    with local(create_app(data, link_days=LONG_AFTER)) as client:
+        links = {row["volunteer_id"]: row["url"]
+                 for row in client.get(f"/api/runs/{run_id}/links").json()}
+        yield client, links, data
+
+
+def _km(a_lat, a_lon, b_lat, b_lon) -> float:
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    dp, dl = p2 - p1, math.radians(b_lon - a_lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+
+
+def expected_offers(elder_id: str, day: dt.date, count: int) -> list[str]:
+    """The best volunteers for a visit, worked out here from the files alone: within 2 km
+    (kin 10), the elder's day shared, not refused; by km - 3 (kin) - 1 (familiar), then id
+    (nobody has served lately, and nobody is busy in December)."""
+    vols = pd.read_csv(MINLE / "volunteers.csv", dtype=str, keep_default_na=False)
+    elders = pd.read_csv(MINLE / "elders.csv", dtype=str, keep_default_na=False)
+    rel = pd.read_csv(MINLE / "relations.csv", dtype=str, keep_default_na=False)
+    elder = elders.set_index("elder_id").loc[elder_id]
+    ties = {(v, r) for v, e, r in rel.itertuples(index=False) if e == elder_id}
+    weekday = day.strftime("%a")
+    found = []
+    for v in vols.itertuples(index=False):
+        km = _km(float(v.lat), float(v.lon), float(elder.lat), float(elder.lon))
+        kin, familiar = (v.volunteer_id, "kin") in ties, (v.volunteer_id, "familiar") in ties
+        if (v.volunteer_id, "refuses") in ties or km > (10 if kin else 2):
+            continue
+        if weekday not in v.available_days.split() or weekday not in elder.available_days:
+            continue
+        if elder.gender_preference and v.gender != elder.gender_preference:
+            continue
+        found.append((round(km - 3 * kin - 1 * familiar, 5), v.volunteer_id))
+    return [v for _, v in sorted(found)[:count]]
+
+
+@pytest.mark.slow
+def test_a_request_end_to_end(exchange_console):
+    client, links, data = exchange_console
+    posted = client.post("/api/programmes/minle/requests", json={
+        "elder_id": "E00001", "service": "visit", "date": TODAY.isoformat(), "minutes": 60})
+    assert posted.status_code == 201, posted.text
+    body = posted.json()
+    # the right volunteers in the right order: worked out from the files independently
+    assert body["offered_to"] == expected_offers("E00001", TODAY, 3)
+    assert body["offered_to"][0] == "V00010"  # E00001's kin
+    assert body["payer"] == POOL  # 85, no hours of their own: the programme's pool
+    request = body["id"]
+    first, second, _third = body["offered_to"]
+    # the phone of an offered volunteer shows it; someone not offered cannot take it
+    page = client.get(links[second]).text
+    assert 'id="requests"' in page and "唐云" in page and "我来接" in page
+    outsider = next(v for v in links if v not in body["offered_to"])
+    refused = client.post(f"{links[outsider]}/requests/{request}/accept")
+    assert refused.status_code == 409
+    assert refused.json()["problems"][0]["code"] == "exchange.not_offered"
+    # the second accepts first and takes it; the first is too late
+    taken = client.post(f"{links[second]}/requests/{request}/accept")
+    assert taken.status_code == 200 and taken.json()["taken_by"] == second
+    late = client.post(f"{links[first]}/requests/{request}/accept")
+    assert late.status_code == 409
+    assert late.json()["problems"][0]["code"] == "exchange.state_taken"
+    # done on the phone, 75 minutes
+    done = client.post(f"{links[second]}/requests/{request}/done", json={"minutes": 75})
+    assert done.status_code == 200 and done.json()["state"] == "done"
+    # the family confirms on the elder's own link, five stars
+    family = {r["elder_id"]: r for r in
+              client.get("/api/programmes/minle/family-links").json()}
+    url = family["E00001"]["url"]
+    assert family["E00001"]["name"] == "唐云"
+    assert "唐云" in client.get(url).text
+    confirmed = client.post(f"{url}/requests/{request}/confirm", json={"rating": 5})
+    assert confirmed.status_code == 200 and confirmed.json()["rating"] == 5
+    assert client.post(f"{url}/requests/{request}/confirm", json={}).status_code == 409
+    before = _balances(data)
+    approved = client.post(f"/api/programmes/minle/requests/{request}/approve", json={})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "approved"
+    after = _balances(data)
+    # 75 minutes: the volunteer +75, the pool -75, nobody else moved
+    assert after.get(second, 0) - before.get(second, 0) == 75
+    assert after[POOL] - before.get(POOL, 0) == -75
+    assert {k for k in after if after[k] != before.get(k, 0)} == {second, POOL}
+    listed = client.get("/api/programmes/minle/requests").json()
+    assert [r["state"] for r in listed if r["id"] == request] == ["approved"]
+    # the passbook on the phone and printed: the visit, the elder by name, 1.25 h
+    assert "1.25" in client.get(links[second]).text
+    printed = client.get(f"{links[second]}/passbook").text
+    assert "时间银行存折" in printed and "唐云" in printed and "+1.25" not in printed
+    actions = [e["action"] for e in client.get("/api/programmes/minle/audit").json()]
+    assert {"request", "request accept", "request done", "request confirm",
+            "request approve"} <= set(actions)
+
+
+def _balances(data) -> dict[str, int]:
+    with open_ledger(service.ledger_path(Store(data), "minle")) as ledger:
+        return ledger.balances_minutes()
+
+
+@pytest.mark.slow
+def test_a_member_pays_with_their_hours_and_may_not_promise_them_twice(exchange_console):
+    client, links, data = exchange_console
+    with open_ledger(service.ledger_path(Store(data), "minle"), programme="minle") as ledger:
+        ledger.record(served(("2026-04-01", "V00050", "E00003", 90, None)))
+    ask = {"member_id": "V00050", "elder_id": "E00003", "service": "visit",
+           "from": TODAY.isoformat(), "to": (TODAY + dt.timedelta(days=6)).isoformat(),
+           "minutes": 60}
+    first = client.post("/api/programmes/minle/requests", json=ask)
+    assert first.status_code == 201 and first.json()["payer"] == "V00050"
+    # 90 banked, 60 held: 60 more is refused, naming the member
+    again = client.post("/api/programmes/minle/requests", json=ask)
+    assert again.status_code == 409
+    assert again.json()["problems"][0]["code"] == "exchange.not_enough_hours"
+    request = first.json()["id"]
+    taker = first.json()["offered_to"][0]
+    assert client.post(f"{links[taker]}/requests/{request}/accept").status_code == 200
+    assert client.post(f"{links[taker]}/requests/{request}/done", json={}).status_code == 200
+    # confirmed by phone to the coordinator (the rules do not need it; it is kept)
+    phoned = client.post(f"/api/programmes/minle/requests/{request}/confirm",
+                         json={"rating": 4, "note": "电话确认"})
+    assert phoned.status_code == 200 and phoned.json()["rating"] == 4
+    before = _balances(data)
+    assert client.post(f"/api/programmes/minle/requests/{request}/approve",
+                       json={}).status_code == 200
+    after = _balances(data)
+    # 60 minutes: the member -60, the server +60, the pool even
+    assert after["V00050"] - before["V00050"] == -60
+    assert after[taker] - before.get(taker, 0) == 60
+    assert after[POOL] == before[POOL]
+
+
+def test_bad_requests_are_refused_before_anything_is_posted(exchange_console):
+    client, _, _ = exchange_console
+    ok = {"elder_id": "E00001", "service": "visit", "date": TODAY.isoformat(), "minutes": 60}
+    for change, status, code in (
+            ({"elder_id": "E99999"}, 409, "exchange.unknown_elder"),
+            ({"service": "massage"}, 409, "exchange.unknown_service"),
+            ({"member_id": "nobody"}, 409, "exchange.unknown_member"),
+            ({"date": None, "from": "2026-12-10", "to": "2026-12-01"}, 409, "exchange.window"),
+            ({"minutes": 0}, 422, None), ({"minutes": 10_000}, 422, None)):
+        answer = client.post("/api/programmes/minle/requests", json={**ok, **change})
+        assert answer.status_code == status, (change, answer.text)
+        if code:
+            assert answer.json()["problems"][0]["code"] == code
+    assert client.post("/api/programmes/nowhere/requests", json=ok).status_code == 404
+
+
+def test_the_alliance_balances_name_each_member_s_programme(exchange_console):
+    client, _, data = exchange_console
+    with open_ledger(service.ledger_path(Store(data), "minle"), programme="minle") as ledger:
+        ledger.record(served(("2026-04-02", "V00060", "E00004", 30, None)))
+    rows = client.get("/api/alliance/balances").json()
+    mine = [r for r in rows if r["member_id"] == "V00060"]
+    assert mine == [{"member_id": "V00060", "programme": "minle", "balance_hours": 0.5}]
+    page = client.get("/alliance")
+    assert page.status_code == 200 and "成员余额" in page.text
