@@ -16,6 +16,7 @@ from matching.console.store import Store
 from matching.ledger import POOL, open_ledger
 from tests.console.conftest import fortnight_copy
 from tests.console.test_app import MINLE, local
+from tests.console.test_links import PHONES, qr_texts, set_phone_address
 from tests.ledger.test_book import served
 
 pytestmark = pytest.mark.xdist_group("links")
@@ -186,3 +187,18 @@ def test_the_alliance_balances_name_each_member_s_programme(exchange_console):
     assert mine == [{"member_id": "V00060", "programme": "minle", "balance_hours": 0.5}]
     page = client.get("/alliance")
     assert page.status_code == 200 and "成员余额" in page.text
+
+
+@pytest.mark.slow
+def test_the_family_cards_carry_each_elder_s_link_as_a_qr_code(exchange_console):
+    client, _, _ = exchange_console
+    run_id = client.get("/api/programmes/minle/runs").json()[-1]["id"]
+    assert "<img" not in client.get("/p/minle/family-cards").text  # no phone address yet
+    assert set_phone_address(client, run_id, PHONES).status_code in (200, 303)
+    page = client.get("/p/minle/family-cards").text
+    links = {r["elder_id"]: r["url"] for r in
+             client.get("/api/programmes/minle/family-links").json()}
+    # one card per elder of the plan (Minle's 155), each QR code its elder's link
+    assert len(links) == 155
+    assert sorted(qr_texts(page)) == sorted(PHONES + url for url in links.values())
+    assert "唐云" in page

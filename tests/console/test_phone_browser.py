@@ -21,6 +21,10 @@ from tests.console.test_browser import (
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -112,6 +116,76 @@ def test_a_volunteer_marks_a_visit_on_a_phone_and_it_stays_marked(served, tmp_pa
         assert "已记入时间银行" in banked
         assert "0.0 小时" not in phone.find_element(By.ID, "hours").text
         shoot(phone, "phone-banked", tmp_path)
+    finally:
+        phone.quit()
+        desk.quit()
+
+
+def test_a_request_is_accepted_on_a_phone_and_confirmed_by_the_family(served,
+                                                                       tmp_path: Path):
+    """Request -> accept on the phone -> done -> the family confirms with one tap ->
+    approved: the volunteer's hours and passbook change."""
+    url, _, links, client = served
+    today = time.strftime("%Y-%m-%d")
+    posted = client.post("/api/programmes/minle/requests", json={
+        "elder_id": "E00001", "service": "visit", "date": today, "minutes": 60})
+    assert posted.status_code == 201, posted.text
+    request, taker = posted.json()["id"], posted.json()["offered_to"][0]
+    link = next(row["url"] for row in links if row["volunteer_id"] == taker)
+    family = next(row["url"] for row in
+                  client.get("/api/programmes/minle/family-links").json()
+                  if row["elder_id"] == "E00001")
+    phone = chromium(*PHONE, phone=True)
+    desk = chromium(1400, 1000)
+    try:
+        # a page reloading under the wait: its elements are looked up again
+        wait = WebDriverWait(phone, PAGE_WAIT, ignored_exceptions=(
+            StaleElementReferenceException, NoSuchElementException))
+        phone.get(url + link)
+        hours_before = phone.find_element(By.ID, "hours").text
+        offer = phone.find_element(By.ID, f"q-{request}")
+        assert "唐云" in offer.text and "上门探访" in offer.text
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+        phone.execute_script("arguments[0].scrollIntoView()", offer)
+        shoot(phone, "phone-request", tmp_path)
+        offer.find_element(By.CSS_SELECTOR, "button.accept").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#q-{request} button.finished"))
+        taken = phone.find_element(By.ID, f"q-{request}")
+        assert "您已接下" in taken.text
+        taken.find_element(By.CSS_SELECTOR, "button.finished").click()
+        wait.until(lambda d: "等待确认" in d.find_element(By.ID, f"q-{request}").text)
+        shoot(phone, "phone-request-done", tmp_path)
+
+        # the family, on the elder's own link: one tap on five stars
+        phone.get(url + family)
+        assert "唐云" in phone.find_element(By.TAG_NAME, "h1").text
+        shoot(phone, "family", tmp_path)
+        phone.find_element(By.CSS_SELECTOR,
+                           f"#q-{request} button[value='5']").click()
+        wait.until(lambda d: d.find_elements(By.ID, "notice"))
+        assert "谢谢" in phone.find_element(By.ID, "notice").text
+        assert "已确认 ★★★★★" in phone.find_element(By.ID, f"q-{request}").text
+        shoot(phone, "family-confirmed", tmp_path)
+
+        # the coordinator approves; the phone's hours and passbook change
+        assert client.post(f"/api/programmes/minle/requests/{request}/approve",
+                           json={}).status_code == 200
+        phone.get(url + link)
+        assert phone.find_element(By.ID, "hours").text != hours_before
+        book = phone.find_element(By.CSS_SELECTOR, "table.passbook")
+        assert "唐云" in book.text and "+1" in book.text
+        phone.execute_script("document.getElementById('passbook').scrollIntoView()")
+        shoot(phone, "phone-passbook", tmp_path)
+        desk.get(url + link + "/passbook")
+        assert "时间银行存折" in desk.find_element(By.TAG_NAME, "h1").text
+        shoot(desk, "passbook-printed", tmp_path)
+        desk.get(url.entry)
+        desk.get(url + "/alliance")
+        assert desk.find_element(By.ID, "alliance-balances").is_displayed()
+        shoot(desk, "alliance", tmp_path)
+        desk.get(url + "/p/minle/family-cards")
+        assert desk.find_element(By.ID, "card-1").is_displayed()
+        shoot(desk, "family-cards", tmp_path)
     finally:
         phone.quit()
         desk.quit()

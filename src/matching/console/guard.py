@@ -63,12 +63,13 @@ LOCAL_ACCOUNT = ":local"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-#: The volunteers' personal links: open without a login (the token in the path is the
-#: credential, see :mod:`matching.console.volunteer`), and without a session.
-VOLUNTEER_PATHS = ("/v/",)
+#: The personal links, a volunteer's and an elder's or family's: open without a login (the
+#: token in the path is the credential, see :mod:`matching.console.volunteer` and
+#: :mod:`matching.console.exchange_routes`), and without a session.
+VOLUNTEER_PATHS = ("/v/", "/f/")
 
-#: The JSON routes of a volunteer's link, by the end of their path.
-VOLUNTEER_JSON_PATHS = ("/marks", "/activities")
+#: The JSON routes of a personal link, by the end of their path.
+VOLUNTEER_JSON_PATHS = ("/marks", "/activities", "/accept", "/done", "/confirm")
 
 #: Paths anyone may open without logging in (the login page and the files it needs, and
 #: the volunteers' links).
