@@ -21,7 +21,7 @@ from matching.outputs.runfolder import RunFolder
 from matching.world import generate
 
 #: The quick run's time guard (a test over 2 s not marked slow fails it).
-pytest_plugins = ["tests.helpers.quick"]
+pytest_plugins = ["tests.helpers.quick", "tests.helpers.databases"]
 
 
 BASE_LAT, BASE_LON = 35.60, 110.97

@@ -16,12 +16,11 @@ from tests.ledger.test_book import served
 DAY = dt.date(2026, 12, 7)
 
 
-def test_an_alliance_spend_across_two_programmes(tmp_path):
-    path = tmp_path / "county.sqlite"
-    with open_ledger(path, programme="minle") as minle:
+def test_an_alliance_spend_across_two_programmes(ledgers):
+    with ledgers.open("county", programme="minle") as minle:
         # V1 banks 2 h in Minle in November
         minle.record(served(("2026-11-03", "V1", "E5", 120, None)))
-    with open_ledger(path, programme="fangdui") as fangdui:
+    with ledgers.open("county", programme="fangdui") as fangdui:
         # in December V1 needs care in Fangdui: W1 of Fangdui gives an hour, V1 pays
         request = post_request(fangdui, elder_id="F1", service="visit", first=DAY, last=DAY,
                                minutes=60, member_id="V1", payer="V1", offered=["W1"],

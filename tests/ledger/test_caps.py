@@ -4,7 +4,6 @@ banks, the balance cap, and spends of the same hours at once (issue 35's first r
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -60,38 +59,36 @@ def _at_once(work: list, count: int = 2) -> list[BaseException | None]:
 
 
 @pytest.mark.parametrize("attempt", range(5))
-def test_two_spends_of_the_same_hours_at_once_one_is_refused(tmp_path, attempt):
+def test_two_spends_of_the_same_hours_at_once_one_is_refused(ledgers, attempt):
     # V1 has 60 minutes; two connections spend 40 each at the same moment: one succeeds,
     # the other finds 20 left and is refused; the balance never goes below zero
-    path = tmp_path / "L.sqlite"
-    with open_ledger(path) as ledger:
+    with ledgers.open("L") as ledger:
         ledger.record(served(("2026-04-01", "V1", "E1", 60, None)))
 
     def spend() -> None:
-        with open_ledger(path) as ledger:
+        with ledgers.open("L") as ledger:
             ledger.redeem("V1", 40, "2026-04-02", "haircut")
     outcome = _at_once([spend, spend])
     refused = [e for e in outcome if e is not None]
     assert len(refused) == 1 and isinstance(refused[0], InputError)
     assert "would overdraw" in str(refused[0].problems[0].words("en"))
-    with open_ledger(path) as ledger:
+    with ledgers.open("L") as ledger:
         assert ledger.balances_minutes()["V1"] == 20
         assert ledger.verify()[0] == []
 
 
 @pytest.mark.parametrize("attempt", range(5))
-def test_two_recordings_at_once_cannot_both_pass_the_balance_cap(tmp_path, attempt):
+def test_two_recordings_at_once_cannot_both_pass_the_balance_cap(ledgers, attempt):
     # a cap of 1.5 h: two recordings of an hour each for V1 at the same moment: one is
     # recorded, the other sees 60 minutes already there (120 > 90) and is refused
-    path = tmp_path / "L.sqlite"
-    with open_ledger(path, TimebankRules(balance_cap_hours=1.5)):
+    with ledgers.open("L", TimebankRules(balance_cap_hours=1.5)):
         pass
 
     def bank(elder: str) -> None:
-        with open_ledger(path) as ledger:
+        with ledgers.open("L") as ledger:
             ledger.record(served(("2026-04-01", "V1", elder, 60, None)))
     outcome = _at_once([lambda: bank("E1"), lambda: bank("E2")])
     refused = [e for e in outcome if e is not None]
     assert len(refused) == 1 and "above the cap" in refused[0].problems[0].words("en")
-    with open_ledger(Path(path)) as ledger:
+    with ledgers.open("L") as ledger:
         assert ledger.balances_minutes()["V1"] == 60

@@ -12,10 +12,10 @@ from matching.workflows.scenario import load_scenario
 from tests.ledger.test_book import served
 
 
-def test_hours_are_spent_from_the_age_the_rules_say(tmp_path):
+def test_hours_are_spent_from_the_age_the_rules_say(ledgers):
     # from 60: a member of 58 is refused, one whose age is not given too; at 60, 30 of
     # the 60 minutes are spent
-    with open_ledger(tmp_path / "L.sqlite", TimebankRules(spend_from_age=60)) as ledger:
+    with ledgers.open("L", TimebankRules(spend_from_age=60)) as ledger:
         ledger.record(served(("2026-04-01", "V1", "E1", 60, None)))
         with pytest.raises(InputError, match="V1 is 58: hours may be spent from 60"):
             ledger.redeem("V1", 30, "2026-04-02", "haircut", age=58)
@@ -32,9 +32,9 @@ def test_any_age_by_default(tmp_path):
         assert ledger.balances_minutes()["V1"] == 0
 
 
-def test_transfers_to_family_only_when_the_rules_say(tmp_path):
+def test_transfers_to_family_only_when_the_rules_say(ledgers):
     rules = TimebankRules(transfer_to="family")
-    with open_ledger(tmp_path / "L.sqlite", rules) as ledger:
+    with ledgers.open("L", rules) as ledger:
         ledger.record(served(("2026-04-01", "V1", "E1", 60, None)))
         with pytest.raises(InputError, match="hours go to family only: say that M2 is V1's"):
             ledger.transfer("V1", "M2", 30, "2026-04-02")

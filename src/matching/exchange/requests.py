@@ -163,12 +163,13 @@ def post_request(ledger: Ledger, *, elder_id: str, service: str, first: dt.date,
                 raise InputError.one("member_id", "exchange.not_enough_hours", who=payer,
                                      have=hours(max(have, 0)), hours=hours(minutes))
         at = _now()
-        cur = ledger.conn.execute(
-            "INSERT INTO requests (programme, posted_at, actor, member_id, payer, elder_id, "
-            "service, first_date, last_date, minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        request = int(ledger.conn.execute(
+            "INSERT INTO requests (request_id, programme, posted_at, actor, member_id, payer, "
+            "elder_id, service, first_date, last_date, minutes) VALUES ((SELECT "
+            "COALESCE(MAX(request_id), 0) + 1 FROM requests), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING request_id",
             (ledger.programme, at, actor, member_id, payer, elder_id, service,
-             first.isoformat(), last.isoformat(), int(minutes)))
-        request = int(cur.lastrowid)  # type: ignore[arg-type]  # an INSERT always sets it
+             first.isoformat(), last.isoformat(), int(minutes))).fetchone()[0])
         ledger.conn.executemany(
             "INSERT INTO request_events (request_id, at, actor, kind, volunteer_id, rank) "
             "VALUES (?, ?, ?, 'offered', ?, ?)",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from matching.ledger.database import DEFAULT_SCHEMA, Connection, is_database_url
 from matching.ledger.done import Recording
 from matching.ledger.schema import connect
 from matching.ledger.seal import NOTHING, Breach, canonical, seal, verify
@@ -49,7 +50,8 @@ class Ledger:
     Parameters
     ----------
     path
-        The SQLite file (created if missing, unless ``create`` is false).
+        The SQLite file (created if missing, unless ``create`` is false), or a
+        ``postgresql://`` address (the ledger in ``schema`` there).
     rules
         The time bank's rules; stored in the file when it is created (or given again), read
         from it after.
@@ -60,15 +62,17 @@ class Ledger:
     """
 
     def __init__(self, path: str | Path, rules: TimebankRules | None = None, *,
-                 create: bool = True, programme: str = "") -> None:
-        self.path = Path(path)
+                 create: bool = True, programme: str = "",
+                 schema: str = DEFAULT_SCHEMA) -> None:
+        self.location = str(path) if is_database_url(path) else Path(path)
+        self.path = Path(path) if not is_database_url(path) else Path(schema)
         self.programme = programme
-        self.conn = connect(self.path, create=create)
+        self.conn: Connection = connect(self.location, create=create, schema=schema)
         stored = self.conn.execute("SELECT value FROM meta WHERE key = 'rules'").fetchone()
         if stored is None or rules is not None:
             self.rules = rules or TimebankRules()
-            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('rules', ?)",
-                        (json.dumps(asdict(self.rules)),))
+            self._write("INSERT INTO meta (key, value) VALUES ('rules', ?) ON CONFLICT (key) "
+                        "DO UPDATE SET value = excluded.value", (json.dumps(asdict(self.rules)),))
         else:
             self.rules = TimebankRules(**json.loads(stored[0]))
 
@@ -98,16 +102,31 @@ class Ledger:
         """Insert one balanced transaction (inside an open SQL transaction)."""
         if sum(entries.values()) != 0:
             raise ArithmeticError(f"unbalanced {kind} transaction: {entries}")
-        cur = self.conn.execute("INSERT INTO transactions (date, kind, source, memo, batch_id, "
-                                "reverses, programme) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (date, kind, source, memo, batch, reverses, self.programme))
-        tx = int(cur.lastrowid)  # type: ignore[arg-type]  # an INSERT always sets it
+        tx = int(self.conn.execute(
+            "INSERT INTO transactions (tx_id, date, kind, source, memo, batch_id, reverses, "
+            "programme) VALUES ((SELECT COALESCE(MAX(tx_id), 0) + 1 FROM transactions), "
+            "?, ?, ?, ?, ?, ?, ?) RETURNING tx_id",
+            (date, kind, source, memo, batch, reverses, self.programme)).fetchone()[0])
         for account, minutes in entries.items():
-            self.conn.execute("INSERT OR IGNORE INTO accounts (account_id, kind, programme) "
-                              "VALUES (?, 'member', ?)", (account, self.programme))
+            self.conn.execute("INSERT INTO accounts (account_id, kind, programme) VALUES "
+                              "(?, 'member', ?) ON CONFLICT DO NOTHING",
+                              (account, self.programme))
             self.conn.execute("INSERT INTO entries (tx_id, account_id, minutes) VALUES "
                               "(?, ?, ?)", (tx, account, minutes))
         return tx
+
+    def _new_batch(self, at: str, source: str, rows: int, reverses: int | None,
+                   actor: str) -> int:
+        """Insert a batch (inside an open SQL transaction); its number."""
+        return int(self.conn.execute(
+            "INSERT INTO batches (batch_id, recorded_at, source, rows, reverses, actor) VALUES "
+            "((SELECT COALESCE(MAX(batch_id), 0) + 1 FROM batches), ?, ?, ?, ?, ?) "
+            "RETURNING batch_id", (at, source, rows, reverses, actor)).fetchone()[0])
+
+    def _frame(self, sql: str, args: tuple = ()) -> pd.DataFrame:
+        """A query's rows as a table, with its column names."""
+        cursor = self.conn.execute(sql, args)
+        return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
 
     def _next_tx(self) -> int:
         return int(self.conn.execute("SELECT COALESCE(MAX(tx_id), 0) FROM transactions")
@@ -151,9 +170,7 @@ class Ledger:
                 raise InputError(problems)
             balance = defaultdict(int, self.balances_minutes())
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            batch = int(self.conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
-                "INSERT INTO batches (recorded_at, source, rows, actor) VALUES (?, ?, ?, ?)",
-                (now, source, len(rows), actor)).lastrowid)
+            batch = self._new_batch(now, source, len(rows), None, actor)
             # transaction ids are given here, so that all rows go in with executemany
             first_tx = next_tx = self._next_tx()
             transactions: list[tuple] = []
@@ -187,8 +204,8 @@ class Ledger:
                                    int(minutes), None if rating is None or rating != rating
                                    else int(rating), comment, tx, batch))
             members = sorted({account for _, account, _ in entries if account != POOL})
-            self.conn.executemany("INSERT OR IGNORE INTO accounts (account_id, kind, "
-                                  "programme) VALUES (?, 'member', ?)",
+            self.conn.executemany("INSERT INTO accounts (account_id, kind, programme) VALUES "
+                                  "(?, 'member', ?) ON CONFLICT DO NOTHING",
                                   [(m, self.programme) for m in members])
             self.conn.executemany("INSERT INTO transactions (tx_id, date, kind, source, memo, "
                                   "batch_id, programme) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -379,9 +396,7 @@ class Ledger:
                 raise InputError.one("batch", "input.reversal_overdraws", batch=batch,
                                      who=short[0], have=hours(balance[short[0]]))
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            new = int(self.conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
-                "INSERT INTO batches (recorded_at, source, rows, reverses, actor) VALUES "
-                "(?, ?, 0, ?, ?)", (now, reason, batch, actor)).lastrowid)
+            new = self._new_batch(now, reason, 0, batch, actor)
             first = self._next_tx()
             for tx, kind, source, memo, entries in moves:
                 self._transaction(date, kind, entries, source, memo, new, reverses=tx)
@@ -401,11 +416,10 @@ class Ledger:
     def batches(self) -> pd.DataFrame:
         """Every batch: when, from what source, by whom, how many rows, and which batch it
         reverses (or which reversed it)."""
-        table = pd.read_sql_query(
+        return self._frame(
             "SELECT b.batch_id, b.recorded_at, b.source, b.actor, b.rows, b.reverses, "
             "r.batch_id AS reversed_by FROM batches b LEFT JOIN batches r "
-            "ON r.reverses = b.batch_id ORDER BY b.batch_id", self.conn)
-        return table
+            "ON r.reverses = b.batch_id ORDER BY b.batch_id")
 
     # -- reading -----------------------------------------------------------------------------
     def _balance(self, account: str) -> int:
@@ -448,7 +462,7 @@ class Ledger:
         return [(int(b), str(at)) for b, at in self.conn.execute(
             "SELECT DISTINCT b.batch_id, b.recorded_at FROM activities a JOIN batches b "
             "USING (batch_id) WHERE a.date >= ? AND a.date < ? AND "
-            "(? = '' OR substr(b.source, 1, length(?)) != ?) AND a.batch_id NOT IN "
+            "(? = '' OR substr(b.source, 1, length(CAST(? AS TEXT))) != ?) AND a.batch_id NOT IN "
             "(SELECT reverses FROM batches WHERE reverses IS NOT NULL) ORDER BY b.batch_id",
             (first, end, except_sources, except_sources, except_sources)).fetchall()]
 
@@ -500,8 +514,7 @@ class Ledger:
     def activities(self) -> pd.DataFrame:
         """Every rota row recorded, with its status, who did it, minutes and rating (the
         date as ``datetime64``)."""
-        table = pd.read_sql_query("SELECT * FROM activities ORDER BY date, activity_key",
-                                  self.conn)
+        table = self._frame("SELECT * FROM activities ORDER BY date, activity_key")
         table["date"] = pd.to_datetime(table["date"])
         return table
 
@@ -525,7 +538,7 @@ class Ledger:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table, for export."""
-        out = {name: pd.read_sql_query(f"SELECT * FROM {name}", self.conn)
+        out = {name: self._frame(f"SELECT * FROM {name}")
                for name in ("accounts", "transactions", "entries", "activities", "batches")}
         out["balances"] = self.balances()
         return out
@@ -539,10 +552,11 @@ def minutes_of_hours(value: float) -> int:
 
 
 def open_ledger(path: str | Path, rules: TimebankRules | None = None, *,
-                create: bool = True, programme: str = "") -> Ledger:
-    """Open a ledger file (creating it unless ``create`` is false), writing for
-    ``programme``."""
+                create: bool = True, programme: str = "",
+                schema: str = DEFAULT_SCHEMA) -> Ledger:
+    """Open a ledger (a file, or ``schema`` at a ``postgresql://`` address; created unless
+    ``create`` is false), writing for ``programme``."""
     try:
-        return Ledger(path, rules, create=create, programme=programme)
+        return Ledger(path, rules, create=create, programme=programme, schema=schema)
     except sqlite3.OperationalError as exc:
         raise InputError.one(Path(path).name, "input.cannot_open", detail=str(exc)) from None

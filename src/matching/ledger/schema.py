@@ -16,6 +16,14 @@ import os
 import sqlite3
 from pathlib import Path
 
+from matching.ledger.database import (
+    DEFAULT_SCHEMA,
+    POSTGRES_SCHEMA,
+    Connection,
+    PostgresConnection,
+    is_database_url,
+    safe_url,
+)
 from matching.ledger.seal import seal_existing
 from matching.outputs.write import private_folders
 from matching.rules.errors import InputError
@@ -176,14 +184,19 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
-def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
-    """Open the ledger, creating it or migrating it forward as needed.
+def connect(path: str | Path, *, create: bool = True,
+            schema: str = DEFAULT_SCHEMA) -> Connection:
+    """Open the ledger, creating it or migrating it forward as needed: an SQLite file, or
+    ``schema`` in the PostgreSQL database at a ``postgresql://`` address.
 
     Raises
     ------
     InputError
-        If the file is not a ledger, or was written by a newer version of matching.
+        If the file is not a ledger, or was written by a newer version of matching, or the
+        database cannot be reached.
     """
+    if is_database_url(path):
+        return _connect_postgres(str(path), schema, create)
     path = Path(path)
     name = path.name
     if not path.exists() and not create:
@@ -206,6 +219,45 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
         raise InputError.one(name, "input.newer_ledger", version=version, most=SCHEMA_VERSION)
     if version < SCHEMA_VERSION:
         migrate(conn, version, SCHEMA_VERSION)
+    return conn
+
+
+def _connect_postgres(url: str, schema: str, create: bool) -> PostgresConnection:
+    """The ledger in ``schema`` of a PostgreSQL database, made at the latest version when
+    it is not there yet (under the ledger's lock: two consoles starting at once make it
+    once)."""
+    shown = safe_url(url)
+    try:
+        conn = PostgresConnection(url, schema)
+    except Exception as exc:  # psycopg's errors, and a bad address
+        if type(exc).__module__.startswith("psycopg") or isinstance(exc, ValueError):
+            raise InputError.one(shown, "input.cannot_open",
+                                 detail=str(exc).splitlines()[0] if str(exc) else
+                                 type(exc).__name__) from None
+        raise
+    exists = conn.execute("SELECT to_regclass('meta')").fetchone()[0] is not None
+    if not exists:
+        if not create:
+            conn.close()
+            raise InputError.one(shown, "input.no_ledger", path=f"{shown} ({schema})")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+                conn.run_script(POSTGRES_SCHEMA)
+                conn.execute("INSERT INTO accounts (account_id, kind, name) VALUES "
+                             "('pool', 'pool', 'programme pool')")
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            conn.close()
+            raise
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is not None and int(row[0]) > SCHEMA_VERSION:
+        conn.close()
+        raise InputError.one(shown, "input.newer_ledger", version=int(row[0]),
+                             most=SCHEMA_VERSION)
     return conn
 
 

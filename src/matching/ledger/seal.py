@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass
+
+from matching.ledger.database import Connection
 
 #: The hash the first seal chains to.
 GENESIS = "0" * 64
@@ -51,7 +52,7 @@ def canonical(tables: dict[str, list[tuple]]) -> bytes:
                       ensure_ascii=True).encode("ascii")
 
 
-def content(conn: sqlite3.Connection, txs: tuple[int, int], batches: tuple[int, int],
+def content(conn: Connection, txs: tuple[int, int], batches: tuple[int, int],
             form: int = SEAL_FORM) -> bytes:
     """The canonical bytes of the rows a seal covers, read from the file, in a seal's form."""
     tables = {}
@@ -68,11 +69,11 @@ def digest(previous: str, what: str, actor: str, at: str, body: bytes) -> str:
     return hashlib.sha256(head + b"\n" + body).hexdigest()
 
 
-def _last(conn: sqlite3.Connection, column: str, table: str) -> int:
+def _last(conn: Connection, column: str, table: str) -> int:
     return int(conn.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0])
 
 
-def seal(conn: sqlite3.Connection, what: str, actor: str, txs: tuple[int, int],
+def seal(conn: Connection, what: str, actor: str, txs: tuple[int, int],
          batches: tuple[int, int] = NOTHING, written: bytes | None = None) -> str:
     """Seal the rows just written (inside the open SQL transaction that wrote them); the
     new head hash. ``written`` is their :func:`canonical` bytes when the writer has them
@@ -82,13 +83,14 @@ def seal(conn: sqlite3.Connection, what: str, actor: str, txs: tuple[int, int],
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     body = written if written is not None else content(conn, txs, batches)
     value = digest(previous, what, actor, at, body)
-    conn.execute("INSERT INTO seals (at, actor, what, first_tx, last_tx, first_batch, "
-                 "last_batch, previous, hash, form) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO seals (seal_id, at, actor, what, first_tx, last_tx, "
+                 "first_batch, last_batch, previous, hash, form) VALUES ((SELECT "
+                 "COALESCE(MAX(seal_id), 0) + 1 FROM seals), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (at, actor, what, *txs, *batches, previous, value, SEAL_FORM))
     return value
 
 
-def seal_existing(conn: sqlite3.Connection) -> None:
+def seal_existing(conn: Connection) -> None:
     """Seal whatever an older ledger holds (when it is migrated to version 3)."""
     last_tx, last_batch = _last(conn, "tx_id", "transactions"), _last(conn, "batch_id",
                                                                        "batches")
@@ -109,7 +111,7 @@ class Breach:
         return f"{self.where}: {self.what}"
 
 
-def verify(conn: sqlite3.Connection) -> tuple[list[Breach], str]:
+def verify(conn: Connection) -> tuple[list[Breach], str]:
     """Check every seal against the rows it covers, that every row is covered, and that
     every transaction balances; the breaches found (first first), and the head hash."""
     breaches: list[Breach] = []

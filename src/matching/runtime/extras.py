@@ -30,6 +30,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
                 "osmium"),
     "cluster": ("distributed", "dask"),
     "geo": ("geopandas", "pyogrio"),
+    # the ledger, and the console's time bank, in a PostgreSQL database
+    "postgresql": ("psycopg",),
 }
 
 class MissingExtra(ImportError):
