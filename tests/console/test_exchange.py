@@ -13,7 +13,7 @@ import pytest
 
 from matching.console import create_app, service
 from matching.console.store import Store
-from matching.ledger import POOL, open_ledger
+from matching.ledger import POOL
 from tests.console.conftest import fortnight_copy
 from tests.console.test_app import MINLE, local
 from tests.console.test_links import PHONES, qr_texts, set_phone_address
@@ -27,13 +27,16 @@ TODAY = dt.date.today()
 EARTH_KM = 6371.0088
 
 
-@pytest.fixture(scope="module")
-def exchange_console(tmp_path_factory, fortnight_source):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def exchange_console(request, tmp_path_factory, fortnight_source):
+    """Minle planned, its time bank in SQLite files, or in PostgreSQL (``--database``)."""
+    database = request.getfixturevalue("postgres_url") if request.param == "postgresql" \
+        else ""
     data, run_id = fortnight_copy(fortnight_source, tmp_path_factory.mktemp("ex") / "data")
-    with local(create_app(data, link_days=LONG_AFTER)) as client:
+    with local(create_app(data, link_days=LONG_AFTER, database=database)) as client:
         links = {row["volunteer_id"]: row["url"]
                  for row in client.get(f"/api/runs/{run_id}/links").json()}
-        yield client, links, data
+        yield client, links, Store(data, database=database)
 
 
 def _km(a_lat, a_lon, b_lat, b_lon) -> float:
@@ -125,15 +128,15 @@ def test_a_request_end_to_end(exchange_console):
             "request approve"} <= set(actions)
 
 
-def _balances(data) -> dict[str, int]:
-    with open_ledger(service.ledger_path(Store(data), "minle")) as ledger:
+def _balances(store: Store) -> dict[str, int]:
+    with service.ledger_place(store, "minle").open() as ledger:
         return ledger.balances_minutes()
 
 
 @pytest.mark.slow
 def test_a_member_pays_with_their_hours_and_may_not_promise_them_twice(exchange_console):
     client, links, data = exchange_console
-    with open_ledger(service.ledger_path(Store(data), "minle"), programme="minle") as ledger:
+    with service.ledger_place(data, "minle").open(programme="minle") as ledger:
         ledger.record(served(("2026-04-01", "V00050", "E00003", 90, None)))
     ask = {"member_id": "V00050", "elder_id": "E00003", "service": "visit",
            "from": TODAY.isoformat(), "to": (TODAY + dt.timedelta(days=6)).isoformat(),
@@ -180,7 +183,7 @@ def test_bad_requests_are_refused_before_anything_is_posted(exchange_console):
 
 def test_the_alliance_balances_name_each_member_s_programme(exchange_console):
     client, _, data = exchange_console
-    with open_ledger(service.ledger_path(Store(data), "minle"), programme="minle") as ledger:
+    with service.ledger_place(data, "minle").open(programme="minle") as ledger:
         ledger.record(served(("2026-04-02", "V00060", "E00004", 30, None)))
     rows = client.get("/api/alliance/balances").json()
     mine = [r for r in rows if r["member_id"] == "V00060"]

@@ -267,6 +267,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{who} has {have:g} h; {hours:g} h would overdraw the balance"),
     "input.over_cap": ("会使 {who} 的余额超过上限 {cap:g} 小时",
                        "would take {who}'s balance above the cap of {cap:g} h"),
+    "input.not_database_url": ("须是 postgresql:// 开头的数据库地址，而不是 {given}",
+                               "must be a postgresql:// address, not {given}"),
     "exchange.not_enough_hours": ("{who} 可用 {have:g} 小时（已扣除待办申请占用的），不够这次的 {hours:g} 小时",
                                   "{who} has {have:g} h free (less what open requests hold); "
                                   "this needs {hours:g} h"),

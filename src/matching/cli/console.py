@@ -19,6 +19,7 @@ from matching.console.context import phone_address_problem
 from matching.console.guard import START_SECRET_PARAMETER
 from matching.console.launch import ANNOUNCEMENT
 from matching.console.links import DEFAULT_LINK_DAYS
+from matching.ledger.database import is_database_url
 from matching.programme.audit import AUDIT_FILE, AuditLog, command_line_actor
 from matching.rules.errors import InputError
 from matching.rules.limits import tile_url
@@ -60,6 +61,10 @@ def configure(command: str, p: argparse.ArgumentParser) -> None:
                        help="the programmes of this console form an alliance (a county's "
                             "communities): one time-bank ledger for all of them, hours "
                             "earned in one spent in another (通存通兑)")
+        p.add_argument("--database", metavar="URL", default="",
+                       help="keep the time-bank ledgers in PostgreSQL "
+                            "(postgresql://user@host/db), for several console processes "
+                            "serving one county or city; default: SQLite files in --data")
         p.add_argument("--tiles", help="map tile URL template, e.g. "
                                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png "
                                        "(default: no tiles, people on a blank map)")
@@ -112,6 +117,8 @@ def serve(args: argparse.Namespace) -> int:
     problem = phone_address_problem(args.phone_address) if args.phone_address else None
     if problem is not None:
         raise InputError([problem])
+    if args.database and not is_database_url(args.database):
+        raise InputError.one("--database", "input.not_database_url", given=args.database)
     if args.programme:
         load_programme(args.data, *args.programme)
     try:
@@ -120,7 +127,8 @@ def serve(args: argparse.Namespace) -> int:
                          tiles=tile_url(args.tiles) if args.tiles else None,
                          secure_cookies=True if args.secure_cookies else None,
                          idle_minutes=args.idle_minutes, link_days=args.link_days,
-                         phone_address=args.phone_address, alliance=args.alliance)
+                         phone_address=args.phone_address, alliance=args.alliance,
+                         database=args.database)
     except PermissionError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT

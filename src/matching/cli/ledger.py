@@ -23,6 +23,7 @@ from matching.ledger import (
     statement_html,
 )
 from matching.ledger.book import minutes_of_hours
+from matching.ledger.database import is_database_url, safe_url
 from matching.outputs.write import neutralise, write_file, write_outputs
 from matching.programme.audit import command_line_actor
 from matching.rules.errors import InputError
@@ -36,11 +37,14 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
 
     def action(name: str, text: str, db_beside_plan: bool = False) -> argparse.ArgumentParser:
         p = cmds.add_parser(name, help=text, description=text)
+        where = p.add_mutually_exclusive_group(required=not db_beside_plan)
         if db_beside_plan:
-            p.add_argument("--db", type=Path, help="the ledger file (SQLite; default "
-                                                   "ledger.sqlite beside the schedule)")
+            where.add_argument("--db", type=Path, help="the ledger file (SQLite; default "
+                                                       "ledger.sqlite beside the schedule)")
         else:
-            p.add_argument("--db", required=True, type=Path, help="the ledger file (SQLite)")
+            where.add_argument("--db", type=Path, help="the ledger file (SQLite)")
+        where.add_argument("--database", metavar="URL",
+                           help="the ledger in PostgreSQL instead (postgresql://user@host/db)")
         add_json(p)
         return p
 
@@ -111,24 +115,36 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
     sim.set_defaults(handler=ledger_simulate)
 
 def run(command: str, args: argparse.Namespace) -> int:
-    """Run the ledger action asked for."""
+    """Run the ledger action asked for (in PostgreSQL with ``--database``)."""
+    database = getattr(args, "database", None)
+    if database is not None:
+        if not is_database_url(database):
+            raise InputError.one("--database", "input.not_database_url", given=database)
+        args.db = database
     return int(args.handler(args))
+
+
+def shown(location: Path | str) -> str:
+    """A ledger's location as a message names it (an address without its password)."""
+    return safe_url(location) if isinstance(location, str) else str(location)
 
 
 def ledger_init(args: argparse.Namespace) -> int:
     """``matching ledger init``: create a ledger with the time bank's rules."""
     rules = load_scenario(args.scenario).timebank_rules if args.scenario else None
     with open_ledger(args.db, rules) as ledger:
-        emit(args, {"db": str(args.db), "rules": dataclasses.asdict(ledger.rules)},
-             f"ledger {args.db}: {ledger.rules}")
+        emit(args, {"db": shown(args.db), "rules": dataclasses.asdict(ledger.rules)},
+             f"ledger {shown(args.db)}: {ledger.rules}")
     return EXIT_OK
 
 
 def ledger_record(args: argparse.Namespace) -> int:
     """``matching ledger record``: record a marked rota in one transaction."""
     db = args.db or args.schedule.parent / "ledger.sqlite"
-    fresh = not db.exists()
-    made = [folder for folder in db.absolute().parents if not folder.exists()]
+    in_file = isinstance(db, Path)
+    fresh = in_file and not db.exists()
+    made = [folder for folder in db.absolute().parents if not folder.exists()] \
+        if in_file else []
     accounts = member_accounts(read_members(args.members)) if args.members else None
     try:
         with open_ledger(db) as ledger:
@@ -143,8 +159,8 @@ def ledger_record(args: argparse.Namespace) -> int:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
         raise
-    emit(args, {"db": str(db), "rows": len(recording.rows), **counts},
-         f"recorded {len(recording.rows):,} rows in {db}: {counts['done']:,} done, "
+    emit(args, {"db": shown(db), "rows": len(recording.rows), **counts},
+         f"recorded {len(recording.rows):,} rows in {shown(db)}: {counts['done']:,} done, "
          f"{counts['replaced']:,} replaced, {counts['missed']:,} missed; "
          f"{hours(counts['credited_minutes']):,g} hours credited"
          + (f", {hours(counts['redeemed_minutes']):,g} spent by elders who are members"
@@ -157,8 +173,8 @@ def ledger_reverse(args: argparse.Namespace) -> int:
     with open_ledger(args.db, create=False) as ledger:
         batch = ledger.reverse(args.batch, (args.date or dt.date.today()).isoformat(),
                                args.reason, command_line_actor())
-    emit(args, {"db": str(args.db), "reversed": args.batch, "batch": batch},
-         f"batch {args.batch} reversed by batch {batch} in {args.db}")
+    emit(args, {"db": shown(args.db), "reversed": args.batch, "batch": batch},
+         f"batch {args.batch} reversed by batch {batch} in {shown(args.db)}")
     return EXIT_OK
 
 

@@ -53,7 +53,8 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
                secure_cookies: bool | None = None, idle_minutes: float | None = None,
                command: tuple[str, ...] | None = None,
                link_days: int = DEFAULT_LINK_DAYS, phone_address: str | None = None,
-               start_secret: str | None = None, alliance: str = "") -> FastAPI:
+               start_secret: str | None = None, alliance: str = "",
+               database: str = "") -> FastAPI:
     """The console over the data folder ``data``.
 
     Parameters
@@ -85,6 +86,9 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     alliance
         The name of the alliance the programmes form: they share one time-bank ledger
         (hours earned in one community are spent in another); empty, each keeps its own.
+    database
+        A ``postgresql://`` address: the time-bank ledgers live there (several console
+        processes may then serve one county); empty, in SQLite files in ``data``.
 
     Raises
     ------
@@ -95,6 +99,7 @@ def create_app(data: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
     settings = ConsoleSettings(host=host, port=port, allowed_hosts=tuple(allowed_hosts),
                                tiles=tiles, secure_cookies=secure_cookies, link_days=link_days,
                                phone_address=phone_address, alliance=alliance,
+                               database=database,
                                **({"idle_seconds": idle_minutes * 60} if idle_minutes else {}))
     console = Console(data, settings, command, start_secret)
     if settings.needs_login and not console.accounts.names():

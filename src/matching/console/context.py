@@ -77,6 +77,9 @@ class ConsoleSettings:
     alliance
         The alliance the programmes form (``--alliance``): one time-bank ledger for all of
         them (通存通兑); empty, each programme keeps its own.
+    database
+        The PostgreSQL address the time-bank ledgers live at (``--database``); empty, in
+        SQLite files in the data folder.
     """
 
     host: str = "127.0.0.1"
@@ -88,6 +91,7 @@ class ConsoleSettings:
     link_days: int = DEFAULT_LINK_DAYS
     phone_address: str | None = None
     alliance: str = ""
+    database: str = ""
 
     @property
     def needs_login(self) -> bool:
@@ -102,7 +106,7 @@ class Console:
                  command: tuple[str, ...] | None = None, start_secret: str | None = None
                  ) -> None:
         self.settings = settings
-        self.store = Store(data, settings.alliance)
+        self.store = Store(data, settings.alliance, settings.database)
         self.accounts = Accounts(self.store.root)
         self.sessions = Sessions(self.store.root, settings.idle_seconds)
         self.sessions.end_account(LOCAL_ACCOUNT)  # an earlier start's secret is void

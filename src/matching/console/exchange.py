@@ -32,7 +32,7 @@ from matching.exchange import (
     rank_volunteers,
     request_states,
 )
-from matching.ledger import POOL, open_ledger
+from matching.ledger import POOL
 from matching.ledger.book import Ledger
 from matching.ledger.feedback import apply_feedback, elder_accounts
 from matching.rules.errors import InputError
@@ -57,10 +57,10 @@ class Posted:
 
 
 def _ledger(console: Console, programme: str, *, create: bool = True) -> Ledger:
-    path = service.ledger_path(console.store, programme)
-    if not create and not path.is_file():
+    place = service.ledger_place(console.store, programme)
+    if not create and not place.exists():
         raise NotFound("nothing is recorded in the time bank yet")
-    return open_ledger(path, create=create, programme=programme)
+    return place.open(create=create, programme=programme)
 
 
 def _window(fields: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
@@ -185,10 +185,10 @@ def _age_of(world: Any, member: str) -> float | None:
 
 def requests(console: Console, programme: str) -> list[dict]:
     """Every request of the programme, newest first, as the API gives them."""
-    path = service.ledger_path(console.store, programme)
-    if not path.is_file():
+    place = service.ledger_place(console.store, programme)
+    if not place.exists():
         return []
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return [s.as_json() for s in request_states(ledger, programme=programme)]
 
 
@@ -242,10 +242,10 @@ def step(console: Console, programme: str, request: int, what: str, actor: str,
 def offered_to(console: Console, programme: str, volunteer_id: str) -> list[RequestState]:
     """The requests a volunteer's phone shows: offered to them and not taken, or taken by
     them and not yet banked."""
-    path = service.ledger_path(console.store, programme)
-    if not path.is_file():
+    place = service.ledger_place(console.store, programme)
+    if not place.exists():
         return []
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         states = request_states(ledger, programme=programme)
     return [s for s in states
             if (s.state == "offered" and volunteer_id in s.offered_to)
@@ -254,9 +254,9 @@ def offered_to(console: Console, programme: str, volunteer_id: str) -> list[Requ
 
 def of_elder(console: Console, programme: str, elder_id: str) -> list[RequestState]:
     """The requests for an elder, newest first (the family's page)."""
-    path = service.ledger_path(console.store, programme)
-    if not path.is_file():
+    place = service.ledger_place(console.store, programme)
+    if not place.exists():
         return []
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return [s for s in request_states(ledger, programme=programme)
                 if s.elder_id == elder_id]

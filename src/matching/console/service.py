@@ -44,8 +44,16 @@ from matching.console.store import (
     read_json,
     write_json,
 )
-from matching.ledger import TimebankRules, alliance, open_ledger, read_done, statement_html
+from matching.ledger import (
+    Ledger,
+    TimebankRules,
+    alliance,
+    open_ledger,
+    read_done,
+    statement_html,
+)
 from matching.ledger.book import MINUTES_PER_HOUR, minutes_of_hours
+from matching.ledger.database import schema_for
 from matching.ledger.done import activity_key
 from matching.ledger.statement import passbook_html, statement_lines
 from matching.outputs.folder import load_run
@@ -793,6 +801,43 @@ def ledger_path(store: Store, programme: str) -> Path:
     return folder / "ledger.sqlite"
 
 
+@dataclass(frozen=True)
+class LedgerPlace:
+    """Where a programme's time-bank ledger lives: an SQLite file, or a schema of the
+    console's PostgreSQL database (``matching serve --database``)."""
+
+    path: Path | None = None
+    url: str = ""
+    schema: str = ""
+
+    def exists(self) -> bool:
+        """Whether the ledger has been made (anything recorded, or its rules kept)."""
+        if self.path is not None:
+            return self.path.is_file()
+        try:
+            open_ledger(self.url, create=False, schema=self.schema).close()
+        except InputError:
+            return False
+        return True
+
+    def open(self, *, create: bool = True, programme: str = "") -> Ledger:
+        """Open the ledger, writing for ``programme``."""
+        if self.path is not None:
+            return open_ledger(self.path, create=create, programme=programme)
+        return open_ledger(self.url, create=create, programme=programme, schema=self.schema)
+
+
+def ledger_place(store: Store, programme: str) -> LedgerPlace:
+    """Where the programme's ledger lives: the alliance's one ledger or its own, in the
+    console's database when it has one, else as a file (:func:`ledger_path`)."""
+    if store.database:
+        store.programme_dir(programme)  # an unknown programme has none
+        return LedgerPlace(url=store.database,
+                           schema=schema_for(f"alliance:{store.alliance}" if store.alliance
+                                             else programme))
+    return LedgerPlace(ledger_path(store, programme))
+
+
 def alliance_ledger_path(store: Store) -> Path:
     """The ledger an alliance's programmes share (in the data folder's ``alliance``)."""
     return private_folder(store.root / "alliance") / "ledger.sqlite"
@@ -816,10 +861,10 @@ def week_batches(store: Store, programme: str, monday: dt.date,
     """The batches in which the coordinator recorded the week from ``monday`` (approved
     phone marks aside, unless ``with_phones``: they leave the rest of the week to
     record)."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         return []
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return ledger.batches_between(monday.isoformat(),
                                       (monday + dt.timedelta(days=7)).isoformat(),
                                       except_sources="" if with_phones else PHONE_SOURCE)
@@ -828,12 +873,12 @@ def week_batches(store: Store, programme: str, monday: dt.date,
 def recorded_already(store: Store, programme: str, week: pd.DataFrame) -> set[int]:
     """The rows of a week's activities that the time bank has already (approved from
     phones)."""
-    path = ledger_path(store, programme)
-    if not path.is_file() or week.empty:
+    place = ledger_place(store, programme)
+    if not place.exists() or week.empty:
         return set()
     keys = [activity_key(r["date"], r["activity"], r[VOLUNTEER_ID], r[ELDER_ID])
             for r in week.to_dict("records")]
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         found = ledger.recorded_keys(keys)
     return {i for i, key in enumerate(keys) if key in found}
 
@@ -922,7 +967,7 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
     done = inside(folder, source)
     write_private(done, csv_bytes(pd.DataFrame(rows, columns=list(DONE_COLUMNS))))
     try:
-        with open_ledger(ledger_path(store, programme), programme=programme) as ledger:
+        with ledger_place(store, programme).open(programme=programme) as ledger:
             recording = read_done(store.run_file(run_id, "schedule.csv"), done, ledger.rules,
                                   today=dt.date.today())
             return ledger.record(recording, source=done.name, actor=actor)
@@ -934,11 +979,11 @@ def record_rows(store: Store, programme: str, run_id: str, rows: list[dict[str, 
 def batches(store: Store, programme: str) -> pd.DataFrame:
     """The batches recorded in the programme's time bank, newest first (empty before any):
     number, when, by whom, rows, and which batch each reverses or was reversed by."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         return pd.DataFrame(columns=["batch_id", "recorded_at", "source", "actor", "rows",
                                      "reverses", "reversed_by"])
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return ledger.batches().iloc[::-1].reset_index(drop=True)
 
 
@@ -955,19 +1000,19 @@ def reverse_batch(store: Store, programme: str, batch: int, reason: str,
     reason = "".join(c for c in reason if unicodedata.category(c)[0] != "C").strip()
     if not reason or len(reason) > REASON_CHARS:
         raise InputError.one("reverse", "input.reject_reason", column="reason")
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         raise InputError.one("batch", "input.no_such_batch", batch=batch)
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return ledger.reverse(batch, dt.date.today().isoformat(), reason, actor)
 
 
 def balances(store: Store, programme: str) -> pd.DataFrame:
     """Each member's hours in the programme's ledger (empty before anything is recorded)."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         return pd.DataFrame()
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return ledger.balances()
 
 
@@ -976,14 +1021,14 @@ def alliance_balances(store: Store, programmes: list[str]) -> list[dict[str, Any
     each programme's own): ``member_id``, ``programme`` (the member's home), and
     ``balance_hours``, by programme then member."""
     out: list[dict[str, Any]] = []
-    seen: set[Path] = set()
+    seen: set[LedgerPlace] = set()
     wanted = set(programmes)
     for programme in programmes:
-        path = ledger_path(store, programme)
-        if path in seen or not path.is_file():
+        place = ledger_place(store, programme)
+        if place in seen or not place.exists():
             continue
-        seen.add(path)
-        with open_ledger(path, create=False, programme=programme) as ledger:
+        seen.add(place)
+        with place.open(create=False, programme=programme) as ledger:
             home = alliance.homes(ledger)
             table = ledger.balances()
         for member, balance in zip(table["member_id"], table["balance_hours"], strict=True):
@@ -1000,13 +1045,13 @@ def alliance_flows(store: Store, programmes: list[str], month: str | None = None
     and the monthly settlement (:func:`matching.ledger.alliance.settlement`), from every
     ledger they keep, only the rows of these programmes."""
     flows, settled = [], []
-    seen: set[Path] = set()
+    seen: set[LedgerPlace] = set()
     for programme in programmes:
-        path = ledger_path(store, programme)
-        if path in seen or not path.is_file():
+        place = ledger_place(store, programme)
+        if place in seen or not place.exists():
             continue
-        seen.add(path)
-        with open_ledger(path, create=False, programme=programme) as ledger:
+        seen.add(place)
+        with place.open(create=False, programme=programme) as ledger:
             flows.append(alliance.flows(ledger))
             settled.append(alliance.settlement(ledger, month))
     wanted = set(programmes)
@@ -1022,13 +1067,13 @@ def alliance_flows(store: Store, programmes: list[str], month: str | None = None
 def balances_workbook(store: Store, programme: str, lang: str,
                       names: dict[str, str]) -> bytes:
     """Every member's balance as a workbook for the office (headers in ``lang``)."""
-    path = ledger_path(store, programme)
+    place = ledger_place(store, programme)
     table = pd.DataFrame(columns=["member_id", "earned_hours", "spent_hours",
                                   "transferred_hours", "donated_hours", "balance_hours",
                                   "expired_hours", "services"])
     home: dict[str, str] = {}
-    if path.is_file():
-        with open_ledger(path, create=False, programme=programme) as ledger:
+    if place.exists():
+        with place.open(create=False, programme=programme) as ledger:
             table = ledger.balances()
             home = alliance.homes(ledger)
     table.insert(1, "name", [names.get(m, "") for m in table["member_id"]])
@@ -1063,10 +1108,10 @@ def transfer_hours(store: Store, programme: str, giver: str, receiver: str, hour
     InputError
         When nothing is recorded yet, or a rule refuses (nothing is moved).
     """
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         raise InputError.one("transfers", "input.overdraw", who=giver, have=0.0, hours=hours)
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         tx = ledger.transfer(giver, receiver, minutes_of_hours(hours),
                              dt.date.today().isoformat(), memo, family=family)
         balance = ledger.balances_minutes()
@@ -1079,10 +1124,10 @@ def statement(store: Store, programme: str, member: str, lang: str,
               names: dict[str, str] | None = None) -> str:
     """A member's printable statement (HTML): the member and everyone it mentions shown by
     their ``names`` (by id)."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         raise NotFound("nothing is recorded in the time bank yet")
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         if member not in set(ledger.balances()["member_id"]):
             raise NotFound(f"no member {member!r} in the time bank")
         return statement_html(ledger, member, lang, (names or {}).get(member, ""),
@@ -1092,10 +1137,10 @@ def statement(store: Store, programme: str, member: str, lang: str,
 def passbook(store: Store, programme: str, member: str,
              names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """A member's passbook lines, oldest first (none before anything is recorded)."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         return []
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return [dataclasses.asdict(line) for line in
                 statement_lines(ledger, member, PASSBOOK_LANGUAGE, names)]
 
@@ -1103,10 +1148,10 @@ def passbook(store: Store, programme: str, member: str,
 def passbook_page(store: Store, programme: str, member: str, lang: str,
                   names: dict[str, str] | None = None) -> str:
     """A member's passbook pages to print (HTML)."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         raise NotFound("nothing is recorded in the time bank yet")
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         if member not in set(ledger.balances()["member_id"]):
             raise NotFound(f"no member {member!r} in the time bank")
         return passbook_html(ledger, member, lang, (names or {}).get(member, ""), names)
@@ -1152,10 +1197,10 @@ def volunteer_links(store: Store, links: Links, programme: str, run_id: str | No
 
 def bank_rules(store: Store, programme: str) -> TimebankRules:
     """The programme's time-bank rules: its ledger's, or the defaults before it has one."""
-    path = ledger_path(store, programme)
-    if not path.is_file():
+    place = ledger_place(store, programme)
+    if not place.exists():
         return TimebankRules()
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         return ledger.rules
 
 
@@ -1297,12 +1342,12 @@ def settle_marks(store: Store, links: Links, programme: str) -> int:
     time bank (the console stopped between the ledger's commit and the marks' update);
     how many. Recording is one transaction, so a mark is never recorded twice."""
     pending = links.marks(programme=programme, pending=True)
-    path = ledger_path(store, programme)
-    if not pending or not path.is_file():
+    place = ledger_place(store, programme)
+    if not pending or not place.exists():
         return 0
     keys = {activity_key(str(m["date"]), str(m["activity"]), str(m[VOLUNTEER_ID]),
                          str(m[ELDER_ID])): int(m["id"]) for m in pending}
-    with open_ledger(path, create=False, programme=programme) as ledger:
+    with place.open(create=False, programme=programme) as ledger:
         found = ledger.recorded_keys(list(keys))
         phones = {int(b) for b, source in ledger.conn.execute(
             "SELECT batch_id, source FROM batches").fetchall()

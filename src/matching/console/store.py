@@ -137,11 +137,15 @@ class Store:
     alliance
         The alliance the programmes form (``matching serve --alliance``): they then share
         one time-bank ledger (通存通兑); empty, each keeps its own.
+    database
+        A PostgreSQL address (``matching serve --database``): the time-bank ledgers live
+        there, for several console processes at once; empty, in SQLite files here.
     """
 
-    def __init__(self, root: str | Path, alliance: str = "") -> None:
+    def __init__(self, root: str | Path, alliance: str = "", database: str = "") -> None:
         self.root = private_folder(Path(root).resolve())
         self.alliance = alliance
+        self.database = database
         private_folder(self.root / "programmes")
         private_folder(self.root / "runs")
         self._lock = threading.Lock()
