@@ -205,3 +205,22 @@ def test_the_family_cards_carry_each_elder_s_link_as_a_qr_code(exchange_console)
     assert len(links) == 155
     assert sorted(qr_texts(page)) == sorted(PHONES + url for url in links.values())
     assert "唐云" in page
+
+
+def test_the_programme_s_changes_and_audit_log_live_where_its_ledger_does(exchange_console):
+    """With ``--database``, a change entered and the audit log are rows in PostgreSQL (the
+    programme's ``changes_minle`` schema and ``matching_audit``), not files."""
+    client, _, store = exchange_console
+    left = client.post("/api/programmes/minle/changes", json={
+        "kind": "leave", "person": "volunteer", "id": "V00061", "date": "2026-12-01",
+        "reason": "moved"})
+    assert left.status_code == 201, left.text
+    roster = client.get("/api/programmes/minle/roster?date=2026-12-02").json()
+    assert "V00061" not in roster["volunteers"] and len(roster["volunteers"]) == 62
+    if store.database:
+        psycopg = pytest.importorskip("psycopg")
+        with psycopg.connect(store.database) as conn:
+            changes = conn.execute("SELECT id, kind FROM changes_minle.changes").fetchall()
+            logged = conn.execute("SELECT COUNT(*) FROM matching_audit.entries WHERE "
+                                  "action = 'change'").fetchone()[0]
+        assert changes == [("V00061", "leave")] and logged == 1

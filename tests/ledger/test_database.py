@@ -8,7 +8,8 @@ import pytest
 
 from matching.cli import main
 from matching.ledger import open_ledger
-from matching.ledger.database import DEFAULT_SCHEMA, safe_url, schema_for, translate
+from matching.ledger.schema import DEFAULT_SCHEMA
+from matching.runtime.database import safe_url, schema_for, translate
 from tests.ledger.test_book import write_rota
 
 

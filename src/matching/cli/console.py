@@ -19,10 +19,10 @@ from matching.console.context import phone_address_problem
 from matching.console.guard import START_SECRET_PARAMETER
 from matching.console.launch import ANNOUNCEMENT
 from matching.console.links import DEFAULT_LINK_DAYS
-from matching.ledger.database import is_database_url
 from matching.programme.audit import AUDIT_FILE, AuditLog, command_line_actor
 from matching.rules.errors import InputError
 from matching.rules.limits import tile_url
+from matching.runtime.database import is_database_url
 
 #: The file-mode mask of the console's process: its files are its owner's only.
 PRIVATE_UMASK = 0o077

@@ -23,10 +23,10 @@ from matching.ledger import (
     statement_html,
 )
 from matching.ledger.book import minutes_of_hours
-from matching.ledger.database import is_database_url, safe_url
 from matching.outputs.write import neutralise, write_file, write_outputs
 from matching.programme.audit import command_line_actor
 from matching.rules.errors import InputError
+from matching.runtime.database import is_database_url, safe_url
 from matching.workflows.scenario import load_scenario
 from matching.world.read import read_table
 

@@ -127,7 +127,7 @@ class Console:
         #: A finished run's schedule by volunteer (each phone reads only its own rows).
         self.activities_of = functools.lru_cache(maxsize=CACHED_RUNS)(self._by_volunteer)
         self.links = Links(self.store.root)
-        self.audit = AuditLog(self.store.root / AUDIT_FILE)
+        self.audit = AuditLog(self.store.root / AUDIT_FILE, database=settings.database)
         self.link_limit = RateLimit()
 
     def _by_volunteer(self, run_id: str) -> dict[str, pd.DataFrame]:

@@ -53,7 +53,6 @@ from matching.ledger import (
     statement_html,
 )
 from matching.ledger.book import MINUTES_PER_HOUR, minutes_of_hours
-from matching.ledger.database import schema_for
 from matching.ledger.done import activity_key
 from matching.ledger.statement import passbook_html, statement_lines
 from matching.outputs.folder import load_run
@@ -68,6 +67,7 @@ from matching.rules.errors import InputError, InputIssue, RuleError
 from matching.rules.ids import inside
 from matching.rules.limits import STREETS_UPLOAD_BYTES
 from matching.rules.schedule import ScheduleRules
+from matching.runtime.database import schema_for
 from matching.schedule.horizon import monday_of
 from matching.workflows.scenario import load_scenario
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID, chinese
@@ -594,7 +594,8 @@ ELDER_FORM_FIELDS = (ELDER_ID, "name", "age", "gender", "community", "phone", "a
 
 def journal(store: Store, programme: str) -> Journal:
     """The programme's dated changes (``roster.sqlite`` beside its inputs)."""
-    return Journal(store.programme_dir(programme) / "roster.sqlite")
+    return Journal(store.programme_dir(programme) / "roster.sqlite", database=store.database,
+                   pg_schema=schema_for(programme, "changes"))
 
 
 def roster(store: Store, programme: str, day: dt.date) -> Roster:

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from matching.ledger.database import DEFAULT_SCHEMA, Connection, is_database_url
 from matching.ledger.done import Recording
-from matching.ledger.schema import connect
+from matching.ledger.schema import DEFAULT_SCHEMA, connect
 from matching.ledger.seal import NOTHING, Breach, canonical, seal, verify
 from matching.rules.errors import InputError, InputIssue
 from matching.rules.timebank import TimebankRules
+from matching.runtime.database import Connection, is_database_url
 from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 #: The programme's own account: credits come from it and go back to it.

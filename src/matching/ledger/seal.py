@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from matching.ledger.database import Connection
+from matching.runtime.database import Connection
 
 #: The hash the first seal chains to.
 GENESIS = "0" * 64

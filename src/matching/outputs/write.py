@@ -25,6 +25,7 @@ from matching.outputs.fastcsv import csv_rows
 from matching.outputs.privacy import key_path, key_table, pseudonymise_frame
 from matching.rules.errors import InputError
 from matching.rules.ids import inside
+from matching.runtime.database import Connection, PostgresConnection, ensure_tables
 from matching.schedule.result import CONTRACT_COLUMNS
 from matching.world.columns import ELDER_ID, FORMULA_GUARD, FORMULA_STARTS, VOLUNTEER_ID, chinese
 
@@ -463,24 +464,39 @@ def write_key(world: World, out: Path, key: Path | None = None) -> Path:
 
 
 class PrivateDatabase:
-    """An SQLite file of its owner's only (made 0600 before anything is in it), opened with
-    transactions begun explicitly and shared by threads under one lock; a context manager.
+    """An SQLite file of its owner's only (made 0600 before anything is in it), or a schema
+    of a PostgreSQL database, opened with transactions begun explicitly and shared by threads
+    under one lock; a context manager.
 
     Parameters
     ----------
     path
-        The file, made if missing.
+        The file, made if missing (unused with ``database``).
     schema
-        SQL run at every opening (``CREATE ... IF NOT EXISTS``).
+        SQL run at every opening of the file (``CREATE ... IF NOT EXISTS``).
+    database, pg_schema, pg_tables
+        A ``postgresql://`` address instead: the records live in its schema ``pg_schema``,
+        whose tables ``pg_tables`` (PostgreSQL's SQL) makes the first time.
     """
 
-    def __init__(self, path: str | Path, schema: str = "") -> None:
+    def __init__(self, path: str | Path, schema: str = "", *, database: str = "",
+                 pg_schema: str = "", pg_tables: str = "") -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        if schema:
-            self._conn.executescript(schema)
+        self.dialect = "postgresql" if database else "sqlite"
+        self._conn: Connection
+        if database:
+            conn = PostgresConnection(database, pg_schema)
+            first = re.search(r"CREATE TABLE (\w+)", pg_tables)
+            if first:
+                ensure_tables(conn, pg_tables, first.group(1))
+            self._conn = conn
+        else:
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+            lite = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if schema:
+                lite.executescript(schema)
+            self._conn = lite
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matching.ledger import open_ledger
+from matching.ledger.schema import statements
 from matching.ledger.seal import GENESIS, Breach
 from matching.outputs.write import PrivateDatabase
 
 #: The log's file in a console's data folder.
 AUDIT_FILE = "audit.sqlite"
 
-#: Where each programme's ledger lies under the data folder.
+#: Where each programme's ledger lies under the data folder, and an alliance's one ledger.
 LEDGER_GLOB = "programmes/*/timebank/ledger.sqlite"
+ALLIANCE_LEDGER = "alliance/ledger.sqlite"
 
 #: The most entries one read returns.
 MOST_ENTRIES = 10_000
@@ -52,6 +54,30 @@ CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+#: The schema the audit log lives in, in PostgreSQL (``matching serve --database``).
+AUDIT_SCHEMA = "matching_audit"
+
+#: The same table in PostgreSQL.
+_PG_TABLES = """
+CREATE TABLE entries (
+    seq BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    programme TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    before TEXT NOT NULL DEFAULT 'null',
+    after TEXT NOT NULL DEFAULT 'null',
+    previous TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX entries_by_programme ON entries (programme, at);
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 """
 
 
@@ -98,18 +124,23 @@ class Entry:
 
 class AuditLog(PrivateDatabase):
     """The audit log of one data folder (an SQLite file, owner-only, in WAL mode so that
-    a backup reads it while it is written).
+    a backup reads it while it is written), or of a PostgreSQL database.
 
     Parameters
     ----------
     path
         The file; made (0600) if missing.
+    database
+        A ``postgresql://`` address instead: the log is its schema :data:`AUDIT_SCHEMA`.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        super().__init__(path)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.executescript(_SCHEMA)
+    def __init__(self, path: str | Path, *, database: str = "") -> None:
+        super().__init__(path, database=database, pg_schema=AUDIT_SCHEMA,
+                         pg_tables=_PG_TABLES)
+        if not database:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            for statement in statements(_SCHEMA):
+                self._conn.execute(statement)
 
     def append(self, actor: str, action: str, programme: str = "", subject: str = "",
                before: object = None, after: object = None) -> Entry:
@@ -123,10 +154,11 @@ class AuditLog(PrivateDatabase):
                     "SELECT hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
                 previous = row[0] if row else GENESIS
                 value = entry_hash(previous, values)
-                seq = int(self._conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
-                    "INSERT INTO entries (at, actor, action, programme, subject, before, "
-                    "after, previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*values, previous, value)).lastrowid)
+                seq = int(self._conn.execute(
+                    "INSERT INTO entries (seq, at, actor, action, programme, subject, before, "
+                    "after, previous, hash) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+                    "entries), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                    (*values, previous, value)).fetchone()[0])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -214,7 +246,8 @@ def verify_data(data: str | Path) -> Verification:
     breaches: list[Breach] = []
     ledgers: dict[str, tuple[str, int]] = {}
     head, count = GENESIS, 0
-    files = [data] if data.is_file() else sorted(data.glob(LEDGER_GLOB))
+    files = [data] if data.is_file() else sorted(data.glob(LEDGER_GLOB)) + (
+        [data / ALLIANCE_LEDGER] if (data / ALLIANCE_LEDGER).is_file() else [])
     if data.is_dir() and (data / AUDIT_FILE).is_file():
         with AuditLog(data / AUDIT_FILE) as log:
             found, head = log.verify()

@@ -34,6 +34,26 @@ CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
     BEGIN SELECT RAISE(ABORT, 'changes are append-only'); END;
 """
 
+#: The same table in PostgreSQL (``matching serve --database``).
+_PG_TABLES = """
+CREATE TABLE changes (
+    seq BIGINT PRIMARY KEY,
+    entered_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person TEXT NOT NULL,
+    id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    until TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    row TEXT NOT NULL DEFAULT '{}'
+);
+CREATE FUNCTION changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'changes are append-only'; END $$;
+CREATE TRIGGER changes_append_only BEFORE UPDATE OR DELETE ON changes
+    FOR EACH ROW EXECUTE FUNCTION changes_append_only();
+"""
+
 
 @dataclass(frozen=True)
 class Entered:
@@ -51,21 +71,33 @@ class Entered:
 
 
 class Journal(PrivateDatabase):
-    """The changes of one programme (``roster.sqlite`` in its folder, owner-only)."""
+    """The changes of one programme (``roster.sqlite`` in its folder, owner-only; or the
+    schema ``pg_schema`` of the PostgreSQL database at ``database``)."""
 
-    def __init__(self, path: str | Path) -> None:
-        super().__init__(path, _SCHEMA)
+    def __init__(self, path: str | Path, *, database: str = "", pg_schema: str = "") -> None:
+        super().__init__(path, _SCHEMA, database=database, pg_schema=pg_schema,
+                         pg_tables=_PG_TABLES)
 
     def add(self, change: Change, actor: str) -> Entered:
         """Keep a checked change; as entered."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
-            seq = int(self._conn.execute(  # type: ignore[arg-type]  # an INSERT sets lastrowid
-                "INSERT INTO changes (entered_at, actor, kind, person, id, date, until, reason, "
-                "row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (now, actor, change.kind, change.person, change.id, change.date.isoformat(),
-                 change.until.isoformat() if change.until else None, change.reason,
-                 json.dumps(dict(change.row), ensure_ascii=False, sort_keys=True))).lastrowid)
+            # numbered under the write lock: two consoles adding at once take turns
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                seq = int(self._conn.execute(
+                    "INSERT INTO changes (seq, entered_at, actor, kind, person, id, date, "
+                    "until, reason, row) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+                    "changes), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                    (now, actor, change.kind, change.person, change.id,
+                     change.date.isoformat(),
+                     change.until.isoformat() if change.until else None, change.reason,
+                     json.dumps(dict(change.row), ensure_ascii=False, sort_keys=True)),
+                ).fetchone()[0])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
         return Entered(seq, now, actor, change)
 
     def entered(self, after: int = 0) -> list[Entered]:
