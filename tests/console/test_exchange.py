@@ -224,3 +224,47 @@ def test_the_programme_s_changes_and_audit_log_live_where_its_ledger_does(exchan
             logged = conn.execute("SELECT COUNT(*) FROM matching_audit.entries WHERE "
                                   "action = 'change'").fetchone()[0]
         assert changes == [("V00061", "leave")] and logged == 1
+
+
+def _csrf(page: str) -> str:
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
+@pytest.mark.slow
+def test_the_coordinator_posts_and_steps_a_request_on_the_requests_page(exchange_console):
+    client, links, store = exchange_console
+    page = client.get("/p/minle/requests")
+    assert page.status_code == 200 and "唐云" in page.text and "理发" in page.text
+    token = _csrf(page.text)
+    posted = client.post("/p/minle/requests", data={
+        "csrf": token, "elder_id": "E00002", "service": "visit",
+        "from": TODAY.isoformat(), "to": "", "minutes": "45", "member_id": ""},
+        follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    number = int(posted.headers["location"].split("posted=")[1])
+    listed = client.get("/p/minle/requests").text
+    assert f'id="r-{number}"' in listed and "已推送，等志愿者接单" in listed
+    # assigned by the coordinator to someone, marked done on their phone, confirmed by
+    # phone with four stars, approved: the volunteer +45 minutes
+    row = next(r for r in client.get("/api/programmes/minle/requests").json()
+               if r["id"] == number)
+    who = row["offered_to"][-1]
+    step = f"/p/minle/requests/{number}"
+    assert client.post(f"{step}/assign", data={"csrf": token, "volunteer_id": who},
+                       follow_redirects=False).status_code == 303
+    assert client.post(f"{links[who]}/requests/{number}/done", json={}).status_code == 200
+    assert client.post(f"{step}/confirm", data={"csrf": token, "rating": "4"},
+                       follow_redirects=False).status_code == 303
+    before = _balances(store)
+    assert client.post(f"{step}/approve", data={"csrf": token},
+                       follow_redirects=False).status_code == 303
+    assert _balances(store)[who] - before.get(who, 0) == 45
+    assert "已记入时间银行 ★★★★" in client.get("/p/minle/requests").text
+    # out of turn: 409 naming why; without the form's token: 403
+    again = client.post(f"{step}/approve", data={"csrf": token})
+    assert again.status_code == 409 and "已经记入时间银行" in again.text
+    assert client.post(f"{step}/cancel", data={"csrf": "wrong"}).status_code == 403
+    bad = client.post("/p/minle/requests", data={
+        "csrf": token, "elder_id": "E00002", "service": "visit", "from": "2026-13-01",
+        "minutes": "45"})
+    assert bad.status_code == 422 and 'id="problems"' in bad.text

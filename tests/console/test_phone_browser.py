@@ -186,6 +186,9 @@ def test_a_request_is_accepted_on_a_phone_and_confirmed_by_the_family(served,
         desk.get(url + "/p/minle/family-cards")
         assert desk.find_element(By.ID, "card-1").is_displayed()
         shoot(desk, "family-cards", tmp_path)
+        desk.get(url + "/p/minle/requests")
+        assert "已记入时间银行 ★★★★★" in desk.find_element(By.ID, f"r-{request}").text
+        shoot(desk, "requests", tmp_path)
     finally:
         phone.quit()
         desk.quit()

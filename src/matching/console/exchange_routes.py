@@ -30,7 +30,7 @@ from matching.console.context import (
     visible_programmes,
 )
 from matching.console.guard import client_address
-from matching.console.pages import XLSX, programme_names
+from matching.console.pages import XLSX, programme_form, programme_names
 from matching.console.refusals import REFUSALS
 from matching.console.store import NotFound
 from matching.console.volunteer import PHONE_LANGUAGE, LinkGone, open_link, people_names
@@ -400,3 +400,99 @@ def alliance_settlement(request: Request, console: ConsoleDep, month: str = "") 
     return Response(settlement.to_csv(index=False), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              "attachment; filename=settlement.csv"})
+
+
+# --- the coordinator's page --------------------------------------------------------------
+
+#: Requests listed on the coordinator's page (newest first).
+REQUESTS_SHOWN = 100
+
+
+def requests_page_of(request: Request, console: Console, name: str, status: int = 200,
+                     notice: str = "", problems: list | None = None) -> HTMLResponse:
+    """The programme's requests: a form to post one, and each request with its state and
+    the step it waits for."""
+    lang = language(request)
+    names = programme_names(console, name)
+    listed = []
+    for r in exchange.requests(console, name)[:REQUESTS_SHOWN]:
+        listed.append({**r, "elder": names.show("elder", r["elder_id"]),
+                       "what": say(service_words(r["service"]), lang),
+                       "state_text": say(f"request.{r['state']}", lang),
+                       "offered": "、".join(names.show("volunteer", v) for v in r["offered_to"]),
+                       "taker": names.show("volunteer", r["taken_by"]) if r["taken_by"] else "",
+                       "payer_text": say("request.pool", lang) if r["paid_by_pool"]
+                       else names.show("volunteer", r["payer"])})
+    latest = service.latest_run(console.store, name, scheduled=True)
+    elders: list[tuple[str, str]] = []
+    volunteers: list[tuple[str, str]] = []
+    if latest is not None:
+        world = console.plan_of(str(latest["id"])).world
+        elders = sorted(((str(e), str(n) or str(e)) for e, n in
+                         zip(world.elders.elder_id, world.elders.name, strict=True)),
+                        key=lambda x: x[1])
+        volunteers = sorted(((str(v), str(n) or str(v)) for v, n in
+                             zip(world.volunteers.volunteer_id, world.volunteers.name,
+                                 strict=True)), key=lambda x: x[1])
+    services = [(code, say(service_words(code), lang)) for code in SERVICES]
+    return console.page(request, "requests.html", status_code=status, name=name,
+                        step="timebank", requests=listed, elders=elders,
+                        volunteers=volunteers, services=services, notice=notice,
+                        problems=problems or [], today=dt.date.today().isoformat())
+
+
+@router.get("/p/{name}/requests", response_class=HTMLResponse, dependencies=[MAY_READ])
+def requests_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
+    """The coordinator's requests page."""
+    console.programme_or_404(name)
+    return requests_page_of(request, console, name)
+
+
+@router.post("/p/{name}/requests", response_class=HTMLResponse, dependencies=[MAY_PLAN])
+async def requests_post_form(request: Request, console: ConsoleDep, name: str) -> Response:
+    """Post a request from the page's form."""
+    form = await programme_form(request, console, name)
+    fields: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in (
+        "elder_id", "service", "from", "to", "minutes", "member_id")}
+    fields["date"] = None
+    if not fields["to"]:
+        fields["to"] = fields["from"]
+    if not fields["minutes"].isdigit() or not 1 <= int(fields["minutes"]) <= \
+            exchange.MOST_REQUEST_MINUTES:
+        problems = InputError.one("minutes", "exchange.minutes_outside", least=1,
+                                  most=exchange.MOST_REQUEST_MINUTES,
+                                  minutes=fields["minutes"]).problems
+        return requests_page_of(request, console, name, 422, problems=problems)
+    try:
+        posted = await run_in_threadpool(exchange.post, console, name, fields,
+                                         actor_of(request))
+    except InputError as exc:
+        return requests_page_of(request, console, name, 422, problems=exc.problems)
+    console.log(request, "request", name, f"request {posted.request_id}", None,
+                {"offered_to": posted.offered_to, "payer": posted.payer})
+    return RedirectResponse(f"/p/{quote(name)}/requests?posted={posted.request_id}", 303)
+
+
+@router.post("/p/{name}/requests/{request_id}/{what}", response_class=HTMLResponse,
+             dependencies=[MAY_PLAN])
+async def requests_step_form(request: Request, console: ConsoleDep, name: str,
+                             request_id: RequestId, what: str) -> Response:
+    """A coordinator's step from the page: assign, confirm (by phone), approve, cancel."""
+    form = await programme_form(request, console, name)
+    if what not in ("assign", "confirm", "approve", "cancel"):
+        raise HTTPException(404, "no such step")
+    rating = str(form.get("rating", ""))
+    values: dict[str, Any] = {"volunteer_id": str(form.get("volunteer_id", "")),
+                              "rating": int(rating) if rating in {"1", "2", "3", "4", "5"}
+                              else None, "note": "by phone" if what == "confirm" else "",
+                              "reason": str(form.get("reason", ""))[:200]}
+    try:
+        state = await run_in_threadpool(exchange.step, console, name, request_id, what,
+                                        actor_of(request), **values)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InputError as exc:
+        return requests_page_of(request, console, name, 409, problems=exc.problems)
+    console.log(request, f"request {what}", name, f"request {request_id}", None,
+                {"state": state.state, "tx": state.tx_id})
+    return RedirectResponse(f"/p/{quote(name)}/requests#r-{request_id}", 303)
