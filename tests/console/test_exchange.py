@@ -268,3 +268,19 @@ def test_the_coordinator_posts_and_steps_a_request_on_the_requests_page(exchange
         "csrf": token, "elder_id": "E00002", "service": "visit", "from": "2026-13-01",
         "minutes": "45"})
     assert bad.status_code == 422 and 'id="problems"' in bad.text
+
+
+def test_a_donation_moves_hours_to_the_pool_once(exchange_console):
+    client, _, store = exchange_console
+    with service.ledger_place(store, "minle").open(programme="minle") as ledger:
+        ledger.record(served(("2026-04-03", "V00059", "E00005", 60, None)))
+    before = _balances(store)
+    given = client.post("/api/programmes/minle/donations",
+                        json={"member_id": "V00059", "hours": 0.5, "memo": "捐给独居老人"})
+    assert given.status_code == 200, given.text
+    after = _balances(store)
+    assert after["V00059"] - before["V00059"] == -30 and after[POOL] - before[POOL] == 30
+    too_much = client.post("/api/programmes/minle/donations",
+                           json={"member_id": "V00059", "hours": 5})
+    assert too_much.status_code == 409
+    assert too_much.json()["problems"][0]["code"] == "input.overdraw"

@@ -26,15 +26,14 @@ from matching.exchange import (
     assign,
     cancel,
     confirm,
-    held_minutes,
     mark_done,
+    payer_of,
     post_request,
     rank_volunteers,
     request_states,
 )
-from matching.ledger import POOL
 from matching.ledger.book import Ledger
-from matching.ledger.feedback import apply_feedback, elder_accounts
+from matching.ledger.feedback import apply_feedback
 from matching.rules.errors import InputError
 from matching.schedule.horizon import monday_of
 from matching.world.columns import VOLUNTEER_ID
@@ -124,7 +123,7 @@ def post(console: Console, programme: str, fields: Mapping[str, Any], actor: str
         if row < 0:
             raise InputError.one("elder_id", "exchange.unknown_elder", elder=elder_id)
         member = str(fields.get("member_id") or "")
-        payer = _payer(ledger, world, row, member, minutes)
+        payer = payer_of(ledger, world, row, member, minutes)
         try:
             present = set(service.roster(console.store, programme, first)
                           .volunteers[VOLUNTEER_ID])
@@ -145,42 +144,6 @@ def post(console: Console, programme: str, fields: Mapping[str, Any], actor: str
 def _service_km(console: Console, programme: str) -> float:
     """How far a professional service may come from: the plan's schedule rules."""
     return float(service.plan_defaults(console.store, programme).schedule_rules().service_km)
-
-
-def _payer(ledger: Ledger, world: Any, row: int, member: str, minutes: int) -> str:
-    """Who pays: the member who asks; else the elder's own account when it holds the
-    hours; the pool for an elder of ``free_from_age`` or more, and for one without hours."""
-    rules = ledger.rules
-    if member:
-        known = ledger.conn.execute("SELECT 1 FROM accounts WHERE account_id = ? AND "
-                                    "kind = 'member'", (member,)).fetchone()
-        if known is None:
-            raise InputError.one("member_id", "exchange.unknown_member", who=member)
-        if rules.spend_from_age:
-            age = _age_of(world, member)
-            if age is None:
-                raise InputError.one("member_id", "input.age_needed_to_spend", who=member,
-                                     least=rules.spend_from_age)
-            if age < rules.spend_from_age:
-                raise InputError.one("member_id", "input.too_young_to_spend", who=member,
-                                     age=age, least=rules.spend_from_age)
-        return member
-    age = float(world.elders.age[row])
-    if rules.free_from_age and age == age and age >= rules.free_from_age:
-        return POOL
-    account = elder_accounts(world).get(str(world.elders.elder_id[row]))
-    if account and ledger._balance(account) - held_minutes(ledger, account) >= minutes:
-        return account
-    return POOL
-
-
-def _age_of(world: Any, member: str) -> float | None:
-    for people in (world.volunteers, world.elders):
-        row = int(people.rows([member])[0])
-        if row >= 0:
-            age = float(people.age[row])
-            return age if age == age else None
-    return None
 
 
 def requests(console: Console, programme: str) -> list[dict]:

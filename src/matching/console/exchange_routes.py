@@ -43,6 +43,8 @@ router = APIRouter(route_class=BoundedRoute, responses=REFUSALS)
 ConsoleDep = Annotated[Console, Depends(console_of)]
 RequestId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 CsrfHeader = Annotated[str | None, Header()]
+#: Most hours one donation may give (a lifetime of service, above any cap).
+MOST_DONATION_HOURS = 100_000
 #: The longest refusal a phone page is sent back with (in its address).
 MOST_REFUSAL_CHARS = 300
 
@@ -144,6 +146,32 @@ def api_request_step(request: Request, console: ConsoleDep, name: str, request_i
     console.log(request, f"request {what}", name, f"request {request_id}", None,
                 {"state": state.state, "tx": state.tx_id})
     return JSONResponse(state.as_json())
+
+
+class Donation(BaseModel):
+    """Hours a member gives the programme's pool (for elders without hours of their own)."""
+
+    model_config = ConfigDict(extra="forbid")
+    member_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    hours: float = Field(gt=0, le=MOST_DONATION_HOURS)
+    memo: str = Field(default="", max_length=200)
+
+
+@router.post("/api/programmes/{name}/donations", tags=["exchange"], dependencies=[MAY_PLAN])
+def api_donate(request: Request, console: ConsoleDep, name: str, donation: Donation,
+               x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """A member gives hours to the pool as one balanced entry: 200 with the transaction
+    and the balance after; 409 naming the rule that refuses (an overdraft, donations off)."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        done = service.donate_hours(console.store, name, donation.member_id, donation.hours,
+                                    donation.memo)
+    except InputError as exc:
+        return _refused(exc)
+    console.log(request, "donation", name, f"{donation.hours:g} h from {donation.member_id}",
+                None, done)
+    return JSONResponse(done)
 
 
 @router.get("/api/alliance/balances", tags=["exchange"], dependencies=[MAY_AUDIT])

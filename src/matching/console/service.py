@@ -1040,6 +1040,26 @@ def alliance_balances(store: Store, programmes: list[str]) -> list[dict[str, Any
     return sorted(out, key=lambda r: (r["programme"], r["member_id"]))
 
 
+def donate_hours(store: Store, programme: str, member: str, hours: float,
+                 memo: str = "") -> dict[str, Any]:
+    """Give ``hours`` of a member's to the programme's pool, dated today, under its rules
+    (:meth:`matching.ledger.Ledger.donate`): the transaction and the balance after.
+
+    Raises
+    ------
+    InputError
+        When nothing is recorded yet, donations are off, or the balance is short.
+    """
+    place = ledger_place(store, programme)
+    if not place.exists():
+        raise InputError.one("donations", "input.overdraw", who=member, have=0.0, hours=hours)
+    with place.open(create=False, programme=programme) as ledger:
+        tx = ledger.donate(member, minutes_of_hours(hours), dt.date.today().isoformat(), memo)
+        balance = ledger.balances_minutes().get(member, 0)
+    return {"tx": tx, "member_id": member, "hours": hours,
+            "balance_hours": balance / MINUTES_PER_HOUR}
+
+
 def alliance_flows(store: Store, programmes: list[str], month: str | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hours spent across these programmes month by month (``month, from, to, hours``)

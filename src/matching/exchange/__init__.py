@@ -8,6 +8,7 @@ their phone links; the first to accept takes it. Once done, confirmed and approv
 programme sets, the requester's hours pay the server's in one balanced ledger entry.
 """
 
+from matching.exchange.payer import payer_of
 from matching.exchange.ranking import Candidate, Ranking, rank_volunteers
 from matching.exchange.requests import (
     RequestState,
@@ -24,5 +25,5 @@ from matching.exchange.requests import (
 from matching.rules.exchange import SERVICES, skill_of
 
 __all__ = ["SERVICES", "Candidate", "Ranking", "RequestState", "accept", "approve",
-           "assign", "cancel", "confirm", "held_minutes", "mark_done", "post_request",
-           "rank_volunteers", "request_states", "skill_of"]
+           "assign", "cancel", "confirm", "held_minutes", "mark_done", "payer_of",
+           "post_request", "rank_volunteers", "request_states", "skill_of"]
