@@ -353,7 +353,8 @@ def phone_passbook(request: Request, console: ConsoleDep, token: str) -> HTMLRes
         return HTMLResponse(say("phone.passbook_empty", PHONE_LANGUAGE))
 
 
-@router.get("/p/{name}/timebank/passbook/{member}", response_class=HTMLResponse,
+@router.get("/p/{name}/timebank/passbook/{member}", include_in_schema=False,
+            response_class=HTMLResponse,
             dependencies=[MAY_AUDIT])
 def passbook_print(request: Request, console: ConsoleDep, name: str,
                    member: str) -> HTMLResponse:
@@ -367,7 +368,7 @@ def passbook_print(request: Request, console: ConsoleDep, name: str,
         raise HTTPException(404, str(exc)) from exc
 
 
-@router.get("/p/{name}/timebank/balances.xlsx", dependencies=[MAY_AUDIT])
+@router.get("/p/{name}/timebank/balances.xlsx", dependencies=[MAY_AUDIT], include_in_schema=False)
 def balances_workbook(request: Request, console: ConsoleDep, name: str) -> Response:
     """Every member's balance as a workbook for the office: name, home programme, earned,
     spent, transferred, donated, expired and balance hours."""
@@ -388,7 +389,8 @@ def api_family_links(console: ConsoleDep, name: str) -> list[dict]:
             for e, u in service.family_links(console.store, console.links, name).items()]
 
 
-@router.get("/p/{name}/family-cards", response_class=HTMLResponse, dependencies=[MAY_PLAN])
+@router.get("/p/{name}/family-cards", include_in_schema=False,
+            response_class=HTMLResponse, dependencies=[MAY_PLAN])
 def family_cards(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """A card per elder to print and leave at home: their name and the QR code of their
     family link (printed with the phone address; without one, the path to type)."""
@@ -405,7 +407,8 @@ def family_cards(request: Request, console: ConsoleDep, name: str) -> HTMLRespon
                         title=say("family.cards_title", lang))
 
 
-@router.get("/alliance", response_class=HTMLResponse, dependencies=[MAY_AUDIT])
+@router.get("/alliance", include_in_schema=False,
+            response_class=HTMLResponse, dependencies=[MAY_AUDIT])
 def alliance_page(request: Request, console: ConsoleDep) -> HTMLResponse:
     """The county's page: each member's balance by programme, the hours spent across
     programmes month by month, and the monthly settlement."""
@@ -420,7 +423,7 @@ def alliance_page(request: Request, console: ConsoleDep) -> HTMLResponse:
                         title=say("alliance.title", language(request)))
 
 
-@router.get("/alliance/settlement.csv", dependencies=[MAY_AUDIT])
+@router.get("/alliance/settlement.csv", dependencies=[MAY_AUDIT], include_in_schema=False)
 def alliance_settlement(request: Request, console: ConsoleDep, month: str = "") -> Response:
     """The monthly settlement as CSV (one month with ``?month=YYYY-MM``)."""
     _, settlement = service.alliance_flows(console.store, visible_programmes(request),
@@ -469,14 +472,16 @@ def requests_page_of(request: Request, console: Console, name: str, status: int 
                         problems=problems or [], today=dt.date.today().isoformat())
 
 
-@router.get("/p/{name}/requests", response_class=HTMLResponse, dependencies=[MAY_READ])
+@router.get("/p/{name}/requests", include_in_schema=False,
+            response_class=HTMLResponse, dependencies=[MAY_READ])
 def requests_page(request: Request, console: ConsoleDep, name: str) -> HTMLResponse:
     """The coordinator's requests page."""
     console.programme_or_404(name)
     return requests_page_of(request, console, name)
 
 
-@router.post("/p/{name}/requests", response_class=HTMLResponse, dependencies=[MAY_PLAN])
+@router.post("/p/{name}/requests", include_in_schema=False,
+             response_class=HTMLResponse, dependencies=[MAY_PLAN])
 async def requests_post_form(request: Request, console: ConsoleDep, name: str) -> Response:
     """Post a request from the page's form."""
     form = await programme_form(request, console, name)
@@ -501,7 +506,8 @@ async def requests_post_form(request: Request, console: ConsoleDep, name: str) -
     return RedirectResponse(f"/p/{quote(name)}/requests?posted={posted.request_id}", 303)
 
 
-@router.post("/p/{name}/requests/{request_id}/{what}", response_class=HTMLResponse,
+@router.post("/p/{name}/requests/{request_id}/{what}", include_in_schema=False,
+             response_class=HTMLResponse,
              dependencies=[MAY_PLAN])
 async def requests_step_form(request: Request, console: ConsoleDep, name: str,
                              request_id: RequestId, what: str) -> Response:
