@@ -116,7 +116,7 @@ def _numbers_as_python(conn: Any) -> None:
     as ``Decimal``: the seals hash what is read, and the figures are added to ints."""
     psycopg = optional_module("psycopg", "records in PostgreSQL (--database)")
 
-    class NumberLoader(psycopg.adapt.Loader):  # type: ignore[name-defined]
+    class NumberLoader(psycopg.adapt.Loader):  # type: ignore[name-defined]  # an optional module
         def load(self, data: Any) -> int | float:
             text = bytes(data).decode("ascii")
             return float(text) if any(c in text for c in ".eEN") else int(text)
