@@ -802,6 +802,10 @@ def ledger_path(store: Store, programme: str) -> Path:
     return folder / "ledger.sqlite"
 
 
+#: PostgreSQL ledgers this process has seen made (asking again would cost a connection).
+_MADE_LEDGERS: set[tuple[str, str]] = set()
+
+
 @dataclass(frozen=True)
 class LedgerPlace:
     """Where a programme's time-bank ledger lives: an SQLite file, or a schema of the
@@ -815,10 +819,13 @@ class LedgerPlace:
         """Whether the ledger has been made (anything recorded, or its rules kept)."""
         if self.path is not None:
             return self.path.is_file()
+        if (self.url, self.schema) in _MADE_LEDGERS:  # a ledger, once made, stays
+            return True
         try:
             open_ledger(self.url, create=False, schema=self.schema).close()
         except InputError:
             return False
+        _MADE_LEDGERS.add((self.url, self.schema))
         return True
 
     def open(self, *, create: bool = True, programme: str = "") -> Ledger:
