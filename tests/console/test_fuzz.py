@@ -103,8 +103,9 @@ def test_every_operation_answers_within_its_schema(console_app, console_schema):
     operations = [result.ok() for result in console_schema.get_all_operations()]
     # the API's 24 operations before the exchange and the volunteer link's 2; the
     # exchange's 9: requests (post, list, a step), donations, family links and the
-    # alliance's balances, and on the links accept, done and the family's confirm
-    assert len(operations) == 35
+    # alliance's balances, and on the links accept, done and the family's confirm; and
+    # confirmations of planned visits, by the family's link or by phone
+    assert len(operations) == 37
     for operation in operations:
 
         @given(case=operation.as_strategy(), known=st.booleans())

@@ -269,6 +269,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "would take {who}'s balance above the cap of {cap:g} h"),
     "input.not_database_url": ("须是 postgresql:// 开头的数据库地址，而不是 {given}",
                                "must be a postgresql:// address, not {given}"),
+    "exchange.visit_not_confirmed": ("{date} 的这次服务还没有老人或家属确认，确认后才能记入时间银行",
+                                     "the service of {date} is not confirmed by the elder or "
+                                     "family yet: it banks once they confirm it"),
+    "exchange.confirmed_already": ("这次服务已经确认过了", "this service is confirmed already"),
+    "exchange.not_planned": ("没有这次安排：{date} {activity}", "nothing of the kind is planned: {date} {activity}"),
+    "exchange.not_rated": ("评分须是 1 到 5", "a rating is 1 to 5"),
     "exchange.not_enough_hours": ("{who} 可用 {have:g} 小时（已扣除待办申请占用的），不够这次的 {hours:g} 小时",
                                   "{who} has {have:g} h free (less what open requests hold); "
                                   "this needs {hours:g} h"),

@@ -36,8 +36,9 @@ from matching.console.store import NotFound
 from matching.console.volunteer import PHONE_LANGUAGE, LinkGone, open_link, people_names
 from matching.outputs.rota import qr_png
 from matching.rules.errors import InputError
-from matching.rules.exchange import SERVICES, service_words
+from matching.rules.exchange import CONFIRMED_ACTIVITIES, SERVICES, service_words
 from matching.rules.ids import MAX_ID_LENGTH
+from matching.world.columns import ELDER_ID, VOLUNTEER_ID
 
 router = APIRouter(route_class=BoundedRoute, responses=REFUSALS)
 ConsoleDep = Annotated[Console, Depends(console_of)]
@@ -253,6 +254,8 @@ def _family(request: Request, console: Console, token: str) -> tuple[str, str] |
     found = console.links.find_family(token)
     if found is None:
         console.link_limit.missed(client)
+    elif not console.link_limit.allow(f"family/{found[0]}/{found[1]}"):
+        return None  # a link used too often waits, as a volunteer's does
     return found
 
 
@@ -277,9 +280,56 @@ def _family_page(request: Request, console: Console, token: str, programme: str,
                       "who": volunteers.get(state.taken_by, "") if state.taken_by else "",
                       "minutes": state.done_minutes or state.minutes,
                       "rating": state.rating})
+    visits = []
+    if run is not None:
+        confirmed = console.links.confirmations(programme, elder)
+        for r in planned_for(console, str(run["id"]), elder, dt.date.today()):
+            given = confirmed.get((r["date"], r["activity"], elder))
+            visits.append({"date": r["date"], "activity": r["activity"],
+                           "what": say(f"activity.{r['activity']}", lang),
+                           "who": volunteers.get(r[VOLUNTEER_ID], ""),
+                           "key": f"{r['date']}-{r['activity']}",
+                           "confirmed": given is not None,
+                           "rating": given["rating"] if given else None})
     return console.templates.TemplateResponse(request, "family.html", {
         "s": lambda code, **p: say(code, lang, **p), "token": token, "name": name,
-        "items": items, "notice": notice, "gone": False}, status_code=status)
+        "items": items, "visits": visits, "notice": notice, "gone": False},
+        status_code=status)
+
+
+#: Days back the family's page shows planned visits and services to confirm.
+CONFIRM_DAYS = 14
+
+
+def planned_for(console: Console, run_id: str, elder: str, today: dt.date) -> list[dict]:
+    """The elder's planned visits and services of the last :data:`CONFIRM_DAYS` days up to
+    ``today``, newest first (what the elder or family may confirm)."""
+    schedule = console.schedule_of(run_id)
+    first = (today - dt.timedelta(days=CONFIRM_DAYS)).isoformat()
+    mine = schedule[(schedule[ELDER_ID] == elder)
+                    & schedule["activity"].isin(CONFIRMED_ACTIVITIES)
+                    & (schedule["date"] >= first) & (schedule["date"] <= today.isoformat())]
+    return mine.sort_values(["date", "activity"], ascending=False).to_dict("records")
+
+
+def confirm_visit(console: Console, programme: str, elder: str, date: str, activity: str,
+                  rating: int | None, actor: str) -> None:
+    """Keep a confirmation of a planned visit or service.
+
+    Raises
+    ------
+    InputError
+        For an activity not planned for the elder that day (or not yet come), a bad
+        rating, or one confirmed already.
+    """
+    run = service.latest_run(console.store, programme, scheduled=True)
+    planned = planned_for(console, str(run["id"]), elder, dt.date.today()) if run else []
+    if not any(r["date"] == date and r["activity"] == activity for r in planned):
+        raise InputError.one("date", "exchange.not_planned", date=date, activity=activity)
+    if rating is not None and not 1 <= rating <= 5:
+        raise InputError.one("rating", "exchange.not_rated")
+    if not console.links.confirm(programme, date, activity, elder, rating, actor):
+        raise InputError.one("date", "exchange.confirmed_already")
 
 
 @router.get("/f/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -334,6 +384,79 @@ async def family_confirm(request: Request, console: ConsoleDep, token: str,
         return RedirectResponse(f"/f/{token}?saved=1", 303)
     return JSONResponse(state.as_json())
 
+
+
+class VisitConfirmation(BaseModel):
+    """A planned visit or service confirmed: its day and activity, a rating if given."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    activity: str = Field(max_length=32, description=", ".join(CONFIRMED_ACTIVITIES))
+    rating: int | None = Field(None, ge=1, le=5)
+
+
+@router.post("/f/{token}/visits", tags=["family links"])
+async def family_confirm_visit(request: Request, console: ConsoleDep, token: str) -> Response:
+    """Confirm a planned visit or service of this elder's (JSON ``date``, ``activity``,
+    ``rating``; or the page's one-tap form): 200, 409 when confirmed already or not
+    planned that day."""
+    found = _family(request, console, token)
+    if found is None:
+        return JSONResponse({"detail": "no such link"}, 404)
+    programme, elder = found
+    form = "application/x-www-form-urlencoded" in request.headers.get("content-type", "")
+    try:
+        if form:
+            posted = await request.form()
+            text = str(posted.get("rating", "")).strip()
+            body = VisitConfirmation(date=str(posted.get("date", "")),
+                                     activity=str(posted.get("activity", "")),
+                                     rating=int(text) if text in {"1", "2", "3", "4", "5"}
+                                     else None)
+        else:
+            body = VisitConfirmation.model_validate(await request.json())
+    except ValueError:
+        return JSONResponse({"detail": "the body is not a confirmation"}, 422)
+    try:
+        await run_in_threadpool(confirm_visit, console, programme, elder,
+                                body.date.isoformat(), body.activity, body.rating,
+                                f"family:{elder}")
+    except InputError as exc:
+        if form:
+            reason = "；".join(p.text(PHONE_LANGUAGE) for p in exc.problems)
+            return _family_page(request, console, token, programme, elder, reason, 409)
+        return _refused(exc)
+    console.log(f"family:{elder}", "visit confirm", programme,
+                f"{body.date} {body.activity} {elder}", None, {"rating": body.rating})
+    if form:
+        return RedirectResponse(f"/f/{token}?saved=1", 303)
+    return JSONResponse({"elder_id": elder, "date": body.date.isoformat(),
+                         "activity": body.activity, "rating": body.rating})
+
+
+class PhoneConfirmation(VisitConfirmation):
+    """A confirmation the coordinator took by phone, for an elder."""
+
+    elder_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+
+
+@router.post("/api/programmes/{name}/confirmations", tags=["exchange"],
+             dependencies=[MAY_PLAN])
+def api_confirm_visit(request: Request, console: ConsoleDep, name: str,
+                      body: PhoneConfirmation, x_csrf_token: CsrfHeader = None) -> JSONResponse:
+    """Record an elder's or family's confirmation of a planned visit or service taken by
+    phone: 200, 409 when confirmed already or not planned that day."""
+    check_api_token(request, x_csrf_token)
+    console.programme_or_404(name)
+    try:
+        confirm_visit(console, name, body.elder_id, body.date.isoformat(), body.activity,
+                      body.rating, actor_of(request))
+    except InputError as exc:
+        return _refused(exc)
+    console.log(request, "visit confirm", name, f"{body.date} {body.activity} {body.elder_id}",
+                None, {"rating": body.rating, "by": "phone"})
+    return JSONResponse({"elder_id": body.elder_id, "date": body.date.isoformat(),
+                         "activity": body.activity, "rating": body.rating})
 
 
 # --- printed passbooks, confirmation cards, balances, and the alliance ----------------------

@@ -69,7 +69,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 VOLUNTEER_PATHS = ("/v/", "/f/")
 
 #: The JSON routes of a personal link, by the end of their path.
-VOLUNTEER_JSON_PATHS = ("/marks", "/activities", "/accept", "/done", "/confirm")
+VOLUNTEER_JSON_PATHS = ("/marks", "/activities", "/accept", "/done", "/confirm", "/visits")
 
 #: Paths anyone may open without logging in (the login page and the files it needs, and
 #: the volunteers' links).

@@ -70,6 +70,14 @@ CREATE TABLE IF NOT EXISTS family_links (
     programme TEXT NOT NULL, elder_id TEXT NOT NULL, generation INTEGER NOT NULL,
     token_hash TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (programme, elder_id, generation));
+CREATE TABLE IF NOT EXISTS confirmations (
+    programme TEXT NOT NULL, date TEXT NOT NULL, activity TEXT NOT NULL,
+    elder_id TEXT NOT NULL, rating INTEGER, actor TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (programme, date, activity, elder_id));
+CREATE TRIGGER IF NOT EXISTS confirmations_no_update BEFORE UPDATE ON confirmations
+    BEGIN SELECT RAISE(ABORT, 'a confirmation is never changed'); END;
+CREATE TRIGGER IF NOT EXISTS confirmations_no_delete BEFORE DELETE ON confirmations
+    BEGIN SELECT RAISE(ABORT, 'a confirmation is never removed'); END;
 CREATE TABLE IF NOT EXISTS marks (
     id INTEGER PRIMARY KEY, programme TEXT NOT NULL, run_id TEXT NOT NULL,
     volunteer_id TEXT NOT NULL, date TEXT NOT NULL, activity TEXT NOT NULL,
@@ -204,6 +212,31 @@ class Links:
         if row is None or not hmac.compare_digest(row[3], wanted) or row[2]:
             return None
         return str(row[0]), str(row[1])
+
+    def confirm(self, programme: str, date: str, activity: str, elder_id: str,
+                rating: int | None, actor: str) -> bool:
+        """Keep the elder's or family's confirmation of a planned activity (by ``actor``:
+        their link, or the coordinator who took it by phone); whether it is new (an
+        activity is confirmed once)."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._lock:
+            done = self._conn.execute(
+                "INSERT INTO confirmations (programme, date, activity, elder_id, rating, "
+                "actor, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (programme, date, activity, elder_id, rating, actor, now))
+        return done.rowcount > 0
+
+    def confirmations(self, programme: str, elder_id: str | None = None
+                      ) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """The confirmations of a programme (of one elder): by ``(date, activity,
+        elder_id)``, each with its ``rating``, ``actor`` and ``at``."""
+        sql = ("SELECT date, activity, elder_id, rating, actor, at FROM confirmations WHERE "
+               "programme = ?" + (" AND elder_id = ?" if elder_id is not None else ""))
+        args = (programme,) if elder_id is None else (programme, elder_id)
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return {(d, a, e): {"rating": r, "actor": who, "at": at}
+                for d, a, e, r, who, at in rows}
 
     def revoke(self, programme: str, volunteer_id: str) -> bool:
         """End the volunteer's link; whether there was one."""

@@ -64,6 +64,7 @@ from matching.programme.notify import notifications, notify_sheet
 from matching.programme.roster import Roster, check_change, roster_as_of
 from matching.rules import limits
 from matching.rules.errors import InputError, InputIssue, RuleError
+from matching.rules.exchange import CONFIRMED_ACTIVITIES
 from matching.rules.ids import inside
 from matching.rules.limits import STREETS_UPLOAD_BYTES
 from matching.rules.schedule import ScheduleRules
@@ -1336,9 +1337,24 @@ def approve_marks(store: Store, links: Links, programme: str, ids: list[int],
         return {"done": 0, "missed": 0, "replaced": 0, "credited_minutes": 0,
                 "redeemed_minutes": 0, "batch": 0, "left": [], "approved": 0}
     left: dict[int, list[InputIssue]] = {}
+    confirmed = links.confirmations(programme)
+    if bank_rules(store, programme).confirm_before_banking:
+        # the rules bank a visit or service only once the elder or family confirmed it
+        for m in todo:
+            key = (str(m["date"]), str(m["activity"]), str(m[ELDER_ID]))
+            if m["activity"] in CONFIRMED_ACTIVITIES and m["status"] != "missed" \
+                    and key not in confirmed:
+                left[int(m["id"])] = [InputIssue("mark", "exchange.visit_not_confirmed",
+                                                 None, "status", str(m["status"]),
+                                                 date=str(m["date"]))]
+        todo = [m for m in todo if int(m["id"]) not in left]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     while todo:
         rows = [{c: str(m[c]) for c in DONE_COLUMNS} for m in todo]
+        for row in rows:  # the elder's or family's own rating, where they gave one
+            given = confirmed.get((row["date"], row["activity"], row[ELDER_ID]))
+            if given is not None and given["rating"] is not None:
+                row["rating"] = str(given["rating"])
         try:
             counts: dict[str, Any] = dict(record_rows(
                 store, programme, run_id, rows,

@@ -12,6 +12,10 @@ from __future__ import annotations
 SERVICES = ("visit", "haircut", "meal_delivery", "cleaning", "medicine_delivery",
             "smartphone")
 
+#: The planned activities an elder or family confirms (a visit at home and the monthly
+#: professional service); calls and community events are not confirmed one by one.
+CONFIRMED_ACTIVITIES = ("visit", "service")
+
 #: The services any volunteer may give (no skill needed).
 UNSKILLED = frozenset({"visit"})
 
