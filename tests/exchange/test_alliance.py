@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from matching.cli import main
 from matching.console.service import alliance_ledger_path, ledger_path
 from matching.console.store import Store
 from matching.exchange import accept, approve, mark_done, post_request
@@ -68,3 +69,31 @@ def test_the_passbook_pages_carry_the_balance_forward(tmp_path):
     assert "第 1 页，共 2 页" in page and "第 2 页，共 2 页" in page
     assert "承前页" in page and ">10</td>" in page  # 20 x 0.5 h brought forward
     assert "户名：蒋金（V1）" in page
+
+
+def test_the_commands_print_the_settlement_and_a_passbook(tmp_path):
+    db = tmp_path / "county.sqlite"
+    with open_ledger(db, programme="minle") as minle:
+        minle.record(served(("2026-11-03", "V1", "E5", 120, None)))
+    with open_ledger(db, programme="fangdui") as fangdui:
+        request = post_request(fangdui, elder_id="F1", service="visit", first=DAY, last=DAY,
+                               minutes=60, member_id="V1", payer="V1", offered=["W1"],
+                               actor="coordinator")
+        accept(fangdui, request, "W1")
+        mark_done(fangdui, request, "W1", DAY, None, DAY)
+        approve(fangdui, request, "coordinator")
+    out = tmp_path / "settle.csv"
+    assert main(["ledger", "settle", "--db", str(db), "--month", "2026-12", "--out",
+                 str(out)]) == 0
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "month,programme,earned_hours,spent_hours,spent_here_by_others_hours,"
+        "spent_elsewhere_by_members_hours,net_hours",
+        "2026-12,fangdui,1.0,1.0,1.0,0.0,-1.0",
+        "2026-12,minle,0.0,0.0,0.0,1.0,1.0"]
+    assert main(["ledger", "settle", "--db", str(db), "--month", "2026-13", "--out",
+                 str(out)]) == 2
+    book = tmp_path / "V1.html"
+    assert main(["ledger", "passbook", "--db", str(db), "--member", "V1", "--out",
+                 str(book)]) == 0
+    assert "承前页" not in book.read_text(encoding="utf-8")  # one page: 2 lines
+    assert book.read_text(encoding="utf-8").count("<tr><td>2026-") == 2

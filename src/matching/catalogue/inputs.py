@@ -267,6 +267,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{who} has {have:g} h; {hours:g} h would overdraw the balance"),
     "input.over_cap": ("会使 {who} 的余额超过上限 {cap:g} 小时",
                        "would take {who}'s balance above the cap of {cap:g} h"),
+    "input.not_month": ("月份写作 YYYY-MM，而不是 {given}", "a month is YYYY-MM, not {given}"),
     "input.not_database_url": ("须是 postgresql:// 开头的数据库地址，而不是 {given}",
                                "must be a postgresql:// address, not {given}"),
     "exchange.visit_not_confirmed": ("{date} 的这次服务还没有老人或家属确认，确认后才能记入时间银行",

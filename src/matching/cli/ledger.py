@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,9 @@ from matching.ledger import (
     simulate_done,
     statement_html,
 )
+from matching.ledger.alliance import settlement
 from matching.ledger.book import minutes_of_hours
+from matching.ledger.statement import passbook_html
 from matching.outputs.write import neutralise, write_file, write_outputs
 from matching.programme.audit import command_line_actor
 from matching.rules.errors import InputError
@@ -80,6 +83,19 @@ def configure(command: str, led: argparse.ArgumentParser) -> None:
     st.add_argument("--as-of", type=date,
                     help="the date printed on it (default: the last day in the ledger)")
     st.set_defaults(handler=ledger_statement)
+    book = action("passbook", "a member's passbook pages to print (HTML), for members "
+                              "without a smartphone")
+    book.add_argument("--member", required=True, help="the member's id")
+    book.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    book.add_argument("--lang", choices=("zh", "en"), default="zh",
+                      help="language (default zh)")
+    book.add_argument("--name", default="", help="the member's name, for each page's head")
+    book.set_defaults(handler=ledger_passbook)
+    settle = action("settle", "the alliance's monthly settlement: per month and programme, "
+                              "hours earned, spent, and spent across programmes (CSV)")
+    settle.add_argument("--month", help="one month, YYYY-MM (default: every month)")
+    settle.add_argument("--out", required=True, type=Path, help="the CSV file to write")
+    settle.set_defaults(handler=ledger_settle)
     for name, text in (("redeem", "a member spends hours on care they receive"),
                        ("transfer", "a member gives hours to a relative"),
                        ("donate", "a member gives hours to the programme's pool")):
@@ -198,6 +214,29 @@ def ledger_statement(args: argparse.Namespace) -> int:
         page = statement_html(ledger, args.member, args.lang, args.name, args.as_of)
     write_file(args.out, page)
     emit(args, {"statement": str(args.out), "member": args.member}, f"wrote {args.out}")
+    return EXIT_OK
+
+
+def ledger_passbook(args: argparse.Namespace) -> int:
+    """``matching ledger passbook``: a member's passbook pages."""
+    with open_ledger(args.db, create=False) as ledger:
+        if args.member not in set(ledger.balances()["member_id"]):
+            raise InputError.one("--member", "input.no_account", member=args.member)
+        page = passbook_html(ledger, args.member, args.lang, args.name)
+    write_file(args.out, page)
+    emit(args, {"passbook": str(args.out), "member": args.member}, f"wrote {args.out}")
+    return EXIT_OK
+
+
+def ledger_settle(args: argparse.Namespace) -> int:
+    """``matching ledger settle``: the monthly settlement between programmes."""
+    if args.month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        raise InputError.one("--month", "input.not_month", given=args.month)
+    with open_ledger(args.db, create=False) as ledger:
+        table = settlement(ledger, args.month)
+    write_file(args.out, table)
+    emit(args, {"settlement": str(args.out), "rows": len(table)},
+         f"wrote {args.out}: {len(table)} rows")
     return EXIT_OK
 
 

@@ -35,6 +35,7 @@ from matching.console.refusals import REFUSALS
 from matching.console.store import NotFound
 from matching.console.volunteer import PHONE_LANGUAGE, LinkGone, open_link, people_names
 from matching.outputs.rota import qr_png
+from matching.outputs.write import csv_bytes
 from matching.rules.errors import InputError
 from matching.rules.exchange import CONFIRMED_ACTIVITIES, SERVICES, service_words
 from matching.rules.ids import MAX_ID_LENGTH
@@ -551,7 +552,7 @@ def alliance_settlement(request: Request, console: ConsoleDep, month: str = "") 
     """The monthly settlement as CSV (one month with ``?month=YYYY-MM``)."""
     _, settlement = service.alliance_flows(console.store, visible_programmes(request),
                                            month or None)
-    return Response(settlement.to_csv(index=False), media_type="text/csv; charset=utf-8",
+    return Response(csv_bytes(settlement), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              "attachment; filename=settlement.csv"})
 
