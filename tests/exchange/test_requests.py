@@ -19,15 +19,16 @@ from matching.exchange import (
     post_request,
     request_states,
 )
-from matching.ledger import POOL, TimebankRules, open_ledger
+from matching.ledger import POOL, TimebankRules
+from matching.ledger.feedback import recent_hours
 from matching.rules.errors import InputError
 from tests.ledger.test_book import served
 
 TODAY = dt.date(2026, 12, 7)
 
 
-def _ledger(tmp_path, **rules):
-    ledger = open_ledger(tmp_path / "L.sqlite", TimebankRules(**rules), programme="minle")
+def _ledger(ledgers, **rules):
+    ledger = ledgers.open("L", TimebankRules(**rules), programme="minle")
     # V9 banked 3 h serving earlier: the member who now asks for a visit
     ledger.record(served(("2026-11-02", "V9", "E5", 180, None)))
     return ledger
@@ -39,8 +40,8 @@ def _post(ledger, minutes=90, payer="V9", offered=("V1", "V2", "V3")):
                         payer=payer, offered=list(offered), actor="coordinator")
 
 
-def test_a_request_end_to_end_moves_exactly_its_minutes(tmp_path):
-    with _ledger(tmp_path, confirm_before_banking=True) as ledger:
+def test_a_request_end_to_end_moves_exactly_its_minutes(ledgers):
+    with _ledger(ledgers, confirm_before_banking=True) as ledger:
         request = _post(ledger)
         assert held_minutes(ledger, "V9") == 90
         [state] = request_states(ledger)
@@ -77,8 +78,8 @@ def test_a_request_end_to_end_moves_exactly_its_minutes(tmp_path):
         assert table.loc["V9", "spent_hours"] == 1.25
 
 
-def test_without_confirmation_mark_and_approval_bank(tmp_path):
-    with _ledger(tmp_path) as ledger:
+def test_without_confirmation_mark_and_approval_bank(ledgers):
+    with _ledger(ledgers) as ledger:
         request = _post(ledger, payer=POOL)
         assign(ledger, request, "V7", "coordinator")  # not among those offered: may assign
         mark_done(ledger, request, "V7", TODAY, None, TODAY)
@@ -87,8 +88,8 @@ def test_without_confirmation_mark_and_approval_bank(tmp_path):
         assert ledger.balances_minutes() == {"V9": 180, "V7": 90, POOL: -270}
 
 
-def test_hours_held_by_an_open_request_cannot_be_promised_twice(tmp_path):
-    with _ledger(tmp_path) as ledger:
+def test_hours_held_by_an_open_request_cannot_be_promised_twice(ledgers):
+    with _ledger(ledgers) as ledger:
         _post(ledger, minutes=120)
         # 180 - 120 = 60 free; 90 more is refused, naming what is free
         with pytest.raises(InputError, match=r"V9 has 1 h free .* this needs 1\.5 h"):
@@ -98,8 +99,8 @@ def test_hours_held_by_an_open_request_cannot_be_promised_twice(tmp_path):
         assert held_minutes(ledger, "V9") == 120
 
 
-def test_the_server_s_caps_refuse_an_approval(tmp_path):
-    with _ledger(tmp_path, daily_cap_hours=3) as ledger:
+def test_the_server_s_caps_refuse_an_approval(ledgers):
+    with _ledger(ledgers, daily_cap_hours=3) as ledger:
         request = _post(ledger)
         accept(ledger, request, "V1")
         # V1 banked 2 h on the day already: 1.5 h more is 3.5 h, above the 3 h cap
@@ -110,15 +111,14 @@ def test_the_server_s_caps_refuse_an_approval(tmp_path):
         assert request_states(ledger)[0].state == "done"
 
 
-def test_of_two_volunteers_accepting_at_once_exactly_one_takes_it(tmp_path):
-    path = tmp_path / "L.sqlite"
-    with _ledger(tmp_path) as ledger:
+def test_of_two_volunteers_accepting_at_once_exactly_one_takes_it(ledgers):
+    with _ledger(ledgers) as ledger:
         request = _post(ledger)
     barrier = threading.Barrier(2)
     outcome: dict[str, object] = {}
 
     def take(who: str) -> None:
-        with open_ledger(path) as own:
+        with ledgers.open("L") as own:
             barrier.wait()
             try:
                 outcome[who] = accept(own, request, who).taken_by
@@ -133,16 +133,29 @@ def test_of_two_volunteers_accepting_at_once_exactly_one_takes_it(tmp_path):
     winners = [w for w, o in outcome.items() if o == w]
     losers = [o for o in outcome.values() if isinstance(o, InputError)]
     assert len(winners) == 1 and len(losers) == 1
-    with open_ledger(path) as ledger:
+    with ledgers.open("L") as ledger:
         assert request_states(ledger)[0].taken_by == winners[0]
 
 
-def test_the_request_tables_are_append_only(tmp_path):
-    import sqlite3
-
-    with _ledger(tmp_path) as ledger:
+def test_the_request_tables_are_append_only(ledgers):
+    with _ledger(ledgers) as ledger:
         _post(ledger)
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        # SQLite's trigger and PostgreSQL's both refuse, each in its own exception
+        with pytest.raises(Exception, match="append-only"):
             ledger.conn.execute("UPDATE requests SET minutes = 1")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(Exception, match="append-only"):
             ledger.conn.execute("DELETE FROM request_events")
+
+
+def test_a_requested_service_counts_as_hours_served_lately(ledgers):
+    # V2 served a 90-minute rota visit in November; then 75 minutes of a request: 2.75 h
+    with _ledger(ledgers) as ledger:
+        ledger.record(served(("2026-11-20", "V2", "E5", 90, None)))
+        request = _post(ledger)
+        accept(ledger, request, "V2")
+        mark_done(ledger, request, "V2", TODAY, 75, TODAY)
+        hours = recent_hours(ledger)
+        assert hours["V2"] == 2.75 and hours["V9"] == 3.0
+        # a cancelled request's service does not count
+        cancel(ledger, request, "coordinator", "the elder was out")
+        assert recent_hours(ledger)["V2"] == 1.5

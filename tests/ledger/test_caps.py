@@ -7,17 +7,17 @@ import threading
 
 import pytest
 
-from matching.ledger import POOL, TimebankRules, open_ledger
+from matching.ledger import POOL, TimebankRules
 from matching.rules.errors import InputError
 from tests.ledger.test_book import served
 
 
-def test_a_day_banks_at_most_the_daily_cap(tmp_path):
+def test_a_day_banks_at_most_the_daily_cap(ledgers):
     # a cap of 2 h a day: 90 + 60 minutes on one day is 2.5 h, refused as a whole (the
     # second row named); 90 then, later, 30 more is 2 h exactly; 1 minute more is refused;
     # another day starts again
     rules = TimebankRules(daily_cap_hours=2)
-    with open_ledger(tmp_path / "L.sqlite", rules) as ledger:
+    with ledgers.open("L", rules) as ledger:
         with pytest.raises(InputError) as caught:
             ledger.record(served(("2026-04-01", "V1", "E1", 90, None),
                                  ("2026-04-01", "V1", "E2", 60, None)))

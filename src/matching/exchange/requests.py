@@ -21,6 +21,7 @@ pool gives (care is never refused for want of credits).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -272,9 +273,8 @@ def cancel(ledger: Ledger, request: int, actor: str, reason: str) -> RequestStat
 
 
 def approve(ledger: Ledger, request: int, actor: str) -> RequestState:
-    """Bank a done request (confirmed too, when the rules want it): the server is credited
-    and the payer debited (balanced transactions, sealed together), dated the day it was
-    done.
+    """Bank a done request (confirmed too, when the rules want it): the server credited and
+    the payer debited in one balanced transaction, dated the day it was done.
 
     Raises
     ------
@@ -297,15 +297,16 @@ def approve(ledger: Ledger, request: int, actor: str) -> RequestState:
         _check_caps(ledger, server, credit, state.done_date)
         pay = 0 if state.payer == POOL else max(0, min(credit, ledger._balance(state.payer)))
         source, memo = f"{SOURCE_PREFIX}{request}", f"{state.service} {state.elder_id}"
-        # as a recorded service an elder who is a member pays for: the server's credit,
-        # then the payer's spend (what they no longer hold, the pool gives)
-        tx = ledger._transaction(state.done_date, "service", {server: credit, POOL: -credit},
-                                 source, memo)
-        last = tx
+        # one balanced entry: the server credited, the payer debited what they hold, the
+        # pool the rest (all of it when the pool pays)
+        entries: dict[str, int] = defaultdict(int)
+        entries[server] += credit
         if pay:
-            last = ledger._transaction(state.done_date, "redeem",
-                                       {state.payer: -pay, POOL: pay}, source, memo)
-        seal(ledger.conn, f"request {request}", actor, (tx, last))
+            entries[state.payer] -= pay
+        if credit - pay:
+            entries[POOL] -= credit - pay
+        tx = ledger._transaction(state.done_date, "service", dict(entries), source, memo)
+        seal(ledger.conn, f"request {request}", actor, (tx, tx))
         _event(ledger, request, "approved", actor, tx_id=tx, minutes=credit)
         ledger.conn.execute("COMMIT")
     except BaseException:

@@ -34,7 +34,10 @@ def movements(ledger: Ledger) -> pd.DataFrame:
         (POOL,)).fetchall()
     table = pd.DataFrame(rows, columns=["month", "programme", "home", "member_id", "tx_kind",
                                         "minutes"])
-    table["kind"] = table["tx_kind"].map({"service": "earned", "redeem": "spent"})
+    # a service credits whoever served it; a redemption, or a requested service's debit
+    # of its payer, is spent
+    table["kind"] = ["earned" if kind == "service" and minutes > 0 else "spent"
+                     for kind, minutes in zip(table["tx_kind"], table["minutes"], strict=True)]
     table.loc[table["kind"] == "spent", "minutes"] *= -1
     return table.drop(columns="tx_kind")
 

@@ -265,6 +265,7 @@ class Ledger:
             for who, date, minutes in self.conn.execute(
                     "SELECT e.account_id, t.date, SUM(e.minutes) FROM entries e JOIN "
                     "transactions t ON t.tx_id = e.tx_id WHERE t.kind = 'service' AND "
+                    "e.minutes > 0 AND "
                     f"e.account_id != ? AND t.date IN ({', '.join('?' * len(part))}) "
                     "GROUP BY e.account_id, t.date", (POOL, *part)):
                 found[(str(who), str(date))] = int(minutes)
@@ -469,16 +470,19 @@ class Ledger:
     def balances(self) -> pd.DataFrame:
         """One row per member: ``member_id, earned_hours, spent_hours, transferred_hours``
         (received less given), ``donated_hours``, ``balance_hours``, then ``expired_hours``
-        and the count of services done."""
+        and the count of services done. A requested service the member paid for is spent
+        (its transaction credits the server and debits the payer at once)."""
         rows = self.conn.execute(
             "SELECT a.account_id, "
-            "COALESCE(SUM(CASE WHEN t.kind = 'service' THEN e.minutes END), 0), "
-            "COALESCE(-SUM(CASE WHEN t.kind = 'redeem' THEN e.minutes END), 0), "
+            "COALESCE(SUM(CASE WHEN t.kind = 'service' AND e.minutes > 0 THEN e.minutes END), "
+            "0), "
+            "COALESCE(-SUM(CASE WHEN t.kind = 'redeem' OR (t.kind = 'service' AND "
+            "e.minutes < 0) THEN e.minutes END), 0), "
             "COALESCE(SUM(CASE WHEN t.kind = 'transfer' THEN e.minutes END), 0), "
             "COALESCE(-SUM(CASE WHEN t.kind = 'donation' THEN e.minutes END), 0), "
             "COALESCE(SUM(e.minutes), 0), "
             "COALESCE(-SUM(CASE WHEN t.kind = 'expiry' THEN e.minutes END), 0), "
-            "COUNT(CASE WHEN t.kind = 'service' THEN 1 END) "
+            "COUNT(CASE WHEN t.kind = 'service' AND e.minutes > 0 THEN 1 END) "
             "FROM accounts a LEFT JOIN entries e USING (account_id) "
             "LEFT JOIN transactions t USING (tx_id) WHERE a.kind = 'member' "
             "GROUP BY a.account_id ORDER BY a.account_id").fetchall()

@@ -87,15 +87,24 @@ def low_rated_pairs(ledger: Ledger, rules: TimebankRules | None = None) -> pd.Da
 
 
 def recent_hours(ledger: Ledger, rules: TimebankRules | None = None) -> dict[str, float]:
-    """Hours each member was credited for service in the last ``fairness_window_days`` days
-    recorded."""
+    """Hours each member served in the last ``fairness_window_days`` days recorded: the rota
+    rows done or replaced, and the requested services done (and not cancelled)."""
     rules = rules or ledger.rules
     acts = ledger.activities()
-    if acts.empty:
+    served = acts.loc[acts["status"] != "missed", ["date", "done_by", "minutes"]] \
+        if not acts.empty else pd.DataFrame(columns=["date", "done_by", "minutes"])
+    asked = pd.DataFrame(ledger.conn.execute(
+        "SELECT e.date, e.volunteer_id, e.minutes FROM request_events e WHERE e.kind = 'done' "
+        "AND NOT EXISTS (SELECT 1 FROM request_events c WHERE c.request_id = e.request_id "
+        "AND c.kind = 'cancelled')").fetchall(), columns=["date", "done_by", "minutes"])
+    asked["date"] = pd.to_datetime(asked["date"])
+    done = pd.concat([frame for frame in (served, asked) if len(frame)], ignore_index=True) \
+        if len(served) or len(asked) else served
+    if done.empty:
         return {}
-    last = acts["date"].max().date()
+    last = done["date"].max().date()
     since = pd.Timestamp(last - dt.timedelta(days=int(rules.fairness_window_days)))
-    recent = acts[(acts["date"] >= since) & (acts["status"] != "missed")]
+    recent = done[done["date"] >= since]
     return (recent.groupby("done_by")["minutes"].sum() / MINUTES_PER_HOUR).round(2).to_dict()
 
 

@@ -107,6 +107,8 @@ def statement_lines(ledger: Ledger, member: str, lang: str = "zh",
             what = r["memo"] or ""
         rating = "★" * int(r["rating"]) if r["rating"] == r["rating"] and r["rating"] else ""
         kind = t.get(r["kind"], r["kind"])
+        if r["kind"] == "service" and r["minutes"] < 0:  # a requested service paid for
+            kind = t["redeem"]
         if r.get("reverses") == r.get("reverses") and r.get("reverses") is not None:
             kind = f"{t['reversal']}（{kind}）" if lang == "zh" else f"{t['reversal']} ({kind})"
         lines.append(Line(f"{r['date']:%Y-%m-%d}", kind, what.strip(), rating,
