@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 from matching.ledger import Ledger, open_ledger
+from matching.ledger.schema import DEFAULT_SCHEMA
+from matching.rules.errors import InputError
 
 #: Where Debian keeps PostgreSQL's programs (not on the PATH).
 DEBIAN_BINARIES = "/usr/lib/postgresql/*/bin"
@@ -90,17 +92,47 @@ class Ledgers:
         """``open_ledger``'s location and schema for the ledger called ``name``."""
         if self.kind == "sqlite":
             return {"path": self.folder / f"{name}.sqlite"}
+        if name == "L":  # the commands' ledger (--database), as the tests name it
+            return {"path": self.url, "schema": DEFAULT_SCHEMA}
         return {"path": self.url, "schema": f"{self.prefix}_{name}".lower()}
 
     def open(self, name: str = "L", rules=None, **options) -> Ledger:
         """Open (creating) the ledger called ``name``."""
         return open_ledger(rules=rules, **self.where(name), **options)
 
+    def cli(self, name: str = "L") -> list[str]:
+        """Where ``matching ledger`` finds the ledger: ``--db FILE``, or ``--database URL``
+        (the commands' one ledger of that database)."""
+        if self.kind == "sqlite":
+            return ["--db", str(self.folder / f"{name}.sqlite")]
+        return ["--database", self.url]
+
+    def exists(self, name: str = "L") -> bool:
+        """Whether the ledger ``name`` was made."""
+        if self.kind == "sqlite":
+            return (self.folder / f"{name}.sqlite").exists()
+        try:
+            open_ledger(create=False, **self.where(name)).close()
+        except InputError:
+            return False
+        return True
+
+
+def fresh_database(base_url: str) -> str:
+    """A new, empty database of the throwaway cluster: its address (each test its own, so
+    that the commands' one ledger of a database is the test's alone)."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"t{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return base_url.replace("/postgres?", f"/{name}?", 1)
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledgers(request, tmp_path) -> Ledgers:
-    """Each test that asks for it runs twice: on SQLite files and on PostgreSQL."""
+    """Each test that asks for it runs twice: on SQLite files and on PostgreSQL (a
+    database of its own)."""
     if request.param == "sqlite":
         return Ledgers("sqlite", tmp_path)
-    url = request.getfixturevalue("postgres_url")
-    return Ledgers("postgresql", tmp_path, url, f"t{uuid.uuid4().hex[:12]}")
+    url = fresh_database(request.getfixturevalue("postgres_url"))
+    return Ledgers("postgresql", tmp_path, url, "t")

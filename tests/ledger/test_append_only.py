@@ -5,45 +5,51 @@ asked of one rule, and an edit made around the triggers is found by the seals.""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
 from matching.cli import main
 from matching.ledger import POOL, TimebankRules, open_ledger, read_done, statement_html
-from matching.ledger.schema import APPEND_ONLY
+from matching.ledger.schema import APPEND_ONLY, DEFAULT_SCHEMA
 from matching.rules.errors import InputError
+from tests.helpers.databases import fresh_database
 from tests.ledger.test_book import PLAN, write_rota
 from tests.programme.test_audit import behind_the_back
 
 
-def recorded(tmp_path):
-    """The four rows of test_book's rota recorded: V1 60 min (visit done), V2 45 + 100."""
+def recorded(tmp_path, ledgers=None):
+    """The four rows of test_book's rota recorded: V1 60 min (visit done), V2 45 + 100 (in
+    a file beside them, or in ``ledgers``' ledger)."""
     schedule, done = write_rota(tmp_path)
-    ledger = open_ledger(tmp_path / "ledger.sqlite")
+    ledger = ledgers.open() if ledgers else open_ledger(tmp_path / "ledger.sqlite")
     ledger.record(read_done(schedule, done), actor="cli:tester")
     return ledger, schedule, done
 
 
+#: Each append-only table's first column, to write an UPDATE of it.
+FIRST_COLUMN = {"accounts": "account_id", "transactions": "tx_id", "entries": "entry_id",
+                "batches": "batch_id", "activities": "row_id", "seals": "seal_id"}
+
+
 @pytest.mark.parametrize("table", APPEND_ONLY)
-def test_the_database_refuses_to_change_or_remove_a_recorded_row(tmp_path, table):
-    ledger, *_ = recorded(tmp_path)
+def test_the_database_refuses_to_change_or_remove_a_recorded_row(tmp_path, table, ledgers):
+    ledger, *_ = recorded(tmp_path, ledgers)
+    column = FIRST_COLUMN[table]
     with ledger:
-        ledger.conn.execute("BEGIN IMMEDIATE")
-        ledger.conn.execute("SELECT 1")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            ledger.conn.execute(f"UPDATE {table} SET rowid = rowid")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            ledger.conn.execute(f"DELETE FROM {table}")
-        ledger.conn.execute("ROLLBACK")
+        for change in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"):
+            ledger.conn.execute("BEGIN IMMEDIATE")
+            # SQLite's trigger and PostgreSQL's refuse, each in its own exception
+            with pytest.raises(Exception, match="append-only"):
+                ledger.conn.execute(change)
+            ledger.conn.execute("ROLLBACK")
         assert ledger.verify()[0] == []
 
 
-def test_a_reversal_undoes_a_batch_and_frees_its_rows(tmp_path):
+def test_a_reversal_undoes_a_batch_and_frees_its_rows(tmp_path, ledgers):
     """Batch 1 credits V1 60 and V2 45 + 100 = 145 minutes; reversing it takes both back
     (balances 0) in a new batch 2 that names batch 1; the same rows record again as batch
     3 (V1 60, V2 145 again), and the statement shows the reversal as one line."""
-    ledger, schedule, done = recorded(tmp_path)
+    ledger, schedule, done = recorded(tmp_path, ledgers)
     with ledger:
         assert ledger.balances_minutes() == {"V1": 60, "V2": 145, POOL: -205}
         assert ledger.reverse(1, "2026-04-10", "marked on the wrong week", "console:li") == 2
@@ -67,10 +73,10 @@ def test_a_reversal_undoes_a_batch_and_frees_its_rows(tmp_path):
         assert ledger.verify()[0] == []
 
 
-def test_a_reversal_that_would_overdraw_is_refused(tmp_path):
+def test_a_reversal_that_would_overdraw_is_refused(tmp_path, ledgers):
     """V2 banked 145 minutes and spent 120 of them (25 left): taking the 145 back would
     leave 25 - 145 = -120 minutes, -2 h."""
-    ledger, *_ = recorded(tmp_path)
+    ledger, *_ = recorded(tmp_path, ledgers)
     with ledger:
         ledger.redeem("V2", 120, "2026-04-05")
         with pytest.raises(InputError, match="would leave V2 at -2 h"):
@@ -135,3 +141,23 @@ def test_an_edit_around_the_triggers_is_found_by_the_seals(tmp_path, capsys):
     assert main(["audit", "verify", str(db)]) == 1
     assert "transaction 4: is not sealed" in capsys.readouterr().out
 
+
+
+def test_an_edit_around_postgresql_s_triggers_is_found_by_the_seals(tmp_path, postgres_url):
+    """In PostgreSQL too: with the triggers switched off, one activity's comment edited, the
+    seals name the first bad one."""
+    psycopg = pytest.importorskip("psycopg")
+    url = fresh_database(postgres_url)
+    schedule, done = write_rota(tmp_path)
+    with open_ledger(url, schema=DEFAULT_SCHEMA) as ledger:
+        ledger.record(read_done(schedule, done), actor="cli:tester")
+        assert ledger.verify()[0] == []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"ALTER TABLE {DEFAULT_SCHEMA}.activities DISABLE TRIGGER USER")
+        conn.execute(f"UPDATE {DEFAULT_SCHEMA}.activities SET comment = 'edited' "
+                     "WHERE row_id = 3")
+    with open_ledger(url, schema=DEFAULT_SCHEMA, create=False) as ledger:
+        breaches, _ = ledger.verify()
+    assert [str(b) for b in breaches][:1] == [
+        "seal 1: the rows it sealed (record: transactions 1-3, batches 1-1) "
+        "were changed"]

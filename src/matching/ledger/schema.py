@@ -22,6 +22,7 @@ from matching.rules.errors import InputError
 from matching.runtime.database import (
     Connection,
     PostgresConnection,
+    has_table,
     is_database_url,
     safe_url,
 )
@@ -349,14 +350,13 @@ def _connect_postgres(url: str, schema: str, create: bool) -> PostgresConnection
                                  detail=str(exc).splitlines()[0] if str(exc) else
                                  type(exc).__name__) from None
         raise
-    exists = conn.execute("SELECT to_regclass('meta')").fetchone()[0] is not None
-    if not exists:
+    if not has_table(conn, "meta"):
         if not create:
             conn.close()
             raise InputError.one(shown, "input.no_ledger", path=f"{shown} ({schema})")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is None:
+            if not has_table(conn, "meta"):
                 conn.run_script(POSTGRES_SCHEMA)
                 conn.execute("INSERT INTO accounts (account_id, kind, name) VALUES "
                              "('pool', 'pool', 'programme pool')")

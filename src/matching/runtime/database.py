@@ -83,7 +83,13 @@ class PostgresConnection:
         # one lock per schema, whatever process holds it
         self.lock_key = int.from_bytes(hashlib.sha256(schema.encode()).digest()[:8], "big",
                                        signed=True)
-        self._conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(identifier))
+        # two processes making the schema at once would collide: one after the other
+        self._conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key,))
+        try:
+            self._conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}")
+                               .format(identifier))
+        finally:
+            self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.lock_key,))
         self._conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(identifier))
 
     def execute(self, sql: str, args: Sequence[Any] = (), /) -> Any:
@@ -126,14 +132,21 @@ def _numbers_as_python(conn: Any) -> None:
 
 
 
+def has_table(conn: PostgresConnection, table: str) -> bool:
+    """Whether the schema has ``table``: read from the catalog as of this statement (a name
+    lookup might still see the catalog as it was before another process made it)."""
+    return conn.execute("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
+                        "current_schema() AND tablename = ?", (table,)).fetchone() is not None
+
+
 def ensure_tables(conn: PostgresConnection, script: str, first_table: str) -> bool:
     """Make the tables of ``script`` unless ``first_table`` is there (under the schema's
     lock: two processes starting at once make them once); whether they were made."""
-    if conn.execute(f"SELECT to_regclass('{first_table}')").fetchone()[0] is not None:
+    if has_table(conn, first_table):
         return False
     conn.execute("BEGIN IMMEDIATE")
     try:
-        made = conn.execute(f"SELECT to_regclass('{first_table}')").fetchone()[0] is None
+        made = not has_table(conn, first_table)
         if made:
             conn.run_script(script)
         conn.execute("COMMIT")
