@@ -15,7 +15,7 @@ from matching.console import create_app, service
 from matching.console.store import Store
 from matching.ledger import POOL
 from tests.console.conftest import fortnight_copy
-from tests.console.test_app import MINLE, local
+from tests.console.test_app import MINLE, local, wait
 from tests.console.test_links import PHONES, qr_texts, set_phone_address
 from tests.ledger.test_book import served
 
@@ -284,3 +284,26 @@ def test_a_donation_moves_hours_to_the_pool_once(exchange_console):
                            json={"member_id": "V00059", "hours": 5})
     assert too_much.status_code == 409
     assert too_much.json()["problems"][0]["code"] == "input.overdraw"
+
+
+def test_a_volunteer_who_left_is_offered_nothing_after_two_re_plans(exchange_console):
+    """A programme lives for years: V00010 (E00001's kin, first for E00001 above) left on
+    1 April; two re-plans in a row later, a request for E00001 today is offered to three
+    others, never to V00010, and the offer shows on the first one's link."""
+    client, links, _ = exchange_console
+    left = "2026-04-01"
+    assert client.post("/api/programmes/minle/changes", json={
+        "kind": "leave", "person": "volunteer", "id": "V00010", "date": left,
+        "reason": "moved"}).status_code == 201
+    for _ in range(2):
+        replan = client.post("/api/programmes/minle/replans", json={"from": left})
+        assert replan.status_code == 202, replan.text
+        assert wait(client, replan.json()["id"])["status"] == "done"
+    posted = client.post("/api/programmes/minle/requests", json={
+        "elder_id": "E00001", "service": "visit", "date": TODAY.isoformat(), "minutes": 60})
+    assert posted.status_code == 201, posted.text
+    assert "V00010" not in posted.json()["offered_to"]
+    assert len(posted.json()["offered_to"]) == 3
+    # the staying volunteers' links open the current plan, and show the offer
+    offered = posted.json()["offered_to"][0]
+    assert f'id="q-{posted.json()["id"]}"' in client.get(links[offered]).text

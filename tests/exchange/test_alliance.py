@@ -17,18 +17,23 @@ from tests.ledger.test_book import served
 DAY = dt.date(2026, 12, 7)
 
 
-def test_an_alliance_spend_across_two_programmes(ledgers):
-    with ledgers.open("county", programme="minle") as minle:
-        # V1 banks 2 h in Minle in November
+def spend_across(open_county) -> None:
+    """V1 banks 2 h in Minle in November; in December V1 needs care in Fangdui: W1 of
+    Fangdui gives an hour, V1 pays (``open_county(programme)`` opens the one ledger)."""
+    with open_county("minle") as minle:
         minle.record(served(("2026-11-03", "V1", "E5", 120, None)))
-    with ledgers.open("county", programme="fangdui") as fangdui:
-        # in December V1 needs care in Fangdui: W1 of Fangdui gives an hour, V1 pays
+    with open_county("fangdui") as fangdui:
         request = post_request(fangdui, elder_id="F1", service="visit", first=DAY, last=DAY,
                                minutes=60, member_id="V1", payer="V1", offered=["W1"],
                                actor="coordinator")
         accept(fangdui, request, "W1")
         mark_done(fangdui, request, "W1", DAY, None, DAY)
         approve(fangdui, request, "coordinator")
+
+
+def test_an_alliance_spend_across_two_programmes(ledgers):
+    spend_across(lambda programme: ledgers.open("county", programme=programme))
+    with ledgers.open("county", programme="fangdui") as fangdui:
         assert fangdui.balances_minutes() == {"V1": 60, "W1": 60, POOL: -120}
         assert homes(fangdui) == {"V1": "minle", "W1": "fangdui"}
         # one hour of Minle's member spent in Fangdui, in December
@@ -73,15 +78,7 @@ def test_the_passbook_pages_carry_the_balance_forward(tmp_path):
 
 def test_the_commands_print_the_settlement_and_a_passbook(tmp_path):
     db = tmp_path / "county.sqlite"
-    with open_ledger(db, programme="minle") as minle:
-        minle.record(served(("2026-11-03", "V1", "E5", 120, None)))
-    with open_ledger(db, programme="fangdui") as fangdui:
-        request = post_request(fangdui, elder_id="F1", service="visit", first=DAY, last=DAY,
-                               minutes=60, member_id="V1", payer="V1", offered=["W1"],
-                               actor="coordinator")
-        accept(fangdui, request, "W1")
-        mark_done(fangdui, request, "W1", DAY, None, DAY)
-        approve(fangdui, request, "coordinator")
+    spend_across(lambda programme: open_ledger(db, programme=programme))
     out = tmp_path / "settle.csv"
     assert main(["ledger", "settle", "--db", str(db), "--month", "2026-12", "--out",
                  str(out)]) == 0

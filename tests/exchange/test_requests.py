@@ -66,7 +66,8 @@ def test_a_request_end_to_end_moves_exactly_its_minutes(ledgers):
         assert after["V9"] - before["V9"] == -75
         assert after[POOL] == before[POOL]
         assert ledger.total() == 0 and ledger.verify()[0] == []
-        assert final.state == "approved" and final.tx_id is not None
+        # V9's recording was transaction 1; the approval is transaction 2
+        assert final.state == "approved" and final.tx_id == 2
         assert held_minutes(ledger, "V9") == 0
         assert [h["kind"] for h in final.history] == [
             "offered", "offered", "offered", "accepted", "done", "confirmed", "approved"]

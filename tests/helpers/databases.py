@@ -51,7 +51,7 @@ def postgres_url() -> Iterator[str]:
     binaries = _binaries()
     if binaries is None:
         _unavailable("no PostgreSQL programs (initdb) are installed")
-    assert binaries is not None
+        return
     folder = Path(tempfile.mkdtemp(prefix="matching-pg-"))
     run_as: list[str] = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as its own user

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -1025,19 +1025,26 @@ def balances(store: Store, programme: str) -> pd.DataFrame:
         return ledger.balances()
 
 
-def alliance_balances(store: Store, programmes: list[str]) -> list[dict[str, Any]]:
-    """Every member's balance in these programmes' ledgers (the alliance's one ledger, or
-    each programme's own): ``member_id``, ``programme`` (the member's home), and
-    ``balance_hours``, by programme then member."""
-    out: list[dict[str, Any]] = []
+def each_ledger(store: Store, programmes: list[str]) -> Iterator[tuple[str, Ledger]]:
+    """Each distinct ledger these programmes keep (an alliance's one, once), opened: with
+    the first of its programmes asked for."""
     seen: set[LedgerPlace] = set()
-    wanted = set(programmes)
     for programme in programmes:
         place = ledger_place(store, programme)
         if place in seen or not place.exists():
             continue
         seen.add(place)
-        with place.open(create=False, programme=programme) as ledger:
+        yield programme, place.open(create=False, programme=programme)
+
+
+def alliance_balances(store: Store, programmes: list[str]) -> list[dict[str, Any]]:
+    """Every member's balance in these programmes' ledgers (the alliance's one ledger, or
+    each programme's own): ``member_id``, ``programme`` (the member's home), and
+    ``balance_hours``, by programme then member."""
+    out: list[dict[str, Any]] = []
+    wanted = set(programmes)
+    for programme, ledger in each_ledger(store, programmes):
+        with ledger:
             home = alliance.homes(ledger)
             table = ledger.balances()
         for member, balance in zip(table["member_id"], table["balance_hours"], strict=True):
@@ -1074,13 +1081,8 @@ def alliance_flows(store: Store, programmes: list[str], month: str | None = None
     and the monthly settlement (:func:`matching.ledger.alliance.settlement`), from every
     ledger they keep, only the rows of these programmes."""
     flows, settled = [], []
-    seen: set[LedgerPlace] = set()
-    for programme in programmes:
-        place = ledger_place(store, programme)
-        if place in seen or not place.exists():
-            continue
-        seen.add(place)
-        with place.open(create=False, programme=programme) as ledger:
+    for _, ledger in each_ledger(store, programmes):
+        with ledger:
             flows.append(alliance.flows(ledger))
             settled.append(alliance.settlement(ledger, month))
     wanted = set(programmes)
