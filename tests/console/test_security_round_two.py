@@ -410,3 +410,13 @@ def test_a_pairing_only_run_leaves_the_links_on_the_last_schedule(planned):
     assert client.get(f"{url}/activities").json() == before
     assert client.get("/p/minle/timebank").status_code == 200
     assert [r["url"] for r in client.get("/api/programmes/minle/links").json()].count(url) == 1
+
+
+@pytest.mark.parametrize(("who", "expected"), [
+    # the county's balances and page: the admin and whoever may audit a programme
+    ("wang", 200), ("li", 200), ("qian", 200), ("zhao", 403)])
+def test_the_alliance_s_balances_are_for_those_who_may_audit(alliance, who, expected):
+    headers = basic(who)
+    assert alliance.get("/api/alliance/balances", headers=headers).status_code == expected
+    assert alliance.get("/alliance", headers=headers).status_code == expected
+    assert alliance.get("/alliance/settlement.csv", headers=headers).status_code == expected

@@ -358,11 +358,31 @@ def permission(action: str) -> Callable[[Request], None]:
     return check
 
 
+def permission_somewhere(action: str) -> Callable[[Request], None]:
+    """A route's dependency for what spans programmes (the alliance's page): the visitor
+    may do ``action`` in at least one programme (each route shows only those)."""
+
+    def check(request: Request) -> None:
+        if is_admin(request) or programmes_where(request, action):
+            return
+        raise HTTPException(403, "your roles may not do this in any programme")
+
+    check.action = action  # type: ignore[attr-defined]  # read by the route census test
+    return check
+
+
+def programmes_where(request: Request, action: str) -> list[str]:
+    """The programmes the visitor sees and may do ``action`` in."""
+    return [p for p in visible_programmes(request)
+            if is_admin(request) or visitor_may(request, p, action)]
+
+
 #: The dependencies routes declare (``dependencies=[MAY_READ]``).
 MAY_READ = Depends(permission("read"))
 MAY_PLAN = Depends(permission("plan"))
 MAY_AUDIT = Depends(permission("audit"))
 ADMIN_ONLY = Depends(permission(ADMIN))
+MAY_AUDIT_SOMEWHERE = Depends(permission_somewhere("audit"))
 
 
 def check_api_token(request: Request, given: str | None) -> None:

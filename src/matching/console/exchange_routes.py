@@ -20,6 +20,7 @@ from matching.console import exchange, service
 from matching.console.bodies import BoundedRoute
 from matching.console.context import (
     MAY_AUDIT,
+    MAY_AUDIT_SOMEWHERE,
     MAY_PLAN,
     MAY_READ,
     Console,
@@ -27,7 +28,7 @@ from matching.console.context import (
     check_api_token,
     console_of,
     language,
-    visible_programmes,
+    programmes_where,
 )
 from matching.console.guard import client_address
 from matching.console.pages import XLSX, programme_form, programme_names
@@ -176,11 +177,11 @@ def api_donate(request: Request, console: ConsoleDep, name: str, donation: Donat
     return JSONResponse(done)
 
 
-@router.get("/api/alliance/balances", tags=["exchange"], dependencies=[MAY_AUDIT])
+@router.get("/api/alliance/balances", tags=["exchange"], dependencies=[MAY_AUDIT_SOMEWHERE])
 def api_alliance_balances(request: Request, console: ConsoleDep) -> list[dict]:
-    """Every member's balance across the programmes this account sees: ``member_id``,
+    """Every member's balance across the programmes this account may audit: ``member_id``,
     ``programme`` (the member's home), ``balance_hours``."""
-    return service.alliance_balances(console.store, visible_programmes(request))
+    return service.alliance_balances(console.store, programmes_where(request, "audit"))
 
 
 # --- on a volunteer's link ---------------------------------------------------------------
@@ -532,11 +533,11 @@ def family_cards(request: Request, console: ConsoleDep, name: str) -> HTMLRespon
 
 
 @router.get("/alliance", include_in_schema=False,
-            response_class=HTMLResponse, dependencies=[MAY_AUDIT])
+            response_class=HTMLResponse, dependencies=[MAY_AUDIT_SOMEWHERE])
 def alliance_page(request: Request, console: ConsoleDep) -> HTMLResponse:
     """The county's page: each member's balance by programme, the hours spent across
     programmes month by month, and the monthly settlement."""
-    seen = visible_programmes(request)
+    seen = programmes_where(request, "audit")
     names: dict[str, str] = {}
     for programme in seen:
         names.update(programme_names(console, programme).volunteer)
@@ -547,10 +548,11 @@ def alliance_page(request: Request, console: ConsoleDep) -> HTMLResponse:
                         title=say("alliance.title", language(request)))
 
 
-@router.get("/alliance/settlement.csv", dependencies=[MAY_AUDIT], include_in_schema=False)
+@router.get("/alliance/settlement.csv", dependencies=[MAY_AUDIT_SOMEWHERE],
+            include_in_schema=False)
 def alliance_settlement(request: Request, console: ConsoleDep, month: str = "") -> Response:
     """The monthly settlement as CSV (one month with ``?month=YYYY-MM``)."""
-    _, settlement = service.alliance_flows(console.store, visible_programmes(request),
+    _, settlement = service.alliance_flows(console.store, programmes_where(request, "audit"),
                                            month or None)
     return Response(csv_bytes(settlement), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
