@@ -21,10 +21,7 @@ from tests.console.test_browser import (
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import (  # noqa: E402
-    NoSuchElementException,
-    StaleElementReferenceException,
-)
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -138,9 +135,10 @@ def test_a_request_is_accepted_on_a_phone_and_confirmed_by_the_family(served,
     phone = chromium(*PHONE, phone=True)
     desk = chromium(1400, 1000)
     try:
-        # a page reloading under the wait: its elements are looked up again
-        wait = WebDriverWait(phone, PAGE_WAIT, ignored_exceptions=(
-            StaleElementReferenceException, NoSuchElementException))
+        # a page reloading under the wait: its elements are looked up again, whichever way
+        # the driver says a node is gone (stale, missing, or "does not belong to the
+        # document")
+        wait = WebDriverWait(phone, PAGE_WAIT, ignored_exceptions=(WebDriverException,))
         phone.get(url + link)
         hours_before = phone.find_element(By.ID, "hours").text
         offer = phone.find_element(By.ID, f"q-{request}")
@@ -153,7 +151,8 @@ def test_a_request_is_accepted_on_a_phone_and_confirmed_by_the_family(served,
         taken = phone.find_element(By.ID, f"q-{request}")
         assert "您已接下" in taken.text
         taken.find_element(By.CSS_SELECTOR, "button.finished").click()
-        wait.until(lambda d: "等待确认" in d.find_element(By.ID, f"q-{request}").text)
+        wait.until(lambda d: "等待确认" in d.execute_script(
+            f"var e = document.getElementById('q-{request}'); return e ? e.textContent : ''"))
         shoot(phone, "phone-request-done", tmp_path)
 
         # the family, on the elder's own link: one tap on five stars
