@@ -286,6 +286,7 @@ def test_a_donation_moves_hours_to_the_pool_once(exchange_console):
     assert too_much.json()["problems"][0]["code"] == "input.overdraw"
 
 
+@pytest.mark.slow
 def test_a_volunteer_who_left_is_offered_nothing_after_two_re_plans(exchange_console):
     """A programme lives for years: V00010 (E00001's kin, first for E00001 above) left on
     1 April; two re-plans in a row later, a request for E00001 today is offered to three

@@ -355,6 +355,22 @@ def test_highs_closes_what_cp_sat_leaves_open(tmp_path, monkeypatch):
     assert report.figures["cost"] == pytest.approx(cost, abs=1e-3)
 
 
+def test_the_cuts_hold_after_another_highs_solve_in_the_process(tmp_path):
+    """HiGHS keeps one thread scheduler per process: once the neighbourhood search's MIP had
+    started it, the cuts' LP asked for one thread and failed, and its prices were lost (the
+    route fell back to Lagrangian bounds). A MIP first, then the cuts: still the cuts."""
+    from matching.pairing import improve
+
+    data = ArcModel(arc_v=np.array([0, 1] * 3), arc_e=np.repeat(np.arange(3), 2),
+                    arc_cost=np.array([1, 5, 2, 5, 3, 5]), arc_load=np.full(6, 60),
+                    cap_count=np.array([1, 3]), cap_load=np.array([100, 100]),
+                    priority=np.array([1, 1, 2]))
+    assert improve.highs_plan(data, 3, time.monotonic() + 10.0)[2]
+    vols, elds, rels = small_world(0, 12, 40, weekly=[90, 120, 150, 200])
+    result, _, _ = solve_checked(tmp_path, vols, elds, rels, strategies=frozenset({"cuts"}))
+    assert result.method == "min-cost flow + cover cuts"
+
+
 def test_without_cp_sat_the_plan_keeps_the_rules_and_claims_no_proof(tmp_path):
     """Seed 0's world needs CP-SAT to close its gap (see above). With the cuts alone, the
     best plan the bounds give is written and checked (the checker in solve_checked), and it

@@ -125,8 +125,10 @@ class _CutLp:
         self.cap_load, self.priority = cap_load, priority
         self.nv, self.ne = len(cap_count), len(priority)
         self.highs = silent_highs()
-        for option, value in (("parallel", "off"), ("threads", 1)):
-            self.highs.setOptionValue(option, value)
+        # serial simplex; the thread count is left alone: HiGHS's scheduler is one per
+        # process, and once another solve (the neighbourhood search's MIP) has started it
+        # with more threads, asking for 1 here fails the run, and the cuts were lost
+        self.highs.setOptionValue("parallel", "off")
         inf = highspy.kHighsInf
         # rows: elders 0..ne-1, elder limits ne..ne+nv-1, then the priority served
         self.priority_row = self.ne + self.nv
